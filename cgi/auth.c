@@ -1,0 +1,151 @@
+/* auth.c: partner and researcher tokens.  The secret is 32 random bytes shown once; the database keeps
+ * its SHA-256 only, and the comparison takes the same time whatever matches. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "auth.h"
+
+static void
+hex(const unsigned char *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int
+sha256_hex(const char *s, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	if (!EVP_Digest(s, strlen(s), md, &n, EVP_sha256(), NULL) || n != 32)
+		return -1;
+	hex(md, 32, out);
+	return 0;
+}
+
+int
+auth_token_id(const char *token)
+{
+	const char *p;
+	long id = 0;
+
+	if (strncmp(token, "cb_", 3) != 0)
+		return -1;
+	for (p = token + 3; *p >= '0' && *p <= '9' && id < 100000000; p++)
+		id = id * 10 + (*p - '0');
+	if (p == token + 3 || *p != '_' || strlen(p + 1) != 64)
+		return -1;
+	for (p++; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return -1;
+	return (int)id;
+}
+
+int
+auth_token_create(struct db *db, const char *role, int city_id, const char *name, int expires_days,
+    char **out, char **err)
+{
+	unsigned char raw[32];
+	char secret[65], hash[65], city[16], days[16];
+	const char *p[5];
+	PGresult *res;
+	size_t n;
+
+	*out = NULL;
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
+		*err = strdup("no randomness available");
+		return -1;
+	}
+	hex(raw, sizeof(raw), secret);
+	if (sha256_hex(secret, hash) == -1) {
+		*err = strdup("cannot hash the secret");
+		return -1;
+	}
+	snprintf(city, sizeof(city), "%d", city_id);
+	snprintf(days, sizeof(days), "%d", expires_days);
+	p[0] = role;
+	p[1] = city_id > 0 ? city : NULL;
+	p[2] = name;
+	p[3] = hash;
+	p[4] = expires_days > 0 ? days : NULL;
+	res = db_query(db, Q_TOKEN_INSERT, 5, p);
+	if (!db_ok(res)) {
+		*err = strdup(res ? PQresultErrorMessage(res) : "the database is unreachable");
+		PQclear(res);
+		return -1;
+	}
+	n = strlen(PQgetvalue(res, 0, 0)) + sizeof(secret) + 8;
+	if ((*out = malloc(n)) != NULL)
+		snprintf(*out, n, "cb_%s_%s", PQgetvalue(res, 0, 0), secret);
+	PQclear(res);
+	explicit_bzero(secret, sizeof(secret));
+	return *out ? 0 : -1;
+}
+
+int
+auth_check(struct db *db, const char *header, int bearer, struct token *t, const char **msg)
+{
+	char hash[65], idbuf[16];
+	const char *token = header, *p[1];
+	PGresult *res;
+	int id, rc = 401;
+
+	memset(t, 0, sizeof(*t));
+	if (header == NULL || *header == '\0') {
+		*msg = "a token is required (Authorization: Bearer cb_…)";
+		return 401;
+	}
+	if (bearer) {
+		if (strncasecmp(header, "Bearer ", 7) != 0) {
+			*msg = "malformed Authorization header: use \"Bearer cb_…\"";
+			return 401;
+		}
+		token = header + 7;
+		while (*token == ' ')
+			token++;
+	}
+	if ((id = auth_token_id(token)) < 0) {
+		*msg = "malformed token";
+		return 401;
+	}
+	snprintf(idbuf, sizeof(idbuf), "%d", id);
+	p[0] = idbuf;
+	res = db_query(db, Q_TOKEN_GET, 1, p);
+	if (!db_ok(res)) {
+		*msg = "the database is unreachable";
+		PQclear(res);
+		return 503;
+	}
+	*msg = "unknown token";
+	if (PQntuples(res) == 1 && sha256_hex(strrchr(token, '_') + 1, hash) == 0 &&
+	    strlen(PQgetvalue(res, 0, 3)) == 64 && CRYPTO_memcmp(hash, PQgetvalue(res, 0, 3), 64) == 0) {
+		if (PQgetvalue(res, 0, 4)[0] == 't') {
+			*msg = "this token has been revoked";
+		} else if (PQgetvalue(res, 0, 5)[0] == 't') {
+			*msg = "this token has expired";
+		} else {
+			t->id = id;
+			t->partner = strcmp(PQgetvalue(res, 0, 0), "partner") == 0;
+			t->city_id = PQgetisnull(res, 0, 1) ? 0 : atoi(PQgetvalue(res, 0, 1));
+			snprintf(t->city, sizeof(t->city), "%s", PQgetvalue(res, 0, 2));
+			snprintf(t->name, sizeof(t->name), "%s", PQgetvalue(res, 0, 6));
+			rc = 0;
+		}
+	}
+	explicit_bzero(hash, sizeof(hash));
+	PQclear(res);
+	return rc;
+}

@@ -1,0 +1,246 @@
+/* cities.c: /cities — search by name, filter by region, country, population band and wave; pages. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "csv.h"
+#include "html.h"
+#include "page.h"
+#include "peers.h"
+#include "query.h"
+#include "routes.h"
+#include "view.h"
+
+#define PAGE_SIZE 50
+
+struct filter {
+	const char *q, *region, *country, *wave;
+	char min[24], max[24], limit[16], offset[24];
+	const char *params[8];
+	long page;
+};
+
+static int
+read_filter(struct request *r, struct filter *f)
+{
+	const char *s;
+	char *err = NULL, *end;
+	long long mn, mx;
+	int has_mn = 0, has_mx = 0;
+
+	memset(f, 0, sizeof(*f));
+	f->q = query_get(&r->query, "q");
+	f->region = query_get(&r->query, "region");
+	f->country = query_get(&r->query, "country");
+	if (f->q && *f->q == '\0')
+		f->q = NULL;
+	if (f->q && strlen(f->q) > 200)
+		return http_error(r, 400, "q is too long (200 characters at most)", NULL);
+	if (f->region && *f->region == '\0')
+		f->region = NULL;
+	if (f->country && *f->country == '\0')
+		f->country = NULL;
+	if (f->country && (strlen(f->country) != 2 || !((f->country[0] | 32) >= 'a' &&
+	    (f->country[0] | 32) <= 'z' && (f->country[1] | 32) >= 'a' && (f->country[1] | 32) <= 'z')))
+		return http_error(r, 400, "country must be a two-letter code such as CA", NULL);
+	if (view_wave_param(r, &f->wave) == -1)
+		return -1;
+	s = query_get(&r->query, "population");
+	if (s && *s) {
+		if (range_parse(s, &mn, &has_mn, &mx, &has_mx, &err) == -1) {
+			http_errorf(r, 400, "bad population range: %s", err ? err : "use MIN-MAX");
+			free(err);
+			return -1;
+		}
+		if (has_mn)
+			snprintf(f->min, sizeof(f->min), "%lld", mn);
+		if (has_mx)
+			snprintf(f->max, sizeof(f->max), "%lld", mx);
+	}
+	f->page = 1;
+	s = query_get(&r->query, "page");
+	if (s && *s) {
+		f->page = strtol(s, &end, 10);
+		if (*end || f->page < 1 || f->page > 100000)
+			return http_error(r, 400, "page must be a whole number from 1", NULL);
+	}
+	snprintf(f->limit, sizeof(f->limit), "%d", r->fmt == FMT_HTML ? PAGE_SIZE : 100000);
+	snprintf(f->offset, sizeof(f->offset), "%ld", r->fmt == FMT_HTML ? (f->page - 1) * PAGE_SIZE : 0);
+	f->params[0] = f->q;
+	f->params[1] = f->region;
+	f->params[2] = f->country;
+	f->params[3] = has_mn ? f->min : NULL;
+	f->params[4] = has_mx ? f->max : NULL;
+	f->params[5] = f->wave;
+	f->params[6] = f->limit;
+	f->params[7] = f->offset;
+	return 0;
+}
+
+/* A link to another page of the same view: every filter kept. */
+static void
+page_link(struct buf *b, const struct request *r, long page)
+{
+	size_t i;
+
+	html_raw(b, "/cities?");
+	for (i = 0; i < r->query.n; i++) {
+		if (strcmp(r->query.p[i].key, "page") == 0)
+			continue;
+		url_encode(b, r->query.p[i].key);
+		buf_putc(b, '=');
+		url_encode(b, r->query.p[i].value);
+		buf_puts(b, "&amp;");
+	}
+	buf_printf(b, "page=%ld", page);
+}
+
+static void
+render_form(struct request *r, const struct filter *f, PGresult *regions)
+{
+	struct buf *b = &r->out;
+	int i;
+
+	html_raw(b, "<form class=\"filters\" method=\"get\" action=\"/cities\" role=\"search\">\n"
+	    "<div class=\"field\"><label for=\"q\">City name</label>"
+	    "<input id=\"q\" name=\"q\" type=\"search\" autocomplete=\"off\" value=\"");
+	html_attr(b, f->q ? f->q : "");
+	html_raw(b, "\"></div>\n<div class=\"field\"><label for=\"region\">Region</label>"
+	    "<select id=\"region\" name=\"region\"><option value=\"\">Any region</option>");
+	for (i = 0; regions && i < PQntuples(regions); i++) {
+		const char *reg = PQgetvalue(regions, i, 0);
+		html_raw(b, "<option value=\"");
+		html_attr(b, reg);
+		html_raw(b, f->region && strcmp(f->region, reg) == 0 ? "\" selected>" : "\">");
+		html_text(b, reg);
+		html_raw(b, "</option>");
+	}
+	html_raw(b, "</select></div>\n<div class=\"field\"><label for=\"country\">Country code</label>"
+	    "<input id=\"country\" name=\"country\" size=\"3\" maxlength=\"2\" value=\"");
+	html_attr(b, f->country ? f->country : "");
+	html_raw(b, "\"></div>\n<div class=\"field\"><label for=\"population\">Population "
+	    "(<abbr title=\"minimum-maximum, e.g. 100000-2000000\">min-max</abbr>)</label>"
+	    "<input id=\"population\" name=\"population\" value=\"");
+	html_attr(b, query_get(&r->query, "population") ? query_get(&r->query, "population") : "");
+	html_raw(b, "\"></div>\n<div class=\"field\"><label for=\"survey\">Answered the wave</label>"
+	    "<select id=\"survey\" name=\"survey\"><option value=\"\">Any wave</option>");
+	for (i = 0; i < 2; i++) {
+		const char *w = i == 0 ? "2018" : "2020";
+		buf_printf(b, "<option value=\"%s\"%s>%s</option>", w,
+		    f->wave && strcmp(f->wave, w) == 0 ? " selected" : "", w);
+	}
+	html_raw(b, "</select></div>\n<button type=\"submit\">Search</button>\n</form>\n");
+}
+
+int
+cities_get(struct request *r)
+{
+	struct filter f;
+	PGresult *res = NULL, *regions = NULL;
+	json_t *list = NULL;
+	long long total = 0;
+	int i, n, status = -1;
+
+	if (read_filter(r, &f) == -1)
+		return -1;
+	if (view_not_modified(r))
+		return 0;
+	res = db_query(r->app->db, Q_CITIES, 8, f.params);
+	if (!db_ok(res)) {
+		view_db_error(r, res);
+		goto out;
+	}
+	n = PQntuples(res);
+	if (n > 0)
+		total = strtoll(PQgetvalue(res, 0, 6), NULL, 10);
+	else if (f.page > 1) {
+		PGresult *cnt = db_query(r->app->db, Q_CITIES_COUNT, 6, f.params);
+		if (db_ok(cnt))
+			total = strtoll(PQgetvalue(cnt, 0, 0), NULL, 10);
+		PQclear(cnt);
+	}
+
+	if (r->fmt == FMT_JSON) {
+		list = json_array();
+		for (i = 0; i < n; i++)
+			json_array_append_new(list, view_city_json(res, i, -1));
+		http_json(r, 200, json_pack("{s:o, s:I}", "cities", list, "total", (json_int_t)total));
+		status = 0;
+		goto out;
+	}
+	if (r->fmt == FMT_CSV) {
+		r->ctype = "text/csv";
+		buf_puts(&r->out, "slug,name,country,region,population,synthetic\r\n");
+		for (i = 0; i < n; i++) {
+			csv_text(&r->out, PQgetvalue(res, i, 0)); csv_sep(&r->out);
+			csv_text(&r->out, PQgetvalue(res, i, 1)); csv_sep(&r->out);
+			csv_text(&r->out, PQgetvalue(res, i, 2)); csv_sep(&r->out);
+			csv_text(&r->out, PQgetvalue(res, i, 3)); csv_sep(&r->out);
+			if (!PQgetisnull(res, i, 4))
+				buf_puts(&r->out, PQgetvalue(res, i, 4));
+			csv_sep(&r->out);
+			buf_puts(&r->out, PQgetvalue(res, i, 5)[0] == 't' ? "true" : "false");
+			csv_eol(&r->out);
+		}
+		status = 0;
+		goto out;
+	}
+
+	regions = db_query(r->app->db, Q_REGIONS, 0, NULL);
+	page_begin(r, "Cities");
+	html_raw(&r->out, "<h1>Cities</h1>\n");
+	render_form(r, &f, db_ok(regions) ? regions : NULL);
+	buf_printf(&r->out, "<p class=\"count\" role=\"status\">%lld %s found", total,
+	    total == 1 ? "city" : "cities");
+	if (total > PAGE_SIZE)
+		buf_printf(&r->out, ", page %ld of %lld", f.page, (total + PAGE_SIZE - 1) / PAGE_SIZE);
+	html_raw(&r->out, ". <a href=\"/cities.csv");
+	if (*r->query_string) {
+		buf_putc(&r->out, '?');
+		html_attr(&r->out, r->query_string);
+	}
+	html_raw(&r->out, "\">Download as CSV</a></p>\n");
+	if (n > 0) {
+		html_raw(&r->out, "<table class=\"data\"><caption class=\"visually-hidden\">Cities found</caption>"
+		    "<thead><tr><th scope=\"col\">City</th><th scope=\"col\">Country</th>"
+		    "<th scope=\"col\">Region</th><th scope=\"col\" class=\"num\">Population</th></tr></thead><tbody>\n");
+		for (i = 0; i < n; i++) {
+			html_raw(&r->out, "<tr><th scope=\"row\"><a href=\"/cities/");
+			url_encode(&r->out, PQgetvalue(res, i, 0));
+			html_raw(&r->out, "\">");
+			html_text(&r->out, PQgetvalue(res, i, 1));
+			html_raw(&r->out, "</a>");
+			if (PQgetvalue(res, i, 5)[0] == 't')
+				html_raw(&r->out, " <span class=\"tag-synthetic\">synthetic</span>");
+			html_raw(&r->out, "</th><td>");
+			html_text(&r->out, PQgetvalue(res, i, 2));
+			html_raw(&r->out, "</td><td>");
+			html_text(&r->out, PQgetvalue(res, i, 3));
+			html_raw(&r->out, "</td><td class=\"num\">");
+			html_text(&r->out, PQgetisnull(res, i, 4) ? "–" : PQgetvalue(res, i, 4));
+			html_raw(&r->out, "</td></tr>\n");
+		}
+		html_raw(&r->out, "</tbody></table>\n");
+	}
+	if (total > PAGE_SIZE) {
+		html_raw(&r->out, "<nav class=\"pages\" aria-label=\"Pages\"><ul>");
+		if (f.page > 1) {
+			html_raw(&r->out, "<li><a rel=\"prev\" href=\"");
+			page_link(&r->out, r, f.page - 1);
+			html_raw(&r->out, "\">Previous page</a></li>");
+		}
+		if (f.page * PAGE_SIZE < total) {
+			html_raw(&r->out, "<li><a rel=\"next\" href=\"");
+			page_link(&r->out, r, f.page + 1);
+			html_raw(&r->out, "\">Next page</a></li>");
+		}
+		html_raw(&r->out, "</ul></nav>\n");
+	}
+	page_end(r);
+	status = 0;
+out:
+	PQclear(res);
+	PQclear(regions);
+	return status;
+}

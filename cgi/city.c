@@ -1,0 +1,305 @@
+/* city.c: /cities/{slug} — one city in one wave: every answer beside its cohort, its metrics with rank
+ * and percentile, its waves side by side.  The handler builds one model (the JSON twin); the HTML and
+ * CSV are written from that same model, so the numbers cannot differ. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "csv.h"
+#include "html.h"
+#include "page.h"
+#include "query.h"
+#include "render.h"
+#include "routes.h"
+#include "view.h"
+
+/* Adds the wave's answers of a city: every question asked in the wave, null when unanswered. */
+static int
+wave_answers(struct db *db, const char *city_id, const char *wave, json_t *answers, json_t *questions)
+{
+	const char *p[2] = { city_id, wave };
+	PGresult *res = db_query(db, Q_CITY_ANSWERS, 2, p);
+	int i;
+
+	if (!db_ok(res)) {
+		PQclear(res);
+		return -1;
+	}
+	for (i = 0; i < PQntuples(res); i++) {
+		const char *code = PQgetvalue(res, i, 0);
+		json_object_set_new(answers, code, view_answer_json(PQgetisnull(res, i, 2) ? NULL :
+		    PQgetvalue(res, i, 2)));
+		if (questions)
+			json_array_append_new(questions, json_string(code));
+	}
+	PQclear(res);
+	return 0;
+}
+
+/* A numeric column as a JSON integer when it is whole, else a real. */
+static json_t *
+number(const char *s)
+{
+	double d = strtod(s, NULL);
+
+	if (d == floor(d) && fabs(d) < 9e15)
+		return json_integer((json_int_t)d);
+	return json_real(d);
+}
+
+static json_t *
+survey_questions(struct db *db, const char *wave)
+{
+	const char *p[1] = { wave };
+	PGresult *res = db_query(db, Q_SURVEY_QUESTIONS, 1, p);
+	json_t *list;
+	int i;
+
+	if (!db_ok(res)) {
+		PQclear(res);
+		return NULL;
+	}
+	list = json_array();
+	for (i = 0; i < PQntuples(res); i++) {
+		json_t *q = json_pack("{s:s, s:s, s:s, s:s, s:o}",
+		    "code", PQgetvalue(res, i, 0), "type", PQgetvalue(res, i, 1),
+		    "section", PQgetvalue(res, i, 2), "text", PQgetvalue(res, i, 3),
+		    "options", view_answer_json(PQgetvalue(res, i, 7)));
+		if (!PQgetisnull(res, i, 4))
+			json_object_set_new(q, "min", number(PQgetvalue(res, i, 4)));
+		if (!PQgetisnull(res, i, 5))
+			json_object_set_new(q, "max", number(PQgetvalue(res, i, 5)));
+		if (!PQgetisnull(res, i, 6))
+			json_object_set_new(q, "max_length", json_integer(atoi(PQgetvalue(res, i, 6))));
+		json_array_append_new(list, q);
+	}
+	PQclear(res);
+	return list;
+}
+
+json_t *
+city_survey_questions(struct db *db, const char *wave)
+{
+	return survey_questions(db, wave);
+}
+
+static json_t *
+cohort_counts(struct db *db, const char *wave, const struct cohort *c)
+{
+	const char *p[6] = { wave, c->params[0], c->params[1], c->params[2], c->params[3], c->params[4] };
+	PGresult *res = db_query(db, Q_COHORT_COUNTS, 6, p);
+	json_t *cohort;
+	int i;
+
+	if (!db_ok(res)) {
+		PQclear(res);
+		return NULL;
+	}
+	cohort = json_object();
+	for (i = 0; i < PQntuples(res); i++) {
+		const char *code = PQgetvalue(res, i, 0);
+		json_t *q = json_object_get(cohort, code);
+		json_int_t n = strtoll(PQgetvalue(res, i, 2), NULL, 10);
+
+		if (q == NULL) {
+			q = json_pack("{s:i, s:{}}", "answered", 0, "counts");
+			json_object_set_new(cohort, code, q);
+		}
+		if (PQgetisnull(res, i, 1))
+			json_object_set_new(q, "answered", json_integer(n));
+		else
+			json_object_set_new(json_object_get(q, "counts"), PQgetvalue(res, i, 1),
+			    json_integer(n));
+	}
+	PQclear(res);
+	return cohort;
+}
+
+static json_t *
+city_metrics(struct db *db, const char *wave, const struct cohort *c, const char *city_id)
+{
+	const char *p[7] = { wave, c->params[0], c->params[1], c->params[2], c->params[3], c->params[4],
+		city_id };
+	PGresult *res = db_query(db, Q_CITY_METRICS, 7, p);
+	json_t *list;
+	int i;
+
+	if (!db_ok(res)) {
+		PQclear(res);
+		return NULL;
+	}
+	list = json_array();
+	for (i = 0; i < PQntuples(res); i++) {
+		long long of = strtoll(PQgetvalue(res, i, 6), NULL, 10);
+		int has = !PQgetisnull(res, i, 4);
+		json_t *m = json_pack("{s:s, s:s, s:s, s:s, s:b, s:o, s:o, s:I, s:o}",
+		    "id", PQgetvalue(res, i, 0), "title", PQgetvalue(res, i, 1),
+		    "description", PQgetvalue(res, i, 8),
+		    "unit", PQgetvalue(res, i, 2), "higher_is_better", PQgetvalue(res, i, 3)[0] == 't',
+		    "value", has ? json_real(strtod(PQgetvalue(res, i, 4), NULL)) : json_null(),
+		    "rank", has ? json_integer(strtoll(PQgetvalue(res, i, 5), NULL, 10)) : json_null(),
+		    "of", (json_int_t)of,
+		    "percentile", has && of > 0 ?
+			json_real(100.0 * strtod(PQgetvalue(res, i, 7), NULL) / (double)of) : json_null());
+		json_array_append_new(list, m);
+	}
+	PQclear(res);
+	return list;
+}
+
+/* The answers that differ between two waves' answer sets (questions asked in both). */
+static json_t *
+changed_between(json_t *before, json_t *after)
+{
+	json_t *changed = json_array(), *v;
+	const char *code;
+
+	json_object_foreach(after, code, v) {
+		json_t *w = json_object_get(before, code);
+		if (w && !json_equal(v, w))
+			json_array_append_new(changed, json_string(code));
+	}
+	return changed;
+}
+
+int
+city_get(struct request *r)
+{
+	struct cohort c;
+	PGresult *city = NULL, *waves = NULL;
+	json_t *model = NULL, *answers, *history, *wave_list, *cohort, *metrics, *questions;
+	const char *slug = r->args[0], *want, *wave = NULL, *prev = NULL;
+	const char *p[1];
+	char city_id[16];
+	int i, status = -1, have_cohort = 0;
+
+	if (view_slug_arg(r, slug, "city") == -1 || view_wave_param(r, &want) == -1)
+		return -1;
+	if (view_cohort(r, &c) == -1)
+		return -1;
+	have_cohort = 1;
+	if (view_not_modified(r)) {
+		status = 0;
+		goto out;
+	}
+	p[0] = slug;
+	city = db_query(r->app->db, Q_CITY, 1, p);
+	if (!db_ok(city)) {
+		view_db_error(r, city);
+		goto out;
+	}
+	if (PQntuples(city) == 0) {
+		http_errorf(r, 404, "no city called \"%s\"", slug);
+		goto out;
+	}
+	snprintf(city_id, sizeof(city_id), "%s", PQgetvalue(city, 0, 0));
+	p[0] = city_id;
+	waves = db_query(r->app->db, Q_CITY_WAVES, 1, p);
+	if (!db_ok(waves)) {
+		view_db_error(r, waves);
+		goto out;
+	}
+	wave_list = json_array();
+	for (i = 0; i < PQntuples(waves); i++) {
+		json_array_append_new(wave_list, json_string(PQgetvalue(waves, i, 0)));
+		if (want && strcmp(want, PQgetvalue(waves, i, 0)) == 0)
+			wave = PQgetvalue(waves, i, 0);
+	}
+	if (want && wave == NULL) {
+		json_decref(wave_list);
+		http_errorf(r, 404, "%s has no answers for the %s wave", PQgetvalue(city, 0, 2), want);
+		goto out;
+	}
+	if (wave == NULL && PQntuples(waves) > 0)
+		wave = PQgetvalue(waves, PQntuples(waves) - 1, 0);
+
+	model = json_pack("{s:o, s:o}", "city", view_city_json(city, 0, 0), "waves", wave_list);
+	json_object_set_new(model, "survey", wave ? json_string(wave) : json_null());
+	json_object_set_new(model, "peers", json_string(c.canonical.data ? c.canonical.data : ""));
+	answers = json_object();
+	json_object_set_new(model, "answers", answers);
+	history = json_object();
+	json_object_set_new(model, "history", history);
+	if (wave) {
+		for (i = 0; i < PQntuples(waves); i++) {
+			const char *w = PQgetvalue(waves, i, 0);
+			json_t *set = json_object();
+			if (wave_answers(r->app->db, city_id, w, set, NULL) == -1) {
+				json_decref(set);
+				view_db_error(r, NULL);
+				goto out;
+			}
+			json_object_set_new(history, w, set);
+			if (strcmp(w, wave) == 0) {
+				json_object_update(answers, set);
+				/* population: the wave's answer, else the registered one */
+				if (!PQgetisnull(waves, i, 3))
+					json_object_set_new(json_object_get(model, "city"), "population",
+					    json_integer(strtoll(PQgetvalue(waves, i, 3), NULL, 10)));
+			} else if (strcmp(w, wave) < 0) {
+				prev = w;
+			}
+		}
+		if (prev)
+			json_object_set_new(model, "changed_since", json_pack("{s:s, s:o}", "survey", prev,
+			    "questions", changed_between(json_object_get(history, prev), answers)));
+		cohort = cohort_counts(r->app->db, wave, &c);
+		metrics = city_metrics(r->app->db, wave, &c, city_id);
+		questions = survey_questions(r->app->db, wave);
+		if (cohort == NULL || metrics == NULL || questions == NULL) {
+			json_decref(cohort);
+			json_decref(metrics);
+			json_decref(questions);
+			view_db_error(r, NULL);
+			goto out;
+		}
+		json_object_set_new(model, "cohort", cohort);
+		json_object_set_new(model, "metrics", metrics);
+		json_object_set_new(model, "questions", questions);
+	} else {
+		json_object_set_new(model, "cohort", json_object());
+		json_object_set_new(model, "metrics", json_array());
+		json_object_set_new(model, "questions", json_array());
+	}
+
+	if (r->fmt == FMT_JSON) {
+		http_json(r, 200, json_incref(model));
+	} else if (r->fmt == FMT_CSV) {
+		json_t *q;
+		size_t k;
+		r->ctype = "text/csv";
+		buf_puts(&r->out, "question,value\r\n");
+		json_array_foreach(json_object_get(model, "questions"), k, q) {
+			const char *code = json_string_value(json_object_get(q, "code"));
+			json_t *v = json_object_get(answers, code), *o;
+			size_t j;
+
+			/* A multi-choice answer is a row per option, as in the upload form. */
+			if (json_is_array(v) && json_array_size(v) > 0) {
+				json_array_foreach(v, j, o) {
+					csv_text(&r->out, code);
+					csv_sep(&r->out);
+					render_csv_value(&r->out, o);
+					csv_eol(&r->out);
+				}
+				continue;
+			}
+			csv_text(&r->out, code);
+			csv_sep(&r->out);
+			render_csv_value(&r->out, v);
+			csv_eol(&r->out);
+		}
+	} else {
+		render_profile(r, model);
+	}
+	status = 0;
+out:
+	if (have_cohort)
+		view_cohort_free(&c);
+	json_decref(model);
+	PQclear(city);
+	PQclear(waves);
+	return status;
+}

@@ -1,0 +1,195 @@
+/* compute.c: metric values from plugins, computed on write and stored with the plugin's version. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "compute.h"
+
+static int
+int_array(struct buf *b, const int *v, size_t n)
+{
+	size_t i;
+
+	buf_putc(b, '{');
+	for (i = 0; i < n; i++)
+		buf_printf(b, i ? ",%d" : "%d", v[i]);
+	return buf_putc(b, '}');
+}
+
+int
+city_inputs_load(struct db *db, const int *city_ids, size_t ncities, const char *wave, const char *codes,
+    struct city_inputs *in, char **err)
+{
+	struct buf ids = BUF_INIT, waves = BUF_INIT;
+	const char *p[3];
+	int i, n;
+
+	memset(in, 0, sizeof(*in));
+	if (city_ids && ncities)
+		int_array(&ids, city_ids, ncities);
+	if (wave)
+		buf_printf(&waves, "{%s}", wave);
+	p[0] = ids.data;
+	p[1] = waves.data;
+	p[2] = codes;
+	in->res = db_query(db, Q_PLUGIN_INPUTS, 3, p);
+	buf_free(&ids);
+	buf_free(&waves);
+	if (!db_ok(in->res)) {
+		*err = strdup(in->res ? PQresultErrorMessage(in->res) : "the database is unreachable");
+		PQclear(in->res);
+		in->res = NULL;
+		return -1;
+	}
+	n = PQntuples(in->res);
+	in->cities = calloc((size_t)n + 1, sizeof(*in->cities));
+	in->city_ids = calloc((size_t)n + 1, sizeof(int));
+	if (in->cities == NULL || in->city_ids == NULL) {
+		city_inputs_free(in);
+		*err = strdup("out of memory");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		struct plugin_city *c = &in->cities[i];
+		in->city_ids[i] = atoi(PQgetvalue(in->res, i, 0));
+		c->slug = PQgetvalue(in->res, i, 1);
+		c->survey = PQgetvalue(in->res, i, 2);
+		c->population = PQgetisnull(in->res, i, 3) ? NAN : strtod(PQgetvalue(in->res, i, 3), NULL);
+		c->answers = json_loads(PQgetvalue(in->res, i, 4), 0, NULL);
+		in->n++;
+	}
+	return 0;
+}
+
+void
+city_inputs_free(struct city_inputs *in)
+{
+	size_t i;
+
+	for (i = 0; i < in->n; i++)
+		json_decref(in->cities[i].answers);
+	free(in->cities);
+	free(in->city_ids);
+	PQclear(in->res);
+	memset(in, 0, sizeof(*in));
+}
+
+int
+compute_store(struct db *db, const struct city_inputs *in, const struct plugin_metric *m, char **err)
+{
+	struct buf ids = BUF_INIT, waves = BUF_INIT, vals = BUF_INIT;
+	const char *p[5];
+	PGresult *res;
+	size_t i;
+	int ok;
+
+	buf_putc(&waves, '{');
+	buf_putc(&vals, '{');
+	int_array(&ids, in->city_ids, in->n);
+	for (i = 0; i < in->n; i++) {
+		buf_printf(&waves, i ? ",%s" : "%s", in->cities[i].survey);
+		if (i)
+			buf_putc(&vals, ',');
+		if (m->values == NULL || isnan(m->values[i]))
+			buf_puts(&vals, "NULL");
+		else
+			buf_printf(&vals, "%.17g", m->values[i]);
+	}
+	buf_putc(&waves, '}');
+	buf_putc(&vals, '}');
+	p[0] = m->id;
+	p[1] = ids.data;
+	p[2] = waves.data;
+	p[3] = vals.data;
+	p[4] = m->version;
+	res = db_query(db, Q_PUT_VALUES, 5, p);
+	ok = db_ok(res);
+	if (!ok)
+		*err = strdup(res ? PQresultErrorMessage(res) : "the database is unreachable");
+	PQclear(res);
+	buf_free(&ids);
+	buf_free(&waves);
+	buf_free(&vals);
+	return ok ? 0 : -1;
+}
+
+int
+compute_metrics(struct db *db, const int *city_ids, size_t ncities, const char *wave, FILE *log, char **err)
+{
+	struct city_inputs in;
+	struct plugin_limits lim;
+	PGresult *plugins = NULL, *inputs = NULL;
+	int i, rc = -1;
+
+	memset(&in, 0, sizeof(in));
+	plugins = db_query(db, Q_ACTIVE_PLUGINS, 0, NULL);
+	inputs = db_query(db, Q_ACTIVE_INPUTS, 0, NULL);
+	if (!db_ok(plugins) || !db_ok(inputs)) {
+		*err = strdup("cannot read the plugins from the database");
+		goto out;
+	}
+	if (PQntuples(plugins) == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (city_inputs_load(db, city_ids, ncities, wave, PQgetvalue(inputs, 0, 0), &in, err) == -1)
+		goto out;
+	if (in.n == 0) {
+		rc = 0;
+		goto out;
+	}
+	plugin_limits_default(&lim);
+	for (i = 0; i < PQntuples(plugins); i++) {
+		struct plugin_result res;
+		const char *file = PQgetvalue(plugins, i, 0), *src = PQgetvalue(plugins, i, 1);
+		char *perr = NULL;
+		size_t k;
+		int st;
+
+		memset(&res, 0, sizeof(res));
+		st = plugin_run(file, src, strlen(src), in.cities, in.n, &lim, &res, &perr);
+		if (st != 0) {
+			/* The plugin fails on the new data: its values for these cities are unknown. */
+			struct buf msg = BUF_INIT;
+			if (st == 1)
+				plugin_error_format(&res.error, &msg);
+			if (log)
+				fprintf(log, "citybench: plugin %s failed: %s\n", file,
+				    msg.data ? msg.data : perr ? perr : "error");
+			buf_free(&msg);
+			free(perr);
+			plugin_result_free(&res);
+			{
+				PGresult *ids = db_query(db, Q_METRIC_IDS_OF, 1, &file);
+				int j;
+				for (j = 0; db_ok(ids) && j < PQntuples(ids); j++) {
+					struct plugin_metric none;
+					memset(&none, 0, sizeof(none));
+					none.id = PQgetvalue(ids, j, 0);
+					none.version = PQgetvalue(ids, j, 1);
+					if (compute_store(db, &in, &none, err) == -1) {
+						PQclear(ids);
+						goto out;
+					}
+				}
+				PQclear(ids);
+			}
+			continue;
+		}
+		for (k = 0; k < res.nmetrics; k++) {
+			if (compute_store(db, &in, &res.metrics[k], err) == -1) {
+				plugin_result_free(&res);
+				goto out;
+			}
+		}
+		plugin_result_free(&res);
+	}
+	rc = 0;
+out:
+	city_inputs_free(&in);
+	PQclear(plugins);
+	PQclear(inputs);
+	return rc;
+}

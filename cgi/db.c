@@ -1,0 +1,199 @@
+/* db.c: libpq connection of a worker or of the CLI: named statements prepared once per connection,
+ * re-prepared after a reconnect; LISTEN for data-version changes. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+
+static const struct {
+	const char *name;
+	int nparams;
+	const char *sql;
+} queries[Q__COUNT] = {
+#define Q(id, n, text) [id] = { #id, n, text },
+#include "queries.def"
+#undef Q
+};
+
+static void
+notice_quiet(void *arg, const PGresult *res)
+{
+	(void)arg;
+	(void)res;
+}
+
+static void
+db_disconnect(struct db *db)
+{
+	PQfinish(db->conn);
+	db->conn = NULL;
+	db->listening = 0;
+	memset(db->prepared, 0, sizeof(db->prepared));
+}
+
+struct db *
+db_new(const char *conninfo)
+{
+	struct db *db;
+
+	if ((db = calloc(1, sizeof(*db))) == NULL)
+		return NULL;
+	if ((db->conninfo = strdup(conninfo ? conninfo : "")) == NULL) {
+		free(db);
+		return NULL;
+	}
+	db_ensure(db);
+	return db;
+}
+
+void
+db_free(struct db *db)
+{
+	if (db == NULL)
+		return;
+	db_disconnect(db);
+	free(db->conninfo);
+	free(db);
+}
+
+int
+db_ensure(struct db *db)
+{
+	int want_listen;
+
+	if (db->conn && PQstatus(db->conn) == CONNECTION_OK)
+		return 0;
+	want_listen = db->listening;
+	db_disconnect(db);
+	db->conn = PQconnectdb(db->conninfo);
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		db_disconnect(db);
+		db->listening = want_listen;
+		return -1;
+	}
+	PQsetNoticeReceiver(db->conn, notice_quiet, NULL);
+	if (want_listen && db_listen(db) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+prepare(struct db *db, enum query_id q)
+{
+	PGresult *res;
+	int ok;
+
+	if (db->prepared[q])
+		return 0;
+	res = PQprepare(db->conn, queries[q].name, queries[q].sql, 0, NULL);
+	ok = db_ok(res);
+	PQclear(res);
+	if (!ok)
+		return -1;
+	db->prepared[q] = 1;
+	return 0;
+}
+
+static int
+connection_lost(struct db *db)
+{
+	return db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK;
+}
+
+PGresult *
+db_query(struct db *db, enum query_id q, int nparams, const char *const *params)
+{
+	PGresult *res = NULL;
+	int attempt;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (db_ensure(db) == -1)
+			return NULL;
+		if (prepare(db, q) == -1) {
+			if (connection_lost(db))
+				continue;
+			/* A statement that does not prepare is a bug; run it unprepared to get the error. */
+			return PQexecParams(db->conn, queries[q].sql, nparams, NULL,
+			    params, NULL, NULL, 0);
+		}
+		res = PQexecPrepared(db->conn, queries[q].name, nparams, params, NULL, NULL, 0);
+		if (res && PQresultStatus(res) != PGRES_FATAL_ERROR)
+			return res;
+		if (!connection_lost(db) || PQtransactionStatus(db->conn) != PQTRANS_UNKNOWN)
+			return res;
+		/* The connection dropped: retry once, but never inside a transaction. */
+		PQclear(res);
+		res = NULL;
+	}
+	return res;
+}
+
+PGresult *
+db_exec(struct db *db, const char *sql)
+{
+	if (db_ensure(db) == -1)
+		return NULL;
+	return PQexec(db->conn, sql);
+}
+
+int
+db_ok(const PGresult *res)
+{
+	ExecStatusType st;
+
+	if (res == NULL)
+		return 0;
+	st = PQresultStatus(res);
+	return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+}
+
+const char *
+db_sqlstate(const PGresult *res)
+{
+	const char *s;
+
+	if (res == NULL)
+		return "";
+	s = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	return s ? s : "";
+}
+
+int
+db_listen(struct db *db)
+{
+	PGresult *res;
+	int ok;
+
+	db->listening = 1;
+	if (db->conn == NULL)
+		return -1;
+	res = PQexec(db->conn, "LISTEN citybench_data");
+	ok = db_ok(res);
+	PQclear(res);
+	if (!ok)
+		return -1;
+	res = PQexec(db->conn, "SELECT version FROM data_version");
+	if (db_ok(res) && PQntuples(res) == 1) {
+		long long v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		if (v > db->seen_version)
+			db->seen_version = v;
+	}
+	PQclear(res);
+	return 0;
+}
+
+long long
+db_poll(struct db *db)
+{
+	PGnotify *n;
+
+	if (db->conn == NULL || !PQconsumeInput(db->conn))
+		return db->seen_version;
+	while ((n = PQnotifies(db->conn)) != NULL) {
+		long long v = strtoll(n->extra, NULL, 10);
+		if (v > db->seen_version)
+			db->seen_version = v;
+		PQfreemem(n);
+	}
+	return db->seen_version;
+}

@@ -1,0 +1,832 @@
+/* ingest.c: survey answers in, from CSV or JSON: parsed, checked against the questionnaire, grouped
+ * per city and wave.  The same code serves `citybench import` and the HTTP upload. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "csv.h"
+#include "ingest.h"
+#include "query.h"
+#include "utf8.h"
+
+/* ---- the catalog ---- */
+
+enum qtype
+qtype_parse(const char *s)
+{
+	static const char *names[] = { "bool", "single", "multi", "integer", "number", "text" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i]) == 0)
+			return (enum qtype)i;
+	return (enum qtype)-1;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+cmp_question(const void *a, const void *b)
+{
+	return strcmp(((const struct catalog_question *)a)->code,
+	    ((const struct catalog_question *)b)->code);
+}
+
+/* Splits a PostgreSQL text[] of identifiers ("{a,b}") into a list. */
+static int
+split_array(const char *s, char ***out, size_t *n)
+{
+	const char *p, *e;
+	size_t cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (*s == '{')
+		s++;
+	for (p = s; *p && *p != '}'; p = *e ? e + 1 : e) {
+		char **grown;
+		e = p + strcspn(p, ",}");
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 8;
+			if ((grown = realloc(*out, cap * sizeof(char *))) == NULL)
+				return -1;
+			*out = grown;
+		}
+		if (((*out)[(*n)++] = strndup(p, (size_t)(e - p))) == NULL)
+			return -1;
+		if (*e == '}')
+			break;
+	}
+	return 0;
+}
+
+void
+catalog_free(struct catalog *c)
+{
+	size_t i, j, k;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->nsurveys; i++) {
+		for (j = 0; j < c->surveys[i].nquestions; j++) {
+			struct catalog_question *q = &c->surveys[i].questions[j];
+			free(q->code);
+			for (k = 0; k < q->noptions; k++)
+				free(q->options[k]);
+			free(q->options);
+		}
+		free(c->surveys[i].questions);
+		free(c->surveys[i].id);
+	}
+	free(c->surveys);
+	for (i = 0; i < c->ncities; i++)
+		free(c->slugs[i]);
+	free(c->slugs);
+	free(c->city_ids);
+	for (i = 0; i < c->ncodes; i++)
+		free(c->all_codes[i]);
+	free(c->all_codes);
+	free(c);
+}
+
+struct catalog *
+catalog_load(struct db *db, char **err)
+{
+	struct catalog *c = NULL;
+	PGresult *qs = NULL, *cs = NULL;
+	int i, n;
+
+	qs = db_query(db, Q_ALL_QUESTIONS, 0, NULL);
+	cs = db_query(db, Q_CITY_SLUGS, 0, NULL);
+	if (!db_ok(qs) || !db_ok(cs)) {
+		*err = strdup(qs == NULL || cs == NULL ? "the database is unreachable" :
+		    "cannot read the questionnaires");
+		goto fail;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		goto oom;
+	n = PQntuples(qs);
+	/* rows come ordered by survey, then code */
+	c->surveys = calloc((size_t)n + 1, sizeof(*c->surveys));
+	c->all_codes = calloc((size_t)n + 1, sizeof(char *));
+	if (c->surveys == NULL || c->all_codes == NULL)
+		goto oom;
+	for (i = 0; i < n; i++) {
+		const char *sid = PQgetvalue(qs, i, 0);
+		struct catalog_survey *s;
+		struct catalog_question *q;
+		size_t k;
+
+		if (c->nsurveys == 0 || strcmp(c->surveys[c->nsurveys - 1].id, sid) != 0) {
+			s = &c->surveys[c->nsurveys++];
+			if ((s->id = strdup(sid)) == NULL ||
+			    (s->questions = calloc((size_t)n, sizeof(*s->questions))) == NULL)
+				goto oom;
+		}
+		s = &c->surveys[c->nsurveys - 1];
+		q = &s->questions[s->nquestions++];
+		if ((q->code = strdup(PQgetvalue(qs, i, 1))) == NULL)
+			goto oom;
+		q->type = qtype_parse(PQgetvalue(qs, i, 2));
+		if ((q->has_min = !PQgetisnull(qs, i, 3)))
+			q->min = strtod(PQgetvalue(qs, i, 3), NULL);
+		if ((q->has_max = !PQgetisnull(qs, i, 4)))
+			q->max = strtod(PQgetvalue(qs, i, 4), NULL);
+		q->max_length = PQgetisnull(qs, i, 5) ? 0 : atoi(PQgetvalue(qs, i, 5));
+		if (split_array(PQgetvalue(qs, i, 6), &q->options, &q->noptions) == -1)
+			goto oom;
+		for (k = 0; k < c->ncodes; k++)
+			if (strcmp(c->all_codes[k], q->code) == 0)
+				break;
+		if (k == c->ncodes && (c->all_codes[c->ncodes++] = strdup(q->code)) == NULL)
+			goto oom;
+	}
+	for (i = 0; i < (int)c->nsurveys; i++)
+		qsort(c->surveys[i].questions, c->surveys[i].nquestions, sizeof(struct catalog_question),
+		    cmp_question);
+	qsort(c->all_codes, c->ncodes, sizeof(char *), cmp_str);
+
+	n = PQntuples(cs);	/* ordered by slug */
+	c->slugs = calloc((size_t)n + 1, sizeof(char *));
+	c->city_ids = calloc((size_t)n + 1, sizeof(int));
+	if (c->slugs == NULL || c->city_ids == NULL)
+		goto oom;
+	for (i = 0; i < n; i++) {
+		if ((c->slugs[i] = strdup(PQgetvalue(cs, i, 0))) == NULL)
+			goto oom;
+		c->city_ids[i] = atoi(PQgetvalue(cs, i, 1));
+		c->ncities++;
+	}
+	PQclear(qs);
+	PQclear(cs);
+	return c;
+oom:
+	*err = strdup("out of memory");
+fail:
+	catalog_free(c);
+	PQclear(qs);
+	PQclear(cs);
+	return NULL;
+}
+
+const struct catalog_survey *
+catalog_survey(const struct catalog *c, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < c->nsurveys; i++)
+		if (strcmp(c->surveys[i].id, id) == 0)
+			return &c->surveys[i];
+	return NULL;
+}
+
+const struct catalog_question *
+catalog_question(const struct catalog_survey *s, const char *code)
+{
+	struct catalog_question key = { .code = (char *)code };
+
+	return bsearch(&key, s->questions, s->nquestions, sizeof(key), cmp_question);
+}
+
+int
+catalog_city_id(const struct catalog *c, const char *slug)
+{
+	char **hit = bsearch(&slug, c->slugs, c->ncities, sizeof(char *), cmp_str);
+
+	return hit ? c->city_ids[hit - c->slugs] : 0;
+}
+
+static int
+known_code(const struct catalog *c, const char *code)
+{
+	return bsearch(&code, c->all_codes, c->ncodes, sizeof(char *), cmp_str) != NULL;
+}
+
+/* ---- problems ---- */
+
+void
+ingest_problem(struct ingest *in, size_t row, const char *column, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	json_t *d;
+
+	in->nproblems++;
+	if (json_array_size(in->details) >= INGEST_MAX_DETAILS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	/* the message may quote input: keep it valid UTF-8 for jansson */
+	if (!utf8_valid(msg, strlen(msg))) {
+		size_t i;
+		for (i = 0; msg[i]; i++)
+			if ((unsigned char)msg[i] >= 0x80)
+				msg[i] = '?';
+	}
+	d = json_pack("{s:s}", "message", msg);
+	if (d == NULL)
+		return;
+	json_object_set_new(d, "row", row ? json_integer((json_int_t)row) : json_null());
+	json_object_set_new(d, "column", column ? json_string(column) : json_null());
+	json_array_append_new(in->details, d);
+}
+
+/* Quotes input for a message: at most 40 characters, valid UTF-8. */
+static const char *
+q40(const char *s, char *tmp, size_t n)
+{
+	size_t len = strlen(s), i, o = 0;
+
+	for (i = 0; i < len && o + 5 < n && i < 40; i++)
+		tmp[o++] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+	if (i < len && o + 4 < n) {
+		memcpy(tmp + o, "...", 3);
+		o += 3;
+	}
+	tmp[o] = '\0';
+	return tmp;
+}
+
+/* ---- phase 1: parsing ---- */
+
+void
+ingest_init(struct ingest *in, enum ingest_format format)
+{
+	memset(in, 0, sizeof(*in));
+	in->format = format;
+	in->details = json_array();
+}
+
+void
+ingest_free(struct ingest *in)
+{
+	size_t i;
+
+	for (i = 0; i < in->nitems; i++) {
+		free(in->items[i].city);
+		free(in->items[i].survey);
+		free(in->items[i].question);
+		free(in->items[i].value);
+		json_decref(in->items[i].jvalue);
+	}
+	free(in->items);
+	for (i = 0; i < in->nsets; i++) {
+		free(in->sets[i].city);
+		free(in->sets[i].survey);
+		json_decref(in->sets[i].answers);
+	}
+	free(in->sets);
+	json_decref(in->details);
+	memset(in, 0, sizeof(*in));
+}
+
+static struct ingest_item *
+add_item(struct ingest *in, size_t row)
+{
+	struct ingest_item *it;
+
+	if (in->nitems == in->cap) {
+		size_t cap = in->cap ? in->cap * 2 : 256;
+		if ((it = realloc(in->items, cap * sizeof(*it))) == NULL)
+			return NULL;
+		in->items = it;
+		in->cap = cap;
+	}
+	it = &in->items[in->nitems++];
+	memset(it, 0, sizeof(*it));
+	it->row = row;
+	return it;
+}
+
+struct csv_state {
+	struct ingest *in;
+	int col[4];			/* index of city, survey, question, value */
+	size_t ncols;
+};
+
+static int
+csv_row(void *arg, size_t row, char **f, size_t n)
+{
+	static const char *want[] = { "city", "survey", "question", "value" };
+	struct csv_state *st = arg;
+	struct ingest *in = st->in;
+	struct ingest_item *it;
+	char tmp[64];
+	size_t i, k;
+
+	if (row == 1 || st->ncols == 0) {
+		for (k = 0; k < 4; k++)
+			st->col[k] = -1;
+		for (i = 0; i < n; i++) {
+			for (k = 0; k < 4; k++)
+				if (strcmp(f[i], want[k]) == 0)
+					break;
+			if (k == 4) {
+				ingest_problem(in, row, f[i], "unknown column \"%s\": the columns are city,survey,"
+				    "question,value", q40(f[i], tmp, sizeof(tmp)));
+			} else if (st->col[k] != -1) {
+				ingest_problem(in, row, f[i], "column \"%s\" appears twice", want[k]);
+			} else {
+				st->col[k] = (int)i;
+			}
+		}
+		for (k = 0; k < 4; k++)
+			if (st->col[k] == -1)
+				ingest_problem(in, row, want[k], "missing column \"%s\"", want[k]);
+		st->ncols = n;
+		return in->nproblems ? 1 : 0;
+	}
+	if (n != st->ncols) {
+		ingest_problem(in, row, NULL, "%zu fields where the header has %zu", n, st->ncols);
+		return in->nproblems >= INGEST_MAX_DETAILS ? 1 : 0;
+	}
+	if ((it = add_item(in, row)) == NULL)
+		return 2;
+	it->city = strdup(f[st->col[0]]);
+	it->survey = strdup(f[st->col[1]]);
+	it->question = strdup(f[st->col[2]]);
+	it->value = strdup(f[st->col[3]]);
+	if (!it->city || !it->survey || !it->question || !it->value)
+		return 2;
+	return 0;
+}
+
+static int
+parse_csv(struct ingest *in, const char *data, size_t len)
+{
+	struct csv_state st = { .in = in };
+	struct csv_error err;
+	int rc;
+
+	memset(&err, 0, sizeof(err));
+	rc = csv_parse(data, len, csv_row, &st, &err);
+	if (rc == 2) {
+		snprintf(in->message, sizeof(in->message), "out of memory reading the upload");
+		return -1;
+	}
+	if (rc == -1) {
+		char col[16];
+		snprintf(col, sizeof(col), "%zu", err.column);
+		ingest_problem(in, err.row, err.column ? col : NULL, "%s", err.message);
+	}
+	if (in->nproblems) {
+		snprintf(in->message, sizeof(in->message), "the CSV could not be read: %zu problem%s",
+		    in->nproblems, in->nproblems == 1 ? "" : "s");
+		return -1;
+	}
+	if (st.ncols == 0) {
+		snprintf(in->message, sizeof(in->message), "the CSV is empty: expected a header "
+		    "city,survey,question,value and one answer a row");
+		ingest_problem(in, 0, NULL, "empty body");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+parse_json(struct ingest *in, const char *data, size_t len)
+{
+	json_error_t jerr;
+	json_t *doc, *obj, *answers, *v;
+	const char *code;
+	size_t i, row;
+
+	doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (doc == NULL) {
+		snprintf(in->message, sizeof(in->message), "the JSON could not be read");
+		ingest_problem(in, (size_t)jerr.line > 0 ? (size_t)jerr.line : 0, NULL,
+		    "line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
+		return -1;
+	}
+	if (json_is_object(doc)) {
+		json_t *a = json_array();
+		json_array_append_new(a, doc);
+		doc = a;
+	}
+	if (!json_is_array(doc)) {
+		json_decref(doc);
+		snprintf(in->message, sizeof(in->message), "the JSON must be an object or an array of objects");
+		ingest_problem(in, 0, NULL, "expected {\"city\":…, \"survey\":…, \"answers\":{…}}");
+		return -1;
+	}
+	if (json_array_size(doc) == 0) {
+		json_decref(doc);
+		snprintf(in->message, sizeof(in->message), "the upload holds no answers");
+		ingest_problem(in, 0, NULL, "empty array");
+		return -1;
+	}
+	json_array_foreach(doc, i, obj) {
+		const char *key;
+		json_t *city, *survey;
+
+		row = i + 1;
+		if (!json_is_object(obj)) {
+			ingest_problem(in, row, NULL, "expected an object with city, survey and answers");
+			continue;
+		}
+		json_object_foreach(obj, key, v)
+			if (strcmp(key, "city") && strcmp(key, "survey") && strcmp(key, "answers"))
+				ingest_problem(in, row, key, "unknown field \"%.40s\"", key);
+		city = json_object_get(obj, "city");
+		survey = json_object_get(obj, "survey");
+		answers = json_object_get(obj, "answers");
+		if (!json_is_string(city))
+			ingest_problem(in, row, "city", "city must be a string (the city's slug)");
+		if (!json_is_string(survey))
+			ingest_problem(in, row, "survey", "survey must be a string such as \"2020\"");
+		if (!json_is_object(answers))
+			ingest_problem(in, row, "answers", "answers must be an object of question codes");
+		if (!json_is_string(city) || !json_is_string(survey) || !json_is_object(answers))
+			continue;
+		if (json_object_size(answers) == 0)
+			ingest_problem(in, row, "answers", "answers is empty");
+		json_object_foreach(answers, code, v) {
+			struct ingest_item *it = add_item(in, row);
+			if (it == NULL)
+				break;
+			it->city = strdup(json_string_value(city));
+			it->survey = strdup(json_string_value(survey));
+			it->question = strdup(code);
+			it->jvalue = json_incref(v);
+		}
+	}
+	json_decref(doc);
+	if (in->nproblems) {
+		snprintf(in->message, sizeof(in->message), "the JSON is not an upload: %zu problem%s",
+		    in->nproblems, in->nproblems == 1 ? "" : "s");
+		return -1;
+	}
+	return 0;
+}
+
+int
+ingest_parse(struct ingest *in, const char *data, size_t len)
+{
+	if (len == 0) {
+		snprintf(in->message, sizeof(in->message), "the body is empty");
+		ingest_problem(in, 0, NULL, "empty body");
+		return -1;
+	}
+	if (memchr(data, '\0', len) != NULL || !utf8_valid(data, len)) {
+		snprintf(in->message, sizeof(in->message), "the body is not valid UTF-8 text");
+		ingest_problem(in, 0, NULL, "binary or invalid UTF-8 data");
+		return -1;
+	}
+	return in->format == INGEST_CSV ? parse_csv(in, data, len) : parse_json(in, data, len);
+}
+
+size_t
+ingest_cities(const struct ingest *in, const char **out, size_t max)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < in->nitems; i++) {
+		for (j = 0; j < n; j++)
+			if (strcmp(out[j], in->items[i].city) == 0)
+				break;
+		if (j == n && n < max)
+			out[n++] = in->items[i].city;
+	}
+	return n;
+}
+
+/* ---- phase 2: validation ---- */
+
+static int
+has_option(const struct catalog_question *q, const char *code)
+{
+	size_t i;
+
+	for (i = 0; i < q->noptions; i++)
+		if (strcmp(q->options[i], code) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+list_options(const struct catalog_question *q, char *out, size_t n)
+{
+	size_t i, o = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < q->noptions && o + 2 < n; i++)
+		o += (size_t)snprintf(out + o, n - o, "%s%s", i ? ", " : "", q->options[i]);
+	if (o >= n)
+		memcpy(out + n - 4, "...", 4);
+}
+
+/* CSV text to a typed value; NULL with msg set when it does not fit the question. */
+static json_t *
+typed_csv(const struct catalog_question *q, const char *s, char *msg, size_t n)
+{
+	char *end, tmp[64], opts[300];
+	long long ll;
+	double d;
+
+	switch (q->type) {
+	case QT_BOOL:
+		if (!strcasecmp(s, "yes") || !strcasecmp(s, "true") || !strcmp(s, "1"))
+			return json_true();
+		if (!strcasecmp(s, "no") || !strcasecmp(s, "false") || !strcmp(s, "0"))
+			return json_false();
+		snprintf(msg, n, "\"%s\" is not yes or no", q40(s, tmp, sizeof(tmp)));
+		return NULL;
+	case QT_SINGLE:
+	case QT_MULTI:
+		if (has_option(q, s))
+			return json_string(s);
+		list_options(q, opts, sizeof(opts));
+		snprintf(msg, n, "\"%s\" is not an option of %s (options: %s)", q40(s, tmp, sizeof(tmp)),
+		    q->code, opts);
+		return NULL;
+	case QT_INTEGER:
+		errno = 0;
+		ll = strtoll(s, &end, 10);
+		if (errno || end == s || *end || isspace((unsigned char)*s)) {
+			snprintf(msg, n, "\"%s\" is not a whole number", q40(s, tmp, sizeof(tmp)));
+			return NULL;
+		}
+		return json_integer(ll);
+	case QT_NUMBER:
+		errno = 0;
+		d = strtod(s, &end);
+		if (errno || end == s || *end || !isfinite(d) || isspace((unsigned char)*s) ||
+		    strpbrk(s, "xXnN") != NULL) {
+			snprintf(msg, n, "\"%s\" is not a number", q40(s, tmp, sizeof(tmp)));
+			return NULL;
+		}
+		return json_real(d);
+	case QT_TEXT:
+		return json_string(s);
+	}
+	return NULL;
+}
+
+/* Checks a JSON value (not null) against the question; 0 or -1 with msg. */
+static int
+check_json(const struct catalog_question *q, json_t *v, char *msg, size_t n)
+{
+	char tmp[64];
+	size_t i, j;
+	json_t *o;
+
+	switch (q->type) {
+	case QT_BOOL:
+		if (json_is_boolean(v))
+			return 0;
+		snprintf(msg, n, "%s takes true or false", q->code);
+		return -1;
+	case QT_SINGLE:
+		if (!json_is_string(v)) {
+			snprintf(msg, n, "%s takes one option code as a string", q->code);
+			return -1;
+		}
+		if (has_option(q, json_string_value(v)))
+			return 0;
+		snprintf(msg, n, "\"%s\" is not an option of %s", q40(json_string_value(v), tmp, sizeof(tmp)),
+		    q->code);
+		return -1;
+	case QT_MULTI:
+		if (!json_is_array(v)) {
+			snprintf(msg, n, "%s takes a list of option codes", q->code);
+			return -1;
+		}
+		json_array_foreach(v, i, o) {
+			if (!json_is_string(o)) {
+				snprintf(msg, n, "%s takes a list of option codes (strings)", q->code);
+				return -1;
+			}
+			if (!has_option(q, json_string_value(o))) {
+				snprintf(msg, n, "\"%s\" is not an option of %s",
+				    q40(json_string_value(o), tmp, sizeof(tmp)), q->code);
+				return -1;
+			}
+			for (j = 0; j < i; j++)
+				if (json_equal(o, json_array_get(v, j))) {
+					snprintf(msg, n, "option \"%s\" of %s is given twice",
+					    json_string_value(o), q->code);
+					return -1;
+				}
+		}
+		return 0;
+	case QT_INTEGER:
+		if (json_is_integer(v))
+			return 0;
+		if (json_is_real(v) && json_real_value(v) == floor(json_real_value(v)) &&
+		    fabs(json_real_value(v)) < 9e15)
+			return 0;
+		snprintf(msg, n, "%s takes a whole number", q->code);
+		return -1;
+	case QT_NUMBER:
+		if (json_is_number(v))
+			return 0;
+		snprintf(msg, n, "%s takes a number", q->code);
+		return -1;
+	case QT_TEXT:
+		if (json_is_string(v))
+			return 0;
+		snprintf(msg, n, "%s takes text (a string)", q->code);
+		return -1;
+	}
+	return -1;
+}
+
+/* Range and length checks shared by both formats; 0 or -1 with msg. */
+static int
+check_bounds(const struct catalog_question *q, json_t *v, char *msg, size_t n)
+{
+	double d;
+	size_t chars = 0, i;
+	const char *s;
+
+	if (q->type == QT_INTEGER || q->type == QT_NUMBER) {
+		d = json_number_value(v);
+		if ((q->has_min && d < q->min) || (q->has_max && d > q->max)) {
+			char lo[32] = "", hi[32] = "";
+			if (q->has_min)
+				snprintf(lo, sizeof(lo), "%.15g", q->min);
+			if (q->has_max)
+				snprintf(hi, sizeof(hi), "%.15g", q->max);
+			snprintf(msg, n, "%s is out of range (%s to %s)", q->code, lo, hi);
+			return -1;
+		}
+	}
+	if (q->type == QT_TEXT) {
+		s = json_string_value(v);
+		for (i = 0; s[i]; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				chars++;
+			if ((unsigned char)s[i] < 0x20 && s[i] != '\n' && s[i] != '\t' && s[i] != '\r') {
+				snprintf(msg, n, "%s holds a control character", q->code);
+				return -1;
+			}
+		}
+		if (q->max_length && chars > (size_t)q->max_length) {
+			snprintf(msg, n, "%s is too long (%zu characters, at most %d)", q->code, chars,
+			    q->max_length);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static struct answer_set *
+find_set(struct ingest *in, const char *city, const char *survey, size_t row)
+{
+	size_t i;
+	struct answer_set *s;
+
+	for (i = in->nsets; i-- > 0;)
+		if (strcmp(in->sets[i].city, city) == 0 && strcmp(in->sets[i].survey, survey) == 0)
+			return &in->sets[i];
+	s = realloc(in->sets, (in->nsets + 1) * sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	in->sets = s;
+	s = &in->sets[in->nsets];
+	s->city = strdup(city);
+	s->survey = strdup(survey);
+	s->answers = json_object();
+	s->row = row;
+	if (!s->city || !s->survey || !s->answers) {
+		free(s->city);
+		free(s->survey);
+		json_decref(s->answers);
+		return NULL;
+	}
+	in->nsets++;
+	return s;
+}
+
+int
+ingest_validate(struct ingest *in, const struct catalog *cat)
+{
+	json_t *named = json_object();	/* "city\tsurvey\tcode" -> 1 for a named-empty multi */
+	char msg[512], tmp[64], key[256];
+	const char *col_city = in->format == INGEST_CSV ? "city" : "city";
+	size_t i;
+
+	for (i = 0; i < in->nitems; i++) {
+		struct ingest_item *it = &in->items[i];
+		const struct catalog_survey *s;
+		const struct catalog_question *q;
+		struct answer_set *set;
+		json_t *v = NULL, *prev;
+		int empty;
+		char vcol[96];
+
+		if (in->format == INGEST_CSV)
+			snprintf(vcol, sizeof(vcol), "value");
+		else
+			snprintf(vcol, sizeof(vcol), "answers.%.64s", it->question);
+		if (!path_segment_valid_slug(it->city, strlen(it->city)) ||
+		    catalog_city_id(cat, it->city) == 0) {
+			ingest_problem(in, it->row, col_city, "unknown city \"%s\"",
+			    q40(it->city, tmp, sizeof(tmp)));
+			continue;
+		}
+		if ((s = catalog_survey(cat, it->survey)) == NULL) {
+			ingest_problem(in, it->row, "survey", "unknown survey wave \"%s\"",
+			    q40(it->survey, tmp, sizeof(tmp)));
+			continue;
+		}
+		if ((q = catalog_question(s, it->question)) == NULL) {
+			ingest_problem(in, it->row, in->format == INGEST_CSV ? "question" : vcol,
+			    known_code(cat, it->question) ? "question \"%s\" is not asked in the %s wave" :
+			    "unknown question \"%s\"%.0s", q40(it->question, tmp, sizeof(tmp)), it->survey);
+			continue;
+		}
+		empty = in->format == INGEST_CSV ? it->value[0] == '\0' : json_is_null(it->jvalue);
+		if (empty) {
+			v = json_null();
+		} else if (in->format == INGEST_CSV) {
+			if ((v = typed_csv(q, it->value, msg, sizeof(msg))) == NULL) {
+				ingest_problem(in, it->row, vcol, "%s", msg);
+				continue;
+			}
+		} else {
+			if (check_json(q, it->jvalue, msg, sizeof(msg)) == -1) {
+				ingest_problem(in, it->row, vcol, "%s", msg);
+				continue;
+			}
+			v = q->type == QT_INTEGER && json_is_real(it->jvalue) ?
+			    json_integer((json_int_t)json_real_value(it->jvalue)) :
+			    q->type == QT_NUMBER && json_is_integer(it->jvalue) ?
+			    json_real((double)json_integer_value(it->jvalue)) : json_incref(it->jvalue);
+		}
+		if (!empty && check_bounds(q, v, msg, sizeof(msg)) == -1) {
+			ingest_problem(in, it->row, vcol, "%s", msg);
+			json_decref(v);
+			continue;
+		}
+		if ((set = find_set(in, it->city, it->survey, it->row)) == NULL) {
+			json_decref(v);
+			snprintf(in->message, sizeof(in->message), "out of memory");
+			json_decref(named);
+			return -1;
+		}
+		prev = json_object_get(set->answers, q->code);
+		snprintf(key, sizeof(key), "%s\t%s\t%s", it->city, it->survey, q->code);
+		if (in->format == INGEST_CSV && q->type == QT_MULTI) {
+			/* one row per option; an empty value alone makes it unanswered */
+			if (prev == NULL) {
+				json_object_set_new(set->answers, q->code, empty ? json_null() :
+				    json_pack("[o]", v));
+				if (empty)
+					json_object_set_new(named, key, json_true());
+				continue;
+			}
+			if (empty || json_is_null(prev)) {
+				ingest_problem(in, it->row, "question", "%s is named with an empty value and "
+				    "with options for %s %s", q->code, it->city, it->survey);
+				json_decref(v);
+				continue;
+			}
+			{
+				size_t j;
+				json_t *o;
+				int dup = 0;
+				json_array_foreach(prev, j, o)
+					if (json_equal(o, v))
+						dup = 1;
+				if (dup) {
+					ingest_problem(in, it->row, vcol, "option \"%s\" of %s is given twice",
+					    json_string_value(v), q->code);
+					json_decref(v);
+					continue;
+				}
+				json_array_append_new(prev, v);
+			}
+			continue;
+		}
+		if (prev != NULL) {
+			ingest_problem(in, it->row, in->format == INGEST_CSV ? "question" : vcol,
+			    "question %s is named twice for %s %s", q->code, it->city, it->survey);
+			json_decref(v);
+			continue;
+		}
+		json_object_set_new(set->answers, q->code, v);
+	}
+	json_decref(named);
+	if (in->nproblems) {
+		snprintf(in->message, sizeof(in->message), "the upload breaks the questionnaire: %zu problem%s",
+		    in->nproblems, in->nproblems == 1 ? "" : "s");
+		return -1;
+	}
+	if (in->nsets == 0) {
+		snprintf(in->message, sizeof(in->message), "the upload holds no answers");
+		ingest_problem(in, 0, NULL, "no answer rows after the header");
+		return -1;
+	}
+	return 0;
+}

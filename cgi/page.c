@@ -1,0 +1,115 @@
+/* page.c: the frame of every HTML page, from web/templates/layout.html; the error page. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "html.h"
+#include "page.h"
+
+static const char fallback_layout[] =
+    "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{{title}} · citybench"
+    "</title></head><body><a href=\"#main\">Skip to main content</a><main id=\"main\">{{content}}"
+    "</main></body></html>";
+
+int
+page_load_layout(const char *root, char **layout, char **err)
+{
+	char path[4096];
+	FILE *f;
+	long n;
+	char *s = NULL;
+
+	*layout = NULL;
+	snprintf(path, sizeof(path), "%s/web/templates/layout.html", root);
+	if ((f = fopen(path, "rb")) == NULL)
+		goto fail;
+	if (fseek(f, 0, SEEK_END) == -1 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) == -1)
+		goto fail;
+	if ((s = malloc((size_t)n + 1)) == NULL || fread(s, 1, (size_t)n, f) != (size_t)n)
+		goto fail;
+	s[n] = '\0';
+	fclose(f);
+	if (strstr(s, "{{title}}") == NULL || strstr(s, "{{content}}") == NULL) {
+		free(s);
+		if (err)
+			*err = strdup("layout.html lacks {{title}} or {{content}}");
+		return -1;
+	}
+	*layout = s;
+	return 0;
+fail:
+	if (f)
+		fclose(f);
+	free(s);
+	if (err)
+		*err = strdup("cannot read web/templates/layout.html");
+	return -1;
+}
+
+static const char *
+layout_of(struct request *r)
+{
+	return r->app && r->app->layout ? r->app->layout : fallback_layout;
+}
+
+void
+page_begin(struct request *r, const char *title)
+{
+	const char *l = layout_of(r), *t = strstr(l, "{{title}}"), *c = strstr(l, "{{content}}");
+
+	r->ctype = "text/html";
+	buf_reset(&r->out);
+	buf_append(&r->out, l, (size_t)(t - l));
+	html_text(&r->out, title);
+	t += strlen("{{title}}");
+	buf_append(&r->out, t, (size_t)(c - t));
+}
+
+void
+page_end(struct request *r)
+{
+	const char *l = layout_of(r), *c = strstr(l, "{{content}}");
+
+	buf_puts(&r->out, c + strlen("{{content}}"));
+}
+
+void
+page_error(struct request *r, int status, const char *message, json_t *details)
+{
+	char title[64];
+	size_t i;
+	json_t *d;
+
+	snprintf(title, sizeof(title), "%d %s", status, http_reason(status));
+	page_begin(r, title);
+	r->status = status;
+	html_raw(&r->out, "<h1>");
+	html_text(&r->out, title);
+	html_raw(&r->out, "</h1>\n<p class=\"error\" role=\"alert\">");
+	html_text(&r->out, message);
+	html_raw(&r->out, "</p>\n");
+	if (json_array_size(details) > 0) {
+		html_raw(&r->out, "<table class=\"details\"><caption>Problems found</caption><thead><tr>"
+		    "<th scope=\"col\">Row</th><th scope=\"col\">Column</th><th scope=\"col\">Problem</th>"
+		    "</tr></thead><tbody>\n");
+		json_array_foreach(details, i, d) {
+			json_t *row = json_object_get(d, "row");
+			html_raw(&r->out, "<tr><td>");
+			if (json_is_integer(row))
+				buf_printf(&r->out, "%lld", (long long)json_integer_value(row));
+			html_raw(&r->out, "</td><td>");
+			html_text(&r->out, json_string_value(json_object_get(d, "column")) ?
+			    json_string_value(json_object_get(d, "column")) : "");
+			html_raw(&r->out, "</td><td>");
+			html_text(&r->out, json_string_value(json_object_get(d, "message")) ?
+			    json_string_value(json_object_get(d, "message")) : "");
+			html_raw(&r->out, "</td></tr>\n");
+		}
+		html_raw(&r->out, "</tbody></table>\n");
+	}
+	html_raw(&r->out, "<p>Request id: <code>");
+	html_text(&r->out, r->request_id);
+	html_raw(&r->out, "</code>. <a href=\"/\">Back to the start page</a>.</p>\n");
+	page_end(r);
+}

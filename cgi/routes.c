@@ -1,0 +1,286 @@
+/* routes.c: the route table.  Method, format, body size and 404 are decided here, once, before a
+ * handler runs; a handler only answers for its resource. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "app.h"
+#include "routes.h"
+
+#define BODY_MAX (8u << 20)
+#define PREVIEW_MAX (256u << 10)
+
+struct route {
+	const char *method;		/* "GET" also answers HEAD */
+	const char *pattern;		/* segments; "*" captures one */
+	int fmts;			/* formats the path takes (extensions) */
+	size_t body_max;		/* 0: no body read */
+	int (*handler)(struct request *);
+};
+
+static const struct route routes[] = {
+#if 0 /* PENDING */
+	{ "GET",  "/",				FMT_HTML,		0, home_get },
+#endif
+	{ "GET",  "/healthz",			FMT_HTML | FMT_JSON,	0, health_get },
+	{ "GET",  "/cities",			FMT_HTML | FMT_JSON | FMT_CSV, 0, cities_get },
+	{ "GET",  "/cities/*",			FMT_HTML | FMT_JSON | FMT_CSV, 0, city_get },
+#if 0 /* PENDING */
+	{ "GET",  "/cities/*/submissions",	FMT_HTML | FMT_JSON | FMT_CSV, 0, city_submissions_get },
+#endif
+#if 0 /* PENDING */
+	{ "GET",  "/submissions/*",		FMT_HTML | FMT_JSON,	0, submission_get },
+#endif
+#if 0 /* PENDING */
+	{ "GET",  "/compare",			FMT_HTML | FMT_JSON | FMT_CSV, 0, compare_get },
+#endif
+#if 0 /* PENDING */
+	{ "GET",  "/metrics",			FMT_HTML | FMT_JSON | FMT_CSV, 0, metrics_get },
+#endif
+#if 0 /* PENDING */
+	{ "GET",  "/metrics/*",			FMT_HTML | FMT_JSON | FMT_CSV | FMT_SVG, 0, metric_get },
+#endif
+	{ "GET",  "/surveys/*",			FMT_HTML | FMT_JSON,	0, survey_get },
+	{ "GET",  "/surveys/*/template",	FMT_CSV,		0, survey_template_get },
+#if 0 /* PENDING */
+	{ "GET",  "/data",			FMT_HTML,		0, data_get },
+#endif
+#if 0 /* PENDING */
+	{ "GET",  "/data/*",			FMT_CSV,		0, data_file_get },
+#endif
+#if 0 /* PENDING */
+	{ "GET",  "/guide",			FMT_HTML,		0, guide_get },
+#endif
+#if 0 /* PENDING */
+	{ "GET",  "/upload",			FMT_HTML,		0, upload_get },
+#endif
+#if 0 /* PENDING */
+	{ "POST", "/upload",			FMT_HTML,		BODY_MAX + 65536, upload_post },
+#endif
+#if 0 /* PENDING */
+	{ "POST", "/api/submissions",		FMT_HTML,		BODY_MAX, api_submissions_post },
+#endif
+#if 0 /* PENDING */
+	{ "POST", "/api/plugins/preview",	FMT_HTML,		PREVIEW_MAX, api_preview_post },
+#endif
+#if 0 /* PENDING */
+	{ "GET",  "/ops/metrics",		FMT_HTML,		0, metrics_prom_get },
+#endif
+};
+
+static const char *
+env_get(char **envp, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; envp && *envp; envp++)
+		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
+			return *envp + n + 1;
+	return NULL;
+}
+
+/* Matches path against pattern, capturing "*" segments (pointers into path, which is cut at '/').
+ * Returns 1 on a match, with r->args set; path is left intact when it does not match. */
+static int
+match(const char *pattern, struct request *r)
+{
+	const char *p = pattern, *s = r->path;
+	const char *caps[HTTP_MAX_ARGS];
+	size_t lens[HTTP_MAX_ARGS];
+	int n = 0, i;
+
+	while (*p && *s) {
+		if (*p == '*') {
+			const char *e = strchr(s, '/');
+			size_t len = e ? (size_t)(e - s) : strlen(s);
+			if (len == 0 || n == HTTP_MAX_ARGS)
+				return 0;
+			caps[n] = s;
+			lens[n++] = len;
+			s += len;
+			p++;
+		} else if (*p == *s) {
+			p++;
+			s++;
+		} else {
+			return 0;
+		}
+	}
+	if (*p || *s)
+		return 0;
+	for (i = 0; i < n; i++) {
+		r->args[i] = strndup(caps[i], lens[i]);
+		if (r->args[i] == NULL)
+			return 0;
+	}
+	r->nargs = n;
+	return 1;
+}
+
+static void
+free_args(struct request *r)
+{
+	int i;
+
+	for (i = 0; i < r->nargs; i++) {
+		free(r->args[i]);
+		r->args[i] = NULL;
+	}
+	r->nargs = 0;
+}
+
+/* Splits a known extension off the last segment: "/cities/toronto.json" -> FMT_JSON. */
+static void
+split_format(struct request *r)
+{
+	char *slash = strrchr(r->path, '/'), *dot;
+	static const struct { const char *ext; enum fmt fmt; } exts[] = {
+		{ ".json", FMT_JSON }, { ".csv", FMT_CSV }, { ".svg", FMT_SVG },
+	};
+	size_t i;
+
+	r->fmt = FMT_HTML;
+	if (slash == NULL || (dot = strrchr(slash, '.')) == NULL)
+		return;
+	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+		if (strcmp(dot, exts[i].ext) == 0) {
+			r->fmt = exts[i].fmt;
+			*dot = '\0';
+			return;
+		}
+	}
+}
+
+static void
+request_id(struct request *r, const char *given)
+{
+	static unsigned long long counter;
+	size_t i, n;
+
+	if (given && (n = strlen(given)) > 0 && n < sizeof(r->request_id)) {
+		for (i = 0; i < n; i++)
+			if (!((given[i] >= '0' && given[i] <= '9') || (given[i] >= 'a' && given[i] <= 'f')))
+				break;
+		if (i == n) {
+			memcpy(r->request_id, given, n + 1);
+			return;
+		}
+	}
+	snprintf(r->request_id, sizeof(r->request_id), "%x%llx%llx", (unsigned)getpid(),
+	    (unsigned long long)time(NULL), ++counter);
+}
+
+/* Reads CONTENT_LENGTH bytes (nginx has buffered the body); over max is a 413, at once. */
+static int
+read_body(struct request *r, size_t max)
+{
+	size_t want, got = 0;
+	int n;
+
+	if (r->content_length < 0)
+		r->content_length = 0;
+	if ((unsigned long long)r->content_length > max)
+		return http_errorf(r, 413, "request body over the limit of %zu bytes", max);
+	want = (size_t)r->content_length;
+	if ((r->body = malloc(want + 1)) == NULL)
+		return http_error(r, 503, "out of memory", NULL);
+	while (got < want) {
+		n = FCGX_GetStr(r->body + got, (int)(want - got > 65536 ? 65536 : want - got),
+		    r->fcgi->in);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	r->body[got] = '\0';
+	r->body_len = got;
+	/* Reported by the handler, after 401 and 415, in the contract's order. */
+	r->body_short = got < want;
+	return 0;
+}
+
+void
+routes_dispatch(struct request *r, char **envp)
+{
+	const char *path, *cl, *qs;
+	const struct route *rt, *found = NULL;
+	char allow[64] = "";
+	char *err = NULL;
+	size_t i;
+
+	request_id(r, env_get(envp, "REQUEST_ID"));
+	r->method = env_get(envp, "REQUEST_METHOD");
+	if (r->method == NULL)
+		r->method = "GET";
+	r->head = strcmp(r->method, "HEAD") == 0;
+	path = env_get(envp, "PATH_INFO");
+	if (path == NULL || *path == '\0')
+		path = env_get(envp, "DOCUMENT_URI");
+	if (path == NULL || *path != '/')
+		path = "/";
+	r->path = strdup(path);
+	if (r->path == NULL) {
+		http_error(r, 503, "out of memory", NULL);
+		return;
+	}
+	r->content_type = env_get(envp, "CONTENT_TYPE");
+	r->authorization = env_get(envp, "HTTP_AUTHORIZATION");
+	r->if_none_match = env_get(envp, "HTTP_IF_NONE_MATCH");
+	cl = env_get(envp, "CONTENT_LENGTH");
+	r->content_length = cl && *cl ? strtoll(cl, NULL, 10) : -1;
+	split_format(r);
+
+	/* A trailing slash names the same resource. */
+	if (strlen(r->path) > 1 && r->path[strlen(r->path) - 1] == '/')
+		r->path[strlen(r->path) - 1] = '\0';
+
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		rt = &routes[i];
+		if (!match(rt->pattern, r))
+			continue;
+		if (!(rt->fmts & r->fmt)) {
+			free_args(r);
+			continue;
+		}
+		if (strcmp(rt->method, r->method) == 0 ||
+		    (r->head && strcmp(rt->method, "GET") == 0)) {
+			found = rt;
+			break;
+		}
+		if (strlen(allow) + 12 < sizeof(allow)) {
+			if (*allow)
+				strcat(allow, ", ");
+			strcat(allow, rt->method);
+			if (strcmp(rt->method, "GET") == 0)
+				strcat(allow, ", HEAD");
+		}
+		free_args(r);
+	}
+	if (found == NULL) {
+		if (*allow) {
+			http_errorf(r, 405, "method %s not allowed here", r->method);
+			http_header(r, "Allow", allow);
+		} else {
+			http_error(r, 404, "no such page", NULL);
+		}
+		return;
+	}
+
+	qs = env_get(envp, "QUERY_STRING");
+	r->query_string = qs ? qs : "";
+	if (query_parse(r->query_string, &r->query, &err) == -1) {
+		http_error(r, 400, err ? err : "malformed query string", NULL);
+		free(err);
+		free_args(r);
+		return;
+	}
+	if (found->body_max && read_body(r, found->body_max) == -1) {
+		free_args(r);
+		return;
+	}
+	found->handler(r);
+	free_args(r);
+}

@@ -1,0 +1,1039 @@
+/* sandbox.c: the Lua side of plugins: an allow-listed Lua 5.4 state with budgets.
+ *
+ * Each plugin gets a state of its own (plugin.c also gives it a process of its own).  The state is
+ * built the way Redis builds its scripting state: libraries opened one by one, then every table
+ * trimmed to an allow-list, so a name Lua adds in a later release stays out until someone lets it
+ * in.  Kept: the base functions without load, loadfile, dofile, collectgarbage, print and warn;
+ * string without dump; table, math (random seeded with a constant), utf8, and coroutine, which is
+ * safe here because Lua 5.4 copies the creating thread's hook into every new coroutine.  No io,
+ * os, debug or package.  Chunks are loaded as text only.
+ *
+ * Budgets.  A custom allocator refuses to let the state grow past memory_bytes.  A count hook
+ * fires every TICK instructions, charges them to the current call and to the plugin, and checks
+ * the process's CPU time; once a budget is exceeded the hook re-arms itself to fire on every
+ * instruction and raises an error each time, so a pcall in the plugin only buys one instruction,
+ * and the engine reports the budget whatever the plugin did with the error.  The hook never fires
+ * inside C functions, so the string functions that can take long on one call are capped: rep's
+ * output and the subject of find/match/gmatch/gsub at 1 MiB, patterns (and plain needles) at 256
+ * bytes.  1 MiB is 250 times the longest text answer (4000 bytes) and keeps one non-backtracking
+ * match of a capped pattern under about 0.3 s; what still escapes (a backtracking pattern, a
+ * table.move over 2^60 slots) is ended by plugin.c's hard stop, which is why the hook and the
+ * string wrappers record the line they run at in the shared progress block.
+ *
+ * setmetatable refuses metatables with __gc: finalizers run with hooks off.  The string metatable
+ * carries __metatable = false, so getmetatable("") cannot hand out the string table.  The state
+ * is never closed: the child that owns it _exits.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <lua.h>
+#include <lauxlib.h>
+#include <lualib.h>
+
+#include "buf.h"
+#include "plugin.h"
+#include "sandbox.h"
+#include "utf8.h"
+
+#define TICK		1000		/* instructions between two hook calls */
+#define RANDOM_SEED	20180620	/* math.random is deterministic: same seed in every state */
+
+enum over { OVER_NONE, OVER_CALL, OVER_TOTAL, OVER_CPU };
+
+struct sandbox {
+	lua_State *L;
+	size_t mem_used, mem_limit;
+	int tick;
+	long call_insns, total_insns;
+	const struct plugin_limits *lim;
+	double cpu_start;
+	enum over over;
+	struct sandbox_progress *progress;
+	int err_line;			/* innermost plugin line of the last error */
+	char chunkname[52];		/* "@" and the file name's last 50 bytes */
+};
+
+struct run {				/* what sandbox_run hands to its protected main */
+	struct sandbox *s;
+	const char *source;
+	size_t len;
+	const struct plugin_city *cities;
+	size_t ncities;
+	struct plugin_result *result;
+	int rc;				/* 0 ok, 1 the plugin failed, -1 out of memory */
+	struct buf msg;			/* the plugin's error */
+	int line;
+	long city;
+};
+
+static const char *const globals_allowed[] = {
+	"assert", "error", "getmetatable", "ipairs", "next", "pairs", "pcall", "rawequal",
+	"rawget", "rawlen", "rawset", "select", "setmetatable", "tonumber", "tostring", "type",
+	"xpcall", "_G", "_VERSION", "string", "table", "math", "utf8", "coroutine", NULL
+};
+static const char *const string_allowed[] = {
+	"byte", "char", "find", "format", "gmatch", "gsub", "len", "lower", "match", "pack",
+	"packsize", "rep", "reverse", "sub", "unpack", "upper", NULL
+};
+static const char *const table_allowed[] = {
+	"concat", "insert", "move", "pack", "remove", "sort", "unpack", NULL
+};
+static const char *const math_allowed[] = {
+	"abs", "acos", "asin", "atan", "ceil", "cos", "deg", "exp", "floor", "fmod", "huge",
+	"log", "max", "maxinteger", "min", "mininteger", "modf", "pi", "rad", "random",
+	"randomseed", "sin", "sqrt", "tan", "tointeger", "type", "ult", NULL
+};
+static const char *const utf8_allowed[] = {
+	"char", "charpattern", "codepoint", "codes", "len", "offset", NULL
+};
+static const char *const coroutine_allowed[] = {
+	"close", "create", "isyieldable", "resume", "running", "status", "wrap", "yield", NULL
+};
+
+static const char *const fields_allowed[] = {
+	"id", "title", "description", "unit", "higher_is_better", "version", "inputs", "compute", NULL
+};
+
+static struct sandbox *
+sandbox_of(lua_State *L)
+{
+	void *ud;
+
+	lua_getallocf(L, &ud);
+	return ud;
+}
+
+static double
+cpu_now(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void *
+alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+	struct sandbox *s = ud;
+	size_t old = ptr ? osize : 0;	/* without a block, osize says what kind of object it is */
+	void *p;
+
+	if (nsize == 0) {
+		free(ptr);
+		s->mem_used -= old;
+		return NULL;
+	}
+	if (nsize > old && nsize - old > s->mem_limit - s->mem_used)
+		return NULL;
+	if ((p = realloc(ptr, nsize)) == NULL)
+		return NULL;
+	s->mem_used = s->mem_used - old + nsize;
+	return p;
+}
+
+static int
+panic(lua_State *L)
+{
+	(void)L;
+	/* Everything runs under lua_pcall, so this is a bug in this file, not the plugin's doing. */
+	_exit(SANDBOX_EXIT_PANIC);
+}
+
+static void
+hook(lua_State *L, lua_Debug *ar)
+{
+	struct sandbox *s = sandbox_of(L);
+
+	if (lua_getinfo(L, "l", ar) && ar->currentline > 0)
+		s->progress->line = ar->currentline;
+	if (s->over == OVER_NONE) {
+		s->call_insns += s->tick;
+		s->total_insns += s->tick;
+		if (s->call_insns > s->lim->instructions_per_call)
+			s->over = OVER_CALL;
+		else if (s->total_insns > s->lim->instructions_total)
+			s->over = OVER_TOTAL;
+		else if (cpu_now() - s->cpu_start > s->lim->cpu_seconds)
+			s->over = OVER_CPU;
+	}
+	if (s->over != OVER_NONE) {
+		/* From now on every instruction of every thread that gets here raises again. */
+		lua_sethook(L, hook, LUA_MASKCOUNT, 1);
+		lua_pushliteral(L, "stopped: over budget");
+		lua_error(L);
+	}
+}
+
+/* Message handler: remembers the innermost line of the plugin where the error happened. */
+static int
+msgh(lua_State *L)
+{
+	struct sandbox *s = sandbox_of(L);
+	lua_Debug ar;
+	int level;
+
+	s->err_line = 0;
+	for (level = 1; lua_getstack(L, level, &ar); level++) {
+		if (lua_getinfo(L, "l", &ar) && ar.currentline > 0) {
+			s->err_line = ar.currentline;
+			break;
+		}
+	}
+	return 1;
+}
+
+static void
+note_line(lua_State *L)
+{
+	lua_Debug ar;
+
+	if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "l", &ar) && ar.currentline > 0)
+		sandbox_of(L)->progress->line = ar.currentline;
+}
+
+/* Calls the wrapped library function (upvalue 1) with the arguments as they are. */
+static int
+call_wrapped(lua_State *L)
+{
+	int n = lua_gettop(L);
+
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, n, LUA_MULTRET);
+	return lua_gettop(L);
+}
+
+static int
+check_pattern_args(lua_State *L, const char *fn)
+{
+	size_t n, p;
+
+	luaL_checklstring(L, 1, &n);
+	luaL_checklstring(L, 2, &p);
+	if (n > SANDBOX_STRING_MAX)
+		return luaL_error(L, "string.%s: a subject of %I bytes is over the sandbox's limit of %I",
+		    fn, (lua_Integer)n, (lua_Integer)SANDBOX_STRING_MAX);
+	if (p > SANDBOX_PATTERN_MAX)
+		return luaL_error(L, "string.%s: a pattern of %I bytes is over the sandbox's limit of %I",
+		    fn, (lua_Integer)p, (lua_Integer)SANDBOX_PATTERN_MAX);
+	note_line(L);
+	return 0;
+}
+
+static int
+wrap_find(lua_State *L)
+{
+	check_pattern_args(L, "find");
+	return call_wrapped(L);
+}
+
+static int
+wrap_match(lua_State *L)
+{
+	check_pattern_args(L, "match");
+	return call_wrapped(L);
+}
+
+static int
+wrap_gmatch(lua_State *L)
+{
+	check_pattern_args(L, "gmatch");
+	return call_wrapped(L);
+}
+
+static int
+wrap_gsub(lua_State *L)
+{
+	check_pattern_args(L, "gsub");
+	return call_wrapped(L);
+}
+
+static int
+wrap_rep(lua_State *L)
+{
+	size_t l, lsep = 0;
+	lua_Integer n;
+
+	luaL_checklstring(L, 1, &l);
+	n = luaL_checkinteger(L, 2);
+	luaL_optlstring(L, 3, "", &lsep);
+	if (n > 0 && (double)l * (double)n + (double)lsep * (double)(n - 1) > SANDBOX_STRING_MAX)
+		return luaL_error(L, "string.rep: the result would be over the sandbox's limit of %I bytes",
+		    (lua_Integer)SANDBOX_STRING_MAX);
+	return call_wrapped(L);
+}
+
+static int
+wrap_setmetatable(lua_State *L)
+{
+	if (lua_type(L, 2) == LUA_TTABLE) {
+		lua_pushliteral(L, "__gc");
+		if (lua_rawget(L, 2) != LUA_TNIL)
+			return luaL_error(L, "setmetatable: __gc is not allowed in the sandbox");
+		lua_pop(L, 1);
+	}
+	return call_wrapped(L);
+}
+
+static int
+wrap_randomseed(lua_State *L)
+{
+	/* Without arguments Lua would seed from the clock. */
+	if (lua_gettop(L) == 0)
+		lua_pushinteger(L, RANDOM_SEED);
+	return call_wrapped(L);
+}
+
+static int
+listed(const char *s, const char *const *list)
+{
+	for (; *list; list++)
+		if (strcmp(s, *list) == 0)
+			return 1;
+	return 0;
+}
+
+/* Removes from the table on top of the stack every key that is not on the list. */
+static void
+keep_only(lua_State *L, const char *const *allowed)
+{
+	int t = lua_gettop(L);
+
+	lua_pushnil(L);
+	while (lua_next(L, t)) {
+		lua_pop(L, 1);
+		if (lua_type(L, -1) != LUA_TSTRING || !listed(lua_tostring(L, -1), allowed)) {
+			/* Clearing a field that exists is allowed during a traversal. */
+			lua_pushvalue(L, -1);
+			lua_pushnil(L);
+			lua_rawset(L, t);
+		}
+	}
+}
+
+/* Replaces field name of the table at t by fn wrapping the original. */
+static void
+wrap(lua_State *L, int t, const char *name, lua_CFunction fn)
+{
+	lua_getfield(L, t, name);
+	lua_pushcclosure(L, fn, 1);
+	lua_setfield(L, t, name);
+}
+
+static void
+open_libraries(lua_State *L)
+{
+	static const luaL_Reg libs[] = {
+		{ LUA_GNAME, luaopen_base },
+		{ LUA_STRLIBNAME, luaopen_string },
+		{ LUA_TABLIBNAME, luaopen_table },
+		{ LUA_MATHLIBNAME, luaopen_math },
+		{ LUA_UTF8LIBNAME, luaopen_utf8 },
+		{ LUA_COLIBNAME, luaopen_coroutine },
+		{ NULL, NULL }
+	};
+	static const struct { const char *name; const char *const *allowed; } trims[] = {
+		{ LUA_STRLIBNAME, string_allowed },
+		{ LUA_TABLIBNAME, table_allowed },
+		{ LUA_MATHLIBNAME, math_allowed },
+		{ LUA_UTF8LIBNAME, utf8_allowed },
+		{ LUA_COLIBNAME, coroutine_allowed },
+	};
+	const luaL_Reg *lib;
+	size_t i;
+	int t;
+
+	for (lib = libs; lib->func; lib++) {
+		luaL_requiref(L, lib->name, lib->func, 1);
+		lua_pop(L, 1);
+	}
+	lua_pushglobaltable(L);
+	keep_only(L, globals_allowed);
+	wrap(L, lua_gettop(L), "setmetatable", wrap_setmetatable);
+	lua_pop(L, 1);
+	for (i = 0; i < sizeof(trims) / sizeof(trims[0]); i++) {
+		lua_getglobal(L, trims[i].name);
+		keep_only(L, trims[i].allowed);
+		lua_pop(L, 1);
+	}
+
+	lua_getglobal(L, LUA_STRLIBNAME);
+	t = lua_gettop(L);
+	wrap(L, t, "rep", wrap_rep);
+	wrap(L, t, "find", wrap_find);
+	wrap(L, t, "match", wrap_match);
+	wrap(L, t, "gmatch", wrap_gmatch);
+	wrap(L, t, "gsub", wrap_gsub);
+	lua_pop(L, 1);
+
+	/* The string metatable's __index is the string table itself: hide the metatable. */
+	lua_pushliteral(L, "");
+	if (lua_getmetatable(L, -1)) {
+		lua_pushboolean(L, 0);
+		lua_setfield(L, -2, "__metatable");
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+
+	lua_getglobal(L, LUA_MATHLIBNAME);
+	t = lua_gettop(L);
+	wrap(L, t, "randomseed", wrap_randomseed);
+	lua_getfield(L, t, "randomseed");
+	lua_pushinteger(L, RANDOM_SEED);
+	lua_call(L, 1, 0);
+	lua_pop(L, 1);
+}
+
+static void
+fail(struct run *r, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	buf_reset(&r->msg);
+	va_start(ap, fmt);
+	buf_vprintf(&r->msg, fmt, ap);
+	va_end(ap);
+	r->line = line;
+	r->rc = 1;
+}
+
+/* The budget message when one was exceeded, else NULL; into r. */
+static int
+fail_over(struct run *r, int status)
+{
+	struct sandbox *s = r->s;
+	const struct plugin_limits *lim = s->lim;
+	int line = s->progress->line;
+
+	switch (s->over) {
+	case OVER_CALL:
+		fail(r, line, "stopped: exceeded its budget of %ld instructions per call",
+		    lim->instructions_per_call);
+		return 1;
+	case OVER_TOTAL:
+		fail(r, line, "stopped: exceeded its total budget of %ld instructions",
+		    lim->instructions_total);
+		return 1;
+	case OVER_CPU:
+		fail(r, line, "stopped: exceeded its CPU budget (%g s)", lim->cpu_seconds);
+		return 1;
+	case OVER_NONE:
+		break;
+	}
+	if (status == LUA_ERRMEM) {
+		if (lim->memory_bytes % (1024 * 1024) == 0)
+			fail(r, line, "stopped: exceeded its memory budget (%zu MiB)",
+			    lim->memory_bytes / (1024 * 1024));
+		else
+			fail(r, line, "stopped: exceeded its memory budget (%zu bytes)", lim->memory_bytes);
+		return 1;
+	}
+	return 0;
+}
+
+static int
+tostring_protected(lua_State *L)
+{
+	luaL_tolstring(L, 1, NULL);
+	return 1;
+}
+
+/* Turns the error of a failed lua_pcall (status, error object on top) into r's message and line,
+ * and pops it.  An error object that is not a string goes through its __tostring, under a fresh
+ * per-call budget: that Lua code may loop too. */
+static void
+take_error(struct run *r, int status)
+{
+	struct sandbox *s = r->s;
+	lua_State *L = s->L;
+	const char *text, *short_src = s->chunkname + 1;
+	size_t n, k = strlen(short_src);
+	int line = s->err_line;
+
+	if (fail_over(r, status))
+		goto out;
+	if (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER) {
+		const char *type = luaL_typename(L, -1);
+
+		if (luaL_getmetafield(L, -1, "__tostring") == LUA_TNIL) {
+			fail(r, line, "error object is a %s value", type);
+			goto out;
+		}
+		lua_pop(L, 1);
+		s->call_insns = 0;
+		lua_pushcfunction(L, tostring_protected);
+		lua_insert(L, -2);
+		status = lua_pcall(L, 1, 1, 0);
+		if (fail_over(r, status))
+			goto out;
+		if (status != LUA_OK || lua_type(L, -1) != LUA_TSTRING) {
+			fail(r, line, "error object is a %s value (its __tostring failed)", type);
+			goto out;
+		}
+	}
+	text = lua_tolstring(L, -1, &n);
+	/* "file:12: message": the line Lua put in front is the one to report. */
+	if (n > k + 2 && strncmp(text, short_src, k) == 0 && text[k] == ':' &&
+	    text[k + 1] >= '0' && text[k + 1] <= '9') {
+		size_t i = k + 1;
+		long l = 0;
+
+		while (i < n && text[i] >= '0' && text[i] <= '9' && l < 100000000)
+			l = l * 10 + (text[i++] - '0');
+		if (i + 1 < n && text[i] == ':' && text[i + 1] == ' ') {
+			line = (int)l;
+			text += i + 2;
+			n -= i + 2;
+		}
+	}
+	fail(r, line, "%.*s", (int)(n > PLUGIN_MESSAGE_MAX * 4 ? PLUGIN_MESSAGE_MAX * 4 : n), text);
+out:
+	lua_pop(L, 1);
+}
+
+static char *
+take_string(struct run *r, lua_State *L, int t, const char *key, const char *label, int *bad)
+{
+	size_t n;
+	const char *s;
+	char *copy;
+	int type;
+
+	lua_pushstring(L, key);
+	type = lua_rawget(L, t);
+	if (type == LUA_TNIL) {
+		fail(r, 0, "%s: field '%s' is missing", label, key);
+		goto bad;
+	}
+	if (type != LUA_TSTRING) {
+		fail(r, 0, "%s: field '%s' must be a string, not a %s", label, key, lua_typename(L, type));
+		goto bad;
+	}
+	s = lua_tolstring(L, -1, &n);
+	if (strlen(s) != n) {
+		fail(r, 0, "%s: field '%s' contains a NUL byte", label, key);
+		goto bad;
+	}
+	if ((copy = strdup(s)) == NULL) {
+		r->rc = -1;
+		goto bad;
+	}
+	lua_pop(L, 1);
+	return copy;
+bad:
+	lua_pop(L, 1);
+	*bad = 1;
+	return NULL;
+}
+
+static int
+take_inputs(struct run *r, lua_State *L, int t, struct plugin_metric *m, const char *label)
+{
+	lua_Integer n, i, keys = 0;
+	int in;
+
+	lua_pushliteral(L, "inputs");
+	if (lua_rawget(L, t) != LUA_TTABLE) {
+		fail(r, 0, "%s: field 'inputs' must be a list of question codes", label);
+		return -1;
+	}
+	in = lua_gettop(L);
+	n = (lua_Integer)lua_rawlen(L, in);
+	lua_pushnil(L);
+	while (lua_next(L, in)) {
+		lua_pop(L, 1);
+		if (++keys > n) {
+			lua_pop(L, 2);
+			fail(r, 0, "%s: field 'inputs' must be a list of question codes", label);
+			return -1;
+		}
+	}
+	if (n > PLUGIN_MAX_INPUTS) {
+		lua_pop(L, 1);
+		fail(r, 0, "%s: more than %d inputs", label, PLUGIN_MAX_INPUTS);
+		return -1;
+	}
+	if (n > 0 && (m->inputs = calloc((size_t)n, sizeof(*m->inputs))) == NULL) {
+		lua_pop(L, 1);
+		r->rc = -1;
+		return -1;
+	}
+	for (i = 1; i <= n; i++) {
+		size_t len;
+		const char *code;
+
+		if (lua_rawgeti(L, in, i) != LUA_TSTRING) {
+			lua_pop(L, 2);
+			fail(r, 0, "%s: inputs[%lld] must be a question code (a string)", label, (long long)i);
+			return -1;
+		}
+		code = lua_tolstring(L, -1, &len);
+		if (strlen(code) != len || !plugin_id_valid(code)) {
+			lua_pop(L, 2);
+			fail(r, 0, "%s: inputs[%lld] is not a question code ([a-z0-9_], 1 to 64 characters)",
+			    label, (long long)i);
+			return -1;
+		}
+		if ((m->inputs[m->ninputs] = strdup(code)) == NULL) {
+			lua_pop(L, 2);
+			r->rc = -1;
+			return -1;
+		}
+		m->ninputs++;
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+	return 0;
+}
+
+/* Reads the metric table at t into m (raw reads: a metatable on it is not consulted) and pushes
+ * its compute function onto the stack.  Returns 0, or -1 with r failed. */
+static int
+take_metric(struct run *r, lua_State *L, int t, size_t k, struct plugin_metric *m)
+{
+	char label[PLUGIN_ID_MAX + 16];
+	const char *problem;
+	int bad = 0, type;
+
+	snprintf(label, sizeof(label), "metric #%zu", k + 1);
+	lua_pushnil(L);
+	while (lua_next(L, t)) {
+		lua_pop(L, 1);
+		if (lua_type(L, -1) != LUA_TSTRING || !listed(lua_tostring(L, -1), fields_allowed)) {
+			if (lua_type(L, -1) == LUA_TSTRING)
+				fail(r, 0, "%s: unknown field '%.64s'", label, lua_tostring(L, -1));
+			else
+				fail(r, 0, "%s: unknown field (a %s key)", label, luaL_typename(L, -1));
+			lua_pop(L, 1);
+			return -1;
+		}
+	}
+	m->id = take_string(r, L, t, "id", label, &bad);
+	if (bad)
+		return -1;
+	if (plugin_id_valid(m->id))
+		snprintf(label, sizeof(label), "metric '%s'", m->id);
+	m->title = take_string(r, L, t, "title", label, &bad);
+	if (!bad)
+		m->description = take_string(r, L, t, "description", label, &bad);
+	if (!bad)
+		m->unit = take_string(r, L, t, "unit", label, &bad);
+	if (!bad)
+		m->version = take_string(r, L, t, "version", label, &bad);
+	if (bad)
+		return -1;
+	lua_pushliteral(L, "higher_is_better");
+	type = lua_rawget(L, t);
+	m->higher_is_better = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	if (type != LUA_TBOOLEAN) {
+		fail(r, 0, "%s: field 'higher_is_better' must be true or false", label);
+		return -1;
+	}
+	if (take_inputs(r, L, t, m, label) != 0)
+		return -1;
+	if ((problem = sandbox_metric_problem(m)) != NULL) {
+		fail(r, 0, "%s: %s", label, problem);
+		return -1;
+	}
+	lua_pushliteral(L, "compute");
+	if (lua_rawget(L, t) != LUA_TFUNCTION) {
+		lua_pop(L, 1);
+		fail(r, 0, "%s: field 'compute' must be a function", label);
+		return -1;
+	}
+	return 0;
+}
+
+/* Validates what the main chunk returned (at index v); pushes a table of compute functions. */
+static int
+take_metrics(struct run *r, lua_State *L, int v)
+{
+	struct plugin_result *res = r->result;
+	size_t n, k, j;
+	int list, computes;
+
+	if (lua_type(L, v) != LUA_TTABLE) {
+		fail(r, 0, "the plugin must return a metric table or a list of them, not a %s",
+		    luaL_typename(L, v));
+		return -1;
+	}
+	lua_pushliteral(L, "id");
+	list = lua_rawget(L, v) == LUA_TNIL;
+	lua_pop(L, 1);
+	lua_pushliteral(L, "compute");
+	list = list && lua_rawget(L, v) == LUA_TNIL;
+	lua_pop(L, 1);
+	n = list ? lua_rawlen(L, v) : 1;
+	if (n == 0) {
+		fail(r, 0, "the plugin returned no metric");
+		return -1;
+	}
+	if (n > PLUGIN_MAX_METRICS) {
+		fail(r, 0, "the plugin declares more than %d metrics", PLUGIN_MAX_METRICS);
+		return -1;
+	}
+	if ((res->metrics = calloc(n, sizeof(*res->metrics))) == NULL) {
+		r->rc = -1;
+		return -1;
+	}
+	lua_createtable(L, (int)n, 0);
+	computes = lua_gettop(L);
+	for (k = 0; k < n; k++) {
+		int t = v;
+
+		if (list) {
+			if (lua_rawgeti(L, v, (lua_Integer)k + 1) != LUA_TTABLE) {
+				fail(r, 0, "metric #%zu must be a table, not a %s", k + 1, luaL_typename(L, -1));
+				return -1;
+			}
+			t = lua_gettop(L);
+		}
+		res->nmetrics = k + 1;
+		if (take_metric(r, L, t, k, &res->metrics[k]) != 0)
+			return -1;
+		lua_rawseti(L, computes, (lua_Integer)k + 1);
+		if (list)
+			lua_pop(L, 1);
+		for (j = 0; j < k; j++) {
+			if (strcmp(res->metrics[j].id, res->metrics[k].id) == 0) {
+				fail(r, 0, "metric id '%s' is declared twice", res->metrics[k].id);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Pushes a JSON answer as the plugin sees it: bool, string, integer, float, or a sequence of
+ * those; anything else is nil. */
+static void
+push_answer(lua_State *L, json_t *v, int nested)
+{
+	size_t i, n, k = 0;
+
+	switch (json_typeof(v)) {
+	case JSON_TRUE:
+		lua_pushboolean(L, 1);
+		break;
+	case JSON_FALSE:
+		lua_pushboolean(L, 0);
+		break;
+	case JSON_STRING:
+		lua_pushlstring(L, json_string_value(v), json_string_length(v));
+		break;
+	case JSON_INTEGER:
+		lua_pushinteger(L, (lua_Integer)json_integer_value(v));
+		break;
+	case JSON_REAL:
+		lua_pushnumber(L, json_real_value(v));
+		break;
+	case JSON_ARRAY:
+		if (nested) {
+			lua_pushnil(L);
+			break;
+		}
+		n = json_array_size(v);
+		lua_createtable(L, (int)(n < 1024 ? n : 1024), 0);
+		for (i = 0; i < n; i++) {
+			push_answer(L, json_array_get(v, i), 1);
+			if (lua_isnil(L, -1))
+				lua_pop(L, 1);
+			else
+				lua_rawseti(L, -2, (lua_Integer)++k);
+		}
+		break;
+	default:
+		lua_pushnil(L);
+		break;
+	}
+}
+
+static void
+push_city(lua_State *L, const struct plugin_city *c, const struct plugin_metric *m)
+{
+	size_t i;
+
+	lua_createtable(L, 0, 4);
+	if (c->slug) {
+		lua_pushstring(L, c->slug);
+		lua_setfield(L, -2, "slug");
+	}
+	if (c->survey) {
+		lua_pushstring(L, c->survey);
+		lua_setfield(L, -2, "survey");
+	}
+	if (!isnan(c->population)) {
+		if (c->population == floor(c->population) && fabs(c->population) < 9007199254740992.0)
+			lua_pushinteger(L, (lua_Integer)c->population);
+		else
+			lua_pushnumber(L, c->population);
+		lua_setfield(L, -2, "population");
+	}
+	lua_createtable(L, 0, (int)m->ninputs);
+	for (i = 0; c->answers && i < m->ninputs; i++) {
+		json_t *v = json_object_get(c->answers, m->inputs[i]);
+
+		if (v == NULL || json_is_null(v))
+			continue;
+		push_answer(L, v, 0);
+		if (lua_isnil(L, -1))
+			lua_pop(L, 1);
+		else
+			lua_setfield(L, -2, m->inputs[i]);
+	}
+	lua_setfield(L, -2, "answers");
+}
+
+static void
+set_metric_progress(struct sandbox_progress *p, const char *id)
+{
+	size_t i;
+
+	for (i = 0; id[i] && i < PLUGIN_ID_MAX; i++)
+		p->metric[i] = id[i];
+	p->metric[i] = '\0';
+}
+
+static int
+compute_all(struct run *r, lua_State *L, int h, int computes)
+{
+	struct sandbox *s = r->s;
+	struct plugin_result *res = r->result;
+	size_t k, i;
+
+	s->progress->phase = SANDBOX_COMPUTING;
+	for (k = 0; k < res->nmetrics; k++) {
+		struct plugin_metric *m = &res->metrics[k];
+
+		if (r->ncities > 0 && (m->values = malloc(r->ncities * sizeof(double))) == NULL) {
+			r->rc = -1;
+			return -1;
+		}
+		set_metric_progress(s->progress, m->id);
+		for (i = 0; i < r->ncities; i++) {
+			int status, type;
+
+			s->progress->city = (long)i;
+			s->call_insns = 0;
+			lua_rawgeti(L, computes, (lua_Integer)k + 1);
+			push_city(L, &r->cities[i], m);
+			s->err_line = 0;
+			status = lua_pcall(L, 1, 1, h);
+			if (status != LUA_OK || s->over != OVER_NONE) {
+				take_error(r, status);	/* pops the error, or the result */
+				r->city = (long)i;
+				return -1;
+			}
+			type = lua_type(L, -1);
+			if (type == LUA_TNIL) {
+				m->values[i] = NAN;
+			} else if (type == LUA_TNUMBER) {
+				double d = lua_isinteger(L, -1) ? (double)lua_tointeger(L, -1)
+				    : (double)lua_tonumber(L, -1);
+
+				if (!isfinite(d)) {
+					lua_pop(L, 1);
+					fail(r, 0, "compute returned %s; it must return a finite number or nil",
+					    isnan(d) ? "NaN (0/0)" : "an infinite number");
+					r->city = (long)i;
+					return -1;
+				}
+				m->values[i] = d;
+			} else {
+				lua_pop(L, 1);
+				fail(r, 0, "compute returned a %s; it must return a finite number or nil",
+				    lua_typename(L, type));
+				r->city = (long)i;
+				return -1;
+			}
+			lua_pop(L, 1);
+		}
+	}
+	s->progress->phase = SANDBOX_DONE;
+	return 0;
+}
+
+/* Everything that touches the Lua state, run under one lua_pcall so that a memory error in the
+ * engine's own API calls (the plugin may have filled the budget) cannot reach the panic handler. */
+static int
+protected_main(lua_State *L)
+{
+	struct run *r = lua_touserdata(L, 1);
+	struct sandbox *s = r->s;
+	int h, v, status;
+
+	lua_settop(L, 0);
+	open_libraries(L);
+	lua_pushcfunction(L, msgh);
+	h = lua_gettop(L);
+
+	s->progress->phase = SANDBOX_LOADING;
+	s->cpu_start = cpu_now();
+	lua_sethook(L, hook, LUA_MASKCOUNT, s->tick);
+	status = luaL_loadbufferx(L, r->source, r->len, s->chunkname, "t");
+	if (status != LUA_OK) {
+		s->err_line = 0;
+		take_error(r, status);
+		return 0;
+	}
+	s->call_insns = 0;
+	s->err_line = 0;
+	status = lua_pcall(L, 0, 1, h);
+	if (status != LUA_OK || s->over != OVER_NONE) {
+		take_error(r, status);
+		return 0;
+	}
+	v = lua_gettop(L);
+	s->progress->phase = SANDBOX_VALIDATING;
+	if (take_metrics(r, L, v) != 0)
+		return 0;
+	compute_all(r, L, h, lua_gettop(L));
+	return 0;
+}
+
+int
+sandbox_run(const char *file, const char *source, size_t len,
+    const struct plugin_city *cities, size_t ncities, const struct plugin_limits *lim,
+    struct sandbox_progress *progress, struct plugin_result *result, long *err_city)
+{
+	struct sandbox s;
+	struct sandbox_progress own;
+	struct run r;
+	size_t n = strlen(file);
+	int status;
+
+	memset(&s, 0, sizeof(s));
+	memset(&r, 0, sizeof(r));
+	memset(result, 0, sizeof(*result));
+	*err_city = -1;
+	if (progress == NULL) {
+		memset(&own, 0, sizeof(own));
+		progress = &own;
+	}
+	progress->phase = SANDBOX_SETUP;
+	progress->line = 0;
+	progress->city = -1;
+	progress->metric[0] = '\0';
+
+	s.lim = lim;
+	s.mem_limit = lim->memory_bytes;
+	s.progress = progress;
+	s.tick = lim->instructions_per_call < TICK ? (int)lim->instructions_per_call : TICK;
+	if (s.tick < 1)
+		s.tick = 1;
+	s.chunkname[0] = '@';
+	/* Short enough that Lua's messages show the name whole: then the prefix can be matched. */
+	strcpy(s.chunkname + 1, n > sizeof(s.chunkname) - 2 ? file + n - (sizeof(s.chunkname) - 2) : file);
+
+	r.s = &s;
+	r.source = source;
+	r.len = len;
+	r.cities = cities;
+	r.ncities = ncities;
+	r.result = result;
+	r.city = -1;
+
+	if ((s.L = lua_newstate(alloc, &s)) == NULL) {
+		fail(&r, 0, "stopped: its memory budget is too small to start");
+		goto out;
+	}
+	lua_atpanic(s.L, panic);
+	lua_pushcfunction(s.L, protected_main);
+	lua_pushlightuserdata(s.L, &r);
+	status = lua_pcall(s.L, 1, 0, 0);
+	if (status != LUA_OK && r.rc == 0) {
+		/* An error outside the plugin's own calls: the budget it used up, or a bug here. */
+		if (!fail_over(&r, status))
+			fail(&r, 0, "the sandbox failed: %s",
+			    lua_type(s.L, -1) == LUA_TSTRING ? lua_tostring(s.L, -1) : "?");
+	}
+out:
+	if (r.rc != 0) {
+		size_t k;
+
+		if (r.city < 0 && progress->phase == SANDBOX_COMPUTING)
+			r.city = progress->city;
+
+		for (k = 0; k < result->nmetrics; k++) {
+			struct plugin_metric *m = &result->metrics[k];
+			size_t j;
+
+			free(m->id);
+			free(m->title);
+			free(m->description);
+			free(m->unit);
+			free(m->version);
+			for (j = 0; j < m->ninputs; j++)
+				free(m->inputs[j]);
+			free(m->inputs);
+			free(m->values);
+		}
+		free(result->metrics);
+		result->metrics = NULL;
+		result->nmetrics = 0;
+		if (r.msg.len == 0 && r.rc < 0)
+			buf_puts(&r.msg, "out of memory outside the plugin's budget");
+		result->error.message = buf_steal(&r.msg, NULL);
+		result->error.line = r.line;
+		if (r.city >= 0 && result->error.message && progress->metric[0])
+			result->error.metric = strdup((const char *)progress->metric);
+		*err_city = r.city;
+	}
+	buf_free(&r.msg);
+	/* The state is left open on purpose: this process is about to _exit. */
+	return r.rc;
+}
+
+static int
+text_ok(const char *s, size_t max, int multiline)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n > max || !utf8_valid(s, n))
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((c < 0x20 && !(multiline && (c == '\n' || c == '\t'))) || c == 0x7f)
+			return 0;
+	}
+	return 1;
+}
+
+const char *
+sandbox_metric_problem(const struct plugin_metric *m)
+{
+	size_t i, j;
+
+	if (!m->id || !plugin_id_valid(m->id))
+		return "field 'id' must be [a-z0-9_], 1 to 64 characters";
+	if (!m->title || !text_ok(m->title, PLUGIN_TITLE_MAX, 0))
+		return "field 'title' must be 1 to 200 bytes of UTF-8 text on one line";
+	if (!m->description || !text_ok(m->description, PLUGIN_DESCRIPTION_MAX, 1))
+		return "field 'description' must be 1 to 2000 bytes of UTF-8 text";
+	if (!m->unit || !plugin_unit_valid(m->unit))
+		return "field 'unit' must be one of share, percent, count, number, per_100k, score";
+	if (!m->version || !*m->version || strlen(m->version) > PLUGIN_VERSION_MAX ||
+	    strspn(m->version, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ._+-")
+	    != strlen(m->version))
+		return "field 'version' must be 1 to 32 characters of [A-Za-z0-9._+-]";
+	if (m->ninputs > PLUGIN_MAX_INPUTS)
+		return "too many inputs";
+	for (i = 0; i < m->ninputs; i++) {
+		if (!m->inputs[i] || !plugin_id_valid(m->inputs[i]))
+			return "an input is not a question code ([a-z0-9_], 1 to 64 characters)";
+		for (j = 0; j < i; j++)
+			if (strcmp(m->inputs[i], m->inputs[j]) == 0)
+				return "field 'inputs' names a question twice";
+	}
+	return NULL;
+}

@@ -1,0 +1,162 @@
+/* survey.c: /surveys/{wave} — the questionnaire; /surveys/{wave}/template.csv — an empty upload form. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "csv.h"
+#include "html.h"
+#include "page.h"
+#include "query.h"
+#include "routes.h"
+#include "view.h"
+
+static const struct {
+	const char *code, *title;
+} sections[] = {
+	{ "profile", "About the city" },
+	{ "goals", "Goals and approach" },
+	{ "organisation", "Organisation, teams and roles" },
+	{ "funding", "Funding and resources" },
+	{ "data", "Data use" },
+	{ "outcomes", "Outcomes, measurement and partnerships" },
+};
+
+/* Loads the wave and its questions; answers 404 for an unknown wave. */
+static int
+load(struct request *r, json_t **survey, json_t **questions)
+{
+	const char *wave = r->args[0];
+	const char *p[1] = { wave };
+	PGresult *res;
+
+	*survey = *questions = NULL;
+	if (!wave_valid(wave))
+		return http_errorf(r, 404, "no such survey wave");
+	res = db_query(r->app->db, Q_SURVEY, 1, p);
+	if (!db_ok(res))
+		return view_db_error(r, res), PQclear(res), -1;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return http_errorf(r, 404, "no survey wave %s", wave);
+	}
+	*survey = json_pack("{s:s, s:s}", "id", PQgetvalue(res, 0, 0), "title", PQgetvalue(res, 0, 1));
+	PQclear(res);
+	if ((*questions = city_survey_questions(r->app->db, wave)) == NULL) {
+		json_decref(*survey);
+		*survey = NULL;
+		return view_db_error(r, NULL);
+	}
+	return 0;
+}
+
+static const char *
+type_help(const char *type)
+{
+	if (strcmp(type, "bool") == 0) return "yes or no";
+	if (strcmp(type, "single") == 0) return "one option";
+	if (strcmp(type, "multi") == 0) return "any number of options (one CSV row each)";
+	if (strcmp(type, "integer") == 0) return "a whole number";
+	if (strcmp(type, "number") == 0) return "a number";
+	return "text";
+}
+
+int
+survey_get(struct request *r)
+{
+	json_t *survey, *questions, *q, *o;
+	struct buf *b = &r->out;
+	size_t i, j, s;
+
+	if (view_not_modified(r))
+		return 0;
+	if (load(r, &survey, &questions) == -1)
+		return -1;
+	if (r->fmt == FMT_JSON)
+		return http_json(r, 200, json_pack("{s:o, s:o}", "survey", survey, "questions", questions));
+
+	page_begin(r, json_string_value(json_object_get(survey, "title")));
+	html_raw(b, "<h1>");
+	html_text(b, json_string_value(json_object_get(survey, "title")));
+	html_raw(b, "</h1>\n<p>The questionnaire of the ");
+	html_text(b, json_string_value(json_object_get(survey, "id")));
+	html_raw(b, " wave. Partner cities answer it with an <a href=\"/upload\">upload</a>; "
+	    "<a href=\"/surveys/");
+	html_attr(b, json_string_value(json_object_get(survey, "id")));
+	html_raw(b, "/template.csv\">download an empty upload form (CSV)</a> or the <a href=\"/surveys/");
+	html_attr(b, json_string_value(json_object_get(survey, "id")));
+	html_raw(b, ".json\">questionnaire as JSON</a>.</p>\n");
+	for (s = 0; s < sizeof(sections) / sizeof(sections[0]); s++) {
+		int any = 0;
+		json_array_foreach(questions, i, q) {
+			if (strcmp(json_string_value(json_object_get(q, "section")), sections[s].code) != 0)
+				continue;
+			if (!any++) {
+				html_raw(b, "<section><h2>");
+				html_text(b, sections[s].title);
+				html_raw(b, "</h2>\n<dl class=\"questionnaire\">\n");
+			}
+			html_raw(b, "<dt><code>");
+			html_text(b, json_string_value(json_object_get(q, "code")));
+			html_raw(b, "</code> ");
+			html_text(b, json_string_value(json_object_get(q, "text")));
+			html_raw(b, "</dt>\n<dd>");
+			html_text(b, type_help(json_string_value(json_object_get(q, "type"))));
+			if (json_object_get(q, "min") || json_object_get(q, "max")) {
+				html_raw(b, ", ");
+				if (json_object_get(q, "min"))
+					view_number(b, json_number_value(json_object_get(q, "min")));
+				html_raw(b, " to ");
+				if (json_object_get(q, "max"))
+					view_number(b, json_number_value(json_object_get(q, "max")));
+			}
+			if (json_object_get(q, "max_length"))
+				buf_printf(b, ", at most %lld characters",
+				    (long long)json_integer_value(json_object_get(q, "max_length")));
+			if (json_array_size(json_object_get(q, "options"))) {
+				html_raw(b, "<ul>");
+				json_array_foreach(json_object_get(q, "options"), j, o) {
+					html_raw(b, "<li><code>");
+					html_text(b, json_string_value(json_object_get(o, "code")));
+					html_raw(b, "</code> ");
+					html_text(b, json_string_value(json_object_get(o, "label")));
+					html_raw(b, "</li>");
+				}
+				html_raw(b, "</ul>");
+			}
+			html_raw(b, "</dd>\n");
+		}
+		if (any)
+			html_raw(b, "</dl></section>\n");
+	}
+	page_end(r);
+	json_decref(survey);
+	json_decref(questions);
+	return 0;
+}
+
+int
+survey_template_get(struct request *r)
+{
+	json_t *survey, *questions, *q;
+	size_t i;
+
+	if (view_not_modified(r))
+		return 0;
+	if (load(r, &survey, &questions) == -1)
+		return -1;
+	r->ctype = "text/csv";
+	http_header(r, "Content-Disposition", "attachment; filename=\"citybench-template.csv\"");
+	buf_puts(&r->out, "city,survey,question,value\r\n");
+	json_array_foreach(questions, i, q) {
+		buf_puts(&r->out, ",");
+		csv_text(&r->out, json_string_value(json_object_get(survey, "id")));
+		csv_sep(&r->out);
+		csv_text(&r->out, json_string_value(json_object_get(q, "code")));
+		csv_sep(&r->out);
+		csv_eol(&r->out);
+	}
+	json_decref(survey);
+	json_decref(questions);
+	return 0;
+}

@@ -1,0 +1,198 @@
+/* sync.c: plugins/ into the database.  Run by `citybench plugins reload` and by the server at start;
+ * workers never run this: they read the stored values. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "compute.h"
+#include "plugin.h"
+#include "sync.h"
+
+static int
+exec_ok(struct db *db, const char *sql)
+{
+	PGresult *res = db_exec(db, sql);
+	int ok = db_ok(res);
+
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+/* Registers one loaded file's metrics; refuses (returns 1, message in why) an id another file owns. */
+static int
+register_file(struct db *db, const struct plugin_file *f, int *position, char *why, size_t n, char **err)
+{
+	struct buf ids = BUF_INIT;
+	const char *p[10];
+	char pos[16];
+	size_t k, j;
+	PGresult *res;
+
+	for (k = 0; k < f->result.nmetrics; k++) {
+		const char *id = f->result.metrics[k].id;
+		res = db_query(db, Q_METRIC_OWNER, 1, &id);
+		if (!db_ok(res)) {
+			*err = strdup("cannot read the metrics");
+			PQclear(res);
+			return -1;
+		}
+		if (PQntuples(res) == 1 && PQgetvalue(res, 0, 1)[0] == 't' &&
+		    strcmp(PQgetvalue(res, 0, 0), f->name) != 0) {
+			snprintf(why, n, "metric id \"%s\" is already defined by %s", id, PQgetvalue(res, 0, 0));
+			PQclear(res);
+			return 1;
+		}
+		PQclear(res);
+	}
+	buf_putc(&ids, '{');
+	for (k = 0; k < f->result.nmetrics; k++) {
+		const struct plugin_metric *m = &f->result.metrics[k];
+		struct buf inputs = BUF_INIT;
+
+		buf_putc(&inputs, '{');
+		for (j = 0; j < m->ninputs; j++)
+			buf_printf(&inputs, j ? ",%s" : "%s", m->inputs[j]);	/* [a-z0-9_] only */
+		buf_putc(&inputs, '}');
+		snprintf(pos, sizeof(pos), "%d", (*position)++);
+		p[0] = m->id;
+		p[1] = m->title;
+		p[2] = m->description;
+		p[3] = m->unit;
+		p[4] = m->higher_is_better ? "true" : "false";
+		p[5] = m->version;
+		p[6] = f->name;
+		p[7] = f->source;
+		p[8] = pos;
+		p[9] = inputs.data;
+		res = db_query(db, Q_PUT_METRIC, 10, p);
+		buf_free(&inputs);
+		if (!db_ok(res)) {
+			*err = strdup(res ? PQresultErrorMessage(res) : "the database is unreachable");
+			PQclear(res);
+			buf_free(&ids);
+			return -1;
+		}
+		PQclear(res);
+		buf_printf(&ids, k ? ",%s" : "%s", m->id);
+	}
+	buf_putc(&ids, '}');
+	p[0] = f->name;
+	p[1] = ids.data;
+	res = db_query(db, Q_DEACTIVATE_PLUGIN_EXCEPT, 2, p);
+	buf_free(&ids);
+	if (!db_ok(res)) {
+		*err = strdup("cannot update the metrics");
+		PQclear(res);
+		return -1;
+	}
+	PQclear(res);
+	return 0;
+}
+
+int
+sync_plugins(struct db *db, const char *dir, FILE *out, char **err)
+{
+	struct city_inputs in;
+	struct plugin_limits lim;
+	struct plugin_file *files = NULL;
+	struct buf names = BUF_INIT;
+	size_t nfiles = 0, i, k;
+	int refused = 0, position = 0, rc = -1;
+	PGresult *res;
+	char why[512];
+
+	memset(&in, 0, sizeof(in));
+	if (exec_ok(db, "BEGIN") == -1) {
+		*err = strdup("the database is unreachable");
+		return -1;
+	}
+	/* One reload at a time. */
+	if (exec_ok(db, "SELECT pg_advisory_xact_lock(7277001)") == -1) {
+		*err = strdup("cannot take the reload lock");
+		goto out;
+	}
+	if (city_inputs_load(db, NULL, 0, NULL, NULL, &in, err) == -1)
+		goto out;
+	plugin_limits_default(&lim);
+	if (plugin_run_dir(dir, in.cities, in.n, &lim, &files, &nfiles, err) == -1)
+		goto out;
+
+	buf_putc(&names, '{');
+	for (i = 0; i < nfiles; i++) {
+		struct plugin_file *f = &files[i];
+		const char *name = f->name;
+		struct buf msg = BUF_INIT;
+
+		buf_printf(&names, "%s\"%s\"", i ? "," : "", f->name);	/* names are *.lua we listed */
+		if (f->status == 0) {
+			int r = register_file(db, f, &position, why, sizeof(why), err);
+			if (r == -1)
+				goto out;
+			if (r == 0) {
+				for (k = 0; k < f->result.nmetrics; k++)
+					if (compute_store(db, &in, &f->result.metrics[k], err) == -1)
+						goto out;
+				if (out) {
+					fprintf(out, "loaded %s:", f->name);
+					for (k = 0; k < f->result.nmetrics; k++)
+						fprintf(out, " %s (version %s)", f->result.metrics[k].id,
+						    f->result.metrics[k].version);
+					fprintf(out, "\n");
+				}
+				continue;
+			}
+			buf_puts(&msg, f->name);
+			buf_puts(&msg, ": ");
+			buf_puts(&msg, why);
+		} else {
+			plugin_error_format(&f->result.error, &msg);
+			if (msg.len == 0)
+				buf_printf(&msg, "%s: could not be run", f->name);
+		}
+		refused++;
+		if (out)
+			fprintf(out, "refused %s\n", msg.data);
+		buf_free(&msg);
+		res = db_query(db, Q_DEACTIVATE_PLUGIN, 1, &name);
+		PQclear(res);
+	}
+	buf_putc(&names, '}');
+	{
+		const char *p[1] = { names.data };
+		res = db_query(db, Q_DEACTIVATE_MISSING, 1, p);
+		PQclear(res);
+	}
+	res = db_query(db, Q_BUMP_VERSION, 0, NULL);
+	PQclear(res);
+	if (exec_ok(db, "COMMIT") == -1) {
+		*err = strdup("could not commit the reload");
+		goto out_rolled;
+	}
+	rc = refused;
+	goto out_rolled;
+out:
+	exec_ok(db, "ROLLBACK");
+out_rolled:
+	buf_free(&names);
+	plugin_files_free(files, nfiles);
+	city_inputs_free(&in);
+	return rc;
+}
+
+void
+sync_plugins_at_start(const char *conninfo, const char *root)
+{
+	struct db *db = db_new(conninfo);
+	char dir[4096], *err = NULL;
+
+	snprintf(dir, sizeof(dir), "%s/plugins", root);
+	if (db == NULL || db_ensure(db) == -1) {
+		fprintf(stderr, "citybench-fcgi: plugins not loaded: the database is unreachable\n");
+	} else if (sync_plugins(db, dir, stderr, &err) == -1) {
+		fprintf(stderr, "citybench-fcgi: plugins not loaded: %s\n", err ? err : "error");
+		free(err);
+	}
+	db_free(db);
+}

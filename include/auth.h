@@ -1,0 +1,28 @@
+/* auth.h: tokens "cb_<id>_<secret>": only a SHA-256 of the secret is stored, compared in constant time. */
+#ifndef CB_AUTH_H
+#define CB_AUTH_H
+
+#include "db.h"
+
+struct token {
+	int id;
+	int partner;			/* 1 partner (writes city), 0 researcher */
+	int city_id;
+	char city[72];
+	char name[128];			/* for the audit log: the city or the researcher */
+};
+
+/* Creates a token and returns it (malloc'd) in *out, shown once.  role "partner" needs city_id > 0;
+ * expires_days <= 0 means never.  Returns 0, or -1 with *err set. */
+int auth_token_create(struct db *db, const char *role, int city_id, const char *name, int expires_days,
+    char **out, char **err);
+
+/* Checks "Bearer cb_..." (or a bare token when bearer is 0).  Returns 0 with t filled; 401 when the
+ * token is missing, malformed, unknown, revoked or expired (msg says which); 503 when the database is
+ * unreachable. */
+int auth_check(struct db *db, const char *header, int bearer, struct token *t, const char **msg);
+
+/* Splits "cb_<id>_<secret>"; returns the id or -1. */
+int auth_token_id(const char *token);
+
+#endif

@@ -1,0 +1,33 @@
+/* compute.h: metric values, computed when data or plugins change and stored; reads never run Lua. */
+#ifndef CB_COMPUTE_H
+#define CB_COMPUTE_H
+
+#include <stdio.h>
+#include "db.h"
+#include "plugin.h"
+
+/* The plugins' view of city-waves, loaded from the database. */
+struct city_inputs {
+	struct plugin_city *cities;
+	int *city_ids;
+	size_t n;
+	PGresult *res;			/* owns the strings the cities point to */
+};
+
+/* Loads the current answers of the given cities (NULL/0: all) for the given wave (NULL: all), only the
+ * question codes in `codes` (a PostgreSQL text[] literal, NULL: all).  Returns 0 or -1 (err set). */
+int city_inputs_load(struct db *db, const int *city_ids, size_t ncities, const char *wave,
+    const char *codes, struct city_inputs *in, char **err);
+void city_inputs_free(struct city_inputs *in);
+
+/* Stores a plugin's values for the city-waves in `in` (NAN: no value, deleted).  0 or -1. */
+int compute_store(struct db *db, const struct city_inputs *in, const struct plugin_metric *m, char **err);
+
+/* Recomputes every active metric (sources from the database) for the given cities in the given wave
+ * and stores the values, inside the caller's transaction.  A plugin that fails is reported to `log`
+ * (may be NULL) and its values for these cities removed; the others go on.  Returns 0, or -1 when the
+ * database failed (err set). */
+int compute_metrics(struct db *db, const int *city_ids, size_t ncities, const char *wave, FILE *log,
+    char **err);
+
+#endif

@@ -1,0 +1,51 @@
+/* db.h: the PostgreSQL connection of a worker or of the CLI: named prepared statements, reconnect. */
+#ifndef CB_DB_H
+#define CB_DB_H
+
+#include <libpq-fe.h>
+
+/* Every statement the programs run, by name; the SQL lives in cgi/queries.c. */
+enum query_id {
+#define Q(name, nparams, sql) name,
+#include "queries.def"
+#undef Q
+	Q__COUNT
+};
+
+struct db {
+	PGconn *conn;
+	char *conninfo;
+	unsigned char prepared[Q__COUNT];
+	long long seen_version;		/* highest data version learnt by NOTIFY */
+	int listening;
+};
+
+/* Connects (or keeps trying later: a NULL conn is allowed and retried by db_ensure).
+ * Returns NULL only when memory ran out. */
+struct db *db_new(const char *conninfo);
+void db_free(struct db *db);
+
+/* Makes sure the connection is up, reconnecting when it went away.  Returns 0 or -1 (database down). */
+int db_ensure(struct db *db);
+
+/* Runs a named statement, preparing it on this connection the first time.  Text parameters (NULL is SQL
+ * NULL).  Returns a result the caller PQclear()s, or NULL when the database could not be reached; a
+ * result whose status is not OK carries PostgreSQL's error. A read that failed because the connection
+ * dropped is retried once on a new connection. */
+PGresult *db_query(struct db *db, enum query_id q, int nparams, const char *const *params);
+
+/* Plain SQL without parameters (migrations, BEGIN/COMMIT); same failure contract as db_query. */
+PGresult *db_exec(struct db *db, const char *sql);
+
+/* 1 if res is PGRES_COMMAND_OK or PGRES_TUPLES_OK. */
+int db_ok(const PGresult *res);
+
+/* Listens for data-version notifications; db_poll returns the highest version announced so far
+ * (without a round trip), or db->seen_version when nothing new arrived. */
+int db_listen(struct db *db);
+long long db_poll(struct db *db);
+
+/* The SQLSTATE of a failed result, or "" */
+const char *db_sqlstate(const PGresult *res);
+
+#endif

@@ -1,0 +1,81 @@
+/* http.h: one request and its response, over a FastCGI connection or built by a test. */
+#ifndef CB_HTTP_H
+#define CB_HTTP_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#include "buf.h"
+#include "query.h"
+
+struct app;
+struct FCGX_Request;
+
+enum fmt {
+	FMT_HTML = 1,
+	FMT_JSON = 2,
+	FMT_CSV = 4,
+	FMT_SVG = 8,
+};
+
+#define HTTP_MAX_ARGS 4
+
+struct request {
+	struct app *app;
+	struct FCGX_Request *fcgi;
+
+	/* What came in: strings borrowed from the FastCGI environment, valid for this request only. */
+	const char *method;
+	int head;			/* HEAD: answered as GET without the body */
+	char *path;			/* owned copy, extension removed */
+	enum fmt fmt;			/* from the extension: none = HTML */
+	const char *query_string;
+	struct query query;
+	const char *content_type;
+	const char *authorization;
+	const char *if_none_match;
+	char request_id[48];
+	long long content_length;	/* -1 when absent */
+	char *body;
+	size_t body_len;
+	int body_short;			/* fewer bytes than Content-Length arrived */
+	char *args[HTTP_MAX_ARGS];	/* route captures, pointing into path */
+	int nargs;
+
+	/* What goes out. */
+	int status;
+	const char *ctype;
+	struct buf headers;		/* extra header lines, each ending in \r\n */
+	struct buf out;			/* the body */
+	long long etag_version;		/* data version behind the page, 0 = not cacheable */
+	int from_cache;
+};
+
+/* Resets everything for a new request (keeps the buffers' memory). */
+void http_request_reset(struct request *r);
+void http_request_free(struct request *r);
+
+/* Adds a response header; refuses (returns -1) names or values holding CR, LF or NUL. */
+int http_header(struct request *r, const char *name, const char *value);
+
+/* Answers with the contract's error: JSON for programs ({"error":{...}}), a page for people.
+ * details (stolen, may be NULL) is a JSON array of {row, column, message}.  Always returns -1 so that
+ * a handler can `return http_error(...)`. */
+int http_error(struct request *r, int status, const char *message, json_t *details);
+int http_errorf(struct request *r, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Serialises a JSON value into the body with content type application/json; steals v. */
+int http_json(struct request *r, int status, json_t *v);
+
+/* The reason phrase for a status. */
+const char *http_reason(int status);
+
+/* Writes status line, headers (with Content-Length) and body to the FastCGI stream. */
+void http_send(struct request *r);
+
+/* 1 when the request's If-None-Match matches the ETag for version v and format (then the handler
+ * answers 304), 0 otherwise.  Also records v for the ETag/Last-Modified headers. */
+int http_not_modified(struct request *r, long long v);
+
+#endif

@@ -1,0 +1,100 @@
+/* ingest.h: the one parser and validator of survey answers, for `citybench import` and for uploads.
+ *
+ * Two phases, so that the contract's order of errors holds (400 before 403 before 422):
+ * ingest_parse() reads CSV or JSON into items (a 400 when the body cannot be read); the caller may then
+ * check which cities the upload names; ingest_validate() checks every item against the questionnaire and
+ * groups them into answer sets, one per city and wave (a 422 listing every problem). */
+#ifndef CB_INGEST_H
+#define CB_INGEST_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#include "db.h"
+
+#define INGEST_MAX_DETAILS 1000
+
+enum qtype { QT_BOOL, QT_SINGLE, QT_MULTI, QT_INTEGER, QT_NUMBER, QT_TEXT };
+
+struct catalog_question {
+	char *code;
+	enum qtype type;
+	int has_min, has_max;
+	double min, max;
+	int max_length;			/* 0: none */
+	char **options;
+	size_t noptions;
+};
+
+struct catalog_survey {
+	char *id;
+	struct catalog_question *questions;	/* sorted by code */
+	size_t nquestions;
+};
+
+/* What validation needs to know: the waves, their questions, the registered cities. */
+struct catalog {
+	struct catalog_survey *surveys;
+	size_t nsurveys;
+	char **slugs;			/* sorted */
+	int *city_ids;
+	size_t ncities;
+	char **all_codes;		/* every question code of any wave, sorted */
+	size_t ncodes;
+};
+
+/* Loads the catalog; returns NULL with *err set when the database cannot be read. */
+struct catalog *catalog_load(struct db *db, char **err);
+void catalog_free(struct catalog *c);
+const struct catalog_survey *catalog_survey(const struct catalog *c, const char *id);
+const struct catalog_question *catalog_question(const struct catalog_survey *s, const char *code);
+int catalog_city_id(const struct catalog *c, const char *slug);	/* 0 when unknown */
+enum qtype qtype_parse(const char *s);	/* -1 when unknown */
+
+/* One city's answers for one wave, as the upload named them (code -> value or null). */
+struct answer_set {
+	char *city;
+	char *survey;
+	json_t *answers;
+	size_t row;			/* where it was first named, for messages */
+};
+
+enum ingest_format { INGEST_CSV, INGEST_JSON };
+
+struct ingest_item {			/* one CSV record, or one JSON object's answer */
+	size_t row;
+	char *city, *survey, *question;
+	char *value;			/* CSV: the text; JSON: NULL */
+	json_t *jvalue;			/* JSON: the value; CSV: NULL */
+};
+
+struct ingest {
+	enum ingest_format format;
+	struct ingest_item *items;
+	size_t nitems, cap;
+	struct answer_set *sets;
+	size_t nsets;
+	json_t *details;		/* [{row, column, message}], at most INGEST_MAX_DETAILS */
+	size_t nproblems;		/* all problems, also those past the cap */
+	char message[256];		/* the summary for the error */
+};
+
+void ingest_init(struct ingest *in, enum ingest_format format);
+void ingest_free(struct ingest *in);
+
+/* Reads a body.  Returns 0, or -1 when it is malformed (unparsable, invalid UTF-8, wrong columns, not
+ * the upload shape): a 400, with in->message and in->details saying every problem found. */
+int ingest_parse(struct ingest *in, const char *data, size_t len);
+
+/* The distinct city slugs the parsed upload names (borrowed; for a scope check before validation). */
+size_t ingest_cities(const struct ingest *in, const char **out, size_t max);
+
+/* Checks every item against the questionnaire and builds in->sets.  Returns 0, or -1 (a 422) with
+ * in->message and in->details listing every problem; nothing is half-built on failure. */
+int ingest_validate(struct ingest *in, const struct catalog *cat);
+
+/* Adds a problem (row 0 = none; column may be NULL). */
+void ingest_problem(struct ingest *in, size_t row, const char *column, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+#endif

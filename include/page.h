@@ -1,0 +1,18 @@
+/* page.h: the HTML pages' frame (web/templates/layout.html) around a body written with html.h. */
+#ifndef CB_PAGE_H
+#define CB_PAGE_H
+
+#include <jansson.h>
+#include "http.h"
+
+/* Starts an HTML page: status 200, content type, the layout up to the content; the title is escaped. */
+void page_begin(struct request *r, const char *title);
+/* Closes the page (the layout after the content). */
+void page_end(struct request *r);
+/* A whole error page for people: the same message and details as the JSON error. */
+void page_error(struct request *r, int status, const char *message, json_t *details);
+
+/* Loads the layout template; returns 0 or -1. */
+int page_load_layout(const char *root, char **layout, char **err);
+
+#endif

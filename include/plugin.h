@@ -1,0 +1,123 @@
+/* plugin.h: metric plugins: untrusted Lua 5.4 files run in a sandbox inside a forked child.
+ *
+ * A plugin returns one metric table or a list of them (docs/plugins.md, contract "Plugins").
+ * plugin_run loads one plugin in a fresh lua_State built from an allow-list, inside a child
+ * process with its own CPU, memory and wall-clock limits, validates what it declares and calls
+ * its compute over every city given.  Nothing the plugin does can reach the caller's process:
+ * the caller gets values or an error naming the file, line, city, wave and metric.
+ *
+ * Callers: call from a single-threaded process (the child is forked and then allocates), and do
+ * not reap unknown children (waitpid(-1)) while plugin_run is running, or the child's status is
+ * lost (reported as "ended without a result").
+ */
+#ifndef CB_PLUGIN_H
+#define CB_PLUGIN_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#include "buf.h"
+
+#define PLUGIN_MAX_SOURCE	(256 * 1024)	/* bytes of Lua source, as for previews */
+#define PLUGIN_MAX_METRICS	32		/* metrics one file may declare */
+#define PLUGIN_MAX_INPUTS	128		/* question codes one metric may read */
+#define PLUGIN_ID_MAX		64		/* metric ids and question codes: [a-z0-9_]{1,64} */
+#define PLUGIN_TITLE_MAX	200		/* bytes */
+#define PLUGIN_DESCRIPTION_MAX	2000		/* bytes */
+#define PLUGIN_VERSION_MAX	32		/* bytes */
+#define PLUGIN_MESSAGE_MAX	1000		/* bytes of an error message (longer ones end in "...") */
+
+struct plugin_city {		/* one city in one wave, given by the caller */
+	const char *slug;
+	const char *survey;	/* "2018" */
+	double population;	/* NAN when unknown */
+	json_t *answers;	/* object CODE -> value; JSON null = asked, not answered;
+				   absent = not asked; NULL = no answers at all */
+};
+
+struct plugin_metric {		/* what a plugin declares, after validation */
+	char *id, *title, *description, *unit, *version;
+	int higher_is_better;
+	char **inputs;
+	size_t ninputs;
+	double *values;		/* [ncities]; NAN = nil (no value); NULL when ncities is 0 */
+};
+
+struct plugin_error {		/* all strings malloc'd, valid UTF-8; NULL when unknown */
+	char *message;		/* without the "file:line:" prefix */
+	char *file;
+	int line;		/* 0 when unknown */
+	char *city;		/* slug of the city whose compute failed */
+	char *survey;
+	char *metric;		/* id of the metric whose compute failed */
+};
+
+struct plugin_result {
+	struct plugin_metric *metrics;	/* in declaration order */
+	size_t nmetrics;		/* 0 when the plugin failed */
+	struct plugin_error error;	/* message NULL when ok */
+};
+
+struct plugin_limits {
+	long instructions_per_call;	/* Lua VM instructions in one compute (or the file's main chunk) */
+	long instructions_total;	/* across the main chunk and every compute of the file */
+	double cpu_seconds;		/* CPU time of the whole child */
+	size_t memory_bytes;		/* what the Lua state may allocate */
+	double wall_seconds;		/* after this the child is killed */
+};
+
+/* Fills l with the defaults: 10 million instructions per call, 200 million per plugin, 1 s of
+ * CPU, 64 MiB, 5 s wall clock. */
+void plugin_limits_default(struct plugin_limits *l);
+
+/*
+ * Loads `source` (len bytes, named `file` in messages) in a fresh sandbox inside a forked child,
+ * validates the declared metric(s) and runs compute over all ncities cities.  lim NULL means the
+ * defaults.  ncities may be 0: then the plugin is only loaded and validated.
+ * Returns 0 when the plugin loaded and every compute succeeded (result->metrics filled, one
+ * values array of ncities per metric), 1 when the plugin was refused or failed (result->error
+ * filled: message, file, line when known, city/survey/metric where it failed; no metrics), -1
+ * on a system error (*err set, a malloc'd message the caller frees; result empty).  The result
+ * must be released with plugin_result_free in every case.
+ */
+int plugin_run(const char *file, const char *source, size_t len,
+    const struct plugin_city *cities, size_t ncities,
+    const struct plugin_limits *lim, struct plugin_result *result, char **err);
+
+/* Releases everything in r and leaves it empty; r may be NULL or already empty. */
+void plugin_result_free(struct plugin_result *r);
+
+/* Appends "file:line: message (city SLUG, survey W, metric ID)", leaving out what is unknown.
+ * Returns 0, or -1 when memory ran out. */
+int plugin_error_format(const struct plugin_error *e, struct buf *out);
+
+/* One file of a plugin directory, as plugin_run_dir found it. */
+struct plugin_file {
+	char *name;		/* "funding_share.lua" */
+	char *source;		/* the file's bytes, NUL-terminated; NULL if it could not be read */
+	size_t len;
+	int status;		/* plugin_run's: 0 ok, 1 refused or failed, -1 system error */
+	struct plugin_result result;	/* for -1 too: result.error.message says what failed */
+};
+
+/*
+ * Reads every regular file named *.lua in dir (names not starting with '.'), sorted by name
+ * (byte order), and runs each with plugin_run over the cities.  A file larger than
+ * PLUGIN_MAX_SOURCE, or one declaring a metric id that an earlier file already declared, is
+ * refused (status 1).  Sets *files to an array of *nfiles entries, free it with
+ * plugin_files_free.  Returns 0 (whatever each plugin did: see each status), or -1 when the
+ * directory cannot be read or memory ran out (*err set, *files NULL, *nfiles 0).
+ */
+int plugin_run_dir(const char *dir, const struct plugin_city *cities, size_t ncities,
+    const struct plugin_limits *lim, struct plugin_file **files, size_t *nfiles, char **err);
+
+/* Releases an array from plugin_run_dir; files may be NULL. */
+void plugin_files_free(struct plugin_file *files, size_t n);
+
+/* 1 when s is a valid metric id or question code, [a-z0-9_]{1,64}, else 0. */
+int plugin_id_valid(const char *s);
+
+/* 1 when s is one of share, percent, count, number, per_100k, score, else 0. */
+int plugin_unit_valid(const char *s);
+
+#endif

@@ -1,0 +1,44 @@
+/* sandbox.h: the Lua side of plugins: one allow-listed lua_State with budgets, run in plugin.c's
+ * child.  Only plugin.c calls it: sandbox_run assumes a process it may spend (it never closes the
+ * Lua state, so nothing the plugin left behind runs after it). */
+#ifndef CB_SANDBOX_H
+#define CB_SANDBOX_H
+
+#include <stddef.h>
+
+#include "plugin.h"
+
+/* Caps inside the sandbox's string library (sandbox.c explains the choice). */
+#define SANDBOX_STRING_MAX	(1024 * 1024)	/* string.rep output; subject of find/match/gmatch/gsub */
+#define SANDBOX_PATTERN_MAX	256		/* pattern (or plain needle) of find/match/gmatch/gsub */
+
+#define SANDBOX_EXIT_PANIC	70		/* the child's exit status when Lua panicked */
+
+enum sandbox_phase { SANDBOX_SETUP, SANDBOX_LOADING, SANDBOX_VALIDATING, SANDBOX_COMPUTING, SANDBOX_DONE };
+
+/* Where the child is, kept in memory the parent shares, so that a child the parent had to kill
+ * (or that the kernel stopped) can still be reported with its line, city and metric.  The parent
+ * reads it only after the child is gone and treats it as untrusted. */
+struct sandbox_progress {
+	volatile int phase;		/* enum sandbox_phase */
+	volatile int line;		/* last line of the plugin seen running */
+	volatile long city;		/* index of the city being computed, -1 none */
+	volatile char metric[PLUGIN_ID_MAX + 1];	/* id of the metric being computed */
+};
+
+/*
+ * Runs the plugin in this process: a fresh state, load, validation, compute over the cities.
+ * Returns 0 with result->metrics filled (values in the caller's city order), 1 with
+ * result->error's message and line filled and *err_city set to the index of the city where it
+ * failed (-1 none; result->error.metric set when a compute failed), or -1 when this process ran
+ * out of memory outside the Lua budget (message in result->error.message when it could be made).
+ */
+int sandbox_run(const char *file, const char *source, size_t len,
+    const struct plugin_city *cities, size_t ncities, const struct plugin_limits *lim,
+    struct sandbox_progress *progress, struct plugin_result *result, long *err_city);
+
+/* Checks the content of a declared metric (id, title, description, unit, version, inputs) against
+ * the contract.  Returns NULL when it is fine, else a static message naming the field. */
+const char *sandbox_metric_problem(const struct plugin_metric *m);
+
+#endif

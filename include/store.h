@@ -1,0 +1,28 @@
+/* store.h: accepted answer sets become new immutable versions; metric values follow. */
+#ifndef CB_STORE_H
+#define CB_STORE_H
+
+#include <stdio.h>
+#include "db.h"
+#include "ingest.h"
+
+struct stored {
+	long long id;			/* 0 on a dry run */
+	int version;
+	int changed;
+};
+
+/* Inside the caller's transaction: stores each set as the next version of its city and wave (taken
+ * under a lock, so racing uploads get consecutive numbers), recomputes those cities' metrics, and bumps
+ * the data version (returned in *version).  With dry_run, only says what would happen.  progress (may
+ * be NULL) is told every so often.  Returns 0, or -1 with *err set (then roll back). */
+int store_sets(struct db *db, const struct catalog *cat, const struct answer_set *sets, size_t n,
+    const char *actor, int token_id, const char *source, int dry_run, struct stored *out,
+    long long *version, void (*progress)(size_t done, size_t total), FILE *log, char **err);
+
+/* Plain statements for the caller's transaction: 0 or -1. */
+int store_begin(struct db *db);
+int store_commit(struct db *db);
+void store_rollback(struct db *db);
+
+#endif

@@ -1,0 +1,16 @@
+-- explicit_strategy.lua: does the city have an explicit innovation strategy? 1 yes, 0 no.
+return {
+  id = "explicit_strategy",
+  title = "Explicit innovation strategy",
+  description = "Whether the city has an explicit innovation strategy: 1 for yes, 0 for no. "
+    .. "Averaged over a cohort it is the share of cities with a strategy.",
+  unit = "share",
+  higher_is_better = true,
+  version = "1.0",
+  inputs = { "explicit_strategy" },
+  compute = function(city)
+    local v = city.answers.explicit_strategy
+    if v == nil then return nil end
+    return v and 1 or 0
+  end,
+}

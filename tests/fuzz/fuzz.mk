@@ -1,0 +1,62 @@
+# fuzz.mk: libFuzzer targets for the input parsers and output escapers
+# (included by the Makefile).
+#   make fuzz-build              build every target into build/fuzz/
+#   make fuzz [FUZZ_SECONDS=60]  fuzz each target that long, corpus kept in
+#                                build/fuzz/corpus-NAME (seeded from tests/fuzz/corpus/NAME)
+#   make fuzz-brief              seeds plus FUZZ_RUNS inputs each; one line per target
+
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_RUNS    ?= 2000
+FUZZ_SEED    ?= 1
+FUZZ_ARGS    ?=
+FUZZ_DIR     := build/fuzz
+FUZZ_CFLAGS  := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+                -std=c11 -D_GNU_SOURCE -Iinclude -g -O1 -Wall -Wextra -Werror \
+                -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
+                -Wwrite-strings -fno-common
+FUZZ_NAMES   := csv query multipart peers escape
+
+# Each target links only the modules it tests.
+FUZZ_SRCS_csv       := cgi/buf.c cgi/utf8.c cgi/csv.c
+FUZZ_SRCS_query     := cgi/buf.c cgi/utf8.c cgi/query.c cgi/html.c
+FUZZ_SRCS_multipart := cgi/buf.c cgi/utf8.c cgi/multipart.c
+FUZZ_SRCS_peers     := cgi/buf.c cgi/utf8.c cgi/peers.c cgi/query.c
+FUZZ_SRCS_escape    := cgi/buf.c cgi/utf8.c cgi/html.c cgi/csv.c
+
+FUZZ_BINS := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
+
+.PHONY: fuzz-build fuzz-brief
+
+define FUZZ_RULE
+$(FUZZ_DIR)/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(FUZZ_SRCS_$(1)) $(wildcard include/*.h)
+	@mkdir -p $(FUZZ_DIR)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $$@ $$< $(FUZZ_SRCS_$(1)) -lm
+endef
+$(foreach n,$(FUZZ_NAMES),$(eval $(call FUZZ_RULE,$(n))))
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	@fail=0; for n in $(FUZZ_NAMES); do \
+	  mkdir -p $(FUZZ_DIR)/corpus-$$n $(FUZZ_DIR)/artifacts-$$n; \
+	  cp tests/fuzz/corpus/$$n/* $(FUZZ_DIR)/corpus-$$n/; \
+	  echo "fuzz $$n: $(FUZZ_SECONDS)s"; \
+	  if $(FUZZ_DIR)/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) \
+	      -artifact_prefix=$(FUZZ_DIR)/artifacts-$$n/ -print_final_stats=1 \
+	      $(FUZZ_ARGS) $(FUZZ_DIR)/corpus-$$n; then \
+	    echo "fuzz $$n: ok"; \
+	  else echo "fuzz $$n: FAILED (inputs in $(FUZZ_DIR)/artifacts-$$n/)"; fail=1; fi; \
+	done; exit $$fail
+
+fuzz-brief: fuzz-build
+	@fail=0; for n in $(FUZZ_NAMES); do \
+	  d=$(FUZZ_DIR)/brief-$$n; rm -rf $$d; \
+	  mkdir -p $$d $(FUZZ_DIR)/artifacts-$$n; \
+	  cp tests/fuzz/corpus/$$n/* $$d/; \
+	  if $(FUZZ_DIR)/fuzz_$$n -runs=$(FUZZ_RUNS) -seed=$(FUZZ_SEED) \
+	      -artifact_prefix=$(FUZZ_DIR)/artifacts-$$n/ $(FUZZ_ARGS) $$d \
+	      >$(FUZZ_DIR)/brief-$$n.log 2>&1; then \
+	    echo "fuzz $$n: ok"; \
+	  else echo "fuzz $$n: FAILED"; tail -n 30 $(FUZZ_DIR)/brief-$$n.log; fail=1; fi; \
+	done; exit $$fail

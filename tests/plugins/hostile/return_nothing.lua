@@ -1,0 +1,2 @@
+-- return_nothing.lua: a file that declares no metric
+local x = 1

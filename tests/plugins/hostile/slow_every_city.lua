@@ -1,0 +1,15 @@
+-- slow_every_city.lua: stays under the per-call budget but exhausts the total
+return {
+  id = "slow_every_city",
+  title = "Hostile: slow_every_city",
+  description = "stays under the per-call budget but exhausts the total",
+  unit = "number",
+  higher_is_better = true,
+  version = "1.0",
+  inputs = { "dedicated_funding" },
+  compute = function(city)
+    local x = 0
+    for i = 1, 100000 do x = x + i end
+    return x % 7
+  end,
+}

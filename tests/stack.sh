@@ -1,0 +1,171 @@
+#!/bin/bash
+# stack.sh: the private PostgreSQL cluster, the FastCGI workers and nginx, started and stopped together.
+#
+#   stack.sh run     `make run`: start everything on PORT (8080), load the sample data once, stay in the
+#                    foreground until SIGINT/SIGTERM, then stop all it started.
+#   stack.sh start   start everything in the background under CB_RT (tests); prints nothing but errors.
+#   stack.sh stop    stop what `start` started under CB_RT.
+#
+# The runtime directory (cluster, sockets, nginx's pid, logs and temp files) is var/ in the clone when
+# the postgres and nginx worker users can reach it, else a directory under /var/tmp named after the clone,
+# with var/rt pointing to it: a clone may sit under a 0700 parent that those users cannot enter.
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PGBIN=/usr/lib/postgresql/15/bin
+PORT=${PORT:-8080}
+PGPORT=${CB_PGPORT:-55432}
+WORKERS=${CITYBENCH_WORKERS:-4}
+ME=$(id -un)
+
+log() { printf 'citybench: %s\n' "$*" >&2; }
+
+as_user() {	# as_user USER CMD...: run as USER (root switches; others must already be USER)
+	local u=$1; shift
+	if [ "$(id -u)" = 0 ] && [ "$u" != root ]; then runuser -u "$u" -- "$@"; else "$@"; fi
+}
+
+can_reach() {	# can_reach USER DIR
+	[ "$(id -u)" != 0 ] && return 0
+	runuser -u "$1" -- test -x "$2" 2>/dev/null
+}
+
+pick_rt() {
+	if [ -n "${CB_RT:-}" ]; then RT=$CB_RT; return; fi
+	mkdir -p "$ROOT/var"
+	if can_reach postgres "$ROOT/var" && can_reach www-data "$ROOT/var"; then
+		RT=$ROOT/var
+	else
+		RT=/var/tmp/citybench-$(printf '%s' "$ROOT" | md5sum | cut -c1-12)
+		mkdir -p "$RT"; chmod 755 "$RT"
+		ln -sfn "$RT" "$ROOT/var/rt"
+	fi
+}
+
+pg_start() {
+	mkdir -p "$RT/pg" "$RT/pgsock"
+	if [ "$(id -u)" = 0 ]; then
+		chown postgres "$RT/pg" "$RT/pgsock"
+		chgrp "$(id -gn)" "$RT/pgsock"
+	fi
+	chmod 700 "$RT/pg"; chmod 770 "$RT/pgsock"
+	if [ ! -s "$RT/pg/data/PG_VERSION" ]; then
+		log "creating the private PostgreSQL cluster in $RT/pg/data"
+		as_user postgres "$PGBIN/initdb" -D "$RT/pg/data" -U postgres -A trust -E UTF8 \
+			--locale=C.UTF-8 >"$RT/pg/initdb.log" 2>&1 ||
+			{ cat "$RT/pg/initdb.log" >&2; return 1; }
+	fi
+	as_user postgres "$PGBIN/pg_ctl" -D "$RT/pg/data" -l "$RT/pg/server.log" -w -t 60 \
+		-o "-c listen_addresses='' -c port=$PGPORT -c unix_socket_directories='$RT/pgsock' \
+		    -c unix_socket_permissions=0770 -c max_connections=100 -c shared_buffers=128MB \
+		    -c fsync=${CB_PG_FSYNC:-on} -c synchronous_commit=${CB_PG_SYNC:-on} \
+		    -c log_min_messages=warning" start >/dev/null ||
+		{ tail -20 "$RT/pg/server.log" >&2; return 1; }
+	OWNER_DB="host=$RT/pgsock port=$PGPORT dbname=citybench user=postgres"
+	WEB_DB="host=$RT/pgsock port=$PGPORT dbname=citybench user=citybench_web"
+	if ! "$PGBIN/psql" -qAtX "host=$RT/pgsock port=$PGPORT dbname=postgres user=postgres" \
+		-c "select 1 from pg_database where datname='citybench'" | grep -q 1; then
+		"$PGBIN/createdb" -h "$RT/pgsock" -p "$PGPORT" -U postgres -E UTF8 citybench
+	fi
+	printf '%s\n' "$OWNER_DB" >"$RT/conninfo"
+}
+
+pg_stop() {
+	[ -s "$RT/pg/data/postmaster.pid" ] &&
+		as_user postgres "$PGBIN/pg_ctl" -D "$RT/pg/data" -m fast -w stop >/dev/null 2>&1
+	return 0
+}
+
+load_sample() {	# the sample data, once: Toronto from the references plus a synthetic cohort
+	local cli=("$ROOT/bin/citybench")
+	export CITYBENCH_DB=$OWNER_DB
+	"${cli[@]}" db migrate || return 1
+	if [ "$("$PGBIN/psql" -qAtX "$OWNER_DB" -c "select value from meta where key='sample_loaded'")" = yes ]; then
+		return 0
+	fi
+	log "loading the sample data (Toronto and a synthetic cohort)"
+	"${cli[@]}" survey load "$ROOT/sql/surveys/2018.json" "$ROOT/sql/surveys/2020.json" || return 1
+	mkdir -p "$RT/sample"
+	"${cli[@]}" gen --cities "${CB_SAMPLE_CITIES:-99}" --seed 2020 --out "$RT/sample" || return 1
+	"${cli[@]}" import "$ROOT/sql/sample/cities.csv" "$RT/sample/cities.csv" \
+		"$ROOT/sql/sample/toronto.json" "$RT/sample/answers.csv" || return 1
+	"$PGBIN/psql" -qAtX "$OWNER_DB" -c "insert into meta(key, value) values ('sample_loaded','yes')
+		on conflict (key) do update set value = excluded.value" >/dev/null
+}
+
+nginx_conf() {
+	local user="" wuser=www-data
+	mkdir -p "$RT/nginx/tmp" "$RT/nginx/logs" "$RT/web"
+	# nginx serves only web/static; copied where its worker user can read it.
+	cp -r "$ROOT/web/static/." "$RT/web/" 2>/dev/null
+	if [ "$(id -u)" = 0 ]; then
+		user="user $wuser;"
+		chown -R "$wuser" "$RT/nginx/tmp"
+	fi
+	sed -e "s|@RT@|$RT|g" -e "s|@PORT@|$PORT|g" -e "s|@USER@|$user|g" \
+		-e "s|@WEB@|$RT/web|g" "$ROOT/web/nginx.conf.in" >"$RT/nginx/nginx.conf"
+}
+
+fcgi_start() {
+	rm -f "$RT/fcgi.sock"
+	CITYBENCH_DB=$WEB_DB CITYBENCH_OWNER_DB=$OWNER_DB CITYBENCH_ROOT=$ROOT \
+	CITYBENCH_SOCKET_GROUP=$([ "$(id -u)" = 0 ] && echo www-data || id -gn) \
+		"$ROOT/bin/citybench-fcgi" --socket "$RT/fcgi.sock" --workers "$WORKERS" \
+		--pidfile "$RT/fcgi.pid" >>"$RT/fcgi.log" 2>&1 &
+	local i
+	for i in $(seq 1 100); do
+		[ -S "$RT/fcgi.sock" ] && return 0
+		kill -0 $! 2>/dev/null || break
+		sleep 0.1
+	done
+	log "the FastCGI server did not start:"; tail -20 "$RT/fcgi.log" >&2
+	return 1
+}
+
+nginx_start() {
+	nginx_conf
+	/usr/sbin/nginx -p "$RT/nginx" -c "$RT/nginx/nginx.conf" -e "$RT/nginx/logs/error.log" ||
+		{ tail -5 "$RT/nginx/logs/error.log" >&2; return 1; }
+}
+
+stop_all() {
+	[ -s "$RT/nginx/nginx.pid" ] && kill "$(cat "$RT/nginx/nginx.pid")" 2>/dev/null
+	[ -s "$RT/fcgi.pid" ] && kill "$(cat "$RT/fcgi.pid")" 2>/dev/null
+	local i
+	for i in $(seq 1 50); do
+		{ [ -s "$RT/nginx/nginx.pid" ] && kill -0 "$(cat "$RT/nginx/nginx.pid")" 2>/dev/null; } ||
+		{ [ -s "$RT/fcgi.pid" ] && kill -0 "$(cat "$RT/fcgi.pid")" 2>/dev/null; } || break
+		sleep 0.1
+	done
+	rm -f "$RT/fcgi.pid"
+	pg_stop
+}
+
+start_all() {
+	pick_rt
+	pg_start || return 1
+	load_sample || return 1
+	fcgi_start || return 1
+	nginx_start || return 1
+}
+
+case "${1:-}" in
+run)
+	pick_rt
+	trap 'echo; log "stopping"; stop_all; exit 0' INT TERM
+	if ! start_all; then stop_all; exit 1; fi
+	log "ready: http://127.0.0.1:$PORT/   (Ctrl-C stops everything)"
+	while sleep 1; do
+		[ -s "$RT/fcgi.pid" ] && kill -0 "$(cat "$RT/fcgi.pid")" 2>/dev/null ||
+			{ log "the FastCGI server exited"; stop_all; exit 1; }
+	done
+	;;
+start)
+	if ! start_all; then stop_all; exit 1; fi
+	;;
+stop)
+	pick_rt; stop_all
+	;;
+*)
+	echo "usage: stack.sh run|start|stop" >&2; exit 2
+	;;
+esac

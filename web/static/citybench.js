@@ -1,0 +1,1 @@
+/* citybench.js: progressive enhancement only; every page works without it. */
