@@ -68,10 +68,10 @@ run: deps
 
 test: deps
 	@$(MAKE) --no-print-directory bin/citybench-fcgi bin/citybench units
-	@tests/run.sh
+	@BUILD=$(BUILD) tests/run.sh
 
 unit: units
-	@tests/run.sh unit
+	@BUILD=$(BUILD) tests/run.sh unit
 
 bench: deps
 	@$(MAKE) --no-print-directory bin/citybench-fcgi bin/citybench

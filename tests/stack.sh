@@ -154,7 +154,10 @@ run)
 	trap 'echo; log "stopping"; stop_all; exit 0' INT TERM
 	if ! start_all; then stop_all; exit 1; fi
 	log "ready: http://127.0.0.1:$PORT/   (Ctrl-C stops everything)"
+	parent=$PPID
 	while sleep 1; do
+		# Whoever started us (make) is gone, say killed without a terminal's Ctrl-C: stop too.
+		kill -0 "$parent" 2>/dev/null || { log "parent gone; stopping"; stop_all; exit 0; }
 		[ -s "$RT/fcgi.pid" ] && kill -0 "$(cat "$RT/fcgi.pid")" 2>/dev/null ||
 			{ log "the FastCGI server exited"; stop_all; exit 1; }
 	done
