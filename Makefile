@@ -50,7 +50,7 @@ $(BUILD)/citybench: $(BUILD)/cli.o $(BUILD)/libcitybench.a
 
 # bin/ holds the build last asked for (release or sanitized): always refreshed.
 bin/citybench-fcgi bin/citybench: bin/%: $(BUILD)/% FORCE | bin
-	@cmp -s $< $@ || cp $< $@
+	@cmp -s $< $@ || { cp $< $@.tmp && mv -f $@.tmp $@; }
 FORCE:
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/t.h $(BUILD)/libcitybench.a | $(BUILD)/tests

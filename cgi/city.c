@@ -117,6 +117,49 @@ cohort_counts(struct db *db, const char *wave, const struct cohort *c)
 	return cohort;
 }
 
+/* The number of cities in the cohort of a wave, or -1 when the database failed. */
+static long long
+cohort_size(struct db *db, const char *wave, const struct cohort *c)
+{
+	const char *p[6] = { wave, c->params[0], c->params[1], c->params[2], c->params[3], c->params[4] };
+	PGresult *res = db_query(db, Q_PAGES_COHORT_SIZE, 6, p);
+	long long n = -1;
+
+	if (db_ok(res) && PQntuples(res) == 1)
+		n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return n;
+}
+
+/* The questionnaires of the waves other than `wave`: {WAVE: [questions]}, or NULL when the database
+ * failed.  The profile names answers of other waves (and options that exist in one wave only) with
+ * their own wave's labels. */
+static json_t *
+other_questionnaires(struct db *db, const char *wave)
+{
+	PGresult *res = db_query(db, Q_SURVEYS, 0, NULL);
+	json_t *all = NULL;
+	int i;
+
+	if (!db_ok(res))
+		goto out;
+	all = json_object();
+	for (i = 0; i < PQntuples(res); i++) {
+		json_t *qs;
+		if (strcmp(PQgetvalue(res, i, 0), wave) == 0)
+			continue;
+		if ((qs = survey_questions(db, PQgetvalue(res, i, 0))) == NULL) {
+			json_decref(all);
+			all = NULL;
+			goto out;
+		}
+		json_object_set_new(all, PQgetvalue(res, i, 0), qs);
+	}
+out:
+	PQclear(res);
+	return all;
+}
+
 static json_t *
 city_metrics(struct db *db, const char *wave, const struct cohort *c, const char *city_id)
 {
@@ -169,7 +212,8 @@ city_get(struct request *r)
 {
 	struct cohort c;
 	PGresult *city = NULL, *waves = NULL;
-	json_t *model = NULL, *answers, *history, *wave_list, *cohort, *metrics, *questions;
+	json_t *model = NULL, *answers, *history, *wave_list, *cohort, *metrics, *questions, *others;
+	long long size;
 	const char *slug = r->args[0], *want, *wave = NULL, *prev = NULL;
 	const char *p[1];
 	char city_id[16];
@@ -248,20 +292,27 @@ city_get(struct request *r)
 		cohort = cohort_counts(r->app->db, wave, &c);
 		metrics = city_metrics(r->app->db, wave, &c, city_id);
 		questions = survey_questions(r->app->db, wave);
-		if (cohort == NULL || metrics == NULL || questions == NULL) {
+		others = other_questionnaires(r->app->db, wave);
+		size = cohort_size(r->app->db, wave, &c);
+		if (cohort == NULL || metrics == NULL || questions == NULL || others == NULL || size < 0) {
 			json_decref(cohort);
 			json_decref(metrics);
 			json_decref(questions);
+			json_decref(others);
 			view_db_error(r, NULL);
 			goto out;
 		}
 		json_object_set_new(model, "cohort", cohort);
+		json_object_set_new(model, "cohort_size", json_integer(size));
 		json_object_set_new(model, "metrics", metrics);
 		json_object_set_new(model, "questions", questions);
+		json_object_set_new(model, "other_questions", others);
 	} else {
 		json_object_set_new(model, "cohort", json_object());
+		json_object_set_new(model, "cohort_size", json_integer(0));
 		json_object_set_new(model, "metrics", json_array());
 		json_object_set_new(model, "questions", json_array());
+		json_object_set_new(model, "other_questions", json_object());
 	}
 
 	if (r->fmt == FMT_JSON) {

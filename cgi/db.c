@@ -63,6 +63,8 @@ db_ensure(struct db *db)
 
 	if (db->conn && PQstatus(db->conn) == CONNECTION_OK)
 		return 0;
+	if (db->in_tx)
+		return -1;	/* the transaction is lost: only db_rollback() may reconnect */
 	want_listen = db->listening;
 	db_disconnect(db);
 	db->conn = PQconnectdb(db->conninfo);
@@ -119,7 +121,7 @@ db_query(struct db *db, enum query_id q, int nparams, const char *const *params)
 		res = PQexecPrepared(db->conn, queries[q].name, nparams, params, NULL, NULL, 0);
 		if (res && PQresultStatus(res) != PGRES_FATAL_ERROR)
 			return res;
-		if (!connection_lost(db) || PQtransactionStatus(db->conn) != PQTRANS_UNKNOWN)
+		if (!connection_lost(db) || db->in_tx)
 			return res;
 		/* The connection dropped: retry once, but never inside a transaction. */
 		PQclear(res);
@@ -134,6 +136,48 @@ db_exec(struct db *db, const char *sql)
 	if (db_ensure(db) == -1)
 		return NULL;
 	return PQexec(db->conn, sql);
+}
+
+static int
+simple(struct db *db, const char *sql)
+{
+	PGresult *res;
+	int ok;
+
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
+		return -1;
+	res = PQexec(db->conn, sql);
+	ok = db_ok(res);
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+int
+db_begin(struct db *db)
+{
+	if (db_ensure(db) == -1 || simple(db, "BEGIN") == -1)
+		return -1;
+	db->in_tx = 1;
+	return 0;
+}
+
+int
+db_commit(struct db *db)
+{
+	int rc = simple(db, "COMMIT");
+
+	/* A COMMIT whose answer was lost leaves us not knowing: the caller reports failure. */
+	db->in_tx = 0;
+	return rc;
+}
+
+void
+db_rollback(struct db *db)
+{
+	if (db->in_tx && db->conn && PQstatus(db->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+		simple(db, "ROLLBACK");
+	db->in_tx = 0;
 }
 
 int

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <fcgiapp.h>
 
@@ -190,6 +191,13 @@ http_send(struct request *r)
 		buf_puts(&h, "Cache-Control: no-store\r\n");
 	}
 	buf_printf(&h, "X-Request-Id: %s\r\n", r->request_id);
+	/* Pages run no inline script or style: a strict policy unless the handler chose its own. */
+	if (r->status != 304 && (r->ctype == NULL || strcmp(r->ctype, "text/html") == 0) &&
+	    (r->headers.data == NULL || strncasecmp(r->headers.data, "Content-Security-Policy:", 24) != 0) &&
+	    (r->headers.data == NULL || strcasestr(r->headers.data, "\nContent-Security-Policy:") == NULL))
+		buf_puts(&h, "Content-Security-Policy: default-src 'self'; script-src 'self'; style-src 'self'; "
+		    "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+		    "frame-ancestors 'none'\r\nX-Frame-Options: DENY\r\n");
 	if (r->headers.len)
 		buf_append(&h, r->headers.data, r->headers.len);
 	buf_puts(&h, "\r\n");

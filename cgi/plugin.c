@@ -35,6 +35,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -53,8 +54,21 @@
 #define KIND_OK		0
 #define KIND_FAILED	1
 #define KIND_SYSTEM	2
-#define RESULT_FD	3		/* where the child keeps its end of the pipe */
+#define LINK_FD		3		/* where the child keeps its end of the socket */
+#define FRAME_REQUEST	0x51504243u	/* "CBPQ": the child asks for cities */
+#define FRAME_RESULT	0x52504243u	/* "CBPR": the child's result */
 #define TIMER_GRACE	0.25		/* seconds of CPU past the budget before SIGPROF */
+
+/* Valgrind runs a program's system calls through its own, which the filter would refuse: under
+ * valgrind the child goes without the filter and the address-space limit. */
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+#ifndef RUNNING_ON_VALGRIND
+#define RUNNING_ON_VALGRIND 0
+#endif
 
 #if defined(__x86_64__)
 #define SECCOMP_ARCH AUDIT_ARCH_X86_64
@@ -379,21 +393,52 @@ oom:
 
 /* --- the child ---------------------------------------------------------------------------- */
 
-static void
-write_all(int fd, const char *p, size_t n)
+static int
+write_all(int fd, const void *data, size_t n)
 {
+	const char *p = data;
+
 	while (n > 0) {
 		ssize_t w = write(fd, p, n);
 
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
-			return;
+			return -1;
 		p += w;
 		n -= (size_t)w;
 	}
+	return 0;
 }
 
+static int
+read_all(int fd, void *data, size_t n)
+{
+	char *p = data;
+
+	while (n > 0) {
+		ssize_t r = read(fd, p, n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static int
+write_frame(int fd, uint32_t type, const struct buf *body)
+{
+	uint64_t n = body->len;
+
+	return write_all(fd, &type, sizeof(type)) | write_all(fd, &n, sizeof(n)) |
+	    write_all(fd, body->data ? body->data : "", body->len);
+}
+
+#ifndef CB_SANITIZE
 /* Bytes of address space this process has mapped now (it inherited the parent's), or 0. */
 static size_t
 vm_bytes(void)
@@ -414,6 +459,7 @@ vm_bytes(void)
 		return 0;
 	return (size_t)pages * (size_t)sysconf(_SC_PAGESIZE);
 }
+#endif
 
 /* Sets a limit, never above the hard limit already there (raising it would fail). */
 static void
@@ -435,12 +481,14 @@ install_seccomp(void)
 	static const int allowed[] = {
 		SYS_read, SYS_write, SYS_brk, SYS_mmap, SYS_munmap, SYS_mremap, SYS_madvise,
 		SYS_mprotect, SYS_clock_gettime, SYS_rt_sigreturn, SYS_exit, SYS_exit_group,
-		SYS_futex, SYS_getpid, SYS_gettid, SYS_sched_yield,
+		SYS_futex, SYS_getpid, SYS_gettid, SYS_sched_yield, SYS_sigaltstack,
 	};
 	struct sock_filter f[5 + 2 * sizeof(allowed) / sizeof(allowed[0])];
 	struct sock_fprog prog;
 	size_t i, n = 0;
 
+	if (RUNNING_ON_VALGRIND)
+		return;
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 	    offsetof(struct seccomp_data, arch));
 	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SECCOMP_ARCH, 1, 0);
@@ -453,7 +501,8 @@ install_seccomp(void)
 		f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	}
 	/* EPERM rather than a kill: a call the C library makes that is not listed fails softly. */
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA));
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA));
 	prog.len = (unsigned short)n;
 	prog.filter = f;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0)
@@ -461,10 +510,10 @@ install_seccomp(void)
 #endif
 }
 
-/* Makes this freshly forked child a place a plugin may run.  Returns the result descriptor, or
- * -1 when the child should give up (the parent is gone, or the pipe could not be kept). */
+/* Makes this freshly forked child a place a plugin may run.  Returns the link descriptor, or -1
+ * when the child should give up (the parent is gone, or the link could not be kept). */
 static int
-harden(int wfd, const struct plugin_limits *lim, size_t ncities, pid_t parent)
+harden(int link, const struct plugin_limits *lim, size_t ncities, pid_t parent)
 {
 	static const int reset[] = {
 		SIGPROF, SIGXCPU, SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGALRM, SIGUSR1,
@@ -487,33 +536,33 @@ harden(int wfd, const struct plugin_limits *lim, size_t ncities, pid_t parent)
 	if (getppid() != parent)
 		return -1;
 
-	if ((fd = fcntl(wfd, F_DUPFD, RESULT_FD + 1)) < 0)
+	if ((fd = fcntl(link, F_DUPFD, LINK_FD + 1)) < 0)
 		return -1;
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null >= 0) {
 		dup2(null, STDIN_FILENO);
 		dup2(null, STDOUT_FILENO);
-		if (wfd == STDERR_FILENO)
+		if (link == STDERR_FILENO)
 			dup2(null, STDERR_FILENO);
 	}
-	if (dup2(fd, RESULT_FD) != RESULT_FD)
+	if (dup2(fd, LINK_FD) != LINK_FD)
 		return -1;
-	if (close_range(RESULT_FD + 1, ~0U, 0) != 0) {
+	if (close_range(LINK_FD + 1, ~0U, 0) != 0) {
 		struct rlimit rl;
 		long max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
 		    rl.rlim_cur < 1048576 ? (long)rl.rlim_cur : 1048576;
 
-		for (fd = RESULT_FD + 1; fd < max; fd++)
+		for (fd = LINK_FD + 1; fd < max; fd++)
 			close(fd);
 	}
 
 	limit(RLIMIT_CORE, 0, 0);
 	limit(RLIMIT_CPU, (rlim_t)ceil(lim->cpu_seconds) + 1, (rlim_t)ceil(lim->cpu_seconds) + 2);
 #ifndef CB_SANITIZE
-	/* What it has, twice the Lua budget for the allocator's overhead, the values and their
-	 * encoding, and room for the C library. */
-	if ((as = vm_bytes()) > 0) {
-		as += 2 * lim->memory_bytes + 64 * 1024 * 1024;
+	/* What it has, twice the Lua budget for the allocator's overhead, the cities it may be sent,
+	 * the values and their encoding, and room for the C library. */
+	if (!RUNNING_ON_VALGRIND && (as = vm_bytes()) > 0) {
+		as += 2 * lim->memory_bytes + SANDBOX_CITIES_MAX + 64 * 1024 * 1024;
 		as += 2 * ncities * sizeof(double) * PLUGIN_MAX_METRICS;
 		limit(RLIMIT_AS, (rlim_t)as, (rlim_t)as);
 	}
@@ -527,25 +576,50 @@ harden(int wfd, const struct plugin_limits *lim, size_t ncities, pid_t parent)
 	it.it_value.tv_usec = (suseconds_t)((t - floor(t)) * 1e6);
 	setitimer(ITIMER_PROF, &it, NULL);
 	install_seccomp();
-	return RESULT_FD;
+	return LINK_FD;
+}
+
+/* The sandbox's fetch in the child: asks the parent for the answers to codes. */
+static int
+fetch(void *ud, const char *const *codes, size_t ncodes, char **data, size_t *len)
+{
+	int fd = *(int *)ud;
+	struct buf b = BUF_INIT;
+	uint64_t n;
+	size_t i;
+	int rc = put_u32(&b, (uint32_t)ncodes);
+
+	for (i = 0; i < ncodes; i++)
+		rc |= put_str(&b, codes[i], PLUGIN_ID_MAX);
+	rc = rc || write_frame(fd, FRAME_REQUEST, &b);
+	buf_free(&b);
+	if (rc || read_all(fd, &n, sizeof(n)) != 0 || n > SANDBOX_CITIES_MAX)
+		return -1;
+	if ((*data = malloc(n ? (size_t)n : 1)) == NULL)
+		return -1;
+	if (read_all(fd, *data, (size_t)n) != 0) {
+		free(*data);
+		*data = NULL;
+		return -1;
+	}
+	*len = (size_t)n;
+	return 0;
 }
 
 static void
-child(int wfd, pid_t parent, const char *file, const char *source, size_t len,
-    const struct plugin_city *cities, size_t ncities, const struct plugin_limits *lim,
-    struct sandbox_progress *progress)
+child(int link, pid_t parent, const char *file, const char *source, size_t len,
+    size_t ncities, const struct plugin_limits *lim, struct sandbox_progress *progress)
 {
 	struct plugin_result r;
 	struct buf b = BUF_INIT;
 	long city = -1;
 	int fd, rc;
 
-	if ((fd = harden(wfd, lim, ncities, parent)) < 0)
+	if ((fd = harden(link, lim, ncities, parent)) < 0)
 		_exit(71);
-	rc = sandbox_run(file, source, len, cities, ncities, lim, progress, &r, &city);
-	if (encode(&b, rc, &r, city, ncities) != 0)
+	rc = sandbox_run(file, source, len, ncities, lim, progress, fetch, &fd, &r, &city);
+	if (encode(&b, rc, &r, city, ncities) != 0 || write_frame(fd, FRAME_RESULT, &b) != 0)
 		_exit(72);
-	write_all(fd, b.data, b.len);
 	/* No free, no atexit handlers, no stdio flush: this process only ever held the plugin. */
 	_exit(0);
 }
@@ -561,47 +635,154 @@ now_mono(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Reads the child's message until EOF, the deadline or max bytes.  Returns 0 (with *late or
- * *over set when it stopped early), or -1 on a system error (errno set). */
-static int
-read_result(int fd, double deadline, size_t max, struct buf *in, int *late, int *over)
+enum io { IO_OK, IO_EOF, IO_LATE, IO_ERROR };
+
+/* Waits until fd is ready for events or the deadline passes. */
+static enum io
+wait_for(int fd, short events, double deadline)
 {
 	for (;;) {
-		struct pollfd pfd = { fd, POLLIN, 0 };
+		struct pollfd pfd = { fd, events, 0 };
 		double left = deadline - now_mono();
-		size_t want;
-		ssize_t n;
 		int r;
 
-		if (left <= 0) {
-			*late = 1;
-			return 0;
-		}
+		if (left <= 0)
+			return IO_LATE;
 		r = poll(&pfd, 1, (int)(left * 1000) + 1);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
-			return -1;
-		if (r == 0)
-			continue;
-		want = max + 1 - in->len < 65536 ? max + 1 - in->len : 65536;
-		if (buf_reserve(in, want) != 0) {
-			errno = ENOMEM;
-			return -1;
-		}
-		n = read(fd, in->data + in->len, want);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			return 0;
-		in->len += (size_t)n;
-		if (in->len > max) {
-			*over = 1;
-			return 0;
-		}
+			return IO_ERROR;
+		if (r > 0)
+			return IO_OK;
 	}
+}
+
+/* Reads n bytes from the non-blocking fd before the deadline. */
+static enum io
+read_exact(int fd, void *data, size_t n, double deadline)
+{
+	char *p = data;
+
+	while (n > 0) {
+		ssize_t r = read(fd, p, n);
+		enum io w;
+
+		if (r > 0) {
+			p += r;
+			n -= (size_t)r;
+			continue;
+		}
+		if (r == 0)
+			return IO_EOF;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return errno == ECONNRESET ? IO_EOF : IO_ERROR;
+		if ((w = wait_for(fd, POLLIN, deadline)) != IO_OK)
+			return w;
+	}
+	return IO_OK;
+}
+
+/* Writes n bytes to the non-blocking socket before the deadline; IO_EOF when the child left. */
+static enum io
+write_exact(int fd, const void *data, size_t n, double deadline)
+{
+	const char *p = data;
+
+	while (n > 0) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		enum io r;
+
+		if (w > 0) {
+			p += w;
+			n -= (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EPIPE || errno == ECONNRESET))
+			return IO_EOF;
+		if (w == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+			return IO_ERROR;
+		if ((r = wait_for(fd, POLLOUT, deadline)) != IO_OK)
+			return r;
+	}
+	return IO_OK;
+}
+
+/* Reads one frame from the child into in; *over when it announced more than max bytes. */
+static enum io
+read_frame(int fd, double deadline, size_t max, uint32_t *type, struct buf *in, int *over)
+{
+	uint64_t n;
+	enum io r;
+
+	buf_reset(in);
+	if ((r = read_exact(fd, type, sizeof(*type), deadline)) != IO_OK ||
+	    (r = read_exact(fd, &n, sizeof(n), deadline)) != IO_OK)
+		return r;
+	if (n > max) {
+		*over = 1;
+		return IO_OK;
+	}
+	if (buf_reserve(in, (size_t)n) != 0) {
+		errno = ENOMEM;
+		return IO_ERROR;
+	}
+	if ((r = read_exact(fd, in->data, (size_t)n, deadline)) != IO_OK)
+		return r;
+	in->len = (size_t)n;
+	in->data[n] = '\0';
+	return IO_OK;
+}
+
+/* Answers the child's request for the answers to some codes with the encoded cities.  Returns
+ * IO_OK, or IO_ERROR with *bad set when the request is malformed or asks too much. */
+static enum io
+serve_request(int fd, double deadline, const struct buf *req, const struct plugin_city *cities,
+    size_t ncities, int *bad)
+{
+	struct reader r = { (const unsigned char *)req->data, req->len, 0, 0 };
+	struct buf out = BUF_INIT;
+	char **codes = NULL;
+	uint32_t n = get_u32(&r), i, got = 0;
+	uint64_t len = 0;
+	enum io rc = IO_ERROR;
+
+	if (r.bad || n > PLUGIN_MAX_METRICS * PLUGIN_MAX_INPUTS) {
+		*bad = 1;
+		return IO_ERROR;
+	}
+	if ((codes = calloc(n ? n : 1, sizeof(*codes))) == NULL)
+		return IO_ERROR;
+	for (i = 0; i < n; i++, got++)
+		if ((codes[i] = get_str(&r, PLUGIN_ID_MAX)) == NULL || !plugin_id_valid(codes[i]))
+			break;
+	if (i < n || r.off != r.len) {
+		*bad = 1;
+		goto out;
+	}
+	/* The length goes first: reserve it, fill it in once the cities are encoded. */
+	if (buf_append(&out, &len, sizeof(len)) != 0 ||
+	    sandbox_encode_cities(&out, cities, ncities, (const char *const *)codes, n) != 0) {
+		errno = ENOMEM;
+		goto out;
+	}
+	len = out.len - sizeof(len);
+	if (len > SANDBOX_CITIES_MAX) {
+		*bad = 2;
+		goto out;
+	}
+	memcpy(out.data, &len, sizeof(len));
+	rc = write_exact(fd, out.data, out.len, deadline);
+out:
+	for (i = 0; i <= got && i < n; i++)
+		free(codes[i]);
+	free(codes);
+	buf_free(&out);
+	return rc;
 }
 
 /* Waits for the child, killing it at the deadline.  Returns 0 with *status, or -1 when the
@@ -668,11 +849,11 @@ set_error(struct plugin_result *res, const char *file, const char *message, int 
 	return 0;
 }
 
-/* The error for a child that left no usable message: how it ended, and where it was. */
+/* The error for a child that left no usable result: how it ended, and where it was. */
 static int
 report_ended(struct plugin_result *res, const char *file, const struct plugin_limits *lim,
     const struct plugin_city *cities, size_t ncities, const struct sandbox_progress *p,
-    int status, int late, int over)
+    int status, int late, int bad)
 {
 	char msg[160], metric[PLUGIN_ID_MAX + 1];
 	long city = -1;
@@ -683,9 +864,11 @@ report_ended(struct plugin_result *res, const char *file, const struct plugin_li
 	if (late) {
 		snprintf(msg, sizeof(msg), "stopped: exceeded its wall-clock budget (%g s)",
 		    lim->wall_seconds);
-	} else if (over) {
-		snprintf(msg, sizeof(msg), "stopped: sent a result larger than %zu bytes",
-		    result_max(ncities));
+	} else if (bad == 2) {
+		snprintf(msg, sizeof(msg), "the answers it reads are over the sandbox's limit of %d MiB",
+		    SANDBOX_CITIES_MAX / (1024 * 1024));
+	} else if (bad) {
+		snprintf(msg, sizeof(msg), "stopped: the sandbox sent a malformed message");
 	} else if (WIFSIGNALED(status)) {
 		int sig = WTERMSIG(status);
 
@@ -746,6 +929,33 @@ system_error(char **err, const char *what)
 	return -1;
 }
 
+/* Talks to the child until its result arrives: serves its one request for cities on the way.
+ * Returns IO_OK with the result in in, or how it stopped (*bad: 1 malformed, 2 too large). */
+static enum io
+converse(int fd, double deadline, const struct plugin_city *cities, size_t ncities,
+    struct buf *in, int *bad)
+{
+	size_t max = result_max(ncities);
+	uint32_t type;
+	int served = 0, over = 0;
+	enum io r;
+
+	for (;;) {
+		if ((r = read_frame(fd, deadline, max, &type, in, &over)) != IO_OK)
+			return r;
+		if (over || (type != FRAME_REQUEST && type != FRAME_RESULT) ||
+		    (type == FRAME_REQUEST && (served || ncities == 0))) {
+			*bad = 1;
+			return IO_ERROR;
+		}
+		if (type == FRAME_RESULT)
+			return IO_OK;
+		served = 1;
+		if ((r = serve_request(fd, deadline, in, cities, ncities, bad)) != IO_OK)
+			return r;
+	}
+}
+
 int
 plugin_run(const char *file, const char *source, size_t len,
     const struct plugin_city *cities, size_t ncities,
@@ -756,7 +966,8 @@ plugin_run(const char *file, const char *source, size_t len,
 	struct outcome o = { -1, NULL, 0, -1, NULL };
 	struct buf in = BUF_INIT;
 	int fds[2] = { -1, -1 };
-	int rc = -1, status = 0, late = 0, over = 0, d = -1;
+	int rc = -1, status = 0, late = 0, bad = 0, d = -1;
+	enum io io;
 	double deadline;
 	pid_t pid, parent = getpid();
 
@@ -783,8 +994,8 @@ plugin_run(const char *file, const char *source, size_t len,
 	}
 	memset((void *)progress, 0, sizeof(*progress));
 	progress->city = -1;
-	if (pipe2(fds, O_CLOEXEC) != 0) {
-		system_error(err, "pipe");
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+		system_error(err, "socketpair");
 		goto out;
 	}
 	deadline = now_mono() + l.wall_seconds;
@@ -794,22 +1005,27 @@ plugin_run(const char *file, const char *source, size_t len,
 	}
 	if (pid == 0) {
 		close(fds[0]);
-		child(fds[1], parent, file, source ? source : "", len, cities, ncities, &l, progress);
+		child(fds[1], parent, file, source ? source : "", len, ncities, &l, progress);
 	}
 	close(fds[1]);
 	fds[1] = -1;
-	if (read_result(fds[0], deadline, result_max(ncities), &in, &late, &over) != 0) {
-		system_error(err, "reading the plugin's result");
+	fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK);
+
+	io = converse(fds[0], deadline, cities, ncities, &in, &bad);
+	if (io == IO_ERROR && !bad) {
+		system_error(err, "talking to the plugin's process");
 		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
 		goto out;
 	}
-	if (late || over)
-		kill(pid, SIGKILL);
+	if (io != IO_OK)
+		kill(pid, SIGKILL);	/* late, malformed, or gone already */
+	late = io == IO_LATE;
 	if (reap(pid, deadline + 1, &status, &late) != 0)
 		status = 0;
 
-	if (in.len > 0 && !late && !over) {
+	if (io == IO_OK) {
 		d = decode(in.data, in.len, ncities, result, &o);
 		if (d == -2)
 			goto oom;
@@ -830,12 +1046,9 @@ plugin_run(const char *file, const char *source, size_t len,
 		    o.city, o.metric) != 0)
 			goto oom;
 		rc = 1;
-	} else if (in.len > 0 && !late && !over && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		if (set_error(result, file, "the sandbox sent a malformed result", 0, cities, -1, NULL))
-			goto oom;
-		rc = 1;
 	} else {
-		if (report_ended(result, file, &l, cities, ncities, progress, status, late, over) != 0)
+		if (report_ended(result, file, &l, cities, ncities, progress, status, late,
+		    io == IO_OK ? 1 : bad) != 0)
 			goto oom;
 		rc = 1;
 	}

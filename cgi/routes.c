@@ -9,6 +9,7 @@
 #include <fcgiapp.h>
 
 #include "app.h"
+#include "cache.h"
 #include "routes.h"
 
 #define BODY_MAX (8u << 20)
@@ -23,27 +24,17 @@ struct route {
 };
 
 static const struct route routes[] = {
-#if 0 /* PENDING */
 	{ "GET",  "/",				FMT_HTML,		0, home_get },
-#endif
 	{ "GET",  "/healthz",			FMT_HTML | FMT_JSON,	0, health_get },
 	{ "GET",  "/cities",			FMT_HTML | FMT_JSON | FMT_CSV, 0, cities_get },
 	{ "GET",  "/cities/*",			FMT_HTML | FMT_JSON | FMT_CSV, 0, city_get },
-#if 0 /* PENDING */
 	{ "GET",  "/cities/*/submissions",	FMT_HTML | FMT_JSON | FMT_CSV, 0, city_submissions_get },
-#endif
-#if 0 /* PENDING */
 	{ "GET",  "/submissions/*",		FMT_HTML | FMT_JSON,	0, submission_get },
-#endif
 #if 0 /* PENDING */
 	{ "GET",  "/compare",			FMT_HTML | FMT_JSON | FMT_CSV, 0, compare_get },
 #endif
-#if 0 /* PENDING */
 	{ "GET",  "/metrics",			FMT_HTML | FMT_JSON | FMT_CSV, 0, metrics_get },
-#endif
-#if 0 /* PENDING */
 	{ "GET",  "/metrics/*",			FMT_HTML | FMT_JSON | FMT_CSV | FMT_SVG, 0, metric_get },
-#endif
 	{ "GET",  "/surveys/*",			FMT_HTML | FMT_JSON,	0, survey_get },
 	{ "GET",  "/surveys/*/template",	FMT_CSV,		0, survey_template_get },
 #if 0 /* PENDING */
@@ -52,21 +43,11 @@ static const struct route routes[] = {
 #if 0 /* PENDING */
 	{ "GET",  "/data/*",			FMT_CSV,		0, data_file_get },
 #endif
-#if 0 /* PENDING */
 	{ "GET",  "/guide",			FMT_HTML,		0, guide_get },
-#endif
-#if 0 /* PENDING */
 	{ "GET",  "/upload",			FMT_HTML,		0, upload_get },
-#endif
-#if 0 /* PENDING */
 	{ "POST", "/upload",			FMT_HTML,		BODY_MAX + 65536, upload_post },
-#endif
-#if 0 /* PENDING */
 	{ "POST", "/api/submissions",		FMT_HTML,		BODY_MAX, api_submissions_post },
-#endif
-#if 0 /* PENDING */
 	{ "POST", "/api/plugins/preview",	FMT_HTML,		PREVIEW_MAX, api_preview_post },
-#endif
 #if 0 /* PENDING */
 	{ "GET",  "/ops/metrics",		FMT_HTML,		0, metrics_prom_get },
 #endif
@@ -202,6 +183,49 @@ read_body(struct request *r, size_t max)
 	return 0;
 }
 
+/* Serves a GET from the worker's cache when the data version has not moved since the entry was made;
+ * otherwise runs the handler and keeps its 200 for next time. */
+static void
+cached_dispatch(struct request *r, const struct route *rt)
+{
+	const struct cached *e;
+	struct cached put;
+	struct buf key = BUF_INIT;
+	long long v = app_data_version(r->app);
+
+	buf_printf(&key, "%d %s?%s", (int)r->fmt, r->path, r->query_string);
+	if (key.data == NULL) {
+		rt->handler(r);
+		return;
+	}
+	if ((e = cache_get(r->app->cache, key.data, key.len, v)) != NULL) {
+		if (http_not_modified(r, v) == 0) {
+			r->status = e->status;
+			r->ctype = e->ctype;
+			buf_append(&r->headers, e->headers, e->headers_len);
+			buf_append(&r->out, e->body, e->body_len);
+		}
+		r->from_cache = 1;
+		atomic_fetch_add(&r->app->shm->cache_hits, 1);
+		buf_free(&key);
+		return;
+	}
+	atomic_fetch_add(&r->app->shm->cache_misses, 1);
+	rt->handler(r);
+	if (r->status == 200 && r->etag_version == v) {
+		put.status = r->status;
+		put.ctype = r->ctype;
+		put.headers = r->headers.data;
+		put.headers_len = r->headers.len;
+		put.body = r->out.data;
+		put.body_len = r->out.len;
+		put.version = v;
+		put.fmt = (int)r->fmt;
+		cache_put(r->app->cache, key.data, key.len, &put);
+	}
+	buf_free(&key);
+}
+
 void
 routes_dispatch(struct request *r, char **envp)
 {
@@ -281,6 +305,9 @@ routes_dispatch(struct request *r, char **envp)
 		free_args(r);
 		return;
 	}
-	found->handler(r);
+	if (strcmp(found->method, "GET") == 0 && r->app && r->app->cache && found->handler != health_get)
+		cached_dispatch(r, found);
+	else
+		found->handler(r);
 	free_args(r);
 }

@@ -26,6 +26,7 @@
  */
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,9 +64,17 @@ struct run {				/* what sandbox_run hands to its protected main */
 	struct sandbox *s;
 	const char *source;
 	size_t len;
-	const struct plugin_city *cities;
 	size_t ncities;
+	sandbox_fetch fetch;
+	void *ud;
 	struct plugin_result *result;
+	const char **codes;		/* the union of the inputs (borrowed from the metrics) */
+	size_t ncodes;
+	size_t *map;			/* per metric input: its index in codes */
+	const unsigned char **vals;	/* per code: the current city's value */
+	char *data;			/* the cities, as fetched */
+	size_t dlen;
+	const unsigned char *end;	/* of data */
 	int rc;				/* 0 ok, 1 the plugin failed, -1 out of memory */
 	struct buf msg;			/* the plugin's error */
 	int line;
@@ -274,12 +283,23 @@ wrap_rep(lua_State *L)
 static int
 wrap_setmetatable(lua_State *L)
 {
+	luaL_checktype(L, 1, LUA_TTABLE);
+	luaL_argexpected(L, lua_type(L, 2) == LUA_TNIL || lua_type(L, 2) == LUA_TTABLE, 2, "nil or table");
 	if (lua_type(L, 2) == LUA_TTABLE) {
 		lua_pushliteral(L, "__gc");
 		if (lua_rawget(L, 2) != LUA_TNIL)
 			return luaL_error(L, "setmetatable: __gc is not allowed in the sandbox");
 		lua_pop(L, 1);
 	}
+	return call_wrapped(L);
+}
+
+/* The table functions can run long inside C (table.move over 2^62 slots): record the line first,
+ * for the report should the hard stop end them. */
+static int
+wrap_noted(lua_State *L)
+{
+	note_line(L);
 	return call_wrapped(L);
 }
 
@@ -328,6 +348,31 @@ wrap(lua_State *L, int t, const char *name, lua_CFunction fn)
 	lua_setfield(L, t, name);
 }
 
+/* Lua names a C function in its messages by finding it in the loaded-modules table: keep the
+ * originals there (the registry is out of the plugin's reach), so that an error raised inside a
+ * wrapped function still says "bad argument #1 to 'insert'", not '?'. */
+static void
+keep_originals(lua_State *L, const char *name)
+{
+	int t;
+
+	lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+	if (strcmp(name, LUA_GNAME) == 0)
+		lua_pushglobaltable(L);
+	else
+		lua_getglobal(L, name);
+	t = lua_gettop(L);
+	lua_newtable(L);
+	lua_pushnil(L);
+	while (lua_next(L, t)) {
+		lua_pushvalue(L, -2);
+		lua_insert(L, -2);
+		lua_rawset(L, -4);
+	}
+	lua_setfield(L, -3, name);
+	lua_pop(L, 2);
+}
+
 static void
 open_libraries(lua_State *L)
 {
@@ -357,14 +402,18 @@ open_libraries(lua_State *L)
 	}
 	lua_pushglobaltable(L);
 	keep_only(L, globals_allowed);
-	wrap(L, lua_gettop(L), "setmetatable", wrap_setmetatable);
 	lua_pop(L, 1);
 	for (i = 0; i < sizeof(trims) / sizeof(trims[0]); i++) {
 		lua_getglobal(L, trims[i].name);
 		keep_only(L, trims[i].allowed);
 		lua_pop(L, 1);
 	}
+	for (lib = libs; lib->func; lib++)
+		keep_originals(L, lib->name);
 
+	lua_pushglobaltable(L);
+	wrap(L, lua_gettop(L), "setmetatable", wrap_setmetatable);
+	lua_pop(L, 1);
 	lua_getglobal(L, LUA_STRLIBNAME);
 	t = lua_gettop(L);
 	wrap(L, t, "rep", wrap_rep);
@@ -372,6 +421,12 @@ open_libraries(lua_State *L)
 	wrap(L, t, "match", wrap_match);
 	wrap(L, t, "gmatch", wrap_gmatch);
 	wrap(L, t, "gsub", wrap_gsub);
+	lua_pop(L, 1);
+	lua_getglobal(L, LUA_TABLIBNAME);
+	t = lua_gettop(L);
+	for (i = 0; table_allowed[i]; i++)
+		if (strcmp(table_allowed[i], "pack") != 0)
+			wrap(L, t, table_allowed[i], wrap_noted);
 	lua_pop(L, 1);
 
 	/* The string metatable's __index is the string table itself: hide the metatable. */
@@ -713,84 +768,218 @@ take_metrics(struct run *r, lua_State *L, int v)
 	return 0;
 }
 
-/* Pushes a JSON answer as the plugin sees it: bool, string, integer, float, or a sequence of
- * those; anything else is nil. */
-static void
-push_answer(lua_State *L, json_t *v, int nested)
-{
-	size_t i, n, k = 0;
+/* --- cities, as the parent sends them ---------------------------------------------------------
+ * u32 CITIES_MAGIC, u64 ncities, u32 ncodes; per city its slug and survey (u32 length and bytes;
+ * length NO_STRING: none), f64 population (NaN: unknown), then one value per code: a tag byte and
+ * its payload: nil, false, true, i64, f64, a string (u32 length and bytes) or a list (u32 count
+ * and that many values, none of them a list).  Then u32 CITIES_END.  Host byte order: both ends
+ * are the same binary. */
 
-	switch (json_typeof(v)) {
+#define CITIES_MAGIC	0x31434243u	/* "CBC1" */
+#define CITIES_END	0x444e4543u	/* "CEND" */
+#define NO_STRING	0xffffffffu
+
+enum { V_NIL, V_FALSE, V_TRUE, V_INT, V_FLOAT, V_STRING, V_LIST };
+
+static int
+put_u8(struct buf *b, unsigned char v)
+{
+	return buf_append(b, &v, 1);
+}
+
+static int
+put_u32(struct buf *b, uint32_t v)
+{
+	return buf_append(b, &v, sizeof(v));
+}
+
+static int
+put_string(struct buf *b, const char *s, size_t n)
+{
+	if (s == NULL || n >= NO_STRING)
+		return put_u32(b, NO_STRING);
+	return put_u32(b, (uint32_t)n) | buf_append(b, s, n);
+}
+
+static int
+put_answer(struct buf *b, json_t *v, int nested)
+{
+	size_t i, n;
+	int64_t iv;
+	double d;
+	int rc;
+
+	switch (v ? json_typeof(v) : JSON_NULL) {
 	case JSON_TRUE:
-		lua_pushboolean(L, 1);
-		break;
+		return put_u8(b, V_TRUE);
 	case JSON_FALSE:
-		lua_pushboolean(L, 0);
-		break;
-	case JSON_STRING:
-		lua_pushlstring(L, json_string_value(v), json_string_length(v));
-		break;
+		return put_u8(b, V_FALSE);
 	case JSON_INTEGER:
-		lua_pushinteger(L, (lua_Integer)json_integer_value(v));
-		break;
+		iv = (int64_t)json_integer_value(v);
+		return put_u8(b, V_INT) | buf_append(b, &iv, sizeof(iv));
 	case JSON_REAL:
-		lua_pushnumber(L, json_real_value(v));
-		break;
+		d = json_real_value(v);
+		return put_u8(b, V_FLOAT) | buf_append(b, &d, sizeof(d));
+	case JSON_STRING:
+		if (json_string_length(v) >= NO_STRING)
+			return put_u8(b, V_NIL);
+		return put_u8(b, V_STRING) | put_string(b, json_string_value(v), json_string_length(v));
 	case JSON_ARRAY:
+		if (nested || (n = json_array_size(v)) >= NO_STRING)
+			return put_u8(b, V_NIL);
+		rc = put_u8(b, V_LIST) | put_u32(b, (uint32_t)n);
+		for (i = 0; i < n; i++)
+			rc |= put_answer(b, json_array_get(v, i), 1);
+		return rc;
+	default:
+		return put_u8(b, V_NIL);
+	}
+}
+
+int
+sandbox_encode_cities(struct buf *b, const struct plugin_city *cities, size_t ncities,
+    const char *const *codes, size_t ncodes)
+{
+	uint64_t n = ncities;
+	size_t i, j;
+	int rc = put_u32(b, CITIES_MAGIC) | buf_append(b, &n, sizeof(n)) | put_u32(b, (uint32_t)ncodes);
+
+	for (i = 0; i < ncities && rc == 0; i++) {
+		const struct plugin_city *c = &cities[i];
+
+		rc |= put_string(b, c->slug, c->slug ? strlen(c->slug) : 0);
+		rc |= put_string(b, c->survey, c->survey ? strlen(c->survey) : 0);
+		rc |= buf_append(b, &c->population, sizeof(c->population));
+		for (j = 0; j < ncodes; j++)
+			rc |= put_answer(b, c->answers ? json_object_get(c->answers, codes[j]) : NULL, 0);
+	}
+	rc |= put_u32(b, CITIES_END);
+	return rc ? -1 : 0;
+}
+
+struct cursor {
+	const unsigned char *p, *end;
+	int bad;
+};
+
+static const unsigned char *
+take(struct cursor *c, size_t n)
+{
+	const unsigned char *q = c->p;
+
+	if (c->bad || n > (size_t)(c->end - c->p)) {
+		c->bad = 1;
+		return NULL;
+	}
+	c->p += n;
+	return q;
+}
+
+static uint32_t
+take_u32(struct cursor *c)
+{
+	const unsigned char *q = take(c, 4);
+	uint32_t v = 0;
+
+	if (q)
+		memcpy(&v, q, 4);
+	return v;
+}
+
+/* The next string, or NULL when there is none (or c went bad). */
+static const char *
+take_bytes(struct cursor *c, size_t *n)
+{
+	uint32_t len = take_u32(c);
+
+	*n = 0;
+	if (c->bad || len == NO_STRING)
+		return NULL;
+	*n = len;
+	return (const char *)take(c, len);
+}
+
+static void
+skip_value(struct cursor *c, int nested)
+{
+	const unsigned char *tag = take(c, 1);
+	size_t n;
+	uint32_t k;
+
+	if (tag == NULL)
+		return;
+	switch (*tag) {
+	case V_NIL:
+	case V_FALSE:
+	case V_TRUE:
+		break;
+	case V_INT:
+	case V_FLOAT:
+		take(c, 8);
+		break;
+	case V_STRING:
+		if (take_bytes(c, &n) == NULL)
+			c->bad = 1;
+		break;
+	case V_LIST:
 		if (nested) {
-			lua_pushnil(L);
+			c->bad = 1;
 			break;
 		}
-		n = json_array_size(v);
+		for (k = take_u32(c); k > 0 && !c->bad; k--)
+			skip_value(c, 1);
+		break;
+	default:
+		c->bad = 1;
+	}
+}
+
+/* Pushes the value at p (checked by skip_value before): nil for V_NIL. */
+static void
+push_value(lua_State *L, const unsigned char *p, const unsigned char *end)
+{
+	struct cursor c = { p + 1, end, 0 };
+	const unsigned char *q;
+	const char *s;
+	lua_Integer k = 0;
+	int64_t iv;
+	double d;
+	uint32_t n;
+	size_t len;
+
+	switch (*p) {
+	case V_FALSE:
+	case V_TRUE:
+		lua_pushboolean(L, *p == V_TRUE);
+		break;
+	case V_INT:
+		memcpy(&iv, p + 1, sizeof(iv));
+		lua_pushinteger(L, (lua_Integer)iv);
+		break;
+	case V_FLOAT:
+		memcpy(&d, p + 1, sizeof(d));
+		lua_pushnumber(L, d);
+		break;
+	case V_STRING:
+		s = take_bytes(&c, &len);
+		lua_pushlstring(L, s, len);
+		break;
+	case V_LIST:
+		n = take_u32(&c);
 		lua_createtable(L, (int)(n < 1024 ? n : 1024), 0);
-		for (i = 0; i < n; i++) {
-			push_answer(L, json_array_get(v, i), 1);
-			if (lua_isnil(L, -1))
-				lua_pop(L, 1);
-			else
-				lua_rawseti(L, -2, (lua_Integer)++k);
+		while (n-- > 0 && !c.bad) {
+			q = c.p;
+			skip_value(&c, 1);
+			if (*q == V_NIL)
+				continue;
+			push_value(L, q, end);
+			lua_rawseti(L, -2, ++k);
 		}
 		break;
 	default:
 		lua_pushnil(L);
 		break;
 	}
-}
-
-static void
-push_city(lua_State *L, const struct plugin_city *c, const struct plugin_metric *m)
-{
-	size_t i;
-
-	lua_createtable(L, 0, 4);
-	if (c->slug) {
-		lua_pushstring(L, c->slug);
-		lua_setfield(L, -2, "slug");
-	}
-	if (c->survey) {
-		lua_pushstring(L, c->survey);
-		lua_setfield(L, -2, "survey");
-	}
-	if (!isnan(c->population)) {
-		if (c->population == floor(c->population) && fabs(c->population) < 9007199254740992.0)
-			lua_pushinteger(L, (lua_Integer)c->population);
-		else
-			lua_pushnumber(L, c->population);
-		lua_setfield(L, -2, "population");
-	}
-	lua_createtable(L, 0, (int)m->ninputs);
-	for (i = 0; c->answers && i < m->ninputs; i++) {
-		json_t *v = json_object_get(c->answers, m->inputs[i]);
-
-		if (v == NULL || json_is_null(v))
-			continue;
-		push_answer(L, v, 0);
-		if (lua_isnil(L, -1))
-			lua_pop(L, 1);
-		else
-			lua_setfield(L, -2, m->inputs[i]);
-	}
-	lua_setfield(L, -2, "answers");
 }
 
 static void
@@ -803,63 +992,180 @@ set_metric_progress(struct sandbox_progress *p, const char *id)
 	p->metric[i] = '\0';
 }
 
+/* The union of the metrics' inputs into r->codes, and where each metric's inputs sit in it into
+ * r->map.  Returns 0, or -1 out of memory. */
+static int
+union_inputs(struct run *r)
+{
+	struct plugin_result *res = r->result;
+	size_t total = 0, k, i, j, at = 0;
+
+	for (k = 0; k < res->nmetrics; k++)
+		total += res->metrics[k].ninputs;
+	if ((r->codes = malloc((total ? total : 1) * sizeof(*r->codes))) == NULL ||
+	    (r->map = malloc((total ? total : 1) * sizeof(*r->map))) == NULL ||
+	    (r->vals = malloc((total ? total : 1) * sizeof(*r->vals))) == NULL)
+		return -1;
+	for (k = 0; k < res->nmetrics; k++) {
+		const struct plugin_metric *m = &res->metrics[k];
+
+		for (i = 0; i < m->ninputs; i++) {
+			for (j = 0; j < r->ncodes && strcmp(r->codes[j], m->inputs[i]) != 0; j++)
+				;
+			if (j == r->ncodes)
+				r->codes[r->ncodes++] = m->inputs[i];
+			r->map[at++] = j;
+		}
+	}
+	return 0;
+}
+
+static void
+push_city(struct run *r, lua_State *L, const struct plugin_metric *m, const size_t *map,
+    const char *slug, size_t slen, const char *survey, size_t svlen, double population)
+{
+	size_t i;
+
+	lua_createtable(L, 0, 4);
+	if (slug) {
+		lua_pushlstring(L, slug, slen);
+		lua_setfield(L, -2, "slug");
+	}
+	if (survey) {
+		lua_pushlstring(L, survey, svlen);
+		lua_setfield(L, -2, "survey");
+	}
+	if (!isnan(population)) {
+		if (population == floor(population) && fabs(population) < 9007199254740992.0)
+			lua_pushinteger(L, (lua_Integer)population);
+		else
+			lua_pushnumber(L, population);
+		lua_setfield(L, -2, "population");
+	}
+	lua_createtable(L, 0, (int)m->ninputs);
+	for (i = 0; i < m->ninputs; i++) {
+		const unsigned char *v = r->vals[map[i]];
+
+		if (*v == V_NIL)
+			continue;
+		push_value(L, v, r->end);
+		lua_setfield(L, -2, m->inputs[i]);
+	}
+	lua_setfield(L, -2, "answers");
+}
+
+/* Stores what compute left on top of the stack as the value of metric m for city i, or fails r.
+ * Pops it either way. */
+static int
+take_value(struct run *r, lua_State *L, struct plugin_metric *m, size_t i)
+{
+	int type = lua_type(L, -1);
+	double d;
+
+	if (type == LUA_TNIL) {
+		m->values[i] = NAN;
+	} else if (type == LUA_TNUMBER) {
+		d = lua_isinteger(L, -1) ? (double)lua_tointeger(L, -1) : (double)lua_tonumber(L, -1);
+		if (!isfinite(d)) {
+			fail(r, 0, "compute returned %s; it must return a finite number or nil",
+			    isnan(d) ? "NaN (0/0)" : "an infinite number");
+			lua_pop(L, 1);
+			return -1;
+		}
+		m->values[i] = d;
+	} else {
+		fail(r, 0, "compute returned a %s; it must return a finite number or nil",
+		    lua_typename(L, type));
+		lua_pop(L, 1);
+		return -1;
+	}
+	lua_pop(L, 1);
+	return 0;
+}
+
+/* Gets the cities and calls every metric's compute on each, city by city. */
 static int
 compute_all(struct run *r, lua_State *L, int h, int computes)
 {
 	struct sandbox *s = r->s;
 	struct plugin_result *res = r->result;
-	size_t k, i;
+	struct cursor c;
+	size_t i, j, k, base;
+	uint64_t n = 0;
+
+	if (r->ncities == 0)
+		return 0;
+	for (k = 0; k < res->nmetrics; k++)
+		if ((res->metrics[k].values = malloc(r->ncities * sizeof(double))) == NULL)
+			goto oom;
+	if (union_inputs(r) != 0)
+		goto oom;
+	if (r->fetch(r->ud, r->codes, r->ncodes, &r->data, &r->dlen) != 0) {
+		fail(r, 0, "could not get the cities");
+		r->rc = -1;
+		return -1;
+	}
+	c.p = (const unsigned char *)r->data;
+	c.end = c.p + r->dlen;
+	c.bad = 0;
+	r->end = c.end;
+	if (take_u32(&c) != CITIES_MAGIC)
+		goto malformed;
+	if (take(&c, sizeof(n)))
+		memcpy(&n, c.p - sizeof(n), sizeof(n));
+	if (n != r->ncities || take_u32(&c) != r->ncodes)
+		goto malformed;
 
 	s->progress->phase = SANDBOX_COMPUTING;
-	for (k = 0; k < res->nmetrics; k++) {
-		struct plugin_metric *m = &res->metrics[k];
+	for (i = 0; i < r->ncities; i++) {
+		const char *slug, *survey;
+		size_t slen, svlen;
+		double population = NAN;
+		const unsigned char *q;
 
-		if (r->ncities > 0 && (m->values = malloc(r->ncities * sizeof(double))) == NULL) {
-			r->rc = -1;
-			return -1;
+		slug = take_bytes(&c, &slen);
+		survey = take_bytes(&c, &svlen);
+		if ((q = take(&c, sizeof(population))) != NULL)
+			memcpy(&population, q, sizeof(population));
+		for (j = 0; j < r->ncodes; j++) {
+			r->vals[j] = c.p;
+			skip_value(&c, 0);
 		}
-		set_metric_progress(s->progress, m->id);
-		for (i = 0; i < r->ncities; i++) {
-			int status, type;
+		if (c.bad)
+			goto malformed;
+		for (k = 0, base = 0; k < res->nmetrics; base += res->metrics[k].ninputs, k++) {
+			struct plugin_metric *m = &res->metrics[k];
+			int status;
 
 			s->progress->city = (long)i;
+			set_metric_progress(s->progress, m->id);
 			s->call_insns = 0;
-			lua_rawgeti(L, computes, (lua_Integer)k + 1);
-			push_city(L, &r->cities[i], m);
 			s->err_line = 0;
+			lua_rawgeti(L, computes, (lua_Integer)k + 1);
+			push_city(r, L, m, r->map + base, slug, slen, survey, svlen, population);
 			status = lua_pcall(L, 1, 1, h);
 			if (status != LUA_OK || s->over != OVER_NONE) {
 				take_error(r, status);	/* pops the error, or the result */
 				r->city = (long)i;
 				return -1;
 			}
-			type = lua_type(L, -1);
-			if (type == LUA_TNIL) {
-				m->values[i] = NAN;
-			} else if (type == LUA_TNUMBER) {
-				double d = lua_isinteger(L, -1) ? (double)lua_tointeger(L, -1)
-				    : (double)lua_tonumber(L, -1);
-
-				if (!isfinite(d)) {
-					lua_pop(L, 1);
-					fail(r, 0, "compute returned %s; it must return a finite number or nil",
-					    isnan(d) ? "NaN (0/0)" : "an infinite number");
-					r->city = (long)i;
-					return -1;
-				}
-				m->values[i] = d;
-			} else {
-				lua_pop(L, 1);
-				fail(r, 0, "compute returned a %s; it must return a finite number or nil",
-				    lua_typename(L, type));
+			if (take_value(r, L, m, i) != 0) {
 				r->city = (long)i;
 				return -1;
 			}
-			lua_pop(L, 1);
 		}
 	}
+	if (take_u32(&c) != CITIES_END || c.p != c.end)
+		goto malformed;
 	s->progress->phase = SANDBOX_DONE;
 	return 0;
+malformed:
+	fail(r, 0, "the cities arrived malformed");
+	r->rc = -1;
+	return -1;
+oom:
+	r->rc = -1;
+	return -1;
 }
 
 /* Everything that touches the Lua state, run under one lua_pcall so that a memory error in the
@@ -901,9 +1207,9 @@ protected_main(lua_State *L)
 }
 
 int
-sandbox_run(const char *file, const char *source, size_t len,
-    const struct plugin_city *cities, size_t ncities, const struct plugin_limits *lim,
-    struct sandbox_progress *progress, struct plugin_result *result, long *err_city)
+sandbox_run(const char *file, const char *source, size_t len, size_t ncities,
+    const struct plugin_limits *lim, struct sandbox_progress *progress, sandbox_fetch fetch,
+    void *ud, struct plugin_result *result, long *err_city)
 {
 	struct sandbox s;
 	struct sandbox_progress own;
@@ -937,8 +1243,9 @@ sandbox_run(const char *file, const char *source, size_t len,
 	r.s = &s;
 	r.source = source;
 	r.len = len;
-	r.cities = cities;
 	r.ncities = ncities;
+	r.fetch = fetch;
+	r.ud = ud;
 	r.result = result;
 	r.city = -1;
 
@@ -962,7 +1269,6 @@ out:
 
 		if (r.city < 0 && progress->phase == SANDBOX_COMPUTING)
 			r.city = progress->city;
-
 		for (k = 0; k < result->nmetrics; k++) {
 			struct plugin_metric *m = &result->metrics[k];
 			size_t j;
@@ -989,6 +1295,10 @@ out:
 		*err_city = r.city;
 	}
 	buf_free(&r.msg);
+	free(r.codes);
+	free(r.map);
+	free(r.vals);
+	free(r.data);
 	/* The state is left open on purpose: this process is about to _exit. */
 	return r.rc;
 }

@@ -16,6 +16,7 @@
 #include <fcgiapp.h>
 
 #include "app.h"
+#include "cache.h"
 #include "http.h"
 #include "routes.h"
 #include "sync.h"
@@ -81,6 +82,8 @@ worker_main(int sock, struct shared *shm, int nworkers)
 	app.cache_bytes = s ? strtoull(s, NULL, 10) : 16u << 20;
 	if (app_init(&app) == -1)
 		_exit(1);
+	if (app.cache_enabled)
+		app.cache = cache_new(app.cache_bytes);
 	/* After the fork: a libpq connection must never cross one. */
 	app.db = db_new(getenv("CITYBENCH_DB"));
 	if (app.db == NULL)
@@ -107,6 +110,7 @@ worker_main(int sock, struct shared *shm, int nworkers)
 		app_account(&app, req.status, now_s() - t0);
 	}
 	http_request_free(&req);
+	cache_free(app.cache);
 	app_free(&app);
 	db_free(app.db);
 	_exit(0);

@@ -6,33 +6,22 @@
 #include "compute.h"
 #include "store.h"
 
-static int
-run(struct db *db, const char *sql)
-{
-	PGresult *res = db_exec(db, sql);
-	int ok = db_ok(res);
-
-	PQclear(res);
-	return ok ? 0 : -1;
-}
-
 int
 store_begin(struct db *db)
 {
-	return run(db, "BEGIN");
+	return db_begin(db);
 }
 
 int
 store_commit(struct db *db)
 {
-	return run(db, "COMMIT");
+	return db_commit(db);
 }
 
 void
 store_rollback(struct db *db)
 {
-	if (db->conn && PQtransactionStatus(db->conn) != PQTRANS_IDLE)
-		run(db, "ROLLBACK");
+	db_rollback(db);
 }
 
 static void

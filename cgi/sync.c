@@ -104,7 +104,7 @@ sync_plugins(struct db *db, const char *dir, FILE *out, char **err)
 	char why[512];
 
 	memset(&in, 0, sizeof(in));
-	if (exec_ok(db, "BEGIN") == -1) {
+	if (db_begin(db) == -1) {
 		*err = strdup("the database is unreachable");
 		return -1;
 	}
@@ -166,14 +166,14 @@ sync_plugins(struct db *db, const char *dir, FILE *out, char **err)
 	}
 	res = db_query(db, Q_BUMP_VERSION, 0, NULL);
 	PQclear(res);
-	if (exec_ok(db, "COMMIT") == -1) {
+	if (db_commit(db) == -1) {
 		*err = strdup("could not commit the reload");
 		goto out_rolled;
 	}
 	rc = refused;
 	goto out_rolled;
 out:
-	exec_ok(db, "ROLLBACK");
+	db_rollback(db);
 out_rolled:
 	buf_free(&names);
 	plugin_files_free(files, nfiles);

@@ -16,16 +16,10 @@ struct csv_error {
 };
 
 /*
- * Called once per record; rownum counts records from 1 (skipped empty lines
- * do not count). fields[0..nfields-1] are NUL-terminated and valid UTF-8,
- * owned by the parser and valid only during the call. Return 0 to go on,
- * anything else to stop.
- */
-typedef int (*csv_row_fn)(void *arg, size_t rownum, char **fields,
-    size_t nfields);
-
-/*
- * Parses data[0..len-1] as CSV and calls row_cb for each record.
+ * Parses data[0..len-1] as CSV and calls row_cb for each record: rownum
+ * counts records from 1 (skipped empty lines do not count); fields[0..
+ * nfields-1] are NUL-terminated and valid UTF-8, owned by the parser and
+ * valid only during the call; row_cb returns 0 to go on, else to stop.
  * Accepts quoted fields (commas, doubled quotes, CR and LF inside), CRLF, LF
  * or a lone CR as record ends, a last record with or without a line end, and
  * skips a leading UTF-8 BOM and lines that are completely empty. A '"'

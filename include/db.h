@@ -18,6 +18,7 @@ struct db {
 	unsigned char prepared[Q__COUNT];
 	long long seen_version;		/* highest data version learnt by NOTIFY */
 	int listening;
+	int in_tx;			/* inside BEGIN … COMMIT/ROLLBACK (db_begin) */
 };
 
 /* Connects (or keeps trying later: a NULL conn is allowed and retried by db_ensure).
@@ -33,6 +34,12 @@ int db_ensure(struct db *db);
  * result whose status is not OK carries PostgreSQL's error. A read that failed because the connection
  * dropped is retried once on a new connection. */
 PGresult *db_query(struct db *db, enum query_id q, int nparams, const char *const *params);
+
+/* A transaction: while one is open, a lost connection is never silently replaced (the statements
+ * after it would run outside the transaction); every call fails until db_rollback().  0 or -1. */
+int db_begin(struct db *db);
+int db_commit(struct db *db);
+void db_rollback(struct db *db);
 
 /* Plain SQL without parameters (migrations, BEGIN/COMMIT); same failure contract as db_query. */
 PGresult *db_exec(struct db *db, const char *sql);

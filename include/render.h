@@ -10,7 +10,15 @@
 /* One answer value as a CSV cell: bool yes/no, numbers exact, text neutralised, null empty. */
 void render_csv_value(struct buf *b, json_t *v);
 
-/* The pages; each writes a whole page into r from its model. */
+/* One answer for people, escaped: "— not asked" when !asked, "(no answer)" for NULL/null, Yes/No,
+ * option labels from the question q (may be NULL: codes then), lists as <ul> (<ol> for ranked ones). */
+void render_answer(struct buf *b, json_t *q, json_t *v, int asked);
+
+/* A whole number with thousands separators (2,800,000). */
+void render_int(struct buf *b, long long n);
+
+/* The pages; each writes a whole page into r from its model (never fails: a missing field is shown as
+ * missing). */
 void render_profile(struct request *r, json_t *model);
 
 #endif

@@ -6,11 +6,13 @@
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "plugin.h"
 
 /* Caps inside the sandbox's string library (sandbox.c explains the choice). */
 #define SANDBOX_STRING_MAX	(1024 * 1024)	/* string.rep output; subject of find/match/gmatch/gsub */
 #define SANDBOX_PATTERN_MAX	256		/* pattern (or plain needle) of find/match/gmatch/gsub */
+#define SANDBOX_CITIES_MAX	(256 * 1024 * 1024)	/* the encoded cities one plugin is sent */
 
 #define SANDBOX_EXIT_PANIC	70		/* the child's exit status when Lua panicked */
 
@@ -27,15 +29,34 @@ struct sandbox_progress {
 };
 
 /*
- * Runs the plugin in this process: a fresh state, load, validation, compute over the cities.
- * Returns 0 with result->metrics filled (values in the caller's city order), 1 with
- * result->error's message and line filled and *err_city set to the index of the city where it
- * failed (-1 none; result->error.metric set when a compute failed), or -1 when this process ran
- * out of memory outside the Lua budget (message in result->error.message when it could be made).
+ * How the sandbox gets its cities, once it knows which question codes its metrics read (the union
+ * of their inputs, in declaration order): the callback stores a malloc'd message made by
+ * sandbox_encode_cities for those codes in *data and *len and returns 0, or returns -1.  The
+ * cities never come from the caller's memory directly: in plugin.c's child that memory is the
+ * parent's, and touching it page by page costs more than sending what is needed.
  */
-int sandbox_run(const char *file, const char *source, size_t len,
-    const struct plugin_city *cities, size_t ncities, const struct plugin_limits *lim,
-    struct sandbox_progress *progress, struct plugin_result *result, long *err_city);
+typedef int (*sandbox_fetch)(void *ud, const char *const *codes, size_t ncodes, char **data,
+    size_t *len);
+
+/*
+ * Runs the plugin in this process: a fresh state, load, validation, then compute over the ncities
+ * cities fetch delivers (fetch is not called when ncities is 0).  Returns 0 with result->metrics
+ * filled (values in the caller's city order), 1 with result->error's message and line filled and
+ * *err_city set to the index of the city where it failed (-1 none; result->error.metric set when
+ * a compute failed), or -1 when fetch failed, its message was malformed or this process ran out
+ * of memory outside the Lua budget (message in result->error.message when it could be made).
+ */
+int sandbox_run(const char *file, const char *source, size_t len, size_t ncities,
+    const struct plugin_limits *lim, struct sandbox_progress *progress, sandbox_fetch fetch,
+    void *ud, struct plugin_result *result, long *err_city);
+
+/*
+ * Appends to b the cities with, for each, the answers to codes only (JSON null and absent both
+ * become nil; an object, or an array or object inside an array, too).  Returns 0, or -1 when
+ * memory ran out.
+ */
+int sandbox_encode_cities(struct buf *b, const struct plugin_city *cities, size_t ncities,
+    const char *const *codes, size_t ncodes);
 
 /* Checks the content of a declared metric (id, title, description, unit, version, inputs) against
  * the contract.  Returns NULL when it is fine, else a static message naming the field. */

@@ -34,3 +34,9 @@ def test_profile_toronto_2018():
     assert c["funding_sources"]["answered"] == 89 and c["funding_sources"]["counts"]["municipal_budget"] == 70
 
 
+
+
+def test_wave_sizes():
+    d18 = get_json("/cities.json?survey=2018")
+    d20 = get_json("/cities.json?survey=2020")
+    assert d18["total"] == 89 and d20["total"] == 100, (d18["total"], d20["total"])

@@ -692,6 +692,8 @@ test_descriptors(void)
 	setitimer(ITIMER_REAL, &it, NULL);
 	run_src("spin.lua", spin, &c, 1, &l, &r);
 	plugin_result_free(&r);
+	memset(&it, 0, sizeof(it));
+	setitimer(ITIMER_REAL, &it, NULL);
 	signal(SIGALRM, SIG_DFL);
 	if (child_fds < 0) {
 		printf("# skip: could not look at the child through /proc\n");

@@ -1,0 +1,537 @@
+/* chart.c: small SVG charts (horizontal bars, histograms, grouped bars) written through xml_text.
+ *
+ * One row renderer serves the three charts: a row is either a heading (a group's name) or a bar with a
+ * label on the left, the bar on its own scale, and the value as text after it.  The body and the data
+ * list for <desc> are written side by side into two buffers, then put together behind the <title> and
+ * <desc>, which must come first.  Geometry is in user units of an 800-wide viewBox. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chart.h"
+#include "html.h"
+
+#define WIDTH		800.0
+#define LABEL_END	242.0	/* labels end here (text-anchor end) */
+#define BAR_START	250.0
+#define BAR_END		620.0
+#define ROW_H		26.0
+#define BAR_H		18.0
+#define HEAD_H		32.0
+#define PAD		10.0
+#define LABEL_MAX	32	/* code points of a label shown; the whole one is in the row's <title> */
+#define DESC_ROWS	60	/* rows listed in <desc> */
+
+#define BAR_FILL	"#3b6ea5"
+#define MARK_FILL	"#8a4b00"
+
+struct canvas {
+	const struct chart *c;
+	struct buf body, list;
+	double y;
+	size_t listed, unlisted;
+	int after_heading;	/* the next data item follows a heading: no separator */
+	int failed;
+};
+
+static void
+note(struct canvas *k, int rc)
+{
+	if (rc == -1)
+		k->failed = 1;
+}
+
+static void
+fmt_number(char *s, size_t n, double v)
+{
+	size_t len;
+
+	if (v == 0)
+		v = 0;	/* no "-0" */
+	if (v == floor(v) && fabs(v) < 1e15) {
+		snprintf(s, n, "%.0f", v);
+		return;
+	}
+	if (fabs(v) < 0.01) {
+		snprintf(s, n, "%.2g", v);
+		return;
+	}
+	snprintf(s, n, "%.2f", v);
+	len = strlen(s);
+	while (len > 0 && s[len - 1] == '0')
+		s[--len] = '\0';
+	if (len > 0 && s[len - 1] == '.')
+		s[--len] = '\0';
+}
+
+int
+chart_value(struct buf *b, double v, const char *unit)
+{
+	char s[64];
+
+	if (!isfinite(v))
+		return buf_puts(b, "no value");
+	fmt_number(s, sizeof(s), v);
+	if (unit && strcmp(unit, "share") == 0 && (v == 0 || v == 1))
+		return buf_printf(b, "%s (%s)", s, v == 1 ? "yes" : "no");
+	if (unit && strcmp(unit, "percent") == 0)
+		return buf_printf(b, "%s%%", s);
+	if (unit && strcmp(unit, "per_100k") == 0)
+		return buf_printf(b, "%s per 100k", s);
+	return buf_puts(b, s);
+}
+
+/* The first max code points of s (whole UTF-8 sequences), with "…" when cut. */
+static int
+clipped(struct buf *b, const char *s, size_t max)
+{
+	size_t i = 0, cps = 0;
+	struct buf tmp = BUF_INIT;
+	int rc;
+
+	while (s[i] && cps < max) {
+		i++;
+		while (((unsigned char)s[i] & 0xc0) == 0x80)
+			i++;
+		cps++;
+	}
+	if (s[i] == '\0')
+		return xml_text(b, s);
+	rc = buf_append(&tmp, s, i) == -1 || buf_puts(&tmp, "…") == -1 ? -1 : xml_text(b, tmp.data);
+	buf_free(&tmp);
+	return rc;
+}
+
+static void
+coord(struct buf *b, const char *name, double v)
+{
+	buf_printf(b, " %s=\"%.1f\"", name, v);
+}
+
+static double
+x_of(double v, double lo, double hi)
+{
+	if (hi <= lo)
+		hi = lo + 1;
+	return BAR_START + (v - lo) / (hi - lo) * (BAR_END - BAR_START);
+}
+
+static void
+list_item(struct canvas *k, const char *label, const char *text)
+{
+	if (k->listed >= DESC_ROWS) {
+		k->unlisted++;
+		return;
+	}
+	if (k->listed++ && !k->after_heading)
+		note(k, buf_puts(&k->list, "; "));
+	k->after_heading = 0;
+	note(k, buf_puts(&k->list, label));
+	note(k, buf_puts(&k->list, ": "));
+	note(k, buf_puts(&k->list, text));
+}
+
+static void
+heading_row(struct canvas *k, const char *text)
+{
+	struct buf *b = &k->body;
+
+	if (k->listed < DESC_ROWS) {
+		if (k->listed++)
+			note(k, buf_puts(&k->list, ". "));
+		note(k, buf_puts(&k->list, text));
+		note(k, buf_puts(&k->list, " — "));
+		k->after_heading = 1;
+	}
+	buf_puts(b, "<text x=\"0\"");
+	coord(b, "y", k->y + HEAD_H - 9);
+	buf_puts(b, " font-size=\"15\" font-weight=\"bold\" fill=\"currentColor\">");
+	note(k, clipped(b, text, 80));
+	buf_puts(b, "</text>\n");
+	k->y += HEAD_H;
+}
+
+/* One bar: label, bar from 0 on the [lo, hi] scale, the value text; mark: the highlighted one. */
+static void
+bar_row(struct canvas *k, const char *label, double v, double lo, double hi, const char *text, int mark)
+{
+	struct buf *b = &k->body;
+	const char *marker = k->c->marker ? k->c->marker : "◀ selected";
+	double x0 = x_of(0 < lo ? lo : (0 > hi ? hi : 0), lo, hi), xv, tx;
+
+	buf_puts(b, "<g><title>");
+	note(k, xml_text(b, label));
+	buf_puts(b, ": ");
+	note(k, xml_text(b, text));
+	if (mark) {
+		buf_putc(b, ' ');
+		note(k, xml_text(b, marker));
+	}
+	buf_puts(b, "</title>\n<text");
+	coord(b, "x", LABEL_END);
+	coord(b, "y", k->y + BAR_H - 4);
+	buf_puts(b, " text-anchor=\"end\" fill=\"currentColor\"");
+	if (mark)
+		buf_puts(b, " font-weight=\"bold\"");
+	buf_putc(b, '>');
+	note(k, clipped(b, label, LABEL_MAX));
+	buf_puts(b, "</text>\n");
+	tx = x0 + 6;
+	if (isfinite(v)) {
+		xv = x_of(v, lo, hi);
+		if (fabs(xv - x0) >= 0.5) {
+			buf_puts(b, "<rect");
+			coord(b, "x", xv < x0 ? xv : x0);
+			coord(b, "y", k->y);
+			coord(b, "width", fabs(xv - x0));
+			coord(b, "height", BAR_H);
+			if (mark) {
+				buf_puts(b, " fill=\"url(#");
+				note(k, xml_text(b, k->c->id));
+				buf_puts(b, "-hatch)\" stroke=\"currentColor\" stroke-width=\"2\"/>\n");
+			} else {
+				buf_puts(b, " fill=\"" BAR_FILL "\" stroke=\"currentColor\" stroke-width=\"0.5\"/>\n");
+			}
+		}
+		tx = (xv > x0 ? xv : x0) + 6;
+	}
+	buf_puts(b, "<text");
+	coord(b, "x", tx);
+	coord(b, "y", k->y + BAR_H - 4);
+	buf_puts(b, " fill=\"currentColor\"");
+	if (!isfinite(v))
+		buf_puts(b, " font-style=\"italic\"");
+	if (mark)
+		buf_puts(b, " font-weight=\"bold\"");
+	buf_putc(b, '>');
+	note(k, xml_text(b, text));
+	if (mark) {
+		buf_putc(b, ' ');
+		note(k, clipped(b, marker, 24));
+	}
+	buf_puts(b, "</text></g>\n");
+	if (k->listed < DESC_ROWS && mark) {
+		struct buf t = BUF_INIT;
+		note(k, buf_printf(&t, "%s (%s)", text, marker));
+		list_item(k, label, t.data ? t.data : text);
+		buf_free(&t);
+	} else {
+		list_item(k, label, text);
+	}
+	k->y += ROW_H;
+}
+
+/* Puts the chart together: svg element, title, desc (with the data list), defs, body. */
+static int
+finish(struct buf *b, struct canvas *k)
+{
+	const struct chart *c = k->c;
+	double h = k->y + PAD;
+	int rc = 0;
+
+	if (k->failed)
+		rc = -1;
+	if (c->standalone)
+		buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+	buf_puts(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" role=\"img\" aria-labelledby=\"");
+	xml_text(b, c->id);
+	buf_puts(b, "-title ");
+	xml_text(b, c->id);
+	buf_printf(b, "-desc\" viewBox=\"0 0 %.0f %.0f\"", WIDTH, ceil(h));
+	if (c->standalone)
+		buf_printf(b, " width=\"%.0f\" height=\"%.0f\"", WIDTH, ceil(h));
+	else
+		buf_puts(b, " width=\"100%\"");
+	buf_puts(b, " font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif\" font-size=\"14\">\n"
+	    "<title id=\"");
+	xml_text(b, c->id);
+	buf_puts(b, "-title\">");
+	xml_text(b, c->title ? c->title : "Chart");
+	buf_puts(b, "</title>\n<desc id=\"");
+	xml_text(b, c->id);
+	buf_puts(b, "-desc\">");
+	if (c->desc) {
+		xml_text(b, c->desc);
+		buf_putc(b, ' ');
+	}
+	if (k->list.data)
+		xml_text(b, k->list.data);
+	if (k->unlisted)
+		buf_printf(b, "; and %zu more", k->unlisted);
+	buf_puts(b, ".</desc>\n<defs><pattern id=\"");
+	xml_text(b, c->id);
+	buf_puts(b, "-hatch\" patternUnits=\"userSpaceOnUse\" width=\"8\" height=\"8\" "
+	    "patternTransform=\"rotate(45)\"><rect width=\"8\" height=\"8\" fill=\"" MARK_FILL "\"/>"
+	    "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"8\" stroke=\"#ffffff\" stroke-width=\"3\"/></pattern></defs>\n");
+	if (k->body.data && buf_append(b, k->body.data, k->body.len) == -1)
+		rc = -1;
+	if (buf_puts(b, "</svg>\n") == -1)
+		rc = -1;
+	buf_free(&k->body);
+	buf_free(&k->list);
+	return rc;
+}
+
+static void
+canvas_init(struct canvas *k, const struct chart *c)
+{
+	memset(k, 0, sizeof(*k));
+	k->c = c;
+	k->y = PAD;
+}
+
+/* The zero line across the bar rows from y0 to the current y. */
+static void
+zero_line(struct canvas *k, double y0, double lo, double hi)
+{
+	double x0 = x_of(0 < lo ? lo : (0 > hi ? hi : 0), lo, hi);
+
+	if (k->y <= y0)
+		return;
+	buf_puts(&k->body, "<line");
+	coord(&k->body, "x1", x0);
+	coord(&k->body, "y1", y0 - 3);
+	coord(&k->body, "x2", x0);
+	coord(&k->body, "y2", k->y - ROW_H + BAR_H + 3);
+	buf_puts(&k->body, " stroke=\"currentColor\" stroke-width=\"1\"/>\n");
+}
+
+static void
+scale_of(const double *v, size_t n, size_t stride, double *lo, double *hi)
+{
+	size_t i;
+
+	*lo = 0;
+	*hi = 0;
+	for (i = 0; i < n; i++) {
+		double x = v[i * stride];
+		if (!isfinite(x))
+			continue;
+		if (x < *lo)
+			*lo = x;
+		if (x > *hi)
+			*hi = x;
+	}
+	if (*hi <= *lo)
+		*hi = *lo + 1;
+}
+
+int
+chart_bars(struct buf *b, const struct chart *c, const char *const *labels, const double *values,
+    size_t n, long highlight)
+{
+	struct canvas k;
+	struct buf t = BUF_INIT;
+	double lo, hi, y0;
+	size_t i;
+
+	canvas_init(&k, c);
+	scale_of(values, n, 1, &lo, &hi);
+	y0 = k.y;
+	for (i = 0; i < n; i++) {
+		buf_reset(&t);
+		note(&k, chart_value(&t, values[i], c->unit));
+		bar_row(&k, labels[i] ? labels[i] : "", values[i], lo, hi, t.data ? t.data : "",
+		    (long)i == highlight);
+	}
+	if (n == 0)
+		list_item(&k, "no data", "no city has a value");
+	zero_line(&k, y0, lo, hi);
+	buf_free(&t);
+	return finish(b, &k);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* A round width of at least raw: 1, 2, 2.5 or 5 times a power of ten (no 2.5 for whole values). */
+static double
+nice_width(double raw, int whole)
+{
+	double e = pow(10, floor(log10(raw))), f = raw / e;
+
+	if (f <= 1)
+		f = 1;
+	else if (f <= 2)
+		f = 2;
+	else if (f <= 2.5 && !whole)
+		f = 2.5;
+	else if (f <= 5)
+		f = 5;
+	else
+		f = 10;
+	return whole && f * e < 1 ? 1 : f * e;
+}
+
+long
+chart_bin_of(const struct chart_bin *bins, size_t nbins, double v)
+{
+	size_t a = 0, z = nbins;
+
+	if (!isfinite(v) || nbins == 0)
+		return -1;
+	while (a < z) {	/* the first bin whose upper bound is above v (or holds it) */
+		size_t m = a + (z - a) / 2;
+		if (bins[m].closed ? v > bins[m].hi : v >= bins[m].hi)
+			a = m + 1;
+		else
+			z = m;
+	}
+	if (a == nbins || v < bins[a].lo)
+		return -1;
+	return (long)a;
+}
+
+int
+chart_bins(const double *values, size_t n, struct chart_bin **bins, size_t *nbins)
+{
+	double *v = NULL, width, start, lo, hi;
+	struct chart_bin *out = NULL;
+	size_t i, m = 0, distinct = 0, k, nb;
+	int whole = 1;
+
+	*bins = NULL;
+	*nbins = 0;
+	if (n == 0)
+		return 0;
+	if ((v = malloc(n * sizeof(*v))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (isfinite(values[i]))
+			v[m++] = values[i];
+	if (m == 0) {
+		free(v);
+		return 0;
+	}
+	qsort(v, m, sizeof(*v), cmp_double);
+	for (i = 0; i < m; i++) {
+		if (i == 0 || v[i] != v[i - 1])
+			distinct++;
+		if (v[i] != floor(v[i]))
+			whole = 0;
+	}
+	if (distinct <= 12) {
+		if ((out = calloc(distinct, sizeof(*out))) == NULL)
+			goto fail;
+		for (i = 0, k = 0; i < m; i++) {
+			if (i > 0 && v[i] != v[i - 1])
+				k++;
+			out[k].lo = out[k].hi = v[i];
+			out[k].closed = 1;
+			out[k].count++;
+		}
+		nb = distinct;
+	} else {
+		lo = v[0];
+		hi = v[m - 1];
+		k = (size_t)ceil(log2((double)m)) + 1;	/* Sturges */
+		if (k < 5)
+			k = 5;
+		if (k > 20)
+			k = 20;
+		width = nice_width((hi - lo) / (double)k, whole);
+		start = floor(lo / width);
+		nb = (size_t)ceil((hi - start * width) / width);
+		if (nb == 0)
+			nb = 1;
+		if ((start + (double)nb) * width < hi && nb < 40)
+			nb++;	/* rounding left hi outside */
+		if ((out = calloc(nb, sizeof(*out))) == NULL)
+			goto fail;
+		for (i = 0; i < nb; i++) {
+			out[i].lo = (start + (double)i) * width;
+			out[i].hi = (start + (double)i + 1) * width;
+		}
+		out[nb - 1].closed = 1;
+		for (i = 0; i < m; i++) {
+			long at = chart_bin_of(out, nb, v[i]);
+			out[at < 0 ? (v[i] < out[0].lo ? 0 : (long)nb - 1) : at].count++;
+		}
+	}
+	free(v);
+	*bins = out;
+	*nbins = nb;
+	return 0;
+fail:
+	free(v);
+	free(out);
+	return -1;
+}
+
+int
+chart_bin_label(struct buf *b, const struct chart_bin *bin, const char *unit)
+{
+	if (bin->lo == bin->hi)
+		return chart_value(b, bin->lo, unit);
+	if (chart_value(b, bin->lo, unit) == -1 ||
+	    buf_puts(b, bin->closed ? " to " : " to under ") == -1)
+		return -1;
+	return chart_value(b, bin->hi, unit);
+}
+
+int
+chart_histogram(struct buf *b, const struct chart *c, const struct chart_bin *bins, size_t nbins,
+    long highlight)
+{
+	struct canvas k;
+	struct buf label = BUF_INIT, t = BUF_INIT;
+	double hi = 1, y0;
+	size_t i;
+
+	canvas_init(&k, c);
+	for (i = 0; i < nbins; i++)
+		if ((double)bins[i].count > hi)
+			hi = (double)bins[i].count;
+	y0 = k.y;
+	for (i = 0; i < nbins; i++) {
+		buf_reset(&label);
+		buf_reset(&t);
+		note(&k, chart_bin_label(&label, &bins[i], c->unit));
+		note(&k, buf_printf(&t, "%zu %s", bins[i].count, bins[i].count == 1 ? "city" : "cities"));
+		bar_row(&k, label.data ? label.data : "", (double)bins[i].count, 0, hi, t.data ? t.data : "",
+		    (long)i == highlight);
+	}
+	if (nbins == 0)
+		list_item(&k, "no data", "no city has a value");
+	zero_line(&k, y0, 0, hi);
+	buf_free(&label);
+	buf_free(&t);
+	return finish(b, &k);
+}
+
+int
+chart_grouped(struct buf *b, const struct chart *c, const char *const *groups,
+    const char *const *units, size_t ngroups, const char *const *series, size_t nseries,
+    const double *values, long highlight)
+{
+	struct canvas k;
+	struct buf t = BUF_INIT;
+	double lo, hi, y0;
+	size_t g, s;
+
+	canvas_init(&k, c);
+	for (g = 0; g < ngroups; g++) {
+		const char *unit = units && units[g] ? units[g] : c->unit;
+		heading_row(&k, groups[g] ? groups[g] : "");
+		scale_of(values + g * nseries, nseries, 1, &lo, &hi);
+		y0 = k.y;
+		for (s = 0; s < nseries; s++) {
+			buf_reset(&t);
+			note(&k, chart_value(&t, values[g * nseries + s], unit));
+			bar_row(&k, series[s] ? series[s] : "", values[g * nseries + s], lo, hi,
+			    t.data ? t.data : "", (long)s == highlight);
+		}
+		zero_line(&k, y0, lo, hi);
+		k.y += 6;
+	}
+	if (ngroups == 0 || nseries == 0)
+		list_item(&k, "no data", "nothing to compare");
+	buf_free(&t);
+	return finish(b, &k);
+}

@@ -1,0 +1,780 @@
+/* metrics.c: /metrics — the metric catalogue; /metrics/{id} — one metric in one wave: its ranking within
+ * a cohort, distribution, summary, the plugin's source and version; /metrics/{id}.svg — its chart.
+ *
+ * A handler builds one model (the .json twin) from at most two statements, the ranking done in SQL with
+ * window functions; HTML, CSV and SVG are written from that model, so the numbers cannot differ.
+ *
+ * Decisions where the contract is silent:
+ * - `city` (the highlighted city) is a view parameter, not the resource: an unknown or malformed slug is
+ *   a 400 ("unknown city"), while an unknown metric or wave is a 404.  A known city without a value in
+ *   the cohort is highlighted with rank and percentile null and "in_cohort": false (its value in the
+ *   wave is still given when it has one, outside the cohort).
+ * - A metric that is no longer active (its plugin was removed) is not in the catalogue and is a 404.
+ * - A known wave in which the metric has no values is an empty ranking (200, n 0), not a 404.
+ * - The HTML ranking lists every city up to ROWS_ALL of them; beyond that the first ROWS_TOP and the
+ *   rows around the highlighted city, with a link to all of them (`all=1`); JSON and CSV always hold
+ *   every row.
+ * - The .svg is the histogram; `chart=ranking` gives the ranking bar chart instead (the first
+ *   SVG_TOP cities and the highlighted one). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "chart.h"
+#include "csv.h"
+#include "html.h"
+#include "page.h"
+#include "query.h"
+#include "routes.h"
+#include "view.h"
+
+#define ROWS_ALL	200	/* HTML rows shown whole up to this many cities */
+#define ROWS_TOP	100	/* else this many first */
+#define ROWS_AROUND	3	/* and this many on each side of the highlighted city */
+#define SVG_TOP		20
+
+#define SVG_CSP		"default-src 'none'; style-src 'unsafe-inline'"
+
+/* ---- the catalogue ---- */
+
+static json_t *
+catalogue_entry(const PGresult *res, int i)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:s}",
+	    "id", PQgetvalue(res, i, 0), "title", PQgetvalue(res, i, 1),
+	    "description", PQgetvalue(res, i, 2), "unit", PQgetvalue(res, i, 3),
+	    "higher_is_better", PQgetvalue(res, i, 4)[0] == 't',
+	    "plugin", PQgetvalue(res, i, 5), "version", PQgetvalue(res, i, 6));
+}
+
+static const char *
+str(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+static double
+num(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static const char *
+unit_words(const char *unit)
+{
+	static const struct { const char *unit, *words; } units[] = {
+		{ "share", "share: 1 yes, 0 no per city" },
+		{ "percent", "percent" },
+		{ "count", "count" },
+		{ "number", "number" },
+		{ "per_100k", "per 100,000 inhabitants" },
+		{ "score", "score" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcmp(unit, units[i].unit) == 0)
+			return units[i].words;
+	return unit;
+}
+
+/* A number for people, with its exact value in <data value> for programs. */
+static void
+number_html(struct buf *b, double v, const char *unit)
+{
+	if (!isfinite(v)) {
+		html_raw(b, "<span class=\"no-value\">no value</span>");
+		return;
+	}
+	html_raw(b, "<data value=\"");
+	csv_number(b, v);
+	html_raw(b, "\">");
+	{
+		struct buf t = BUF_INIT;
+		chart_value(&t, v, unit);
+		html_text(b, t.data ? t.data : "");
+		buf_free(&t);
+	}
+	html_raw(b, "</data>");
+}
+
+/* Links to the .json/.csv/.svg twins of this very view: same path, same query. */
+static void
+twin_links(struct request *r, const char *path, int svg)
+{
+	static const char *const exts[] = { ".json", ".csv", ".svg" };
+	static const char *const names[] = { "JSON", "CSV", "SVG chart" };
+	size_t i;
+
+	html_raw(&r->out, "<p class=\"twins\">This page as data: ");
+	for (i = 0; i < (svg ? 3u : 2u); i++) {
+		if (i)
+			html_raw(&r->out, ", ");
+		html_raw(&r->out, "<a href=\"");
+		html_attr(&r->out, path);
+		html_raw(&r->out, exts[i]);
+		if (*r->query_string) {
+			buf_putc(&r->out, '?');
+			html_attr(&r->out, r->query_string);
+		}
+		html_raw(&r->out, "\">");
+		html_raw(&r->out, names[i]);
+		html_raw(&r->out, "</a>");
+	}
+	html_raw(&r->out, ".</p>\n");
+}
+
+int
+metrics_get(struct request *r)
+{
+	PGresult *res = NULL;
+	json_t *list = NULL, *m;
+	size_t i;
+	int status = -1;
+
+	if (view_not_modified(r))
+		return 0;
+	res = db_query(r->app->db, Q_METRICS_LIST, 0, NULL);
+	if (!db_ok(res)) {
+		view_db_error(r, res);
+		goto out;
+	}
+	list = json_array();
+	for (i = 0; i < (size_t)PQntuples(res); i++)
+		json_array_append_new(list, catalogue_entry(res, (int)i));
+
+	if (r->fmt == FMT_JSON) {
+		http_json(r, 200, json_pack("{s:O}", "metrics", list));
+	} else if (r->fmt == FMT_CSV) {
+		r->ctype = "text/csv";
+		buf_puts(&r->out, "id,title,description,unit,higher_is_better,plugin,version\r\n");
+		json_array_foreach(list, i, m) {
+			csv_text(&r->out, str(m, "id")); csv_sep(&r->out);
+			csv_text(&r->out, str(m, "title")); csv_sep(&r->out);
+			csv_text(&r->out, str(m, "description")); csv_sep(&r->out);
+			csv_text(&r->out, str(m, "unit")); csv_sep(&r->out);
+			buf_puts(&r->out, json_is_true(json_object_get(m, "higher_is_better")) ? "true" : "false");
+			csv_sep(&r->out);
+			csv_text(&r->out, str(m, "plugin")); csv_sep(&r->out);
+			csv_text(&r->out, str(m, "version"));
+			csv_eol(&r->out);
+		}
+	} else {
+		struct buf *b = &r->out;
+		page_begin(r, "Metrics");
+		html_raw(b, "<h1>Metrics</h1>\n<p>Each metric is computed by a plugin from the cities' answers, "
+		    "once per city and wave. Follow a metric for its ranking, distribution and the plugin's "
+		    "source code.</p>\n");
+		twin_links(r, "/metrics", 0);
+		html_raw(b, "<table class=\"data metrics\"><caption>Active metrics</caption><thead><tr>"
+		    "<th scope=\"col\">Metric</th><th scope=\"col\">What it measures</th>"
+		    "<th scope=\"col\">Unit</th><th scope=\"col\">Better</th>"
+		    "<th scope=\"col\">Plugin</th></tr></thead><tbody>\n");
+		json_array_foreach(list, i, m) {
+			html_raw(b, "<tr><th scope=\"row\"><a href=\"/metrics/");
+			url_encode(b, str(m, "id"));
+			html_raw(b, "\">");
+			html_text(b, str(m, "title"));
+			html_raw(b, "</a></th><td>");
+			html_text(b, str(m, "description"));
+			html_raw(b, "</td><td>");
+			html_text(b, unit_words(str(m, "unit")));
+			html_raw(b, "</td><td>");
+			html_raw(b, json_is_true(json_object_get(m, "higher_is_better")) ? "higher" : "lower");
+			html_raw(b, "</td><td><code>");
+			html_text(b, str(m, "plugin"));
+			html_raw(b, "</code> ");
+			html_text(b, str(m, "version"));
+			html_raw(b, "</td></tr>\n");
+		}
+		html_raw(b, "</tbody></table>\n");
+		if (json_array_size(list) == 0)
+			html_raw(b, "<p class=\"notice\">No metric is active: no plugin loaded.</p>\n");
+		page_end(r);
+	}
+	status = 0;
+out:
+	json_decref(list);
+	PQclear(res);
+	return status;
+}
+
+/* ---- one metric ---- */
+
+struct view {
+	const char *id, *wave, *city, *chart;
+	int all;
+	struct cohort c;
+	int have_cohort;
+};
+
+/* Reads and checks the parameters; answers the error and returns -1. */
+static int
+read_view(struct request *r, struct view *v)
+{
+	const char *s;
+
+	memset(v, 0, sizeof(*v));
+	v->id = r->args[0];
+	if (!ident_valid(v->id))
+		return http_error(r, 404, "no such metric", NULL);
+	if (view_wave_param(r, &v->wave) == -1)
+		return -1;
+	s = query_get(&r->query, "city");
+	if (s && *s) {
+		if (!path_segment_valid_slug(s, strlen(s)))
+			return http_error(r, 400, "unknown city: city must be a city's slug such as toronto",
+			    NULL);
+		v->city = s;
+	}
+	s = query_get(&r->query, "all");
+	v->all = s && (strcmp(s, "1") == 0 || strcmp(s, "yes") == 0 || strcmp(s, "true") == 0);
+	v->chart = query_get(&r->query, "chart");
+	if (v->chart && *v->chart == '\0')
+		v->chart = NULL;
+	if (v->chart && strcmp(v->chart, "histogram") != 0 && strcmp(v->chart, "ranking") != 0)
+		return http_error(r, 400, "chart must be histogram or ranking", NULL);
+	if (view_cohort(r, &v->c) == -1)
+		return -1;
+	v->have_cohort = 1;
+	return 0;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* summary {n, mean, median, min, max} (and share {yes, of, percent} for 0/1 shares) and the histogram */
+static int
+add_summary(json_t *model, const char *unit)
+{
+	json_t *values = json_object_get(model, "values"), *row, *summary, *hist;
+	struct chart_bin *bins = NULL;
+	size_t n = json_array_size(values), i, nbins = 0, ones = 0;
+	double *v = NULL, sum = 0;
+	int binary = 1;
+
+	if (n > 0 && (v = malloc(n * sizeof(*v))) == NULL)
+		return -1;
+	json_array_foreach(values, i, row) {
+		v[i] = num(row, "value");
+		sum += v[i];
+		if (v[i] == 1)
+			ones++;
+		else if (v[i] != 0)
+			binary = 0;
+	}
+	if (chart_bins(v, n, &bins, &nbins) == -1) {
+		free(v);
+		return -1;
+	}
+	if (n > 0)
+		qsort(v, n, sizeof(*v), cmp_double);
+	summary = json_pack("{s:I}", "n", (json_int_t)n);
+	json_object_set_new(summary, "mean", n ? json_real(sum / (double)n) : json_null());
+	json_object_set_new(summary, "median", n == 0 ? json_null() :
+	    json_real(n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2));
+	json_object_set_new(summary, "min", n ? json_real(v[0]) : json_null());
+	json_object_set_new(summary, "max", n ? json_real(v[n - 1]) : json_null());
+	if (strcmp(unit, "share") == 0 && binary && n > 0)
+		json_object_set_new(summary, "share", json_pack("{s:I, s:I, s:i}", "yes", (json_int_t)ones,
+		    "of", (json_int_t)n, "percent", view_share((long long)ones, (long long)n)));
+	json_object_set_new(model, "summary", summary);
+	hist = json_array();
+	for (i = 0; i < nbins; i++)
+		json_array_append_new(hist, json_pack("{s:f, s:f, s:b, s:I}", "lo", bins[i].lo,
+		    "hi", bins[i].hi, "closed", bins[i].closed, "count", (json_int_t)bins[i].count));
+	json_object_set_new(model, "histogram", hist);
+	free(bins);
+	free(v);
+	return 0;
+}
+
+static json_t *
+real_or_null(const PGresult *res, int i, int col)
+{
+	return PQgetisnull(res, i, col) ? json_null() : json_real(strtod(PQgetvalue(res, i, col), NULL));
+}
+
+static json_t *
+int_or_null(const PGresult *res, int i, int col)
+{
+	return PQgetisnull(res, i, col) ? json_null() :
+	    json_integer(strtoll(PQgetvalue(res, i, col), NULL, 10));
+}
+
+/* The model from the two statements' results; NULL when memory ran out. */
+static json_t *
+build_model(const PGresult *head, const PGresult *rank, const struct view *v)
+{
+	json_t *model, *metric, *values, *hl = NULL;
+	int i;
+
+	metric = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:s}",
+	    "id", PQgetvalue(head, 0, 0), "title", PQgetvalue(head, 0, 1),
+	    "description", PQgetvalue(head, 0, 2), "unit", PQgetvalue(head, 0, 3),
+	    "higher_is_better", PQgetvalue(head, 0, 4)[0] == 't', "plugin", PQgetvalue(head, 0, 5),
+	    "version", PQgetvalue(head, 0, 6), "source", PQgetvalue(head, 0, 7));
+	model = json_pack("{s:o, s:s, s:o, s:s}", "metric", metric, "survey", PQgetvalue(head, 0, 8),
+	    "waves", view_answer_json(PQgetvalue(head, 0, 10)),
+	    "peers", v->c.canonical.data ? v->c.canonical.data : "");
+	if (model == NULL)
+		return NULL;
+	values = json_array();
+	json_object_set_new(model, "values", values);
+	for (i = 0; i < PQntuples(rank); i++) {
+		int in = PQgetvalue(rank, i, 7)[0] == 't';
+		long long of = in ? strtoll(PQgetvalue(rank, i, 6), NULL, 10) : 0;
+		json_t *row = json_pack("{s:s, s:s, s:o, s:o, s:o, s:b}",
+		    "city", PQgetvalue(rank, i, 0), "name", PQgetvalue(rank, i, 1),
+		    "value", real_or_null(rank, i, 3), "rank", int_or_null(rank, i, 4),
+		    "percentile", in && of > 0 ?
+			json_real(100.0 * strtod(PQgetvalue(rank, i, 5), NULL) / (double)of) : json_null(),
+		    "synthetic", PQgetvalue(rank, i, 2)[0] == 't');
+		if (row == NULL)
+			continue;
+		if (v->city && strcmp(v->city, PQgetvalue(rank, i, 0)) == 0) {
+			hl = json_deep_copy(row);
+			json_object_set_new(hl, "in_cohort", json_boolean(in));
+		}
+		if (in)
+			json_array_append_new(values, row);
+		else
+			json_decref(row);
+	}
+	if (hl) {
+		json_object_set_new(hl, "of", json_integer((json_int_t)json_array_size(values)));
+		json_object_set_new(model, "highlight", hl);
+	}
+	if (add_summary(model, PQgetvalue(head, 0, 3)) == -1) {
+		json_decref(model);
+		return NULL;
+	}
+	return model;
+}
+
+/* The highlighted city's index in values, or -1 when there is none or it is not in the cohort. */
+static long
+highlight_position(json_t *model)
+{
+	json_t *hl = json_object_get(model, "highlight"), *o;
+	size_t i;
+
+	if (hl == NULL || !json_is_true(json_object_get(hl, "in_cohort")))
+		return -1;
+	json_array_foreach(json_object_get(model, "values"), i, o)
+		if (strcmp(str(o, "city"), str(hl, "city")) == 0)
+			return (long)i;
+	return -1;
+}
+
+static void
+histogram_svg(struct buf *b, json_t *model, const char *id, int standalone)
+{
+	json_t *metric = json_object_get(model, "metric"), *hist = json_object_get(model, "histogram"), *o;
+	json_t *hl = json_object_get(model, "highlight"), *summary = json_object_get(model, "summary");
+	struct chart_bin *bins = calloc(json_array_size(hist) + 1, sizeof(*bins));
+	struct buf title = BUF_INIT, desc = BUF_INIT, marker = BUF_INIT;
+	struct chart c;
+	size_t i;
+	long at = -1;
+
+	if (bins == NULL)
+		return;
+	json_array_foreach(hist, i, o) {
+		bins[i].lo = num(o, "lo");
+		bins[i].hi = num(o, "hi");
+		bins[i].closed = json_is_true(json_object_get(o, "closed"));
+		bins[i].count = (size_t)json_integer_value(json_object_get(o, "count"));
+	}
+	if (hl && json_is_true(json_object_get(hl, "in_cohort"))) {
+		at = chart_bin_of(bins, json_array_size(hist), num(hl, "value"));
+		buf_printf(&marker, "◀ %s", str(hl, "name"));
+	}
+	buf_printf(&title, "%s, %s: how many cities have each value", str(metric, "title"),
+	    str(model, "survey"));
+	buf_printf(&desc, "Histogram of %lld cities' values%s%s.",
+	    (long long)json_integer_value(json_object_get(summary, "n")),
+	    *str(model, "peers") ? " among peers " : "", str(model, "peers"));
+	if (at >= 0)
+		buf_printf(&desc, " The bar of %s is hatched and marked.", str(hl, "name"));
+	c = (struct chart){ .id = id, .title = title.data, .desc = desc.data, .unit = str(metric, "unit"),
+		.marker = at >= 0 ? marker.data : NULL, .standalone = standalone };
+	chart_histogram(b, &c, bins, json_array_size(hist), at);
+	buf_free(&title);
+	buf_free(&desc);
+	buf_free(&marker);
+	free(bins);
+}
+
+/* The ranking bar chart: the first SVG_TOP cities and the highlighted one after them. */
+static void
+ranking_svg(struct buf *b, json_t *model, const char *id, int standalone)
+{
+	json_t *metric = json_object_get(model, "metric"), *values = json_object_get(model, "values"), *o;
+	json_t *hl = json_object_get(model, "highlight");
+	size_t n = json_array_size(values), shown = n < SVG_TOP ? n : SVG_TOP, i;
+	long pos = highlight_position(model), mark = -1;
+	struct buf names = BUF_INIT, title = BUF_INIT, desc = BUF_INIT;
+	const char *labels[SVG_TOP + 1];
+	double vals[SVG_TOP + 1];
+	size_t offs[SVG_TOP + 1], k = 0;
+	struct chart c;
+
+	for (i = 0; i < shown + 1; i++) {
+		size_t at = i;
+		if (i == shown) {
+			if (pos < 0 || (size_t)pos < shown)
+				break;
+			at = (size_t)pos;
+		}
+		o = json_array_get(values, at);
+		offs[k] = names.len;
+		buf_printf(&names, "%lld. %s", (long long)json_integer_value(json_object_get(o, "rank")),
+		    str(o, "name"));
+		buf_putc(&names, '\0');
+		vals[k] = num(o, "value");
+		if (pos >= 0 && at == (size_t)pos)
+			mark = (long)k;
+		k++;
+	}
+	for (i = 0; i < k; i++)
+		labels[i] = names.data ? names.data + offs[i] : "";
+	buf_printf(&title, "%s, %s: ranking", str(metric, "title"), str(model, "survey"));
+	buf_printf(&desc, "The %zu best of %zu cities%s%s, best first.", shown, n,
+	    *str(model, "peers") ? " among peers " : "", str(model, "peers"));
+	if (mark >= 0)
+		buf_printf(&desc, " %s is marked.", str(hl, "name"));
+	c = (struct chart){ .id = id, .title = title.data, .desc = desc.data, .unit = str(metric, "unit"),
+		.standalone = standalone };
+	chart_bars(b, &c, labels, vals, k, mark);
+	buf_free(&names);
+	buf_free(&title);
+	buf_free(&desc);
+}
+
+static void
+render_csv(struct request *r, json_t *model)
+{
+	json_t *o;
+	size_t i;
+
+	r->ctype = "text/csv";
+	buf_puts(&r->out, "rank,city,name,value\r\n");
+	json_array_foreach(json_object_get(model, "values"), i, o) {
+		csv_int(&r->out, (long long)json_integer_value(json_object_get(o, "rank")));
+		csv_sep(&r->out);
+		csv_text(&r->out, str(o, "city"));
+		csv_sep(&r->out);
+		csv_text(&r->out, str(o, "name"));
+		csv_sep(&r->out);
+		csv_number(&r->out, num(o, "value"));
+		csv_eol(&r->out);
+	}
+}
+
+static void
+summary_html(struct buf *b, json_t *model)
+{
+	json_t *s = json_object_get(model, "summary"), *share = json_object_get(s, "share");
+	const char *unit = str(json_object_get(model, "metric"), "unit");
+	static const char *const keys[] = { "mean", "median", "min", "max" };
+	static const char *const names[] = { "Mean", "Median", "Lowest", "Highest" };
+	size_t i;
+
+	html_raw(b, "<section aria-labelledby=\"summary-h\"><h2 id=\"summary-h\">Summary</h2>\n"
+	    "<dl class=\"summary\"><dt>Cities with a value</dt><dd><data value=\"");
+	buf_printf(b, "%lld\">%lld</data></dd>", (long long)json_integer_value(json_object_get(s, "n")),
+	    (long long)json_integer_value(json_object_get(s, "n")));
+	for (i = 0; i < 4; i++) {
+		buf_printf(b, "<dt>%s</dt><dd id=\"summary-%s\">", names[i], keys[i]);
+		/* a mean of 0/1 shares is a fraction, not a yes or no */
+		number_html(b, num(s, keys[i]), i == 0 && strcmp(unit, "share") == 0 ? NULL : unit);
+		if (i == 0 && share)
+			buf_printf(b, " — %lld%% of cities (%lld of %lld)",
+			    (long long)json_integer_value(json_object_get(share, "percent")),
+			    (long long)json_integer_value(json_object_get(share, "yes")),
+			    (long long)json_integer_value(json_object_get(share, "of")));
+		html_raw(b, "</dd>");
+	}
+	html_raw(b, "</dl></section>\n");
+}
+
+static void
+form_html(struct request *r, json_t *model, const struct view *v)
+{
+	struct buf *b = &r->out;
+	json_t *w;
+	size_t i;
+
+	html_raw(b, "<form class=\"view\" method=\"get\" action=\"/metrics/");
+	url_encode(b, v->id);
+	html_raw(b, "\"><fieldset><legend>View</legend>\n<div class=\"field\"><label for=\"survey\">Wave</label>"
+	    "<select id=\"survey\" name=\"survey\">");
+	json_array_foreach(json_object_get(model, "waves"), i, w) {
+		html_raw(b, "<option value=\"");
+		html_attr(b, json_string_value(w));
+		html_raw(b, strcmp(json_string_value(w), str(model, "survey")) == 0 ? "\" selected>" : "\">");
+		html_text(b, json_string_value(w));
+		html_raw(b, "</option>");
+	}
+	html_raw(b, "</select></div>\n<div class=\"field\"><label for=\"peers\">Peers</label>"
+	    "<input id=\"peers\" name=\"peers\" aria-describedby=\"peers-help\" value=\"");
+	html_attr(b, str(model, "peers"));
+	html_raw(b, "\"><p id=\"peers-help\" class=\"help\">Empty for every city; or <code>region:Europe</code>, "
+	    "<code>country:CA</code>, <code>population:100000-2000000</code>, or city slugs separated "
+	    "by commas.</p></div>\n<div class=\"field\"><label for=\"city\">Highlight a city</label>"
+	    "<input id=\"city\" name=\"city\" aria-describedby=\"city-help\" value=\"");
+	html_attr(b, v->city ? v->city : "");
+	html_raw(b, "\"><p id=\"city-help\" class=\"help\">The city's slug, as in its address: "
+	    "<code>toronto</code> for /cities/toronto.</p></div>\n"
+	    "<button type=\"submit\">Show</button></fieldset></form>\n");
+}
+
+static void
+ranking_row(struct buf *b, json_t *o, const char *unit, int mark)
+{
+	html_raw(b, mark ? "<tr class=\"selected\" aria-current=\"true\"><td class=\"num\">" :
+	    "<tr><td class=\"num\">");
+	buf_printf(b, "%lld", (long long)json_integer_value(json_object_get(o, "rank")));
+	html_raw(b, "</td><th scope=\"row\"><a href=\"/cities/");
+	url_encode(b, str(o, "city"));
+	html_raw(b, "\">");
+	html_text(b, str(o, "name"));
+	html_raw(b, "</a>");
+	if (json_is_true(json_object_get(o, "synthetic")))
+		html_raw(b, " <span class=\"tag-synthetic\">synthetic</span>");
+	if (mark)
+		html_raw(b, " <strong class=\"marker\">◀ selected</strong>");
+	html_raw(b, "</th><td class=\"num\">");
+	number_html(b, num(o, "value"), unit);
+	html_raw(b, "</td><td class=\"num\">");
+	number_html(b, num(o, "percentile"), NULL);
+	html_raw(b, "</td></tr>\n");
+}
+
+static void
+render_html(struct request *r, json_t *model, const struct view *v)
+{
+	struct buf *b = &r->out, title = BUF_INIT, path = BUF_INIT;
+	json_t *metric = json_object_get(model, "metric"), *hl = json_object_get(model, "highlight");
+	json_t *values = json_object_get(model, "values"), *hist = json_object_get(model, "histogram"), *o;
+	const char *unit = str(metric, "unit"), *peers = str(model, "peers");
+	size_t n = json_array_size(values), i;
+	long pos = highlight_position(model);
+
+	buf_printf(&title, "%s, %s", str(metric, "title"), str(model, "survey"));
+	buf_printf(&path, "/metrics/%s", str(metric, "id"));
+	page_begin(r, title.data);
+	html_raw(b, "<h1>");
+	html_text(b, str(metric, "title"));
+	html_raw(b, "</h1>\n<p class=\"lead\">");
+	html_text(b, str(metric, "description"));
+	html_raw(b, "</p>\n<dl class=\"facts\"><dt>Unit</dt><dd>");
+	html_text(b, unit_words(unit));
+	html_raw(b, "</dd><dt>Better</dt><dd>");
+	html_raw(b, json_is_true(json_object_get(metric, "higher_is_better")) ? "higher" : "lower");
+	html_raw(b, "</dd><dt>Wave</dt><dd>");
+	html_text(b, str(model, "survey"));
+	html_raw(b, "</dd><dt>Peers</dt><dd>");
+	if (*peers) {
+		html_raw(b, "<code>");
+		html_text(b, peers);
+		html_raw(b, "</code>");
+	} else {
+		html_raw(b, "every city with a value in the wave");
+	}
+	html_raw(b, "</dd><dt>Plugin</dt><dd><a href=\"#source\"><code>");
+	html_text(b, str(metric, "plugin"));
+	html_raw(b, "</code></a>, version ");
+	html_text(b, str(metric, "version"));
+	html_raw(b, "</dd></dl>\n");
+	twin_links(r, path.data, 1);
+	form_html(r, model, v);
+
+	if (hl) {
+		html_raw(b, "<p class=\"highlight\" role=\"status\"><strong>");
+		html_text(b, str(hl, "name"));
+		html_raw(b, "</strong>: ");
+		if (json_is_true(json_object_get(hl, "in_cohort"))) {
+			number_html(b, num(hl, "value"), unit);
+			buf_printf(b, ", rank <span id=\"highlight-rank\">%lld</span> of %zu, percentile ",
+			    (long long)json_integer_value(json_object_get(hl, "rank")), n);
+			number_html(b, num(hl, "percentile"), NULL);
+			html_raw(b, " (the share of these cities it equals or beats).");
+		} else if (json_is_number(json_object_get(hl, "value"))) {
+			number_html(b, num(hl, "value"), unit);
+			html_raw(b, ", but it is not among these peers, so it has no rank here.");
+		} else {
+			html_raw(b, "no value in this wave.");
+		}
+		html_raw(b, "</p>\n");
+	}
+	summary_html(b, model);
+
+	html_raw(b, "<section aria-labelledby=\"dist-h\"><h2 id=\"dist-h\">Distribution</h2>\n"
+	    "<div class=\"chart-and-table\"><figure class=\"chart\">");
+	histogram_svg(b, model, "dist", 0);
+	html_raw(b, "<figcaption>How many cities have each value. The same numbers are in the table.</figcaption>"
+	    "</figure>\n<table class=\"data bins\"><caption>Distribution</caption><thead><tr>"
+	    "<th scope=\"col\">Value</th><th scope=\"col\" class=\"num\">Cities</th></tr></thead><tbody>\n");
+	json_array_foreach(hist, i, o) {
+		struct chart_bin bin = { num(o, "lo"), num(o, "hi"), json_is_true(json_object_get(o, "closed")),
+			(size_t)json_integer_value(json_object_get(o, "count")) };
+		int mark = hl && json_is_true(json_object_get(hl, "in_cohort")) &&
+		    chart_bin_of(&bin, 1, num(hl, "value")) == 0;
+		html_raw(b, mark ? "<tr class=\"selected\"><th scope=\"row\">" : "<tr><th scope=\"row\">");
+		{
+			struct buf t = BUF_INIT;
+			chart_bin_label(&t, &bin, unit);
+			html_text(b, t.data ? t.data : "");
+			buf_free(&t);
+		}
+		if (mark) {
+			html_raw(b, " <strong class=\"marker\">◀ ");
+			html_text(b, str(hl, "name"));
+			html_raw(b, "</strong>");
+		}
+		buf_printf(b, "</th><td class=\"num\">%zu</td></tr>\n", bin.count);
+	}
+	html_raw(b, "</tbody></table></div></section>\n");
+
+	html_raw(b, "<section aria-labelledby=\"ranking-h\"><h2 id=\"ranking-h\">Ranking</h2>\n");
+	if (n == 0) {
+		html_raw(b, "<p class=\"notice\">No city in this cohort has a value in this wave.</p>\n");
+	} else {
+		int cut = n > ROWS_ALL && !v->all;
+		size_t last = 0;
+		html_raw(b, "<p>Rank 1 is the best; cities with the same value share the best rank. "
+		    "The percentile is the share of these cities whose value the city equals or beats.</p>\n"
+		    "<table class=\"data ranking\"><caption>Ranking");
+		if (cut)
+			buf_printf(b, " (the first %d of %zu cities)", ROWS_TOP, n);
+		html_raw(b, "</caption><thead><tr><th scope=\"col\" class=\"num\">Rank</th>"
+		    "<th scope=\"col\">City</th><th scope=\"col\" class=\"num\">Value</th>"
+		    "<th scope=\"col\" class=\"num\">Percentile</th></tr></thead><tbody>\n");
+		json_array_foreach(values, i, o) {
+			int near = pos >= 0 && (long)i >= pos - ROWS_AROUND && (long)i <= pos + ROWS_AROUND;
+			if (cut && i >= ROWS_TOP && !near)
+				continue;
+			if (cut && i > 0 && i != last + 1)
+				html_raw(b, "<tr class=\"gap\"><td colspan=\"4\">…</td></tr>\n");
+			ranking_row(b, o, unit, (long)i == pos);
+			last = i;
+		}
+		html_raw(b, "</tbody></table>\n");
+		if (cut) {
+			html_raw(b, "<p><a href=\"");
+			html_attr(b, path.data);
+			html_raw(b, "?");
+			if (*r->query_string) {
+				html_attr(b, r->query_string);
+				html_raw(b, "&amp;");
+			}
+			buf_printf(b, "all=1\">Show all %zu cities</a> (also in the CSV and JSON).</p>\n", n);
+		}
+	}
+	html_raw(b, "</section>\n<section aria-labelledby=\"source\"><h2 id=\"source\">How it is computed</h2>\n"
+	    "<p>The plugin <code>");
+	html_text(b, str(metric, "plugin"));
+	html_raw(b, "</code>, version ");
+	html_text(b, str(metric, "version"));
+	html_raw(b, ", computes the value of each city in each wave from its answers. Its source:</p>\n"
+	    "<pre><code>");
+	html_text(b, str(metric, "source"));
+	html_raw(b, "</code></pre></section>\n");
+	page_end(r);
+	buf_free(&title);
+	buf_free(&path);
+}
+
+int
+metric_get(struct request *r)
+{
+	struct view v;
+	PGresult *head = NULL, *rank = NULL;
+	json_t *model = NULL;
+	const char *p[8];
+	int status = -1;
+
+	if (read_view(r, &v) == -1)
+		goto out;
+	if (view_not_modified(r)) {
+		status = 0;
+		goto out;
+	}
+	p[0] = v.id;
+	p[1] = v.wave;
+	head = db_query(r->app->db, Q_METRIC_HEAD, 2, p);
+	if (!db_ok(head)) {
+		view_db_error(r, head);
+		goto out;
+	}
+	if (PQntuples(head) == 0) {
+		http_errorf(r, 404, "no metric called \"%s\"", v.id);
+		goto out;
+	}
+	if (PQgetvalue(head, 0, 9)[0] != 't') {
+		http_errorf(r, 404, "no survey wave %s", v.wave);
+		goto out;
+	}
+	p[0] = PQgetvalue(head, 0, 8);
+	p[1] = v.c.params[0];
+	p[2] = v.c.params[1];
+	p[3] = v.c.params[2];
+	p[4] = v.c.params[3];
+	p[5] = v.c.params[4];
+	p[6] = v.id;
+	p[7] = v.city;
+	rank = db_query(r->app->db, Q_METRIC_RANKING, 8, p);
+	if (!db_ok(rank)) {
+		view_db_error(r, rank);
+		goto out;
+	}
+	if ((model = build_model(head, rank, &v)) == NULL) {
+		http_error(r, 503, "out of memory", NULL);
+		goto out;
+	}
+	if (v.city && json_object_get(model, "highlight") == NULL) {
+		http_errorf(r, 400, "unknown city \"%s\" (city names the city to highlight)", v.city);
+		goto out;
+	}
+	switch (r->fmt) {
+	case FMT_JSON:
+		http_json(r, 200, json_incref(model));
+		break;
+	case FMT_CSV:
+		render_csv(r, model);
+		break;
+	case FMT_SVG:
+		r->ctype = "image/svg+xml";
+		/* standalone: no frame-ancestors, so that other sites may embed it */
+		http_header(r, "Content-Security-Policy", SVG_CSP);
+		if (v.chart && strcmp(v.chart, "ranking") == 0)
+			ranking_svg(&r->out, model, "chart", 1);
+		else
+			histogram_svg(&r->out, model, "chart", 1);
+		break;
+	default:
+		render_html(r, model, &v);
+		break;
+	}
+	status = 0;
+out:
+	if (v.have_cohort)
+		view_cohort_free(&v.c);
+	json_decref(model);
+	PQclear(head);
+	PQclear(rank);
+	return status;
+}

@@ -1,0 +1,145 @@
+/* preview.c: POST /api/plugins/preview — a researcher runs a plugin's source in the sandbox over the
+ * published data without installing it.  Fewer previews run at once than there are workers, so that
+ * previews can never take every worker from visitors. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "app.h"
+#include "auth.h"
+#include "compute.h"
+#include "plugin.h"
+#include "ratelimit.h"
+#include "routes.h"
+#include "upload.h"
+
+#define PREVIEW_RATE 0.5	/* per second per token, sustained */
+#define PREVIEW_BURST 20.0
+
+static int
+media_is(const char *ctype, const char *want)
+{
+	size_t n = strlen(want);
+
+	if (ctype == NULL)
+		return 0;
+	return strncasecmp(ctype, want, n) == 0 && (ctype[n] == '\0' || ctype[n] == ';' || ctype[n] == ' ');
+}
+
+/* {"metrics":[{"id", "title", "unit", "version", "values":{WAVE:{SLUG: VALUE}}}]} */
+static json_t *
+values_json(const struct plugin_result *res, const struct city_inputs *in)
+{
+	json_t *metrics = json_array();
+	size_t k, i;
+
+	for (k = 0; k < res->nmetrics; k++) {
+		const struct plugin_metric *m = &res->metrics[k];
+		json_t *values = json_object(), *w;
+
+		for (i = 0; i < in->n; i++) {
+			if (isnan(m->values[i]))
+				continue;
+			if ((w = json_object_get(values, in->cities[i].survey)) == NULL) {
+				w = json_object();
+				json_object_set_new(values, in->cities[i].survey, w);
+			}
+			json_object_set_new(w, in->cities[i].slug, json_real(m->values[i]));
+		}
+		json_array_append_new(metrics, json_pack("{s:s, s:s, s:s, s:s, s:b, s:o}", "id", m->id,
+		    "title", m->title, "unit", m->unit, "version", m->version,
+		    "higher_is_better", m->higher_is_better, "values", values));
+	}
+	return json_pack("{s:o}", "metrics", metrics);
+}
+
+int
+api_preview_post(struct request *r)
+{
+	struct token tok;
+	struct city_inputs in;
+	struct plugin_limits lim;
+	struct plugin_result res;
+	const char *msg;
+	char *err = NULL, ra[16];
+	int st, retry = 0, running, rc = -1;
+
+	memset(&in, 0, sizeof(in));
+	memset(&res, 0, sizeof(res));
+	if ((st = auth_check(r->app->db, r->authorization, 1, &tok, &msg)) != 0) {
+		audit_write(r, "anonymous", 0, "preview", NULL, NULL, 0, st, NULL);
+		http_error(r, st, msg, NULL);
+		if (st == 401)
+			http_header(r, "WWW-Authenticate", "Bearer realm=\"citybench\"");
+		return -1;
+	}
+	if (!rate_take(r->app->shm, -tok.id, PREVIEW_RATE, PREVIEW_BURST, &retry)) {
+		audit_write(r, tok.name, tok.id, "preview", NULL, NULL, 0, 429, NULL);
+		http_error(r, 429, "too many previews with this token: slow down and retry", NULL);
+		snprintf(ra, sizeof(ra), "%d", retry > 0 ? retry : 1);
+		http_header(r, "Retry-After", ra);
+		return -1;
+	}
+	if (!media_is(r->content_type, "text/x-lua") && !media_is(r->content_type, "text/plain")) {
+		audit_write(r, tok.name, tok.id, "preview", NULL, NULL, 0, 415, NULL);
+		return http_error(r, 415, "send the plugin's source as text/x-lua or text/plain", NULL);
+	}
+	if (r->body_short) {
+		audit_write(r, tok.name, tok.id, "preview", NULL, NULL, 0, 400, NULL);
+		return http_error(r, 400, "the body is shorter than its Content-Length", NULL);
+	}
+	if (tok.partner) {
+		audit_write(r, tok.name, tok.id, "preview", NULL, NULL, 0, 403, NULL);
+		return http_error(r, 403, "previews need a researcher's token", NULL);
+	}
+	if (r->body_len == 0) {
+		audit_write(r, tok.name, tok.id, "preview", NULL, NULL, 0, 400, NULL);
+		return http_error(r, 400, "the body is empty: send a plugin's Lua source", NULL);
+	}
+
+	/* At most workers - 1 previews at once (at least one). */
+	running = atomic_fetch_add(&r->app->shm->previews_running, 1);
+	if (running >= (r->app->workers > 1 ? r->app->workers - 1 : 1)) {
+		atomic_fetch_sub(&r->app->shm->previews_running, 1);
+		audit_write(r, tok.name, tok.id, "preview", NULL, NULL, 0, 429, NULL);
+		http_error(r, 429, "every preview slot is busy: retry in a few seconds", NULL);
+		http_header(r, "Retry-After", "2");
+		return -1;
+	}
+	if (city_inputs_load(r->app->db, NULL, 0, NULL, NULL, &in, &err) == -1) {
+		http_error(r, 503, "the database is unreachable", NULL);
+		goto out;
+	}
+	plugin_limits_default(&lim);
+	st = plugin_run("preview.lua", r->body, r->body_len, in.cities, in.n, &lim, &res, &err);
+	if (st == 0) {
+		http_json(r, 200, values_json(&res, &in));
+		audit_write(r, tok.name, tok.id, "preview", NULL, NULL, 1, 200, NULL);
+		rc = 0;
+	} else if (st == 1) {
+		struct buf m = BUF_INIT;
+		json_t *d = json_pack("{s:s}", "message", res.error.message ? res.error.message : "failed");
+
+		plugin_error_format(&res.error, &m);
+		json_object_set_new(d, "row", json_null());
+		json_object_set_new(d, "column", json_null());
+		json_object_set_new(d, "line", res.error.line > 0 ? json_integer(res.error.line) : json_null());
+		json_object_set_new(d, "city", res.error.city ? json_string(res.error.city) : json_null());
+		json_object_set_new(d, "survey", res.error.survey ? json_string(res.error.survey) : json_null());
+		json_object_set_new(d, "metric", res.error.metric ? json_string(res.error.metric) : json_null());
+		http_error(r, 422, m.data ? m.data : "the plugin failed", json_pack("[o]", d));
+		audit_write(r, tok.name, tok.id, "preview", NULL, NULL, 0, 422, NULL);
+		buf_free(&m);
+	} else {
+		fprintf(stderr, "citybench: request %s: preview: %s\n", r->request_id, err ? err : "error");
+		http_error(r, 503, "the sandbox could not be started; try again", NULL);
+	}
+out:
+	atomic_fetch_sub(&r->app->shm->previews_running, 1);
+	plugin_result_free(&res);
+	city_inputs_free(&in);
+	free(err);
+	return rc;
+}

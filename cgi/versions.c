@@ -1,0 +1,437 @@
+/* versions.c: a city's versions (/cities/{slug}/submissions) and one version with what it changed
+ * from the one before (/submissions/{id}).  Each handler builds the model its .json twin serves and
+ * writes the HTML and CSV from it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "csv.h"
+#include "html.h"
+#include "page.h"
+#include "query.h"
+#include "render.h"
+#include "routes.h"
+#include "view.h"
+
+static const char *
+str(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+static const char *
+source_text(const char *source)
+{
+	if (strcmp(source, "import") == 0)
+		return "imported by the operator";
+	if (strcmp(source, "upload") == 0)
+		return "uploaded";
+	if (strcmp(source, "withdraw") == 0)
+		return "withdrawal of an earlier version";
+	return source;
+}
+
+static void
+versions_html(struct request *r, json_t *model, const char *wave)
+{
+	struct buf *b = &r->out;
+	json_t *city = json_object_get(model, "city"), *list = json_object_get(model, "submissions"), *s;
+	const char *slug = str(city, "slug");
+	char title[300];
+	size_t i;
+
+	snprintf(title, sizeof(title), "Versions of %s's answers", str(city, "name"));
+	page_begin(r, title);
+	html_raw(b, "<h1>Versions of ");
+	html_text(b, str(city, "name"));
+	html_raw(b, "'s answers");
+	if (wave) {
+		html_raw(b, " <span class=\"subtitle\">");
+		html_text(b, wave);
+		html_raw(b, " wave</span>");
+	}
+	html_raw(b, "</h1>\n");
+	if (json_is_true(json_object_get(city, "synthetic")))
+		html_raw(b, "<p class=\"notice synthetic\" role=\"note\"><strong>Synthetic demonstration city."
+		    "</strong> Its answers were generated; they describe no real city.</p>\n");
+	html_raw(b, "<p>Every accepted upload or import makes a new version holding the complete set of "
+	    "answers; earlier versions are kept. <a href=\"/cities/");
+	url_encode(b, slug);
+	html_raw(b, "\">Back to the profile</a>.</p>\n<form class=\"filters\" method=\"get\" action=\"/cities/");
+	url_encode(b, slug);
+	html_raw(b, "/submissions\"><div class=\"field\"><label for=\"survey\">Wave</label>"
+	    "<select id=\"survey\" name=\"survey\"><option value=\"\">Every wave</option>");
+	{
+		json_t *w;
+		json_array_foreach(json_object_get(model, "waves"), i, w) {
+			html_raw(b, "<option value=\"");
+			html_attr(b, json_string_value(w));
+			html_raw(b, wave && strcmp(wave, json_string_value(w)) == 0 ? "\" selected>" : "\">");
+			html_text(b, json_string_value(w));
+			html_raw(b, "</option>");
+		}
+	}
+	html_raw(b, "</select></div><button type=\"submit\">Show</button></form>\n");
+	buf_printf(b, "<p class=\"count\">%zu %s. <a href=\"/cities/", json_array_size(list),
+	    json_array_size(list) == 1 ? "version" : "versions");
+	url_encode(b, slug);
+	html_raw(b, "/submissions.csv");
+	if (wave) {
+		html_raw(b, "?survey=");
+		url_encode(b, wave);
+	}
+	html_raw(b, "\">Download as CSV</a> · <a href=\"/cities/");
+	url_encode(b, slug);
+	html_raw(b, "/submissions.json");
+	if (wave) {
+		html_raw(b, "?survey=");
+		url_encode(b, wave);
+	}
+	html_raw(b, "\">JSON</a></p>\n");
+	if (json_array_size(list) == 0) {
+		page_end(r);
+		return;
+	}
+	html_raw(b, "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-labelledby=\"cap-versions\">"
+	    "<table class=\"data\"><caption id=\"cap-versions\">Versions by wave, oldest first</caption>\n"
+	    "<thead><tr><th scope=\"col\">Version</th><th scope=\"col\">Wave</th><th scope=\"col\">Created "
+	    "(UTC)</th><th scope=\"col\" class=\"num\">Answers given</th><th scope=\"col\" class=\"num\">"
+	    "Answers changed</th><th scope=\"col\">How</th><th scope=\"col\">By</th></tr></thead>\n<tbody>\n");
+	json_array_foreach(list, i, s) {
+		buf_printf(b, "<tr><th scope=\"row\"><a href=\"/submissions/%lld\">Version %lld</a></th><td>",
+		    (long long)json_integer_value(json_object_get(s, "id")),
+		    (long long)json_integer_value(json_object_get(s, "version")));
+		html_text(b, str(s, "survey"));
+		html_raw(b, "</td><td><time datetime=\"");
+		html_attr(b, str(s, "created_at"));
+		html_raw(b, "\">");
+		html_text(b, str(s, "created_at"));
+		buf_printf(b, "</time></td><td class=\"num\">%lld</td><td class=\"num\">%lld</td><td>",
+		    (long long)json_integer_value(json_object_get(s, "answered")),
+		    (long long)json_integer_value(json_object_get(s, "changed")));
+		html_text(b, source_text(str(s, "source")));
+		html_raw(b, "</td><td>");
+		html_text(b, str(s, "actor"));
+		html_raw(b, "</td></tr>\n");
+	}
+	html_raw(b, "</tbody></table></div>\n");
+	page_end(r);
+}
+
+int
+city_submissions_get(struct request *r)
+{
+	PGresult *city = NULL, *res = NULL, *waves = NULL;
+	json_t *model = NULL, *list, *wl;
+	const char *slug = r->args[0], *wave, *p[2];
+	char city_id[24];
+	int i, status = -1;
+
+	if (view_slug_arg(r, slug, "city") == -1 || view_wave_param(r, &wave) == -1)
+		return -1;
+	if (view_not_modified(r))
+		return 0;
+	p[0] = slug;
+	city = db_query(r->app->db, Q_CITY, 1, p);
+	if (!db_ok(city)) {
+		view_db_error(r, city);
+		goto out;
+	}
+	if (PQntuples(city) == 0) {
+		http_errorf(r, 404, "no city called \"%s\"", slug);
+		goto out;
+	}
+	if (wave) {
+		p[0] = wave;
+		waves = db_query(r->app->db, Q_SURVEY, 1, p);
+		if (!db_ok(waves)) {
+			view_db_error(r, waves);
+			goto out;
+		}
+		if (PQntuples(waves) == 0) {
+			http_errorf(r, 404, "no survey wave %s", wave);
+			goto out;
+		}
+		PQclear(waves);
+	}
+	waves = db_query(r->app->db, Q_SURVEYS, 0, NULL);
+	if (!db_ok(waves)) {
+		view_db_error(r, waves);
+		goto out;
+	}
+	snprintf(city_id, sizeof(city_id), "%s", PQgetvalue(city, 0, 0));
+	p[0] = city_id;
+	p[1] = wave;
+	res = db_query(r->app->db, Q_PAGES_SUBMISSIONS, 2, p);
+	if (!db_ok(res)) {
+		view_db_error(r, res);
+		goto out;
+	}
+	list = json_array();
+	for (i = 0; i < PQntuples(res); i++)
+		json_array_append_new(list, json_pack("{s:I, s:s, s:I, s:s, s:I, s:s, s:I, s:s, s:o}",
+		    "id", (json_int_t)strtoll(PQgetvalue(res, i, 0), NULL, 10),
+		    "survey", PQgetvalue(res, i, 1),
+		    "version", (json_int_t)strtoll(PQgetvalue(res, i, 2), NULL, 10),
+		    "created_at", PQgetvalue(res, i, 3),
+		    "answered", (json_int_t)strtoll(PQgetvalue(res, i, 4), NULL, 10),
+		    "source", PQgetvalue(res, i, 5),
+		    "changed", (json_int_t)strtoll(PQgetvalue(res, i, 6), NULL, 10),
+		    "actor", PQgetvalue(res, i, 7),
+		    "withdraws", PQgetisnull(res, i, 8) ? json_null() :
+			json_integer(strtoll(PQgetvalue(res, i, 8), NULL, 10))));
+	wl = json_array();
+	for (i = 0; i < PQntuples(waves); i++)
+		json_array_append_new(wl, json_string(PQgetvalue(waves, i, 0)));
+	model = json_pack("{s:o, s:o, s:o, s:o}", "city", view_city_json(city, 0, 0), "survey",
+	    wave ? json_string(wave) : json_null(), "submissions", list, "waves", wl);
+
+	if (r->fmt == FMT_JSON) {
+		http_json(r, 200, json_incref(model));
+	} else if (r->fmt == FMT_CSV) {
+		json_t *s;
+		size_t k;
+		r->ctype = "text/csv";
+		buf_puts(&r->out, "id,survey,version,created_at,answered,source,changed,actor\r\n");
+		json_array_foreach(list, k, s) {
+			csv_int(&r->out, (long long)json_integer_value(json_object_get(s, "id")));
+			csv_sep(&r->out);
+			csv_text(&r->out, str(s, "survey"));
+			csv_sep(&r->out);
+			csv_int(&r->out, (long long)json_integer_value(json_object_get(s, "version")));
+			csv_sep(&r->out);
+			csv_text(&r->out, str(s, "created_at"));
+			csv_sep(&r->out);
+			csv_int(&r->out, (long long)json_integer_value(json_object_get(s, "answered")));
+			csv_sep(&r->out);
+			csv_text(&r->out, str(s, "source"));
+			csv_sep(&r->out);
+			csv_int(&r->out, (long long)json_integer_value(json_object_get(s, "changed")));
+			csv_sep(&r->out);
+			csv_text(&r->out, str(s, "actor"));
+			csv_eol(&r->out);
+		}
+	} else {
+		versions_html(r, model, wave);
+	}
+	status = 0;
+out:
+	json_decref(model);
+	PQclear(city);
+	PQclear(res);
+	PQclear(waves);
+	return status;
+}
+
+/* The answers of a version to every question of its wave: {CODE: VALUE or null}; NULL on failure. */
+static json_t *
+version_answers(struct db *db, const char *id, const char *wave)
+{
+	const char *p[2] = { id, wave };
+	PGresult *res = db_query(db, Q_PAGES_VERSION_ANSWERS, 2, p);
+	json_t *answers = NULL;
+	int i;
+
+	if (!db_ok(res))
+		goto out;
+	answers = json_object();
+	for (i = 0; i < PQntuples(res); i++)
+		json_object_set_new(answers, PQgetvalue(res, i, 0),
+		    view_answer_json(PQgetisnull(res, i, 1) ? NULL : PQgetvalue(res, i, 1)));
+out:
+	PQclear(res);
+	return answers;
+}
+
+static int
+is_changed(json_t *changed, const char *code)
+{
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(changed, i, c)
+		if (strcmp(json_string_value(c), code) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+submission_html(struct request *r, json_t *model, json_t *questions)
+{
+	struct buf *b = &r->out;
+	json_t *s = json_object_get(model, "submission"), *answers = json_object_get(model, "answers");
+	json_t *prev = json_object_get(model, "previous"), *changed = json_object_get(model, "changed"), *q;
+	long long version = (long long)json_integer_value(json_object_get(s, "version"));
+	char title[400];
+	size_t i;
+
+	snprintf(title, sizeof(title), "%s, %s wave, version %lld", str(s, "city_name"), str(s, "survey"),
+	    version);
+	page_begin(r, title);
+	html_raw(b, "<h1>");
+	html_text(b, str(s, "city_name"));
+	html_raw(b, " <span class=\"subtitle\">");
+	html_text(b, str(s, "survey"));
+	buf_printf(b, " wave, version %lld</span></h1>\n", version);
+	if (json_is_true(json_object_get(s, "synthetic")))
+		html_raw(b, "<p class=\"notice synthetic\" role=\"note\"><strong>Synthetic demonstration city."
+		    "</strong> Its answers were generated; they describe no real city.</p>\n");
+	html_raw(b, "<dl class=\"facts\">\n<div><dt>Created (UTC)</dt><dd><time datetime=\"");
+	html_attr(b, str(s, "created_at"));
+	html_raw(b, "\">");
+	html_text(b, str(s, "created_at"));
+	html_raw(b, "</time></dd></div>\n<div><dt>How</dt><dd>");
+	html_text(b, source_text(str(s, "source")));
+	if (json_is_integer(json_object_get(s, "withdraws")))
+		buf_printf(b, " (<a href=\"/submissions/%lld\">the version withdrawn</a>)",
+		    (long long)json_integer_value(json_object_get(s, "withdraws")));
+	html_raw(b, "</dd></div>\n<div><dt>By</dt><dd>");
+	html_text(b, str(s, "actor"));
+	buf_printf(b, "</dd></div>\n<div><dt>Answers changed</dt><dd>%zu</dd></div>\n</dl>\n",
+	    json_array_size(changed));
+	html_raw(b, "<nav class=\"pages\" aria-label=\"Versions\"><ul>");
+	if (json_is_integer(json_object_get(model, "previous_id")))
+		buf_printf(b, "<li><a rel=\"prev\" href=\"/submissions/%lld\">Version %lld</a></li>",
+		    (long long)json_integer_value(json_object_get(model, "previous_id")), version - 1);
+	html_raw(b, "<li><a href=\"/cities/");
+	url_encode(b, str(s, "city"));
+	html_raw(b, "/submissions?survey=");
+	url_encode(b, str(s, "survey"));
+	html_raw(b, "\">Every version</a></li><li><a href=\"/cities/");
+	url_encode(b, str(s, "city"));
+	html_raw(b, "?survey=");
+	url_encode(b, str(s, "survey"));
+	html_raw(b, "\">The current profile</a></li><li><a href=\"/submissions/");
+	buf_printf(b, "%lld", (long long)json_integer_value(json_object_get(s, "id")));
+	html_raw(b, ".json\">JSON</a></li></ul></nav>\n");
+
+	if (version == 1)
+		html_raw(b, "<p>The first version: every answer is new.</p>\n");
+	else if (json_array_size(changed) == 0)
+		html_raw(b, "<p>This version changed no answer.</p>\n");
+	else
+		html_raw(b, "<p>Answers this version changed are marked <strong class=\"changed-mark\">changed"
+		    "</strong>, with the value of the version before beside them.</p>\n");
+	html_raw(b, "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-labelledby=\"cap-answers\">"
+	    "<table class=\"data answers\"><caption id=\"cap-answers\">The answers of this version</caption>\n"
+	    "<thead><tr><th scope=\"col\">Question</th><th scope=\"col\">Answer</th>");
+	if (version > 1)
+		html_raw(b, "<th scope=\"col\">Before</th>");
+	html_raw(b, "</tr></thead>\n<tbody>\n");
+	json_array_foreach(questions, i, q) {
+		const char *code = str(q, "code");
+		int ch = version > 1 && is_changed(changed, code);
+		json_t *v = json_object_get(answers, code);
+
+		html_raw(b, ch ? "<tr class=\"changed\"><th scope=\"row\">" : "<tr><th scope=\"row\">");
+		html_text(b, str(q, "text"));
+		html_raw(b, " <code>");
+		html_text(b, code);
+		html_raw(b, "</code></th><td>");
+		render_answer(b, q, v, v != NULL);
+		if (ch)
+			html_raw(b, " <strong class=\"changed-mark\">changed</strong>");
+		html_raw(b, "</td>");
+		if (version > 1) {
+			html_raw(b, "<td>");
+			if (ch) {
+				json_t *w = json_object_get(prev, code);
+				render_answer(b, q, w, w != NULL);
+			} else {
+				html_raw(b, "<span class=\"same\">same</span>");
+			}
+			html_raw(b, "</td>");
+		}
+		html_raw(b, "</tr>\n");
+	}
+	html_raw(b, "</tbody></table></div>\n");
+	page_end(r);
+}
+
+int
+submission_get(struct request *r)
+{
+	PGresult *res = NULL;
+	json_t *model = NULL, *answers = NULL, *prev = NULL, *changed, *questions = NULL, *before;
+	const char *id = r->args[0], *p[1];
+	const char *code;
+	json_t *v;
+	size_t n = id ? strlen(id) : 0, i;
+	int status = -1;
+
+	for (i = 0; i < n; i++)
+		if (id[i] < '0' || id[i] > '9')
+			break;
+	if (n == 0 || n > 18 || i < n)
+		return http_error(r, 404, "no such submission", NULL);
+	if (view_not_modified(r))
+		return 0;
+	p[0] = id;
+	res = db_query(r->app->db, Q_PAGES_SUBMISSION, 1, p);
+	if (!db_ok(res)) {
+		view_db_error(r, res);
+		goto out;
+	}
+	if (PQntuples(res) == 0) {
+		http_errorf(r, 404, "no submission %s", id);
+		goto out;
+	}
+	answers = version_answers(r->app->db, id, PQgetvalue(res, 0, 3));
+	if (answers && !PQgetisnull(res, 0, 11))
+		prev = version_answers(r->app->db, PQgetvalue(res, 0, 11), PQgetvalue(res, 0, 3));
+	if (r->fmt == FMT_HTML)
+		questions = city_survey_questions(r->app->db, PQgetvalue(res, 0, 3));
+	if (answers == NULL || (!PQgetisnull(res, 0, 11) && prev == NULL) ||
+	    (r->fmt == FMT_HTML && questions == NULL)) {
+		view_db_error(r, NULL);
+		goto out;
+	}
+	changed = view_answer_json(PQgetvalue(res, 0, 8));
+	if (!json_is_array(changed)) {
+		json_decref(changed);
+		changed = json_array();
+	}
+	/* The values of the version before, for the answers this one changed. */
+	before = json_object();
+	json_object_foreach(prev, code, v)
+		if (is_changed(changed, code))
+			json_object_set(before, code, v);
+	model = json_pack("{s:{s:I, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:o, s:b, s:I}, s:O, s:o, s:o, s:o}",
+	    "submission",
+		"id", (json_int_t)strtoll(PQgetvalue(res, 0, 0), NULL, 10),
+		"city", PQgetvalue(res, 0, 1),
+		"survey", PQgetvalue(res, 0, 3),
+		"version", (json_int_t)strtoll(PQgetvalue(res, 0, 4), NULL, 10),
+		"created_at", PQgetvalue(res, 0, 5),
+		"city_name", PQgetvalue(res, 0, 2),
+		"source", PQgetvalue(res, 0, 6),
+		"actor", PQgetvalue(res, 0, 7),
+		"withdraws", PQgetisnull(res, 0, 9) ? json_null() :
+		    json_integer(strtoll(PQgetvalue(res, 0, 9), NULL, 10)),
+		"synthetic", PQgetvalue(res, 0, 10)[0] == 't',
+		"latest_version", (json_int_t)strtoll(PQgetvalue(res, 0, 12), NULL, 10),
+	    "answers", answers,
+	    "changed", changed,
+	    "previous", before,
+	    "previous_id", PQgetisnull(res, 0, 11) ? json_null() :
+		json_integer(strtoll(PQgetvalue(res, 0, 11), NULL, 10)));
+	if (model == NULL) {
+		http_error(r, 503, "out of memory", NULL);
+		goto out;
+	}
+	if (r->fmt == FMT_JSON)
+		http_json(r, 200, json_incref(model));
+	else
+		submission_html(r, model, questions);
+	status = 0;
+out:
+	json_decref(model);
+	json_decref(answers);
+	json_decref(prev);
+	json_decref(questions);
+	PQclear(res);
+	return status;
+}

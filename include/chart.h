@@ -1,0 +1,73 @@
+/* chart.h: small SVG charts for the pages and the embeddable .svg twins.
+ *
+ * Every chart is an <svg role="img" aria-labelledby="ID-title ID-desc" viewBox=...> with a <title> and a
+ * <desc> (the desc also lists the data, so the picture is never the only place it is said); every string
+ * goes through xml_text; colours are presentation attributes (fill=, stroke=), never style attributes, so
+ * the charts live under a CSP without 'unsafe-inline' styles; no script.  Information is not colour
+ * alone: every bar carries its value as text, and the highlighted one a hatch pattern and a text marker.
+ * Bars are horizontal (labels on the left, values at the end of the bar), so long city names and bin
+ * labels stay readable at 200% zoom; text is 14 user units or more and scales with the viewBox.
+ *
+ * Writers append to a struct buf and return 0, or -1 when memory ran out (the buffer may then hold part
+ * of the chart).  They never fail on odd numbers: NaN means "no value" and is written as such.
+ */
+#ifndef CB_CHART_H
+#define CB_CHART_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+struct chart {
+	const char *id;		/* prefix of the element ids: ID-title, ID-desc, ID-hatch; [A-Za-z0-9_-] */
+	const char *title;	/* what the chart shows (<title>) */
+	const char *desc;	/* how to read it (<desc>, before the data list); may be NULL */
+	const char *unit;	/* the metric unit of the values (chart_value), NULL: a plain number */
+	const char *marker;	/* text after the highlighted bar's value; NULL: "◀ selected" */
+	int standalone;		/* 1: a document of its own (XML declaration, width/height in px);
+				 * 0: inline in HTML (width="100%") */
+};
+
+/* Writes v for people in a metric unit: share 1/0 as "1 (yes)"/"0 (no)", percent with "%", per_100k with
+ * " per 100k", whole numbers without decimals, others rounded to two decimals (three significant
+ * digits below 0.01); NaN and infinities as "no value".  Exact values belong in the JSON and CSV. */
+int chart_value(struct buf *b, double v, const char *unit);
+
+/* A horizontal bar chart: one bar per label, in the order given; values[i] NaN is "no value".
+ * highlight: index of the bar to mark, or -1. */
+int chart_bars(struct buf *b, const struct chart *c, const char *const *labels, const double *values,
+    size_t n, long highlight);
+
+/* A histogram bin: the values v with lo <= v < hi (lo <= v <= hi when closed); lo == hi for a bin of
+ * one distinct value. */
+struct chart_bin {
+	double lo, hi;
+	int closed;
+	size_t count;
+};
+
+/* Bins for n values (NaNs skipped): one bin per distinct value when there are at most 12 of them, else
+ * up to 20 bins of a round width (1, 2, 2.5 or 5 times a power of ten; at least 1 when every value is
+ * whole) from a multiple of that width.  *bins is malloc'd (the caller frees it), *nbins may be 0 (then
+ * *bins is NULL).  Returns 0, or -1 when memory ran out (*bins NULL, *nbins 0). */
+int chart_bins(const double *values, size_t n, struct chart_bin **bins, size_t *nbins);
+
+/* The index of the bin holding v, or -1 (also for NaN). */
+long chart_bin_of(const struct chart_bin *bins, size_t nbins, double v);
+
+/* A bin's label in the unit: "3" for a one-value bin, "10 to under 20", or "90 to 100" when closed. */
+int chart_bin_label(struct buf *b, const struct chart_bin *bin, const char *unit);
+
+/* A histogram: one bar per bin, the number of cities in it; highlight: a bin index or -1. */
+int chart_histogram(struct buf *b, const struct chart *c, const struct chart_bin *bins, size_t nbins,
+    long highlight);
+
+/* A grouped bar chart: a heading per group (e.g. a metric) with one bar per series (e.g. a city) under
+ * it.  values[g * nseries + s] (NaN: no value); units[g] is group g's unit (NULL: c->unit).  Each group
+ * has its own scale, from 0 (or its lowest negative value) to its highest value, since groups may
+ * measure different things; the desc says so.  highlight: a series index to mark in every group, or -1. */
+int chart_grouped(struct buf *b, const struct chart *c, const char *const *groups,
+    const char *const *units, size_t ngroups, const char *const *series, size_t nseries,
+    const double *values, long highlight);
+
+#endif

@@ -1,0 +1,12 @@
+/* ratelimit.h: token buckets per token, in the memory all workers share. */
+#ifndef CB_RATELIMIT_H
+#define CB_RATELIMIT_H
+
+#include "app.h"
+
+/* Takes one request from the bucket of key (a token id; previews use their own keys).  rate per second,
+ * burst the bucket's size.  Returns 1 when allowed, 0 when over the limit (then *retry_after is set to the
+ * seconds until the next request is allowed). */
+int rate_take(struct shared *shm, int key, double rate, double burst, int *retry_after);
+
+#endif
