@@ -66,9 +66,10 @@ run: deps
 	@$(MAKE) --no-print-directory bin/citybench-fcgi bin/citybench
 	@tests/stack.sh run
 
+# The tests run the binaries of this build (release or sanitized) straight from $(BUILD).
 test: deps
-	@$(MAKE) --no-print-directory bin/citybench-fcgi bin/citybench units
-	@BUILD=$(BUILD) tests/run.sh
+	@$(MAKE) --no-print-directory $(BUILD)/citybench-fcgi $(BUILD)/citybench units
+	@BUILD=$(BUILD) CB_BIN=$(CURDIR)/$(BUILD) tests/run.sh
 
 unit: units
 	@BUILD=$(BUILD) tests/run.sh unit

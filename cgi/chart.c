@@ -264,6 +264,8 @@ finish(struct buf *b, struct canvas *k)
 	buf_puts(b, "-hatch\" patternUnits=\"userSpaceOnUse\" width=\"8\" height=\"8\" "
 	    "patternTransform=\"rotate(45)\"><rect width=\"8\" height=\"8\" fill=\"" MARK_FILL "\"/>"
 	    "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"8\" stroke=\"#ffffff\" stroke-width=\"3\"/></pattern></defs>\n");
+	if (c->standalone)	/* readable wherever it is embedded, dark pages too */
+		buf_puts(b, "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n");
 	if (k->body.data && buf_append(b, k->body.data, k->body.len) == -1)
 		rc = -1;
 	if (buf_puts(b, "</svg>\n") == -1)
@@ -467,9 +469,12 @@ fail:
 int
 chart_bin_label(struct buf *b, const struct chart_bin *bin, const char *unit)
 {
+	/* the unit once, at the end ("10 to under 20 per 100k"), except a percent sign on both */
+	int pct = unit && strcmp(unit, "percent") == 0;
+
 	if (bin->lo == bin->hi)
 		return chart_value(b, bin->lo, unit);
-	if (chart_value(b, bin->lo, unit) == -1 ||
+	if (chart_value(b, bin->lo, pct ? unit : NULL) == -1 ||
 	    buf_puts(b, bin->closed ? " to " : " to under ") == -1)
 		return -1;
 	return chart_value(b, bin->hi, unit);

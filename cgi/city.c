@@ -201,7 +201,7 @@ changed_between(json_t *before, json_t *after)
 
 	json_object_foreach(after, code, v) {
 		json_t *w = json_object_get(before, code);
-		if (w && !json_equal(v, w))
+		if (w && !render_same_answer(code, v, w))
 			json_array_append_new(changed, json_string(code));
 	}
 	return changed;

@@ -85,12 +85,19 @@ find_root(const char *argv0)
 		n = (ssize_t)strlen(exe);
 	}
 	exe[n] = '\0';
-	/* bin/citybench -> the tree */
-	if ((slash = strrchr(exe, '/')) != NULL)
+	/* bin/citybench (or build/rel/citybench) -> the tree: the nearest parent holding sql/migrations */
+	while ((slash = strrchr(exe, '/')) != NULL) {
+		struct stat st;
+		char probe[PATH_MAX + 32];
+
 		*slash = '\0';
-	if ((slash = strrchr(exe, '/')) != NULL)
-		*slash = '\0';
-	snprintf(root, sizeof(root), "%s", exe[0] ? exe : ".");
+		snprintf(probe, sizeof(probe), "%s/sql/migrations", exe);
+		if (stat(probe, &st) == 0 && S_ISDIR(st.st_mode)) {
+			snprintf(root, sizeof(root), "%s", exe);
+			return;
+		}
+	}
+	snprintf(root, sizeof(root), ".");
 }
 
 static char *

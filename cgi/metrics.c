@@ -603,7 +603,7 @@ render_html(struct request *r, json_t *model, const struct view *v)
 	form_html(r, model, v);
 
 	if (hl) {
-		html_raw(b, "<p class=\"highlight\" role=\"status\"><strong>");
+		html_raw(b, "<p class=\"highlight\"><strong>");
 		html_text(b, str(hl, "name"));
 		html_raw(b, "</strong>: ");
 		if (json_is_true(json_object_get(hl, "in_cohort"))) {

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "csv.h"
 #include "html.h"
@@ -58,7 +59,6 @@ streq(const char *a, const char *b)
 	return a && b && strcmp(a, b) == 0;
 }
 
-/* A whole number with thousands separators: 2,800,000. */
 void
 render_int(struct buf *b, long long n)
 {
@@ -73,7 +73,8 @@ render_int(struct buf *b, long long n)
 	snprintf(digits, sizeof(digits), "%llu", u);
 	len = strlen(digits);
 	for (i = 0; i < len; i++) {
-		if (i > 0 && (len - i) % 3 == 0)
+		/* four digits stay together: years, 2018 */
+		if (i > 0 && (len - i) % 3 == 0 && len > 4)
 			buf_putc(b, ',');
 		buf_putc(b, digits[i]);
 	}
@@ -95,6 +96,35 @@ fixed(struct buf *b, double v, int places)
 	if (strcmp(s, "-0") == 0)
 		strcpy(s, "0");
 	buf_puts(b, s);
+}
+
+/* The multi-choice question whose order is a rank ("most common first"); in others, order is noise. */
+static int
+ranked_question(const char *code)
+{
+	return code && strcmp(code, "innovation_activities") == 0;
+}
+
+int
+render_same_answer(const char *code, json_t *a, json_t *b)
+{
+	size_t i, j;
+	json_t *x, *y;
+
+	if (json_equal(a, b))
+		return 1;
+	if (ranked_question(code) || !json_is_array(a) || !json_is_array(b) ||
+	    json_array_size(a) != json_array_size(b))
+		return 0;
+	json_array_foreach(a, i, x) {
+		int found = 0;
+		json_array_foreach(b, j, y)
+			if (json_equal(x, y))
+				found = 1;
+		if (!found)
+			return 0;
+	}
+	return 1;
 }
 
 static json_t *
@@ -184,7 +214,7 @@ render_answer(struct buf *b, json_t *q, json_t *v, int asked)
 	} else if (json_is_real(v)) {
 		view_number(b, json_real_value(v));
 	} else if (json_is_array(v)) {
-		int ranked = streq(str(q, "code"), "innovation_activities");
+		int ranked = ranked_question(str(q, "code"));
 		if (json_array_size(v) == 0) {
 			html_raw(b, "<span class=\"none\">none of the options</span>");
 			return;
@@ -593,6 +623,15 @@ facts(struct profile *p)
 	html_raw(p->b, "</dd></div>\n</dl>\n");
 }
 
+/* A place named in a sentence: "the City Manager's Office", unless it has its article already. */
+static void
+the(struct buf *b, const char *place)
+{
+	if (strncasecmp(place, "the ", 4) != 0 && strncmp(place, "a ", 2) != 0 && strncmp(place, "an ", 3) != 0)
+		html_raw(b, "the ");
+	html_text(b, place);
+}
+
 /* The teams working on innovation, as the published profile words them. */
 static void
 teams(struct profile *p)
@@ -614,7 +653,7 @@ teams(struct profile *p)
 		if (!named) {
 			if (json_is_string(where)) {
 				html_raw(p->b, "Situated in ");
-				html_text(p->b, json_string_value(where));
+				the(p->b, json_string_value(where));
 				html_raw(p->b, ", ");
 			}
 			city_s(p);
@@ -632,7 +671,7 @@ teams(struct profile *p)
 				buf_printf(p->b, ", made up of %lld staff,", (long long)json_integer_value(staff));
 			if (json_is_string(where)) {
 				html_raw(p->b, json_is_integer(staff) ? " situated in " : ", situated in ");
-				html_text(p->b, json_string_value(where));
+				the(p->b, json_string_value(where));
 				html_raw(p->b, ",");
 			}
 			html_raw(p->b, " is also working on innovation in the city.");
@@ -749,10 +788,6 @@ funded_statement(struct profile *p)
 			share(p, n, d, noun_);
 			html_raw(p->b, " direct their funding for innovation capacity towards ");
 			label_lc(p->b, str(o, "label"));
-			html_raw(p->b, "; ");
-			city_name(p);
-			html_raw(p->b, v ? " did not answer which activities its funding goes to." :
-			    " was not asked.");
 		} else if (chose(v, opt)) {
 			html_raw(p->b, "Similar to ");
 			share(p, n, d, noun_);
@@ -769,8 +804,7 @@ funded_statement(struct profile *p)
 			html_raw(p->b, " funding for innovation capacity is not directed towards ");
 			label_lc(p->b, str(o, "label"));
 		}
-		if (json_is_array(v))
-			html_raw(p->b, "<a href=\"#fn-options\" class=\"fn\" aria-label=\"about this option\">*</a>.");
+		html_raw(p->b, "<a href=\"#fn-options\" class=\"fn\" aria-label=\"about this option\">*</a>.");
 		html_raw(p->b, "</p>\n");
 	}
 }
@@ -1007,7 +1041,7 @@ waves_table(struct profile *p)
 			json_t *set = json_object_get(history, wave), *v = json_object_get(set, code);
 			json_t *before = j > 0 ? json_object_get(json_object_get(history,
 			    json_string_value(json_array_get(waves, j - 1))), code) : NULL;
-			int changed = v && before && !json_equal(v, before);
+			int changed = v && before && !render_same_answer(code, v, before);
 
 			html_raw(&row, changed ? "<td class=\"changed\">" : "<td>");
 			render_answer(&row, question_in(p, wave, code) ? question_in(p, wave, code) : label_q, v,

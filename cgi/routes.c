@@ -30,19 +30,13 @@ static const struct route routes[] = {
 	{ "GET",  "/cities/*",			FMT_HTML | FMT_JSON | FMT_CSV, 0, city_get },
 	{ "GET",  "/cities/*/submissions",	FMT_HTML | FMT_JSON | FMT_CSV, 0, city_submissions_get },
 	{ "GET",  "/submissions/*",		FMT_HTML | FMT_JSON,	0, submission_get },
-#if 0 /* PENDING */
 	{ "GET",  "/compare",			FMT_HTML | FMT_JSON | FMT_CSV, 0, compare_get },
-#endif
 	{ "GET",  "/metrics",			FMT_HTML | FMT_JSON | FMT_CSV, 0, metrics_get },
 	{ "GET",  "/metrics/*",			FMT_HTML | FMT_JSON | FMT_CSV | FMT_SVG, 0, metric_get },
 	{ "GET",  "/surveys/*",			FMT_HTML | FMT_JSON,	0, survey_get },
 	{ "GET",  "/surveys/*/template",	FMT_CSV,		0, survey_template_get },
-#if 0 /* PENDING */
 	{ "GET",  "/data",			FMT_HTML,		0, data_get },
-#endif
-#if 0 /* PENDING */
 	{ "GET",  "/data/*",			FMT_CSV,		0, data_file_get },
-#endif
 	{ "GET",  "/guide",			FMT_HTML,		0, guide_get },
 	{ "GET",  "/upload",			FMT_HTML,		0, upload_get },
 	{ "POST", "/upload",			FMT_HTML,		BODY_MAX + 65536, upload_post },

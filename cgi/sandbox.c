@@ -15,10 +15,13 @@
  * and the engine reports the budget whatever the plugin did with the error.  The hook never fires
  * inside C functions, so the string functions that can take long on one call are capped: rep's
  * output and the subject of find/match/gmatch/gsub at 1 MiB, patterns (and plain needles) at 256
- * bytes.  1 MiB is 250 times the longest text answer (4000 bytes) and keeps one non-backtracking
- * match of a capped pattern under about 0.3 s; what still escapes (a backtracking pattern, a
- * table.move over 2^60 slots) is ended by plugin.c's hard stop, which is why the hook and the
- * string wrappers record the line they run at in the shared progress block.
+ * bytes.  1 MiB is 250 times the longest text answer (4000 bytes), so no honest plugin meets the
+ * caps, and they bound the work of one call that does not backtrack (the worst measured: 127
+ * character classes over 1 MiB, 1.2 s).  What still runs long in C (a backtracking pattern, a
+ * table.move over 2^62 slots) is ended by plugin.c's hard stop, which is why the hook and the
+ * wrappers of the string and table functions record the line they run at in the shared progress
+ * block.  Cities come from the parent through a fetch callback, after the plugin has said which
+ * questions it reads.
  *
  * setmetatable refuses metatables with __gc: finalizers run with hooks off.  The string metatable
  * carries __metatable = false, so getmetatable("") cannot hand out the string table.  The state
@@ -350,7 +353,7 @@ wrap(lua_State *L, int t, const char *name, lua_CFunction fn)
 
 /* Lua names a C function in its messages by finding it in the loaded-modules table: keep the
  * originals there (the registry is out of the plugin's reach), so that an error raised inside a
- * wrapped function still says "bad argument #1 to 'insert'", not '?'. */
+ * wrapped function still says "bad argument #1 to 'table.insert'", not '?'. */
 static void
 keep_originals(lua_State *L, const char *name)
 {
@@ -460,7 +463,8 @@ fail(struct run *r, int line, const char *fmt, ...)
 	r->rc = 1;
 }
 
-/* The budget message when one was exceeded, else NULL; into r. */
+/* Fails r with the budget that was exceeded, or with the memory budget when status says memory ran
+ * out: returns 1 then, else 0. */
 static int
 fail_over(struct run *r, int status)
 {
@@ -721,17 +725,20 @@ take_metrics(struct run *r, lua_State *L, int v)
 		    luaL_typename(L, v));
 		return -1;
 	}
+	lua_pushnil(L);
+	if (!lua_next(L, v)) {
+		fail(r, 0, "the plugin returned an empty table, not a metric");
+		return -1;
+	}
+	lua_pop(L, 2);
+	/* A list has items and no metric fields; anything else is read as one metric. */
 	lua_pushliteral(L, "id");
 	list = lua_rawget(L, v) == LUA_TNIL;
 	lua_pop(L, 1);
 	lua_pushliteral(L, "compute");
-	list = list && lua_rawget(L, v) == LUA_TNIL;
+	list = list && lua_rawget(L, v) == LUA_TNIL && lua_rawlen(L, v) > 0;
 	lua_pop(L, 1);
 	n = list ? lua_rawlen(L, v) : 1;
-	if (n == 0) {
-		fail(r, 0, "the plugin returned no metric");
-		return -1;
-	}
 	if (n > PLUGIN_MAX_METRICS) {
 		fail(r, 0, "the plugin declares more than %d metrics", PLUGIN_MAX_METRICS);
 		return -1;
@@ -1265,27 +1272,9 @@ sandbox_run(const char *file, const char *source, size_t len, size_t ncities,
 	}
 out:
 	if (r.rc != 0) {
-		size_t k;
-
 		if (r.city < 0 && progress->phase == SANDBOX_COMPUTING)
 			r.city = progress->city;
-		for (k = 0; k < result->nmetrics; k++) {
-			struct plugin_metric *m = &result->metrics[k];
-			size_t j;
-
-			free(m->id);
-			free(m->title);
-			free(m->description);
-			free(m->unit);
-			free(m->version);
-			for (j = 0; j < m->ninputs; j++)
-				free(m->inputs[j]);
-			free(m->inputs);
-			free(m->values);
-		}
-		free(result->metrics);
-		result->metrics = NULL;
-		result->nmetrics = 0;
+		plugin_result_free(result);	/* the metrics read so far; the error is still empty */
 		if (r.msg.len == 0 && r.rc < 0)
 			buf_puts(&r.msg, "out of memory outside the plugin's budget");
 		result->error.message = buf_steal(&r.msg, NULL);

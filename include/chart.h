@@ -55,7 +55,8 @@ int chart_bins(const double *values, size_t n, struct chart_bin **bins, size_t *
 /* The index of the bin holding v, or -1 (also for NaN). */
 long chart_bin_of(const struct chart_bin *bins, size_t nbins, double v);
 
-/* A bin's label in the unit: "3" for a one-value bin, "10 to under 20", or "90 to 100" when closed. */
+/* A bin's label in the unit: "3" for a one-value bin, "10 to under 20 per 100k", or "90% to 100%" when
+ * closed. */
 int chart_bin_label(struct buf *b, const struct chart_bin *bin, const char *unit);
 
 /* A histogram: one bar per bin, the number of cities in it; highlight: a bin index or -1. */

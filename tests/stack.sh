@@ -15,7 +15,8 @@ PGBIN=/usr/lib/postgresql/15/bin
 PORT=${PORT:-8080}
 PGPORT=${CB_PGPORT:-55432}
 WORKERS=${CITYBENCH_WORKERS:-4}
-ME=$(id -un)
+BIN=${CB_BIN:-$ROOT/bin}
+export CITYBENCH_ROOT=$ROOT
 
 log() { printf 'citybench: %s\n' "$*" >&2; }
 
@@ -76,7 +77,7 @@ pg_stop() {
 }
 
 load_sample() {	# the sample data, once: Toronto from the references plus a synthetic cohort
-	local cli=("$ROOT/bin/citybench")
+	local cli=("$BIN/citybench")
 	export CITYBENCH_DB=$OWNER_DB
 	"${cli[@]}" db migrate || return 1
 	if [ "$("$PGBIN/psql" -qAtX "$OWNER_DB" -c "select value from meta where key='sample_loaded'")" = yes ]; then
@@ -109,7 +110,7 @@ fcgi_start() {
 	rm -f "$RT/fcgi.sock"
 	CITYBENCH_DB=$WEB_DB CITYBENCH_OWNER_DB=$OWNER_DB CITYBENCH_ROOT=$ROOT \
 	CITYBENCH_SOCKET_GROUP=$([ "$(id -u)" = 0 ] && echo www-data || id -gn) \
-		"$ROOT/bin/citybench-fcgi" --socket "$RT/fcgi.sock" --workers "$WORKERS" \
+		"$BIN/citybench-fcgi" --socket "$RT/fcgi.sock" --workers "$WORKERS" \
 		--pidfile "$RT/fcgi.pid" >>"$RT/fcgi.log" 2>&1 &
 	local i
 	for i in $(seq 1 100); do

@@ -81,7 +81,7 @@ def cli(*args, check=True, input=None, env=None):
     """Runs bin/citybench; returns (status, stdout, stderr)."""
     e = dict(os.environ)
     e.update(env or {})
-    p = subprocess.run([os.path.join(ROOT, "bin", "citybench")] + [str(a) for a in args],
+    p = subprocess.run([os.path.join(os.environ.get("CB_BIN", os.path.join(ROOT, "bin")), "citybench")] + [str(a) for a in args],
                        capture_output=True, text=True, input=input, env=e, timeout=300)
     if check and p.returncode != 0:
         raise AssertionError("citybench %s: exit %d: %s" % (" ".join(map(str, args)), p.returncode,

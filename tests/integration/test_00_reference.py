@@ -1,6 +1,8 @@
 """The reference statements, checked first: later tests add cities and versions that change the cohort."""
 from cb import get_json
 
+CITY_KEYS = {"slug", "name", "country", "region", "population", "synthetic"}
+
 def test_profile_toronto_2020():
     d = get_json("/cities/toronto.json")
     assert d["survey"] == "2020" and d["waves"] == ["2018", "2020"]

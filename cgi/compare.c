@@ -1,0 +1,540 @@
+/* compare.c: /compare — cities side by side on metrics, with each value's rank within a cohort.
+ *
+ * `cities` and `metrics` are comma lists, and may also come repeated (`cities=a&cities=b`, as plain
+ * checkbox forms send them): the lists are joined, blanks trimmed, ASCII letters lowered, empty items
+ * skipped, duplicates dropped, order kept.  One statement (Q_COMPARE) answers the whole view; the HTML
+ * page runs one more for the city picker's suggestions.
+ *
+ * Decisions where the contract is silent:
+ * - Fewer than 2 cities: the HTML page shows its form and a notice (200); the .json and .csv twins
+ *   answer 400, since a comparison of one city is not a table a program can use.
+ * - More than MAX_CITIES cities: 400 in every format; more than MAX_METRICS metrics: 400.
+ * - An item that cannot be a slug / metric id is a bad parameter (400); a well-formed one that names no
+ *   city / no active metric is a 404 naming it (the contract's "no such city, metric"), in every
+ *   format, the first unknown one in the order given.
+ * - No `metrics` (or only empty ones): every active metric, in the catalogue's order.
+ * - A compared city outside the cohort keeps its value; its rank and percentile are null.
+ * - The chart is one grouped bar chart: a group per metric, a bar per city, each metric on its own
+ *   scale (metrics have different units); the table beside it holds the same numbers. */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "chart.h"
+#include "csv.h"
+#include "html.h"
+#include "page.h"
+#include "query.h"
+#include "routes.h"
+#include "view.h"
+
+#define MAX_CITIES	12
+#define MAX_METRICS	100
+#define PICKER_MAX	1000	/* suggestions offered in the city picker */
+
+struct list {
+	char *items[MAX_METRICS + 1];
+	size_t n;
+	struct buf literal;	/* a PostgreSQL text[] literal of the items */
+};
+
+static void
+list_free(struct list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->items[i]);
+	l->n = 0;
+	buf_free(&l->literal);
+}
+
+/* Joins every value of key into l (see the file comment); max items at most.  Answers 400 and returns
+ * -1 for a malformed item or too many. */
+static int
+read_list(struct request *r, const char *key, struct list *l, size_t max, int slugs)
+{
+	const char *vals[QUERY_MAX_PARAMS];
+	size_t nv = query_getv(&r->query, key, vals, QUERY_MAX_PARAMS), i, j;
+
+	for (i = 0; i < nv; i++) {
+		const char *s = vals[i];
+		while (*s) {
+			const char *e = strchr(s, ',');
+			size_t len = e ? (size_t)(e - s) : strlen(s);
+			char *item;
+			int ok, dup = 0;
+
+			while (len && isspace((unsigned char)*s))
+				s++, len--;
+			while (len && isspace((unsigned char)s[len - 1]))
+				len--;
+			if (len) {
+				if ((item = strndup(s, len)) == NULL)
+					return http_error(r, 503, "out of memory", NULL);
+				for (j = 0; item[j]; j++)
+					item[j] = (char)tolower((unsigned char)item[j]);
+				ok = slugs ? path_segment_valid_slug(item, len) : ident_valid(item);
+				if (!ok) {
+					http_errorf(r, 400, "\"%.64s\" in %s is not a %s", item, key,
+					    slugs ? "city slug (such as toronto)" : "metric id (such as funding_share)");
+					free(item);
+					return -1;
+				}
+				for (j = 0; j < l->n; j++)
+					if (strcmp(l->items[j], item) == 0)
+						dup = 1;
+				if (dup) {
+					free(item);
+				} else if (l->n == max) {
+					free(item);
+					return http_errorf(r, 400, "at most %zu %s at a time", max,
+					    slugs ? "cities can be compared" : "metrics can be shown");
+				} else {
+					l->items[l->n++] = item;
+				}
+			}
+			s = e ? e + 1 : s + len + strlen(s + len);
+		}
+	}
+	buf_putc(&l->literal, '{');
+	for (i = 0; i < l->n; i++) {
+		if (i)
+			buf_putc(&l->literal, ',');
+		buf_puts(&l->literal, l->items[i]);	/* [a-z0-9_-]: no quoting needed */
+	}
+	buf_putc(&l->literal, '}');
+	return 0;
+}
+
+static const char *
+str(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+static double
+num(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+/* The model from Q_COMPARE's rows (see queries_metrics.def); NULL when memory ran out. */
+static json_t *
+build_model(const PGresult *res, const struct cohort *c)
+{
+	json_t *model, *cities, *metrics, *values, *ranks, *pcts;
+	int i;
+
+	cities = json_array();
+	metrics = json_array();
+	values = json_object();
+	ranks = json_object();
+	pcts = json_object();
+	model = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
+	    "survey", PQgetvalue(res, 0, 13), "peers", c->canonical.data ? c->canonical.data : "",
+	    "waves", view_answer_json(PQgetvalue(res, 0, 15)),
+	    "cities", cities, "metrics", metrics, "values", values, "ranks", ranks, "percentiles", pcts);
+	if (model == NULL)
+		return NULL;
+	for (i = 0; i < PQntuples(res); i++) {
+		int cslot = atoi(PQgetvalue(res, i, 0)), mslot = atoi(PQgetvalue(res, i, 4));
+		const char *slug = PQgetvalue(res, i, 1), *mid = PQgetvalue(res, i, 5);
+
+		if (cslot == 0 && mslot > 0) {
+			json_t *m = json_pack("{s:s, s:o, s:o, s:o, s:o}", "id", mid,
+			    "title", PQgetisnull(res, i, 6) ? json_null() : json_string(PQgetvalue(res, i, 6)),
+			    "unit", PQgetisnull(res, i, 7) ? json_null() : json_string(PQgetvalue(res, i, 7)),
+			    "higher_is_better", PQgetisnull(res, i, 8) ? json_null() :
+				json_boolean(PQgetvalue(res, i, 8)[0] == 't'),
+			    "of", json_integer(PQgetisnull(res, i, 12) ? 0 :
+				strtoll(PQgetvalue(res, i, 12), NULL, 10)));
+			json_array_append_new(metrics, m);
+			json_object_set_new(values, mid, json_object());
+			json_object_set_new(ranks, mid, json_object());
+			json_object_set_new(pcts, mid, json_object());
+		} else if (cslot > 0 && mslot == 0) {
+			json_array_append_new(cities, json_pack("{s:s, s:o, s:o}", "slug", slug,
+			    "name", PQgetisnull(res, i, 2) ? json_null() : json_string(PQgetvalue(res, i, 2)),
+			    "synthetic", json_boolean(PQgetvalue(res, i, 3)[0] == 't')));
+		} else if (cslot > 0 && mslot > 0) {
+			long long of = PQgetisnull(res, i, 12) ? 0 : strtoll(PQgetvalue(res, i, 12), NULL, 10);
+			json_object_set_new(json_object_get(values, mid), slug, PQgetisnull(res, i, 9) ?
+			    json_null() : json_real(strtod(PQgetvalue(res, i, 9), NULL)));
+			json_object_set_new(json_object_get(ranks, mid), slug, PQgetisnull(res, i, 10) ?
+			    json_null() : json_integer(strtoll(PQgetvalue(res, i, 10), NULL, 10)));
+			json_object_set_new(json_object_get(pcts, mid), slug,
+			    PQgetisnull(res, i, 11) || of <= 0 ? json_null() :
+			    json_real(100.0 * strtod(PQgetvalue(res, i, 11), NULL) / (double)of));
+		}
+	}
+	return model;
+}
+
+/* The first unknown city or metric of the model, as a 404; 0 when every one is known. */
+static int
+unknown_item(struct request *r, json_t *model)
+{
+	json_t *o;
+	size_t i;
+
+	json_array_foreach(json_object_get(model, "cities"), i, o)
+		if (json_is_null(json_object_get(o, "name")))
+			return http_errorf(r, 404, "no city called \"%s\"", str(o, "slug"));
+	json_array_foreach(json_object_get(model, "metrics"), i, o)
+		if (json_is_null(json_object_get(o, "title")))
+			return http_errorf(r, 404, "no metric called \"%s\"", str(o, "id"));
+	return 0;
+}
+
+static void
+render_csv(struct request *r, json_t *model)
+{
+	json_t *metrics = json_object_get(model, "metrics"), *values = json_object_get(model, "values");
+	json_t *c, *m;
+	size_t i, j;
+
+	r->ctype = "text/csv";
+	buf_puts(&r->out, "city,name");
+	json_array_foreach(metrics, j, m) {
+		csv_sep(&r->out);
+		csv_text(&r->out, str(m, "id"));
+	}
+	csv_eol(&r->out);
+	json_array_foreach(json_object_get(model, "cities"), i, c) {
+		csv_text(&r->out, str(c, "slug"));
+		csv_sep(&r->out);
+		csv_text(&r->out, str(c, "name"));
+		json_array_foreach(metrics, j, m) {
+			csv_sep(&r->out);
+			csv_number(&r->out, num(json_object_get(values, str(m, "id")), str(c, "slug")));
+		}
+		csv_eol(&r->out);
+	}
+}
+
+static void
+number_html(struct buf *b, double v, const char *unit)
+{
+	struct buf t = BUF_INIT;
+
+	if (!isfinite(v)) {
+		html_raw(b, "<span class=\"no-value\">no value</span>");
+		return;
+	}
+	html_raw(b, "<data value=\"");
+	csv_number(b, v);
+	html_raw(b, "\">");
+	chart_value(&t, v, unit);
+	html_text(b, t.data ? t.data : "");
+	html_raw(b, "</data>");
+	buf_free(&t);
+}
+
+/* ?survey=W&peers=P as a query for links that keep the view's wave and cohort. */
+static void
+view_query(struct buf *b, json_t *model)
+{
+	html_raw(b, "?survey=");
+	url_encode(b, str(model, "survey"));
+	if (*str(model, "peers")) {
+		html_raw(b, "&amp;peers=");
+		url_encode(b, str(model, "peers"));
+	}
+}
+
+static void
+form_html(struct request *r, json_t *model, const struct list *asked_metrics, PGresult *picker)
+{
+	struct buf *b = &r->out;
+	json_t *o, *all = json_object_get(model, "all_metrics");
+	size_t i, j;
+	int n;
+
+	html_raw(b, "<form class=\"compare\" method=\"get\" action=\"/compare\">\n"
+	    "<fieldset><legend>Cities (2 to 12)</legend>\n");
+	if (json_array_size(json_object_get(model, "cities")) > 0) {
+		html_raw(b, "<ul class=\"choices\">\n");
+		json_array_foreach(json_object_get(model, "cities"), i, o) {
+			html_raw(b, "<li><input type=\"checkbox\" name=\"cities\" id=\"city-");
+			html_attr(b, str(o, "slug"));
+			html_raw(b, "\" value=\"");
+			html_attr(b, str(o, "slug"));
+			html_raw(b, "\" checked> <label for=\"city-");
+			html_attr(b, str(o, "slug"));
+			html_raw(b, "\">");
+			html_text(b, str(o, "name"));
+			html_raw(b, " <span class=\"slug\">(");
+			html_text(b, str(o, "slug"));
+			html_raw(b, ")</span></label></li>\n");
+		}
+		html_raw(b, "</ul>\n<p class=\"help\">Untick a city to leave it out.</p>\n");
+	}
+	html_raw(b, "<div class=\"field\"><label for=\"add-cities\">Add cities</label>"
+	    "<input id=\"add-cities\" name=\"cities\" autocomplete=\"off\" aria-describedby=\"add-help\"");
+	n = picker ? PQntuples(picker) : 0;
+	if (n > 0 && n <= PICKER_MAX)
+		html_raw(b, " list=\"city-options\"");
+	html_raw(b, "><p id=\"add-help\" class=\"help\">City slugs separated by commas, for example "
+	    "<code>toronto, brevathorpe</code>. A city's slug is the last part of its address: "
+	    "<code>toronto</code> in /cities/toronto. <a href=\"/cities\">Find a city</a>.</p></div>\n");
+	if (n > 0 && n <= PICKER_MAX) {
+		html_raw(b, "<datalist id=\"city-options\">");
+		for (n = 0; n < PQntuples(picker); n++) {
+			html_raw(b, "<option value=\"");
+			html_attr(b, PQgetvalue(picker, n, 0));
+			html_raw(b, "\">");
+			html_text(b, PQgetvalue(picker, n, 1));
+			html_raw(b, "</option>");
+		}
+		html_raw(b, "</datalist>\n");
+	}
+	html_raw(b, "</fieldset>\n<fieldset><legend>Metrics</legend>\n<ul class=\"choices\">\n");
+	json_array_foreach(all, i, o) {
+		const char *id = json_string_value(json_array_get(o, 0));
+		int on = asked_metrics->n == 0;
+		if (id == NULL)
+			continue;
+		for (j = 0; j < asked_metrics->n; j++)
+			if (strcmp(asked_metrics->items[j], id) == 0)
+				on = 1;
+		html_raw(b, "<li><input type=\"checkbox\" name=\"metrics\" id=\"metric-");
+		html_attr(b, id);
+		html_raw(b, "\" value=\"");
+		html_attr(b, id);
+		html_raw(b, on ? "\" checked> <label for=\"metric-" : "\"> <label for=\"metric-");
+		html_attr(b, id);
+		html_raw(b, "\">");
+		html_text(b, json_string_value(json_array_get(o, 1)));
+		html_raw(b, "</label></li>\n");
+	}
+	html_raw(b, "</ul>\n<p class=\"help\">None ticked: every metric.</p></fieldset>\n"
+	    "<div class=\"field\"><label for=\"survey\">Wave</label><select id=\"survey\" name=\"survey\">");
+	json_array_foreach(json_object_get(model, "waves"), i, o) {
+		html_raw(b, "<option value=\"");
+		html_attr(b, json_string_value(o));
+		html_raw(b, strcmp(json_string_value(o), str(model, "survey")) == 0 ? "\" selected>" : "\">");
+		html_text(b, json_string_value(o));
+		html_raw(b, "</option>");
+	}
+	html_raw(b, "</select></div>\n<div class=\"field\"><label for=\"peers\">Peers (for ranks)</label>"
+	    "<input id=\"peers\" name=\"peers\" aria-describedby=\"peers-help\" value=\"");
+	html_attr(b, str(model, "peers"));
+	html_raw(b, "\"><p id=\"peers-help\" class=\"help\">Empty for every city; or <code>region:Europe</code>, "
+	    "<code>country:CA</code>, <code>population:100000-2000000</code>, or city slugs separated "
+	    "by commas.</p></div>\n<button type=\"submit\">Compare</button>\n</form>\n");
+}
+
+static void
+twin_links(struct request *r)
+{
+	html_raw(&r->out, "<p class=\"twins\">This comparison as data: <a href=\"/compare.json?");
+	html_attr(&r->out, r->query_string);
+	html_raw(&r->out, "\">JSON</a>, <a href=\"/compare.csv?");
+	html_attr(&r->out, r->query_string);
+	html_raw(&r->out, "\">CSV</a>.</p>\n");
+}
+
+static void
+table_html(struct buf *b, json_t *model)
+{
+	json_t *cities = json_object_get(model, "cities"), *c, *m;
+	json_t *values = json_object_get(model, "values"), *ranks = json_object_get(model, "ranks");
+	json_t *pcts = json_object_get(model, "percentiles");
+	const char *peers = str(model, "peers");
+	size_t i, j;
+
+	html_raw(b, "<div class=\"table-scroll\"><table class=\"data compare\"><caption>Metric values in the ");
+	html_text(b, str(model, "survey"));
+	html_raw(b, " wave, with each city's rank among ");
+	if (*peers) {
+		html_raw(b, "the peers <code>");
+		html_text(b, peers);
+		html_raw(b, "</code>");
+	} else {
+		html_raw(b, "every city with a value");
+	}
+	html_raw(b, "</caption>\n<thead><tr><th scope=\"col\">Metric</th>");
+	json_array_foreach(cities, i, c) {
+		html_raw(b, "<th scope=\"col\"><a href=\"/cities/");
+		url_encode(b, str(c, "slug"));
+		html_raw(b, "?survey=");
+		url_encode(b, str(model, "survey"));
+		html_raw(b, "\">");
+		html_text(b, str(c, "name"));
+		html_raw(b, "</a>");
+		if (json_is_true(json_object_get(c, "synthetic")))
+			html_raw(b, " <span class=\"tag-synthetic\">synthetic</span>");
+		html_raw(b, "</th>");
+	}
+	html_raw(b, "</tr></thead>\n<tbody>\n");
+	json_array_foreach(json_object_get(model, "metrics"), j, m) {
+		const char *id = str(m, "id");
+		html_raw(b, "<tr><th scope=\"row\"><a href=\"/metrics/");
+		url_encode(b, id);
+		view_query(b, model);
+		html_raw(b, "\">");
+		html_text(b, str(m, "title"));
+		html_raw(b, "</a></th>");
+		json_array_foreach(cities, i, c) {
+			const char *slug = str(c, "slug");
+			json_t *rk = json_object_get(json_object_get(ranks, id), slug);
+			html_raw(b, "<td class=\"num\" data-city=\"");
+			html_attr(b, slug);
+			html_raw(b, "\" data-metric=\"");
+			html_attr(b, id);
+			html_raw(b, "\">");
+			number_html(b, num(json_object_get(values, id), slug), str(m, "unit"));
+			if (json_is_integer(rk)) {
+				buf_printf(b, "<br><span class=\"rank\">rank %lld of %lld, percentile ",
+				    (long long)json_integer_value(rk),
+				    (long long)json_integer_value(json_object_get(m, "of")));
+				number_html(b, num(json_object_get(pcts, id), slug), NULL);
+				html_raw(b, "</span>");
+			} else if (json_is_number(json_object_get(json_object_get(values, id), slug))) {
+				html_raw(b, "<br><span class=\"rank\">not among the peers</span>");
+			}
+			html_raw(b, "</td>");
+		}
+		html_raw(b, "</tr>\n");
+	}
+	html_raw(b, "</tbody></table></div>\n");
+}
+
+static void
+chart_html(struct buf *b, json_t *model)
+{
+	json_t *cities = json_object_get(model, "cities"), *metrics = json_object_get(model, "metrics");
+	json_t *values = json_object_get(model, "values"), *c, *m;
+	size_t nc = json_array_size(cities), nm = json_array_size(metrics), i, j;
+	const char **series = calloc(nc + 1, sizeof(*series));
+	const char **groups = calloc(nm + 1, sizeof(*groups));
+	const char **units = calloc(nm + 1, sizeof(*units));
+	double *v = calloc(nc * nm + 1, sizeof(*v));
+	struct buf title = BUF_INIT;
+	struct chart ch;
+
+	if (series && groups && units && v) {
+		json_array_foreach(cities, i, c)
+			series[i] = str(c, "name");
+		json_array_foreach(metrics, j, m) {
+			groups[j] = str(m, "title");
+			units[j] = str(m, "unit");
+			json_array_foreach(cities, i, c)
+				v[j * nc + i] = num(json_object_get(values, str(m, "id")), str(c, "slug"));
+		}
+		buf_printf(&title, "Metric values of %zu cities in the %s wave", nc, str(model, "survey"));
+		ch = (struct chart){ .id = "cmp", .title = title.data,
+			.desc = "One group of bars per metric, one bar per city, each metric on its own scale "
+			    "from zero to its highest value here; the values are written beside the bars and in "
+			    "the table above." };
+		html_raw(b, "<figure class=\"chart\">");
+		chart_grouped(b, &ch, groups, units, nm, series, nc, v, -1);
+		html_raw(b, "<figcaption>The values of the table above as bars, each metric on its own scale."
+		    "</figcaption></figure>\n");
+	}
+	buf_free(&title);
+	free(series);
+	free(groups);
+	free(units);
+	free(v);
+}
+
+static void
+render_html(struct request *r, json_t *model, const struct list *asked_metrics, PGresult *picker)
+{
+	struct buf *b = &r->out;
+	size_t nc = json_array_size(json_object_get(model, "cities"));
+
+	page_begin(r, "Compare cities");
+	html_raw(b, "<h1>Compare cities</h1>\n");
+	if (nc < 2)
+		html_raw(b, "<p class=\"notice\" role=\"status\">Choose at least two cities to compare, "
+		    "up to 12: tick or add them below.</p>\n");
+	form_html(r, model, asked_metrics, picker);
+	if (nc >= 2) {
+		twin_links(r);
+		table_html(b, model);
+		chart_html(b, model);
+	}
+	page_end(r);
+}
+
+int
+compare_get(struct request *r)
+{
+	struct list cities = { .n = 0 }, metrics = { .n = 0 };
+	struct cohort c;
+	PGresult *res = NULL, *picker = NULL;
+	json_t *model = NULL;
+	const char *wave, *p[8];
+	int status = -1, have_cohort = 0;
+
+	memset(&cities, 0, sizeof(cities));
+	memset(&metrics, 0, sizeof(metrics));
+	if (read_list(r, "cities", &cities, MAX_CITIES, 1) == -1 ||
+	    read_list(r, "metrics", &metrics, MAX_METRICS, 0) == -1 ||
+	    view_wave_param(r, &wave) == -1)
+		goto out;
+	if (cities.n < 2 && r->fmt != FMT_HTML) {
+		http_error(r, 400, "compare needs at least 2 cities: cities=a,b", NULL);
+		goto out;
+	}
+	if (view_cohort(r, &c) == -1)
+		goto out;
+	have_cohort = 1;
+	if (view_not_modified(r)) {
+		status = 0;
+		goto out;
+	}
+	p[0] = wave;
+	p[1] = c.params[0];
+	p[2] = c.params[1];
+	p[3] = c.params[2];
+	p[4] = c.params[3];
+	p[5] = c.params[4];
+	p[6] = cities.literal.data;
+	p[7] = metrics.n ? metrics.literal.data : NULL;
+	res = db_query(r->app->db, Q_COMPARE, 8, p);
+	if (!db_ok(res) || PQntuples(res) == 0) {
+		view_db_error(r, res);
+		goto out;
+	}
+	if (PQgetvalue(res, 0, 14)[0] != 't') {
+		http_errorf(r, 404, "no survey wave %s", PQgetvalue(res, 0, 13));
+		goto out;
+	}
+	if ((model = build_model(res, &c)) == NULL) {
+		http_error(r, 503, "out of memory", NULL);
+		goto out;
+	}
+	if (unknown_item(r, model) == -1)
+		goto out;
+	if (r->fmt == FMT_JSON) {
+		http_json(r, 200, json_incref(model));
+	} else if (r->fmt == FMT_CSV) {
+		render_csv(r, model);
+	} else {
+		json_object_set_new(model, "all_metrics", view_answer_json(PQgetvalue(res, 0, 16)));
+		picker = db_query(r->app->db, Q_COMPARE_CITY_LIST, 0, NULL);
+		render_html(r, model, &metrics, db_ok(picker) ? picker : NULL);
+		json_object_del(model, "all_metrics");
+	}
+	status = 0;
+out:
+	if (have_cohort)
+		view_cohort_free(&c);
+	list_free(&cities);
+	list_free(&metrics);
+	json_decref(model);
+	PQclear(res);
+	PQclear(picker);
+	return status;
+}

@@ -1,0 +1,270 @@
+/* data.c: /data — bulk downloads, licence and sources; /data/{file}.csv — every city, every current
+ * answer of a wave, every metric value of a wave.
+ *
+ * The files, each one statement, rows in a stable order:
+ *   cities.csv        slug,name,country,region,population,synthetic   (the `import` cities form)
+ *   answers-W.csv     city,survey,question,value   (the upload form, one row per option of a multi;
+ *                     a question asked and not answered is a row with an empty value, so the file
+ *                     re-imports to the same answers)
+ *   metrics-W.csv     metric,city,value,plugin_version
+ * An unknown file or wave is a 404.  Answers come one row per city (a JSON array of its answers),
+ * which keeps the result small at 10,000 cities; the CSV is buffered in r->out.
+ * Known limit of the round trip: a multi-choice answer with no option ticked ([]) has no CSV form and
+ * is written as unanswered; a text that starts with = + - @ gets the contract's leading '. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "csv.h"
+#include "html.h"
+#include "page.h"
+#include "query.h"
+#include "render.h"
+#include "routes.h"
+#include "view.h"
+
+static void
+wave_links(struct buf *b, const PGresult *waves)
+{
+	int i;
+
+	html_raw(b, "<table class=\"data downloads\"><caption>Files per survey wave</caption><thead><tr>"
+	    "<th scope=\"col\">Wave</th><th scope=\"col\">Every answer</th>"
+	    "<th scope=\"col\">Every metric value</th><th scope=\"col\">Questionnaire</th></tr></thead>"
+	    "<tbody>\n");
+	for (i = 0; i < PQntuples(waves); i++) {
+		const char *w = PQgetvalue(waves, i, 0);
+		html_raw(b, "<tr><th scope=\"row\">");
+		html_text(b, w);
+		html_raw(b, "<br><span class=\"title\">");
+		html_text(b, PQgetvalue(waves, i, 1));
+		html_raw(b, "</span></th><td><a href=\"/data/answers-");
+		url_encode(b, w);
+		html_raw(b, ".csv\" download>answers-");
+		html_text(b, w);
+		html_raw(b, ".csv</a><br>");
+		html_text(b, PQgetvalue(waves, i, 2));
+		html_raw(b, " cities, <code>city,survey,question,value</code></td><td><a href=\"/data/metrics-");
+		url_encode(b, w);
+		html_raw(b, ".csv\" download>metrics-");
+		html_text(b, w);
+		html_raw(b, ".csv</a><br>");
+		html_text(b, PQgetvalue(waves, i, 3));
+		html_raw(b, " values, <code>metric,city,value,plugin_version</code></td><td><a href=\"/surveys/");
+		url_encode(b, w);
+		html_raw(b, "\">the questions</a><br><a href=\"/surveys/");
+		url_encode(b, w);
+		html_raw(b, ".json\">as JSON</a>, <a href=\"/surveys/");
+		url_encode(b, w);
+		html_raw(b, "/template.csv\">an empty upload form</a></td></tr>\n");
+	}
+	html_raw(b, "</tbody></table>\n");
+}
+
+int
+data_get(struct request *r)
+{
+	PGresult *waves = NULL;
+	struct buf *b = &r->out;
+
+	if (view_not_modified(r))
+		return 0;
+	waves = db_query(r->app->db, Q_DATA_WAVES, 0, NULL);
+	if (!db_ok(waves)) {
+		view_db_error(r, waves);
+		PQclear(waves);
+		return -1;
+	}
+	page_begin(r, "Data");
+	html_raw(b, "<h1>Data</h1>\n<p>Everything the portal shows can be downloaded as CSV (RFC 4180, UTF-8, a "
+	    "header row first). Numbers read back exactly; an empty cell means no value; a text cell that "
+	    "begins with <code>=</code>, <code>+</code>, <code>-</code> or <code>@</code> starts with an "
+	    "apostrophe so that spreadsheets do not run it as a formula. Every page also has a "
+	    "<code>.json</code> twin.</p>\n"
+	    "<section aria-labelledby=\"files-h\"><h2 id=\"files-h\">Downloads</h2>\n<p><a href=\"/data/cities.csv\" "
+	    "download>cities.csv</a>: every city (");
+	if (PQntuples(waves) > 0)
+		html_text(b, PQgetvalue(waves, 0, 4));
+	else
+		html_raw(b, "none yet");
+	html_raw(b, "), <code>slug,name,country,region,population,synthetic</code>, with the population "
+	    "registered for the city (a wave's answer may differ).</p>\n");
+	wave_links(b, waves);
+	html_raw(b, "<p>An answers file is in the upload form, one row per answer and one row per option of "
+	    "a multiple-choice answer; a question asked but not answered has an empty value. "
+	    "<code>citybench import</code> reads these files back.</p></section>\n"
+	    "<section aria-labelledby=\"licence-h\"><h2 id=\"licence-h\">Licence</h2>\n<p>The survey answers "
+	    "are published under the <a href=\"https://creativecommons.org/licenses/by/4.0/\" rel=\"license\">"
+	    "Creative Commons Attribution 4.0 International licence (CC BY 4.0)</a>: you may share and adapt "
+	    "them for any purpose, crediting the source. The portal's code, the metric plugins included, is "
+	    "under the MIT licence.</p></section>\n"
+	    "<section aria-labelledby=\"sources-h\"><h2 id=\"sources-h\">Sources</h2>\n<ul>\n"
+	    "<li>The questionnaire follows the OECD / Bloomberg Philanthropies survey of innovation capacity "
+	    "in cities (waves 2018 and 2020).</li>\n"
+	    "<li>Toronto's answers are transcribed from its public profile pages in that survey: the 2020 "
+	    "profile, and the 2018 wave's profile with the figures of OECD, <cite>Enhancing Innovation "
+	    "Capacity in City Government</cite> (2019). Where a page does not say, the answer is left "
+	    "unanswered.</li>\n"
+	    "<li><strong>Every other city is synthetic</strong>: generated demonstration data, marked "
+	    "<span class=\"tag-synthetic\">synthetic</span> on every page and <code>synthetic=true</code> in "
+	    "the files. The synthetic cohort reproduces the survey's published totals (for example, 81 of "
+	    "100 cities with dedicated innovation funding in 2020) but no real city's answers.</li>\n"
+	    "</ul></section>\n");
+	page_end(r);
+	PQclear(waves);
+	return 0;
+}
+
+static void
+attachment(struct request *r, const char *name)
+{
+	char h[128];
+
+	r->ctype = "text/csv";
+	snprintf(h, sizeof(h), "attachment; filename=\"%s.csv\"", name);
+	http_header(r, "Content-Disposition", h);
+}
+
+static int
+cities_csv(struct request *r)
+{
+	PGresult *res = db_query(r->app->db, Q_DATA_CITIES, 0, NULL);
+	int i;
+
+	if (!db_ok(res)) {
+		view_db_error(r, res);
+		PQclear(res);
+		return -1;
+	}
+	attachment(r, "cities");
+	buf_puts(&r->out, "slug,name,country,region,population,synthetic\r\n");
+	for (i = 0; i < PQntuples(res); i++) {
+		csv_text(&r->out, PQgetvalue(res, i, 0)); csv_sep(&r->out);
+		csv_text(&r->out, PQgetvalue(res, i, 1)); csv_sep(&r->out);
+		csv_text(&r->out, PQgetvalue(res, i, 2)); csv_sep(&r->out);
+		csv_text(&r->out, PQgetvalue(res, i, 3)); csv_sep(&r->out);
+		if (!PQgetisnull(res, i, 4))
+			buf_puts(&r->out, PQgetvalue(res, i, 4));
+		csv_sep(&r->out);
+		buf_puts(&r->out, PQgetvalue(res, i, 5)[0] == 't' ? "true" : "false");
+		csv_eol(&r->out);
+	}
+	PQclear(res);
+	return 0;
+}
+
+static void
+answer_row(struct buf *b, const char *slug, const char *wave, const char *code, json_t *v)
+{
+	csv_text(b, slug);
+	csv_sep(b);
+	csv_text(b, wave);
+	csv_sep(b);
+	csv_text(b, code);
+	csv_sep(b);
+	render_csv_value(b, v);	/* bool yes/no, numbers exact, text neutralised, null empty */
+	csv_eol(b);
+}
+
+static int
+answers_csv(struct request *r, const char *wave, const char *name)
+{
+	const char *p[1] = { wave };
+	PGresult *res = db_query(r->app->db, Q_DATA_ANSWERS, 1, p);
+	int i;
+
+	if (!db_ok(res)) {
+		view_db_error(r, res);
+		PQclear(res);
+		return -1;
+	}
+	attachment(r, name);
+	buf_puts(&r->out, "city,survey,question,value\r\n");
+	for (i = 0; i < PQntuples(res); i++) {
+		const char *slug = PQgetvalue(res, i, 0);
+		json_t *list = json_loads(PQgetvalue(res, i, 1), JSON_DECODE_ANY, NULL), *pair, *o;
+		size_t j, k;
+
+		json_array_foreach(list, j, pair) {
+			const char *code = json_string_value(json_array_get(pair, 0));
+			json_t *v = json_array_get(pair, 1);
+			if (code == NULL)
+				continue;
+			if (json_is_array(v) && json_array_size(v) > 0) {
+				json_array_foreach(v, k, o)
+					answer_row(&r->out, slug, wave, code, o);
+			} else {
+				/* [] cannot be said in the CSV form: it is written as unanswered */
+				answer_row(&r->out, slug, wave, code, json_is_array(v) ? json_null() : v);
+			}
+		}
+		json_decref(list);
+	}
+	PQclear(res);
+	return 0;
+}
+
+static int
+metrics_csv(struct request *r, const char *wave, const char *name)
+{
+	const char *p[1] = { wave };
+	PGresult *res = db_query(r->app->db, Q_DATA_METRICS, 1, p);
+	int i;
+
+	if (!db_ok(res)) {
+		view_db_error(r, res);
+		PQclear(res);
+		return -1;
+	}
+	attachment(r, name);
+	buf_puts(&r->out, "metric,city,value,plugin_version\r\n");
+	for (i = 0; i < PQntuples(res); i++) {
+		csv_text(&r->out, PQgetvalue(res, i, 0)); csv_sep(&r->out);
+		csv_text(&r->out, PQgetvalue(res, i, 1)); csv_sep(&r->out);
+		csv_number(&r->out, strtod(PQgetvalue(res, i, 2), NULL)); csv_sep(&r->out);
+		csv_text(&r->out, PQgetvalue(res, i, 3));
+		csv_eol(&r->out);
+	}
+	PQclear(res);
+	return 0;
+}
+
+int
+data_file_get(struct request *r)
+{
+	const char *name = r->args[0], *wave = NULL;
+	const char *p[1];
+	PGresult *res;
+	int answers = 0;
+
+	if (strcmp(name, "cities") == 0) {
+		if (view_not_modified(r))
+			return 0;
+		return cities_csv(r);
+	}
+	if (strncmp(name, "answers-", 8) == 0) {
+		wave = name + 8;
+		answers = 1;
+	} else if (strncmp(name, "metrics-", 8) == 0) {
+		wave = name + 8;
+	}
+	if (wave == NULL || !wave_valid(wave))
+		return http_error(r, 404, "no such file: the files are cities.csv, answers-WAVE.csv and "
+		    "metrics-WAVE.csv", NULL);
+	p[0] = wave;
+	res = db_query(r->app->db, Q_SURVEY, 1, p);
+	if (!db_ok(res)) {
+		view_db_error(r, res);
+		PQclear(res);
+		return -1;
+	}
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return http_errorf(r, 404, "no survey wave %s", wave);
+	}
+	PQclear(res);
+	if (view_not_modified(r))
+		return 0;
+	return answers ? answers_csv(r, wave, name) : metrics_csv(r, wave, name);
+}
