@@ -20,6 +20,7 @@
 #define BAR_H		18.0
 #define HEAD_H		32.0
 #define PAD		10.0
+#define TITLE_H		34.0	/* the visible title of a standalone chart */
 #define LABEL_MAX	32	/* code points of a label shown; the whole one is in the row's <title> */
 #define DESC_ROWS	60	/* rows listed in <desc> */
 
@@ -227,7 +228,7 @@ static int
 finish(struct buf *b, struct canvas *k)
 {
 	const struct chart *c = k->c;
-	double h = k->y + PAD;
+	double top = c->standalone ? TITLE_H : 0, h = top + k->y + PAD;
 	int rc = 0;
 
 	if (k->failed)
@@ -264,10 +265,19 @@ finish(struct buf *b, struct canvas *k)
 	buf_puts(b, "-hatch\" patternUnits=\"userSpaceOnUse\" width=\"8\" height=\"8\" "
 	    "patternTransform=\"rotate(45)\"><rect width=\"8\" height=\"8\" fill=\"" MARK_FILL "\"/>"
 	    "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"8\" stroke=\"#ffffff\" stroke-width=\"3\"/></pattern></defs>\n");
-	if (c->standalone)	/* readable wherever it is embedded, dark pages too */
-		buf_puts(b, "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n");
+	if (c->standalone) {
+		/* readable wherever it is embedded, dark pages too, and says what it is without a page */
+		buf_puts(b, "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n"
+		    "<text x=\"6\" y=\"22\" font-size=\"16\" font-weight=\"bold\" fill=\"currentColor\">");
+		if (clipped(b, c->title ? c->title : "Chart", 90) == -1)
+			rc = -1;
+		buf_puts(b, "</text>\n<g transform=\"translate(0 " );
+		buf_printf(b, "%.0f)\">\n", top);
+	}
 	if (k->body.data && buf_append(b, k->body.data, k->body.len) == -1)
 		rc = -1;
+	if (c->standalone)
+		buf_puts(b, "</g>\n");
 	if (buf_puts(b, "</svg>\n") == -1)
 		rc = -1;
 	buf_free(&k->body);

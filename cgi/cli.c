@@ -460,7 +460,7 @@ static int
 cmd_city(struct db *db, int argc, char **argv)
 {
 	struct city_opts o;
-	const char *p[6], *why;
+	const char *p[6], *why = NULL;
 	PGresult *res;
 	int add;
 
@@ -617,7 +617,7 @@ cities_row(void *arg, size_t row, char **f, size_t nf)
 	static const char *want[] = { "slug", "name", "country", "region", "population", "synthetic" };
 	struct cities_file *cf = arg;
 	struct city_opts o;
-	const char *p[6], *why;
+	const char *p[6], *why = NULL;
 	PGresult *res;
 	size_t k, i;
 

@@ -586,29 +586,29 @@ harden(int link, const struct plugin_limits *lim, size_t ncities, pid_t parent)
 	return LINK_FD;
 }
 
-/* The sandbox's fetch in the child: asks the parent for the answers to codes. */
+/* The sandbox's fetch in the child: asks the parent for the answers to codes.  They are read into
+ * memory mapped for them (not the heap the child shares with its parent, where each page written
+ * costs a copy), which stays until the child exits. */
 static int
-fetch(void *ud, const char *const *codes, size_t ncodes, char **data, size_t *len)
+fetch(void *ud, const char *const *codes, size_t ncodes, const char **data, size_t *len)
 {
 	int fd = *(int *)ud;
 	struct buf b = BUF_INIT;
 	uint64_t n;
 	size_t i;
+	char *p;
 	int rc = put_u32(&b, (uint32_t)ncodes);
 
 	for (i = 0; i < ncodes; i++)
 		rc |= put_str(&b, codes[i], PLUGIN_ID_MAX);
 	rc = rc || write_frame(fd, FRAME_REQUEST, &b);
 	buf_free(&b);
-	if (rc || read_all(fd, &n, sizeof(n)) != 0 || n > SANDBOX_CITIES_MAX)
+	if (rc || read_all(fd, &n, sizeof(n)) != 0 || n == 0 || n > SANDBOX_CITIES_MAX)
 		return -1;
-	if ((*data = malloc(n ? (size_t)n : 1)) == NULL)
+	if ((p = mmap(NULL, (size_t)n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0))
+	    == MAP_FAILED || read_all(fd, p, (size_t)n) != 0)
 		return -1;
-	if (read_all(fd, *data, (size_t)n) != 0) {
-		free(*data);
-		*data = NULL;
-		return -1;
-	}
+	*data = p;
 	*len = (size_t)n;
 	return 0;
 }
@@ -719,43 +719,66 @@ write_exact(int fd, const void *data, size_t n, double deadline)
 	return IO_OK;
 }
 
-/* Reads one frame from the child into in; *over when it announced more than max bytes. */
+/* A frame from the child.  Its body, like the cities sent to the child, lives in memory mapped
+ * for it: after fork every heap page the parent writes while the child lives costs a
+ * copy-on-write fault, and glibc's malloc may place even a large buffer on the heap. */
+struct frame {
+	uint32_t type;
+	char *data;		/* mapped, len bytes; NULL when len is 0 */
+	size_t len;
+};
+
+static void *
+map_new(size_t n)
+{
+	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void
+frame_free(struct frame *f)
+{
+	if (f->data)
+		munmap(f->data, f->len);
+	f->data = NULL;
+	f->len = 0;
+}
+
+/* Reads one frame from the child into f; *over when it announced more than max bytes. */
 static enum io
-read_frame(int fd, double deadline, size_t max, uint32_t *type, struct buf *in, int *over)
+read_frame(int fd, double deadline, size_t max, struct frame *f, int *over)
 {
 	uint64_t n;
 	enum io r;
 
-	buf_reset(in);
-	if ((r = read_exact(fd, type, sizeof(*type), deadline)) != IO_OK ||
+	frame_free(f);
+	if ((r = read_exact(fd, &f->type, sizeof(f->type), deadline)) != IO_OK ||
 	    (r = read_exact(fd, &n, sizeof(n), deadline)) != IO_OK)
 		return r;
 	if (n > max) {
 		*over = 1;
 		return IO_OK;
 	}
-	if (buf_reserve(in, (size_t)n) != 0) {
-		errno = ENOMEM;
+	if (n == 0)
+		return IO_OK;
+	if ((f->data = map_new((size_t)n)) == NULL)
 		return IO_ERROR;
-	}
-	if ((r = read_exact(fd, in->data, (size_t)n, deadline)) != IO_OK)
-		return r;
-	in->len = (size_t)n;
-	in->data[n] = '\0';
-	return IO_OK;
+	f->len = (size_t)n;
+	return read_exact(fd, f->data, f->len, deadline);
 }
 
 /* Answers the child's request for the answers to some codes with the encoded cities.  Returns
- * IO_OK, or IO_ERROR with *bad set when the request is malformed or asks too much. */
+ * IO_OK, or IO_ERROR with *bad set when the request is malformed (1) or asks too much (2). */
 static enum io
-serve_request(int fd, double deadline, const struct buf *req, const struct plugin_city *cities,
+serve_request(int fd, double deadline, const struct frame *req, const struct plugin_city *cities,
     size_t ncities, int *bad)
 {
 	struct reader r = { (const unsigned char *)req->data, req->len, 0, 0 };
-	struct buf out = BUF_INIT;
-	char **codes = NULL;
+	char **codes = NULL, *out = NULL;
 	uint32_t n = get_u32(&r), i, got = 0;
 	uint64_t len = 0;
+	size_t cap = 0;
 	enum io rc = IO_ERROR;
 
 	if (r.bad || n > PLUGIN_MAX_METRICS * PLUGIN_MAX_INPUTS) {
@@ -771,24 +794,36 @@ serve_request(int fd, double deadline, const struct buf *req, const struct plugi
 		*bad = 1;
 		goto out;
 	}
-	/* The length goes first: reserve it, fill it in once the cities are encoded. */
-	if (buf_append(&out, &len, sizeof(len)) != 0 ||
-	    sandbox_encode_cities(&out, cities, ncities, (const char *const *)codes, n) != 0) {
-		errno = ENOMEM;
+	/* One pass into a generous guess (untouched pages cost nothing); a second, sized exactly,
+	 * only when texts made it longer.  Each pass walks every city's JSON, the costly part. */
+	cap = ncities * (64 + (size_t)n * 32);
+	if (cap > SANDBOX_CITIES_MAX)
+		cap = SANDBOX_CITIES_MAX;
+	if ((out = map_new(sizeof(len) + cap)) == NULL)
 		goto out;
+	len = sandbox_encode_cities(out + sizeof(len), cap, cities, ncities,
+	    (const char *const *)codes, n);
+	if (len > cap) {
+		munmap(out, sizeof(len) + cap);
+		out = NULL;
+		if (len > SANDBOX_CITIES_MAX) {
+			*bad = 2;
+			goto out;
+		}
+		cap = (size_t)len;
+		if ((out = map_new(sizeof(len) + cap)) == NULL)
+			goto out;
+		sandbox_encode_cities(out + sizeof(len), cap, cities, ncities,
+		    (const char *const *)codes, n);
 	}
-	len = out.len - sizeof(len);
-	if (len > SANDBOX_CITIES_MAX) {
-		*bad = 2;
-		goto out;
-	}
-	memcpy(out.data, &len, sizeof(len));
-	rc = write_exact(fd, out.data, out.len, deadline);
+	memcpy(out, &len, sizeof(len));
+	rc = write_exact(fd, out, sizeof(len) + (size_t)len, deadline);
 out:
 	for (i = 0; i <= got && i < n; i++)
 		free(codes[i]);
 	free(codes);
-	buf_free(&out);
+	if (out)
+		munmap(out, sizeof(len) + cap);
 	return rc;
 }
 
@@ -938,27 +973,28 @@ system_error(char **err, const char *what)
 
 /* Talks to the child until its result arrives: serves its one request for cities on the way.
  * Returns IO_OK with the result in in, or how it stopped (*bad: 1 malformed, 2 too large). */
+/* Talks to the child until its result arrives: serves its one request for cities on the way.
+ * Returns IO_OK with the result in f, or how it stopped (*bad: 1 malformed, 2 too large). */
 static enum io
 converse(int fd, double deadline, const struct plugin_city *cities, size_t ncities,
-    struct buf *in, int *bad)
+    struct frame *f, int *bad)
 {
 	size_t max = result_max(ncities);
-	uint32_t type;
 	int served = 0, over = 0;
 	enum io r;
 
 	for (;;) {
-		if ((r = read_frame(fd, deadline, max, &type, in, &over)) != IO_OK)
+		if ((r = read_frame(fd, deadline, max, f, &over)) != IO_OK)
 			return r;
-		if (over || (type != FRAME_REQUEST && type != FRAME_RESULT) ||
-		    (type == FRAME_REQUEST && (served || ncities == 0))) {
+		if (over || (f->type != FRAME_REQUEST && f->type != FRAME_RESULT) ||
+		    (f->type == FRAME_REQUEST && (served || ncities == 0))) {
 			*bad = 1;
 			return IO_ERROR;
 		}
-		if (type == FRAME_RESULT)
+		if (f->type == FRAME_RESULT)
 			return IO_OK;
 		served = 1;
-		if ((r = serve_request(fd, deadline, in, cities, ncities, bad)) != IO_OK)
+		if ((r = serve_request(fd, deadline, f, cities, ncities, bad)) != IO_OK)
 			return r;
 	}
 }
@@ -971,7 +1007,7 @@ plugin_run(const char *file, const char *source, size_t len,
 	struct plugin_limits l;
 	struct sandbox_progress *progress = MAP_FAILED;
 	struct outcome o = { -1, NULL, 0, -1, NULL };
-	struct buf in = BUF_INIT;
+	struct frame in = { 0, NULL, 0 };
 	int fds[2] = { -1, -1 };
 	int rc = -1, status = 0, late = 0, bad = 0, d = -1;
 	enum io io;
@@ -1070,7 +1106,7 @@ out:
 		plugin_result_free(result);
 	free(o.message);
 	free(o.metric);
-	buf_free(&in);
+	frame_free(&in);
 	if (fds[0] >= 0)
 		close(fds[0]);
 	if (fds[1] >= 0)
@@ -1094,7 +1130,8 @@ read_source(const char *path, char **out, size_t *len, const char **why)
 {
 	struct stat st;
 	size_t got = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO named *.lua must not hang the caller in open. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	int rc = -1;
 
 	*out = NULL;

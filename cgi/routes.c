@@ -58,12 +58,12 @@ env_get(char **envp, const char *name)
 	return NULL;
 }
 
-/* Matches path against pattern, capturing "*" segments (pointers into path, which is cut at '/').
- * Returns 1 on a match, with r->args set; path is left intact when it does not match. */
+/* Matches path against pattern, capturing "*" segments (copies of the text between slashes).
+ * Returns 1 on a match, with m->args set; 0 when it does not match (nothing allocated). */
 static int
-match(const char *pattern, struct request *r)
+match(const char *pattern, const char *path, struct route_match *m)
 {
-	const char *p = pattern, *s = r->path;
+	const char *p = pattern, *s = path;
 	const char *caps[HTTP_MAX_ARGS];
 	size_t lens[HTTP_MAX_ARGS];
 	int n = 0, i;
@@ -88,46 +88,90 @@ match(const char *pattern, struct request *r)
 	if (*p || *s)
 		return 0;
 	for (i = 0; i < n; i++) {
-		r->args[i] = strndup(caps[i], lens[i]);
-		if (r->args[i] == NULL)
-			return 0;
+		if ((m->args[i] = strndup(caps[i], lens[i])) == NULL) {
+			while (i-- > 0) {
+				free(m->args[i]);
+				m->args[i] = NULL;
+			}
+			return -1;
+		}
 	}
-	r->nargs = n;
+	m->nargs = n;
 	return 1;
 }
 
-static void
-free_args(struct request *r)
+void
+routes_match_free(struct route_match *m)
 {
 	int i;
 
-	for (i = 0; i < r->nargs; i++) {
-		free(r->args[i]);
-		r->args[i] = NULL;
+	for (i = 0; i < m->nargs; i++) {
+		free(m->args[i]);
+		m->args[i] = NULL;
 	}
-	r->nargs = 0;
+	m->nargs = 0;
 }
 
 /* Splits a known extension off the last segment: "/cities/toronto.json" -> FMT_JSON. */
-static void
-split_format(struct request *r)
+static enum fmt
+split_format(char *path)
 {
-	char *slash = strrchr(r->path, '/'), *dot;
+	char *slash = strrchr(path, '/'), *dot;
 	static const struct { const char *ext; enum fmt fmt; } exts[] = {
 		{ ".json", FMT_JSON }, { ".csv", FMT_CSV }, { ".svg", FMT_SVG },
 	};
 	size_t i;
 
-	r->fmt = FMT_HTML;
 	if (slash == NULL || (dot = strrchr(slash, '.')) == NULL)
-		return;
+		return FMT_HTML;
 	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
 		if (strcmp(dot, exts[i].ext) == 0) {
-			r->fmt = exts[i].fmt;
 			*dot = '\0';
-			return;
+			return exts[i].fmt;
 		}
 	}
+	return FMT_HTML;
+}
+
+int
+routes_match(const char *method, char *path, struct route_match *m)
+{
+	const struct route *rt;
+	size_t i, n;
+	int head = strcmp(method, "HEAD") == 0, got;
+
+	memset(m, 0, sizeof(*m));
+	m->index = -1;
+	m->fmt = split_format(path);
+	/* A trailing slash names the same resource. */
+	if ((n = strlen(path)) > 1 && path[n - 1] == '/')
+		path[n - 1] = '\0';
+
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		rt = &routes[i];
+		if (!(rt->fmts & m->fmt))
+			continue;
+		if ((got = match(rt->pattern, path, m)) == -1)
+			return m->status = 503;
+		if (got == 0)
+			continue;
+		if (strcmp(rt->method, method) == 0 || (head && strcmp(rt->method, "GET") == 0)) {
+			m->index = (int)i;
+			m->method = rt->method;
+			m->pattern = rt->pattern;
+			m->fmts = rt->fmts;
+			return m->status = 0;
+		}
+		if (strlen(m->allow) + 12 < sizeof(m->allow)) {
+			if (*m->allow)
+				strcat(m->allow, ", ");
+			strcat(m->allow, rt->method);
+			if (strcmp(rt->method, "GET") == 0)
+				strcat(m->allow, ", HEAD");
+		}
+		routes_match_free(m);
+	}
+	return m->status = *m->allow ? 405 : 404;
 }
 
 static void
@@ -220,14 +264,26 @@ cached_dispatch(struct request *r, const struct route *rt)
 	buf_free(&key);
 }
 
+static void
+free_args(struct request *r)
+{
+	int i;
+
+	for (i = 0; i < r->nargs; i++) {
+		free(r->args[i]);
+		r->args[i] = NULL;
+	}
+	r->nargs = 0;
+}
+
 void
 routes_dispatch(struct request *r, char **envp)
 {
-	const char *path, *cl, *qs;
-	const struct route *rt, *found = NULL;
-	char allow[64] = "";
+	const char *path, *cl, *qs, *ops;
+	const struct route *found;
+	struct route_match m;
 	char *err = NULL;
-	size_t i;
+	int i;
 
 	request_id(r, env_get(envp, "REQUEST_ID"));
 	r->method = env_get(envp, "REQUEST_METHOD");
@@ -249,43 +305,27 @@ routes_dispatch(struct request *r, char **envp)
 	r->if_none_match = env_get(envp, "HTTP_IF_NONE_MATCH");
 	cl = env_get(envp, "CONTENT_LENGTH");
 	r->content_length = cl && *cl ? strtoll(cl, NULL, 10) : -1;
-	split_format(r);
+	/* Set by nginx's operator-only server (a unix socket), never derived from a client's header. */
+	ops = env_get(envp, "CITYBENCH_OPS");
+	r->ops = ops && strcmp(ops, "1") == 0;
 
-	/* A trailing slash names the same resource. */
-	if (strlen(r->path) > 1 && r->path[strlen(r->path) - 1] == '/')
-		r->path[strlen(r->path) - 1] = '\0';
-
-	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-		rt = &routes[i];
-		if (!match(rt->pattern, r))
-			continue;
-		if (!(rt->fmts & r->fmt)) {
-			free_args(r);
-			continue;
-		}
-		if (strcmp(rt->method, r->method) == 0 ||
-		    (r->head && strcmp(rt->method, "GET") == 0)) {
-			found = rt;
-			break;
-		}
-		if (strlen(allow) + 12 < sizeof(allow)) {
-			if (*allow)
-				strcat(allow, ", ");
-			strcat(allow, rt->method);
-			if (strcmp(rt->method, "GET") == 0)
-				strcat(allow, ", HEAD");
-		}
-		free_args(r);
-	}
-	if (found == NULL) {
-		if (*allow) {
+	routes_match(r->method, r->path, &m);
+	r->fmt = m.fmt;
+	if (m.status != 0) {
+		if (m.status == 405) {
 			http_errorf(r, 405, "method %s not allowed here", r->method);
-			http_header(r, "Allow", allow);
-		} else {
+			http_header(r, "Allow", m.allow);
+		} else if (m.status == 404) {
 			http_error(r, 404, "no such page", NULL);
+		} else {
+			http_error(r, 503, "out of memory", NULL);
 		}
 		return;
 	}
+	found = &routes[m.index];
+	for (i = 0; i < m.nargs; i++)
+		r->args[i] = m.args[i];
+	r->nargs = m.nargs;
 
 	qs = env_get(envp, "QUERY_STRING");
 	r->query_string = qs ? qs : "";
@@ -299,7 +339,8 @@ routes_dispatch(struct request *r, char **envp)
 		free_args(r);
 		return;
 	}
-	if (strcmp(found->method, "GET") == 0 && r->app && r->app->cache && found->handler != health_get)
+	if (strcmp(found->method, "GET") == 0 && r->app && r->app->cache && found->handler != health_get &&
+	    !r->ops)
 		cached_dispatch(r, found);
 	else
 		found->handler(r);

@@ -75,7 +75,7 @@ struct run {				/* what sandbox_run hands to its protected main */
 	size_t ncodes;
 	size_t *map;			/* per metric input: its index in codes */
 	const unsigned char **vals;	/* per code: the current city's value */
-	char *data;			/* the cities, as fetched */
+	const char *data;		/* the cities, as fetched (the fetcher's memory) */
 	size_t dlen;
 	const unsigned char *end;	/* of data */
 	int rc;				/* 0 ok, 1 the plugin failed, -1 out of memory */
@@ -788,80 +788,113 @@ take_metrics(struct run *r, lua_State *L, int v)
 
 enum { V_NIL, V_FALSE, V_TRUE, V_INT, V_FLOAT, V_STRING, V_LIST };
 
-static int
-put_u8(struct buf *b, unsigned char v)
+/* Where an encoding goes: bytes are counted always, copied only while they fit. */
+struct out {
+	unsigned char *p;		/* NULL: count only */
+	size_t len, cap;
+};
+
+static void
+emit(struct out *o, const void *src, size_t n)
 {
-	return buf_append(b, &v, 1);
+	if (o->p && o->len <= o->cap && n <= o->cap - o->len)
+		memcpy(o->p + o->len, src, n);
+	o->len += n;
 }
 
-static int
-put_u32(struct buf *b, uint32_t v)
+static void
+emit_u8(struct out *o, unsigned char v)
 {
-	return buf_append(b, &v, sizeof(v));
+	emit(o, &v, 1);
 }
 
-static int
-put_string(struct buf *b, const char *s, size_t n)
+static void
+emit_u32(struct out *o, uint32_t v)
 {
-	if (s == NULL || n >= NO_STRING)
-		return put_u32(b, NO_STRING);
-	return put_u32(b, (uint32_t)n) | buf_append(b, s, n);
+	emit(o, &v, sizeof(v));
 }
 
-static int
-put_answer(struct buf *b, json_t *v, int nested)
+static void
+emit_string(struct out *o, const char *s, size_t n)
+{
+	if (s == NULL || n >= NO_STRING) {
+		emit_u32(o, NO_STRING);
+		return;
+	}
+	emit_u32(o, (uint32_t)n);
+	emit(o, s, n);
+}
+
+static void
+emit_answer(struct out *o, json_t *v, int nested)
 {
 	size_t i, n;
 	int64_t iv;
 	double d;
-	int rc;
 
 	switch (v ? json_typeof(v) : JSON_NULL) {
 	case JSON_TRUE:
-		return put_u8(b, V_TRUE);
+		emit_u8(o, V_TRUE);
+		break;
 	case JSON_FALSE:
-		return put_u8(b, V_FALSE);
+		emit_u8(o, V_FALSE);
+		break;
 	case JSON_INTEGER:
 		iv = (int64_t)json_integer_value(v);
-		return put_u8(b, V_INT) | buf_append(b, &iv, sizeof(iv));
+		emit_u8(o, V_INT);
+		emit(o, &iv, sizeof(iv));
+		break;
 	case JSON_REAL:
 		d = json_real_value(v);
-		return put_u8(b, V_FLOAT) | buf_append(b, &d, sizeof(d));
+		emit_u8(o, V_FLOAT);
+		emit(o, &d, sizeof(d));
+		break;
 	case JSON_STRING:
-		if (json_string_length(v) >= NO_STRING)
-			return put_u8(b, V_NIL);
-		return put_u8(b, V_STRING) | put_string(b, json_string_value(v), json_string_length(v));
+		if (json_string_length(v) >= NO_STRING) {
+			emit_u8(o, V_NIL);
+			break;
+		}
+		emit_u8(o, V_STRING);
+		emit_string(o, json_string_value(v), json_string_length(v));
+		break;
 	case JSON_ARRAY:
-		if (nested || (n = json_array_size(v)) >= NO_STRING)
-			return put_u8(b, V_NIL);
-		rc = put_u8(b, V_LIST) | put_u32(b, (uint32_t)n);
+		if (nested || (n = json_array_size(v)) >= NO_STRING) {
+			emit_u8(o, V_NIL);
+			break;
+		}
+		emit_u8(o, V_LIST);
+		emit_u32(o, (uint32_t)n);
 		for (i = 0; i < n; i++)
-			rc |= put_answer(b, json_array_get(v, i), 1);
-		return rc;
+			emit_answer(o, json_array_get(v, i), 1);
+		break;
 	default:
-		return put_u8(b, V_NIL);
+		emit_u8(o, V_NIL);
+		break;
 	}
 }
 
-int
-sandbox_encode_cities(struct buf *b, const struct plugin_city *cities, size_t ncities,
+size_t
+sandbox_encode_cities(void *out, size_t cap, const struct plugin_city *cities, size_t ncities,
     const char *const *codes, size_t ncodes)
 {
+	struct out o = { out, 0, cap };
 	uint64_t n = ncities;
 	size_t i, j;
-	int rc = put_u32(b, CITIES_MAGIC) | buf_append(b, &n, sizeof(n)) | put_u32(b, (uint32_t)ncodes);
 
-	for (i = 0; i < ncities && rc == 0; i++) {
+	emit_u32(&o, CITIES_MAGIC);
+	emit(&o, &n, sizeof(n));
+	emit_u32(&o, (uint32_t)ncodes);
+	for (i = 0; i < ncities; i++) {
 		const struct plugin_city *c = &cities[i];
 
-		rc |= put_string(b, c->slug, c->slug ? strlen(c->slug) : 0);
-		rc |= put_string(b, c->survey, c->survey ? strlen(c->survey) : 0);
-		rc |= buf_append(b, &c->population, sizeof(c->population));
+		emit_string(&o, c->slug, c->slug ? strlen(c->slug) : 0);
+		emit_string(&o, c->survey, c->survey ? strlen(c->survey) : 0);
+		emit(&o, &c->population, sizeof(c->population));
 		for (j = 0; j < ncodes; j++)
-			rc |= put_answer(b, c->answers ? json_object_get(c->answers, codes[j]) : NULL, 0);
+			emit_answer(&o, c->answers ? json_object_get(c->answers, codes[j]) : NULL, 0);
 	}
-	rc |= put_u32(b, CITIES_END);
-	return rc ? -1 : 0;
+	emit_u32(&o, CITIES_END);
+	return o.len;
 }
 
 struct cursor {
@@ -1287,7 +1320,6 @@ out:
 	free(r.codes);
 	free(r.map);
 	free(r.vals);
-	free(r.data);
 	/* The state is left open on purpose: this process is about to _exit. */
 	return r.rc;
 }

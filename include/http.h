@@ -39,6 +39,7 @@ struct request {
 	char *body;
 	size_t body_len;
 	int body_short;			/* fewer bytes than Content-Length arrived */
+	int ops;			/* came through the operator's server (CITYBENCH_OPS=1 from nginx) */
 	char *args[HTTP_MAX_ARGS];	/* route captures, pointing into path */
 	int nargs;
 

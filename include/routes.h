@@ -7,6 +7,25 @@
 /* Decides method, format, body and 404 once, then runs the handler.  Always leaves a response in r. */
 void routes_dispatch(struct request *r, char **envp);
 
+/* What routes_match found for a method and a path. */
+struct route_match {
+	int status;			/* 0 found; 404 no such path; 405 other methods only; 503 no memory */
+	int index;			/* the route's row in the table, -1 when none */
+	const char *method, *pattern;	/* the route's ("GET" also answers HEAD) */
+	int fmts;			/* the formats the route takes */
+	enum fmt fmt;			/* from the path's extension */
+	char allow[64];			/* for a 405: the methods the path takes ("GET, HEAD") */
+	char *args[HTTP_MAX_ARGS];	/* the "*" captures, malloc'd */
+	int nargs;
+};
+
+/* Matches method and path against the route table: pure (no request, no I/O), so it can be fuzzed.
+ * path is normalised in place as handlers see it: a known extension (.json .csv .svg) is cut off the
+ * last segment into m->fmt, then a trailing slash is dropped.  Returns m->status; on 0, m->args hold
+ * the captures, which routes_match_free releases (also safe after a failure). */
+int routes_match(const char *method, char *path, struct route_match *m);
+void routes_match_free(struct route_match *m);
+
 /* Handlers, one file per resource: they return 0, or -1 after http_error(). */
 int health_get(struct request *r);
 int home_get(struct request *r);

@@ -30,13 +30,14 @@ struct sandbox_progress {
 
 /*
  * How the sandbox gets its cities, once it knows which question codes its metrics read (the union
- * of their inputs, in declaration order): the callback stores a malloc'd message made by
+ * of their inputs, in declaration order): the callback stores a message made by
  * sandbox_encode_cities for those codes in *data and *len and returns 0, or returns -1.  The
+ * memory stays the callback's: the sandbox reads it until sandbox_run returns, never frees it.  The
  * cities never come from the caller's memory directly: in plugin.c's child that memory is the
  * parent's, and touching it page by page costs more than sending what is needed.
  */
-typedef int (*sandbox_fetch)(void *ud, const char *const *codes, size_t ncodes, char **data,
-    size_t *len);
+typedef int (*sandbox_fetch)(void *ud, const char *const *codes, size_t ncodes,
+    const char **data, size_t *len);
 
 /*
  * Runs the plugin in this process: a fresh state, load, validation, then compute over the ncities
@@ -51,12 +52,14 @@ int sandbox_run(const char *file, const char *source, size_t len, size_t ncities
     void *ud, struct plugin_result *result, long *err_city);
 
 /*
- * Appends to b the cities with, for each, the answers to codes only (JSON null and absent both
- * become nil; an object, or an array or object inside an array, too).  Returns 0, or -1 when
- * memory ran out.
+ * Encodes the cities with, for each, the answers to codes only (JSON null and absent both become
+ * nil; so does an object, or an array or object inside an array) into out, and returns the size
+ * of the encoding.  It writes at most cap bytes, so the encoding in out is whole only when the
+ * size returned is at most cap: call it with out NULL to learn the size, then with that much
+ * room.  Never fails.
  */
-int sandbox_encode_cities(struct buf *b, const struct plugin_city *cities, size_t ncities,
-    const char *const *codes, size_t ncodes);
+size_t sandbox_encode_cities(void *out, size_t cap, const struct plugin_city *cities,
+    size_t ncities, const char *const *codes, size_t ncodes);
 
 /* Checks the content of a declared metric (id, title, description, unit, version, inputs) against
  * the contract.  Returns NULL when it is fine, else a static message naming the field. */

@@ -94,6 +94,7 @@ if [ "${1:-}" != unit ]; then
 		rm -f "$log"
 		cp "$RT/fcgi.log" "$TESTLOGS/fcgi.log" 2>/dev/null
 	fi
+	[ "${CB_SKIP_BENCH:-0}" != 1 ] && stage "bench/tiny" 300 tests/bench.sh --tiny
 fi
 
 echo

@@ -5,9 +5,12 @@
  *
  *   bare --socket PATH [--workers N] [--pidfile FILE]
  *
- *   /__bare/<bytes>.json   200, application/json, <bytes> bytes
- *   /__bare/<bytes>.html   200, text/html with citybench's security headers, <bytes> bytes
- *   /__bare/304            304 with an ETag, no body
+ *   /__bare/<bytes>.json[/...]   200, application/json, <bytes> bytes
+ *   /__bare/<bytes>.html[/...]   200, text/html with citybench's security headers, <bytes> bytes
+ *   /__bare/nm[/...]             304 with an ETag, no body
+ *
+ * Whatever follows (the workload's own path and query) is ignored: it is there so that the request
+ * carries as many bytes of parameters as the workload's.
  *
  * Not part of the server: built by tests/bench.sh into build/bench/bare. */
 #include <errno.h>
@@ -65,7 +68,7 @@ answer(FCGX_Request *fr, unsigned long long *counter)
 	}
 	uri += 8;
 	(*counter)++;
-	if (strcmp(uri, "304") == 0) {
+	if (strncmp(uri, "nm", 2) == 0 && (uri[2] == '\0' || uri[2] == '/')) {
 		n = snprintf(head, sizeof(head), "Status: 304 Not Modified\r\nETag: \"v1-2\"\r\n"
 		    "Cache-Control: no-cache\r\nX-Request-Id: %s\r\n\r\n", rid ? rid : "0");
 		FCGX_PutStr(head, n, fr->out);
@@ -76,7 +79,7 @@ answer(FCGX_Request *fr, unsigned long long *counter)
 		FCGX_PutS("Status: 400 Bad Request\r\nContent-Length: 0\r\n\r\n", fr->out);
 		return;
 	}
-	html = strcmp(end, ".html") == 0;
+	html = strncmp(end, ".html", 5) == 0;
 	n = snprintf(head, sizeof(head), "Status: 200 OK\r\nContent-Type: %s\r\nContent-Length: %llu\r\n"
 	    "ETag: \"v1-%d\"\r\nCache-Control: no-cache\r\nX-Request-Id: %s\r\n%s\r\n",
 	    html ? "text/html; charset=utf-8" : "application/json", size, html ? 1 : 2, rid ? rid : "0",

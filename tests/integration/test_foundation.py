@@ -215,3 +215,17 @@ def test_gen_deterministic():
         for f in ["cities.csv", "answers.csv"]:
             assert open(d + "/a/" + f, "rb").read() == open(d + "/b/" + f, "rb").read()
         assert len(open(d + "/a/cities.csv").read().splitlines()) == 31
+
+
+def test_web_role_cannot_rewrite_history():
+    """The workers' role may append versions but never rewrite or delete an answer, nor change the schema."""
+    import subprocess
+    web = os.environ["CITYBENCH_DB"].replace("user=postgres", "user=citybench_web")
+    for sql in ["update answers set value = 'true' where code = 'mayor'",
+                "delete from submissions where id = 1",
+                "delete from answers",
+                "create table evil (x int)",
+                "drop table audit_log"]:
+        p = subprocess.run(["/usr/lib/postgresql/15/bin/psql", "-qAtX", web, "-c", sql],
+                           capture_output=True, text=True, timeout=30)
+        assert p.returncode != 0 and "permission denied" in p.stderr or "must be owner" in p.stderr, (sql, p.stderr)

@@ -1,0 +1,345 @@
+#!/bin/bash
+# bench.sh: `make bench`: the benchmark harness.  A throwaway stack (cluster, workers, nginx on ports
+# chosen now) on synthetic data; wrk on each read workload, each beside two references measured in the
+# same run and behind the same nginx:
+#   files  nginx serving the same response bytes from files (the limit)
+#   bare   a libfcgi responder that does no work, answering bodies of the same size (the FastCGI
+#          ceiling; tests/bench/bare.c)
+# with the worker cache on (warm) and off (CITYBENCH_CACHE=0), at 1,000 cities, then the uncached
+# workloads at 10,000 cities; plus the time to import 10,000 cities, to recompute every metric, and
+# each worker's memory.  Prints the table and writes it to build/bench/results.txt.
+#
+#   bench.sh           the full run (at most 15 minutes on 2 cores)
+#   bench.sh --tiny    a check that the harness works: 100 cities, 1 s runs, no 10,000-city part;
+#                      prints TAP lines ("ok - ...") for `make test`
+#
+# Environment: BENCH_SECONDS (5) per run, BENCH_REPEAT (3) runs per measurement (the median is
+# reported), BENCH_WARMUP (5) seconds a warm-up slice before cached runs, BENCH_WARMUP_MAX (15) seconds
+# of warm-up at most, BENCH_CITIES (1000), BENCH_LARGE_CITIES
+# (10000; 0 skips that part), BENCH_LARGE_CACHED (1: also the cached ranking at the large size),
+# BENCH_CONNECTIONS (64), BENCH_THREADS (2), BENCH_URLS (1000 distinct URLs per workload),
+# BENCH_ONLY (a comma list of workloads), CITYBENCH_WORKERS (as the stack), BENCH_KEEP=1 keeps the
+# runtime directory.
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+export LC_ALL=C.UTF-8
+
+TINY=0
+[ "${1:-}" = --tiny ] && TINY=1
+if [ $TINY = 1 ]; then
+	SECS=${BENCH_SECONDS:-1}; REPEAT=${BENCH_REPEAT:-1}; WARMUP=${BENCH_WARMUP:-1}; WARMUP_MAX=1
+	CITIES=${BENCH_CITIES:-100}; LARGE=0; NURLS=${BENCH_URLS:-300}; NSAMPLE=20
+else
+	SECS=${BENCH_SECONDS:-5}; REPEAT=${BENCH_REPEAT:-3}; WARMUP=${BENCH_WARMUP:-5}
+	WARMUP_MAX=${BENCH_WARMUP_MAX:-15}
+	CITIES=${BENCH_CITIES:-1000}; LARGE=${BENCH_LARGE_CITIES:-10000}; NURLS=${BENCH_URLS:-1000}
+	NSAMPLE=${BENCH_SAMPLE:-100}
+fi
+CONNS=${BENCH_CONNECTIONS:-64}
+THREADS=${BENCH_THREADS:-2}
+WORKERS=${CITYBENCH_WORKERS:-4}
+BIN=${CB_BIN:-$ROOT/bin}
+OUT=$ROOT/build/bench
+[ $TINY = 1 ] && OUT=$ROOT/build/bench/tiny	# `make test` leaves the last full run's results alone
+PGBIN=/usr/lib/postgresql/15/bin
+WORKLOADS="profile_json profile_html compare_json ranking_json peers_json not_modified"
+[ -n "${BENCH_ONLY:-}" ] && WORKLOADS=${BENCH_ONLY//,/ }
+T0=$(date +%s)
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+tap_fail() { [ $TINY = 1 ] && echo "not ok - $*"; say "FAILED: $*"; exit 1; }
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+command -v wrk >/dev/null || tap_fail "wrk is not installed (tests/deps.sh installs it)"
+[ -x "$BIN/citybench-fcgi" ] && [ -x "$BIN/citybench" ] || tap_fail "no binaries in $BIN: run make first"
+
+# ---- the helpers: a bare responder, the shared-counter reader ----
+mkdir -p "$OUT"
+STRICT="-std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+	-Wpointer-arith -Wwrite-strings -fno-common"
+# shellcheck disable=SC2086
+cc $STRICT -o "$OUT/bare" tests/bench/bare.c $(pkg-config --cflags --libs fcgi) ||
+	tap_fail "tests/bench/bare.c does not build"
+# shellcheck disable=SC2086
+cc $STRICT -Iinclude $(pkg-config --cflags libpq) -o "$OUT/shmstat" tests/bench/shmstat.c ||
+	tap_fail "tests/bench/shmstat.c does not build"
+
+# ---- the throwaway stack ----
+RT=$(mktemp -d /var/tmp/citybench-bench.XXXXXX)
+chmod 755 "$RT"
+mkdir -p "$RT/bench"
+export CB_RT=$RT PORT=$(free_port) CB_PGPORT=$(free_port) CB_PG_FSYNC=off CB_PG_SYNC=off
+export CITYBENCH_WORKERS=$WORKERS
+unset CITYBENCH_DB BASE_URL CITYBENCH_CACHE CITYBENCH_SKIP_SYNC
+BASE=http://127.0.0.1:$PORT
+RAW=$OUT/raw.tsv	# one line per wrk run
+FIG=$OUT/figures.tsv	# key<TAB>value lines: timings, memory, notes
+: >"$RAW"; : >"$FIG"
+rm -f "$OUT"/wrk-*.txt "$OUT"/workloads-*.tsv
+
+BARE_PID=""
+cleanup() {
+	[ -n "$BARE_PID" ] && kill "$BARE_PID" 2>/dev/null && wait "$BARE_PID" 2>/dev/null
+	tests/stack.sh stop >/dev/null 2>&1
+	if [ "${BENCH_KEEP:-0}" = 1 ]; then say "kept $RT"; else rm -rf "$RT"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+fig() { printf '%s\t%s\n' "$1" "$2" >>"$FIG"; }
+
+# The bench locations go into the stack's own nginx.conf, inside its server block, and nginx reloads:
+# /__files/ serves saved bodies; /__bare/ is the stack's `location /` with only fastcgi_pass changed.
+bench_nginx() {
+	local conf=$RT/nginx/nginx.conf i
+	if [ ! -s "$RT/bench/nginx-bench.conf" ]; then
+		{
+			printf 'location /__files/ {\n\talias %s/bench/files/;\n}\n' "$RT"
+			awk '/^[ \t]*location \/ \{/ { f = 1 } f { print } f && /^[ \t]*\}/ { exit }' "$conf" |
+				sed -e 's|location / {|location /__bare/ {|' \
+				    -e "s|fastcgi_pass [^;]*;|fastcgi_pass unix:$RT/bench/bare.sock;|"
+		} >"$RT/bench/nginx-bench.conf"
+		grep -q "bare.sock" "$RT/bench/nginx-bench.conf" || return 1
+	fi
+	grep -q nginx-bench.conf "$conf" ||
+		sed -i "0,/^[ \t]*location \/ {/s||\t\tinclude $RT/bench/nginx-bench.conf;\n&|" "$conf"
+	/usr/sbin/nginx -p "$RT/nginx" -c "$conf" -e "$RT/nginx/logs/error.log" -s reload || return 1
+	for i in $(seq 1 100); do
+		[ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/__bare/10.json")" = 200 ] && return 0
+		sleep 0.1
+	done
+	say "nginx did not take the bench locations:"; tail -5 "$RT/nginx/logs/error.log" >&2
+	return 1
+}
+
+stack_start() {	# stack_start CACHE(1|0) [skip-sync]: the stack, with the bench locations
+	local log=$RT/bench/stack.log extra=()
+	# The server skips its start-up recompute when CITYBENCH_SKIP_SYNC is set at all.
+	[ "${2:-}" = skip-sync ] && extra=(CITYBENCH_SKIP_SYNC=1)
+	env "${extra[@]}" CITYBENCH_CACHE="$1" CB_SAMPLE_CITIES=$((CITIES - 1)) \
+		tests/stack.sh start >>"$log" 2>&1 || { tail -20 "$log" >&2; return 1; }
+	bench_nginx
+}
+
+stack_restart() {	# stack_restart CACHE: workers with or without their cache; the data as it is
+	tests/stack.sh stop >/dev/null 2>&1
+	stack_start "$1" skip-sync
+}
+
+bare_start() {
+	rm -f "$RT/bench/bare.sock"
+	BARE_SOCKET_GROUP=$([ "$(id -u)" = 0 ] && echo www-data || id -gn) \
+		"$OUT/bare" --socket "$RT/bench/bare.sock" --workers "$WORKERS" >>"$RT/bench/bare.log" 2>&1 &
+	BARE_PID=$!
+	local i
+	for i in $(seq 1 50); do [ -S "$RT/bench/bare.sock" ] && return 0; sleep 0.1; done
+	return 1
+}
+
+shm() { "$OUT/shmstat" "$(cat "$RT/fcgi.pid")" 2>/dev/null || echo "requests 0 errors 0 cache_hits 0 cache_misses 0"; }
+
+# wrk once: appends "phase workload variant run rps p50 p99 errors answers hits misses timeouts" to
+# $RAW (hits and misses: the worker caches' counters over the run).
+wrk_run() {	# wrk_run PHASE WORKLOAD VARIANT RUN URLFILE HEADER SECONDS
+	local phase=$1 wl=$2 variant=$3 run=$4 urls=$5 header=$6 secs=$7 f s0 s1
+	f=$OUT/wrk-$phase-$wl-$variant-$run.txt
+	s0=$(shm)
+	BENCH_URLS=$urls BENCH_HEADER=$header BENCH_THREADS=$THREADS \
+		wrk -t"$THREADS" -c"$CONNS" -d"${secs}s" --latency --timeout 10s -s tests/bench/rotate.lua \
+		"$BASE" >"$f" 2>&1
+	s1=$(shm)
+	[ "$run" = warmup ] && return 0
+	awk -v phase="$phase" -v wl="$wl" -v variant="$variant" -v run="$run" \
+	    -v s0="$s0" -v s1="$s1" '
+		function ms(v) {
+			if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
+			if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
+			if (v ~ /m$/) return substr(v, 1, length(v) - 1) * 60000
+			if (v ~ /s$/) return substr(v, 1, length(v) - 1) * 1000
+			return v + 0
+		}
+		$1 == "50%" { p50 = ms($2) }
+		$1 == "99%" { p99 = ms($2) }
+		/^Requests\/sec:/ { rps = $2 }
+		/requests in/ { total = $1 }
+		/Non-2xx or 3xx responses:/ { bad += $NF }
+		/Socket errors:/ { gsub(",", ""); bad += $4 + $6 + $8; timeouts += $10 }
+		END {
+			split(s0, a, " "); split(s1, b, " ")
+			printf "%s\t%s\t%s\t%s\t%s\t%.3f\t%.3f\t%d\t%d\t%d\t%d\t%d\n", phase, wl, variant, run,
+			    rps + 0, p50, p99, bad, total, b[6] - a[6], b[8] - a[8], timeouts
+		}' "$f" >>"$RAW"
+}
+
+# Warms the worker caches: wrk in slices of WARMUP seconds until a slice is answered from the cache
+# at least 95% of the time, or WARMUP_MAX seconds have gone.  The hit rate of the measured runs is
+# reported beside them in any case.
+warm_up() {	# warm_up PHASE WORKLOAD VARIANT URLFILE HEADER
+	local spent=0 s0 s1
+	while [ "$spent" -lt "$WARMUP_MAX" ]; do
+		s0=$(shm)
+		wrk_run "$1" "$2" "$3" warmup "$4" "$5" "$WARMUP"
+		s1=$(shm)
+		spent=$((spent + WARMUP))
+		awk -v a="$s0" -v b="$s1" 'BEGIN { split(a, x, " "); split(b, y, " ")
+			h = y[6] - x[6]; m = y[8] - x[8]; exit !(h + m > 0 && h >= 0.95 * (h + m)) }' && break
+	done
+	fig "warmup.$1.$2" "${spent}s, last slice: $(awk -v a="$s0" -v b="$s1" 'BEGIN { split(a, x, " ")
+		split(b, y, " "); h = y[6] - x[6]; m = y[8] - x[8]; printf "%d hits, %d misses", h, m }')"
+}
+
+measure() {	# measure PHASE WORKLOAD VARIANT URLFILE HEADER [warm]
+	local i
+	[ "${6:-}" = warm ] && warm_up "$1" "$2" "$3" "$4" "$5"
+	for i in $(seq 1 "$REPEAT"); do
+		wrk_run "$1" "$2" "$3" "$i" "$4" "$5" "$SECS"
+	done
+}
+
+workload_ok() { awk -F'\t' -v w="$2" '$1 == w && $2 == "ok" { f = 1 } END { exit !f }' "$1/workloads.tsv"; }
+workload_header() { awk -F'\t' -v w="$2" '$1 == w && $5 != "-" { print $5 }' "$1/workloads.tsv"; }
+
+workload_bytes() { awk -F'\t' -v w="$2" '$1 == w { print $4 }' "$1/workloads.tsv"; }
+
+# The references of every workload of a phase: files and bare.  With SAME_AS (an earlier phase's
+# directory), a workload whose typical response is within 10% of the size it had there keeps that
+# phase's references: they measure nginx and FastCGI for a size, not citybench.
+references() {	# references PHASE DIR [SAME_AS]
+	local wl h a b
+	for wl in $WORKLOADS; do
+		workload_ok "$2" "$wl" || continue
+		if [ -n "${3:-}" ] && workload_ok "$3" "$wl"; then
+			a=$(workload_bytes "$2" "$wl"); b=$(workload_bytes "$3" "$wl")
+			if awk -v a="$a" -v b="$b" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 0.1 * b) }'; then
+				say "$1 $wl: $a bytes, as at the smaller size ($b): its references stand"
+				fig "refs.$1.$wl" "same size as the smaller set: its references are used"
+				continue
+			fi
+		fi
+		h=$(workload_header "$2" "$wl")
+		[ "$wl" = not_modified ] && h=$(cat "$2/not_modified.files.header")
+		say "$1 $wl: nginx files"
+		measure "$1" "$wl" files "$2/$wl.files.urls" "$h"
+		say "$1 $wl: bare FastCGI"
+		measure "$1" "$wl" bare "$2/$wl.bare.urls" "$(workload_header "$2" "$wl")"
+	done
+}
+
+citybench_runs() {	# citybench_runs PHASE DIR VARIANT(cache|nocache) [WORKLOADS]
+	local wl
+	for wl in ${4:-$WORKLOADS}; do
+		workload_ok "$2" "$wl" || continue
+		say "$1 $wl: citybench, $3"
+		measure "$1" "$wl" "$3" "$2/$wl.urls" "$(workload_header "$2" "$wl")" \
+			"$([ "$3" = cache ] && echo warm)"
+	done
+}
+
+worker_memory() {	# worker_memory KEY: each worker's RSS and PSS (KiB) after the runs
+	local pid list=""
+	for pid in $(ps -o pid= --ppid "$(cat "$RT/fcgi.pid")"); do
+		list="$list $(ps -o rss= -p "$pid" | tr -d ' ')/$(awk '/^Pss:/ { print $2 }' \
+			"/proc/$pid/smaps_rollup" 2>/dev/null)"
+	done
+	fig "$1" "${list# }"
+}
+
+timed() {	# timed KEY LOG CMD...: wall seconds of CMD into the figures (with FAILED and why)
+	local key=$1 log=$2 t rc
+	shift 2
+	t=$(now)
+	"$@" >"$log" 2>&1
+	rc=$?
+	if [ $rc = 0 ]; then
+		fig "$key" "$(elapsed "$t")"
+	else
+		fig "$key" "$(elapsed "$t") FAILED: $(grep -v '^import: [0-9]*/' "$log" | tail -2 | tr '\n\t' '  ')"
+	fi
+	return $rc
+}
+
+export CITYBENCH_ROOT=$ROOT
+fig "load.before" "$(cut -d' ' -f1-3 /proc/loadavg)"
+
+# ---- phase 1: CITIES cities ----
+say "starting a stack with $CITIES cities under $RT (port $PORT)"
+bare_start || tap_fail "the bare responder did not start"
+stack_start 1 || tap_fail "the bench stack did not start"
+CONNINFO=$(cat "$RT/conninfo")
+N=$("$PGBIN/psql" -qAtX "$CONNINFO" -c "select count(*) from cities")
+fig "cities.small" "$N"
+fig "stack.start.seconds" "$(($(date +%s) - T0))"
+timed "recompute.small" "$RT/bench/reload-small.log" env CITYBENCH_DB="$CONNINFO" "$BIN/citybench" plugins reload
+
+P1=$RT/bench/p1
+python3 tests/bench/urls.py --base "$BASE" --out "$P1" --count "$NURLS" --sample "$NSAMPLE" \
+	--files-dir "$RT/bench/files/p1" --files-prefix /__files/p1 \
+	>"$RT/bench/urls-p1.log" 2>&1 || { cat "$RT/bench/urls-p1.log" >&2; tap_fail "urls.py failed"; }
+cp "$P1/workloads.tsv" "$OUT/workloads-small.tsv"
+
+references small "$P1"
+citybench_runs small "$P1" cache
+worker_memory "rss.small.cache"
+stack_restart 0 || tap_fail "the stack did not restart without the cache"
+citybench_runs small "$P1" nocache
+worker_memory "rss.small.nocache"
+
+# ---- phase 2: LARGE cities ----
+if [ "$LARGE" -gt "$CITIES" ]; then
+	G=$RT/bench/gen-large
+	# Seed 2020 as the sample: its first cities are the sample's (same slugs), so the cohort ends at
+	# exactly LARGE cities with Toronto.
+	"$BIN/citybench" gen --cities $((LARGE - 1)) --seed 2020 --out "$G" >/dev/null 2>&1 ||
+		tap_fail "gen --cities $((LARGE - 1)) failed"
+	fig "import.answers" "$(($(wc -l <"$G/answers.csv") - 1))"
+	fig "import.sets" "$(awk -F, 'NR > 1 { print $1 "," $2 }' "$G/answers.csv" | sort -u | wc -l)"
+	say "importing $((LARGE - 1)) generated cities in one import"
+	if ! timed "import.large" "$RT/bench/import.log" env CITYBENCH_DB="$CONNINFO" \
+		"$BIN/citybench" import "$G/cities.csv" "$G/answers.csv"; then
+		# One import refused: load the same data in slices of 1,000 cities, to go on measuring.
+		say "the single import failed ($(tail -1 "$RT/bench/import.log")); importing in slices"
+		awk -F, -v dir="$G" 'NR == 1 { h = $0; next }
+			$1 != last { if (++n % 1000 == 1) { k++; print h > (dir "/slice-" k ".csv") } last = $1 }
+			{ print > (dir "/slice-" k ".csv") }' "$G/answers.csv"
+		slices() {
+			local f
+			CITYBENCH_DB="$CONNINFO" "$BIN/citybench" import "$G/cities.csv" || return 1
+			for f in $(ls "$G"/slice-*.csv | sort -V); do
+				CITYBENCH_DB="$CONNINFO" "$BIN/citybench" import "$f" || return 1
+			done
+		}
+		timed "import.large.slices" "$RT/bench/import-slices.log" slices ||
+			tap_fail "the sliced import failed too: $(tail -3 "$RT/bench/import-slices.log")"
+	fi
+	N=$("$PGBIN/psql" -qAtX "$CONNINFO" -c "select count(*) from cities")
+	fig "cities.large" "$N"
+	say "recomputing every metric at $N cities"
+	timed "recompute.large" "$RT/bench/reload-large.log" env CITYBENCH_DB="$CONNINFO" "$BIN/citybench" plugins reload
+
+	P2=$RT/bench/p2
+	python3 tests/bench/urls.py --base "$BASE" --out "$P2" --count "$NURLS" --sample "${BENCH_LARGE_SAMPLE:-20}" \
+		--files-dir "$RT/bench/files/p2" --files-prefix /__files/p2 \
+		>"$RT/bench/urls-p2.log" 2>&1 || { cat "$RT/bench/urls-p2.log" >&2; tap_fail "urls.py failed"; }
+	cp "$P2/workloads.tsv" "$OUT/workloads-large.tsv"
+	references large "$P2" "$P1"
+	citybench_runs large "$P2" nocache
+	worker_memory "rss.large.nocache"
+	if [ "${BENCH_LARGE_CACHED:-1}" = 1 ]; then
+		stack_restart 1 || tap_fail "the stack did not restart with the cache"
+		citybench_runs large "$P2" cache "$(echo " $WORKLOADS " | grep -o ' ranking_json ')"
+		worker_memory "rss.large.cache"
+	fi
+fi
+
+fig "load.after" "$(cut -d' ' -f1-3 /proc/loadavg)"
+fig "total.seconds" "$(($(date +%s) - T0))"
+fig "machine" "$(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(. /etc/os-release; echo "$PRETTY_NAME")"
+fig "settings" "wrk -t$THREADS -c$CONNS -d${SECS}s x $REPEAT (median), cache warm-up up to ${WARMUP_MAX}s in ${WARMUP}s slices, $NURLS URLs per workload, $WORKERS workers"
+python3 tests/bench/report.py "$OUT" $([ $TINY = 1 ] && echo --tap) | tee "$OUT/results.txt"
+exit "${PIPESTATUS[0]}"
