@@ -9,7 +9,7 @@ return {
   inputs = { "dedicated_funding" },
   compute = function(city)
     local x = 0
-    for i = 1, 100000 do x = x + i end
+    for i = 1, 500000 do x = x + i end
     return x % 7
   end,
 }
