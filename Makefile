@@ -9,6 +9,17 @@ CFLAGS   := -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -Wshadow \
             -Wwrite-strings -fno-common -Iinclude
 LDLIBS   := -lm
 
+# Where `make install` puts things (DESTDIR stages them); the data directory is compiled in.
+PREFIX   ?= /usr/local
+SYSCONFDIR ?= /etc
+UNITDIR  ?= /lib/systemd/system
+RUNDIR   ?= /run/citybench
+BINDIR   := $(PREFIX)/bin
+DATADIR  := $(PREFIX)/share/citybench
+DOCDIR   := $(PREFIX)/share/doc/citybench
+MANDIR   := $(PREFIX)/share/man
+CFLAGS   += -DCB_DATADIR='"$(DATADIR)"' $(EXTRA_CFLAGS)
+
 ifneq ($(SANITIZE),)
 CFLAGS   += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all -DCB_SANITIZE=1
 LDFLAGS  += -fsanitize=$(SANITIZE)
@@ -24,18 +35,25 @@ LIB_OBJS := $(LIB_SRCS:cgi/%.c=$(BUILD)/%.o)
 UNIT_SRCS:= $(wildcard tests/unit/test_*.c)
 UNITS    := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
+# Objects are rebuilt when the flags change (another PREFIX, say): their line is kept in $(BUILD)/cflags.
+CFLAGS_LINE := $(CC) $(CFLAGS) $(CPPFLAGS)
+ifneq ($(file <$(BUILD)/cflags),$(CFLAGS_LINE))
+$(shell mkdir -p $(BUILD))
+$(file >$(BUILD)/cflags,$(CFLAGS_LINE))
+endif
+
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
-.PHONY: all deps run test bench unit units fuzz soak clean FORCE
+.PHONY: all deps run test bench unit units fuzz soak clean FORCE programs install uninstall deb scale-test
 all: deps bin/citybench-fcgi bin/citybench units
 
 deps:
 	@tests/deps.sh
 
-$(BUILD)/%.o: cgi/%.c $(wildcard include/*.h include/*.def) | $(BUILD)
+$(BUILD)/%.o: cgi/%.c $(wildcard include/*.h include/*.def) $(BUILD)/cflags | $(BUILD)
 	@echo "CC $<"
-	@$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+	@$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libcitybench.a: $(LIB_OBJS)
 	@ar rcs $@ $^
@@ -80,5 +98,58 @@ bench: deps
 
 clean:
 	rm -rf build bin/citybench bin/citybench-fcgi
+
+# ---- installing, packaging, scaling out (docs/operations.md) ----
+
+# The two programs of this build, without installing packages or building tests (packaging uses it).
+programs: $(BUILD)/citybench-fcgi $(BUILD)/citybench
+
+# Files the operator edits (the settings, the nginx site) are installed only when absent.
+SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' \
+            -e 's|@RUNDIR@|$(RUNDIR)|g' -e 's|/usr/share/citybench|$(DATADIR)|g' \
+            -e 's|/usr/share/doc/citybench|$(DOCDIR)|g'
+install: programs
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/citybench \
+	    $(DESTDIR)$(SYSCONFDIR)/nginx/sites-available $(DESTDIR)$(SYSCONFDIR)/nginx/snippets \
+	    $(DESTDIR)$(SYSCONFDIR)/logrotate.d $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(BUILD)/citybench $(BUILD)/citybench-fcgi $(DESTDIR)$(BINDIR)/
+	rm -rf $(DESTDIR)$(DATADIR)/web $(DESTDIR)$(DATADIR)/plugins $(DESTDIR)$(DATADIR)/sql
+	cp -R web plugins sql $(DESTDIR)$(DATADIR)/
+	chmod -R u=rwX,go=rX $(DESTDIR)$(DATADIR)
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+	$(SUBST) man/citybench.1 >$(DESTDIR)$(MANDIR)/man1/citybench.1
+	$(SUBST) man/citybench-fcgi.8 >$(DESTDIR)$(MANDIR)/man8/citybench-fcgi.8
+	$(SUBST) dist/citybench-fcgi.service.in >$(DESTDIR)$(UNITDIR)/citybench-fcgi.service
+	install -m 0644 dist/citybench-fastcgi.conf $(DESTDIR)$(SYSCONFDIR)/nginx/snippets/citybench-fastcgi.conf
+	install -m 0644 dist/citybench.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/citybench
+	chmod 0644 $(DESTDIR)$(MANDIR)/man1/citybench.1 $(DESTDIR)$(MANDIR)/man8/citybench-fcgi.8 \
+	    $(DESTDIR)$(UNITDIR)/citybench-fcgi.service
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/citybench/citybench.conf ]; then \
+	    echo "kept $(DESTDIR)$(SYSCONFDIR)/citybench/citybench.conf (new example: $(DOCDIR)/citybench.conf)"; \
+	else install -m 0640 dist/citybench.conf $(DESTDIR)$(SYSCONFDIR)/citybench/citybench.conf; fi
+	install -m 0644 dist/citybench.conf $(DESTDIR)$(DOCDIR)/citybench.conf
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/nginx/sites-available/citybench ]; then \
+	    echo "kept $(DESTDIR)$(SYSCONFDIR)/nginx/sites-available/citybench"; \
+	else $(SUBST) dist/nginx-citybench.conf.in >$(DESTDIR)$(SYSCONFDIR)/nginx/sites-available/citybench && \
+	    chmod 0644 $(DESTDIR)$(SYSCONFDIR)/nginx/sites-available/citybench; fi
+
+# The settings and the nginx site stay: they are the operator's.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/citybench $(DESTDIR)$(BINDIR)/citybench-fcgi \
+	    $(DESTDIR)$(MANDIR)/man1/citybench.1 $(DESTDIR)$(MANDIR)/man8/citybench-fcgi.8 \
+	    $(DESTDIR)$(UNITDIR)/citybench-fcgi.service $(DESTDIR)$(SYSCONFDIR)/logrotate.d/citybench \
+	    $(DESTDIR)$(SYSCONFDIR)/nginx/snippets/citybench-fastcgi.conf
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+
+# A Debian package built from a copy of this tree (the tree stays clean), checked by lintian:
+# build/deb/citybench_*.deb.
+deb:
+	@dist/build-deb.sh
+
+# A primary and a streaming standby, two worker pools behind one nginx, and what must hold when a
+# pool or the standby goes away (tests/scale.sh; `make test` runs its short form).
+scale-test: deps programs
+	@BUILD=$(BUILD) CB_BIN=$(CURDIR)/$(BUILD) timeout -k 10 600 tests/scale.sh
 
 -include tests/fuzz/fuzz.mk

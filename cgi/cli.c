@@ -16,6 +16,7 @@
 #include "auth.h"
 #include "buf.h"
 #include "compute.h"
+#include "config.h"
 #include "csv.h"
 #include "db.h"
 #include "gen.h"
@@ -44,7 +45,8 @@ static const char usage_text[] =
     "  audit [--city SLUG]                 the audit log\n"
     "  plugin check FILE.lua | plugin test FILE.lua\n"
     "  plugins reload                      load plugins/ again and recompute\n"
-    "The database: CITYBENCH_DB (a libpq conninfo), else the one `make run` started.\n";
+    "The database: CITYBENCH_DB (a libpq conninfo), else the one `make run` started.\n"
+    "Settings: /etc/citybench/citybench.conf (or CITYBENCH_CONF); the environment wins.\n";
 
 static int
 usage(void)
@@ -97,7 +99,7 @@ find_root(const char *argv0)
 			return;
 		}
 	}
-	snprintf(root, sizeof(root), ".");
+	snprintf(root, sizeof(root), "%s", CB_DATADIR);	/* installed: $(PREFIX)/share/citybench */
 }
 
 static char *
@@ -203,7 +205,10 @@ cmd_migrate(struct db *db)
 	}
 	closedir(d);
 	qsort(names, n, sizeof(char *), cmp_name);
-	if (exec_sql(db, "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, "
+	/* Several hosts may run this at once during an upgrade: one at a time, the others then find
+	 * nothing left to do.  The lock ends with the session. */
+	if (exec_sql(db, "SELECT pg_advisory_lock(7244160518)", &err) == -1 ||
+	    exec_sql(db, "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, "
 	    "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())", &err) == -1) {
 		rc = refuse("migrate: %s", err);
 		goto out;
@@ -1039,6 +1044,14 @@ main(int argc, char **argv)
 	struct db *db;
 	int rc;
 
+	/* First the settings (/etc/citybench/citybench.conf under the environment).  The operator's
+	 * commands need the schema owner: CITYBENCH_DB from the environment, else CITYBENCH_OWNER_DB,
+	 * else the file's CITYBENCH_DB (the workers' role). */
+	rc = getenv("CITYBENCH_DB") != NULL;
+	if (config_load() == -1)
+		return EXIT_REFUSED;
+	if (!rc && getenv("CITYBENCH_OWNER_DB") && *getenv("CITYBENCH_OWNER_DB"))
+		setenv("CITYBENCH_DB", getenv("CITYBENCH_OWNER_DB"), 1);
 	find_root(argv[0]);
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		if (argc >= 2) {

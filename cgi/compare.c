@@ -170,9 +170,10 @@ build_model(const PGresult *res, const struct cohort *c)
 			    json_null() : json_real(strtod(PQgetvalue(res, i, 9), NULL)));
 			json_object_set_new(json_object_get(ranks, mid), slug, PQgetisnull(res, i, 10) ?
 			    json_null() : json_integer(strtoll(PQgetvalue(res, i, 10), NULL, 10)));
+			/* rank - 1 values are strictly better: it equals or beats of - rank + 1 */
 			json_object_set_new(json_object_get(pcts, mid), slug,
-			    PQgetisnull(res, i, 11) || of <= 0 ? json_null() :
-			    json_real(100.0 * strtod(PQgetvalue(res, i, 11), NULL) / (double)of));
+			    PQgetisnull(res, i, 10) || of <= 0 ? json_null() : json_real(100.0 *
+			    (double)(of - strtoll(PQgetvalue(res, i, 10), NULL, 10) + 1) / (double)of));
 		}
 	}
 	return model;

@@ -160,8 +160,8 @@ home_get(struct request *r)
 		html_raw(b, "<strong>The rest of the cohort is synthetic:</strong> ");
 		render_int(b, synthetic);
 		html_raw(b, synthetic == 1 ? " demonstration city, generated" : " demonstration cities, generated");
-		html_raw(b, " so that the cohort reproduces the survey's published figures (81 of 100 cities "
-		    "with dedicated funding in 2020, for instance). They are marked <span class=\"tag-synthetic\">"
+		html_raw(b, " so that the cohort reproduces the survey's published figures, such as the share "
+		    "of cities with dedicated funding for innovation. They are marked <span class=\"tag-synthetic\">"
 		    "synthetic</span> wherever they appear and describe no real city.");
 	} else {
 		html_raw(b, "No synthetic city is in the cohort.");

@@ -118,6 +118,19 @@ http_json(struct request *r, int status, json_t *v)
 	return rc;
 }
 
+/* A client's text for a log line: no control characters (no forged lines), cut to n - 1 bytes. */
+static void
+log_safe(const char *s, char *out, size_t n)
+{
+	size_t i;
+
+	for (i = 0; s && s[i] && i + 1 < n; i++)
+		out[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	out[i] = '\0';
+	if (i == 0 && n > 1)
+		out[0] = '-', out[1] = '\0';
+}
+
 int
 http_error(struct request *r, int status, const char *message, json_t *details)
 {
@@ -125,6 +138,12 @@ http_error(struct request *r, int status, const char *message, json_t *details)
 
 	if (details == NULL)
 		details = json_array();
+	/* The operator finds a failure in the log by the request id its answer carries. */
+	if (status >= 500) {
+		char path[160];
+		log_safe(r->path, path, sizeof(path));
+		fprintf(stderr, "citybench: request %s: %d %s: %s\n", r->request_id, status, path, message);
+	}
 	buf_reset(&r->headers);
 	r->etag_version = 0;
 	if (!wants_json(r)) {

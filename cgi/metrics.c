@@ -306,13 +306,6 @@ real_or_null(const PGresult *res, int i, int col)
 	return PQgetisnull(res, i, col) ? json_null() : json_real(strtod(PQgetvalue(res, i, col), NULL));
 }
 
-static json_t *
-int_or_null(const PGresult *res, int i, int col)
-{
-	return PQgetisnull(res, i, col) ? json_null() :
-	    json_integer(strtoll(PQgetvalue(res, i, col), NULL, 10));
-}
-
 /* The model from the two statements' results; NULL when memory ran out. */
 static json_t *
 build_model(const PGresult *head, const PGresult *rank, const struct view *v)
@@ -333,13 +326,15 @@ build_model(const PGresult *head, const PGresult *rank, const struct view *v)
 	values = json_array();
 	json_object_set_new(model, "values", values);
 	for (i = 0; i < PQntuples(rank); i++) {
-		int in = PQgetvalue(rank, i, 7)[0] == 't';
-		long long of = in ? strtoll(PQgetvalue(rank, i, 6), NULL, 10) : 0;
+		int in = PQgetvalue(rank, i, 6)[0] == 't';
+		long long of = in ? strtoll(PQgetvalue(rank, i, 5), NULL, 10) : 0;
+		long long rk = in ? strtoll(PQgetvalue(rank, i, 4), NULL, 10) : 0;
+		/* rank - 1 values are strictly better: the city equals or beats the other of - rank + 1 */
 		json_t *row = json_pack("{s:s, s:s, s:o, s:o, s:o, s:b}",
 		    "city", PQgetvalue(rank, i, 0), "name", PQgetvalue(rank, i, 1),
-		    "value", real_or_null(rank, i, 3), "rank", int_or_null(rank, i, 4),
-		    "percentile", in && of > 0 ?
-			json_real(100.0 * strtod(PQgetvalue(rank, i, 5), NULL) / (double)of) : json_null(),
+		    "value", real_or_null(rank, i, 3), "rank", in ? json_integer(rk) : json_null(),
+		    "percentile", in && of > 0 ? json_real(100.0 * (double)(of - rk + 1) / (double)of) :
+			json_null(),
 		    "synthetic", PQgetvalue(rank, i, 2)[0] == 't');
 		if (row == NULL)
 			continue;

@@ -193,15 +193,9 @@ plugin_error_format(const struct plugin_error *e, struct buf *out)
 /* --- transport ------------------------------------------------------------------------- */
 
 static int
-put(struct buf *b, const void *p, size_t n)
-{
-	return buf_append(b, p, n);
-}
-
-static int
 put_u32(struct buf *b, uint32_t v)
 {
-	return put(b, &v, sizeof(v));
+	return buf_append(b, &v, sizeof(v));
 }
 
 static int
@@ -211,14 +205,14 @@ put_str(struct buf *b, const char *s, size_t max)
 
 	if (n > max)
 		n = max;
-	return put_u32(b, (uint32_t)n) | put(b, s ? s : "", n);
+	return put_u32(b, (uint32_t)n) | buf_append(b, s ? s : "", n);
 }
 
 static int
 encode(struct buf *b, int rc, const struct plugin_result *r, long city, size_t ncities)
 {
 	uint8_t kind = rc == 0 ? KIND_OK : rc == 1 ? KIND_FAILED : KIND_SYSTEM;
-	int e = put_u32(b, MAGIC) | put(b, &kind, 1);
+	int e = put_u32(b, MAGIC) | buf_append(b, &kind, 1);
 	size_t k, i;
 
 	if (kind != KIND_OK) {
@@ -227,7 +221,7 @@ encode(struct buf *b, int rc, const struct plugin_result *r, long city, size_t n
 
 		e |= put_str(b, r->error.message ? r->error.message : "unknown error",
 		    PLUGIN_MESSAGE_MAX * 4);
-		e |= put(b, &line, sizeof(line)) | put(b, &c, sizeof(c));
+		e |= buf_append(b, &line, sizeof(line)) | buf_append(b, &c, sizeof(c));
 		e |= put_str(b, r->error.metric, PLUGIN_ID_MAX);
 	} else {
 		e |= put_u32(b, (uint32_t)r->nmetrics);
@@ -239,12 +233,12 @@ encode(struct buf *b, int rc, const struct plugin_result *r, long city, size_t n
 			e |= put_str(b, m->id, PLUGIN_ID_MAX) | put_str(b, m->title, PLUGIN_TITLE_MAX);
 			e |= put_str(b, m->description, PLUGIN_DESCRIPTION_MAX);
 			e |= put_str(b, m->unit, 16) | put_str(b, m->version, PLUGIN_VERSION_MAX);
-			e |= put(b, &hib, 1) | put_u32(b, (uint32_t)m->ninputs);
+			e |= buf_append(b, &hib, 1) | put_u32(b, (uint32_t)m->ninputs);
 			for (i = 0; i < m->ninputs; i++)
 				e |= put_str(b, m->inputs[i], PLUGIN_ID_MAX);
-			e |= put(b, &nv, sizeof(nv));
+			e |= buf_append(b, &nv, sizeof(nv));
 			if (nv)
-				e |= put(b, m->values, ncities * sizeof(double));
+				e |= buf_append(b, m->values, ncities * sizeof(double));
 		}
 	}
 	e |= put_u32(b, MAGIC_END);

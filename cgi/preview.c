@@ -68,7 +68,9 @@ api_preview_post(struct request *r)
 
 	memset(&in, 0, sizeof(in));
 	memset(&res, 0, sizeof(res));
-	if ((st = auth_check(r->app->db, r->authorization, 1, &tok, &msg)) != 0) {
+	/* The token on the primary (a new one may not have reached a replica); the published data from
+	 * the read connection, like any page. */
+	if ((st = auth_check(app_writer(r->app), r->authorization, 1, &tok, &msg)) != 0) {
 		audit_write(r, "anonymous", 0, "preview", NULL, NULL, 0, st, NULL);
 		http_error(r, st, msg, NULL);
 		if (st == 401)
@@ -101,7 +103,9 @@ api_preview_post(struct request *r)
 
 	/* At most workers - 1 previews at once (at least one). */
 	running = atomic_fetch_add(&r->app->shm->previews_running, 1);
+	atomic_fetch_add(&r->app->shm->worker_previews[r->app->worker_index], 1);
 	if (running >= (r->app->workers > 1 ? r->app->workers - 1 : 1)) {
+		atomic_fetch_sub(&r->app->shm->worker_previews[r->app->worker_index], 1);
 		atomic_fetch_sub(&r->app->shm->previews_running, 1);
 		audit_write(r, tok.name, tok.id, "preview", NULL, NULL, 0, 429, NULL);
 		http_error(r, 429, "every preview slot is busy: retry in a few seconds", NULL);
@@ -137,6 +141,7 @@ api_preview_post(struct request *r)
 		http_error(r, 503, "the sandbox could not be started; try again", NULL);
 	}
 out:
+	atomic_fetch_sub(&r->app->shm->worker_previews[r->app->worker_index], 1);
 	atomic_fetch_sub(&r->app->shm->previews_running, 1);
 	plugin_result_free(&res);
 	city_inputs_free(&in);

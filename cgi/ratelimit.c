@@ -1,6 +1,7 @@
 /* ratelimit.c: per-token token buckets shared by the workers (a small open-addressed table). */
 #include <math.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ratelimit.h"
 
@@ -13,12 +14,13 @@ now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The holder's pid in the lock: the supervisor frees it if that worker dies holding it. */
 static void
 lock(struct shared *shm)
 {
-	int expected = 0;
+	int expected = 0, me = (int)getpid();
 
-	while (!atomic_compare_exchange_weak(&shm->rate_lock, &expected, 1))
+	while (!atomic_compare_exchange_weak(&shm->rate_lock, &expected, me))
 		expected = 0;
 }
 

@@ -80,12 +80,16 @@ render_int(struct buf *b, long long n)
 	}
 }
 
-/* A number with at most `places` decimals, trailing zeros dropped. */
+/* A number with at most `places` decimals, rounded half up, trailing zeros dropped. */
 static void
 fixed(struct buf *b, double v, int places)
 {
 	char s[64], *e;
+	double m = pow(10, places);
 
+	/* half up, as shares are (printf alone rounds half to even: 96.5 -> 96) */
+	if (isfinite(v) && fabs(v) * m < 9e15)
+		v = floor(v * m + 0.5) / m;
 	snprintf(s, sizeof(s), "%.*f", places, v);
 	if (strchr(s, '.')) {
 		for (e = s + strlen(s) - 1; *e == '0'; e--)
@@ -116,12 +120,14 @@ render_same_answer(const char *code, json_t *a, json_t *b)
 	if (ranked_question(code) || !json_is_array(a) || !json_is_array(b) ||
 	    json_array_size(a) != json_array_size(b))
 		return 0;
+	/* The same options as a multiset: each occurs as often in a as in b. */
 	json_array_foreach(a, i, x) {
-		int found = 0;
+		size_t in_a = 0, in_b = 0;
+		json_array_foreach(a, j, y)
+			in_a += json_equal(x, y);
 		json_array_foreach(b, j, y)
-			if (json_equal(x, y))
-				found = 1;
-		if (!found)
+			in_b += json_equal(x, y);
+		if (in_a != in_b)
 			return 0;
 	}
 	return 1;
@@ -414,13 +420,14 @@ by_cities(struct profile *p, const char *code, const char *title, const char *co
 		html_raw(p->b, "<p>No city in the cohort answered this question.</p>\n");
 		goto out;
 	}
-	html_raw(p->b, "<table class=\"data by-cities\"><caption>");
+	/* The heading (or summary) shows the title: the caption repeats it for screen readers only. */
+	html_raw(p->b, "<table class=\"data by-cities\"><caption><span class=\"visually-hidden\">");
 	html_text(p->b, title);
-	html_raw(p->b, " (of the ");
+	html_raw(p->b, ": </span><span class=\"note\">Of the ");
 	render_int(p->b, d);
 	html_raw(p->b, " ");
 	html_text(p->b, noun(p));
-	html_raw(p->b, " that answered; a city may choose several)</caption>\n<thead><tr><th scope=\"col\">");
+	html_raw(p->b, " that answered; a city may choose several.</span></caption>\n<thead><tr><th scope=\"col\">");
 	html_text(p->b, col);
 	html_raw(p->b, "</th><th scope=\"col\" class=\"num\">Cities</th><th scope=\"col\" class=\"num\">Share</th>");
 	if (json_is_array(v)) {
@@ -443,7 +450,7 @@ by_cities(struct profile *p, const char *code, const char *title, const char *co
 		html_raw(p->b, "</td>");
 		if (json_is_array(v))
 			html_raw(p->b, mine ? "<td><span class=\"yes\">Yes</span></td>" :
-			    "<td><span class=\"no\">No</span></td>");
+			    "<td><span class=\"not-chosen\">No</span></td>");
 		html_raw(p->b, "</tr>\n");
 	}
 	html_raw(p->b, "</tbody></table>\n");

@@ -42,9 +42,7 @@ static const struct route routes[] = {
 	{ "POST", "/upload",			FMT_HTML,		BODY_MAX + 65536, upload_post },
 	{ "POST", "/api/submissions",		FMT_HTML,		BODY_MAX, api_submissions_post },
 	{ "POST", "/api/plugins/preview",	FMT_HTML,		PREVIEW_MAX, api_preview_post },
-#if 0 /* PENDING */
 	{ "GET",  "/ops/metrics",		FMT_HTML,		0, metrics_prom_get },
-#endif
 };
 
 static const char *
@@ -276,6 +274,27 @@ free_args(struct request *r)
 	r->nargs = 0;
 }
 
+/* Reading one's own write across hosts: ?min_version=N (the data_version of an upload's 201) makes a
+ * GET answer from data at least that new, from the primary while a read replica lags.  Returns 0, or
+ * -1 having answered 400 for a value that is not a version. */
+static int
+min_version(struct request *r)
+{
+	const char *s = query_get(&r->query, "min_version");
+	size_t i, n;
+
+	if (s == NULL)
+		return 0;
+	n = strlen(s);
+	for (i = 0; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+		;
+	if (n == 0 || i != n || n > 18)
+		return http_error(r, 400, "min_version must be a data version: a whole number such as 42", NULL);
+	if (r->app)
+		app_read_at_least(r->app, strtoll(s, NULL, 10));
+	return 0;
+}
+
 void
 routes_dispatch(struct request *r, char **envp)
 {
@@ -332,6 +351,10 @@ routes_dispatch(struct request *r, char **envp)
 	if (query_parse(r->query_string, &r->query, &err) == -1) {
 		http_error(r, 400, err ? err : "malformed query string", NULL);
 		free(err);
+		free_args(r);
+		return;
+	}
+	if (strcmp(found->method, "GET") == 0 && min_version(r) == -1) {
 		free_args(r);
 		return;
 	}

@@ -17,11 +17,13 @@
 
 #include "app.h"
 #include "cache.h"
+#include "config.h"
 #include "http.h"
+#include "replicas.h"
 #include "routes.h"
 #include "sync.h"
 
-#define MAX_WORKERS 64
+#define MAX_WORKERS SHARED_MAX_WORKERS	/* a slot each in shm->worker_previews */
 
 static volatile sig_atomic_t stopping;
 static volatile sig_atomic_t reload_asked;
@@ -41,10 +43,46 @@ on_hup(int sig)
 }
 
 static void
-usage(void)
+usage(int status)
 {
-	fprintf(stderr, "usage: citybench-fcgi --socket PATH [--workers N] [--pidfile FILE]\n");
-	exit(2);
+	fprintf(status ? stderr : stdout, "usage: citybench-fcgi --socket PATH|[HOST]:PORT [--workers N] "
+	    "[--pidfile FILE] [--backlog N]\n"
+	    "Settings: %s (CITYBENCH_CONF), each also an environment variable; see citybench-fcgi(8).\n",
+	    CONFIG_DEFAULT_PATH);
+	exit(status);
+}
+
+static double
+env_seconds(const char *name, double dflt)
+{
+	const char *s = getenv(name);
+	char *end;
+	double v;
+
+	if (s == NULL || *s == '\0')
+		return dflt;
+	v = strtod(s, &end);
+	if (*end != '\0' || !(v >= 0 && v < 1e6)) {
+		fprintf(stderr, "citybench-fcgi: %s=%s is not a number of seconds; using %g\n", name, s, dflt);
+		return dflt;
+	}
+	return v;
+}
+
+/* libfcgi listens on TCP when the address is HOST:PORT or :PORT (a non-zero port), else on a unix
+ * socket at that path. */
+static int
+is_tcp(const char *path)
+{
+	const char *colon = strchr(path, ':');
+
+	return colon && atoi(colon + 1) > 0;
+}
+
+static int
+is_read(const char *method)
+{
+	return method && (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0);
 }
 
 static double
@@ -57,13 +95,23 @@ now_s(void)
 }
 
 static void
-worker_main(int sock, struct shared *shm, int nworkers)
+worker_main(int sock, struct shared *shm, int nworkers, int index)
 {
 	struct app app;
 	struct request req;
 	FCGX_Request fr;
 	struct sigaction sa;
 	const char *s;
+	unsigned long served = 0, leave_after = 0;
+	int leakcheck;
+
+	/* CITYBENCH_LEAKCHECK=1 (tests/leak.sh): the worker leaves by exit(), not _exit(), so that
+	 * LeakSanitizer's exit-time check runs (valgrind checks either way); =N > 1 also makes it leave
+	 * after N requests (the supervisor starts another). */
+	s = getenv("CITYBENCH_LEAKCHECK");
+	leakcheck = s && *s && strcmp(s, "0") != 0;
+	if (leakcheck && strtoul(s, NULL, 10) > 1)
+		leave_after = strtoul(s, NULL, 10);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;	/* no SA_RESTART: a signal breaks the accept */
@@ -74,8 +122,9 @@ worker_main(int sock, struct shared *shm, int nworkers)
 
 	memset(&app, 0, sizeof(app));
 	app.shm = shm;
+	app.worker_index = index;
 	app.workers = nworkers;
-	app.root = getenv("CITYBENCH_ROOT") ? getenv("CITYBENCH_ROOT") : ".";
+	app.root = config_root();
 	s = getenv("CITYBENCH_CACHE");
 	app.cache_enabled = !(s && strcmp(s, "0") == 0);
 	s = getenv("CITYBENCH_CACHE_BYTES");
@@ -84,11 +133,21 @@ worker_main(int sock, struct shared *shm, int nworkers)
 		_exit(1);
 	if (app.cache_enabled)
 		app.cache = cache_new(app.cache_bytes);
-	/* After the fork: a libpq connection must never cross one. */
-	app.db = db_new(getenv("CITYBENCH_DB"));
-	if (app.db == NULL)
+	/* After the fork: a libpq connection must never cross one.  The primary takes the writes and
+	 * LISTENs (NOTIFY reaches no hot standby); reads go to a replica when CITYBENCH_DB_READ names
+	 * some, else to the primary too. */
+	app.db_write = db_new(getenv("CITYBENCH_DB"));
+	if (app.db_write == NULL)
 		_exit(1);
-	db_listen(app.db);
+	db_listen(app.db_write);
+	app.db = app.db_write;
+	if ((s = getenv("CITYBENCH_DB_READ")) != NULL && *s != '\0') {
+		app.replicas = replicas_new(s, env_seconds("CITYBENCH_DB_READ_RETRY", 5.0));
+		if (app.replicas == NULL)
+			fprintf(stderr, "citybench-fcgi: CITYBENCH_DB_READ names no conninfo: reading from "
+			    "the primary\n");
+	}
+	app.read_max_lag = env_seconds("CITYBENCH_DB_READ_MAX_LAG", 30.0);
 
 	FCGX_InitRequest(&fr, sock, FCGI_FAIL_ACCEPT_ON_INTR);
 	memset(&req, 0, sizeof(req));
@@ -102,42 +161,74 @@ worker_main(int sock, struct shared *shm, int nworkers)
 			continue;
 		}
 		t0 = now_s();
+		app_begin_request(&app, t0);
 		http_request_reset(&req);
 		req.fcgi = &fr;
 		routes_dispatch(&req, fr.envp);
+		if (req.status == 503 && is_read(req.method) && app_read_failed(&app, now_s())) {
+			/* A read failed on a replica (gone, or a query cancelled by recovery): a GET is
+			 * safe to run again, on the primary. */
+			http_request_reset(&req);
+			req.fcgi = &fr;
+			routes_dispatch(&req, fr.envp);
+		}
 		http_send(&req);
 		FCGX_Finish_r(&fr);
 		app_account(&app, req.status, now_s() - t0);
+		if (leave_after && ++served >= leave_after)
+			break;
 	}
 	http_request_free(&req);
+	FCGX_Free(&fr, 0);
 	cache_free(app.cache);
 	app_free(&app);
-	db_free(app.db);
+	replicas_free(app.replicas);	/* app.db is the primary or one of these */
+	db_free(app.db_write);
+	if (leakcheck)
+		exit(0);
 	_exit(0);
 }
 
+/* What a dead worker held in shared memory: its preview slots, the rate limiter's lock. */
+static void
+release_slots(struct shared *shm, int index, pid_t pid)
+{
+	int held = atomic_exchange(&shm->worker_previews[index], 0), owner = (int)pid;
+
+	if (held > 0)
+		atomic_fetch_sub(&shm->previews_running, held);
+	atomic_compare_exchange_strong(&shm->rate_lock, &owner, 0);
+}
+
 static pid_t
-spawn(int sock, struct shared *shm, int nworkers)
+spawn(int sock, struct shared *shm, int nworkers, int index)
 {
 	pid_t pid = fork();
 
 	if (pid == 0)
-		worker_main(sock, shm, nworkers);
+		worker_main(sock, shm, nworkers, index);
 	return pid;
 }
 
 int
 main(int argc, char **argv)
 {
-	const char *path = NULL, *pidfile = NULL, *group;
+	const char *path = NULL, *pidfile = NULL, *group, *allow, *skip, *owner;
 	int nworkers = 4, sock, i, backlog = 1024;
 	pid_t pids[MAX_WORKERS];
 	struct shared *shm;
 	struct sigaction sa;
 	double last_restart = 0;
 
+	/* The configuration file first: it only fills in what the environment leaves out. */
+	if (config_load() == -1)
+		return 1;
+	if (getenv("CITYBENCH_ROOT") == NULL)
+		setenv("CITYBENCH_ROOT", config_root(), 1);
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--socket") == 0 && i + 1 < argc)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			usage(0);
+		else if (strcmp(argv[i], "--socket") == 0 && i + 1 < argc)
 			path = argv[++i];
 		else if (strcmp(argv[i], "--workers") == 0 && i + 1 < argc)
 			nworkers = atoi(argv[++i]);
@@ -146,10 +237,10 @@ main(int argc, char **argv)
 		else if (strcmp(argv[i], "--backlog") == 0 && i + 1 < argc)
 			backlog = atoi(argv[++i]);
 		else
-			usage();
+			usage(2);
 	}
-	if (path == NULL && (path = getenv("CITYBENCH_SOCKET")) == NULL)
-		usage();
+	if (path == NULL && ((path = getenv("CITYBENCH_SOCKET")) == NULL || *path == '\0'))
+		usage(2);
 	if (getenv("CITYBENCH_WORKERS") && nworkers == 4)
 		nworkers = atoi(getenv("CITYBENCH_WORKERS"));
 	if (nworkers < 1 || nworkers > MAX_WORKERS) {
@@ -157,22 +248,32 @@ main(int argc, char **argv)
 		return 2;
 	}
 
+	/* On TCP, libfcgi accepts only the addresses in FCGI_WEB_SERVER_ADDRS (read by FCGX_Init). */
+	if ((allow = getenv("CITYBENCH_FCGI_ALLOW")) != NULL && *allow != '\0')
+		setenv("FCGI_WEB_SERVER_ADDRS", allow, 1);
+	if (is_tcp(path) && getenv("FCGI_WEB_SERVER_ADDRS") == NULL)
+		fprintf(stderr, "citybench-fcgi: listening on TCP %s without CITYBENCH_FCGI_ALLOW: any host that "
+		    "reaches the port can send requests\n", path);
 	if (FCGX_Init() != 0) {
 		fprintf(stderr, "citybench-fcgi: FCGX_Init failed\n");
 		return 1;
 	}
-	unlink(path);
+	if (!is_tcp(path))
+		unlink(path);
 	if ((sock = FCGX_OpenSocket(path, backlog)) < 0) {
 		fprintf(stderr, "citybench-fcgi: cannot listen on %s: %s\n", path, strerror(errno));
 		return 1;
 	}
 	/* Only nginx may write to the socket: its group, mode 0660. */
-	if ((group = getenv("CITYBENCH_SOCKET_GROUP")) != NULL) {
+	if (!is_tcp(path) && (group = getenv("CITYBENCH_SOCKET_GROUP")) != NULL && *group != '\0') {
 		struct group *gr = getgrnam(group);
-		if (gr && chown(path, (uid_t)-1, gr->gr_gid) == -1)
+		if (gr == NULL)
+			fprintf(stderr, "citybench-fcgi: no group %s for the socket\n", group);
+		else if (chown(path, (uid_t)-1, gr->gr_gid) == -1)
 			fprintf(stderr, "citybench-fcgi: chown %s: %s\n", path, strerror(errno));
 	}
-	chmod(path, 0660);
+	if (!is_tcp(path))
+		chmod(path, 0660);
 
 	shm = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (shm == MAP_FAILED) {
@@ -182,9 +283,10 @@ main(int argc, char **argv)
 	memset(shm, 0, sizeof(*shm));
 
 	/* Plugins are loaded and their values brought up to date before the first worker serves. */
-	if (getenv("CITYBENCH_OWNER_DB") && getenv("CITYBENCH_SKIP_SYNC") == NULL)
-		sync_plugins_at_start(getenv("CITYBENCH_OWNER_DB"),
-		    getenv("CITYBENCH_ROOT") ? getenv("CITYBENCH_ROOT") : ".");
+	owner = getenv("CITYBENCH_OWNER_DB");
+	skip = getenv("CITYBENCH_SKIP_SYNC");
+	if (owner && *owner && !(skip && *skip && strcmp(skip, "0") != 0))
+		sync_plugins_at_start(owner, getenv("CITYBENCH_ROOT"));
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;
@@ -195,7 +297,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	for (i = 0; i < nworkers; i++)
-		pids[i] = spawn(sock, shm, nworkers);
+		pids[i] = spawn(sock, shm, nworkers, i);
 	if (pidfile) {
 		FILE *f = fopen(pidfile, "w");
 		if (f) {
@@ -226,7 +328,8 @@ main(int argc, char **argv)
 			fprintf(stderr, "citybench-fcgi: worker %d %s %d; restarting\n", (int)pid,
 			    WIFSIGNALED(status) ? "killed by signal" : "exited with",
 			    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
-			pids[i] = spawn(sock, shm, nworkers);
+			release_slots(shm, i, pid);
+			pids[i] = spawn(sock, shm, nworkers, i);
 		}
 	}
 	for (i = 0; i < nworkers; i++)
@@ -239,7 +342,8 @@ main(int argc, char **argv)
 		if (waited > 50)
 			kill(pids[i], SIGKILL), waitpid(pids[i], NULL, 0);
 	}
-	unlink(path);
+	if (!is_tcp(path))
+		unlink(path);
 	if (pidfile)
 		unlink(pidfile);
 	return 0;

@@ -41,7 +41,7 @@ audit_write(struct request *r, const char *actor, int token_id, const char *acti
 	p[6] = st;
 	p[7] = d ? d : "{}";
 	p[8] = r->request_id;
-	res = db_query(r->app->db, Q_AUDIT, 9, p);
+	res = db_query(app_writer(r->app), Q_AUDIT, 9, p);
 	if (!db_ok(res))
 		fprintf(stderr, "citybench: request %s: audit not written: %s", r->request_id,
 		    res ? PQresultErrorMessage(res) : "database unreachable\n");
@@ -82,6 +82,7 @@ void
 upload_run(struct request *r, const char *auth, int bearer, const char *ctype, const char *data, size_t len,
     int short_body, int dry_run, struct upload_outcome *o)
 {
+	struct db *w = app_writer(r->app);
 	struct token tok;
 	struct ingest in;
 	struct catalog *cat = NULL;
@@ -96,7 +97,9 @@ upload_run(struct request *r, const char *auth, int bearer, const char *ctype, c
 
 	memset(o, 0, sizeof(*o));
 	ingest_init(&in, INGEST_CSV);
-	st = auth_check(r->app->db, auth, bearer, &tok, &msg);
+	/* Tokens, the catalog, the versions and the audit: all on the primary (a token or a city made a
+	 * moment ago may not have reached a replica yet). */
+	st = auth_check(w, auth, bearer, &tok, &msg);
 	if (st != 0) {
 		fail(o, st, msg, NULL);
 		goto refused;
@@ -136,7 +139,7 @@ upload_run(struct request *r, const char *auth, int bearer, const char *ctype, c
 			goto refused;
 		}
 	}
-	if ((cat = catalog_load(r->app->db, &err)) == NULL) {
+	if ((cat = catalog_load(w, &err)) == NULL) {
 		fail(o, 503, "the database is unreachable; nothing was stored", NULL);
 		goto refused;
 	}
@@ -148,14 +151,14 @@ upload_run(struct request *r, const char *auth, int bearer, const char *ctype, c
 		fail(o, 503, "out of memory; nothing was stored", NULL);
 		goto refused;
 	}
-	if (!dry_run && store_begin(r->app->db) == -1) {
+	if (!dry_run && store_begin(w) == -1) {
 		fail(o, 503, "the database is unreachable; nothing was stored", NULL);
 		goto refused;
 	}
-	if (store_sets(r->app->db, cat, in.sets, in.nsets, tok.name, tok.id, "upload", dry_run, stored,
+	if (store_sets(w, cat, in.sets, in.nsets, tok.name, tok.id, "upload", dry_run, stored,
 	    &o->data_version, NULL, stderr, &err) == -1) {
 		fprintf(stderr, "citybench: request %s: upload not stored: %s", r->request_id, err ? err : "?\n");
-		store_rollback(r->app->db);
+		store_rollback(w);
 		fail(o, 503, "the database could not store the upload; nothing was stored", NULL);
 		goto refused;
 	}
@@ -173,8 +176,8 @@ upload_run(struct request *r, const char *auth, int bearer, const char *ctype, c
 		audit_write(r, actor, tok.id, "upload", tok.city, in.nsets ? in.sets[0].survey : NULL, 1, 201,
 		    audit);
 		json_decref(audit);
-		if (store_commit(r->app->db) == -1) {
-			store_rollback(r->app->db);
+		if (store_commit(w) == -1) {
+			store_rollback(w);
 			json_decref(o->submissions);
 			o->submissions = NULL;
 			fail(o, 503, "the database could not commit the upload; nothing was stored", NULL);
@@ -324,7 +327,7 @@ upload_post(struct request *r)
 		/* still check the token first: the contract's order */
 		struct token t;
 		const char *msg;
-		int st = auth_check(r->app->db, token, 0, &t, &msg);
+		int st = auth_check(app_writer(r->app), token, 0, &t, &msg);
 		free(token);
 		multipart_free(parts, nparts);
 		if (st != 0)

@@ -34,6 +34,9 @@ struct plugin_city {		/* one city in one wave, given by the caller */
 	json_t *answers;	/* object CODE -> value; JSON null = asked, not answered;
 				   absent = not asked; NULL = no answers at all */
 };
+/* The plugin sees each answer by its JSON type: true/false a boolean, a string a string, an
+ * integer a Lua integer, a real a float, an array a sequence of those (in order).  So a caller
+ * gives the answers to `number` questions as JSON reals (json_real), even when whole. */
 
 struct plugin_metric {		/* what a plugin declares, after validation */
 	char *id, *title, *description, *unit, *version;
@@ -77,8 +80,9 @@ void plugin_limits_default(struct plugin_limits *l);
  * Returns 0 when the plugin loaded and every compute succeeded (result->metrics filled, one
  * values array of ncities per metric), 1 when the plugin was refused or failed (result->error
  * filled: message, file, line when known, city/survey/metric where it failed; no metrics), -1
- * on a system error (*err set, a malloc'd message the caller frees; result empty).  The result
- * must be released with plugin_result_free in every case.
+ * on a system error (*err set unless err is NULL, a malloc'd message the caller frees; result
+ * empty).  The result must be released with plugin_result_free in every case.  Fields of lim
+ * that are 0 (or out of range) take their defaults.
  */
 int plugin_run(const char *file, const char *source, size_t len,
     const struct plugin_city *cities, size_t ncities,

@@ -81,6 +81,7 @@ if [ "${1:-}" != unit ]; then
 			stage "browser" 600 bash tests/browser/run.sh
 		fi
 		stage "integration" 900 python3 tests/integration/runner.py
+		stage "install" 300 tests/install.sh
 		# The server must have survived everything above.
 		echo "== after the tests"
 		log=$(mktemp)
@@ -94,6 +95,7 @@ if [ "${1:-}" != unit ]; then
 		rm -f "$log"
 		cp "$RT/fcgi.log" "$TESTLOGS/fcgi.log" 2>/dev/null
 	fi
+	stage "scale" 120 tests/scale.sh --short
 	[ "${CB_SKIP_BENCH:-0}" != 1 ] && stage "bench/tiny" 300 tests/bench.sh --tiny
 fi
 

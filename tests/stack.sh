@@ -5,6 +5,8 @@
 #                    foreground until SIGINT/SIGTERM, then stop all it started.
 #   stack.sh start   start everything in the background under CB_RT (tests); prints nothing but errors.
 #   stack.sh stop    stop what `start` started under CB_RT.
+#   stack.sh pgstop / pgstart   stop or start only the PostgreSQL cluster (the fault tests), with the
+#                    same options as `start`.
 #
 # The runtime directory (cluster, sockets, nginx's pid, logs and temp files) is var/ in the clone when
 # the postgres and nginx worker users can reach it, else a directory under /var/tmp named after the clone,
@@ -124,6 +126,10 @@ fcgi_start() {
 
 nginx_start() {
 	nginx_conf
+	# The operator's socket lives in a directory only its owner may enter (nginx makes the socket 0666);
+	# one left behind by an nginx that was killed would block the listen.
+	mkdir -p "$RT/ops" && chmod 700 "$RT/ops"
+	rm -f "$RT/ops/ops.sock"
 	/usr/sbin/nginx -p "$RT/nginx" -c "$RT/nginx/nginx.conf" -e "$RT/nginx/logs/error.log" ||
 		{ tail -5 "$RT/nginx/logs/error.log" >&2; return 1; }
 }
@@ -169,7 +175,13 @@ start)
 stop)
 	pick_rt; stop_all
 	;;
+pgstart)
+	pick_rt; pg_start || exit 1
+	;;
+pgstop)
+	pick_rt; pg_stop
+	;;
 *)
-	echo "usage: stack.sh run|start|stop" >&2; exit 2
+	echo "usage: stack.sh run|start|stop|pgstart|pgstop" >&2; exit 2
 	;;
 esac

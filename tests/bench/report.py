@@ -63,7 +63,8 @@ def load(dirname):
 				for line in f:
 					p = line.rstrip("\n").split("\t")
 					if len(p) >= 8:
-						wl[(phase, p[0])] = {"status": p[1], "distinct": p[2], "bytes": p[3], "note": p[7]}
+						wl[(phase, p[0])] = {"status": p[1], "distinct": p[2], "bytes": p[3], "note": p[7],
+						                     "ms": p[8] if len(p) > 8 else "-"}
 		except OSError:
 			pass
 	return runs, figs, wl
@@ -147,8 +148,15 @@ def main():
 					verdicts.append(("%s %s %s" % (phase, LABELS[w], vlabel), ok_ratio and ok_p99))
 				if timeouts:
 					target += " [%d requests over wrk's 10 s timeout, not in the latencies]" % timeouts
+				if rps == 0 and not r[0]["total"]:
+					target += " [no answer within a run: one request takes longer than the run]"
 				emit("%-17s %-19s %9.1f %8.2f %8.2f %7s %6s %7s %7s  %s" % (
 					LABELS[w], vlabel, rps, p50, p99, info["bytes"] if info else "-", hit, rf, rb, target))
+		lat = ["%s %s ms" % (LABELS[w], wl[(phase, w)]["ms"]) for w in ORDER
+		       if (phase, w) in wl and wl[(phase, w)]["status"] == "ok" and w != "not_modified"]
+		if lat:
+			emit("  one request, before the runs (median of a sample, two at a time, mostly uncached):")
+			emit("    " + ", ".join(lat))
 		if phase != "small" and any(k.startswith("refs.%s." % phase) for k in figs):
 			emit("  * against the references of the smaller set: the response is the same size")
 		emit()
@@ -187,6 +195,8 @@ def main():
 	if "load.before" in figs:
 		emit("  %-52s %s before, %s after" % ("load average (other work on the machine skews all)",
 		                                      figs["load.before"], figs.get("load.after", "?")))
+	if figs.get("restarts", "0") != "0":
+		emit("  %-52s %s" % ("workers restarted to drop a queue wrk left behind", figs["restarts"]))
 	if "total.seconds" in figs:
 		emit("  %-52s %s s" % ("the whole bench", figs["total.seconds"]))
 	emit()

@@ -10,7 +10,9 @@ For each workload it writes, under DIR:
   NAME.bare.urls   paths under /__bare/<size>.<ext>/... : the bare FastCGI responder, same body size
   FILES_DIR/NAME/  the saved bodies (nginx serves them under FILES_PREFIX: the "files" reference)
 and one line per workload in DIR/workloads.tsv:
-  name  status  distinct  median_bytes  header  sample_ok  sample_bad  note
+  name  status  distinct  median_bytes  header  sample_ok  sample_bad  note  sample_ms
+sample_ms is the median time of one sample request (two at a time; the cache seldom helps: each
+URL is new to the worker that takes it).
 status is "ok" or "skip" (then note says why, such as a route that is not served yet).  header is the
 request header the workload sends ("-" for none).
 
@@ -26,6 +28,7 @@ import random
 import statistics
 import sys
 import threading
+import time
 import urllib.parse
 
 WORKLOADS = [
@@ -51,14 +54,15 @@ def conn(base):
 
 
 def fetch(base, path, headers=None):
-	"""(status, headers dict lower-cased, body); one retry on a dropped keep-alive connection."""
+	"""(status, headers dict lower-cased, body, seconds); one retry on a dropped keep-alive connection."""
 	for attempt in (0, 1):
 		c = conn(base)
 		try:
+			t0 = time.time()
 			c.request("GET", path, headers=headers or {})
 			r = c.getresponse()
 			body = r.read()
-			return r.status, {k.lower(): v for k, v in r.getheaders()}, body
+			return r.status, {k.lower(): v for k, v in r.getheaders()}, body, time.time() - t0
 		except (http.client.HTTPException, OSError):
 			c.close()
 			_local.conn = None
@@ -153,11 +157,11 @@ def main():
 	rng = random.Random(a.seed)
 	os.makedirs(a.out, exist_ok=True)
 
-	st, _, body = fetch(a.base, "/cities.json")
+	st, _, body, _ = fetch(a.base, "/cities.json")
 	if st != 200:
 		sys.exit("urls.py: /cities.json answered %d" % st)
 	cities = json.loads(body)["cities"]
-	st, _, body = fetch(a.base, "/metrics.json")
+	st, _, body, _ = fetch(a.base, "/metrics.json")
 	if st != 200:
 		sys.exit("urls.py: /metrics.json answered %d" % st)
 	metrics = [m["id"] for m in json.loads(body)["metrics"]]
@@ -166,13 +170,14 @@ def main():
 	rng.shuffle(cities)
 
 	urls = make_urls(rng, a.count, cities, metrics)
-	st, h, _ = fetch(a.base, urls["profile_json"][0])
+	st, h, _, _ = fetch(a.base, urls["profile_json"][0])
 	etag = h.get("etag")
 	if st != 200 or not etag:
 		sys.exit("urls.py: %s answered %d without an ETag" % (urls["profile_json"][0], st))
 
 	lines = []
-	pool = concurrent.futures.ThreadPoolExecutor(max_workers=4)
+	# Two at a time: the sample's times are those of a request that waits for little but itself.
+	pool = concurrent.futures.ThreadPoolExecutor(max_workers=2)
 	for name, what in WORKLOADS:
 		lst = urls[name]
 		header = ("If-None-Match", etag) if name == "not_modified" else None
@@ -221,13 +226,14 @@ def main():
 		with open(os.path.join(a.out, name + ".bare.urls"), "w") as f:
 			prefix = "/__bare/nm" if name == "not_modified" else "/__bare/%d.%s" % (med, ext)
 			f.write("\n".join(prefix + p for p in lst) + "\n")
+		ms = statistics.median(r[3] for r in results) * 1000 if results else 0
 		lines.append("\t".join([name, status, str(len(set(lst))), str(med),
-		    "%s: %s" % header if header else "-", str(len(ok)), str(len(bad)), note]))
+		    "%s: %s" % header if header else "-", str(len(ok)), str(len(bad)), note, "%.1f" % ms]))
 	pool.shutdown()
 	with open(os.path.join(a.out, "workloads.tsv"), "w") as f:
 		f.write("\n".join(lines) + "\n")
 	# nginx's ETag of the 304 reference file, for the files run of not_modified.
-	st, h, _ = fetch(a.base, "%s/not_modified/0.json" % a.files_prefix)
+	st, h, _, _ = fetch(a.base, "%s/not_modified/0.json" % a.files_prefix)
 	with open(os.path.join(a.out, "not_modified.files.header"), "w") as f:
 		f.write("If-None-Match: %s\n" % h.get("etag", "") if st == 200 else "")
 	print("\n".join(lines))

@@ -39,6 +39,8 @@ method_in(const char *allow, const char *method)
 	size_t n = strlen(method);
 	const char *p = allow;
 
+	if (n == 0)
+		return 0;
 	while ((p = strstr(p, method)) != NULL) {
 		if ((p == allow || p[-1] == ' ') && (p[n] == ',' || p[n] == '\0'))
 			return 1;

@@ -211,6 +211,11 @@ def test_unknown_and_bad_parameters():
     assert get("/metrics/funding_share?peers=population:9-1").status == 400
 
 
+def neutral(text):
+    """A CSV text cell as the contract writes it: a leading ' before = + - @ (and tab or CR)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def test_csv_twin_reads_back_exactly():
     for mid in ("innovation_staff_per_100k", "data_sufficiency", "funding_share"):
         d = get_json("/metrics/%s.json?survey=2020&peers=region:Europe" % mid)
@@ -221,13 +226,13 @@ def test_csv_twin_reads_back_exactly():
         assert rows[0] == ["rank", "city", "name", "value"]
         assert len(rows) - 1 == len(d["values"])
         for x, v in zip(rows[1:], d["values"]):
-            assert int(x[0]) == v["rank"] and x[1] == v["city"] and x[2] == v["name"]
+            assert int(x[0]) == v["rank"] and x[1] == v["city"] and x[2] == neutral(v["name"]), (x, v)
             assert float(x[3]) == v["value"], (x, v)
 
 
 def test_html_shows_the_json_numbers():
     d = get_json("/metrics/innovation_staff_per_100k.json?survey=2020&peers=region:Europe")
-    html = get("/metrics/innovation_staff_per_100k?survey=2020&peers=region:Europe").text
+    html = get("/metrics/innovation_staff_per_100k?survey=2020&peers=region:Europe&all=1").text
     assert html.count("<h1") == 1
     for k in ("mean", "median", "min", "max"):
         m = re.search(r'<dd id="summary-%s"><data value="([^"]+)"' % k, html)
@@ -242,12 +247,29 @@ def test_html_shows_the_json_numbers():
                                          r'</strong>)?</th><td class="num">(\d+)</td></tr>', html)]
     assert counts == [b["count"] for b in d["histogram"]], counts
     # twins, form, source
-    assert 'href="/metrics/innovation_staff_per_100k.json?survey=2020&amp;peers=region:Europe"' in html
-    assert '.csv?survey=2020&amp;peers=region:Europe"' in html and '.svg?survey=2020&amp;peers=region:Europe"' in html
+    assert 'href="/metrics/innovation_staff_per_100k.json?survey=2020&amp;peers=region:Europe&amp;all=1"' in html
+    assert '.csv?survey=2020&amp;peers=region:Europe&amp;all=1"' in html
     assert '<form class="view" method="get" action="/metrics/innovation_staff_per_100k">' in html
     assert 'name="survey"' in html and 'name="peers"' in html and 'name="city"' in html
     assert "<pre><code>-- innovation_staff_per_100k.lua" in html
     assert 'role="img" aria-labelledby="dist-title dist-desc"' in html
+
+
+def test_long_ranking_is_cut_in_html_only():
+    """Over 200 cities the HTML lists the first 100 and the highlighted city's neighbours; the twins all."""
+    d = get_json("/metrics/innovation_staff.json?survey=2020&city=toronto")
+    html = get("/metrics/innovation_staff?survey=2020&city=toronto").text
+    rows = re.findall(r'<td class="num">(\d+)</td><th scope="row"><a href="/cities/([a-z0-9-]+)">', html)
+    n = len(d["values"])
+    if n <= 200:
+        assert len(rows) == n and "Show all" not in html
+        return
+    pos = [i for i, r in enumerate(d["values"]) if r["city"] == "toronto"][0]
+    want = [i for i in range(n) if i < 100 or abs(i - pos) <= 3]
+    assert [s for _, s in rows] == [d["values"][i]["city"] for i in want]
+    assert "Show all %d cities" % n in html and "all=1" in html
+    full = get("/metrics/innovation_staff?survey=2020&city=toronto&all=1").text
+    assert len(re.findall(r'<th scope="row"><a href="/cities/', full)) == n
 
 
 def test_svg_chart():

@@ -513,7 +513,7 @@ static const struct hostile hostiles[] = {
 	{ "return_inf.lua", 1, "compute returned an infinite number", 0, 0, "c1" },
 	{ "return_string.lua", 1, "compute returned a string", 0, 0, "c1" },
 	{ "return_table.lua", 1, "compute returned a table", 0, 0, "c1" },
-	{ "slow_every_city.lua", 1, "stopped: exceeded its total budget of 5000000 instructions", 12, 1, NULL },
+	{ "slow_every_city.lua", 1, "stopped: exceeded its total budget of 20000000 instructions", 12, 1, NULL },
 	{ "string_metatable.lua", 1, "attempt to index a boolean value", 11, 0, "c1" },
 	{ "setmetatable_string.lua", 1, "table expected, got string", 11, 0, "c1" },
 	{ "global_metatable.lua", 1, "instructions per call", 2, 0, "c1" },
@@ -530,6 +530,13 @@ static const struct hostile hostiles[] = {
 	{ "bad_fields.lua", 1, "unknown field 'higher_is_beter'", 0, 0, NULL },
 	{ "string_tamper.lua", 0, NULL, 0, 0, NULL },
 };
+
+static double
+cpu_seconds(const struct rusage *ru)
+{
+	return (double)ru->ru_utime.tv_sec + (double)ru->ru_utime.tv_usec / 1e6 +
+	    (double)ru->ru_stime.tv_sec + (double)ru->ru_stime.tv_usec / 1e6;
+}
 
 /* 1 when message contains one of the '|'-separated parts of want. */
 static int
@@ -552,7 +559,7 @@ static void
 test_hostile(void)
 {
 	struct plugin_city c[3];
-	struct plugin_limits small;
+	struct plugin_limits lim, small;
 	size_t i, listed = 0;
 	DIR *d;
 	struct dirent *de;
@@ -561,17 +568,26 @@ test_hostile(void)
 	c[0] = city("c1", "2018", NAN, "{\"dedicated_funding\": true}");
 	c[1] = city("c2", "2020", NAN, "{\"dedicated_funding\": false}");
 	c[2] = city("c3", "2020", NAN, "{}");
-	plugin_limits_default(&small);
-	small.instructions_per_call = 1000000;
-	small.instructions_total = 5000000;
+	/* The default budgets but a long wall clock: on a loaded machine (tests run beside builds,
+	 * fuzzers and browsers) 5 s may pass before 1.25 s of CPU, and what is checked here is that
+	 * the CPU, instruction and memory budgets stop each plugin.  The wall clock has its test. */
+	plugin_limits_default(&lim);
+	lim.wall_seconds = 30;
+	small = lim;
+	/* slow_every_city.lua stays well under this per call (its loop is about 1 million
+	 * instructions) and runs over the total within the 120 cities it is given. */
+	small.instructions_per_call = 5000000;
+	small.instructions_total = 20000000;
 
 	for (i = 0; i < sizeof(hostiles) / sizeof(hostiles[0]); i++) {
 		const struct hostile *h = &hostiles[i];
 		struct plugin_result r, probe;
+		struct rusage kids0, kids1;
 		char rel[300], name[400];
-		double secs = 0;
+		double secs = 0, cpu;
 		int rc, prc;
 
+		getrusage(RUSAGE_CHILDREN, &kids0);
 		snprintf(rel, sizeof(rel), "tests/plugins/hostile/%s", h->file);
 		/* The total budget case needs many cities: give it the three, 40 times over. */
 		if (h->limits) {
@@ -582,10 +598,12 @@ test_hostile(void)
 				many[k] = c[k % 3];
 			rc = run_file(rel, many, 120, &small, &r, &secs);
 		} else {
-			rc = run_file(rel, c, 3, NULL, &r, &secs);
+			rc = run_file(rel, c, 3, &lim, &r, &secs);
 		}
-		printf("# %-26s %.2f s  rc %d  line %d  %s%s%s\n", h->file, secs, rc, r.error.line,
-		    r.error.message ? r.error.message : "(ok)", r.error.city ? " @" : "",
+		getrusage(RUSAGE_CHILDREN, &kids1);
+		cpu = cpu_seconds(&kids1) - cpu_seconds(&kids0);
+		printf("# %-26s %.2f s (CPU %.2f s)  rc %d  line %d  %s%s%s\n", h->file, secs, cpu, rc,
+		    r.error.line, r.error.message ? r.error.message : "(ok)", r.error.city ? " @" : "",
 		    r.error.city ? r.error.city : "");
 		snprintf(name, sizeof(name), "hostile %s: %s", h->file, h->rc ? "refused or stopped" : "confined");
 		CHECK(rc == h->rc, name);
@@ -603,8 +621,11 @@ test_hostile(void)
 			snprintf(name, sizeof(name), "hostile %s: names the city and wave", h->file);
 			CHECK(r.error.city && strcmp(r.error.city, h->city) == 0 && r.error.survey, name);
 		}
+		/* The budget is 1 s of CPU, the hard stop comes 0.25 s after it. */
+		snprintf(name, sizeof(name), "hostile %s: stopped within 2 s of CPU", h->file);
+		CHECK(cpu < 2.0, name);
 		snprintf(name, sizeof(name), "hostile %s: over within seconds", h->file);
-		CHECK(secs < 5.0, name);
+		CHECK(secs < 20.0, name);
 		plugin_result_free(&r);
 
 		prc = run_src("probe.lua", probe_src, c, 3, NULL, &probe);
@@ -787,8 +808,6 @@ test_dir(void)
 		CHECK(strcmp(files[2].name, "fifo.lua") == 0 && files[2].status == 1 &&
 		    strstr(files[2].result.error.message, "not a regular file"),
 		    "run_dir: a FIFO named .lua is refused, not waited on");
-	}
-	if (rc == 0 && n == 4) {
 		CHECK_STR(files[0].name, "a.lua", "run_dir: sorted by name");
 		CHECK(files[0].status == 0 && files[0].source && files[0].len == strlen(a), "run_dir: a.lua runs, source kept");
 		CHECK(files[1].status == 1 && files[1].result.error.message &&
@@ -883,13 +902,6 @@ test_bundled(void)
 	v[0] = 3; v[1] = 3; v[2] = 0; v[3] = NAN;
 	check_bundled("partnership_breadth", c, v, 4);
 	cities_free(c, 4);
-}
-
-static double
-cpu_seconds(const struct rusage *ru)
-{
-	return (double)ru->ru_utime.tv_sec + (double)ru->ru_utime.tv_usec / 1e6 +
-	    (double)ru->ru_stime.tv_sec + (double)ru->ru_stime.tv_usec / 1e6;
 }
 
 /* 10,000 cities in two waves, answered the way the generator would, through every bundled

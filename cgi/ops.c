@@ -1,0 +1,64 @@
+/* ops.c: /ops/metrics — the workers' shared counters in the Prometheus text format, for the operator
+ * only.  nginx serves it on a unix socket in the runtime directory (its own server block, which sets
+ * CITYBENCH_OPS=1); through the public port the path is refused by nginx, and here a request without
+ * that parameter gets the same 404 as any unknown page. */
+#include <stdatomic.h>
+
+#include "app.h"
+#include "routes.h"
+
+/* app_account() fills 8 latency buckets: le[] below names their bounds. */
+_Static_assert(sizeof(((struct shared *)0)->latency_buckets) / sizeof(((struct shared *)0)->latency_buckets[0]) == 8,
+    "ops.c: le[] must match struct shared's latency buckets");
+
+static void
+counter(struct buf *b, const char *name, const char *help, unsigned long long v)
+{
+	buf_printf(b, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name, name, v);
+}
+
+static void
+gauge(struct buf *b, const char *name, const char *help, long long v)
+{
+	buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n%s %lld\n", name, help, name, name, v);
+}
+
+int
+metrics_prom_get(struct request *r)
+{
+	/* The upper bounds of app_account()'s buckets; the last bucket is +Inf. */
+	static const char *const le[] = { "0.001", "0.002", "0.005", "0.01", "0.025", "0.1", "1", "+Inf" };
+	struct shared *shm = r->app ? r->app->shm : NULL;
+	struct buf *b = &r->out;
+	unsigned long long cum = 0;
+	size_t i;
+
+	if (!r->ops || shm == NULL)
+		return http_error(r, 404, "no such page", NULL);
+	buf_reset(b);
+	counter(b, "citybench_requests_total", "Requests answered by the workers.",
+	    atomic_load(&shm->requests));
+	counter(b, "citybench_errors_total", "Requests answered with a 5xx status.",
+	    atomic_load(&shm->errors));
+	counter(b, "citybench_cache_hits_total", "GETs answered from a worker's response cache.",
+	    atomic_load(&shm->cache_hits));
+	counter(b, "citybench_cache_misses_total", "Cacheable GETs that ran their handler.",
+	    atomic_load(&shm->cache_misses));
+	gauge(b, "citybench_previews_running", "Plugin previews in progress.",
+	    atomic_load(&shm->previews_running));
+	gauge(b, "citybench_workers", "FastCGI workers the supervisor keeps running.", r->app->workers);
+	gauge(b, "citybench_data_version", "Data version every read is keyed on (bumped by each write).",
+	    app_data_version(r->app));
+
+	buf_puts(b, "# HELP citybench_request_duration_seconds Time a worker took to answer a request.\n"
+	    "# TYPE citybench_request_duration_seconds histogram\n");
+	for (i = 0; i < sizeof(le) / sizeof(le[0]); i++) {
+		cum += atomic_load(&shm->latency_buckets[i]);
+		buf_printf(b, "citybench_request_duration_seconds_bucket{le=\"%s\"} %llu\n", le[i], cum);
+	}
+	buf_printf(b, "citybench_request_duration_seconds_sum %.6f\n",
+	    (double)atomic_load(&shm->latency_us_sum) / 1e6);
+	buf_printf(b, "citybench_request_duration_seconds_count %llu\n", cum);
+	r->ctype = "text/plain; version=0.0.4";
+	return 0;
+}
