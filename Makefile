@@ -13,6 +13,7 @@ LDLIBS   := -lm
 PREFIX   ?= /usr/local
 SYSCONFDIR ?= /etc
 UNITDIR  ?= /lib/systemd/system
+TMPFILESDIR ?= /usr/lib/tmpfiles.d
 RUNDIR   ?= /run/citybench
 BINDIR   := $(PREFIX)/bin
 DATADIR  := $(PREFIX)/share/citybench
@@ -96,6 +97,11 @@ bench: deps
 	@$(MAKE) --no-print-directory bin/citybench-fcgi bin/citybench
 	@tests/bench.sh
 
+# Reads, uploads and previews against a throwaway stack for SOAK_SECONDS (600): see tests/soak.sh.
+soak: deps
+	@$(MAKE) --no-print-directory bin/citybench-fcgi bin/citybench
+	@tests/soak.sh
+
 clean:
 	rm -rf build bin/citybench bin/citybench-fcgi
 
@@ -112,7 +118,7 @@ install: programs
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR) \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/citybench \
 	    $(DESTDIR)$(SYSCONFDIR)/nginx/sites-available $(DESTDIR)$(SYSCONFDIR)/nginx/snippets \
-	    $(DESTDIR)$(SYSCONFDIR)/logrotate.d $(DESTDIR)$(UNITDIR)
+	    $(DESTDIR)$(SYSCONFDIR)/logrotate.d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(TMPFILESDIR)
 	install -m 0755 $(BUILD)/citybench $(BUILD)/citybench-fcgi $(DESTDIR)$(BINDIR)/
 	rm -rf $(DESTDIR)$(DATADIR)/web $(DESTDIR)$(DATADIR)/plugins $(DESTDIR)$(DATADIR)/sql
 	cp -R web plugins sql $(DESTDIR)$(DATADIR)/
@@ -123,6 +129,7 @@ install: programs
 	$(SUBST) dist/citybench-fcgi.service.in >$(DESTDIR)$(UNITDIR)/citybench-fcgi.service
 	install -m 0644 dist/citybench-fastcgi.conf $(DESTDIR)$(SYSCONFDIR)/nginx/snippets/citybench-fastcgi.conf
 	install -m 0644 dist/citybench.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/citybench
+	install -m 0644 dist/citybench.tmpfiles $(DESTDIR)$(TMPFILESDIR)/citybench.conf
 	chmod 0644 $(DESTDIR)$(MANDIR)/man1/citybench.1 $(DESTDIR)$(MANDIR)/man8/citybench-fcgi.8 \
 	    $(DESTDIR)$(UNITDIR)/citybench-fcgi.service
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/citybench/citybench.conf ]; then \
@@ -139,7 +146,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/citybench $(DESTDIR)$(BINDIR)/citybench-fcgi \
 	    $(DESTDIR)$(MANDIR)/man1/citybench.1 $(DESTDIR)$(MANDIR)/man8/citybench-fcgi.8 \
 	    $(DESTDIR)$(UNITDIR)/citybench-fcgi.service $(DESTDIR)$(SYSCONFDIR)/logrotate.d/citybench \
-	    $(DESTDIR)$(SYSCONFDIR)/nginx/snippets/citybench-fastcgi.conf
+	    $(DESTDIR)$(SYSCONFDIR)/nginx/snippets/citybench-fastcgi.conf $(DESTDIR)$(TMPFILESDIR)/citybench.conf
 	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
 
 # A Debian package built from a copy of this tree (the tree stays clean), checked by lintian:

@@ -107,9 +107,11 @@ slurp(const char *path, size_t *len, int *missing, char **err)
 		goto bad;
 	}
 	fclose(f);
-	if (b.data == NULL && buf_reserve(&b, 1) == -1) {
-		fail(err, path, 0, "out of memory");
-		return NULL;
+	if (b.data == NULL) {	/* an empty file (/dev/null) */
+		*len = 0;
+		if ((b.data = strdup("")) == NULL)
+			fail(err, path, 0, "out of memory");
+		return b.data;
 	}
 	return buf_steal(&b, len);
 bad:

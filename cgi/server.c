@@ -184,8 +184,11 @@ worker_main(int sock, struct shared *shm, int nworkers, int index)
 	app_free(&app);
 	replicas_free(app.replicas);	/* app.db is the primary or one of these */
 	db_free(app.db_write);
-	if (leakcheck)
+	if (leakcheck) {
+		fprintf(stderr, "citybench-fcgi: worker %d leaving through exit() for the leak check\n",
+		    (int)getpid());
 		exit(0);
+	}
 	_exit(0);
 }
 

@@ -19,8 +19,10 @@
 # warm-up at most; BENCH_CITIES (1000); BENCH_LARGE_CITIES (10000; 0 skips that part);
 # BENCH_LARGE_REPEAT (1) runs of the large size's workloads other than the ranking;
 # BENCH_LARGE_CACHED (1: the cached ranking at the large size too); BENCH_CONNECTIONS (64);
-# BENCH_THREADS (2); BENCH_URLS (1000 distinct URLs per workload); BENCH_SAMPLE (100) and
-# BENCH_LARGE_SAMPLE (8) responses fetched per workload (checked, saved for the files reference);
+# BENCH_THREADS (2); BENCH_URLS (1000 distinct URLs per workload); BENCH_SAMPLE (50) and
+# BENCH_LARGE_SAMPLE (4) responses fetched per workload (checked, saved for the files reference);
+# BENCH_IMPORT_LIMIT (30) seconds the one-shot import of the large set may take before it is stopped;
+# BENCH_BUDGET (780) seconds, past which the large size's workloads without a target are skipped;
 # BENCH_ONLY (a comma list of workloads); CITYBENCH_WORKERS (4, as the stack); BENCH_KEEP=1 keeps
 # the runtime directory.
 set -u
@@ -37,9 +39,11 @@ else
 	SECS=${BENCH_SECONDS:-4}; REPEAT=${BENCH_REPEAT:-3}; WARMUP=${BENCH_WARMUP:-5}
 	WARMUP_MAX=${BENCH_WARMUP_MAX:-10}
 	CITIES=${BENCH_CITIES:-1000}; LARGE=${BENCH_LARGE_CITIES:-10000}; NURLS=${BENCH_URLS:-1000}
-	NSAMPLE=${BENCH_SAMPLE:-100}; LARGE_REPEAT=${BENCH_LARGE_REPEAT:-1}
+	NSAMPLE=${BENCH_SAMPLE:-50}; LARGE_REPEAT=${BENCH_LARGE_REPEAT:-1}
 fi
 CONNS=${BENCH_CONNECTIONS:-64}
+BUDGET=${BENCH_BUDGET:-780}	# seconds; past it the large size's untargeted workloads are skipped
+IMPORT_LIMIT=${BENCH_IMPORT_LIMIT:-30}
 THREADS=${BENCH_THREADS:-2}
 WORKERS=${CITYBENCH_WORKERS:-4}
 BIN=${CB_BIN:-$ROOT/bin}
@@ -84,12 +88,14 @@ BASE=http://127.0.0.1:$PORT
 RAW=$OUT/raw.tsv	# one line per wrk run
 FIG=$OUT/figures.tsv	# key<TAB>value lines: timings, memory, notes
 : >"$RAW"; : >"$FIG"
-rm -f "$OUT"/wrk-*.txt "$OUT"/workloads-*.tsv
+rm -rf "$OUT"/wrk-*.txt "$OUT"/workloads-*.tsv "$OUT/logs"
 
 BARE_PID=""
 cleanup() {
 	[ -n "$BARE_PID" ] && kill "$BARE_PID" 2>/dev/null && wait "$BARE_PID" 2>/dev/null
 	tests/stack.sh stop >/dev/null 2>&1
+	mkdir -p "$OUT/logs"
+	cp "$RT"/bench/*.log "$RT/fcgi.log" "$RT/nginx/logs/error.log" "$OUT/logs/" 2>/dev/null
 	if [ "${BENCH_KEEP:-0}" = 1 ]; then say "kept $RT"; else rm -rf "$RT"; fi
 }
 trap cleanup EXIT
@@ -195,6 +201,7 @@ wrk_run() {	# wrk_run PHASE WORKLOAD VARIANT RUN URLFILE HEADER SECONDS
 		wrk -t"$THREADS" -c"$CONNS" -d"${secs}s" --latency --timeout 10s -s tests/bench/rotate.lua \
 		"$BASE" >"$f" 2>&1
 	s1=$(shm)
+	LAST_S0=$s0 LAST_S1=$s1	# before drain(): a restart starts the counters again
 	case "$variant" in cache|nocache) drain ;; esac
 	[ "$run" = warmup ] && return 0
 	awk -v phase="$phase" -v wl="$wl" -v variant="$variant" -v run="$run" \
@@ -225,9 +232,8 @@ wrk_run() {	# wrk_run PHASE WORKLOAD VARIANT RUN URLFILE HEADER SECONDS
 warm_up() {	# warm_up PHASE WORKLOAD VARIANT URLFILE HEADER
 	local spent=0 s0 s1
 	while [ "$spent" -lt "$WARMUP_MAX" ]; do
-		s0=$(shm)
 		wrk_run "$1" "$2" "$3" warmup "$4" "$5" "$WARMUP"
-		s1=$(shm)
+		s0=$LAST_S0 s1=$LAST_S1
 		spent=$((spent + WARMUP))
 		awk -v a="$s0" -v b="$s1" 'BEGIN { split(a, x, " "); split(b, y, " ")
 			h = y[6] - x[6]; m = y[8] - x[8]; exit !(h + m > 0 && h >= 0.95 * (h + m)) }' && break
@@ -236,54 +242,50 @@ warm_up() {	# warm_up PHASE WORKLOAD VARIANT URLFILE HEADER
 		split(b, y, " "); h = y[6] - x[6]; m = y[8] - x[8]; printf "%d hits, %d misses", h, m }')"
 }
 
-measure() {	# measure PHASE WORKLOAD VARIANT URLFILE HEADER [warm] [REPEATS]
-	local i
-	[ "${6:-}" = warm ] && warm_up "$1" "$2" "$3" "$4" "$5"
-	for i in $(seq 1 "${7:-$REPEAT}"); do
-		wrk_run "$1" "$2" "$3" "$i" "$4" "$5" "$SECS"
-	done
-}
-
 workload_ok() { awk -F'\t' -v w="$2" '$1 == w && $2 == "ok" { f = 1 } END { exit !f }' "$1/workloads.tsv"; }
 workload_header() { awk -F'\t' -v w="$2" '$1 == w && $5 != "-" { print $5 }' "$1/workloads.tsv"; }
-
 workload_bytes() { awk -F'\t' -v w="$2" '$1 == w { print $4 }' "$1/workloads.tsv"; }
 
-# The references of every workload of a phase: files and bare.  With SAME_AS (an earlier phase's
-# directory), a workload whose typical response is within 10% of the size it had there keeps that
-# phase's references: they measure nginx and FastCGI for a size, not citybench.
-references() {	# references PHASE DIR [SAME_AS]
-	local wl h a b
-	for wl in $WORKLOADS; do
-		workload_ok "$2" "$wl" || continue
-		if [ -n "${3:-}" ] && workload_ok "$3" "$wl"; then
-			a=$(workload_bytes "$2" "$wl"); b=$(workload_bytes "$3" "$wl")
-			if awk -v a="$a" -v b="$b" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 0.1 * b) }'; then
-				say "$1 $wl: $a bytes, as at the smaller size ($b): its references stand"
-				fig "refs.$1.$wl" "same size as the smaller set: its references are used"
-				continue
-			fi
+# One workload of a phase, its references beside it: the references and the cached runs take turns
+# (files, bare, citybench; files, bare, citybench; ...) so that whatever else the machine does weighs
+# on all three alike; then the uncached runs.  Each workload starts with fresh workers and an empty
+# cache, warmed on its own URLs.
+#   SAME_AS (an earlier phase's directory): a workload whose typical response is within 10% of the
+#   size it had there keeps that phase's references (they measure nginx and FastCGI for a size).
+#   MODES: "cache nocache", or one of them.
+workload() {	# workload PHASE DIR WORKLOAD REPEATS MODES [SAME_AS]
+	local phase=$1 dir=$2 wl=$3 n=$4 modes=$5 same=${6:-} refs=1 h fh a b i
+	workload_ok "$dir" "$wl" || return 0
+	h=$(workload_header "$dir" "$wl")
+	fh=$h
+	[ "$wl" = not_modified ] && fh=$(cat "$dir/not_modified.files.header")
+	if [ -n "$same" ] && workload_ok "$same" "$wl"; then
+		a=$(workload_bytes "$dir" "$wl"); b=$(workload_bytes "$same" "$wl")
+		if awk -v a="$a" -v b="$b" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 0.1 * b) }'; then
+			fig "refs.$phase.$wl" "same size as the smaller set: its references are used"
+			refs=0
 		fi
-		h=$(workload_header "$2" "$wl")
-		[ "$wl" = not_modified ] && h=$(cat "$2/not_modified.files.header")
-		say "$1 $wl: nginx files"
-		measure "$1" "$wl" files "$2/$wl.files.urls" "$h"
-		say "$1 $wl: bare FastCGI"
-		measure "$1" "$wl" bare "$2/$wl.bare.urls" "$(workload_header "$2" "$wl")"
+	fi
+	say "$phase $wl ($(workload_bytes "$dir" "$wl") bytes): ${modes}$([ $refs = 1 ] && echo ", files, bare")"
+	case " $modes " in *" cache "*)
+		fcgi_restart 1 || tap_fail "the FastCGI server did not restart with its cache"
+		warm_up "$phase" "$wl" cache "$dir/$wl.urls" "$h" ;;
+	esac
+	for i in $(seq 1 "$n"); do
+		if [ $refs = 1 ]; then
+			wrk_run "$phase" "$wl" files "$i" "$dir/$wl.files.urls" "$fh" "$SECS"
+			wrk_run "$phase" "$wl" bare "$i" "$dir/$wl.bare.urls" "$h" "$SECS"
+		fi
+		case " $modes " in *" cache "*) wrk_run "$phase" "$wl" cache "$i" "$dir/$wl.urls" "$h" "$SECS" ;; esac
 	done
-}
-
-citybench_runs() {	# citybench_runs PHASE DIR VARIANT(cache|nocache) [WORKLOADS]
-	local wl n
-	for wl in ${4:-$WORKLOADS}; do
-		workload_ok "$2" "$wl" || continue
-		# At the large size only the ranking has a target: the others run once, for the record.
-		n=$REPEAT
-		[ "$1" = large ] && [ "$wl" != ranking_json ] && n=$LARGE_REPEAT
-		say "$1 $wl: citybench, $3"
-		measure "$1" "$wl" "$3" "$2/$wl.urls" "$(workload_header "$2" "$wl")" \
-			"$([ "$3" = cache ] && echo warm)" "$n"
-	done
+	case " $modes " in *" cache "*) worker_memory "rss.$phase.cache.$wl" ;; esac
+	case " $modes " in *" nocache "*)
+		fcgi_restart 0 || tap_fail "the FastCGI server did not restart without its cache"
+		for i in $(seq 1 "$n"); do
+			wrk_run "$phase" "$wl" nocache "$i" "$dir/$wl.urls" "$h" "$SECS"
+		done
+		worker_memory "rss.$phase.nocache.$wl" ;;
+	esac
 }
 
 worker_memory() {	# worker_memory KEY: each worker's RSS and PSS (KiB) after the runs
@@ -303,6 +305,8 @@ timed() {	# timed KEY LOG CMD...: wall seconds of CMD into the figures (with FAI
 	rc=$?
 	if [ $rc = 0 ]; then
 		fig "$key" "$(elapsed "$t")"
+	elif [ $rc = 124 ]; then
+		fig "$key" "$(elapsed "$t") FAILED: stopped at the harness's limit, unfinished"
 	else
 		fig "$key" "$(elapsed "$t") FAILED: $(grep -v '^import: [0-9]*/' "$log" | tail -2 | tr '\n\t' '  ')"
 	fi
@@ -329,12 +333,11 @@ python3 tests/bench/urls.py --base "$BASE" --out "$P1" --count "$NURLS" --sample
 	>"$RT/bench/urls-p1.log" 2>&1 || { cat "$RT/bench/urls-p1.log" >&2; tap_fail "urls.py failed"; }
 cp "$P1/workloads.tsv" "$OUT/workloads-small.tsv"
 
-references small "$P1"
-citybench_runs small "$P1" cache
-worker_memory "rss.small.cache"
-fcgi_restart 0 || tap_fail "the FastCGI server did not restart without its cache"
-citybench_runs small "$P1" nocache
-worker_memory "rss.small.nocache"
+fig "time.small.setup" "$(($(date +%s) - T0))"
+for wl in $WORKLOADS; do
+	workload small "$P1" "$wl" "$REPEAT" "cache nocache"
+done
+fig "time.small.done" "$(($(date +%s) - T0))"
 
 # ---- phase 2: LARGE cities ----
 if [ "$LARGE" -gt "$CITIES" ]; then
@@ -346,7 +349,9 @@ if [ "$LARGE" -gt "$CITIES" ]; then
 	fig "import.answers" "$(($(wc -l <"$G/answers.csv") - 1))"
 	fig "import.sets" "$(awk -F, 'NR > 1 { print $1 "," $2 }' "$G/answers.csv" | sort -u | wc -l)"
 	say "importing $((LARGE - 1)) generated cities in one import"
-	if ! timed "import.large" "$RT/bench/import.log" env CITYBENCH_DB="$CONNINFO" \
+	# Stopped at IMPORT_LIMIT seconds (three times the target): past that the figure is a MISS anyway,
+	# and the slices below still have to load the data.
+	if ! timed "import.large" "$RT/bench/import.log" timeout "$IMPORT_LIMIT" env CITYBENCH_DB="$CONNINFO" \
 		"$BIN/citybench" import "$G/cities.csv" "$G/answers.csv"; then
 		# One import refused: load the same data in slices of 1,000 cities, to go on measuring.
 		say "the single import failed ($(tail -1 "$RT/bench/import.log")); importing in slices"
@@ -369,18 +374,26 @@ if [ "$LARGE" -gt "$CITIES" ]; then
 	timed "recompute.large" "$RT/bench/reload-large.log" env CITYBENCH_DB="$CONNINFO" "$BIN/citybench" plugins reload
 
 	P2=$RT/bench/p2
-	python3 tests/bench/urls.py --base "$BASE" --out "$P2" --count "$NURLS" --sample "${BENCH_LARGE_SAMPLE:-8}" \
+	python3 tests/bench/urls.py --base "$BASE" --out "$P2" --count "$NURLS" --sample "${BENCH_LARGE_SAMPLE:-4}" \
 		--files-dir "$RT/bench/files/p2" --files-prefix /__files/p2 \
 		>"$RT/bench/urls-p2.log" 2>&1 || { cat "$RT/bench/urls-p2.log" >&2; tap_fail "urls.py failed"; }
 	cp "$P2/workloads.tsv" "$OUT/workloads-large.tsv"
-	references large "$P2" "$P1"
-	citybench_runs large "$P2" nocache
-	worker_memory "rss.large.nocache"
-	if [ "${BENCH_LARGE_CACHED:-1}" = 1 ]; then
-		fcgi_restart 1 || tap_fail "the FastCGI server did not restart with its cache"
-		citybench_runs large "$P2" cache "$(echo " $WORKLOADS " | grep -o ' ranking_json ')"
-		worker_memory "rss.large.cache"
-	fi
+	fig "time.large.setup" "$(($(date +%s) - T0))"
+	# The ranking first: it is the one with a target at this size.  The others run LARGE_REPEAT times,
+	# uncached, for the record, while the time budget lasts.
+	for wl in $(echo " $WORKLOADS " | grep -o ' ranking_json ') $(echo " $WORKLOADS " | sed 's/ ranking_json / /'); do
+		if [ "$wl" != ranking_json ] && [ $(($(date +%s) - T0)) -gt "$BUDGET" ]; then
+			say "large $wl: skipped, past the time budget of ${BUDGET}s"
+			fig "skipped.large.$wl" "past the time budget (${BUDGET}s)"
+			continue
+		fi
+		if [ "$wl" = ranking_json ]; then
+			workload large "$P2" "$wl" "$REPEAT" \
+				"$([ "${BENCH_LARGE_CACHED:-1}" = 1 ] && echo cache) nocache" "$P1"
+		else
+			workload large "$P2" "$wl" "$LARGE_REPEAT" nocache "$P1"
+		fi
+	done
 fi
 
 fig "load.after" "$(cut -d' ' -f1-3 /proc/loadavg)"

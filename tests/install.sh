@@ -56,10 +56,10 @@ for f in "$P/bin/citybench:755" "$P/bin/citybench-fcgi:755" \
 	"$P/share/doc/citybench/operations.md:644" "$P/share/doc/citybench/citybench.conf:644" \
 	"$D/etc/citybench/citybench.conf:640" "$D/etc/nginx/sites-available/citybench:644" \
 	"$D/etc/nginx/snippets/citybench-fastcgi.conf:644" "$D/etc/logrotate.d/citybench:644" \
-	"$D/lib/systemd/system/citybench-fcgi.service:644"; do
+	"$D/lib/systemd/system/citybench-fcgi.service:644" "$D/usr/lib/tmpfiles.d/citybench.conf:644"; do
 	check "installed ${f%:*} (mode ${f##*:})" test "$(mode "${f%:*}")" = "${f##*:}"
 done
-check "nothing outside PREFIX, /etc and /lib/systemd" \
+check "nothing outside /usr, /etc and /lib/systemd" \
 	test -z "$(cd "$D" && find . -mindepth 1 -maxdepth 1 ! -name usr ! -name etc ! -name lib)"
 check "no @PLACEHOLDER@ left in the installed files" \
 	test -z "$(grep -rl '@[A-Z]*@' "$D/etc" "$D/lib" "$P/share/man" 2>/dev/null)"
@@ -205,7 +205,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 
 	-keyout "$T/key.pem" -out "$T/cert.pem" >/dev/null 2>&1
 mkdir -p "$T/nginx/logs"
 sed -e "s|/etc/ssl/citybench/fullchain.pem|$T/cert.pem|" -e "s|/etc/ssl/citybench/privkey.pem|$T/key.pem|" \
-    -e "s|/var/log/nginx/|$T/nginx/logs/|g" \
+    -e "s|/var/log/nginx/|$T/nginx/logs/|g" -e "s|/run/citybench-ops/|$T/nginx/|" \
     -e "s|include snippets/citybench-fastcgi.conf;|include $D/etc/nginx/snippets/citybench-fastcgi.conf;|" \
     "$D/etc/nginx/sites-available/citybench" >"$T/nginx/site.conf"
 cat >"$T/nginx/nginx.conf" <<EOF

@@ -22,7 +22,14 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PGBIN=/usr/lib/postgresql/15/bin
 BIN=${CB_BIN:-$ROOT/bin}
 SHORT=0
-[ "${1:-}" = --short ] && SHORT=1
+BENCH=0
+for a in "$@"; do
+	case $a in
+	--short) SHORT=1 ;;
+	--bench) BENCH=1 ;;	# also wrk figures: one pool, two pools, two pools through TLS (docs/operations.md)
+	*) echo "usage: scale.sh [--short] [--bench]" >&2; exit 2 ;;
+	esac
+done
 if [ $SHORT = 1 ]; then CITIES=20; READS=24; LOAD_SECONDS=3; else CITIES=99; READS=120; LOAD_SECONDS=8; fi
 export LC_ALL=C.UTF-8
 # The binaries here must never read a host's /etc/citybench/citybench.conf.
@@ -63,7 +70,7 @@ else
 fi
 chmod 755 "$RT"
 P1=$(free_port); P2=$(free_port); FP=$(free_port)
-HTTP=$(free_port); HTTPS=$(free_port); D1=$(free_port); D2=$(free_port); DC=$(free_port)
+HTTP=$(free_port); HTTPS=$(free_port); D1=$(free_port); D2=$(free_port); DC=$(free_port); DB=$(free_port)
 S1=$RT/sock1; S2=$RT/sock2
 OWNER="host=$S1 port=$P1 dbname=citybench user=postgres"
 WEB="host=$S1 port=$P1 dbname=citybench user=citybench_web"
@@ -172,7 +179,8 @@ EOF
 setsid $PY "$RT/drop.py" "$RT/drop.sock" >/dev/null 2>&1 &
 pids+=($!)
 
-mkdir -p "$RT/nginx/logs" "$RT/nginx/tmp" "$RT/tls" "$RT/share/web"
+mkdir -p "$RT/nginx/logs" "$RT/nginx/tmp" "$RT/tls" "$RT/share/web" "$RT/ops"
+chmod 700 "$RT/ops"
 cp -r "$ROOT/web/static" "$RT/share/web/"
 [ "$(id -u)" = 0 ] && chown -R www-data "$RT/nginx/tmp"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=localhost \
@@ -182,6 +190,7 @@ sed -e 's/fastcgi_pass citybench;/fastcgi_pass chaos;/' "$ROOT/dist/citybench-fa
 # The shipped site, with this run's paths and ports; its upstream line becomes two pools with the
 # shipped health-check parameters.
 sed -e "s|^\([[:space:]]*\)server unix:@RUNDIR@/fcgi.sock \(.*\)$|\1server unix:$RT/pool1.sock \2\n\1server 127.0.0.1:$FP \2|" \
+    -e "s|unix:@RUNDIR@/fcgi.sock;|unix:$RT/pool1.sock;|" -e "s|/run/citybench-ops/|$RT/ops/|" \
     -e "s|@DATADIR@|$RT/share|g" -e "s|@DOCDIR@|$ROOT/docs|g" \
     -e "s|listen 80;|listen 127.0.0.1:$HTTP;|" -e "s|listen 443 ssl http2;|listen 127.0.0.1:$HTTPS ssl http2;|" \
     -e "/listen \[::\]/d" \
@@ -229,17 +238,29 @@ $(door "$D2" pool2_only)
 		listen 127.0.0.1:$DC;
 		location / { include $RT/nginx/chaos-fastcgi.conf; }
 	}
+	server {
+		listen 127.0.0.1:$DB;
+		access_log off;
+		location / { include $RT/nginx/citybench-fastcgi.conf; }
+	}
 }
 EOF
 /usr/sbin/nginx -p "$RT/nginx" -c "$RT/nginx/nginx.conf" -e "$RT/nginx/logs/error.log" ||
 	{ tail "$RT/nginx/logs/error.log"; die "nginx did not start"; }
 ok "two pools (unix socket, TCP) and nginx with the shipped site"
 
+get_status() { curl -sk -o /dev/null -w '%{http_code}' "$@"; }
+
 # ---- TLS ----
 code=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "http://127.0.0.1:$HTTP/cities?q=a")
 check "HTTP answers 301 to the same path on HTTPS ($code)" test "$code" = "301 https://127.0.0.1/cities?q=a"
 hsts=$(curl -sk -D - -o /dev/null "$BASE/healthz" | tr -d '\r' | grep -i '^strict-transport-security:')
 check "HTTPS answers with HSTS ($hsts)" test "${hsts,,}" = "strict-transport-security: max-age=63072000"
+
+m=$(curl -s --unix-socket "$RT/ops/ops.sock" http://ops/ops/metrics | grep '^citybench_requests_total ')
+check "the operator's socket serves the pool's counters ($m)" test -n "$m"
+st=$(get_status "$BASE/ops/metrics")
+check "the public site refuses /ops/ ($st)" test "$st" = 404
 
 # ---- reads spread over the pools and reach the standby ----
 # Page statements by citybench_web on a server (not the data-version probe or LISTEN): they count at
@@ -249,7 +270,6 @@ reads_on() {	# reads_on 1|2
 	"psql$1" "select coalesce(sum(calls), 0) from pg_stat_statements s join pg_roles r on r.oid = s.userid
 		where r.rolname = 'citybench_web' and s.query !~* '$NOT_PAGES'"
 }
-get_status() { curl -sk -o /dev/null -w '%{http_code}' "$@"; }
 mapfile -t SLUGS < <(psql1 "select slug from cities order by slug")
 log=$RT/nginx/logs/citybench.access.log
 lines0=$(wc -l <"$log")
@@ -267,6 +287,19 @@ check "reads spread over both pools ($n1 on pool 1, $n2 on pool 2)" \
 	test "$n1" -ge $((READS / 4)) -a "$n2" -ge $((READS / 4))
 d1=$(( $(reads_on 1) - r1 )); d2=$(( $(reads_on 2) - r2 ))
 check "reads answered by the standby ($d2 statements), not the primary ($d1)" test "$d2" -ge "$READS" -a "$d1" = 0
+
+# ---- figures (--bench): the same URLs on one pool, on both, on both through TLS ----
+if [ $BENCH = 1 ] && command -v wrk >/dev/null; then
+	for s in "${SLUGS[@]}"; do printf '/cities/%s.json\n/cities/%s\n/cities/%s.csv\n' "$s" "$s" "$s"; done >"$RT/urls"
+	for u in "one pool (2 workers)|http://127.0.0.1:$D1" "two pools (2 x 2 workers)|http://127.0.0.1:$DB" \
+		"two pools through the TLS site|$BASE"; do
+		# Warm every worker's cache first: the figures compare the paths, not cold starts.
+		BENCH_URLS=$RT/urls wrk -t2 -c16 -d3s -s "$ROOT/tests/bench/rotate.lua" "${u#*|}" >/dev/null 2>&1
+		BENCH_URLS=$RT/urls wrk -t2 -c16 -d"${BENCH_SECONDS:-10}"s -s "$ROOT/tests/bench/rotate.lua" "${u#*|}" \
+			>"$RT/wrk.out" 2>&1
+		echo "# bench: ${u%%|*}: $(grep -E 'Requests/sec|Non-2xx|Latency' "$RT/wrk.out" | tr -s ' ' | tr '\n' ';')"
+	done
+fi
 
 # ---- an upload: its version, read-your-writes across pools, the standby's lag, once ----
 CITY=${SLUGS[1]}

@@ -99,7 +99,9 @@ DBSTATS=$("$PGBIN/psql" -qAtX -F $'\t' "$CONNINFO" -c "
 	from pg_stat_statements where query not like '%pg_stat_statements%'")
 TOPSQL=$("$PGBIN/psql" -qAtX -F $'\t' "$CONNINFO" -c "
 	select round((total_exec_time / $N)::numeric, 3), calls, round(mean_exec_time::numeric, 3),
-	       regexp_replace(left(query, 110), '\s+', ' ', 'g')
+	       left(regexp_replace(regexp_replace(query, '\s+', ' ', 'g'),
+	            '^with cohort as \(select cs\.city_id from current_submissions .*? else false end\)',
+	            'with cohort as (COHORT)'), 160)
 	from pg_stat_statements where query not like '%pg_stat_statements%'
 	order by total_exec_time desc limit 8")
 

@@ -181,20 +181,38 @@ def main():
 	if "import.answers" in figs:
 		emit("  %-52s %s answers in %s city-waves, %s cities in the end" % (
 			"  (the large set)", figs["import.answers"], figs.get("import.sets", "?"), figs.get("cities.large", "?")))
-	for k in sorted(x for x in figs if x.startswith("rss.")):
-		vals = [x.split("/") for x in figs[k].split()]
-		rss = [int(a) for a, _ in vals if a.isdigit()]
-		pss = [b for _, b in vals]
-		ok = bool(rss) and max(rss) <= RSS_MAX_KIB
-		emit("  %-52s %s  (PSS %s KiB)  <= 32 MiB %s" % (
-			"worker RSS after the %s runs (KiB)" % k[4:].replace(".", ", "),
-			" ".join(str(x) for x in rss), " ".join(pss), "PASS" if ok else "MISS"))
-		verdicts.append(("worker RSS " + k[4:], ok))
+	# rss.PHASE.VARIANT.WORKLOAD: "RSS/PSS" per worker, KiB, after that workload's runs
+	groups = {}
+	for k in figs:
+		if k.startswith("rss."):
+			p = k.split(".")
+			groups.setdefault((p[1], p[2]), []).append((p[3] if len(p) > 3 else "", figs[k]))
+	for (phase, variant) in sorted(groups, key=lambda x: (x[0] != "small", x[1])):
+		parts, worst = [], 0
+		for w, v in sorted(groups[(phase, variant)], key=lambda x: ORDER.index(x[0]) if x[0] in ORDER else 99):
+			rss = [int(x.split("/")[0]) for x in v.split() if x.split("/")[0].isdigit()]
+			pss = [int(x.split("/")[1]) for x in v.split() if len(x.split("/")) > 1 and x.split("/")[1].isdigit()]
+			if rss:
+				worst = max(worst, max(rss))
+				parts.append("%s %.1f%s" % (LABELS.get(w, w), max(rss) / 1024.0,
+				                            " (PSS %.1f)" % (max(pss) / 1024.0) if pss else ""))
+		ok = worst <= RSS_MAX_KIB
+		emit("  %-52s %.1f MiB  <= 32 MiB %s" % ("largest worker RSS, %s, %s" % (
+			figs.get("cities.%s" % phase, phase) + " cities", "cache on" if variant == "cache" else "cache off"),
+			worst / 1024.0, "PASS" if ok else "MISS"))
+		emit("      per workload, MiB: " + ", ".join(parts))
+		verdicts.append(("worker RSS, %s, %s" % (phase, variant), ok))
 	for k in sorted(x for x in figs if x.startswith("warmup.")):
 		emit("  %-52s %s" % ("cache warm-up, %s" % k[7:].replace(".", " "), figs[k]))
 	if "load.before" in figs:
 		emit("  %-52s %s before, %s after" % ("load average (other work on the machine skews all)",
 		                                      figs["load.before"], figs.get("load.after", "?")))
+	for k in sorted(x for x in figs if x.startswith("skipped.")):
+		emit("  %-52s %s" % ("not measured: %s" % k[8:].replace(".", " "), figs[k]))
+	if "time.small.setup" in figs:
+		emit("  %-52s %s" % ("seconds from the start: small set ready, measured; large set ready",
+		                     "%s, %s; %s" % (figs["time.small.setup"], figs.get("time.small.done", "-"),
+		                                     figs.get("time.large.setup", "-"))))
 	if figs.get("restarts", "0") != "0":
 		emit("  %-52s %s" % ("workers restarted to drop a queue wrk left behind", figs["restarts"]))
 	if "total.seconds" in figs:
@@ -225,7 +243,8 @@ def main():
 		invalid = [l for l, ok in verdicts if l.endswith(": valid")]
 		print("%s - make bench --tiny: no run answered errors%s" % (
 			"ok" if not invalid else "not ok", (": " + ", ".join(invalid)) if invalid else ""))
-		figs_ok = all(k in figs for k in ("recompute.small", "rss.small.cache", "rss.small.nocache"))
+		figs_ok = "recompute.small" in figs and all(any(k.startswith(p) for k in figs)
+		                                             for p in ("rss.small.cache.", "rss.small.nocache."))
 		print("%s - make bench --tiny: recompute time and worker memory reported" % ("ok" if figs_ok else "not ok"))
 		return 0 if not missing and not invalid and figs_ok and len(served) >= 5 else 1
 	return 0

@@ -458,6 +458,8 @@ def test_request_line_and_headers_too_large():
 
 
 def test_bodies_over_their_limits():
+    slug = new_city("short")
+    tok = token_for_city(slug)
     before = counts()
     # the form: nginx's 8 MiB
     form, ct = _form([("token", b"cb_1_x", None), ("file", b"x" * (9 << 20), "a.csv")])
@@ -467,8 +469,6 @@ def test_bodies_over_their_limits():
     r = post("/api/plugins/preview", "-- " + "x" * (300 << 10), "text/x-lua")
     error_of(r, 413)
     # a body shorter than its Content-Length: 400, nothing stored
-    slug = new_city("short")
-    tok = token_for_city(slug)
     body = _csv([[slug, "2020", "mayor", "x"]]).encode()
     s = socket.create_connection((HOST, PORT), timeout=30)
     s.sendall(b"POST /api/submissions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + tok.encode() +

@@ -77,6 +77,14 @@ main(void)
 	CHECK_STR(getenv("CITYBENCH_CACHE"), "0", "single quotes removed");
 	CHECK_STR(getenv("CITYBENCH_SOCKET"), "", "an empty value at the end without a newline");
 
+	/* An empty file, and /dev/null (what the tests name to read nothing). */
+	clear();
+	CHECK(load("", &err) == 0 && err == NULL, "an empty file holds no setting");
+	free(err);
+	err = NULL;
+	CHECK(config_load_file("/dev/null", 1, &err) == 0 && err == NULL, "/dev/null holds no setting");
+	CHECK(load("\n\n# only a comment", &err) == 0, "blank lines and a comment: no setting");
+
 	/* The environment wins. */
 	clear();
 	setenv("CITYBENCH_WORKERS", "3", 1);

@@ -1,0 +1,223 @@
+"""Faults, run last (the file sorts last): PostgreSQL stopped and started again, a worker killed in the
+middle of a request, a read-only database, nginx reloaded under load.  Each failure is answered cleanly
+(503 from the workers, 502 from nginx, in the contract's JSON or as a page), never a 500, nothing is
+half-stored, and the service comes back by itself.  Every test leaves the stack healthy."""
+import json
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+import uuid
+
+from cb import ROOT, error_of, get, get_json, new_city, post, psql, researcher_token, token_for_city
+from test_security import QUICK_PLUGIN, SLOW_PLUGIN, ops_get
+
+API = "/api/submissions"
+
+
+def rt():
+    r = os.environ.get("CB_RT")
+    assert r, "CB_RT names the test stack's runtime directory"
+    return r
+
+
+def stack(cmd):
+    """tests/stack.sh pgstop|pgstart on the test stack (its port read from the conninfo)."""
+    env = dict(os.environ)
+    m = re.search(r"\bport=(\d+)", os.environ.get("CITYBENCH_DB", ""))
+    if m:
+        env["CB_PGPORT"] = m.group(1)
+    p = subprocess.run([os.path.join(ROOT, "tests", "stack.sh"), cmd], env=env, capture_output=True, text=True,
+                       timeout=120)
+    assert p.returncode == 0, "stack.sh %s: %s" % (cmd, p.stderr[-500:])
+
+
+def wait_healthy(seconds=30):
+    end = time.time() + seconds
+    while time.time() < end:
+        try:
+            if get("/healthz").status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("the portal did not come back within %ds" % seconds)
+
+
+def versions(slug):
+    out = psql("select version from submissions s join cities c on c.id = s.city_id where c.slug = '%s' "
+               "order by version" % slug)
+    return [int(v) for v in out.split()] if out else []
+
+
+def upload(slug, tok, mayor):
+    return post(API, json.dumps({"city": slug, "survey": "2020", "answers": {"mayor": mayor}}), "application/json", tok)
+
+
+def form_upload(slug, tok):
+    b = "----cbfault" + uuid.uuid4().hex
+    body = ("--%s\r\nContent-Disposition: form-data; name=\"token\"\r\n\r\n%s\r\n"
+            "--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\n"
+            "city,survey,question,value\n%s,2020,mayor,Form\n\r\n--%s--\r\n" % (b, tok, b, slug, b))
+    return post("/upload", body, "multipart/form-data; boundary=" + b)
+
+
+def is_503_page(r):
+    return (r.status == 503 and (r.header("Content-Type") or "").startswith("text/html") and "<h1" in r.text
+            and "database" in r.text)
+
+
+def workers():
+    sup = open(os.path.join(rt(), "fcgi.pid")).read().strip()
+    out = subprocess.run(["pgrep", "-P", sup], capture_output=True, text=True).stdout.split()
+    return [int(p) for p in out]
+
+
+def metric(name):
+    m = re.search(r"^%s (\S+)$" % name, ops_get("/ops/metrics")[2], re.M)
+    return float(m.group(1)) if m else None
+
+
+def test_1_postgres_stopped_then_started():
+    slug = new_city("pgdown")
+    tok = token_for_city(slug)
+    rtok = researcher_token("pgdown")
+    assert upload(slug, tok, "Before").status == 201
+    n = len(workers())
+    stack("pgstop")
+    try:
+        r = get("/healthz")
+        assert is_503_page(r), r
+        error_of(get("/healthz.json"), 503)
+        u = uuid.uuid4().hex[:8]   # query strings no cache has seen: the page must ask the database
+        r = get("/cities/toronto?peers=population:1-%d" % (int(u, 16) + 1))
+        assert is_503_page(r) and "unreachable" in r.text, r
+        e = error_of(get("/cities.json?q=" + u), 503)
+        assert "database" in e["message"]
+        for path in ["/", "/cities?q=" + u, "/cities/%s?survey=2020&peers=%s" % (slug, slug), "/compare?cities=toronto,%s" % slug,
+                     "/metrics/funding_share?city=" + slug, "/metrics/funding_share.svg?city=" + slug,
+                     "/surveys/2020?x=" + u, "/data/answers-2020.csv?x=" + u, "/cities/toronto/submissions.json?x=" + u,
+                     "/upload", "/guide", "/static/citybench.css"]:
+            r = get(path)
+            assert r.status in (200, 503), (path, r)   # 200: a page that needs no database
+            if r.status == 503 and not (r.header("Content-Type") or "").startswith("text/html"):
+                error_of(r, 503)
+        r = upload(slug, tok, "During")
+        e = error_of(r, 503)
+        error_of(post(API + "?dry_run=1", "city,survey,question,value\n%s,2020,mayor,x\n" % slug, "text/csv", tok), 503)
+        r = form_upload(slug, tok)
+        assert r.status == 503 and "<h1" in r.text, r
+        error_of(post("/api/plugins/preview", QUICK_PLUGIN, "text/x-lua", rtok), 503)
+        # the operator finds the failure in the workers' log by the request id the answer carried
+        time.sleep(0.2)
+        log = open(os.path.join(rt(), "fcgi.log"), errors="replace").read()
+        assert e["request_id"] in log, "the 503's request id is not in fcgi.log"
+    finally:
+        stack("pgstart")
+    wait_healthy()
+    # every worker reconnects by itself: enough reads to reach each of them
+    for i in range(4 * n):
+        assert get("/cities/toronto.json?x=%d" % i).status == 200
+    r = upload(slug, tok, "After")
+    assert r.status == 201, r
+    assert versions(slug) == [1, 2], versions(slug)
+    for _ in range(2 * n):
+        assert get_json("/cities/%s.json" % slug)["answers"]["mayor"] == "After"
+    assert form_upload(slug, tok).status == 201
+    assert post("/api/plugins/preview", QUICK_PLUGIN, "text/x-lua", rtok).status == 200
+
+
+def test_2_worker_killed_mid_request():
+    n = len(workers())
+    for attempt in range(3):
+        rtok = researcher_token("kill%d" % attempt)
+        out = []
+        t = threading.Thread(target=lambda: out.append(post("/api/plugins/preview", SLOW_PLUGIN, "text/x-lua", rtok)))
+        t.start()
+        victim = None
+        end = time.time() + 3
+        while victim is None and time.time() < end and t.is_alive():
+            for w in workers():   # the worker whose sandbox child is running the preview
+                if subprocess.run(["pgrep", "-P", str(w)], capture_output=True).returncode == 0:
+                    victim = w
+                    break
+            time.sleep(0.02)
+        if victim:
+            os.kill(victim, signal.SIGKILL)
+        t.join()
+        if victim:
+            break
+    assert victim, "never caught a worker in the middle of a preview"
+    e = error_of(out[0], 502)          # nginx's answer, in the contract's JSON
+    # the supervisor replaces the worker, and gives back the preview slot it held
+    end = time.time() + 10
+    while time.time() < end and (len(workers()) < n or victim in workers()):
+        time.sleep(0.1)
+    assert len(workers()) == n and victim not in workers(), workers()
+    assert metric("citybench_previews_running") == 0
+    assert "killed by signal 9" in open(os.path.join(rt(), "fcgi.log"), errors="replace").read()
+    for i in range(2 * n):
+        assert get("/cities/toronto?x=%d" % i).status == 200
+    for i in range(n):   # every slot is free again: as many previews at once as before
+        assert post("/api/plugins/preview", QUICK_PLUGIN, "text/x-lua", researcher_token("after%d" % i)).status == 200
+
+
+def _web_backends_gone():
+    psql("select pg_terminate_backend(pid) from pg_stat_activity where usename = 'citybench_web'")
+
+
+def test_3_read_only_database():
+    slug = new_city("ro")
+    tok = token_for_city(slug)
+    assert upload(slug, tok, "Writable").status == 201
+    psql("alter role citybench_web set default_transaction_read_only = on")
+    try:
+        _web_backends_gone()   # the workers reconnect, now read-only
+        for mayor in ["RO1", "RO2"]:
+            e = error_of(upload(slug, tok, mayor), 503)
+            assert "nothing was stored" in e["message"], e
+        r = form_upload(slug, tok)
+        assert r.status == 503 and "Nothing was stored" in r.text, r
+        assert versions(slug) == [1], versions(slug)
+        for i in range(8):   # reads go on
+            assert get("/cities/%s.json?x=%d" % (slug, i)).status == 200
+            assert get("/cities?q=ro-&x=%d" % i).status == 200
+        assert get_json("/cities/%s.json" % slug)["answers"]["mayor"] == "Writable"
+    finally:
+        psql("alter role citybench_web reset default_transaction_read_only")
+        _web_backends_gone()
+    wait_healthy()
+    r = upload(slug, tok, "Writable again")
+    assert r.status == 201, r
+    assert versions(slug) == [1, 2]
+
+
+def test_4_nginx_reload_under_load():
+    r = rt()
+    statuses, errors = [], []
+    stop = time.time() + 3
+
+    def loop(paths):
+        i = 0
+        while time.time() < stop:
+            i += 1
+            try:
+                statuses.append(get(paths[i % len(paths)]).status)
+            except Exception as e:   # a refused or reset connection is a failure too
+                errors.append(repr(e))
+    threads = [threading.Thread(target=loop, args=(p,)) for p in
+               (["/cities/toronto", "/cities.json"], ["/metrics/funding_share.svg", "/healthz"],
+                ["/static/citybench.css", "/compare?cities=toronto,osteport"])]
+    for t in threads:
+        t.start()
+    time.sleep(1)
+    p = subprocess.run(["/usr/sbin/nginx", "-p", os.path.join(r, "nginx"), "-c", os.path.join(r, "nginx", "nginx.conf"),
+                        "-s", "reload"], capture_output=True, text=True, timeout=30)
+    for t in threads:
+        t.join()
+    assert p.returncode == 0, p.stderr
+    assert not errors, errors[:5]
+    assert len(statuses) > 50 and all(s < 500 for s in statuses), [s for s in statuses if s >= 500][:5]
+    assert get("/healthz").status == 200
