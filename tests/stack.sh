@@ -59,7 +59,7 @@ pg_start() {
 	fi
 	as_user postgres "$PGBIN/pg_ctl" -D "$RT/pg/data" -l "$RT/pg/server.log" -w -t 60 \
 		-o "-c listen_addresses='' -c port=$PGPORT -c unix_socket_directories='$RT/pgsock' \
-		    -c unix_socket_permissions=0770 -c max_connections=100 -c shared_buffers=128MB \
+		    -c unix_socket_permissions=0770 -c max_connections=100 -c max_locks_per_transaction=512 -c shared_buffers=128MB -c jit=off \
 		    -c fsync=${CB_PG_FSYNC:-on} -c synchronous_commit=${CB_PG_SYNC:-on} \
 		    -c log_min_messages=warning" start >/dev/null ||
 		{ tail -20 "$RT/pg/server.log" >&2; return 1; }

@@ -9,6 +9,8 @@
 #
 #   tests/bench/profile.sh WORKLOAD [N]     WORKLOAD: profile_json profile_html compare_json
 #                                           ranking_json peers_json not_modified; N requests (200)
+#   tests/bench/profile.sh reload           `citybench plugins reload` (recompute every metric):
+#                                           wall and CPU time, PostgreSQL's share and statements
 # Environment: PROFILE_CITIES (1000), PROFILE_CACHE (0: worker cache off), PROFILE_KEEP=1 keeps the
 # runtime directory (the callgrind file is build/bench/callgrind.WORKLOAD.out either way).
 set -u
@@ -18,8 +20,8 @@ export LC_ALL=C.UTF-8
 WL=${1:-}
 N=${2:-200}
 case "$WL" in
-profile_json|profile_html|compare_json|ranking_json|peers_json|not_modified) ;;
-*) echo "usage: tests/bench/profile.sh WORKLOAD [N]" >&2; exit 2 ;;
+profile_json|profile_html|compare_json|ranking_json|peers_json|not_modified|reload) ;;
+*) echo "usage: tests/bench/profile.sh WORKLOAD [N] | reload" >&2; exit 2 ;;
 esac
 CITIES=${PROFILE_CITIES:-1000}
 BIN=${CB_BIN:-$ROOT/bin}
@@ -50,6 +52,37 @@ say "a stack with $CITIES cities under $RT"
 CB_SAMPLE_CITIES=$((CITIES - 1)) tests/stack.sh start >"$RT/stack.log" 2>&1 ||
 	{ tail -20 "$RT/stack.log" >&2; exit 1; }
 CONNINFO=$(cat "$RT/conninfo")
+
+if [ "$WL" = reload ]; then
+	"$PGBIN/psql" -qAtX "$CONNINFO" -c "alter system set shared_preload_libraries = 'pg_stat_statements'" \
+		-c "alter system set pg_stat_statements.track = 'all'" >/dev/null
+	tests/stack.sh stop >/dev/null 2>&1
+	CITYBENCH_SKIP_SYNC=1 tests/stack.sh start >>"$RT/stack.log" 2>&1 || { tail -20 "$RT/stack.log" >&2; exit 1; }
+	"$PGBIN/psql" -qAtX "$CONNINFO" -c "create extension if not exists pg_stat_statements" \
+		-c "select pg_stat_statements_reset()" >/dev/null
+	say "citybench plugins reload at $CITIES cities"
+	t0=$(date +%s.%N)
+	CITYBENCH_DB=$CONNINFO /usr/bin/time -f '%U %S %M' -o "$RT/time.txt" "$BIN/citybench" plugins reload \
+		>"$RT/reload.log" 2>&1 || { cat "$RT/reload.log" >&2; exit 1; }
+	wall=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+	read -r user sys maxrss <"$RT/time.txt"
+	echo "== plugins reload: $CITIES cities, $(grep -c '^loaded' "$RT/reload.log") plugin files"
+	echo "wall                                   $wall s"
+	echo "CLI CPU (user + system, with children) $user + $sys s, peak RSS $((maxrss / 1024)) MiB"
+	"$PGBIN/psql" -qAtX -F $'\t' "$CONNINFO" -c "
+		select 'PostgreSQL                             ' || round((sum(total_exec_time) / 1000)::numeric, 2)
+		       || ' s in ' || sum(calls) || ' statements'
+		from pg_stat_statements where query not like '%pg_stat_statements%'"
+	echo
+	echo "-- statements by time (total s, calls, mean ms, statement)"
+	"$PGBIN/psql" -qAtX -F $'\t' "$CONNINFO" -c "
+		select round((total_exec_time / 1000)::numeric, 3), calls, round(mean_exec_time::numeric, 3),
+		       left(regexp_replace(query, '\s+', ' ', 'g'), 140)
+		from pg_stat_statements where query not like '%pg_stat_statements%'
+		order by total_exec_time desc limit 10"
+	exit 0
+fi
+
 mkdir -p "$RT/prof"
 python3 tests/bench/urls.py --base "$BASE" --out "$RT/prof" --count "$N" --sample 5 \
 	--files-dir "$RT/prof/files" --files-prefix /__files >"$RT/urls.log" 2>&1 ||
