@@ -21,7 +21,7 @@
 # BENCH_LARGE_CACHED (1: the cached ranking at the large size too); BENCH_CONNECTIONS (64);
 # BENCH_THREADS (2); BENCH_URLS (1000 distinct URLs per workload); BENCH_SAMPLE (50) and
 # BENCH_LARGE_SAMPLE (4) responses fetched per workload (checked, saved for the files reference);
-# BENCH_IMPORT_LIMIT (30) seconds the one-shot import of the large set may take before it is stopped;
+# BENCH_IMPORT_LIMIT (60) seconds the one-shot import of the large set may take before it is stopped;
 # BENCH_BUDGET (780) seconds, past which the large size's workloads without a target are skipped;
 # BENCH_ONLY (a comma list of workloads); CITYBENCH_WORKERS (4, as the stack); BENCH_KEEP=1 keeps
 # the runtime directory.
@@ -43,7 +43,7 @@ else
 fi
 CONNS=${BENCH_CONNECTIONS:-64}
 BUDGET=${BENCH_BUDGET:-780}	# seconds; past it the large size's untargeted workloads are skipped
-IMPORT_LIMIT=${BENCH_IMPORT_LIMIT:-30}
+IMPORT_LIMIT=${BENCH_IMPORT_LIMIT:-60}
 THREADS=${BENCH_THREADS:-2}
 WORKERS=${CITYBENCH_WORKERS:-4}
 BIN=${CB_BIN:-$ROOT/bin}
@@ -202,7 +202,7 @@ wrk_run() {	# wrk_run PHASE WORKLOAD VARIANT RUN URLFILE HEADER SECONDS
 		"$BASE" >"$f" 2>&1
 	s1=$(shm)
 	LAST_S0=$s0 LAST_S1=$s1	# before drain(): a restart starts the counters again
-	case "$variant" in cache|nocache) drain ;; esac
+	case "$variant" in cache|nocache) LAST_MEM=$(worker_memory); drain ;; esac
 	[ "$run" = warmup ] && return 0
 	awk -v phase="$phase" -v wl="$wl" -v variant="$variant" -v run="$run" \
 	    -v s0="$s0" -v s1="$s1" '
@@ -299,23 +299,24 @@ workload() {	# workload PHASE DIR WORKLOAD REPEATS MODES [SAME_AS]
 		fi
 		case " $modes " in *" cache "*) wrk_run "$phase" "$wl" cache "$i" "$dir/$wl.urls" "$h" "$SECS" ;; esac
 	done
-	case " $modes " in *" cache "*) worker_memory "rss.$phase.cache.$wl" ;; esac
+	# Memory as the last run left it (taken before a restart could drop it).
+	case " $modes " in *" cache "*) fig "rss.$phase.cache.$wl" "$LAST_MEM" ;; esac
 	case " $modes " in *" nocache "*)
 		fcgi_restart 0 || tap_fail "the FastCGI server did not restart without its cache"
 		for i in $(seq 1 "$n"); do
 			wrk_run "$phase" "$wl" nocache "$i" "$dir/$wl.urls" "$h" "$SECS"
 		done
-		worker_memory "rss.$phase.nocache.$wl" ;;
+		fig "rss.$phase.nocache.$wl" "$LAST_MEM" ;;
 	esac
 }
 
-worker_memory() {	# worker_memory KEY: each worker's RSS and PSS (KiB) after the runs
+worker_memory() {	# each worker's "RSS/PSS" (KiB), now
 	local pid list=""
 	for pid in $(ps -o pid= --ppid "$(cat "$RT/fcgi.pid")"); do
 		list="$list $(ps -o rss= -p "$pid" | tr -d ' ')/$(awk '/^Pss:/ { print $2 }' \
 			"/proc/$pid/smaps_rollup" 2>/dev/null)"
 	done
-	fig "$1" "${list# }"
+	echo "${list# }"
 }
 
 timed() {	# timed KEY LOG CMD...: wall seconds of CMD into the figures (with FAILED and why)
@@ -370,7 +371,7 @@ if [ "$LARGE" -gt "$CITIES" ]; then
 	fig "import.answers" "$(($(wc -l <"$G/answers.csv") - 1))"
 	fig "import.sets" "$(awk -F, 'NR > 1 { print $1 "," $2 }' "$G/answers.csv" | sort -u | wc -l)"
 	say "importing $((LARGE - 1)) generated cities in one import"
-	# Stopped at IMPORT_LIMIT seconds (three times the target): past that the figure is a MISS anyway,
+	# Stopped at IMPORT_LIMIT seconds (six times the target): past that the figure is a MISS anyway,
 	# and the slices below still have to load the data.
 	if ! timed "import.large" "$RT/bench/import.log" timeout "$IMPORT_LIMIT" env CITYBENCH_DB="$CONNINFO" \
 		"$BIN/citybench" import "$G/cities.csv" "$G/answers.csv"; then

@@ -54,8 +54,7 @@ CB_SAMPLE_CITIES=$((CITIES - 1)) tests/stack.sh start >"$RT/stack.log" 2>&1 ||
 CONNINFO=$(cat "$RT/conninfo")
 
 if [ "$WL" = reload ]; then
-	"$PGBIN/psql" -qAtX "$CONNINFO" -c "alter system set shared_preload_libraries = 'pg_stat_statements'" \
-		-c "alter system set pg_stat_statements.track = 'all'" >/dev/null
+	"$PGBIN/psql" -qAtX "$CONNINFO" -c "alter system set shared_preload_libraries = 'pg_stat_statements'" >/dev/null
 	tests/stack.sh stop >/dev/null 2>&1
 	CITYBENCH_SKIP_SYNC=1 tests/stack.sh start >>"$RT/stack.log" 2>&1 || { tail -20 "$RT/stack.log" >&2; exit 1; }
 	"$PGBIN/psql" -qAtX "$CONNINFO" -c "create extension if not exists pg_stat_statements" \
@@ -91,8 +90,7 @@ HEADER=$(awk -F'\t' -v w="$WL" '$1 == w && $5 != "-" { print $5 }' "$RT/prof/wor
 
 # Again with pg_stat_statements loaded and one worker under callgrind (no start-up recompute: the
 # metrics were computed by the first start).
-"$PGBIN/psql" -qAtX "$CONNINFO" -c "alter system set shared_preload_libraries = 'pg_stat_statements'" \
-	-c "alter system set pg_stat_statements.track = 'all'" >/dev/null
+"$PGBIN/psql" -qAtX "$CONNINFO" -c "alter system set shared_preload_libraries = 'pg_stat_statements'" >/dev/null
 tests/stack.sh stop >/dev/null 2>&1
 mkdir -p "$RT/wrap"
 cat >"$RT/wrap/citybench-fcgi" <<EOF
