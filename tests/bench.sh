@@ -131,6 +131,10 @@ stack_start() {	# the stack, its worker cache on, with the bench locations
 	local log=$RT/bench/stack.log
 	CITYBENCH_CACHE=1 CB_SAMPLE_CITIES=$((CITIES - 1)) tests/stack.sh start >>"$log" 2>&1 ||
 		{ tail -20 "$log" >&2; return 1; }
+	# stack.sh returns when the socket exists; the pid file (which stop and fcgi_restart need) comes
+	# after the supervisor's start-up recompute.
+	local i
+	for i in $(seq 1 600); do [ -s "$RT/fcgi.pid" ] && break; sleep 0.1; done
 	bench_nginx
 }
 

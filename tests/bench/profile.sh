@@ -48,15 +48,26 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# stack.sh start returns once the socket exists; the supervisor writes its pid file only after its
+# start-up recompute, and `stack.sh stop` before that would leave the server running.
+wait_pidfile() {
+	local i
+	for i in $(seq 1 600); do [ -s "$RT/fcgi.pid" ] && return 0; sleep 0.1; done
+	echo "profile.sh: the FastCGI server wrote no pid file" >&2
+	return 1
+}
+
 say "a stack with $CITIES cities under $RT"
 CB_SAMPLE_CITIES=$((CITIES - 1)) tests/stack.sh start >"$RT/stack.log" 2>&1 ||
 	{ tail -20 "$RT/stack.log" >&2; exit 1; }
+wait_pidfile || exit 1
 CONNINFO=$(cat "$RT/conninfo")
 
 if [ "$WL" = reload ]; then
 	"$PGBIN/psql" -qAtX "$CONNINFO" -c "alter system set shared_preload_libraries = 'pg_stat_statements'" >/dev/null
 	tests/stack.sh stop >/dev/null 2>&1
 	CITYBENCH_SKIP_SYNC=1 tests/stack.sh start >>"$RT/stack.log" 2>&1 || { tail -20 "$RT/stack.log" >&2; exit 1; }
+	wait_pidfile || exit 1
 	"$PGBIN/psql" -qAtX "$CONNINFO" -c "create extension if not exists pg_stat_statements" \
 		-c "select pg_stat_statements_reset()" >/dev/null
 	say "citybench plugins reload at $CITIES cities"
@@ -102,6 +113,7 @@ chmod +x "$RT/wrap/citybench-fcgi"
 ln -s "$BIN/citybench" "$RT/wrap/citybench"
 CB_BIN=$RT/wrap CITYBENCH_WORKERS=1 CITYBENCH_SKIP_SYNC=1 CITYBENCH_CACHE=${PROFILE_CACHE:-0} \
 	tests/stack.sh start >>"$RT/stack.log" 2>&1 || { tail -20 "$RT/stack.log" >&2; exit 1; }
+wait_pidfile || exit 1
 "$PGBIN/psql" -qAtX "$CONNINFO" -c "create extension if not exists pg_stat_statements" >/dev/null
 # One request to settle the worker (prepared statements, first allocations), then the counters from 0.
 curl -s -o /dev/null "$BASE$(head -1 "$RT/prof/$WL.urls")"

@@ -74,16 +74,19 @@ def q(s):
 	return urllib.parse.quote(s, safe="")
 
 
-def make_urls(rng, count, cities, metrics):
+def make_urls(rng, count, cities, metrics, answered):
+	"""answered: wave -> the slugs that answered it (a profile in a wave the city skipped is a 404)."""
 	slugs = [c["slug"] for c in cities]
 	waves = ["", "2020", "2018"]
 	out = {}
 
-	# Profiles: every city, then the same cities in a named wave until there are enough.
+	# Profiles: every city, then the same cities in a wave they answered until there are enough.
 	def profiles(ext):
 		urls = []
 		for w in waves:
 			for s in slugs:
+				if w and s not in answered.get(w, ()):
+					continue
 				urls.append("/cities/%s%s%s" % (s, ext, "?survey=" + w if w else ""))
 				if len(urls) >= count:
 					return urls
@@ -169,7 +172,13 @@ def main():
 		sys.exit("urls.py: %d cities and %d metrics: too few to benchmark" % (len(cities), len(metrics)))
 	rng.shuffle(cities)
 
-	urls = make_urls(rng, a.count, cities, metrics)
+	answered = {}
+	if len(cities) < a.count:
+		for w in ("2020", "2018"):
+			st, _, body, _ = fetch(a.base, "/cities.json?survey=" + w)
+			if st == 200:
+				answered[w] = {c["slug"] for c in json.loads(body)["cities"]}
+	urls = make_urls(rng, a.count, cities, metrics, answered)
 	st, h, _, _ = fetch(a.base, urls["profile_json"][0])
 	etag = h.get("etag")
 	if st != 200 or not etag:
