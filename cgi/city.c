@@ -89,7 +89,9 @@ static json_t *
 cohort_counts(struct db *db, const char *wave, const struct cohort *c)
 {
 	const char *p[6] = { wave, c->params[0], c->params[1], c->params[2], c->params[3], c->params[4] };
-	PGresult *res = db_query(db, Q_COHORT_COUNTS, 6, p);
+	const char *sp[3] = { wave, c->stored[0], c->stored[1] };
+	PGresult *res = view_cohort_is_stored(c) ? db_query(db, Q_STATS_COUNTS, 3, sp) :
+	    db_query(db, Q_COHORT_COUNTS, 6, p);
 	json_t *cohort;
 	int i;
 
@@ -122,7 +124,9 @@ static long long
 cohort_size(struct db *db, const char *wave, const struct cohort *c)
 {
 	const char *p[6] = { wave, c->params[0], c->params[1], c->params[2], c->params[3], c->params[4] };
-	PGresult *res = db_query(db, Q_PAGES_COHORT_SIZE, 6, p);
+	const char *sp[3] = { wave, c->stored[0], c->stored[1] };
+	PGresult *res = view_cohort_is_stored(c) ? db_query(db, Q_STATS_COHORT_SIZE, 3, sp) :
+	    db_query(db, Q_PAGES_COHORT_SIZE, 6, p);
 	long long n = -1;
 
 	if (db_ok(res) && PQntuples(res) == 1)
@@ -165,7 +169,9 @@ city_metrics(struct db *db, const char *wave, const struct cohort *c, const char
 {
 	const char *p[7] = { wave, c->params[0], c->params[1], c->params[2], c->params[3], c->params[4],
 		city_id };
-	PGresult *res = db_query(db, Q_CITY_METRICS, 7, p);
+	const char *sp[4] = { wave, c->stored[0], c->stored[1], city_id };
+	PGresult *res = view_cohort_is_stored(c) ? db_query(db, Q_STATS_CITY_METRICS, 4, sp) :
+	    db_query(db, Q_CITY_METRICS, 7, p);
 	json_t *list;
 	int i;
 

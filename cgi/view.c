@@ -47,7 +47,17 @@ view_cohort(struct request *r, struct cohort *c)
 	peers_canonical(&c->peers, &c->canonical);
 	if (c->canonical.data == NULL)
 		buf_puts(&c->canonical, "");
+	if (c->peers.kind == PEERS_ALL || c->peers.kind == PEERS_REGION || c->peers.kind == PEERS_COUNTRY) {
+		c->stored[0] = kinds[c->peers.kind];
+		c->stored[1] = c->peers.kind == PEERS_ALL ? "" : c->peers.text;
+	}
 	return 0;
+}
+
+int
+view_cohort_is_stored(const struct cohort *c)
+{
+	return c->stored[0] != NULL;
 }
 
 void

@@ -18,11 +18,16 @@ struct cohort {
 	struct buf list;
 	const char *params[5];		/* kind, text, min, max, slugs */
 	struct buf canonical;		/* normalised expression, "" for all */
+	const char *stored[2];		/* scope and key of its stored statistics, or NULLs */
 };
 
 /* Reads `peers` from the query; on a bad expression answers 400 and returns -1. */
 int view_cohort(struct request *r, struct cohort *c);
 void view_cohort_free(struct cohort *c);
+
+/* Whether the cohort's statistics are stored (every city, a region, a country: see
+ * sql/migrations/002_stats.sql); then c->stored holds the scope and key the Q_STATS_* statements take. */
+int view_cohort_is_stored(const struct cohort *c);
 
 /* Checks a path argument as a slug / wave / identifier; answers 404 and returns -1 when it is not. */
 int view_slug_arg(struct request *r, const char *s, const char *what);

@@ -226,3 +226,10 @@ def test_4_nginx_reload_under_load():
     assert not errors, errors[:5]
     assert len(statuses) > 50 and all(s < 500 for s in statuses), [s for s in statuses if s >= 500][:5]
     assert get("/healthz").status == 200
+
+
+def test_9_statistics_exact_after_every_fault():
+    """Whatever was killed or refused above, the stored cohort statistics still equal a fresh count:
+    a write that did not commit left none of its increments behind."""
+    from test_stats import assert_consistent
+    assert_consistent()

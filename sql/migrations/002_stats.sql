@@ -1,0 +1,223 @@
+-- 002_stats.sql: the cohort statistics a read needs, kept up to date on write.
+--
+-- A profile, a comparison and a ranking state counts ("81 of 100 cities have dedicated funding") and
+-- ranks within a cohort.  For the cohorts every visitor starts from (every city of a wave, a region, a
+-- country) they are stored here and maintained by the writers, so that a read looks them up instead of
+-- aggregating every answer of the cohort again.  Peer groups by population or by a list of cities are
+-- still computed per request (queries.def).
+--
+-- How they stay right:
+-- * cohort_counts changes with current_submissions: a statement trigger adds the facts of the new
+--   current versions and subtracts those of the versions they replace (increments commute, so
+--   concurrent uploads need no lock of their own).  A bulk writer (`set local citybench.bulk = 'on'`:
+--   the CLI's import) only marks the waves dirty and bump_data_version() rebuilds them once.
+-- * metric_dist holds each cohort's values of a metric sorted, once ascending and once negated; a rank
+--   and a percentile are then two binary searches (width_bucket).  Writes of metric_values mark the
+--   (metric, wave) dirty; bump_data_version(), which every writer calls last in its transaction,
+--   rebuilds the dirty ones under one advisory lock, each statement with a fresh snapshot, so a later
+--   writer's rebuild sees an earlier writer's committed values.
+-- * A city's region or country changing marks everything dirty.
+
+create table cohort_counts (
+	survey_id text not null,
+	scope     text not null check (scope in ('all', 'region', 'country')),
+	key       text not null,	-- '' for all, else the region or the country
+	code      text not null,	-- '' : the cohort itself
+	option    text not null,	-- '' : cities that answered (code ''), else yes/no or the option
+	n         integer not null,
+	primary key (survey_id, scope, key, code, option)
+);
+
+create table metric_dist (
+	metric_id text not null,
+	survey_id text not null,
+	scope     text not null check (scope in ('all', 'region', 'country')),
+	key       text not null,
+	n         integer not null,
+	asc_vals  float8[] not null,	-- the cohort's values, ascending
+	neg_vals  float8[] not null,	-- the same negated, ascending
+	primary key (metric_id, survey_id, scope, key)
+);
+-- Arrays are read whole for every lookup: uncompressed, they are a copy rather than a decompression.
+alter table metric_dist alter column asc_vals set storage external;
+alter table metric_dist alter column neg_vals set storage external;
+
+-- What a transaction made stale; consumed by its own bump_data_version().  No unique key: concurrent
+-- writers must not wait on each other's rows.
+create table stats_dirty (
+	kind      text not null check (kind in ('counts', 'dist')),
+	survey_id text not null,	-- '*' : every wave
+	metric_id text not null default ''
+);
+
+-- The facts one answer set contributes: per answered question (code, ''), and per bool, single and
+-- multi answer the option chosen.  The cohort's own size is the fact ('', '').
+create function submission_facts(sub bigint) returns table (code text, option text)
+language sql stable as $$
+	select '', ''
+	union all
+	select a.code, x.option
+	from answers a join questions q on q.code = a.code
+	cross join lateral (
+		select ''::text as option
+		union all select case when a.value = 'true'::jsonb then 'yes' else 'no' end where q.type = 'bool'
+		union all select a.value #>> '{}' where q.type = 'single'
+		union all select e from jsonb_array_elements_text(case when q.type = 'multi'
+			and jsonb_typeof(a.value) = 'array' then a.value else '[]'::jsonb end) e
+	) x
+	where a.submission_id = sub and a.value <> 'null'::jsonb
+$$;
+
+create function stats_bulk() returns boolean language sql stable as $$
+	select coalesce(current_setting('citybench.bulk', true), '') = 'on'
+$$;
+
+-- Adds (sign 1) or removes (sign -1) the facts of submissions given as (city, wave, submission, sign).
+create function stats_apply_counts(d jsonb) returns void language plpgsql as $$
+begin
+	insert into cohort_counts as cc (survey_id, scope, key, code, option, n)
+	select x.survey_id, s.scope, s.key, f.code, f.option, sum(x.sign)
+	from jsonb_to_recordset(d) as x(city_id int, survey_id text, submission_id bigint, sign int)
+	join cities c on c.id = x.city_id
+	cross join lateral (values ('all', ''), ('region', c.region), ('country', c.country)) s(scope, key)
+	cross join lateral submission_facts(x.submission_id) f
+	group by 1, 2, 3, 4, 5
+	having sum(x.sign) <> 0
+	order by 1, 2, 3, 4, 5	-- rows locked in one order by every writer: no deadlock
+	on conflict (survey_id, scope, key, code, option) do update set n = cc.n + excluded.n;
+	delete from cohort_counts where n = 0;
+end $$;
+
+create function stats_rebuild_counts(wave text) returns void language plpgsql as $$
+begin
+	delete from cohort_counts where wave = '*' or survey_id = wave;
+	insert into cohort_counts (survey_id, scope, key, code, option, n)
+	select cs.survey_id, s.scope, s.key, f.code, f.option, count(*)
+	from current_submissions cs join cities c on c.id = cs.city_id
+	cross join lateral (values ('all', ''), ('region', c.region), ('country', c.country)) s(scope, key)
+	cross join lateral submission_facts(cs.submission_id) f
+	where wave = '*' or cs.survey_id = wave
+	group by 1, 2, 3, 4, 5;
+end $$;
+
+create function stats_rebuild_dist(metric text, wave text) returns void language plpgsql as $$
+begin
+	delete from metric_dist where (metric = '*' or metric_id = metric) and (wave = '*' or survey_id = wave);
+	insert into metric_dist (metric_id, survey_id, scope, key, n, asc_vals, neg_vals)
+	select mv.metric_id, mv.survey_id, s.scope, s.key, count(*),
+		array_agg(mv.value order by mv.value), array_agg(-mv.value order by -mv.value)
+	from metric_values mv join cities c on c.id = mv.city_id
+	join current_submissions cs on cs.city_id = mv.city_id and cs.survey_id = mv.survey_id
+	cross join lateral (values ('all', ''), ('region', c.region), ('country', c.country)) s(scope, key)
+	where (metric = '*' or mv.metric_id = metric) and (wave = '*' or mv.survey_id = wave)
+	group by 1, 2, 3, 4;
+end $$;
+
+create function current_submissions_stats() returns trigger language plpgsql as $$
+begin
+	if stats_bulk() then
+		insert into stats_dirty (kind, survey_id) select distinct 'counts', survey_id from new_rows;
+		return null;
+	end if;
+	if tg_op = 'INSERT' then
+		perform stats_apply_counts((select jsonb_agg(jsonb_build_object('city_id', n.city_id,
+			'survey_id', n.survey_id, 'submission_id', n.submission_id, 'sign', 1)) from new_rows n));
+	else
+		perform stats_apply_counts((select jsonb_agg(x) from (
+			select jsonb_build_object('city_id', n.city_id, 'survey_id', n.survey_id,
+				'submission_id', n.submission_id, 'sign', 1) as x from new_rows n
+			union all
+			select jsonb_build_object('city_id', o.city_id, 'survey_id', o.survey_id,
+				'submission_id', o.submission_id, 'sign', -1) from old_rows o) t));
+	end if;
+	return null;
+end $$;
+create trigger current_submissions_stats_ins after insert on current_submissions
+	referencing new table as new_rows for each statement execute function current_submissions_stats();
+create trigger current_submissions_stats_upd after update on current_submissions
+	referencing old table as old_rows new table as new_rows
+	for each statement execute function current_submissions_stats();
+
+create function metric_values_dirty() returns trigger language plpgsql as $$
+begin
+	if tg_op = 'DELETE' then
+		insert into stats_dirty (kind, survey_id, metric_id)
+		select distinct 'dist', survey_id, metric_id from old_rows;
+	else
+		insert into stats_dirty (kind, survey_id, metric_id)
+		select distinct 'dist', survey_id, metric_id from new_rows;
+	end if;
+	return null;
+end $$;
+create trigger metric_values_dirty_ins after insert on metric_values
+	referencing new table as new_rows for each statement execute function metric_values_dirty();
+create trigger metric_values_dirty_upd after update on metric_values
+	referencing new table as new_rows for each statement execute function metric_values_dirty();
+create trigger metric_values_dirty_del after delete on metric_values
+	referencing old table as old_rows for each statement execute function metric_values_dirty();
+
+create function cities_dirty() returns trigger language plpgsql as $$
+begin
+	if exists (select 1 from old_rows o join new_rows n on n.id = o.id
+	    where n.region is distinct from o.region or n.country is distinct from o.country) then
+		insert into stats_dirty (kind, survey_id, metric_id) values ('counts', '*', ''), ('dist', '*', '*');
+	end if;
+	return null;
+end $$;
+create trigger cities_dirty after update on cities
+	referencing old table as old_rows new table as new_rows
+	for each statement execute function cities_dirty();
+
+-- Brings the statistics up to date with what this transaction (and any writer before it that did not
+-- finish the job) made dirty.
+create function stats_refresh() returns void language plpgsql as $$
+declare
+	cwaves text[];
+	dpairs text[];
+	x text;
+begin
+	if not exists (select 1 from stats_dirty) then
+		return;
+	end if;
+	if exists (select 1 from stats_dirty where kind = 'counts') then
+		-- A rebuild must not miss an increment of a writer still in flight: wait for them all (they
+		-- hold ROW EXCLUSIVE on the table until they commit) and keep new ones out until this commits.
+		lock table cohort_counts in share row exclusive mode;
+	end if;
+	perform pg_advisory_xact_lock(hashtext('citybench.stats'));
+	-- After the lock, with a fresh snapshot: take what is dirty now, in one statement.
+	with d as (delete from stats_dirty returning kind, survey_id, metric_id)
+	select coalesce(array_agg(distinct d.survey_id) filter (where d.kind = 'counts'), '{}'),
+		coalesce(array_agg(distinct d.metric_id || '/' || d.survey_id) filter (where d.kind = 'dist'), '{}')
+	into cwaves, dpairs from d;
+	if '*' = any(cwaves) then
+		perform stats_rebuild_counts('*');
+	else
+		foreach x in array cwaves loop
+			perform stats_rebuild_counts(x);
+		end loop;
+	end if;
+	if '*/*' = any(dpairs) then
+		perform stats_rebuild_dist('*', '*');
+	else
+		foreach x in array dpairs loop
+			perform stats_rebuild_dist(split_part(x, '/', 1), split_part(x, '/', 2));
+		end loop;
+	end if;
+end $$;
+
+-- The version that ETags and caches are keyed on; every writer calls it last.  Refreshes the
+-- statistics first, so that the version a reader sees always comes with statistics to match.
+create or replace function bump_data_version() returns bigint language plpgsql as $$
+declare
+	v bigint;
+begin
+	perform stats_refresh();
+	update data_version set version = version + 1, at = now() returning version into v;
+	return v;
+end $$;
+
+grant select, insert, update, delete on cohort_counts, metric_dist, stats_dirty to citybench_web;
+
+select stats_rebuild_counts('*');
+select stats_rebuild_dist('*', '*');
