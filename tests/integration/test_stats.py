@@ -183,3 +183,34 @@ def test_withdraw_restores_the_counts():
     cli("submission", "withdraw", str(sid))
     assert yes() == before + 1
     assert_consistent()
+
+
+def test_compare_ranks_from_stored_statistics_equal_a_list():
+    """/compare.json ranks a region's and every city's cohort from metric_dist; the same cities as a
+    list are ranked in the statement: the two answers differ in nothing but `peers`."""
+    checked = 0
+    for wave in ("2020", "2018"):
+        region = psql("select c.region from current_submissions cs join cities c on c.id = cs.city_id "
+                      "where cs.survey_id = '%s' group by 1 having count(*) between 3 and 400 "
+                      "order by count(*) desc, 1 limit 1" % wave)
+        slugs = members(wave, "c.region", region)
+        outsider = psql("select c.slug from current_submissions cs join cities c on c.id = cs.city_id "
+                        "where cs.survey_id = '%s' and c.region <> '%s' order by c.slug limit 1"
+                        % (wave, region.replace("'", "''")))
+        pick = ",".join(slugs[:3] + [outsider])
+        for stored, listed in ((("region:" + region), ",".join(slugs)), ("", ",".join(members(wave, "1", "1")))):
+            if len(listed.split(",")) > 500:
+                continue
+            q = {"cities": pick, "survey": wave}
+            a = get_json("/compare.json?" + urllib.parse.urlencode(dict(q, peers=stored)))
+            b = get_json("/compare.json?" + urllib.parse.urlencode(dict(q, peers=listed)))
+            a.pop("peers"), b.pop("peers")
+            assert a == b, (stored, json.dumps(a)[:400], json.dumps(b)[:400])
+            checked += 1
+        # the outsider has a value but no rank in the region's cohort
+        a = get_json("/compare.json?" + urllib.parse.urlencode({"cities": pick, "survey": wave,
+                                                                 "peers": "region:" + region}))
+        assert any(v.get(outsider) is not None for v in a["values"].values()), a["values"]
+        assert all(v.get(outsider) is None for v in a["ranks"].values()), a["ranks"]
+        assert any(v.get(slugs[0]) is not None for v in a["ranks"].values()), a["ranks"]
+    assert checked >= 2
