@@ -11,12 +11,15 @@
 --   current versions and subtracts those of the versions they replace (increments commute, so
 --   concurrent uploads need no lock of their own).  A bulk writer (`set local citybench.bulk = 'on'`:
 --   the CLI's import) only marks the waves dirty and bump_data_version() rebuilds them once.
--- * metric_dist holds each cohort's values of a metric sorted, once ascending and once negated; a rank
---   and a percentile are then two binary searches (width_bucket).  Writes of metric_values mark the
+-- * metric_steps holds each cohort's distinct values of a metric with the counts above and at each; a
+--   rank and a percentile are then one index probe.  Writes of metric_values mark the
 --   (metric, wave) dirty; bump_data_version(), which every writer calls last in its transaction,
 --   rebuilds the dirty ones under one advisory lock, each statement with a fresh snapshot, so a later
 --   writer's rebuild sees an earlier writer's committed values.
 -- * A city's region or country changing marks everything dirty.
+-- * A metric value exists only for a current city-wave (compute.c computes values for those, and a
+--   city-wave never stops being current: current_submissions rows are replaced, never deleted), so the
+--   values of a wave need no join to find their cohort.  tests/integration/test_stats.py checks it.
 
 create table cohort_counts (
 	survey_id text not null,
@@ -28,19 +31,20 @@ create table cohort_counts (
 	primary key (survey_id, scope, key, code, option)
 );
 
-create table metric_dist (
+-- Per cohort and metric, each distinct value with how many of the cohort's values lie above and below
+-- it: a city's rank and percentile are then one index probe for the greatest value at or below its own
+-- (which also serves a city outside the cohort), in either direction of the metric.
+create table metric_steps (
 	metric_id text not null,
 	survey_id text not null,
 	scope     text not null check (scope in ('all', 'region', 'country')),
 	key       text not null,
-	n         integer not null,
-	asc_vals  float8[] not null,	-- the cohort's values, ascending
-	neg_vals  float8[] not null,	-- the same negated, ascending
-	primary key (metric_id, survey_id, scope, key)
+	value     float8 not null,
+	n         integer not null,	-- the cohort's values
+	eq        integer not null,	-- values equal to this one
+	gt        integer not null,	-- values above it
+	primary key (metric_id, survey_id, scope, key, value)
 );
--- Arrays are read whole for every lookup: uncompressed, they are a copy rather than a decompression.
-alter table metric_dist alter column asc_vals set storage external;
-alter table metric_dist alter column neg_vals set storage external;
 
 -- What a transaction made stale; consumed by its own bump_data_version().  No unique key: concurrent
 -- writers must not wait on each other's rows.
@@ -100,18 +104,43 @@ begin
 	group by 1, 2, 3, 4, 5;
 end $$;
 
-create function stats_rebuild_dist(metric text, wave text) returns void language plpgsql as $$
-begin
-	delete from metric_dist where (metric = '*' or metric_id = metric) and (wave = '*' or survey_id = wave);
-	insert into metric_dist (metric_id, survey_id, scope, key, n, asc_vals, neg_vals)
-	select mv.metric_id, mv.survey_id, s.scope, s.key, count(*),
-		array_agg(mv.value order by mv.value), array_agg(-mv.value order by -mv.value)
-	from metric_values mv join cities c on c.id = mv.city_id
-	join current_submissions cs on cs.city_id = mv.city_id and cs.survey_id = mv.survey_id
-	cross join lateral (values ('all', ''), ('region', c.region), ('country', c.country)) s(scope, key)
-	where (metric = '*' or mv.metric_id = metric) and (wave = '*' or mv.survey_id = wave)
-	group by 1, 2, 3, 4;
-end $$;
+-- Brings the steps of a metric ('*': every one) in a wave ('*': every one) up to date, writing only the
+-- rows that differ: after one upload most steps of a metric stay as they were.
+create function stats_rebuild_dist(metric text, wave text) returns void language sql as $$
+	with fresh as (
+		select metric_id, survey_id, scope, key, value, n::int as n, eq::int as eq, (n - le)::int as gt
+		from (select g.*, sum(g.eq) over w as le,
+				sum(g.eq) over (partition by metric_id, survey_id, scope, key) as n
+			from (select mv.metric_id, mv.survey_id, s.scope, s.key, mv.value, count(*) as eq
+				from metric_values mv join cities c on c.id = mv.city_id
+				cross join lateral (values ('all', ''), ('region', c.region), ('country', c.country))
+					s(scope, key)
+				where (metric = '*' or mv.metric_id = metric) and (wave = '*' or mv.survey_id = wave)
+				group by 1, 2, 3, 4, 5) g
+			window w as (partition by metric_id, survey_id, scope, key order by value)) x),
+	gone as (
+		delete from metric_steps t
+		where (metric = '*' or t.metric_id = metric) and (wave = '*' or t.survey_id = wave)
+		and not exists (select 1 from fresh f where f.metric_id = t.metric_id
+			and f.survey_id = t.survey_id and f.scope = t.scope and f.key = t.key and f.value = t.value))
+	insert into metric_steps as t select * from fresh f order by 1, 2, 3, 4, 5
+	on conflict (metric_id, survey_id, scope, key, value) do update
+	set n = excluded.n, eq = excluded.eq, gt = excluded.gt
+	where (t.n, t.eq, t.gt) is distinct from (excluded.n, excluded.eq, excluded.gt)
+$$;
+
+-- Where value v stands in a stored cohort of metric values: n values, le of them <= v, lt of them < v.
+-- v need not be one of them (a city outside the cohort): the greatest step at or below it says.
+create function metric_position(metric text, wave text, sc text, k text, v float8)
+returns table (n integer, le integer, lt integer) language sql stable as $$
+	select coalesce(t.n, 0),
+		coalesce((select s.n - s.gt from metric_steps s where s.metric_id = metric and s.survey_id = wave
+			and s.scope = sc and s.key = k and s.value <= v order by s.value desc limit 1), 0),
+		coalesce((select s.n - s.gt from metric_steps s where s.metric_id = metric and s.survey_id = wave
+			and s.scope = sc and s.key = k and s.value < v order by s.value desc limit 1), 0)
+	from (select (select s.n from metric_steps s where s.metric_id = metric and s.survey_id = wave
+		and s.scope = sc and s.key = k limit 1) as n) t
+$$;
 
 create function current_submissions_stats() returns trigger language plpgsql as $$
 begin
@@ -217,7 +246,7 @@ begin
 	return v;
 end $$;
 
-grant select, insert, update, delete on cohort_counts, metric_dist, stats_dirty to citybench_web;
+grant select, insert, update, delete on cohort_counts, metric_steps, stats_dirty to citybench_web;
 
 select stats_rebuild_counts('*');
 select stats_rebuild_dist('*', '*');

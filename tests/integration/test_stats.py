@@ -36,24 +36,28 @@ select count(*) from (
   (select * from fresh except select survey_id, scope, key, code, option, n::bigint from cohort_counts)) d
 """
 
-DIST_DIFF = """
-with fresh as (
-  select mv.metric_id, mv.survey_id, s.scope, s.key, count(*)::int as n,
-    array_agg(mv.value order by mv.value) as asc_vals, array_agg(-mv.value order by mv.value desc) as neg_vals
-  from metric_values mv join current_submissions cs on cs.city_id = mv.city_id and cs.survey_id = mv.survey_id
+STEPS_DIFF = """
+with vals as (
+  select mv.metric_id, mv.survey_id, s.scope, s.key, mv.value from metric_values mv
+  join current_submissions cs on cs.city_id = mv.city_id and cs.survey_id = mv.survey_id
   join cities c on c.id = mv.city_id
-  cross join lateral (values ('all', ''), ('region', c.region), ('country', c.country)) s(scope, key)
-  group by 1, 2, 3, 4)
+  cross join lateral (values ('all', ''), ('region', c.region), ('country', c.country)) s(scope, key)),
+fresh as (
+  select distinct metric_id, survey_id, scope, key, value,
+    (count(*) over (partition by metric_id, survey_id, scope, key))::int as n,
+    (count(*) over (partition by metric_id, survey_id, scope, key, value))::int as eq,
+    (rank() over (partition by metric_id, survey_id, scope, key order by value desc) - 1)::int as gt
+  from vals)
 select count(*) from (
-  (select metric_id, survey_id, scope, key, n, asc_vals, neg_vals from metric_dist except select * from fresh)
+  (select metric_id, survey_id, scope, key, value, n, eq, gt from metric_steps except select * from fresh)
   union all
-  (select * from fresh except select metric_id, survey_id, scope, key, n, asc_vals, neg_vals from metric_dist)) d
+  (select * from fresh except select metric_id, survey_id, scope, key, value, n, eq, gt from metric_steps)) d
 """
 
 
 def assert_consistent():
     assert psql(COUNTS_DIFF) == "0", "cohort_counts differs from a fresh count"
-    assert psql(DIST_DIFF) == "0", "metric_dist differs from a fresh aggregate"
+    assert psql(STEPS_DIFF) == "0", "metric_steps differs from a fresh count"
     assert psql("select count(*) from stats_dirty") == "0", "dirty statistics left behind"
 
 
@@ -186,7 +190,7 @@ def test_withdraw_restores_the_counts():
 
 
 def test_compare_ranks_from_stored_statistics_equal_a_list():
-    """/compare.json ranks a region's and every city's cohort from metric_dist; the same cities as a
+    """/compare.json ranks a region's and every city's cohort from metric_steps; the same cities as a
     list are ranked in the statement: the two answers differ in nothing but `peers`."""
     checked = 0
     for wave in ("2020", "2018"):
@@ -214,3 +218,29 @@ def test_compare_ranks_from_stored_statistics_equal_a_list():
         assert all(v.get(outsider) is None for v in a["ranks"].values()), a["ranks"]
         assert any(v.get(slugs[0]) is not None for v in a["ranks"].values()), a["ranks"]
     assert checked >= 2
+
+
+def test_rankings_of_stored_cohorts_equal_a_list():
+    """/metrics/{id}.json for every city, a region and a country (a statement without a cohort to
+    build) against the same cities as a list (the cohort statement): the same ranking."""
+    metrics = [m["id"] for m in get_json("/metrics.json")["metrics"]][:4]
+    checked = 0
+    for wave in ("2020", "2018"):
+        for kind, col in (("region", "c.region"), ("country", "c.country"), ("", "1")):
+            key = "1" if not kind else psql(
+                "select %s from current_submissions cs join cities c on c.id = cs.city_id "
+                "where cs.survey_id = '%s' group by 1 having count(*) between 3 and 400 "
+                "order by count(*) desc, 1 limit 1" % (col, wave))
+            slugs = members(wave, col, key)
+            if len(slugs) > 500:
+                continue
+            stored = "%s:%s" % (kind, key) if kind else ""
+            for mid in metrics:
+                for city in (slugs[0], "toronto"):
+                    q = {"survey": wave, "city": city}
+                    a = get_json("/metrics/%s.json?%s" % (mid, urllib.parse.urlencode(dict(q, peers=stored))))
+                    b = get_json("/metrics/%s.json?%s" % (mid, urllib.parse.urlencode(dict(q, peers=",".join(slugs)))))
+                    a.pop("peers", None), b.pop("peers", None)
+                    assert a == b, (mid, wave, stored, city)
+                    checked += 1
+    assert checked >= 24, checked
