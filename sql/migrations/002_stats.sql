@@ -46,6 +46,9 @@ create table metric_steps (
 	primary key (metric_id, survey_id, scope, key, value)
 );
 
+-- A city's own values in a wave (profiles, comparisons) without a scan of the metric's values.
+create index metric_values_city_idx on metric_values (survey_id, city_id);
+
 -- What a transaction made stale; consumed by its own bump_data_version().  No unique key: concurrent
 -- writers must not wait on each other's rows.
 create table stats_dirty (
