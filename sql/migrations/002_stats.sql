@@ -95,32 +95,51 @@ begin
 	delete from cohort_counts where n = 0;
 end $$;
 
-create function stats_rebuild_counts(wave text) returns void language plpgsql as $$
+-- The counts of a wave ('*': every one) from scratch, for bulk writers: one pass over the answers
+-- grouped by region and country, then rolled up to the three scopes (about 1.5 microseconds an answer).
+create function stats_rebuild_counts(wave text) returns void language plpgsql set work_mem = '64MB' as $$
 begin
 	delete from cohort_counts where wave = '*' or survey_id = wave;
+	with g as (
+		select cs.survey_id, c.region, c.country, a.code, o.option, count(*) as n
+		from current_submissions cs join cities c on c.id = cs.city_id
+		join answers a on a.submission_id = cs.submission_id join questions q on q.code = a.code
+		cross join lateral unnest(case q.type
+			when 'bool' then array['', case when a.value = 'true'::jsonb then 'yes' else 'no' end]
+			when 'single' then array['', a.value #>> '{}']
+			when 'multi' then '{""}'::text[] || array(select jsonb_array_elements_text(
+				case when jsonb_typeof(a.value) = 'array' then a.value else '[]'::jsonb end))
+			else '{""}'::text[] end) o(option)
+		where a.value <> 'null'::jsonb and (wave = '*' or cs.survey_id = wave)
+		group by 1, 2, 3, 4, 5
+		union all
+		select cs.survey_id, c.region, c.country, '', '', count(*)
+		from current_submissions cs join cities c on c.id = cs.city_id
+		where wave = '*' or cs.survey_id = wave
+		group by 1, 2, 3)
 	insert into cohort_counts (survey_id, scope, key, code, option, n)
-	select cs.survey_id, s.scope, s.key, f.code, f.option, count(*)
-	from current_submissions cs join cities c on c.id = cs.city_id
-	cross join lateral (values ('all', ''), ('region', c.region), ('country', c.country)) s(scope, key)
-	cross join lateral submission_facts(cs.submission_id) f
-	where wave = '*' or cs.survey_id = wave
-	group by 1, 2, 3, 4, 5;
+	select survey_id, 'all', '', code, option, sum(n) from g group by 1, 4, 5
+	union all select survey_id, 'region', region, code, option, sum(n) from g group by 1, 3, 4, 5
+	union all select survey_id, 'country', country, code, option, sum(n) from g group by 1, 3, 4, 5;
 end $$;
 
 -- Brings the steps of a metric ('*': every one) in a wave ('*': every one) up to date, writing only the
 -- rows that differ: after one upload most steps of a metric stay as they were.
-create function stats_rebuild_dist(metric text, wave text) returns void language sql as $$
-	with fresh as (
-		select metric_id, survey_id, scope, key, value, n::int as n, eq::int as eq, (n - le)::int as gt
-		from (select g.*, sum(g.eq) over w as le,
-				sum(g.eq) over (partition by metric_id, survey_id, scope, key) as n
-			from (select mv.metric_id, mv.survey_id, s.scope, s.key, mv.value, count(*) as eq
-				from metric_values mv join cities c on c.id = mv.city_id
-				cross join lateral (values ('all', ''), ('region', c.region), ('country', c.country))
-					s(scope, key)
-				where (metric = '*' or mv.metric_id = metric) and (wave = '*' or mv.survey_id = wave)
-				group by 1, 2, 3, 4, 5) g
-			window w as (partition by metric_id, survey_id, scope, key order by value)) x),
+create function stats_rebuild_dist(metric text, wave text) returns void language sql set work_mem = '64MB' as $$
+	with g as (
+		select mv.metric_id, mv.survey_id,
+			case when grouping(c.region) = 0 then 'region' when grouping(c.country) = 0 then 'country'
+			else 'all' end as scope, coalesce(c.region, c.country, '') as key, mv.value, count(*) as eq
+		from metric_values mv join cities c on c.id = mv.city_id
+		where (metric = '*' or mv.metric_id = metric) and (wave = '*' or mv.survey_id = wave)
+		group by grouping sets ((mv.metric_id, mv.survey_id, mv.value),
+			(mv.metric_id, mv.survey_id, c.region, mv.value), (mv.metric_id, mv.survey_id, c.country, mv.value))),
+	fresh as (
+		select g.metric_id, g.survey_id, g.scope, g.key, g.value, (sum(g.eq) over p)::int as n, g.eq::int as eq,
+			(sum(g.eq) over p - sum(g.eq) over w)::int as gt
+		from g
+		window p as (partition by g.metric_id, g.survey_id, g.scope, g.key),
+			w as (partition by g.metric_id, g.survey_id, g.scope, g.key order by g.value)),
 	gone as (
 		delete from metric_steps t
 		where (metric = '*' or t.metric_id = metric) and (wave = '*' or t.survey_id = wave)
