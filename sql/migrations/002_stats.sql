@@ -255,6 +255,15 @@ begin
 			perform stats_rebuild_dist(split_part(x, '/', 1), split_part(x, '/', 2));
 		end loop;
 	end if;
+	-- A bulk write changed much of the data: the planner's statistics must follow before the first
+	-- reads, not when autovacuum gets round to it (a nested loop over a never-analysed table took
+	-- seconds where a hash join takes milliseconds).  ANALYZE samples: its cost is bounded.
+	if stats_bulk() then
+		analyze metric_values, metric_steps;
+		if cardinality(cwaves) > 0 then
+			analyze cohort_counts, current_submissions, submissions, answers;
+		end if;
+	end if;
 end $$;
 
 -- The version that ETags and caches are keyed on; every writer calls it last.  Refreshes the

@@ -196,8 +196,11 @@ def test_sql_strings_are_data():
         assert get_json("/cities.json?q=" + q(p))["total"] == 0, p
         assert get_json("/cities.json?region=" + q(p))["total"] == 0, p
     # LIKE wildcards typed by a visitor are plain characters too
+    # (other tests may have added cities whose names hold them: only those may be found)
     for p in ["%", "_", "%%", "\\"]:
-        assert get_json("/cities.json?q=" + q(p))["total"] == 0, p
+        found = get_json("/cities.json?q=" + q(p))["cities"]
+        assert all(p in c["name"].lower() or p in c["slug"] for c in found), (p, found[:3])
+        assert len(found) < 5, (p, len(found))
     assert get_json("/cities.json?q=toronto")["total"] >= 1
 
 
