@@ -1,28 +1,72 @@
-/* cache.c: the response cache of one worker: a hash table with an LRU list, flushed whole when the
- * data version moves (every entry is stale then). */
+/* cache.c: the response cache the workers share: one region of shared memory holding a header (a
+ * process-shared robust mutex and the bookkeeping), an open-addressing index and a ring of entries
+ * written one after another and evicted oldest first.  FIFO rather than LRU: a hit then writes nothing
+ * but the copy out, and eviction needs no list to keep.  When the data version moves every entry is
+ * stale: a generation number in the index slots drops them all at once.  A process killed while holding
+ * the lock may leave the region half written: the next one to lock it empties it. */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "cache.h"
 
-struct entry {
-	struct entry *hnext;		/* hash chain */
-	struct entry *prev, *next;	/* LRU list, most recent first */
+#define MAGIC 0x63626361636865ull	/* "cbcache" */
+#define MIN_BYTES (64u << 10)
+#define ALIGN 8u
+
+void (*cache_test_hook)(void);
+
+/* The content types handlers set; an entry stores its index here (0: NULL), so that a hit hands back a
+ * static string. */
+static const char *const ctypes[] = {
+	NULL, "text/html", "application/json", "text/csv", "text/plain", "image/svg+xml",
+	"text/plain; version=0.0.4",
+};
+#define NCTYPES (sizeof(ctypes) / sizeof(ctypes[0]))
+
+struct slot {
+	uint64_t off1;			/* the entry's offset in the arena + 1; 0 = empty */
+	uint32_t h;			/* low half of its key's hash: where probing starts */
+	uint32_t gen;			/* the slot is empty unless this is the region's generation */
+};
+
+/* An entry in the arena, followed by its key, header lines and body; its size rounded up to ALIGN. */
+struct rec {
 	uint64_t hash;
-	char *key;
-	size_t klen;
-	size_t bytes;
-	struct cached v;
+	uint64_t size;
+	uint64_t klen, hlen, blen;
+	int64_t version;
+	int32_t status;
+	int32_t fmt;
+	uint32_t ctype;
+	uint32_t pad;
+};
+
+struct region {
+	pthread_mutex_t lock;
+	uint64_t magic;
+	size_t total;			/* the mapping */
+	size_t nslots, max_entries;
+	size_t arena_size;
+	/* Entries live in [head, tail) when tail > head, else in [head, wrap) and [0, tail); count = 0 means
+	 * none at all.  wrap is where the entries before the turn end (arena_size when not turned). */
+	size_t head, tail, wrap;
+	size_t count, bytes;
+	long long version;
+	uint32_t gen;
+	unsigned long long recovered;
 };
 
 struct cache {
-	struct entry **buckets;
-	size_t nbuckets;
-	struct entry *head, *tail;
-	size_t bytes, max_bytes, count;
-	long long version;
-	unsigned long long hits, misses;
+	struct region *r;
+	struct slot *slots;
+	char *arena;
+	size_t map_len;
 };
 
 static uint64_t
@@ -38,71 +82,220 @@ fnv1a(const char *s, size_t n)
 	return h;
 }
 
+static size_t
+round_up(size_t n, size_t a)
+{
+	return (n + a - 1) / a * a;
+}
+
+/* Empties the cache; with whole set (after a dead holder) the index is cleared outright rather than
+ * trusted to its generation numbers. */
+static void
+reset(struct region *r, struct slot *slots, int whole)
+{
+	if (whole || ++r->gen == 0) {
+		memset(slots, 0, r->nslots * sizeof(*slots));
+		r->gen = 1;
+	}
+	r->head = r->tail = 0;
+	r->wrap = r->arena_size;
+	r->count = r->bytes = 0;
+}
+
+static int
+lock(struct cache *c)
+{
+	int rc = pthread_mutex_lock(&c->r->lock);
+
+	if (rc == EOWNERDEAD) {
+		/* Its holder died mid-way: what it was writing cannot be trusted, nor the index. */
+		pthread_mutex_consistent(&c->r->lock);
+		reset(c->r, c->slots, 1);
+		c->r->recovered++;
+		return 0;
+	}
+	return rc == 0 ? 0 : -1;
+}
+
+static void
+unlock(struct cache *c)
+{
+	pthread_mutex_unlock(&c->r->lock);
+}
+
+/* A new version empties the cache; an older one (a reader behind the others) is neither served nor
+ * stored.  Returns 0 when version is the cache's now. */
+static int
+at_version(struct cache *c, long long version)
+{
+	if (version > c->r->version) {
+		reset(c->r, c->slots, 0);
+		c->r->version = version;
+	}
+	return version == c->r->version ? 0 : -1;
+}
+
+static int
+slot_empty(const struct cache *c, const struct slot *s)
+{
+	return s->gen != c->r->gen || s->off1 == 0;
+}
+
+/* The slot holding key, or NULL. */
+static struct slot *
+find(struct cache *c, const char *key, size_t klen, uint64_t hash)
+{
+	size_t mask = c->r->nslots - 1, i = (uint32_t)hash & mask, n;
+
+	for (n = 0; n < c->r->nslots; n++, i = (i + 1) & mask) {
+		struct slot *s = &c->slots[i];
+		const struct rec *e;
+
+		if (slot_empty(c, s))
+			return NULL;
+		if (s->h != (uint32_t)hash)
+			continue;
+		e = (const struct rec *)(c->arena + (s->off1 - 1));
+		if (e->hash == hash && e->klen == klen && memcmp(e + 1, key, klen) == 0)
+			return s;
+	}
+	return NULL;
+}
+
+/* Backward-shift deletion: later slots of the same probe run move up, so that no tombstone is left. */
+static void
+unindex(struct cache *c, const struct rec *e, size_t off)
+{
+	size_t mask = c->r->nslots - 1, i = (uint32_t)e->hash & mask, j, k, n;
+
+	for (n = 0; n < c->r->nslots; n++, i = (i + 1) & mask) {
+		if (slot_empty(c, &c->slots[i]))
+			return;
+		if (c->slots[i].off1 == off + 1)
+			break;
+	}
+	if (n == c->r->nslots)
+		return;
+	for (j = i;;) {
+		j = (j + 1) & mask;
+		if (slot_empty(c, &c->slots[j]))
+			break;
+		k = c->slots[j].h & mask;
+		if ((j > i && (k <= i || k > j)) || (j < i && k <= i && k > j)) {
+			c->slots[i] = c->slots[j];
+			i = j;
+		}
+	}
+	c->slots[i].off1 = 0;
+}
+
+static void
+evict_oldest(struct cache *c)
+{
+	struct region *r = c->r;
+	const struct rec *e = (const struct rec *)(c->arena + r->head);
+
+	unindex(c, e, r->head);
+	r->bytes -= e->size;
+	r->count--;
+	r->head += e->size;
+	if (r->head >= r->wrap) {
+		r->head = 0;
+		r->wrap = r->arena_size;
+	}
+	if (r->count == 0)
+		r->head = r->tail = 0;
+}
+
+/* Where n contiguous bytes can go, evicting the oldest entries until they fit (n <= arena_size). */
+static size_t
+make_room(struct cache *c, size_t n)
+{
+	struct region *r = c->r;
+
+	while (r->count >= r->max_entries)
+		evict_oldest(c);
+	for (;;) {
+		if (r->count == 0) {
+			r->head = r->tail = 0;
+			r->wrap = r->arena_size;
+		}
+		if (r->count == 0 || r->tail > r->head) {
+			if (r->arena_size - r->tail >= n)
+				return r->tail;
+			/* The end is too short: the entries before the turn stop here. */
+			r->wrap = r->tail;
+			r->tail = 0;
+			if (r->count == 0)
+				continue;
+		}
+		if (r->head - r->tail >= n)
+			return r->tail;
+		evict_oldest(c);
+	}
+}
+
 struct cache *
 cache_new(size_t max_bytes)
 {
-	struct cache *c = calloc(1, sizeof(*c));
+	struct cache *c = NULL;
+	struct region *r;
+	pthread_mutexattr_t ma;
+	size_t nslots = 64, index_off, arena_off;
+	void *p = MAP_FAILED;
+	int fd = -1, ok = 0;
 
-	if (c == NULL)
+	if (max_bytes < MIN_BYTES || max_bytes > (SIZE_MAX >> 2))
 		return NULL;
-	c->nbuckets = 4096;
-	if ((c->buckets = calloc(c->nbuckets, sizeof(*c->buckets))) == NULL) {
+	max_bytes = round_up(max_bytes, (size_t)sysconf(_SC_PAGESIZE));
+	/* A slot per KiB: entries smaller than about 1.3 KiB on average fill the index before the arena. */
+	while (nslots < max_bytes / 1024)
+		nslots <<= 1;
+	index_off = round_up(sizeof(struct region), 64);
+	arena_off = round_up(index_off + nslots * sizeof(struct slot), 64);
+	if (arena_off + MIN_BYTES / 2 > max_bytes)
+		return NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	/* A named memory file, so that a process's share of it can be told apart in smaps. */
+	fd = memfd_create("citybench-cache", MFD_CLOEXEC);
+	if (fd != -1 && ftruncate(fd, (off_t)max_bytes) == 0)
+		p = mmap(NULL, max_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		p = mmap(NULL, max_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		goto out;
+	c->map_len = max_bytes;
+	c->r = r = p;
+	c->slots = (struct slot *)((char *)p + index_off);
+	c->arena = (char *)p + arena_off;
+	if (pthread_mutexattr_init(&ma) != 0)
+		goto out;
+	if (pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED) != 0 ||
+	    pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST) != 0 ||
+	    pthread_mutex_init(&r->lock, &ma) != 0) {
+		pthread_mutexattr_destroy(&ma);
+		goto out;
+	}
+	pthread_mutexattr_destroy(&ma);
+	r->magic = MAGIC;
+	r->total = max_bytes;
+	r->nslots = nslots;
+	r->max_entries = nslots / 4 * 3;
+	r->arena_size = (max_bytes - arena_off) / ALIGN * ALIGN;
+	r->version = LLONG_MIN;
+	reset(r, c->slots, 1);
+	ok = 1;
+out:
+	if (fd != -1)
+		close(fd);	/* the mapping keeps the memory */
+	if (!ok) {
+		if (c->r)
+			munmap(c->r, c->map_len);
 		free(c);
 		return NULL;
 	}
-	c->max_bytes = max_bytes;
 	return c;
-}
-
-static void
-unlink_lru(struct cache *c, struct entry *e)
-{
-	if (e->prev)
-		e->prev->next = e->next;
-	else
-		c->head = e->next;
-	if (e->next)
-		e->next->prev = e->prev;
-	else
-		c->tail = e->prev;
-	e->prev = e->next = NULL;
-}
-
-static void
-push_front(struct cache *c, struct entry *e)
-{
-	e->next = c->head;
-	e->prev = NULL;
-	if (c->head)
-		c->head->prev = e;
-	c->head = e;
-	if (c->tail == NULL)
-		c->tail = e;
-}
-
-static void
-drop(struct cache *c, struct entry *e)
-{
-	struct entry **pp = &c->buckets[e->hash % c->nbuckets];
-
-	while (*pp && *pp != e)
-		pp = &(*pp)->hnext;
-	if (*pp)
-		*pp = e->hnext;
-	unlink_lru(c, e);
-	c->bytes -= e->bytes;
-	c->count--;
-	free(e->key);
-	free(e->v.headers);
-	free(e->v.body);
-	free(e);
-}
-
-static void
-flush(struct cache *c)
-{
-	while (c->head)
-		drop(c, c->head);
 }
 
 void
@@ -110,81 +303,127 @@ cache_free(struct cache *c)
 {
 	if (c == NULL)
 		return;
-	flush(c);
-	free(c->buckets);
+	munmap(c->r, c->map_len);
 	free(c);
 }
 
-const struct cached *
-cache_get(struct cache *c, const char *key, size_t klen, long long version)
+int
+cache_get(struct cache *c, const char *key, size_t klen, long long version, struct cached *hit,
+    struct buf *headers, struct buf *body)
 {
-	uint64_t h;
-	struct entry *e;
+	const struct rec *e;
+	const struct slot *s;
+	const char *p;
+	size_t hlen0 = headers ? headers->len : 0;
+	int found = 0;
 
-	if (c == NULL)
-		return NULL;
-	if (version != c->version) {
-		flush(c);
-		c->version = version;
-	}
-	h = fnv1a(key, klen);
-	for (e = c->buckets[h % c->nbuckets]; e; e = e->hnext) {
-		if (e->hash == h && e->klen == klen && memcmp(e->key, key, klen) == 0) {
-			unlink_lru(c, e);
-			push_front(c, e);
-			c->hits++;
-			return &e->v;
+	if (c == NULL || key == NULL || lock(c) == -1)
+		return 0;
+	if (at_version(c, version) == -1 || (s = find(c, key, klen, fnv1a(key, klen))) == NULL)
+		goto out;
+	e = (const struct rec *)(c->arena + (s->off1 - 1));
+	p = (const char *)(e + 1) + e->klen;
+	if (headers && buf_append(headers, p, e->hlen) == -1)
+		goto out;
+	if (body && buf_append(body, p + e->hlen, e->blen) == -1) {
+		if (headers) {
+			headers->len = hlen0;
+			if (headers->cap)
+				headers->data[hlen0] = '\0';
 		}
+		goto out;
 	}
-	c->misses++;
-	return NULL;
+	if (hit) {
+		memset(hit, 0, sizeof(*hit));
+		hit->status = e->status;
+		hit->ctype = ctypes[e->ctype < NCTYPES ? e->ctype : 0];
+		hit->fmt = e->fmt;
+		hit->version = e->version;
+	}
+	found = 1;
+out:
+	unlock(c);
+	return found;
+}
+
+static int
+ctype_index(const char *ctype, uint32_t *i)
+{
+	for (*i = 1; *i < NCTYPES; (*i)++)
+		if (ctype && strcmp(ctype, ctypes[*i]) == 0)
+			return 0;
+	*i = 0;
+	return ctype == NULL ? 0 : -1;
 }
 
 void
 cache_put(struct cache *c, const char *key, size_t klen, const struct cached *v)
 {
-	struct entry *e;
-	size_t bytes;
+	struct region *r;
+	struct rec *e;
+	struct slot *s;
+	uint64_t hash;
+	uint32_t ct;
+	size_t need, off, mask, i;
+	char *p;
 
-	if (c == NULL || v->version != c->version)
+	if (c == NULL || key == NULL || v == NULL || ctype_index(v->ctype, &ct) == -1)
 		return;
-	bytes = sizeof(*e) + klen + v->headers_len + v->body_len;
-	if (bytes > c->max_bytes / 4)
+	r = c->r;
+	/* Sizes from the caller are added with care: each one alone may be anything. */
+	need = r->arena_size / 4;
+	if (klen > need || v->headers_len > need || v->body_len > need ||
+	    sizeof(*e) + klen + v->headers_len + v->body_len + ALIGN > need)
 		return;
-	if ((e = calloc(1, sizeof(*e))) == NULL)
+	need = round_up(sizeof(*e) + klen + v->headers_len + v->body_len, ALIGN);
+	hash = fnv1a(key, klen);
+	if (lock(c) == -1)
 		return;
-	e->key = malloc(klen ? klen : 1);
-	e->v = *v;
-	e->v.headers = malloc(v->headers_len + 1);
-	e->v.body = malloc(v->body_len + 1);
-	if (!e->key || !e->v.headers || !e->v.body) {
-		free(e->key);
-		free(e->v.headers);
-		free(e->v.body);
-		free(e);
-		return;
-	}
-	memcpy(e->key, key, klen);
+	if (at_version(c, v->version) == -1 || find(c, key, klen, hash) != NULL)
+		goto out;
+	off = make_room(c, need);
+	e = (struct rec *)(c->arena + off);
+	e->hash = hash;
+	e->size = need;
 	e->klen = klen;
-	memcpy(e->v.headers, v->headers ? v->headers : "", v->headers_len);
-	e->v.headers[v->headers_len] = '\0';
-	memcpy(e->v.body, v->body ? v->body : "", v->body_len);
-	e->v.body[v->body_len] = '\0';
-	e->hash = fnv1a(key, klen);
-	e->bytes = bytes;
-	while (c->tail && c->bytes + bytes > c->max_bytes)
-		drop(c, c->tail);
-	e->hnext = c->buckets[e->hash % c->nbuckets];
-	c->buckets[e->hash % c->nbuckets] = e;
-	push_front(c, e);
-	c->bytes += bytes;
-	c->count++;
+	e->hlen = v->headers_len;
+	e->blen = v->body_len;
+	e->version = v->version;
+	e->status = v->status;
+	e->fmt = v->fmt;
+	e->ctype = ct;
+	e->pad = 0;
+	p = (char *)(e + 1);
+	memcpy(p, key, klen);
+	if (v->headers_len)
+		memcpy(p + klen, v->headers, v->headers_len);
+	if (cache_test_hook)
+		cache_test_hook();
+	if (v->body_len)
+		memcpy(p + klen + v->headers_len, v->body, v->body_len);
+	mask = r->nslots - 1;
+	for (i = (uint32_t)hash & mask; !slot_empty(c, &c->slots[i]); i = (i + 1) & mask)
+		;
+	s = &c->slots[i];
+	s->off1 = off + 1;
+	s->h = (uint32_t)hash;
+	s->gen = r->gen;
+	r->tail = off + need;
+	r->count++;
+	r->bytes += need;
+out:
+	unlock(c);
 }
 
 void
-cache_stats(const struct cache *c, unsigned long long *hits, unsigned long long *misses, size_t *bytes)
+cache_stats(struct cache *c, struct cache_stats *st)
 {
-	*hits = c ? c->hits : 0;
-	*misses = c ? c->misses : 0;
-	*bytes = c ? c->bytes : 0;
+	memset(st, 0, sizeof(*st));
+	if (c == NULL || lock(c) == -1)
+		return;
+	st->bytes = c->r->bytes;
+	st->entries = c->r->count;
+	st->capacity = c->r->arena_size;
+	st->recovered = c->r->recovered;
+	unlock(c);
 }

@@ -49,8 +49,9 @@ number(const char *s)
 	return json_real(d);
 }
 
+/* The wave's questions as the database has them now; NULL when the database failed. */
 static json_t *
-survey_questions(struct db *db, const char *wave)
+read_questions(struct db *db, const char *wave)
 {
 	const char *p[1] = { wave };
 	PGresult *res = db_query(db, Q_SURVEY_QUESTIONS, 1, p);
@@ -76,6 +77,61 @@ survey_questions(struct db *db, const char *wave)
 		json_array_append_new(list, q);
 	}
 	PQclear(res);
+	return list;
+}
+
+/* The parsed questionnaires of the last few waves asked for, kept by the worker and read again only when
+ * the data version moves: a questionnaire changes only with `survey load`, which bumps it.  This is a
+ * parse cache of the questionnaire (re-reading it and parsing every option list was a third of a
+ * profile's instructions), not a response cache: it stays on under CITYBENCH_CACHE=0. */
+#define QCACHE_WAVES	8
+
+static struct {
+	char wave[16];
+	long long version;
+	json_t *questions;		/* shared with callers: read-only */
+	unsigned long used;		/* for least recently used; 0 = empty */
+} qcache[QCACHE_WAVES];
+static unsigned long qcache_clock;
+
+/* The wave's questions (a list the caller owns a reference to and must not modify), or NULL when the
+ * database failed. */
+static json_t *
+survey_questions(struct db *db, const char *wave)
+{
+	PGresult *res;
+	long long version;
+	json_t *list;
+	size_t i, slot = 0;
+
+	if (wave == NULL || strlen(wave) >= sizeof(qcache[0].wave))
+		return read_questions(db, wave);
+	/* the version of the connection that reads the questions: a replica's own, not the primary's */
+	res = db_query(db, Q_DATA_VERSION, 0, NULL);
+	if (!db_ok(res) || PQntuples(res) != 1) {
+		PQclear(res);
+		return NULL;
+	}
+	version = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	for (i = 0; i < QCACHE_WAVES; i++) {
+		if (qcache[i].questions && qcache[i].version == version && strcmp(qcache[i].wave, wave) == 0) {
+			qcache[i].used = ++qcache_clock;
+			return json_incref(qcache[i].questions);
+		}
+		if (qcache[i].used < qcache[slot].used)
+			slot = i;
+	}
+	if ((list = read_questions(db, wave)) == NULL)
+		return NULL;
+	for (i = 0; i < QCACHE_WAVES; i++)
+		if (qcache[i].questions && strcmp(qcache[i].wave, wave) == 0)
+			slot = i;
+	json_decref(qcache[slot].questions);
+	snprintf(qcache[slot].wave, sizeof(qcache[slot].wave), "%s", wave);
+	qcache[slot].version = version;
+	qcache[slot].questions = json_incref(list);
+	qcache[slot].used = ++qcache_clock;
 	return list;
 }
 

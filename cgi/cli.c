@@ -739,6 +739,16 @@ cmd_import(struct db *db, int argc, char **argv)
 		refuse("the database is unreachable");
 		goto out;
 	}
+	{
+		/* A bulk write: statistics are rebuilt once, when the data version is bumped. */
+		PGresult *res = db_query(db, Q_BULK_ON, 0, NULL);
+		int ok = db_ok(res);
+		PQclear(res);
+		if (!ok) {
+			refuse("the database is unreachable");
+			goto rollback;
+		}
+	}
 	/* Cities first, whatever the order given, so answers may name them. */
 	for (pass = 0; pass < 2; pass++) {
 		for (i = 0; i < (size_t)argc; i++) {
@@ -794,8 +804,8 @@ cmd_import(struct db *db, int argc, char **argv)
 		for (i = 0; i < (size_t)argc; i++)
 			for (k = 0; k < ins[i].nsets; k++)
 				all[o++] = ins[i].sets[k];
-		if (store_sets(db, cat, all, total_sets, "operator", 0, "import", 0, out, &version,
-		    progress, stderr, &err) == -1) {
+		if (store_bulk(db, cat, all, total_sets, "operator", "import", out, &version, progress,
+		    stderr, &err) == -1) {
 			free(all);
 			refuse("%s", err ? err : "cannot store");
 			goto rollback;

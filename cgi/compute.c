@@ -18,13 +18,62 @@ int_array(struct buf *b, const int *v, size_t n)
 	return buf_putc(b, '}');
 }
 
+/* Positions of the city-waves sorted by city id and wave, to find an answer row's city-wave. */
+static const struct city_inputs *sort_in;	/* qsort has no argument; callers are single-threaded */
+
+static int
+cmp_pos(const void *a, const void *b)
+{
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+
+	if (sort_in->city_ids[i] != sort_in->city_ids[j])
+		return sort_in->city_ids[i] < sort_in->city_ids[j] ? -1 : 1;
+	return strcmp(sort_in->cities[i].survey, sort_in->cities[j].survey);
+}
+
+static long
+find_pos(const struct city_inputs *in, const size_t *pos, int id, const char *survey)
+{
+	size_t lo = 0, hi = in->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2, k = pos[mid];
+		int c = in->city_ids[k] != id ? (in->city_ids[k] < id ? -1 : 1) :
+		    strcmp(in->cities[k].survey, survey);
+		if (c == 0)
+			return (long)k;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/* An answer's JSON text as jansson reads it; the common literals without a parse. */
+static json_t *
+answer_value(const char *text)
+{
+	if (strcmp(text, "null") == 0)
+		return json_null();
+	if (strcmp(text, "true") == 0)
+		return json_true();
+	if (strcmp(text, "false") == 0)
+		return json_false();
+	return json_loads(text, JSON_DECODE_ANY, NULL);
+}
+
 int
 city_inputs_load(struct db *db, const int *city_ids, size_t ncities, const char *wave, const char *codes,
     struct city_inputs *in, char **err)
 {
 	struct buf ids = BUF_INIT, waves = BUF_INIT;
+	PGresult *ans = NULL, *asked = NULL;
+	json_t *by_wave = NULL;
 	const char *p[3];
-	int i, n;
+	size_t *pos = NULL, k;
+	long last = -1;
+	int i, n, rc = -1;
 
 	memset(in, 0, sizeof(*in));
 	if (city_ids && ncities)
@@ -34,22 +83,18 @@ city_inputs_load(struct db *db, const int *city_ids, size_t ncities, const char 
 	p[0] = ids.data;
 	p[1] = waves.data;
 	p[2] = codes;
-	in->res = db_query(db, Q_PLUGIN_INPUTS, 3, p);
-	buf_free(&ids);
-	buf_free(&waves);
+	in->res = db_query(db, Q_PLUGIN_INPUTS, 2, p);
 	if (!db_ok(in->res)) {
 		*err = strdup(in->res ? PQresultErrorMessage(in->res) : "the database is unreachable");
-		PQclear(in->res);
-		in->res = NULL;
-		return -1;
+		goto out;
 	}
 	n = PQntuples(in->res);
 	in->cities = calloc((size_t)n + 1, sizeof(*in->cities));
 	in->city_ids = calloc((size_t)n + 1, sizeof(int));
-	if (in->cities == NULL || in->city_ids == NULL) {
-		city_inputs_free(in);
+	pos = calloc((size_t)n + 1, sizeof(size_t));
+	if (in->cities == NULL || in->city_ids == NULL || pos == NULL) {
 		*err = strdup("out of memory");
-		return -1;
+		goto out;
 	}
 	for (i = 0; i < n; i++) {
 		struct plugin_city *c = &in->cities[i];
@@ -57,10 +102,74 @@ city_inputs_load(struct db *db, const int *city_ids, size_t ncities, const char 
 		c->slug = PQgetvalue(in->res, i, 1);
 		c->survey = PQgetvalue(in->res, i, 2);
 		c->population = PQgetisnull(in->res, i, 3) ? NAN : strtod(PQgetvalue(in->res, i, 3), NULL);
-		c->answers = json_loads(PQgetvalue(in->res, i, 4), 0, NULL);
+		if ((c->answers = json_object()) == NULL) {
+			*err = strdup("out of memory");
+			goto out;
+		}
+		pos[i] = (size_t)i;
 		in->n++;
 	}
-	return 0;
+	sort_in = in;
+	qsort(pos, in->n, sizeof(*pos), cmp_pos);
+	sort_in = NULL;
+
+	ans = db_query(db, Q_PLUGIN_ANSWERS, 3, p);
+	asked = db_query(db, Q_PLUGIN_ASKED, 1, p + 2);
+	if (!db_ok(ans) || !db_ok(asked)) {
+		PGresult *bad = !db_ok(ans) ? ans : asked;
+		*err = strdup(bad ? PQresultErrorMessage(bad) : "the database is unreachable");
+		goto out;
+	}
+	/* wave -> {code: true} of the questions it asks: only those reach the plugin, as before */
+	if ((by_wave = json_object()) == NULL) {
+		*err = strdup("out of memory");
+		goto out;
+	}
+	for (i = 0; i < PQntuples(asked); i++) {
+		json_t *w = json_object_get(by_wave, PQgetvalue(asked, i, 0));
+		if (w == NULL) {
+			w = json_object();
+			json_object_set_new(by_wave, PQgetvalue(asked, i, 0), w);
+		}
+		json_object_set_new(w, PQgetvalue(asked, i, 1), json_true());
+	}
+	for (i = 0; i < PQntuples(ans); i++) {
+		int id = atoi(PQgetvalue(ans, i, 0));
+		const char *survey = PQgetvalue(ans, i, 1);
+		json_t *v;
+
+		if (json_object_get(json_object_get(by_wave, survey), PQgetvalue(ans, i, 2)) == NULL)
+			continue;	/* no longer asked in that wave */
+
+		/* Rows come grouped by city-wave: the last one found is usually the one. */
+		if (last < 0 || in->city_ids[last] != id || strcmp(in->cities[last].survey, survey) != 0)
+			last = find_pos(in, pos, id, survey);
+		if (last < 0)
+			continue;	/* a city-wave stored after the first statement read them */
+		if ((v = answer_value(PQgetvalue(ans, i, 3))) == NULL)
+			continue;	/* not JSON jansson reads (an integer past 64 bits): no answer */
+		json_object_set_new(in->cities[last].answers, PQgetvalue(ans, i, 2), v);
+	}
+	/* An asked question without an answer row is unanswered: null, as the stored sets say it. */
+	for (k = 0; k < in->n; k++) {
+		struct plugin_city *c = &in->cities[k];
+		const char *code;
+		json_t *yes;
+		json_object_foreach(json_object_get(by_wave, c->survey), code, yes)
+			if (json_object_get(c->answers, code) == NULL)
+				json_object_set_new(c->answers, code, json_null());
+	}
+	rc = 0;
+out:
+	if (rc == -1)
+		city_inputs_free(in);
+	PQclear(ans);
+	PQclear(asked);
+	json_decref(by_wave);
+	free(pos);
+	buf_free(&ids);
+	buf_free(&waves);
+	return rc;
 }
 
 void

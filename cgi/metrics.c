@@ -2,7 +2,10 @@
  * a cohort, distribution, summary, the plugin's source and version; /metrics/{id}.svg — its chart.
  *
  * A handler builds one model (the .json twin) from at most two statements, the ranking done in SQL with
- * window functions; HTML, CSV and SVG are written from that model, so the numbers cannot differ.
+ * window functions; HTML, CSV and SVG are written from that model, so the numbers cannot differ.  The
+ * model of one metric is jansson for everything but the rows, and a plain array of rows (struct
+ * ranking): the rows grow with the cohort, and one jansson object per row plus a generic dump was most
+ * of a ranking's cost; the JSON writes them with the streaming writer (jsonw.h).
  *
  * Decisions where the contract is silent:
  * - `city` (the highlighted city) is a view parameter, not the resource: an unknown or malformed slug is
@@ -25,6 +28,7 @@
 #include "chart.h"
 #include "csv.h"
 #include "html.h"
+#include "jsonw.h"
 #include "page.h"
 #include "query.h"
 #include "routes.h"
@@ -214,6 +218,32 @@ struct view {
 	int have_cohort;
 };
 
+/* One city of the cohort's ranking; the strings point into the ranking statement's result. */
+struct rank_row {
+	const char *city, *name;
+	const char *value_text;		/* PostgreSQL's text of the value: written to JSON as it is */
+	double value;			/* strtod(value_text): what HTML, CSV, SVG and the summary use */
+	long long rank;
+	double percentile;		/* NAN when there is none */
+	int synthetic;
+};
+
+/* One metric's page: model holds metric, survey, waves, peers, highlight (when asked), summary and
+ * histogram; rows the cohort, best first (the JSON's "values"). */
+struct ranking {
+	json_t *model;
+	struct rank_row *rows;
+	size_t n;
+};
+
+static void
+ranking_free(struct ranking *rk)
+{
+	json_decref(rk->model);
+	free(rk->rows);
+	memset(rk, 0, sizeof(*rk));
+}
+
 /* Reads and checks the parameters; answers the error and returns -1. */
 static int
 read_view(struct request *r, struct view *v)
@@ -254,20 +284,45 @@ cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Sorts v ascending.  The rows come in rank order, so v is already sorted one way or the other: that
+ * is checked in one pass (and a descending v reversed) before falling back to qsort. */
+static void
+sort_values(double *v, size_t n)
+{
+	size_t i;
+	int up = 1, down = 1;
+
+	for (i = 1; i < n && (up || down); i++) {
+		up = up && v[i - 1] <= v[i];
+		down = down && v[i - 1] >= v[i];
+	}
+	if (up)
+		return;
+	if (!down) {
+		qsort(v, n, sizeof(*v), cmp_double);
+		return;
+	}
+	for (i = 0; i < n / 2; i++) {
+		double t = v[i];
+		v[i] = v[n - 1 - i];
+		v[n - 1 - i] = t;
+	}
+}
+
 /* summary {n, mean, median, min, max} (and share {yes, of, percent} for 0/1 shares) and the histogram */
 static int
-add_summary(json_t *model, const char *unit)
+add_summary(struct ranking *rk, const char *unit)
 {
-	json_t *values = json_object_get(model, "values"), *row, *summary, *hist;
+	json_t *model = rk->model, *summary, *hist;
 	struct chart_bin *bins = NULL;
-	size_t n = json_array_size(values), i, nbins = 0, ones = 0;
+	size_t n = rk->n, i, nbins = 0, ones = 0;
 	double *v = NULL, sum = 0;
 	int binary = 1;
 
 	if (n > 0 && (v = malloc(n * sizeof(*v))) == NULL)
 		return -1;
-	json_array_foreach(values, i, row) {
-		v[i] = num(row, "value");
+	for (i = 0; i < n; i++) {
+		v[i] = rk->rows[i].value;
 		sum += v[i];
 		if (v[i] == 1)
 			ones++;
@@ -279,7 +334,7 @@ add_summary(json_t *model, const char *unit)
 		return -1;
 	}
 	if (n > 0)
-		qsort(v, n, sizeof(*v), cmp_double);
+		sort_values(v, n);
 	summary = json_pack("{s:I}", "n", (json_int_t)n);
 	json_object_set_new(summary, "mean", n ? json_real(sum / (double)n) : json_null());
 	json_object_set_new(summary, "median", n == 0 ? json_null() :
@@ -300,75 +355,90 @@ add_summary(json_t *model, const char *unit)
 	return 0;
 }
 
+/* The highlighted city: its row with in_cohort, and of (the cohort's size); NULL when memory ran out. */
 static json_t *
-real_or_null(const PGresult *res, int i, int col)
+highlight_json(const PGresult *rank, int i, const struct rank_row *row, size_t of)
 {
-	return PQgetisnull(res, i, col) ? json_null() : json_real(strtod(PQgetvalue(res, i, col), NULL));
+	int in = PQgetvalue(rank, i, 6)[0] == 't';
+	json_t *value = NULL;
+
+	if (!PQgetisnull(rank, i, 3) && isfinite(row->value))
+		value = json_real(row->value);
+	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:b, s:b, s:I}",
+	    "city", PQgetvalue(rank, i, 0), "name", PQgetvalue(rank, i, 1),
+	    "value", value ? value : json_null(),
+	    "rank", in ? json_integer(row->rank) : json_null(),
+	    "percentile", in && isfinite(row->percentile) ? json_real(row->percentile) : json_null(),
+	    "synthetic", PQgetvalue(rank, i, 2)[0] == 't', "in_cohort", in, "of", (json_int_t)of);
 }
 
-/* The model from the two statements' results; NULL when memory ran out. */
-static json_t *
-build_model(const PGresult *head, const PGresult *rank, const struct view *v)
+/* The model from the two statements' results (rows point into rank, which must outlive it); 0, or -1
+ * when memory ran out (rk is then empty). */
+static int
+build_model(struct ranking *rk, const PGresult *head, const PGresult *rank, const struct view *v)
 {
-	json_t *model, *metric, *values, *hl = NULL;
-	int i;
+	json_t *metric, *hl;
+	int i, hl_row = -1, ntuples = PQntuples(rank);
+	struct rank_row hl_data = { 0 };
 
+	memset(rk, 0, sizeof(*rk));
 	metric = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:s}",
 	    "id", PQgetvalue(head, 0, 0), "title", PQgetvalue(head, 0, 1),
 	    "description", PQgetvalue(head, 0, 2), "unit", PQgetvalue(head, 0, 3),
 	    "higher_is_better", PQgetvalue(head, 0, 4)[0] == 't', "plugin", PQgetvalue(head, 0, 5),
 	    "version", PQgetvalue(head, 0, 6), "source", PQgetvalue(head, 0, 7));
-	model = json_pack("{s:o, s:s, s:o, s:s}", "metric", metric, "survey", PQgetvalue(head, 0, 8),
+	rk->model = json_pack("{s:o, s:s, s:o, s:s}", "metric", metric, "survey", PQgetvalue(head, 0, 8),
 	    "waves", view_answer_json(PQgetvalue(head, 0, 10)),
 	    "peers", v->c.canonical.data ? v->c.canonical.data : "");
-	if (model == NULL)
-		return NULL;
-	values = json_array();
-	json_object_set_new(model, "values", values);
-	for (i = 0; i < PQntuples(rank); i++) {
+	if (rk->model == NULL)
+		goto fail;
+	if (ntuples > 0 && (rk->rows = malloc((size_t)ntuples * sizeof(*rk->rows))) == NULL)
+		goto fail;
+	for (i = 0; i < ntuples; i++) {
+		struct rank_row row;
 		int in = PQgetvalue(rank, i, 6)[0] == 't';
 		long long of = in ? strtoll(PQgetvalue(rank, i, 5), NULL, 10) : 0;
-		long long rk = in ? strtoll(PQgetvalue(rank, i, 4), NULL, 10) : 0;
+
+		row.city = PQgetvalue(rank, i, 0);
+		row.name = PQgetvalue(rank, i, 1);
+		row.value_text = PQgetisnull(rank, i, 3) ? NULL : PQgetvalue(rank, i, 3);
+		row.value = row.value_text ? strtod(row.value_text, NULL) : NAN;
+		row.rank = in ? strtoll(PQgetvalue(rank, i, 4), NULL, 10) : 0;
 		/* rank - 1 values are strictly better: the city equals or beats the other of - rank + 1 */
-		json_t *row = json_pack("{s:s, s:s, s:o, s:o, s:o, s:b}",
-		    "city", PQgetvalue(rank, i, 0), "name", PQgetvalue(rank, i, 1),
-		    "value", real_or_null(rank, i, 3), "rank", in ? json_integer(rk) : json_null(),
-		    "percentile", in && of > 0 ? json_real(100.0 * (double)(of - rk + 1) / (double)of) :
-			json_null(),
-		    "synthetic", PQgetvalue(rank, i, 2)[0] == 't');
-		if (row == NULL)
-			continue;
-		if (v->city && strcmp(v->city, PQgetvalue(rank, i, 0)) == 0) {
-			hl = json_deep_copy(row);
-			json_object_set_new(hl, "in_cohort", json_boolean(in));
+		row.percentile = in && of > 0 ? 100.0 * (double)(of - row.rank + 1) / (double)of : NAN;
+		row.synthetic = PQgetvalue(rank, i, 2)[0] == 't';
+		if (v->city && strcmp(v->city, row.city) == 0) {
+			hl_row = i;
+			hl_data = row;
 		}
-		if (in)
-			json_array_append_new(values, row);
-		else
-			json_decref(row);
+		/* a value JSON cannot hold (NaN, infinity) leaves the row out, as jansson did */
+		if (in && row.value_text && isfinite(row.value))
+			rk->rows[rk->n++] = row;
 	}
-	if (hl) {
-		json_object_set_new(hl, "of", json_integer((json_int_t)json_array_size(values)));
-		json_object_set_new(model, "highlight", hl);
+	if (hl_row >= 0) {
+		if ((hl = highlight_json(rank, hl_row, &hl_data, rk->n)) == NULL)
+			goto fail;
+		json_object_set_new(rk->model, "highlight", hl);
 	}
-	if (add_summary(model, PQgetvalue(head, 0, 3)) == -1) {
-		json_decref(model);
-		return NULL;
-	}
-	return model;
+	if (add_summary(rk, PQgetvalue(head, 0, 3)) == -1)
+		goto fail;
+	return 0;
+fail:
+	ranking_free(rk);
+	return -1;
 }
 
-/* The highlighted city's index in values, or -1 when there is none or it is not in the cohort. */
+/* The highlighted city's index in the rows, or -1 when there is none or it is not in the cohort. */
 static long
-highlight_position(json_t *model)
+highlight_position(const struct ranking *rk)
 {
-	json_t *hl = json_object_get(model, "highlight"), *o;
+	json_t *hl = json_object_get(rk->model, "highlight");
 	size_t i;
 
 	if (hl == NULL || !json_is_true(json_object_get(hl, "in_cohort")))
 		return -1;
-	json_array_foreach(json_object_get(model, "values"), i, o)
-		if (strcmp(str(o, "city"), str(hl, "city")) == 0)
+	for (i = 0; i < rk->n; i++)
+		if (strcmp(rk->rows[i].city, str(hl, "city")) == 0)
 			return (long)i;
 	return -1;
 }
@@ -414,12 +484,13 @@ histogram_svg(struct buf *b, json_t *model, const char *id, int standalone)
 
 /* The ranking bar chart: the first SVG_TOP cities and the highlighted one after them. */
 static void
-ranking_svg(struct buf *b, json_t *model, const char *id, int standalone)
+ranking_svg(struct buf *b, const struct ranking *rk, const char *id, int standalone)
 {
-	json_t *metric = json_object_get(model, "metric"), *values = json_object_get(model, "values"), *o;
+	json_t *model = rk->model, *metric = json_object_get(model, "metric");
 	json_t *hl = json_object_get(model, "highlight");
-	size_t n = json_array_size(values), shown = n < SVG_TOP ? n : SVG_TOP, i;
-	long pos = highlight_position(model), mark = -1;
+	const struct rank_row *o;
+	size_t n = rk->n, shown = n < SVG_TOP ? n : SVG_TOP, i;
+	long pos = highlight_position(rk), mark = -1;
 	struct buf names = BUF_INIT, title = BUF_INIT, desc = BUF_INIT;
 	const char *labels[SVG_TOP + 1];
 	double vals[SVG_TOP + 1];
@@ -433,12 +504,11 @@ ranking_svg(struct buf *b, json_t *model, const char *id, int standalone)
 				break;
 			at = (size_t)pos;
 		}
-		o = json_array_get(values, at);
+		o = &rk->rows[at];
 		offs[k] = names.len;
-		buf_printf(&names, "%lld. %s", (long long)json_integer_value(json_object_get(o, "rank")),
-		    str(o, "name"));
+		buf_printf(&names, "%lld. %s", o->rank, o->name);
 		buf_putc(&names, '\0');
-		vals[k] = num(o, "value");
+		vals[k] = o->value;
 		if (pos >= 0 && at == (size_t)pos)
 			mark = (long)k;
 		k++;
@@ -459,23 +529,68 @@ ranking_svg(struct buf *b, json_t *model, const char *id, int standalone)
 }
 
 static void
-render_csv(struct request *r, json_t *model)
+render_csv(struct request *r, const struct ranking *rk)
 {
-	json_t *o;
 	size_t i;
 
 	r->ctype = "text/csv";
 	buf_puts(&r->out, "rank,city,name,value\r\n");
-	json_array_foreach(json_object_get(model, "values"), i, o) {
-		csv_int(&r->out, (long long)json_integer_value(json_object_get(o, "rank")));
+	for (i = 0; i < rk->n; i++) {
+		csv_int(&r->out, rk->rows[i].rank);
 		csv_sep(&r->out);
-		csv_text(&r->out, str(o, "city"));
+		csv_text(&r->out, rk->rows[i].city);
 		csv_sep(&r->out);
-		csv_text(&r->out, str(o, "name"));
+		csv_text(&r->out, rk->rows[i].name);
 		csv_sep(&r->out);
-		csv_number(&r->out, num(o, "value"));
+		csv_number(&r->out, rk->rows[i].value);
 		csv_eol(&r->out);
 	}
+}
+
+/* The JSON: the model's members in their order, with the rows as "values" after "peers" (where the
+ * jansson model had them), written by the streaming writer.  0, or -1 when memory ran out. */
+static int
+render_json(struct request *r, const struct ranking *rk)
+{
+	struct buf *b = &r->out;
+	const char *key;
+	json_t *val;
+	size_t i;
+	int rc = 0, first = 1;
+
+	buf_reset(b);
+	r->status = 200;
+	r->ctype = "application/json";
+	/* about 100 bytes a row: one allocation rather than a dozen doublings of a 1 MB answer */
+	rc |= buf_reserve(b, 4096 + rk->n * 112);
+	rc |= buf_putc(b, '{');
+	json_object_foreach(rk->model, key, val) {
+		if (!first)
+			rc |= buf_putc(b, ',');
+		first = 0;
+		rc |= jsonw_key(b, key);
+		rc |= jsonw_value(b, val);
+		if (strcmp(key, "peers") != 0)
+			continue;
+		rc |= buf_puts(b, ",\"values\":[");
+		for (i = 0; i < rk->n && rc == 0; i++) {
+			const struct rank_row *o = &rk->rows[i];
+			rc |= buf_puts(b, i ? ",{\"city\":" : "{\"city\":");
+			rc |= jsonw_string(b, o->city);
+			rc |= buf_puts(b, ",\"name\":");
+			rc |= jsonw_string(b, o->name);
+			rc |= buf_puts(b, ",\"value\":");
+			rc |= jsonw_real_text(b, o->value_text);
+			rc |= buf_puts(b, ",\"rank\":");
+			rc |= jsonw_int(b, o->rank);
+			rc |= buf_puts(b, ",\"percentile\":");
+			rc |= jsonw_real(b, o->percentile);
+			rc |= buf_puts(b, o->synthetic ? ",\"synthetic\":true}" : ",\"synthetic\":false}");
+		}
+		rc |= buf_putc(b, ']');
+	}
+	rc |= buf_append(b, "}\n", 2);
+	return rc ? -1 : 0;
 }
 
 static void
@@ -537,36 +652,36 @@ form_html(struct request *r, json_t *model, const struct view *v)
 }
 
 static void
-ranking_row(struct buf *b, json_t *o, const char *unit, int mark)
+ranking_row(struct buf *b, const struct rank_row *o, const char *unit, int mark)
 {
 	html_raw(b, mark ? "<tr class=\"selected\" aria-current=\"true\"><td class=\"num\">" :
 	    "<tr><td class=\"num\">");
-	buf_printf(b, "%lld", (long long)json_integer_value(json_object_get(o, "rank")));
+	buf_printf(b, "%lld", o->rank);
 	html_raw(b, "</td><th scope=\"row\"><a href=\"/cities/");
-	url_encode(b, str(o, "city"));
+	url_encode(b, o->city);
 	html_raw(b, "\">");
-	html_text(b, str(o, "name"));
+	html_text(b, o->name);
 	html_raw(b, "</a>");
-	if (json_is_true(json_object_get(o, "synthetic")))
+	if (o->synthetic)
 		html_raw(b, " <span class=\"tag-synthetic\">synthetic</span>");
 	if (mark)
 		html_raw(b, " <strong class=\"marker\">◀ selected</strong>");
 	html_raw(b, "</th><td class=\"num\">");
-	number_html(b, num(o, "value"), unit);
+	number_html(b, o->value, unit);
 	html_raw(b, "</td><td class=\"num\">");
-	number_html(b, num(o, "percentile"), NULL);
+	number_html(b, o->percentile, NULL);
 	html_raw(b, "</td></tr>\n");
 }
 
 static void
-render_html(struct request *r, json_t *model, const struct view *v)
+render_html(struct request *r, const struct ranking *rk, const struct view *v)
 {
 	struct buf *b = &r->out, title = BUF_INIT, path = BUF_INIT;
-	json_t *metric = json_object_get(model, "metric"), *hl = json_object_get(model, "highlight");
-	json_t *values = json_object_get(model, "values"), *hist = json_object_get(model, "histogram"), *o;
+	json_t *model = rk->model, *metric = json_object_get(model, "metric");
+	json_t *hl = json_object_get(model, "highlight"), *hist = json_object_get(model, "histogram"), *o;
 	const char *unit = str(metric, "unit"), *peers = str(model, "peers");
-	size_t n = json_array_size(values), i;
-	long pos = highlight_position(model);
+	size_t n = rk->n, i;
+	long pos = highlight_position(rk);
 
 	buf_printf(&title, "%s, %s", str(metric, "title"), str(model, "survey"));
 	buf_printf(&path, "/metrics/%s", str(metric, "id"));
@@ -658,13 +773,13 @@ render_html(struct request *r, json_t *model, const struct view *v)
 		html_raw(b, "</caption><thead><tr><th scope=\"col\" class=\"num\">Rank</th>"
 		    "<th scope=\"col\">City</th><th scope=\"col\" class=\"num\">Value</th>"
 		    "<th scope=\"col\" class=\"num\">Percentile</th></tr></thead><tbody>\n");
-		json_array_foreach(values, i, o) {
+		for (i = 0; i < n; i++) {
 			int near = pos >= 0 && (long)i >= pos - ROWS_AROUND && (long)i <= pos + ROWS_AROUND;
 			if (cut && i >= ROWS_TOP && !near)
 				continue;
 			if (cut && i > 0 && i != last + 1)
 				html_raw(b, "<tr class=\"gap\"><td colspan=\"4\">…</td></tr>\n");
-			ranking_row(b, o, unit, (long)i == pos);
+			ranking_row(b, &rk->rows[i], unit, (long)i == pos);
 			last = i;
 		}
 		html_raw(b, "</tbody></table>\n");
@@ -698,7 +813,7 @@ metric_get(struct request *r)
 {
 	struct view v;
 	PGresult *head = NULL, *rank = NULL;
-	json_t *model = NULL;
+	struct ranking rk = { 0 };
 	const char *p[8];
 	int status = -1;
 
@@ -731,44 +846,52 @@ metric_get(struct request *r)
 	p[5] = v.c.params[4];
 	p[6] = v.id;
 	p[7] = v.city;
-	rank = db_query(r->app->db, Q_METRIC_RANKING, 8, p);
+	if (view_cohort_is_stored(&v.c)) {
+		const char *sp[5] = { p[0], v.c.stored[0], v.c.stored[1], v.id, v.city };
+		rank = db_query(r->app->db, Q_METRIC_RANKING_STORED, 5, sp);
+	} else {
+		rank = db_query(r->app->db, Q_METRIC_RANKING, 8, p);
+	}
 	if (!db_ok(rank)) {
 		view_db_error(r, rank);
 		goto out;
 	}
-	if ((model = build_model(head, rank, &v)) == NULL) {
+	if (build_model(&rk, head, rank, &v) == -1) {
 		http_error(r, 503, "out of memory", NULL);
 		goto out;
 	}
-	if (v.city && json_object_get(model, "highlight") == NULL) {
+	if (v.city && json_object_get(rk.model, "highlight") == NULL) {
 		http_errorf(r, 400, "unknown city \"%s\" (city names the city to highlight)", v.city);
 		goto out;
 	}
 	switch (r->fmt) {
 	case FMT_JSON:
-		http_json(r, 200, json_incref(model));
+		if (render_json(r, &rk) == -1) {
+			http_error(r, 503, "out of memory", NULL);
+			goto out;
+		}
 		break;
 	case FMT_CSV:
-		render_csv(r, model);
+		render_csv(r, &rk);
 		break;
 	case FMT_SVG:
 		r->ctype = "image/svg+xml";
 		/* standalone: no frame-ancestors, so that other sites may embed it */
 		http_header(r, "Content-Security-Policy", SVG_CSP);
 		if (v.chart && strcmp(v.chart, "ranking") == 0)
-			ranking_svg(&r->out, model, "chart", 1);
+			ranking_svg(&r->out, &rk, "chart", 1);
 		else
-			histogram_svg(&r->out, model, "chart", 1);
+			histogram_svg(&r->out, rk.model, "chart", 1);
 		break;
 	default:
-		render_html(r, model, &v);
+		render_html(r, &rk, &v);
 		break;
 	}
 	status = 0;
 out:
 	if (v.have_cohort)
 		view_cohort_free(&v.c);
-	json_decref(model);
+	ranking_free(&rk);
 	PQclear(head);
 	PQclear(rank);
 	return status;

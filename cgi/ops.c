@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 
 #include "app.h"
+#include "cache.h"
 #include "routes.h"
 
 /* app_account() fills 8 latency buckets: le[] below names their bounds. */
@@ -30,6 +31,7 @@ metrics_prom_get(struct request *r)
 	static const char *const le[] = { "0.001", "0.002", "0.005", "0.01", "0.025", "0.1", "1", "+Inf" };
 	struct shared *shm = r->app ? r->app->shm : NULL;
 	struct buf *b = &r->out;
+	struct cache_stats cs;
 	unsigned long long cum = 0;
 	size_t i;
 
@@ -40,10 +42,18 @@ metrics_prom_get(struct request *r)
 	    atomic_load(&shm->requests));
 	counter(b, "citybench_errors_total", "Requests answered with a 5xx status.",
 	    atomic_load(&shm->errors));
-	counter(b, "citybench_cache_hits_total", "GETs answered from a worker's response cache.",
+	counter(b, "citybench_cache_hits_total", "GETs answered from the workers' shared response cache.",
 	    atomic_load(&shm->cache_hits));
 	counter(b, "citybench_cache_misses_total", "Cacheable GETs that ran their handler.",
 	    atomic_load(&shm->cache_misses));
+	cache_stats(r->app->cache, &cs);
+	gauge(b, "citybench_cache_bytes", "Bytes the workers' shared response cache holds (0: no cache).",
+	    (long long)cs.bytes);
+	gauge(b, "citybench_cache_entries", "Responses the shared cache holds.", (long long)cs.entries);
+	gauge(b, "citybench_cache_capacity_bytes", "What the shared cache may hold (CITYBENCH_CACHE_BYTES, "
+	    "less its index).", (long long)cs.capacity);
+	counter(b, "citybench_cache_recovered_total", "Times the shared cache was emptied because a worker "
+	    "died holding its lock.", cs.recovered);
 	gauge(b, "citybench_previews_running", "Plugin previews in progress.",
 	    atomic_load(&shm->previews_running));
 	gauge(b, "citybench_workers", "FastCGI workers the supervisor keeps running.", r->app->workers);

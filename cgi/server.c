@@ -3,6 +3,7 @@
  * the fork and serves one request at a time through the route table. */
 #include <errno.h>
 #include <grp.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +95,10 @@ now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The supervisor's shared response cache (NULL: CITYBENCH_CACHE=0) and its size. */
+static struct cache *cache;
+static size_t cache_bytes;
+
 static void
 worker_main(int sock, struct shared *shm, int nworkers, int index)
 {
@@ -119,20 +124,21 @@ worker_main(int sock, struct shared *shm, int nworkers, int index)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
+	/* Blocks of 256 KiB and more (a large answer's buffer, its rows) are mapped and unmapped: freed,
+	 * they go back to the system instead of staying in the heap (worker RSS). */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 
 	memset(&app, 0, sizeof(app));
 	app.shm = shm;
 	app.worker_index = index;
 	app.workers = nworkers;
 	app.root = config_root();
-	s = getenv("CITYBENCH_CACHE");
-	app.cache_enabled = !(s && strcmp(s, "0") == 0);
-	s = getenv("CITYBENCH_CACHE_BYTES");
-	app.cache_bytes = s ? strtoull(s, NULL, 10) : 16u << 20;
+	/* The supervisor's, inherited: every worker (and its replacements) shares the one region. */
+	app.cache = cache;
+	app.cache_enabled = cache != NULL;
+	app.cache_bytes = cache_bytes;
 	if (app_init(&app) == -1)
 		_exit(1);
-	if (app.cache_enabled)
-		app.cache = cache_new(app.cache_bytes);
 	/* After the fork: a libpq connection must never cross one.  The primary takes the writes and
 	 * LISTENs (NOTIFY reaches no hot standby); reads go to a replica when CITYBENCH_DB_READ names
 	 * some, else to the primary too. */
@@ -175,6 +181,12 @@ worker_main(int sock, struct shared *shm, int nworkers, int index)
 		http_send(&req);
 		FCGX_Finish_r(&fr);
 		app_account(&app, req.status, now_s() - t0);
+		/* After a large answer (its buffers and results freed now), give the memory back to the
+		 * system instead of keeping the heap at its high-water mark for the worker's life. */
+		if (req.out.cap > HTTP_KEEP_BYTES) {
+			http_request_reset(&req);
+			malloc_trim(0);
+		}
 		if (leave_after && ++served >= leave_after)
 			break;
 	}
@@ -216,7 +228,7 @@ spawn(int sock, struct shared *shm, int nworkers, int index)
 int
 main(int argc, char **argv)
 {
-	const char *path = NULL, *pidfile = NULL, *group, *allow, *skip, *owner;
+	const char *path = NULL, *pidfile = NULL, *group, *allow, *skip, *owner, *s;
 	int nworkers = 4, sock, i, backlog = 1024;
 	pid_t pids[MAX_WORKERS];
 	struct shared *shm;
@@ -285,6 +297,16 @@ main(int argc, char **argv)
 	}
 	memset(shm, 0, sizeof(*shm));
 
+	/* One response cache for all workers, made before they are forked. */
+	s = getenv("CITYBENCH_CACHE");
+	if (!(s && strcmp(s, "0") == 0)) {
+		s = getenv("CITYBENCH_CACHE_BYTES");
+		cache_bytes = s && *s ? strtoull(s, NULL, 10) : (size_t)128 << 20;
+		if ((cache = cache_new(cache_bytes)) == NULL)
+			fprintf(stderr, "citybench-fcgi: no response cache: CITYBENCH_CACHE_BYTES=%s is under "
+			    "64 KiB or more than the system gives\n", s && *s ? s : "(default)");
+	}
+
 	/* Plugins are loaded and their values brought up to date before the first worker serves. */
 	owner = getenv("CITYBENCH_OWNER_DB");
 	skip = getenv("CITYBENCH_SKIP_SYNC");
@@ -349,5 +371,6 @@ main(int argc, char **argv)
 		unlink(path);
 	if (pidfile)
 		unlink(pidfile);
+	cache_free(cache);
 	return 0;
 }

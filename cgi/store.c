@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "compute.h"
 #include "store.h"
 
@@ -30,15 +31,98 @@ db_err(PGresult *res, char **err)
 	*err = strdup(res ? PQresultErrorMessage(res) : "the database is unreachable");
 }
 
+/* Runs a statement whose result only matters as success: 0, or -1 with *err set. */
+static int
+run(struct db *db, enum query_id q, int nparams, const char *const *p, char **err)
+{
+	PGresult *res = db_query(db, q, nparams, p);
+	int ok = db_ok(res);
+
+	if (!ok)
+		db_err(res, err);
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+/* The distinct waves of the sets, at most max of them; *many is set when there are more. */
+static size_t
+distinct_waves(const struct answer_set *sets, size_t n, const char **waves, size_t max, int *many)
+{
+	size_t i, w, nw = 0;
+
+	*many = 0;
+	for (i = 0; i < n; i++) {
+		for (w = 0; w < nw; w++)
+			if (strcmp(waves[w], sets[i].survey) == 0)
+				break;
+		if (w == nw && nw < max)
+			waves[nw++] = sets[i].survey;
+		else if (w == nw)
+			*many = 1;
+	}
+	return nw;
+}
+
+/* The waves as a text[] literal (waves are [0-9]{4}, checked by ingest). */
+static void
+waves_array(const char *const *waves, size_t nw, struct buf *b)
+{
+	size_t w;
+
+	buf_putc(b, '{');
+	for (w = 0; w < nw; w++)
+		buf_printf(b, w ? ",%s" : "%s", waves[w]);
+	buf_putc(b, '}');
+}
+
+/* Metric values for what changed (per wave, the cities named in it), then the data version. */
+static int
+after_store(struct db *db, const struct answer_set *sets, const int *ids, size_t n, const char *const *waves,
+    size_t nw, int many_waves, long long *version, FILE *log, char **err)
+{
+	int *bulk_ids = NULL;
+	PGresult *res;
+	size_t i, w;
+	int rc = -1;
+
+	if ((bulk_ids = calloc(n + 1, sizeof(int))) == NULL) {
+		*err = strdup("out of memory");
+		goto out;
+	}
+	if (many_waves && compute_metrics(db, NULL, 0, NULL, log, err) == -1)
+		goto out;
+	for (w = 0; !many_waves && w < nw; w++) {
+		size_t k = 0;
+		for (i = 0; i < n; i++)
+			if (strcmp(sets[i].survey, waves[w]) == 0)
+				bulk_ids[k++] = ids[i];
+		if (k && compute_metrics(db, n > 2000 ? NULL : bulk_ids, n > 2000 ? 0 : k, waves[w], log,
+		    err) == -1)
+			goto out;
+	}
+	res = db_query(db, Q_BUMP_VERSION, 0, NULL);
+	if (!db_ok(res)) {
+		db_err(res, err);
+		PQclear(res);
+		goto out;
+	}
+	*version = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	rc = 0;
+out:
+	free(bulk_ids);
+	return rc;
+}
+
 int
 store_sets(struct db *db, const struct catalog *cat, const struct answer_set *sets, size_t n,
     const char *actor, int token_id, const char *source, int dry_run, struct stored *out,
     long long *version, void (*progress)(size_t done, size_t total), FILE *log, char **err)
 {
-	int *ids = NULL, *bulk_ids = NULL;
+	int *ids = NULL;
 	char cid[16], tid[16];
 	const char *waves[16];
-	size_t i, nw = 0, w;
+	size_t i, nw;
 	PGresult *res;
 	int rc = -1, many_waves = 0;
 
@@ -48,6 +132,27 @@ store_sets(struct db *db, const struct catalog *cat, const struct answer_set *se
 		return -1;
 	}
 	snprintf(tid, sizeof(tid), "%d", token_id);
+	nw = distinct_waves(sets, n, waves, 16, &many_waves);
+	if (!dry_run && (nw > 1 || many_waves)) {
+		/* Several waves: their shared locks first, in order, as a bulk import takes them. */
+		struct buf wa = BUF_INIT;
+		const char *p[1];
+		int r;
+
+		if (many_waves) {
+			buf_putc(&wa, '{');
+			for (i = 0; i < n; i++)
+				buf_printf(&wa, i ? ",%s" : "%s", sets[i].survey);
+			buf_putc(&wa, '}');
+		} else {
+			waves_array(waves, nw, &wa);
+		}
+		p[0] = wa.data;
+		r = run(db, Q_LOCK_WAVES_SHARED, 1, p, err);
+		buf_free(&wa);
+		if (r == -1)
+			goto out;
+	}
 	for (i = 0; i < n; i++) {
 		const struct answer_set *s = &sets[i];
 		char *named = json_dumps(s->answers, JSON_COMPACT);
@@ -76,14 +181,10 @@ store_sets(struct db *db, const struct catalog *cat, const struct answer_set *se
 			PQclear(res);
 			continue;
 		}
-		res = db_query(db, Q_LOCK_CITY_WAVE, 2, p);
-		if (!db_ok(res)) {
+		if (run(db, Q_LOCK_CITY_WAVE, 2, p, err) == -1) {
 			free(named);
-			db_err(res, err);
-			PQclear(res);
 			goto out;
 		}
-		PQclear(res);
 		p[3] = actor;
 		p[4] = token_id > 0 ? tid : NULL;
 		p[5] = source;
@@ -99,13 +200,6 @@ store_sets(struct db *db, const struct catalog *cat, const struct answer_set *se
 		out[i].version = atoi(PQgetvalue(res, 0, 1));
 		out[i].changed = atoi(PQgetvalue(res, 0, 2));
 		PQclear(res);
-		for (w = 0; w < nw; w++)
-			if (strcmp(waves[w], s->survey) == 0)
-				break;
-		if (w == nw && nw < 16)
-			waves[nw++] = s->survey;
-		else if (w == nw)
-			many_waves = 1;
 		if (progress && (i + 1) % 1000 == 0)
 			progress(i + 1, n);
 	}
@@ -115,33 +209,278 @@ store_sets(struct db *db, const struct catalog *cat, const struct answer_set *se
 		rc = 0;
 		goto out;
 	}
-	/* Metric values for what changed: per wave, the cities named in it. */
-	if ((bulk_ids = calloc(n + 1, sizeof(int))) == NULL) {
+	rc = after_store(db, sets, ids, n, waves, nw, many_waves, version, log, err);
+out:
+	free(ids);
+	return rc;
+}
+
+/* ---- the bulk import ---- */
+
+/* Temporary tables of one import's transaction (DDL cannot be a prepared statement). */
+static const char bulk_tables[] =
+    "create temp table cb_import_sets (ord int primary key, round int not null, city_id int not null, "
+    "survey_id text not null) on commit drop; "
+    "create temp table cb_import_answers (ord int not null, code text not null, value jsonb not null) "
+    "on commit drop; "
+    "create temp table cb_import_new (ord int primary key, round int not null, id bigint not null, "
+    "old_id bigint, version int not null, nchanged int not null) on commit drop";
+static const char bulk_copy_sets[] = "copy cb_import_sets (ord, round, city_id, survey_id) from stdin";
+static const char bulk_copy_answers[] = "copy cb_import_answers (ord, code, value) from stdin";
+static const char bulk_analyze[] =
+    "analyze cb_import_sets; analyze cb_import_answers";
+
+/* A COPY FROM STDIN in text format, fed in chunks. */
+struct copy {
+	PGconn *conn;
+	struct buf b;
+};
+
+static int
+exec_plain(struct db *db, const char *sql, char **err)
+{
+	PGresult *res = db_exec(db, sql);
+	int ok = db_ok(res);
+
+	if (!ok)
+		db_err(res, err);
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+static int
+copy_begin(struct copy *c, struct db *db, const char *sql, char **err)
+{
+	PGresult *res;
+	int ok;
+
+	memset(c, 0, sizeof(*c));
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
+		*err = strdup("the database is unreachable");
+		return -1;
+	}
+	c->conn = db->conn;
+	res = PQexec(c->conn, sql);
+	ok = res && PQresultStatus(res) == PGRES_COPY_IN;
+	if (!ok)
+		db_err(res, err);
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+static int
+copy_flush(struct copy *c)
+{
+	int ok = c->b.len == 0 || PQputCopyData(c->conn, c->b.data, (int)c->b.len) == 1;
+
+	buf_reset(&c->b);
+	return ok ? 0 : -1;
+}
+
+/* Ends the COPY (aborts it when failed is set) and reads its outcome: 0, or -1 with *err set. */
+static int
+copy_end(struct copy *c, int failed, char **err)
+{
+	PGresult *res;
+	int ok = 1;
+
+	if (!failed && copy_flush(c) == -1)
+		failed = 1;
+	if (PQputCopyEnd(c->conn, failed ? "import aborted" : NULL) != 1)
+		ok = 0;
+	while ((res = PQgetResult(c->conn)) != NULL) {
+		if (ok && PQresultStatus(res) != PGRES_COMMAND_OK) {
+			ok = 0;
+			if (*err == NULL)
+				db_err(res, err);
+		}
+		PQclear(res);
+	}
+	if ((!ok || failed) && *err == NULL)
+		*err = strdup(PQerrorMessage(c->conn)[0] ? PQerrorMessage(c->conn) : "the copy failed");
+	buf_free(&c->b);
+	return ok && !failed ? 0 : -1;
+}
+
+/* Appends s escaped for COPY's text format. */
+static int
+copy_text(struct buf *b, const char *s, size_t len)
+{
+	size_t i, from = 0;
+	int e = 0;
+
+	for (i = 0; i < len; i++) {
+		const char *rep;
+		switch (s[i]) {
+		case '\\': rep = "\\\\"; break;
+		case '\t': rep = "\\t"; break;
+		case '\n': rep = "\\n"; break;
+		case '\r': rep = "\\r"; break;
+		default: continue;
+		}
+		e |= buf_append(b, s + from, i - from) | buf_puts(b, rep);
+		from = i + 1;
+	}
+	return e | buf_append(b, s + from, len - from);
+}
+
+static int
+dump_cb(const char *s, size_t len, void *arg)
+{
+	return copy_text(arg, s, len);
+}
+
+struct by_key {
+	const struct answer_set *sets;
+	const int *ids;
+};
+
+static const struct by_key *sort_ctx;	/* qsort has no argument; the CLI is single-threaded */
+
+static int
+cmp_set(const void *a, const void *b)
+{
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	int c;
+
+	if (sort_ctx->ids[i] != sort_ctx->ids[j])
+		return sort_ctx->ids[i] < sort_ctx->ids[j] ? -1 : 1;
+	if ((c = strcmp(sort_ctx->sets[i].survey, sort_ctx->sets[j].survey)) != 0)
+		return c;
+	return i < j ? -1 : i > j;
+}
+
+int
+store_bulk(struct db *db, const struct catalog *cat, const struct answer_set *sets, size_t n,
+    const char *actor, const char *source, struct stored *out, long long *version,
+    void (*progress)(size_t done, size_t total), FILE *log, char **err)
+{
+	struct by_key key;
+	struct copy c;
+	struct buf wa = BUF_INIT;
+	const char *waves[16], *p[4];
+	size_t *order = NULL, i, nw;
+	int *ids = NULL, *round = NULL, rounds = 0, r, many_waves = 0, rc = -1;
+	char rs[16];
+	PGresult *res;
+
+	*version = 0;
+	*err = NULL;
+	ids = calloc(n + 1, sizeof(int));
+	round = calloc(n + 1, sizeof(int));
+	order = calloc(n + 1, sizeof(size_t));
+	if (ids == NULL || round == NULL || order == NULL) {
 		*err = strdup("out of memory");
 		goto out;
 	}
-	if (many_waves && compute_metrics(db, NULL, 0, NULL, log, err) == -1)
-		goto out;
-	for (w = 0; !many_waves && w < nw; w++) {
-		size_t k = 0;
+	/* A city-wave named k times goes in rounds 1..k, in the order given. */
+	for (i = 0; i < n; i++) {
+		ids[i] = catalog_city_id(cat, sets[i].city);
+		order[i] = i;
+	}
+	key.sets = sets;
+	key.ids = ids;
+	sort_ctx = &key;
+	qsort(order, n, sizeof(*order), cmp_set);
+	sort_ctx = NULL;
+	for (i = 0; i < n; i++) {
+		size_t k = order[i], prev = i ? order[i - 1] : 0;
+		round[k] = i && ids[prev] == ids[k] && strcmp(sets[prev].survey, sets[k].survey) == 0 ?
+		    round[prev] + 1 : 1;
+		if (round[k] > rounds)
+			rounds = round[k];
+	}
+
+	/* The waves' locks, exclusive: uploads to them wait for this transaction (and it for theirs). */
+	nw = distinct_waves(sets, n, waves, 16, &many_waves);
+	if (many_waves) {
+		buf_putc(&wa, '{');
 		for (i = 0; i < n; i++)
-			if (strcmp(sets[i].survey, waves[w]) == 0)
-				bulk_ids[k++] = ids[i];
-		if (k && compute_metrics(db, n > 2000 ? NULL : bulk_ids, n > 2000 ? 0 : k, waves[w], log,
-		    err) == -1)
+			buf_printf(&wa, i ? ",%s" : "%s", sets[i].survey);
+		buf_putc(&wa, '}');
+	} else {
+		waves_array(waves, nw, &wa);
+	}
+	p[0] = wa.data;
+	if (run(db, Q_LOCK_WAVES, 1, p, err) == -1)
+		goto out;
+	if (exec_plain(db, bulk_tables, err) == -1)
+		goto out;
+
+	if (copy_begin(&c, db, bulk_copy_sets, err) == -1)
+		goto out;
+	for (i = 0; i < n; i++) {
+		buf_printf(&c.b, "%zu\t%d\t%d\t", i, round[i], ids[i]);
+		copy_text(&c.b, sets[i].survey, strlen(sets[i].survey));
+		buf_putc(&c.b, '\n');
+		if (c.b.len > (1u << 20) && copy_flush(&c) == -1)
+			break;
+	}
+	if (copy_end(&c, i < n, err) == -1)
+		goto out;
+
+	if (copy_begin(&c, db, bulk_copy_answers, err) == -1)
+		goto out;
+	for (i = 0; i < n; i++) {
+		const char *code;
+		json_t *v;
+		int bad = 0;
+
+		json_object_foreach(sets[i].answers, code, v) {
+			buf_printf(&c.b, "%zu\t", i);
+			copy_text(&c.b, code, strlen(code));
+			buf_putc(&c.b, '\t');
+			if (json_dump_callback(v, dump_cb, &c.b, JSON_COMPACT | JSON_ENCODE_ANY) == -1) {
+				bad = 1;
+				break;
+			}
+			buf_putc(&c.b, '\n');
+		}
+		if (bad || (c.b.len > (1u << 20) && copy_flush(&c) == -1))
+			break;
+		if (progress && (i + 1) % 5000 == 0)
+			progress(i + 1, n);
+	}
+	if (copy_end(&c, i < n, err) == -1)
+		goto out;
+	if (exec_plain(db, bulk_analyze, err) == -1)
+		goto out;
+
+	for (r = 1; r <= rounds; r++) {
+		snprintf(rs, sizeof(rs), "%d", r);
+		p[0] = rs;
+		p[1] = actor;
+		p[2] = NULL;
+		p[3] = source;
+		if (run(db, Q_BULK_VERSIONS, 4, p, err) == -1 || run(db, Q_BULK_ANSWERS, 1, p, err) == -1 ||
+		    run(db, Q_BULK_CURRENT, 1, p, err) == -1)
 			goto out;
 	}
-	res = db_query(db, Q_BUMP_VERSION, 0, NULL);
-	if (!db_ok(res)) {
-		db_err(res, err);
+	res = db_query(db, Q_BULK_STORED, 0, NULL);
+	if (!db_ok(res) || (size_t)PQntuples(res) != n) {
+		if (db_ok(res))
+			*err = strdup("the import stored another number of versions than it was given");
+		else
+			db_err(res, err);
 		PQclear(res);
 		goto out;
 	}
-	*version = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	for (i = 0; i < n; i++) {
+		size_t k = strtoul(PQgetvalue(res, (int)i, 0), NULL, 10);
+		if (k < n) {
+			out[k].id = strtoll(PQgetvalue(res, (int)i, 1), NULL, 10);
+			out[k].version = atoi(PQgetvalue(res, (int)i, 2));
+			out[k].changed = atoi(PQgetvalue(res, (int)i, 3));
+		}
+	}
 	PQclear(res);
-	rc = 0;
+	if (progress)
+		progress(n, n);
+	rc = after_store(db, sets, ids, n, waves, nw, many_waves, version, log, err);
 out:
+	buf_free(&wa);
 	free(ids);
-	free(bulk_ids);
+	free(round);
+	free(order);
 	return rc;
 }

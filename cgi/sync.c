@@ -91,13 +91,28 @@ register_file(struct db *db, const struct plugin_file *f, int *position, char *w
 	return 0;
 }
 
+/* The union of the inputs the loaded files declare, as a text[] literal (codes are [a-z0-9_]). */
+static int
+inputs_of(const struct plugin_file *files, size_t nfiles, struct buf *codes)
+{
+	size_t i, k, j;
+	int e = buf_putc(codes, '{');
+
+	for (i = 0; i < nfiles; i++)
+		for (k = 0; files[i].status == 0 && k < files[i].result.nmetrics; k++)
+			for (j = 0; j < files[i].result.metrics[k].ninputs; j++)
+				e |= buf_printf(codes, codes->len > 1 ? ",%s" : "%s",
+				    files[i].result.metrics[k].inputs[j]);
+	return e | buf_putc(codes, '}');
+}
+
 int
 sync_plugins(struct db *db, const char *dir, FILE *out, char **err)
 {
 	struct city_inputs in;
 	struct plugin_limits lim;
 	struct plugin_file *files = NULL;
-	struct buf names = BUF_INIT;
+	struct buf names = BUF_INIT, codes = BUF_INIT;
 	size_t nfiles = 0, i, k;
 	int refused = 0, position = 0, rc = -1;
 	PGresult *res;
@@ -113,11 +128,36 @@ sync_plugins(struct db *db, const char *dir, FILE *out, char **err)
 		*err = strdup("cannot take the reload lock");
 		goto out;
 	}
-	if (city_inputs_load(db, NULL, 0, NULL, NULL, &in, err) == -1)
+	if (exec_ok(db, "select set_config('citybench.bulk', 'on', true)") == -1) {
+		*err = strdup("the database is unreachable");
 		goto out;
+	}
+	/* Every file loaded once without cities to learn its inputs, then only those answers read and
+	 * each file that loaded run over them (from the same bytes). */
 	plugin_limits_default(&lim);
-	if (plugin_run_dir(dir, in.cities, in.n, &lim, &files, &nfiles, err) == -1)
+	if (plugin_run_dir(dir, NULL, 0, &lim, &files, &nfiles, err) == -1)
 		goto out;
+	if (inputs_of(files, nfiles, &codes) == -1) {
+		*err = strdup("out of memory");
+		goto out;
+	}
+	if (city_inputs_load(db, NULL, 0, NULL, codes.data, &in, err) == -1)
+		goto out;
+	for (i = 0; i < nfiles; i++) {
+		struct plugin_file *f = &files[i];
+		char *e = NULL;
+
+		if (f->status != 0)
+			continue;
+		plugin_result_free(&f->result);
+		f->status = plugin_run(f->name, f->source, f->len, in.cities, in.n, &lim, &f->result, &e);
+		if (f->status < 0) {
+			f->result.error.message = e ? e : strdup("system error");
+			f->result.error.file = strdup(f->name);
+			e = NULL;
+		}
+		free(e);
+	}
 
 	buf_putc(&names, '{');
 	for (i = 0; i < nfiles; i++) {
@@ -176,6 +216,7 @@ out:
 	db_rollback(db);
 out_rolled:
 	buf_free(&names);
+	buf_free(&codes);
 	plugin_files_free(files, nfiles);
 	city_inputs_free(&in);
 	return rc;

@@ -1,36 +1,62 @@
-/* cache.h: a worker's response cache, keyed by the request and the data version, bounded in bytes.
- * An entry is served only while the data version it was made under is the current one, so a cache hit
- * is never older than the last accepted upload. */
+/* cache.h: the response cache all workers of a supervisor share, keyed by the request and the data
+ * version, bounded in bytes.  The supervisor makes it before it forks (one shared-memory region); the
+ * workers, and the ones it forks again to replace the dead, inherit it.  An entry is served only while
+ * the data version it was made under is the current one, so a cache hit is never older than the last
+ * accepted upload. */
 #ifndef CB_CACHE_H
 #define CB_CACHE_H
 
 #include <stddef.h>
 
+#include "buf.h"
+
 struct cache;
 
+/* An entry going in (cache_put), or what a hit says about itself (cache_get: headers and body NULL). */
 struct cached {
 	int status;
-	const char *ctype;		/* a static string from the handler */
-	char *headers;			/* extra header lines */
+	const char *ctype;		/* one of the handlers' static content types, or NULL (text/html) */
+	const char *headers;		/* extra header lines */
 	size_t headers_len;
-	char *body;
+	const char *body;
 	size_t body_len;
 	long long version;
 	int fmt;
 };
 
-/* Returns NULL when memory ran out (then nothing is cached). */
+struct cache_stats {
+	size_t bytes;			/* held by entries, their keys and bookkeeping included */
+	size_t entries;
+	size_t capacity;		/* what entries may hold at most */
+	unsigned long long recovered;	/* times emptied after a process died holding the lock */
+};
+
+/* Maps a region of max_bytes shared by every process forked afterwards (named "citybench-cache" in
+ * /proc/PID/smaps when the system allows).  Returns NULL when max_bytes is too small (under 64 KiB) or
+ * the region cannot be made (then nothing is cached). */
 struct cache *cache_new(size_t max_bytes);
+
+/* Unmaps this process's view; the other processes keep theirs.  Accepts NULL. */
 void cache_free(struct cache *c);
 
-/* The entry for key made under version, or NULL.  Entries of older versions are dropped. */
-const struct cached *cache_get(struct cache *c, const char *key, size_t klen, long long version);
+/* The entry for key made under version: returns 1 and fills *hit (status, ctype, fmt, version), appending
+ * the entry's header lines to headers and its body to body (either may be NULL: not copied); the copy
+ * is made under the lock, so nothing of the region is referred to afterwards.  Returns 0 on a miss:
+ * no such entry, a version older than the cache's (a reader behind the others), or memory ran out in
+ * the buffers (they are then as they were).  A version newer than the cache's empties it first. */
+int cache_get(struct cache *c, const char *key, size_t klen, long long version, struct cached *hit,
+    struct buf *headers, struct buf *body);
 
-/* Stores a copy; evicts the least recently used entries to stay under the bound.  Entries larger than a
- * quarter of the bound are not stored. */
+/* Stores a copy, evicting the oldest entries to make room.  Nothing is stored (silently: a cache may
+ * forget) for an entry larger than a quarter of the region, a content type that is not one of the
+ * static ones, a version older than the cache's, or a key already held.  A newer version empties the
+ * cache first. */
 void cache_put(struct cache *c, const char *key, size_t klen, const struct cached *e);
 
-/* Hits, misses and bytes held, for the operator's counters. */
-void cache_stats(const struct cache *c, unsigned long long *hits, unsigned long long *misses, size_t *bytes);
+/* Bytes and entries held now; all zero for NULL. */
+void cache_stats(struct cache *c, struct cache_stats *st);
+
+/* Tests only: called by cache_put while it holds the lock with an entry half written; NULL otherwise. */
+extern void (*cache_test_hook)(void);
 
 #endif

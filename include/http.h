@@ -52,7 +52,10 @@ struct request {
 	int from_cache;
 };
 
-/* Resets everything for a new request (keeps the buffers' memory). */
+/* Buffers larger than this are released between requests rather than kept for the next one. */
+#define HTTP_KEEP_BYTES	(1u << 20)
+
+/* Resets everything for a new request (keeps the buffers' memory, up to HTTP_KEEP_BYTES each). */
 void http_request_reset(struct request *r);
 void http_request_free(struct request *r);
 

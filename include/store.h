@@ -20,6 +20,15 @@ int store_sets(struct db *db, const struct catalog *cat, const struct answer_set
     const char *actor, int token_id, const char *source, int dry_run, struct stored *out,
     long long *version, void (*progress)(size_t done, size_t total), FILE *log, char **err);
 
+/* The same for a bulk import (no dry run, no token), set-based: the sets are copied into temporary
+ * tables and stored with a few statements.  Takes the waves' locks exclusively for the rest of the
+ * caller's transaction (uploads to those waves wait), so versions stay numbered without gaps.  A
+ * city-wave named more than once gets one version per naming, in order.  Returns 0, or -1 with *err
+ * set (then roll back: the connection may be left in any state of the transaction). */
+int store_bulk(struct db *db, const struct catalog *cat, const struct answer_set *sets, size_t n,
+    const char *actor, const char *source, struct stored *out, long long *version,
+    void (*progress)(size_t done, size_t total), FILE *log, char **err);
+
 /* Plain statements for the caller's transaction: 0 or -1. */
 int store_begin(struct db *db);
 int store_commit(struct db *db);

@@ -49,7 +49,8 @@ int view_wave_param(struct request *r, const char **wave);
 int view_not_modified(struct request *r);
 
 /* The wave's questions: [{code, type, section, text, options, min, max, max_length}], or NULL when
- * the database failed. */
+ * the database failed.  The list is the worker's parsed copy (kept until the data version moves), with
+ * a reference for the caller: read it, never modify it. */
 json_t *city_survey_questions(struct db *db, const char *wave);
 
 /* Writes a number as the shortest text that reads back exactly. */

@@ -173,6 +173,7 @@ fcgi_restart() {	# fcgi_restart CACHE(1|0)
 # After a run: /healthz goes through the same accept queue as the requests wrk left behind; when it
 # does not answer within 2 s the queue is dropped (a restart), so that no run pays for the one before.
 RESTARTS=0
+LAST_MEM="" LAST_CACHE_MEM=""
 drain() {
 	local i t
 	for i in 1 2 3 4 5; do
@@ -206,7 +207,7 @@ wrk_run() {	# wrk_run PHASE WORKLOAD VARIANT RUN URLFILE HEADER SECONDS
 		"$BASE" >"$f" 2>&1
 	s1=$(shm)
 	LAST_S0=$s0 LAST_S1=$s1	# before drain(): a restart starts the counters again
-	case "$variant" in cache|nocache) LAST_MEM=$(worker_memory); drain ;; esac
+	case "$variant" in cache|nocache) LAST_MEM=$(worker_memory); LAST_CACHE_MEM=$(cache_memory); drain ;; esac
 	[ "$run" = warmup ] && return 0
 	awk -v phase="$phase" -v wl="$wl" -v variant="$variant" -v run="$run" \
 	    -v s0="$s0" -v s1="$s1" '
@@ -230,10 +231,11 @@ wrk_run() {	# wrk_run PHASE WORKLOAD VARIANT RUN URLFILE HEADER SECONDS
 		}' "$f" >>"$RAW"
 }
 
-# Warms the worker caches: wrk in slices of WARMUP seconds until a slice is answered from the cache at
-# least 95% of the time.  It gives up early, and says why, when warming cannot succeed within
-# WARMUP_MAX seconds: when every worker has missed every URL once (NEED misses) and still misses (the
-# cache cannot hold the workload), or when the misses so far come too slowly to reach NEED in time.
+# Warms the workers' shared cache: wrk in slices of WARMUP seconds until a slice is answered from the
+# cache at least 95% of the time.  It gives up early, and says why, when warming cannot succeed within
+# WARMUP_MAX seconds: when every URL has missed twice over (NEED misses: once each, and room for two
+# workers missing the same URL at once) and still misses (the cache cannot hold the workload), or when
+# the misses so far come too slowly to reach NEED in time.
 # The hit rate of the measured runs is reported beside them in any case.
 warm_up() {	# warm_up PHASE WORKLOAD VARIANT URLFILE HEADER
 	local spent=0 s0 s1 h=0 m=0 cm=0 need why="" left
@@ -241,7 +243,7 @@ warm_up() {	# warm_up PHASE WORKLOAD VARIANT URLFILE HEADER
 		fig "warmup.$1.$2" "none: a 304 is never stored, the cache has nothing to keep"
 		return 0
 	fi
-	need=$((WORKERS * $(grep -c . "$4")))
+	need=$((2 * $(grep -c . "$4")))
 	while [ "$spent" -lt "$WARMUP_MAX" ]; do
 		wrk_run "$1" "$2" "$3" warmup "$4" "$5" "$WARMUP"
 		s0=$LAST_S0 s1=$LAST_S1
@@ -253,7 +255,7 @@ warm_up() {	# warm_up PHASE WORKLOAD VARIANT URLFILE HEADER
 			why="warm"; break
 		fi
 		if [ "$cm" -ge "$need" ]; then
-			why="gave up: $cm misses, as many as workers x URLs, and still missing (the cache cannot hold the workload)"
+			why="gave up: $cm misses, twice the URLs, and still missing (the cache cannot hold the workload)"
 			break
 		fi
 		if [ "$m" -gt 0 ]; then
@@ -304,7 +306,10 @@ workload() {	# workload PHASE DIR WORKLOAD REPEATS MODES [SAME_AS]
 		case " $modes " in *" cache "*) wrk_run "$phase" "$wl" cache "$i" "$dir/$wl.urls" "$h" "$SECS" ;; esac
 	done
 	# Memory as the last run left it (taken before a restart could drop it).
-	case " $modes " in *" cache "*) fig "rss.$phase.cache.$wl" "$LAST_MEM" ;; esac
+	case " $modes " in *" cache "*)
+		fig "rss.$phase.cache.$wl" "$LAST_MEM"
+		[ -n "$LAST_CACHE_MEM" ] && fig "cachemem.$phase.$wl" "$LAST_CACHE_MEM" ;;
+	esac
 	case " $modes " in *" nocache "*)
 		fcgi_restart 0 || tap_fail "the FastCGI server did not restart without its cache"
 		for i in $(seq 1 "$n"); do
@@ -314,13 +319,31 @@ workload() {	# workload PHASE DIR WORKLOAD REPEATS MODES [SAME_AS]
 	esac
 }
 
-worker_memory() {	# each worker's "RSS/PSS" (KiB), now
-	local pid list=""
+# Each worker's "RSS/PSS/OWN" (KiB), now; OWN is its RSS less the pages of the shared response cache it
+# has touched (the mapping named citybench-cache in smaps), i.e. the worker's own memory.
+worker_memory() {
+	local pid list="" rss
 	for pid in $(ps -o pid= --ppid "$(cat "$RT/fcgi.pid")"); do
-		list="$list $(ps -o rss= -p "$pid" | tr -d ' ')/$(awk '/^Pss:/ { print $2 }' \
-			"/proc/$pid/smaps_rollup" 2>/dev/null)"
+		rss=$(ps -o rss= -p "$pid" | tr -d ' ')
+		list="$list $rss/$(awk '/^Pss:/ { print $2 }' "/proc/$pid/smaps_rollup" 2>/dev/null)/$(awk -v rss="$rss" '
+			/^[0-9a-f]+-[0-9a-f]+ / { c = ($0 ~ /citybench-cache/) }
+			c && /^Rss:/ { n += $2 }
+			END { print rss - n }' "/proc/$pid/smaps" 2>/dev/null)"
 	done
 	echo "${list# }"
+}
+
+# The shared response cache, once: "RESIDENT SIZE" (KiB): its pages in memory (the workers' shares of
+# it added up: each page once) and the size of the mapping; empty without one.
+cache_memory() {
+	local pid
+	for pid in $(ps -o pid= --ppid "$(cat "$RT/fcgi.pid")"); do
+		cat "/proc/$pid/smaps" 2>/dev/null | awk -v pid="$pid" '
+			/^[0-9a-f]+-[0-9a-f]+ / { c = ($0 ~ /citybench-cache/) }
+			c && /^Pss:/ { pss += $2; seen = 1 }
+			c && /^Size:/ { size = $2 }
+			END { if (seen) print pss, size }'
+	done | awk '{ pss += $1; size = $2; n++ } END { if (n) printf "%.0f %d\n", pss, size }'
 }
 
 timed() {	# timed KEY LOG CMD...: wall seconds of CMD into the figures (with FAILED and why)

@@ -14,7 +14,7 @@ export LC_ALL=C.UTF-8
 DURATION=${SOAK_SECONDS:-600}
 THREADS=${SOAK_THREADS:-8}
 EVERY=${SOAK_RSS_EVERY:-30}
-CACHE_BYTES=${CITYBENCH_CACHE_BYTES:-16777216}
+CACHE_BYTES=${CITYBENCH_CACHE_BYTES:-134217728}	# the server's default
 
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'

@@ -1,0 +1,360 @@
+/* jsonw.c: a small streaming JSON writer into a struct buf (strings, numbers, literals, jansson values).
+ *
+ * It exists for output proportional to the data: a 10,000-city ranking written through one jansson
+ * object per row and a generic dump cost more instructions than the rest of the request together.  The
+ * rules follow jansson's dump (JSON_COMPACT, no JSON_ENSURE_ASCII), so a document written partly by
+ * jansson and partly here reads as one. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonw.h"
+#include "utf8.h"
+
+/* 2^53: below it every integer is exactly a double, and fits a long long. */
+#define EXACT_INT	9007199254740992.0
+
+int
+jsonw_null(struct buf *b)
+{
+	return buf_append(b, "null", 4);
+}
+
+int
+jsonw_bool(struct buf *b, int v)
+{
+	return v ? buf_append(b, "true", 4) : buf_append(b, "false", 5);
+}
+
+/* Digits of u, '-' before them when neg, then suffix (may be ""). */
+static int
+put_integer(struct buf *b, unsigned long long u, int neg, const char *suffix)
+{
+	char tmp[32], *end = tmp + 24, *p = end;
+	size_t k = strlen(suffix);
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (neg)
+		*--p = '-';
+	memcpy(end, suffix, k);
+	return buf_append(b, p, (size_t)(end - p) + k);
+}
+
+int
+jsonw_int(struct buf *b, long long v)
+{
+	/* through unsigned: -LLONG_MIN does not fit a long long */
+	return put_integer(b, v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v, v < 0, "");
+}
+
+/*
+ * Appends the number text s[0..n-1], known to be a JSON number or printf's %g (an exponent "e+07" or
+ * "e-07"), the way jansson writes a real: no '+' and no leading zeros in the exponent, and ".0" when
+ * there is neither '.' nor exponent.
+ */
+static int
+put_real_text(struct buf *b, const char *s, size_t n)
+{
+	char tmp[64];
+	size_t i, k = 0;
+	int frac = 0, exp = 0;
+
+	if (n > sizeof(tmp) - 3)
+		return -1;	/* callers pass at most 40 bytes */
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == '.')
+			frac = 1;
+		if (c == 'e' || c == 'E') {
+			exp = 1;
+			tmp[k++] = 'e';
+			i++;
+			if (i < n && (s[i] == '+' || s[i] == '-')) {
+				if (s[i] == '-')
+					tmp[k++] = '-';
+				i++;
+			}
+			while (i + 1 < n && s[i] == '0')
+				i++;
+			for (; i < n; i++)
+				tmp[k++] = s[i];
+			break;
+		}
+		tmp[k++] = c;
+	}
+	if (!frac && !exp) {
+		tmp[k++] = '.';
+		tmp[k++] = '0';
+	}
+	return buf_append(b, tmp, k);
+}
+
+/*
+ * The shortest fixed-point text of v, 1e-4 <= |v| < 1e15 and not whole, without printf: the fewest
+ * decimals k for which an integer c gives c / 10^k == v.  Division of two exact doubles is correctly
+ * rounded, so that is exactly "strtod reads it back".  While v * 10^k < 2^53 the integers that fit are
+ * beside the rounded product (whose own error is at most 1/2), at most two of them; of two, the one
+ * nearer v * 10^k (measured with fma, which rounds once), the even one on a tie: what printf's %.*g
+ * rounds to.  Returns the
+ * text's length; 0 when v is outside that range; -1 when it needs 16 or more significant digits beyond
+ * what a 2^53 integer holds (no text of 15 digits or fewer reads back as v then: printf decides).
+ */
+static int
+fixed_shortest(double v, char *out)
+{
+	static const double p10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
+		1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19 };
+	double a = fabs(v), scaled, c = -1, best = 0;
+	char digits[24], *d = digits + sizeof(digits);
+	unsigned long long u;
+	int k, j, n = 0, nd;
+
+	if (!(a >= 1e-4 && a < 1e15))
+		return 0;
+	for (k = 1; k < (int)(sizeof(p10) / sizeof(p10[0])) && c < 0; k++) {
+		if ((scaled = a * p10[k]) >= 9007199254740992.0)	/* 2^53 */
+			return -1;
+		for (j = -1; j <= 1; j++) {
+			double t = nearbyint(scaled) + j, dist = fabs(fma(a, p10[k], -t));
+			/* a tie (v exactly halfway) goes to the even digit, as printf rounds */
+			if (t >= 0 && t / p10[k] == a &&
+			    (c < 0 || dist < best || (dist == best && fmod(t, 2) == 0))) {
+				c = t;
+				best = dist;
+			}
+		}
+	}
+	if (c < 0)
+		return -1;
+	k--;
+	for (u = (unsigned long long)c; u; u /= 10)
+		*--d = (char)('0' + u % 10);
+	nd = (int)(digits + sizeof(digits) - d);
+	if (signbit(v))
+		out[n++] = '-';
+	if (nd <= k) {
+		out[n++] = '0';
+		out[n++] = '.';
+		while (nd < k--)
+			out[n++] = '0';
+		memcpy(out + n, d, (size_t)nd);
+		n += nd;
+	} else {
+		memcpy(out + n, d, (size_t)(nd - k));
+		n += nd - k;
+		out[n++] = '.';
+		memcpy(out + n, d + nd - k, (size_t)k);
+		n += k;
+	}
+	return n;
+}
+
+int
+jsonw_real(struct buf *b, double v)
+{
+	char tmp[40];
+	int prec = 15, n = 0;
+
+	if (!isfinite(v))
+		return jsonw_null(b);
+	if (v == trunc(v) && fabs(v) < EXACT_INT)
+		return put_integer(b, (unsigned long long)fabs(v), signbit(v) != 0, ".0");
+	if ((n = fixed_shortest(v, tmp)) > 0)
+		return buf_append(b, tmp, (size_t)n);
+	if (n == -1)
+		prec = 16;
+	/* the shortest of 15, 16, 17 significant digits that reads back exactly; 17 always does */
+	for (; prec <= 17; prec++) {
+		n = snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
+		if (n < 0 || (size_t)n >= sizeof(tmp))
+			return -1;
+		if (prec == 17 || strtod(tmp, NULL) == v)
+			break;
+	}
+	return put_real_text(b, tmp, (size_t)n);
+}
+
+static int
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* 1 when s is a JSON number whose exponent (if any) keeps it well inside a double's finite range. */
+static int
+json_number_syntax(const char *s)
+{
+	const char *p = s;
+	long e = 0;
+
+	if (*p == '-')
+		p++;
+	if (*p == '0')
+		p++;
+	else if (*p >= '1' && *p <= '9')
+		while (is_digit(*p))
+			p++;
+	else
+		return 0;
+	if (*p == '.') {
+		p++;
+		if (!is_digit(*p))
+			return 0;
+		while (is_digit(*p))
+			p++;
+	}
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		if (!is_digit(*p))
+			return 0;
+		/* a mantissa of up to 17 digits and an exponent within +-290 stay finite and normal */
+		while (is_digit(*p)) {
+			e = e * 10 + (*p++ - '0');
+			if (e > 290)
+				return 0;
+		}
+	}
+	return *p == '\0' && p - s <= 40;
+}
+
+int
+jsonw_real_text(struct buf *b, const char *text)
+{
+	if (text == NULL)
+		return jsonw_null(b);
+	if (json_number_syntax(text))
+		return put_real_text(b, text, strlen(text));
+	return jsonw_real(b, strtod(text, NULL));
+}
+
+static int
+put_escape(struct buf *b, unsigned char c)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+
+	switch (c) {
+	case '"': return buf_append(b, "\\\"", 2);
+	case '\\': return buf_append(b, "\\\\", 2);
+	case '\b': return buf_append(b, "\\b", 2);
+	case '\f': return buf_append(b, "\\f", 2);
+	case '\n': return buf_append(b, "\\n", 2);
+	case '\r': return buf_append(b, "\\r", 2);
+	case '\t': return buf_append(b, "\\t", 2);
+	default: return buf_append(b, u, 6);
+	}
+}
+
+int
+jsonw_stringn(struct buf *b, const char *s, size_t n)
+{
+	size_t i = 0, start = 0, len;
+	int rc = 0;
+
+	if (s == NULL)
+		return jsonw_null(b);
+	if (buf_reserve(b, n + 2) == -1 || buf_putc(b, '"') == -1)
+		return -1;
+	while (i < n && rc == 0) {
+		unsigned char c = (unsigned char)s[i];
+
+		/* runs of plain ASCII and of valid UTF-8 sequences are copied in one append */
+		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0x80 && (len = utf8_decode(s + i, n - i, NULL)) > 0) {
+			i += len;
+			continue;
+		}
+		rc = buf_append(b, s + start, i - start);
+		if (rc == 0)
+			rc = c >= 0x80 ? buf_append(b, "\xEF\xBF\xBD", 3) : put_escape(b, c);
+		start = ++i;
+	}
+	if (rc == 0)
+		rc = buf_append(b, s + start, n - start);
+	return rc == 0 ? buf_putc(b, '"') : -1;
+}
+
+int
+jsonw_string(struct buf *b, const char *s)
+{
+	return s ? jsonw_stringn(b, s, strlen(s)) : jsonw_null(b);
+}
+
+int
+jsonw_key(struct buf *b, const char *name)
+{
+	if (jsonw_string(b, name) == -1)
+		return -1;
+	return buf_putc(b, ':');
+}
+
+/* Depth of nesting jsonw_value follows, as jansson's parser allows. */
+#define MAX_DEPTH	2048
+
+static int
+value(struct buf *b, const json_t *v, int depth)
+{
+	const char *key;
+	json_t *item;
+	size_t i;
+	int rc = 0, first = 1;
+
+	if (depth > MAX_DEPTH)
+		return -1;
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		rc = buf_putc(b, '{');
+		/* json_object_foreach takes a non-const object; it only reads it */
+		json_object_foreach((json_t *)v, key, item) {
+			if (rc == 0 && !first)
+				rc = buf_putc(b, ',');
+			first = 0;
+			if (rc == 0)
+				rc = jsonw_key(b, key);
+			if (rc == 0)
+				rc = value(b, item, depth + 1);
+			if (rc)
+				break;
+		}
+		return rc ? -1 : buf_putc(b, '}');
+	case JSON_ARRAY:
+		rc = buf_putc(b, '[');
+		for (i = 0; rc == 0 && i < json_array_size(v); i++) {
+			if (i)
+				rc = buf_putc(b, ',');
+			if (rc == 0)
+				rc = value(b, json_array_get(v, i), depth + 1);
+		}
+		return rc ? -1 : buf_putc(b, ']');
+	case JSON_STRING:
+		return jsonw_stringn(b, json_string_value(v), json_string_length(v));
+	case JSON_INTEGER:
+		return jsonw_int(b, (long long)json_integer_value(v));
+	case JSON_REAL:
+		return jsonw_real(b, json_real_value(v));
+	case JSON_TRUE:
+		return jsonw_bool(b, 1);
+	case JSON_FALSE:
+		return jsonw_bool(b, 0);
+	case JSON_NULL:
+		return jsonw_null(b);
+	}
+	return -1;
+}
+
+int
+jsonw_value(struct buf *b, const json_t *v)
+{
+	if (v == NULL)
+		return -1;
+	return value(b, v, 0);
+}
