@@ -95,25 +95,18 @@ static struct {
 static unsigned long qcache_clock;
 
 /* The wave's questions (a list the caller owns a reference to and must not modify), or NULL when the
- * database failed. */
+ * database failed.  Keyed on the data version this request's reads see (app_data_version: no round
+ * trip on the primary; a replica's own version on a replica). */
 static json_t *
-survey_questions(struct db *db, const char *wave)
+survey_questions(struct app *a, const char *wave)
 {
-	PGresult *res;
 	long long version;
 	json_t *list;
 	size_t i, slot = 0;
 
 	if (wave == NULL || strlen(wave) >= sizeof(qcache[0].wave))
-		return read_questions(db, wave);
-	/* the version of the connection that reads the questions: a replica's own, not the primary's */
-	res = db_query(db, Q_DATA_VERSION, 0, NULL);
-	if (!db_ok(res) || PQntuples(res) != 1) {
-		PQclear(res);
-		return NULL;
-	}
-	version = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
+		return read_questions(a->db, wave);
+	version = app_data_version(a);
 	for (i = 0; i < QCACHE_WAVES; i++) {
 		if (qcache[i].questions && qcache[i].version == version && strcmp(qcache[i].wave, wave) == 0) {
 			qcache[i].used = ++qcache_clock;
@@ -122,7 +115,7 @@ survey_questions(struct db *db, const char *wave)
 		if (qcache[i].used < qcache[slot].used)
 			slot = i;
 	}
-	if ((list = read_questions(db, wave)) == NULL)
+	if ((list = read_questions(a->db, wave)) == NULL)
 		return NULL;
 	for (i = 0; i < QCACHE_WAVES; i++)
 		if (qcache[i].questions && strcmp(qcache[i].wave, wave) == 0)
@@ -136,9 +129,9 @@ survey_questions(struct db *db, const char *wave)
 }
 
 json_t *
-city_survey_questions(struct db *db, const char *wave)
+city_survey_questions(struct app *a, const char *wave)
 {
-	return survey_questions(db, wave);
+	return survey_questions(a, wave);
 }
 
 static json_t *
@@ -195,9 +188,9 @@ cohort_size(struct db *db, const char *wave, const struct cohort *c)
  * failed.  The profile names answers of other waves (and options that exist in one wave only) with
  * their own wave's labels. */
 static json_t *
-other_questionnaires(struct db *db, const char *wave)
+other_questionnaires(struct app *a, const char *wave)
 {
-	PGresult *res = db_query(db, Q_SURVEYS, 0, NULL);
+	PGresult *res = db_query(a->db, Q_SURVEYS, 0, NULL);
 	json_t *all = NULL;
 	int i;
 
@@ -208,7 +201,7 @@ other_questionnaires(struct db *db, const char *wave)
 		json_t *qs;
 		if (strcmp(PQgetvalue(res, i, 0), wave) == 0)
 			continue;
-		if ((qs = survey_questions(db, PQgetvalue(res, i, 0))) == NULL) {
+		if ((qs = survey_questions(a, PQgetvalue(res, i, 0))) == NULL) {
 			json_decref(all);
 			all = NULL;
 			goto out;
@@ -353,8 +346,8 @@ city_get(struct request *r)
 			    "questions", changed_between(json_object_get(history, prev), answers)));
 		cohort = cohort_counts(r->app->db, wave, &c);
 		metrics = city_metrics(r->app->db, wave, &c, city_id);
-		questions = survey_questions(r->app->db, wave);
-		others = other_questionnaires(r->app->db, wave);
+		questions = survey_questions(r->app, wave);
+		others = other_questionnaires(r->app, wave);
 		size = cohort_size(r->app->db, wave, &c);
 		if (cohort == NULL || metrics == NULL || questions == NULL || others == NULL || size < 0) {
 			json_decref(cohort);

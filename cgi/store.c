@@ -31,17 +31,22 @@ db_err(PGresult *res, char **err)
 	*err = strdup(res ? PQresultErrorMessage(res) : "the database is unreachable");
 }
 
-/* Runs a statement whose result only matters as success: 0, or -1 with *err set. */
+/* Consumes the result of a statement that only matters as success: 0, or -1 with *err set. */
 static int
-run(struct db *db, enum query_id q, int nparams, const char *const *p, char **err)
+done(PGresult *res, char **err)
 {
-	PGresult *res = db_query(db, q, nparams, p);
 	int ok = db_ok(res);
 
 	if (!ok)
 		db_err(res, err);
 	PQclear(res);
 	return ok ? 0 : -1;
+}
+
+static int
+run(struct db *db, enum query_id q, int nparams, const char *const *p, char **err)
+{
+	return done(db_query(db, q, nparams, p), err);
 }
 
 /* The distinct waves of the sets, at most max of them; *many is set when there are more. */
@@ -239,13 +244,7 @@ struct copy {
 static int
 exec_plain(struct db *db, const char *sql, char **err)
 {
-	PGresult *res = db_exec(db, sql);
-	int ok = db_ok(res);
-
-	if (!ok)
-		db_err(res, err);
-	PQclear(res);
-	return ok ? 0 : -1;
+	return done(db_exec(db, sql), err);
 }
 
 static int

@@ -42,7 +42,7 @@ load(struct request *r, json_t **survey, json_t **questions)
 	}
 	*survey = json_pack("{s:s, s:s}", "id", PQgetvalue(res, 0, 0), "title", PQgetvalue(res, 0, 1));
 	PQclear(res);
-	if ((*questions = city_survey_questions(r->app->db, wave)) == NULL) {
+	if ((*questions = city_survey_questions(r->app, wave)) == NULL) {
 		json_decref(*survey);
 		*survey = NULL;
 		return view_db_error(r, NULL);

@@ -383,7 +383,7 @@ submission_get(struct request *r)
 	if (answers && !PQgetisnull(res, 0, 11))
 		prev = version_answers(r->app->db, PQgetvalue(res, 0, 11), PQgetvalue(res, 0, 3));
 	if (r->fmt == FMT_HTML)
-		questions = city_survey_questions(r->app->db, PQgetvalue(res, 0, 3));
+		questions = city_survey_questions(r->app, PQgetvalue(res, 0, 3));
 	if (answers == NULL || (!PQgetisnull(res, 0, 11) && prev == NULL) ||
 	    (r->fmt == FMT_HTML && questions == NULL)) {
 		view_db_error(r, NULL);

@@ -51,7 +51,7 @@ int view_not_modified(struct request *r);
 /* The wave's questions: [{code, type, section, text, options, min, max, max_length}], or NULL when
  * the database failed.  The list is the worker's parsed copy (kept until the data version moves), with
  * a reference for the caller: read it, never modify it. */
-json_t *city_survey_questions(struct db *db, const char *wave);
+json_t *city_survey_questions(struct app *a, const char *wave);
 
 /* Writes a number as the shortest text that reads back exactly. */
 void view_number(struct buf *b, double v);

@@ -57,21 +57,27 @@ create table stats_dirty (
 	metric_id text not null default ''
 );
 
--- The facts one answer set contributes: per answered question (code, ''), and per bool, single and
--- multi answer the option chosen.  The cohort's own size is the fact ('', '').
+-- The facts one answer contributes: '' (the question was answered), and for a bool, single or multi
+-- answer each option chosen (yes/no for a bool).  The caller leaves out null answers.  A single SELECT,
+-- so the planner inlines it where it is used.
+create function answer_facts(t text, v jsonb) returns table (option text)
+language sql immutable as $$
+	select o from unnest(case t
+		when 'bool' then array['', case when v = 'true'::jsonb then 'yes' else 'no' end]
+		when 'single' then array['', v #>> '{}']
+		when 'multi' then '{""}'::text[] || array(select jsonb_array_elements_text(
+			case when jsonb_typeof(v) = 'array' then v else '[]'::jsonb end))
+		else '{""}'::text[] end) o
+$$;
+
+-- The facts of one answer set: its answers' (code, option), and ('', '') for the set itself (a cohort's
+-- size counts those).
 create function submission_facts(sub bigint) returns table (code text, option text)
 language sql stable as $$
 	select '', ''
 	union all
-	select a.code, x.option
-	from answers a join questions q on q.code = a.code
-	cross join lateral (
-		select ''::text as option
-		union all select case when a.value = 'true'::jsonb then 'yes' else 'no' end where q.type = 'bool'
-		union all select a.value #>> '{}' where q.type = 'single'
-		union all select e from jsonb_array_elements_text(case when q.type = 'multi'
-			and jsonb_typeof(a.value) = 'array' then a.value else '[]'::jsonb end) e
-	) x
+	select a.code, f.option
+	from answers a join questions q on q.code = a.code cross join lateral answer_facts(q.type, a.value) f
 	where a.submission_id = sub and a.value <> 'null'::jsonb
 $$;
 
@@ -104,12 +110,7 @@ begin
 		select cs.survey_id, c.region, c.country, a.code, o.option, count(*) as n
 		from current_submissions cs join cities c on c.id = cs.city_id
 		join answers a on a.submission_id = cs.submission_id join questions q on q.code = a.code
-		cross join lateral unnest(case q.type
-			when 'bool' then array['', case when a.value = 'true'::jsonb then 'yes' else 'no' end]
-			when 'single' then array['', a.value #>> '{}']
-			when 'multi' then '{""}'::text[] || array(select jsonb_array_elements_text(
-				case when jsonb_typeof(a.value) = 'array' then a.value else '[]'::jsonb end))
-			else '{""}'::text[] end) o(option)
+		cross join lateral answer_facts(q.type, a.value) o
 		where a.value <> 'null'::jsonb and (wave = '*' or cs.survey_id = wave)
 		group by 1, 2, 3, 4, 5
 		union all
@@ -171,15 +172,13 @@ begin
 		return null;
 	end if;
 	if tg_op = 'INSERT' then
-		perform stats_apply_counts((select jsonb_agg(jsonb_build_object('city_id', n.city_id,
-			'survey_id', n.survey_id, 'submission_id', n.submission_id, 'sign', 1)) from new_rows n));
+		perform stats_apply_counts((select jsonb_agg(to_jsonb(t)) from (
+			select n.city_id, n.survey_id, n.submission_id, 1 as sign from new_rows n) t));
 	else
-		perform stats_apply_counts((select jsonb_agg(x) from (
-			select jsonb_build_object('city_id', n.city_id, 'survey_id', n.survey_id,
-				'submission_id', n.submission_id, 'sign', 1) as x from new_rows n
+		perform stats_apply_counts((select jsonb_agg(to_jsonb(t)) from (
+			select n.city_id, n.survey_id, n.submission_id, 1 as sign from new_rows n
 			union all
-			select jsonb_build_object('city_id', o.city_id, 'survey_id', o.survey_id,
-				'submission_id', o.submission_id, 'sign', -1) from old_rows o) t));
+			select o.city_id, o.survey_id, o.submission_id, -1 from old_rows o) t));
 	end if;
 	return null;
 end $$;
