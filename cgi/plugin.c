@@ -1,35 +1,24 @@
-/* plugin.c: runs metric plugins: one forked child per plugin, talking to it over a socket.
+/* plugin.c: runs metric plugins: one forked child per plugin, talking to it over a socket; and
+ * the scan of a plugin directory.  The plugin layer's only door (plugin.h).
  *
- * The Lua side (sandbox.c) stops what it can see: instructions, CPU time checked between them,
- * memory.  This file stops the rest.  The child closes every descriptor it inherited but stderr
- * and its socket (a FastCGI worker's stdin is its listening socket, so stdin and stdout become
- * /dev/null), limits its core size, CPU time and (outside sanitizer builds, where ASan's
- * reserved address space would trip it) its address space, arms a CPU-time timer a quarter second
- * past the budget for work the Lua hook cannot see (a backtracking pattern in C), and installs a
- * seccomp filter under which any system call but read, write, memory management, the CPU clock
- * and exit fails with EPERM: a plugin that escaped the Lua VM still could not open, connect,
- * fork or signal.  The parent talks to the child under a wall-clock deadline and SIGKILLs it
- * after that; a child that was killed is reported with the line, city and metric it last recorded
- * in a shared progress block.  Everything that comes back is length-checked and validated again:
- * the child runs code the project does not trust.
+ * The layer, from the top: this file forks the child and holds the conversation; child.c hardens
+ * the child and runs the plugin in the sandbox (sandbox.c, the Lua state and its budgets); wire.c
+ * encodes and decodes every message between the two processes; metric.c holds the types and the
+ * checks of what a plugin declares.  Nothing below includes this file's header.
  *
- * The child and the parent talk over a socketpair, in host byte order (both ends are this binary),
- * in frames: u32 type, u64 length, body.  Once the plugin is loaded and valid, the child sends a
- * request frame naming the question codes its metrics read; the parent answers with those
- * answers only, encoded by sandbox_encode_cities (u64 length, then the cities).  The cities are
- * sent rather than read from the parent's memory the child inherited: on the virtual machines the
- * project runs on, a child's first touch of a page it shares with its parent costs about 10 us
- * (measured), and 20,000 cities' JSON answers span tens of thousands of pages.  Last, the child
- * sends its result frame: u32 magic, u8 kind (0 ok, 1 the plugin failed, 2 system error), then
- * for 0: u32 nmetrics and per metric five strings (id, title, description, unit, version), u8
- * higher_is_better, u32 ninputs and the inputs, u64 nvalues and the doubles; for 1 and 2: the
- * message, i32 line, i64 city index, the metric id; then u32 end magic.  A string is a u32 length
- * and its bytes.  The parent bounds every frame before it reads it.
+ * The parent talks to the child under a wall-clock deadline and SIGKILLs it after that; a child
+ * that was killed is reported with the line, city and metric it last recorded in a shared progress
+ * block.  It serves the child's one request for cities with the answers to the codes it names only
+ * (u64 length, then wire_cities_encode's encoding).  The cities are sent rather than read from the
+ * parent's memory the child inherited: on the virtual machines the project runs on, a child's first
+ * touch of a page it shares with its parent costs about 10 us (measured), and 20,000 cities' JSON
+ * answers span tens of thousands of pages.  Everything that comes back is bounded before it is read
+ * (wire_result_max), length-checked and validated again (wire_result_decode): the child runs code
+ * the project does not trust.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stddef.h>
@@ -40,50 +29,18 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/time.h>
 #include <sys/wait.h>
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 
 #include "buf.h"
+#include "child.h"
+#include "metric.h"
 #include "plugin.h"
+#include "query.h"
 #include "sandbox.h"
 #include "utf8.h"
-
-#define MAGIC		0x31504243u	/* "CBP1" */
-#define MAGIC_END	0x444e4542u	/* "BEND" */
-#define KIND_OK		0
-#define KIND_FAILED	1
-#define KIND_SYSTEM	2
-#define LINK_FD		3		/* where the child keeps its end of the socket */
-#define FRAME_REQUEST	0x51504243u	/* "CBPQ": the child asks for cities */
-#define FRAME_RESULT	0x52504243u	/* "CBPR": the child's result */
-#define TIMER_GRACE	0.25		/* seconds of CPU past the budget before SIGPROF */
-
-/* Valgrind runs a program's system calls through its own, which the filter would refuse: under
- * valgrind the child goes without the filter and the address-space limit. */
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#endif
-#endif
-#ifndef RUNNING_ON_VALGRIND
-#define RUNNING_ON_VALGRIND 0
-#endif
-
-#if defined(__x86_64__)
-#define SECCOMP_ARCH AUDIT_ARCH_X86_64
-#elif defined(__aarch64__)
-#define SECCOMP_ARCH AUDIT_ARCH_AARCH64
-#endif
-
-static const char *const units[] = { "share", "percent", "count", "number", "per_100k", "score", NULL };
+#include "wire.h"
 
 void
 plugin_limits_default(struct plugin_limits *l)
@@ -95,63 +52,12 @@ plugin_limits_default(struct plugin_limits *l)
 	l->wall_seconds = 5.0;
 }
 
-int
-plugin_id_valid(const char *s)
-{
-	size_t n;
-
-	if (s == NULL)
-		return 0;
-	n = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_");
-	return n >= 1 && n <= PLUGIN_ID_MAX && s[n] == '\0';
-}
-
-int
-plugin_unit_valid(const char *s)
-{
-	const char *const *u;
-
-	for (u = units; s && *u; u++)
-		if (strcmp(s, *u) == 0)
-			return 1;
-	return 0;
-}
-
-static void
-metric_free(struct plugin_metric *m)
-{
-	size_t i;
-
-	free(m->id);
-	free(m->title);
-	free(m->description);
-	free(m->unit);
-	free(m->version);
-	for (i = 0; i < m->ninputs; i++)
-		free(m->inputs[i]);
-	free(m->inputs);
-	free(m->values);
-	memset(m, 0, sizeof(*m));
-}
-
-static void
-metrics_free(struct plugin_result *r)
-{
-	size_t i;
-
-	for (i = 0; i < r->nmetrics; i++)
-		metric_free(&r->metrics[i]);
-	free(r->metrics);
-	r->metrics = NULL;
-	r->nmetrics = 0;
-}
-
 void
 plugin_result_free(struct plugin_result *r)
 {
 	if (r == NULL)
 		return;
-	metrics_free(r);
+	metric_free_all(r);
 	free(r->error.message);
 	free(r->error.file);
 	free(r->error.city);
@@ -188,441 +94,6 @@ plugin_error_format(const struct plugin_error *e, struct buf *out)
 	if (sep[0] == ',')
 		rc |= buf_putc(out, ')');
 	return rc ? -1 : 0;
-}
-
-/* --- transport ------------------------------------------------------------------------- */
-
-static int
-put_u32(struct buf *b, uint32_t v)
-{
-	return buf_append(b, &v, sizeof(v));
-}
-
-static int
-put_str(struct buf *b, const char *s, size_t max)
-{
-	size_t n = s ? strlen(s) : 0;
-
-	if (n > max)
-		n = max;
-	return put_u32(b, (uint32_t)n) | buf_append(b, s ? s : "", n);
-}
-
-static int
-encode(struct buf *b, int rc, const struct plugin_result *r, long city, size_t ncities)
-{
-	uint8_t kind = rc == 0 ? KIND_OK : rc == 1 ? KIND_FAILED : KIND_SYSTEM;
-	int e = put_u32(b, MAGIC) | buf_append(b, &kind, 1);
-	size_t k, i;
-
-	if (kind != KIND_OK) {
-		int32_t line = r->error.line;
-		int64_t c = city;
-
-		e |= put_str(b, r->error.message ? r->error.message : "unknown error",
-		    PLUGIN_MESSAGE_MAX * 4);
-		e |= buf_append(b, &line, sizeof(line)) | buf_append(b, &c, sizeof(c));
-		e |= put_str(b, r->error.metric, PLUGIN_ID_MAX);
-	} else {
-		e |= put_u32(b, (uint32_t)r->nmetrics);
-		for (k = 0; k < r->nmetrics; k++) {
-			const struct plugin_metric *m = &r->metrics[k];
-			uint8_t hib = m->higher_is_better ? 1 : 0;
-			uint64_t nv = m->values ? ncities : 0;
-
-			e |= put_str(b, m->id, PLUGIN_ID_MAX) | put_str(b, m->title, PLUGIN_TITLE_MAX);
-			e |= put_str(b, m->description, PLUGIN_DESCRIPTION_MAX);
-			e |= put_str(b, m->unit, 16) | put_str(b, m->version, PLUGIN_VERSION_MAX);
-			e |= buf_append(b, &hib, 1) | put_u32(b, (uint32_t)m->ninputs);
-			for (i = 0; i < m->ninputs; i++)
-				e |= put_str(b, m->inputs[i], PLUGIN_ID_MAX);
-			e |= buf_append(b, &nv, sizeof(nv));
-			if (nv)
-				e |= buf_append(b, m->values, ncities * sizeof(double));
-		}
-	}
-	e |= put_u32(b, MAGIC_END);
-	return e ? -1 : 0;
-}
-
-struct reader {
-	const unsigned char *p;
-	size_t len, off;
-	int bad;
-};
-
-static void
-get(struct reader *r, void *out, size_t n)
-{
-	if (r->bad || n > r->len - r->off) {
-		r->bad = 1;
-		memset(out, 0, n);
-		return;
-	}
-	memcpy(out, r->p + r->off, n);
-	r->off += n;
-}
-
-static uint32_t
-get_u32(struct reader *r)
-{
-	uint32_t v;
-
-	get(r, &v, sizeof(v));
-	return v;
-}
-
-/* A malloc'd copy of the next string (max bytes at most, no NUL inside), or NULL with r->bad. */
-static char *
-get_str(struct reader *r, size_t max)
-{
-	uint32_t n = get_u32(r);
-	char *s;
-
-	if (r->bad || n > max || n > r->len - r->off || memchr(r->p + r->off, '\0', n)) {
-		r->bad = 1;
-		return NULL;
-	}
-	if ((s = malloc((size_t)n + 1)) == NULL) {
-		r->bad = 1;
-		return NULL;
-	}
-	memcpy(s, r->p + r->off, n);
-	s[n] = '\0';
-	r->off += n;
-	return s;
-}
-
-/* The most a well-behaved child sends for ncities: what the parent reads at most. */
-static size_t
-result_max(size_t ncities)
-{
-	size_t metric = 5 * 4 + PLUGIN_ID_MAX + PLUGIN_TITLE_MAX + PLUGIN_DESCRIPTION_MAX + 16 +
-	    PLUGIN_VERSION_MAX + 1 + 4 + PLUGIN_MAX_INPUTS * (4 + PLUGIN_ID_MAX) + 8;
-
-	if (ncities > (SIZE_MAX / 2 - 4096) / PLUGIN_MAX_METRICS / sizeof(double) - metric)
-		return SIZE_MAX / 2;
-	return 4096 + PLUGIN_MESSAGE_MAX * 4 + PLUGIN_MAX_METRICS * (metric + ncities * sizeof(double));
-}
-
-struct outcome {			/* what a child's message says, once decoded */
-	int kind;
-	char *message;
-	int line;
-	long city;
-	char *metric;
-};
-
-/* Decodes a complete message into res (kind 0) or out.  Returns 0, -1 when the message is
- * malformed (res left empty), -2 when memory ran out. */
-static int
-decode(const char *data, size_t len, size_t ncities, struct plugin_result *res, struct outcome *out)
-{
-	struct reader r = { (const unsigned char *)data, len, 0, 0 };
-	uint8_t kind = 0xff, hib;
-	uint32_t n, k, i, j, ni;
-	uint64_t nv;
-
-	if (get_u32(&r) != MAGIC)
-		return -1;
-	get(&r, &kind, 1);
-	out->kind = kind;
-	if (kind == KIND_FAILED || kind == KIND_SYSTEM) {
-		int32_t line;
-		int64_t city;
-
-		out->message = get_str(&r, PLUGIN_MESSAGE_MAX * 4);
-		get(&r, &line, sizeof(line));
-		get(&r, &city, sizeof(city));
-		out->metric = get_str(&r, PLUGIN_ID_MAX);
-		out->line = line > 0 && line < 100000000 ? line : 0;
-		out->city = city >= 0 && (uint64_t)city < ncities ? (long)city : -1;
-	} else if (kind == KIND_OK) {
-		n = get_u32(&r);
-		if (r.bad || n == 0 || n > PLUGIN_MAX_METRICS)
-			return -1;
-		if ((res->metrics = calloc(n, sizeof(*res->metrics))) == NULL)
-			return -2;
-		res->nmetrics = n;
-		for (k = 0; k < n && !r.bad; k++) {
-			struct plugin_metric *m = &res->metrics[k];
-
-			m->id = get_str(&r, PLUGIN_ID_MAX);
-			m->title = get_str(&r, PLUGIN_TITLE_MAX);
-			m->description = get_str(&r, PLUGIN_DESCRIPTION_MAX);
-			m->unit = get_str(&r, 16);
-			m->version = get_str(&r, PLUGIN_VERSION_MAX);
-			get(&r, &hib, 1);
-			m->higher_is_better = hib == 1;
-			ni = get_u32(&r);
-			if (r.bad || hib > 1 || ni > PLUGIN_MAX_INPUTS)
-				break;
-			if (ni && (m->inputs = calloc(ni, sizeof(*m->inputs))) == NULL)
-				goto oom;
-			for (i = 0; i < ni && !r.bad; i++)
-				if ((m->inputs[m->ninputs] = get_str(&r, PLUGIN_ID_MAX)) != NULL)
-					m->ninputs++;
-			get(&r, &nv, sizeof(nv));
-			if (r.bad || nv != ncities || sandbox_metric_problem(m))
-				break;
-			if (nv) {
-				if ((m->values = malloc(ncities * sizeof(double))) == NULL)
-					goto oom;
-				get(&r, m->values, ncities * sizeof(double));
-				for (i = 0; i < ncities && !r.bad; i++)
-					if (!isnan(m->values[i]) && !isfinite(m->values[i]))
-						r.bad = 1;
-			}
-			for (j = 0; j < k; j++)
-				if (strcmp(res->metrics[j].id, m->id) == 0)
-					r.bad = 1;
-		}
-		if (k < n)
-			r.bad = 1;
-	} else {
-		return -1;
-	}
-	if (get_u32(&r) != MAGIC_END || r.bad || r.off != r.len) {
-		metrics_free(res);
-		return -1;
-	}
-	return 0;
-oom:
-	metrics_free(res);
-	return -2;
-}
-
-/* --- the child ---------------------------------------------------------------------------- */
-
-static int
-write_all(int fd, const void *data, size_t n)
-{
-	const char *p = data;
-
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int
-read_all(int fd, void *data, size_t n)
-{
-	char *p = data;
-
-	while (n > 0) {
-		ssize_t r = read(fd, p, n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
-static int
-write_frame(int fd, uint32_t type, const struct buf *body)
-{
-	uint64_t n = body->len;
-
-	return write_all(fd, &type, sizeof(type)) | write_all(fd, &n, sizeof(n)) |
-	    write_all(fd, body->data ? body->data : "", body->len);
-}
-
-#ifndef CB_SANITIZE
-/* Bytes of address space this process has mapped now (it inherited the parent's), or 0. */
-static size_t
-vm_bytes(void)
-{
-	char text[128];
-	unsigned long pages = 0;
-	ssize_t n;
-	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return 0;
-	n = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	text[n] = '\0';
-	if (sscanf(text, "%lu", &pages) != 1)
-		return 0;
-	return (size_t)pages * (size_t)sysconf(_SC_PAGESIZE);
-}
-#endif
-
-/* Sets a limit, never above the hard limit already there (raising it would fail). */
-static void
-limit(int resource, rlim_t soft, rlim_t hard)
-{
-	struct rlimit now, rl;
-
-	if (getrlimit(resource, &now) != 0)
-		return;
-	rl.rlim_max = now.rlim_max != RLIM_INFINITY && now.rlim_max < hard ? now.rlim_max : hard;
-	rl.rlim_cur = soft < rl.rlim_max ? soft : rl.rlim_max;
-	setrlimit(resource, &rl);
-}
-
-static void
-install_seccomp(void)
-{
-#ifdef SECCOMP_ARCH
-	static const int allowed[] = {
-		SYS_read, SYS_write, SYS_brk, SYS_mmap, SYS_munmap, SYS_mremap, SYS_madvise,
-		SYS_mprotect, SYS_clock_gettime, SYS_rt_sigreturn, SYS_exit, SYS_exit_group,
-		SYS_futex, SYS_getpid, SYS_gettid, SYS_sched_yield, SYS_sigaltstack,
-	};
-	struct sock_filter f[5 + 2 * sizeof(allowed) / sizeof(allowed[0])];
-	struct sock_fprog prog;
-	size_t i, n = 0;
-
-	if (RUNNING_ON_VALGRIND)
-		return;
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-	    offsetof(struct seccomp_data, arch));
-	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SECCOMP_ARCH, 1, 0);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-	    offsetof(struct seccomp_data, nr));
-	for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
-		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-		    (unsigned)allowed[i], 0, 1);
-		f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	}
-	/* EPERM rather than a kill: a call the C library makes that is not listed fails softly. */
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-	    SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA));
-	prog.len = (unsigned short)n;
-	prog.filter = f;
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0)
-		prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
-#endif
-}
-
-/* Makes this freshly forked child a place a plugin may run.  Returns the link descriptor, or -1
- * when the child should give up (the parent is gone, or the link could not be kept). */
-static int
-harden(int link, const struct plugin_limits *lim, size_t ncities, pid_t parent)
-{
-	static const int reset[] = {
-		SIGPROF, SIGXCPU, SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGALRM, SIGUSR1,
-		SIGUSR2, SIGCHLD, SIGSYS,
-	};
-	struct sigaction sa;
-	struct itimerval it;
-	sigset_t none;
-	size_t i, as;
-	double t;
-	int fd, null;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	for (i = 0; i < sizeof(reset) / sizeof(reset[0]); i++)
-		sigaction(reset[i], &sa, NULL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		return -1;
-
-	if ((fd = fcntl(link, F_DUPFD, LINK_FD + 1)) < 0)
-		return -1;
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null >= 0) {
-		dup2(null, STDIN_FILENO);
-		dup2(null, STDOUT_FILENO);
-		if (link == STDERR_FILENO)
-			dup2(null, STDERR_FILENO);
-	}
-	if (dup2(fd, LINK_FD) != LINK_FD)
-		return -1;
-	if (close_range(LINK_FD + 1, ~0U, 0) != 0) {
-		struct rlimit rl;
-		long max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-		    rl.rlim_cur < 1048576 ? (long)rl.rlim_cur : 1048576;
-
-		for (fd = LINK_FD + 1; fd < max; fd++)
-			close(fd);
-	}
-
-	limit(RLIMIT_CORE, 0, 0);
-	limit(RLIMIT_CPU, (rlim_t)ceil(lim->cpu_seconds) + 1, (rlim_t)ceil(lim->cpu_seconds) + 2);
-#ifndef CB_SANITIZE
-	/* What it has, twice the Lua budget for the allocator's overhead, the cities it may be sent,
-	 * the values and their encoding, and room for the C library. */
-	if (!RUNNING_ON_VALGRIND && (as = vm_bytes()) > 0) {
-		as += 2 * lim->memory_bytes + SANDBOX_CITIES_MAX + 64 * 1024 * 1024;
-		as += 2 * ncities * sizeof(double) * PLUGIN_MAX_METRICS;
-		limit(RLIMIT_AS, (rlim_t)as, (rlim_t)as);
-	}
-#else
-	(void)as;
-	(void)ncities;
-#endif
-	t = lim->cpu_seconds + TIMER_GRACE;
-	memset(&it, 0, sizeof(it));
-	it.it_value.tv_sec = (time_t)t;
-	it.it_value.tv_usec = (suseconds_t)((t - floor(t)) * 1e6);
-	setitimer(ITIMER_PROF, &it, NULL);
-	install_seccomp();
-	return LINK_FD;
-}
-
-/* The sandbox's fetch in the child: asks the parent for the answers to codes.  They are read into
- * memory mapped for them (not the heap the child shares with its parent, where each page written
- * costs a copy), which stays until the child exits. */
-static int
-fetch(void *ud, const char *const *codes, size_t ncodes, const char **data, size_t *len)
-{
-	int fd = *(int *)ud;
-	struct buf b = BUF_INIT;
-	uint64_t n;
-	size_t i;
-	char *p;
-	int rc = put_u32(&b, (uint32_t)ncodes);
-
-	for (i = 0; i < ncodes; i++)
-		rc |= put_str(&b, codes[i], PLUGIN_ID_MAX);
-	rc = rc || write_frame(fd, FRAME_REQUEST, &b);
-	buf_free(&b);
-	if (rc || read_all(fd, &n, sizeof(n)) != 0 || n == 0 || n > SANDBOX_CITIES_MAX)
-		return -1;
-	if ((p = mmap(NULL, (size_t)n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0))
-	    == MAP_FAILED || read_all(fd, p, (size_t)n) != 0)
-		return -1;
-	*data = p;
-	*len = (size_t)n;
-	return 0;
-}
-
-static void
-child(int link, pid_t parent, const char *file, const char *source, size_t len,
-    size_t ncities, const struct plugin_limits *lim, struct sandbox_progress *progress)
-{
-	struct plugin_result r;
-	struct buf b = BUF_INIT;
-	long city = -1;
-	int fd, rc;
-
-	if ((fd = harden(link, lim, ncities, parent)) < 0)
-		_exit(71);
-	rc = sandbox_run(file, source, len, ncities, lim, progress, fetch, &fd, &r, &city);
-	if (encode(&b, rc, &r, city, ncities) != 0 || write_frame(fd, FRAME_RESULT, &b) != 0)
-		_exit(72);
-	/* No free, no atexit handlers, no stdio flush: this process only ever held the plugin. */
-	_exit(0);
 }
 
 /* --- the parent --------------------------------------------------------------------------- */
@@ -743,13 +214,14 @@ frame_free(struct frame *f)
 static enum io
 read_frame(int fd, double deadline, size_t max, struct frame *f, int *over)
 {
+	unsigned char head[WIRE_HEAD];
 	uint64_t n;
 	enum io r;
 
 	frame_free(f);
-	if ((r = read_exact(fd, &f->type, sizeof(f->type), deadline)) != IO_OK ||
-	    (r = read_exact(fd, &n, sizeof(n), deadline)) != IO_OK)
+	if ((r = read_exact(fd, head, sizeof(head), deadline)) != IO_OK)
 		return r;
+	wire_head_decode(head, &f->type, &n);
 	if (n > max) {
 		*over = 1;
 		return IO_OK;
@@ -768,54 +240,43 @@ static enum io
 serve_request(int fd, double deadline, const struct frame *req, const struct plugin_city *cities,
     size_t ncities, int *bad)
 {
-	struct reader r = { (const unsigned char *)req->data, req->len, 0, 0 };
 	char **codes = NULL, *out = NULL;
-	uint32_t n = get_u32(&r), i, got = 0;
+	size_t n = 0, cap = 0;
 	uint64_t len = 0;
-	size_t cap = 0;
 	enum io rc = IO_ERROR;
+	int d;
 
-	if (r.bad || n > PLUGIN_MAX_METRICS * PLUGIN_MAX_INPUTS) {
-		*bad = 1;
+	if ((d = wire_request_decode(req->data, req->len, &codes, &n)) != 0) {
+		if (d == -1)
+			*bad = 1;
 		return IO_ERROR;
-	}
-	if ((codes = calloc(n ? n : 1, sizeof(*codes))) == NULL)
-		return IO_ERROR;
-	for (i = 0; i < n; i++, got++)
-		if ((codes[i] = get_str(&r, PLUGIN_ID_MAX)) == NULL || !plugin_id_valid(codes[i]))
-			break;
-	if (i < n || r.off != r.len) {
-		*bad = 1;
-		goto out;
 	}
 	/* One pass into a generous guess (untouched pages cost nothing); a second, sized exactly,
 	 * only when texts made it longer.  Each pass walks every city's JSON, the costly part. */
-	cap = ncities * (64 + (size_t)n * 32);
-	if (cap > SANDBOX_CITIES_MAX)
-		cap = SANDBOX_CITIES_MAX;
+	cap = ncities * (64 + n * 32);
+	if (cap > WIRE_CITIES_MAX)
+		cap = WIRE_CITIES_MAX;
 	if ((out = map_new(sizeof(len) + cap)) == NULL)
 		goto out;
-	len = sandbox_encode_cities(out + sizeof(len), cap, cities, ncities,
+	len = wire_cities_encode(out + sizeof(len), cap, cities, ncities,
 	    (const char *const *)codes, n);
 	if (len > cap) {
 		munmap(out, sizeof(len) + cap);
 		out = NULL;
-		if (len > SANDBOX_CITIES_MAX) {
+		if (len > WIRE_CITIES_MAX) {
 			*bad = 2;
 			goto out;
 		}
 		cap = (size_t)len;
 		if ((out = map_new(sizeof(len) + cap)) == NULL)
 			goto out;
-		sandbox_encode_cities(out + sizeof(len), cap, cities, ncities,
+		wire_cities_encode(out + sizeof(len), cap, cities, ncities,
 		    (const char *const *)codes, n);
 	}
 	memcpy(out, &len, sizeof(len));
 	rc = write_exact(fd, out, sizeof(len) + (size_t)len, deadline);
 out:
-	for (i = 0; i <= got && i < n; i++)
-		free(codes[i]);
-	free(codes);
+	wire_codes_free(codes, n);
 	if (out)
 		munmap(out, sizeof(len) + cap);
 	return rc;
@@ -869,7 +330,7 @@ set_error(struct plugin_result *res, const char *file, const char *message, int 
 {
 	struct plugin_error *e = &res->error;
 
-	metrics_free(res);
+	metric_free_all(res);
 	if (set_text(&e->message, message, strlen(message), PLUGIN_MESSAGE_MAX) != 0 ||
 	    set_text(&e->file, file, strlen(file), 4096) != 0)
 		return -1;
@@ -880,7 +341,7 @@ set_error(struct plugin_result *res, const char *file, const char *message, int 
 	if (city >= 0 && cities[city].survey &&
 	    set_text(&e->survey, cities[city].survey, strlen(cities[city].survey), 256) != 0)
 		return -1;
-	if (metric && plugin_id_valid(metric) && (e->metric = strdup(metric)) == NULL)
+	if (metric && ident_valid(metric) && (e->metric = strdup(metric)) == NULL)
 		return -1;
 	return 0;
 }
@@ -902,7 +363,7 @@ report_ended(struct plugin_result *res, const char *file, const struct plugin_li
 		    lim->wall_seconds);
 	} else if (bad == 2) {
 		snprintf(msg, sizeof(msg), "the answers it reads are over the sandbox's limit of %d MiB",
-		    SANDBOX_CITIES_MAX / (1024 * 1024));
+		    WIRE_CITIES_MAX / (1024 * 1024));
 	} else if (bad) {
 		snprintf(msg, sizeof(msg), "stopped: the sandbox sent a malformed message");
 	} else if (WIFSIGNALED(status)) {
@@ -966,26 +427,24 @@ system_error(char **err, const char *what)
 }
 
 /* Talks to the child until its result arrives: serves its one request for cities on the way.
- * Returns IO_OK with the result in in, or how it stopped (*bad: 1 malformed, 2 too large). */
-/* Talks to the child until its result arrives: serves its one request for cities on the way.
  * Returns IO_OK with the result in f, or how it stopped (*bad: 1 malformed, 2 too large). */
 static enum io
 converse(int fd, double deadline, const struct plugin_city *cities, size_t ncities,
     struct frame *f, int *bad)
 {
-	size_t max = result_max(ncities);
+	size_t max = wire_result_max(ncities);
 	int served = 0, over = 0;
 	enum io r;
 
 	for (;;) {
 		if ((r = read_frame(fd, deadline, max, f, &over)) != IO_OK)
 			return r;
-		if (over || (f->type != FRAME_REQUEST && f->type != FRAME_RESULT) ||
-		    (f->type == FRAME_REQUEST && (served || ncities == 0))) {
+		if (over || (f->type != WIRE_FRAME_REQUEST && f->type != WIRE_FRAME_RESULT) ||
+		    (f->type == WIRE_FRAME_REQUEST && (served || ncities == 0))) {
 			*bad = 1;
 			return IO_ERROR;
 		}
-		if (f->type == FRAME_RESULT)
+		if (f->type == WIRE_FRAME_RESULT)
 			return IO_OK;
 		served = 1;
 		if ((r = serve_request(fd, deadline, f, cities, ncities, bad)) != IO_OK)
@@ -1000,7 +459,7 @@ plugin_run(const char *file, const char *source, size_t len,
 {
 	struct plugin_limits l;
 	struct sandbox_progress *progress = MAP_FAILED;
-	struct outcome o = { -1, NULL, 0, -1, NULL };
+	struct wire_outcome o = { -1, NULL, 0, -1, NULL };
 	struct frame in = { 0, NULL, 0 };
 	int fds[2] = { -1, -1 };
 	int rc = -1, status = 0, late = 0, bad = 0, d = -1;
@@ -1042,7 +501,7 @@ plugin_run(const char *file, const char *source, size_t len,
 	}
 	if (pid == 0) {
 		close(fds[0]);
-		child(fds[1], parent, file, source ? source : "", len, ncities, &l, progress);
+		child_main(fds[1], parent, file, source ? source : "", len, ncities, &l, progress);
 	}
 	close(fds[1]);
 	fds[1] = -1;
@@ -1063,13 +522,13 @@ plugin_run(const char *file, const char *source, size_t len,
 		status = 0;
 
 	if (io == IO_OK) {
-		d = decode(in.data, in.len, ncities, result, &o);
+		d = wire_result_decode(in.data, in.len, ncities, result, &o);
 		if (d == -2)
 			goto oom;
 	}
-	if (d == 0 && o.kind == KIND_OK) {
+	if (d == 0 && o.kind == WIRE_OK) {
 		rc = 0;
-	} else if (d == 0 && o.kind == KIND_SYSTEM) {
+	} else if (d == 0 && o.kind == WIRE_SYSTEM) {
 		if (err) {
 			struct buf b = BUF_INIT;
 

@@ -223,7 +223,7 @@ ident_valid(const char *s)
 	if (s == NULL)
 		return 0;
 	for (i = 0; s[i]; i++)
-		if (i == 64 || !((s[i] >= 'a' && s[i] <= 'z') ||
+		if (i == IDENT_MAX || !((s[i] >= 'a' && s[i] <= 'z') ||
 		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
 			return 0;
 	return i > 0;

@@ -1,6 +1,6 @@
 /* sandbox.c: the Lua side of plugins: an allow-listed Lua 5.4 state with budgets.
  *
- * Each plugin gets a state of its own (plugin.c also gives it a process of its own).  The state is
+ * Each plugin gets a state of its own (child.c also gives it a process of its own).  The state is
  * built the way Redis builds its scripting state: libraries opened one by one, then every table
  * trimmed to an allow-list, so a name Lua adds in a later release stays out until someone lets it
  * in.  Kept: the base functions without load, loadfile, dofile, collectgarbage, print and warn;
@@ -18,10 +18,11 @@
  * bytes.  1 MiB is 250 times the longest text answer (4000 bytes), so no honest plugin meets the
  * caps, and they bound the work of one call that does not backtrack (the worst measured: 127
  * character classes over 1 MiB, 1.2 s).  What still runs long in C (a backtracking pattern, a
- * table.move over 2^62 slots) is ended by plugin.c's hard stop, which is why the hook and the
- * wrappers of the string and table functions record the line they run at in the shared progress
- * block.  Cities come from the parent through a fetch callback, after the plugin has said which
- * questions it reads.
+ * table.move over 2^62 slots) is ended by the hard stops (child.c's CPU timer, plugin.c's wall
+ * clock), which is why the hook and the wrappers of the string and table functions record the
+ * line they run at in the shared progress block.  What the plugin declares is read and checked by
+ * metric.c.  Cities come from the parent through a fetch callback, after the plugin has said which
+ * questions it reads, in wire.c's encoding.
  *
  * setmetatable refuses metatables with __gc: finalizers run with hooks off.  The string metatable
  * carries __metatable = false, so getmetatable("") cannot hand out the string table.  The state
@@ -41,9 +42,9 @@
 #include <lualib.h>
 
 #include "buf.h"
-#include "plugin.h"
+#include "metric.h"
 #include "sandbox.h"
-#include "utf8.h"
+#include "wire.h"
 
 #define TICK		1000		/* instructions between two hook calls */
 #define RANDOM_SEED	20180620	/* math.random is deterministic: same seed in every state */
@@ -106,10 +107,6 @@ static const char *const utf8_allowed[] = {
 };
 static const char *const coroutine_allowed[] = {
 	"close", "create", "isyieldable", "resume", "running", "status", "wrap", "yield", NULL
-};
-
-static const char *const fields_allowed[] = {
-	"id", "title", "description", "unit", "higher_is_better", "version", "inputs", "compute", NULL
 };
 
 static struct sandbox *
@@ -558,467 +555,38 @@ out:
 	lua_pop(L, 1);
 }
 
-static char *
-take_string(struct run *r, lua_State *L, int t, const char *key, const char *label, int *bad)
-{
-	size_t n;
-	const char *s;
-	char *copy;
-	int type;
-
-	lua_pushstring(L, key);
-	type = lua_rawget(L, t);
-	if (type == LUA_TNIL) {
-		fail(r, 0, "%s: field '%s' is missing", label, key);
-		goto bad;
-	}
-	if (type != LUA_TSTRING) {
-		fail(r, 0, "%s: field '%s' must be a string, not a %s", label, key, lua_typename(L, type));
-		goto bad;
-	}
-	s = lua_tolstring(L, -1, &n);
-	if (strlen(s) != n) {
-		fail(r, 0, "%s: field '%s' contains a NUL byte", label, key);
-		goto bad;
-	}
-	if ((copy = strdup(s)) == NULL) {
-		r->rc = -1;
-		goto bad;
-	}
-	lua_pop(L, 1);
-	return copy;
-bad:
-	lua_pop(L, 1);
-	*bad = 1;
-	return NULL;
-}
-
+/* Pushes the value at *p (checked by wire_city_next before) and moves *p past it.  Returns 1, or 0
+ * for nil, which is not pushed. */
 static int
-take_inputs(struct run *r, lua_State *L, int t, struct plugin_metric *m, const char *label)
+push_value(lua_State *L, const unsigned char **p, const unsigned char *end)
 {
-	lua_Integer n, i, keys = 0;
-	int in;
-
-	lua_pushliteral(L, "inputs");
-	if (lua_rawget(L, t) != LUA_TTABLE) {
-		fail(r, 0, "%s: field 'inputs' must be a list of question codes", label);
-		return -1;
-	}
-	in = lua_gettop(L);
-	n = (lua_Integer)lua_rawlen(L, in);
-	lua_pushnil(L);
-	while (lua_next(L, in)) {
-		lua_pop(L, 1);
-		if (++keys > n) {
-			lua_pop(L, 2);
-			fail(r, 0, "%s: field 'inputs' must be a list of question codes", label);
-			return -1;
-		}
-	}
-	if (n > PLUGIN_MAX_INPUTS) {
-		lua_pop(L, 1);
-		fail(r, 0, "%s: more than %d inputs", label, PLUGIN_MAX_INPUTS);
-		return -1;
-	}
-	if (n > 0 && (m->inputs = calloc((size_t)n, sizeof(*m->inputs))) == NULL) {
-		lua_pop(L, 1);
-		r->rc = -1;
-		return -1;
-	}
-	for (i = 1; i <= n; i++) {
-		size_t len;
-		const char *code;
-
-		if (lua_rawgeti(L, in, i) != LUA_TSTRING) {
-			lua_pop(L, 2);
-			fail(r, 0, "%s: inputs[%lld] must be a question code (a string)", label, (long long)i);
-			return -1;
-		}
-		code = lua_tolstring(L, -1, &len);
-		if (strlen(code) != len || !plugin_id_valid(code)) {
-			lua_pop(L, 2);
-			fail(r, 0, "%s: inputs[%lld] is not a question code ([a-z0-9_], 1 to 64 characters)",
-			    label, (long long)i);
-			return -1;
-		}
-		if ((m->inputs[m->ninputs] = strdup(code)) == NULL) {
-			lua_pop(L, 2);
-			r->rc = -1;
-			return -1;
-		}
-		m->ninputs++;
-		lua_pop(L, 1);
-	}
-	lua_pop(L, 1);
-	return 0;
-}
-
-/* Reads the metric table at t into m (raw reads: a metatable on it is not consulted) and pushes
- * its compute function onto the stack.  Returns 0, or -1 with r failed. */
-static int
-take_metric(struct run *r, lua_State *L, int t, size_t k, struct plugin_metric *m)
-{
-	char label[PLUGIN_ID_MAX + 16];
-	const char *problem;
-	int bad = 0, type;
-
-	snprintf(label, sizeof(label), "metric #%zu", k + 1);
-	lua_pushnil(L);
-	while (lua_next(L, t)) {
-		lua_pop(L, 1);
-		if (lua_type(L, -1) != LUA_TSTRING || !listed(lua_tostring(L, -1), fields_allowed)) {
-			if (lua_type(L, -1) == LUA_TSTRING)
-				fail(r, 0, "%s: unknown field '%.64s'", label, lua_tostring(L, -1));
-			else
-				fail(r, 0, "%s: unknown field (a %s key)", label, luaL_typename(L, -1));
-			lua_pop(L, 1);
-			return -1;
-		}
-	}
-	m->id = take_string(r, L, t, "id", label, &bad);
-	if (bad)
-		return -1;
-	if (plugin_id_valid(m->id))
-		snprintf(label, sizeof(label), "metric '%s'", m->id);
-	m->title = take_string(r, L, t, "title", label, &bad);
-	if (!bad)
-		m->description = take_string(r, L, t, "description", label, &bad);
-	if (!bad)
-		m->unit = take_string(r, L, t, "unit", label, &bad);
-	if (!bad)
-		m->version = take_string(r, L, t, "version", label, &bad);
-	if (bad)
-		return -1;
-	lua_pushliteral(L, "higher_is_better");
-	type = lua_rawget(L, t);
-	m->higher_is_better = lua_toboolean(L, -1);
-	lua_pop(L, 1);
-	if (type != LUA_TBOOLEAN) {
-		fail(r, 0, "%s: field 'higher_is_better' must be true or false", label);
-		return -1;
-	}
-	if (take_inputs(r, L, t, m, label) != 0)
-		return -1;
-	if ((problem = sandbox_metric_problem(m)) != NULL) {
-		fail(r, 0, "%s: %s", label, problem);
-		return -1;
-	}
-	lua_pushliteral(L, "compute");
-	if (lua_rawget(L, t) != LUA_TFUNCTION) {
-		lua_pop(L, 1);
-		fail(r, 0, "%s: field 'compute' must be a function", label);
-		return -1;
-	}
-	return 0;
-}
-
-/* Validates what the main chunk returned (at index v); pushes a table of compute functions. */
-static int
-take_metrics(struct run *r, lua_State *L, int v)
-{
-	struct plugin_result *res = r->result;
-	size_t n, k, j;
-	int list, computes;
-
-	if (lua_type(L, v) != LUA_TTABLE) {
-		fail(r, 0, "the plugin must return a metric table or a list of them, not a %s",
-		    luaL_typename(L, v));
-		return -1;
-	}
-	lua_pushnil(L);
-	if (!lua_next(L, v)) {
-		fail(r, 0, "the plugin returned an empty table, not a metric");
-		return -1;
-	}
-	lua_pop(L, 2);
-	/* A list has items and no metric fields; anything else is read as one metric. */
-	lua_pushliteral(L, "id");
-	list = lua_rawget(L, v) == LUA_TNIL;
-	lua_pop(L, 1);
-	lua_pushliteral(L, "compute");
-	list = list && lua_rawget(L, v) == LUA_TNIL && lua_rawlen(L, v) > 0;
-	lua_pop(L, 1);
-	n = list ? lua_rawlen(L, v) : 1;
-	if (n > PLUGIN_MAX_METRICS) {
-		fail(r, 0, "the plugin declares more than %d metrics", PLUGIN_MAX_METRICS);
-		return -1;
-	}
-	if ((res->metrics = calloc(n, sizeof(*res->metrics))) == NULL) {
-		r->rc = -1;
-		return -1;
-	}
-	lua_createtable(L, (int)n, 0);
-	computes = lua_gettop(L);
-	for (k = 0; k < n; k++) {
-		int t = v;
-
-		if (list) {
-			if (lua_rawgeti(L, v, (lua_Integer)k + 1) != LUA_TTABLE) {
-				fail(r, 0, "metric #%zu must be a table, not a %s", k + 1, luaL_typename(L, -1));
-				return -1;
-			}
-			t = lua_gettop(L);
-		}
-		res->nmetrics = k + 1;
-		if (take_metric(r, L, t, k, &res->metrics[k]) != 0)
-			return -1;
-		lua_rawseti(L, computes, (lua_Integer)k + 1);
-		if (list)
-			lua_pop(L, 1);
-		for (j = 0; j < k; j++) {
-			if (strcmp(res->metrics[j].id, res->metrics[k].id) == 0) {
-				fail(r, 0, "metric id '%s' is declared twice", res->metrics[k].id);
-				return -1;
-			}
-		}
-	}
-	return 0;
-}
-
-/* --- cities, as the parent sends them ---------------------------------------------------------
- * u32 CITIES_MAGIC, u64 ncities, u32 ncodes; per city its slug and survey (u32 length and bytes;
- * length NO_STRING: none), f64 population (NaN: unknown), then one value per code: a tag byte and
- * its payload: nil, false, true, i64, f64, a string (u32 length and bytes) or a list (u32 count
- * and that many values, none of them a list).  Then u32 CITIES_END.  Host byte order: both ends
- * are the same binary. */
-
-#define CITIES_MAGIC	0x31434243u	/* "CBC1" */
-#define CITIES_END	0x444e4543u	/* "CEND" */
-#define NO_STRING	0xffffffffu
-
-enum { V_NIL, V_FALSE, V_TRUE, V_INT, V_FLOAT, V_STRING, V_LIST };
-
-/* Where an encoding goes: bytes are counted always, copied only while they fit. */
-struct out {
-	unsigned char *p;		/* NULL: count only */
-	size_t len, cap;
-};
-
-static void
-emit(struct out *o, const void *src, size_t n)
-{
-	if (o->p && o->len <= o->cap && n <= o->cap - o->len)
-		memcpy(o->p + o->len, src, n);
-	o->len += n;
-}
-
-static void
-emit_u8(struct out *o, unsigned char v)
-{
-	emit(o, &v, 1);
-}
-
-static void
-emit_u32(struct out *o, uint32_t v)
-{
-	emit(o, &v, sizeof(v));
-}
-
-static void
-emit_string(struct out *o, const char *s, size_t n)
-{
-	if (s == NULL || n >= NO_STRING) {
-		emit_u32(o, NO_STRING);
-		return;
-	}
-	emit_u32(o, (uint32_t)n);
-	emit(o, s, n);
-}
-
-static void
-emit_answer(struct out *o, json_t *v, int nested)
-{
-	size_t i, n;
-	int64_t iv;
-	double d;
-
-	switch (v ? json_typeof(v) : JSON_NULL) {
-	case JSON_TRUE:
-		emit_u8(o, V_TRUE);
-		break;
-	case JSON_FALSE:
-		emit_u8(o, V_FALSE);
-		break;
-	case JSON_INTEGER:
-		iv = (int64_t)json_integer_value(v);
-		emit_u8(o, V_INT);
-		emit(o, &iv, sizeof(iv));
-		break;
-	case JSON_REAL:
-		d = json_real_value(v);
-		emit_u8(o, V_FLOAT);
-		emit(o, &d, sizeof(d));
-		break;
-	case JSON_STRING:
-		if (json_string_length(v) >= NO_STRING) {
-			emit_u8(o, V_NIL);
-			break;
-		}
-		emit_u8(o, V_STRING);
-		emit_string(o, json_string_value(v), json_string_length(v));
-		break;
-	case JSON_ARRAY:
-		if (nested || (n = json_array_size(v)) >= NO_STRING) {
-			emit_u8(o, V_NIL);
-			break;
-		}
-		emit_u8(o, V_LIST);
-		emit_u32(o, (uint32_t)n);
-		for (i = 0; i < n; i++)
-			emit_answer(o, json_array_get(v, i), 1);
-		break;
-	default:
-		emit_u8(o, V_NIL);
-		break;
-	}
-}
-
-size_t
-sandbox_encode_cities(void *out, size_t cap, const struct plugin_city *cities, size_t ncities,
-    const char *const *codes, size_t ncodes)
-{
-	struct out o = { out, 0, cap };
-	uint64_t n = ncities;
-	size_t i, j;
-
-	emit_u32(&o, CITIES_MAGIC);
-	emit(&o, &n, sizeof(n));
-	emit_u32(&o, (uint32_t)ncodes);
-	for (i = 0; i < ncities; i++) {
-		const struct plugin_city *c = &cities[i];
-
-		emit_string(&o, c->slug, c->slug ? strlen(c->slug) : 0);
-		emit_string(&o, c->survey, c->survey ? strlen(c->survey) : 0);
-		emit(&o, &c->population, sizeof(c->population));
-		for (j = 0; j < ncodes; j++)
-			emit_answer(&o, c->answers ? json_object_get(c->answers, codes[j]) : NULL, 0);
-	}
-	emit_u32(&o, CITIES_END);
-	return o.len;
-}
-
-struct cursor {
-	const unsigned char *p, *end;
-	int bad;
-};
-
-static const unsigned char *
-take(struct cursor *c, size_t n)
-{
-	const unsigned char *q = c->p;
-
-	if (c->bad || n > (size_t)(c->end - c->p)) {
-		c->bad = 1;
-		return NULL;
-	}
-	c->p += n;
-	return q;
-}
-
-static uint32_t
-take_u32(struct cursor *c)
-{
-	const unsigned char *q = take(c, 4);
-	uint32_t v = 0;
-
-	if (q)
-		memcpy(&v, q, 4);
-	return v;
-}
-
-/* The next string, or NULL when there is none (or c went bad). */
-static const char *
-take_bytes(struct cursor *c, size_t *n)
-{
-	uint32_t len = take_u32(c);
-
-	*n = 0;
-	if (c->bad || len == NO_STRING)
-		return NULL;
-	*n = len;
-	return (const char *)take(c, len);
-}
-
-static void
-skip_value(struct cursor *c, int nested)
-{
-	const unsigned char *tag = take(c, 1);
-	size_t n;
-	uint32_t k;
-
-	if (tag == NULL)
-		return;
-	switch (*tag) {
-	case V_NIL:
-	case V_FALSE:
-	case V_TRUE:
-		break;
-	case V_INT:
-	case V_FLOAT:
-		take(c, 8);
-		break;
-	case V_STRING:
-		if (take_bytes(c, &n) == NULL)
-			c->bad = 1;
-		break;
-	case V_LIST:
-		if (nested) {
-			c->bad = 1;
-			break;
-		}
-		for (k = take_u32(c); k > 0 && !c->bad; k--)
-			skip_value(c, 1);
-		break;
-	default:
-		c->bad = 1;
-	}
-}
-
-/* Pushes the value at p (checked by skip_value before): nil for V_NIL. */
-static void
-push_value(lua_State *L, const unsigned char *p, const unsigned char *end)
-{
-	struct cursor c = { p + 1, end, 0 };
-	const unsigned char *q;
-	const char *s;
+	struct wire_value v;
 	lua_Integer k = 0;
-	int64_t iv;
-	double d;
-	uint32_t n;
-	size_t len;
+	uint32_t i;
 
-	switch (*p) {
-	case V_FALSE:
-	case V_TRUE:
-		lua_pushboolean(L, *p == V_TRUE);
-		break;
-	case V_INT:
-		memcpy(&iv, p + 1, sizeof(iv));
-		lua_pushinteger(L, (lua_Integer)iv);
-		break;
-	case V_FLOAT:
-		memcpy(&d, p + 1, sizeof(d));
-		lua_pushnumber(L, d);
-		break;
-	case V_STRING:
-		s = take_bytes(&c, &len);
-		lua_pushlstring(L, s, len);
-		break;
-	case V_LIST:
-		n = take_u32(&c);
-		lua_createtable(L, (int)(n < 1024 ? n : 1024), 0);
-		while (n-- > 0 && !c.bad) {
-			q = c.p;
-			skip_value(&c, 1);
-			if (*q == V_NIL)
-				continue;
-			push_value(L, q, end);
-			lua_rawseti(L, -2, ++k);
-		}
-		break;
+	*p = wire_value_read(*p, end, &v);
+	switch (v.tag) {
+	case WIRE_FALSE:
+	case WIRE_TRUE:
+		lua_pushboolean(L, v.tag == WIRE_TRUE);
+		return 1;
+	case WIRE_INT:
+		lua_pushinteger(L, (lua_Integer)v.i);
+		return 1;
+	case WIRE_FLOAT:
+		lua_pushnumber(L, v.d);
+		return 1;
+	case WIRE_STRING:
+		lua_pushlstring(L, v.s, v.len);
+		return 1;
+	case WIRE_LIST:
+		lua_createtable(L, (int)(v.n < 1024 ? v.n : 1024), 0);
+		for (i = 0; i < v.n; i++)
+			if (push_value(L, p, end))
+				lua_rawseti(L, -2, ++k);
+		return 1;
 	default:
-		lua_pushnil(L);
-		break;
+		return 0;
 	}
 }
 
@@ -1062,34 +630,32 @@ union_inputs(struct run *r)
 
 static void
 push_city(struct run *r, lua_State *L, const struct plugin_metric *m, const size_t *map,
-    const char *slug, size_t slen, const char *survey, size_t svlen, double population)
+    const struct wire_city *c)
 {
 	size_t i;
 
 	lua_createtable(L, 0, 4);
-	if (slug) {
-		lua_pushlstring(L, slug, slen);
+	if (c->slug) {
+		lua_pushlstring(L, c->slug, c->slen);
 		lua_setfield(L, -2, "slug");
 	}
-	if (survey) {
-		lua_pushlstring(L, survey, svlen);
+	if (c->survey) {
+		lua_pushlstring(L, c->survey, c->svlen);
 		lua_setfield(L, -2, "survey");
 	}
-	if (!isnan(population)) {
-		if (population == floor(population) && fabs(population) < 9007199254740992.0)
-			lua_pushinteger(L, (lua_Integer)population);
+	if (!isnan(c->population)) {
+		if (c->population == floor(c->population) && fabs(c->population) < 9007199254740992.0)
+			lua_pushinteger(L, (lua_Integer)c->population);
 		else
-			lua_pushnumber(L, population);
+			lua_pushnumber(L, c->population);
 		lua_setfield(L, -2, "population");
 	}
 	lua_createtable(L, 0, (int)m->ninputs);
 	for (i = 0; i < m->ninputs; i++) {
 		const unsigned char *v = r->vals[map[i]];
 
-		if (*v == V_NIL)
-			continue;
-		push_value(L, v, r->end);
-		lua_setfield(L, -2, m->inputs[i]);
+		if (push_value(L, &v, r->end))
+			lua_setfield(L, -2, m->inputs[i]);
 	}
 	lua_setfield(L, -2, "answers");
 }
@@ -1129,9 +695,9 @@ compute_all(struct run *r, lua_State *L, int h, int computes)
 {
 	struct sandbox *s = r->s;
 	struct plugin_result *res = r->result;
-	struct cursor c;
-	size_t i, j, k, base;
-	uint64_t n = 0;
+	struct wire_cities c;
+	struct wire_city city;
+	size_t i, k, base;
 
 	if (r->ncities == 0)
 		return 0;
@@ -1145,33 +711,13 @@ compute_all(struct run *r, lua_State *L, int h, int computes)
 		r->rc = -1;
 		return -1;
 	}
-	c.p = (const unsigned char *)r->data;
-	c.end = c.p + r->dlen;
-	c.bad = 0;
-	r->end = c.end;
-	if (take_u32(&c) != CITIES_MAGIC)
-		goto malformed;
-	if (take(&c, sizeof(n)))
-		memcpy(&n, c.p - sizeof(n), sizeof(n));
-	if (n != r->ncities || take_u32(&c) != r->ncodes)
+	r->end = (const unsigned char *)r->data + r->dlen;
+	if (wire_cities_open(&c, r->data, r->dlen, r->ncities, r->ncodes) != 0)
 		goto malformed;
 
 	s->progress->phase = SANDBOX_COMPUTING;
 	for (i = 0; i < r->ncities; i++) {
-		const char *slug, *survey;
-		size_t slen, svlen;
-		double population = NAN;
-		const unsigned char *q;
-
-		slug = take_bytes(&c, &slen);
-		survey = take_bytes(&c, &svlen);
-		if ((q = take(&c, sizeof(population))) != NULL)
-			memcpy(&population, q, sizeof(population));
-		for (j = 0; j < r->ncodes; j++) {
-			r->vals[j] = c.p;
-			skip_value(&c, 0);
-		}
-		if (c.bad)
+		if (wire_city_next(&c, &city, r->vals) != 0)
 			goto malformed;
 		for (k = 0, base = 0; k < res->nmetrics; base += res->metrics[k].ninputs, k++) {
 			struct plugin_metric *m = &res->metrics[k];
@@ -1182,7 +728,7 @@ compute_all(struct run *r, lua_State *L, int h, int computes)
 			s->call_insns = 0;
 			s->err_line = 0;
 			lua_rawgeti(L, computes, (lua_Integer)k + 1);
-			push_city(r, L, m, r->map + base, slug, slen, survey, svlen, population);
+			push_city(r, L, m, r->map + base, &city);
 			status = lua_pcall(L, 1, 1, h);
 			if (status != LUA_OK || s->over != OVER_NONE) {
 				take_error(r, status);	/* pops the error, or the result */
@@ -1195,7 +741,7 @@ compute_all(struct run *r, lua_State *L, int h, int computes)
 			}
 		}
 	}
-	if (take_u32(&c) != CITIES_END || c.p != c.end)
+	if (wire_cities_close(&c) != 0)
 		goto malformed;
 	s->progress->phase = SANDBOX_DONE;
 	return 0;
@@ -1240,7 +786,7 @@ protected_main(lua_State *L)
 	}
 	v = lua_gettop(L);
 	s->progress->phase = SANDBOX_VALIDATING;
-	if (take_metrics(r, L, v) != 0)
+	if ((r->rc = metric_declare(L, v, r->result, &r->msg)) != 0)
 		return 0;
 	compute_all(r, L, h, lua_gettop(L));
 	return 0;
@@ -1307,7 +853,7 @@ out:
 	if (r.rc != 0) {
 		if (r.city < 0 && progress->phase == SANDBOX_COMPUTING)
 			r.city = progress->city;
-		plugin_result_free(result);	/* the metrics read so far; the error is still empty */
+		metric_free_all(result);	/* the metrics read so far; the error is still empty */
 		if (r.msg.len == 0 && r.rc < 0)
 			buf_puts(&r.msg, "out of memory outside the plugin's budget");
 		result->error.message = buf_steal(&r.msg, NULL);
@@ -1322,49 +868,4 @@ out:
 	free(r.vals);
 	/* The state is left open on purpose: this process is about to _exit. */
 	return r.rc;
-}
-
-static int
-text_ok(const char *s, size_t max, int multiline)
-{
-	size_t n = strlen(s), i;
-
-	if (n == 0 || n > max || !utf8_valid(s, n))
-		return 0;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if ((c < 0x20 && !(multiline && (c == '\n' || c == '\t'))) || c == 0x7f)
-			return 0;
-	}
-	return 1;
-}
-
-const char *
-sandbox_metric_problem(const struct plugin_metric *m)
-{
-	size_t i, j;
-
-	if (!m->id || !plugin_id_valid(m->id))
-		return "field 'id' must be [a-z0-9_], 1 to 64 characters";
-	if (!m->title || !text_ok(m->title, PLUGIN_TITLE_MAX, 0))
-		return "field 'title' must be 1 to 200 bytes of UTF-8 text on one line";
-	if (!m->description || !text_ok(m->description, PLUGIN_DESCRIPTION_MAX, 1))
-		return "field 'description' must be 1 to 2000 bytes of UTF-8 text";
-	if (!m->unit || !plugin_unit_valid(m->unit))
-		return "field 'unit' must be one of share, percent, count, number, per_100k, score";
-	if (!m->version || !*m->version || strlen(m->version) > PLUGIN_VERSION_MAX ||
-	    strspn(m->version, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ._+-")
-	    != strlen(m->version))
-		return "field 'version' must be 1 to 32 characters of [A-Za-z0-9._+-]";
-	if (m->ninputs > PLUGIN_MAX_INPUTS)
-		return "too many inputs";
-	for (i = 0; i < m->ninputs; i++) {
-		if (!m->inputs[i] || !plugin_id_valid(m->inputs[i]))
-			return "an input is not a question code ([a-z0-9_], 1 to 64 characters)";
-		for (j = 0; j < i; j++)
-			if (strcmp(m->inputs[i], m->inputs[j]) == 0)
-				return "field 'inputs' names a question twice";
-	}
-	return NULL;
 }

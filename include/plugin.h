@@ -6,6 +6,10 @@
  * its compute over every city given.  Nothing the plugin does can reach the caller's process:
  * the caller gets values or an error naming the file, line, city, wave and metric.
  *
+ * This header is the plugin layer's only door: the rest of the program includes it and none of
+ * the layer's other headers (metric.h, the types, comes with it).  Metric ids and question codes
+ * follow ident_valid (query.h); units, metric_unit_valid (metric.h).
+ *
  * Callers: call from a single-threaded process (the child is forked and then allocates), and do
  * not reap unknown children (waitpid(-1)) while plugin_run is running, or the child's status is
  * lost (reported as "ended without a result").
@@ -14,60 +18,11 @@
 #define CB_PLUGIN_H
 
 #include <stddef.h>
-#include <jansson.h>
 
 #include "buf.h"
+#include "metric.h"	/* the types: plugin_city, plugin_metric, plugin_result, plugin_limits */
 
 #define PLUGIN_MAX_SOURCE	(256 * 1024)	/* bytes of Lua source, as for previews */
-#define PLUGIN_MAX_METRICS	32		/* metrics one file may declare */
-#define PLUGIN_MAX_INPUTS	128		/* question codes one metric may read */
-#define PLUGIN_ID_MAX		64		/* metric ids and question codes: [a-z0-9_]{1,64} */
-#define PLUGIN_TITLE_MAX	200		/* bytes */
-#define PLUGIN_DESCRIPTION_MAX	2000		/* bytes */
-#define PLUGIN_VERSION_MAX	32		/* bytes */
-#define PLUGIN_MESSAGE_MAX	1000		/* bytes of an error message (longer ones end in "...") */
-
-struct plugin_city {		/* one city in one wave, given by the caller */
-	const char *slug;
-	const char *survey;	/* "2018" */
-	double population;	/* NAN when unknown */
-	json_t *answers;	/* object CODE -> value; JSON null = asked, not answered;
-				   absent = not asked; NULL = no answers at all */
-};
-/* The plugin sees each answer by its JSON type: true/false a boolean, a string a string, an
- * integer a Lua integer, a real a float, an array a sequence of those (in order).  So a caller
- * gives the answers to `number` questions as JSON reals (json_real), even when whole. */
-
-struct plugin_metric {		/* what a plugin declares, after validation */
-	char *id, *title, *description, *unit, *version;
-	int higher_is_better;
-	char **inputs;
-	size_t ninputs;
-	double *values;		/* [ncities]; NAN = nil (no value); NULL when ncities is 0 */
-};
-
-struct plugin_error {		/* all strings malloc'd, valid UTF-8; NULL when unknown */
-	char *message;		/* without the "file:line:" prefix */
-	char *file;
-	int line;		/* 0 when unknown */
-	char *city;		/* slug of the city whose compute failed */
-	char *survey;
-	char *metric;		/* id of the metric whose compute failed */
-};
-
-struct plugin_result {
-	struct plugin_metric *metrics;	/* in declaration order */
-	size_t nmetrics;		/* 0 when the plugin failed */
-	struct plugin_error error;	/* message NULL when ok */
-};
-
-struct plugin_limits {
-	long instructions_per_call;	/* Lua VM instructions in one compute (or the file's main chunk) */
-	long instructions_total;	/* across the main chunk and every compute of the file */
-	double cpu_seconds;		/* CPU time of the whole child */
-	size_t memory_bytes;		/* what the Lua state may allocate */
-	double wall_seconds;		/* after this the child is killed */
-};
 
 /* Fills l with the defaults: 10 million instructions per call, 200 million per plugin, 1 s of
  * CPU, 64 MiB, 5 s wall clock. */
@@ -117,11 +72,5 @@ int plugin_run_dir(const char *dir, const struct plugin_city *cities, size_t nci
 
 /* Releases an array from plugin_run_dir; files may be NULL. */
 void plugin_files_free(struct plugin_file *files, size_t n);
-
-/* 1 when s is a valid metric id or question code, [a-z0-9_]{1,64}, else 0. */
-int plugin_id_valid(const char *s);
-
-/* 1 when s is one of share, percent, count, number, per_100k, score, else 0. */
-int plugin_unit_valid(const char *s);
 
 #endif

@@ -44,7 +44,9 @@ void query_free(struct query *q);
 /* 1 when s[0..n-1] is a city slug, [a-z0-9-]{1,64}; else 0. */
 int path_segment_valid_slug(const char *s, size_t n);
 
-/* 1 when s is a question code or metric id, [a-z0-9_]{1,64}; else 0 (also for NULL). */
+/* 1 when s is a question code or metric id, [a-z0-9_]{1,IDENT_MAX}; else 0 (also for NULL).  The one
+ * rule for both: the CLI, the pages and the plugin layer (metric.c) all call it. */
+#define IDENT_MAX	64
 int ident_valid(const char *s);
 
 /* 1 when s is a wave id, a year of four digits not starting with 0; else 0. */

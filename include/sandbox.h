@@ -1,18 +1,17 @@
-/* sandbox.h: the Lua side of plugins: one allow-listed lua_State with budgets, run in plugin.c's
- * child.  Only plugin.c calls it: sandbox_run assumes a process it may spend (it never closes the
- * Lua state, so nothing the plugin left behind runs after it). */
+/* sandbox.h: the Lua side of plugins: one allow-listed lua_State with budgets, run in the child
+ * (child.c).  Only the plugin layer uses it: child.c calls sandbox_run, which assumes a process it
+ * may spend (it never closes the Lua state, so nothing the plugin left behind runs after it);
+ * plugin.c reads the progress block and the panic status. */
 #ifndef CB_SANDBOX_H
 #define CB_SANDBOX_H
 
 #include <stddef.h>
 
-#include "buf.h"
-#include "plugin.h"
+#include "metric.h"
 
 /* Caps inside the sandbox's string library (sandbox.c explains the choice). */
 #define SANDBOX_STRING_MAX	(1024 * 1024)	/* string.rep output; subject of find/match/gmatch/gsub */
 #define SANDBOX_PATTERN_MAX	256		/* pattern (or plain needle) of find/match/gmatch/gsub */
-#define SANDBOX_CITIES_MAX	(256 * 1024 * 1024)	/* the encoded cities one plugin is sent */
 
 #define SANDBOX_EXIT_PANIC	70		/* the child's exit status when Lua panicked */
 
@@ -31,9 +30,9 @@ struct sandbox_progress {
 /*
  * How the sandbox gets its cities, once it knows which question codes its metrics read (the union
  * of their inputs, in declaration order): the callback stores a message made by
- * sandbox_encode_cities for those codes in *data and *len and returns 0, or returns -1.  The
+ * wire_cities_encode (wire.h) for those codes in *data and *len and returns 0, or returns -1.  The
  * memory stays the callback's: the sandbox reads it until sandbox_run returns, never frees it.  The
- * cities never come from the caller's memory directly: in plugin.c's child that memory is the
+ * cities never come from the caller's memory directly: in the child (child.c) that memory is the
  * parent's, and touching it page by page costs more than sending what is needed.
  */
 typedef int (*sandbox_fetch)(void *ud, const char *const *codes, size_t ncodes,
@@ -50,19 +49,5 @@ typedef int (*sandbox_fetch)(void *ud, const char *const *codes, size_t ncodes,
 int sandbox_run(const char *file, const char *source, size_t len, size_t ncities,
     const struct plugin_limits *lim, struct sandbox_progress *progress, sandbox_fetch fetch,
     void *ud, struct plugin_result *result, long *err_city);
-
-/*
- * Encodes the cities with, for each, the answers to codes only (JSON null and absent both become
- * nil; so does an object, or an array or object inside an array) into out, and returns the size
- * of the encoding.  It writes at most cap bytes, so the encoding in out is whole only when the
- * size returned is at most cap: call it with out NULL to learn the size, then with that much
- * room.  Never fails.
- */
-size_t sandbox_encode_cities(void *out, size_t cap, const struct plugin_city *cities,
-    size_t ncities, const char *const *codes, size_t ncodes);
-
-/* Checks the content of a declared metric (id, title, description, unit, version, inputs) against
- * the contract.  Returns NULL when it is fine, else a static message naming the field. */
-const char *sandbox_metric_problem(const struct plugin_metric *m);
 
 #endif

@@ -192,13 +192,13 @@ test_basics(void)
 	plugin_limits_default(&l);
 	CHECK(l.instructions_per_call == 10000000 && l.instructions_total == 200000000, "default instruction budgets");
 	CHECK(l.cpu_seconds == 1.0 && l.memory_bytes == 64u * 1024 * 1024 && l.wall_seconds == 5.0, "default CPU, memory, wall budgets");
-	CHECK(plugin_id_valid("funding_share") && plugin_id_valid("a") && plugin_id_valid("data_2020"), "ids valid");
-	CHECK(!plugin_id_valid("") && !plugin_id_valid("Funding") && !plugin_id_valid("a-b") &&
-	    !plugin_id_valid("a b") && !plugin_id_valid(NULL), "ids refused");
-	CHECK(plugin_id_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa") &&
-	    !plugin_id_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), "ids: 64 characters at most");
-	CHECK(plugin_unit_valid("share") && plugin_unit_valid("per_100k") && plugin_unit_valid("score") &&
-	    !plugin_unit_valid("kg") && !plugin_unit_valid("Share") && !plugin_unit_valid(NULL), "units");
+	CHECK(ident_valid("funding_share") && ident_valid("a") && ident_valid("data_2020"), "ids valid");
+	CHECK(!ident_valid("") && !ident_valid("Funding") && !ident_valid("a-b") &&
+	    !ident_valid("a b") && !ident_valid(NULL), "ids refused");
+	CHECK(ident_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa") &&
+	    !ident_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), "ids: 64 characters at most");
+	CHECK(metric_unit_valid("share") && metric_unit_valid("per_100k") && metric_unit_valid("score") &&
+	    !metric_unit_valid("kg") && !metric_unit_valid("Share") && !metric_unit_valid(NULL), "units");
 	plugin_error_format(&e, &b);
 	CHECK_STR(b.data, "x.lua:7: boom (city oslo, survey 2020, metric m)", "error format, everything known");
 	buf_reset(&b);

@@ -1,0 +1,93 @@
+/* metric.h: what a plugin declares and returns, and the reading and checks of a declaration.
+ *
+ * The bottom of the plugin layer (plugin → child, wire, sandbox → metric): the types every module
+ * of it shares (a city given to plugins, a declared metric with its values, a plugin's result and
+ * error, the budgets), their limits, and the one validation of a metric's fields, run by the
+ * sandbox when the plugin declares it and again by the parent on what the child sends back.
+ * plugin.h, the layer's only door, includes this header, so the rest of the program sees these
+ * types through plugin.h.  They keep the prefix plugin_: they are the words of the door's
+ * contract (docs/plugins.md), used by every caller of plugin_run.
+ */
+#ifndef CB_METRIC_H
+#define CB_METRIC_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#include "buf.h"
+#include "query.h"		/* ident_valid: the rule for metric ids and question codes */
+
+struct lua_State;
+
+#define PLUGIN_MAX_METRICS	32		/* metrics one file may declare */
+#define PLUGIN_MAX_INPUTS	128		/* question codes one metric may read */
+#define PLUGIN_ID_MAX		IDENT_MAX	/* metric ids and question codes: [a-z0-9_]{1,64} */
+#define PLUGIN_TITLE_MAX	200		/* bytes */
+#define PLUGIN_DESCRIPTION_MAX	2000		/* bytes */
+#define PLUGIN_VERSION_MAX	32		/* bytes */
+#define PLUGIN_MESSAGE_MAX	1000		/* bytes of an error message (longer ones end in "...") */
+
+struct plugin_city {		/* one city in one wave, given by the caller */
+	const char *slug;
+	const char *survey;	/* "2018" */
+	double population;	/* NAN when unknown */
+	json_t *answers;	/* object CODE -> value; JSON null = asked, not answered;
+				   absent = not asked; NULL = no answers at all */
+};
+/* The plugin sees each answer by its JSON type: true/false a boolean, a string a string, an
+ * integer a Lua integer, a real a float, an array a sequence of those (in order).  So a caller
+ * gives the answers to `number` questions as JSON reals (json_real), even when whole. */
+
+struct plugin_metric {		/* what a plugin declares, after validation */
+	char *id, *title, *description, *unit, *version;
+	int higher_is_better;
+	char **inputs;
+	size_t ninputs;
+	double *values;		/* [ncities]; NAN = nil (no value); NULL when ncities is 0 */
+};
+
+struct plugin_error {		/* all strings malloc'd, valid UTF-8; NULL when unknown */
+	char *message;		/* without the "file:line:" prefix */
+	char *file;
+	int line;		/* 0 when unknown */
+	char *city;		/* slug of the city whose compute failed */
+	char *survey;
+	char *metric;		/* id of the metric whose compute failed */
+};
+
+struct plugin_result {
+	struct plugin_metric *metrics;	/* in declaration order */
+	size_t nmetrics;		/* 0 when the plugin failed */
+	struct plugin_error error;	/* message NULL when ok */
+};
+
+struct plugin_limits {
+	long instructions_per_call;	/* Lua VM instructions in one compute (or the file's main chunk) */
+	long instructions_total;	/* across the main chunk and every compute of the file */
+	double cpu_seconds;		/* CPU time of the whole child */
+	size_t memory_bytes;		/* what the Lua state may allocate */
+	double wall_seconds;		/* after this the child is killed */
+};
+
+/* 1 when s is one of share, percent, count, number, per_100k, score, else 0 (also for NULL). */
+int metric_unit_valid(const char *s);
+
+/* Checks the content of a declared metric (id, title, description, unit, version, inputs) against
+ * the contract; ids and input codes by ident_valid.  Returns NULL when it is fine, else a static
+ * message naming the field.  Never fails otherwise. */
+const char *metric_problem(const struct plugin_metric *m);
+
+/*
+ * Reads what a plugin's main chunk returned (stack index v of L: one metric table, or a list of
+ * them) into res->metrics, in declaration order, checking every field, and pushes a table of their
+ * compute functions.  Returns 0; 1 when the declaration is refused, with the reason (naming the
+ * metric and field) in msg; -1 when memory ran out outside L (msg untouched).  On failure res may
+ * hold the metrics read so far (release them with metric_free_all).  May raise a Lua error when L
+ * runs out of memory: call it under lua_pcall.
+ */
+int metric_declare(struct lua_State *L, int v, struct plugin_result *res, struct buf *msg);
+
+/* Releases r's metrics (and their values) and leaves r with none; r->error is left as it is. */
+void metric_free_all(struct plugin_result *r);
+
+#endif
