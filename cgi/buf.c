@@ -100,7 +100,8 @@ buf_steal(struct buf *b, size_t *len)
 {
 	char *p;
 
-	if (b->data == NULL && buf_reserve(b, 0) == -1)
+	/* An empty buffer gives "" (buf_append() writes the NUL that buf_reserve() does not). */
+	if (b->data == NULL && buf_append(b, "", 0) == -1)
 		return NULL;
 	p = b->data;
 	if (len)
