@@ -1,4 +1,9 @@
-/* gen.c: the deterministic synthetic cohort (`citybench gen`) */
+/* gen.c: the deterministic synthetic cohort (`citybench gen`)
+ *
+ * Over 1,000 lines, and one job: about 200 of them are the questionnaire's option lists, the word lists
+ * that name cities and teams and the quota tables, 40 the explanation below, and the rest writes each
+ * section of the two waves.  Splitting the lists from the code that draws from them would only make
+ * both harder to check against sql/surveys/. */
 
 /*
  * gen invents cities and their answers to both waves of the questionnaire
