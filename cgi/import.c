@@ -170,7 +170,8 @@ print_details(const char *file, const struct ingest *in)
 
 int
 import_files(struct db *db, char **files, size_t nfiles)
-{	struct catalog *cat = NULL;
+{
+	struct catalog *cat = NULL;
 	struct ingest *ins = NULL;
 	struct stored *out = NULL;
 	char **data = NULL, *err = NULL;
@@ -294,4 +295,3 @@ out:
 	catalog_free(cat);
 	return rc;
 }
-

@@ -19,6 +19,13 @@
  * session. */
 #define MIGRATE_LOCK_KEY "7244160518"
 
+/* What has been applied: one row per migration file, by its version. */
+#define MIGRATE_TABLE \
+	"CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, " \
+	"name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
+#define MIGRATE_SEEN "SELECT 1 FROM schema_migrations WHERE version = $1::int"
+#define MIGRATE_RECORD "INSERT INTO schema_migrations (version, name) VALUES ($1::int, $2)"
+
 static int
 cmp_name(const void *a, const void *b)
 {
@@ -114,8 +121,7 @@ migrate_apply(struct db *db, const char *dir, FILE *out, char **err)
 	if ((n = migrate_list(dir, &names, err)) < 0)
 		return -1;
 	if (exec_sql(db, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")", &why) == -1 ||
-	    exec_sql(db, "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, "
-	    "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())", &why) == -1) {
+	    exec_sql(db, MIGRATE_TABLE, &why) == -1) {
 		if (asprintf(err, "migrate: %s", why) < 0)
 			*err = NULL;
 		goto out;
@@ -127,8 +133,7 @@ migrate_apply(struct db *db, const char *dir, FILE *out, char **err)
 		snprintf(ver, sizeof(ver), "%d", migrate_version(names[i]));
 		p[0] = ver;
 		p[1] = names[i];
-		res = PQexecParams(db->conn, "SELECT 1 FROM schema_migrations WHERE version = $1::int", 1,
-		    NULL, p, NULL, NULL, 0);
+		res = PQexecParams(db->conn, MIGRATE_SEEN, 1, NULL, p, NULL, NULL, 0);
 		if (!db_ok(res)) {
 			*err = strdup("migrate: cannot read schema_migrations");
 			goto out;
@@ -159,8 +164,7 @@ migrate_apply(struct db *db, const char *dir, FILE *out, char **err)
 		}
 		free(sql);
 		sql = NULL;
-		res = PQexecParams(db->conn, "INSERT INTO schema_migrations (version, name) VALUES ($1::int, $2)",
-		    2, NULL, p, NULL, NULL, 0);
+		res = PQexecParams(db->conn, MIGRATE_RECORD, 2, NULL, p, NULL, NULL, 0);
 		if (!db_ok(res) || exec_sql(db, "COMMIT", &why) == -1) {
 			exec_sql(db, "ROLLBACK", NULL);
 			if (asprintf(err, "migrate: %s: cannot record it", names[i]) < 0)

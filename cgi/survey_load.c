@@ -43,7 +43,8 @@ survey_load_check(const json_t *doc, char **err, size_t *question)
 		const char *text = json_string_value(json_object_get(q, "text"));
 
 		if (!code || !ident_valid(code) || !type || (int)qtype_parse(type) < 0 || !text) {
-			*err = strdup("each question needs code ([a-z0-9_]), type (bool, single, multi, integer, "
+			*err = strdup(
+			    "each question needs code ([a-z0-9_]), type (bool, single, multi, integer, "
 			    "number, text) and text");
 			*question = i + 1;
 			return -1;
@@ -114,8 +115,8 @@ store_question(struct db *db, const char *wave, const json_t *q, size_t pos, cha
 	if (run(db, Q_QUESTION_TYPE, 1, p, &res, err) == -1)
 		goto out;
 	if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), type) != 0) {
-		if (asprintf(err, "question %s is a %s in another wave, not a %s", code, PQgetvalue(res, 0, 0),
-		    type) < 0)
+		if (asprintf(err, "question %s is a %s in another wave, not a %s", code,
+			PQgetvalue(res, 0, 0), type) < 0)
 			*err = NULL;
 		goto out;
 	}
@@ -192,7 +193,8 @@ survey_load_file(struct db *db, const char *file, FILE *out, char **err, size_t 
 		if (store_question(db, wave, q, i, err) == -1)
 			goto out;
 		/* A code left out of this list would be pruned: memory running out must stop the load. */
-		if (buf_printf(&codes, i ? ",%s" : "%s", json_string_value(json_object_get(q, "code"))) == -1) {
+		if (buf_printf(&codes, i ? ",%s" : "%s", json_string_value(json_object_get(q, "code"))) ==
+		    -1) {
 			*err = strdup("out of memory");
 			goto out;
 		}

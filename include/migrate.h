@@ -13,7 +13,7 @@
  * count is 0), or -1 with *err set (a malloc'd message the caller frees) when dir cannot be read or
  * memory runs out; *names is then NULL. */
 int migrate_list(const char *dir, char ***names, char **err);
-void migrate_names_free(char **names, size_t n);	/* safe on NULL */
+void migrate_names_free(char **names, size_t n); /* safe on NULL */
 
 /* The version a migration file records: the number its name starts with ("002_stats.sql" -> 2). */
 int migrate_version(const char *name);
