@@ -5,7 +5,7 @@ import json
 import os
 import tempfile
 
-from cb import ROOT, cli, get
+from cb import ROOT, cli, get, get_json
 
 # Every command of the contract's CLI table that exists today, by its words.
 COMMANDS = [("db", "migrate"), ("survey", "load"), ("city", "add"), ("city", "edit"), ("token", "create"),
@@ -76,6 +76,25 @@ def test_bad_options_print_the_commands_usage():
         assert st == 2 and out == "", (args, st, out, err)
         n = 2 if args[0] in ("city", "token") else 1
         assert err.startswith("usage: citybench " + " ".join(args[:n])), (args, err)
+
+
+def test_every_option_at_once_is_within_the_arity():
+    """The longest form of each command that takes options: the arity bound must let it through."""
+    slug = "cli-max-%d" % os.getpid()
+    cli("city", "add", slug, "--name", "Every option", "--country", "FR", "--region", "Europe",
+        "--population", "1234", "--synthetic")
+    cli("city", "edit", slug, "--name", "Every option again", "--country", "BE", "--region", "Europe",
+        "--population", "4321", "--synthetic")
+    d = get_json("/cities.json?q=" + slug)
+    assert [(c["name"], c["country"], c["population"], c["synthetic"]) for c in d["cities"]] == \
+        [("Every option again", "BE", 4321, True)], d
+    tok = cli("token", "create", "--city", slug, "--expires", "2")[1].strip().splitlines()[-1]
+    assert tok.startswith("cb_"), tok
+    cli("token", "revoke", tok)
+    assert cli("audit", "--city", slug)[1].startswith("when\t")
+    with tempfile.TemporaryDirectory() as d:
+        out = cli("gen", "--cities", "3", "--seed", "5", "--out", d)[1]
+        assert "3 cities, seed 5" in out and os.path.getsize(os.path.join(d, "cities.csv")) > 0, out
 
 
 def test_unreachable_database_is_a_refusal():
