@@ -1,4 +1,5 @@
 /* buf.c: a growable byte buffer. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,7 +100,8 @@ buf_steal(struct buf *b, size_t *len)
 {
 	char *p;
 
-	if (b->data == NULL && buf_reserve(b, 0) == -1)
+	/* An empty buffer gives "" (buf_append() writes the NUL that buf_reserve() does not). */
+	if (b->data == NULL && buf_append(b, "", 0) == -1)
 		return NULL;
 	p = b->data;
 	if (len)
@@ -107,4 +109,32 @@ buf_steal(struct buf *b, size_t *len)
 	b->data = NULL;
 	b->len = b->cap = 0;
 	return p;
+}
+
+char *
+buf_read_file(const char *path, size_t *len, size_t max)
+{
+	FILE *f = fopen(path, "rb");
+	struct buf b = BUF_INIT;
+	char chunk[65536];
+	size_t n;
+
+	if (f == NULL)
+		return NULL;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (b.len + n > max || buf_append(&b, chunk, n) == -1) {
+			buf_free(&b);
+			fclose(f);
+			errno = EFBIG;
+			return NULL;
+		}
+	}
+	if (ferror(f)) {
+		buf_free(&b);
+		fclose(f);
+		errno = EIO;
+		return NULL;
+	}
+	fclose(f);
+	return buf_steal(&b, len);
 }

@@ -1,4 +1,9 @@
-/* gen.c: the deterministic synthetic cohort (`citybench gen`) */
+/* gen.c: the deterministic synthetic cohort (`citybench gen`)
+ *
+ * Over 1,000 lines, and one job: about 200 of them are the questionnaire's option lists, the word lists
+ * that name cities and teams and the quota tables, 40 the explanation below, and the rest writes each
+ * section of the two waves.  Splitting the lists from the code that draws from them would only make
+ * both harder to check against sql/surveys/. */
 
 /*
  * gen invents cities and their answers to both waves of the questionnaire
@@ -61,7 +66,8 @@ struct rng {
 	uint64_t s[4];
 };
 
-static uint64_t splitmix64(uint64_t *x)
+static uint64_t
+splitmix64(uint64_t *x)
 {
 	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
 
@@ -71,7 +77,8 @@ static uint64_t splitmix64(uint64_t *x)
 }
 
 /* Independent streams per purpose, so one city's draws never shift another's. */
-static void rng_seed(struct rng *r, uint64_t seed, uint64_t stream)
+static void
+rng_seed(struct rng *r, uint64_t seed, uint64_t stream)
 {
 	uint64_t x = seed ^ (stream * 0xd1b54a32d192ed03ull);
 	int i;
@@ -80,12 +87,14 @@ static void rng_seed(struct rng *r, uint64_t seed, uint64_t stream)
 		r->s[i] = splitmix64(&x);
 }
 
-static uint64_t rotl(uint64_t x, int k)
+static uint64_t
+rotl(uint64_t x, int k)
 {
 	return (x << k) | (x >> (64 - k));
 }
 
-static uint64_t rng_next(struct rng *r)
+static uint64_t
+rng_next(struct rng *r)
 {
 	uint64_t *s = r->s;
 	uint64_t out = rotl(s[1] * 5, 7) * 9;
@@ -101,7 +110,8 @@ static uint64_t rng_next(struct rng *r)
 }
 
 /* Uniform in [0, n), n > 0, without modulo bias. */
-static uint32_t below(struct rng *r, uint32_t n)
+static uint32_t
+below(struct rng *r, uint32_t n)
 {
 	uint64_t lim = UINT64_MAX - UINT64_MAX % n;
 	uint64_t x;
@@ -112,23 +122,28 @@ static uint32_t below(struct rng *r, uint32_t n)
 	return (uint32_t)(x % n);
 }
 
-static uint32_t between(struct rng *r, uint32_t lo, uint32_t hi)
+static uint32_t
+between(struct rng *r, uint32_t lo, uint32_t hi)
 {
 	return lo + below(r, hi - lo + 1);
 }
 
-static int permille(struct rng *r, unsigned pm)
+static int
+permille(struct rng *r, unsigned pm)
 {
 	return below(r, 1000) < pm;
 }
 
-static unsigned round_half_up(unsigned k, unsigned num, unsigned den)
+static unsigned
+round_half_up(unsigned k, unsigned num, unsigned den)
 {
 	return (unsigned)((2ull * k * num + den) / (2ull * den));
 }
 
 /* ---- the questionnaire's options, in questionnaire order ---- */
 
+/* The word lists and tables down to the cohort are laid out by hand. */
+/* clang-format off */
 static const char *const policy_opts[] = {
 	"housing_homelessness", "social_inclusion_equity", "economic_development",
 	"environment_climate", "digital_governance", "health", "transport_mobility",
@@ -308,28 +323,29 @@ static const struct region regions[] = {
 	{ "Africa", 5, c_af, NELEM(c_af) },
 	{ "Middle East", 5, c_me, NELEM(c_me) },
 };
+/* clang-format on */
 
 /* ---- the cohort ---- */
 
 #define NAME_MAX_LEN 48
 
 /* Quota flags: which cities get a share-controlled answer. */
-#define F18_STRATEGY	(1u << 0)
-#define F18_POLICY	(1u << 1)
-#define F18_MUNICIPAL	(1u << 2)
-#define F18_EXTERNAL	(1u << 3)
-#define F18_PM		(1u << 4)
-#define F18_CE		(1u << 5)
-#define F18_DS		(1u << 6)
-#define F20_FUNDING	(1u << 8)
-#define F20_STRATEGY	(1u << 9)
-#define F20_BOTH	(1u << 10)
-#define F20_TRAINING	(1u << 11)
-#define F_IN2018	(1u << 16)
+#define F18_STRATEGY (1u << 0)
+#define F18_POLICY (1u << 1)
+#define F18_MUNICIPAL (1u << 2)
+#define F18_EXTERNAL (1u << 3)
+#define F18_PM (1u << 4)
+#define F18_CE (1u << 5)
+#define F18_DS (1u << 6)
+#define F20_FUNDING (1u << 8)
+#define F20_STRATEGY (1u << 9)
+#define F20_BOTH (1u << 10)
+#define F20_TRAINING (1u << 11)
+#define F_IN2018 (1u << 16)
 
 struct quota {
 	uint32_t flag;
-	unsigned num, den;	/* share of the wave's synthetic cities */
+	unsigned num, den; /* share of the wave's synthetic cities */
 };
 
 /* See the table at the top: fractions of the 88 (2018) / 99 (2020) synthetic cities. */
@@ -361,11 +377,12 @@ struct city {
 struct cohort {
 	struct city *cities;
 	unsigned n;
-	uint32_t *slots;	/* open addressing over slugs: city index + 1, 0 empty */
+	uint32_t *slots; /* open addressing over slugs: city index + 1, 0 empty */
 	size_t nslots;
 };
 
-static uint64_t hash_str(const char *s)
+static uint64_t
+hash_str(const char *s)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
 
@@ -375,12 +392,13 @@ static uint64_t hash_str(const char *s)
 }
 
 /* Returns 1 and records slug when it was free, 0 when taken. */
-static int claim_slug(struct cohort *c, unsigned idx)
+static int
+claim_slug(struct cohort *c, unsigned idx)
 {
 	const char *slug = c->cities[idx].slug;
 	size_t i = hash_str(slug) & (c->nslots - 1);
 
-	if (strcmp(slug, "toronto") == 0)	/* the sample's real city */
+	if (strcmp(slug, "toronto") == 0) /* the sample's real city */
 		return 0;
 	while (c->slots[i]) {
 		if (strcmp(c->cities[c->slots[i] - 1].slug, slug) == 0)
@@ -391,7 +409,8 @@ static int claim_slug(struct cohort *c, unsigned idx)
 	return 1;
 }
 
-static void set_slug(struct city *ct)
+static void
+set_slug(struct city *ct)
 {
 	size_t i;
 
@@ -407,7 +426,8 @@ static void set_slug(struct city *ct)
 	ct->slug[i] = '\0';
 }
 
-static void name_city(struct cohort *c, unsigned idx, struct rng *r)
+static void
+name_city(struct cohort *c, unsigned idx, struct rng *r)
 {
 	struct city *ct = &c->cities[idx];
 	char base[24];
@@ -415,10 +435,8 @@ static void name_city(struct cohort *c, unsigned idx, struct rng *r)
 
 	/* Random syllables first; a crowded space falls back on qualifiers, then numbers. */
 	for (attempt = 0; attempt < 16; attempt++) {
-		snprintf(base, sizeof base, "%s%s%s",
-		    name_pre[below(r, NELEM(name_pre))],
-		    name_link[below(r, NELEM(name_link))],
-		    name_suf[below(r, NELEM(name_suf))]);
+		snprintf(base, sizeof base, "%s%s%s", name_pre[below(r, NELEM(name_pre))],
+		    name_link[below(r, NELEM(name_link))], name_suf[below(r, NELEM(name_suf))]);
 		memcpy(ct->name, base, sizeof base);
 		set_slug(ct);
 		if (claim_slug(c, idx))
@@ -443,7 +461,8 @@ static void name_city(struct cohort *c, unsigned idx, struct rng *r)
  * exactly, so the populations come out the same on every platform, which
  * libm's exp() and log() do not promise.
  */
-static double pow200(uint32_t k)
+static double
+pow200(uint32_t k)
 {
 	double root = 200.0, v = 1.0;
 	int i;
@@ -456,7 +475,8 @@ static double pow200(uint32_t k)
 	return v;
 }
 
-static void place_city(struct city *ct, struct rng *r)
+static void
+place_city(struct city *ct, struct rng *r)
 {
 	unsigned w = below(r, 100), i;
 	unsigned long p;
@@ -475,8 +495,8 @@ static void place_city(struct city *ct, struct rng *r)
 }
 
 /* Gives flag to exactly q of the k cities idx[0..k-1] (reordering idx). */
-static void pick(struct rng *r, struct city *cities, unsigned *idx, unsigned k,
-    unsigned q, uint32_t flag)
+static void
+pick(struct rng *r, struct city *cities, unsigned *idx, unsigned k, unsigned q, uint32_t flag)
 {
 	unsigned i;
 
@@ -489,7 +509,8 @@ static void pick(struct rng *r, struct city *cities, unsigned *idx, unsigned k,
 	}
 }
 
-static int build_cohort(struct cohort *c, unsigned n, uint64_t seed)
+static int
+build_cohort(struct cohort *c, unsigned n, uint64_t seed)
 {
 	struct rng r;
 	unsigned *idx = NULL, i, k, nfund;
@@ -518,23 +539,19 @@ static int build_cohort(struct cohort *c, unsigned n, uint64_t seed)
 
 	/* The first k of idx are now the 2018 cities. */
 	for (i = 0; i < NELEM(quotas2018); i++)
-		pick(&r, c->cities, idx, k,
-		    round_half_up(k, quotas2018[i].num, quotas2018[i].den),
+		pick(&r, c->cities, idx, k, round_half_up(k, quotas2018[i].num, quotas2018[i].den),
 		    quotas2018[i].flag);
 
 	for (i = 0; i < n; i++)
 		idx[i] = i;
-	pick(&r, c->cities, idx, n,
-	    round_half_up(n, quota2020_strategy.num, quota2020_strategy.den),
+	pick(&r, c->cities, idx, n, round_half_up(n, quota2020_strategy.num, quota2020_strategy.den),
 	    quota2020_strategy.flag);
-	pick(&r, c->cities, idx, n,
-	    round_half_up(n, quota2020_both.num, quota2020_both.den),
+	pick(&r, c->cities, idx, n, round_half_up(n, quota2020_both.num, quota2020_both.den),
 	    quota2020_both.flag);
 	nfund = round_half_up(n, quota2020_funding.num, quota2020_funding.den);
 	pick(&r, c->cities, idx, n, nfund, quota2020_funding.flag);
 	/* Training is paid for by cities with dedicated funding: a subset of them. */
-	pick(&r, c->cities, idx, nfund,
-	    round_half_up(n, quota2020_training.num, quota2020_training.den),
+	pick(&r, c->cities, idx, nfund, round_half_up(n, quota2020_training.num, quota2020_training.den),
 	    quota2020_training.flag);
 	rc = 0;
 out:
@@ -550,20 +567,23 @@ struct out {
 	int bad;
 };
 
-static void put(struct out *o, const char *s)
+static void
+put(struct out *o, const char *s)
 {
 	if (buf_puts(&o->b, s) < 0)
 		o->bad = 1;
 }
 
-static void putch(struct out *o, char ch)
+static void
+putch(struct out *o, char ch)
 {
 	if (buf_putc(&o->b, ch) < 0)
 		o->bad = 1;
 }
 
 /* RFC 4180: quote a field holding a comma, quote or line break. */
-static void put_field(struct out *o, const char *s)
+static void
+put_field(struct out *o, const char *s)
 {
 	const char *p;
 
@@ -580,7 +600,8 @@ static void put_field(struct out *o, const char *s)
 	putch(o, '"');
 }
 
-static void flush_if(struct out *o, size_t at)
+static void
+flush_if(struct out *o, size_t at)
 {
 	if (o->bad || o->b.len < at || o->b.len == 0)
 		return;
@@ -594,11 +615,12 @@ struct ctx {
 	struct out *o;
 	const struct city *city;
 	const char *wave;
-	int w;			/* 0 = 2018, 1 = 2020 */
+	int w; /* 0 = 2018, 1 = 2020 */
 	struct rng r;
 };
 
-static void row(struct ctx *x, const char *code, const char *value)
+static void
+row(struct ctx *x, const char *code, const char *value)
 {
 	put(x->o, x->city->slug);
 	putch(x->o, ',');
@@ -611,7 +633,8 @@ static void row(struct ctx *x, const char *code, const char *value)
 	putch(x->o, '\n');
 }
 
-static void row_uint(struct ctx *x, const char *code, unsigned long v)
+static void
+row_uint(struct ctx *x, const char *code, unsigned long v)
 {
 	char num[24];
 
@@ -619,19 +642,21 @@ static void row_uint(struct ctx *x, const char *code, unsigned long v)
 	row(x, code, num);
 }
 
-static void row_bool(struct ctx *x, const char *code, int v)
+static void
+row_bool(struct ctx *x, const char *code, int v)
 {
 	row(x, code, v ? "yes" : "no");
 }
 
 /* A text answer, left empty ("asked, not answered") about 3% of the time. */
-static void row_text(struct ctx *x, const char *code, const char *value)
+static void
+row_text(struct ctx *x, const char *code, const char *value)
 {
 	row(x, code, below(&x->r, 100) < TEXT_NULL_PERCENT ? NULL : value);
 }
 
-static void row_multi(struct ctx *x, const char *code, const char *const *opts,
-    unsigned nopts, uint32_t mask)
+static void
+row_multi(struct ctx *x, const char *code, const char *const *opts, unsigned nopts, uint32_t mask)
 {
 	unsigned i;
 
@@ -640,7 +665,8 @@ static void row_multi(struct ctx *x, const char *code, const char *const *opts,
 			row(x, code, opts[i]);
 }
 
-static uint32_t draw_mask(struct rng *r, const unsigned short *pm, unsigned n)
+static uint32_t
+draw_mask(struct rng *r, const unsigned short *pm, unsigned n)
 {
 	uint32_t m = 0;
 	unsigned i;
@@ -652,7 +678,8 @@ static uint32_t draw_mask(struct rng *r, const unsigned short *pm, unsigned n)
 }
 
 /* A multi answer is never empty (an empty one is no answer): add one allowed option. */
-static uint32_t nonempty(struct rng *r, uint32_t mask, uint32_t allowed)
+static uint32_t
+nonempty(struct rng *r, uint32_t mask, uint32_t allowed)
 {
 	unsigned count = 0, k, i;
 
@@ -669,13 +696,15 @@ static uint32_t nonempty(struct rng *r, uint32_t mask, uint32_t allowed)
 	return mask;
 }
 
-static void person(struct rng *r, char *dst, size_t cap)
+static void
+person(struct rng *r, char *dst, size_t cap)
 {
 	snprintf(dst, cap, "%s %s", first_names[below(r, NELEM(first_names))],
 	    last_names[below(r, NELEM(last_names))]);
 }
 
-static void write_goals(struct ctx *x)
+static void
+write_goals(struct ctx *x)
 {
 	struct rng *r = &x->r;
 	const struct city *ct = x->city;
@@ -686,12 +715,10 @@ static void write_goals(struct ctx *x)
 
 	if (x->w == 0) {
 		row_bool(x, "explicit_strategy", ct->flags & F18_STRATEGY);
-		approach = ct->flags & F18_POLICY ? "policy_areas"
-		    : permille(r, 400) ? "holistic" : "both";
+		approach = ct->flags & F18_POLICY ? "policy_areas" : permille(r, 400) ? "holistic" : "both";
 	} else {
 		row_bool(x, "explicit_strategy", ct->flags & F20_STRATEGY);
-		approach = ct->flags & F20_BOTH ? "both"
-		    : permille(r, 450) ? "holistic" : "policy_areas";
+		approach = ct->flags & F20_BOTH ? "both" : permille(r, 450) ? "holistic" : "policy_areas";
 	}
 	row(x, "approach", approach);
 
@@ -702,8 +729,7 @@ static void write_goals(struct ctx *x)
 	row_multi(x, "policy_areas", policy_opts, NELEM(policy_opts), m);
 	for (area = 0; !(m & (1u << area)); area++)
 		;
-	snprintf(text, sizeof text, notes_fmt[below(r, NELEM(notes_fmt))],
-	    ct->name, policy_words[area]);
+	snprintf(text, sizeof text, notes_fmt[below(r, NELEM(notes_fmt))], ct->name, policy_words[area]);
 	row_text(x, "policy_area_notes", text);
 
 	m = draw_mask(r, helps_pm[x->w], NELEM(helps_opts));
@@ -742,7 +768,8 @@ static void write_goals(struct ctx *x)
 	}
 }
 
-static void write_organisation(struct ctx *x)
+static void
+write_organisation(struct ctx *x)
 {
 	static const char *const codes[3][3] = {
 		{ "team1_name", "team1_staff", "team1_location" },
@@ -790,8 +817,7 @@ static void write_organisation(struct ctx *x)
 		names[t] = names[j];
 		names[j] = i;
 		roll = below(r, 100);
-		staff = roll < 70 ? between(r, 1, 10) : roll < 95 ? between(r, 11, 25)
-		    : between(r, 26, 40);
+		staff = roll < 70 ? between(r, 1, 10) : roll < 95 ? between(r, 11, 25) : between(r, 26, 40);
 		if (t > 0 && permille(r, 50))
 			staff = 0;
 		row_text(x, codes[t][0], team_names[names[t]]);
@@ -800,7 +826,8 @@ static void write_organisation(struct ctx *x)
 	}
 }
 
-static void write_funding(struct ctx *x)
+static void
+write_funding(struct ctx *x)
 {
 	struct rng *r = &x->r;
 	const struct city *ct = x->city;
@@ -814,7 +841,7 @@ static void write_funding(struct ctx *x)
 		if (ct->flags & F18_MUNICIPAL)
 			m |= muni;
 		if (ct->flags & F18_EXTERNAL) {
-			unsigned k = below(r, 3);	/* philanthropy, private, both */
+			unsigned k = below(r, 3); /* philanthropy, private, both */
 
 			m |= k == 0 ? 1u << SRC_PHIL : k == 1 ? 1u << SRC_PRIV : external;
 		}
@@ -824,8 +851,7 @@ static void write_funding(struct ctx *x)
 		m = draw_mask(r, source_pm, NELEM(source_opts));
 		allowed = (1u << NELEM(source_opts)) - 1;
 	}
-	row_multi(x, "funding_sources", source_opts, NELEM(source_opts),
-	    nonempty(r, m, allowed));
+	row_multi(x, "funding_sources", source_opts, NELEM(source_opts), nonempty(r, m, allowed));
 
 	m = draw_mask(r, funded_pm[x->w], 5);
 	allowed = 0x1f;
@@ -838,7 +864,8 @@ static void write_funding(struct ctx *x)
 	row_multi(x, "funded_activities", funded_opts[x->w], 5, nonempty(r, m, allowed));
 }
 
-static void write_data(struct ctx *x)
+static void
+write_data(struct ctx *x)
 {
 	struct rng *r = &x->r;
 	uint32_t m;
@@ -848,12 +875,12 @@ static void write_data(struct ctx *x)
 	row_multi(x, "data_partnerships", datapart_opts, NELEM(datapart_opts),
 	    nonempty(r, m, (1u << NELEM(datapart_opts)) - 1));
 	for (i = 0; i < NELEM(data_codes); i++)
-		row(x, data_codes[i], permille(r, data_sufficient_pm[i])
-		    ? "sufficient" : "insufficient");
+		row(x, data_codes[i], permille(r, data_sufficient_pm[i]) ? "sufficient" : "insufficient");
 }
 
-static void write_wave(struct out *o, const struct city *ct, uint64_t seed,
-    unsigned idx, int w, const char *mayor, const char *officer)
+static void
+write_wave(struct out *o, const struct city *ct, uint64_t seed, unsigned idx, int w, const char *mayor,
+    const char *officer)
 {
 	struct ctx x;
 	unsigned long pop;
@@ -866,8 +893,8 @@ static void write_wave(struct out *o, const struct city *ct, uint64_t seed,
 	rng_seed(&x.r, seed, 0x10000ull + 2ull * idx + (unsigned)w);
 
 	/* profile: the answered population drifts a little from the registered one */
-	pop = w ? ct->population / 1000 * between(&x.r, 995, 1015)
-	    : ct->population / 1000 * between(&x.r, 960, 1000);
+	pop = w ? ct->population / 1000 * between(&x.r, 995, 1015) :
+		  ct->population / 1000 * between(&x.r, 960, 1000);
 	pop = (pop + 50) / 100 * 100;
 	row_uint(&x, "population", pop ? pop : 100);
 	row_uint(&x, "population_year", w ? between(&x.r, 2016, 2019) : between(&x.r, 2014, 2016));
@@ -886,7 +913,8 @@ static void write_wave(struct out *o, const struct city *ct, uint64_t seed,
 	row_bool(&x, "measures_outcomes", permille(&x.r, w ? 650 : 550));
 }
 
-static int write_answers(struct out *o, const struct cohort *c, uint64_t seed)
+static int
+write_answers(struct out *o, const struct cohort *c, uint64_t seed)
 {
 	char mayor[2][64], officer[2][64];
 	struct rng r;
@@ -918,7 +946,8 @@ static int write_answers(struct out *o, const struct cohort *c, uint64_t seed)
 	return o->bad ? -1 : 0;
 }
 
-static int write_cities(struct out *o, const struct cohort *c)
+static int
+write_cities(struct out *o, const struct cohort *c)
 {
 	char num[24];
 	unsigned i;
@@ -942,10 +971,10 @@ static int write_cities(struct out *o, const struct cohort *c)
 	return o->bad ? -1 : 0;
 }
 
-static void set_err(char **err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+static void set_err(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-static void set_err(char **err, const char *fmt, ...)
+static void
+set_err(char **err, const char *fmt, ...)
 {
 	struct buf b = BUF_INIT;
 	va_list ap;
@@ -964,7 +993,8 @@ static void set_err(char **err, const char *fmt, ...)
 	*err = buf_steal(&b, NULL);
 }
 
-int gen_write(unsigned ncities, unsigned long seed, const char *outdir, char **err)
+int
+gen_write(unsigned ncities, unsigned long seed, const char *outdir, char **err)
 {
 	static const char *const files[2] = { "cities.csv", "answers.csv" };
 	struct cohort c = { NULL, 0, NULL, 0 };

@@ -28,4 +28,9 @@ void buf_free(struct buf *b);	/* releases the memory; safe on BUF_INIT */
 /* Hands the bytes to the caller (NUL-terminated, free() them); b is emptied. */
 char *buf_steal(struct buf *b, size_t *len);
 
+/* The whole file at path, NUL-terminated (free() it), its length in *len (len may be NULL).  Returns
+ * NULL with errno set when it cannot be opened or read, or EFBIG when it holds more than max bytes or
+ * memory runs out. */
+char *buf_read_file(const char *path, size_t *len, size_t max);
+
 #endif

@@ -1,0 +1,223 @@
+/* test_survey_load.c: the questionnaire loader's checks, which need no database: the shipped
+ * questionnaires pass; every malformed file is refused with the message the CLI prints, naming the
+ * question at fault where there is one. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "survey_load.h"
+#include "t.h"
+
+static char tmpdir[] = "/tmp/cb-survey-load-XXXXXX";
+
+/* Checks text as a document; returns the check's status and sets *err (freed by the caller) and *q. */
+static int
+check(const char *text, char **err, size_t *q)
+{
+	json_error_t jerr;
+	json_t *doc = json_loads(text, 0, &jerr);
+	int rc;
+
+	if (doc == NULL) {
+		fprintf(stderr, "bad test document: %s: %s\n", jerr.text, text);
+		exit(1);
+	}
+	rc = survey_load_check(doc, err, q);
+	json_decref(doc);
+	return rc;
+}
+
+/* A refused document: status -1, the message contains want, the question number is q_want. */
+static void
+refused(const char *name, const char *text, const char *want, size_t q_want)
+{
+	char *err = NULL, label[256];
+	size_t q = 99;
+	int rc = check(text, &err, &q);
+
+	snprintf(label, sizeof(label), "%s: refused", name);
+	CHECK(rc == -1, label);
+	snprintf(label, sizeof(label), "%s: says \"%s\"", name, want);
+	CHECK(err != NULL && strstr(err, want) != NULL, label);
+	snprintf(label, sizeof(label), "%s: question %zu", name, q_want);
+	CHECK(q == q_want, label);
+	free(err);
+}
+
+static const char *
+write_tmp(const char *name, const char *text)
+{
+	static char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	if ((f = fopen(path, "wb")) == NULL) {
+		perror(path);
+		exit(1);
+	}
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+#define Q_OK "{\"code\":\"dedicated_funding\",\"type\":\"bool\",\"text\":\"Funding?\"}"
+#define Q_SINGLE "{\"code\":\"approach\",\"type\":\"single\",\"text\":\"How?\"," \
+	"\"options\":[{\"code\":\"holistic\",\"label\":\"Holistic\"},{\"code\":\"both\",\"label\":\"Both\"}]}"
+#define DOC(questions) "{\"survey\":{\"id\":\"2020\",\"title\":\"A wave\"},\"questions\":[" questions "]}"
+
+static void
+test_shipped(const char *root)
+{
+	static const char *waves[] = { "2018", "2020" };
+	char path[4200], label[128], *err = NULL;
+	size_t i, q = 99;
+	json_t *doc;
+
+	for (i = 0; i < sizeof(waves) / sizeof(waves[0]); i++) {
+		snprintf(path, sizeof(path), "%s/sql/surveys/%s.json", root, waves[i]);
+		doc = survey_load_read(path, &err, &q);
+		snprintf(label, sizeof(label), "sql/surveys/%s.json passes the checks", waves[i]);
+		CHECK(doc != NULL && err == NULL && q == 0, label);
+		if (err)
+			printf("# %s: %s\n", path, err);
+		snprintf(label, sizeof(label), "sql/surveys/%s.json is wave %s with questions", waves[i], waves[i]);
+		CHECK(doc && strcmp(json_string_value(json_object_get(json_object_get(doc, "survey"), "id")),
+		    waves[i]) == 0 && json_array_size(json_object_get(doc, "questions")) > 10, label);
+		json_decref(doc);
+		free(err);
+		err = NULL;
+	}
+}
+
+static void
+test_documents(void)
+{
+	char *err = (char *)1;
+	size_t q = 99;
+
+	CHECK(check(DOC(Q_OK "," Q_SINGLE), &err, &q) == 0 && err == NULL && q == 0,
+	    "a good document passes, err NULL, question 0");
+	CHECK(check(DOC(""), &err, &q) == 0, "a wave without questions passes (the file may empty a wave)");
+	CHECK(check(DOC("{\"code\":\"population\",\"type\":\"integer\",\"text\":\"P\",\"min\":1,\"max\":9,"
+	    "\"section\":\"profile\"}," "{\"code\":\"mayor\",\"type\":\"text\",\"text\":\"M\",\"max_length\":200},"
+	    "{\"code\":\"share\",\"type\":\"number\",\"text\":\"S\"},"
+	    "{\"code\":\"areas\",\"type\":\"multi\",\"text\":\"A\",\"options\":[{\"code\":\"a\",\"label\":\"A\"}]}"),
+	    &err, &q) == 0, "every type passes: bool, single, multi, integer, number, text");
+
+	refused("not an object", "[]", "expected {\"survey\":{\"id\":\"2020\"", 0);
+	refused("no survey", "{\"questions\":[]}", "expected {\"survey\"", 0);
+	refused("no title", "{\"survey\":{\"id\":\"2020\"},\"questions\":[]}", "expected {\"survey\"", 0);
+	refused("a title that is not text", "{\"survey\":{\"id\":\"2020\",\"title\":7},\"questions\":[]}",
+	    "expected {\"survey\"", 0);
+	refused("a wave that is not a year", "{\"survey\":{\"id\":\"20x0\",\"title\":\"t\"},\"questions\":[]}",
+	    "expected {\"survey\"", 0);
+	refused("a wave starting with 0", "{\"survey\":{\"id\":\"0999\",\"title\":\"t\"},\"questions\":[]}",
+	    "expected {\"survey\"", 0);
+	refused("a numeric wave", "{\"survey\":{\"id\":2020,\"title\":\"t\"},\"questions\":[]}",
+	    "expected {\"survey\"", 0);
+	refused("questions not a list", "{\"survey\":{\"id\":\"2020\",\"title\":\"t\"},\"questions\":{}}",
+	    "expected {\"survey\"", 0);
+	refused("no questions", "{\"survey\":{\"id\":\"2020\",\"title\":\"t\"}}", "expected {\"survey\"", 0);
+
+	refused("a question without code", DOC(Q_OK ",{\"type\":\"bool\",\"text\":\"x\"}"),
+	    "each question needs code ([a-z0-9_]), type", 2);
+	refused("a code in capitals", DOC(Q_OK "," Q_SINGLE ",{\"code\":\"Funding\",\"type\":\"bool\",\"text\":\"x\"}"),
+	    "each question needs code", 3);
+	refused("a code with a space", DOC("{\"code\":\"a b\",\"type\":\"bool\",\"text\":\"x\"}"),
+	    "each question needs code", 1);
+	refused("a code of 65 characters", DOC("{\"code\":\"" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "\",\"type\":\"bool\",\"text\":\"x\"}"), "each question needs code", 1);
+	refused("an unknown type", DOC(Q_OK ",{\"code\":\"c\",\"type\":\"colour\",\"text\":\"x\"}"),
+	    "type (bool, single, multi, integer, number, text", 2);
+	refused("no type", DOC("{\"code\":\"c\",\"text\":\"x\"}"), "each question needs code", 1);
+	refused("no text", DOC("{\"code\":\"c\",\"type\":\"bool\"}"), "and text", 1);
+	refused("a text that is a number", DOC("{\"code\":\"c\",\"type\":\"bool\",\"text\":1}"), "and text", 1);
+	refused("a question that is not an object", DOC(Q_OK ",\"c\""), "each question needs code", 2);
+
+	refused("an option without label", DOC(Q_OK ",{\"code\":\"c\",\"type\":\"single\",\"text\":\"x\","
+	    "\"options\":[{\"code\":\"a\",\"label\":\"A\"},{\"code\":\"b\"}]}"),
+	    "each option needs code ([a-z0-9_]) and label", 0);
+	refused("an option code with a capital", DOC("{\"code\":\"c\",\"type\":\"multi\",\"text\":\"x\","
+	    "\"options\":[{\"code\":\"B\",\"label\":\"B\"}]}"), "each option needs code", 0);
+	refused("an option that is not an object", DOC("{\"code\":\"c\",\"type\":\"multi\",\"text\":\"x\","
+	    "\"options\":[\"b\"]}"), "each option needs code", 0);
+	/* The first problem is the one named. */
+	refused("the first problem wins", DOC("{\"code\":\"c\",\"type\":\"multi\",\"text\":\"x\","
+	    "\"options\":[{\"code\":\"B\"}]},{\"code\":\"Bad\"}"), "each option needs code", 0);
+}
+
+static void
+test_files(void)
+{
+	char *err = NULL;
+	size_t q = 99;
+	json_t *doc;
+
+	doc = survey_load_read(write_tmp("good.json", DOC(Q_OK)), &err, &q);
+	CHECK(doc != NULL && err == NULL && q == 0, "a good file reads");
+	json_decref(doc);
+
+	doc = survey_load_read(write_tmp("broken.json", "{\"survey\": {\"id\": \"2020\",\n\"title\": }"), &err, &q);
+	CHECK(doc == NULL && err && strncmp(err, "line 2: ", 8) == 0, "a file that is not JSON: the line of the fault");
+	free(err);
+	err = NULL;
+
+	doc = survey_load_read(write_tmp("dup.json",
+	    "{\"survey\":{\"id\":\"2020\",\"id\":\"2021\",\"title\":\"t\"},\"questions\":[]}"), &err, &q);
+	CHECK(doc == NULL && err && strstr(err, "duplicate") != NULL, "a duplicate key is refused, not last-wins");
+	free(err);
+	err = NULL;
+
+	doc = survey_load_read(write_tmp("badq.json", DOC(Q_OK ",{\"code\":\"c\",\"type\":\"bool\"}")), &err, &q);
+	CHECK(doc == NULL && err && strstr(err, "and text") && q == 2, "a file with a bad question: its number");
+	free(err);
+	err = NULL;
+
+	doc = survey_load_read(write_tmp("empty.json", ""), &err, &q);
+	CHECK(doc == NULL && err != NULL, "an empty file is refused");
+	free(err);
+	err = NULL;
+
+	doc = survey_load_read("/nonexistent/cb/2020.json", &err, &q);
+	CHECK(doc == NULL && err && strstr(err, "unable to open") != NULL, "a missing file is refused");
+	free(err);
+}
+
+static void
+find_root(const char *argv0, char *root, size_t n)
+{
+	struct stat st;
+	char *slash;
+
+	if (stat("sql/surveys/2020.json", &st) == 0) {
+		snprintf(root, n, ".");
+		return;
+	}
+	/* build/rel/tests/test_survey_load -> the tree is three levels up. */
+	snprintf(root, n, "%s", argv0);
+	if ((slash = strrchr(root, '/')) != NULL)
+		*slash = '\0';
+	strncat(root, "/../../..", n - strlen(root) - 1);
+}
+
+int
+main(int argc, char **argv)
+{
+	char root[4096], cmd[4200];
+
+	(void)argc;
+	if (mkdtemp(tmpdir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	find_root(argv[0], root, sizeof(root));
+	test_shipped(root);
+	test_documents();
+	test_files();
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	if (system(cmd) != 0)
+		printf("# could not remove %s\n", tmpdir);
+	return T_DONE();
+}
