@@ -28,4 +28,10 @@ void buf_free(struct buf *b);	/* releases the memory; safe on BUF_INIT */
 /* Hands the bytes to the caller (NUL-terminated, free() them); b is emptied. */
 char *buf_steal(struct buf *b, size_t *len);
 
+/* An error message for a char **err out-parameter: sets *err to the formatted text (malloc'd; "out of
+ * memory" when it cannot be made, NULL if even that fails), unless err is NULL or *err is already set
+ * (the first error is the one reported). */
+void buf_seterr(char **err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 #endif
