@@ -207,7 +207,7 @@ cmd_migrate(struct db *db)
 	qsort(names, n, sizeof(char *), cmp_name);
 	/* Several hosts may run this at once during an upgrade: one at a time, the others then find
 	 * nothing left to do.  The lock ends with the session. */
-	if (exec_sql(db, "SELECT pg_advisory_lock(7244160518)", &err) == -1 ||
+	if (exec_sql(db, "SELECT pg_advisory_lock(" DB_LOCK_MIGRATE ")", &err) == -1 ||
 	    exec_sql(db, "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, "
 	    "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())", &err) == -1) {
 		rc = refuse("migrate: %s", err);
@@ -735,7 +735,7 @@ cmd_import(struct db *db, int argc, char **argv)
 			goto out;
 		}
 	}
-	if (store_begin(db) == -1) {
+	if (db_begin(db) == -1) {
 		refuse("the database is unreachable");
 		goto out;
 	}
@@ -815,7 +815,7 @@ cmd_import(struct db *db, int argc, char **argv)
 		PGresult *res = db_query(db, Q_BUMP_VERSION, 0, NULL);
 		PQclear(res);
 	}
-	if (store_commit(db) == -1) {
+	if (db_commit(db) == -1) {
 		refuse("could not commit the import");
 		goto rollback;
 	}
@@ -823,7 +823,7 @@ cmd_import(struct db *db, int argc, char **argv)
 	rc = 0;
 	goto out;
 rollback:
-	store_rollback(db);
+	db_rollback(db);
 out:
 	for (i = 0; data && i < (size_t)argc; i++) {
 		free(data[i]);
@@ -893,7 +893,7 @@ cmd_withdraw(struct db *db, int argc, char **argv)
 	id = strtoll(argv[1], &end, 10);
 	if (*end || id <= 0)
 		return refuse("withdraw takes a submission id");
-	if (store_begin(db) == -1)
+	if (db_begin(db) == -1)
 		return refuse("the database is unreachable");
 	p[0] = argv[1];
 	res = db_query(db, Q_WITHDRAW_NAMED, 1, p);
@@ -929,7 +929,7 @@ cmd_withdraw(struct db *db, int argc, char **argv)
 		PGresult *b = db_query(db, Q_BUMP_VERSION, 0, NULL);
 		PQclear(b);
 	}
-	if (store_commit(db) == -1) {
+	if (db_commit(db) == -1) {
 		refuse("could not commit");
 		goto out;
 	}
@@ -938,7 +938,7 @@ cmd_withdraw(struct db *db, int argc, char **argv)
 	rc = 0;
 out:
 	if (rc)
-		store_rollback(db);
+		db_rollback(db);
 	PQclear(res);
 	PQclear(st);
 	free(err);
