@@ -1,46 +1,15 @@
-/* app.c: a worker's lasting state: settings, layout, where its reads and writes go (primary, replica),
- * the shared data version, counters. */
+/* app.c: a worker's lasting state: settings, where its reads and writes go (primary, replica), the
+ * shared data version, counters. */
 #include <stdlib.h>
-#include <stdio.h>
-#include <time.h>
 
 #include "app.h"
-#include "page.h"
+#include "clock.h"
 #include "replicas.h"
-
-int
-app_init(struct app *a)
-{
-	char *err = NULL;
-
-	if (page_load_layout(a->root, &a->layout, &err) == -1) {
-		fprintf(stderr, "citybench-fcgi: %s\n", err ? err : "no layout");
-		free(err);
-		return -1;
-	}
-	return 0;
-}
-
-void
-app_free(struct app *a)
-{
-	free(a->layout);
-	a->layout = NULL;
-}
 
 struct db *
 app_writer(struct app *a)
 {
 	return a->db_write ? a->db_write : a->db;
-}
-
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* What the primary has: NOTIFY on this worker's LISTEN connection, or shared memory. */
@@ -74,7 +43,8 @@ replica_version(struct app *a, struct db *rep, long long known, double now)
 	PGresult *res;
 	long long v;
 
-	if (rep->conn == a->read_version_conn && replicas_attempts(a->replicas) == a->read_version_gen &&
+	if (rep == a->read_version_db && db_connects(rep) == a->read_version_connects &&
+	    replicas_attempts(a->replicas) == a->read_version_gen &&
 	    a->read_version_at > 0 && a->read_version >= known && now - a->read_version_at < 1.0)
 		return a->read_version;
 	res = db_query(rep, Q_DATA_VERSION, 0, NULL);
@@ -87,7 +57,8 @@ replica_version(struct app *a, struct db *rep, long long known, double now)
 	PQclear(res);
 	a->read_version = v;
 	a->read_version_at = now;
-	a->read_version_conn = rep->conn;
+	a->read_version_db = rep;
+	a->read_version_connects = db_connects(rep);
 	a->read_version_gen = replicas_attempts(a->replicas);
 	/* The lag: how long a version the primary has been known to have is missing on the replica.
 	 * Not "behind at all": under steady writes a healthy replica is always a little behind. */
@@ -107,10 +78,10 @@ app_data_version(struct app *a)
 
 	if (!reading_replica(a))
 		return known;
-	v = replica_version(a, a->db, known, mono());
+	v = replica_version(a, a->db, known, clock_mono());
 	if (v < 0) {
 		/* The replica is gone: this request reads from the primary. */
-		replicas_drop(a->replicas, mono());
+		replicas_drop(a->replicas, clock_mono());
 		a->db = a->db_write;
 		return known;
 	}
@@ -126,8 +97,7 @@ app_begin_request(struct app *a, double now)
 		return;
 	/* With replicas the primary's connection may see no statement for a long time: keep it up, since
 	 * its LISTEN is how this worker learns of every new version. */
-	if ((a->db_write->conn == NULL || PQstatus(a->db_write->conn) != CONNECTION_OK) &&
-	    now >= a->write_retry_at) {
+	if (!db_connected(a->db_write) && now >= a->write_retry_at) {
 		if (db_ensure(a->db_write) == -1)
 			a->write_retry_at = now + 1.0;
 	}
@@ -151,7 +121,7 @@ app_read_failed(struct app *a, double now)
 {
 	if (!reading_replica(a))
 		return 0;
-	if (a->db->conn == NULL || PQstatus(a->db->conn) != CONNECTION_OK)
+	if (!db_connected(a->db))
 		replicas_drop(a->replicas, now);
 	a->db = a->db_write;
 	return 1;

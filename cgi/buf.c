@@ -138,3 +138,23 @@ buf_read_file(const char *path, size_t *len, size_t max)
 	fclose(f);
 	return buf_steal(&b, len);
 }
+
+void
+buf_seterr(char **err, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+	int rc;
+
+	if (err == NULL || *err != NULL)
+		return;
+	va_start(ap, fmt);
+	rc = buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	if (rc == -1) {
+		buf_free(&b);
+		*err = strdup("out of memory");
+		return;
+	}
+	*err = buf_steal(&b, NULL);
+}

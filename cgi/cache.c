@@ -3,8 +3,8 @@
  * written one after another and evicted oldest first.  FIFO rather than LRU: a hit then writes nothing
  * but the copy out, and eviction needs no list to keep.  When the data version moves every entry is
  * stale: a generation number in the index slots drops them all at once.  A process killed while holding
- * the lock may leave the region half written: the next one to lock it empties it. */
-#include <errno.h>
+ * the lock (a robust one: shmlock.h) may leave the region half written: the next one to lock it empties
+ * it. */
 #include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -14,12 +14,19 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "shmlock.h"
 
 #define MAGIC 0x63626361636865ull	/* "cbcache" */
 #define MIN_BYTES (64u << 10)
 #define ALIGN 8u
 
+#ifdef CB_TEST_HOOKS
+/* Only in the unit test's own build of this file (Makefile: test_cache), never in the programs. */
 void (*cache_test_hook)(void);
+#define TEST_HOOK() do { if (cache_test_hook) cache_test_hook(); } while (0)
+#else
+#define TEST_HOOK() do { } while (0)
+#endif
 
 /* The content types handlers set; an entry stores its index here (0: NULL), so that a hit hands back a
  * static string. */
@@ -105,22 +112,21 @@ reset(struct region *r, struct slot *slots, int whole)
 static int
 lock(struct cache *c)
 {
-	int rc = pthread_mutex_lock(&c->r->lock);
+	int rc = shmlock_lock(&c->r->lock);
 
-	if (rc == EOWNERDEAD) {
+	if (rc == 1) {
 		/* Its holder died mid-way: what it was writing cannot be trusted, nor the index. */
-		pthread_mutex_consistent(&c->r->lock);
 		reset(c->r, c->slots, 1);
 		c->r->recovered++;
 		return 0;
 	}
-	return rc == 0 ? 0 : -1;
+	return rc;
 }
 
 static void
 unlock(struct cache *c)
 {
-	pthread_mutex_unlock(&c->r->lock);
+	shmlock_unlock(&c->r->lock);
 }
 
 /* A new version empties the cache; an older one (a reader behind the others) is neither served nor
@@ -240,7 +246,6 @@ cache_new(size_t max_bytes)
 {
 	struct cache *c = NULL;
 	struct region *r;
-	pthread_mutexattr_t ma;
 	size_t nslots = 64, index_off, arena_off;
 	void *p = MAP_FAILED;
 	int fd = -1, ok = 0;
@@ -269,15 +274,8 @@ cache_new(size_t max_bytes)
 	c->r = r = p;
 	c->slots = (struct slot *)((char *)p + index_off);
 	c->arena = (char *)p + arena_off;
-	if (pthread_mutexattr_init(&ma) != 0)
+	if (shmlock_init(&r->lock) == -1)
 		goto out;
-	if (pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED) != 0 ||
-	    pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST) != 0 ||
-	    pthread_mutex_init(&r->lock, &ma) != 0) {
-		pthread_mutexattr_destroy(&ma);
-		goto out;
-	}
-	pthread_mutexattr_destroy(&ma);
 	r->magic = MAGIC;
 	r->total = max_bytes;
 	r->nslots = nslots;
@@ -397,8 +395,7 @@ cache_put(struct cache *c, const char *key, size_t klen, const struct cached *v)
 	memcpy(p, key, klen);
 	if (v->headers_len)
 		memcpy(p + klen, v->headers, v->headers_len);
-	if (cache_test_hook)
-		cache_test_hook();
+	TEST_HOOK();	/* the unit test kills the process here: a dead holder, an entry half written */
 	if (v->body_len)
 		memcpy(p + klen + v->headers_len, v->body, v->body_len);
 	mask = r->nslots - 1;

@@ -9,6 +9,7 @@
 #include "page.h"
 #include "peers.h"
 #include "query.h"
+#include "reply.h"
 #include "routes.h"
 #include "view.h"
 
@@ -36,20 +37,20 @@ read_filter(struct request *r, struct filter *f)
 	if (f->q && *f->q == '\0')
 		f->q = NULL;
 	if (f->q && strlen(f->q) > 200)
-		return http_error(r, 400, "q is too long (200 characters at most)", NULL);
+		return reply_error(r, 400, "q is too long (200 characters at most)", NULL);
 	if (f->region && *f->region == '\0')
 		f->region = NULL;
 	if (f->country && *f->country == '\0')
 		f->country = NULL;
 	if (f->country && (strlen(f->country) != 2 || !((f->country[0] | 32) >= 'a' &&
 	    (f->country[0] | 32) <= 'z' && (f->country[1] | 32) >= 'a' && (f->country[1] | 32) <= 'z')))
-		return http_error(r, 400, "country must be a two-letter code such as CA", NULL);
+		return reply_error(r, 400, "country must be a two-letter code such as CA", NULL);
 	if (view_wave_param(r, &f->wave) == -1)
 		return -1;
 	s = query_get(&r->query, "population");
 	if (s && *s) {
 		if (range_parse(s, &mn, &has_mn, &mx, &has_mx, &err) == -1) {
-			http_errorf(r, 400, "bad population range: %s", err ? err : "use MIN-MAX");
+			reply_errorf(r, 400, "bad population range: %s", err ? err : "use MIN-MAX");
 			free(err);
 			return -1;
 		}
@@ -63,7 +64,7 @@ read_filter(struct request *r, struct filter *f)
 	if (s && *s) {
 		f->page = strtol(s, &end, 10);
 		if (*end || f->page < 1 || f->page > 100000)
-			return http_error(r, 400, "page must be a whole number from 1", NULL);
+			return reply_error(r, 400, "page must be a whole number from 1", NULL);
 	}
 	snprintf(f->limit, sizeof(f->limit), "%d", r->fmt == FMT_HTML ? PAGE_SIZE : 100000);
 	snprintf(f->offset, sizeof(f->offset), "%ld", r->fmt == FMT_HTML ? (f->page - 1) * PAGE_SIZE : 0);
@@ -165,7 +166,7 @@ cities_get(struct request *r)
 		list = json_array();
 		for (i = 0; i < n; i++)
 			json_array_append_new(list, view_city_json(res, i, -1));
-		http_json(r, 200, json_pack("{s:o, s:I}", "cities", list, "total", (json_int_t)total));
+		reply_json(r, 200, json_pack("{s:o, s:I}", "cities", list, "total", (json_int_t)total));
 		status = 0;
 		goto out;
 	}

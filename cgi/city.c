@@ -12,6 +12,7 @@
 #include "page.h"
 #include "query.h"
 #include "render.h"
+#include "reply.h"
 #include "routes.h"
 #include "view.h"
 
@@ -290,7 +291,7 @@ city_get(struct request *r)
 		goto out;
 	}
 	if (PQntuples(city) == 0) {
-		http_errorf(r, 404, "no city called \"%s\"", slug);
+		reply_errorf(r, 404, "no city called \"%s\"", slug);
 		goto out;
 	}
 	snprintf(city_id, sizeof(city_id), "%s", PQgetvalue(city, 0, 0));
@@ -308,7 +309,7 @@ city_get(struct request *r)
 	}
 	if (want && wave == NULL) {
 		json_decref(wave_list);
-		http_errorf(r, 404, "%s has no answers for the %s wave", PQgetvalue(city, 0, 2), want);
+		reply_errorf(r, 404, "%s has no answers for the %s wave", PQgetvalue(city, 0, 2), want);
 		goto out;
 	}
 	if (wave == NULL && PQntuples(waves) > 0)
@@ -371,7 +372,7 @@ city_get(struct request *r)
 	}
 
 	if (r->fmt == FMT_JSON) {
-		http_json(r, 200, json_incref(model));
+		reply_json(r, 200, json_incref(model));
 	} else if (r->fmt == FMT_CSV) {
 		json_t *q;
 		size_t k;

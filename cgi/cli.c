@@ -428,7 +428,7 @@ cmd_withdraw(struct cli *cli)
 	id = strtoll(argv[0], &end, 10);
 	if (*end || id <= 0)
 		return refuse("withdraw takes a submission id");
-	if (store_begin(db) == -1)
+	if (db_begin(db) == -1)
 		return refuse("the database is unreachable");
 	p[0] = argv[0];
 	res = db_query(db, Q_WITHDRAW_NAMED, 1, p);
@@ -464,7 +464,7 @@ cmd_withdraw(struct cli *cli)
 		PGresult *b = db_query(db, Q_BUMP_VERSION, 0, NULL);
 		PQclear(b);
 	}
-	if (store_commit(db) == -1) {
+	if (db_commit(db) == -1) {
 		refuse("could not commit");
 		goto out;
 	}
@@ -473,7 +473,7 @@ cmd_withdraw(struct cli *cli)
 	rc = 0;
 out:
 	if (rc)
-		store_rollback(db);
+		db_rollback(db);
 	PQclear(res);
 	PQclear(st);
 	free(err);

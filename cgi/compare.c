@@ -28,6 +28,7 @@
 #include "html.h"
 #include "page.h"
 #include "query.h"
+#include "reply.h"
 #include "routes.h"
 #include "view.h"
 
@@ -74,12 +75,12 @@ read_list(struct request *r, const char *key, struct list *l, size_t max, int sl
 				len--;
 			if (len) {
 				if ((item = strndup(s, len)) == NULL)
-					return http_error(r, 503, "out of memory", NULL);
+					return reply_error(r, 503, "out of memory", NULL);
 				for (j = 0; item[j]; j++)
 					item[j] = (char)tolower((unsigned char)item[j]);
 				ok = slugs ? path_segment_valid_slug(item, len) : ident_valid(item);
 				if (!ok) {
-					http_errorf(r, 400, "\"%.64s\" in %s is not a %s", item, key,
+					reply_errorf(r, 400, "\"%.64s\" in %s is not a %s", item, key,
 					    slugs ? "city slug (such as toronto)" : "metric id (such as funding_share)");
 					free(item);
 					return -1;
@@ -91,7 +92,7 @@ read_list(struct request *r, const char *key, struct list *l, size_t max, int sl
 					free(item);
 				} else if (l->n == max) {
 					free(item);
-					return http_errorf(r, 400, "at most %zu %s at a time", max,
+					return reply_errorf(r, 400, "at most %zu %s at a time", max,
 					    slugs ? "cities can be compared" : "metrics can be shown");
 				} else {
 					l->items[l->n++] = item;
@@ -188,10 +189,10 @@ unknown_item(struct request *r, json_t *model)
 
 	json_array_foreach(json_object_get(model, "cities"), i, o)
 		if (json_is_null(json_object_get(o, "name")))
-			return http_errorf(r, 404, "no city called \"%s\"", str(o, "slug"));
+			return reply_errorf(r, 404, "no city called \"%s\"", str(o, "slug"));
 	json_array_foreach(json_object_get(model, "metrics"), i, o)
 		if (json_is_null(json_object_get(o, "title")))
-			return http_errorf(r, 404, "no metric called \"%s\"", str(o, "id"));
+			return reply_errorf(r, 404, "no metric called \"%s\"", str(o, "id"));
 	return 0;
 }
 
@@ -485,7 +486,7 @@ compare_get(struct request *r)
 	    view_wave_param(r, &wave) == -1)
 		goto out;
 	if (cities.n < 2 && r->fmt != FMT_HTML) {
-		http_error(r, 400, "compare needs at least 2 cities: cities=a,b", NULL);
+		reply_error(r, 400, "compare needs at least 2 cities: cities=a,b", NULL);
 		goto out;
 	}
 	if (view_cohort(r, &c) == -1)
@@ -509,17 +510,17 @@ compare_get(struct request *r)
 		goto out;
 	}
 	if (PQgetvalue(res, 0, 14)[0] != 't') {
-		http_errorf(r, 404, "no survey wave %s", PQgetvalue(res, 0, 13));
+		reply_errorf(r, 404, "no survey wave %s", PQgetvalue(res, 0, 13));
 		goto out;
 	}
 	if ((model = build_model(res, &c)) == NULL) {
-		http_error(r, 503, "out of memory", NULL);
+		reply_error(r, 503, "out of memory", NULL);
 		goto out;
 	}
 	if (unknown_item(r, model) == -1)
 		goto out;
 	if (r->fmt == FMT_JSON) {
-		http_json(r, 200, json_incref(model));
+		reply_json(r, 200, json_incref(model));
 	} else if (r->fmt == FMT_CSV) {
 		render_csv(r, model);
 	} else {

@@ -21,6 +21,7 @@
 #include "page.h"
 #include "query.h"
 #include "render.h"
+#include "reply.h"
 #include "routes.h"
 #include "view.h"
 
@@ -250,7 +251,7 @@ data_file_get(struct request *r)
 		wave = name + 8;
 	}
 	if (wave == NULL || !wave_valid(wave))
-		return http_error(r, 404, "no such file: the files are cities.csv, answers-WAVE.csv and "
+		return reply_error(r, 404, "no such file: the files are cities.csv, answers-WAVE.csv and "
 		    "metrics-WAVE.csv", NULL);
 	p[0] = wave;
 	res = db_query(r->app->db, Q_SURVEY, 1, p);
@@ -261,7 +262,7 @@ data_file_get(struct request *r)
 	}
 	if (PQntuples(res) == 0) {
 		PQclear(res);
-		return http_errorf(r, 404, "no survey wave %s", wave);
+		return reply_errorf(r, 404, "no survey wave %s", wave);
 	}
 	PQclear(res);
 	if (view_not_modified(r))

@@ -1,5 +1,6 @@
 /* db.c: libpq connection of a worker or of the CLI: named statements prepared once per connection,
  * re-prepared after a reconnect; LISTEN for data-version changes. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,7 +62,7 @@ db_ensure(struct db *db)
 {
 	int want_listen;
 
-	if (db->conn && PQstatus(db->conn) == CONNECTION_OK)
+	if (db_connected(db))
 		return 0;
 	if (db->in_tx)
 		return -1;	/* the transaction is lost: only db_rollback() may reconnect */
@@ -73,6 +74,7 @@ db_ensure(struct db *db)
 		db->listening = want_listen;
 		return -1;
 	}
+	db->connects++;
 	PQsetNoticeReceiver(db->conn, notice_quiet, NULL);
 	if (want_listen && db_listen(db) == -1)
 		return -1;
@@ -96,10 +98,22 @@ prepare(struct db *db, enum query_id q)
 	return 0;
 }
 
+int
+db_connected(const struct db *db)
+{
+	return db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK;
+}
+
+unsigned long
+db_connects(const struct db *db)
+{
+	return db->connects;
+}
+
 static int
 connection_lost(struct db *db)
 {
-	return db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK;
+	return !db_connected(db);
 }
 
 PGresult *
@@ -138,13 +152,21 @@ db_exec(struct db *db, const char *sql)
 	return PQexec(db->conn, sql);
 }
 
+PGresult *
+db_exec_params(struct db *db, const char *sql, int nparams, const char *const *params)
+{
+	if (db_ensure(db) == -1)
+		return NULL;
+	return PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+}
+
 static int
 simple(struct db *db, const char *sql)
 {
 	PGresult *res;
 	int ok;
 
-	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
+	if (!db_connected(db))
 		return -1;
 	res = PQexec(db->conn, sql);
 	ok = db_ok(res);
@@ -174,10 +196,57 @@ db_commit(struct db *db)
 void
 db_rollback(struct db *db)
 {
-	if (db->in_tx && db->conn && PQstatus(db->conn) == CONNECTION_OK &&
+	if (db->in_tx && db_connected(db) &&
 	    PQtransactionStatus(db->conn) != PQTRANS_IDLE)
 		simple(db, "ROLLBACK");
 	db->in_tx = 0;
+}
+
+int
+db_copy_begin(struct db *db, const char *sql, char **err)
+{
+	PGresult *res;
+	int ok;
+
+	if (!db_connected(db)) {
+		*err = strdup("the database is unreachable");
+		return -1;
+	}
+	res = PQexec(db->conn, sql);
+	ok = res && PQresultStatus(res) == PGRES_COPY_IN;
+	if (!ok)
+		*err = strdup(res ? PQresultErrorMessage(res) : "the database is unreachable");
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+int
+db_copy_put(struct db *db, const char *data, size_t len)
+{
+	if (len > INT_MAX)
+		return -1;
+	return PQputCopyData(db->conn, data, (int)len) == 1 ? 0 : -1;
+}
+
+int
+db_copy_end(struct db *db, const char *abort_reason, char **err)
+{
+	PGresult *res;
+	int ok = 1;
+
+	if (PQputCopyEnd(db->conn, abort_reason) != 1)
+		ok = 0;
+	while ((res = PQgetResult(db->conn)) != NULL) {
+		if (ok && PQresultStatus(res) != PGRES_COMMAND_OK) {
+			ok = 0;
+			if (*err == NULL)
+				*err = strdup(PQresultErrorMessage(res));
+		}
+		PQclear(res);
+	}
+	if ((!ok || abort_reason) && *err == NULL)
+		*err = strdup(PQerrorMessage(db->conn)[0] ? PQerrorMessage(db->conn) : "the copy failed");
+	return ok && abort_reason == NULL ? 0 : -1;
 }
 
 int

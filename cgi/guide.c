@@ -7,6 +7,7 @@
 #include "app.h"
 #include "html.h"
 #include "page.h"
+#include "reply.h"
 #include "routes.h"
 
 #define GUIDE_MAX (1u << 20)
@@ -51,7 +52,7 @@ guide_get(struct request *r)
 
 	/* The guide is a file of the tree, not data: no ETag from the data version. */
 	if (read_guide(r->app ? r->app->root : ".", &text, &len) == -1)
-		return http_error(r, 503, "the plugin guide is not installed on this server", NULL);
+		return reply_error(r, 503, "the plugin guide is not installed on this server", NULL);
 	page_begin(r, "Writing a metric plugin");
 	buf_append(&r->out, text, len);
 	page_end(r);

@@ -1,5 +1,6 @@
 /* health.c: /healthz — 200 "ok" when the database answers, 503 when it does not. */
 #include "app.h"
+#include "reply.h"
 #include "routes.h"
 
 int
@@ -10,9 +11,9 @@ health_get(struct request *r)
 
 	PQclear(res);
 	if (!ok)
-		return http_error(r, 503, "the database is unreachable", NULL);
+		return reply_error(r, 503, "the database is unreachable", NULL);
 	if (r->fmt == FMT_JSON)
-		return http_json(r, 200, json_pack("{s:s}", "status", "ok"));
+		return reply_json(r, 200, json_pack("{s:s}", "status", "ok"));
 	r->ctype = "text/plain";
 	buf_puts(&r->out, "ok\n");
 	return 0;

@@ -1,16 +1,15 @@
-/* http.c: requests and responses over FastCGI; the contract's JSON errors. */
-#include <stdarg.h>
+/* http.c: the transport: a request built from the FastCGI environment, its response (status, headers,
+ * body) written back; conditional GETs.  What the answer says is reply.c's and the handlers'. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <fcgiapp.h>
 
-#include "app.h"
 #include "http.h"
-#include "jsonw.h"
-#include "page.h"
 
 void
 http_request_reset(struct request *r)
@@ -46,6 +45,88 @@ http_request_free(struct request *r)
 	buf_free(&r->out);
 	r->path = NULL;
 	r->body = NULL;
+}
+
+static const char *
+env_get(char **envp, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; envp && *envp; envp++)
+		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
+			return *envp + n + 1;
+	return NULL;
+}
+
+static void
+request_id(struct request *r, const char *given)
+{
+	static unsigned long long counter;
+	size_t i, n;
+
+	if (given && (n = strlen(given)) > 0 && n < sizeof(r->request_id)) {
+		for (i = 0; i < n; i++)
+			if (!((given[i] >= '0' && given[i] <= '9') || (given[i] >= 'a' && given[i] <= 'f')))
+				break;
+		if (i == n) {
+			memcpy(r->request_id, given, n + 1);
+			return;
+		}
+	}
+	snprintf(r->request_id, sizeof(r->request_id), "%x%llx%llx", (unsigned)getpid(),
+	    (unsigned long long)time(NULL), ++counter);
+}
+
+int
+http_request_parse(struct request *r, char **envp)
+{
+	const char *path, *cl, *qs, *ops;
+
+	request_id(r, env_get(envp, "REQUEST_ID"));
+	r->method = env_get(envp, "REQUEST_METHOD");
+	if (r->method == NULL)
+		r->method = "GET";
+	r->head = strcmp(r->method, "HEAD") == 0;
+	path = env_get(envp, "PATH_INFO");
+	if (path == NULL || *path == '\0')
+		path = env_get(envp, "DOCUMENT_URI");
+	if (path == NULL || *path != '/')
+		path = "/";
+	if ((r->path = strdup(path)) == NULL)
+		return -1;
+	r->content_type = env_get(envp, "CONTENT_TYPE");
+	r->authorization = env_get(envp, "HTTP_AUTHORIZATION");
+	r->if_none_match = env_get(envp, "HTTP_IF_NONE_MATCH");
+	cl = env_get(envp, "CONTENT_LENGTH");
+	r->content_length = cl && *cl ? strtoll(cl, NULL, 10) : -1;
+	/* Set by nginx's operator-only server (a unix socket), never derived from a client's header. */
+	ops = env_get(envp, "CITYBENCH_OPS");
+	r->ops = ops && strcmp(ops, "1") == 0;
+	qs = env_get(envp, "QUERY_STRING");
+	r->query_string = qs ? qs : "";
+	return 0;
+}
+
+int
+http_read_body(struct request *r)
+{
+	size_t want = r->content_length > 0 ? (size_t)r->content_length : 0, got = 0;
+	int n;
+
+	if ((r->body = malloc(want + 1)) == NULL)
+		return -1;
+	while (r->fcgi && got < want) {
+		n = FCGX_GetStr(r->body + got, (int)(want - got > 65536 ? 65536 : want - got),
+		    r->fcgi->in);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	r->body[got] = '\0';
+	r->body_len = got;
+	/* Reported by the handler, after 401 and 415, in the contract's order. */
+	r->body_short = got < want;
+	return 0;
 }
 
 static int
@@ -86,88 +167,6 @@ http_reason(int status)
 	case 503: return "Service Unavailable";
 	default: return status >= 500 ? "Internal Server Error" : "Error";
 	}
-}
-
-static int
-wants_json(const struct request *r)
-{
-	if (r->fmt != FMT_HTML)
-		return 1;
-	return r->path && strncmp(r->path, "/api/", 5) == 0;
-}
-
-int
-http_json(struct request *r, int status, json_t *v)
-{
-	int rc = 0;
-
-	buf_reset(&r->out);
-	r->status = status;
-	r->ctype = "application/json";
-	/* jansson's compact dump, cheaper: no snprintf("%.17g") per real (the shortest exact text instead:
-	 * the same values) and no callback per token */
-	if (v == NULL || jsonw_value(&r->out, v) == -1)
-		rc = -1;
-	else
-		buf_putc(&r->out, '\n');
-	json_decref(v);
-	if (rc == -1) {
-		buf_reset(&r->out);
-		r->status = 500;
-		buf_puts(&r->out, "{\"error\":{\"status\":500,\"message\":\"could not encode the answer\",\"details\":[]}}\n");
-	}
-	return rc;
-}
-
-/* A client's text for a log line: no control characters (no forged lines), cut to n - 1 bytes. */
-static void
-log_safe(const char *s, char *out, size_t n)
-{
-	size_t i;
-
-	for (i = 0; s && s[i] && i + 1 < n; i++)
-		out[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
-	out[i] = '\0';
-	if (i == 0 && n > 1)
-		out[0] = '-', out[1] = '\0';
-}
-
-int
-http_error(struct request *r, int status, const char *message, json_t *details)
-{
-	json_t *err;
-
-	if (details == NULL)
-		details = json_array();
-	/* The operator finds a failure in the log by the request id its answer carries. */
-	if (status >= 500) {
-		char path[160];
-		log_safe(r->path, path, sizeof(path));
-		fprintf(stderr, "citybench: request %s: %d %s: %s\n", r->request_id, status, path, message);
-	}
-	buf_reset(&r->headers);
-	r->etag_version = 0;
-	if (!wants_json(r)) {
-		page_error(r, status, message, details);
-		json_decref(details);
-		return -1;
-	}
-	err = json_pack("{s:{s:i, s:s, s:s, s:o}}", "error", "status", status,
-	    "message", message, "request_id", r->request_id, "details", details);
-	http_json(r, status, err);
-	return -1;
-}
-
-int
-http_errorf(struct request *r, int status, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return http_error(r, status, msg, NULL);
 }
 
 static void

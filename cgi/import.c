@@ -192,7 +192,7 @@ import_files(struct db *db, char **files, size_t nfiles)
 			goto out;
 		}
 	}
-	if (store_begin(db) == -1) {
+	if (db_begin(db) == -1) {
 		complain("the database is unreachable");
 		goto out;
 	}
@@ -272,7 +272,7 @@ import_files(struct db *db, char **files, size_t nfiles)
 		PGresult *res = db_query(db, Q_BUMP_VERSION, 0, NULL);
 		PQclear(res);
 	}
-	if (store_commit(db) == -1) {
+	if (db_commit(db) == -1) {
 		complain("could not commit the import");
 		goto rollback;
 	}
@@ -280,7 +280,7 @@ import_files(struct db *db, char **files, size_t nfiles)
 	rc = 0;
 	goto out;
 rollback:
-	store_rollback(db);
+	db_rollback(db);
 out:
 	for (i = 0; data && i < nfiles; i++) {
 		free(data[i]);

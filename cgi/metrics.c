@@ -31,6 +31,7 @@
 #include "jsonw.h"
 #include "page.h"
 #include "query.h"
+#include "reply.h"
 #include "routes.h"
 #include "view.h"
 
@@ -154,7 +155,7 @@ metrics_get(struct request *r)
 		json_array_append_new(list, catalogue_entry(res, (int)i));
 
 	if (r->fmt == FMT_JSON) {
-		http_json(r, 200, json_pack("{s:O}", "metrics", list));
+		reply_json(r, 200, json_pack("{s:O}", "metrics", list));
 	} else if (r->fmt == FMT_CSV) {
 		r->ctype = "text/csv";
 		buf_puts(&r->out, "id,title,description,unit,higher_is_better,plugin,version\r\n");
@@ -253,13 +254,13 @@ read_view(struct request *r, struct view *v)
 	memset(v, 0, sizeof(*v));
 	v->id = r->args[0];
 	if (!ident_valid(v->id))
-		return http_error(r, 404, "no such metric", NULL);
+		return reply_error(r, 404, "no such metric", NULL);
 	if (view_wave_param(r, &v->wave) == -1)
 		return -1;
 	s = query_get(&r->query, "city");
 	if (s && *s) {
 		if (!path_segment_valid_slug(s, strlen(s)))
-			return http_error(r, 400, "unknown city: city must be a city's slug such as toronto",
+			return reply_error(r, 400, "unknown city: city must be a city's slug such as toronto",
 			    NULL);
 		v->city = s;
 	}
@@ -269,7 +270,7 @@ read_view(struct request *r, struct view *v)
 	if (v->chart && *v->chart == '\0')
 		v->chart = NULL;
 	if (v->chart && strcmp(v->chart, "histogram") != 0 && strcmp(v->chart, "ranking") != 0)
-		return http_error(r, 400, "chart must be histogram or ranking", NULL);
+		return reply_error(r, 400, "chart must be histogram or ranking", NULL);
 	if (view_cohort(r, &v->c) == -1)
 		return -1;
 	v->have_cohort = 1;
@@ -831,11 +832,11 @@ metric_get(struct request *r)
 		goto out;
 	}
 	if (PQntuples(head) == 0) {
-		http_errorf(r, 404, "no metric called \"%s\"", v.id);
+		reply_errorf(r, 404, "no metric called \"%s\"", v.id);
 		goto out;
 	}
 	if (PQgetvalue(head, 0, 9)[0] != 't') {
-		http_errorf(r, 404, "no survey wave %s", v.wave);
+		reply_errorf(r, 404, "no survey wave %s", v.wave);
 		goto out;
 	}
 	p[0] = PQgetvalue(head, 0, 8);
@@ -857,17 +858,17 @@ metric_get(struct request *r)
 		goto out;
 	}
 	if (build_model(&rk, head, rank, &v) == -1) {
-		http_error(r, 503, "out of memory", NULL);
+		reply_error(r, 503, "out of memory", NULL);
 		goto out;
 	}
 	if (v.city && json_object_get(rk.model, "highlight") == NULL) {
-		http_errorf(r, 400, "unknown city \"%s\" (city names the city to highlight)", v.city);
+		reply_errorf(r, 400, "unknown city \"%s\" (city names the city to highlight)", v.city);
 		goto out;
 	}
 	switch (r->fmt) {
 	case FMT_JSON:
 		if (render_json(r, &rk) == -1) {
-			http_error(r, 503, "out of memory", NULL);
+			reply_error(r, 503, "out of memory", NULL);
 			goto out;
 		}
 		break;

@@ -17,7 +17,6 @@
 
 /* Several hosts may run `db migrate` at once during an upgrade: one at a time.  The lock ends with the
  * session. */
-#define MIGRATE_LOCK_KEY "7244160518"
 
 /* What has been applied: one row per migration file, by its version. */
 #define MIGRATE_TABLE \
@@ -120,7 +119,7 @@ migrate_apply(struct db *db, const char *dir, FILE *out, char **err)
 	*err = NULL;
 	if ((n = migrate_list(dir, &names, err)) < 0)
 		return -1;
-	if (exec_sql(db, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")", &why) == -1 ||
+	if (exec_sql(db, "SELECT pg_advisory_lock(" DB_LOCK_MIGRATE ")", &why) == -1 ||
 	    exec_sql(db, MIGRATE_TABLE, &why) == -1) {
 		if (asprintf(err, "migrate: %s", why) < 0)
 			*err = NULL;
@@ -133,7 +132,7 @@ migrate_apply(struct db *db, const char *dir, FILE *out, char **err)
 		snprintf(ver, sizeof(ver), "%d", migrate_version(names[i]));
 		p[0] = ver;
 		p[1] = names[i];
-		res = PQexecParams(db->conn, MIGRATE_SEEN, 1, NULL, p, NULL, NULL, 0);
+		res = db_exec_params(db, MIGRATE_SEEN, 1, p);
 		if (!db_ok(res)) {
 			*err = strdup("migrate: cannot read schema_migrations");
 			goto out;
@@ -164,7 +163,7 @@ migrate_apply(struct db *db, const char *dir, FILE *out, char **err)
 		}
 		free(sql);
 		sql = NULL;
-		res = PQexecParams(db->conn, MIGRATE_RECORD, 2, NULL, p, NULL, NULL, 0);
+		res = db_exec_params(db, MIGRATE_RECORD, 2, p);
 		if (!db_ok(res) || exec_sql(db, "COMMIT", &why) == -1) {
 			exec_sql(db, "ROLLBACK", NULL);
 			if (asprintf(err, "migrate: %s: cannot record it", names[i]) < 0)

@@ -5,7 +5,6 @@
  * does not start a line is data. Header blocks are read line by line with a
  * hard size cap, and only Content-Disposition and Content-Type are kept.
  */
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -15,29 +14,6 @@
 #include "utf8.h"
 
 #define NOPOS ((size_t)-1)
-
-static void seterr(char **, const char *, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void
-seterr(char **err, const char *fmt, ...)
-{
-	struct buf b = BUF_INIT;
-	va_list ap;
-	int rc;
-
-	if (err == NULL || *err != NULL)
-		return;
-	va_start(ap, fmt);
-	rc = buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	if (rc == -1) {
-		buf_free(&b);
-		*err = strdup("out of memory");
-		return;
-	}
-	*err = buf_steal(&b, NULL);
-}
 
 static int
 ws(char c)
@@ -175,7 +151,7 @@ disposition(const char *s, size_t n, struct mp_part *pt, size_t partno,
 	while (i < n && s[i] != ';')
 		i++;
 	if (!word_is(s, i, "form-data")) {
-		seterr(err, "part %zu: Content-Disposition is not form-data",
+		buf_seterr(err, "part %zu: Content-Disposition is not form-data",
 		    partno);
 		goto out;
 	}
@@ -192,26 +168,26 @@ disposition(const char *s, size_t n, struct mp_part *pt, size_t partno,
 	if (r == -2)
 		goto oom;
 	if (r == -1) {
-		seterr(err, "part %zu: malformed Content-Disposition header",
+		buf_seterr(err, "part %zu: malformed Content-Disposition header",
 		    partno);
 		goto out;
 	}
 	if (pt->name == NULL || pt->name[0] == '\0') {
-		seterr(err, "part %zu: Content-Disposition has no name",
+		buf_seterr(err, "part %zu: Content-Disposition has no name",
 		    partno);
 		goto out;
 	}
 	if (!utf8_valid(pt->name, strlen(pt->name)) ||
 	    (pt->filename && !utf8_valid(pt->filename,
 	    strlen(pt->filename)))) {
-		seterr(err, "part %zu: name or filename is not valid UTF-8",
+		buf_seterr(err, "part %zu: name or filename is not valid UTF-8",
 		    partno);
 		goto out;
 	}
 	rc = 0;
 	goto out;
 oom:
-	seterr(err, "out of memory");
+	buf_seterr(err, "out of memory");
 out:
 	buf_free(&key);
 	buf_free(&val);
@@ -249,19 +225,19 @@ multipart_parse(const char *content_type_header, const char *body,
 	if (err)
 		*err = NULL;
 	if (ct == NULL) {
-		seterr(err, "no Content-Type header");
+		buf_seterr(err, "no Content-Type header");
 		goto out;
 	}
 	for (i = 0; ct[i] && ct[i] != ';'; i++)
 		;
 	if (!word_is(ct, i, "multipart/form-data")) {
-		seterr(err, "Content-Type is not multipart/form-data");
+		buf_seterr(err, "Content-Type is not multipart/form-data");
 		goto out;
 	}
 	while ((r = next_param(ct, strlen(ct), &i, &key, &val)) == 1) {
 		if (strcasecmp(key.data, "boundary") == 0 && delim.len == 0) {
 			if (!boundary_valid(val.data, val.len)) {
-				seterr(err, "invalid multipart boundary: it "
+				buf_seterr(err, "invalid multipart boundary: it "
 				    "must be 1 to 70 characters from "
 				    "RFC 2046's set");
 				goto out;
@@ -274,11 +250,11 @@ multipart_parse(const char *content_type_header, const char *body,
 	if (r == -2)
 		goto oom;
 	if (r == -1) {
-		seterr(err, "malformed Content-Type header");
+		buf_seterr(err, "malformed Content-Type header");
 		goto out;
 	}
 	if (delim.len == 0) {
-		seterr(err, "Content-Type has no multipart boundary");
+		buf_seterr(err, "Content-Type has no multipart boundary");
 		goto out;
 	}
 	if ((arr = calloc(MP_MAX_PARTS + 1, sizeof *arr)) == NULL)
@@ -286,7 +262,7 @@ multipart_parse(const char *content_type_header, const char *body,
 
 	pos = find_delim(body, len, 0, delim.data, delim.len);
 	if (pos == NOPOS) {
-		seterr(err, "multipart body has no boundary line");
+		buf_seterr(err, "multipart body has no boundary line");
 		goto out;
 	}
 	for (;;) {
@@ -298,16 +274,16 @@ multipart_parse(const char *content_type_header, const char *body,
 		if (j < len && body[j] == '\r')
 			j++;
 		if (j >= len) {
-			seterr(err, "multipart body has no closing boundary");
+			buf_seterr(err, "multipart body has no closing boundary");
 			goto out;
 		}
 		if (body[j] != '\n') {
-			seterr(err, "malformed multipart boundary line");
+			buf_seterr(err, "malformed multipart boundary line");
 			goto out;
 		}
 		j++;
 		if (n == MP_MAX_PARTS) {
-			seterr(err, "more than %d parts in the multipart "
+			buf_seterr(err, "more than %d parts in the multipart "
 			    "body", MP_MAX_PARTS);
 			goto out;
 		}
@@ -327,11 +303,11 @@ multipart_parse(const char *content_type_header, const char *body,
 			nl = memchr(body + j, '\n', window);
 			if (nl == NULL) {
 				if (window < len - j)
-					seterr(err, "part %zu: header block "
+					buf_seterr(err, "part %zu: header block "
 					    "over %d bytes", n + 1,
 					    MP_MAX_HEADER);
 				else
-					seterr(err, "part %zu: header block "
+					buf_seterr(err, "part %zu: header block "
 					    "never ends", n + 1);
 				goto out;
 			}
@@ -344,14 +320,14 @@ multipart_parse(const char *content_type_header, const char *body,
 				break;
 			}
 			if (le + 1 - hstart > MP_MAX_HEADER) {
-				seterr(err, "part %zu: header block over %d "
+				buf_seterr(err, "part %zu: header block over %d "
 				    "bytes", n + 1, MP_MAX_HEADER);
 				goto out;
 			}
 			line = body + j;
 			llen = lend - j;
 			if (memchr(line, '\0', llen)) {
-				seterr(err, "part %zu: NUL byte in headers",
+				buf_seterr(err, "part %zu: NUL byte in headers",
 				    n + 1);
 				goto out;
 			}
@@ -361,7 +337,7 @@ multipart_parse(const char *content_type_header, const char *body,
 			} else {
 				colon = memchr(line, ':', llen);
 				if (colon == NULL) {
-					seterr(err, "part %zu: malformed "
+					buf_seterr(err, "part %zu: malformed "
 					    "header line", n + 1);
 					goto out;
 				}
@@ -369,7 +345,7 @@ multipart_parse(const char *content_type_header, const char *body,
 				if (word_is(line, (size_t)(colon - line),
 				    "content-disposition")) {
 					if (have_disp++) {
-						seterr(err, "part %zu: two "
+						buf_seterr(err, "part %zu: two "
 						    "Content-Disposition "
 						    "headers", n + 1);
 						goto out;
@@ -378,7 +354,7 @@ multipart_parse(const char *content_type_header, const char *body,
 				} else if (word_is(line,
 				    (size_t)(colon - line), "content-type")) {
 					if (have_ct++) {
-						seterr(err, "part %zu: two "
+						buf_seterr(err, "part %zu: two "
 						    "Content-Type headers",
 						    n + 1);
 						goto out;
@@ -393,7 +369,7 @@ multipart_parse(const char *content_type_header, const char *body,
 			j = le + 1;
 		}
 		if (!have_disp) {
-			seterr(err, "part %zu has no Content-Disposition "
+			buf_seterr(err, "part %zu has no Content-Disposition "
 			    "header", n + 1);
 			goto out;
 		}
@@ -401,7 +377,7 @@ multipart_parse(const char *content_type_header, const char *body,
 			goto out;
 		if (have_ct) {
 			if (!utf8_valid(ctype.data, ctype.len)) {
-				seterr(err, "part %zu: Content-Type is not "
+				buf_seterr(err, "part %zu: Content-Type is not "
 				    "valid UTF-8", n + 1);
 				goto out;
 			}
@@ -411,7 +387,7 @@ multipart_parse(const char *content_type_header, const char *body,
 
 		next = find_delim(body, len, j, delim.data, delim.len);
 		if (next == NOPOS) {
-			seterr(err, "multipart body has no closing boundary");
+			buf_seterr(err, "multipart body has no closing boundary");
 			goto out;
 		}
 		/* The line end before the delimiter belongs to it. */
@@ -435,7 +411,7 @@ multipart_parse(const char *content_type_header, const char *body,
 	rc = 0;
 	goto out;
 oom:
-	seterr(err, "out of memory");
+	buf_seterr(err, "out of memory");
 out:
 	multipart_free(arr, MP_MAX_PARTS + 1);
 	buf_free(&key);

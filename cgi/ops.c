@@ -1,11 +1,12 @@
 /* ops.c: /ops/metrics — the workers' shared counters in the Prometheus text format, for the operator
  * only.  nginx serves it on a unix socket in the runtime directory (its own server block, which sets
- * CITYBENCH_OPS=1); through the public port the path is refused by nginx, and here a request without
- * that parameter gets the same 404 as any unknown page. */
+ * CITYBENCH_OPS=1); through the public port the path is refused by nginx, and the route table
+ * (ROUTE_OPERATOR) answers a request without that parameter with the same 404 as any unknown page. */
 #include <stdatomic.h>
 
 #include "app.h"
 #include "cache.h"
+#include "reply.h"
 #include "routes.h"
 
 /* app_account() fills 8 latency buckets: le[] below names their bounds. */
@@ -25,7 +26,7 @@ gauge(struct buf *b, const char *name, const char *help, long long v)
 }
 
 int
-metrics_prom_get(struct request *r)
+ops_metrics_get(struct request *r)
 {
 	/* The upper bounds of app_account()'s buckets; the last bucket is +Inf. */
 	static const char *const le[] = { "0.001", "0.002", "0.005", "0.01", "0.025", "0.1", "1", "+Inf" };
@@ -35,8 +36,8 @@ metrics_prom_get(struct request *r)
 	unsigned long long cum = 0;
 	size_t i;
 
-	if (!r->ops || shm == NULL)
-		return http_error(r, 404, "no such page", NULL);
+	if (shm == NULL)
+		return reply_error(r, 404, "no such page", NULL);
 	buf_reset(b);
 	counter(b, "citybench_requests_total", "Requests answered by the workers.",
 	    atomic_load(&shm->requests));

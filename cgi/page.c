@@ -1,9 +1,9 @@
-/* page.c: the frame of every HTML page, from web/templates/layout.html; the error page. */
+/* page.c: the frame of every HTML page, from web/templates/layout.html (read once per worker, kept
+ * here); the error page. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
 #include "html.h"
 #include "page.h"
 
@@ -12,15 +12,18 @@ static const char fallback_layout[] =
     "</title></head><body><a href=\"#main\">Skip to main content</a><main id=\"main\">{{content}}"
     "</main></body></html>";
 
-int
-page_load_layout(const char *root, char **layout, char **err)
+/* The worker's layout (page_init), or NULL: the fallback. */
+static char *layout;
+
+static int
+load_layout(const char *root, char **out, char **err)
 {
 	char path[4096];
 	FILE *f;
 	long n;
 	char *s = NULL;
 
-	*layout = NULL;
+	*out = NULL;
 	snprintf(path, sizeof(path), "%s/web/templates/layout.html", root);
 	if ((f = fopen(path, "rb")) == NULL)
 		goto fail;
@@ -36,7 +39,7 @@ page_load_layout(const char *root, char **layout, char **err)
 			*err = strdup("layout.html lacks {{title}} or {{content}}");
 		return -1;
 	}
-	*layout = s;
+	*out = s;
 	return 0;
 fail:
 	if (f)
@@ -47,16 +50,38 @@ fail:
 	return -1;
 }
 
-static const char *
-layout_of(struct request *r)
+int
+page_init(const char *root)
 {
-	return r->app && r->app->layout ? r->app->layout : fallback_layout;
+	char *err = NULL, *l;
+
+	if (load_layout(root, &l, &err) == -1) {
+		fprintf(stderr, "citybench-fcgi: %s\n", err ? err : "no layout");
+		free(err);
+		return -1;
+	}
+	free(layout);
+	layout = l;
+	return 0;
+}
+
+void
+page_free(void)
+{
+	free(layout);
+	layout = NULL;
+}
+
+static const char *
+layout_of(void)
+{
+	return layout ? layout : fallback_layout;
 }
 
 void
 page_begin(struct request *r, const char *title)
 {
-	const char *l = layout_of(r), *t = strstr(l, "{{title}}"), *c = strstr(l, "{{content}}");
+	const char *l = layout_of(), *t = strstr(l, "{{title}}"), *c = strstr(l, "{{content}}");
 
 	r->ctype = "text/html";
 	buf_reset(&r->out);
@@ -69,7 +94,7 @@ page_begin(struct request *r, const char *title)
 void
 page_end(struct request *r)
 {
-	const char *l = layout_of(r), *c = strstr(l, "{{content}}");
+	const char *l = layout_of(), *c = strstr(l, "{{content}}");
 
 	buf_puts(&r->out, c + strlen("{{content}}"));
 }

@@ -4,7 +4,6 @@
  * turns it into a struct the statistics code can bind as SQL parameters,
  * and back into one canonical string so equal cohorts share a cache key.
  */
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -14,30 +13,7 @@
 #include "query.h"
 #include "utf8.h"
 
-static void seterr(char **, const char *, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void
-seterr(char **err, const char *fmt, ...)
-{
-	struct buf b = BUF_INIT;
-	va_list ap;
-	int rc;
-
-	if (err == NULL || *err != NULL)
-		return;
-	va_start(ap, fmt);
-	rc = buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	if (rc == -1) {
-		buf_free(&b);
-		*err = strdup("out of memory");
-		return;
-	}
-	*err = buf_steal(&b, NULL);
-}
-
-/* Like seterr, with a printable rendering of s[0..n-1] in the middle. */
+/* Like buf_seterr, with a printable rendering of s[0..n-1] in the middle. */
 static void
 seterr_quoting(char **err, const char *before, const char *s, size_t n,
     const char *after)
@@ -116,7 +92,7 @@ range_parse(const char *s, long long *min, int *has_min, long long *max,
 	trim(&a, &an);
 	trim(&b, &bn);
 	if (an == 0 && bn == 0) {
-		seterr(err, "range '-' needs a minimum, a maximum or both");
+		buf_seterr(err, "range '-' needs a minimum, a maximum or both");
 		return -1;
 	}
 	if ((an && number(a, an, &lo) == -1) ||
@@ -126,7 +102,7 @@ range_parse(const char *s, long long *min, int *has_min, long long *max,
 		return -1;
 	}
 	if (an && bn && lo > hi) {
-		seterr(err, "range %lld-%lld: the minimum is above the "
+		buf_seterr(err, "range %lld-%lld: the minimum is above the "
 		    "maximum", lo, hi);
 		return -1;
 	}
@@ -144,29 +120,29 @@ region(const char *s, size_t n, struct peers *p, char **err)
 	size_t i, k, chars = 0;
 
 	if (n == 0) {
-		seterr(err, "peers: region: needs a name, such as "
+		buf_seterr(err, "peers: region: needs a name, such as "
 		    "region:Europe");
 		return -1;
 	}
 	for (i = 0; i < n; i += k, chars++) {
 		if ((k = utf8_decode(s + i, n - i, &cp)) == 0) {
-			seterr(err, "peers: the region name is not valid "
+			buf_seterr(err, "peers: the region name is not valid "
 			    "UTF-8");
 			return -1;
 		}
 		if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) {
-			seterr(err, "peers: the region name contains a "
+			buf_seterr(err, "peers: the region name contains a "
 			    "control character");
 			return -1;
 		}
 	}
 	if (chars > PEERS_MAX_REGION) {
-		seterr(err, "peers: the region name is longer than %d "
+		buf_seterr(err, "peers: the region name is longer than %d "
 		    "characters", PEERS_MAX_REGION);
 		return -1;
 	}
 	if ((p->text = strndup(s, n)) == NULL) {
-		seterr(err, "out of memory");
+		buf_seterr(err, "out of memory");
 		return -1;
 	}
 	p->kind = PEERS_REGION;
@@ -188,7 +164,7 @@ country(const char *s, size_t n, struct peers *p, char **err)
 		return -1;
 	}
 	if ((p->text = malloc(3)) == NULL) {
-		seterr(err, "out of memory");
+		buf_seterr(err, "out of memory");
 		return -1;
 	}
 	for (i = 0; i < 2; i++)
@@ -205,7 +181,7 @@ population(const char *s, struct peers *p, char **err)
 
 	if (range_parse(s, &p->min, &p->has_min, &p->max, &p->has_max,
 	    &why) == -1) {
-		seterr(err, "peers: population %s", why ? why : "");
+		buf_seterr(err, "peers: population %s", why ? why : "");
 		free(why);
 		return -1;
 	}
@@ -248,7 +224,7 @@ list(const char *s, size_t n, struct peers *p, char **err)
 		if (i < p->nslugs)
 			continue;
 		if (p->nslugs == PEERS_MAX_SLUGS) {
-			seterr(err, "peers: more than %d cities",
+			buf_seterr(err, "peers: more than %d cities",
 			    PEERS_MAX_SLUGS);
 			return -1;
 		}
@@ -264,12 +240,12 @@ list(const char *s, size_t n, struct peers *p, char **err)
 		p->nslugs++;
 	}
 	if (p->nslugs == 0) {
-		seterr(err, "peers: the list names no city");
+		buf_seterr(err, "peers: the list names no city");
 		return -1;
 	}
 	return 0;
 oom:
-	seterr(err, "out of memory");
+	buf_seterr(err, "out of memory");
 	return -1;
 }
 

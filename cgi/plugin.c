@@ -36,6 +36,7 @@
 #include "buf.h"
 #include "child.h"
 #include "metric.h"
+#include "clock.h"
 #include "plugin.h"
 #include "query.h"
 #include "sandbox.h"
@@ -98,15 +99,6 @@ plugin_error_format(const struct plugin_error *e, struct buf *out)
 
 /* --- the parent --------------------------------------------------------------------------- */
 
-static double
-now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 enum io { IO_OK, IO_EOF, IO_LATE, IO_ERROR };
 
 /* Waits until fd is ready for events or the deadline passes. */
@@ -115,7 +107,7 @@ wait_for(int fd, short events, double deadline)
 {
 	for (;;) {
 		struct pollfd pfd = { fd, events, 0 };
-		double left = deadline - now_mono();
+		double left = deadline - clock_mono();
 		int r;
 
 		if (left <= 0)
@@ -296,7 +288,7 @@ reap(pid_t pid, double deadline, int *status, int *late)
 			return 0;
 		if (r < 0 && errno != EINTR)
 			return -1;
-		if (r == 0 && now_mono() > deadline) {
+		if (r == 0 && clock_mono() > deadline) {
 			*late = 1;
 			kill(pid, SIGKILL);
 			while ((r = waitpid(pid, status, 0)) < 0 && errno == EINTR)
@@ -494,7 +486,7 @@ plugin_run(const char *file, const char *source, size_t len,
 		system_error(err, "socketpair");
 		goto out;
 	}
-	deadline = now_mono() + l.wall_seconds;
+	deadline = clock_mono() + l.wall_seconds;
 	if ((pid = fork()) < 0) {
 		system_error(err, "fork");
 		goto out;

@@ -5,28 +5,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "app.h"
 #include "auth.h"
 #include "compute.h"
 #include "plugin.h"
-#include "ratelimit.h"
+#include "reply.h"
 #include "routes.h"
 #include "upload.h"
 
 #define PREVIEW_RATE 0.5	/* per second per token, sustained */
 #define PREVIEW_BURST 20.0
 
-static int
-media_is(const char *ctype, const char *want)
-{
-	size_t n = strlen(want);
+static const char *const preview_media[] = { "text/x-lua", "text/plain", NULL };
 
-	if (ctype == NULL)
-		return 0;
-	return strncasecmp(ctype, want, n) == 0 && (ctype[n] == '\0' || ctype[n] == ';' || ctype[n] == ' ');
-}
+static const struct upload_guard preview_guard = {
+	.rate = PREVIEW_RATE,
+	.burst = PREVIEW_BURST,
+	.rate_key_sign = -1,	/* previews have their own bucket, apart from the token's uploads */
+	.rate_message = "too many previews with this token: slow down and retry",
+	.media = preview_media,
+	.media_message = "send the plugin's source as text/x-lua or text/plain",
+	.need_partner = 0,
+	.role_message = "previews need a researcher's token",
+};
 
 /* {"metrics":[{"id", "title", "unit", "version", "values":{WAVE:{SLUG: VALUE}}}]} */
 static json_t *
@@ -56,49 +58,29 @@ values_json(const struct plugin_result *res, const struct city_inputs *in)
 }
 
 int
-api_preview_post(struct request *r)
+preview_post(struct request *r)
 {
 	struct token tok;
 	struct city_inputs in;
 	struct plugin_limits lim;
 	struct plugin_result res;
 	const char *msg;
-	char *err = NULL, ra[16];
-	int st, retry = 0, running, rc = -1;
+	char *err = NULL;
+	int st, retry = 0, running, media, rc = -1;
 
 	memset(&in, 0, sizeof(in));
 	memset(&res, 0, sizeof(res));
 	/* The token on the primary (a new one may not have reached a replica); the published data from
 	 * the read connection, like any page. */
-	if ((st = auth_check(app_writer(r->app), r->authorization, 1, &tok, &msg)) != 0) {
-		audit_write(r, "anonymous", 0, "preview", NULL, NULL, 0, st, NULL);
-		http_error(r, st, msg, NULL);
-		if (st == 401)
-			http_header(r, "WWW-Authenticate", "Bearer realm=\"citybench\"");
-		return -1;
+	st = upload_check(r, &preview_guard, r->authorization, 1, r->content_type, r->body_short, &tok, &media,
+	    &retry, &msg);
+	if (st == 0 && r->body_len == 0) {
+		st = 400;
+		msg = "the body is empty: send a plugin's Lua source";
 	}
-	if (!rate_take(r->app->shm, -tok.id, PREVIEW_RATE, PREVIEW_BURST, &retry)) {
-		audit_write(r, tok.name, tok.id, "preview", NULL, NULL, 0, 429, NULL);
-		http_error(r, 429, "too many previews with this token: slow down and retry", NULL);
-		snprintf(ra, sizeof(ra), "%d", retry > 0 ? retry : 1);
-		http_header(r, "Retry-After", ra);
-		return -1;
-	}
-	if (!media_is(r->content_type, "text/x-lua") && !media_is(r->content_type, "text/plain")) {
-		audit_write(r, tok.name, tok.id, "preview", NULL, NULL, 0, 415, NULL);
-		return http_error(r, 415, "send the plugin's source as text/x-lua or text/plain", NULL);
-	}
-	if (r->body_short) {
-		audit_write(r, tok.name, tok.id, "preview", NULL, NULL, 0, 400, NULL);
-		return http_error(r, 400, "the body is shorter than its Content-Length", NULL);
-	}
-	if (tok.partner) {
-		audit_write(r, tok.name, tok.id, "preview", NULL, NULL, 0, 403, NULL);
-		return http_error(r, 403, "previews need a researcher's token", NULL);
-	}
-	if (r->body_len == 0) {
-		audit_write(r, tok.name, tok.id, "preview", NULL, NULL, 0, 400, NULL);
-		return http_error(r, 400, "the body is empty: send a plugin's Lua source", NULL);
+	if (st != 0) {
+		audit_write(r, tok.id > 0 ? tok.name : "anonymous", tok.id, "preview", NULL, NULL, 0, st, NULL);
+		return upload_refuse(r, st, msg, NULL, retry);
 	}
 
 	/* At most workers - 1 previews at once (at least one). */
@@ -108,18 +90,16 @@ api_preview_post(struct request *r)
 		atomic_fetch_sub(&r->app->shm->worker_previews[r->app->worker_index], 1);
 		atomic_fetch_sub(&r->app->shm->previews_running, 1);
 		audit_write(r, tok.name, tok.id, "preview", NULL, NULL, 0, 429, NULL);
-		http_error(r, 429, "every preview slot is busy: retry in a few seconds", NULL);
-		http_header(r, "Retry-After", "2");
-		return -1;
+		return upload_refuse(r, 429, "every preview slot is busy: retry in a few seconds", NULL, 2);
 	}
 	if (city_inputs_load(r->app->db, NULL, 0, NULL, NULL, &in, &err) == -1) {
-		http_error(r, 503, "the database is unreachable", NULL);
+		reply_error(r, 503, "the database is unreachable", NULL);
 		goto out;
 	}
 	plugin_limits_default(&lim);
 	st = plugin_run("preview.lua", r->body, r->body_len, in.cities, in.n, &lim, &res, &err);
 	if (st == 0) {
-		http_json(r, 200, values_json(&res, &in));
+		reply_json(r, 200, values_json(&res, &in));
 		audit_write(r, tok.name, tok.id, "preview", NULL, NULL, 1, 200, NULL);
 		rc = 0;
 	} else if (st == 1) {
@@ -133,12 +113,12 @@ api_preview_post(struct request *r)
 		json_object_set_new(d, "city", res.error.city ? json_string(res.error.city) : json_null());
 		json_object_set_new(d, "survey", res.error.survey ? json_string(res.error.survey) : json_null());
 		json_object_set_new(d, "metric", res.error.metric ? json_string(res.error.metric) : json_null());
-		http_error(r, 422, m.data ? m.data : "the plugin failed", json_pack("[o]", d));
+		reply_error(r, 422, m.data ? m.data : "the plugin failed", json_pack("[o]", d));
 		audit_write(r, tok.name, tok.id, "preview", NULL, NULL, 0, 422, NULL);
 		buf_free(&m);
 	} else {
 		fprintf(stderr, "citybench: request %s: preview: %s\n", r->request_id, err ? err : "error");
-		http_error(r, 503, "the sandbox could not be started; try again", NULL);
+		reply_error(r, 503, "the sandbox could not be started; try again", NULL);
 	}
 out:
 	atomic_fetch_sub(&r->app->shm->worker_previews[r->app->worker_index], 1);

@@ -1,47 +1,25 @@
 /* ratelimit.c: per-token token buckets shared by the workers (a small open-addressed table). */
 #include <math.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "clock.h"
 #include "ratelimit.h"
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* The holder's pid in the lock: the supervisor frees it if that worker dies holding it. */
-static void
-lock(struct shared *shm)
-{
-	int expected = 0, me = (int)getpid();
-
-	while (!atomic_compare_exchange_weak(&shm->rate_lock, &expected, me))
-		expected = 0;
-}
-
-static void
-unlock(struct shared *shm)
-{
-	atomic_store(&shm->rate_lock, 0);
-}
+#include "shmlock.h"
 
 int
 rate_take(struct shared *shm, int key, double rate, double burst, int *retry_after)
 {
 	struct rate_slot *s = NULL, *oldest = NULL;
-	double t = now_s();
+	double t = clock_mono();
 	unsigned h = (unsigned)key * 2654435761u;
 	int i, ok;
 
 	*retry_after = 0;
 	if (shm == NULL)
 		return 1;
-	lock(shm);
+	/* A holder that died may have left one bucket half updated: a bucket may be wrong for a while,
+	 * never unsafe (it refills), so a 1 from the lock needs no repair. */
+	if (shmlock_lock(&shm->rate_lock) == -1)
+		return 1;
 	for (i = 0; i < 16; i++) {
 		struct rate_slot *c = &shm->rate[(h + (unsigned)i) % RATE_SLOTS];
 		if (c->token_id == key) {
@@ -65,6 +43,6 @@ rate_take(struct shared *shm, int key, double rate, double burst, int *retry_aft
 		s->tokens -= 1.0;
 	else
 		*retry_after = (int)ceil((1.0 - s->tokens) / rate);
-	unlock(shm);
+	shmlock_unlock(&shm->rate_lock);
 	return ok;
 }

@@ -123,7 +123,7 @@ replicas_pick(struct replicas *rs, double now)
 	if (rs->cur) {
 		/* db_query empties conn when a reconnect failed; a dropped connection not yet noticed
 		 * fails its next statement, and the worker then calls replicas_drop. */
-		if (rs->cur->conn && PQstatus(rs->cur->conn) == CONNECTION_OK)
+		if (db_connected(rs->cur))
 			return rs->cur;
 		db_free(rs->cur);
 		rs->cur = NULL;
@@ -135,7 +135,7 @@ replicas_pick(struct replicas *rs, double now)
 		struct db *d = db_new(rs->conninfo[i]);
 
 		rs->attempts++;
-		if (d && d->conn && PQstatus(d->conn) == CONNECTION_OK) {
+		if (d && db_connected(d)) {
 			rs->cur = d;
 			return d;
 		}

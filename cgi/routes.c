@@ -1,60 +1,52 @@
 /* routes.c: the route table.  Method, format, body size and 404 are decided here, once, before a
  * handler runs; a handler only answers for its resource. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
-
-#include <fcgiapp.h>
 
 #include "app.h"
 #include "cache.h"
+#include "reply.h"
 #include "routes.h"
 
 #define BODY_MAX (8u << 20)
 #define PREVIEW_MAX (256u << 10)
+
+/* What the dispatcher does differently for a route. */
+enum route_flag {
+	ROUTE_NO_CACHE = 1,		/* a GET never answered from the shared cache (it reports live state) */
+	ROUTE_OPERATOR = 2,		/* only through the operator's server (CITYBENCH_OPS=1); else a 404 */
+};
 
 struct route {
 	const char *method;		/* "GET" also answers HEAD */
 	const char *pattern;		/* segments; "*" captures one */
 	int fmts;			/* formats the path takes (extensions) */
 	size_t body_max;		/* 0: no body read */
+	int flags;			/* enum route_flag */
 	int (*handler)(struct request *);
 };
 
 static const struct route routes[] = {
-	{ "GET",  "/",				FMT_HTML,		0, home_get },
-	{ "GET",  "/healthz",			FMT_HTML | FMT_JSON,	0, health_get },
-	{ "GET",  "/cities",			FMT_HTML | FMT_JSON | FMT_CSV, 0, cities_get },
-	{ "GET",  "/cities/*",			FMT_HTML | FMT_JSON | FMT_CSV, 0, city_get },
-	{ "GET",  "/cities/*/submissions",	FMT_HTML | FMT_JSON | FMT_CSV, 0, city_submissions_get },
-	{ "GET",  "/submissions/*",		FMT_HTML | FMT_JSON,	0, submission_get },
-	{ "GET",  "/compare",			FMT_HTML | FMT_JSON | FMT_CSV, 0, compare_get },
-	{ "GET",  "/metrics",			FMT_HTML | FMT_JSON | FMT_CSV, 0, metrics_get },
-	{ "GET",  "/metrics/*",			FMT_HTML | FMT_JSON | FMT_CSV | FMT_SVG, 0, metric_get },
-	{ "GET",  "/surveys/*",			FMT_HTML | FMT_JSON,	0, survey_get },
-	{ "GET",  "/surveys/*/template",	FMT_CSV,		0, survey_template_get },
-	{ "GET",  "/data",			FMT_HTML,		0, data_get },
-	{ "GET",  "/data/*",			FMT_CSV,		0, data_file_get },
-	{ "GET",  "/guide",			FMT_HTML,		0, guide_get },
-	{ "GET",  "/upload",			FMT_HTML,		0, upload_get },
-	{ "POST", "/upload",			FMT_HTML,		BODY_MAX + 65536, upload_post },
-	{ "POST", "/api/submissions",		FMT_HTML,		BODY_MAX, api_submissions_post },
-	{ "POST", "/api/plugins/preview",	FMT_HTML,		PREVIEW_MAX, api_preview_post },
-	{ "GET",  "/ops/metrics",		FMT_HTML,		0, metrics_prom_get },
+	{ "GET",  "/",				FMT_HTML, 0, 0, home_get },
+	{ "GET",  "/healthz",			FMT_HTML | FMT_JSON, 0, ROUTE_NO_CACHE, health_get },
+	{ "GET",  "/cities",			FMT_HTML | FMT_JSON | FMT_CSV, 0, 0, cities_get },
+	{ "GET",  "/cities/*",			FMT_HTML | FMT_JSON | FMT_CSV, 0, 0, city_get },
+	{ "GET",  "/cities/*/submissions",	FMT_HTML | FMT_JSON | FMT_CSV, 0, 0, submissions_city_get },
+	{ "GET",  "/submissions/*",		FMT_HTML | FMT_JSON, 0, 0, submissions_get },
+	{ "GET",  "/compare",			FMT_HTML | FMT_JSON | FMT_CSV, 0, 0, compare_get },
+	{ "GET",  "/metrics",			FMT_HTML | FMT_JSON | FMT_CSV, 0, 0, metrics_get },
+	{ "GET",  "/metrics/*",			FMT_HTML | FMT_JSON | FMT_CSV | FMT_SVG, 0, 0, metric_get },
+	{ "GET",  "/surveys/*",			FMT_HTML | FMT_JSON, 0, 0, survey_get },
+	{ "GET",  "/surveys/*/template",	FMT_CSV, 0, 0, survey_template_get },
+	{ "GET",  "/data",			FMT_HTML, 0, 0, data_get },
+	{ "GET",  "/data/*",			FMT_CSV, 0, 0, data_file_get },
+	{ "GET",  "/guide",			FMT_HTML, 0, 0, guide_get },
+	{ "GET",  "/upload",			FMT_HTML, 0, 0, upload_get },
+	{ "POST", "/upload",			FMT_HTML, BODY_MAX + 65536, 0, upload_post },
+	{ "POST", "/api/submissions",		FMT_HTML, BODY_MAX, 0, upload_api_post },
+	{ "POST", "/api/plugins/preview",	FMT_HTML, PREVIEW_MAX, 0, preview_post },
+	{ "GET",  "/ops/metrics",		FMT_HTML, 0, ROUTE_OPERATOR | ROUTE_NO_CACHE, ops_metrics_get },
 };
-
-static const char *
-env_get(char **envp, const char *name)
-{
-	size_t n = strlen(name);
-
-	for (; envp && *envp; envp++)
-		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
-			return *envp + n + 1;
-	return NULL;
-}
 
 /* Matches path against pattern, capturing "*" segments (copies of the text between slashes).
  * Returns 1 on a match, with m->args set; 0 when it does not match (nothing allocated). */
@@ -172,50 +164,16 @@ routes_match(const char *method, char *path, struct route_match *m)
 	return m->status = *m->allow ? 405 : 404;
 }
 
-static void
-request_id(struct request *r, const char *given)
-{
-	static unsigned long long counter;
-	size_t i, n;
-
-	if (given && (n = strlen(given)) > 0 && n < sizeof(r->request_id)) {
-		for (i = 0; i < n; i++)
-			if (!((given[i] >= '0' && given[i] <= '9') || (given[i] >= 'a' && given[i] <= 'f')))
-				break;
-		if (i == n) {
-			memcpy(r->request_id, given, n + 1);
-			return;
-		}
-	}
-	snprintf(r->request_id, sizeof(r->request_id), "%x%llx%llx", (unsigned)getpid(),
-	    (unsigned long long)time(NULL), ++counter);
-}
-
-/* Reads CONTENT_LENGTH bytes (nginx has buffered the body); over max is a 413, at once. */
+/* Reads the body nginx buffered; over max is a 413, at once. */
 static int
 read_body(struct request *r, size_t max)
 {
-	size_t want, got = 0;
-	int n;
-
 	if (r->content_length < 0)
 		r->content_length = 0;
 	if ((unsigned long long)r->content_length > max)
-		return http_errorf(r, 413, "request body over the limit of %zu bytes", max);
-	want = (size_t)r->content_length;
-	if ((r->body = malloc(want + 1)) == NULL)
-		return http_error(r, 503, "out of memory", NULL);
-	while (got < want) {
-		n = FCGX_GetStr(r->body + got, (int)(want - got > 65536 ? 65536 : want - got),
-		    r->fcgi->in);
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	r->body[got] = '\0';
-	r->body_len = got;
-	/* Reported by the handler, after 401 and 415, in the contract's order. */
-	r->body_short = got < want;
+		return reply_errorf(r, 413, "request body over the limit of %zu bytes", max);
+	if (http_read_body(r) == -1)
+		return reply_error(r, 503, "out of memory", NULL);
 	return 0;
 }
 
@@ -293,7 +251,7 @@ min_version(struct request *r)
 	for (i = 0; i < n && s[i] >= '0' && s[i] <= '9'; i++)
 		;
 	if (n == 0 || i != n || n > 18)
-		return http_error(r, 400, "min_version must be a data version: a whole number such as 42", NULL);
+		return reply_error(r, 400, "min_version must be a data version: a whole number such as 42", NULL);
 	if (r->app)
 		app_read_at_least(r->app, strtoll(s, NULL, 10));
 	return 0;
@@ -302,46 +260,25 @@ min_version(struct request *r)
 void
 routes_dispatch(struct request *r, char **envp)
 {
-	const char *path, *cl, *qs, *ops;
 	const struct route *found;
 	struct route_match m;
 	char *err = NULL;
 	int i;
 
-	request_id(r, env_get(envp, "REQUEST_ID"));
-	r->method = env_get(envp, "REQUEST_METHOD");
-	if (r->method == NULL)
-		r->method = "GET";
-	r->head = strcmp(r->method, "HEAD") == 0;
-	path = env_get(envp, "PATH_INFO");
-	if (path == NULL || *path == '\0')
-		path = env_get(envp, "DOCUMENT_URI");
-	if (path == NULL || *path != '/')
-		path = "/";
-	r->path = strdup(path);
-	if (r->path == NULL) {
-		http_error(r, 503, "out of memory", NULL);
+	if (http_request_parse(r, envp) == -1) {
+		reply_error(r, 503, "out of memory", NULL);
 		return;
 	}
-	r->content_type = env_get(envp, "CONTENT_TYPE");
-	r->authorization = env_get(envp, "HTTP_AUTHORIZATION");
-	r->if_none_match = env_get(envp, "HTTP_IF_NONE_MATCH");
-	cl = env_get(envp, "CONTENT_LENGTH");
-	r->content_length = cl && *cl ? strtoll(cl, NULL, 10) : -1;
-	/* Set by nginx's operator-only server (a unix socket), never derived from a client's header. */
-	ops = env_get(envp, "CITYBENCH_OPS");
-	r->ops = ops && strcmp(ops, "1") == 0;
-
 	routes_match(r->method, r->path, &m);
 	r->fmt = m.fmt;
 	if (m.status != 0) {
 		if (m.status == 405) {
-			http_errorf(r, 405, "method %s not allowed here", r->method);
+			reply_errorf(r, 405, "method %s not allowed here", r->method);
 			http_header(r, "Allow", m.allow);
 		} else if (m.status == 404) {
-			http_error(r, 404, "no such page", NULL);
+			reply_error(r, 404, "no such page", NULL);
 		} else {
-			http_error(r, 503, "out of memory", NULL);
+			reply_error(r, 503, "out of memory", NULL);
 		}
 		return;
 	}
@@ -350,26 +287,23 @@ routes_dispatch(struct request *r, char **envp)
 		r->args[i] = m.args[i];
 	r->nargs = m.nargs;
 
-	qs = env_get(envp, "QUERY_STRING");
-	r->query_string = qs ? qs : "";
 	if (query_parse(r->query_string, &r->query, &err) == -1) {
-		http_error(r, 400, err ? err : "malformed query string", NULL);
+		reply_error(r, 400, err ? err : "malformed query string", NULL);
 		free(err);
-		free_args(r);
-		return;
+		goto out;
 	}
-	if (strcmp(found->method, "GET") == 0 && min_version(r) == -1) {
-		free_args(r);
-		return;
-	}
-	if (found->body_max && read_body(r, found->body_max) == -1) {
-		free_args(r);
-		return;
-	}
-	if (strcmp(found->method, "GET") == 0 && r->app && r->app->cache && found->handler != health_get &&
-	    !r->ops)
+	if (strcmp(found->method, "GET") == 0 && min_version(r) == -1)
+		goto out;
+	if (found->body_max && read_body(r, found->body_max) == -1)
+		goto out;
+	/* Through the public port an operator's page is as unknown as any other. */
+	if ((found->flags & ROUTE_OPERATOR) && !r->ops)
+		reply_error(r, 404, "no such page", NULL);
+	else if (strcmp(found->method, "GET") == 0 && r->app && r->app->cache &&
+	    !(found->flags & ROUTE_NO_CACHE) && !r->ops)
 		cached_dispatch(r, found);
 	else
 		found->handler(r);
+out:
 	free_args(r);
 }

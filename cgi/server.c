@@ -11,36 +11,30 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
 
 #include "app.h"
 #include "cache.h"
+#include "clock.h"
 #include "config.h"
 #include "http.h"
+#include "page.h"
 #include "replicas.h"
 #include "routes.h"
+#include "shmlock.h"
 #include "sync.h"
 
 #define MAX_WORKERS SHARED_MAX_WORKERS	/* a slot each in shm->worker_previews */
 
 static volatile sig_atomic_t stopping;
-static volatile sig_atomic_t reload_asked;
 
 static void
 on_stop(int sig)
 {
 	(void)sig;
 	stopping = 1;
-}
-
-static void
-on_hup(int sig)
-{
-	(void)sig;
-	reload_asked = 1;
 }
 
 static void
@@ -86,15 +80,6 @@ is_read(const char *method)
 	return method && (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0);
 }
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* The supervisor's shared response cache (NULL: CITYBENCH_CACHE=0) and its size. */
 static struct cache *cache;
 static size_t cache_bytes;
@@ -137,7 +122,7 @@ worker_main(int sock, struct shared *shm, int nworkers, int index)
 	app.cache = cache;
 	app.cache_enabled = cache != NULL;
 	app.cache_bytes = cache_bytes;
-	if (app_init(&app) == -1)
+	if (page_init(app.root) == -1)
 		_exit(1);
 	/* After the fork: a libpq connection must never cross one.  The primary takes the writes and
 	 * LISTENs (NOTIFY reaches no hot standby); reads go to a replica when CITYBENCH_DB_READ names
@@ -166,12 +151,12 @@ worker_main(int sock, struct shared *shm, int nworkers, int index)
 				break;
 			continue;
 		}
-		t0 = now_s();
+		t0 = clock_mono();
 		app_begin_request(&app, t0);
 		http_request_reset(&req);
 		req.fcgi = &fr;
 		routes_dispatch(&req, fr.envp);
-		if (req.status == 503 && is_read(req.method) && app_read_failed(&app, now_s())) {
+		if (req.status == 503 && is_read(req.method) && app_read_failed(&app, clock_mono())) {
 			/* A read failed on a replica (gone, or a query cancelled by recovery): a GET is
 			 * safe to run again, on the primary. */
 			http_request_reset(&req);
@@ -180,7 +165,7 @@ worker_main(int sock, struct shared *shm, int nworkers, int index)
 		}
 		http_send(&req);
 		FCGX_Finish_r(&fr);
-		app_account(&app, req.status, now_s() - t0);
+		app_account(&app, req.status, clock_mono() - t0);
 		/* After a large answer (its buffers and results freed now), give the memory back to the
 		 * system instead of keeping the heap at its high-water mark for the worker's life. */
 		if (req.out.cap > HTTP_KEEP_BYTES) {
@@ -193,7 +178,7 @@ worker_main(int sock, struct shared *shm, int nworkers, int index)
 	http_request_free(&req);
 	FCGX_Free(&fr, 0);
 	cache_free(app.cache);
-	app_free(&app);
+	page_free();
 	replicas_free(app.replicas);	/* app.db is the primary or one of these */
 	db_free(app.db_write);
 	if (leakcheck) {
@@ -204,15 +189,15 @@ worker_main(int sock, struct shared *shm, int nworkers, int index)
 	_exit(0);
 }
 
-/* What a dead worker held in shared memory: its preview slots, the rate limiter's lock. */
+/* What a dead worker held in shared memory: its preview slots.  (A lock it held is handed on by the
+ * kernel: shmlock.h.) */
 static void
-release_slots(struct shared *shm, int index, pid_t pid)
+release_slots(struct shared *shm, int index)
 {
-	int held = atomic_exchange(&shm->worker_previews[index], 0), owner = (int)pid;
+	int held = atomic_exchange(&shm->worker_previews[index], 0);
 
 	if (held > 0)
 		atomic_fetch_sub(&shm->previews_running, held);
-	atomic_compare_exchange_strong(&shm->rate_lock, &owner, 0);
 }
 
 static pid_t
@@ -296,6 +281,10 @@ main(int argc, char **argv)
 		return 1;
 	}
 	memset(shm, 0, sizeof(*shm));
+	if (shmlock_init(&shm->rate_lock) == -1) {
+		fprintf(stderr, "citybench-fcgi: cannot make the rate limiter's lock\n");
+		return 1;
+	}
 
 	/* One response cache for all workers, made before they are forked. */
 	s = getenv("CITYBENCH_CACHE");
@@ -317,8 +306,9 @@ main(int argc, char **argv)
 	sa.sa_handler = on_stop;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = on_hup;
-	sigaction(SIGHUP, &sa, NULL);
+	/* No reload: settings, the layout and the plugins' values are read at start (plugins: `citybench
+	 * plugins reload`); a hangup must not stop the server. */
+	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 
 	for (i = 0; i < nworkers; i++)
@@ -347,13 +337,13 @@ main(int argc, char **argv)
 			if (stopping)
 				break;
 			/* A worker that died is replaced; a crash loop is slowed down, never stopped. */
-			if (now_s() - last_restart < 0.2)
+			if (clock_mono() - last_restart < 0.2)
 				usleep(200000);
-			last_restart = now_s();
+			last_restart = clock_mono();
 			fprintf(stderr, "citybench-fcgi: worker %d %s %d; restarting\n", (int)pid,
 			    WIFSIGNALED(status) ? "killed by signal" : "exited with",
 			    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
-			release_slots(shm, i, pid);
+			release_slots(shm, i);
 			pids[i] = spawn(sock, shm, nworkers, i);
 		}
 	}

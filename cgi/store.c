@@ -7,24 +7,6 @@
 #include "compute.h"
 #include "store.h"
 
-int
-store_begin(struct db *db)
-{
-	return db_begin(db);
-}
-
-int
-store_commit(struct db *db)
-{
-	return db_commit(db);
-}
-
-void
-store_rollback(struct db *db)
-{
-	db_rollback(db);
-}
-
 static void
 db_err(PGresult *res, char **err)
 {
@@ -68,16 +50,31 @@ distinct_waves(const struct answer_set *sets, size_t n, const char **waves, size
 	return nw;
 }
 
-/* The waves as a text[] literal (waves are [0-9]{4}, checked by ingest). */
-static void
-waves_array(const char *const *waves, size_t nw, struct buf *b)
+/* Takes the waves' advisory locks with q (Q_LOCK_WAVES_SHARED or Q_LOCK_WAVES), given the waves as a
+ * text[] literal (waves are [0-9]{4}, checked by ingest): the distinct ones, or every set's when there
+ * were too many to list (the statement keeps them distinct).  0, or -1 with *err set. */
+static int
+lock_waves(struct db *db, enum query_id q, const struct answer_set *sets, size_t n,
+    const char *const *waves, size_t nw, int many_waves, char **err)
 {
-	size_t w;
+	struct buf wa = BUF_INIT;
+	const char *p[1];
+	size_t i;
+	int rc;
 
-	buf_putc(b, '{');
-	for (w = 0; w < nw; w++)
-		buf_printf(b, w ? ",%s" : "%s", waves[w]);
-	buf_putc(b, '}');
+	buf_putc(&wa, '{');
+	if (many_waves) {
+		for (i = 0; i < n; i++)
+			buf_printf(&wa, i ? ",%s" : "%s", sets[i].survey);
+	} else {
+		for (i = 0; i < nw; i++)
+			buf_printf(&wa, i ? ",%s" : "%s", waves[i]);
+	}
+	buf_putc(&wa, '}');
+	p[0] = wa.data;
+	rc = run(db, q, 1, p, err);
+	buf_free(&wa);
+	return rc;
 }
 
 /* Metric values for what changed (per wave, the cities named in it), then the data version. */
@@ -140,22 +137,7 @@ store_sets(struct db *db, const struct catalog *cat, const struct answer_set *se
 	nw = distinct_waves(sets, n, waves, 16, &many_waves);
 	if (!dry_run && (nw > 1 || many_waves)) {
 		/* Several waves: their shared locks first, in order, as a bulk import takes them. */
-		struct buf wa = BUF_INIT;
-		const char *p[1];
-		int r;
-
-		if (many_waves) {
-			buf_putc(&wa, '{');
-			for (i = 0; i < n; i++)
-				buf_printf(&wa, i ? ",%s" : "%s", sets[i].survey);
-			buf_putc(&wa, '}');
-		} else {
-			waves_array(waves, nw, &wa);
-		}
-		p[0] = wa.data;
-		r = run(db, Q_LOCK_WAVES_SHARED, 1, p, err);
-		buf_free(&wa);
-		if (r == -1)
+		if (lock_waves(db, Q_LOCK_WAVES_SHARED, sets, n, waves, nw, many_waves, err) == -1)
 			goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -237,7 +219,7 @@ static const char bulk_analyze[] =
 
 /* A COPY FROM STDIN in text format, fed in chunks. */
 struct copy {
-	PGconn *conn;
+	struct db *db;
 	struct buf b;
 };
 
@@ -250,27 +232,15 @@ exec_plain(struct db *db, const char *sql, char **err)
 static int
 copy_begin(struct copy *c, struct db *db, const char *sql, char **err)
 {
-	PGresult *res;
-	int ok;
-
 	memset(c, 0, sizeof(*c));
-	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
-		*err = strdup("the database is unreachable");
-		return -1;
-	}
-	c->conn = db->conn;
-	res = PQexec(c->conn, sql);
-	ok = res && PQresultStatus(res) == PGRES_COPY_IN;
-	if (!ok)
-		db_err(res, err);
-	PQclear(res);
-	return ok ? 0 : -1;
+	c->db = db;
+	return db_copy_begin(db, sql, err);
 }
 
 static int
 copy_flush(struct copy *c)
 {
-	int ok = c->b.len == 0 || PQputCopyData(c->conn, c->b.data, (int)c->b.len) == 1;
+	int ok = c->b.len == 0 || db_copy_put(c->db, c->b.data, c->b.len) == 0;
 
 	buf_reset(&c->b);
 	return ok ? 0 : -1;
@@ -280,25 +250,13 @@ copy_flush(struct copy *c)
 static int
 copy_end(struct copy *c, int failed, char **err)
 {
-	PGresult *res;
-	int ok = 1;
+	int rc;
 
 	if (!failed && copy_flush(c) == -1)
 		failed = 1;
-	if (PQputCopyEnd(c->conn, failed ? "import aborted" : NULL) != 1)
-		ok = 0;
-	while ((res = PQgetResult(c->conn)) != NULL) {
-		if (ok && PQresultStatus(res) != PGRES_COMMAND_OK) {
-			ok = 0;
-			if (*err == NULL)
-				db_err(res, err);
-		}
-		PQclear(res);
-	}
-	if ((!ok || failed) && *err == NULL)
-		*err = strdup(PQerrorMessage(c->conn)[0] ? PQerrorMessage(c->conn) : "the copy failed");
+	rc = db_copy_end(c->db, failed ? "import aborted" : NULL, err);
 	buf_free(&c->b);
-	return ok && !failed ? 0 : -1;
+	return rc;
 }
 
 /* Appends s escaped for COPY's text format. */
@@ -356,7 +314,6 @@ store_bulk(struct db *db, const struct catalog *cat, const struct answer_set *se
 {
 	struct by_key key;
 	struct copy c;
-	struct buf wa = BUF_INIT;
 	const char *waves[16], *p[4];
 	size_t *order = NULL, i, nw;
 	int *ids = NULL, *round = NULL, rounds = 0, r, many_waves = 0, rc = -1;
@@ -392,16 +349,7 @@ store_bulk(struct db *db, const struct catalog *cat, const struct answer_set *se
 
 	/* The waves' locks, exclusive: uploads to them wait for this transaction (and it for theirs). */
 	nw = distinct_waves(sets, n, waves, 16, &many_waves);
-	if (many_waves) {
-		buf_putc(&wa, '{');
-		for (i = 0; i < n; i++)
-			buf_printf(&wa, i ? ",%s" : "%s", sets[i].survey);
-		buf_putc(&wa, '}');
-	} else {
-		waves_array(waves, nw, &wa);
-	}
-	p[0] = wa.data;
-	if (run(db, Q_LOCK_WAVES, 1, p, err) == -1)
+	if (lock_waves(db, Q_LOCK_WAVES, sets, n, waves, nw, many_waves, err) == -1)
 		goto out;
 	if (exec_plain(db, bulk_tables, err) == -1)
 		goto out;
@@ -477,7 +425,6 @@ store_bulk(struct db *db, const struct catalog *cat, const struct answer_set *se
 		progress(n, n);
 	rc = after_store(db, sets, ids, n, waves, nw, many_waves, version, log, err);
 out:
-	buf_free(&wa);
 	free(ids);
 	free(round);
 	free(order);

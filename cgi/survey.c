@@ -8,6 +8,7 @@
 #include "html.h"
 #include "page.h"
 #include "query.h"
+#include "reply.h"
 #include "routes.h"
 #include "view.h"
 
@@ -32,13 +33,13 @@ load(struct request *r, json_t **survey, json_t **questions)
 
 	*survey = *questions = NULL;
 	if (!wave_valid(wave))
-		return http_errorf(r, 404, "no such survey wave");
+		return reply_errorf(r, 404, "no such survey wave");
 	res = db_query(r->app->db, Q_SURVEY, 1, p);
 	if (!db_ok(res))
 		return view_db_error(r, res), PQclear(res), -1;
 	if (PQntuples(res) == 0) {
 		PQclear(res);
-		return http_errorf(r, 404, "no survey wave %s", wave);
+		return reply_errorf(r, 404, "no survey wave %s", wave);
 	}
 	*survey = json_pack("{s:s, s:s}", "id", PQgetvalue(res, 0, 0), "title", PQgetvalue(res, 0, 1));
 	PQclear(res);
@@ -73,7 +74,7 @@ survey_get(struct request *r)
 	if (load(r, &survey, &questions) == -1)
 		return -1;
 	if (r->fmt == FMT_JSON)
-		return http_json(r, 200, json_pack("{s:o, s:o}", "survey", survey, "questions", questions));
+		return reply_json(r, 200, json_pack("{s:o, s:o}", "survey", survey, "questions", questions));
 
 	page_begin(r, json_string_value(json_object_get(survey, "title")));
 	html_raw(b, "<h1>");

@@ -124,7 +124,7 @@ sync_plugins(struct db *db, const char *dir, FILE *out, char **err)
 		return -1;
 	}
 	/* One reload at a time. */
-	if (exec_ok(db, "SELECT pg_advisory_xact_lock(7277001)") == -1) {
+	if (exec_ok(db, "SELECT pg_advisory_xact_lock(" DB_LOCK_PLUGINS_RELOAD ")") == -1) {
 		*err = strdup("cannot take the reload lock");
 		goto out;
 	}

@@ -14,6 +14,7 @@
 #include "page.h"
 #include "query.h"
 #include "ratelimit.h"
+#include "reply.h"
 #include "routes.h"
 #include "store.h"
 #include "upload.h"
@@ -57,6 +58,7 @@ upload_outcome_free(struct upload_outcome *o)
 	o->details = o->submissions = NULL;
 }
 
+/* 1 when the Content-Type ctype names the media type want (any parameters after it), else 0. */
 static int
 media_is(const char *ctype, const char *want)
 {
@@ -68,6 +70,65 @@ media_is(const char *ctype, const char *want)
 		ctype++;
 	return strncasecmp(ctype, want, n) == 0 && (ctype[n] == '\0' || ctype[n] == ';' || ctype[n] == ' ');
 }
+
+int
+upload_check(struct request *r, const struct upload_guard *g, const char *auth, int bearer,
+    const char *ctype, int short_body, struct token *tok, int *media, int *retry_after, const char **msg)
+{
+	int st, i;
+
+	*media = -1;
+	*retry_after = 0;
+	if ((st = auth_check(app_writer(r->app), auth, bearer, tok, msg)) != 0)
+		return st;
+	if (!rate_take(r->app->shm, g->rate_key_sign * tok->id, g->rate, g->burst, retry_after)) {
+		*msg = g->rate_message;
+		return 429;
+	}
+	for (i = 0; g->media[i] != NULL && !media_is(ctype, g->media[i]); i++)
+		;
+	if (g->media[i] == NULL) {
+		*msg = g->media_message;
+		return 415;
+	}
+	*media = i;
+	if (short_body) {
+		*msg = "the body is shorter than its Content-Length";
+		return 400;
+	}
+	if (g->need_partner != -1 && tok->partner != g->need_partner) {
+		*msg = g->role_message;
+		return 403;
+	}
+	return 0;
+}
+
+int
+upload_refuse(struct request *r, int status, const char *message, json_t *details, int retry_after)
+{
+	char ra[16];
+
+	reply_error(r, status, message, details);
+	if (status == 401)
+		http_header(r, "WWW-Authenticate", "Bearer realm=\"citybench\"");
+	if (status == 429) {
+		snprintf(ra, sizeof(ra), "%d", retry_after > 0 ? retry_after : 1);
+		http_header(r, "Retry-After", ra);
+	}
+	return -1;
+}
+
+static const char *const upload_media[] = { "text/csv", "application/json", NULL };
+
+static const struct upload_guard upload_guard = {
+	.rate = WRITE_RATE,
+	.burst = WRITE_BURST,
+	.rate_key_sign = 1,
+	.rate_message = "too many uploads with this token: slow down and retry",
+	.media = upload_media,
+	.media_message = "send text/csv or application/json",
+	.need_partner = -1,	/* a researcher's token is told so after the file is read: the contract */
+};
 
 static void
 fail(struct upload_outcome *o, int status, const char *msg, json_t *details)
@@ -90,38 +151,23 @@ upload_run(struct request *r, const char *auth, int bearer, const char *ctype, c
 	const char *msg, *cities[64];
 	const char *actor = "anonymous";
 	char *err = NULL;
-	enum ingest_format fmt;
 	json_t *audit = NULL;
 	size_t i, n;
-	int st;
+	int st, media;
 
 	memset(o, 0, sizeof(*o));
 	ingest_init(&in, INGEST_CSV);
 	/* Tokens, the catalog, the versions and the audit: all on the primary (a token or a city made a
 	 * moment ago may not have reached a replica yet). */
-	st = auth_check(w, auth, bearer, &tok, &msg);
+	st = upload_check(r, &upload_guard, auth, bearer, ctype, short_body, &tok, &media, &o->retry_after,
+	    &msg);
+	if (tok.id > 0)
+		actor = tok.name;
 	if (st != 0) {
 		fail(o, st, msg, NULL);
 		goto refused;
 	}
-	actor = tok.name;
-	if (!rate_take(r->app->shm, tok.id, WRITE_RATE, WRITE_BURST, &o->retry_after)) {
-		fail(o, 429, "too many uploads with this token: slow down and retry", NULL);
-		goto refused;
-	}
-	if (media_is(ctype, "text/csv"))
-		fmt = INGEST_CSV;
-	else if (media_is(ctype, "application/json"))
-		fmt = INGEST_JSON;
-	else {
-		fail(o, 415, "send text/csv or application/json", NULL);
-		goto refused;
-	}
-	if (short_body) {
-		fail(o, 400, "the body is shorter than its Content-Length", NULL);
-		goto refused;
-	}
-	in.format = fmt;
+	in.format = media == 1 ? INGEST_JSON : INGEST_CSV;
 	if (ingest_parse(&in, data, len) == -1) {
 		fail(o, 400, in.message, in.details);
 		goto refused;
@@ -151,14 +197,14 @@ upload_run(struct request *r, const char *auth, int bearer, const char *ctype, c
 		fail(o, 503, "out of memory; nothing was stored", NULL);
 		goto refused;
 	}
-	if (!dry_run && store_begin(w) == -1) {
+	if (!dry_run && db_begin(w) == -1) {
 		fail(o, 503, "the database is unreachable; nothing was stored", NULL);
 		goto refused;
 	}
 	if (store_sets(w, cat, in.sets, in.nsets, tok.name, tok.id, "upload", dry_run, stored,
 	    &o->data_version, NULL, stderr, &err) == -1) {
 		fprintf(stderr, "citybench: request %s: upload not stored: %s", r->request_id, err ? err : "?\n");
-		store_rollback(w);
+		db_rollback(w);
 		fail(o, 503, "the database could not store the upload; nothing was stored", NULL);
 		goto refused;
 	}
@@ -176,8 +222,8 @@ upload_run(struct request *r, const char *auth, int bearer, const char *ctype, c
 		audit_write(r, actor, tok.id, "upload", tok.city, in.nsets ? in.sets[0].survey : NULL, 1, 201,
 		    audit);
 		json_decref(audit);
-		if (store_commit(w) == -1) {
-			store_rollback(w);
+		if (db_commit(w) == -1) {
+			db_rollback(w);
 			json_decref(o->submissions);
 			o->submissions = NULL;
 			fail(o, 503, "the database could not commit the upload; nothing was stored", NULL);
@@ -210,11 +256,10 @@ truthy(const char *s)
 }
 
 int
-api_submissions_post(struct request *r)
+upload_api_post(struct request *r)
 {
 	struct upload_outcome o;
 	json_t *err;
-	char ra[16];
 
 	upload_run(r, r->authorization, 1, r->content_type, r->body, r->body_len, r->body_short,
 	    truthy(query_get(&r->query, "dry_run")), &o);
@@ -223,19 +268,13 @@ api_submissions_post(struct request *r)
 		    json_pack("{s:b, s:O}", "dry_run", 1, "submissions", o.submissions) :
 		    json_pack("{s:O, s:I}", "submissions", o.submissions, "data_version",
 			(json_int_t)o.data_version);
-		http_json(r, o.status, v);
+		reply_json(r, o.status, v);
 		upload_outcome_free(&o);
 		return 0;
 	}
 	err = o.details;
 	o.details = NULL;
-	http_error(r, o.status, o.message, err);
-	if (o.status == 401)
-		http_header(r, "WWW-Authenticate", "Bearer realm=\"citybench\"");
-	if (o.status == 429) {
-		snprintf(ra, sizeof(ra), "%d", o.retry_after > 0 ? o.retry_after : 1);
-		http_header(r, "Retry-After", ra);
-	}
+	upload_refuse(r, o.status, o.message, err, o.retry_after);
 	upload_outcome_free(&o);
 	return -1;
 }
@@ -310,11 +349,11 @@ upload_post(struct request *r)
 
 	memset(&o, 0, sizeof(o));
 	if (r->body_short)
-		return http_error(r, 400, "the body is shorter than its Content-Length", NULL);
+		return reply_error(r, 400, "the body is shorter than its Content-Length", NULL);
 	if (r->content_type == NULL || strncasecmp(r->content_type, "multipart/form-data", 19) != 0)
-		return http_error(r, 415, "send the form as multipart/form-data", NULL);
+		return reply_error(r, 415, "send the form as multipart/form-data", NULL);
 	if (multipart_parse(r->content_type, r->body, r->body_len, &parts, &nparts, &err) == -1) {
-		http_errorf(r, 400, "the form could not be read: %s", err ? err : "malformed");
+		reply_errorf(r, 400, "the form could not be read: %s", err ? err : "malformed");
 		free(err);
 		return -1;
 	}
@@ -331,8 +370,8 @@ upload_post(struct request *r)
 		free(token);
 		multipart_free(parts, nparts);
 		if (st != 0)
-			return http_error(r, st, msg, NULL);
-		return http_error(r, 400, "the form has no file: choose your answers file", NULL);
+			return reply_error(r, st, msg, NULL);
+		return reply_error(r, 400, "the form has no file: choose your answers file", NULL);
 	}
 	upload_run(r, token, 0, part_ctype(file), file->data, file->len, 0, dry && dry->len > 0, &o);
 	free(token);

@@ -7,6 +7,7 @@
 #include "app.h"
 #include "csv.h"
 #include "query.h"
+#include "reply.h"
 #include "view.h"
 
 int
@@ -18,7 +19,7 @@ view_cohort(struct request *r, struct cohort *c)
 
 	memset(c, 0, sizeof(*c));
 	if (peers_parse(query_get(&r->query, "peers"), &c->peers, &err) == -1) {
-		http_errorf(r, 400, "bad peers expression: %s", err ? err : "malformed");
+		reply_errorf(r, 400, "bad peers expression: %s", err ? err : "malformed");
 		free(err);
 		return -1;
 	}
@@ -73,16 +74,16 @@ view_slug_arg(struct request *r, const char *s, const char *what)
 {
 	if (s && path_segment_valid_slug(s, strlen(s)))
 		return 0;
-	return http_errorf(r, 404, "no such %s", what);
+	return reply_errorf(r, 404, "no such %s", what);
 }
 
 int
 view_db_error(struct request *r, PGresult *res)
 {
 	if (res == NULL)
-		return http_error(r, 503, "the database is unreachable; try again shortly", NULL);
+		return reply_error(r, 503, "the database is unreachable; try again shortly", NULL);
 	fprintf(stderr, "citybench: request %s: %s", r->request_id, PQresultErrorMessage(res));
-	return http_error(r, 503, "the database could not answer; try again shortly", NULL);
+	return reply_error(r, 503, "the database could not answer; try again shortly", NULL);
 }
 
 json_t *
@@ -120,7 +121,7 @@ view_wave_param(struct request *r, const char **wave)
 	if (s == NULL || *s == '\0')
 		return 0;
 	if (!wave_valid(s))
-		return http_error(r, 400, "survey must be a wave such as 2020", NULL);
+		return reply_error(r, 400, "survey must be a wave such as 2020", NULL);
 	*wave = s;
 	return 0;
 }

@@ -3,6 +3,7 @@
 #ifndef CB_APP_H
 #define CB_APP_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include "db.h"
 
@@ -19,7 +20,7 @@ struct shared {
 	_Atomic unsigned long long requests, errors, cache_hits, cache_misses;
 	_Atomic unsigned long long latency_us_sum;
 	_Atomic unsigned long long latency_buckets[8];	/* <=1,2,5,10,25,100,1000 ms, more */
-	_Atomic int rate_lock;			/* 0, or the pid of the worker holding it */
+	pthread_mutex_t rate_lock;		/* over rate[]: shmlock_init() by the supervisor */
 	struct rate_slot {			/* token bucket per token id */
 		int token_id;
 		double tokens;
@@ -35,23 +36,19 @@ struct app {
 	double write_retry_at;		/* when to try reconnecting the primary's LISTEN connection */
 	long long read_version;		/* the replica's data version when last asked */
 	double read_version_at;		/* when (monotonic seconds); 0 = ask before using it */
-	const void *read_version_conn;	/* the connection it was asked on */
+	const struct db *read_version_db;	/* the database it was asked on */
+	unsigned long read_version_connects;	/* and db_connects() there: a new connection asks again */
 	unsigned long read_version_gen;	/* replicas_attempts() then: a new connection asks again */
 	long long lag_target;		/* a version the primary has and the replica had not, when first seen */
 	double lag_since;		/* when it was first seen missing; 0 = the replica is not behind */
 	struct shared *shm;
 	int worker_index;		/* this worker's slot in shm->worker_previews */
 	const char *root;		/* the tree: web/templates, plugins/ */
-	char *layout;			/* web/templates/layout.html */
 	int workers;
 	int cache_enabled;
 	size_t cache_bytes;
 	struct cache *cache;
 };
-
-/* Loads the layout; returns 0 or -1 (message on stderr). */
-int app_init(struct app *a);
-void app_free(struct app *a);
 
 /* Counts a finished request in the shared counters. */
 void app_account(struct app *a, int status, double seconds);

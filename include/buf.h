@@ -33,4 +33,10 @@ char *buf_steal(struct buf *b, size_t *len);
  * memory runs out. */
 char *buf_read_file(const char *path, size_t *len, size_t max);
 
+/* An error message for a char **err out-parameter: sets *err to the formatted text (malloc'd; "out of
+ * memory" when it cannot be made, NULL if even that fails), unless err is NULL or *err is already set
+ * (the first error is the one reported). */
+void buf_seterr(char **err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 #endif

@@ -56,7 +56,10 @@ void cache_put(struct cache *c, const char *key, size_t klen, const struct cache
 /* Bytes and entries held now; all zero for NULL. */
 void cache_stats(struct cache *c, struct cache_stats *st);
 
-/* Tests only: called by cache_put while it holds the lock with an entry half written; NULL otherwise. */
+#ifdef CB_TEST_HOOKS
+/* Built with -DCB_TEST_HOOKS only (tests/unit/test_cache.c's own copy of cache.c): called by cache_put
+ * while it holds the lock with an entry half written; NULL otherwise. */
 extern void (*cache_test_hook)(void);
+#endif
 
 #endif

@@ -2,15 +2,24 @@
 #ifndef CB_DB_H
 #define CB_DB_H
 
+#include <stddef.h>
+
 #include <libpq-fe.h>
 
-/* Every statement the programs run, by name; the SQL lives in cgi/queries.c. */
+/* Every statement the programs run, by name; the SQL lives in include/queries.def (and the
+ * queries_*.def files it includes). */
 enum query_id {
 #define Q(name, nparams, sql) name,
 #include "queries.def"
 #undef Q
 	Q__COUNT
 };
+
+/* The advisory-lock keys of the programs' own jobs, each named once (text: they are spliced into SQL
+ * that cannot be a prepared statement).  The waves' locks are key pairs, (0, hashtext(wave)) and
+ * (city id, hashtext(wave)): see Q_LOCK_CITY_WAVE in queries.def. */
+#define DB_LOCK_MIGRATE		"7244160518"	/* `citybench db migrate`: one runner at a time */
+#define DB_LOCK_PLUGINS_RELOAD	"7277001"	/* `plugins reload` and the start's sync: one at a time */
 
 struct db {
 	PGconn *conn;
@@ -19,6 +28,7 @@ struct db {
 	long long seen_version;		/* highest data version learnt by NOTIFY */
 	int listening;
 	int in_tx;			/* inside BEGIN … COMMIT/ROLLBACK (db_begin) */
+	unsigned long connects;		/* connections made so far: a new one starts a new session */
 };
 
 /* Connects (or keeps trying later: a NULL conn is allowed and retried by db_ensure).
@@ -28,6 +38,13 @@ void db_free(struct db *db);
 
 /* Makes sure the connection is up, reconnecting when it went away.  Returns 0 or -1 (database down). */
 int db_ensure(struct db *db);
+
+/* 1 when the connection is up as far as libpq knows (no round trip), else 0. */
+int db_connected(const struct db *db);
+
+/* How many connections db has made: a session's state (a version read on it, say) holds while this
+ * stays the same. */
+unsigned long db_connects(const struct db *db);
 
 /* Runs a named statement, preparing it on this connection the first time.  Text parameters (NULL is SQL
  * NULL).  Returns a result the caller PQclear()s, or NULL when the database could not be reached; a
@@ -43,6 +60,18 @@ void db_rollback(struct db *db);
 
 /* Plain SQL without parameters (migrations, BEGIN/COMMIT); same failure contract as db_query. */
 PGresult *db_exec(struct db *db, const char *sql);
+
+/* Unprepared SQL with text parameters, for statements run once (the migration runner's bookkeeping);
+ * same failure contract as db_exec. */
+PGresult *db_exec_params(struct db *db, const char *sql, int nparams, const char *const *params);
+
+/* COPY … FROM STDIN in text format: db_copy_begin runs the statement (0, or -1 with *err set);
+ * db_copy_put sends rows (0 or -1: the copy is then lost, db_copy_end says why); db_copy_end finishes
+ * it, or aborts it when abort_reason is not NULL, and reads its outcome: 0, or -1 with *err set (if
+ * it was NULL).  Inside a transaction, as every statement of a bulk write. */
+int db_copy_begin(struct db *db, const char *sql, char **err);
+int db_copy_put(struct db *db, const char *data, size_t len);
+int db_copy_end(struct db *db, const char *abort_reason, char **err);
 
 /* 1 if res is PGRES_COMMAND_OK or PGRES_TUPLES_OK. */
 int db_ok(const PGresult *res);

@@ -3,7 +3,6 @@
 #define CB_HTTP_H
 
 #include <stddef.h>
-#include <jansson.h>
 
 #include "buf.h"
 #include "query.h"
@@ -59,18 +58,17 @@ struct request {
 void http_request_reset(struct request *r);
 void http_request_free(struct request *r);
 
+/* Fills what came in from the FastCGI environment (method, path, headers nginx passes, query string,
+ * a request id: nginx's REQUEST_ID when it is hex, else a new one).  The strings are borrowed
+ * from envp but the path, copied.  Returns 0, or -1 when memory ran out (r->path is then NULL). */
+int http_request_parse(struct request *r, char **envp);
+
+/* Reads the body of Content-Length bytes (nginx has buffered it) into r->body, NUL-terminated;
+ * sets body_short when fewer arrived.  Returns 0, or -1 when memory ran out. */
+int http_read_body(struct request *r);
+
 /* Adds a response header; refuses (returns -1) names or values holding CR, LF or NUL. */
 int http_header(struct request *r, const char *name, const char *value);
-
-/* Answers with the contract's error: JSON for programs ({"error":{...}}), a page for people.
- * details (stolen, may be NULL) is a JSON array of {row, column, message}.  Always returns -1 so that
- * a handler can `return http_error(...)`. */
-int http_error(struct request *r, int status, const char *message, json_t *details);
-int http_errorf(struct request *r, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* Serialises a JSON value into the body with content type application/json; steals v. */
-int http_json(struct request *r, int status, json_t *v);
 
 /* The reason phrase for a status. */
 const char *http_reason(int status);

@@ -12,7 +12,11 @@ void page_end(struct request *r);
 /* A whole error page for people: the same message and details as the JSON error. */
 void page_error(struct request *r, int status, const char *message, json_t *details);
 
-/* Loads the layout template; returns 0 or -1. */
-int page_load_layout(const char *root, char **layout, char **err);
+/* Reads the layout template, root/web/templates/layout.html, for every page this process writes.
+ * Returns 0, or -1 with a message on stderr (the layout is then as it was: until a first success, a
+ * plain built-in frame). */
+int page_init(const char *root);
+/* Forgets the layout (back to the built-in frame). */
+void page_free(void);
 
 #endif

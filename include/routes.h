@@ -26,13 +26,13 @@ struct route_match {
 int routes_match(const char *method, char *path, struct route_match *m);
 void routes_match_free(struct route_match *m);
 
-/* Handlers, one file per resource: they return 0, or -1 after http_error(). */
+/* Handlers, one file per resource: they return 0, or -1 after reply_error(). */
 int health_get(struct request *r);
 int home_get(struct request *r);
 int cities_get(struct request *r);
 int city_get(struct request *r);
-int city_submissions_get(struct request *r);
-int submission_get(struct request *r);
+int submissions_city_get(struct request *r);
+int submissions_get(struct request *r);
 int survey_get(struct request *r);
 int survey_template_get(struct request *r);
 int metrics_get(struct request *r);
@@ -42,9 +42,9 @@ int data_get(struct request *r);
 int data_file_get(struct request *r);
 int upload_get(struct request *r);
 int upload_post(struct request *r);
-int api_submissions_post(struct request *r);
-int api_preview_post(struct request *r);
+int upload_api_post(struct request *r);
+int preview_post(struct request *r);
 int guide_get(struct request *r);
-int metrics_prom_get(struct request *r);
+int ops_metrics_get(struct request *r);
 
 #endif

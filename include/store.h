@@ -29,9 +29,4 @@ int store_bulk(struct db *db, const struct catalog *cat, const struct answer_set
     const char *actor, const char *source, struct stored *out, long long *version,
     void (*progress)(size_t done, size_t total), FILE *log, char **err);
 
-/* Plain statements for the caller's transaction: 0 or -1. */
-int store_begin(struct db *db);
-int store_commit(struct db *db);
-void store_rollback(struct db *db);
-
 #endif

@@ -79,7 +79,7 @@ def urls(base):
         out.append("/metrics/%s.csv" % m)
         out.append("/metrics/%s.json?city=no-such-city-here" % m)
     out.append("/metrics/no_such_metric.json")
-    # the other JSON answers, written by http_json through the same writer
+    # the other JSON answers, written by reply_json through the same writer
     out += ["/cities.json", "/metrics.json"] + ["/surveys/%s.json" % w for w in head.get("waves", [])]
     for c in cities[:20]:
         out += ["/cities/%s.json" % c["slug"], "/cities/%s/submissions.json" % c["slug"],

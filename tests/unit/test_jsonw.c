@@ -48,7 +48,7 @@ integer(long long v)
 	return jsonw_int(&b, v) == 0 ? b.data : "(failed)";
 }
 
-/* What jansson writes for the string s (valid UTF-8), as http_json would. */
+/* What jansson writes for the string s (valid UTF-8), as reply_json would. */
 static char *
 jansson_string(const char *s)
 {

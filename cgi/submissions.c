@@ -1,4 +1,4 @@
-/* versions.c: a city's versions (/cities/{slug}/submissions) and one version with what it changed
+/* submissions.c: a city's versions (/cities/{slug}/submissions) and one version with what it changed
  * from the one before (/submissions/{id}).  Each handler builds the model its .json twin serves and
  * writes the HTML and CSV from it. */
 #include <stdio.h>
@@ -11,6 +11,7 @@
 #include "page.h"
 #include "query.h"
 #include "render.h"
+#include "reply.h"
 #include "routes.h"
 #include "view.h"
 
@@ -122,7 +123,7 @@ versions_html(struct request *r, json_t *model, const char *wave)
 }
 
 int
-city_submissions_get(struct request *r)
+submissions_city_get(struct request *r)
 {
 	PGresult *city = NULL, *res = NULL, *waves = NULL;
 	json_t *model = NULL, *list, *wl;
@@ -141,7 +142,7 @@ city_submissions_get(struct request *r)
 		goto out;
 	}
 	if (PQntuples(city) == 0) {
-		http_errorf(r, 404, "no city called \"%s\"", slug);
+		reply_errorf(r, 404, "no city called \"%s\"", slug);
 		goto out;
 	}
 	if (wave) {
@@ -152,7 +153,7 @@ city_submissions_get(struct request *r)
 			goto out;
 		}
 		if (PQntuples(waves) == 0) {
-			http_errorf(r, 404, "no survey wave %s", wave);
+			reply_errorf(r, 404, "no survey wave %s", wave);
 			goto out;
 		}
 		PQclear(waves);
@@ -190,7 +191,7 @@ city_submissions_get(struct request *r)
 	    wave ? json_string(wave) : json_null(), "submissions", list, "waves", wl);
 
 	if (r->fmt == FMT_JSON) {
-		http_json(r, 200, json_incref(model));
+		reply_json(r, 200, json_incref(model));
 	} else if (r->fmt == FMT_CSV) {
 		json_t *s;
 		size_t k;
@@ -352,7 +353,7 @@ submission_html(struct request *r, json_t *model, json_t *questions)
 }
 
 int
-submission_get(struct request *r)
+submissions_get(struct request *r)
 {
 	PGresult *res = NULL;
 	json_t *model = NULL, *answers = NULL, *prev = NULL, *changed, *questions = NULL, *before;
@@ -366,7 +367,7 @@ submission_get(struct request *r)
 		if (id[i] < '0' || id[i] > '9')
 			break;
 	if (n == 0 || n > 18 || i < n)
-		return http_error(r, 404, "no such submission", NULL);
+		return reply_error(r, 404, "no such submission", NULL);
 	if (view_not_modified(r))
 		return 0;
 	p[0] = id;
@@ -376,7 +377,7 @@ submission_get(struct request *r)
 		goto out;
 	}
 	if (PQntuples(res) == 0) {
-		http_errorf(r, 404, "no submission %s", id);
+		reply_errorf(r, 404, "no submission %s", id);
 		goto out;
 	}
 	answers = version_answers(r->app->db, id, PQgetvalue(res, 0, 3));
@@ -419,11 +420,11 @@ submission_get(struct request *r)
 	    "previous_id", PQgetisnull(res, 0, 11) ? json_null() :
 		json_integer(strtoll(PQgetvalue(res, 0, 11), NULL, 10)));
 	if (model == NULL) {
-		http_error(r, 503, "out of memory", NULL);
+		reply_error(r, 503, "out of memory", NULL);
 		goto out;
 	}
 	if (r->fmt == FMT_JSON)
-		http_json(r, 200, json_incref(model));
+		reply_json(r, 200, json_incref(model));
 	else
 		submission_html(r, model, questions);
 	status = 0;
