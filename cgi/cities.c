@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "app.h"
-#include "csv.h"
 #include "html.h"
 #include "page.h"
 #include "peers.h"

@@ -17,7 +17,6 @@
  * - The chart is one grouped bar chart: a group per metric, a bar per city, each metric on its own
  *   scale (metrics have different units); the table beside it holds the same numbers. */
 #include <ctype.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
