@@ -6,7 +6,7 @@ SANITIZE ?=
 OPT      ?= -O2
 CFLAGS   := -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -Wshadow \
             -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
-            -Wwrite-strings -fno-common -Iinclude
+            -Wwrite-strings -fno-common -Iinclude -Isql/surveys
 LDLIBS   := -lm
 
 # Where `make install` puts things (DESTDIR stages them); the data directory is compiled in.
@@ -52,7 +52,7 @@ all: deps bin/citybench-fcgi bin/citybench units
 deps:
 	@tests/deps.sh
 
-$(BUILD)/%.o: cgi/%.c $(wildcard include/*.h include/*.def) $(BUILD)/cflags | $(BUILD)
+$(BUILD)/%.o: cgi/%.c $(wildcard include/*.h include/*.def sql/surveys/*.def) $(BUILD)/cflags | $(BUILD)
 	@echo "CC $<"
 	@$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
@@ -72,7 +72,7 @@ bin/citybench-fcgi bin/citybench: bin/%: $(BUILD)/% FORCE | bin
 	@cmp -s $< $@ || { cp $< $@.tmp && mv -f $@.tmp $@; }
 FORCE:
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/t.h $(BUILD)/libcitybench.a | $(BUILD)/tests
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/t.h $(wildcard sql/surveys/*.def) $(BUILD)/libcitybench.a | $(BUILD)/tests
 	@echo "CC $<"
 	@$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libcitybench.a $(PKG_LIBS) $(LDLIBS)
 

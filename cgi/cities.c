@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "app.h"
-#include "csv.h"
 #include "html.h"
 #include "page.h"
 #include "peers.h"
@@ -97,8 +96,9 @@ page_link(struct buf *b, const struct request *r, long page)
 	buf_printf(b, "page=%ld", page);
 }
 
+/* The search form; regions and waves (either may be NULL when the database failed) fill its lists. */
 static void
-render_form(struct request *r, const struct filter *f, PGresult *regions)
+cities_form(struct request *r, const struct filter *f, PGresult *regions, json_t *waves)
 {
 	struct buf *b = &r->out;
 	int i;
@@ -126,11 +126,7 @@ render_form(struct request *r, const struct filter *f, PGresult *regions)
 	html_attr(b, query_get(&r->query, "population") ? query_get(&r->query, "population") : "");
 	html_raw(b, "\"></div>\n<div class=\"field\"><label for=\"survey\">Answered the wave</label>"
 	    "<select id=\"survey\" name=\"survey\"><option value=\"\">Any wave</option>");
-	for (i = 0; i < 2; i++) {
-		const char *w = i == 0 ? "2018" : "2020";
-		buf_printf(b, "<option value=\"%s\"%s>%s</option>", w,
-		    f->wave && strcmp(f->wave, w) == 0 ? " selected" : "", w);
-	}
+	view_wave_options(b, waves, f->wave);
 	html_raw(b, "</select></div>\n<button type=\"submit\">Search</button>\n</form>\n");
 }
 
@@ -139,7 +135,7 @@ cities_get(struct request *r)
 {
 	struct filter f;
 	PGresult *res = NULL, *regions = NULL;
-	json_t *list = NULL;
+	json_t *list = NULL, *waves = NULL;
 	long long total = 0;
 	int i, n, status = -1;
 
@@ -172,26 +168,16 @@ cities_get(struct request *r)
 	}
 	if (r->fmt == FMT_CSV) {
 		r->ctype = "text/csv";
-		buf_puts(&r->out, "slug,name,country,region,population,synthetic\r\n");
-		for (i = 0; i < n; i++) {
-			csv_text(&r->out, PQgetvalue(res, i, 0)); csv_sep(&r->out);
-			csv_text(&r->out, PQgetvalue(res, i, 1)); csv_sep(&r->out);
-			csv_text(&r->out, PQgetvalue(res, i, 2)); csv_sep(&r->out);
-			csv_text(&r->out, PQgetvalue(res, i, 3)); csv_sep(&r->out);
-			if (!PQgetisnull(res, i, 4))
-				buf_puts(&r->out, PQgetvalue(res, i, 4));
-			csv_sep(&r->out);
-			buf_puts(&r->out, PQgetvalue(res, i, 5)[0] == 't' ? "true" : "false");
-			csv_eol(&r->out);
-		}
+		view_cities_csv(&r->out, res);
 		status = 0;
 		goto out;
 	}
 
 	regions = db_query(r->app->db, Q_REGIONS, 0, NULL);
+	waves = view_waves(r->app);
 	page_begin(r, "Cities");
 	html_raw(&r->out, "<h1>Cities</h1>\n");
-	render_form(r, &f, db_ok(regions) ? regions : NULL);
+	cities_form(r, &f, db_ok(regions) ? regions : NULL, waves);
 	buf_printf(&r->out, "<p class=\"count\" role=\"status\">%lld %s found", total,
 	    total == 1 ? "city" : "cities");
 	if (total > PAGE_SIZE)
@@ -241,6 +227,7 @@ cities_get(struct request *r)
 	page_end(r);
 	status = 0;
 out:
+	json_decref(waves);
 	PQclear(res);
 	PQclear(regions);
 	return status;

@@ -1,17 +1,15 @@
 /* city.c: /cities/{slug} — one city in one wave: every answer beside its cohort, its metrics with rank
- * and percentile, its waves side by side.  The handler builds one model (the JSON twin); the HTML and
- * CSV are written from that same model, so the numbers cannot differ. */
+ * and percentile, its waves side by side.  The handler builds one model (the JSON twin); the CSV is
+ * written here and the HTML by profile.c from that same model, so the numbers cannot differ. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "answer.h"
 #include "app.h"
 #include "csv.h"
-#include "html.h"
-#include "page.h"
-#include "query.h"
-#include "render.h"
+#include "profile.h"
 #include "reply.h"
 #include "routes.h"
 #include "view.h"
@@ -138,10 +136,7 @@ city_survey_questions(struct app *a, const char *wave)
 static json_t *
 cohort_counts(struct db *db, const char *wave, const struct cohort *c)
 {
-	const char *p[6] = { wave, c->params[0], c->params[1], c->params[2], c->params[3], c->params[4] };
-	const char *sp[3] = { wave, c->stored[0], c->stored[1] };
-	PGresult *res = view_cohort_is_stored(c) ? db_query(db, Q_STATS_COUNTS, 3, sp) :
-	    db_query(db, Q_COHORT_COUNTS, 6, p);
+	PGresult *res = view_cohort_query(db, Q_STATS_COUNTS, Q_COHORT_COUNTS, c, wave, NULL, 0);
 	json_t *cohort;
 	int i;
 
@@ -173,10 +168,7 @@ cohort_counts(struct db *db, const char *wave, const struct cohort *c)
 static long long
 cohort_size(struct db *db, const char *wave, const struct cohort *c)
 {
-	const char *p[6] = { wave, c->params[0], c->params[1], c->params[2], c->params[3], c->params[4] };
-	const char *sp[3] = { wave, c->stored[0], c->stored[1] };
-	PGresult *res = view_cohort_is_stored(c) ? db_query(db, Q_STATS_COHORT_SIZE, 3, sp) :
-	    db_query(db, Q_PAGES_COHORT_SIZE, 6, p);
+	PGresult *res = view_cohort_query(db, Q_STATS_COHORT_SIZE, Q_PAGES_COHORT_SIZE, c, wave, NULL, 0);
 	long long n = -1;
 
 	if (db_ok(res) && PQntuples(res) == 1)
@@ -217,11 +209,8 @@ out:
 static json_t *
 city_metrics(struct db *db, const char *wave, const struct cohort *c, const char *city_id)
 {
-	const char *p[7] = { wave, c->params[0], c->params[1], c->params[2], c->params[3], c->params[4],
-		city_id };
-	const char *sp[4] = { wave, c->stored[0], c->stored[1], city_id };
-	PGresult *res = view_cohort_is_stored(c) ? db_query(db, Q_STATS_CITY_METRICS, 4, sp) :
-	    db_query(db, Q_CITY_METRICS, 7, p);
+	const char *extra[1] = { city_id };
+	PGresult *res = view_cohort_query(db, Q_STATS_CITY_METRICS, Q_CITY_METRICS, c, wave, extra, 1);
 	json_t *list;
 	int i;
 
@@ -248,6 +237,37 @@ city_metrics(struct db *db, const char *wave, const struct cohort *c, const char
 	return list;
 }
 
+/* The answers as CSV (question,value): a multi-choice answer is a row per option, as in the upload
+ * form. */
+static void
+city_csv(struct request *r, json_t *model)
+{
+	json_t *answers = json_object_get(model, "answers"), *q;
+	size_t k;
+
+	r->ctype = "text/csv";
+	buf_puts(&r->out, "question,value\r\n");
+	json_array_foreach(json_object_get(model, "questions"), k, q) {
+		const char *code = json_string_value(json_object_get(q, "code"));
+		json_t *v = json_object_get(answers, code), *o;
+		size_t j;
+
+		if (json_is_array(v) && json_array_size(v) > 0) {
+			json_array_foreach(v, j, o) {
+				csv_text(&r->out, code);
+				csv_sep(&r->out);
+				answer_csv(&r->out, o);
+				csv_eol(&r->out);
+			}
+			continue;
+		}
+		csv_text(&r->out, code);
+		csv_sep(&r->out);
+		answer_csv(&r->out, v);
+		csv_eol(&r->out);
+	}
+}
+
 /* The answers that differ between two waves' answer sets (questions asked in both). */
 static json_t *
 changed_between(json_t *before, json_t *after)
@@ -257,7 +277,7 @@ changed_between(json_t *before, json_t *after)
 
 	json_object_foreach(after, code, v) {
 		json_t *w = json_object_get(before, code);
-		if (w && !render_same_answer(code, v, w))
+		if (w && !answer_same(code, v, w))
 			json_array_append_new(changed, json_string(code));
 	}
 	return changed;
@@ -284,16 +304,8 @@ city_get(struct request *r)
 		status = 0;
 		goto out;
 	}
-	p[0] = slug;
-	city = db_query(r->app->db, Q_CITY, 1, p);
-	if (!db_ok(city)) {
-		view_db_error(r, city);
+	if ((city = view_city(r, slug)) == NULL)
 		goto out;
-	}
-	if (PQntuples(city) == 0) {
-		reply_errorf(r, 404, "no city called \"%s\"", slug);
-		goto out;
-	}
 	snprintf(city_id, sizeof(city_id), "%s", PQgetvalue(city, 0, 0));
 	p[0] = city_id;
 	waves = db_query(r->app->db, Q_CITY_WAVES, 1, p);
@@ -374,32 +386,9 @@ city_get(struct request *r)
 	if (r->fmt == FMT_JSON) {
 		reply_json(r, 200, json_incref(model));
 	} else if (r->fmt == FMT_CSV) {
-		json_t *q;
-		size_t k;
-		r->ctype = "text/csv";
-		buf_puts(&r->out, "question,value\r\n");
-		json_array_foreach(json_object_get(model, "questions"), k, q) {
-			const char *code = json_string_value(json_object_get(q, "code"));
-			json_t *v = json_object_get(answers, code), *o;
-			size_t j;
-
-			/* A multi-choice answer is a row per option, as in the upload form. */
-			if (json_is_array(v) && json_array_size(v) > 0) {
-				json_array_foreach(v, j, o) {
-					csv_text(&r->out, code);
-					csv_sep(&r->out);
-					render_csv_value(&r->out, o);
-					csv_eol(&r->out);
-				}
-				continue;
-			}
-			csv_text(&r->out, code);
-			csv_sep(&r->out);
-			render_csv_value(&r->out, v);
-			csv_eol(&r->out);
-		}
+		city_csv(r, model);
 	} else {
-		render_profile(r, model);
+		profile_html(r, model);
 	}
 	status = 0;
 out:

@@ -17,7 +17,6 @@
  * - The chart is one grouped bar chart: a group per metric, a bar per city, each metric on its own
  *   scale (metrics have different units); the table beside it holds the same numbers. */
 #include <ctype.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,22 +110,6 @@ read_list(struct request *r, const char *key, struct list *l, size_t max, int sl
 	return 0;
 }
 
-static const char *
-str(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
-
-static double
-num(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
 /* The model from Q_COMPARE's rows (see queries_metrics.def); NULL when memory ran out. */
 static json_t *
 build_model(const PGresult *res, const struct cohort *c)
@@ -189,15 +172,15 @@ unknown_item(struct request *r, json_t *model)
 
 	json_array_foreach(json_object_get(model, "cities"), i, o)
 		if (json_is_null(json_object_get(o, "name")))
-			return reply_errorf(r, 404, "no city called \"%s\"", str(o, "slug"));
+			return reply_errorf(r, 404, "no city called \"%s\"", view_str(o, "slug"));
 	json_array_foreach(json_object_get(model, "metrics"), i, o)
 		if (json_is_null(json_object_get(o, "title")))
-			return reply_errorf(r, 404, "no metric called \"%s\"", str(o, "id"));
+			return reply_errorf(r, 404, "no metric called \"%s\"", view_str(o, "id"));
 	return 0;
 }
 
 static void
-render_csv(struct request *r, json_t *model)
+compare_csv(struct request *r, json_t *model)
 {
 	json_t *metrics = json_object_get(model, "metrics"), *values = json_object_get(model, "values");
 	json_t *c, *m;
@@ -207,48 +190,30 @@ render_csv(struct request *r, json_t *model)
 	buf_puts(&r->out, "city,name");
 	json_array_foreach(metrics, j, m) {
 		csv_sep(&r->out);
-		csv_text(&r->out, str(m, "id"));
+		csv_text(&r->out, view_str(m, "id"));
 	}
 	csv_eol(&r->out);
 	json_array_foreach(json_object_get(model, "cities"), i, c) {
-		csv_text(&r->out, str(c, "slug"));
+		csv_text(&r->out, view_str(c, "slug"));
 		csv_sep(&r->out);
-		csv_text(&r->out, str(c, "name"));
+		csv_text(&r->out, view_str(c, "name"));
 		json_array_foreach(metrics, j, m) {
 			csv_sep(&r->out);
-			csv_number(&r->out, num(json_object_get(values, str(m, "id")), str(c, "slug")));
+			csv_number(&r->out, view_num(json_object_get(values, view_str(m, "id")), view_str(c, "slug")));
 		}
 		csv_eol(&r->out);
 	}
 }
 
-static void
-number_html(struct buf *b, double v, const char *unit)
-{
-	struct buf t = BUF_INIT;
-
-	if (!isfinite(v)) {
-		html_raw(b, "<span class=\"no-value\">no value</span>");
-		return;
-	}
-	html_raw(b, "<data value=\"");
-	csv_number(b, v);
-	html_raw(b, "\">");
-	chart_value(&t, v, unit);
-	html_text(b, t.data ? t.data : "");
-	html_raw(b, "</data>");
-	buf_free(&t);
-}
-
 /* ?survey=W&peers=P as a query for links that keep the view's wave and cohort. */
 static void
-view_query(struct buf *b, json_t *model)
+wave_peers_query(struct buf *b, json_t *model)
 {
 	html_raw(b, "?survey=");
-	url_encode(b, str(model, "survey"));
-	if (*str(model, "peers")) {
+	url_encode(b, view_str(model, "survey"));
+	if (*view_str(model, "peers")) {
 		html_raw(b, "&amp;peers=");
-		url_encode(b, str(model, "peers"));
+		url_encode(b, view_str(model, "peers"));
 	}
 }
 
@@ -266,15 +231,15 @@ form_html(struct request *r, json_t *model, const struct list *asked_metrics, PG
 		html_raw(b, "<ul class=\"choices\">\n");
 		json_array_foreach(json_object_get(model, "cities"), i, o) {
 			html_raw(b, "<li><input type=\"checkbox\" name=\"cities\" id=\"city-");
-			html_attr(b, str(o, "slug"));
+			html_attr(b, view_str(o, "slug"));
 			html_raw(b, "\" value=\"");
-			html_attr(b, str(o, "slug"));
+			html_attr(b, view_str(o, "slug"));
 			html_raw(b, "\" checked> <label for=\"city-");
-			html_attr(b, str(o, "slug"));
+			html_attr(b, view_str(o, "slug"));
 			html_raw(b, "\">");
-			html_text(b, str(o, "name"));
+			html_text(b, view_str(o, "name"));
 			html_raw(b, " <span class=\"slug\">(");
-			html_text(b, str(o, "slug"));
+			html_text(b, view_str(o, "slug"));
 			html_raw(b, ")</span></label></li>\n");
 		}
 		html_raw(b, "</ul>\n<p class=\"help\">Untick a city to leave it out.</p>\n");
@@ -319,29 +284,13 @@ form_html(struct request *r, json_t *model, const struct list *asked_metrics, PG
 	}
 	html_raw(b, "</ul>\n<p class=\"help\">None ticked: every metric.</p></fieldset>\n"
 	    "<div class=\"field\"><label for=\"survey\">Wave</label><select id=\"survey\" name=\"survey\">");
-	json_array_foreach(json_object_get(model, "waves"), i, o) {
-		html_raw(b, "<option value=\"");
-		html_attr(b, json_string_value(o));
-		html_raw(b, strcmp(json_string_value(o), str(model, "survey")) == 0 ? "\" selected>" : "\">");
-		html_text(b, json_string_value(o));
-		html_raw(b, "</option>");
-	}
+	view_wave_options(b, json_object_get(model, "waves"), view_str(model, "survey"));
 	html_raw(b, "</select></div>\n<div class=\"field\"><label for=\"peers\">Peers (for ranks)</label>"
 	    "<input id=\"peers\" name=\"peers\" aria-describedby=\"peers-help\" value=\"");
-	html_attr(b, str(model, "peers"));
+	html_attr(b, view_str(model, "peers"));
 	html_raw(b, "\"><p id=\"peers-help\" class=\"help\">Empty for every city; or <code>region:Europe</code>, "
 	    "<code>country:CA</code>, <code>population:100000-2000000</code>, or city slugs separated "
 	    "by commas.</p></div>\n<button type=\"submit\">Compare</button>\n</form>\n");
-}
-
-static void
-twin_links(struct request *r)
-{
-	html_raw(&r->out, "<p class=\"twins\">This comparison as data: <a href=\"/compare.json?");
-	html_attr(&r->out, r->query_string);
-	html_raw(&r->out, "\">JSON</a>, <a href=\"/compare.csv?");
-	html_attr(&r->out, r->query_string);
-	html_raw(&r->out, "\">CSV</a>.</p>\n");
 }
 
 static void
@@ -350,11 +299,11 @@ table_html(struct buf *b, json_t *model)
 	json_t *cities = json_object_get(model, "cities"), *c, *m;
 	json_t *values = json_object_get(model, "values"), *ranks = json_object_get(model, "ranks");
 	json_t *pcts = json_object_get(model, "percentiles");
-	const char *peers = str(model, "peers");
+	const char *peers = view_str(model, "peers");
 	size_t i, j;
 
 	html_raw(b, "<div class=\"table-scroll\"><table class=\"data compare\"><caption>Metric values in the ");
-	html_text(b, str(model, "survey"));
+	html_text(b, view_str(model, "survey"));
 	html_raw(b, " wave, with each city's rank among ");
 	if (*peers) {
 		html_raw(b, "the peers <code>");
@@ -366,11 +315,11 @@ table_html(struct buf *b, json_t *model)
 	html_raw(b, "</caption>\n<thead><tr><th scope=\"col\">Metric</th>");
 	json_array_foreach(cities, i, c) {
 		html_raw(b, "<th scope=\"col\"><a href=\"/cities/");
-		url_encode(b, str(c, "slug"));
+		url_encode(b, view_str(c, "slug"));
 		html_raw(b, "?survey=");
-		url_encode(b, str(model, "survey"));
+		url_encode(b, view_str(model, "survey"));
 		html_raw(b, "\">");
-		html_text(b, str(c, "name"));
+		html_text(b, view_str(c, "name"));
 		html_raw(b, "</a>");
 		if (json_is_true(json_object_get(c, "synthetic")))
 			html_raw(b, " <span class=\"tag-synthetic\">synthetic</span>");
@@ -378,27 +327,27 @@ table_html(struct buf *b, json_t *model)
 	}
 	html_raw(b, "</tr></thead>\n<tbody>\n");
 	json_array_foreach(json_object_get(model, "metrics"), j, m) {
-		const char *id = str(m, "id");
+		const char *id = view_str(m, "id");
 		html_raw(b, "<tr><th scope=\"row\"><a href=\"/metrics/");
 		url_encode(b, id);
-		view_query(b, model);
+		wave_peers_query(b, model);
 		html_raw(b, "\">");
-		html_text(b, str(m, "title"));
+		html_text(b, view_str(m, "title"));
 		html_raw(b, "</a></th>");
 		json_array_foreach(cities, i, c) {
-			const char *slug = str(c, "slug");
+			const char *slug = view_str(c, "slug");
 			json_t *rk = json_object_get(json_object_get(ranks, id), slug);
 			html_raw(b, "<td class=\"num\" data-city=\"");
 			html_attr(b, slug);
 			html_raw(b, "\" data-metric=\"");
 			html_attr(b, id);
 			html_raw(b, "\">");
-			number_html(b, num(json_object_get(values, id), slug), str(m, "unit"));
+			view_number_html(b, view_num(json_object_get(values, id), slug), view_str(m, "unit"));
 			if (json_is_integer(rk)) {
 				buf_printf(b, "<br><span class=\"rank\">rank %lld of %lld, percentile ",
 				    (long long)json_integer_value(rk),
 				    (long long)json_integer_value(json_object_get(m, "of")));
-				number_html(b, num(json_object_get(pcts, id), slug), NULL);
+				view_number_html(b, view_num(json_object_get(pcts, id), slug), NULL);
 				html_raw(b, "</span>");
 			} else if (json_is_number(json_object_get(json_object_get(values, id), slug))) {
 				html_raw(b, "<br><span class=\"rank\">not among the peers</span>");
@@ -425,14 +374,14 @@ chart_html(struct buf *b, json_t *model)
 
 	if (series && groups && units && v) {
 		json_array_foreach(cities, i, c)
-			series[i] = str(c, "name");
+			series[i] = view_str(c, "name");
 		json_array_foreach(metrics, j, m) {
-			groups[j] = str(m, "title");
-			units[j] = str(m, "unit");
+			groups[j] = view_str(m, "title");
+			units[j] = view_str(m, "unit");
 			json_array_foreach(cities, i, c)
-				v[j * nc + i] = num(json_object_get(values, str(m, "id")), str(c, "slug"));
+				v[j * nc + i] = view_num(json_object_get(values, view_str(m, "id")), view_str(c, "slug"));
 		}
-		buf_printf(&title, "Metric values of %zu cities in the %s wave", nc, str(model, "survey"));
+		buf_printf(&title, "Metric values of %zu cities in the %s wave", nc, view_str(model, "survey"));
 		ch = (struct chart){ .id = "cmp", .title = title.data,
 			.desc = "One group of bars per metric, one bar per city, each metric on its own scale "
 			    "from zero to its highest value here; the values are written beside the bars and in "
@@ -450,7 +399,7 @@ chart_html(struct buf *b, json_t *model)
 }
 
 static void
-render_html(struct request *r, json_t *model, const struct list *asked_metrics, PGresult *picker)
+compare_html(struct request *r, json_t *model, const struct list *asked_metrics, PGresult *picker)
 {
 	struct buf *b = &r->out;
 	size_t nc = json_array_size(json_object_get(model, "cities"));
@@ -462,7 +411,8 @@ render_html(struct request *r, json_t *model, const struct list *asked_metrics, 
 		    "up to 12: tick or add them below.</p>\n");
 	form_html(r, model, asked_metrics, picker);
 	if (nc >= 2) {
-		twin_links(r);
+		/* the query is never empty here: it names the cities */
+		view_twin_links(r, "This comparison as data", "/compare", 0);
 		table_html(b, model);
 		chart_html(b, model);
 	}
@@ -477,7 +427,7 @@ compare_get(struct request *r)
 	PGresult *res = NULL, *picker = NULL;
 	json_t *model = NULL;
 	const char *wave, *p[8];
-	int status = -1, have_cohort = 0;
+	int n, status = -1, have_cohort = 0;
 
 	memset(&cities, 0, sizeof(cities));
 	memset(&metrics, 0, sizeof(metrics));
@@ -496,15 +446,10 @@ compare_get(struct request *r)
 		status = 0;
 		goto out;
 	}
-	p[0] = wave;
-	p[1] = c.params[0];
-	p[2] = c.params[1];
-	p[3] = c.params[2];
-	p[4] = c.params[3];
-	p[5] = c.params[4];
-	p[6] = cities.literal.data;
-	p[7] = metrics.n ? metrics.literal.data : NULL;
-	res = db_query(r->app->db, Q_COMPARE, 8, p);
+	n = view_cohort_params(&c, wave, p);
+	p[n++] = cities.literal.data;
+	p[n++] = metrics.n ? metrics.literal.data : NULL;
+	res = db_query(r->app->db, Q_COMPARE, n, p);
 	if (!db_ok(res) || PQntuples(res) == 0) {
 		view_db_error(r, res);
 		goto out;
@@ -522,11 +467,11 @@ compare_get(struct request *r)
 	if (r->fmt == FMT_JSON) {
 		reply_json(r, 200, json_incref(model));
 	} else if (r->fmt == FMT_CSV) {
-		render_csv(r, model);
+		compare_csv(r, model);
 	} else {
 		json_object_set_new(model, "all_metrics", view_answer_json(PQgetvalue(res, 0, 16)));
 		picker = db_query(r->app->db, Q_COMPARE_CITY_LIST, 0, NULL);
-		render_html(r, model, &metrics, db_ok(picker) ? picker : NULL);
+		compare_html(r, model, &metrics, db_ok(picker) ? picker : NULL);
 		json_object_del(model, "all_metrics");
 	}
 	status = 0;

@@ -15,12 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "answer.h"
 #include "app.h"
 #include "csv.h"
 #include "html.h"
 #include "page.h"
 #include "query.h"
-#include "render.h"
 #include "reply.h"
 #include "routes.h"
 #include "view.h"
@@ -117,40 +117,37 @@ data_get(struct request *r)
 	return 0;
 }
 
-static void
-attachment(struct request *r, const char *name)
+/* The rows of a file's statement (wave: its one parameter, or NULL for none), with the answer made a
+ * CSV attachment called NAME.csv that starts with `header` (may be NULL); NULL having answered 503
+ * when the database failed. */
+static PGresult *
+file_rows(struct request *r, enum query_id q, const char *wave, const char *name, const char *header)
 {
+	const char *p[1] = { wave };
+	PGresult *res = db_query(r->app->db, q, wave ? 1 : 0, wave ? p : NULL);
 	char h[128];
 
+	if (!db_ok(res)) {
+		view_db_error(r, res);
+		PQclear(res);
+		return NULL;
+	}
 	r->ctype = "text/csv";
 	snprintf(h, sizeof(h), "attachment; filename=\"%s.csv\"", name);
 	http_header(r, "Content-Disposition", h);
+	if (header)
+		buf_puts(&r->out, header);
+	return res;
 }
 
 static int
 cities_csv(struct request *r)
 {
-	PGresult *res = db_query(r->app->db, Q_DATA_CITIES, 0, NULL);
-	int i;
+	PGresult *res = file_rows(r, Q_DATA_CITIES, NULL, "cities", NULL);
 
-	if (!db_ok(res)) {
-		view_db_error(r, res);
-		PQclear(res);
+	if (res == NULL)
 		return -1;
-	}
-	attachment(r, "cities");
-	buf_puts(&r->out, "slug,name,country,region,population,synthetic\r\n");
-	for (i = 0; i < PQntuples(res); i++) {
-		csv_text(&r->out, PQgetvalue(res, i, 0)); csv_sep(&r->out);
-		csv_text(&r->out, PQgetvalue(res, i, 1)); csv_sep(&r->out);
-		csv_text(&r->out, PQgetvalue(res, i, 2)); csv_sep(&r->out);
-		csv_text(&r->out, PQgetvalue(res, i, 3)); csv_sep(&r->out);
-		if (!PQgetisnull(res, i, 4))
-			buf_puts(&r->out, PQgetvalue(res, i, 4));
-		csv_sep(&r->out);
-		buf_puts(&r->out, PQgetvalue(res, i, 5)[0] == 't' ? "true" : "false");
-		csv_eol(&r->out);
-	}
+	view_cities_csv(&r->out, res);
 	PQclear(res);
 	return 0;
 }
@@ -164,24 +161,18 @@ answer_row(struct buf *b, const char *slug, const char *wave, const char *code, 
 	csv_sep(b);
 	csv_text(b, code);
 	csv_sep(b);
-	render_csv_value(b, v);	/* bool yes/no, numbers exact, text neutralised, null empty */
+	answer_csv(b, v);	/* bool yes/no, numbers exact, text neutralised, null empty */
 	csv_eol(b);
 }
 
 static int
 answers_csv(struct request *r, const char *wave, const char *name)
 {
-	const char *p[1] = { wave };
-	PGresult *res = db_query(r->app->db, Q_DATA_ANSWERS, 1, p);
+	PGresult *res = file_rows(r, Q_DATA_ANSWERS, wave, name, "city,survey,question,value\r\n");
 	int i;
 
-	if (!db_ok(res)) {
-		view_db_error(r, res);
-		PQclear(res);
+	if (res == NULL)
 		return -1;
-	}
-	attachment(r, name);
-	buf_puts(&r->out, "city,survey,question,value\r\n");
 	for (i = 0; i < PQntuples(res); i++) {
 		const char *slug = PQgetvalue(res, i, 0);
 		json_t *list = json_loads(PQgetvalue(res, i, 1), JSON_DECODE_ANY, NULL), *pair, *o;
@@ -209,17 +200,11 @@ answers_csv(struct request *r, const char *wave, const char *name)
 static int
 metrics_csv(struct request *r, const char *wave, const char *name)
 {
-	const char *p[1] = { wave };
-	PGresult *res = db_query(r->app->db, Q_DATA_METRICS, 1, p);
+	PGresult *res = file_rows(r, Q_DATA_METRICS, wave, name, "metric,city,value,plugin_version\r\n");
 	int i;
 
-	if (!db_ok(res)) {
-		view_db_error(r, res);
-		PQclear(res);
+	if (res == NULL)
 		return -1;
-	}
-	attachment(r, name);
-	buf_puts(&r->out, "metric,city,value,plugin_version\r\n");
 	for (i = 0; i < PQntuples(res); i++) {
 		csv_text(&r->out, PQgetvalue(res, i, 0)); csv_sep(&r->out);
 		csv_text(&r->out, PQgetvalue(res, i, 1)); csv_sep(&r->out);

@@ -7,7 +7,6 @@
 #include "app.h"
 #include "html.h"
 #include "page.h"
-#include "render.h"
 #include "routes.h"
 #include "view.h"
 
@@ -107,12 +106,12 @@ home_get(struct request *r)
 			html_raw(b, i == PQntuples(waves) - 1 ? " and " : ", ");
 		html_text(b, PQgetvalue(waves, i, 0));
 		html_raw(b, " (");
-		render_int(b, strtoll(PQgetvalue(waves, i, 2), NULL, 10));
+		view_int(b, strtoll(PQgetvalue(waves, i, 2), NULL, 10));
 		html_raw(b, " cities here)");
 	}
 	html_raw(b, "; the same question keeps its code across waves, so a city's answers can be read side "
 	    "by side.</p>\n<p>citybench holds ");
-	render_int(b, cities);
+	view_int(b, cities);
 	html_raw(b, cities == 1 ? " city" : " cities");
 	html_raw(b, ". A share on a profile is the number of cities with that answer divided by the cities "
 	    "of the cohort that answered the question, rounded half up, always shown with both numbers.</p>\n"
@@ -158,7 +157,7 @@ home_get(struct request *r)
 	html_raw(b, "</p>\n<p>");
 	if (synthetic > 0) {
 		html_raw(b, "<strong>The rest of the cohort is synthetic:</strong> ");
-		render_int(b, synthetic);
+		view_int(b, synthetic);
 		html_raw(b, synthetic == 1 ? " demonstration city, generated" : " demonstration cities, generated");
 		html_raw(b, " so that the cohort reproduces the survey's published figures, such as the share "
 		    "of cities with dedicated funding for innovation. They are marked <span class=\"tag-synthetic\">"

@@ -55,22 +55,6 @@ catalogue_entry(const PGresult *res, int i)
 }
 
 static const char *
-str(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
-
-static double
-num(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
-static const char *
 unit_words(const char *unit)
 {
 	static const struct { const char *unit, *words; } units[] = {
@@ -87,52 +71,6 @@ unit_words(const char *unit)
 		if (strcmp(unit, units[i].unit) == 0)
 			return units[i].words;
 	return unit;
-}
-
-/* A number for people, with its exact value in <data value> for programs. */
-static void
-number_html(struct buf *b, double v, const char *unit)
-{
-	if (!isfinite(v)) {
-		html_raw(b, "<span class=\"no-value\">no value</span>");
-		return;
-	}
-	html_raw(b, "<data value=\"");
-	csv_number(b, v);
-	html_raw(b, "\">");
-	{
-		struct buf t = BUF_INIT;
-		chart_value(&t, v, unit);
-		html_text(b, t.data ? t.data : "");
-		buf_free(&t);
-	}
-	html_raw(b, "</data>");
-}
-
-/* Links to the .json/.csv/.svg twins of this very view: same path, same query. */
-static void
-twin_links(struct request *r, const char *path, int svg)
-{
-	static const char *const exts[] = { ".json", ".csv", ".svg" };
-	static const char *const names[] = { "JSON", "CSV", "SVG chart" };
-	size_t i;
-
-	html_raw(&r->out, "<p class=\"twins\">This page as data: ");
-	for (i = 0; i < (svg ? 3u : 2u); i++) {
-		if (i)
-			html_raw(&r->out, ", ");
-		html_raw(&r->out, "<a href=\"");
-		html_attr(&r->out, path);
-		html_raw(&r->out, exts[i]);
-		if (*r->query_string) {
-			buf_putc(&r->out, '?');
-			html_attr(&r->out, r->query_string);
-		}
-		html_raw(&r->out, "\">");
-		html_raw(&r->out, names[i]);
-		html_raw(&r->out, "</a>");
-	}
-	html_raw(&r->out, ".</p>\n");
 }
 
 int
@@ -160,14 +98,14 @@ metrics_get(struct request *r)
 		r->ctype = "text/csv";
 		buf_puts(&r->out, "id,title,description,unit,higher_is_better,plugin,version\r\n");
 		json_array_foreach(list, i, m) {
-			csv_text(&r->out, str(m, "id")); csv_sep(&r->out);
-			csv_text(&r->out, str(m, "title")); csv_sep(&r->out);
-			csv_text(&r->out, str(m, "description")); csv_sep(&r->out);
-			csv_text(&r->out, str(m, "unit")); csv_sep(&r->out);
+			csv_text(&r->out, view_str(m, "id")); csv_sep(&r->out);
+			csv_text(&r->out, view_str(m, "title")); csv_sep(&r->out);
+			csv_text(&r->out, view_str(m, "description")); csv_sep(&r->out);
+			csv_text(&r->out, view_str(m, "unit")); csv_sep(&r->out);
 			buf_puts(&r->out, json_is_true(json_object_get(m, "higher_is_better")) ? "true" : "false");
 			csv_sep(&r->out);
-			csv_text(&r->out, str(m, "plugin")); csv_sep(&r->out);
-			csv_text(&r->out, str(m, "version"));
+			csv_text(&r->out, view_str(m, "plugin")); csv_sep(&r->out);
+			csv_text(&r->out, view_str(m, "version"));
 			csv_eol(&r->out);
 		}
 	} else {
@@ -176,26 +114,26 @@ metrics_get(struct request *r)
 		html_raw(b, "<h1>Metrics</h1>\n<p>Each metric is computed by a plugin from the cities' answers, "
 		    "once per city and wave. Follow a metric for its ranking, distribution and the plugin's "
 		    "source code.</p>\n");
-		twin_links(r, "/metrics", 0);
+		view_twin_links(r, "This page as data", "/metrics", 0);
 		html_raw(b, "<table class=\"data metrics\"><caption>Active metrics</caption><thead><tr>"
 		    "<th scope=\"col\">Metric</th><th scope=\"col\">What it measures</th>"
 		    "<th scope=\"col\">Unit</th><th scope=\"col\">Better</th>"
 		    "<th scope=\"col\">Plugin</th></tr></thead><tbody>\n");
 		json_array_foreach(list, i, m) {
 			html_raw(b, "<tr><th scope=\"row\"><a href=\"/metrics/");
-			url_encode(b, str(m, "id"));
+			url_encode(b, view_str(m, "id"));
 			html_raw(b, "\">");
-			html_text(b, str(m, "title"));
+			html_text(b, view_str(m, "title"));
 			html_raw(b, "</a></th><td>");
-			html_text(b, str(m, "description"));
+			html_text(b, view_str(m, "description"));
 			html_raw(b, "</td><td>");
-			html_text(b, unit_words(str(m, "unit")));
+			html_text(b, unit_words(view_str(m, "unit")));
 			html_raw(b, "</td><td>");
 			html_raw(b, json_is_true(json_object_get(m, "higher_is_better")) ? "higher" : "lower");
 			html_raw(b, "</td><td><code>");
-			html_text(b, str(m, "plugin"));
+			html_text(b, view_str(m, "plugin"));
 			html_raw(b, "</code> ");
-			html_text(b, str(m, "version"));
+			html_text(b, view_str(m, "version"));
 			html_raw(b, "</td></tr>\n");
 		}
 		html_raw(b, "</tbody></table>\n");
@@ -439,7 +377,7 @@ highlight_position(const struct ranking *rk)
 	if (hl == NULL || !json_is_true(json_object_get(hl, "in_cohort")))
 		return -1;
 	for (i = 0; i < rk->n; i++)
-		if (strcmp(rk->rows[i].city, str(hl, "city")) == 0)
+		if (strcmp(rk->rows[i].city, view_str(hl, "city")) == 0)
 			return (long)i;
 	return -1;
 }
@@ -458,23 +396,23 @@ histogram_svg(struct buf *b, json_t *model, const char *id, int standalone)
 	if (bins == NULL)
 		return;
 	json_array_foreach(hist, i, o) {
-		bins[i].lo = num(o, "lo");
-		bins[i].hi = num(o, "hi");
+		bins[i].lo = view_num(o, "lo");
+		bins[i].hi = view_num(o, "hi");
 		bins[i].closed = json_is_true(json_object_get(o, "closed"));
 		bins[i].count = (size_t)json_integer_value(json_object_get(o, "count"));
 	}
 	if (hl && json_is_true(json_object_get(hl, "in_cohort"))) {
-		at = chart_bin_of(bins, json_array_size(hist), num(hl, "value"));
-		buf_printf(&marker, "◀ %s", str(hl, "name"));
+		at = chart_bin_of(bins, json_array_size(hist), view_num(hl, "value"));
+		buf_printf(&marker, "◀ %s", view_str(hl, "name"));
 	}
-	buf_printf(&title, "%s, %s: how many cities have each value", str(metric, "title"),
-	    str(model, "survey"));
+	buf_printf(&title, "%s, %s: how many cities have each value", view_str(metric, "title"),
+	    view_str(model, "survey"));
 	buf_printf(&desc, "Histogram of %lld cities' values%s%s.",
 	    (long long)json_integer_value(json_object_get(summary, "n")),
-	    *str(model, "peers") ? " among peers " : "", str(model, "peers"));
+	    *view_str(model, "peers") ? " among peers " : "", view_str(model, "peers"));
 	if (at >= 0)
-		buf_printf(&desc, " The bar of %s is hatched and marked.", str(hl, "name"));
-	c = (struct chart){ .id = id, .title = title.data, .desc = desc.data, .unit = str(metric, "unit"),
+		buf_printf(&desc, " The bar of %s is hatched and marked.", view_str(hl, "name"));
+	c = (struct chart){ .id = id, .title = title.data, .desc = desc.data, .unit = view_str(metric, "unit"),
 		.marker = at >= 0 ? marker.data : NULL, .standalone = standalone };
 	chart_histogram(b, &c, bins, json_array_size(hist), at);
 	buf_free(&title);
@@ -516,12 +454,12 @@ ranking_svg(struct buf *b, const struct ranking *rk, const char *id, int standal
 	}
 	for (i = 0; i < k; i++)
 		labels[i] = names.data ? names.data + offs[i] : "";
-	buf_printf(&title, "%s, %s: ranking", str(metric, "title"), str(model, "survey"));
+	buf_printf(&title, "%s, %s: ranking", view_str(metric, "title"), view_str(model, "survey"));
 	buf_printf(&desc, "The %zu best of %zu cities%s%s, best first.", shown, n,
-	    *str(model, "peers") ? " among peers " : "", str(model, "peers"));
+	    *view_str(model, "peers") ? " among peers " : "", view_str(model, "peers"));
 	if (mark >= 0)
-		buf_printf(&desc, " %s is marked.", str(hl, "name"));
-	c = (struct chart){ .id = id, .title = title.data, .desc = desc.data, .unit = str(metric, "unit"),
+		buf_printf(&desc, " %s is marked.", view_str(hl, "name"));
+	c = (struct chart){ .id = id, .title = title.data, .desc = desc.data, .unit = view_str(metric, "unit"),
 		.standalone = standalone };
 	chart_bars(b, &c, labels, vals, k, mark);
 	buf_free(&names);
@@ -530,7 +468,7 @@ ranking_svg(struct buf *b, const struct ranking *rk, const char *id, int standal
 }
 
 static void
-render_csv(struct request *r, const struct ranking *rk)
+metric_csv(struct request *r, const struct ranking *rk)
 {
 	size_t i;
 
@@ -551,7 +489,7 @@ render_csv(struct request *r, const struct ranking *rk)
 /* The JSON: the model's members in their order, with the rows as "values" after "peers" (where the
  * jansson model had them), written by the streaming writer.  0, or -1 when memory ran out. */
 static int
-render_json(struct request *r, const struct ranking *rk)
+metric_json(struct request *r, const struct ranking *rk)
 {
 	struct buf *b = &r->out;
 	const char *key;
@@ -598,7 +536,7 @@ static void
 summary_html(struct buf *b, json_t *model)
 {
 	json_t *s = json_object_get(model, "summary"), *share = json_object_get(s, "share");
-	const char *unit = str(json_object_get(model, "metric"), "unit");
+	const char *unit = view_str(json_object_get(model, "metric"), "unit");
 	static const char *const keys[] = { "mean", "median", "min", "max" };
 	static const char *const names[] = { "Mean", "Median", "Lowest", "Highest" };
 	size_t i;
@@ -610,7 +548,7 @@ summary_html(struct buf *b, json_t *model)
 	for (i = 0; i < 4; i++) {
 		buf_printf(b, "<dt>%s</dt><dd id=\"summary-%s\">", names[i], keys[i]);
 		/* a mean of 0/1 shares is a fraction, not a yes or no */
-		number_html(b, num(s, keys[i]), i == 0 && strcmp(unit, "share") == 0 ? NULL : unit);
+		view_number_html(b, view_num(s, keys[i]), i == 0 && strcmp(unit, "share") == 0 ? NULL : unit);
 		if (i == 0 && share)
 			buf_printf(b, " — %lld%% of cities (%lld of %lld)",
 			    (long long)json_integer_value(json_object_get(share, "percent")),
@@ -625,23 +563,15 @@ static void
 form_html(struct request *r, json_t *model, const struct view *v)
 {
 	struct buf *b = &r->out;
-	json_t *w;
-	size_t i;
 
 	html_raw(b, "<form class=\"view\" method=\"get\" action=\"/metrics/");
 	url_encode(b, v->id);
 	html_raw(b, "\"><fieldset><legend>View</legend>\n<div class=\"field\"><label for=\"survey\">Wave</label>"
 	    "<select id=\"survey\" name=\"survey\">");
-	json_array_foreach(json_object_get(model, "waves"), i, w) {
-		html_raw(b, "<option value=\"");
-		html_attr(b, json_string_value(w));
-		html_raw(b, strcmp(json_string_value(w), str(model, "survey")) == 0 ? "\" selected>" : "\">");
-		html_text(b, json_string_value(w));
-		html_raw(b, "</option>");
-	}
+	view_wave_options(b, json_object_get(model, "waves"), view_str(model, "survey"));
 	html_raw(b, "</select></div>\n<div class=\"field\"><label for=\"peers\">Peers</label>"
 	    "<input id=\"peers\" name=\"peers\" aria-describedby=\"peers-help\" value=\"");
-	html_attr(b, str(model, "peers"));
+	html_attr(b, view_str(model, "peers"));
 	html_raw(b, "\"><p id=\"peers-help\" class=\"help\">Empty for every city; or <code>region:Europe</code>, "
 	    "<code>country:CA</code>, <code>population:100000-2000000</code>, or city slugs separated "
 	    "by commas.</p></div>\n<div class=\"field\"><label for=\"city\">Highlight a city</label>"
@@ -668,35 +598,35 @@ ranking_row(struct buf *b, const struct rank_row *o, const char *unit, int mark)
 	if (mark)
 		html_raw(b, " <strong class=\"marker\">◀ selected</strong>");
 	html_raw(b, "</th><td class=\"num\">");
-	number_html(b, o->value, unit);
+	view_number_html(b, o->value, unit);
 	html_raw(b, "</td><td class=\"num\">");
-	number_html(b, o->percentile, NULL);
+	view_number_html(b, o->percentile, NULL);
 	html_raw(b, "</td></tr>\n");
 }
 
 static void
-render_html(struct request *r, const struct ranking *rk, const struct view *v)
+metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 {
 	struct buf *b = &r->out, title = BUF_INIT, path = BUF_INIT;
 	json_t *model = rk->model, *metric = json_object_get(model, "metric");
 	json_t *hl = json_object_get(model, "highlight"), *hist = json_object_get(model, "histogram"), *o;
-	const char *unit = str(metric, "unit"), *peers = str(model, "peers");
+	const char *unit = view_str(metric, "unit"), *peers = view_str(model, "peers");
 	size_t n = rk->n, i;
 	long pos = highlight_position(rk);
 
-	buf_printf(&title, "%s, %s", str(metric, "title"), str(model, "survey"));
-	buf_printf(&path, "/metrics/%s", str(metric, "id"));
+	buf_printf(&title, "%s, %s", view_str(metric, "title"), view_str(model, "survey"));
+	buf_printf(&path, "/metrics/%s", view_str(metric, "id"));
 	page_begin(r, title.data);
 	html_raw(b, "<h1>");
-	html_text(b, str(metric, "title"));
+	html_text(b, view_str(metric, "title"));
 	html_raw(b, "</h1>\n<p class=\"lead\">");
-	html_text(b, str(metric, "description"));
+	html_text(b, view_str(metric, "description"));
 	html_raw(b, "</p>\n<dl class=\"facts\"><dt>Unit</dt><dd>");
 	html_text(b, unit_words(unit));
 	html_raw(b, "</dd><dt>Better</dt><dd>");
 	html_raw(b, json_is_true(json_object_get(metric, "higher_is_better")) ? "higher" : "lower");
 	html_raw(b, "</dd><dt>Wave</dt><dd>");
-	html_text(b, str(model, "survey"));
+	html_text(b, view_str(model, "survey"));
 	html_raw(b, "</dd><dt>Peers</dt><dd>");
 	if (*peers) {
 		html_raw(b, "<code>");
@@ -706,25 +636,25 @@ render_html(struct request *r, const struct ranking *rk, const struct view *v)
 		html_raw(b, "every city with a value in the wave");
 	}
 	html_raw(b, "</dd><dt>Plugin</dt><dd><a href=\"#source\"><code>");
-	html_text(b, str(metric, "plugin"));
+	html_text(b, view_str(metric, "plugin"));
 	html_raw(b, "</code></a>, version ");
-	html_text(b, str(metric, "version"));
+	html_text(b, view_str(metric, "version"));
 	html_raw(b, "</dd></dl>\n");
-	twin_links(r, path.data, 1);
+	view_twin_links(r, "This page as data", path.data, 1);
 	form_html(r, model, v);
 
 	if (hl) {
 		html_raw(b, "<p class=\"highlight\"><strong>");
-		html_text(b, str(hl, "name"));
+		html_text(b, view_str(hl, "name"));
 		html_raw(b, "</strong>: ");
 		if (json_is_true(json_object_get(hl, "in_cohort"))) {
-			number_html(b, num(hl, "value"), unit);
+			view_number_html(b, view_num(hl, "value"), unit);
 			buf_printf(b, ", rank <span id=\"highlight-rank\">%lld</span> of %zu, percentile ",
 			    (long long)json_integer_value(json_object_get(hl, "rank")), n);
-			number_html(b, num(hl, "percentile"), NULL);
+			view_number_html(b, view_num(hl, "percentile"), NULL);
 			html_raw(b, " (the share of these cities it equals or beats).");
 		} else if (json_is_number(json_object_get(hl, "value"))) {
-			number_html(b, num(hl, "value"), unit);
+			view_number_html(b, view_num(hl, "value"), unit);
 			html_raw(b, ", but it is not among these peers, so it has no rank here.");
 		} else {
 			html_raw(b, "no value in this wave.");
@@ -740,10 +670,10 @@ render_html(struct request *r, const struct ranking *rk, const struct view *v)
 	    "</figure>\n<table class=\"data bins\"><caption>Distribution</caption><thead><tr>"
 	    "<th scope=\"col\">Value</th><th scope=\"col\" class=\"num\">Cities</th></tr></thead><tbody>\n");
 	json_array_foreach(hist, i, o) {
-		struct chart_bin bin = { num(o, "lo"), num(o, "hi"), json_is_true(json_object_get(o, "closed")),
+		struct chart_bin bin = { view_num(o, "lo"), view_num(o, "hi"), json_is_true(json_object_get(o, "closed")),
 			(size_t)json_integer_value(json_object_get(o, "count")) };
 		int mark = hl && json_is_true(json_object_get(hl, "in_cohort")) &&
-		    chart_bin_of(&bin, 1, num(hl, "value")) == 0;
+		    chart_bin_of(&bin, 1, view_num(hl, "value")) == 0;
 		html_raw(b, mark ? "<tr class=\"selected\"><th scope=\"row\">" : "<tr><th scope=\"row\">");
 		{
 			struct buf t = BUF_INIT;
@@ -753,7 +683,7 @@ render_html(struct request *r, const struct ranking *rk, const struct view *v)
 		}
 		if (mark) {
 			html_raw(b, " <strong class=\"marker\">◀ ");
-			html_text(b, str(hl, "name"));
+			html_text(b, view_str(hl, "name"));
 			html_raw(b, "</strong>");
 		}
 		buf_printf(b, "</th><td class=\"num\">%zu</td></tr>\n", bin.count);
@@ -797,12 +727,12 @@ render_html(struct request *r, const struct ranking *rk, const struct view *v)
 	}
 	html_raw(b, "</section>\n<section aria-labelledby=\"source\"><h2 id=\"source\">How it is computed</h2>\n"
 	    "<p>The plugin <code>");
-	html_text(b, str(metric, "plugin"));
+	html_text(b, view_str(metric, "plugin"));
 	html_raw(b, "</code>, version ");
-	html_text(b, str(metric, "version"));
+	html_text(b, view_str(metric, "version"));
 	html_raw(b, ", computes the value of each city in each wave from its answers. Its source:</p>\n"
 	    "<pre><code>");
-	html_text(b, str(metric, "source"));
+	html_text(b, view_str(metric, "source"));
 	html_raw(b, "</code></pre></section>\n");
 	page_end(r);
 	buf_free(&title);
@@ -815,7 +745,7 @@ metric_get(struct request *r)
 	struct view v;
 	PGresult *head = NULL, *rank = NULL;
 	struct ranking rk = { 0 };
-	const char *p[8];
+	const char *p[2];
 	int status = -1;
 
 	if (read_view(r, &v) == -1)
@@ -839,20 +769,10 @@ metric_get(struct request *r)
 		reply_errorf(r, 404, "no survey wave %s", v.wave);
 		goto out;
 	}
-	p[0] = PQgetvalue(head, 0, 8);
-	p[1] = v.c.params[0];
-	p[2] = v.c.params[1];
-	p[3] = v.c.params[2];
-	p[4] = v.c.params[3];
-	p[5] = v.c.params[4];
-	p[6] = v.id;
-	p[7] = v.city;
-	if (view_cohort_is_stored(&v.c)) {
-		const char *sp[5] = { p[0], v.c.stored[0], v.c.stored[1], v.id, v.city };
-		rank = db_query(r->app->db, Q_METRIC_RANKING_STORED, 5, sp);
-	} else {
-		rank = db_query(r->app->db, Q_METRIC_RANKING, 8, p);
-	}
+	p[0] = v.id;
+	p[1] = v.city;
+	rank = view_cohort_query(r->app->db, Q_METRIC_RANKING_STORED, Q_METRIC_RANKING, &v.c,
+	    PQgetvalue(head, 0, 8), p, 2);
 	if (!db_ok(rank)) {
 		view_db_error(r, rank);
 		goto out;
@@ -867,13 +787,13 @@ metric_get(struct request *r)
 	}
 	switch (r->fmt) {
 	case FMT_JSON:
-		if (render_json(r, &rk) == -1) {
+		if (metric_json(r, &rk) == -1) {
 			reply_error(r, 503, "out of memory", NULL);
 			goto out;
 		}
 		break;
 	case FMT_CSV:
-		render_csv(r, &rk);
+		metric_csv(r, &rk);
 		break;
 	case FMT_SVG:
 		r->ctype = "image/svg+xml";
@@ -885,7 +805,7 @@ metric_get(struct request *r)
 			histogram_svg(&r->out, rk.model, "chart", 1);
 		break;
 	default:
-		render_html(r, &rk, &v);
+		metric_html(r, &rk, &v);
 		break;
 	}
 	status = 0;

@@ -5,23 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "answer.h"
 #include "app.h"
 #include "csv.h"
 #include "html.h"
 #include "page.h"
 #include "query.h"
-#include "render.h"
 #include "reply.h"
 #include "routes.h"
 #include "view.h"
-
-static const char *
-str(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
 
 static const char *
 source_text(const char *source)
@@ -40,14 +32,14 @@ versions_html(struct request *r, json_t *model, const char *wave)
 {
 	struct buf *b = &r->out;
 	json_t *city = json_object_get(model, "city"), *list = json_object_get(model, "submissions"), *s;
-	const char *slug = str(city, "slug");
+	const char *slug = view_str(city, "slug");
 	char title[300];
 	size_t i;
 
-	snprintf(title, sizeof(title), "Versions of %s's answers", str(city, "name"));
+	snprintf(title, sizeof(title), "Versions of %s's answers", view_str(city, "name"));
 	page_begin(r, title);
 	html_raw(b, "<h1>Versions of ");
-	html_text(b, str(city, "name"));
+	html_text(b, view_str(city, "name"));
 	html_raw(b, "'s answers");
 	if (wave) {
 		html_raw(b, " <span class=\"subtitle\">");
@@ -105,17 +97,17 @@ versions_html(struct request *r, json_t *model, const char *wave)
 		buf_printf(b, "<tr><th scope=\"row\"><a href=\"/submissions/%lld\">Version %lld</a></th><td>",
 		    (long long)json_integer_value(json_object_get(s, "id")),
 		    (long long)json_integer_value(json_object_get(s, "version")));
-		html_text(b, str(s, "survey"));
+		html_text(b, view_str(s, "survey"));
 		html_raw(b, "</td><td><time datetime=\"");
-		html_attr(b, str(s, "created_at"));
+		html_attr(b, view_str(s, "created_at"));
 		html_raw(b, "\">");
-		html_text(b, str(s, "created_at"));
+		html_text(b, view_str(s, "created_at"));
 		buf_printf(b, "</time></td><td class=\"num\">%lld</td><td class=\"num\">%lld</td><td>",
 		    (long long)json_integer_value(json_object_get(s, "answered")),
 		    (long long)json_integer_value(json_object_get(s, "changed")));
-		html_text(b, source_text(str(s, "source")));
+		html_text(b, source_text(view_str(s, "source")));
 		html_raw(b, "</td><td>");
-		html_text(b, str(s, "actor"));
+		html_text(b, view_str(s, "actor"));
 		html_raw(b, "</td></tr>\n");
 	}
 	html_raw(b, "</tbody></table></div>\n");
@@ -135,16 +127,8 @@ submissions_city_get(struct request *r)
 		return -1;
 	if (view_not_modified(r))
 		return 0;
-	p[0] = slug;
-	city = db_query(r->app->db, Q_CITY, 1, p);
-	if (!db_ok(city)) {
-		view_db_error(r, city);
+	if ((city = view_city(r, slug)) == NULL)
 		goto out;
-	}
-	if (PQntuples(city) == 0) {
-		reply_errorf(r, 404, "no city called \"%s\"", slug);
-		goto out;
-	}
 	if (wave) {
 		p[0] = wave;
 		waves = db_query(r->app->db, Q_SURVEY, 1, p);
@@ -200,19 +184,19 @@ submissions_city_get(struct request *r)
 		json_array_foreach(list, k, s) {
 			csv_int(&r->out, (long long)json_integer_value(json_object_get(s, "id")));
 			csv_sep(&r->out);
-			csv_text(&r->out, str(s, "survey"));
+			csv_text(&r->out, view_str(s, "survey"));
 			csv_sep(&r->out);
 			csv_int(&r->out, (long long)json_integer_value(json_object_get(s, "version")));
 			csv_sep(&r->out);
-			csv_text(&r->out, str(s, "created_at"));
+			csv_text(&r->out, view_str(s, "created_at"));
 			csv_sep(&r->out);
 			csv_int(&r->out, (long long)json_integer_value(json_object_get(s, "answered")));
 			csv_sep(&r->out);
-			csv_text(&r->out, str(s, "source"));
+			csv_text(&r->out, view_str(s, "source"));
 			csv_sep(&r->out);
 			csv_int(&r->out, (long long)json_integer_value(json_object_get(s, "changed")));
 			csv_sep(&r->out);
-			csv_text(&r->out, str(s, "actor"));
+			csv_text(&r->out, view_str(s, "actor"));
 			csv_eol(&r->out);
 		}
 	} else {
@@ -269,28 +253,28 @@ submission_html(struct request *r, json_t *model, json_t *questions)
 	char title[400];
 	size_t i;
 
-	snprintf(title, sizeof(title), "%s, %s wave, version %lld", str(s, "city_name"), str(s, "survey"),
+	snprintf(title, sizeof(title), "%s, %s wave, version %lld", view_str(s, "city_name"), view_str(s, "survey"),
 	    version);
 	page_begin(r, title);
 	html_raw(b, "<h1>");
-	html_text(b, str(s, "city_name"));
+	html_text(b, view_str(s, "city_name"));
 	html_raw(b, " <span class=\"subtitle\">");
-	html_text(b, str(s, "survey"));
+	html_text(b, view_str(s, "survey"));
 	buf_printf(b, " wave, version %lld</span></h1>\n", version);
 	if (json_is_true(json_object_get(s, "synthetic")))
 		html_raw(b, "<p class=\"notice synthetic\" role=\"note\"><strong>Synthetic demonstration city."
 		    "</strong> Its answers were generated; they describe no real city.</p>\n");
 	html_raw(b, "<dl class=\"facts\">\n<div><dt>Created (UTC)</dt><dd><time datetime=\"");
-	html_attr(b, str(s, "created_at"));
+	html_attr(b, view_str(s, "created_at"));
 	html_raw(b, "\">");
-	html_text(b, str(s, "created_at"));
+	html_text(b, view_str(s, "created_at"));
 	html_raw(b, "</time></dd></div>\n<div><dt>How</dt><dd>");
-	html_text(b, source_text(str(s, "source")));
+	html_text(b, source_text(view_str(s, "source")));
 	if (json_is_integer(json_object_get(s, "withdraws")))
 		buf_printf(b, " (<a href=\"/submissions/%lld\">the version withdrawn</a>)",
 		    (long long)json_integer_value(json_object_get(s, "withdraws")));
 	html_raw(b, "</dd></div>\n<div><dt>By</dt><dd>");
-	html_text(b, str(s, "actor"));
+	html_text(b, view_str(s, "actor"));
 	buf_printf(b, "</dd></div>\n<div><dt>Answers changed</dt><dd>%zu</dd></div>\n</dl>\n",
 	    json_array_size(changed));
 	html_raw(b, "<nav class=\"pages\" aria-label=\"Versions\"><ul>");
@@ -298,13 +282,13 @@ submission_html(struct request *r, json_t *model, json_t *questions)
 		buf_printf(b, "<li><a rel=\"prev\" href=\"/submissions/%lld\">Version %lld</a></li>",
 		    (long long)json_integer_value(json_object_get(model, "previous_id")), version - 1);
 	html_raw(b, "<li><a href=\"/cities/");
-	url_encode(b, str(s, "city"));
+	url_encode(b, view_str(s, "city"));
 	html_raw(b, "/submissions?survey=");
-	url_encode(b, str(s, "survey"));
+	url_encode(b, view_str(s, "survey"));
 	html_raw(b, "\">Every version</a></li><li><a href=\"/cities/");
-	url_encode(b, str(s, "city"));
+	url_encode(b, view_str(s, "city"));
 	html_raw(b, "?survey=");
-	url_encode(b, str(s, "survey"));
+	url_encode(b, view_str(s, "survey"));
 	html_raw(b, "\">The current profile</a></li><li><a href=\"/submissions/");
 	buf_printf(b, "%lld", (long long)json_integer_value(json_object_get(s, "id")));
 	html_raw(b, ".json\">JSON</a></li></ul></nav>\n");
@@ -323,16 +307,16 @@ submission_html(struct request *r, json_t *model, json_t *questions)
 		html_raw(b, "<th scope=\"col\">Before</th>");
 	html_raw(b, "</tr></thead>\n<tbody>\n");
 	json_array_foreach(questions, i, q) {
-		const char *code = str(q, "code");
+		const char *code = view_str(q, "code");
 		int ch = version > 1 && is_changed(changed, code);
 		json_t *v = json_object_get(answers, code);
 
 		html_raw(b, ch ? "<tr class=\"changed\"><th scope=\"row\">" : "<tr><th scope=\"row\">");
-		html_text(b, str(q, "text"));
+		html_text(b, view_str(q, "text"));
 		html_raw(b, " <code>");
 		html_text(b, code);
 		html_raw(b, "</code></th><td>");
-		render_answer(b, q, v, v != NULL);
+		answer_html(b, q, v, v != NULL);
 		if (ch)
 			html_raw(b, " <strong class=\"changed-mark\">changed</strong>");
 		html_raw(b, "</td>");
@@ -340,7 +324,7 @@ submission_html(struct request *r, json_t *model, json_t *questions)
 			html_raw(b, "<td>");
 			if (ch) {
 				json_t *w = json_object_get(prev, code);
-				render_answer(b, q, w, w != NULL);
+				answer_html(b, q, w, w != NULL);
 			} else {
 				html_raw(b, "<span class=\"same\">same</span>");
 			}

@@ -285,6 +285,8 @@ static void
 form(struct request *r, int dry_checked)
 {
 	struct buf *b = &r->out;
+	json_t *waves = view_waves(r->app);	/* NULL when the database failed: no links then */
+	size_t i, n = json_array_size(waves);
 
 	html_raw(b, "<form class=\"upload\" method=\"post\" action=\"/upload\" enctype=\"multipart/form-data\">\n"
 	    "<div class=\"field\"><label for=\"token\">Your city's token</label>"
@@ -296,8 +298,17 @@ form(struct request *r, int dry_checked)
 	    "<input id=\"file\" name=\"file\" type=\"file\" accept=\".csv,.json,text/csv,application/json\" "
 	    "required aria-describedby=\"file-help\">"
 	    "<p id=\"file-help\" class=\"help\">At most 8 MiB. CSV columns <code>city,survey,question,value</code>, "
-	    "one answer a row; start from a wave's empty form: <a href=\"/surveys/2020/template.csv\">2020</a>, "
-	    "<a href=\"/surveys/2018/template.csv\">2018</a>.</p></div>\n"
+	    "one answer a row");
+	for (i = n; i-- > 0;) {		/* the newest wave first */
+		html_raw(b, i == n - 1 ? "; start from a wave's empty form: <a href=\"/surveys/" :
+		    ", <a href=\"/surveys/");
+		url_encode(b, json_string_value(json_array_get(waves, i)));
+		html_raw(b, "/template.csv\">");
+		html_text(b, json_string_value(json_array_get(waves, i)));
+		html_raw(b, "</a>");
+	}
+	json_decref(waves);
+	html_raw(b, ".</p></div>\n"
 	    "<div class=\"field check\"><input id=\"dry_run\" name=\"dry_run\" type=\"checkbox\" value=\"1\"");
 	if (dry_checked)
 		html_raw(b, " checked");
@@ -308,10 +319,21 @@ form(struct request *r, int dry_checked)
 int
 upload_get(struct request *r)
 {
+	json_t *waves = view_waves(r->app);
+	const char *newest = json_string_value(json_array_get(waves, json_array_size(waves) - 1));
+
 	page_begin(r, "Upload your city's answers");
 	html_raw(&r->out, "<h1>Upload your city's answers</h1>\n<p>Partner cities send their survey answers "
-	    "here. Every upload is checked against the wave's <a href=\"/surveys/2020\">questionnaire</a>; "
-	    "it is stored whole or not at all, as a new version: earlier versions stay readable. Programs "
+	    "here. Every upload is checked against the wave's ");
+	if (newest) {
+		html_raw(&r->out, "<a href=\"/surveys/");
+		url_encode(&r->out, newest);
+		html_raw(&r->out, "\">questionnaire</a>");
+	} else {
+		html_raw(&r->out, "questionnaire");
+	}
+	json_decref(waves);
+	html_raw(&r->out, "; it is stored whole or not at all, as a new version: earlier versions stay readable. Programs "
 	    "can use <code>POST /api/submissions</code> with the same files.</p>\n");
 	form(r, 0);
 	page_end(r);

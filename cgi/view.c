@@ -1,11 +1,15 @@
-/* view.c: what the resource handlers share: peer groups, waves, cities and answers as JSON. */
+/* view.c: what the resource handlers share: peer groups, waves, cities and answers as JSON, and the
+ * small writers of every page (numbers for people, links to the data twins, the wave picker).  A helper
+ * lives here once it serves two resources; what one page alone needs stays in its file. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "app.h"
+#include "chart.h"
 #include "csv.h"
+#include "html.h"
 #include "query.h"
 #include "reply.h"
 #include "view.h"
@@ -70,6 +74,39 @@ view_cohort_free(struct cohort *c)
 }
 
 int
+view_cohort_params(const struct cohort *c, const char *wave, const char **p)
+{
+	int i;
+
+	p[0] = wave;
+	for (i = 0; i < 5; i++)
+		p[i + 1] = c->params[i];
+	return 6;
+}
+
+PGresult *
+view_cohort_query(struct db *db, enum query_id stored, enum query_id live, const struct cohort *c,
+    const char *wave, const char *const *extra, int nextra)
+{
+	const char *p[10];
+	int n, i;
+
+	if (nextra < 0 || nextra > 4)
+		return NULL;
+	if (view_cohort_is_stored(c)) {
+		p[0] = wave;
+		p[1] = c->stored[0];
+		p[2] = c->stored[1];
+		n = 3;
+	} else {
+		n = view_cohort_params(c, wave, p);
+	}
+	for (i = 0; i < nextra; i++)
+		p[n++] = extra[i];
+	return db_query(db, view_cohort_is_stored(c) ? stored : live, n, p);
+}
+
+int
 view_slug_arg(struct request *r, const char *s, const char *what)
 {
 	if (s && path_segment_valid_slug(s, strlen(s)))
@@ -84,6 +121,25 @@ view_db_error(struct request *r, PGresult *res)
 		return reply_error(r, 503, "the database is unreachable; try again shortly", NULL);
 	fprintf(stderr, "citybench: request %s: %s", r->request_id, PQresultErrorMessage(res));
 	return reply_error(r, 503, "the database could not answer; try again shortly", NULL);
+}
+
+PGresult *
+view_city(struct request *r, const char *slug)
+{
+	const char *p[1] = { slug };
+	PGresult *city = db_query(r->app->db, Q_CITY, 1, p);
+
+	if (!db_ok(city)) {
+		view_db_error(r, city);
+		PQclear(city);
+		return NULL;
+	}
+	if (PQntuples(city) == 0) {
+		reply_errorf(r, 404, "no city called \"%s\"", slug);
+		PQclear(city);
+		return NULL;
+	}
+	return city;
 }
 
 json_t *
@@ -126,16 +182,170 @@ view_wave_param(struct request *r, const char **wave)
 	return 0;
 }
 
+json_t *
+view_waves(struct app *a)
+{
+	PGresult *res = a ? db_query(a->db, Q_SURVEYS, 0, NULL) : NULL;
+	json_t *list = NULL;
+	int i;
+
+	if (db_ok(res)) {
+		list = json_array();
+		for (i = 0; i < PQntuples(res); i++)
+			json_array_append_new(list, json_string(PQgetvalue(res, i, 0)));
+	}
+	PQclear(res);
+	return list;
+}
+
+void
+view_wave_options(struct buf *b, json_t *waves, const char *selected)
+{
+	json_t *w;
+	size_t i;
+
+	json_array_foreach(waves, i, w) {
+		const char *id = json_string_value(w);
+		html_raw(b, "<option value=\"");
+		html_attr(b, id);
+		html_raw(b, selected && id && strcmp(id, selected) == 0 ? "\" selected>" : "\">");
+		html_text(b, id);
+		html_raw(b, "</option>");
+	}
+}
+
+void
+view_cities_csv(struct buf *b, const PGresult *res)
+{
+	int i;
+
+	buf_puts(b, "slug,name,country,region,population,synthetic\r\n");
+	for (i = 0; i < PQntuples(res); i++) {
+		csv_text(b, PQgetvalue(res, i, 0)); csv_sep(b);
+		csv_text(b, PQgetvalue(res, i, 1)); csv_sep(b);
+		csv_text(b, PQgetvalue(res, i, 2)); csv_sep(b);
+		csv_text(b, PQgetvalue(res, i, 3)); csv_sep(b);
+		if (!PQgetisnull(res, i, 4))
+			buf_puts(b, PQgetvalue(res, i, 4));
+		csv_sep(b);
+		buf_puts(b, PQgetvalue(res, i, 5)[0] == 't' ? "true" : "false");
+		csv_eol(b);
+	}
+}
+
 int
 view_not_modified(struct request *r)
 {
 	return http_not_modified(r, app_data_version(r->app));
 }
 
+const char *
+view_str(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+double
+view_num(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
 void
 view_number(struct buf *b, double v)
 {
 	csv_number(b, v);
+}
+
+void
+view_int(struct buf *b, long long n)
+{
+	char digits[32];
+	size_t len, i;
+	unsigned long long u = (unsigned long long)n;
+
+	if (n < 0) {
+		buf_putc(b, '-');
+		u = 0ULL - u;
+	}
+	snprintf(digits, sizeof(digits), "%llu", u);
+	len = strlen(digits);
+	for (i = 0; i < len; i++) {
+		/* four digits stay together: years, 2018 */
+		if (i > 0 && (len - i) % 3 == 0 && len > 4)
+			buf_putc(b, ',');
+		buf_putc(b, digits[i]);
+	}
+}
+
+void
+view_fixed(struct buf *b, double v, int places)
+{
+	char s[64], *e;
+	double m = pow(10, places);
+
+	/* half up, as shares are (printf alone rounds half to even: 96.5 -> 96) */
+	if (isfinite(v) && fabs(v) * m < 9e15)
+		v = floor(v * m + 0.5) / m;
+	snprintf(s, sizeof(s), "%.*f", places, v);
+	if (strchr(s, '.')) {
+		for (e = s + strlen(s) - 1; *e == '0'; e--)
+			*e = '\0';
+		if (*e == '.')
+			*e = '\0';
+	}
+	if (strcmp(s, "-0") == 0)
+		strcpy(s, "0");
+	buf_puts(b, s);
+}
+
+void
+view_number_html(struct buf *b, double v, const char *unit)
+{
+	struct buf t = BUF_INIT;
+
+	if (!isfinite(v)) {
+		html_raw(b, "<span class=\"no-value\">no value</span>");
+		return;
+	}
+	html_raw(b, "<data value=\"");
+	csv_number(b, v);
+	html_raw(b, "\">");
+	chart_value(&t, v, unit);
+	html_text(b, t.data ? t.data : "");
+	html_raw(b, "</data>");
+	buf_free(&t);
+}
+
+void
+view_twin_links(struct request *r, const char *lead, const char *path, int svg)
+{
+	static const char *const exts[] = { ".json", ".csv", ".svg" };
+	static const char *const names[] = { "JSON", "CSV", "SVG chart" };
+	size_t i;
+
+	html_raw(&r->out, "<p class=\"twins\">");
+	html_text(&r->out, lead);
+	html_raw(&r->out, ": ");
+	for (i = 0; i < (svg ? 3u : 2u); i++) {
+		if (i)
+			html_raw(&r->out, ", ");
+		html_raw(&r->out, "<a href=\"");
+		html_attr(&r->out, path);
+		html_raw(&r->out, exts[i]);
+		if (*r->query_string) {
+			buf_putc(&r->out, '?');
+			html_attr(&r->out, r->query_string);
+		}
+		html_raw(&r->out, "\">");
+		html_raw(&r->out, names[i]);
+		html_raw(&r->out, "</a>");
+	}
+	html_raw(&r->out, ".</p>\n");
 }
 
 int

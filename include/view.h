@@ -1,5 +1,6 @@
 /* view.h: pieces the resource handlers share: the wave and peer group of a request, cities and answers
- * as JSON, and the statements' parameters for a cohort. */
+ * as JSON, the statements' parameters for a cohort, and the small writers every page uses (numbers for
+ * people, links to a page's data twins, a wave picker). */
 #ifndef CB_VIEW_H
 #define CB_VIEW_H
 
@@ -25,6 +26,16 @@ struct cohort {
 int view_cohort(struct request *r, struct cohort *c);
 void view_cohort_free(struct cohort *c);
 
+/* Writes the parameters every COHORT() statement starts with into p[0..5]: the wave, then the cohort's
+ * kind, text, min, max and slugs.  Returns 6, the number written (p must hold that many). */
+int view_cohort_params(const struct cohort *c, const char *wave, const char **p);
+
+/* Runs a statement over the cohort of a wave: `stored` with (wave, scope, key, extra…) when the cohort's
+ * statistics are stored, else `live` with (wave, the five of view_cohort_params, extra…); extra holds
+ * nextra (at most 4) more parameters.  Same failure contract as db_query. */
+PGresult *view_cohort_query(struct db *db, enum query_id stored, enum query_id live, const struct cohort *c,
+    const char *wave, const char *const *extra, int nextra);
+
 /* Whether the cohort's statistics are stored (every city, a region, a country: see
  * sql/migrations/002_stats.sql); then c->stored holds the scope and key the Q_STATS_* statements take. */
 int view_cohort_is_stored(const struct cohort *c);
@@ -34,6 +45,10 @@ int view_slug_arg(struct request *r, const char *s, const char *what);
 
 /* Answers 503 (database unreachable) or 500-free 503 for a failed statement; returns -1. */
 int view_db_error(struct request *r, PGresult *res);
+
+/* The Q_CITY row of the city `slug` (a result the caller PQclear()s), or NULL having answered 503 when
+ * the database failed or 404 when no city has that slug. */
+PGresult *view_city(struct request *r, const char *slug);
 
 /* A city row (id, slug, name, country, region, population, synthetic starting at column `col`+1) as
  * the contract's city object; population may be overridden by the wave's answer. */
@@ -45,6 +60,18 @@ json_t *view_answer_json(const char *text);
 /* Checks the survey parameter: NULL/"" leaves *wave NULL; a malformed one answers 400, an unknown 404. */
 int view_wave_param(struct request *r, const char **wave);
 
+/* The waves whose questionnaire is loaded, oldest first, as a JSON list of their ids; NULL when a is
+ * NULL or the database failed.  The caller owns the list. */
+json_t *view_waves(struct app *a);
+
+/* One <option> per wave of the JSON list `waves` (ids), the one equal to `selected` (may be NULL)
+ * marked selected; escaped.  Never fails. */
+void view_wave_options(struct buf *b, json_t *waves, const char *selected);
+
+/* The cities CSV (slug,name,country,region,population,synthetic) from rows holding those six columns
+ * first, in that order (Q_CITIES, Q_DATA_CITIES).  Never fails. */
+void view_cities_csv(struct buf *b, const PGresult *res);
+
 /* Answers 304 when the client has this data version already; returns 1 then. */
 int view_not_modified(struct request *r);
 
@@ -53,8 +80,29 @@ int view_not_modified(struct request *r);
  * a reference for the caller: read it, never modify it. */
 json_t *city_survey_questions(struct app *a, const char *wave);
 
+/* The string member `key` of the object o, or "" when o (may be NULL) has none. */
+const char *view_str(json_t *o, const char *key);
+
+/* The number member `key` of the object o, or NAN when o (may be NULL) has none. */
+double view_num(json_t *o, const char *key);
+
 /* Writes a number as the shortest text that reads back exactly. */
 void view_number(struct buf *b, double v);
+
+/* A whole number with thousands separators from five digits on (2,800,000; 2018). */
+void view_int(struct buf *b, long long n);
+
+/* A number with at most `places` decimals, rounded half up, trailing zeros dropped (96.5 -> "97" with 0
+ * places; -0 is "0"). */
+void view_fixed(struct buf *b, double v, int places);
+
+/* A number for people in its unit (chart_value), with its exact value in <data value> for programs;
+ * "no value" for NAN. */
+void view_number_html(struct buf *b, double v, const char *unit);
+
+/* "<p class="twins">LEAD: <a href="PATH.json?QUERY">JSON</a>, …</p>": links to the .json and .csv
+ * twins of this very view (and the .svg one when svg), the request's query kept. */
+void view_twin_links(struct request *r, const char *lead, const char *path, int svg);
 
 /* Integer percent rounded half up: 100 * n / d. */
 int view_share(long long n, long long d);

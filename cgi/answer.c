@@ -1,0 +1,151 @@
+/* answer.c: one survey answer as people and programs read it, and whether two answers say the same.
+ *
+ * A value is what the answers table holds (jsonb): true/false, a number, a text or an option code, a
+ * list of option codes, or null (asked, not answered).  Not being asked at all is told apart by the
+ * caller (no value, `asked` 0), and written in words: never by colour alone. */
+#include <string.h>
+
+#include "answer.h"
+#include "csv.h"
+#include "html.h"
+#include "view.h"
+
+/* The multi-choice question whose order is a rank ("most common first"); in others, order is noise. */
+static int
+ranked_question(const char *code)
+{
+	return code && strcmp(code, "innovation_activities") == 0;
+}
+
+static int
+streq(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
+void
+answer_csv(struct buf *b, json_t *v)
+{
+	if (json_is_true(v))
+		buf_puts(b, "yes");
+	else if (json_is_false(v))
+		buf_puts(b, "no");
+	else if (json_is_integer(v))
+		csv_int(b, (long long)json_integer_value(v));
+	else if (json_is_real(v))
+		csv_number(b, json_real_value(v));
+	else if (json_is_string(v))
+		csv_text(b, json_string_value(v));
+	else if (json_is_array(v)) {
+		size_t i;
+		json_t *o;
+		struct buf tmp = BUF_INIT;
+		json_array_foreach(v, i, o) {
+			if (i)
+				buf_putc(&tmp, ';');
+			buf_puts(&tmp, json_string_value(o) ? json_string_value(o) : "");
+		}
+		csv_text(b, tmp.data ? tmp.data : "");
+		buf_free(&tmp);
+	}
+}
+
+int
+answer_same(const char *code, json_t *a, json_t *b)
+{
+	size_t i, j;
+	json_t *x, *y;
+
+	if (json_equal(a, b))
+		return 1;
+	if (ranked_question(code) || !json_is_array(a) || !json_is_array(b) ||
+	    json_array_size(a) != json_array_size(b))
+		return 0;
+	/* The same options as a multiset: each occurs as often in a as in b. */
+	json_array_foreach(a, i, x) {
+		size_t in_a = 0, in_b = 0;
+		json_array_foreach(a, j, y)
+			in_a += json_equal(x, y) ? 1 : 0;
+		json_array_foreach(b, j, y)
+			in_b += json_equal(x, y) ? 1 : 0;
+		if (in_a != in_b)
+			return 0;
+	}
+	return 1;
+}
+
+json_t *
+answer_question(json_t *questions, const char *code)
+{
+	size_t i;
+	json_t *q;
+
+	json_array_foreach(questions, i, q)
+		if (streq(view_str(q, "code"), code))
+			return q;
+	return NULL;
+}
+
+const char *
+answer_option_label(json_t *q, const char *code)
+{
+	json_t *o = NULL;
+	size_t i;
+
+	if (code == NULL)
+		return "";
+	json_array_foreach(json_object_get(q, "options"), i, o)
+		if (streq(view_str(o, "code"), code))
+			return view_str(o, "label");
+	return code;
+}
+
+int
+answer_has_option(json_t *q, const char *code)
+{
+	json_t *o;
+	size_t i;
+
+	json_array_foreach(json_object_get(q, "options"), i, o)
+		if (streq(view_str(o, "code"), code))
+			return 1;
+	return 0;
+}
+
+void
+answer_html(struct buf *b, json_t *q, json_t *v, int asked)
+{
+	size_t i;
+	json_t *o;
+	const char *type = view_str(q, "type");
+
+	if (!asked) {
+		html_raw(b, "<span class=\"not-asked\">— not asked</span>");
+	} else if (v == NULL || json_is_null(v)) {
+		html_raw(b, "<span class=\"unanswered\">(no answer)</span>");
+	} else if (json_is_true(v)) {
+		html_raw(b, "<span class=\"yes\">Yes</span>");
+	} else if (json_is_false(v)) {
+		html_raw(b, "<span class=\"no\">No</span>");
+	} else if (json_is_integer(v)) {
+		view_int(b, (long long)json_integer_value(v));
+	} else if (json_is_real(v)) {
+		view_number(b, json_real_value(v));
+	} else if (json_is_array(v)) {
+		int ranked = ranked_question(view_str(q, "code"));
+		if (json_array_size(v) == 0) {
+			html_raw(b, "<span class=\"none\">none of the options</span>");
+			return;
+		}
+		html_raw(b, ranked ? "<ol class=\"options\">" : "<ul class=\"options\">");
+		json_array_foreach(v, i, o) {
+			html_raw(b, "<li>");
+			html_text(b, answer_option_label(q, json_string_value(o)));
+			html_raw(b, "</li>");
+		}
+		html_raw(b, ranked ? "</ol>" : "</ul>");
+	} else if (json_is_string(v)) {
+		const char *s = json_string_value(v);
+		html_text(b, streq(type, "single") ? answer_option_label(q, s) : s);
+	}
+}

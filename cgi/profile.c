@@ -1,0 +1,450 @@
+/* profile.c: /cities/{slug} for people — a city's profile in one wave, written from the model that
+ * /cities/{slug}.json serves (city.c builds it).
+ *
+ * The narrative (which question is said how, in which section) is sections.c's, from the table kept
+ * beside the questionnaires; this file writes the page around it: the heading and the peer-group form,
+ * data availability by policy area, the metrics with rank and percentile, the answers no statement
+ * words ("Other answers", so a new wave's questions always show), the answers across waves and the
+ * downloads. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "answer.h"
+#include "html.h"
+#include "page.h"
+#include "profile.h"
+#include "sections.h"
+#include "view.h"
+
+static int
+streq(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
+/* "Data availability by policy area": the single-choice questions whose options are sufficient /
+ * insufficient, as lists. */
+static int
+is_data_question(json_t *q)
+{
+	return q && streq(view_str(q, "type"), "single") && json_array_size(json_object_get(q, "options")) == 2 &&
+	    answer_has_option(q, "sufficient") && answer_has_option(q, "insufficient");
+}
+
+static const char *
+area_name(json_t *q)
+{
+	const char *t = view_str(q, "text"), *prefix = "Data availability: ";
+
+	return strncmp(t, prefix, strlen(prefix)) == 0 ? t + strlen(prefix) : t;
+}
+
+static void
+data_list(struct profile *p, const char *want, const char *title)
+{
+	json_t *q;
+	size_t i;
+	int n = 0;
+
+	json_array_foreach(p->questions, i, q) {
+		const char *code = view_str(q, "code");
+		json_t *v;
+		if (!is_data_question(q))
+			continue;
+		v = json_object_get(p->answers, code);
+		if (want ? !streq(json_string_value(v), want) : json_is_string(v))
+			continue;
+		sections_answer(p, code);
+		if (n++ == 0) {
+			html_raw(p->b, "<div class=\"data-list\"><h3>");
+			html_text(p->b, title);
+			html_raw(p->b, "</h3>\n<ul>\n");
+		}
+		html_raw(p->b, "<li>");
+		html_text(p->b, area_name(q));
+		if (want && sections_answered(p, code) > 0) {
+			html_raw(p->b, " <span class=\"cohort\">— like ");
+			sections_share(p, sections_count(p, code, want), sections_answered(p, code), NULL);
+			html_raw(p->b, "</span>");
+		}
+		html_raw(p->b, "</li>\n");
+	}
+	if (n)
+		html_raw(p->b, "</ul></div>\n");
+}
+
+static void
+data_availability(struct profile *p)
+{
+	json_t *q, *oq;
+	const char *w;
+	size_t i;
+	int here = 0, other = 0;
+
+	json_array_foreach(p->questions, i, q)
+		here += is_data_question(q);
+	json_object_foreach(p->others, w, oq)
+		json_array_foreach(oq, i, q)
+			other += is_data_question(q);
+	if (!here && !other)
+		return;
+	html_raw(p->b, "<section id=\"data-availability\" aria-labelledby=\"h-data\">"
+	    "<h2 id=\"h-data\">Data availability by policy area</h2>\n");
+	if (!here) {
+		html_raw(p->b, "<p><span class=\"not-asked\">— not asked</span> in the ");
+		html_text(p->b, p->wave);
+		html_raw(p->b, " wave.</p>\n");
+	} else {
+		html_raw(p->b, "<div class=\"columns\">\n");
+		data_list(p, "sufficient", "Sufficient data");
+		data_list(p, "insufficient", "Insufficient data");
+		data_list(p, NULL, "Not answered");
+		html_raw(p->b, "</div>\n");
+	}
+	html_raw(p->b, "</section>\n");
+}
+
+/* A metric value for people, with the exact value in <data value> for programs. */
+static void
+metric_value(struct buf *b, json_t *v, const char *unit)
+{
+	double d = json_number_value(v);
+
+	html_raw(b, "<data value=\"");
+	view_number(b, d);
+	html_raw(b, "\">");
+	if (streq(unit, "share")) {
+		view_fixed(b, d * 100, 1);
+		buf_putc(b, '%');
+	} else if (streq(unit, "percent")) {
+		view_fixed(b, d, 1);
+		buf_putc(b, '%');
+	} else if (streq(unit, "per_100k")) {
+		view_fixed(b, d, 2);
+		html_raw(b, " per 100,000");
+	} else {
+		view_fixed(b, d, 2);
+	}
+	html_raw(b, "</data>");
+}
+
+/* The query string of this view (survey and peers), for links to the same view elsewhere. */
+static void
+same_view_query(struct profile *p, struct buf *b, const char *sep)
+{
+	if (p->wave) {
+		html_raw(b, sep);
+		html_raw(b, "survey=");
+		url_encode(b, p->wave);
+		sep = "&amp;";
+	}
+	if (*p->peers) {
+		html_raw(b, sep);
+		html_raw(b, "peers=");
+		url_encode(b, p->peers);
+	}
+}
+
+static void
+metrics_table(struct profile *p)
+{
+	json_t *list = json_object_get(p->model, "metrics"), *m;
+	size_t i;
+
+	html_raw(p->b, "<section id=\"metrics\" aria-labelledby=\"h-metrics\"><h2 id=\"h-metrics\">Metrics</h2>\n");
+	if (json_array_size(list) == 0) {
+		html_raw(p->b, "<p>No metric is published for this wave yet.</p></section>\n");
+		return;
+	}
+	html_raw(p->b, "<p>Rank 1 is the best in the cohort; the percentile is the share of the cohort's "
+	    "cities with a value that ");
+	sections_city(p);
+	html_raw(p->b, " equals or beats.</p>\n<div class=\"scroll\" tabindex=\"0\" role=\"region\" "
+	    "aria-labelledby=\"cap-metrics\"><table class=\"data metrics\"><caption id=\"cap-metrics\">");
+	sections_city_s(p);
+	html_raw(p->b, " metrics, ");
+	html_text(p->b, p->wave);
+	html_raw(p->b, " wave</caption>\n<thead><tr><th scope=\"col\">Metric</th><th scope=\"col\" class=\"num\">"
+	    "Value</th><th scope=\"col\" class=\"num\">Rank</th><th scope=\"col\" class=\"num\">Percentile</th>"
+	    "</tr></thead>\n<tbody>\n");
+	json_array_foreach(list, i, m) {
+		json_t *v = json_object_get(m, "value");
+		html_raw(p->b, "<tr><th scope=\"row\"><a href=\"/metrics/");
+		url_encode(p->b, view_str(m, "id"));
+		html_raw(p->b, "?city=");
+		url_encode(p->b, p->slug);
+		same_view_query(p, p->b, "&amp;");
+		html_raw(p->b, "\">");
+		html_text(p->b, view_str(m, "title"));
+		html_raw(p->b, "</a></th><td class=\"num\">");
+		if (json_is_number(v)) {
+			metric_value(p->b, v, view_str(m, "unit"));
+			html_raw(p->b, "</td><td class=\"num\">");
+			buf_printf(p->b, "<data value=\"%lld\">%lld</data> of %lld",
+			    (long long)json_integer_value(json_object_get(m, "rank")),
+			    (long long)json_integer_value(json_object_get(m, "rank")),
+			    (long long)json_integer_value(json_object_get(m, "of")));
+			html_raw(p->b, "</td><td class=\"num\"><data value=\"");
+			view_number(p->b, json_number_value(json_object_get(m, "percentile")));
+			html_raw(p->b, "\">");
+			view_fixed(p->b, json_number_value(json_object_get(m, "percentile")), 0);
+			html_raw(p->b, "</data></td></tr>\n");
+		} else {
+			html_raw(p->b, "<span class=\"unanswered\">(no value)</span></td><td class=\"num\">–</td>"
+			    "<td class=\"num\">–</td></tr>\n");
+		}
+	}
+	html_raw(p->b, "</tbody></table></div>\n</section>\n");
+}
+
+/* The question of a code in a wave's questionnaire (this wave's or another's). */
+static json_t *
+question_in(const struct profile *p, const char *wave, const char *code)
+{
+	if (streq(wave, p->wave))
+		return sections_question(p, code);
+	return answer_question(json_object_get(p->others, wave), code);
+}
+
+/* Every question by each wave the city answered; a cell that differs from the wave before is marked. */
+static void
+waves_table(struct profile *p)
+{
+	json_t *waves = json_object_get(p->model, "waves"), *history = json_object_get(p->model, "history");
+	json_t *codes = json_array(), *have = json_object(), *list, *q, *w;
+	size_t i, j, k, nw = json_array_size(waves);
+	int changes = 0;
+
+	/* Rows: the latest wave's questionnaire first, then what only older waves asked. */
+	for (k = nw; k-- > 0;) {
+		const char *wave = json_string_value(json_array_get(waves, k));
+		list = streq(wave, p->wave) ? p->questions : json_object_get(p->others, wave);
+		json_array_foreach(list, i, q) {
+			if (json_object_get(have, view_str(q, "code")))
+				continue;
+			json_object_set_new(have, view_str(q, "code"), json_string(wave));
+			json_array_append_new(codes, json_string(view_str(q, "code")));
+		}
+	}
+	html_raw(p->b, "<section id=\"waves\" aria-labelledby=\"h-waves\"><h2 id=\"h-waves\">Answers across waves</h2>\n");
+	html_raw(p->b, "<p>Every question of the survey beside ");
+	sections_city_s(p);
+	html_raw(p->b, " answer in each wave it took part in. <span class=\"not-asked\">— not asked</span> "
+	    "means the wave did not ask the question; <span class=\"unanswered\">(no answer)</span> means it "
+	    "was asked and not answered; an answer that differs from the wave before is marked "
+	    "<strong class=\"changed-mark\">changed</strong>.</p>\n");
+	html_raw(p->b, "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-labelledby=\"cap-waves\">"
+	    "<table class=\"data waves\"><caption id=\"cap-waves\">");
+	sections_city_s(p);
+	html_raw(p->b, " answers by wave</caption>\n<thead><tr><th scope=\"col\">Question</th>");
+	json_array_foreach(waves, j, w) {
+		html_raw(p->b, "<th scope=\"col\">");
+		html_text(p->b, json_string_value(w));
+		html_raw(p->b, "</th>");
+	}
+	html_raw(p->b, "</tr></thead>\n<tbody>\n");
+	json_array_foreach(codes, i, w) {
+		const char *code = json_string_value(w);
+		json_t *label_q = question_in(p, json_string_value(json_object_get(have, code)), code);
+		struct buf row = BUF_INIT;
+		int changed_row = 0;
+
+		for (j = 0; j < nw; j++) {
+			const char *wave = json_string_value(json_array_get(waves, j));
+			json_t *set = json_object_get(history, wave), *v = json_object_get(set, code);
+			json_t *before = j > 0 ? json_object_get(json_object_get(history,
+			    json_string_value(json_array_get(waves, j - 1))), code) : NULL;
+			int changed = v && before && !answer_same(code, v, before);
+
+			html_raw(&row, changed ? "<td class=\"changed\">" : "<td>");
+			answer_html(&row, question_in(p, wave, code) ? question_in(p, wave, code) : label_q, v,
+			    v != NULL);
+			if (changed) {
+				html_raw(&row, " <strong class=\"changed-mark\">changed</strong>");
+				changed_row = 1;
+			}
+			html_raw(&row, "</td>");
+		}
+		changes += changed_row;
+		html_raw(p->b, changed_row ? "<tr class=\"changed\"><th scope=\"row\">" : "<tr><th scope=\"row\">");
+		html_text(p->b, view_str(label_q, "text"));
+		html_raw(p->b, "</th>");
+		if (row.data)
+			buf_append(p->b, row.data, row.len);
+		html_raw(p->b, "</tr>\n");
+		buf_free(&row);
+	}
+	html_raw(p->b, "</tbody></table></div>\n");
+	if (nw > 1)
+		buf_printf(p->b, "<p>%d %s changed between waves.</p>\n", changes,
+		    changes == 1 ? "answer" : "answers");
+	html_raw(p->b, "</section>\n");
+	json_decref(codes);
+	json_decref(have);
+}
+
+/* Questions the narrative above does not word (a later wave's new ones), each beside its cohort. */
+static void
+other_answers(struct profile *p)
+{
+	json_t *q;
+	size_t i;
+	int n = 0;
+
+	json_array_foreach(p->questions, i, q) {
+		const char *code = view_str(q, "code"), *type = view_str(q, "type");
+		json_t *v = json_object_get(p->answers, code);
+		if (json_object_get(p->seen, code))
+			continue;
+		if (n++ == 0)
+			html_raw(p->b, "<section id=\"other\" aria-labelledby=\"h-other\"><h2 id=\"h-other\">"
+			    "Other answers</h2>\n<dl class=\"answers\">\n");
+		html_raw(p->b, "<dt>");
+		html_text(p->b, view_str(q, "text"));
+		html_raw(p->b, "</dt><dd>");
+		answer_html(p->b, q, v, v != NULL);
+		if (((streq(type, "single") && json_is_string(v)) || json_is_boolean(v)) &&
+		    sections_answered(p, code) > 0) {
+			const char *opt = json_is_string(v) ? json_string_value(v) : json_is_true(v) ? "yes" : "no";
+			html_raw(p->b, " <span class=\"cohort\">— like ");
+			sections_share(p, sections_count(p, code, opt), sections_answered(p, code), NULL);
+			html_raw(p->b, "</span>");
+		}
+		html_raw(p->b, "</dd>\n");
+	}
+	if (n)
+		html_raw(p->b, "</dl></section>\n");
+}
+
+static void
+peers_form(struct profile *p)
+{
+	html_raw(p->b, "<form class=\"filters peers\" method=\"get\" action=\"/cities/");
+	url_encode(p->b, p->slug);
+	html_raw(p->b, "\">\n<div class=\"field\"><label for=\"survey\">Wave</label><select id=\"survey\" "
+	    "name=\"survey\">");
+	view_wave_options(p->b, json_object_get(p->model, "waves"), p->wave);
+	html_raw(p->b, "</select></div>\n<div class=\"field wide\"><label for=\"peers\">Compare with</label>"
+	    "<input id=\"peers\" name=\"peers\" autocomplete=\"off\" spellcheck=\"false\" "
+	    "aria-describedby=\"peers-help\" value=\"");
+	html_attr(p->b, p->peers);
+	html_raw(p->b, "\"></div>\n<button type=\"submit\">Show</button>\n<p id=\"peers-help\" class=\"hint\">"
+	    "Leave empty to compare with every city in the wave, or name a peer group: "
+	    "<code>region:Europe</code>, <code>country:CA</code>, "
+	    "<code>population:1000000-5000000</code>, or city slugs separated by commas "
+	    "(<code>toronto,aldilmere</code>).</p>\n</form>\n");
+}
+
+void
+profile_html(struct request *r, json_t *model)
+{
+	struct profile pr, *p = &pr;
+	char title[300];
+	json_t *w;
+	size_t i;
+
+	memset(p, 0, sizeof(*p));
+	p->b = &r->out;
+	p->model = model;
+	p->city = json_object_get(model, "city");
+	p->answers = json_object_get(model, "answers");
+	p->cohort = json_object_get(model, "cohort");
+	p->questions = json_object_get(model, "questions");
+	p->others = json_object_get(model, "other_questions");
+	p->seen = json_object();
+	p->name = view_str(p->city, "name");
+	p->slug = view_str(p->city, "slug");
+	p->wave = json_string_value(json_object_get(model, "survey"));
+	p->peers = view_str(model, "peers");
+	p->size = (long long)json_integer_value(json_object_get(model, "cohort_size"));
+
+	snprintf(title, sizeof(title), "%s%s%s%s", p->name, p->wave ? ", " : "", p->wave ? p->wave : "",
+	    p->wave ? " wave" : "");
+	page_begin(r, title);
+	html_raw(p->b, "<h1>");
+	sections_city(p);
+	if (p->wave) {
+		html_raw(p->b, " <span class=\"subtitle\">");
+		html_text(p->b, p->wave);
+		html_raw(p->b, " wave, compared with ");
+		if (*p->peers) {
+			html_raw(p->b, "the peer group <code>");
+			html_text(p->b, p->peers);
+			html_raw(p->b, "</code>: ");
+			view_int(p->b, p->size);
+			html_raw(p->b, p->size == 1 ? " city" : " cities");
+		} else {
+			html_raw(p->b, "all ");
+			view_int(p->b, p->size);
+			html_raw(p->b, " cities surveyed");
+		}
+		html_raw(p->b, "</span>");
+	}
+	html_raw(p->b, "</h1>\n");
+	if (json_is_true(json_object_get(p->city, "synthetic")))
+		html_raw(p->b, "<p class=\"notice synthetic\" role=\"note\"><strong>Synthetic demonstration "
+		    "city.</strong> Its name and answers were generated to fill the demonstration cohort; "
+		    "they describe no real city.</p>\n");
+	if (p->wave == NULL) {
+		html_raw(p->b, "<p>");
+		sections_city(p);
+		html_raw(p->b, " has not answered any wave of the survey yet.</p>\n<p><a href=\"/cities/");
+		url_encode(p->b, p->slug);
+		html_raw(p->b, "/submissions\">Versions</a> · <a href=\"/cities/");
+		url_encode(p->b, p->slug);
+		html_raw(p->b, ".json\">JSON</a></p>\n");
+		goto out;
+	}
+	peers_form(p);
+	if (*p->peers && p->size == 0)
+		html_raw(p->b, "<p class=\"notice\" role=\"note\">No city of this wave is in the peer group: "
+		    "the statements below have no cohort to compare with.</p>\n");
+
+	sections_toc(p);
+	sections_html(p);
+	data_availability(p);
+	metrics_table(p);
+	other_answers(p);
+	waves_table(p);
+
+	html_raw(p->b, "<section id=\"downloads\" aria-labelledby=\"h-downloads\"><h2 id=\"h-downloads\">"
+	    "Downloads and versions</h2>\n<ul>\n<li><a href=\"/cities/");
+	url_encode(p->b, p->slug);
+	html_raw(p->b, ".json");
+	same_view_query(p, p->b, "?");
+	html_raw(p->b, "\">This profile as JSON</a></li>\n<li><a href=\"/cities/");
+	url_encode(p->b, p->slug);
+	html_raw(p->b, ".csv");
+	same_view_query(p, p->b, "?");
+	html_raw(p->b, "\">The answers as CSV</a> (<code>question,value</code>)</li>\n<li><a href=\"/cities/");
+	url_encode(p->b, p->slug);
+	html_raw(p->b, "/submissions?survey=");
+	url_encode(p->b, p->wave);
+	html_raw(p->b, "\">Versions of these answers</a> and what each changed</li>\n");
+	json_array_foreach(json_object_get(model, "waves"), i, w) {
+		if (streq(json_string_value(w), p->wave))
+			continue;
+		html_raw(p->b, "<li><a href=\"/cities/");
+		url_encode(p->b, p->slug);
+		html_raw(p->b, "?survey=");
+		url_encode(p->b, json_string_value(w));
+		if (*p->peers) {
+			html_raw(p->b, "&amp;peers=");
+			url_encode(p->b, p->peers);
+		}
+		html_raw(p->b, "\">");
+		sections_city_s(p);
+		html_raw(p->b, " profile in the ");
+		html_text(p->b, json_string_value(w));
+		html_raw(p->b, " wave</a></li>\n");
+	}
+	html_raw(p->b, "<li><a href=\"/surveys/");
+	url_encode(p->b, p->wave);
+	html_raw(p->b, "\">The ");
+	html_text(p->b, p->wave);
+	html_raw(p->b, " questionnaire</a></li>\n</ul>\n</section>\n");
+out:
+	page_end(r);
+	json_decref(p->seen);
+}

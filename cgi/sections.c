@@ -1,0 +1,912 @@
+/* sections.c: the city profile's statements, written from the table kept beside the questionnaires
+ * (sql/surveys/sections.def, included below), and the sentence pieces they are made of.
+ *
+ * Each row of the table is a kind of statement about one question ("Like 81% of cities surveyed (81
+ * of 100), Toronto has dedicated funding ..."), said from the city's answer and the cohort's counts in
+ * the model that /cities/{slug}.json serves, so a number on the page is always one of the twin's.  A
+ * share is count / cities of the cohort that answered the question (view_share), always written with
+ * both counts.  "Not asked in this wave", "asked, not answered" and "No" are told apart in words,
+ * never by colour alone.  Every answer said is marked in p->seen, so the page can list the others. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "answer.h"
+#include "html.h"
+#include "sections.h"
+#include "view.h"
+
+/* ---- the table of statements (sql/surveys/sections.def) ---- */
+
+enum step_kind {
+	S_FACTS, S_FACT, S_POPULATION, S_PLACE, S_COLUMNS, S_SECTION, S_ASKED, S_TEAMS, S_TEAM, S_END,
+	S_H3, S_CHOSEN, S_BY_CITIES, S_INTRO, S_YES_NO, S_SINGLE, S_PHRASE, S_NOTE, S_TEXT, S_COUNT_HEADING,
+	S_NEW_OPTIONS, S_OPTIONS_NOTE, S_PARTNERS
+};
+
+#define ANCHOR	1	/* SECTION: id="NAME", a target for links */
+#define FOLDED	2	/* BY_CITIES: under <details> */
+#define RANKED	4	/* CHOSEN: the order is a rank */
+
+/* One row: its question codes and texts in the order of the macro's arguments (see sections.def). */
+struct step {
+	enum step_kind kind;
+	int flags;
+	const char *code[3];
+	const char *text[4];
+};
+
+static const struct step steps[] = {
+#define FACTS()				{ .kind = S_FACTS },
+#define FACT(label, c)			{ .kind = S_FACT, .code = { c }, .text = { label } },
+#define POPULATION(label, c, year)	{ .kind = S_POPULATION, .code = { c, year }, .text = { label } },
+#define PLACE(label)			{ .kind = S_PLACE, .text = { label } },
+#define COLUMNS()			{ .kind = S_COLUMNS },
+#define SECTION(name, f, toc, heading)	{ .kind = S_SECTION, .flags = f, .text = { name, toc, heading } },
+#define ASKED(c, wave)			{ .kind = S_ASKED, .code = { c }, .text = { wave } },
+#define TEAMS(what)			{ .kind = S_TEAMS, .text = { what } },
+#define TEAM(name, staff, where)	{ .kind = S_TEAM, .code = { name, staff, where } },
+#define END()				{ .kind = S_END },
+#define H3(t)				{ .kind = S_H3, .text = { t } },
+#define CHOSEN(c, f, what)		{ .kind = S_CHOSEN, .flags = f, .code = { c }, .text = { what } },
+#define BY_CITIES(c, f, title, col)	{ .kind = S_BY_CITIES, .flags = f, .code = { c }, .text = { title, col } },
+#define INTRO(c, t)			{ .kind = S_INTRO, .code = { c }, .text = { t } },
+#define YES_NO(c, has, has_not, whether) \
+	{ .kind = S_YES_NO, .code = { c }, .text = { has, has_not, whether } },
+#define SINGLE(c, what)			{ .kind = S_SINGLE, .code = { c }, .text = { what } },
+#define PHRASE(c, option, t)		{ .kind = S_PHRASE, .code = { c, option }, .text = { t } },
+#define NOTE(c)				{ .kind = S_NOTE, .code = { c } },
+#define TEXT(c)				{ .kind = S_TEXT, .code = { c } },
+#define COUNT_HEADING(c, one, many, fallback, what) \
+	{ .kind = S_COUNT_HEADING, .code = { c }, .text = { one, many, fallback, what } },
+#define NEW_OPTIONS(c, they, it, it_also, it_not) \
+	{ .kind = S_NEW_OPTIONS, .code = { c }, .text = { they, it, it_also, it_not } },
+#define OPTIONS_NOTE(c)			{ .kind = S_OPTIONS_NOTE, .code = { c } },
+#define PARTNERS(c, lead, tail, what)	{ .kind = S_PARTNERS, .code = { c }, .text = { lead, tail, what } },
+#include "sections.def"
+#undef FACTS
+#undef FACT
+#undef POPULATION
+#undef PLACE
+#undef COLUMNS
+#undef SECTION
+#undef ASKED
+#undef TEAMS
+#undef TEAM
+#undef END
+#undef H3
+#undef CHOSEN
+#undef BY_CITIES
+#undef INTRO
+#undef YES_NO
+#undef SINGLE
+#undef PHRASE
+#undef NOTE
+#undef TEXT
+#undef COUNT_HEADING
+#undef NEW_OPTIONS
+#undef OPTIONS_NOTE
+#undef PARTNERS
+};
+
+#define NSTEPS (sizeof(steps) / sizeof(steps[0]))
+
+static int
+streq(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
+static int
+chose(json_t *v, const char *opt)
+{
+	json_t *o;
+	size_t i;
+
+	json_array_foreach(v, i, o)
+		if (streq(json_string_value(o), opt))
+			return 1;
+	return 0;
+}
+
+/* Text in a sentence: the label with its first letter lower-cased ("Private firms" -> "private
+ * firms"), unless it starts an acronym ("AI ..."). */
+static void
+label_lc(struct buf *b, const char *s)
+{
+	char c[2] = { 0, 0 };
+
+	if (s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'a' && s[1] <= 'z') {
+		c[0] = (char)(s[0] - 'A' + 'a');
+		html_text(b, c);
+		html_text(b, s + 1);
+	} else {
+		html_text(b, s);
+	}
+}
+
+json_t *
+sections_question(const struct profile *p, const char *code)
+{
+	return answer_question(p->questions, code);
+}
+
+/* The city's answer (NULL: not asked in this wave; JSON null: not answered); marks it as shown. */
+json_t *
+sections_answer(struct profile *p, const char *code)
+{
+	json_object_set_new(p->seen, code, json_true());
+	return json_object_get(p->answers, code);
+}
+
+long long
+sections_answered(const struct profile *p, const char *code)
+{
+	return (long long)json_integer_value(json_object_get(json_object_get(p->cohort, code), "answered"));
+}
+
+long long
+sections_count(const struct profile *p, const char *code, const char *opt)
+{
+	json_t *q = json_object_get(p->cohort, code);
+
+	return (long long)json_integer_value(json_object_get(json_object_get(q, "counts"), opt));
+}
+
+static const char *
+noun(const struct profile *p)
+{
+	return *p->peers ? "cities in the peer group" : "cities surveyed";
+}
+
+void
+sections_city(struct profile *p)
+{
+	html_text(p->b, p->name);
+}
+
+void
+sections_city_s(struct profile *p)
+{
+	html_text(p->b, p->name);
+	html_raw(p->b, "'s");
+}
+
+/* "81% of cities surveyed (81 of 100)" */
+void
+sections_share(struct profile *p, long long n, long long d, const char *what)
+{
+	buf_printf(p->b, "<strong>%d%%</strong> of ", view_share(n, d));
+	html_text(p->b, what ? what : noun(p));
+	html_raw(p->b, " (");
+	view_int(p->b, n);
+	html_raw(p->b, " of ");
+	view_int(p->b, d);
+	html_raw(p->b, ")");
+}
+
+/* What stands where an answer is missing: not asked in this wave, or asked and not answered ("X did
+ * not answer <what>"). */
+static void
+missing(struct profile *p, json_t *v, const char *what)
+{
+	if (v == NULL) {
+		html_raw(p->b, "<p><span class=\"not-asked\">— not asked</span> in the ");
+		html_text(p->b, p->wave);
+		html_raw(p->b, " wave.</p>\n");
+		return;
+	}
+	html_raw(p->b, "<p><span class=\"unanswered\">(no answer)</span> ");
+	sections_city(p);
+	html_raw(p->b, " did not answer ");
+	html_text(p->b, what ? what : "this question");
+	html_raw(p->b, ".</p>\n");
+}
+
+/* A text of the table: {city}, {city's} and {n} filled in, the rest written as it is. */
+static void
+say(struct profile *p, const char *t, long long n)
+{
+	const char *s;
+
+	while ((s = strchr(t, '{')) != NULL) {
+		buf_append(p->b, t, (size_t)(s - t));
+		if (strncmp(s, "{city}", 6) == 0) {
+			sections_city(p);
+			t = s + 6;
+		} else if (strncmp(s, "{city's}", 8) == 0) {
+			sections_city_s(p);
+			t = s + 8;
+		} else if (strncmp(s, "{n}", 3) == 0) {
+			buf_printf(p->b, "%lld", n);
+			t = s + 3;
+		} else {
+			buf_putc(p->b, '{');
+			t = s + 1;
+		}
+	}
+	html_raw(p->b, t);
+}
+
+/* How option `opt` of question `code` reads in a sentence (a PHRASE row), or NULL. */
+static const char *
+phrase_of(const char *code, const char *opt)
+{
+	size_t i;
+
+	for (i = 0; i < NSTEPS; i++)
+		if (steps[i].kind == S_PHRASE && streq(steps[i].code[0], code) && streq(steps[i].code[1], opt))
+			return steps[i].text[0];
+	return NULL;
+}
+
+/* The chosen options as words in a sentence: "a", "a and b", "a, b, and c". */
+static void
+and_list(struct profile *p, const char *qcode, json_t *q, json_t *v)
+{
+	size_t i, n = json_array_size(v);
+	json_t *o;
+
+	json_array_foreach(v, i, o) {
+		const char *code = json_string_value(o), *ph = phrase_of(qcode, code);
+		if (i > 0)
+			html_raw(p->b, n == 2 ? " and " : i == n - 1 ? ", and " : ", ");
+		if (ph)
+			html_text(p->b, ph);
+		else
+			label_lc(p->b, answer_option_label(q, code));
+	}
+}
+
+/* The options the city chose, each beside how many cities of the cohort chose it. */
+static void
+chosen_list(struct profile *p, const char *code, int ranked, const char *what)
+{
+	json_t *q = sections_question(p, code), *v = sections_answer(p, code), *o;
+	long long d = sections_answered(p, code);
+	size_t i;
+
+	if (!json_is_array(v)) {
+		missing(p, v, what);
+		return;
+	}
+	if (json_array_size(v) == 0) {
+		html_raw(p->b, "<p>None of the options.</p>\n");
+		return;
+	}
+	html_raw(p->b, ranked ? "<ol class=\"chosen ranked\">\n" : "<ul class=\"chosen\">\n");
+	json_array_foreach(v, i, o) {
+		const char *opt = json_string_value(o);
+		html_raw(p->b, "<li>");
+		html_text(p->b, answer_option_label(q, opt));
+		if (d > 0) {
+			html_raw(p->b, " <span class=\"cohort\">— like ");
+			sections_share(p, sections_count(p, code, opt), d, NULL);
+			html_raw(p->b, "</span>");
+		}
+		html_raw(p->b, "</li>\n");
+	}
+	html_raw(p->b, ranked ? "</ol>\n" : "</ul>\n");
+}
+
+/* A bar for a percentage: decoration beside the number, hidden from assistive technology. */
+static void
+bar(struct buf *b, int pct)
+{
+	buf_printf(b, "<svg class=\"bar\" width=\"100\" height=\"10\" viewBox=\"0 0 100 10\" "
+	    "aria-hidden=\"true\" focusable=\"false\"><rect class=\"track\" x=\"0\" y=\"0\" width=\"100\" "
+	    "height=\"10\"/><rect class=\"fill\" x=\"0\" y=\"0\" width=\"%d\" height=\"10\"/></svg>", pct);
+}
+
+/* Every option of a multi-choice question with how many cities of the cohort chose it, the city's own
+ * marked: "Policy areas by number of cities". */
+static void
+by_cities(struct profile *p, const char *code, const char *title, const char *col, int folded)
+{
+	json_t *q = sections_question(p, code), *v = json_object_get(p->answers, code), *o;
+	long long d = sections_answered(p, code);
+	size_t i;
+
+	if (q == NULL)
+		return;
+	if (folded) {
+		html_raw(p->b, "<details class=\"by-cities\"><summary>");
+		html_text(p->b, title);
+		html_raw(p->b, "</summary>\n");
+	} else {
+		html_raw(p->b, "<h3>");
+		html_text(p->b, title);
+		html_raw(p->b, "</h3>\n");
+	}
+	if (d == 0) {
+		html_raw(p->b, "<p>No city in the cohort answered this question.</p>\n");
+		goto out;
+	}
+	/* The heading (or summary) shows the title: the caption repeats it for screen readers only. */
+	html_raw(p->b, "<table class=\"data by-cities\"><caption><span class=\"visually-hidden\">");
+	html_text(p->b, title);
+	html_raw(p->b, ": </span><span class=\"note\">Of the ");
+	view_int(p->b, d);
+	html_raw(p->b, " ");
+	html_text(p->b, noun(p));
+	html_raw(p->b, " that answered; a city may choose several.</span></caption>\n<thead><tr><th scope=\"col\">");
+	html_text(p->b, col);
+	html_raw(p->b, "</th><th scope=\"col\" class=\"num\">Cities</th><th scope=\"col\" class=\"num\">Share</th>");
+	if (json_is_array(v)) {
+		html_raw(p->b, "<th scope=\"col\">Chosen by ");
+		sections_city(p);
+		html_raw(p->b, "</th>");
+	}
+	html_raw(p->b, "</tr></thead>\n<tbody>\n");
+	json_array_foreach(json_object_get(q, "options"), i, o) {
+		const char *opt = view_str(o, "code");
+		long long n = sections_count(p, code, opt);
+		int mine = json_is_array(v) && chose(v, opt), pct = view_share(n, d);
+
+		html_raw(p->b, mine ? "<tr class=\"mine\"><th scope=\"row\">" : "<tr><th scope=\"row\">");
+		html_text(p->b, view_str(o, "label"));
+		html_raw(p->b, "</th><td class=\"num\">");
+		view_int(p->b, n);
+		buf_printf(p->b, "</td><td class=\"num\">%d%% ", pct);
+		bar(p->b, pct);
+		html_raw(p->b, "</td>");
+		if (json_is_array(v))
+			html_raw(p->b, mine ? "<td><span class=\"yes\">Yes</span></td>" :
+			    "<td><span class=\"not-chosen\">No</span></td>");
+		html_raw(p->b, "</tr>\n");
+	}
+	html_raw(p->b, "</tbody></table>\n");
+out:
+	if (folded)
+		html_raw(p->b, "</details>\n");
+}
+
+/* A YES_NO row.  Yes: "Like 81% of cities surveyed (81 of 100), X has ...".  No: "Along with 50% ...
+ * (50 of 100), X does not have ..." when at least half the cohort said no as well, else "Unlike 81%
+ * ..., X has no ..." (the share of the cities that said yes).  Unanswered: what the cohort said.  A
+ * row without its phrases (has NULL) quotes the question instead. */
+static void
+yes_no(struct profile *p, const struct step *y)
+{
+	const char *code = y->code[0], *has = y->text[0], *has_not = y->text[1], *whether = y->text[2];
+	json_t *v = sections_answer(p, code), *q = sections_question(p, code);
+	long long d = sections_answered(p, code), yes = sections_count(p, code, "yes"), no = sections_count(p, code, "no");
+
+	if (v == NULL || json_is_null(v)) {
+		missing(p, v, has ? whether : NULL);
+		if (v && d > 0) {
+			html_raw(p->b, "<p class=\"cohort\">Of the ");
+			html_text(p->b, noun(p));
+			html_raw(p->b, " that answered, ");
+			sections_share(p, yes, d, "them");
+			html_raw(p->b, " said yes.</p>\n");
+		}
+		return;
+	}
+	html_raw(p->b, "<p class=\"statement\">");
+	if (d == 0) {
+		sections_city(p);
+		html_raw(p->b, " answered ");
+		html_raw(p->b, json_is_true(v) ? "yes" : "no");
+		html_raw(p->b, "; no other city in the cohort answered.");
+	} else if (json_is_true(v)) {
+		html_raw(p->b, "Like ");
+		sections_share(p, yes, d, NULL);
+		html_raw(p->b, ", ");
+		sections_city(p);
+		html_raw(p->b, " ");
+		if (has)
+			html_text(p->b, has);
+		else {
+			html_raw(p->b, "answered yes to “");
+			html_text(p->b, view_str(q, "text"));
+			html_raw(p->b, "”");
+		}
+		html_raw(p->b, ".");
+	} else {
+		int along = 2 * no >= d;
+		html_raw(p->b, along ? "Along with " : "Unlike ");
+		sections_share(p, along ? no : yes, d, NULL);
+		html_raw(p->b, ", ");
+		sections_city(p);
+		html_raw(p->b, " ");
+		if (has)
+			html_text(p->b, has_not);
+		else {
+			html_raw(p->b, "answered no to “");
+			html_text(p->b, view_str(q, "text"));
+			html_raw(p->b, "”");
+		}
+		html_raw(p->b, ".");
+	}
+	html_raw(p->b, "</p>\n");
+}
+
+/* A single-choice answer beside the share of the cohort that gave the same one, said with its PHRASE
+ * (else quoting the question and the option). */
+static void
+single(struct profile *p, const char *code, const char *what)
+{
+	json_t *v = sections_answer(p, code), *q = sections_question(p, code);
+	const char *opt = json_string_value(v), *ph = phrase_of(code, opt);
+	long long d = sections_answered(p, code);
+
+	if (opt == NULL) {
+		missing(p, v, what);
+		return;
+	}
+	html_raw(p->b, "<p class=\"statement\">");
+	if (d > 0) {
+		html_raw(p->b, "Similar to ");
+		sections_share(p, sections_count(p, code, opt), d, NULL);
+		html_raw(p->b, ", ");
+	}
+	sections_city(p);
+	html_raw(p->b, " ");
+	if (ph)
+		html_text(p->b, ph);
+	else {
+		html_raw(p->b, "answered “");
+		html_text(p->b, answer_option_label(q, opt));
+		html_raw(p->b, "” to “");
+		html_text(p->b, view_str(q, "text"));
+		html_raw(p->b, "”");
+	}
+	html_raw(p->b, ".</p>\n");
+}
+
+static void
+text_block(struct profile *p, const char *code)
+{
+	json_t *v = sections_answer(p, code);
+
+	if (json_is_string(v)) {
+		html_raw(p->b, "<p class=\"text\">");
+		html_text(p->b, json_string_value(v));
+		html_raw(p->b, "</p>\n");
+	}
+}
+
+static void
+fact(struct profile *p, const char *label, const char *code)
+{
+	json_t *v = sections_answer(p, code);
+
+	html_raw(p->b, "<div><dt>");
+	html_text(p->b, label);
+	html_raw(p->b, "</dt><dd>");
+	if (json_is_string(v))
+		html_text(p->b, json_string_value(v));
+	else
+		answer_html(p->b, sections_question(p, code), v, v != NULL);
+	html_raw(p->b, "</dd></div>\n");
+}
+
+/* The population: the city's (its answer in this wave, else the registered one, as city.c sets it),
+ * with the year of the count. */
+static void
+population(struct profile *p, const char *label, const char *code, const char *year_code)
+{
+	json_t *pop = json_object_get(p->city, "population"), *year = sections_answer(p, year_code);
+
+	sections_answer(p, code);
+	html_raw(p->b, "<div><dt>");
+	html_text(p->b, label);
+	html_raw(p->b, "</dt><dd>");
+	if (json_is_integer(pop)) {
+		view_int(p->b, (long long)json_integer_value(pop));
+		if (json_is_integer(year))
+			buf_printf(p->b, " (%lld)", (long long)json_integer_value(year));
+	} else {
+		html_raw(p->b, "<span class=\"unanswered\">(no answer)</span>");
+	}
+	html_raw(p->b, "</dd></div>\n");
+}
+
+/* Country and region, as the city is registered. */
+static void
+place(struct profile *p, const char *label)
+{
+	html_raw(p->b, "<div><dt>");
+	html_text(p->b, label);
+	html_raw(p->b, "</dt><dd>");
+	html_text(p->b, view_str(p->city, "country"));
+	html_raw(p->b, ", ");
+	html_text(p->b, view_str(p->city, "region"));
+	html_raw(p->b, "</dd></div>\n");
+}
+
+/* A place named in a sentence: "the City Manager's Office", unless it has its article already. */
+static void
+the(struct buf *b, const char *place)
+{
+	if (strncasecmp(place, "the ", 4) != 0 && strncmp(place, "a ", 2) != 0 && strncmp(place, "an ", 3) != 0)
+		html_raw(b, "the ");
+	html_text(b, place);
+}
+
+/* A team working on innovation (a TEAM row), as the published profile words it: the first named team
+ * opens the paragraph, the others follow it. */
+static void
+team(struct profile *p, const struct step *t)
+{
+	json_t *name = sections_answer(p, t->code[0]), *staff = sections_answer(p, t->code[1]), *where = sections_answer(p, t->code[2]);
+	int named = p->teams_named;
+
+	if (p->team_code == NULL)
+		p->team_code = t->code[0];
+	if (!json_is_string(name) || *json_string_value(name) == '\0')
+		return;
+	html_raw(p->b, named ? " " : "<p class=\"teams\">");
+	if (!named) {
+		if (json_is_string(where)) {
+			html_raw(p->b, "Situated in ");
+			the(p->b, json_string_value(where));
+			html_raw(p->b, ", ");
+		}
+		sections_city_s(p);
+		html_raw(p->b, " ");
+		html_text(p->b, json_string_value(name));
+		if (json_is_integer(staff))
+			buf_printf(p->b, " consists of %lld staff.", (long long)json_integer_value(staff));
+		else
+			html_raw(p->b, " works on innovation (its number of staff was not given).");
+	} else {
+		sections_city_s(p);
+		html_raw(p->b, " ");
+		html_text(p->b, json_string_value(name));
+		if (json_is_integer(staff))
+			buf_printf(p->b, ", made up of %lld staff,", (long long)json_integer_value(staff));
+		if (json_is_string(where)) {
+			html_raw(p->b, json_is_integer(staff) ? " situated in " : ", situated in ");
+			the(p->b, json_string_value(where));
+			html_raw(p->b, ",");
+		}
+		html_raw(p->b, " is also working on innovation in the city.");
+	}
+	p->teams_named++;
+}
+
+/* The end of a TEAMS block: its paragraph closed, or, when no team was named in a wave that asks for
+ * them, that the city did not say. */
+static void
+teams_end(struct profile *p, const char *what)
+{
+	if (p->teams_named)
+		html_raw(p->b, "</p>\n");
+	else if (p->team_code && json_object_get(p->answers, p->team_code))
+		missing(p, json_null(), what);
+}
+
+/* A PARTNERS row: "X has developed partnerships to promote innovation capacity with a, b, and c." */
+static void
+partners(struct profile *p, const char *code, const char *lead, const char *tail, const char *what)
+{
+	json_t *v = sections_answer(p, code), *q = sections_question(p, code);
+
+	if (!json_is_array(v)) {
+		missing(p, v, what);
+		return;
+	}
+	html_raw(p->b, "<p class=\"statement\">");
+	say(p, lead, 0);
+	if (json_array_size(v) == 0) {
+		html_raw(p->b, " none of the kinds of partner the survey names.</p>\n");
+		return;
+	}
+	html_raw(p->b, " ");
+	and_list(p, code, q, v);
+	html_raw(p->b, tail);
+	html_raw(p->b, "</p>\n");
+}
+
+/* The options of this wave's question that another wave lacks, and the other way round:
+ * "'Training staff ...' is not an option in the 2018 survey, while ...".  Returns 1 if it wrote. */
+static int
+wave_only_note(struct profile *p, const char *code)
+{
+	json_t *q = sections_question(p, code), *oq, *o;
+	const char *w;
+	size_t i;
+	int n = 0;
+
+	json_object_foreach(p->others, w, oq) {
+		json_t *other = answer_question(oq, code);
+		if (other == NULL)
+			continue;
+		json_array_foreach(json_object_get(q, "options"), i, o) {
+			if (answer_has_option(other, view_str(o, "code")))
+				continue;
+			html_raw(p->b, n++ ? ", while “" : "<p class=\"footnote\" id=\"fn-options\">* “");
+			html_text(p->b, view_str(o, "label"));
+			html_raw(p->b, "” is not an option in the ");
+			html_text(p->b, w);
+			html_raw(p->b, " survey");
+		}
+		json_array_foreach(json_object_get(other, "options"), i, o) {
+			if (answer_has_option(q, view_str(o, "code")))
+				continue;
+			html_raw(p->b, n++ ? ", while “" : "<p class=\"footnote\" id=\"fn-options\">* “");
+			html_text(p->b, view_str(o, "label"));
+			html_raw(p->b, "” is not an option in the ");
+			html_text(p->b, p->wave);
+			html_raw(p->b, " survey");
+		}
+	}
+	if (n)
+		html_raw(p->b, ".</p>\n");
+	return n;
+}
+
+/* Does another wave's questionnaire have this option of this question? */
+static int
+elsewhere(const struct profile *p, const char *code, const char *opt)
+{
+	json_t *oq;
+	const char *w;
+
+	json_object_foreach(p->others, w, oq) {
+		json_t *other = answer_question(oq, code);
+		if (other && !answer_has_option(other, opt))
+			return 0;
+	}
+	return 1;
+}
+
+/* A NEW_OPTIONS row: "Similar to 61% of participating cities (61 of 100), Toronto's funding for
+ * innovation capacity is also directed towards training staff and building capacity*", said of the
+ * options only this wave offers, which the published profile singles out. */
+static void
+new_options(struct profile *p, const struct step *s)
+{
+	const char *code = s->code[0], *they = s->text[0], *it = s->text[1], *it_also = s->text[2];
+	const char *it_not = s->text[3];
+	json_t *q = sections_question(p, code), *v = json_object_get(p->answers, code), *o;
+	long long d = sections_answered(p, code);
+	const char *noun_ = *p->peers ? "cities in the peer group" : "participating cities";
+	size_t i;
+
+	if (q == NULL || d == 0)
+		return;
+	json_array_foreach(json_object_get(q, "options"), i, o) {
+		const char *opt = view_str(o, "code");
+		long long n = sections_count(p, code, opt);
+		if (elsewhere(p, code, opt))
+			continue;
+		html_raw(p->b, "<p class=\"statement\">");
+		if (!json_is_array(v)) {
+			sections_share(p, n, d, noun_);
+			html_raw(p->b, " ");
+			html_raw(p->b, they);
+			html_raw(p->b, " ");
+			label_lc(p->b, view_str(o, "label"));
+		} else if (chose(v, opt)) {
+			html_raw(p->b, "Similar to ");
+			sections_share(p, n, d, noun_);
+			html_raw(p->b, ", ");
+			sections_city_s(p);
+			html_raw(p->b, " ");
+			html_raw(p->b, json_array_size(v) > 1 ? it_also : it);
+			html_raw(p->b, " ");
+			label_lc(p->b, view_str(o, "label"));
+		} else {
+			html_raw(p->b, "Unlike ");
+			sections_share(p, n, d, noun_);
+			html_raw(p->b, ", ");
+			sections_city_s(p);
+			html_raw(p->b, " ");
+			html_raw(p->b, it_not);
+			html_raw(p->b, " ");
+			label_lc(p->b, view_str(o, "label"));
+		}
+		html_raw(p->b, "<a href=\"#fn-options\" class=\"fn\" aria-label=\"about this option\">*</a>.");
+		html_raw(p->b, "</p>\n");
+	}
+}
+
+/* ---- the table, written ---- */
+
+/* Whether the wave asks the question (an ASKED block): the model then holds its answer (null when
+ * unanswered) and its question. */
+static int
+asked(const struct profile *p, const char *code)
+{
+	return json_object_get(p->answers, code) != NULL || sections_question(p, code) != NULL;
+}
+
+static void
+block_open(struct profile *p, const struct step *s)
+{
+	switch (s->kind) {
+	case S_FACTS:
+		html_raw(p->b, "<dl class=\"facts\">\n");
+		break;
+	case S_COLUMNS:
+		html_raw(p->b, "<div class=\"columns\">\n");
+		break;
+	case S_SECTION:
+		html_raw(p->b, "<section");
+		if (s->flags & ANCHOR) {
+			html_raw(p->b, " id=\"");
+			html_raw(p->b, s->text[0]);
+			html_raw(p->b, "\"");
+		}
+		html_raw(p->b, " aria-labelledby=\"h-");
+		html_raw(p->b, s->text[0]);
+		html_raw(p->b, "\"><h2 id=\"h-");
+		html_raw(p->b, s->text[0]);
+		html_raw(p->b, "\">");
+		if (s->text[2]) {
+			say(p, s->text[2], 0);
+			html_raw(p->b, "</h2>\n");
+		}
+		break;
+	case S_TEAMS:
+		p->teams_named = 0;
+		p->team_code = NULL;
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+block_close(struct profile *p, const struct step *s)
+{
+	switch (s->kind) {
+	case S_FACTS:
+		html_raw(p->b, "</dl>\n");
+		break;
+	case S_COLUMNS:
+		html_raw(p->b, "</div>\n");
+		break;
+	case S_SECTION:
+		html_raw(p->b, "</section>\n");
+		break;
+	case S_TEAMS:
+		teams_end(p, s->text[0]);
+		break;
+	default:
+		break;
+	}
+}
+
+/* A heading from a count: "Toronto utilizes 12 different innovation skills or roles", else the
+ * fallback heading and what stands where the count is missing. */
+static void
+count_heading(struct profile *p, const struct step *s)
+{
+	json_t *n = sections_answer(p, s->code[0]);
+
+	if (json_is_integer(n))
+		say(p, json_integer_value(n) == 1 ? s->text[0] : s->text[1], (long long)json_integer_value(n));
+	else
+		html_raw(p->b, s->text[2]);
+	html_raw(p->b, "</h2>\n");
+	if (!json_is_integer(n))
+		missing(p, n, s->text[3]);
+}
+
+static void
+statement(struct profile *p, const struct step *s)
+{
+	const char *code = s->code[0];
+
+	switch (s->kind) {
+	case S_FACT:
+		fact(p, s->text[0], code);
+		break;
+	case S_POPULATION:
+		population(p, s->text[0], code, s->code[1]);
+		break;
+	case S_PLACE:
+		place(p, s->text[0]);
+		break;
+	case S_TEAM:
+		team(p, s);
+		break;
+	case S_H3:
+		html_raw(p->b, "<h3>");
+		say(p, s->text[0], 0);
+		html_raw(p->b, "</h3>\n");
+		break;
+	case S_CHOSEN:
+		chosen_list(p, code, (s->flags & RANKED) != 0, s->text[0]);
+		break;
+	case S_BY_CITIES:
+		by_cities(p, code, s->text[0], s->text[1], (s->flags & FOLDED) != 0);
+		break;
+	case S_INTRO:
+		if (json_is_array(json_object_get(p->answers, code))) {
+			html_raw(p->b, "<p>");
+			html_raw(p->b, s->text[0]);
+			html_raw(p->b, "</p>\n");
+		}
+		break;
+	case S_YES_NO:
+		yes_no(p, s);
+		break;
+	case S_SINGLE:
+		single(p, code, s->text[0]);
+		break;
+	case S_NOTE:
+		text_block(p, code);
+		break;
+	case S_TEXT:
+		if (json_is_string(json_object_get(p->answers, code)))
+			text_block(p, code);
+		else
+			missing(p, sections_answer(p, code), NULL);
+		break;
+	case S_COUNT_HEADING:
+		count_heading(p, s);
+		break;
+	case S_NEW_OPTIONS:
+		new_options(p, s);
+		break;
+	case S_OPTIONS_NOTE:
+		if (sections_question(p, code))
+			wave_only_note(p, code);
+		break;
+	case S_PARTNERS:
+		partners(p, code, s->text[0], s->text[1], s->text[2]);
+		break;
+	default:		/* PHRASE rows are read by the statements they follow */
+		break;
+	}
+}
+
+static int
+opens_block(enum step_kind k)
+{
+	return k == S_FACTS || k == S_COLUMNS || k == S_SECTION || k == S_ASKED || k == S_TEAMS;
+}
+
+/* Runs the rows from i to the END of the block they are in (or the end of the table), writing them
+ * when `write`; returns the index after that END. */
+static size_t
+run(struct profile *p, size_t i, int write)
+{
+	while (i < NSTEPS && steps[i].kind != S_END) {
+		const struct step *s = &steps[i++];
+		if (opens_block(s->kind)) {
+			int w = write && (s->kind != S_ASKED || asked(p, s->code[0]));
+			if (w)
+				block_open(p, s);
+			i = run(p, i, w);
+			if (w)
+				block_close(p, s);
+		} else if (write) {
+			statement(p, s);
+		}
+	}
+	return i + 1;
+}
+
+/* The table of contents: the sections of the table that have an entry, then the page's own. */
+void
+sections_toc(struct profile *p)
+{
+	size_t i;
+
+	html_raw(p->b, "<nav class=\"toc\" aria-label=\"On this page\"><ul>");
+	for (i = 0; i < NSTEPS; i++) {
+		if (steps[i].kind != S_SECTION || steps[i].text[1] == NULL)
+			continue;
+		html_raw(p->b, "<li><a href=\"#");
+		html_raw(p->b, steps[i].text[0]);
+		html_raw(p->b, "\">");
+		html_raw(p->b, steps[i].text[1]);
+		html_raw(p->b, "</a></li>");
+	}
+	html_raw(p->b, "<li><a href=\"#metrics\">Metrics</a></li>"
+	    "<li><a href=\"#waves\">Answers across waves</a></li>"
+	    "<li><a href=\"#downloads\">Downloads and versions</a></li></ul></nav>\n");
+}
+
+void
+sections_html(struct profile *p)
+{
+	run(p, 0, 1);
+}
