@@ -29,9 +29,10 @@ else
 BUILD    := build/rel
 endif
 
-# Every module in cgi/ goes into one library; the two programs add their main.
-MAINS    := cgi/server.c cgi/cli.c
-LIB_SRCS := $(filter-out $(MAINS),$(wildcard cgi/*.c))
+# Every module in cgi/'s layers (lib, core, plugin, domain, pages, cli) goes into one library; the two
+# programs add their main.  `make check-layers` keeps each layer's includes to the layers below it.
+MAINS    := cgi/server.c cgi/cli/cli.c
+LIB_SRCS := $(filter-out $(MAINS),$(wildcard cgi/*.c cgi/*/*.c))
 LIB_OBJS := $(LIB_SRCS:cgi/%.c=$(BUILD)/%.o)
 UNIT_SRCS:= $(wildcard tests/unit/test_*.c)
 UNITS    := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -46,13 +47,14 @@ endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
-.PHONY: all deps run test bench unit units fuzz soak clean FORCE programs install uninstall deb scale-test
+.PHONY: all deps run test bench unit units fuzz soak clean FORCE programs install uninstall deb scale-test check-layers
 all: deps bin/citybench-fcgi bin/citybench units
 
 deps:
 	@tests/deps.sh
 
 $(BUILD)/%.o: cgi/%.c $(wildcard include/*.h include/*.def sql/surveys/*.def) $(BUILD)/cflags | $(BUILD)
+	@mkdir -p $(@D)
 	@echo "CC $<"
 	@$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
@@ -63,7 +65,7 @@ $(BUILD)/citybench-fcgi: $(BUILD)/server.o $(BUILD)/libcitybench.a
 	@echo "LD $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
-$(BUILD)/citybench: $(BUILD)/cli.o $(BUILD)/libcitybench.a
+$(BUILD)/citybench: $(BUILD)/cli/cli.o $(BUILD)/libcitybench.a
 	@echo "LD $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
@@ -78,9 +80,9 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/t.h $(wildcard sql/surveys/*.def) $(
 
 # test_cache kills a process inside cache_put: it links its own cache.c built with the test hook
 # (CB_TEST_HOOKS), which the programs never have; the library's cache.o is then not taken.
-$(BUILD)/tests/test_cache: tests/unit/test_cache.c cgi/cache.c tests/unit/t.h $(BUILD)/libcitybench.a | $(BUILD)/tests
+$(BUILD)/tests/test_cache: tests/unit/test_cache.c cgi/core/cache.c tests/unit/t.h $(BUILD)/libcitybench.a | $(BUILD)/tests
 	@echo "CC $< (CB_TEST_HOOKS)"
-	@$(CC) $(CFLAGS) -DCB_TEST_HOOKS $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< cgi/cache.c $(BUILD)/libcitybench.a $(PKG_LIBS) $(LDLIBS)
+	@$(CC) $(CFLAGS) -DCB_TEST_HOOKS $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< cgi/core/cache.c $(BUILD)/libcitybench.a $(PKG_LIBS) $(LDLIBS)
 
 units: $(UNITS)
 
@@ -95,6 +97,10 @@ run: deps
 test: deps
 	@$(MAKE) --no-print-directory $(BUILD)/citybench-fcgi $(BUILD)/citybench units
 	@BUILD=$(BUILD) CB_BIN=$(CURDIR)/$(BUILD) tests/run.sh
+
+# Each layer of cgi/ includes only what lies below it (tests/check_layers.sh says which); make test runs it.
+check-layers:
+	@tests/check_layers.sh
 
 unit: units
 	@BUILD=$(BUILD) tests/run.sh unit

@@ -57,6 +57,9 @@ for t in "$BUILD"/tests/test_*; do
 	stage "unit/$(basename "$t")" 300 "$t"
 done
 
+echo "== the layers of cgi/ (make check-layers, and that it fails on a forbidden include)"
+stage "layers" 60 tests/check_layers.sh --self-test
+
 if [ "${1:-}" != unit ]; then
 	if [ -f tests/fuzz/fuzz.mk ] && [ "${CB_SKIP_FUZZ:-0}" != 1 ]; then
 		echo "== brief fuzzing over the seed corpora"

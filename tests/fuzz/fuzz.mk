@@ -18,19 +18,19 @@ FUZZ_CFLAGS  := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 FUZZ_NAMES   := csv query multipart peers escape ingest routes
 
 # Each target links only the modules it tests.
-FUZZ_SRCS_csv       := cgi/buf.c cgi/utf8.c cgi/csv.c
-FUZZ_SRCS_query     := cgi/buf.c cgi/utf8.c cgi/query.c cgi/html.c
-FUZZ_SRCS_multipart := cgi/buf.c cgi/utf8.c cgi/multipart.c
-FUZZ_SRCS_peers     := cgi/buf.c cgi/utf8.c cgi/peers.c cgi/query.c
-FUZZ_SRCS_escape    := cgi/buf.c cgi/utf8.c cgi/html.c cgi/csv.c
+FUZZ_SRCS_csv       := cgi/lib/buf.c cgi/lib/utf8.c cgi/lib/csv.c
+FUZZ_SRCS_query     := cgi/lib/buf.c cgi/lib/utf8.c cgi/lib/query.c cgi/lib/html.c
+FUZZ_SRCS_multipart := cgi/lib/buf.c cgi/lib/utf8.c cgi/lib/multipart.c
+FUZZ_SRCS_peers     := cgi/lib/buf.c cgi/lib/utf8.c cgi/lib/peers.c cgi/lib/query.c
+FUZZ_SRCS_escape    := cgi/lib/buf.c cgi/lib/utf8.c cgi/lib/html.c cgi/lib/csv.c
 # The upload validator against a catalog built from sql/surveys (db.c only for catalog_load's calls).
-FUZZ_SRCS_ingest    := cgi/buf.c cgi/utf8.c cgi/csv.c cgi/query.c cgi/ingest.c cgi/db.c
+FUZZ_SRCS_ingest    := cgi/lib/buf.c cgi/lib/utf8.c cgi/lib/csv.c cgi/lib/query.c cgi/domain/ingest.c cgi/core/db.c
 FUZZ_FLAGS_ingest   := -DFUZZ_SURVEY_DIR='"$(CURDIR)/sql/surveys"' $(shell pkg-config --cflags libpq jansson 2>/dev/null)
 FUZZ_LIBS_ingest    := $(shell pkg-config --libs libpq jansson 2>/dev/null)
 # routes_match and the real route table.  The table names every handler and routes.c's dispatcher
 # needs the whole program; the target calls routes_match only, so those references are left
 # unresolved (a non-PIE link allows it; calling one would crash loudly, never pass silently).
-FUZZ_SRCS_routes    := cgi/buf.c cgi/routes.c
+FUZZ_SRCS_routes    := cgi/lib/buf.c cgi/pages/routes.c
 FUZZ_FLAGS_routes   := $(shell pkg-config --cflags libpq jansson fcgi 2>/dev/null)
 FUZZ_LIBS_routes    := -no-pie -Wl,--unresolved-symbols=ignore-in-object-files
 
