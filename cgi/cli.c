@@ -311,7 +311,7 @@ load_survey(struct db *db, const char *file)
 
 		if (!code || !ident_valid(code) || !type || (int)qtype_parse(type) < 0 || !text) {
 			err = strdup("each question needs code ([a-z0-9_]), type (bool, single, multi, integer, "
-			    "number, text) and text");
+			    "number, text, url) and text");
 			fprintf(stderr, "citybench: %s: question %zu\n", file, i + 1);
 			goto fail;
 		}

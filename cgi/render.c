@@ -16,6 +16,7 @@
 #include "html.h"
 #include "page.h"
 #include "render.h"
+#include "weburl.h"
 #include "view.h"
 
 void
@@ -234,6 +235,15 @@ render_answer(struct buf *b, json_t *q, json_t *v, int asked)
 		html_raw(b, ranked ? "</ol>" : "</ul>");
 	} else if (json_is_string(v)) {
 		const char *s = json_string_value(v);
+		if (streq(type, "url") && weburl_valid(s, NULL)) {
+			/* only an address the upload's own check accepts becomes a link */
+			html_raw(b, "<a class=\"answer-url\" rel=\"nofollow noopener\" href=\"");
+			html_attr(b, s);
+			html_raw(b, "\">");
+			html_text(b, s);
+			html_raw(b, "</a>");
+			return;
+		}
 		html_text(b, streq(type, "single") ? option_label(q, s) : s);
 	}
 }
@@ -1195,7 +1205,10 @@ render_profile(struct request *r, json_t *model)
 		url_encode(p->b, p->slug);
 		html_raw(p->b, "/submissions\">Versions</a> · <a href=\"/cities/");
 		url_encode(p->b, p->slug);
-		html_raw(p->b, ".json\">JSON</a></p>\n");
+		html_raw(p->b, ".json\">JSON</a></p>\n<p>The city's partner: <a href=\"/cities/");
+		url_encode(p->b, p->slug);
+		html_raw(p->b, "/answers.csv\">download the empty form with the city filled in (CSV)</a> for a "
+		    "first <a href=\"/upload\">upload</a>.</p>\n");
 		goto out;
 	}
 	peers_form(p);
@@ -1331,7 +1344,23 @@ render_profile(struct request *r, json_t *model)
 	waves_table(p);
 
 	html_raw(p->b, "<section id=\"downloads\" aria-labelledby=\"h-downloads\"><h2 id=\"h-downloads\">"
-	    "Downloads and versions</h2>\n<ul>\n<li><a href=\"/cities/");
+	    "Downloads and versions</h2>\n<ul>\n<li>For the city's partner: <a href=\"/cities/");
+	url_encode(p->b, p->slug);
+	html_raw(p->b, "/answers.csv?survey=");
+	url_encode(p->b, p->wave);
+	html_raw(p->b, "\">download your current answers</a> to edit and <a href=\"/upload?city=");
+	url_encode(p->b, p->slug);
+	html_raw(p->b, "&amp;survey=");
+	url_encode(p->b, p->wave);
+	html_raw(p->b, "\">upload</a> again (CSV; <a href=\"/cities/");
+	url_encode(p->b, p->slug);
+	html_raw(p->b, "/answers.json?survey=");
+	url_encode(p->b, p->wave);
+	html_raw(p->b, "\">JSON</a>), or, for a first upload, <a href=\"/surveys/");
+	url_encode(p->b, p->wave);
+	html_raw(p->b, "/template.csv?city=");
+	url_encode(p->b, p->slug);
+	html_raw(p->b, "\">the empty form</a></li>\n<li><a href=\"/cities/");
 	url_encode(p->b, p->slug);
 	html_raw(p->b, ".json");
 	view_query(p, p->b, "?");

@@ -29,6 +29,8 @@ static const struct route routes[] = {
 	{ "GET",  "/cities",			FMT_HTML | FMT_JSON | FMT_CSV, 0, cities_get },
 	{ "GET",  "/cities/*",			FMT_HTML | FMT_JSON | FMT_CSV, 0, city_get },
 	{ "GET",  "/cities/*/submissions",	FMT_HTML | FMT_JSON | FMT_CSV, 0, city_submissions_get },
+	/* the partner's answers: .csv/.json here; the HTML questionnaire form goes on the same path */
+	{ "GET",  "/cities/*/answers",		FMT_JSON | FMT_CSV,	0, answers_export_get },
 	{ "GET",  "/submissions/*",		FMT_HTML | FMT_JSON,	0, submission_get },
 	{ "GET",  "/compare",			FMT_HTML | FMT_JSON | FMT_CSV, 0, compare_get },
 	{ "GET",  "/metrics",			FMT_HTML | FMT_JSON | FMT_CSV, 0, metrics_get },

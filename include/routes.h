@@ -32,6 +32,7 @@ int home_get(struct request *r);
 int cities_get(struct request *r);
 int city_get(struct request *r);
 int city_submissions_get(struct request *r);
+int answers_export_get(struct request *r);
 int submission_get(struct request *r);
 int survey_get(struct request *r);
 int survey_template_get(struct request *r);
