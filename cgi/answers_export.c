@@ -118,10 +118,20 @@ answers_csv(struct buf *b, const char *city, const char *wave, json_t *questions
 		v = answers ? json_object_get(answers, str(q, "code")) : NULL;
 		help_of(q, &h);
 		if (json_is_array(v)) {
-			/* a row per option; "none of the options" has no CSV form: the row is left out,
-			 * so the upload keeps it */
-			json_array_foreach(v, j, o)
-				row(b, city, wave, q, o, h.data ? h.data : "");
+			/* a row per option, the list of options on the first; "none of the options" has no
+			 * CSV form: the row is left out, so the upload keeps it */
+			json_array_foreach(v, j, o) {
+				struct buf oh = BUF_INIT;
+				json_t *opt;
+				size_t k;
+				json_array_foreach(json_object_get(q, "options"), k, opt)
+					if (strcmp(str(opt, "code"), json_string_value(o) ? json_string_value(o) : "") == 0)
+						buf_printf(&oh, "this option: %s", str(opt, "label"));
+				if (j == 0)
+					buf_printf(&oh, "%s%s", oh.data ? "; " : "", h.data ? h.data : "");
+				row(b, city, wave, q, o, oh.data ? oh.data : "");
+				buf_free(&oh);
+			}
 		} else {
 			row(b, city, wave, q, v, h.data ? h.data : "");
 		}

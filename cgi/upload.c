@@ -216,8 +216,9 @@ upload_run(struct request *r, const char *auth, int bearer, const char *ctype, c
 			char m[400];
 			if (cities[i][0] == '\0')
 				snprintf(m, sizeof(m), "The city column is empty in row %zu: write your city's slug, "
-				    "%s, in every row (the form from /surveys/2020/template.csv?city=%s has it "
-				    "filled in).", first_row_of(&in, ""), tok.city, tok.city);
+				    "%s, in every row (the form from /surveys/%s/template.csv?city=%s has it "
+				    "filled in).", first_row_of(&in, ""), tok.city,
+				    wave_valid(in.items[0].survey) ? in.items[0].survey : "2020", tok.city);
 			else
 				snprintf(m, sizeof(m), "This token writes %s only, not %.64s.", tok.city, cities[i]);
 			fail(o, 403, m, NULL);
@@ -256,9 +257,9 @@ upload_run(struct request *r, const char *auth, int bearer, const char *ctype, c
 			char m[400];
 			store_rollback(w);
 			snprintf(m, sizeof(m), "The upload would clear %zu answered question%s of %s: fill %s in or "
-			    "leave %s rows out, or upload again with clear=1 to clear %s on purpose.", count,
-			    count == 1 ? "" : "s", tok.city, count == 1 ? "it" : "them", count == 1 ? "its" : "their",
-			    count == 1 ? "it" : "them");
+			    "leave %s out, or upload again with clear=1 to clear %s on purpose.", count,
+			    count == 1 ? "" : "s", tok.city, count == 1 ? "it" : "them",
+			    count == 1 ? "its row" : "their rows", count == 1 ? "it" : "them");
 			fail(o, 409, m, list);
 			json_decref(list);
 			goto refused;
