@@ -14,7 +14,7 @@
 
 #define INGEST_MAX_DETAILS 1000
 
-enum qtype { QT_BOOL, QT_SINGLE, QT_MULTI, QT_INTEGER, QT_NUMBER, QT_TEXT };
+enum qtype { QT_BOOL, QT_SINGLE, QT_MULTI, QT_INTEGER, QT_NUMBER, QT_TEXT, QT_URL };
 
 struct catalog_question {
 	char *code;
@@ -83,7 +83,10 @@ void ingest_init(struct ingest *in, enum ingest_format format);
 void ingest_free(struct ingest *in);
 
 /* Reads a body.  Returns 0, or -1 when it is malformed (unparsable, invalid UTF-8, wrong columns, not
- * the upload shape): a 400, with in->message and in->details saying every problem found. */
+ * the upload shape): a 400, with in->message and in->details saying every problem found.  A file that
+ * is no CSV at all (a spreadsheet workbook, UTF-16 text) or CSV with ';' or tabs between its fields
+ * gets one problem saying what it is and how to save it as CSV UTF-8.  CSV headers match in any case;
+ * extra `label` and `help` columns (the downloadable forms') are read and ignored. */
 int ingest_parse(struct ingest *in, const char *data, size_t len);
 
 /* The distinct city slugs the parsed upload names (borrowed; for a scope check before validation). */
@@ -93,7 +96,14 @@ size_t ingest_cities(const struct ingest *in, const char **out, size_t max);
  * in->message and in->details listing every problem; nothing is half-built on failure. */
 int ingest_validate(struct ingest *in, const struct catalog *cat);
 
-/* Adds a problem (row 0 = none; column may be NULL). */
+/* The row (CSV record, or JSON object) where an upload named a question of a city and wave; 0 when it
+ * did not name it. */
+size_t ingest_row_of(const struct ingest *in, const char *city, const char *survey, const char *code);
+
+/* Makes msg (of size n) a sentence in place: a capital first letter, a full stop at the end. */
+void ingest_sentence(char *msg, size_t n);
+
+/* Adds a problem (row 0 = none; column may be NULL), worded as a sentence. */
 void ingest_problem(struct ingest *in, size_t row, const char *column, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 

@@ -33,6 +33,7 @@ int cities_get(struct request *r);
 int city_get(struct request *r);
 int submissions_city_get(struct request *r);
 int submissions_get(struct request *r);
+int answers_export_get(struct request *r);
 int survey_get(struct request *r);
 int survey_template_get(struct request *r);
 int metrics_get(struct request *r);

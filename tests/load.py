@@ -78,12 +78,13 @@ class Load:
                 "/cities.json", "/cities.json?population=100000-2000000&page=%d" % page, "/cities/toronto.json%s" % peers.replace("&", "?", 1),
                 "/cities/%s.json" % slug, "/compare.json?cities=toronto,osteport%s" % peers, "/metrics.json",
                 "/metrics/%s.json?x=%d%s" % (metric, page, peers), "/surveys/2018.json", "/healthz.json",
-                "/cities/%s/submissions.json" % slug]), None, None, {200}
+                "/cities/%s/submissions.json" % slug, "/cities/%s/answers.json" % slug]), None, None, {200}
         if n < 0.60:
             return "csv", "GET", rng.choice([
                 "/cities.csv", "/cities/toronto.csv", "/cities/%s.csv" % slug, "/metrics/%s.csv" % metric,
                 "/compare.csv?cities=toronto,osteport", "/data/cities.csv", "/data/answers-%s.csv" % rng.choice(["2018", "2020"]),
-                "/data/metrics-2020.csv", "/surveys/2020/template.csv"]), None, None, {200}
+                "/data/metrics-2020.csv", "/surveys/2020/template.csv", "/surveys/2020/template.csv?city=toronto",
+                "/cities/%s/answers.csv" % slug, "/cities/toronto/answers.csv?survey=2018"]), None, None, {200}
         if n < 0.65:
             return "svg", "GET", "/metrics/%s.svg?city=%s%s" % (metric, rng.choice(["toronto", slug]), peers), None, None, {200}
         if n < 0.70:
@@ -102,6 +103,11 @@ class Load:
                 ("error", "POST", "/api/submissions", "city,survey,question,value\n%s,2020,dedicated_funding,perhaps\n" % slug,
                  {"Content-Type": "text/csv", "Authorization": "Bearer " + tok}, {422, 429}),
                 ("error", "GET", "/static/nope.css", None, None, {404}),
+                # issue 13: clearing without intent (200 when there was nothing to clear), a workbook
+                ("error", "POST", "/api/submissions", json.dumps({"city": slug, "survey": "2020", "answers": {"mayor": None}}),
+                 {"Content-Type": "application/json", "Authorization": "Bearer " + tok}, {200, 201, 409, 429}),  # 201: a first version
+                ("error", "POST", "/api/submissions", b"PK\x03\x04" + b"\x00" * 60,
+                 {"Content-Type": "text/csv", "Authorization": "Bearer " + tok}, {400, 429}),
             ])
         if n < 0.97:
             staff = rng.randint(0, 500)
@@ -111,11 +117,11 @@ class Load:
                     "team1_staff": staff, "mayor": "Mayor %d" % staff, "dedicated_funding": rng.random() < 0.5,
                     "funding_sources": rng.sample(["municipal_budget", "philanthropy", "private_sector"], 2)}})
                 return "upload", "POST", "/api/submissions", body, {"Content-Type": "application/json",
-                                                                    "Authorization": "Bearer " + tok}, {201, 429}
+                                                                    "Authorization": "Bearer " + tok}, {200, 201, 429}
             if kind < 0.8:
                 body = "city,survey,question,value\n%s,2018,team1_staff,%d\n%s,2018,explicit_strategy,yes\n" % (slug, staff, slug)
                 return "upload", "POST", "/api/submissions", body, {"Content-Type": "text/csv",
-                                                                    "Authorization": "Bearer " + tok}, {201, 429}
+                                                                    "Authorization": "Bearer " + tok}, {200, 201, 429}
             if kind < 0.9:
                 body = "city,survey,question,value\n%s,2020,team2_staff,%d\n" % (slug, staff)
                 return "dry-run", "POST", "/api/submissions?dry_run=1", body, {
@@ -124,7 +130,7 @@ class Load:
             body = ("--%s\r\nContent-Disposition: form-data; name=\"token\"\r\n\r\n%s\r\n--%s\r\nContent-Disposition: "
                     "form-data; name=\"file\"; filename=\"a.csv\"\r\nContent-Type: text/csv\r\n\r\ncity,survey,question,value\n"
                     "%s,2020,team3_staff,%d\n\r\n--%s--\r\n" % (b, tok, b, slug, staff, b))
-            return "form", "POST", "/upload", body, {"Content-Type": "multipart/form-data; boundary=" + b}, {201, 429}
+            return "form", "POST", "/upload", body, {"Content-Type": "multipart/form-data; boundary=" + b}, {200, 201, 429}
         rtok = rng.choice(self.researchers)
         if rng.random() < 0.8:
             return "preview", "POST", "/api/plugins/preview", QUICK_PLUGIN, {

@@ -45,7 +45,7 @@ survey_load_check(const json_t *doc, char **err, size_t *question)
 		if (!code || !ident_valid(code) || !type || (int)qtype_parse(type) < 0 || !text) {
 			*err = strdup(
 			    "each question needs code ([a-z0-9_]), type (bool, single, multi, integer, "
-			    "number, text) and text");
+			    "number, text, url) and text");
 			*question = i + 1;
 			return -1;
 		}

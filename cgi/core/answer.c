@@ -9,6 +9,7 @@
 #include "csv.h"
 #include "html.h"
 #include "view.h"
+#include "weburl.h"
 
 /* The multi-choice question whose order is a rank ("most common first"); in others, order is noise. */
 static int
@@ -146,6 +147,15 @@ answer_html(struct buf *b, json_t *q, json_t *v, int asked)
 		html_raw(b, ranked ? "</ol>" : "</ul>");
 	} else if (json_is_string(v)) {
 		const char *s = json_string_value(v);
+		if (streq(type, "url") && weburl_valid(s, NULL)) {
+			/* only an address the upload's own check accepts becomes a link */
+			html_raw(b, "<a class=\"answer-url\" rel=\"nofollow noopener\" href=\"");
+			html_attr(b, s);
+			html_raw(b, "\">");
+			html_text(b, s);
+			html_raw(b, "</a>");
+			return;
+		}
 		html_text(b, streq(type, "single") ? answer_option_label(q, s) : s);
 	}
 }

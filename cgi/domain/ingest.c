@@ -13,13 +13,14 @@
 #include "ingest.h"
 #include "query.h"
 #include "utf8.h"
+#include "weburl.h"
 
 /* ---- the catalog ---- */
 
 enum qtype
 qtype_parse(const char *s)
 {
-	static const char *names[] = { "bool", "single", "multi", "integer", "number", "text" };
+	static const char *names[] = { "bool", "single", "multi", "integer", "number", "text", "url" };
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -214,6 +215,21 @@ known_code(const struct catalog *c, const char *code)
 /* ---- problems ---- */
 
 void
+ingest_sentence(char *msg, size_t n)
+{
+	size_t len = strlen(msg);
+
+	if (len == 0)
+		return;
+	if (msg[0] >= 'a' && msg[0] <= 'z')
+		msg[0] = (char)(msg[0] - 'a' + 'A');
+	if (strchr(".!?", msg[len - 1]) == NULL && len + 1 < n) {
+		msg[len] = '.';
+		msg[len + 1] = '\0';
+	}
+}
+
+void
 ingest_problem(struct ingest *in, size_t row, const char *column, const char *fmt, ...)
 {
 	char msg[512];
@@ -226,6 +242,7 @@ ingest_problem(struct ingest *in, size_t row, const char *column, const char *fm
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	ingest_sentence(msg, sizeof(msg));
 	/* the message may quote input: keep it valid UTF-8 for jansson */
 	if (!utf8_valid(msg, strlen(msg))) {
 		size_t i;
@@ -314,6 +331,43 @@ struct csv_state {
 	size_t ncols;
 };
 
+/* A header cell as a column name: trimmed of spaces, in any case. */
+static int
+header_is(const char *cell, const char *name)
+{
+	size_t n = strlen(name);
+
+	while (*cell == ' ' || *cell == '\t')
+		cell++;
+	if (strncasecmp(cell, name, n) != 0)
+		return 0;
+	for (cell += n; *cell == ' ' || *cell == '\t'; cell++)
+		;
+	return *cell == '\0';
+}
+
+/* A header that is one cell holding ';' or tabs: a spreadsheet saved with another list separator. */
+static int
+other_separator(struct ingest *in, char **f, size_t n)
+{
+	const char *sep = NULL;
+
+	if (n != 1)
+		return 0;
+	if (strchr(f[0], ';') != NULL)
+		sep = "semicolons (;)";
+	else if (strchr(f[0], '\t') != NULL)
+		sep = "tabs";
+	if (sep == NULL)
+		return 0;
+	snprintf(in->message, sizeof(in->message), "The file separates its fields with %s, not commas, so "
+	    "it cannot be read as CSV.", sep);
+	ingest_problem(in, 1, NULL, "The file separates its fields with %s, not commas. In your spreadsheet "
+	    "program choose Save as, pick the type \"CSV UTF-8 (comma delimited) (.csv)\", and upload that "
+	    "file; if your spreadsheet still writes %s, set its list separator to a comma", sep, sep);
+	return 1;
+}
+
 static int
 csv_row(void *arg, size_t row, char **f, size_t n)
 {
@@ -325,29 +379,37 @@ csv_row(void *arg, size_t row, char **f, size_t n)
 	size_t i, k;
 
 	if (row == 1 || st->ncols == 0) {
+		if (other_separator(in, f, n))
+			return 1;
 		for (k = 0; k < 4; k++)
 			st->col[k] = -1;
 		for (i = 0; i < n; i++) {
 			for (k = 0; k < 4; k++)
-				if (strcmp(f[i], want[k]) == 0)
+				if (header_is(f[i], want[k]))
 					break;
 			if (k == 4) {
-				ingest_problem(in, row, f[i], "unknown column \"%s\": the columns are city,survey,"
-				    "question,value", q40(f[i], tmp, sizeof(tmp)));
+				/* the downloadable forms' columns, for people: read and ignored */
+				if (header_is(f[i], "label") || header_is(f[i], "help"))
+					continue;
+				ingest_problem(in, row, f[i], "Column \"%s\" is not a column of the upload form: "
+				    "the columns are city, survey, question and value (label and help may be "
+				    "there too, and are ignored)", q40(f[i], tmp, sizeof(tmp)));
 			} else if (st->col[k] != -1) {
-				ingest_problem(in, row, f[i], "column \"%s\" appears twice", want[k]);
+				ingest_problem(in, row, want[k], "Column \"%s\" appears twice in the header",
+				    want[k]);
 			} else {
 				st->col[k] = (int)i;
 			}
 		}
 		for (k = 0; k < 4; k++)
 			if (st->col[k] == -1)
-				ingest_problem(in, row, want[k], "missing column \"%s\"", want[k]);
+				ingest_problem(in, row, want[k], "Column \"%s\" is missing: the header row must "
+				    "name city, survey, question and value", want[k]);
 		st->ncols = n;
 		return in->nproblems ? 1 : 0;
 	}
 	if (n != st->ncols) {
-		ingest_problem(in, row, NULL, "%zu fields where the header has %zu", n, st->ncols);
+		ingest_problem(in, row, NULL, "This row has %zu fields where the header has %zu", n, st->ncols);
 		return in->nproblems >= INGEST_MAX_DETAILS ? 1 : 0;
 	}
 	if ((it = add_item(in, row)) == NULL)
@@ -380,14 +442,15 @@ parse_csv(struct ingest *in, const char *data, size_t len)
 		ingest_problem(in, err.row, err.column ? col : NULL, "%s", err.message);
 	}
 	if (in->nproblems) {
-		snprintf(in->message, sizeof(in->message), "the CSV could not be read: %zu problem%s",
-		    in->nproblems, in->nproblems == 1 ? "" : "s");
+		if (in->message[0] == '\0')
+			snprintf(in->message, sizeof(in->message), "The CSV file could not be read: %zu "
+			    "problem%s.", in->nproblems, in->nproblems == 1 ? "" : "s");
 		return -1;
 	}
 	if (st.ncols == 0) {
-		snprintf(in->message, sizeof(in->message), "the CSV is empty: expected a header "
+		snprintf(in->message, sizeof(in->message), "The CSV file is empty.");
+		ingest_problem(in, 0, NULL, "The file holds no rows: it needs a header row "
 		    "city,survey,question,value and one answer a row");
-		ingest_problem(in, 0, NULL, "empty body");
 		return -1;
 	}
 	return 0;
@@ -401,11 +464,15 @@ parse_json(struct ingest *in, const char *data, size_t len)
 	const char *code;
 	size_t i, row;
 
+	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) {	/* a BOM, as some editors write */
+		data += 3;
+		len -= 3;
+	}
 	doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (doc == NULL) {
-		snprintf(in->message, sizeof(in->message), "the JSON could not be read");
+		snprintf(in->message, sizeof(in->message), "The JSON could not be read.");
 		ingest_problem(in, (size_t)jerr.line > 0 ? (size_t)jerr.line : 0, NULL,
-		    "line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
+		    "Line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
 		return -1;
 	}
 	if (json_is_object(doc)) {
@@ -415,14 +482,15 @@ parse_json(struct ingest *in, const char *data, size_t len)
 	}
 	if (!json_is_array(doc)) {
 		json_decref(doc);
-		snprintf(in->message, sizeof(in->message), "the JSON must be an object or an array of objects");
-		ingest_problem(in, 0, NULL, "expected {\"city\":…, \"survey\":…, \"answers\":{…}}");
+		snprintf(in->message, sizeof(in->message), "The JSON must be an object or an array of objects.");
+		ingest_problem(in, 0, NULL, "The upload takes {\"city\":…, \"survey\":…, \"answers\":{…}} "
+		    "or a list of such objects");
 		return -1;
 	}
 	if (json_array_size(doc) == 0) {
 		json_decref(doc);
-		snprintf(in->message, sizeof(in->message), "the upload holds no answers");
-		ingest_problem(in, 0, NULL, "empty array");
+		snprintf(in->message, sizeof(in->message), "The upload holds no answers.");
+		ingest_problem(in, 0, NULL, "The list is empty");
 		return -1;
 	}
 	json_array_foreach(doc, i, obj) {
@@ -436,20 +504,21 @@ parse_json(struct ingest *in, const char *data, size_t len)
 		}
 		json_object_foreach(obj, key, v)
 			if (strcmp(key, "city") && strcmp(key, "survey") && strcmp(key, "answers"))
-				ingest_problem(in, row, key, "unknown field \"%.40s\"", key);
+				ingest_problem(in, row, key, "Field \"%.40s\" is not part of an upload: "
+				    "the fields are city, survey and answers", key);
 		city = json_object_get(obj, "city");
 		survey = json_object_get(obj, "survey");
 		answers = json_object_get(obj, "answers");
 		if (!json_is_string(city))
-			ingest_problem(in, row, "city", "city must be a string (the city's slug)");
+			ingest_problem(in, row, "city", "The city must be a string: the city's slug");
 		if (!json_is_string(survey))
-			ingest_problem(in, row, "survey", "survey must be a string such as \"2020\"");
+			ingest_problem(in, row, "survey", "The survey must be a string such as \"2020\"");
 		if (!json_is_object(answers))
-			ingest_problem(in, row, "answers", "answers must be an object of question codes");
+			ingest_problem(in, row, "answers", "The answers must be an object of question codes");
 		if (!json_is_string(city) || !json_is_string(survey) || !json_is_object(answers))
 			continue;
 		if (json_object_size(answers) == 0)
-			ingest_problem(in, row, "answers", "answers is empty");
+			ingest_problem(in, row, "answers", "The answers object is empty");
 		json_object_foreach(answers, code, v) {
 			struct ingest_item *it = add_item(in, row);
 			if (it == NULL)
@@ -462,27 +531,81 @@ parse_json(struct ingest *in, const char *data, size_t len)
 	}
 	json_decref(doc);
 	if (in->nproblems) {
-		snprintf(in->message, sizeof(in->message), "the JSON is not an upload: %zu problem%s",
+		snprintf(in->message, sizeof(in->message), "The JSON is not an upload: %zu problem%s.",
 		    in->nproblems, in->nproblems == 1 ? "" : "s");
 		return -1;
 	}
 	return 0;
 }
 
+/* What a body that is not UTF-8 text is, as a person would name the file; NULL when it is none of
+ * the usual suspects. */
+static const char *
+file_kind(const unsigned char *d, size_t len)
+{
+	size_t i, odd = 0, even = 0;
+
+	if (len >= 4 && memcmp(d, "PK\x03\x04", 4) == 0)
+		return "a spreadsheet workbook (an Excel .xlsx or OpenDocument .ods file)";
+	if (len >= 8 && memcmp(d, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8) == 0)
+		return "an old Excel workbook (.xls)";
+	if (len >= 2 && ((d[0] == 0xff && d[1] == 0xfe) || (d[0] == 0xfe && d[1] == 0xff)))
+		return "UTF-16 text (saved as \"Unicode text\")";
+	/* ASCII as UTF-16 without a BOM: every other byte is NUL, on one side only */
+	for (i = 0; i < len && i < 512; i++) {
+		if (d[i] != 0)
+			continue;
+		if (i % 2)
+			odd++;
+		else
+			even++;
+	}
+	if ((odd == 0) != (even == 0) && odd + even >= (i + 7) / 8)
+		return "UTF-16 text (saved as \"Unicode text\")";
+	return NULL;
+}
+
 int
 ingest_parse(struct ingest *in, const char *data, size_t len)
 {
+	const char *kind;
+	const char *save = in->format == INGEST_CSV ?
+	    "Open it in your spreadsheet program, choose Save as, pick the type \"CSV UTF-8 (comma delimited) "
+	    "(.csv)\", and upload the .csv file" :
+	    "Save it as JSON in UTF-8, or as \"CSV UTF-8 (comma delimited) (.csv)\" from a spreadsheet";
+
 	if (len == 0) {
-		snprintf(in->message, sizeof(in->message), "the body is empty");
-		ingest_problem(in, 0, NULL, "empty body");
+		snprintf(in->message, sizeof(in->message), "The body is empty.");
+		ingest_problem(in, 0, NULL, "The file holds nothing: choose the file with your answers");
+		return -1;
+	}
+	if ((kind = file_kind((const unsigned char *)data, len)) != NULL) {
+		snprintf(in->message, sizeof(in->message), "The file is %s, not %s.", kind,
+		    in->format == INGEST_CSV ? "a CSV file" : "JSON");
+		ingest_problem(in, 0, NULL, "The file is %s, not %s. %s", kind,
+		    in->format == INGEST_CSV ? "a CSV file" : "JSON", save);
 		return -1;
 	}
 	if (memchr(data, '\0', len) != NULL || !utf8_valid(data, len)) {
-		snprintf(in->message, sizeof(in->message), "the body is not valid UTF-8 text");
-		ingest_problem(in, 0, NULL, "binary or invalid UTF-8 data");
+		snprintf(in->message, sizeof(in->message), "The file is not UTF-8 text.");
+		ingest_problem(in, 0, NULL, "The file is binary or in another encoding than UTF-8 (perhaps "
+		    "Windows-1252, as \"CSV (comma delimited)\" writes it). %s", save);
 		return -1;
 	}
 	return in->format == INGEST_CSV ? parse_csv(in, data, len) : parse_json(in, data, len);
+}
+
+/* Where a question was named; the first such row. */
+size_t
+ingest_row_of(const struct ingest *in, const char *city, const char *survey, const char *code)
+{
+	size_t i;
+
+	for (i = 0; i < in->nitems; i++)
+		if (strcmp(in->items[i].question, code) == 0 && strcmp(in->items[i].city, city) == 0 &&
+		    strcmp(in->items[i].survey, survey) == 0)
+			return in->items[i].row;
+	return 0;
 }
 
 size_t
@@ -525,6 +648,20 @@ list_options(const struct catalog_question *q, char *out, size_t n)
 		memcpy(out + n - 4, "...", 4);
 }
 
+/* A web address as the answer of a url question; NULL with msg set when it is none. */
+static json_t *
+url_value(const struct catalog_question *q, const char *s, char *msg, size_t n)
+{
+	const char *why;
+	char tmp[64];
+
+	if (weburl_valid(s, &why))
+		return json_string(s);
+	snprintf(msg, n, "\"%s\" is not a web address for %s: it %s; give a full address such as "
+	    "https://example.org/innovation", q40(s, tmp, sizeof(tmp)), q->code, why);
+	return NULL;
+}
+
 /* CSV text to a typed value; NULL with msg set when it does not fit the question. */
 static json_t *
 typed_csv(const struct catalog_question *q, const char *s, char *msg, size_t n)
@@ -539,7 +676,8 @@ typed_csv(const struct catalog_question *q, const char *s, char *msg, size_t n)
 			return json_true();
 		if (!strcasecmp(s, "no") || !strcasecmp(s, "false") || !strcmp(s, "0"))
 			return json_false();
-		snprintf(msg, n, "\"%s\" is not yes or no", q40(s, tmp, sizeof(tmp)));
+		snprintf(msg, n, "\"%s\" is not yes or no: %s takes yes, no, true, false, 1 or 0",
+		    q40(s, tmp, sizeof(tmp)), q->code);
 		return NULL;
 	case QT_SINGLE:
 	case QT_MULTI:
@@ -553,7 +691,8 @@ typed_csv(const struct catalog_question *q, const char *s, char *msg, size_t n)
 		errno = 0;
 		ll = strtoll(s, &end, 10);
 		if (errno || end == s || *end || isspace((unsigned char)*s)) {
-			snprintf(msg, n, "\"%s\" is not a whole number", q40(s, tmp, sizeof(tmp)));
+			snprintf(msg, n, "\"%s\" is not a whole number: %s takes digits only, such as 12",
+			    q40(s, tmp, sizeof(tmp)), q->code);
 			return NULL;
 		}
 		return json_integer(ll);
@@ -562,12 +701,19 @@ typed_csv(const struct catalog_question *q, const char *s, char *msg, size_t n)
 		d = strtod(s, &end);
 		if (errno || end == s || *end || !isfinite(d) || isspace((unsigned char)*s) ||
 		    strpbrk(s, "xXnN") != NULL) {
-			snprintf(msg, n, "\"%s\" is not a number", q40(s, tmp, sizeof(tmp)));
+			snprintf(msg, n, "\"%s\" is not a number: %s takes a number such as 12.5",
+			    q40(s, tmp, sizeof(tmp)), q->code);
 			return NULL;
 		}
 		return json_real(d);
 	case QT_TEXT:
+		/* The downloads write '=x as ''=x (a spreadsheet would run =x): one quote comes off
+		 * when a run of them precedes a formula character, so a download reads back as it was. */
+		if (s[0] == '\'' && s[strspn(s, "'")] != '\0' && strchr("=+-@\t\r", s[strspn(s, "'")]))
+			s++;
 		return json_string(s);
+	case QT_URL:
+		return url_value(q, s, msg, n);
 	}
 	return NULL;
 }
@@ -584,11 +730,11 @@ check_json(const struct catalog_question *q, json_t *v, char *msg, size_t n)
 	case QT_BOOL:
 		if (json_is_boolean(v))
 			return 0;
-		snprintf(msg, n, "%s takes true or false", q->code);
+		snprintf(msg, n, "Question %s takes true or false", q->code);
 		return -1;
 	case QT_SINGLE:
 		if (!json_is_string(v)) {
-			snprintf(msg, n, "%s takes one option code as a string", q->code);
+			snprintf(msg, n, "Question %s takes one option code as a string", q->code);
 			return -1;
 		}
 		if (has_option(q, json_string_value(v)))
@@ -598,12 +744,12 @@ check_json(const struct catalog_question *q, json_t *v, char *msg, size_t n)
 		return -1;
 	case QT_MULTI:
 		if (!json_is_array(v)) {
-			snprintf(msg, n, "%s takes a list of option codes", q->code);
+			snprintf(msg, n, "Question %s takes a list of option codes", q->code);
 			return -1;
 		}
 		json_array_foreach(v, i, o) {
 			if (!json_is_string(o)) {
-				snprintf(msg, n, "%s takes a list of option codes (strings)", q->code);
+				snprintf(msg, n, "Question %s takes a list of option codes (strings)", q->code);
 				return -1;
 			}
 			if (!has_option(q, json_string_value(o))) {
@@ -625,18 +771,29 @@ check_json(const struct catalog_question *q, json_t *v, char *msg, size_t n)
 		if (json_is_real(v) && json_real_value(v) == floor(json_real_value(v)) &&
 		    fabs(json_real_value(v)) < 9e15)
 			return 0;
-		snprintf(msg, n, "%s takes a whole number", q->code);
+		snprintf(msg, n, "Question %s takes a whole number", q->code);
 		return -1;
 	case QT_NUMBER:
 		if (json_is_number(v))
 			return 0;
-		snprintf(msg, n, "%s takes a number", q->code);
+		snprintf(msg, n, "Question %s takes a number", q->code);
 		return -1;
 	case QT_TEXT:
 		if (json_is_string(v))
 			return 0;
-		snprintf(msg, n, "%s takes text (a string)", q->code);
+		snprintf(msg, n, "Question %s takes text (a string)", q->code);
 		return -1;
+	case QT_URL: {
+		json_t *ok;
+		if (!json_is_string(v)) {
+			snprintf(msg, n, "Question %s takes a web address (a string starting with https://)", q->code);
+			return -1;
+		}
+		if ((ok = url_value(q, json_string_value(v), msg, n)) == NULL)
+			return -1;
+		json_decref(ok);
+		return 0;
+	}
 	}
 	return -1;
 }
@@ -657,7 +814,7 @@ check_bounds(const struct catalog_question *q, json_t *v, char *msg, size_t n)
 				snprintf(lo, sizeof(lo), "%.15g", q->min);
 			if (q->has_max)
 				snprintf(hi, sizeof(hi), "%.15g", q->max);
-			snprintf(msg, n, "%s is out of range (%s to %s)", q->code, lo, hi);
+			snprintf(msg, n, "The value of %s is out of range (%s to %s)", q->code, lo, hi);
 			return -1;
 		}
 	}
@@ -667,12 +824,12 @@ check_bounds(const struct catalog_question *q, json_t *v, char *msg, size_t n)
 			if ((s[i] & 0xc0) != 0x80)
 				chars++;
 			if ((unsigned char)s[i] < 0x20 && s[i] != '\n' && s[i] != '\t' && s[i] != '\r') {
-				snprintf(msg, n, "%s holds a control character", q->code);
+				snprintf(msg, n, "The value of %s holds a control character", q->code);
 				return -1;
 			}
 		}
 		if (q->max_length && chars > (size_t)q->max_length) {
-			snprintf(msg, n, "%s is too long (%zu characters, at most %d)", q->code, chars,
+			snprintf(msg, n, "The value of %s is too long (%zu characters, at most %d)", q->code, chars,
 			    q->max_length);
 			return -1;
 		}
@@ -743,12 +900,12 @@ ingest_validate(struct ingest *in, const struct catalog *cat)
 			snprintf(vcol, sizeof(vcol), "answers.%.64s", it->question);
 		if (!path_segment_valid_slug(it->city, strlen(it->city)) ||
 		    catalog_city_id(cat, it->city) == 0) {
-			ingest_problem(in, it->row, col_city, "unknown city \"%s\"",
+			ingest_problem(in, it->row, col_city, "Unknown city \"%s\": no city is registered with that slug",
 			    q40(it->city, tmp, sizeof(tmp)));
 			continue;
 		}
 		if ((s = catalog_survey(cat, it->survey)) == NULL) {
-			ingest_problem(in, it->row, "survey", "unknown survey wave \"%s\"",
+			ingest_problem(in, it->row, "survey", "Unknown survey wave \"%s\": give a wave such as 2020",
 			    q40(it->survey, tmp, sizeof(tmp)));
 			continue;
 		}
@@ -800,7 +957,7 @@ ingest_validate(struct ingest *in, const struct catalog *cat)
 				continue;
 			}
 			if (empty || json_is_null(prev)) {
-				ingest_problem(in, it->row, "question", "%s is named with an empty value and "
+				ingest_problem(in, it->row, "question", "Question %s is named with an empty value and "
 				    "with options for %s %s", q->code, it->city, it->survey);
 				json_decref(v);
 				continue;
@@ -833,13 +990,13 @@ ingest_validate(struct ingest *in, const struct catalog *cat)
 	json_decref(named);
 	json_decref(index);
 	if (in->nproblems) {
-		snprintf(in->message, sizeof(in->message), "the upload breaks the questionnaire: %zu problem%s",
+		snprintf(in->message, sizeof(in->message), "The upload breaks the questionnaire: %zu problem%s.",
 		    in->nproblems, in->nproblems == 1 ? "" : "s");
 		return -1;
 	}
 	if (in->nsets == 0) {
-		snprintf(in->message, sizeof(in->message), "the upload holds no answers");
-		ingest_problem(in, 0, NULL, "no answer rows after the header");
+		snprintf(in->message, sizeof(in->message), "The upload holds no answers.");
+		ingest_problem(in, 0, NULL, "The file has no answer rows after the header");
 		return -1;
 	}
 	return 0;

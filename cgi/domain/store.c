@@ -116,22 +116,66 @@ out:
 	return rc;
 }
 
+void
+store_stored_free(struct stored *out, size_t n)
+{
+	size_t i;
+
+	for (i = 0; out && i < n; i++) {
+		json_decref(out[i].cleared);
+		out[i].cleared = NULL;
+	}
+}
+
+/* What storing a set would do (Q_UPLOAD_PLAN) into *o; 0 or -1 with *err set. */
+static int
+plan(struct db *db, const char *const *p, struct stored *o, char **err)
+{
+	PGresult *res = db_query(db, Q_UPLOAD_PLAN, 3, p);
+	json_t *cleared;
+	int has_current;
+
+	if (!db_ok(res) || PQntuples(res) != 1) {
+		db_err(res, err);
+		PQclear(res);
+		return -1;
+	}
+	o->changed = atoi(PQgetvalue(res, 0, 0));
+	has_current = !PQgetisnull(res, 0, 1);
+	/* a first version is made even when every answer is null: the city has then taken part */
+	o->made = o->changed > 0 || !has_current;
+	o->version = o->made ? atoi(PQgetvalue(res, 0, 3)) : atoi(PQgetvalue(res, 0, 1));
+	o->id = has_current && !o->made ? strtoll(PQgetvalue(res, 0, 2), NULL, 10) : 0;
+	cleared = json_loads(PQgetvalue(res, 0, 4), 0, NULL);
+	PQclear(res);
+	json_decref(o->cleared);
+	o->cleared = NULL;
+	if (json_array_size(cleared) > 0)
+		o->cleared = cleared;
+	else
+		json_decref(cleared);
+	return 0;
+}
+
 int
 store_sets(struct db *db, const struct catalog *cat, const struct answer_set *sets, size_t n,
-    const char *actor, int token_id, const char *source, int dry_run, struct stored *out,
+    const char *actor, int token_id, const char *source, int flags, struct stored *out,
     long long *version, void (*progress)(size_t done, size_t total), FILE *log, char **err)
 {
-	int *ids = NULL;
+	int *ids = NULL, dry_run = flags & STORE_DRY_RUN;
+	char **named = NULL;
 	char cid[16], tid[16];
 	const char *waves[16];
-	size_t i, nw;
+	size_t i, nw, made = 0;
 	PGresult *res;
-	int rc = -1, many_waves = 0;
+	int rc = -1, many_waves = 0, refused = 0;
 
 	*version = 0;
-	if ((ids = calloc(n + 1, sizeof(int))) == NULL) {
+	ids = calloc(n + 1, sizeof(int));
+	named = calloc(n + 1, sizeof(char *));
+	if (ids == NULL || named == NULL) {
 		*err = strdup("out of memory");
-		return -1;
+		goto out;
 	}
 	snprintf(tid, sizeof(tid), "%d", token_id);
 	nw = distinct_waves(sets, n, waves, 16, &many_waves);
@@ -140,44 +184,48 @@ store_sets(struct db *db, const struct catalog *cat, const struct answer_set *se
 		if (lock_waves(db, Q_LOCK_WAVES_SHARED, sets, n, waves, nw, many_waves, err) == -1)
 			goto out;
 	}
+	/* First every set's plan, under its lock: what it changes and what it would clear. */
 	for (i = 0; i < n; i++) {
-		const struct answer_set *s = &sets[i];
-		char *named = json_dumps(s->answers, JSON_COMPACT);
-		const char *p[7];
+		const char *p[3];
 
-		ids[i] = catalog_city_id(cat, s->city);
+		ids[i] = catalog_city_id(cat, sets[i].city);
 		snprintf(cid, sizeof(cid), "%d", ids[i]);
-		if (named == NULL) {
+		if ((named[i] = json_dumps(sets[i].answers, JSON_COMPACT)) == NULL) {
 			*err = strdup("out of memory");
 			goto out;
 		}
 		p[0] = cid;
-		p[1] = s->survey;
-		p[2] = named;
-		if (dry_run) {
-			res = db_query(db, Q_DRY_CHANGES, 3, p);
-			free(named);
-			if (!db_ok(res)) {
-				db_err(res, err);
-				PQclear(res);
-				goto out;
-			}
-			out[i].id = 0;
-			out[i].changed = atoi(PQgetvalue(res, 0, 0));
-			out[i].version = atoi(PQgetvalue(res, 0, 1));
-			PQclear(res);
-			continue;
-		}
-		if (run(db, Q_LOCK_CITY_WAVE, 2, p, err) == -1) {
-			free(named);
+		p[1] = sets[i].survey;
+		p[2] = named[i];
+		if (!dry_run && run(db, Q_LOCK_CITY_WAVE, 2, p, err) == -1)
 			goto out;
-		}
+		if (plan(db, p, &out[i], err) == -1)
+			goto out;
+		if (out[i].cleared)
+			refused = 1;
+	}
+	if (dry_run) {
+		rc = 0;
+		goto out;
+	}
+	if (refused && (flags & STORE_KEEP)) {
+		rc = 1;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		const char *p[7];
+
+		if (!out[i].made)
+			continue;
+		snprintf(cid, sizeof(cid), "%d", ids[i]);
+		p[0] = cid;
+		p[1] = sets[i].survey;
+		p[2] = named[i];
 		p[3] = actor;
 		p[4] = token_id > 0 ? tid : NULL;
 		p[5] = source;
 		p[6] = NULL;
 		res = db_query(db, Q_STORE_VERSION, 7, p);
-		free(named);
 		if (!db_ok(res) || PQntuples(res) != 1) {
 			db_err(res, err);
 			PQclear(res);
@@ -187,17 +235,18 @@ store_sets(struct db *db, const struct catalog *cat, const struct answer_set *se
 		out[i].version = atoi(PQgetvalue(res, 0, 1));
 		out[i].changed = atoi(PQgetvalue(res, 0, 2));
 		PQclear(res);
+		made++;
 		if (progress && (i + 1) % 1000 == 0)
 			progress(i + 1, n);
 	}
 	if (progress)
 		progress(n, n);
-	if (dry_run) {
-		rc = 0;
-		goto out;
-	}
-	rc = after_store(db, sets, ids, n, waves, nw, many_waves, version, log, err);
+	/* Nothing changed: no metric to compute, no new data version. */
+	rc = made ? after_store(db, sets, ids, n, waves, nw, many_waves, version, log, err) : 0;
 out:
+	for (i = 0; named && i < n; i++)
+		free(named[i]);
+	free(named);
 	free(ids);
 	return rc;
 }

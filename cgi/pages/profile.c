@@ -393,7 +393,10 @@ profile_html(struct request *r, json_t *model)
 		url_encode(p->b, p->slug);
 		html_raw(p->b, "/submissions\">Versions</a> · <a href=\"/cities/");
 		url_encode(p->b, p->slug);
-		html_raw(p->b, ".json\">JSON</a></p>\n");
+		html_raw(p->b, ".json\">JSON</a></p>\n<p>The city's partner: <a href=\"/cities/");
+		url_encode(p->b, p->slug);
+		html_raw(p->b, "/answers.csv\">download the empty form with the city filled in (CSV)</a> for a "
+		    "first <a href=\"/upload\">upload</a>.</p>\n");
 		goto out;
 	}
 	peers_form(p);
@@ -409,7 +412,23 @@ profile_html(struct request *r, json_t *model)
 	waves_table(p);
 
 	html_raw(p->b, "<section id=\"downloads\" aria-labelledby=\"h-downloads\"><h2 id=\"h-downloads\">"
-	    "Downloads and versions</h2>\n<ul>\n<li><a href=\"/cities/");
+	    "Downloads and versions</h2>\n<ul>\n<li>For the city's partner: <a href=\"/cities/");
+	url_encode(p->b, p->slug);
+	html_raw(p->b, "/answers.csv?survey=");
+	url_encode(p->b, p->wave);
+	html_raw(p->b, "\">download your current answers</a> to edit and <a href=\"/upload?city=");
+	url_encode(p->b, p->slug);
+	html_raw(p->b, "&amp;survey=");
+	url_encode(p->b, p->wave);
+	html_raw(p->b, "\">upload</a> again (CSV; <a href=\"/cities/");
+	url_encode(p->b, p->slug);
+	html_raw(p->b, "/answers.json?survey=");
+	url_encode(p->b, p->wave);
+	html_raw(p->b, "\">JSON</a>), or, for a first upload, <a href=\"/surveys/");
+	url_encode(p->b, p->wave);
+	html_raw(p->b, "/template.csv?city=");
+	url_encode(p->b, p->slug);
+	html_raw(p->b, "\">the empty form</a></li>\n<li><a href=\"/cities/");
 	url_encode(p->b, p->slug);
 	html_raw(p->b, ".json");
 	same_view_query(p, p->b, "?");

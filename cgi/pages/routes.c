@@ -32,6 +32,8 @@ static const struct route routes[] = {
 	{ "GET",  "/cities",			FMT_HTML | FMT_JSON | FMT_CSV, 0, 0, cities_get },
 	{ "GET",  "/cities/*",			FMT_HTML | FMT_JSON | FMT_CSV, 0, 0, city_get },
 	{ "GET",  "/cities/*/submissions",	FMT_HTML | FMT_JSON | FMT_CSV, 0, 0, submissions_city_get },
+	/* the partner's answers: .csv/.json here; the HTML questionnaire form goes on the same path */
+	{ "GET",  "/cities/*/answers",		FMT_JSON | FMT_CSV, 0, 0, answers_export_get },
 	{ "GET",  "/submissions/*",		FMT_HTML | FMT_JSON, 0, 0, submissions_get },
 	{ "GET",  "/compare",			FMT_HTML | FMT_JSON | FMT_CSV, 0, 0, compare_get },
 	{ "GET",  "/metrics",			FMT_HTML | FMT_JSON | FMT_CSV, 0, 0, metrics_get },

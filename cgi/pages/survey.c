@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "answers_export.h"
 #include "app.h"
 #include "csv.h"
 #include "html.h"
@@ -59,6 +60,7 @@ type_help(const char *type)
 	if (strcmp(type, "multi") == 0) return "any number of options (one CSV row each)";
 	if (strcmp(type, "integer") == 0) return "a whole number";
 	if (strcmp(type, "number") == 0) return "a number";
+	if (strcmp(type, "url") == 0) return "a web address (http:// or https://)";
 	return "text";
 }
 
@@ -136,27 +138,39 @@ survey_get(struct request *r)
 	return 0;
 }
 
+/* The wave's empty upload form; ?city=SLUG fills the city column in (an unknown city is a 404). */
 int
 survey_template_get(struct request *r)
 {
-	json_t *survey, *questions, *q;
-	size_t i;
+	json_t *survey, *questions;
+	const char *city = query_get(&r->query, "city"), *p[1];
+	PGresult *res;
+	char disp[160];
+	int rows;
 
+	if (city && *city) {
+		if (!path_segment_valid_slug(city, strlen(city)))
+			return reply_error(r, 404, "There is no city with that slug.", NULL);
+		p[0] = city;
+		res = db_query(r->app->db, Q_CITY, 1, p);
+		if (!db_ok(res))
+			return view_db_error(r, res), PQclear(res), -1;
+		rows = PQntuples(res);
+		PQclear(res);
+		if (rows == 0)
+			return reply_errorf(r, 404, "No city is registered as \"%s\".", city);
+	} else {
+		city = "";
+	}
 	if (view_not_modified(r))
 		return 0;
 	if (load(r, &survey, &questions) == -1)
 		return -1;
 	r->ctype = "text/csv";
-	http_header(r, "Content-Disposition", "attachment; filename=\"citybench-template.csv\"");
-	buf_puts(&r->out, "city,survey,question,value\r\n");
-	json_array_foreach(questions, i, q) {
-		buf_puts(&r->out, ",");
-		csv_text(&r->out, json_string_value(json_object_get(survey, "id")));
-		csv_sep(&r->out);
-		csv_text(&r->out, json_string_value(json_object_get(q, "code")));
-		csv_sep(&r->out);
-		csv_eol(&r->out);
-	}
+	snprintf(disp, sizeof(disp), "attachment; filename=\"citybench-%s%s%s-form.csv\"",
+	    json_string_value(json_object_get(survey, "id")), *city ? "-" : "", city);
+	http_header(r, "Content-Disposition", disp);
+	answers_csv(&r->out, city, json_string_value(json_object_get(survey, "id")), questions, NULL);
 	json_decref(survey);
 	json_decref(questions);
 	return 0;

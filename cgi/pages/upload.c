@@ -55,7 +55,8 @@ upload_outcome_free(struct upload_outcome *o)
 {
 	json_decref(o->details);
 	json_decref(o->submissions);
-	o->details = o->submissions = NULL;
+	json_decref(o->warnings);
+	o->details = o->submissions = o->warnings = NULL;
 }
 
 /* 1 when the Content-Type ctype names the media type want (any parameters after it), else 0. */
@@ -135,14 +136,90 @@ fail(struct upload_outcome *o, int status, const char *msg, json_t *details)
 {
 	o->status = status;
 	snprintf(o->message, sizeof(o->message), "%s", msg);
+	ingest_sentence(o->message, sizeof(o->message));
 	json_decref(o->details);
 	o->details = details ? json_incref(details) : json_array();
 }
 
+/* A current answer, briefly, for a message: "yes", "12", "\"Ana\"", "a, b" (option codes). */
+static void
+describe(json_t *v, char *out, size_t n)
+{
+	struct buf b = BUF_INIT;
+	json_t *o;
+	size_t i;
+
+	if (json_is_boolean(v))
+		buf_puts(&b, json_is_true(v) ? "yes" : "no");
+	else if (json_is_integer(v))
+		buf_printf(&b, "%lld", (long long)json_integer_value(v));
+	else if (json_is_real(v))
+		buf_printf(&b, "%.15g", json_real_value(v));
+	else if (json_is_string(v))
+		buf_printf(&b, "\"%.60s%s\"", json_string_value(v), strlen(json_string_value(v)) > 60 ? "..." : "");
+	else if (json_is_array(v) && json_array_size(v) == 0)
+		buf_puts(&b, "none of the options");
+	else if (json_is_array(v))
+		json_array_foreach(v, i, o)
+			buf_printf(&b, "%s%s", i ? ", " : "", json_string_value(o) ? json_string_value(o) : "?");
+	snprintf(out, n, "%s", b.data ? b.data : "");
+	if (strlen(out) + 1 == n && n > 4)
+		memcpy(out + n - 4, "...", 4);
+	buf_free(&b);
+}
+
+/* The first row naming a city. */
+static size_t
+first_row_of(const struct ingest *in, const char *city)
+{
+	size_t i;
+
+	for (i = 0; i < in->nitems; i++)
+		if (strcmp(in->items[i].city, city) == 0)
+			return in->items[i].row;
+	return 0;
+}
+
+/* One entry per answered question the sets would make unanswered: {row, column, question, message}. */
+static json_t *
+clearing_details(const struct ingest *in, const struct stored *stored, size_t *count)
+{
+	json_t *list = json_array(), *c;
+	size_t i, j;
+
+	*count = 0;
+	for (i = 0; i < in->nsets; i++) {
+		json_array_foreach(stored[i].cleared, j, c) {
+			const char *code = json_string_value(json_array_get(c, 0));
+			size_t row = ingest_row_of(in, in->sets[i].city, in->sets[i].survey, code);
+			char was[160], msg[512], col[80];
+			json_t *d;
+
+			describe(json_array_get(c, 1), was, sizeof(was));
+			snprintf(msg, sizeof(msg), "The upload would clear %s (currently %s): its value here is "
+			    "empty, which makes an answered question unanswered", code, was);
+			ingest_sentence(msg, sizeof(msg));
+			if (in->format == INGEST_CSV)
+				snprintf(col, sizeof(col), "value");
+			else
+				snprintf(col, sizeof(col), "answers.%s", code);
+			(*count)++;
+			if (json_array_size(list) >= INGEST_MAX_DETAILS)
+				continue;
+			d = json_pack("{s:s, s:s, s:s, s:s, s:s}", "column", col, "question", code, "city",
+			    in->sets[i].city, "survey", in->sets[i].survey, "message", msg);
+			json_object_set_new(d, "row", row ? json_integer((json_int_t)row) : json_null());
+			json_array_append_new(list, d);
+		}
+	}
+	return list;
+}
+
 void
 upload_run(struct request *r, const char *auth, int bearer, const char *ctype, const char *data, size_t len,
-    int short_body, int dry_run, struct upload_outcome *o)
+    int short_body, int flags, struct upload_outcome *o)
 {
+	int dry_run = flags & UPLOAD_DRY_RUN, made = 0, rc;
 	struct db *w = app_writer(r->app);
 	struct token tok;
 	struct ingest in;
@@ -156,6 +233,7 @@ upload_run(struct request *r, const char *auth, int bearer, const char *ctype, c
 	int st, media;
 
 	memset(o, 0, sizeof(*o));
+	o->dry_run = dry_run;
 	ingest_init(&in, INGEST_CSV);
 	/* Tokens, the catalog, the versions and the audit: all on the primary (a token or a city made a
 	 * moment ago may not have reached a replica yet). */
@@ -168,6 +246,8 @@ upload_run(struct request *r, const char *auth, int bearer, const char *ctype, c
 		goto refused;
 	}
 	in.format = media == 1 ? INGEST_JSON : INGEST_CSV;
+	if (tok.partner)
+		snprintf(o->city, sizeof(o->city), "%s", tok.city);
 	if (ingest_parse(&in, data, len) == -1) {
 		fail(o, 400, in.message, in.details);
 		goto refused;
@@ -179,8 +259,14 @@ upload_run(struct request *r, const char *auth, int bearer, const char *ctype, c
 	n = ingest_cities(&in, cities, sizeof(cities) / sizeof(cities[0]));
 	for (i = 0; i < n; i++) {
 		if (strcmp(cities[i], tok.city) != 0) {
-			char m[200];
-			snprintf(m, sizeof(m), "this token writes %s only, not %.64s", tok.city, cities[i]);
+			char m[400];
+			if (cities[i][0] == '\0')
+				snprintf(m, sizeof(m), "The city column is empty in row %zu: write your city's slug, "
+				    "%s, in every row (the form from /surveys/%s/template.csv?city=%s has it "
+				    "filled in).", first_row_of(&in, ""), tok.city,
+				    wave_valid(in.items[0].survey) ? in.items[0].survey : "2020", tok.city);
+			else
+				snprintf(m, sizeof(m), "This token writes %s only, not %.64s.", tok.city, cities[i]);
 			fail(o, 403, m, NULL);
 			goto refused;
 		}
@@ -201,12 +287,30 @@ upload_run(struct request *r, const char *auth, int bearer, const char *ctype, c
 		fail(o, 503, "the database is unreachable; nothing was stored", NULL);
 		goto refused;
 	}
-	if (store_sets(w, cat, in.sets, in.nsets, tok.name, tok.id, "upload", dry_run, stored,
-	    &o->data_version, NULL, stderr, &err) == -1) {
+	rc = store_sets(w, cat, in.sets, in.nsets, tok.name, tok.id, "upload",
+	    (dry_run ? STORE_DRY_RUN : 0) | (flags & UPLOAD_CLEAR ? 0 : STORE_KEEP), stored, &o->data_version,
+	    NULL, stderr, &err);
+	if (rc == -1) {
 		fprintf(stderr, "citybench: request %s: upload not stored: %s", r->request_id, err ? err : "?\n");
 		db_rollback(w);
 		fail(o, 503, "the database could not store the upload; nothing was stored", NULL);
 		goto refused;
+	}
+	if (rc == 1 || dry_run) {
+		size_t count;
+		json_t *list = clearing_details(&in, stored, &count);
+		if (rc == 1) {
+			char m[400];
+			db_rollback(w);
+			snprintf(m, sizeof(m), "The upload would clear %zu answered question%s of %s: fill %s in or "
+			    "leave %s out, or upload again with clear=1 to clear %s on purpose.", count,
+			    count == 1 ? "" : "s", tok.city, count == 1 ? "it" : "them",
+			    count == 1 ? "its row" : "their rows", count == 1 ? "it" : "them");
+			fail(o, 409, m, list);
+			json_decref(list);
+			goto refused;
+		}
+		o->warnings = list;
 	}
 	o->submissions = json_array();
 	for (i = 0; i < in.nsets; i++) {
@@ -215,12 +319,13 @@ upload_run(struct request *r, const char *auth, int bearer, const char *ctype, c
 		if (!dry_run)
 			json_object_set_new(s, "id", json_integer(stored[i].id));
 		json_array_append_new(o->submissions, s);
+		made |= stored[i].made;
 	}
 	if (!dry_run) {
 		/* The audit row commits with the versions: both or neither. */
 		audit = json_pack("{s:O}", "submissions", o->submissions);
-		audit_write(r, actor, tok.id, "upload", tok.city, in.nsets ? in.sets[0].survey : NULL, 1, 201,
-		    audit);
+		audit_write(r, actor, tok.id, "upload", tok.city, in.nsets ? in.sets[0].survey : NULL, 1,
+		    made ? 201 : 200, audit);
 		json_decref(audit);
 		if (db_commit(w) == -1) {
 			db_rollback(w);
@@ -230,8 +335,9 @@ upload_run(struct request *r, const char *auth, int bearer, const char *ctype, c
 			goto refused;
 		}
 		/* Read-your-writes: every worker sees the new version before the 201 leaves. */
-		app_publish_version(r->app, o->data_version);
-		o->status = 201;
+		if (made)
+			app_publish_version(r->app, o->data_version);
+		o->status = made ? 201 : 200;
 	} else {
 		o->status = 200;
 		audit_write(r, actor, tok.id, "upload (dry run)", tok.city, NULL, 1, 200, NULL);
@@ -243,6 +349,7 @@ refused:
 	    o->status, audit);
 	json_decref(audit);
 out:
+	store_stored_free(stored, in.nsets);
 	free(stored);
 	free(err);
 	catalog_free(cat);
@@ -262,10 +369,16 @@ upload_api_post(struct request *r)
 	json_t *err;
 
 	upload_run(r, r->authorization, 1, r->content_type, r->body, r->body_len, r->body_short,
-	    truthy(query_get(&r->query, "dry_run")), &o);
+	    (truthy(query_get(&r->query, "dry_run")) ? UPLOAD_DRY_RUN : 0) |
+	    (truthy(query_get(&r->query, "clear")) ? UPLOAD_CLEAR : 0), &o);
 	if (o.status == 201 || o.status == 200) {
-		json_t *v = o.status == 200 ?
-		    json_pack("{s:b, s:O}", "dry_run", 1, "submissions", o.submissions) :
+		json_t *v;
+		if (o.warnings == NULL)
+			o.warnings = json_array();
+		v = o.dry_run ?
+		    json_pack("{s:b, s:O, s:O}", "dry_run", 1, "submissions", o.submissions, "warnings",
+			o.warnings) :
+		    o.status == 200 ? json_pack("{s:O}", "submissions", o.submissions) :
 		    json_pack("{s:O, s:I}", "submissions", o.submissions, "data_version",
 			(json_int_t)o.data_version);
 		reply_json(r, o.status, v);
@@ -281,35 +394,134 @@ upload_api_post(struct request *r)
 
 /* ---- the form ---- */
 
+/* The downloads that start an upload: the city's current answers, or the wave's empty form with the
+ * city filled in (for a first upload).  city may be NULL or unknown: then the wave's empty forms. */
 static void
-form(struct request *r, int dry_checked)
+downloads(struct request *r, const char *city, const char *wave)
 {
 	struct buf *b = &r->out;
-	json_t *waves = view_waves(r->app);	/* NULL when the database failed: no links then */
-	size_t i, n = json_array_size(waves);
+	PGresult *waves = db_query(r->app->db, Q_SURVEYS, 0, NULL), *known = NULL;
+	const char *p[1] = { city };
+	int i, ok = city && *city && path_segment_valid_slug(city, strlen(city));
+
+	if (ok) {
+		known = db_query(r->app->db, Q_CITY, 1, p);
+		ok = db_ok(known) && PQntuples(known) == 1;
+	}
+	if (wave && !wave_valid(wave))
+		wave = NULL;
+	if (wave == NULL && db_ok(waves) && PQntuples(waves) > 0)
+		wave = PQgetvalue(waves, PQntuples(waves) - 1, 0);
+	html_raw(b, "<section aria-labelledby=\"h-start\"><h2 id=\"h-start\">1. Start from your current "
+	    "answers</h2>\n<p>Download your city's current answers, change what you need in a spreadsheet, "
+	    "and upload the file again: the rows you leave as they are change nothing, and the "
+	    "<code>label</code> and <code>help</code> columns are there for you only.</p>\n");
+	if (ok) {
+		html_raw(b, "<ul class=\"downloads\">\n<li><a href=\"/cities/");
+		url_encode(b, city);
+		html_raw(b, "/answers.csv");
+		if (wave) {
+			html_raw(b, "?survey=");
+			url_encode(b, wave);
+		}
+		html_raw(b, "\" download>Download your current answers (CSV)</a> · <a href=\"/cities/");
+		url_encode(b, city);
+		html_raw(b, "/answers.json");
+		if (wave) {
+			html_raw(b, "?survey=");
+			url_encode(b, wave);
+		}
+		html_raw(b, "\">JSON</a> — ");
+		html_text(b, PQgetvalue(known, 0, 2));
+		if (wave) {
+			html_raw(b, ", ");
+			html_text(b, wave);
+			html_raw(b, " wave");
+		}
+		html_raw(b, "</li>\n");
+		if (wave) {
+			html_raw(b, "<li>First upload for this wave? <a href=\"/surveys/");
+			url_encode(b, wave);
+			html_raw(b, "/template.csv?city=");
+			url_encode(b, city);
+			html_raw(b, "\" download>The empty form with your city filled in (CSV)</a></li>\n");
+		}
+		html_raw(b, "</ul>\n");
+	} else if (city && *city) {
+		html_raw(b, "<p class=\"notice\" role=\"note\">No city is registered as “");
+		html_text(b, city);
+		html_raw(b, "”. Your city's slug is the last part of its profile's address, such as "
+		    "<code>toronto</code> in /cities/toronto.</p>\n");
+	}
+	html_raw(b, "<form class=\"filters\" method=\"get\" action=\"/upload\">\n<div class=\"field\">"
+	    "<label for=\"city\">Your city (its slug)</label><input id=\"city\" name=\"city\" "
+	    "autocomplete=\"off\" pattern=\"[a-z0-9\\-]{1,64}\" value=\"");
+	html_attr(b, city ? city : "");
+	html_raw(b, "\"></div>\n<div class=\"field\"><label for=\"survey\">Wave</label><select id=\"survey\" "
+	    "name=\"survey\">");
+	for (i = 0; db_ok(waves) && i < PQntuples(waves); i++) {
+		html_raw(b, "<option");
+		if (wave && strcmp(wave, PQgetvalue(waves, i, 0)) == 0)
+			html_raw(b, " selected");
+		html_raw(b, ">");
+		html_text(b, PQgetvalue(waves, i, 0));
+		html_raw(b, "</option>");
+	}
+	html_raw(b, "</select></div>\n<button type=\"submit\">Show my downloads</button>\n</form>\n"
+	    "<p>A first upload can also start from a wave's empty form:");
+	for (i = 0; db_ok(waves) && i < PQntuples(waves); i++) {
+		html_raw(b, i ? ", " : " ");
+		html_raw(b, "<a href=\"/surveys/");
+		url_encode(b, PQgetvalue(waves, i, 0));
+		html_raw(b, "/template.csv");
+		if (ok) {
+			html_raw(b, "?city=");
+			url_encode(b, city);
+		}
+		html_raw(b, "\">");
+		html_text(b, PQgetvalue(waves, i, 0));
+		html_raw(b, "</a>");
+	}
+	html_raw(b, ".</p>\n</section>\n");
+	PQclear(waves);
+	PQclear(known);
+}
+
+/* The upload form; token re-rendered after a refusal; clear_offer: the checkbox that confirms
+ * clearing the listed answers (after a 409). */
+static void
+form(struct request *r, int dry_checked, const char *token, size_t clear_offer)
+{
+	struct buf *b = &r->out;
 
 	html_raw(b, "<form class=\"upload\" method=\"post\" action=\"/upload\" enctype=\"multipart/form-data\">\n"
 	    "<div class=\"field\"><label for=\"token\">Your city's token</label>"
 	    "<input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"off\" required "
-	    "aria-describedby=\"token-help\">"
-	    "<p id=\"token-help\" class=\"help\">The partner token the citybench operator gave your city "
+	    "aria-describedby=\"token-help\"");
+	if (token && *token) {
+		html_raw(b, " value=\"");
+		html_attr(b, token);
+		html_raw(b, "\"");
+	}
+	html_raw(b, "><p id=\"token-help\" class=\"help\">The partner token the citybench operator gave your city "
 	    "(it starts with <code>cb_</code>). It is sent in the body, never in the address.</p></div>\n"
 	    "<div class=\"field\"><label for=\"file\">Answers file (CSV or JSON)</label>"
 	    "<input id=\"file\" name=\"file\" type=\"file\" accept=\".csv,.json,text/csv,application/json\" "
 	    "required aria-describedby=\"file-help\">"
-	    "<p id=\"file-help\" class=\"help\">At most 8 MiB. CSV columns <code>city,survey,question,value</code>, "
-	    "one answer a row");
-	for (i = n; i-- > 0;) {		/* the newest wave first */
-		html_raw(b, i == n - 1 ? "; start from a wave's empty form: <a href=\"/surveys/" :
-		    ", <a href=\"/surveys/");
-		url_encode(b, json_string_value(json_array_get(waves, i)));
-		html_raw(b, "/template.csv\">");
-		html_text(b, json_string_value(json_array_get(waves, i)));
-		html_raw(b, "</a>");
+	    "<p id=\"file-help\" class=\"help\">At most 8 MiB. CSV UTF-8 (comma delimited), columns "
+	    "<code>city,survey,question,value</code>, one answer a row (a multi-choice answer: a row per "
+	    "option); a question whose value is empty becomes unanswered.");
+	if (token && *token)
+		html_raw(b, " Choose the file again: a browser does not keep it after a refusal.");
+	html_raw(b, "</p></div>\n");
+	if (clear_offer) {
+		html_raw(b, "<div class=\"field check\"><input id=\"clear\" name=\"clear\" type=\"checkbox\" "
+		    "value=\"1\" aria-describedby=\"clear-help\"><label for=\"clear\">");
+		buf_printf(b, "Yes, clear the %zu answer%s listed above", clear_offer, clear_offer == 1 ? "" : "s");
+		html_raw(b, "</label><p id=\"clear-help\" class=\"help\">Leave it unticked and fix the file to "
+		    "keep them.</p></div>\n");
 	}
-	json_decref(waves);
-	html_raw(b, ".</p></div>\n"
-	    "<div class=\"field check\"><input id=\"dry_run\" name=\"dry_run\" type=\"checkbox\" value=\"1\"");
+	html_raw(b, "<div class=\"field check\"><input id=\"dry_run\" name=\"dry_run\" type=\"checkbox\" value=\"1\"");
 	if (dry_checked)
 		html_raw(b, " checked");
 	html_raw(b, "><label for=\"dry_run\">Check only (dry run): validate without storing</label></div>\n"
@@ -333,9 +545,13 @@ upload_get(struct request *r)
 		html_raw(&r->out, "questionnaire");
 	}
 	json_decref(waves);
-	html_raw(&r->out, "; it is stored whole or not at all, as a new version: earlier versions stay readable. Programs "
-	    "can use <code>POST /api/submissions</code> with the same files.</p>\n");
-	form(r, 0);
+	html_raw(&r->out, "; it is stored whole or not at all, as a new version: earlier versions stay readable. An upload "
+	    "that would clear answers asks you to confirm first. Programs can use "
+	    "<code>POST /api/submissions</code> with the same files.</p>\n");
+	downloads(r, query_get(&r->query, "city"), query_get(&r->query, "survey"));
+	html_raw(&r->out, "<section aria-labelledby=\"h-send\"><h2 id=\"h-send\">2. Upload the file</h2>\n");
+	form(r, 0, NULL, 0);
+	html_raw(&r->out, "</section>\n");
 	page_end(r);
 	return 0;
 }
@@ -352,10 +568,64 @@ part_ctype(const struct mp_part *f)
 	if (f->content_type && (media_is(f->content_type, "application/json") ||
 	    media_is(f->content_type, "text/csv")))
 		return f->content_type;
-	/* Browsers label CSV files variously: sniff a JSON body, else take CSV. */
+	/* Browsers label CSV files variously: sniff a JSON body, else take CSV (which names a workbook). */
 	if (f->len > 0 && (f->data[0] == '{' || f->data[0] == '['))
 		return "application/json";
 	return "text/csv";
+}
+
+/* A refused upload's page: the message, "Nothing was stored.", each problem as a list item, and the
+ * form again with the token kept (and, after a 409, the checkbox that confirms clearing). */
+static void
+refused_page(struct request *r, const struct upload_outcome *o, const char *token, int dry)
+{
+	struct buf *b = &r->out;
+	size_t i, n = json_array_size(o->details);
+	json_t *d;
+
+	page_begin(r, o->status == 409 ? "Upload would clear answers" : "Upload refused");
+	r->status = o->status;
+	html_raw(b, o->status == 409 ? "<h1>Upload would clear answers</h1>\n" : "<h1>Upload refused</h1>\n");
+	html_raw(b, "<div class=\"error\" role=\"alert\"><p>");
+	html_text(b, o->message);
+	html_raw(b, "</p>\n<p>Nothing was stored.</p></div>\n");
+	if (n) {
+		if (o->status == 409)
+			buf_printf(b, "<h2>%zu answer%s would be cleared</h2>\n", n, n == 1 ? "" : "s");
+		else
+			buf_printf(b, "<h2>%zu problem%s</h2>\n", n, n == 1 ? "" : "s");
+		html_raw(b, "<ul class=\"problems\">\n");
+		json_array_foreach(o->details, i, d) {
+			json_t *row = json_object_get(d, "row");
+			const char *col = json_string_value(json_object_get(d, "column"));
+			html_raw(b, "<li>");
+			if (json_is_integer(row) || col) {
+				html_raw(b, "<span class=\"where\">");
+				if (json_is_integer(row))
+					buf_printf(b, "Row %lld", (long long)json_integer_value(row));
+				if (json_is_integer(row) && col)
+					html_raw(b, ", column ");
+				else if (col)
+					html_raw(b, "Column ");
+				if (col) {
+					html_raw(b, "<code>");
+					html_text(b, col);
+					html_raw(b, "</code>");
+				}
+				html_raw(b, ":</span> ");
+			}
+			html_text(b, json_string_value(json_object_get(d, "message")));
+			html_raw(b, "</li>\n");
+		}
+		html_raw(b, "</ul>\n");
+	}
+	if (o->city[0]) {
+		html_raw(b, "<p>To start again from what is stored: <a href=\"/cities/");
+		url_encode(b, o->city);
+		html_raw(b, "/answers.csv\" download>download your current answers (CSV)</a>.</p>\n");
+	}
+	html_raw(b, "<h2>Try again</h2>\n");
+	form(r, dry, token, o->status == 409 ? n : 0);
 }
 
 int
@@ -363,10 +633,11 @@ upload_post(struct request *r)
 {
 	struct upload_outcome o;
 	struct mp_part *parts = NULL;
-	const struct mp_part *tok, *file, *dry;
+	const struct mp_part *tok, *file, *dry, *clear;
 	struct buf *b = &r->out;
 	size_t nparts = 0, i;
 	char *err = NULL, *token = NULL;
+	int flags = 0;
 	json_t *d;
 
 	memset(&o, 0, sizeof(o));
@@ -382,6 +653,7 @@ upload_post(struct request *r)
 	tok = multipart_get(parts, nparts, "token");
 	file = multipart_get(parts, nparts, "file");
 	dry = multipart_get(parts, nparts, "dry_run");
+	clear = multipart_get(parts, nparts, "clear");
 	if (tok && (token = strndup(tok->data, tok->len)) != NULL)
 		token[strcspn(token, "\r\n")] = '\0';
 	if (file == NULL || (file->len == 0 && (file->filename == NULL || *file->filename == '\0'))) {
@@ -393,46 +665,39 @@ upload_post(struct request *r)
 		multipart_free(parts, nparts);
 		if (st != 0)
 			return reply_error(r, st, msg, NULL);
-		return reply_error(r, 400, "the form has no file: choose your answers file", NULL);
+		return reply_error(r, 400, "The form has no file: choose your answers file.", NULL);
 	}
-	upload_run(r, token, 0, part_ctype(file), file->data, file->len, 0, dry && dry->len > 0, &o);
-	free(token);
+	if (dry && dry->len > 0)
+		flags |= UPLOAD_DRY_RUN;
+	if (clear && clear->len > 0)
+		flags |= UPLOAD_CLEAR;
+	upload_run(r, token, 0, part_ctype(file), file->data, file->len, 0, flags, &o);
 	multipart_free(parts, nparts);
 	if (o.status != 200 && o.status != 201) {
-		page_begin(r, "Upload refused");
-		r->status = o.status;
-		html_raw(b, "<h1>Upload refused</h1>\n<p class=\"error\" role=\"alert\">");
-		html_text(b, o.message);
-		html_raw(b, " Nothing was stored.</p>\n");
-		if (json_array_size(o.details)) {
-			html_raw(b, "<table class=\"details\"><caption>Problems found</caption><thead><tr>"
-			    "<th scope=\"col\">Row</th><th scope=\"col\">Column</th><th scope=\"col\">Problem</th>"
-			    "</tr></thead><tbody>\n");
-			json_array_foreach(o.details, i, d) {
-				json_t *row = json_object_get(d, "row");
-				const char *col = json_string_value(json_object_get(d, "column"));
-				html_raw(b, "<tr><td>");
-				if (json_is_integer(row))
-					buf_printf(b, "%lld", (long long)json_integer_value(row));
-				html_raw(b, "</td><td>");
-				html_text(b, col ? col : "");
-				html_raw(b, "</td><td>");
-				html_text(b, json_string_value(json_object_get(d, "message")));
-				html_raw(b, "</td></tr>\n");
-			}
-			html_raw(b, "</tbody></table>\n");
-		}
-		html_raw(b, "<h2>Try again</h2>\n");
-		form(r, 0);
+		/* a token that was refused is not offered back */
+		refused_page(r, &o, o.status == 401 ? NULL : token, flags & UPLOAD_DRY_RUN);
 		page_end(r);
+		free(token);
 		upload_outcome_free(&o);
 		return -1;
 	}
-	page_begin(r, o.status == 201 ? "Upload stored" : "Upload checked");
+	page_begin(r, o.status == 201 ? "Upload stored" : o.dry_run ? "Upload checked" : "Nothing changed");
 	r->status = o.status;
 	html_raw(b, o.status == 201 ? "<h1>Upload stored</h1>\n<p role=\"status\">Your answers are stored as "
-	    "new versions and show on the portal now.</p>\n" : "<h1>Upload checked</h1>\n<p role=\"status\">"
-	    "The file passes every check. Nothing was stored (dry run).</p>\n");
+	    "new versions and show on the portal now.</p>\n" : o.dry_run ? "<h1>Upload checked</h1>\n"
+	    "<p role=\"status\">The file passes every check. Nothing was stored (dry run).</p>\n" :
+	    "<h1>Nothing changed</h1>\n<p role=\"status\">The file holds the answers that are stored already, "
+	    "so no new version was made.</p>\n");
+	if (o.dry_run && json_array_size(o.warnings)) {
+		buf_printf(b, "<h2>%zu answer%s would be cleared</h2>\n<ul class=\"problems\">\n",
+		    json_array_size(o.warnings), json_array_size(o.warnings) == 1 ? "" : "s");
+		json_array_foreach(o.warnings, i, d) {
+			html_raw(b, "<li>");
+			html_text(b, json_string_value(json_object_get(d, "message")));
+			html_raw(b, "</li>\n");
+		}
+		html_raw(b, "</ul>\n<p>Uploading it for real asks you to confirm this first.</p>\n");
+	}
 	html_raw(b, "<table class=\"data\"><caption>Versions</caption><thead><tr><th scope=\"col\">City</th>"
 	    "<th scope=\"col\">Wave</th><th scope=\"col\" class=\"num\">Version</th>"
 	    "<th scope=\"col\" class=\"num\">Answers changed</th></tr></thead><tbody>\n");
@@ -448,7 +713,7 @@ upload_post(struct request *r)
 		html_raw(b, "</a></th><td>");
 		html_text(b, wave);
 		html_raw(b, "</td><td class=\"num\">");
-		if (json_object_get(d, "id")) {
+		if (json_integer_value(json_object_get(d, "id")) > 0) {
 			buf_printf(b, "<a href=\"/submissions/%lld\">%lld</a>",
 			    (long long)json_integer_value(json_object_get(d, "id")),
 			    (long long)json_integer_value(json_object_get(d, "version")));
@@ -459,11 +724,12 @@ upload_post(struct request *r)
 		    (long long)json_integer_value(json_object_get(d, "changed")));
 	}
 	html_raw(b, "</tbody></table>\n");
-	if (o.status == 200) {
+	if (o.dry_run) {
 		html_raw(b, "<h2>Upload for real</h2>\n");
-		form(r, 0);
+		form(r, 0, token, 0);
 	}
 	page_end(r);
+	free(token);
 	upload_outcome_free(&o);
 	return 0;
 }

@@ -201,6 +201,107 @@ async function checkPage(ctx, label, url, expectStatus, axeResults, axeCtx) {
 	}
 }
 
+/* ---- the partner's journey (issue 13) ----
+ * A city of its own answering a wave of its own (1991, a copy of the 2020 questionnaire), so that the
+ * reference cohorts the integration tests check first stay as they are. */
+const { execFileSync } = require('child_process');
+const os = require('os');
+
+function cli(...args) {
+	return execFileSync(process.env.CB_BIN ? path.join(process.env.CB_BIN, 'citybench') : path.join(ROOT, 'bin', 'citybench'),
+		args, { encoding: 'utf8', env: process.env }).trim();
+}
+
+async function partnerJourney(browser) {
+	const wave = '1991';
+	const q = JSON.parse(fs.readFileSync(path.join(ROOT, 'sql', 'surveys', '2020.json'), 'utf8'));
+	q.survey = { id: wave, title: 'Partner journey test wave' };
+	const file = path.join(os.tmpdir(), 'cb-partner-' + process.pid + '.json');
+	fs.writeFileSync(file, JSON.stringify(q));
+	cli('survey', 'load', file);
+	fs.unlinkSync(file);
+	const slug = 'partner-' + process.pid;
+	cli('city', 'add', slug, '--name', 'Partner Town', '--country', 'FR', '--region', 'Europe', '--population', '120000',
+		'--synthetic');
+	const token = cli('token', 'create', '--city', slug).split('\n').pop();
+	const first = await fetch(BASE + '/api/submissions', {
+		method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + token },
+		body: JSON.stringify({ city: slug, survey: wave, answers: { mayor: 'Ada Start', dedicated_funding: true,
+			team1_staff: 4, funding_sources: ['municipal_budget', 'philanthropy'] } }),
+	});
+	if (first.status !== 201) {
+		throw new Error('first upload: ' + first.status + ' ' + await first.text());
+	}
+	const passes = [
+		{ js: true, width: 1280, label: '[js 1280]' },
+		{ js: false, width: 390, label: '[no-js 390]' },
+	];
+	for (const [n, pass] of passes.entries()) {
+		const ctx = await browser.newContext({ javaScriptEnabled: pass.js, viewport: { width: pass.width, height: 900 },
+			acceptDownloads: true });
+		const page = await ctx.newPage();
+		page.setDefaultTimeout(30000);
+		const L = 'partner ' + pass.label + ': ';
+		/* from the profile to the upload page, which offers the current answers first */
+		await page.goto(BASE + '/cities/' + slug + '?survey=' + wave);
+		const offered = await page.$$eval('#downloads a', (as) => as.map((a) => a.getAttribute('href')));
+		check(L + 'the profile offers the current answers first',
+			offered[0] === '/cities/' + slug + '/answers.csv?survey=' + wave, JSON.stringify(offered.slice(0, 4)));
+		await page.goto(BASE + '/upload?city=' + slug + '&survey=' + wave);
+		const [download] = await Promise.all([page.waitForEvent('download'),
+			page.click('text=Download your current answers (CSV)')]);
+		const csv = fs.readFileSync(await download.path(), 'utf8');
+		check(L + 'the download is the upload form with label and help',
+			csv.startsWith('city,survey,question,value,label,help\r\n') && csv.includes(slug + ',' + wave + ',mayor,'),
+			csv.slice(0, 300));
+		/* change one row, as in a spreadsheet */
+		const want = 'Ada Pass ' + n;
+		const edited = csv.replace(/^(.*?,mayor,)[^,]*,/m, '$1' + want + ',');
+		check(L + 'one row edited', edited !== csv, 'no mayor row');
+		await page.fill('#token', token);
+		await page.setInputFiles('#file', { name: 'answers.csv', mimeType: 'text/csv', buffer: Buffer.from(edited) });
+		await Promise.all([page.waitForNavigation(), page.click('form.upload button[type="submit"]')]);
+		const h1 = text(await page.textContent('h1'));
+		const changed = await page.$eval('table.data tbody tr td:last-child', (td) => td.textContent).catch(() => '');
+		check(L + 'the upload is stored, one answer changed', h1 === 'Upload stored' && changed === '1', h1 + ' / ' + changed);
+		await page.goto(BASE + '/cities/' + slug + '?survey=' + wave);
+		const body = text(await page.textContent('main'));
+		check(L + 'the profile shows the change at once', body.includes(want) && !body.includes('Ada Start'), 'no ' + want);
+		/* the empty template by mistake: nothing cleared, the list and the checkbox */
+		const tpl = await fetchText('/surveys/' + wave + '/template.csv?city=' + slug);
+		await page.goto(BASE + '/upload');
+		await page.fill('#token', token);
+		await page.setInputFiles('#file', { name: 'form.csv', mimeType: 'text/csv', buffer: Buffer.from(tpl.text) });
+		const [res] = await Promise.all([page.waitForNavigation(), page.click('form.upload button[type="submit"]')]);
+		const items = await page.$$eval('ul.problems li', (lis) => lis.map((li) => li.textContent));
+		const answered = Object.values((await fetchJson('/cities/' + slug + '.json?survey=' + wave)).answers)
+			.filter((v) => v !== null).length;
+		check(L + 'the empty template is stopped: 409, one list item per answered question (' + answered + ')',
+			res.status() === 409 && items.length === answered && items.some((t) => /mayor/.test(t)),
+			res.status() + ' ' + JSON.stringify(items));
+		const form = await page.evaluate(() => ({
+			clear: !!document.querySelector('input#clear[type="checkbox"][name="clear"]') &&
+				!!document.querySelector('label[for="clear"]'),
+			token: document.querySelector('#token').value,
+			nothing: Array.from(document.querySelectorAll('p')).some((p) => p.textContent === 'Nothing was stored.'),
+			heading: Array.from(document.querySelectorAll('h2')).map((h) => h.textContent),
+		}));
+		check(L + 'the page offers the checkbox, keeps the token, says nothing was stored',
+			form.clear && form.token === token && form.nothing &&
+			form.heading.includes(answered + ' answers would be cleared'), JSON.stringify(form));
+		const wide = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+		check(L + 'no horizontal scrolling', wide <= 0, wide + 'px too wide');
+		if (pass.js) {
+			const v = await runAxe(page);
+			check(L + 'axe finds no violation on the 409 page', v.length === 0, describe(v));
+		}
+		await page.screenshot({ path: path.join(SHOTS, 'partner-409-' + pass.width + '.png'), fullPage: true });
+		const after = (await fetchJson('/cities/' + slug + '.json?survey=' + wave)).answers;
+		check(L + 'nothing was cleared', after.mayor === want && after.dedicated_funding === true, JSON.stringify(after).slice(0, 200));
+		await ctx.close();
+	}
+}
+
 function text(s) {
 	return s.replace(/\s+/g, ' ');
 }
@@ -463,6 +564,9 @@ async function main() {
 				ok('screenshot ' + path.join('build', 'screenshots', file));
 				await ctx.close();
 			}
+		});
+		await test('partner: current answers round trip, and the empty template stopped by the 409 list', async () => {
+			await partnerJourney(browser);
 		});
 	} finally {
 		await browser.close();

@@ -37,7 +37,8 @@ def test_csv_upload_happy():
     assert p["answers"]["funding_sources"] == ["municipal_budget", "philanthropy"]
     assert p["answers"]["team1_staff"] == 12
     # a second upload changes only what it names; a multi gets exactly the options given
-    r = post(API, "city,survey,question,value\n%s,2020,funding_sources,private_sector\n%s,2020,team1_staff,\n"
+    # clearing team1_staff needs intent (clear=1: issue 13)
+    r = post(API + "?clear=1", "city,survey,question,value\n%s,2020,funding_sources,private_sector\n%s,2020,team1_staff,\n"
              % (slug, slug), "text/csv", tok)
     assert r.status == 201 and r.json()["submissions"][0]["version"] == 2, r
     p = get_json("/cities/%s.json" % slug)
@@ -56,7 +57,7 @@ def test_json_upload_happy_and_array():
     assert r.status == 201, r
     subs = r.json()["submissions"]
     assert sorted((s["survey"], s["version"]) for s in subs) == [("2018", 1), ("2020", 1)]
-    r = post(API, json.dumps({"city": slug, "survey": "2020", "answers": {"mayor": None}}), "application/json", tok)
+    r = post(API + "?clear=1", json.dumps({"city": slug, "survey": "2020", "answers": {"mayor": None}}), "application/json", tok)
     assert r.status == 201
     assert get_json("/cities/%s.json" % slug)["answers"]["mayor"] is None
     assert versions(slug) == [1, 2]

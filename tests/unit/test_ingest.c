@@ -219,6 +219,44 @@ main(void)
 		    "the cities an upload names");
 		ingest_free(&in);
 	}
+	/* issue 13: headers in any case, the forms' label/help columns, text read back as the downloads write
+	 * it, and files that are not CSV named in one problem */
+	CHECK(run(INGEST_CSV, " City ,SURVEY,Question,Value,LABEL,help\ntoronto,2020,mayor,'=x,Mayor,text\n"
+	    "toronto,2020,approach,''-y,Approach,one\n", &in) == 422 && in.nproblems == 1 && has(&in, 3, "value"),
+	    "csv: headers in any case, label and help ignored");
+	ingest_free(&in);
+	CHECK(run(INGEST_CSV, "city,survey,question,value,label\ntoronto,2020,mayor,'=x,M\n", &in) == 0 &&
+	    strcmp(json_string_value(json_object_get(in.sets[0].answers, "mayor")), "=x") == 0,
+	    "csv: one quote comes off a formula guard");
+	ingest_free(&in);
+	CHECK(run(INGEST_CSV, "city,survey,question,value\ntoronto,2020,mayor,''=x\n", &in) == 0 &&
+	    strcmp(json_string_value(json_object_get(in.sets[0].answers, "mayor")), "'=x") == 0 &&
+	    run(INGEST_CSV, "city,survey,question,value\ntoronto,2020,mayor,'quoted'\n", &in) == 0,
+	    "csv: only one quote, and only before a formula character");
+	ingest_free(&in);
+	{
+		static const struct { const char *body; size_t len; const char *word; } files[] = {
+			{ "PK\x03\x04\x14\x00\x06\x00", 8, "workbook" },
+			{ "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00", 10, ".xls" },
+			{ "\xff\xfe" "c\x00i\x00t\x00y\x00", 10, "UTF-16" },
+			{ "c\x00i\x00t\x00y\x00,\x00s\x00", 12, "UTF-16" },
+			{ "city;survey;question;value\ntoronto;2020;mayor;x\n", 48, "semicolons" },
+			{ "city\tsurvey\tquestion\tvalue\ntoronto\t2020\tmayor\tx\n", 48, "tabs" },
+			{ "city,survey,question,value\ntoronto,2020,mayor,Z\xf6" "e\n", 50, "UTF-8" },
+		};
+		for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+			char name[80];
+			const char *m;
+			ingest_init(&in, INGEST_CSV);
+			snprintf(name, sizeof(name), "csv: a file that is not CSV is one problem naming it (%s)",
+			    files[i].word);
+			m = ingest_parse(&in, files[i].body, files[i].len) == -1 && in.nproblems == 1 ?
+			    json_string_value(json_object_get(json_array_get(in.details, 0), "message")) : "";
+			CHECK(strstr(in.message, files[i].word) != NULL && strstr(m, "CSV UTF-8 (comma delimited)") &&
+			    m[strlen(m) - 1] == '.', name);
+			ingest_free(&in);
+		}
+	}
 	/* catalog_free releases what build() made */
 	heap = malloc(sizeof(*heap));
 	*heap = cat;
