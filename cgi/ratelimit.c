@@ -68,3 +68,22 @@ rate_take(struct shared *shm, int key, double rate, double burst, int *retry_aft
 	unlock(shm);
 	return ok;
 }
+
+void
+rate_give(struct shared *shm, int key, double burst)
+{
+	unsigned h = (unsigned)key * 2654435761u;
+	int i;
+
+	if (shm == NULL)
+		return;
+	lock(shm);
+	for (i = 0; i < 16; i++) {
+		struct rate_slot *c = &shm->rate[(h + (unsigned)i) % RATE_SLOTS];
+		if (c->token_id == key) {
+			c->tokens = fmin(burst, c->tokens + 1.0);
+			break;
+		}
+	}
+	unlock(shm);
+}

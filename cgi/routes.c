@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -11,9 +12,12 @@
 #include "app.h"
 #include "cache.h"
 #include "routes.h"
+#include "session.h"
 
 #define BODY_MAX (8u << 20)
 #define PREVIEW_MAX (256u << 10)
+#define FORM_MAX (16u << 10)		/* a sign-in, sign-out or restore form */
+#define ANSWERS_MAX (1u << 20)		/* the questionnaire's form */
 
 struct route {
 	const char *method;		/* "GET" also answers HEAD */
@@ -43,6 +47,13 @@ static const struct route routes[] = {
 	{ "POST", "/api/submissions",		FMT_HTML,		BODY_MAX, api_submissions_post },
 	{ "POST", "/api/plugins/preview",	FMT_HTML,		PREVIEW_MAX, api_preview_post },
 	{ "GET",  "/ops/metrics",		FMT_HTML,		0, metrics_prom_get },
+	{ "GET",  "/signin",			FMT_HTML,		0, signin_get },
+	{ "POST", "/signin",			FMT_HTML,		FORM_MAX, signin_post },
+	{ "POST", "/signout",			FMT_HTML,		FORM_MAX, signout_post },
+	{ "GET",  "/cities/*/answers",		FMT_HTML,		0, answers_get },
+	{ "POST", "/cities/*/answers",		FMT_HTML,		ANSWERS_MAX, answers_post },
+	{ "POST", "/api/submissions/*/restore",	FMT_HTML,		FORM_MAX, api_restore_post },
+	{ "POST", "/submissions/*/restore",	FMT_HTML,		FORM_MAX, restore_post },
 };
 
 static const char *
@@ -302,7 +313,7 @@ min_version(struct request *r)
 void
 routes_dispatch(struct request *r, char **envp)
 {
-	const char *path, *cl, *qs, *ops;
+	const char *path, *cl, *qs, *ops, *https;
 	const struct route *found;
 	struct route_match m;
 	char *err = NULL;
@@ -331,6 +342,14 @@ routes_dispatch(struct request *r, char **envp)
 	/* Set by nginx's operator-only server (a unix socket), never derived from a client's header. */
 	ops = env_get(envp, "CITYBENCH_OPS");
 	r->ops = ops && strcmp(ops, "1") == 0;
+	r->cookie = env_get(envp, "HTTP_COOKIE");
+	r->csrf_header = env_get(envp, "HTTP_X_CSRF_TOKEN");
+	r->remote_addr = env_get(envp, "REMOTE_ADDR");
+	https = env_get(envp, "HTTPS");
+	r->tls = https && strcasecmp(https, "on") == 0;
+	/* A signed-in person's pages carry forms of their own: never a shared copy or a 304. */
+	if (session_cookie_present(r))
+		r->if_none_match = NULL;
 
 	routes_match(r->method, r->path, &m);
 	r->fmt = m.fmt;
@@ -367,7 +386,7 @@ routes_dispatch(struct request *r, char **envp)
 		return;
 	}
 	if (strcmp(found->method, "GET") == 0 && r->app && r->app->cache && found->handler != health_get &&
-	    !r->ops)
+	    !r->ops && !session_cookie_present(r))
 		cached_dispatch(r, found);
 	else
 		found->handler(r);

@@ -127,11 +127,12 @@ store_sets(struct db *db, const struct catalog *cat, const struct answer_set *se
 	int *ids = NULL;
 	char cid[16], tid[16];
 	const char *waves[16];
-	size_t i, nw;
+	size_t i, nw, nstored = 0;
 	PGresult *res;
 	int rc = -1, many_waves = 0;
 
 	*version = 0;
+	memset(out, 0, n * sizeof(*out));
 	if ((ids = calloc(n + 1, sizeof(int))) == NULL) {
 		*err = strdup("out of memory");
 		return -1;
@@ -190,6 +191,25 @@ store_sets(struct db *db, const struct catalog *cat, const struct answer_set *se
 			free(named);
 			goto out;
 		}
+		/* Under the lock: a set that changes nothing makes no version. */
+		res = db_query(db, Q_STORE_UNCHANGED, 3, p);
+		if (!db_ok(res)) {
+			free(named);
+			db_err(res, err);
+			PQclear(res);
+			goto out;
+		}
+		if (PQntuples(res) == 1) {
+			out[i].id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+			out[i].version = atoi(PQgetvalue(res, 0, 1));
+			out[i].changed = 0;
+			out[i].unchanged = 1;
+			PQclear(res);
+			free(named);
+			continue;
+		}
+		PQclear(res);
+		nstored++;
 		p[3] = actor;
 		p[4] = token_id > 0 ? tid : NULL;
 		p[5] = source;
@@ -210,7 +230,7 @@ store_sets(struct db *db, const struct catalog *cat, const struct answer_set *se
 	}
 	if (progress)
 		progress(n, n);
-	if (dry_run) {
+	if (dry_run || nstored == 0) {
 		rc = 0;
 		goto out;
 	}

@@ -15,6 +15,7 @@
 #include "query.h"
 #include "ratelimit.h"
 #include "routes.h"
+#include "session.h"
 #include "store.h"
 #include "upload.h"
 #include "view.h"
@@ -99,7 +100,13 @@ upload_run(struct request *r, const char *auth, int bearer, const char *ctype, c
 	ingest_init(&in, INGEST_CSV);
 	/* Tokens, the catalog, the versions and the audit: all on the primary (a token or a city made a
 	 * moment ago may not have reached a replica yet). */
-	st = auth_check(w, auth, bearer, &tok, &msg);
+	/* A signed-in session's form acts as the session's token (checked by the caller). */
+	if (r->signed_in) {
+		tok = *r->signed_in;
+		st = 0;
+	} else {
+		st = auth_check(w, auth, bearer, &tok, &msg);
+	}
 	if (st != 0) {
 		fail(o, st, msg, NULL);
 		goto refused;
@@ -185,7 +192,8 @@ upload_run(struct request *r, const char *auth, int bearer, const char *ctype, c
 		}
 		/* Read-your-writes: every worker sees the new version before the 201 leaves. */
 		app_publish_version(r->app, o->data_version);
-		o->status = 201;
+		/* Nothing changed anywhere: no version was made. */
+		o->status = o->data_version ? 201 : 200;
 	} else {
 		o->status = 200;
 		audit_write(r, actor, tok.id, "upload (dry run)", tok.city, NULL, 1, 200, NULL);
@@ -216,10 +224,11 @@ api_submissions_post(struct request *r)
 	json_t *err;
 	char ra[16];
 
-	upload_run(r, r->authorization, 1, r->content_type, r->body, r->body_len, r->body_short,
-	    truthy(query_get(&r->query, "dry_run")), &o);
+	int dry = truthy(query_get(&r->query, "dry_run"));
+
+	upload_run(r, r->authorization, 1, r->content_type, r->body, r->body_len, r->body_short, dry, &o);
 	if (o.status == 201 || o.status == 200) {
-		json_t *v = o.status == 200 ?
+		json_t *v = dry ?
 		    json_pack("{s:b, s:O}", "dry_run", 1, "submissions", o.submissions) :
 		    json_pack("{s:O, s:I}", "submissions", o.submissions, "data_version",
 			(json_int_t)o.data_version);
@@ -247,13 +256,15 @@ form(struct request *r, int dry_checked)
 {
 	struct buf *b = &r->out;
 
-	html_raw(b, "<form class=\"upload\" method=\"post\" action=\"/upload\" enctype=\"multipart/form-data\">\n"
-	    "<div class=\"field\"><label for=\"token\">Your city's token</label>"
-	    "<input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"off\" required "
-	    "aria-describedby=\"token-help\">"
-	    "<p id=\"token-help\" class=\"help\">The partner token the citybench operator gave your city "
-	    "(it starts with <code>cb_</code>). It is sent in the body, never in the address.</p></div>\n"
-	    "<div class=\"field\"><label for=\"file\">Answers file (CSV or JSON)</label>"
+	html_raw(b, "<form class=\"upload\" method=\"post\" action=\"/upload\" enctype=\"multipart/form-data\">\n");
+	if (!session_form_fields(r, b))
+		html_raw(b, "<div class=\"field\"><label for=\"token\">Your city's token</label>"
+		    "<input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"off\" required "
+		    "aria-describedby=\"token-help\">"
+		    "<p id=\"token-help\" class=\"help\">The partner token the citybench operator gave your city "
+		    "(it starts with <code>cb_</code>). It is sent in the body, never in the address. Or <a href=\"/signin?"
+		    "next=/upload\">sign in</a> once.</p></div>\n");
+	html_raw(b, "<div class=\"field\"><label for=\"file\">Answers file (CSV or JSON)</label>"
 	    "<input id=\"file\" name=\"file\" type=\"file\" accept=\".csv,.json,text/csv,application/json\" "
 	    "required aria-describedby=\"file-help\">"
 	    "<p id=\"file-help\" class=\"help\">At most 8 MiB. CSV columns <code>city,survey,question,value</code>, "
@@ -306,6 +317,8 @@ upload_post(struct request *r)
 	struct buf *b = &r->out;
 	size_t nparts = 0, i;
 	char *err = NULL, *token = NULL;
+	struct session sess;
+	int is_dry;
 	json_t *d;
 
 	memset(&o, 0, sizeof(o));
@@ -321,20 +334,38 @@ upload_post(struct request *r)
 	tok = multipart_get(parts, nparts, "token");
 	file = multipart_get(parts, nparts, "file");
 	dry = multipart_get(parts, nparts, "dry_run");
+	is_dry = dry && dry->len > 0;
 	if (tok && (token = strndup(tok->data, tok->len)) != NULL)
 		token[strcspn(token, "\r\n")] = '\0';
+	/* Signed in and no token typed: the session writes, when the form carries its CSRF token. */
+	if ((token == NULL || *token == '\0') && session_cookie_present(r)) {
+		const struct mp_part *c = multipart_get(parts, nparts, SESSION_CSRF_FIELD);
+		char *csrf = c ? strndup(c->data, c->len) : NULL;
+		const char *msg;
+		int st = session_get(r, &sess, &msg), ok = st == 0 && session_csrf_ok(&sess, csrf);
+		free(csrf);
+		if (!ok) {
+			free(token);
+			multipart_free(parts, nparts);
+			return http_error(r, st ? st : 403, st ? msg : "this form did not come from your session's "
+			    "page (its CSRF token is missing or wrong): reload the page and try again", NULL);
+		}
+		r->signed_in = &sess.tok;
+	}
 	if (file == NULL || (file->len == 0 && (file->filename == NULL || *file->filename == '\0'))) {
 		/* still check the token first: the contract's order */
 		struct token t;
 		const char *msg;
-		int st = auth_check(app_writer(r->app), token, 0, &t, &msg);
+		int st = r->signed_in ? 0 : auth_check(app_writer(r->app), token, 0, &t, &msg);
+		r->signed_in = NULL;
 		free(token);
 		multipart_free(parts, nparts);
 		if (st != 0)
 			return http_error(r, st, msg, NULL);
 		return http_error(r, 400, "the form has no file: choose your answers file", NULL);
 	}
-	upload_run(r, token, 0, part_ctype(file), file->data, file->len, 0, dry && dry->len > 0, &o);
+	upload_run(r, token, 0, part_ctype(file), file->data, file->len, 0, is_dry, &o);
+	r->signed_in = NULL;
 	free(token);
 	multipart_free(parts, nparts);
 	if (o.status != 200 && o.status != 201) {
@@ -367,10 +398,12 @@ upload_post(struct request *r)
 		upload_outcome_free(&o);
 		return -1;
 	}
-	page_begin(r, o.status == 201 ? "Upload stored" : "Upload checked");
+	page_begin(r, !is_dry ? "Upload stored" : "Upload checked");
 	r->status = o.status;
 	html_raw(b, o.status == 201 ? "<h1>Upload stored</h1>\n<p role=\"status\">Your answers are stored as "
-	    "new versions and show on the portal now.</p>\n" : "<h1>Upload checked</h1>\n<p role=\"status\">"
+	    "new versions and show on the portal now.</p>\n" : !is_dry ? "<h1>Upload stored</h1>\n<p role=\"status\">"
+	    "Nothing changed: the file holds the current answers, so no new version was made.</p>\n" :
+	    "<h1>Upload checked</h1>\n<p role=\"status\">"
 	    "The file passes every check. Nothing was stored (dry run).</p>\n");
 	html_raw(b, "<table class=\"data\"><caption>Versions</caption><thead><tr><th scope=\"col\">City</th>"
 	    "<th scope=\"col\">Wave</th><th scope=\"col\" class=\"num\">Version</th>"
@@ -398,7 +431,7 @@ upload_post(struct request *r)
 		    (long long)json_integer_value(json_object_get(d, "changed")));
 	}
 	html_raw(b, "</tbody></table>\n");
-	if (o.status == 200) {
+	if (is_dry) {
 		html_raw(b, "<h2>Upload for real</h2>\n");
 		form(r, 0);
 	}

@@ -11,6 +11,7 @@
 #include "page.h"
 #include "query.h"
 #include "render.h"
+#include "restore.h"
 #include "routes.h"
 #include "view.h"
 
@@ -31,6 +32,8 @@ source_text(const char *source)
 		return "uploaded";
 	if (strcmp(source, "withdraw") == 0)
 		return "withdrawal of an earlier version";
+	if (strcmp(source, "restore") == 0)
+		return "restore of an earlier version";
 	return source;
 }
 
@@ -42,6 +45,8 @@ versions_html(struct request *r, json_t *model, const char *wave)
 	const char *slug = str(city, "slug");
 	char title[300];
 	size_t i;
+	struct session sess;
+	int can = restore_signed_in_for(r, slug, &sess);
 
 	snprintf(title, sizeof(title), "Versions of %s's answers", str(city, "name"));
 	page_begin(r, title);
@@ -99,7 +104,10 @@ versions_html(struct request *r, json_t *model, const char *wave)
 	    "<table class=\"data\"><caption id=\"cap-versions\">Versions by wave, oldest first</caption>\n"
 	    "<thead><tr><th scope=\"col\">Version</th><th scope=\"col\">Wave</th><th scope=\"col\">Created "
 	    "(UTC)</th><th scope=\"col\" class=\"num\">Answers given</th><th scope=\"col\" class=\"num\">"
-	    "Answers changed</th><th scope=\"col\">How</th><th scope=\"col\">By</th></tr></thead>\n<tbody>\n");
+	    "Answers changed</th><th scope=\"col\">How</th><th scope=\"col\">By</th>");
+	if (can)
+		html_raw(b, "<th scope=\"col\">Restore</th>");
+	html_raw(b, "</tr></thead>\n<tbody>\n");
 	json_array_foreach(list, i, s) {
 		buf_printf(b, "<tr><th scope=\"row\"><a href=\"/submissions/%lld\">Version %lld</a></th><td>",
 		    (long long)json_integer_value(json_object_get(s, "id")),
@@ -115,7 +123,19 @@ versions_html(struct request *r, json_t *model, const char *wave)
 		html_text(b, source_text(str(s, "source")));
 		html_raw(b, "</td><td>");
 		html_text(b, str(s, "actor"));
-		html_raw(b, "</td></tr>\n");
+		html_raw(b, "</td>");
+		if (can) {
+			json_t *next = json_array_get(list, i + 1);
+			html_raw(b, "<td>");
+			/* every version but the current one of its wave */
+			if (next && strcmp(str(next, "survey"), str(s, "survey")) == 0)
+				restore_button(b, (long long)json_integer_value(json_object_get(s, "id")),
+				    (long long)json_integer_value(json_object_get(s, "version")), &sess);
+			else
+				html_raw(b, "current");
+			html_raw(b, "</td>");
+		}
+		html_raw(b, "</tr>\n");
 	}
 	html_raw(b, "</tbody></table></div>\n");
 	page_end(r);
@@ -292,6 +312,12 @@ submission_html(struct request *r, json_t *model, json_t *questions)
 	html_text(b, str(s, "actor"));
 	buf_printf(b, "</dd></div>\n<div><dt>Answers changed</dt><dd>%zu</dd></div>\n</dl>\n",
 	    json_array_size(changed));
+	{
+		struct session sess;
+		if (version < (long long)json_integer_value(json_object_get(s, "latest_version")) &&
+		    restore_signed_in_for(r, str(s, "city"), &sess))
+			restore_button(b, (long long)json_integer_value(json_object_get(s, "id")), version, &sess);
+	}
 	html_raw(b, "<nav class=\"pages\" aria-label=\"Versions\"><ul>");
 	if (json_is_integer(json_object_get(model, "previous_id")))
 		buf_printf(b, "<li><a rel=\"prev\" href=\"/submissions/%lld\">Version %lld</a></li>",

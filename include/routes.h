@@ -46,5 +46,12 @@ int api_submissions_post(struct request *r);
 int api_preview_post(struct request *r);
 int guide_get(struct request *r);
 int metrics_prom_get(struct request *r);
+int signin_get(struct request *r);
+int signin_post(struct request *r);
+int signout_post(struct request *r);
+int answers_get(struct request *r);
+int answers_post(struct request *r);
+int api_restore_post(struct request *r);
+int restore_post(struct request *r);
 
 #endif

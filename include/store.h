@@ -10,11 +10,13 @@ struct stored {
 	long long id;			/* 0 on a dry run */
 	int version;
 	int changed;
+	int unchanged;			/* 1: nothing changed, no version made: id and version are the current */
 };
 
 /* Inside the caller's transaction: stores each set as the next version of its city and wave (taken
  * under a lock, so racing uploads get consecutive numbers), recomputes those cities' metrics, and bumps
- * the data version (returned in *version).  With dry_run, only says what would happen.  progress (may
+ * the data version (returned in *version).  A set that changes nothing makes no version (out[i].unchanged;
+ * when no set made one, *version stays 0).  With dry_run, only says what would happen.  progress (may
  * be NULL) is told every so often.  Returns 0, or -1 with *err set (then roll back). */
 int store_sets(struct db *db, const struct catalog *cat, const struct answer_set *sets, size_t n,
     const char *actor, int token_id, const char *source, int dry_run, struct stored *out,
