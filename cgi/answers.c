@@ -81,6 +81,18 @@ load(struct request *r, struct form *f)
 		snprintf(f->latest, sizeof(f->latest), "%s", PQgetvalue(res, PQntuples(res) - 1, 0));
 		f->wave = f->latest;
 		PQclear(res);
+	} else {
+		p[0] = f->wave;
+		res = db_query(r->app->db, Q_SURVEY, 1, p);
+		if (!db_ok(res) || PQntuples(res) == 0) {
+			if (db_ok(res))
+				http_errorf(r, 404, "no survey wave %s", f->wave);
+			else
+				view_db_error(r, res);
+			PQclear(res);
+			return -1;
+		}
+		PQclear(res);
 	}
 	p[0] = f->slug;
 	res = db_query(r->app->db, Q_CITY, 1, p);
