@@ -22,6 +22,14 @@ int auth_token_create(struct db *db, const char *role, int city_id, const char *
  * unreachable. */
 int auth_check(struct db *db, const char *header, int bearer, struct token *t, const char **msg);
 
+/* A token known by its id (a session's): 0 with t filled; 401 when it is unknown, revoked or expired
+ * (msg says which); 503 when the database is unreachable. */
+int auth_token_get(struct db *db, int id, struct token *t, const char **msg);
+
+/* 32 random bytes (getrandom) as 64 hex digits; the SHA-256 of s as 64 hex digits.  0, or -1. */
+int auth_random_hex(char out[65]);
+int auth_sha256_hex(const char *s, char out[65]);
+
 /* Splits "cb_<id>_<secret>"; returns the id or -1. */
 int auth_token_id(const char *token);
 

@@ -9,6 +9,7 @@
 
 struct app;
 struct FCGX_Request;
+struct token;
 
 enum fmt {
 	FMT_HTML = 1,
@@ -39,6 +40,11 @@ struct request {
 	size_t body_len;
 	int body_short;			/* fewer bytes than Content-Length arrived */
 	int ops;			/* came through the operator's server (CITYBENCH_OPS=1 from nginx) */
+	const char *cookie;		/* the Cookie header, or NULL */
+	const char *csrf_header;	/* X-CSRF-Token: a program's CSRF token for a session's write */
+	const char *remote_addr;	/* the client's address as nginx saw it */
+	int tls;			/* came over TLS (nginx's HTTPS=on): cookies are Secure */
+	const struct token *signed_in;	/* set by a handler that checked a session: writes act as it */
 	char *args[HTTP_MAX_ARGS];	/* route captures, pointing into path */
 	int nargs;
 

@@ -9,4 +9,7 @@
  * seconds until the next request is allowed). */
 int rate_take(struct shared *shm, int key, double rate, double burst, int *retry_after);
 
+/* Gives one request back to key's bucket (an attempt that turned out not to count), up to burst. */
+void rate_give(struct shared *shm, int key, double burst);
+
 #endif

@@ -47,5 +47,12 @@ int upload_api_post(struct request *r);
 int preview_post(struct request *r);
 int guide_get(struct request *r);
 int ops_metrics_get(struct request *r);
+int signin_get(struct request *r);
+int signin_post(struct request *r);
+int signout_post(struct request *r);
+int answers_get(struct request *r);
+int answers_post(struct request *r);
+int api_restore_post(struct request *r);
+int restore_post(struct request *r);
 
 #endif

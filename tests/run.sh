@@ -84,6 +84,10 @@ if [ "${1:-}" != unit ]; then
 			stage "browser" 600 bash tests/browser/run.sh
 		fi
 		stage "integration" 900 python3 tests/integration/runner.py
+		# The partner's journey in the browser writes: after the tests that read the reference figures.
+		if [ -f tests/browser/run.sh ] && [ "${CB_SKIP_BROWSER:-0}" != 1 ]; then
+			stage "browser/partner" 300 bash tests/browser/run.sh partner
+		fi
 		stage "install" 300 tests/install.sh
 		# The server must have survived everything above.
 		echo "== after the tests"

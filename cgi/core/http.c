@@ -80,7 +80,7 @@ request_id(struct request *r, const char *given)
 int
 http_request_parse(struct request *r, char **envp)
 {
-	const char *path, *cl, *qs, *ops;
+	const char *path, *cl, *qs, *ops, *https;
 
 	request_id(r, env_get(envp, "REQUEST_ID"));
 	r->method = env_get(envp, "REQUEST_METHOD");
@@ -102,6 +102,11 @@ http_request_parse(struct request *r, char **envp)
 	/* Set by nginx's operator-only server (a unix socket), never derived from a client's header. */
 	ops = env_get(envp, "CITYBENCH_OPS");
 	r->ops = ops && strcmp(ops, "1") == 0;
+	r->cookie = env_get(envp, "HTTP_COOKIE");
+	r->csrf_header = env_get(envp, "HTTP_X_CSRF_TOKEN");
+	r->remote_addr = env_get(envp, "REMOTE_ADDR");
+	https = env_get(envp, "HTTPS");
+	r->tls = https && strcasecmp(https, "on") == 0;
 	qs = env_get(envp, "QUERY_STRING");
 	r->query_string = qs ? qs : "";
 	return 0;

@@ -46,3 +46,23 @@ rate_take(struct shared *shm, int key, double rate, double burst, int *retry_aft
 	shmlock_unlock(&shm->rate_lock);
 	return ok;
 }
+
+void
+rate_give(struct shared *shm, int key, double burst)
+{
+	unsigned h = (unsigned)key * 2654435761u;
+	int i;
+
+	if (shm == NULL)
+		return;
+	if (shmlock_lock(&shm->rate_lock) == -1)
+		return;
+	for (i = 0; i < 16; i++) {
+		struct rate_slot *c = &shm->rate[(h + (unsigned)i) % RATE_SLOTS];
+		if (c->token_id == key) {
+			c->tokens = fmin(burst, c->tokens + 1.0);
+			break;
+		}
+	}
+	shmlock_unlock(&shm->rate_lock);
+}

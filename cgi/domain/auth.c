@@ -24,8 +24,20 @@ hex(const unsigned char *p, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static int
-sha256_hex(const char *s, char out[65])
+int
+auth_random_hex(char out[65])
+{
+	unsigned char raw[32];
+
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+		return -1;
+	hex(raw, sizeof(raw), out);
+	explicit_bzero(raw, sizeof(raw));
+	return 0;
+}
+
+int
+auth_sha256_hex(const char *s, char out[65])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
@@ -70,7 +82,7 @@ auth_token_create(struct db *db, const char *role, int city_id, const char *name
 		return -1;
 	}
 	hex(raw, sizeof(raw), secret);
-	if (sha256_hex(secret, hash) == -1) {
+	if (auth_sha256_hex(secret, hash) == -1) {
 		*err = strdup("cannot hash the secret");
 		return -1;
 	}
@@ -93,6 +105,17 @@ auth_token_create(struct db *db, const char *role, int city_id, const char *name
 	PQclear(res);
 	explicit_bzero(secret, sizeof(secret));
 	return *out ? 0 : -1;
+}
+
+/* The token's row of Q_TOKEN_GET into t. */
+static void
+fill(PGresult *res, int id, struct token *t)
+{
+	t->id = id;
+	t->partner = strcmp(PQgetvalue(res, 0, 0), "partner") == 0;
+	t->city_id = PQgetisnull(res, 0, 1) ? 0 : atoi(PQgetvalue(res, 0, 1));
+	snprintf(t->city, sizeof(t->city), "%s", PQgetvalue(res, 0, 2));
+	snprintf(t->name, sizeof(t->name), "%s", PQgetvalue(res, 0, 6));
 }
 
 int
@@ -130,22 +153,48 @@ auth_check(struct db *db, const char *header, int bearer, struct token *t, const
 		return 503;
 	}
 	*msg = "unknown token";
-	if (PQntuples(res) == 1 && sha256_hex(strrchr(token, '_') + 1, hash) == 0 &&
+	if (PQntuples(res) == 1 && auth_sha256_hex(strrchr(token, '_') + 1, hash) == 0 &&
 	    strlen(PQgetvalue(res, 0, 3)) == 64 && CRYPTO_memcmp(hash, PQgetvalue(res, 0, 3), 64) == 0) {
 		if (PQgetvalue(res, 0, 4)[0] == 't') {
 			*msg = "this token has been revoked";
 		} else if (PQgetvalue(res, 0, 5)[0] == 't') {
 			*msg = "this token has expired";
 		} else {
-			t->id = id;
-			t->partner = strcmp(PQgetvalue(res, 0, 0), "partner") == 0;
-			t->city_id = PQgetisnull(res, 0, 1) ? 0 : atoi(PQgetvalue(res, 0, 1));
-			snprintf(t->city, sizeof(t->city), "%s", PQgetvalue(res, 0, 2));
-			snprintf(t->name, sizeof(t->name), "%s", PQgetvalue(res, 0, 6));
+			fill(res, id, t);
 			rc = 0;
 		}
 	}
 	explicit_bzero(hash, sizeof(hash));
+	PQclear(res);
+	return rc;
+}
+
+int
+auth_token_get(struct db *db, int id, struct token *t, const char **msg)
+{
+	char idbuf[16];
+	const char *p[1] = { idbuf };
+	PGresult *res;
+	int rc = 401;
+
+	memset(t, 0, sizeof(*t));
+	snprintf(idbuf, sizeof(idbuf), "%d", id);
+	res = db_query(db, Q_TOKEN_GET, 1, p);
+	if (!db_ok(res)) {
+		*msg = "the database is unreachable";
+		PQclear(res);
+		return 503;
+	}
+	if (PQntuples(res) != 1)
+		*msg = "unknown token";
+	else if (PQgetvalue(res, 0, 4)[0] == 't')
+		*msg = "this token has been revoked";
+	else if (PQgetvalue(res, 0, 5)[0] == 't')
+		*msg = "this token has expired";
+	else {
+		fill(res, id, t);
+		rc = 0;
+	}
 	PQclear(res);
 	return rc;
 }

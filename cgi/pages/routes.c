@@ -7,9 +7,12 @@
 #include "cache.h"
 #include "reply.h"
 #include "routes.h"
+#include "session.h"
 
 #define BODY_MAX (8u << 20)
 #define PREVIEW_MAX (256u << 10)
+#define FORM_MAX (16u << 10)		/* a sign-in, sign-out or restore form */
+#define ANSWERS_MAX (1u << 20)		/* the questionnaire's form */
 
 /* What the dispatcher does differently for a route. */
 enum route_flag {
@@ -48,6 +51,13 @@ static const struct route routes[] = {
 	{ "POST", "/api/submissions",		FMT_HTML, BODY_MAX, 0, upload_api_post },
 	{ "POST", "/api/plugins/preview",	FMT_HTML, PREVIEW_MAX, 0, preview_post },
 	{ "GET",  "/ops/metrics",		FMT_HTML, 0, ROUTE_OPERATOR | ROUTE_NO_CACHE, ops_metrics_get },
+	{ "GET",  "/signin",			FMT_HTML, 0, 0, signin_get },
+	{ "POST", "/signin",			FMT_HTML, FORM_MAX, 0, signin_post },
+	{ "POST", "/signout",			FMT_HTML, FORM_MAX, 0, signout_post },
+	{ "GET",  "/cities/*/answers",		FMT_HTML, 0, 0, answers_get },
+	{ "POST", "/cities/*/answers",		FMT_HTML, ANSWERS_MAX, 0, answers_post },
+	{ "POST", "/api/submissions/*/restore",	FMT_HTML, FORM_MAX, 0, api_restore_post },
+	{ "POST", "/submissions/*/restore",	FMT_HTML, FORM_MAX, 0, restore_post },
 };
 
 /* Matches path against pattern, capturing "*" segments (copies of the text between slashes).
@@ -271,6 +281,9 @@ routes_dispatch(struct request *r, char **envp)
 		reply_error(r, 503, "out of memory", NULL);
 		return;
 	}
+	/* A signed-in person's pages carry forms of their own: never a shared copy or a 304. */
+	if (session_cookie_present(r))
+		r->if_none_match = NULL;
 	routes_match(r->method, r->path, &m);
 	r->fmt = m.fmt;
 	if (m.status != 0) {
@@ -302,7 +315,7 @@ routes_dispatch(struct request *r, char **envp)
 	if ((found->flags & ROUTE_OPERATOR) && !r->ops)
 		reply_error(r, 404, "no such page", NULL);
 	else if (strcmp(found->method, "GET") == 0 && r->app && r->app->cache &&
-	    !(found->flags & ROUTE_NO_CACHE) && !r->ops)
+	    !(found->flags & ROUTE_NO_CACHE) && !r->ops && !session_cookie_present(r))
 		cached_dispatch(r, found);
 	else
 		found->handler(r);

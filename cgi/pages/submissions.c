@@ -12,6 +12,7 @@
 #include "page.h"
 #include "query.h"
 #include "reply.h"
+#include "restore.h"
 #include "routes.h"
 #include "view.h"
 
@@ -24,6 +25,8 @@ source_text(const char *source)
 		return "uploaded";
 	if (strcmp(source, "withdraw") == 0)
 		return "withdrawal of an earlier version";
+	if (strcmp(source, "restore") == 0)
+		return "restore of an earlier version";
 	return source;
 }
 
@@ -35,6 +38,8 @@ versions_html(struct request *r, json_t *model, const char *wave)
 	const char *slug = view_str(city, "slug");
 	char title[300];
 	size_t i;
+	struct session sess;
+	int can = restore_signed_in_for(r, slug, &sess);
 
 	snprintf(title, sizeof(title), "Versions of %s's answers", view_str(city, "name"));
 	page_begin(r, title);
@@ -92,7 +97,10 @@ versions_html(struct request *r, json_t *model, const char *wave)
 	    "<table class=\"data\"><caption id=\"cap-versions\">Versions by wave, oldest first</caption>\n"
 	    "<thead><tr><th scope=\"col\">Version</th><th scope=\"col\">Wave</th><th scope=\"col\">Created "
 	    "(UTC)</th><th scope=\"col\" class=\"num\">Answers given</th><th scope=\"col\" class=\"num\">"
-	    "Answers changed</th><th scope=\"col\">How</th><th scope=\"col\">By</th></tr></thead>\n<tbody>\n");
+	    "Answers changed</th><th scope=\"col\">How</th><th scope=\"col\">By</th>");
+	if (can)
+		html_raw(b, "<th scope=\"col\">Restore</th>");
+	html_raw(b, "</tr></thead>\n<tbody>\n");
 	json_array_foreach(list, i, s) {
 		buf_printf(b, "<tr><th scope=\"row\"><a href=\"/submissions/%lld\">Version %lld</a></th><td>",
 		    (long long)json_integer_value(json_object_get(s, "id")),
@@ -108,7 +116,19 @@ versions_html(struct request *r, json_t *model, const char *wave)
 		html_text(b, source_text(view_str(s, "source")));
 		html_raw(b, "</td><td>");
 		html_text(b, view_str(s, "actor"));
-		html_raw(b, "</td></tr>\n");
+		html_raw(b, "</td>");
+		if (can) {
+			json_t *next = json_array_get(list, i + 1);
+			html_raw(b, "<td>");
+			/* every version but the current one of its wave */
+			if (next && strcmp(view_str(next, "survey"), view_str(s, "survey")) == 0)
+				restore_button(b, (long long)json_integer_value(json_object_get(s, "id")),
+				    (long long)json_integer_value(json_object_get(s, "version")), &sess);
+			else
+				html_raw(b, "current");
+			html_raw(b, "</td>");
+		}
+		html_raw(b, "</tr>\n");
 	}
 	html_raw(b, "</tbody></table></div>\n");
 	page_end(r);
@@ -277,6 +297,12 @@ submission_html(struct request *r, json_t *model, json_t *questions)
 	html_text(b, view_str(s, "actor"));
 	buf_printf(b, "</dd></div>\n<div><dt>Answers changed</dt><dd>%zu</dd></div>\n</dl>\n",
 	    json_array_size(changed));
+	{
+		struct session sess;
+		if (version < (long long)json_integer_value(json_object_get(s, "latest_version")) &&
+		    restore_signed_in_for(r, view_str(s, "city"), &sess))
+			restore_button(b, (long long)json_integer_value(json_object_get(s, "id")), version, &sess);
+	}
 	html_raw(b, "<nav class=\"pages\" aria-label=\"Versions\"><ul>");
 	if (json_is_integer(json_object_get(model, "previous_id")))
 		buf_printf(b, "<li><a rel=\"prev\" href=\"/submissions/%lld\">Version %lld</a></li>",

@@ -11,6 +11,7 @@
 #include "query.h"
 #include "reply.h"
 #include "routes.h"
+#include "survey.h"
 #include "view.h"
 
 static const struct {
@@ -23,6 +24,17 @@ static const struct {
 	{ "data", "Data use" },
 	{ "outcomes", "Outcomes, measurement and partnerships" },
 };
+
+const char *
+survey_section_title(const char *code)
+{
+	size_t s;
+
+	for (s = 0; code && s < sizeof(sections) / sizeof(sections[0]); s++)
+		if (strcmp(sections[s].code, code) == 0)
+			return sections[s].title;
+	return code ? code : "";
+}
 
 /* Loads the wave and its questions; answers 404 for an unknown wave. */
 static int

@@ -16,6 +16,7 @@
 #include "ratelimit.h"
 #include "reply.h"
 #include "routes.h"
+#include "session.h"
 #include "store.h"
 #include "upload.h"
 #include "view.h"
@@ -80,7 +81,10 @@ upload_check(struct request *r, const struct upload_guard *g, const char *auth, 
 
 	*media = -1;
 	*retry_after = 0;
-	if ((st = auth_check(app_writer(r->app), auth, bearer, tok, msg)) != 0)
+	/* A signed-in session's form acts as the session's token (its CSRF token checked by the caller). */
+	if (r->signed_in)
+		*tok = *r->signed_in;
+	else if ((st = auth_check(app_writer(r->app), auth, bearer, tok, msg)) != 0)
 		return st;
 	if (!rate_take(r->app->shm, g->rate_key_sign * tok->id, g->rate, g->burst, retry_after)) {
 		*msg = g->rate_message;
@@ -494,18 +498,21 @@ form(struct request *r, int dry_checked, const char *token, size_t clear_offer)
 {
 	struct buf *b = &r->out;
 
-	html_raw(b, "<form class=\"upload\" method=\"post\" action=\"/upload\" enctype=\"multipart/form-data\">\n"
-	    "<div class=\"field\"><label for=\"token\">Your city's token</label>"
-	    "<input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"off\" required "
-	    "aria-describedby=\"token-help\"");
-	if (token && *token) {
-		html_raw(b, " value=\"");
-		html_attr(b, token);
-		html_raw(b, "\"");
+	html_raw(b, "<form class=\"upload\" method=\"post\" action=\"/upload\" enctype=\"multipart/form-data\">\n");
+	if (!session_form_fields(r, b)) {
+		html_raw(b, "<div class=\"field\"><label for=\"token\">Your city's token</label>"
+		    "<input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"off\" required "
+		    "aria-describedby=\"token-help\"");
+		if (token && *token) {
+			html_raw(b, " value=\"");
+			html_attr(b, token);
+			html_raw(b, "\"");
+		}
+		html_raw(b, "><p id=\"token-help\" class=\"help\">The partner token the citybench operator gave your "
+		    "city (it starts with <code>cb_</code>). It is sent in the body, never in the address. Or <a "
+		    "href=\"/signin?next=/upload\">sign in</a> once.</p></div>\n");
 	}
-	html_raw(b, "><p id=\"token-help\" class=\"help\">The partner token the citybench operator gave your city "
-	    "(it starts with <code>cb_</code>). It is sent in the body, never in the address.</p></div>\n"
-	    "<div class=\"field\"><label for=\"file\">Answers file (CSV or JSON)</label>"
+	html_raw(b, "<div class=\"field\"><label for=\"file\">Answers file (CSV or JSON)</label>"
 	    "<input id=\"file\" name=\"file\" type=\"file\" accept=\".csv,.json,text/csv,application/json\" "
 	    "required aria-describedby=\"file-help\">"
 	    "<p id=\"file-help\" class=\"help\">At most 8 MiB. CSV UTF-8 (comma delimited), columns "
@@ -637,6 +644,7 @@ upload_post(struct request *r)
 	struct buf *b = &r->out;
 	size_t nparts = 0, i;
 	char *err = NULL, *token = NULL;
+	struct session sess;
 	int flags = 0;
 	json_t *d;
 
@@ -656,11 +664,29 @@ upload_post(struct request *r)
 	clear = multipart_get(parts, nparts, "clear");
 	if (tok && (token = strndup(tok->data, tok->len)) != NULL)
 		token[strcspn(token, "\r\n")] = '\0';
+	/* Signed in and no token typed: the session writes, when the form carries its CSRF token. */
+	if ((token == NULL || *token == '\0') && session_cookie_present(r)) {
+		const struct mp_part *c = multipart_get(parts, nparts, SESSION_CSRF_FIELD);
+		char *csrf = c ? strndup(c->data, c->len) : NULL;
+		const char *msg;
+		int st = session_get(r, &sess, &msg), ok = st == 0 && session_csrf_ok(&sess, csrf);
+
+		free(csrf);
+		if (!ok) {
+			free(token);
+			multipart_free(parts, nparts);
+			return reply_error(r, st ? st : 403, st ? msg : "This form did not come from your session's "
+			    "page (its CSRF token is missing or wrong): reload the page and try again.", NULL);
+		}
+		r->signed_in = &sess.tok;
+	}
 	if (file == NULL || (file->len == 0 && (file->filename == NULL || *file->filename == '\0'))) {
 		/* still check the token first: the contract's order */
 		struct token t;
 		const char *msg;
-		int st = auth_check(app_writer(r->app), token, 0, &t, &msg);
+		int st = r->signed_in ? 0 : auth_check(app_writer(r->app), token, 0, &t, &msg);
+
+		r->signed_in = NULL;
 		free(token);
 		multipart_free(parts, nparts);
 		if (st != 0)
@@ -672,6 +698,7 @@ upload_post(struct request *r)
 	if (clear && clear->len > 0)
 		flags |= UPLOAD_CLEAR;
 	upload_run(r, token, 0, part_ctype(file), file->data, file->len, 0, flags, &o);
+	r->signed_in = NULL;
 	multipart_free(parts, nparts);
 	if (o.status != 200 && o.status != 201) {
 		/* a token that was refused is not offered back */

@@ -18,4 +18,4 @@ if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
 	echo "not ok - no Chromium at ${CHROMIUM:-/usr/bin/chromium} (Debian package chromium)"
 	exit 1
 fi
-exec node "$HERE/test.js"
+exec node "$HERE/test.js" "$@"

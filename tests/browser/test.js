@@ -12,6 +12,7 @@
 
 const fs = require('fs');
 const path = require('path');
+const { execFileSync } = require('child_process');
 const { chromium } = require('playwright-core');
 
 const BASE = (process.env.BASE_URL || 'http://127.0.0.1:8080').replace(/\/$/, '');
@@ -306,6 +307,187 @@ function text(s) {
 	return s.replace(/\s+/g, ' ');
 }
 
+/* ---- the partner's journey (`node test.js partner`: it writes, so it runs after the other tests) ----
+ *
+ * A city of its own and its token from the CLI; an upload makes version 1.  Then, in four browsers
+ * (JavaScript on and off, 1280 and 390 px wide): sign in through the form, answer in the questionnaire
+ * with one value out of range (the message next to the field, what was typed kept), fix it, save, and
+ * see the profile show it.  Then restore the version before from the versions page, and sign out. */
+
+function citybench(...args) {
+	const bin = path.join(process.env.CB_BIN || path.join(ROOT, 'bin'), 'citybench');
+	return execFileSync(bin, args, { encoding: 'utf8' });
+}
+
+async function signInThroughTheForm(page, token) {
+	await page.goto(BASE + '/signin');
+	await page.fill('#token', token);
+	await Promise.all([page.waitForNavigation(), page.click('form.signin button[type="submit"]')]);
+}
+
+async function noPageScroll(page, label) {
+	const wide = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+	check(label + ': no horizontal scrolling of the page', wide <= 0, 'page is ' + wide + 'px too wide');
+}
+
+async function answerInTheForm(browser, slug, token, js, width, staff, axeResults) {
+	const current = String((await fetchJson('/cities/' + slug + '.json')).answers.team1_staff);
+	const label = '[partner ' + (js ? 'js' : 'no-js') + ' ' + width + 'px]';
+	const ctx = await browser.newContext({ javaScriptEnabled: js, viewport: { width, height: 900 } });
+	const axeCtx = js ? null : await browser.newContext({ viewport: { width, height: 900 } });
+	const page = await ctx.newPage();
+	const problems = [];
+	page.on('pageerror', (err) => problems.push('page error: ' + err.message));
+	page.on('console', (msg) => {
+		if (msg.type() === 'error' && !/status of 422/.test(msg.text())) {
+			problems.push('console error: ' + msg.text());
+		}
+	});
+	try {
+		await signInThroughTheForm(page, token);
+		const u = new URL(page.url());
+		check(label + ': signing in lands on the questionnaire', u.pathname === '/cities/' + slug + '/answers', page.url());
+		const cookie = (await ctx.cookies()).find((c) => c.name === 'cb_session');
+		check(label + ': the session cookie is HttpOnly and SameSite=Strict',
+			cookie && cookie.httpOnly && cookie.sameSite === 'Strict', JSON.stringify(cookie));
+		check(label + ': the form is pre-filled with the current answers',
+			(await page.inputValue('#q-team1_staff')) === current && (await page.isChecked('#q-dedicated_funding')),
+			await page.inputValue('#q-team1_staff'));
+		const violations = axeCtx ?
+			await axeWithoutScripts(axeCtx, '/cities/' + slug + '/answers', 200, {}, await page.content()) :
+			await runAxe(page);
+		axeResults.push({ url: label, count: violations.length });
+		check(label + ': axe finds no violation on the questionnaire', violations.length === 0, describe(violations));
+		await noPageScroll(page, label + ' questionnaire');
+
+		const typed = 'Mayor typed ' + width + (js ? ' js' : ' no-js');
+		await page.fill('#q-mayor', typed);
+		await page.fill('#q-team1_staff', '20000');
+		if (js) {
+			await page.locator('#q-team1_staff').blur();
+			const live = await page.evaluate(() => {
+				const f = document.getElementById('q-team1_staff');
+				const e = document.getElementById('err-team1_staff');
+				return { invalid: f.getAttribute('aria-invalid'), described: f.getAttribute('aria-describedby'),
+					text: e.textContent, hidden: e.hidden };
+			});
+			check(label + ': the field says at once that 20000 is out of range',
+				live.invalid === 'true' && !live.hidden && /from 0 to 10000/.test(live.text) &&
+				/err-team1_staff/.test(live.described), JSON.stringify(live));
+			await page.click('form.answers button[type="submit"]');
+			await page.waitForTimeout(300);
+			const still = await page.evaluate(() => [location.pathname, document.activeElement && document.activeElement.id]);
+			check(label + ': saving with a field in error stays and moves the focus to it',
+				still[0] === '/cities/' + slug + '/answers' && still[1] === 'q-team1_staff', JSON.stringify(still));
+			await page.screenshot({ path: path.join(SHOTS, 'answers-error-js-' + width + '.png'), fullPage: false });
+		} else {
+			const [res] = await Promise.all([page.waitForNavigation(), page.click('form.answers button[type="submit"]')]);
+			check(label + ': an out-of-range value is refused (422)', res && res.status() === 422, res && res.status());
+			const err = await page.textContent('#err-team1_staff');
+			check(label + ': the message is next to the field', /out of range \(0 to 10000\)/.test(err), err);
+			const summary = await page.getAttribute('.error-summary a', 'href');
+			check(label + ': the summary at the top links to the field', summary === '#q-team1_staff', summary);
+			check(label + ': what was typed is kept',
+				(await page.inputValue('#q-team1_staff')) === '20000' && (await page.inputValue('#q-mayor')) === typed,
+				await page.inputValue('#q-mayor'));
+			const vio = await axeWithoutScripts(axeCtx, '/cities/' + slug + '/answers', 422, {}, await page.content());
+			axeResults.push({ url: label + ' refused', count: vio.length });
+			check(label + ': axe finds no violation on the refused form', vio.length === 0, describe(vio));
+			await noPageScroll(page, label + ' refused form');
+			await page.screenshot({ path: path.join(SHOTS, 'answers-error-nojs-' + width + '.png'), fullPage: false });
+		}
+		await page.fill('#q-team1_staff', String(staff));
+		if (js) {
+			check(label + ': fixing the value clears the message', await page.isHidden('#err-team1_staff'), 'still shown');
+		}
+		const [saved] = await Promise.all([page.waitForNavigation(), page.click('form.answers button[type="submit"]')]);
+		check(label + ': the fixed answers are stored (201)', saved && saved.status() === 201, saved && saved.status());
+		const notice = await page.textContent('main p.notice');
+		check(label + ': the page says which version was stored', /stored as version \d+/.test(notice), notice);
+		await page.click('main p.notice a');
+		await page.waitForLoadState('load');
+		const body = text(await page.textContent('main'));
+		check(label + ': the profile shows the new answers at once', body.includes(typed), 'mayor not on the profile');
+		const model = await fetchJson('/cities/' + slug + '.json');
+		check(label + ': the JSON twin has them too', model.answers.team1_staff === staff && model.answers.mayor === typed,
+			JSON.stringify(model.answers));
+		check(label + ': no console error', problems.length === 0, problems.join('\n'));
+	} finally {
+		await ctx.close();
+		if (axeCtx) {
+			await axeCtx.close();
+		}
+	}
+}
+
+async function restoreTheVersionBefore(browser, slug, token, js, width) {
+	const label = '[partner restore ' + (js ? 'js' : 'no-js') + ' ' + width + 'px]';
+	const ctx = await browser.newContext({ javaScriptEnabled: js, viewport: { width, height: 900 } });
+	const page = await ctx.newPage();
+	try {
+		const before = (await fetchJson('/cities/' + slug + '/submissions.json?survey=2020')).submissions;
+		const prev = before[before.length - 2];
+		const prevAnswers = (await fetchJson('/submissions/' + prev.id + '.json')).answers;
+		await page.goto(BASE + '/cities/' + slug + '/submissions?survey=2020');
+		check(label + ': signed out, the versions page has no restore button',
+			(await page.locator('form.restore').count()) === 0, 'a button for a visitor');
+		await signInThroughTheForm(page, token);
+		await page.goto(BASE + '/cities/' + slug + '/submissions?survey=2020');
+		const buttons = await page.locator('form.restore').count();
+		check(label + ': a button for every version but the current one', buttons === before.length - 1,
+			buttons + ' buttons, ' + before.length + ' versions');
+		await noPageScroll(page, label + ' versions page');
+		await page.screenshot({ path: path.join(SHOTS, 'versions-signed-in-' + width + '.png'), fullPage: false });
+		const form = page.locator('form.restore[action="/submissions/' + prev.id + '/restore"]');
+		const [res] = await Promise.all([page.waitForNavigation(), form.locator('button').click()]);
+		check(label + ': restoring the version before makes a new version (201)', res && res.status() === 201,
+			res && res.status());
+		const h1 = await page.textContent('h1');
+		check(label + ': the page says which version was restored', h1 === 'Version ' + prev.version + ' restored', h1);
+		const after = (await fetchJson('/cities/' + slug + '/submissions.json?survey=2020')).submissions;
+		const now = await fetchJson('/cities/' + slug + '.json?survey=2020');
+		check(label + ': the current answers are those of the version before',
+			after.length === before.length + 1 && now.answers.mayor === prevAnswers.mayor &&
+			now.answers.team1_staff === prevAnswers.team1_staff, JSON.stringify([prevAnswers.mayor, now.answers.mayor]));
+		await page.goto(BASE + '/signin');
+		await Promise.all([page.waitForNavigation(), page.click('form.signout button')]);
+		check(label + ': signing out', /signed out/.test(await page.textContent('main')), 'no confirmation');
+		await page.goto(BASE + '/cities/' + slug + '/answers');
+		check(label + ': after signing out the questionnaire asks to sign in',
+			(await page.locator('input[name^="a."]').count()) === 0 && (await page.locator('a[href^="/signin?next="]').count()) === 1,
+			'form fields shown');
+	} finally {
+		await ctx.close();
+	}
+}
+
+async function partner() {
+	fs.mkdirSync(SHOTS, { recursive: true });
+	const slug = 'browser-partner-' + process.pid;
+	citybench('city', 'add', slug, '--name', 'Browser Partner ' + process.pid, '--country', 'FR', '--region', 'Europe',
+		'--population', '120000', '--synthetic');
+	const token = citybench('token', 'create', '--city', slug).trim().split('\n').pop();
+	const res = await fetch(BASE + '/api/submissions', {
+		method: 'POST', headers: { 'Authorization': 'Bearer ' + token, 'Content-Type': 'application/json' },
+		body: JSON.stringify({ city: slug, survey: '2020', answers: { mayor: 'First mayor', team1_staff: 5, dedicated_funding: true } }),
+	});
+	check('partner: the first upload is stored', res.status === 201, res.status);
+	const browser = await launch();
+	const axeResults = [];
+	try {
+		let staff = 10;
+		for (const [js, width] of [[false, 1280], [true, 1280], [false, 390], [true, 390]]) {
+			await test('partner answers ' + js + ' ' + width, () => answerInTheForm(browser, slug, token, js, width, staff++, axeResults));
+		}
+		await test('partner restores (no-js)', () => restoreTheVersionBefore(browser, slug, token, false, 1280));
+		await test('partner restores (js)', () => restoreTheVersionBefore(browser, slug, token, true, 390));
+	} finally {
+		await browser.close();
+	}
+	console.log(passed + ' passed, ' + failed + ' failed');
+	process.exit(failed ? 1 : 0);
+}
+
 async function main() {
 	fs.mkdirSync(SHOTS, { recursive: true });
 
@@ -331,6 +513,8 @@ async function main() {
 		['/surveys/2020', 200],
 		['/data', 200],
 		['/upload', 200],
+		['/signin', 200],
+		['/cities/toronto/answers', 200],
 		['/guide', 200],
 		['/cities/no-such-city', 404],
 	];
@@ -581,7 +765,7 @@ async function main() {
 	process.exit(failed ? 1 : 0);
 }
 
-main().catch((e) => {
+(process.argv[2] === 'partner' ? partner() : main()).catch((e) => {
 	console.log('not ok - browser tests crashed: ' + (e && e.stack ? e.stack.split('\n')[0] : e));
 	console.log(String(e && e.stack).split('\n').map((l) => '# ' + l).join('\n'));
 	process.exit(1);
