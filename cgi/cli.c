@@ -36,6 +36,7 @@ static const char usage_text[] =
     "  db migrate                          apply pending migrations\n"
     "  survey load FILE.json...            load or update a wave's questionnaire\n"
     "  city add SLUG --name N --country CC --region R [--population P] [--synthetic]\n"
+    "                [--lat D --lon D]\n"
     "  city edit SLUG [--name N] [--country CC] [--region R] [--population P]\n"
     "  token create --city SLUG [--expires DAYS] | --researcher NAME [--expires DAYS]\n"
     "  token list | token revoke ID-or-TOKEN\n"
@@ -409,7 +410,7 @@ fail:
 /* ---- cities ---- */
 
 struct city_opts {
-	const char *name, *country, *region, *population, *synthetic;
+	const char *name, *country, *region, *population, *synthetic, *lat, *lon;
 };
 
 static int
@@ -433,6 +434,10 @@ city_opts(int argc, char **argv, struct city_opts *o)
 			o->region = argv[++i];
 		else if (strcmp(argv[i], "--population") == 0)
 			o->population = argv[++i];
+		else if (strcmp(argv[i], "--lat") == 0)
+			o->lat = argv[++i];
+		else if (strcmp(argv[i], "--lon") == 0)
+			o->lon = argv[++i];
 		else
 			return -1;
 	}
@@ -465,7 +470,8 @@ static int
 cmd_city(struct db *db, int argc, char **argv)
 {
 	struct city_opts o;
-	const char *p[6], *why = NULL;
+	const char *p[6], *why = NULL, *pcol = NULL;
+	double lat = 0, lon = 0;
 	PGresult *res;
 	int add;
 
@@ -480,6 +486,10 @@ cmd_city(struct db *db, int argc, char **argv)
 		return refuse("city add needs --name, --country and --region");
 	if ((why = check_city(&o)) != NULL)
 		return refuse("%s", why);
+	if ((o.lat || o.lon) && (!o.lat || !o.lon || !*o.lat || !*o.lon ||
+	    ingest_city_place(o.lat, o.lon, &lat, &lon, &pcol, &why) != 1))
+		return refuse("--%s: %s", pcol ? pcol : o.lat ? "lon" : "lat",
+		    why ? why : "--lat and --lon go together");
 	p[0] = argv[1];
 	p[1] = o.name;
 	p[2] = o.country;
@@ -497,6 +507,22 @@ cmd_city(struct db *db, int argc, char **argv)
 	if (PQntuples(res) == 0) {
 		PQclear(res);
 		return refuse("no city %s", argv[1]);
+	}
+	if (o.lat) {
+		char place[2][32];
+		const char *pp[3] = { argv[1], place[0], place[1] };
+		PGresult *pr;
+		int ok;
+
+		snprintf(place[0], sizeof place[0], "%.17g", lat);
+		snprintf(place[1], sizeof place[1], "%.17g", lon);
+		pr = db_query(db, Q_CITY_PLACE, 3, pp);
+		ok = db_ok(pr);
+		PQclear(pr);
+		if (!ok) {
+			PQclear(res);
+			return refuse("the database could not store the place");
+		}
 	}
 	PQclear(res);
 	res = db_query(db, Q_BUMP_VERSION, 0, NULL);
@@ -612,22 +638,26 @@ progress(size_t done, size_t total)
 struct cities_file {
 	struct db *db;
 	const char *file;
-	int col[6];
+	int col[8];
 	size_t n, problems;
 };
 
 static int
 cities_row(void *arg, size_t row, char **f, size_t nf)
 {
-	static const char *want[] = { "slug", "name", "country", "region", "population", "synthetic" };
+	static const char *want[] = { "slug", "name", "country", "region", "population", "synthetic",
+	    "lat", "lon" };
 	struct cities_file *cf = arg;
 	struct city_opts o;
-	const char *p[6], *why = NULL;
+	const char *p[6], *why = NULL, *pcol = NULL;
+	char place[2][32];
+	double lat = 0, lon = 0;
+	int placed;
 	PGresult *res;
 	size_t k, i;
 
 	if (row == 1) {
-		for (k = 0; k < 6; k++) {
+		for (k = 0; k < 8; k++) {
 			cf->col[k] = -1;
 			for (i = 0; i < nf; i++)
 				if (strcmp(f[i], want[k]) == 0)
@@ -640,8 +670,8 @@ cities_row(void *arg, size_t row, char **f, size_t nf)
 			}
 		return cf->problems ? 1 : 0;
 	}
-	const char *col[6];
-	for (k = 0; k < 6; k++)
+	const char *col[8];
+	for (k = 0; k < 8; k++)
 		col[k] = cf->col[k] >= 0 && (size_t)cf->col[k] < nf ? f[cf->col[k]] : NULL;
 #define COL(k) (col[k])
 	memset(&o, 0, sizeof(o));
@@ -668,6 +698,10 @@ cities_row(void *arg, size_t row, char **f, size_t nf)
 	p[5] = col[5] != NULL && (!strcasecmp(col[5], "true") || !strcasecmp(col[5], "yes") ||
 	    !strcmp(col[5], "1")) ? "true" : "false";
 #undef COL
+	if ((placed = ingest_city_place(col[6], col[7], &lat, &lon, &pcol, &why)) == -1) {
+		fprintf(stderr, "%s: row %zu, column %s: %s\n", cf->file, row, pcol, why);
+		cf->problems++;
+	}
 	if (cf->problems)
 		return 0;
 	res = db_query(cf->db, Q_CITY_UPSERT, 6, p);
@@ -676,6 +710,18 @@ cities_row(void *arg, size_t row, char **f, size_t nf)
 		cf->problems++;
 	}
 	PQclear(res);
+	if (cf->col[6] >= 0 || cf->col[7] >= 0) {	/* without the columns, a city keeps its place */
+		const char *pp[3] = { p[0], placed ? place[0] : NULL, placed ? place[1] : NULL };
+		snprintf(place[0], sizeof place[0], "%.17g", lat);
+		snprintf(place[1], sizeof place[1], "%.17g", lon);
+		res = db_query(cf->db, Q_CITY_PLACE, 3, pp);
+		if (!db_ok(res)) {
+			fprintf(stderr, "%s: row %zu: %s", cf->file, row,
+			    res ? PQresultErrorMessage(res) : "database\n");
+			cf->problems++;
+		}
+		PQclear(res);
+	}
 	cf->n++;
 	return 0;
 }
