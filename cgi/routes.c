@@ -35,6 +35,7 @@ static const struct route routes[] = {
 	{ "GET",  "/metrics/*",			FMT_HTML | FMT_JSON | FMT_CSV | FMT_SVG, 0, metric_get },
 	{ "GET",  "/surveys/*",			FMT_HTML | FMT_JSON,	0, survey_get },
 	{ "GET",  "/surveys/*/template",	FMT_CSV,		0, survey_template_get },
+	{ "GET",  "/map",			FMT_HTML | FMT_JSON | FMT_CSV | FMT_SVG, 0, map_get },
 	{ "GET",  "/data",			FMT_HTML,		0, data_get },
 	{ "GET",  "/data/*",			FMT_CSV,		0, data_file_get },
 	{ "GET",  "/guide",			FMT_HTML,		0, guide_get },

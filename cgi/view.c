@@ -28,12 +28,18 @@ unknown_slug(struct request *r, struct cohort *c)
 int
 view_cohort(struct request *r, struct cohort *c)
 {
+	return view_cohort_expr(r, query_get(&r->query, "peers"), c);
+}
+
+int
+view_cohort_expr(struct request *r, const char *expr, struct cohort *c)
+{
 	static const char *kinds[] = { "all", "region", "country", "population", "list", "filters" };
 	char *err = NULL;
 	size_t i;
 
 	memset(c, 0, sizeof(*c));
-	if (peers_parse(query_get(&r->query, "peers"), &c->peers, &err) == -1) {
+	if (peers_parse(expr, &c->peers, &err) == -1) {
 		http_errorf(r, 400, "bad peers expression: %s", err ? err : "malformed");
 		free(err);
 		return -1;

@@ -46,5 +46,6 @@ int api_submissions_post(struct request *r);
 int api_preview_post(struct request *r);
 int guide_get(struct request *r);
 int metrics_prom_get(struct request *r);
+int map_get(struct request *r);
 
 #endif

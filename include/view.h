@@ -23,6 +23,8 @@ struct cohort {
 
 /* Reads `peers` from the query; on a bad expression answers 400 and returns -1. */
 int view_cohort(struct request *r, struct cohort *c);
+/* The same for an expression the handler put together (the map's form fields). */
+int view_cohort_expr(struct request *r, const char *expr, struct cohort *c);
 void view_cohort_free(struct cohort *c);
 
 /* Whether the cohort's statistics are stored (every city, a region, a country: see
