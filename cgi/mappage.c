@@ -456,7 +456,7 @@ svg(struct buf *b, const struct view *v, int standalone)
 		if (v->metric && v->has_values) {
 			y += 26;
 			x = 10;
-			for (k = 0; k < STEPS; k++) {
+			for (k = v->hi > v->lo ? 0 : STEPS - 1; k < STEPS; k++) {
 				char sym[160], lo[32], hi[32];
 				struct buf t = BUF_INIT;
 				view_number(&t, v->lo + (v->hi - v->lo) * k / STEPS);
@@ -467,7 +467,10 @@ svg(struct buf *b, const struct view *v, int standalone)
 				buf_free(&t);
 				snprintf(sym, sizeof sym, "<circle r=\"6\" fill=\"%s\" stroke=\"" MARK_EDGE
 				    "\" stroke-width=\"1.5\"/>", shades[k]);
-				snprintf(label, sizeof label, "%s to %s", lo, hi);
+				if (v->hi > v->lo)
+					snprintf(label, sizeof label, "%s to %s", lo, hi);
+				else
+					snprintf(label, sizeof label, "%s (every value shown)", hi);
 				x = legend_item(b, x, y, sym, label);
 			}
 		}
@@ -659,7 +662,13 @@ legend_html(struct buf *b, const struct view *v)
 		html_raw(b, "<li><svg class=\"sym\" viewBox=\"-12 -12 24 24\" width=\"24\" height=\"24\" "
 		    "aria-hidden=\"true\"><circle r=\"3.5\" fill=\"none\" stroke=\"" OTHER_EDGE
 		    "\" stroke-width=\"1.5\"/></svg> Other cities (small hollow circle)</li>");
-	if (v->metric && v->has_values)
+	if (v->metric && v->has_values && !(v->hi > v->lo)) {
+		buf_printf(b, "<li><svg class=\"sym\" viewBox=\"-12 -12 24 24\" width=\"24\" height=\"24\" "
+		    "aria-hidden=\"true\"><circle r=\"7\" fill=\"%s\" stroke=\"" MARK_EDGE
+		    "\" stroke-width=\"1.5\"/></svg> ", shades[STEPS - 1]);
+		view_number(b, v->lo);
+		html_raw(b, " (every value shown)</li>");
+	} else if (v->metric && v->has_values)
 		for (k = 0; k < STEPS; k++) {
 			buf_printf(b, "<li><svg class=\"sym\" viewBox=\"-12 -12 24 24\" width=\"24\" height=\"24\" "
 			    "aria-hidden=\"true\"><circle r=\"7\" fill=\"%s\" stroke=\"" MARK_EDGE
