@@ -47,8 +47,20 @@ endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
-.PHONY: all deps run test bench unit units fuzz soak clean FORCE programs install uninstall deb scale-test check-layers
-all: deps bin/citybench-fcgi bin/citybench units
+.PHONY: all deps vendor run test bench unit units fuzz soak clean FORCE programs install uninstall deb scale-test check-layers
+all: deps vendor bin/citybench-fcgi bin/citybench units
+
+# Data read at run time, fetched with npm from web/vendor's lock file (never from a CDN at page time):
+# the world's land for /map, Natural Earth 1:110m (public domain) as the package world-atlas 2.0.2
+# ships it (ISC), its LICENSE beside it.  Without it the map is drawn without land (and says so) and
+# `gen` leaves the synthetic cities unplaced.
+LAND := web/vendor/node_modules/world-atlas/land-110m.json
+vendor: $(LAND)
+$(LAND): web/vendor/package.json web/vendor/package-lock.json
+	@echo "NPM web/vendor (world-atlas: the land outlines for /map)"
+	@cd web/vendor && npm ci --no-audit --no-fund --loglevel=error >/dev/null || \
+	    echo "warning: npm ci in web/vendor failed: /map will have no land, gen no places" >&2
+	@[ ! -e $@ ] || touch $@
 
 deps:
 	@tests/deps.sh
@@ -90,12 +102,12 @@ $(BUILD) $(BUILD)/tests bin:
 	mkdir -p $@
 
 run: deps
-	@$(MAKE) --no-print-directory bin/citybench-fcgi bin/citybench
+	@$(MAKE) --no-print-directory vendor bin/citybench-fcgi bin/citybench
 	@tests/stack.sh run
 
 # The tests run the binaries of this build (release or sanitized) straight from $(BUILD).
 test: deps
-	@$(MAKE) --no-print-directory $(BUILD)/citybench-fcgi $(BUILD)/citybench units
+	@$(MAKE) --no-print-directory vendor $(BUILD)/citybench-fcgi $(BUILD)/citybench units
 	@BUILD=$(BUILD) CB_BIN=$(CURDIR)/$(BUILD) tests/run.sh
 
 # Each layer of cgi/ includes only what lies below it (tests/check_layers.sh says which); make test runs it.
@@ -106,7 +118,7 @@ unit: units
 	@BUILD=$(BUILD) tests/run.sh unit
 
 bench: deps
-	@$(MAKE) --no-print-directory bin/citybench-fcgi bin/citybench
+	@$(MAKE) --no-print-directory vendor bin/citybench-fcgi bin/citybench
 	@tests/bench.sh
 
 # Reads, uploads and previews against a throwaway stack for SOAK_SECONDS (600): see tests/soak.sh.
@@ -115,7 +127,7 @@ soak: deps
 	@tests/soak.sh
 
 clean:
-	rm -rf build bin/citybench bin/citybench-fcgi
+	rm -rf build bin/citybench bin/citybench-fcgi web/vendor/node_modules
 
 # ---- installing, packaging, scaling out (docs/operations.md) ----
 

@@ -6,7 +6,8 @@
 #define GEN_MAX_CITIES 100000u
 
 /*
- * Writes outdir/cities.csv (slug,name,country,region,population,synthetic)
+ * Writes outdir/cities.csv (slug,name,country,region,population,synthetic,lat,lon:
+ * a point on land in the region, see land_place, or empty without the outlines)
  * and outdir/answers.csv (city,survey,question,value: the long form of an
  * upload, waves 2018 and 2020) for ncities invented cities. The output
  * depends only on ncities and seed: the same pair gives byte-identical files.

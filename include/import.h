@@ -9,7 +9,7 @@
 /* A city's fields as the operator gives them (`city add|edit` options, a cities file's row); NULL: not
  * given. */
 struct city_fields {
-	const char *name, *country, *region, *population, *synthetic;
+	const char *name, *country, *region, *population, *synthetic, *lat, *lon;
 };
 
 /* Checks the fields given: a two-letter country, a positive whole population, a name of 1 to 200

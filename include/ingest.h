@@ -107,4 +107,13 @@ void ingest_sentence(char *msg, size_t n);
 void ingest_problem(struct ingest *in, size_t row, const char *column, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/*
+ * A cities file's optional `lat,lon` cells (NULL: the column is absent, "": empty).  Both empty (or
+ * absent) is "not placed": returns 0.  Both decimal numbers, lat in [-90, 90] and lon in [-180, 180]:
+ * returns 1 with *lat and *lon set.  Anything else (one without the other, not a number, out of
+ * range) returns -1 with *column the cell's column name and *why a static message.
+ */
+int ingest_city_place(const char *lat_s, const char *lon_s, double *lat, double *lon,
+    const char **column, const char **why);
+
 #endif

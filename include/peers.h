@@ -9,6 +9,17 @@
 #define PEERS_MAX_SLUGS		500
 #define PEERS_MAX_REGION	100		/* characters (code points) */
 #define PEERS_MAX_POPULATION	1000000000000LL	/* 10^12 */
+#define PEERS_MAX_FILTERS	16		/* parts joined by ';' */
+#define PEERS_MAX_CODE		64		/* a question or option code: [a-z0-9_]{1,64} */
+
+/* One part of a `;` expression: the kinds REGION, COUNTRY, POPULATION, ANSWER, ANSWERED. */
+struct peers_filter {
+	int kind;		/* an enum peers_kind */
+	char *text;		/* REGION, COUNTRY as below; ANSWER, ANSWERED: the question code */
+	char *option;		/* ANSWER: the option code (yes/no for a bool) */
+	long long min, max;	/* POPULATION */
+	int has_min, has_max;
+};
 
 struct peers {
 	enum peers_kind {
@@ -16,22 +27,33 @@ struct peers {
 		PEERS_REGION,		/* text: the region's name */
 		PEERS_COUNTRY,		/* text: two upper-case letters */
 		PEERS_POPULATION,	/* min/max with has_min/has_max */
-		PEERS_LIST		/* slugs[0..nslugs-1] */
+		PEERS_LIST,		/* slugs[0..nslugs-1] */
+		PEERS_FILTERS,		/* filters[0..nfilters-1], all of which must hold */
+		PEERS_ANSWER,		/* only inside filters: answer:CODE=OPTION */
+		PEERS_ANSWERED		/* only inside filters: answered:CODE */
 	} kind;
-	char *text;		/* NULL unless REGION or COUNTRY */
+	char *text;		/* NULL unless REGION or COUNTRY (ANSWER*: while parsing) */
+	char *option;		/* only while parsing an ANSWER part */
 	long long min, max;
 	int has_min, has_max;
 	char **slugs;		/* distinct, in the order given */
 	size_t nslugs;
+	struct peers_filter *filters;
+	size_t nfilters;
 };
 
 /*
  * Parses expr into p (NULL or "" is PEERS_ALL; blanks around the whole and
  * around each part are ignored; the kind prefix is matched in any case):
- * `region:NAME` (1..100 characters of valid UTF-8, no control characters),
- * `country:CODE` (two ASCII letters), `population:MIN-MAX` (see range_parse)
- * or a comma list of 1..500 distinct slugs [a-z0-9-]{1,64} (empty items are
- * skipped, repeated ones dropped, order kept).
+ * `region:NAME` (1..100 characters of valid UTF-8, no control characters
+ * and no ';'), `country:CODE` (two ASCII letters), `population:MIN-MAX` (see
+ * range_parse), `answer:CODE=OPTION` and `answered:CODE` (codes
+ * [a-z0-9_]{1,64}), several of these joined by ';' (all must hold; at most
+ * PEERS_MAX_FILTERS, empty parts skipped, repeated ones dropped, order kept),
+ * or, alone, a comma list of 1..500 distinct slugs [a-z0-9-]{1,64} (empty
+ * items are skipped, repeated ones dropped, order kept).
+ * One region, country or population filter alone keeps its own kind (their
+ * statistics may be stored); anything else with a colon is PEERS_FILTERS.
  * Returns 0, or -1 with p empty (as after peers_free) and *err (if err is
  * not NULL) a malloc'd message saying what is wrong.
  */
@@ -46,6 +68,16 @@ void peers_free(struct peers *p);
  * it there). Returns 0, or -1 when memory ran out.
  */
 int peers_canonical(const struct peers *p, struct buf *b);
+
+/*
+ * Appends the filters of a PEERS_FILTERS expression as the JSON array the
+ * COHORT() statements take (queries.def): [{"k":"region","v":NAME},
+ * {"k":"country","v":CC}, {"k":"population","min":N,"max":N},
+ * {"k":"answer","c":CODE,"o":OPTION}, {"k":"answered","c":CODE}], a missing
+ * population bound omitted.  "[]" for any other kind.  Returns 0, or -1
+ * when memory ran out.
+ */
+int peers_filters_json(const struct peers *p, struct buf *b);
 
 /*
  * Parses "MIN-MAX": non-negative decimal integers up to 10^12, either side

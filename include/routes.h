@@ -54,5 +54,6 @@ int answers_get(struct request *r);
 int answers_post(struct request *r);
 int api_restore_post(struct request *r);
 int restore_post(struct request *r);
+int map_get(struct request *r);
 
 #endif

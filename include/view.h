@@ -24,6 +24,8 @@ struct cohort {
 
 /* Reads `peers` from the query; on a bad expression answers 400 and returns -1. */
 int view_cohort(struct request *r, struct cohort *c);
+/* The same for an expression the handler put together (the map's form fields). */
+int view_cohort_expr(struct request *r, const char *expr, struct cohort *c);
 void view_cohort_free(struct cohort *c);
 
 /* Writes the parameters every COHORT() statement starts with into p[0..5]: the wave, then the cohort's

@@ -23,6 +23,7 @@
 #include "db.h"
 #include "gen.h"
 #include "import.h"
+#include "ingest.h"
 #include "migrate.h"
 #include "plugin.h"
 #include "query.h"
@@ -207,6 +208,10 @@ city_opts(int argc, char **argv, struct city_fields *o)
 			o->region = argv[++i];
 		else if (strcmp(argv[i], "--population") == 0)
 			o->population = argv[++i];
+		else if (strcmp(argv[i], "--lat") == 0)
+			o->lat = argv[++i];
+		else if (strcmp(argv[i], "--lon") == 0)
+			o->lon = argv[++i];
 		else
 			return -1;
 	}
@@ -222,7 +227,8 @@ cmd_city(struct cli *cli)
 	char **argv = cli->argv;
 	int add = strcmp(cli->cmd->sub, "add") == 0;
 	struct city_fields o;
-	const char *p[6], *why = NULL;
+	const char *p[6], *why = NULL, *pcol = NULL;
+	double lat = 0, lon = 0;
 	PGresult *res;
 
 	if (city_opts(argc - 1, argv + 1, &o) == -1)
@@ -233,6 +239,10 @@ cmd_city(struct cli *cli)
 		return refuse("city add needs --name, --country and --region");
 	if ((why = import_city_check(&o)) != NULL)
 		return refuse("%s", why);
+	if ((o.lat || o.lon) && (!o.lat || !o.lon || !*o.lat || !*o.lon ||
+	    ingest_city_place(o.lat, o.lon, &lat, &lon, &pcol, &why) != 1))
+		return refuse("--%s: %s", pcol ? pcol : o.lat ? "lon" : "lat",
+		    why ? why : "--lat and --lon go together");
 	p[0] = argv[0];
 	p[1] = o.name;
 	p[2] = o.country;
@@ -250,6 +260,22 @@ cmd_city(struct cli *cli)
 	if (PQntuples(res) == 0) {
 		PQclear(res);
 		return refuse("no city %s", argv[0]);
+	}
+	if (o.lat) {
+		char place[2][32];
+		const char *pp[3] = { argv[0], place[0], place[1] };
+		PGresult *pr;
+		int ok;
+
+		snprintf(place[0], sizeof place[0], "%.17g", lat);
+		snprintf(place[1], sizeof place[1], "%.17g", lon);
+		pr = db_query(db, Q_CITY_PLACE, 3, pp);
+		ok = db_ok(pr);
+		PQclear(pr);
+		if (!ok) {
+			PQclear(res);
+			return refuse("the database could not store the place");
+		}
 	}
 	PQclear(res);
 	res = db_query(db, Q_BUMP_VERSION, 0, NULL);
@@ -597,9 +623,10 @@ static const struct cmd cmds[] = {
 	{ "survey", "load", NEEDS_DB, 1, MANY, cmd_survey_load, "FILE.json...",
 	    "load or update a wave's questionnaire" },
 	{ "city", "add", NEEDS_DB, 1, 10, cmd_city,
-	    "SLUG --name N --country CC --region R [--population P] [--synthetic]", "register a city" },
+	    "SLUG --name N --country CC --region R [--population P] [--synthetic] [--lat D --lon D]",
+	    "register a city" },
 	{ "city", "edit", NEEDS_DB, 1, 10, cmd_city,
-	    "SLUG [--name N] [--country CC] [--region R] [--population P]", "edit a city" },
+	    "SLUG [--name N] [--country CC] [--region R] [--population P] [--lat D --lon D]", "edit a city" },
 	{ "token", "create", NEEDS_DB, 2, 4, cmd_token_create,
 	    "--city SLUG [--expires DAYS] | --researcher NAME [--expires DAYS]",
 	    "print a new token once, alone on the last line" },

@@ -55,6 +55,7 @@
 
 #include "buf.h"
 #include "gen.h"
+#include "land.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define FLUSH_AT (1u << 20)
@@ -949,10 +950,10 @@ write_answers(struct out *o, const struct cohort *c, uint64_t seed)
 static int
 write_cities(struct out *o, const struct cohort *c)
 {
-	char num[24];
+	char num[24], place[48];
 	unsigned i;
 
-	put(o, "slug,name,country,region,population,synthetic\n");
+	put(o, "slug,name,country,region,population,synthetic,lat,lon\n");
 	for (i = 0; i < c->n && !o->bad; i++) {
 		const struct city *ct = &c->cities[i];
 
@@ -963,8 +964,11 @@ write_cities(struct out *o, const struct cohort *c)
 		put(o, ct->country);
 		putch(o, ',');
 		put_field(o, ct->region->name);
-		snprintf(num, sizeof num, ",%lu,true\n", ct->population);
+		snprintf(num, sizeof num, ",%lu,true", ct->population);
 		put(o, num);
+		land_csv_columns(place, sizeof place, ct->region->name, ct->slug);	/* own stream */
+		put(o, place);
+		putch(o, '\n');
 		flush_if(o, FLUSH_AT);
 	}
 	flush_if(o, 1);

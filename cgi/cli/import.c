@@ -69,22 +69,26 @@ progress(size_t done, size_t total)
 struct cities_file {
 	struct db *db;
 	const char *file;
-	int col[6];
+	int col[8];
 	size_t n, problems;
 };
 
 static int
 cities_row(void *arg, size_t row, char **f, size_t nf)
 {
-	static const char *want[] = { "slug", "name", "country", "region", "population", "synthetic" };
+	static const char *want[] = { "slug", "name", "country", "region", "population", "synthetic",
+	    "lat", "lon" };
 	struct cities_file *cf = arg;
 	struct city_fields o;
-	const char *p[6], *why = NULL;
+	const char *p[6], *why = NULL, *pcol = NULL;
+	char place[2][32];
+	double lat = 0, lon = 0;
+	int placed;
 	PGresult *res;
 	size_t k, i;
 
 	if (row == 1) {
-		for (k = 0; k < 6; k++) {
+		for (k = 0; k < 8; k++) {
 			cf->col[k] = -1;
 			for (i = 0; i < nf; i++)
 				if (strcmp(f[i], want[k]) == 0)
@@ -97,8 +101,8 @@ cities_row(void *arg, size_t row, char **f, size_t nf)
 			}
 		return cf->problems ? 1 : 0;
 	}
-	const char *col[6];
-	for (k = 0; k < 6; k++)
+	const char *col[8];
+	for (k = 0; k < 8; k++)
 		col[k] = cf->col[k] >= 0 && (size_t)cf->col[k] < nf ? f[cf->col[k]] : NULL;
 #define COL(k) (col[k])
 	memset(&o, 0, sizeof(o));
@@ -125,6 +129,10 @@ cities_row(void *arg, size_t row, char **f, size_t nf)
 	p[5] = col[5] != NULL && (!strcasecmp(col[5], "true") || !strcasecmp(col[5], "yes") ||
 	    !strcmp(col[5], "1")) ? "true" : "false";
 #undef COL
+	if ((placed = ingest_city_place(col[6], col[7], &lat, &lon, &pcol, &why)) == -1) {
+		fprintf(stderr, "%s: row %zu, column %s: %s\n", cf->file, row, pcol, why);
+		cf->problems++;
+	}
 	if (cf->problems)
 		return 0;
 	res = db_query(cf->db, Q_CITY_UPSERT, 6, p);
@@ -133,6 +141,18 @@ cities_row(void *arg, size_t row, char **f, size_t nf)
 		cf->problems++;
 	}
 	PQclear(res);
+	if (cf->col[6] >= 0 || cf->col[7] >= 0) {	/* without the columns, a city keeps its place */
+		const char *pp[3] = { p[0], placed ? place[0] : NULL, placed ? place[1] : NULL };
+		snprintf(place[0], sizeof place[0], "%.17g", lat);
+		snprintf(place[1], sizeof place[1], "%.17g", lon);
+		res = db_query(cf->db, Q_CITY_PLACE, 3, pp);
+		if (!db_ok(res)) {
+			fprintf(stderr, "%s: row %zu: %s", cf->file, row,
+			    res ? PQresultErrorMessage(res) : "database\n");
+			cf->problems++;
+		}
+		PQclear(res);
+	}
 	cf->n++;
 	return 0;
 }

@@ -14,15 +14,37 @@
 #include "reply.h"
 #include "view.h"
 
+/* The contract's "an unknown slug is a 404 naming it": the first of the list that no city has. */
+static int
+unknown_slug(struct request *r, struct cohort *c)
+{
+	const char *p[1] = { c->list.data };
+	PGresult *res = db_query(r->app->db, Q_PEERS_UNKNOWN_SLUG, 1, p);
+	int rc = 0;
+
+	if (!db_ok(res))
+		rc = view_db_error(r, res);
+	else if (PQntuples(res) > 0)
+		rc = reply_errorf(r, 404, "no such city: %s (in peers)", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return rc;
+}
+
 int
 view_cohort(struct request *r, struct cohort *c)
 {
-	static const char *kinds[] = { "all", "region", "country", "population", "list" };
+	return view_cohort_expr(r, query_get(&r->query, "peers"), c);
+}
+
+int
+view_cohort_expr(struct request *r, const char *expr, struct cohort *c)
+{
+	static const char *kinds[] = { "all", "region", "country", "population", "list", "filters" };
 	char *err = NULL;
 	size_t i;
 
 	memset(c, 0, sizeof(*c));
-	if (peers_parse(query_get(&r->query, "peers"), &c->peers, &err) == -1) {
+	if (peers_parse(expr, &c->peers, &err) == -1) {
 		reply_errorf(r, 400, "bad peers expression: %s", err ? err : "malformed");
 		free(err);
 		return -1;
@@ -48,6 +70,18 @@ view_cohort(struct request *r, struct cohort *c)
 		}
 		buf_putc(&c->list, '}');
 		c->params[4] = c->list.data;
+	}
+	if (c->peers.kind == PEERS_FILTERS) {
+		/* the filters as JSON in the text parameter (COHORT() in queries.def) */
+		if (peers_filters_json(&c->peers, &c->list) == -1) {
+			view_cohort_free(c);
+			return reply_error(r, 503, "out of memory", NULL);
+		}
+		c->params[1] = c->list.data;
+	}
+	if (c->peers.kind == PEERS_LIST && unknown_slug(r, c) == -1) {
+		view_cohort_free(c);
+		return -1;
 	}
 	peers_canonical(&c->peers, &c->canonical);
 	if (c->canonical.data == NULL)

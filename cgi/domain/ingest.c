@@ -1001,3 +1001,54 @@ ingest_validate(struct ingest *in, const struct catalog *cat)
 	}
 	return 0;
 }
+
+/* A decimal number, such as 43.6532 or -79.3832: digits, one optional point, an optional sign; no
+ * exponent, no "nan" or "inf", at most 32 characters. */
+static int
+place_number(const char *s, double *v)
+{
+	const char *p = s;
+	char *end;
+	int digits = 0, point = 0;
+
+	if (*p == '-' || *p == '+')
+		p++;
+	for (; *p; p++) {
+		if (*p >= '0' && *p <= '9')
+			digits++;
+		else if (*p == '.' && !point)
+			point = 1;
+		else
+			return -1;
+	}
+	if (digits == 0 || p - s > 32)
+		return -1;
+	*v = strtod(s, &end);
+	return *end == '\0' && isfinite(*v) ? 0 : -1;
+}
+
+int
+ingest_city_place(const char *lat_s, const char *lon_s, double *lat, double *lon,
+    const char **column, const char **why)
+{
+	int has_lat = lat_s && *lat_s, has_lon = lon_s && *lon_s;
+
+	if (!has_lat && !has_lon)
+		return 0;
+	if (has_lat != has_lon) {
+		*column = has_lat ? "lon" : "lat";
+		*why = "lat and lon go together: give both, or neither for a city not placed on the map";
+		return -1;
+	}
+	if (place_number(lat_s, lat) == -1 || *lat < -90 || *lat > 90) {
+		*column = "lat";
+		*why = "lat is a latitude in decimal degrees from -90 to 90, such as 43.6532";
+		return -1;
+	}
+	if (place_number(lon_s, lon) == -1 || *lon < -180 || *lon > 180) {
+		*column = "lon";
+		*why = "lon is a longitude in decimal degrees from -180 to 180, such as -79.3832";
+		return -1;
+	}
+	return 1;
+}

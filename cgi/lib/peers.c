@@ -249,12 +249,124 @@ oom:
 	return -1;
 }
 
+/* A question or option code: [a-z0-9_]{1,64}. */
+static int
+code_valid(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > PEERS_MAX_CODE)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '_'))
+			return 0;
+	return 1;
+}
+
+/* answer:CODE=OPTION (with_option) or answered:CODE into p (kind ANSWER/ANSWERED). */
+static int
+answer(const char *s, size_t n, int with_option, struct peers *p, char **err)
+{
+	const char *eq = with_option ? memchr(s, '=', n) : NULL, *o = NULL;
+	size_t cn = n, on = 0;
+
+	if (with_option) {
+		if (eq == NULL) {
+			seterr_quoting(err, "peers: answer:'", s, n, "' needs "
+			    "CODE=OPTION (such as answer:dedicated_funding=yes)");
+			return -1;
+		}
+		cn = (size_t)(eq - s);
+		o = eq + 1;
+		on = n - cn - 1;
+		trim(&s, &cn);
+		trim(&o, &on);
+	}
+	if (!code_valid(s, cn)) {
+		seterr_quoting(err, "peers: '", s, cn, "' is not a question "
+		    "code ([a-z0-9_], 1 to 64 characters)");
+		return -1;
+	}
+	if (with_option && !code_valid(o, on)) {
+		seterr_quoting(err, "peers: '", o, on, "' is not an option "
+		    "code ([a-z0-9_], 1 to 64 characters; yes or no for a "
+		    "yes/no question)");
+		return -1;
+	}
+	if ((p->text = strndup(s, cn)) == NULL ||
+	    (with_option && (p->option = strndup(o, on)) == NULL)) {
+		buf_seterr(err, "out of memory");
+		return -1;
+	}
+	p->kind = with_option ? PEERS_ANSWER : PEERS_ANSWERED;
+	return 0;
+}
+
+/* One part (no ';') into p: any kind but ALL and FILTERS. */
+static int
+part(const char *s, size_t n, struct peers *p, char **err)
+{
+	const char *colon, *rest;
+	size_t kn, rn;
+
+	if ((colon = memchr(s, ':', n)) == NULL)
+		return list(s, n, p, err);
+	kn = (size_t)(colon - s);
+	rest = colon + 1;
+	rn = n - kn - 1;
+	trim(&rest, &rn);
+	trim(&s, &kn);
+	if (kn == 6 && strncasecmp(s, "region", 6) == 0)
+		return region(rest, rn, p, err);
+	if (kn == 7 && strncasecmp(s, "country", 7) == 0)
+		return country(rest, rn, p, err);
+	if (kn == 10 && strncasecmp(s, "population", 10) == 0) {
+		/* range_parse reads a string: the part ends at the ';' */
+		char *r = strndup(rest, rn);
+		int rc;
+
+		if (r == NULL) {
+			buf_seterr(err, "out of memory");
+			return -1;
+		}
+		rc = population(r, p, err);
+		free(r);
+		return rc;
+	}
+	if (kn == 6 && strncasecmp(s, "answer", 6) == 0)
+		return answer(rest, rn, 1, p, err);
+	if (kn == 8 && strncasecmp(s, "answered", 8) == 0)
+		return answer(rest, rn, 0, p, err);
+	seterr_quoting(err, "peers: unknown group '", s, kn, ":' (use "
+	    "region:NAME, country:CODE, population:MIN-MAX, "
+	    "answer:CODE=OPTION, answered:CODE, several joined by ';', or a "
+	    "comma list of city slugs)");
+	return -1;
+}
+
+static int
+same_filter(const struct peers_filter *a, const struct peers *b)
+{
+	if (a->kind != (int)b->kind || a->min != b->min || a->max != b->max ||
+	    a->has_min != b->has_min || a->has_max != b->has_max)
+		return 0;
+	if ((a->text == NULL) != (b->text == NULL) ||
+	    (a->text && strcmp(a->text, b->text) != 0))
+		return 0;
+	if ((a->option == NULL) != (b->option == NULL) ||
+	    (a->option && strcmp(a->option, b->option) != 0))
+		return 0;
+	return 1;
+}
+
 int
 peers_parse(const char *expr, struct peers *p, char **err)
 {
-	const char *s = expr, *colon, *rest;
-	size_t n, kn, rn;
-	int rc;
+	const char *s = expr, *semi, *item;
+	size_t n, in, i, nparts = 0;
+	struct peers one;
+	struct peers_filter *f;
 
 	memset(p, 0, sizeof *p);
 	p->kind = PEERS_ALL;
@@ -266,31 +378,93 @@ peers_parse(const char *expr, struct peers *p, char **err)
 	trim(&s, &n);
 	if (n == 0)
 		return 0;
-	if ((colon = memchr(s, ':', n)) == NULL) {
-		rc = list(s, n, p, err);
-	} else {
-		kn = (size_t)(colon - s);
-		rest = colon + 1;
-		rn = n - kn - 1;
-		trim(&rest, &rn);
-		trim(&s, &kn);
-		if (kn == 6 && strncasecmp(s, "region", 6) == 0) {
-			rc = region(rest, rn, p, err);
-		} else if (kn == 7 && strncasecmp(s, "country", 7) == 0) {
-			rc = country(rest, rn, p, err);
-		} else if (kn == 10 && strncasecmp(s, "population", 10) == 0) {
-			rc = population(rest, p, err);
-		} else {
-			seterr_quoting(err, "peers: unknown group '", s, kn,
-			    ":' (use region:NAME, country:CODE, "
-			    "population:MIN-MAX or a comma list of city "
-			    "slugs)");
-			rc = -1;
+	for (i = 0; i < n; i++)
+		nparts += s[i] == ';';
+	memset(&one, 0, sizeof one);
+	if (nparts == 0) {
+		if (part(s, n, &one, err) == -1)
+			goto fail_one;
+		if (one.kind != PEERS_ANSWER && one.kind != PEERS_ANSWERED) {
+			*p = one;
+			return 0;
 		}
+		peers_free(&one);	/* parsed again below, as a filter */
 	}
-	if (rc == -1)
+	memset(&one, 0, sizeof one);
+	p->kind = PEERS_FILTERS;
+	if ((p->filters = calloc(PEERS_MAX_FILTERS, sizeof *p->filters)) == NULL) {
+		buf_seterr(err, "out of memory");
+		goto fail;
+	}
+	while (n) {
+		semi = memchr(s, ';', n);
+		item = s;
+		in = semi ? (size_t)(semi - s) : n;
+		s += in;
+		n -= in;
+		if (semi) {
+			s++;
+			n--;
+		}
+		trim(&item, &in);
+		if (in == 0)
+			continue;
+		memset(&one, 0, sizeof one);
+		if (part(item, in, &one, err) == -1)
+			goto fail_one;
+		if (one.kind == PEERS_LIST) {
+			buf_seterr(err, "peers: a list of cities stands alone: it "
+			    "cannot be joined to other filters with ';'");
+			goto fail_one;
+		}
+		for (i = 0; i < p->nfilters; i++)
+			if (same_filter(&p->filters[i], &one))
+				break;
+		if (i < p->nfilters) {
+			peers_free(&one);
+			continue;
+		}
+		if (p->nfilters == PEERS_MAX_FILTERS) {
+			buf_seterr(err, "peers: more than %d filters",
+			    PEERS_MAX_FILTERS);
+			goto fail_one;
+		}
+		f = &p->filters[p->nfilters++];
+		f->kind = (int)one.kind;
+		f->text = one.text;
+		f->option = one.option;
+		f->min = one.min;
+		f->max = one.max;
+		f->has_min = one.has_min;
+		f->has_max = one.has_max;
+		one.text = one.option = NULL;
+		peers_free(&one);
+	}
+	if (p->nfilters == 0) {
+		/* only blanks and ';': every city, as an empty expression */
 		peers_free(p);
-	return rc;
+		return 0;
+	}
+	if (p->nfilters == 1 && p->filters[0].kind != PEERS_ANSWER &&
+	    p->filters[0].kind != PEERS_ANSWERED) {
+		/* "region:Europe;" is "region:Europe": one kind, one cache key */
+		f = p->filters;
+		p->kind = (enum peers_kind)f->kind;
+		p->text = f->text;
+		p->min = f->min;
+		p->max = f->max;
+		p->has_min = f->has_min;
+		p->has_max = f->has_max;
+		free(p->filters);
+		p->filters = NULL;
+		p->nfilters = 0;
+	}
+	return 0;
+fail_one:
+	peers_free(&one);
+fail:
+	peers_free(p);
+	return -1;
 }
 
 void
@@ -301,38 +475,127 @@ peers_free(struct peers *p)
 	if (p == NULL)
 		return;
 	free(p->text);
+	free(p->option);
 	for (i = 0; i < p->nslugs; i++)
 		free(p->slugs[i]);
 	free(p->slugs);
+	for (i = 0; i < p->nfilters; i++) {
+		free(p->filters[i].text);
+		free(p->filters[i].option);
+	}
+	free(p->filters);
 	memset(p, 0, sizeof *p);
 	p->kind = PEERS_ALL;
+}
+
+/* The canonical text of one single-kind expression or filter. */
+static int
+canonical_one(int kind, const char *text, const char *option, long long min,
+    int has_min, long long max, int has_max, struct buf *b)
+{
+	switch (kind) {
+	case PEERS_REGION:
+		return buf_printf(b, "region:%s", text);
+	case PEERS_COUNTRY:
+		return buf_printf(b, "country:%s", text);
+	case PEERS_POPULATION:
+		if (buf_puts(b, "population:") == -1 ||
+		    (has_min && buf_printf(b, "%lld", min) == -1) ||
+		    buf_putc(b, '-') == -1 ||
+		    (has_max && buf_printf(b, "%lld", max) == -1))
+			return -1;
+		return 0;
+	case PEERS_ANSWER:
+		return buf_printf(b, "answer:%s=%s", text, option);
+	case PEERS_ANSWERED:
+		return buf_printf(b, "answered:%s", text);
+	}
+	return -1;
 }
 
 int
 peers_canonical(const struct peers *p, struct buf *b)
 {
+	const struct peers_filter *f;
 	size_t i;
 
 	switch (p->kind) {
 	case PEERS_ALL:
 		return buf_append(b, "", 0);
-	case PEERS_REGION:
-		return buf_printf(b, "region:%s", p->text);
-	case PEERS_COUNTRY:
-		return buf_printf(b, "country:%s", p->text);
-	case PEERS_POPULATION:
-		if (buf_puts(b, "population:") == -1 ||
-		    (p->has_min && buf_printf(b, "%lld", p->min) == -1) ||
-		    buf_putc(b, '-') == -1 ||
-		    (p->has_max && buf_printf(b, "%lld", p->max) == -1))
-			return -1;
-		return 0;
 	case PEERS_LIST:
 		for (i = 0; i < p->nslugs; i++)
 			if ((i && buf_putc(b, ',') == -1) ||
 			    buf_puts(b, p->slugs[i]) == -1)
 				return -1;
 		return 0;
+	case PEERS_FILTERS:
+		for (i = 0; i < p->nfilters; i++) {
+			f = &p->filters[i];
+			if ((i && buf_putc(b, ';') == -1) ||
+			    canonical_one(f->kind, f->text, f->option, f->min,
+			    f->has_min, f->max, f->has_max, b) == -1)
+				return -1;
+		}
+		return 0;
+	default:
+		return canonical_one((int)p->kind, p->text, p->option, p->min,
+		    p->has_min, p->max, p->has_max, b);
 	}
-	return -1;
+}
+
+/* s as a JSON string: the texts here are valid UTF-8 without control characters. */
+static int
+json_str(struct buf *b, const char *s)
+{
+	if (buf_putc(b, '"') == -1)
+		return -1;
+	for (; *s; s++)
+		if (((*s == '"' || *s == '\\') && buf_putc(b, '\\') == -1) ||
+		    buf_putc(b, *s) == -1)
+			return -1;
+	return buf_putc(b, '"');
+}
+
+int
+peers_filters_json(const struct peers *p, struct buf *b)
+{
+	static const char *names[] = {
+		[PEERS_REGION] = "region", [PEERS_COUNTRY] = "country",
+		[PEERS_POPULATION] = "population", [PEERS_ANSWER] = "answer",
+		[PEERS_ANSWERED] = "answered",
+	};
+	const struct peers_filter *f;
+	size_t i;
+
+	if (buf_putc(b, '[') == -1)
+		return -1;
+	for (i = 0; p->kind == PEERS_FILTERS && i < p->nfilters; i++) {
+		f = &p->filters[i];
+		if ((i && buf_putc(b, ',') == -1) ||
+		    buf_printf(b, "{\"k\":\"%s\"", names[f->kind]) == -1)
+			return -1;
+		switch (f->kind) {
+		case PEERS_REGION:
+		case PEERS_COUNTRY:
+			if (buf_puts(b, ",\"v\":") == -1 || json_str(b, f->text) == -1)
+				return -1;
+			break;
+		case PEERS_POPULATION:
+			if ((f->has_min && buf_printf(b, ",\"min\":%lld", f->min) == -1) ||
+			    (f->has_max && buf_printf(b, ",\"max\":%lld", f->max) == -1))
+				return -1;
+			break;
+		case PEERS_ANSWER:
+			if (buf_puts(b, ",\"o\":") == -1 || json_str(b, f->option) == -1)
+				return -1;
+			/* fall through */
+		case PEERS_ANSWERED:
+			if (buf_puts(b, ",\"c\":") == -1 || json_str(b, f->text) == -1)
+				return -1;
+			break;
+		}
+		if (buf_putc(b, '}') == -1)
+			return -1;
+	}
+	return buf_putc(b, ']');
 }

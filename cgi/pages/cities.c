@@ -17,7 +17,8 @@
 struct filter {
 	const char *q, *region, *country, *wave;
 	char min[24], max[24], limit[16], offset[24];
-	const char *params[8];
+	const char *params[13];		/* Q_CITIES: the filters, limit, offset, the peers */
+	struct cohort c;
 	long page;
 };
 
@@ -30,6 +31,8 @@ read_filter(struct request *r, struct filter *f)
 	int has_mn = 0, has_mx = 0;
 
 	memset(f, 0, sizeof(*f));
+	if (view_cohort(r, &f->c) == -1)
+		return -1;
 	f->q = query_get(&r->query, "q");
 	f->region = query_get(&r->query, "region");
 	f->country = query_get(&r->query, "country");
@@ -75,6 +78,8 @@ read_filter(struct request *r, struct filter *f)
 	f->params[5] = f->wave;
 	f->params[6] = f->limit;
 	f->params[7] = f->offset;
+	if (f->c.peers.kind != PEERS_ALL)
+		memcpy(&f->params[8], f->c.params, sizeof(f->c.params));
 	return 0;
 }
 
@@ -139,11 +144,15 @@ cities_get(struct request *r)
 	long long total = 0;
 	int i, n, status = -1;
 
-	if (read_filter(r, &f) == -1)
+	if (read_filter(r, &f) == -1) {
+		view_cohort_free(&f.c);
 		return -1;
-	if (view_not_modified(r))
+	}
+	if (view_not_modified(r)) {
+		view_cohort_free(&f.c);
 		return 0;
-	res = db_query(r->app->db, Q_CITIES, 8, f.params);
+	}
+	res = db_query(r->app->db, Q_CITIES, 13, f.params);
 	if (!db_ok(res)) {
 		view_db_error(r, res);
 		goto out;
@@ -152,7 +161,9 @@ cities_get(struct request *r)
 	if (n > 0)
 		total = strtoll(PQgetvalue(res, 0, 6), NULL, 10);
 	else if (f.page > 1) {
-		PGresult *cnt = db_query(r->app->db, Q_CITIES_COUNT, 6, f.params);
+		const char *cp[11] = { f.params[0], f.params[1], f.params[2], f.params[3], f.params[4],
+		    f.params[5], f.params[8], f.params[9], f.params[10], f.params[11], f.params[12] };
+		PGresult *cnt = db_query(r->app->db, Q_CITIES_COUNT, 11, cp);
 		if (db_ok(cnt))
 			total = strtoll(PQgetvalue(cnt, 0, 0), NULL, 10);
 		PQclear(cnt);
@@ -230,5 +241,6 @@ out:
 	json_decref(waves);
 	PQclear(res);
 	PQclear(regions);
+	view_cohort_free(&f.c);
 	return status;
 }

@@ -58,6 +58,7 @@ static const struct route routes[] = {
 	{ "POST", "/cities/*/answers",		FMT_HTML, ANSWERS_MAX, 0, answers_post },
 	{ "POST", "/api/submissions/*/restore",	FMT_HTML, FORM_MAX, 0, api_restore_post },
 	{ "POST", "/submissions/*/restore",	FMT_HTML, FORM_MAX, 0, restore_post },
+	{ "GET",  "/map",			FMT_HTML | FMT_JSON | FMT_CSV | FMT_SVG, 0, 0, map_get },
 };
 
 /* Matches path against pattern, capturing "*" segments (copies of the text between slashes).

@@ -24,6 +24,8 @@ const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 let passed = 0;
 let failed = 0;
 const skipped = [];
+/* The map filtered by policy area and population band, Toronto highlighted (Visitor journey 4). */
+const MAP_FILTERED = '/map?policy=health&population=1000000-4999999&city=toronto';
 
 function ok(name) {
 	passed++;
@@ -516,6 +518,8 @@ async function main() {
 		['/signin', 200],
 		['/cities/toronto/answers', 200],
 		['/guide', 200],
+		['/map', 200],
+		[MAP_FILTERED, 200],
 		['/cities/no-such-city', 404],
 	];
 
@@ -543,6 +547,37 @@ async function main() {
 				await axeCtx.close();
 			}
 		}
+
+		await test('/map at 320 px, with and without JavaScript', async () => {
+			for (const js of [true, false]) {
+				const label = js ? '[js 320px]' : '[no-js 320px]';
+				const opts = { viewport: { width: 320, height: 800 } };
+				const ctx = await browser.newContext(Object.assign({ javaScriptEnabled: js }, opts));
+				const axeCtx = js ? null : await browser.newContext(opts);
+				await checkPage(ctx, label, MAP_FILTERED, 200, axeResults, axeCtx);
+				const page = await ctx.newPage();
+				await page.goto(BASE + MAP_FILTERED);
+				const facts = await page.evaluate(() => ({
+					wide: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+					svgWidth: document.querySelector('svg.map').getBoundingClientRect().width,
+					rows: document.querySelectorAll('.map-table tbody tr').length,
+					circles: document.querySelectorAll('svg.map g > title').length,
+					svgText: Array.from(document.querySelectorAll('svg.map text'))
+						.filter((t) => t.getBoundingClientRect().height < 9).length,
+				}));
+				check(label + ' /map: no horizontal scrolling of the page', facts.wide <= 0, 'page is ' + facts.wide + 'px too wide');
+				check(label + ' /map: the map fits the screen', facts.svgWidth > 250 && facts.svgWidth <= 320, 'width ' + facts.svgWidth);
+				check(label + ' /map: the table lists the cities the map draws', facts.rows > 0 && facts.rows === facts.circles,
+					facts.rows + ' rows, ' + facts.circles + ' circles');
+				check(label + ' /map: no text in the image under 9 px', facts.svgText === 0, facts.svgText + ' small texts');
+				await page.screenshot({ path: path.join(SHOTS, 'map-320' + (js ? '' : '-nojs') + '.png'), fullPage: true });
+				await page.close();
+				await ctx.close();
+				if (axeCtx) {
+					await axeCtx.close();
+				}
+			}
+		});
 
 		await test('keyboard: the skip link shows when focused', async () => {
 			const ctx = await browser.newContext();
@@ -734,6 +769,7 @@ async function main() {
 				['toronto-zoom200.png', { viewport: { width: 640, height: 900 }, deviceScaleFactor: 2 }, null],
 				['toronto-forced-colors.png', { viewport: { width: 1280, height: 900 } }, 'active'],
 				['home.png', { viewport: { width: 1280, height: 900 } }, null, '/'],
+				['map-filtered.png', { viewport: { width: 1280, height: 900 } }, null, MAP_FILTERED],
 			];
 			for (const [file, opts, forced, url] of shots) {
 				const ctx = await browser.newContext(opts);

@@ -51,6 +51,18 @@ check_struct(const struct peers *p)
 					abort();
 		}
 		break;
+	case PEERS_FILTERS:
+		if (p->nfilters == 0 || p->nfilters > PEERS_MAX_FILTERS || p->text || p->slugs)
+			abort();
+		for (i = 0; i < p->nfilters; i++) {
+			if (p->filters[i].kind == PEERS_ANSWER && (p->filters[i].text == NULL ||
+			    p->filters[i].option == NULL))
+				abort();
+			if (p->filters[i].kind < PEERS_REGION || p->filters[i].kind > PEERS_ANSWERED ||
+			    p->filters[i].kind == PEERS_LIST || p->filters[i].kind == PEERS_FILTERS)
+				abort();
+		}
+		break;
 	default:
 		abort();
 	}
@@ -68,7 +80,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf_append(&s, data, size);
 	if (peers_parse(s.data, &p, &err) == -1) {
 		if (err == NULL || !utf8_valid(err, strlen(err)) ||
-		    p.kind != PEERS_ALL || p.text || p.slugs || p.nslugs)
+		    p.kind != PEERS_ALL || p.text || p.slugs || p.nslugs || p.filters)
 			abort();
 	} else {
 		check_struct(&p);

@@ -166,8 +166,11 @@ def test_peers_change_the_cohort():
         assert got == everyone & slugs, (peers, got ^ (everyone & slugs))
         assert 0 < d["summary"]["n"] < all_["summary"]["n"], (peers, d["summary"]["n"])
         assert d["peers"] == peers
-    d = check_metric(get_json("/metrics/innovation_staff.json?survey=2020&peers=toronto,brevathorpe,nosuch"))
+    d = check_metric(get_json("/metrics/innovation_staff.json?survey=2020&peers=toronto,brevathorpe"))
     assert {r["city"] for r in d["values"]} == {"toronto", "brevathorpe"} and d["summary"]["n"] == 2
+    # the contract: an unknown slug in the list is a 404 naming it
+    e = get_json("/metrics/innovation_staff.json?survey=2020&peers=toronto,brevathorpe,nosuch", 404)
+    assert "nosuch" in e["error"]["message"]
     # an unknown region is an empty cohort, not an error
     d = get_json("/metrics/innovation_staff.json?peers=region:Atlantis")
     assert d["summary"]["n"] == 0 and d["values"] == []

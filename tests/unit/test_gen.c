@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -211,12 +212,17 @@ static int city_row(void *ctx, char **f, int nf, size_t rowno)
 	int region = 0;
 
 	if (rowno == 1) {
-		if (nf != 6 || strcmp(f[0], "slug") || strcmp(f[1], "name") || strcmp(f[2], "country") ||
-		    strcmp(f[3], "region") || strcmp(f[4], "population") || strcmp(f[5], "synthetic"))
+		if (nf != 8 || strcmp(f[0], "slug") || strcmp(f[1], "name") || strcmp(f[2], "country") ||
+		    strcmp(f[3], "region") || strcmp(f[4], "population") || strcmp(f[5], "synthetic") ||
+		    strcmp(f[6], "lat") || strcmp(f[7], "lon"))
 			goto bad;
 		return 0;
 	}
-	if (nf != 6 || !valid_slug(f[0]) || !*f[1])
+	if (nf != 8 || !valid_slug(f[0]) || !*f[1])
+		goto bad;
+	/* a place (on land, from the slug's own stream: tests/unit/test_map.c), or none without outlines */
+	if ((*f[6] == '\0') != (*f[7] == '\0') || (*f[6] && (fabs(strtod(f[6], NULL)) > 90 ||
+	    fabs(strtod(f[7], NULL)) > 180)))
 		goto bad;
 	if (strlen(f[2]) != 2 || f[2][0] < 'A' || f[2][0] > 'Z' || f[2][1] < 'A' || f[2][1] > 'Z')
 		goto bad;

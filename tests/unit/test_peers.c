@@ -207,6 +207,42 @@ main(void)
 	peers_free(NULL);
 	CHECK(z.kind == PEERS_ALL, "free on zeroed struct");
 
+	/* answers and ';' */
+	CHECK(parse("answer:dedicated_funding=yes") == 0 && p.kind == PEERS_FILTERS && p.nfilters == 1 &&
+	    p.filters[0].kind == PEERS_ANSWER && strcmp(p.filters[0].text, "dedicated_funding") == 0 &&
+	    strcmp(p.filters[0].option, "yes") == 0 && stable(), "answer:CODE=OPTION");
+	CHECK_STR(canon.data, "answer:dedicated_funding=yes", "answer canonical");
+	CHECK(parse(" Answered : spotlight ") == 0 && p.kind == PEERS_FILTERS &&
+	    p.filters[0].kind == PEERS_ANSWERED && stable(), "answered:CODE");
+	CHECK_STR(canon.data, "answered:spotlight", "answered canonical");
+	CHECK(parse("region:Europe; answer:innovation_roles=data_scientist ;population:-500000;;") == 0 &&
+	    p.kind == PEERS_FILTERS && p.nfilters == 3 && stable(), "three filters");
+	CHECK_STR(canon.data, "region:Europe;answer:innovation_roles=data_scientist;population:-500000",
+	    "three filters canonical");
+	buf_reset(&big);
+	CHECK(peers_filters_json(&p, &big) == 0, "filters json");
+	CHECK_STR(big.data, "[{\"k\":\"region\",\"v\":\"Europe\"},{\"k\":\"answer\",\"o\":\"data_scientist\","
+	    "\"c\":\"innovation_roles\"},{\"k\":\"population\",\"max\":500000}]", "filters json text");
+	CHECK(parse("region:A\"b\\c;country:ca") == 0 && stable(), "quotes in a region");
+	buf_reset(&big);
+	peers_filters_json(&p, &big);
+	CHECK_STR(big.data, "[{\"k\":\"region\",\"v\":\"A\\\"b\\\\c\"},{\"k\":\"country\",\"v\":\"CA\"}]",
+	    "filters json escapes");
+	CHECK(parse("region:Europe;") == 0 && p.kind == PEERS_REGION && stable(), "one filter keeps its kind");
+	CHECK(parse("country:CA;country:ca") == 0 && p.kind == PEERS_COUNTRY, "repeated filter dropped");
+	CHECK(parse(";;") == 0 && p.kind == PEERS_ALL, "only separators: all");
+	CHECK(parse("toronto,paris;region:Europe") == -1 && has("stands alone"), "list with a filter");
+	CHECK(parse("answer:dedicated_funding") == -1 && has("CODE=OPTION"), "answer without option");
+	CHECK(parse("answer:Bad-Code=yes") == -1 && has("question code"), "bad question code");
+	CHECK(parse("answer:x=") == -1 && has("option code"), "empty option");
+	CHECK(parse("answered:") == -1, "answered without code");
+	CHECK(parse("similarly:x") == -1 && has("unknown group"), "unknown kind");
+	CHECK(parse("region:Europe;population:9-1") == -1 && has("minimum"), "bad part fails the whole");
+	buf_reset(&big);
+	for (i = 0; i < 17; i++)
+		buf_printf(&big, "%sanswered:q%zu", i ? ";" : "", i);
+	CHECK(parse(big.data) == -1 && has("more than 16"), "17 filters refused");
+
 	ranges();
 
 	peers_free(&p);
