@@ -81,9 +81,11 @@ units: $(UNITS)
 $(BUILD) $(BUILD)/tests bin:
 	mkdir -p $@
 
+# `set -m`: the stack runs as a job of its own, in the terminal's foreground, so Ctrl-C reaches it
+# alone; it stops everything and exits 0, and make with it (make itself would die of the SIGINT).
 run: deps
 	@$(MAKE) --no-print-directory bin/citybench-fcgi bin/citybench
-	@tests/stack.sh run
+	@set -m; tests/stack.sh run
 
 # The tests run the binaries of this build (release or sanitized) straight from $(BUILD).
 test: deps

@@ -1,11 +1,16 @@
 /* ops.c: /ops/metrics — the workers' shared counters in the Prometheus text format, for the operator
- * only.  nginx serves it on a unix socket in the runtime directory (its own server block, which sets
- * CITYBENCH_OPS=1); through the public port the path is refused by nginx, and here a request without
- * that parameter gets the same 404 as any unknown page. */
+ * only.  nginx serves it on a unix socket in a root-only directory (its own server block, which sends
+ * the operator's key as CITYBENCH_OPS); through the public port the path is refused by nginx, and here
+ * a request without the key gets the same 404 as any unknown page.  The key, not the socket, tells the
+ * operator's server apart: anything that may speak FastCGI to the workers (nginx's user, any process
+ * of that user, a host allowed on a pool's TCP port) could set CITYBENCH_OPS=1 itself. */
 #include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "app.h"
 #include "cache.h"
+#include "ops.h"
 #include "routes.h"
 
 /* app_account() fills 8 latency buckets: le[] below names their bounds. */
@@ -22,6 +27,20 @@ static void
 gauge(struct buf *b, const char *name, const char *help, long long v)
 {
 	buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n%s %lld\n", name, help, name, name, v);
+}
+
+int
+ops_key_ok(const char *given)
+{
+	const char *key = getenv("CITYBENCH_OPS_KEY");
+	size_t n, i;
+	unsigned char diff = 0;
+
+	if (given == NULL || key == NULL || (n = strlen(key)) < OPS_KEY_MIN || strlen(given) != n)
+		return 0;
+	for (i = 0; i < n; i++)
+		diff |= (unsigned char)(given[i] ^ key[i]);
+	return diff == 0;
 }
 
 int

@@ -10,6 +10,8 @@
 
 #include "app.h"
 #include "cache.h"
+#include "ops.h"
+#include "reqlimits.h"
 #include "routes.h"
 
 #define BODY_MAX (8u << 20)
@@ -323,14 +325,16 @@ routes_dispatch(struct request *r, char **envp)
 		http_error(r, 503, "out of memory", NULL);
 		return;
 	}
+	if (reqlimits_check(r, envp) == -1)
+		return;
 	r->content_type = env_get(envp, "CONTENT_TYPE");
 	r->authorization = env_get(envp, "HTTP_AUTHORIZATION");
 	r->if_none_match = env_get(envp, "HTTP_IF_NONE_MATCH");
 	cl = env_get(envp, "CONTENT_LENGTH");
 	r->content_length = cl && *cl ? strtoll(cl, NULL, 10) : -1;
-	/* Set by nginx's operator-only server (a unix socket), never derived from a client's header. */
+	/* The operator's key, sent by nginx's operator-only server, never derived from a client's header. */
 	ops = env_get(envp, "CITYBENCH_OPS");
-	r->ops = ops && strcmp(ops, "1") == 0;
+	r->ops = ops_key_ok(ops);
 
 	routes_match(r->method, r->path, &m);
 	r->fmt = m.fmt;
