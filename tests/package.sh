@@ -93,7 +93,7 @@ cat >"$T/systemctl" <<'EOF'
 # systemctl for the throwaway root: the few units the test needs, started as their unit files say.
 S=/run/shim
 args=()
-for a in "$@"; do case $a in --quiet|-q|--system|--no-pager|--no-block|--full) ;; *) args+=("$a") ;; esac; done
+for a in "$@"; do case $a in --quiet|-q|--system|--no-pager|--no-block|--full|--) ;; *) args+=("$a") ;; esac; done
 echo "systemctl $*" >>$S/calls.log
 cmd=${args[0]:-}; unit=${args[1]:-}; now=0
 if [ "$unit" = --now ]; then now=1; unit=${args[2]:-}; fi
