@@ -123,8 +123,10 @@ fcgi_start() {
 		"$BIN/citybench-fcgi" --socket "$RT/fcgi.sock" --workers "$WORKERS" \
 		--pidfile "$RT/fcgi.pid" >>"$RT/fcgi.log" 2>&1 &
 	local i
+	# The supervisor writes its pid file after forking the workers, a moment after the socket: `run`
+	# watches the pid file.
 	for i in $(seq 1 100); do
-		[ -S "$RT/fcgi.sock" ] && return 0
+		[ -S "$RT/fcgi.sock" ] && [ -s "$RT/fcgi.pid" ] && return 0
 		kill -0 $! 2>/dev/null || break
 		sleep 0.1
 	done
