@@ -347,6 +347,9 @@ echo "$V" >"$T/version"
 
 M=$T/root
 mkdir -p "$M" "$T/upper" "$T/ovwork"
+# A clean environment: nothing of the caller's (make test exports the test stack's CITYBENCH_DB, say)
+# may reach the guide's commands.
+env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin TERM=dumb \
 unshare --mount --pid --net --fork --propagation private bash -c '
 	T=$1; M=$2
 	mount -t overlay overlay -o "lowerdir=/,upperdir=$T/upper,workdir=$T/ovwork" "$M" || exit 1
