@@ -101,9 +101,11 @@ units: $(UNITS)
 $(BUILD) $(BUILD)/tests bin:
 	mkdir -p $@
 
+# `set -m`: the stack runs as a job of its own, in the terminal's foreground, so Ctrl-C reaches it
+# alone; it stops everything and exits 0, and make with it (make itself would die of the SIGINT).
 run: deps
 	@$(MAKE) --no-print-directory vendor bin/citybench-fcgi bin/citybench
-	@tests/stack.sh run
+	@set -m; tests/stack.sh run
 
 # The tests run the binaries of this build (release or sanitized) straight from $(BUILD).
 test: deps
@@ -142,7 +144,7 @@ install: programs
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR) \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/citybench \
 	    $(DESTDIR)$(SYSCONFDIR)/nginx/sites-available $(DESTDIR)$(SYSCONFDIR)/nginx/snippets \
-	    $(DESTDIR)$(SYSCONFDIR)/logrotate.d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(TMPFILESDIR)
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(TMPFILESDIR)
 	install -m 0755 $(BUILD)/citybench $(BUILD)/citybench-fcgi $(DESTDIR)$(BINDIR)/
 	rm -rf $(DESTDIR)$(DATADIR)/web $(DESTDIR)$(DATADIR)/plugins $(DESTDIR)$(DATADIR)/sql
 	cp -R web plugins sql $(DESTDIR)$(DATADIR)/
@@ -152,7 +154,6 @@ install: programs
 	$(SUBST) man/citybench-fcgi.8 >$(DESTDIR)$(MANDIR)/man8/citybench-fcgi.8
 	$(SUBST) dist/citybench-fcgi.service.in >$(DESTDIR)$(UNITDIR)/citybench-fcgi.service
 	install -m 0644 dist/citybench-fastcgi.conf $(DESTDIR)$(SYSCONFDIR)/nginx/snippets/citybench-fastcgi.conf
-	install -m 0644 dist/citybench.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/citybench
 	install -m 0644 dist/citybench.tmpfiles $(DESTDIR)$(TMPFILESDIR)/citybench.conf
 	chmod 0644 $(DESTDIR)$(MANDIR)/man1/citybench.1 $(DESTDIR)$(MANDIR)/man8/citybench-fcgi.8 \
 	    $(DESTDIR)$(UNITDIR)/citybench-fcgi.service
@@ -164,6 +165,14 @@ install: programs
 	    echo "kept $(DESTDIR)$(SYSCONFDIR)/nginx/sites-available/citybench"; \
 	else $(SUBST) dist/nginx-citybench.conf.in >$(DESTDIR)$(SYSCONFDIR)/nginx/sites-available/citybench && \
 	    chmod 0644 $(DESTDIR)$(SYSCONFDIR)/nginx/sites-available/citybench; fi
+	@# The operator's key (docs/operations.md, Monitor), made on the host only: never in a staged tree
+	@# (a package makes its own in its postinst).
+	@if [ -z "$(DESTDIR)" ] && [ ! -s $(SYSCONFDIR)/citybench/ops-key ]; then \
+	    key=$$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n'); \
+	    (umask 077; printf 'CITYBENCH_OPS_KEY=%s\n' "$$key" >$(SYSCONFDIR)/citybench/ops-key; \
+	     printf 'fastcgi_param CITYBENCH_OPS %s;\n' "$$key" >$(SYSCONFDIR)/nginx/snippets/citybench-ops-key.conf); \
+	    chmod 0640 $(SYSCONFDIR)/citybench/ops-key; \
+	    echo "made the operator's key: $(SYSCONFDIR)/citybench/ops-key, $(SYSCONFDIR)/nginx/snippets/citybench-ops-key.conf"; fi
 
 # The settings and the nginx site stay: they are the operator's.
 uninstall:

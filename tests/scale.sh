@@ -1,11 +1,20 @@
 #!/bin/bash
 # scale.sh: `make scale-test` (and `--short` in `make test`): citybench on more than one machine, in
-# miniature and on loopback only.  A PostgreSQL primary and a streaming hot standby made with
-# pg_basebackup; two citybench-fcgi pools, one on a unix socket and one on TCP 127.0.0.1 (as a pool on
+# miniature and on loopback only, following docs/operations.md's "Read replicas" as separate machines
+# would: a PostgreSQL primary and a streaming hot standby, each listening on TCP with ssl = on and a
+# certificate made for the run (signed by a throwaway CA, for the names primary.citybench.test and
+# replica.citybench.test, reached at 127.0.0.1), their pg_hba.conf and pg_ident.conf outside the data
+# directory as Debian keeps them; the standby made with pg_basebackup by a replicator role with a
+# password over TCP and TLS (sslmode=verify-full), on a replication slot; two citybench-fcgi pools, one on a unix socket and one on TCP 127.0.0.1 (as a pool on
 # another host would be), each writing to the primary and reading from the standby; one nginx running
 # the shipped site file (dist/nginx-citybench.conf.in: TLS with a throwaway certificate, the upstream
-# over both pools, the shipped retry policy).  Then, as TAP lines:
-#   - HTTP redirects to HTTPS, HSTS is sent;
+# over both pools, the shipped retry policy).  The pools read from the standby as the application's
+# role with a password over TCP with sslmode=verify-full; pool 2 (the "remote" one) also writes to the
+# primary that way.  Then, as TAP lines:
+#   - replication over TLS with the replicator's password, on its slot; plain TCP and a wrong host
+#     name refused;
+#   - HTTP redirects to HTTPS, HSTS is sent; nginx's own errors (413, 414, 431) are the same JSON over
+#     HTTP/2 as over HTTP/1.1; the operator's key, not CITYBENCH_OPS=1, opens /ops/metrics;
 #   - reads spread over both pools and are answered by the standby, not the primary;
 #   - an upload's 201 carries data_version; with ?min_version= it reads back at once from every pool
 #     while the standby's replay is paused (answered by the primary), others see the old answer until
@@ -70,18 +79,26 @@ else
 fi
 chmod 755 "$RT"
 P1=$(free_port); P2=$(free_port); FP=$(free_port)
-HTTP=$(free_port); HTTPS=$(free_port); D1=$(free_port); D2=$(free_port); DC=$(free_port); DB=$(free_port)
+HTTP=$(free_port); HTTPS=$(free_port); DO=$(free_port); D1=$(free_port); D2=$(free_port); DC=$(free_port); DB=$(free_port)
 S1=$RT/sock1; S2=$RT/sock2
 OWNER="host=$S1 port=$P1 dbname=citybench user=postgres"
 WEB="host=$S1 port=$P1 dbname=citybench user=citybench_web"
-READ="host=$S2 port=$P2 dbname=citybench user=citybench_web connect_timeout=2"
+# As an application host on another machine reaches the servers (docs/operations.md, Read replicas).
+PGTLS=$RT/pgtls
+TCP_TLS="sslmode=verify-full sslrootcert=$PGTLS/ca.pem passfile=$RT/pgpass connect_timeout=2"
+WEB_TCP="host=primary.citybench.test hostaddr=127.0.0.1 port=$P1 dbname=citybench user=citybench_web $TCP_TLS"
+READ="host=replica.citybench.test hostaddr=127.0.0.1 port=$P2 dbname=citybench user=citybench_web $TCP_TLS"
+OPS_KEY=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 BASE=https://127.0.0.1:$HTTPS
 WGROUP=$([ "$(id -u)" = 0 ] && echo www-data || id -gn)
 pids=()
 
-pg_start() {	# pg_start DATA PORT SOCKDIR
+pg_start() {	# pg_start DATA PORT SOCKDIR: pg_hba.conf and pg_ident.conf beside DATA, as Debian keeps them
 	as_user postgres "$PGBIN/pg_ctl" -D "$1" -l "$1.log" -w -t 30 \
-		-o "-c listen_addresses='' -c port=$2 -c unix_socket_directories='$3' \
+		-o "-c listen_addresses='127.0.0.1' -c port=$2 -c unix_socket_directories='$3' \
+		    -c hba_file='$1.hba.conf' -c ident_file='$1.ident.conf' -c ssl=on \
+		    -c ssl_cert_file='$PGTLS/server.crt' -c ssl_key_file='$PGTLS/server.key' \
+		    -c password_encryption=scram-sha-256 \
 		    -c unix_socket_permissions=0770 -c max_connections=60 -c shared_buffers=32MB \
 		    -c fsync=off -c synchronous_commit=off -c wal_level=replica -c max_wal_senders=4 \
 		    -c hot_standby=on -c shared_preload_libraries=pg_stat_statements \
@@ -116,9 +133,36 @@ finish() {
 trap finish EXIT
 trap 'exit 1' INT TERM
 
-# ---- the primary, the data, the standby ----
+# ---- the certificates, the primary, the data, the standby ----
 sockdir "$S1"; sockdir "$S2"
 [ "$(id -u)" = 0 ] && chown postgres "$RT"
+mkdir -p "$PGTLS"
+{
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
+		-subj /CN=citybench-test-ca -keyout "$PGTLS/ca.key" -out "$PGTLS/ca.pem" &&
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=primary.citybench.test \
+		-keyout "$PGTLS/server.key" -out "$PGTLS/server.csr" &&
+	printf 'subjectAltName=DNS:primary.citybench.test,DNS:replica.citybench.test\n' >"$PGTLS/san.ext" &&
+	openssl x509 -req -in "$PGTLS/server.csr" -CA "$PGTLS/ca.pem" -CAkey "$PGTLS/ca.key" -CAcreateserial \
+		-days 1 -extfile "$PGTLS/san.ext" -out "$PGTLS/server.crt"
+} >"$RT/pgtls.log" 2>&1 || { cat "$RT/pgtls.log"; die "the servers' certificate"; }
+chmod 600 "$PGTLS/server.key"
+[ "$(id -u)" = 0 ] && chown postgres "$PGTLS/server.key"
+# The passwords, in pass files as docs/operations.md has them: the application's (this user's) and
+# the replicator's (postgres's, which runs pg_basebackup and the standby's WAL receiver).
+WEB_PW=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n'); REP_PW=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+(umask 077; printf '*:*:citybench:citybench_web:%s\n' "$WEB_PW" >"$RT/pgpass"
+ printf '*:*:replication:replicator:%s\n' "$REP_PW" >"$RT/pgpass-replicator")
+[ "$(id -u)" = 0 ] && chown postgres "$RT/pgpass-replicator"
+# pg_hba.conf: the socket for this test's superuser and the local pool; over TCP only hostssl lines with
+# passwords (no "host" line: plain TCP is refused).
+for n in pg1 pg2; do
+	printf '%s\n' "local   all          all                         trust" \
+		"hostssl replication  replicator     127.0.0.1/32  scram-sha-256" \
+		"hostssl citybench    citybench_web  127.0.0.1/32  scram-sha-256" >"$RT/$n.hba.conf"
+	: >"$RT/$n.ident.conf"
+done
+[ "$(id -u)" = 0 ] && chown postgres "$RT"/pg?.hba.conf "$RT"/pg?.ident.conf
 as_user postgres "$PGBIN/initdb" -D "$RT/pg1" -U postgres -A trust -E UTF8 --locale=C.UTF-8 \
 	>"$RT/initdb.log" 2>&1 || { cat "$RT/initdb.log"; die "initdb"; }
 pg_start "$RT/pg1" "$P1" "$S1" || { tail "$RT/pg1.log"; die "the primary did not start"; }
@@ -133,18 +177,39 @@ export CITYBENCH_DB=$OWNER
 		"$ROOT/sql/sample/toronto.json" "$RT/sample/answers.csv"
 } >"$RT/load.log" 2>&1 || { tail -20 "$RT/load.log"; die "loading the sample data"; }
 ok "primary: cluster, migrations and $((CITIES + 1)) cities"
+# The replication role, the application role's password, a slot (docs/operations.md, Read replicas).
+psql1 "create role replicator with replication login password '$REP_PW';
+	alter role citybench_web password '$WEB_PW';
+	select pg_create_physical_replication_slot('replica1')" >/dev/null || die "the replicator, the slot"
 
-as_user postgres "$PGBIN/pg_basebackup" -h "$S1" -p "$P1" -U postgres -D "$RT/pg2" -R -X stream -c fast \
+REPL_CONN="host=primary.citybench.test hostaddr=127.0.0.1 port=$P1 user=replicator sslmode=verify-full sslrootcert=$PGTLS/ca.pem passfile=$RT/pgpass-replicator"
+as_user postgres "$PGBIN/pg_basebackup" -d "$REPL_CONN" -D "$RT/pg2" -R -X stream -S replica1 -c fast \
 	>"$RT/basebackup.log" 2>&1 || { cat "$RT/basebackup.log"; die "pg_basebackup"; }
 pg_start "$RT/pg2" "$P2" "$S2" || { tail "$RT/pg2.log"; die "the standby did not start"; }
+for i in $(seq 1 50); do
+	[ "$(psql1 "select count(*) from pg_stat_replication where state = 'streaming'")" = 1 ] && break
+	sleep 0.1
+done
 check "standby: streaming from the primary, in hot standby" \
 	test "$(psql2 "select pg_is_in_recovery()")/$(psql1 "select count(*) from pg_stat_replication where state = 'streaming'")" = "t/1"
+r=$(psql1 "select r.usename, s.ssl, sl.active from pg_stat_replication r join pg_stat_ssl s using (pid)
+	join pg_replication_slots sl on sl.active_pid = r.pid where sl.slot_name = 'replica1'")
+check "replication as replicator, over TLS, on the slot replica1 ($r)" test "$r" = "replicator|t|t"
+r=$("$PGBIN/psql" -qAtX "$READ" -c "select ssl from pg_stat_ssl where pid = pg_backend_pid()" 2>&1)
+check "the application's role reaches the standby over TCP with sslmode=verify-full ($r)" test "$r" = t
+r=$("$PGBIN/psql" -qAtX "$WEB_TCP" -c "select ssl from pg_stat_ssl where pid = pg_backend_pid()" 2>&1)
+check "and the primary ($r)" test "$r" = t
+r=$("$PGBIN/psql" -qAtX "${READ/sslmode=verify-full/sslmode=disable}" -c "select 1" 2>&1)
+check "plain TCP is refused (no host line in pg_hba.conf)" test -n "$(echo "$r" | grep 'no pg_hba.conf entry')"
+r=$("$PGBIN/psql" -qAtX "${READ/host=replica.citybench.test/host=other.citybench.test}" -c "select 1" 2>&1)
+check "a server name the certificate does not carry is refused by verify-full" \
+	test -n "$(echo "$r" | grep -i 'does not match host name')"
 
 # ---- two pools, one nginx ----
 start_pool() {	# start_pool NAME SOCKET EXTRA-ENV...: a supervisor in its own process group
 	local name=$1 sock=$2; shift 2
 	env CITYBENCH_DB="$WEB" CITYBENCH_DB_READ="$READ" CITYBENCH_DB_READ_RETRY=1 CITYBENCH_ROOT="$ROOT" \
-		CITYBENCH_SOCKET_GROUP="$WGROUP" "$@" \
+		CITYBENCH_SOCKET_GROUP="$WGROUP" CITYBENCH_OPS_KEY="$OPS_KEY" "$@" \
 		setsid "$BIN/citybench-fcgi" --socket "$sock" --workers 2 --pidfile "$RT/$name.pid" \
 		>>"$RT/$name.log" 2>&1 &
 	pids+=($!)
@@ -152,7 +217,7 @@ start_pool() {	# start_pool NAME SOCKET EXTRA-ENV...: a supervisor in its own pr
 	eval "${name}_pid=$!"
 }
 start_pool pool1 "$RT/pool1.sock" CITYBENCH_OWNER_DB="$OWNER"
-start_pool pool2 "127.0.0.1:$FP" CITYBENCH_FCGI_ALLOW=127.0.0.1 CITYBENCH_SKIP_SYNC=1
+start_pool pool2 "127.0.0.1:$FP" CITYBENCH_FCGI_ALLOW=127.0.0.1 CITYBENCH_SKIP_SYNC=1 CITYBENCH_DB="$WEB_TCP"
 for i in $(seq 1 100); do
 	[ -S "$RT/pool1.sock" ] && $PY -c "import socket; socket.create_connection(('127.0.0.1', $FP), 1)" \
 		2>/dev/null && break
@@ -186,6 +251,7 @@ cp -r "$ROOT/web/static" "$RT/share/web/"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=localhost \
 	-keyout "$RT/tls/key.pem" -out "$RT/tls/cert.pem" >/dev/null 2>&1 || die "a throwaway certificate"
 cp "$ROOT/dist/citybench-fastcgi.conf" "$RT/nginx/citybench-fastcgi.conf"
+(umask 077; printf 'fastcgi_param CITYBENCH_OPS %s;\n' "$OPS_KEY" >"$RT/nginx/citybench-ops-key.conf")
 sed -e 's/fastcgi_pass citybench;/fastcgi_pass chaos;/' "$ROOT/dist/citybench-fastcgi.conf" >"$RT/nginx/chaos-fastcgi.conf"
 # The shipped site, with this run's paths and ports; its upstream line becomes two pools with the
 # shipped health-check parameters.
@@ -197,6 +263,7 @@ sed -e "s|^\([[:space:]]*\)server unix:@RUNDIR@/fcgi.sock \(.*\)$|\1server unix:
     -e "s|/etc/ssl/citybench/fullchain.pem|$RT/tls/cert.pem|" -e "s|/etc/ssl/citybench/privkey.pem|$RT/tls/key.pem|" \
     -e "s|/var/log/nginx/|$RT/nginx/logs/|g" \
     -e "s|include snippets/citybench-fastcgi.conf;|include $RT/nginx/citybench-fastcgi.conf;|" \
+    -e "s|include snippets/citybench-ops-key.conf;|include $RT/nginx/citybench-ops-key.conf;|" \
     "$ROOT/dist/nginx-citybench.conf.in" >"$RT/nginx/site.conf"
 grep -q "server 127.0.0.1:$FP max_fails=1 fail_timeout=5s;" "$RT/nginx/site.conf" || die "the site's upstream line"
 door() {	# door PORT UPSTREAM [SNIPPET]: a plain-HTTP server straight to one upstream (test only)
@@ -234,6 +301,7 @@ http {
 	upstream chaos { server unix:$RT/drop.sock max_fails=0; server unix:$RT/pool1.sock backup; }
 $(door "$D1" pool1_only)
 $(door "$D2" pool2_only)
+$(door "$DO" pool2_only /etc/nginx/fastcgi_params 'fastcgi_param CITYBENCH_OPS 1; fastcgi_pass pool2_only;')
 	server {
 		listen 127.0.0.1:$DC;
 		location / { include $RT/nginx/chaos-fastcgi.conf; }
@@ -261,6 +329,33 @@ m=$(curl -s --unix-socket "$RT/ops/ops.sock" http://ops/ops/metrics | grep '^cit
 check "the operator's socket serves the pool's counters ($m)" test -n "$m"
 st=$(get_status "$BASE/ops/metrics")
 check "the public site refuses /ops/ ($st)" test "$st" = 404
+# Whoever speaks FastCGI to a pool (here its TCP port, as any local user of an allowed host could)
+# and sets CITYBENCH_OPS=1 gets a 404: only the operator's key opens /ops/metrics.
+st=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$D2/ops/metrics")
+check "a pool's own door without the key: /ops/metrics is 404 ($st)" test "$st" = 404
+st=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$DO/ops/metrics")
+check "CITYBENCH_OPS=1 sent over FastCGI to a pool: 404 ($st)" test "$st" = 404
+
+# ---- HTTP/2: nginx's own errors and the limits, as over HTTP/1.1 ----
+h2_case() {	# h2_case NAME EXPECTED CURL-ARGS...: the same status and JSON error over both protocols
+	local name=$1 want=$2 v out st; shift 2
+	for v in --http1.1 --http2; do
+		out=$(curl -sk "$v" -o "$RT/h2.json" -w '%{http_version} %{http_code} %{content_type}' "$@" 2>&1)
+		st=$($PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["error"]["status"] if "error" in d else "none")' "$RT/h2.json" 2>/dev/null)
+		[ "$want" = 200 ] && st=200
+		check "$name over ${v#--}: $want in JSON ($out; error.status $st)" \
+			test "${out#* }" = "$want application/json" -a "$st" = "$want" -a "${out%% *}" = "${v#--http}"
+	done
+}
+head -c $((9 * 1024 * 1024)) /dev/zero | tr '\0' 'x' >"$RT/big.csv"
+h2_case "a 9 MiB upload" 413 -H 'Content-Type: text/csv' -H 'Authorization: Bearer cb_1_x' \
+	--data-binary @"$RT/big.csv" "$BASE/api/submissions"
+rm -f "$RT/big.csv"
+long=$(head -c 20000 /dev/zero | tr '\0' a)	# HPACK packs it in 12.5 KB: under nginx's 16 KiB over HTTP/2
+h2_case "a 20 KB header" 431 -H "X-Long: $long" "$BASE/cities.json"
+h2_case "a 20 KB query string" 414 "$BASE/cities.json?q=$long"
+mid=$(head -c 9000 /dev/zero | tr '\0' a)
+h2_case "a 9 KB header, within the limits" 200 -H "X-Mid: $mid" "$BASE/cities.json?limit=1"
 
 # ---- reads spread over the pools and reach the standby ----
 # Page statements by citybench_web on a server (not the data-version probe or LISTEN): they count at

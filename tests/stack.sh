@@ -95,6 +95,13 @@ load_sample() {	# the sample data, once: Toronto from the references plus a synt
 		on conflict (key) do update set value = excluded.value" >/dev/null
 }
 
+ops_key() {	# the operator's key (docs/operations.md, Monitor): made once per runtime directory
+	if [ ! -s "$RT/ops.key" ]; then
+		(umask 077; od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$RT/ops.key")
+	fi
+	cat "$RT/ops.key"
+}
+
 nginx_conf() {
 	local user="" wuser=www-data
 	mkdir -p "$RT/nginx/tmp" "$RT/nginx/logs" "$RT/web"
@@ -105,18 +112,21 @@ nginx_conf() {
 		chown -R "$wuser" "$RT/nginx/tmp"
 	fi
 	sed -e "s|@RT@|$RT|g" -e "s|@PORT@|$PORT|g" -e "s|@USER@|$user|g" \
-		-e "s|@WEB@|$RT/web|g" "$ROOT/web/nginx.conf.in" >"$RT/nginx/nginx.conf"
+		-e "s|@WEB@|$RT/web|g" -e "s|@OPSKEY@|$(ops_key)|g" "$ROOT/web/nginx.conf.in" >"$RT/nginx/nginx.conf"
+	chmod 600 "$RT/nginx/nginx.conf"
 }
 
 fcgi_start() {
 	rm -f "$RT/fcgi.sock"
-	CITYBENCH_DB=$WEB_DB CITYBENCH_OWNER_DB=$OWNER_DB CITYBENCH_ROOT=$ROOT \
+	CITYBENCH_DB=$WEB_DB CITYBENCH_OWNER_DB=$OWNER_DB CITYBENCH_ROOT=$ROOT CITYBENCH_OPS_KEY=$(ops_key) \
 	CITYBENCH_SOCKET_GROUP=$([ "$(id -u)" = 0 ] && echo www-data || id -gn) \
 		"$BIN/citybench-fcgi" --socket "$RT/fcgi.sock" --workers "$WORKERS" \
 		--pidfile "$RT/fcgi.pid" >>"$RT/fcgi.log" 2>&1 &
 	local i
+	# The supervisor writes its pid file after forking the workers, a moment after the socket: `run`
+	# watches the pid file.
 	for i in $(seq 1 100); do
-		[ -S "$RT/fcgi.sock" ] && return 0
+		[ -S "$RT/fcgi.sock" ] && [ -s "$RT/fcgi.pid" ] && return 0
 		kill -0 $! 2>/dev/null || break
 		sleep 0.1
 	done
@@ -158,7 +168,9 @@ start_all() {
 case "${1:-}" in
 run)
 	pick_rt
-	trap 'echo; log "stopping"; stop_all; exit 0' INT TERM
+	# A clean stop exits 0 (the Makefile runs this as a job of its own, so that Ctrl-C reaches this
+	# script and not make, which would report the interrupt as an error).
+	trap 'echo; log "stopping"; stop_all; log "stopped"; exit 0' INT TERM
 	if ! start_all; then stop_all; exit 1; fi
 	log "ready: http://127.0.0.1:$PORT/   (Ctrl-C stops everything)"
 	parent=$PPID

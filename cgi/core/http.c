@@ -10,6 +10,7 @@
 #include <fcgiapp.h>
 
 #include "http.h"
+#include "opsdoor.h"
 
 void
 http_request_reset(struct request *r)
@@ -99,9 +100,9 @@ http_request_parse(struct request *r, char **envp)
 	r->if_none_match = env_get(envp, "HTTP_IF_NONE_MATCH");
 	cl = env_get(envp, "CONTENT_LENGTH");
 	r->content_length = cl && *cl ? strtoll(cl, NULL, 10) : -1;
-	/* Set by nginx's operator-only server (a unix socket), never derived from a client's header. */
+	/* The operator's key, sent by nginx's operator-only server, never derived from a client's header. */
 	ops = env_get(envp, "CITYBENCH_OPS");
-	r->ops = ops && strcmp(ops, "1") == 0;
+	r->ops = opsdoor_key_ok(ops);
 	r->cookie = env_get(envp, "HTTP_COOKIE");
 	r->csrf_header = env_get(envp, "HTTP_X_CSRF_TOKEN");
 	r->remote_addr = env_get(envp, "REMOTE_ADDR");
@@ -167,9 +168,11 @@ http_reason(int status)
 	case 405: return "Method Not Allowed";
 	case 409: return "Conflict";
 	case 413: return "Payload Too Large";
+	case 414: return "URI Too Long";
 	case 415: return "Unsupported Media Type";
 	case 422: return "Unprocessable Entity";
 	case 429: return "Too Many Requests";
+	case 431: return "Request Header Fields Too Large";
 	case 503: return "Service Unavailable";
 	default: return status >= 500 ? "Internal Server Error" : "Error";
 	}

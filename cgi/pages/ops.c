@@ -1,7 +1,9 @@
 /* ops.c: /ops/metrics — the workers' shared counters in the Prometheus text format, for the operator
- * only.  nginx serves it on a unix socket in the runtime directory (its own server block, which sets
- * CITYBENCH_OPS=1); through the public port the path is refused by nginx, and the route table
- * (ROUTE_OPERATOR) answers a request without that parameter with the same 404 as any unknown page. */
+ * only.  nginx serves it on a unix socket in a root-only directory (its own server block, which sends
+ * the operator's key as CITYBENCH_OPS); through the public port the path is refused by nginx, and the route
+ * table (ROUTE_OPERATOR) answers a request without the key with the same 404 as any unknown page.  The key, not the socket, tells the
+ * operator's server apart: anything that may speak FastCGI to the workers (nginx's user, any process
+ * of that user, a host allowed on a pool's TCP port) could set CITYBENCH_OPS=1 itself. */
 #include <stdatomic.h>
 
 #include "app.h"

@@ -6,6 +6,7 @@
 #include "app.h"
 #include "cache.h"
 #include "reply.h"
+#include "reqlimits.h"
 #include "routes.h"
 #include "session.h"
 
@@ -282,6 +283,8 @@ routes_dispatch(struct request *r, char **envp)
 		reply_error(r, 503, "out of memory", NULL);
 		return;
 	}
+	if (reqlimits_check(r, envp) == -1)
+		return;
 	/* A signed-in person's pages carry forms of their own: never a shared copy or a 304. */
 	if (session_cookie_present(r))
 		r->if_none_match = NULL;

@@ -1,0 +1,91 @@
+"""test_ops_door.py: what reaches the workers without nginx's public server in front: FastCGI spoken
+straight to the workers' socket.  /ops/metrics needs the operator's key (CITYBENCH_OPS=1 is not
+enough), and the request line and header limits nginx enforces over HTTP/1.1 hold there too (as they
+must over HTTP/2, where nginx measures headers compressed)."""
+import json
+import os
+import socket
+import struct
+
+from cb import get
+
+
+def _fcgi(params, body=b""):
+    """One FastCGI request to the workers' socket: (status, headers text, body bytes)."""
+    def rec(t, content):
+        return struct.pack(">BBHHBx", 1, t, 1, len(content), 0) + content
+
+    def length(n):
+        return bytes([n]) if n < 128 else struct.pack(">I", n | 0x80000000)
+
+    def nv(k, v):
+        k, v = k.encode(), v.encode()
+        return length(len(k)) + length(len(v)) + k + v
+
+    env = {"REQUEST_METHOD": "GET", "SCRIPT_NAME": "", "QUERY_STRING": "", "REQUEST_ID": "t0"}
+    env.update(params)
+    stream = b"".join(nv(k, v) for k, v in env.items())
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(20)
+    s.connect(os.path.join(os.environ["CB_RT"], "fcgi.sock"))
+    out = rec(1, struct.pack(">HB5x", 1, 0))
+    for i in range(0, len(stream), 65535):
+        out += rec(4, stream[i:i + 65535])
+    out += rec(4, b"") + rec(5, body) + (rec(5, b"") if body else b"")
+    s.sendall(out)
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    stdout = b""
+    while len(data) >= 8:
+        _, t, _, n, pad = struct.unpack(">BBHHB", data[:7])
+        if t == 6:
+            stdout += data[8:8 + n]
+        data = data[8 + n + pad:]
+    head, _, payload = stdout.partition(b"\r\n\r\n")
+    head = head.decode()
+    status = 200
+    for line in head.split("\r\n"):
+        if line.startswith("Status:"):
+            status = int(line.split()[1])
+    return status, head, payload
+
+
+def _key():
+    return open(os.path.join(os.environ["CB_RT"], "ops.key")).read().strip()
+
+
+def test_ops_metrics_need_the_operators_key():
+    for value in ["1", "true", "", "0" * 64, _key()[:-1], _key() + "0"]:
+        st, _, body = _fcgi({"PATH_INFO": "/ops/metrics", "CITYBENCH_OPS": value})
+        assert st == 404, (value, st, body[:200])
+    st, _, body = _fcgi({"PATH_INFO": "/ops/metrics", "HTTP_CITYBENCH_OPS": _key()})
+    assert st == 404, (st, body[:200])
+    st, head, body = _fcgi({"PATH_INFO": "/ops/metrics", "CITYBENCH_OPS": _key()})
+    assert st == 200 and b"citybench_requests_total" in body, (st, body[:200])
+    assert "text/plain" in head
+
+
+def test_request_limits_hold_without_nginx_in_front():
+    long = "a" * 20000
+    for params, want, message in [
+        ({"PATH_INFO": "/cities.json", "HTTP_X_LONG": long}, 431, "request headers too large"),
+        ({"PATH_INFO": "/cities.json", "HTTP_ACCEPT": "application/json", **{"HTTP_X_%d" % i: "b" * 9000 for i in range(8)}},
+         431, "request headers too large"),
+        ({"PATH_INFO": "/cities.json", "REQUEST_URI": "/cities.json?q=" + long, "QUERY_STRING": "q=" + long},
+         414, "request line too long"),
+    ]:
+        st, head, body = _fcgi(params)
+        assert st == want, (want, st, body[:200])
+        err = json.loads(body)["error"]
+        assert err["status"] == want and err["message"] == message and err["request_id"], err
+    # within the limits: answered
+    st, _, body = _fcgi({"PATH_INFO": "/cities.json", "HTTP_X_MID": "m" * 15000,
+                         "REQUEST_URI": "/cities.json?" + "z" * 15000})
+    assert st == 200, (st, body[:200])
+    # and the server goes on
+    assert get("/healthz").status == 200
