@@ -76,6 +76,9 @@ int http_read_body(struct request *r);
 /* Adds a response header; refuses (returns -1) names or values holding CR, LF or NUL. */
 int http_header(struct request *r, const char *name, const char *value);
 
+/* 1 when the Content-Type ctype names the media type want (case aside, any parameters after it), else 0. */
+int http_media_is(const char *ctype, const char *want);
+
 /* The reason phrase for a status. */
 const char *http_reason(int status);
 

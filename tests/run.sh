@@ -63,7 +63,7 @@ stage "layers" 60 tests/check_layers.sh --self-test
 if [ "${1:-}" != unit ]; then
 	if [ -f tests/fuzz/fuzz.mk ] && [ "${CB_SKIP_FUZZ:-0}" != 1 ]; then
 		echo "== brief fuzzing over the seed corpora"
-		stage "fuzz/brief" 300 bash -c 'make --no-print-directory fuzz-brief 2>&1 | sed -e "s/^fuzz \(.*\): ok$/ok - fuzz \1/" -e "s/^fuzz \(.*\): FAILED$/not ok - fuzz \1/"'
+		stage "fuzz/brief" 300 bash -c 'set -o pipefail; make --no-print-directory fuzz-brief 2>&1 | sed -e "s/^fuzz \(.*\): ok$/ok - fuzz \1/" -e "s/^fuzz \(.*\): FAILED$/not ok - fuzz \1/"'
 	fi
 
 	echo "== integration tests through nginx, FastCGI and PostgreSQL"

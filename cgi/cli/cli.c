@@ -23,6 +23,7 @@
 #include "db.h"
 #include "gen.h"
 #include "import.h"
+#include "say.h"
 #include "ingest.h"
 #include "migrate.h"
 #include "plugin.h"
@@ -67,11 +68,9 @@ refuse(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("citybench: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say_vrefusal(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return EXIT_REFUSED;
 }
 

@@ -16,25 +16,12 @@
 #include "import.h"
 #include "ingest.h"
 #include "query.h"
+#include "say.h"
 #include "store.h"
 
 /* The largest file an import reads (a whole cohort's answers). */
 #define IMPORT_MAX_FILE (1u << 30)
 
-static void complain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* A refusal, on stderr as the CLI words them. */
-static void
-complain(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("citybench: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 const char *
 import_city_check(const struct city_fields *o)
@@ -203,17 +190,17 @@ import_files(struct db *db, char **files, size_t nfiles)
 	lens = calloc(nfiles, sizeof(size_t));
 	ins = calloc(nfiles, sizeof(struct ingest));
 	if (!data || !lens || !ins) {
-		complain("out of memory");
+		say_refusal("out of memory");
 		goto out;
 	}
 	for (i = 0; i < nfiles; i++) {
 		if ((data[i] = buf_read_file(files[i], &lens[i], IMPORT_MAX_FILE)) == NULL) {
-			complain("%s: %s", files[i], strerror(errno));
+			say_refusal("%s: %s", files[i], strerror(errno));
 			goto out;
 		}
 	}
 	if (db_begin(db) == -1) {
-		complain("the database is unreachable");
+		say_refusal("the database is unreachable");
 		goto out;
 	}
 	{
@@ -222,7 +209,7 @@ import_files(struct db *db, char **files, size_t nfiles)
 		int ok = db_ok(res);
 		PQclear(res);
 		if (!ok) {
-			complain("the database is unreachable");
+			say_refusal("the database is unreachable");
 			goto rollback;
 		}
 	}
@@ -237,11 +224,11 @@ import_files(struct db *db, char **files, size_t nfiles)
 				struct csv_error ce;
 				memset(&ce, 0, sizeof(ce));
 				if (csv_parse(data[i], lens[i], cities_row, &cf, &ce) == -1) {
-					complain("%s: row %zu, field %zu: %s", files[i], ce.row, ce.column, ce.message);
+					say_refusal("%s: row %zu, field %zu: %s", files[i], ce.row, ce.column, ce.message);
 					goto rollback;
 				}
 				if (cf.problems) {
-					complain("%s: %zu problem%s; nothing imported", files[i], cf.problems,
+					say_refusal("%s: %zu problem%s; nothing imported", files[i], cf.problems,
 					    cf.problems == 1 ? "" : "s");
 					goto rollback;
 				}
@@ -249,7 +236,7 @@ import_files(struct db *db, char **files, size_t nfiles)
 				continue;
 			}
 			if (cat == NULL && (cat = catalog_load(db, &err)) == NULL) {
-				complain("%s", err);
+				say_refusal("%s", err);
 				goto rollback;
 			}
 			{
@@ -261,7 +248,7 @@ import_files(struct db *db, char **files, size_t nfiles)
 			if (ingest_parse(&ins[i], data[i], lens[i]) == -1 ||
 			    ingest_validate(&ins[i], cat) == -1) {
 				print_details(files[i], &ins[i]);
-				complain("%s: nothing imported", files[i]);
+				say_refusal("%s: nothing imported", files[i]);
 				goto rollback;
 			}
 			total_sets += ins[i].nsets;
@@ -275,7 +262,7 @@ import_files(struct db *db, char **files, size_t nfiles)
 		size_t o = 0;
 		if ((out = calloc(total_sets, sizeof(*out))) == NULL || all == NULL) {
 			free(all);
-			complain("out of memory");
+			say_refusal("out of memory");
 			goto rollback;
 		}
 		for (i = 0; i < nfiles; i++)
@@ -284,7 +271,7 @@ import_files(struct db *db, char **files, size_t nfiles)
 		if (store_bulk(db, cat, all, total_sets, "operator", "import", out, &version, progress,
 		    stderr, &err) == -1) {
 			free(all);
-			complain("%s", err ? err : "cannot store");
+			say_refusal("%s", err ? err : "cannot store");
 			goto rollback;
 		}
 		free(all);
@@ -293,7 +280,7 @@ import_files(struct db *db, char **files, size_t nfiles)
 		PQclear(res);
 	}
 	if (db_commit(db) == -1) {
-		complain("could not commit the import");
+		say_refusal("could not commit the import");
 		goto rollback;
 	}
 	printf("imported %zu versions\n", total_sets);

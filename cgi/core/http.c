@@ -152,6 +152,18 @@ http_header(struct request *r, const char *name, const char *value)
 	return buf_printf(&r->headers, "%s: %s\r\n", name, value);
 }
 
+int
+http_media_is(const char *ctype, const char *want)
+{
+	size_t n = strlen(want);
+
+	if (ctype == NULL)
+		return 0;
+	while (*ctype == ' ')
+		ctype++;
+	return strncasecmp(ctype, want, n) == 0 && (ctype[n] == '\0' || ctype[n] == ';' || ctype[n] == ' ');
+}
+
 const char *
 http_reason(int status)
 {

@@ -631,15 +631,6 @@ posted_answers(const struct query *form, struct form *f)
 	return answers;
 }
 
-static int
-form_urlencoded(const struct request *r)
-{
-	const char *c = r->content_type;
-
-	return c && strncasecmp(c, "application/x-www-form-urlencoded", 33) == 0 &&
-	    (c[33] == '\0' || c[33] == ';' || c[33] == ' ');
-}
-
 int
 answers_post(struct request *r)
 {
@@ -663,7 +654,7 @@ answers_post(struct request *r)
 			session_clear_cookie(r);
 		goto out;
 	}
-	if (!form_urlencoded(r)) {
+	if (!http_media_is(r->content_type, "application/x-www-form-urlencoded")) {
 		reply_error(r, 415, "send the form as application/x-www-form-urlencoded", NULL);
 		goto out;
 	}

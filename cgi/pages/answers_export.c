@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "answer.h"
 #include "answers_export.h"
 #include "app.h"
 #include "csv.h"
@@ -74,19 +75,14 @@ text_cell(struct buf *b, const char *s)
 	csv_text(b, s);
 }
 
+/* One option or one scalar: a list is written a row per option by the caller. */
 static void
 value_cell(struct buf *b, json_t *v)
 {
-	if (json_is_true(v))
-		buf_puts(b, "yes");
-	else if (json_is_false(v))
-		buf_puts(b, "no");
-	else if (json_is_integer(v))
-		csv_int(b, (long long)json_integer_value(v));
-	else if (json_is_real(v))
-		csv_number(b, json_real_value(v));
-	else if (json_is_string(v))
+	if (json_is_string(v))
 		text_cell(b, json_string_value(v));
+	else if (!json_is_array(v))
+		answer_csv(b, v);
 }
 
 static void

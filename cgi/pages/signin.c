@@ -114,15 +114,6 @@ signin_get(struct request *r)
 	return 0;
 }
 
-static int
-form_urlencoded(const struct request *r)
-{
-	const char *c = r->content_type;
-
-	return c && strncasecmp(c, "application/x-www-form-urlencoded", 33) == 0 &&
-	    (c[33] == '\0' || c[33] == ';' || c[33] == ' ');
-}
-
 int
 signin_post(struct request *r)
 {
@@ -141,7 +132,7 @@ signin_post(struct request *r)
 		http_header(r, "Retry-After", ra);
 		return -1;
 	}
-	if (!form_urlencoded(r))
+	if (!http_media_is(r->content_type, "application/x-www-form-urlencoded"))
 		return reply_error(r, 415, "send the sign-in form as application/x-www-form-urlencoded", NULL);
 	if (r->body_short)
 		return reply_error(r, 400, "the body is shorter than its Content-Length", NULL);
@@ -221,7 +212,7 @@ signout_post(struct request *r)
 			session_clear_cookie(r);
 		return -1;
 	}
-	if (!form_urlencoded(r))
+	if (!http_media_is(r->content_type, "application/x-www-form-urlencoded"))
 		return reply_error(r, 415, "send the form as application/x-www-form-urlencoded", NULL);
 	if (query_parse(r->body, &form, &err) == -1) {
 		reply_errorf(r, 400, "the form could not be read: %s", err ? err : "malformed");

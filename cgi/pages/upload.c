@@ -60,19 +60,6 @@ upload_outcome_free(struct upload_outcome *o)
 	o->details = o->submissions = o->warnings = NULL;
 }
 
-/* 1 when the Content-Type ctype names the media type want (any parameters after it), else 0. */
-static int
-media_is(const char *ctype, const char *want)
-{
-	size_t n = strlen(want);
-
-	if (ctype == NULL)
-		return 0;
-	while (*ctype == ' ')
-		ctype++;
-	return strncasecmp(ctype, want, n) == 0 && (ctype[n] == '\0' || ctype[n] == ';' || ctype[n] == ' ');
-}
-
 int
 upload_check(struct request *r, const struct upload_guard *g, const char *auth, int bearer,
     const char *ctype, int short_body, struct token *tok, int *media, int *retry_after, const char **msg)
@@ -90,7 +77,7 @@ upload_check(struct request *r, const struct upload_guard *g, const char *auth, 
 		*msg = g->rate_message;
 		return 429;
 	}
-	for (i = 0; g->media[i] != NULL && !media_is(ctype, g->media[i]); i++)
+	for (i = 0; g->media[i] != NULL && !http_media_is(ctype, g->media[i]); i++)
 		;
 	if (g->media[i] == NULL) {
 		*msg = g->media_message;
@@ -572,8 +559,8 @@ part_ctype(const struct mp_part *f)
 		return "application/json";
 	if (n > 4 && strcasecmp(f->filename + n - 4, ".csv") == 0)
 		return "text/csv";
-	if (f->content_type && (media_is(f->content_type, "application/json") ||
-	    media_is(f->content_type, "text/csv")))
+	if (f->content_type && (http_media_is(f->content_type, "application/json") ||
+	    http_media_is(f->content_type, "text/csv")))
 		return f->content_type;
 	/* Browsers label CSV files variously: sniff a JSON body, else take CSV (which names a workbook). */
 	if (f->len > 0 && (f->data[0] == '{' || f->data[0] == '['))

@@ -207,7 +207,6 @@ async function checkPage(ctx, label, url, expectStatus, axeResults, axeCtx) {
 /* ---- the partner's journey (issue 13) ----
  * A city of its own answering a wave of its own (1991, a copy of the 2020 questionnaire), so that the
  * reference cohorts the integration tests check first stay as they are. */
-const { execFileSync } = require('child_process');
 const os = require('os');
 
 function cli(...args) {

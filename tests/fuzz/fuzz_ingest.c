@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "ingest.h"
+#include "weburl.h"
 #include "utf8.h"
 
 #ifndef FUZZ_SURVEY_DIR
@@ -219,6 +220,10 @@ check_value(const struct catalog_question *q, json_t *v)
 				abort();
 		}
 		if (q->max_length && chars > (size_t)q->max_length)
+			abort();
+		return;
+	case QT_URL:
+		if (!json_is_string(v) || !weburl_valid(json_string_value(v), NULL))
 			abort();
 		return;
 	}

@@ -1,4 +1,4 @@
-"""/metrics/{id}.json as written by the streaming writer (cgi/jsonw.c): the same document the jansson model
+"""/metrics/{id}.json as written by the streaming writer (cgi/lib/jsonw.c): the same document the jansson model
 gave (members in order, integers as integers, reals as reals), numbers exactly the stored ones in their
 shortest text, strings escaped as jansson escapes them, and the same numbers as the CSV and HTML twins.
 tests/bench/json_same.py compares two servers' answers the same way (before/after a change)."""
@@ -140,7 +140,7 @@ def test_strings_escaped_as_jansson_escapes_them():
 
 
 def test_questionnaire_follows_survey_load():
-    """Workers keep the parsed questionnaire (cgi/city.c) until the data version moves: a `survey load`
+    """Workers keep the parsed questionnaire (cgi/pages/city.c) until the data version moves: a `survey load`
     that changes a question's text and an option's label shows at once on the profile and the
     questionnaire, from every worker, and loading the original brings it back."""
     import os
