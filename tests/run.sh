@@ -98,6 +98,13 @@ if [ "${1:-}" != unit ]; then
 		else
 			echo "ok - no sanitizer report from the workers" >"$log"
 		fi
+		# The fault tests kill workers with SIGKILL; any other death is a crash.
+		if grep -q "killed by signal \(4\|6\|7\|8\|11\)[;:]" "$RT/fcgi.log"; then
+			echo "not ok - a worker crashed (the workers' log names the signal)" >>"$log"
+			grep "killed by signal" "$RT/fcgi.log" | grep -v "signal 9;" | head -10
+		else
+			echo "ok - no worker crashed" >>"$log"
+		fi
 		count "server log" "$log"
 		rm -f "$log"
 		cp "$RT/fcgi.log" "$TESTLOGS/fcgi.log" 2>/dev/null

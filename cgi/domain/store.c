@@ -171,6 +171,7 @@ store_sets(struct db *db, const struct catalog *cat, const struct answer_set *se
 	int rc = -1, many_waves = 0, refused = 0;
 
 	*version = 0;
+	memset(out, 0, n * sizeof(*out));
 	ids = calloc(n + 1, sizeof(int));
 	named = calloc(n + 1, sizeof(char *));
 	if (ids == NULL || named == NULL) {

@@ -47,24 +47,25 @@ def _wave_options(page):
 
 def test_third_wave_everywhere():
     assert psql("select count(*) from surveys where id = '%s'" % WAVE) == "0", "the wave is there already"
-    before = _html("/cities")
-    assert _wave_options(before) == ["", "2018", "2020"], _wave_options(before)
+    before = _wave_options(_html("/cities"))
+    assert before[0] == "" and "2018" in before and "2020" in before and WAVE not in before, before
     upload = _html("/upload")
-    assert ('start from a wave\'s empty form: <a href="/surveys/2020/template.csv">2020</a>, '
-            '<a href="/surveys/2018/template.csv">2018</a>.') in upload
+    assert '<a href="/surveys/2020/template.csv">2020</a>' in upload
+    assert '<a href="/surveys/2018/template.csv">2018</a>' in upload
     _load_third_wave()
     try:
         page = _html("/cities")
-        assert _wave_options(page) == ["", "2018", "2020", WAVE], _wave_options(page)
+        assert _wave_options(page) == [""] + sorted(before[1:] + [WAVE]), _wave_options(page)
         page = _html("/cities?survey=" + WAVE)
         assert '<option value="%s" selected>%s</option>' % (WAVE, WAVE) in page, "the new wave is not selected"
         assert "0 cities found" in page, "a wave nobody answered yet lists no city"
         assert get_json("/cities.json?survey=" + WAVE)["total"] == 0
 
         upload = _html("/upload")
-        assert ('start from a wave\'s empty form: <a href="/surveys/%s/template.csv">%s</a>, '
-                '<a href="/surveys/2020/template.csv">2020</a>, <a href="/surveys/2018/template.csv">2018</a>.'
-                % (WAVE, WAVE)) in upload, "the upload form does not offer the new wave's form"
+        assert '<a href="/surveys/%s/template.csv">%s</a>' % (WAVE, WAVE) in upload, \
+            "the upload form does not offer the new wave's form"
+        assert '<option>%s</option>' % WAVE in upload or '<option selected>%s</option>' % WAVE in upload, \
+            "the upload form's wave picker does not offer the new wave"
         assert 'checked against the wave\'s <a href="/surveys/%s">questionnaire</a>' % WAVE in upload, \
             "the upload page does not point to the newest questionnaire"
 
@@ -77,5 +78,5 @@ def test_third_wave_everywhere():
     finally:
         _remove_third_wave()
     page = _html("/cities")
-    assert _wave_options(page) == ["", "2018", "2020"], "the removed wave is still offered: %r" % _wave_options(page)
+    assert _wave_options(page) == before, "the removed wave is still offered: %r" % _wave_options(page)
     assert WAVE not in _html("/upload"), "the removed wave is still on the upload page"
