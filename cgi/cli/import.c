@@ -301,7 +301,7 @@ print_details(const char *file, const struct ingest *in, const struct catalog *c
 {
 	struct problems *ps = calloc(1, sizeof(*ps));
 	json_t *unknown = json_object(), *d;
-	size_t i, items = 0, rows = 0, last_row = 0, shown = 0;
+	size_t i, items = 0, rows = 0, last_row = 0, shown = 0, first_rows[SHOWN_ROWS];
 	const char *slug;
 
 	fprintf(stderr, "citybench: %s: %s\n", file, in->message);
@@ -313,14 +313,21 @@ print_details(const char *file, const struct ingest *in, const struct catalog *c
 		    catalog_city_id(cat, it->city) != 0))
 			continue;
 		items++;
-		if (it->row != last_row)
-			rows++;
+		if (it->row != last_row && rows++ < SHOWN_ROWS)
+			first_rows[rows - 1] = it->row;
 		last_row = it->row;
 		json_object_set_new(unknown, it->city, json_true());
 	}
 	if (items) {
-		fprintf(stderr, "  %s: %zu %s name %zu unknown %s (", file, rows, plural(rows, "row", "rows"),
-		    json_object_size(unknown), plural(json_object_size(unknown), "city", "cities"));
+		if (rows == 1)
+			fprintf(stderr, "  %s: row %zu names an unknown city (", file, first_rows[0]);
+		else {
+			fprintf(stderr, "  %s: %zu rows (", file, rows);
+			for (i = 0; i < rows && i < SHOWN_ROWS; i++)
+				fprintf(stderr, "%s%zu", i ? ", " : "", first_rows[i]);
+			fprintf(stderr, "%s) name %zu unknown %s (", rows > SHOWN_ROWS ? ", …" : "",
+			    json_object_size(unknown), plural(json_object_size(unknown), "city", "cities"));
+		}
 		json_object_foreach(unknown, slug, d) {
 			if (shown == 3) {
 				fputs(", …", stderr);
