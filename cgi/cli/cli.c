@@ -28,6 +28,7 @@
 #include "migrate.h"
 #include "oplog.h"
 #include "plugin.h"
+#include "progress.h"
 #include "query.h"
 #include "store.h"
 #include "survey_load.h"
@@ -632,10 +633,15 @@ cmd_withdraw(struct cli *cli)
 		refuse("cannot store: %s", st ? PQresultErrorMessage(st) : "database unreachable");
 		goto out;
 	}
-	if (compute_metrics(db, &city_id, 1, PQgetvalue(res, 0, 1), stderr, &err) == -1) {
+	progress_step("recomputing the metrics");
+	rc = compute_metrics(db, &city_id, 1, PQgetvalue(res, 0, 1), stderr, &err);
+	progress_end();
+	if (rc == -1) {
+		rc = EXIT_REFUSED;
 		refuse("%s", err);
 		goto out;
 	}
+	rc = EXIT_REFUSED;
 	{
 		PGresult *b = db_query(db, Q_BUMP_VERSION, 0, NULL);
 		PQclear(b);
@@ -758,7 +764,9 @@ cmd_reload(struct cli *cli)
 	int n;
 
 	snprintf(dir, sizeof(dir), "%s/plugins", root);
+	progress_step("loading plugins and recomputing the metrics");
 	n = sync_plugins(db, dir, stdout, &err);
+	progress_end();
 	if (n < 0) {
 		n = refuse("reload failed: %s", err ? err : "error");
 		free(err);
