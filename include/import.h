@@ -17,11 +17,20 @@ struct city_fields {
  * the CLI's options: "--country takes a two-letter code such as CA"). */
 const char *import_city_check(const struct city_fields *f);
 
+/* What an import did (or, dry, would do). */
+struct import_summary {
+	size_t cities_added, cities_updated;	/* rows of cities files: new slugs, known ones rewritten */
+	size_t versions;			/* answer sets stored as new versions */
+};
+
 /* Imports files in one transaction: cities files (`slug,…` headers) first, whatever the order given,
  * then the answer files (CSV or JSON upload forms, validated as an upload is) as one batch of versions
- * by "operator".  Reports progress and every problem on stderr ("citybench: FILE: …" lines) and
- * "imported N versions" on stdout.  Returns 0, or -1 when anything was refused: nothing is then
- * imported. */
-int import_files(struct db *db, char **files, size_t nfiles);
+ * by "operator".  Every file is checked; each file's problems are reported on stderr grouped by kind and
+ * counted ("citybench: FILE: …", then "  FILE: row 3, column country: …" lines), then one summary
+ * line.  Progress goes to stderr a line a second (progress.h).  On success prints "imported: N cities
+ * added, M updated; K versions stored" on stdout.  DRY_RUN: the same checks and the same work, rolled
+ * back, and "dry run: would add …; nothing stored".  Returns 0, or -1 when anything was refused:
+ * nothing is then imported.  *SUM is filled either way. */
+int import_files(struct db *db, char **files, size_t nfiles, int dry_run, struct import_summary *sum);
 
 #endif

@@ -26,7 +26,9 @@
 #include "say.h"
 #include "ingest.h"
 #include "migrate.h"
+#include "oplog.h"
 #include "plugin.h"
+#include "progress.h"
 #include "query.h"
 #include "store.h"
 #include "survey_load.h"
@@ -40,6 +42,7 @@
 static char root[PATH_MAX];
 
 #define NEEDS_DB 1	/* connect (CITYBENCH_DB, else the `make run` cluster) before the command runs */
+#define AUDITED 2	/* changes data: an audit row (the OS user, the command, what changed) after it runs */
 #define MANY -1		/* no upper bound on the arguments */
 
 struct cli;
@@ -58,7 +61,27 @@ struct cli {
 	struct db *db;		/* NULL unless the command NEEDS_DB */
 	int argc;		/* its arguments, after its words */
 	char **argv;
+	/* For the audit row of an AUDITED command: what it changed (members of the detail), and the
+	 * city and wave it changed, as the command found them (NULL: none). */
+	json_t *changed;
+	char city[72], survey[32];
+	char why[160];		/* with EXIT_USAGE: what was wrong, said after the usage */
 };
+
+/* EXIT_USAGE, saying what was wrong with the options. */
+static int
+usage_why(struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int
+usage_why(struct cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cli->why, sizeof(cli->why), fmt, ap);
+	va_end(ap);
+	return EXIT_USAGE;
+}
 
 static int
 refuse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -187,18 +210,25 @@ cmd_survey_load(struct cli *cli)
 /* ---- cities ---- */
 
 static int
-city_opts(int argc, char **argv, struct city_fields *o)
+city_opts(struct cli *cli, int argc, char **argv, struct city_fields *o, int *new_region)
 {
 	int i;
 
 	memset(o, 0, sizeof(*o));
+	*new_region = 0;
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--synthetic") == 0) {
 			o->synthetic = "true";
 			continue;
 		}
+		if (strcmp(argv[i], "--new-region") == 0) {
+			*new_region = 1;
+			continue;
+		}
+		if (strncmp(argv[i], "--", 2) != 0)
+			return usage_why(cli, "'%s' is not an option", argv[i]);
 		if (i + 1 >= argc)
-			return -1;
+			return usage_why(cli, "%s needs a value", argv[i]);
 		if (strcmp(argv[i], "--name") == 0)
 			o->name = argv[++i];
 		else if (strcmp(argv[i], "--country") == 0)
@@ -212,9 +242,87 @@ city_opts(int argc, char **argv, struct city_fields *o)
 		else if (strcmp(argv[i], "--lon") == 0)
 			o->lon = argv[++i];
 		else
-			return -1;
+			return usage_why(cli, "unknown option %s", argv[i]);
 	}
 	return 0;
+}
+
+/* Letters and digits only, lower case: "North America", "northamerica" and "North-America" are one. */
+static void
+region_key(const char *s, char *out, size_t size)
+{
+	size_t n = 0;
+
+	for (; *s && n + 1 < size; s++)
+		if ((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9'))
+			out[n++] = *s;
+		else if (*s >= 'A' && *s <= 'Z')
+			out[n++] = (char)(*s - 'A' + 'a');
+	out[n] = '\0';
+}
+
+/* Edit distance, capped at 64 characters (longer regions are compared by their first 64). */
+static size_t
+distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, row[65], prev, tmp;
+
+	la = la > 64 ? 64 : la;
+	lb = lb > 64 ? 64 : lb;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			tmp = row[j];
+			row[j] = a[i - 1] == b[j - 1] ? prev : 1 + (prev < row[j] ? (prev < row[j - 1] ? prev : row[j - 1]) :
+			    (row[j] < row[j - 1] ? row[j] : row[j - 1]));
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+/* A region no city has yet, close to one that some city has ("Northamerica", "North Amerika" beside
+ * "North America"), is a typo until --new-region says otherwise: it would start a peer group of one.
+ * A region unlike every other is taken as new, with a note (a fresh install has no regions at all).
+ * Returns 0 (go on), else EXIT_REFUSED with the near region named. */
+static int
+region_known(struct db *db, const char *region, int new_region)
+{
+	PGresult *res = db_query(db, Q_REGIONS, 0, NULL);
+	char key[128], k2[128];
+	const char *best = NULL;
+	size_t bestd = (size_t)-1, d;
+	int i, rc = 0;
+
+	if (!db_ok(res)) {
+		PQclear(res);
+		return refuse("cannot read the regions");
+	}
+	region_key(region, key, sizeof(key));
+	for (i = 0; i < PQntuples(res); i++) {
+		if (strcmp(PQgetvalue(res, i, 0), region) == 0) {
+			PQclear(res);
+			return 0;
+		}
+		region_key(PQgetvalue(res, i, 0), k2, sizeof(k2));
+		d = distance(key, k2);
+		if (d < bestd) {
+			bestd = d;
+			best = PQgetvalue(res, i, 0);
+		}
+	}
+	if (best && (bestd == 0 || (bestd == 1 && strlen(key) >= 5)) && !new_region)
+		rc = refuse("no city is in region '%s' yet: did you mean %s?  (--new-region adds '%s' as given)",
+		    region, best, region);
+	else
+		fprintf(stderr, "citybench: note: '%s' is a new region (no city was in it)%s%s%s\n", region,
+		    best && bestd <= 2 ? "; the nearest is " : "", best && bestd <= 2 ? best : "",
+		    best && bestd <= 2 ? "" : "");
+	PQclear(res);
+	return rc;
 }
 
 /* city add|edit SLUG [options] */
@@ -228,10 +336,21 @@ cmd_city(struct cli *cli)
 	struct city_fields o;
 	const char *p[6], *why = NULL, *pcol = NULL;
 	double lat = 0, lon = 0;
+	int new_region;
 	PGresult *res;
 
-	if (city_opts(argc - 1, argv + 1, &o) == -1)
+	if (city_opts(cli, argc - 1, argv + 1, &o, &new_region) == EXIT_USAGE)
 		return EXIT_USAGE;
+	snprintf(cli->city, sizeof(cli->city), "%s", argv[0]);
+	cli->changed = json_pack("{s:{}}", "fields");
+	{
+		static const char *names[] = { "name", "country", "region", "population", "synthetic", "lat", "lon" };
+		const char *vals[] = { o.name, o.country, o.region, o.population, o.synthetic, o.lat, o.lon };
+		size_t k;
+		for (k = 0; k < NELEM(names) && cli->changed; k++)
+			if (vals[k])
+				json_object_set_new(json_object_get(cli->changed, "fields"), names[k], json_string(vals[k]));
+	}
 	if (!path_segment_valid_slug(argv[0], strlen(argv[0])))
 		return refuse("a city slug is [a-z0-9-]{1,64}");
 	if (add && (!o.name || !o.country || !o.region))
@@ -242,6 +361,8 @@ cmd_city(struct cli *cli)
 	    ingest_city_place(o.lat, o.lon, &lat, &lon, &pcol, &why) != 1))
 		return refuse("--%s: %s", pcol ? pcol : o.lat ? "lon" : "lat",
 		    why ? why : "--lat and --lon go together");
+	if (o.region && (why = NULL, region_known(db, o.region, new_region)) != 0)
+		return EXIT_REFUSED;
 	p[0] = argv[0];
 	p[1] = o.name;
 	p[2] = o.country;
@@ -330,6 +451,7 @@ cmd_token_revoke(struct cli *cli)
 		return refuse("no token %s", id);
 	}
 	PQclear(res);
+	cli->changed = json_pack("{s:i}", "token", n);
 	printf("revoked token %s\n", id);
 	return 0;
 }
@@ -381,6 +503,9 @@ cmd_token_create(struct cli *cli)
 		printf("researcher token for %s (shown once; keep it secret):\n", researcher);
 	}
 	printf("%s\n", tok);
+	snprintf(cli->city, sizeof(cli->city), "%s", city ? city : "");
+	cli->changed = json_pack("{s:i, s:s, s:s?, s:i}", "token", auth_token_id(tok), "role",
+	    city ? "partner" : "researcher", "researcher", researcher, "expires_days", days);
 	free(tok);
 	return 0;
 fail:
@@ -391,10 +516,37 @@ fail:
 
 /* ---- import ---- */
 
+/* import [--dry-run] FILE...: a file named like an option is refused as one (`import FILE --help` is
+ * help, answered before; `./--odd.csv` imports a file so named). */
 static int
 cmd_import(struct cli *cli)
 {
-	return import_files(cli->db, cli->argv, (size_t)cli->argc) == 0 ? 0 : EXIT_REFUSED;
+	struct import_summary sum;
+	char **files;
+	size_t nfiles = 0;
+	int i, dry = 0, rc;
+
+	if ((files = calloc((size_t)cli->argc + 1, sizeof(char *))) == NULL)
+		return refuse("out of memory");
+	for (i = 0; i < cli->argc; i++) {
+		if (strcmp(cli->argv[i], "--dry-run") == 0)
+			dry = 1;
+		else if (cli->argv[i][0] == '-' && cli->argv[i][1] != '\0') {
+			free(files);
+			return usage_why(cli, "unknown option %s (a file so named: ./%s)", cli->argv[i], cli->argv[i]);
+		} else
+			files[nfiles++] = cli->argv[i];
+	}
+	if (nfiles == 0) {
+		free(files);
+		return usage_why(cli, "no file given");
+	}
+	rc = import_files(cli->db, files, nfiles, dry, &sum) == 0 ? 0 : EXIT_REFUSED;
+	cli->changed = json_pack("{s:b, s:I, s:I, s:I}", "dry_run", dry, "cities_added",
+	    (json_int_t)sum.cities_added, "cities_updated", (json_int_t)sum.cities_updated, "versions",
+	    (json_int_t)sum.versions);
+	free(files);
+	return rc;
 }
 
 /* ---- gen ---- */
@@ -481,10 +633,15 @@ cmd_withdraw(struct cli *cli)
 		refuse("cannot store: %s", st ? PQresultErrorMessage(st) : "database unreachable");
 		goto out;
 	}
-	if (compute_metrics(db, &city_id, 1, PQgetvalue(res, 0, 1), stderr, &err) == -1) {
+	progress_step("recomputing the metrics");
+	rc = compute_metrics(db, &city_id, 1, PQgetvalue(res, 0, 1), stderr, &err);
+	progress_end();
+	if (rc == -1) {
+		rc = EXIT_REFUSED;
 		refuse("%s", err);
 		goto out;
 	}
+	rc = EXIT_REFUSED;
 	{
 		PGresult *b = db_query(db, Q_BUMP_VERSION, 0, NULL);
 		PQclear(b);
@@ -493,6 +650,10 @@ cmd_withdraw(struct cli *cli)
 		refuse("could not commit");
 		goto out;
 	}
+	cli->changed = json_pack("{s:I, s:s, s:s, s:s}", "submission", (json_int_t)id, "version",
+	    PQgetvalue(st, 0, 1), "restored", PQgetvalue(st, 0, 2), "new_submission", PQgetvalue(st, 0, 0));
+	snprintf(cli->city, sizeof(cli->city), "%s", PQgetvalue(res, 0, 2));
+	snprintf(cli->survey, sizeof(cli->survey), "%s", PQgetvalue(res, 0, 1));
 	printf("withdrew submission %s: %s %s is now version %s (%s answers restored)\n", argv[0],
 	    PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 1), PQgetvalue(st, 0, 1), PQgetvalue(st, 0, 2));
 	rc = 0;
@@ -603,12 +764,15 @@ cmd_reload(struct cli *cli)
 	int n;
 
 	snprintf(dir, sizeof(dir), "%s/plugins", root);
+	progress_step("loading plugins and recomputing the metrics");
 	n = sync_plugins(db, dir, stdout, &err);
+	progress_end();
 	if (n < 0) {
 		n = refuse("reload failed: %s", err ? err : "error");
 		free(err);
 		return n;
 	}
+	cli->changed = json_pack("{s:i}", "refused", n);
 	printf("reloaded: %d refused\n", n);
 	return 0;
 }
@@ -618,30 +782,31 @@ cmd_reload(struct cli *cli)
 /* In the order the overall usage lists them.  A command's max_args counts each option once; its own
  * parser refuses the rest (unknown options, a missing value) with EXIT_USAGE. */
 static const struct cmd cmds[] = {
-	{ "db", "migrate", NEEDS_DB, 0, 0, cmd_migrate, "", "apply pending migrations" },
-	{ "survey", "load", NEEDS_DB, 1, MANY, cmd_survey_load, "FILE.json...",
+	{ "db", "migrate", NEEDS_DB | AUDITED, 0, 0, cmd_migrate, "", "apply pending migrations" },
+	{ "survey", "load", NEEDS_DB | AUDITED, 1, MANY, cmd_survey_load, "FILE.json...",
 	    "load or update a wave's questionnaire" },
-	{ "city", "add", NEEDS_DB, 1, 10, cmd_city,
-	    "SLUG --name N --country CC --region R [--population P] [--synthetic] [--lat D --lon D]",
+	{ "city", "add", NEEDS_DB | AUDITED, 1, 16, cmd_city,
+	    "SLUG --name N --country CC --region R [--new-region] [--population P] [--synthetic] [--lat D --lon D]",
 	    "register a city" },
-	{ "city", "edit", NEEDS_DB, 1, 10, cmd_city,
-	    "SLUG [--name N] [--country CC] [--region R] [--population P] [--lat D --lon D]", "edit a city" },
-	{ "token", "create", NEEDS_DB, 2, 4, cmd_token_create,
+	{ "city", "edit", NEEDS_DB | AUDITED, 1, 16, cmd_city,
+	    "SLUG [--name N] [--country CC] [--region R [--new-region]] [--population P] [--lat D --lon D]",
+	    "edit a city" },
+	{ "token", "create", NEEDS_DB | AUDITED, 2, 4, cmd_token_create,
 	    "--city SLUG [--expires DAYS] | --researcher NAME [--expires DAYS]",
 	    "print a new token once, alone on the last line" },
 	{ "token", "list", NEEDS_DB, 0, 0, cmd_token_list, "", "list the tokens (never their secrets)" },
-	{ "token", "revoke", NEEDS_DB, 1, 1, cmd_token_revoke, "ID-or-TOKEN", "revoke a token" },
-	{ "import", NULL, NEEDS_DB, 1, MANY, cmd_import, "FILE...",
+	{ "token", "revoke", NEEDS_DB | AUDITED, 1, 1, cmd_token_revoke, "ID-or-TOKEN", "revoke a token" },
+	{ "import", NULL, NEEDS_DB | AUDITED, 1, MANY, cmd_import, "[--dry-run] FILE...",
 	    "cities files and answer files (CSV or JSON)" },
 	{ "gen", NULL, 0, 2, 6, cmd_gen, "--cities N --seed S --out DIR", "write a synthetic set" },
-	{ "submission", "withdraw", NEEDS_DB, 1, 1, cmd_withdraw, "ID",
+	{ "submission", "withdraw", NEEDS_DB | AUDITED, 1, 1, cmd_withdraw, "ID",
 	    "a new version without that one's changes" },
 	{ "audit", NULL, NEEDS_DB, 0, 2, cmd_audit, "[--city SLUG]", "the audit log" },
 	{ "plugin", "check", NEEDS_DB, 1, 1, cmd_plugin, "FILE.lua",
 	    "run a plugin in the sandbox over the current data" },
 	{ "plugin", "test", NEEDS_DB, 1, 1, cmd_plugin, "FILE.lua",
 	    "the same, printing slug<TAB>wave<TAB>value lines" },
-	{ "plugins", "reload", NEEDS_DB, 0, 0, cmd_reload, "", "load plugins/ again and recompute" },
+	{ "plugins", "reload", NEEDS_DB | AUDITED, 0, 0, cmd_reload, "", "load plugins/ again and recompute" },
 };
 
 static const char usage_footer[] =
@@ -698,9 +863,11 @@ static int
 cli_dispatch(int argc, char **argv)
 {
 	const struct cmd *c, *word = NULL;
-	struct cli cli = { NULL, NULL, 0, NULL };
+	struct cli cli;
+	char action[64];
 	int skip, rc;
 
+	memset(&cli, 0, sizeof(cli));
 	for (c = cmds; c < cmds + NELEM(cmds); c++) {
 		if (strcmp(c->word, argv[0]) != 0)
 			continue;
@@ -710,7 +877,7 @@ cli_dispatch(int argc, char **argv)
 	}
 	if (c == cmds + NELEM(cmds)) {
 		if (word == NULL) {
-			usage_print(stderr, NULL);
+			say_refusal("unknown command '%s'; see citybench --help", argv[0]);
 			return EXIT_USAGE;
 		}
 		if (argc > 1 && is_help(argv[1])) {
@@ -718,17 +885,29 @@ cli_dispatch(int argc, char **argv)
 			return 0;
 		}
 		usage_print(stderr, word->word);
+		if (argc > 1)
+			say_refusal("unknown command '%s %s'; see citybench %s --help", argv[0], argv[1], argv[0]);
+		else
+			say_refusal("'%s' needs a command after it; see citybench %s --help", argv[0], argv[0]);
 		return EXIT_USAGE;
 	}
 	skip = c->sub ? 2 : 1;
 	argc -= skip;
 	argv += skip;
-	if (argc > 0 && is_help(argv[0])) {
-		usage_cmd(stdout, c);
-		return 0;
-	}
+	snprintf(action, sizeof(action), "%s%s%s", c->word, c->sub ? " " : "", c->sub ? c->sub : "");
+	for (skip = 0; skip < argc; skip++)	/* `--help` anywhere after the words: no value is ever "--help" */
+		if (strcmp(argv[skip], "--help") == 0 || (skip == 0 && is_help(argv[0]))) {
+			usage_cmd(stdout, c);
+			return 0;
+		}
 	if (argc < c->min_args || (c->max_args != MANY && argc > c->max_args)) {
 		usage_cmd(stderr, c);
+		if (argc < c->min_args)
+			say_refusal("%s: %s missing; it takes %s", action,
+			    argc == 0 ? "its arguments are" : "an argument is", c->args);
+		else
+			say_refusal("%s: too many arguments ('%s' is one too many); it takes %s", action,
+			    argv[c->max_args], *c->args ? c->args : "none");
 		return EXIT_USAGE;
 	}
 	if ((c->flags & NEEDS_DB) && (cli.db = connect_db()) == NULL)
@@ -737,8 +916,14 @@ cli_dispatch(int argc, char **argv)
 	cli.argc = argc;
 	cli.argv = argv;
 	rc = c->run(&cli);
-	if (rc == EXIT_USAGE)
+	if (rc == EXIT_USAGE) {
 		usage_cmd(stderr, c);
+		if (cli.why[0])
+			say_refusal("%s: %s", action, cli.why);
+	} else if ((c->flags & AUDITED) && cli.db)
+		oplog_write(cli.db, action, cli.city[0] ? cli.city : NULL,
+		    cli.survey[0] ? cli.survey : NULL, rc == 0, argc, argv, cli.changed);
+	json_decref(cli.changed);
 	db_free(cli.db);
 	return rc;
 }

@@ -15,6 +15,7 @@
 #include "csv.h"
 #include "import.h"
 #include "ingest.h"
+#include "progress.h"
 #include "query.h"
 #include "say.h"
 #include "store.h"
@@ -45,19 +46,178 @@ import_city_check(const struct city_fields *o)
 	return NULL;
 }
 
+static const char *
+plural(size_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+/* ---- problems, grouped ----
+ * A file's problems are said once per kind, counted, with the first rows named: 2,000 lines about
+ * 500 unknown cities help nobody.  A kind is the column and the message with its quoted values left
+ * out; the first message stands for the group. */
+
+#define MAX_GROUPS 24
+#define SHOWN_ROWS 4
+
+struct group {
+	char key[200], column[64], example[320];
+	size_t count, rows[SHOWN_ROWS], nrows, quoted;	/* quoted: distinct first quoted values seen (<= 8) */
+	char seen[8][48];
+};
+
+struct problems {
+	struct group g[MAX_GROUPS];
+	size_t ng, total, other;
+};
+
+/* MSG without its "quoted" parts: the kind of a problem. */
+static void
+kind_of(const char *msg, char *out, size_t size, char *first_quoted, size_t qsize)
+{
+	size_t n = 0, q = 0;
+	int in = 0, first = 1;
+
+	first_quoted[0] = '\0';
+	for (; *msg && n + 1 < size; msg++) {
+		if (*msg == '"') {
+			if (in && first) {
+				first_quoted[q] = '\0';
+				first = 0;
+			}
+			in = !in;
+			if (in)
+				out[n++] = '#';
+			continue;
+		}
+		if (!in)
+			out[n++] = *msg;
+		else if (first && q + 1 < qsize)
+			first_quoted[q++] = *msg;
+	}
+	out[n] = '\0';
+}
+
+static void
+problem_add(struct problems *ps, size_t row, const char *column, const char *msg)
+{
+	char key[200], q[48];
+	struct group *g = NULL;
+	size_t i;
+
+	ps->total++;
+	kind_of(msg, key, sizeof(key), q, sizeof(q));
+	for (i = 0; i < ps->ng; i++)
+		if (strcmp(ps->g[i].key, key) == 0 && strcmp(ps->g[i].column, column ? column : "") == 0)
+			g = &ps->g[i];
+	if (g == NULL) {
+		if (ps->ng == MAX_GROUPS) {
+			ps->other++;
+			return;
+		}
+		g = &ps->g[ps->ng++];
+		memset(g, 0, sizeof(*g));
+		snprintf(g->key, sizeof(g->key), "%s", key);
+		snprintf(g->column, sizeof(g->column), "%s", column ? column : "");
+		snprintf(g->example, sizeof(g->example), "%s", msg);
+	}
+	g->count++;
+	if (row && g->nrows < SHOWN_ROWS && (g->nrows == 0 || g->rows[g->nrows - 1] != row))
+		g->rows[g->nrows++] = row;
+	if (*q && g->quoted < 8) {
+		for (i = 0; i < g->quoted && strcmp(g->seen[i], q) != 0; i++)
+			;
+		if (i == g->quoted)
+			snprintf(g->seen[g->quoted++], sizeof(g->seen[0]), "%s", q);
+	}
+}
+
+/* Prints each group on one line: "  FILE: row 3, column country: MESSAGE", or for many
+ * "  FILE: 500 rows (2, 3, 4, 5, …), column city: MESSAGE (and 499 like it)". */
+static void
+problems_print(const char *file, const struct problems *ps, size_t uncounted)
+{
+	size_t i, k, len;
+
+	for (i = 0; i < ps->ng; i++) {
+		const struct group *g = &ps->g[i];
+
+		fprintf(stderr, "  %s: ", file);
+		if (g->count == 1 && g->nrows == 1)
+			fprintf(stderr, "row %zu", g->rows[0]);
+		else if (g->nrows) {
+			fprintf(stderr, "%zu rows (", g->count);
+			for (k = 0; k < g->nrows; k++)
+				fprintf(stderr, "%s%zu", k ? ", " : "", g->rows[k]);
+			fprintf(stderr, "%s)", g->count > g->nrows ? ", …" : "");
+		} else
+			fprintf(stderr, "%zu %s", g->count, plural(g->count, "time", "times"));
+		if (*g->column)
+			fprintf(stderr, ", column %s", g->column);
+		len = strlen(g->example);
+		if (g->count > 1 && g->quoted > 1)	/* the first stands for the rest: say so */
+			fprintf(stderr, ": %.*s (and others like it)\n", (int)(len && g->example[len - 1] == '.' ?
+			    len - 1 : len), g->example);
+		else
+			fprintf(stderr, ": %s\n", g->example);
+	}
+	if (ps->other)
+		fprintf(stderr, "  %s: %zu more problems of other kinds\n", file, ps->other);
+	if (uncounted)
+		fprintf(stderr, "  %s: and %zu more problems, not itemised\n", file, uncounted);
+}
+
+/* ---- progress ---- */
+
 static void
 progress(size_t done, size_t total)
 {
-	fprintf(stderr, "\rimport: %zu/%zu versions stored", done, total);
+	progress_count(done, total);
 	if (done == total)
-		fputc('\n', stderr);
+		progress_step("recomputing the metrics");
+}
+
+/* ---- cities files ---- */
+
+/* A cities row's fields in data terms (the column, then what it takes). */
+static void
+cities_row_check(struct problems *ps, size_t row, const char *col[8])
+{
+	const char *s;
+
+	if (col[0] == NULL || !*col[0])
+		problem_add(ps, row, "slug", "required: a slug such as saint-denis (a-z, 0-9 and -, up to 64)");
+	else if (!path_segment_valid_slug(col[0], strlen(col[0])))
+		problem_add(ps, row, "slug", "a slug such as saint-denis (a-z, 0-9 and -, up to 64)");
+	if (col[1] == NULL || !*col[1])
+		problem_add(ps, row, "name", "required: the city's name, 1 to 200 characters");
+	else if (strlen(col[1]) > 200)
+		problem_add(ps, row, "name", "the city's name, 1 to 200 characters");
+	if (col[2] == NULL || !*col[2])
+		problem_add(ps, row, "country", "required: a two-letter code such as CA");
+	else if (strlen(col[2]) != 2 || !isalpha((unsigned char)col[2][0]) || !isalpha((unsigned char)col[2][1]))
+		problem_add(ps, row, "country", "a two-letter code such as CA");
+	if (col[3] == NULL || !*col[3])
+		problem_add(ps, row, "region", "required: a region such as Europe, 1 to 100 characters");
+	else if (strlen(col[3]) > 100)
+		problem_add(ps, row, "region", "a region such as Europe, 1 to 100 characters");
+	if (col[4] && *col[4]) {
+		for (s = col[4]; *s && isdigit((unsigned char)*s); s++)
+			;
+		if (*s || strtoll(col[4], NULL, 10) <= 0)
+			problem_add(ps, row, "population", "a positive whole number such as 52000, or empty");
+	}
+	if (col[5] && *col[5] && strcasecmp(col[5], "true") && strcasecmp(col[5], "false") &&
+	    strcasecmp(col[5], "yes") && strcasecmp(col[5], "no") && strcmp(col[5], "1") && strcmp(col[5], "0"))
+		problem_add(ps, row, "synthetic", "true or false, or empty (false)");
 }
 
 struct cities_file {
 	struct db *db;
 	const char *file;
 	int col[8];
-	size_t n, problems;
+	size_t n, added, updated, rows;
+	struct problems ps;
 };
 
 static int
@@ -66,13 +226,12 @@ cities_row(void *arg, size_t row, char **f, size_t nf)
 	static const char *want[] = { "slug", "name", "country", "region", "population", "synthetic",
 	    "lat", "lon" };
 	struct cities_file *cf = arg;
-	struct city_fields o;
-	const char *p[6], *why = NULL, *pcol = NULL;
+	const char *p[6], *why = NULL, *pcol = NULL, *col[8];
 	char place[2][32];
 	double lat = 0, lon = 0;
 	int placed;
 	PGresult *res;
-	size_t k, i;
+	size_t k, i, before = cf->ps.total;
 
 	if (row == 1) {
 		for (k = 0; k < 8; k++) {
@@ -82,62 +241,45 @@ cities_row(void *arg, size_t row, char **f, size_t nf)
 					cf->col[k] = (int)i;
 		}
 		for (k = 0; k < 4; k++)
-			if (cf->col[k] == -1) {
-				fprintf(stderr, "%s: row 1, column %s: missing\n", cf->file, want[k]);
-				cf->problems++;
-			}
-		return cf->problems ? 1 : 0;
+			if (cf->col[k] == -1)
+				problem_add(&cf->ps, 1, want[k], "missing from the header row "
+				    "(slug,name,country,region,population,synthetic[,lat,lon])");
+		return cf->ps.total ? 1 : 0;
 	}
-	const char *col[8];
+	cf->rows++;
 	for (k = 0; k < 8; k++)
 		col[k] = cf->col[k] >= 0 && (size_t)cf->col[k] < nf ? f[cf->col[k]] : NULL;
-#define COL(k) (col[k])
-	memset(&o, 0, sizeof(o));
-	o.name = COL(1);
-	o.country = COL(2);
-	o.region = COL(3);
-	o.population = COL(4) && *COL(4) ? COL(4) : NULL;
-	if (col[0] == NULL || !path_segment_valid_slug(col[0], strlen(col[0]))) {
-		fprintf(stderr, "%s: row %zu, column slug: a slug is [a-z0-9-]{1,64}\n", cf->file, row);
-		cf->problems++;
+	cities_row_check(&cf->ps, row, col);
+	if ((placed = ingest_city_place(col[6], col[7], &lat, &lon, &pcol, &why)) == -1)
+		problem_add(&cf->ps, row, pcol, why);
+	if (cf->ps.total)	/* nothing more is stored once a row is wrong; the rest are only checked */
 		return 0;
-	}
-	if (!o.name || !o.country || !o.region || (why = import_city_check(&o)) != NULL) {
-		fprintf(stderr, "%s: row %zu: %s\n", cf->file, row, !o.name || !o.country || !o.region ?
-		    "name, country and region are required" : why);
-		cf->problems++;
-		return 0;
-	}
-	p[0] = COL(0);
-	p[1] = o.name;
-	p[2] = o.country;
-	p[3] = o.region;
-	p[4] = o.population;
+	(void)before;
+	p[0] = col[0];
+	p[1] = col[1];
+	p[2] = col[2];
+	p[3] = col[3];
+	p[4] = col[4] && *col[4] ? col[4] : NULL;
 	p[5] = col[5] != NULL && (!strcasecmp(col[5], "true") || !strcasecmp(col[5], "yes") ||
 	    !strcmp(col[5], "1")) ? "true" : "false";
-#undef COL
-	if ((placed = ingest_city_place(col[6], col[7], &lat, &lon, &pcol, &why)) == -1) {
-		fprintf(stderr, "%s: row %zu, column %s: %s\n", cf->file, row, pcol, why);
-		cf->problems++;
-	}
-	if (cf->problems)
+	res = db_query(cf->db, Q_CITY_UPSERT_ADDED, 6, p);
+	if (!db_ok(res) || PQntuples(res) != 1) {
+		problem_add(&cf->ps, row, NULL, res ? PQresultErrorMessage(res) : "the database is unreachable");
+		PQclear(res);
 		return 0;
-	res = db_query(cf->db, Q_CITY_UPSERT, 6, p);
-	if (!db_ok(res)) {
-		fprintf(stderr, "%s: row %zu: %s", cf->file, row, res ? PQresultErrorMessage(res) : "database\n");
-		cf->problems++;
 	}
+	if (strcmp(PQgetvalue(res, 0, 0), "true") == 0)
+		cf->added++;
+	else
+		cf->updated++;
 	PQclear(res);
 	if (cf->col[6] >= 0 || cf->col[7] >= 0) {	/* without the columns, a city keeps its place */
 		const char *pp[3] = { p[0], placed ? place[0] : NULL, placed ? place[1] : NULL };
 		snprintf(place[0], sizeof place[0], "%.17g", lat);
 		snprintf(place[1], sizeof place[1], "%.17g", lon);
 		res = db_query(cf->db, Q_CITY_PLACE, 3, pp);
-		if (!db_ok(res)) {
-			fprintf(stderr, "%s: row %zu: %s", cf->file, row,
-			    res ? PQresultErrorMessage(res) : "database\n");
-			cf->problems++;
-		}
+		if (!db_ok(res))
+			problem_add(&cf->ps, row, NULL, res ? PQresultErrorMessage(res) : "the database is unreachable");
 		PQclear(res);
 	}
 	cf->n++;
@@ -152,53 +294,94 @@ is_cities_file(const char *data, size_t len)
 	return len >= 5 && strncmp(data, "slug,", 5) == 0;
 }
 
+/* The problems of an answer file: unknown cities first, as one line with their count (the details
+ * stop at INGEST_MAX_DETAILS; the items do not), then the other kinds, grouped. */
 static void
-print_details(const char *file, const struct ingest *in)
+print_details(const char *file, const struct ingest *in, const struct catalog *cat)
 {
-	size_t i;
-	json_t *d;
+	struct problems *ps = calloc(1, sizeof(*ps));
+	json_t *unknown = json_object(), *d;
+	size_t i, items = 0, rows = 0, last_row = 0, shown = 0, first_rows[SHOWN_ROWS];
+	const char *slug;
 
 	fprintf(stderr, "citybench: %s: %s\n", file, in->message);
+	if (ps == NULL || unknown == NULL)
+		goto out;
+	for (i = 0; cat && i < in->nitems; i++) {
+		const struct ingest_item *it = &in->items[i];
+		if (it->city == NULL || (path_segment_valid_slug(it->city, strlen(it->city)) &&
+		    catalog_city_id(cat, it->city) != 0))
+			continue;
+		items++;
+		if (it->row != last_row && rows++ < SHOWN_ROWS)
+			first_rows[rows - 1] = it->row;
+		last_row = it->row;
+		json_object_set_new(unknown, it->city, json_true());
+	}
+	if (items) {
+		if (rows == 1)
+			fprintf(stderr, "  %s: row %zu names an unknown city (", file, first_rows[0]);
+		else {
+			fprintf(stderr, "  %s: %zu rows (", file, rows);
+			for (i = 0; i < rows && i < SHOWN_ROWS; i++)
+				fprintf(stderr, "%s%zu", i ? ", " : "", first_rows[i]);
+			fprintf(stderr, "%s) name %zu unknown %s (", rows > SHOWN_ROWS ? ", …" : "",
+			    json_object_size(unknown), plural(json_object_size(unknown), "city", "cities"));
+		}
+		json_object_foreach(unknown, slug, d) {
+			if (shown == 3) {
+				fputs(", …", stderr);
+				break;
+			}
+			fprintf(stderr, "%s%.40s", shown++ ? ", " : "", slug);
+		}
+		fputs("): import the cities file first (cities.csv), or name it in the same import\n", stderr);
+	}
 	json_array_foreach(in->details, i, d) {
 		json_t *row = json_object_get(d, "row");
-		const char *col = json_string_value(json_object_get(d, "column"));
-		fprintf(stderr, "  %s%s%s%s%s\n", file, json_is_integer(row) ? ": row " : "",
-		    "", col ? ", column " : "", col ? col : "");
-		if (json_is_integer(row))
-			fprintf(stderr, "    row %lld", (long long)json_integer_value(row));
-		else
-			fprintf(stderr, "   ");
-		fprintf(stderr, "%s%s: %s\n", col ? ", column " : "", col ? col : "",
-		    json_string_value(json_object_get(d, "message")));
+		const char *msg = json_string_value(json_object_get(d, "message"));
+		if (items && msg && strncmp(msg, "Unknown city", 12) == 0)
+			continue;
+		problem_add(ps, json_is_integer(row) ? (size_t)json_integer_value(row) : 0,
+		    json_string_value(json_object_get(d, "column")), msg ? msg : "");
 	}
-	if (in->nproblems > json_array_size(in->details))
-		fprintf(stderr, "  … and %zu more\n", in->nproblems - json_array_size(in->details));
+	problems_print(file, ps, in->nproblems > ps->total + items ? in->nproblems - ps->total - items : 0);
+out:
+	json_decref(unknown);
+	free(ps);
 }
 
 int
-import_files(struct db *db, char **files, size_t nfiles)
+import_files(struct db *db, char **files, size_t nfiles, int dry_run, struct import_summary *sum)
 {
 	struct catalog *cat = NULL;
 	struct ingest *ins = NULL;
 	struct stored *out = NULL;
+	struct cities_file *cf = NULL;
 	char **data = NULL, *err = NULL;
-	size_t *lens = NULL, total_sets = 0, i, k;
+	size_t *lens = NULL, total_sets = 0, i, k, bad_files = 0, problems = 0;
 	long long version = 0;
 	int rc = -1, pass;
 
+	memset(sum, 0, sizeof(*sum));
 	data = calloc(nfiles, sizeof(char *));
 	lens = calloc(nfiles, sizeof(size_t));
 	ins = calloc(nfiles, sizeof(struct ingest));
-	if (!data || !lens || !ins) {
+	cf = calloc(1, sizeof(*cf));
+	if (!data || !lens || !ins || !cf) {
 		say_refusal("out of memory");
 		goto out;
 	}
+	progress_step("reading the files");
 	for (i = 0; i < nfiles; i++) {
 		if ((data[i] = buf_read_file(files[i], &lens[i], IMPORT_MAX_FILE)) == NULL) {
-			say_refusal("%s: %s", files[i], strerror(errno));
+			progress_end();
+			say_refusal("%s: %s; nothing imported", files[i], errno == EFBIG ? "larger than 1 GiB" :
+			    strerror(errno));
 			goto out;
 		}
 	}
+	progress_end();
 	if (db_begin(db) == -1) {
 		say_refusal("the database is unreachable");
 		goto out;
@@ -213,28 +396,40 @@ import_files(struct db *db, char **files, size_t nfiles)
 			goto rollback;
 		}
 	}
-	/* Cities first, whatever the order given, so answers may name them. */
+	/* Cities first, whatever the order given, so answers may name them.  Every file is checked, so
+	 * one run reports every file's problems; nothing is stored unless all of them hold. */
 	for (pass = 0; pass < 2; pass++) {
 		for (i = 0; i < nfiles; i++) {
 			int cities = is_cities_file(data[i], lens[i]);
 			if (cities != (pass == 0))
 				continue;
 			if (cities) {
-				struct cities_file cf = { .db = db, .file = files[i] };
 				struct csv_error ce;
+				memset(cf, 0, sizeof(*cf));
+				cf->db = db;
+				cf->file = files[i];
 				memset(&ce, 0, sizeof(ce));
-				if (csv_parse(data[i], lens[i], cities_row, &cf, &ce) == -1) {
-					say_refusal("%s: row %zu, field %zu: %s", files[i], ce.row, ce.column, ce.message);
-					goto rollback;
+				progress_step("storing cities");
+				if (csv_parse(data[i], lens[i], cities_row, cf, &ce) == -1)
+					problem_add(&cf->ps, ce.row, NULL, ce.message);
+				progress_end();
+				if (cf->ps.total) {
+					fprintf(stderr, "citybench: %s: %zu %s in a cities file of %zu %s:\n", files[i],
+					    cf->ps.total, plural(cf->ps.total, "problem", "problems"), cf->rows,
+					    plural(cf->rows, "row", "rows"));
+					problems_print(files[i], &cf->ps, 0);
+					problems += cf->ps.total;
+					bad_files++;
+					continue;
 				}
-				if (cf.problems) {
-					say_refusal("%s: %zu problem%s; nothing imported", files[i], cf.problems,
-					    cf.problems == 1 ? "" : "s");
-					goto rollback;
-				}
-				fprintf(stderr, "import: %s: %zu cities\n", files[i], cf.n);
+				sum->cities_added += cf->added;
+				sum->cities_updated += cf->updated;
+				fprintf(stderr, "import: %s: %zu cities (%zu new, %zu updated)\n", files[i], cf->n,
+				    cf->added, cf->updated);
 				continue;
 			}
+			if (bad_files)	/* answers naming a refused cities file's cities would only echo it */
+				continue;
 			if (cat == NULL && (cat = catalog_load(db, &err)) == NULL) {
 				say_refusal("%s", err);
 				goto rollback;
@@ -245,16 +440,26 @@ import_files(struct db *db, char **files, size_t nfiles)
 				    (lens[i] > 0 && (data[i][0] == '{' || data[i][0] == '['));
 				ingest_init(&ins[i], json ? INGEST_JSON : INGEST_CSV);
 			}
+			progress_step("checking the answers");
 			if (ingest_parse(&ins[i], data[i], lens[i]) == -1 ||
 			    ingest_validate(&ins[i], cat) == -1) {
-				print_details(files[i], &ins[i]);
-				say_refusal("%s: nothing imported", files[i]);
-				goto rollback;
+				progress_end();
+				print_details(files[i], &ins[i], cat);
+				problems += ins[i].nproblems ? ins[i].nproblems : 1;
+				bad_files++;
+				continue;
 			}
+			progress_end();
 			total_sets += ins[i].nsets;
 			fprintf(stderr, "import: %s: %zu answers for %zu city-waves checked\n", files[i],
 			    ins[i].nitems, ins[i].nsets);
 		}
+	}
+	if (bad_files) {
+		say_refusal("%s: %zu %s in %zu of %zu %s; nothing imported", dry_run ? "dry run" : "import",
+		    problems, plural(problems, "problem", "problems"), bad_files, nfiles,
+		    plural(nfiles, "file", "files"));
+		goto rollback;
 	}
 	if (total_sets) {
 		/* The answer files together, as one batch: versions, then metric values once. */
@@ -268,27 +473,42 @@ import_files(struct db *db, char **files, size_t nfiles)
 		for (i = 0; i < nfiles; i++)
 			for (k = 0; k < ins[i].nsets; k++)
 				all[o++] = ins[i].sets[k];
+		progress_step("storing versions");
 		if (store_bulk(db, cat, all, total_sets, "operator", "import", out, &version, progress,
 		    stderr, &err) == -1) {
+			progress_end();
 			free(all);
-			say_refusal("%s", err ? err : "cannot store");
+			say_refusal("%s; nothing imported", err ? err : "cannot store");
 			goto rollback;
 		}
+		progress_end();
 		free(all);
+		sum->versions = total_sets;
 	} else {
 		PGresult *res = db_query(db, Q_BUMP_VERSION, 0, NULL);
 		PQclear(res);
 	}
+	if (dry_run) {
+		db_rollback(db);
+		printf("dry run: would add %zu %s, update %zu, store %zu %s; nothing stored\n",
+		    sum->cities_added, plural(sum->cities_added, "city", "cities"), sum->cities_updated,
+		    sum->versions, plural(sum->versions, "version", "versions"));
+		rc = 0;
+		goto out;
+	}
 	if (db_commit(db) == -1) {
-		say_refusal("could not commit the import");
+		say_refusal("could not commit the import; nothing imported");
 		goto rollback;
 	}
-	printf("imported %zu versions\n", total_sets);
+	printf("imported: %zu %s added, %zu updated; %zu %s stored\n", sum->cities_added,
+	    plural(sum->cities_added, "city", "cities"), sum->cities_updated, sum->versions,
+	    plural(sum->versions, "version", "versions"));
 	rc = 0;
 	goto out;
 rollback:
 	db_rollback(db);
 out:
+	progress_end();
 	for (i = 0; data && i < nfiles; i++) {
 		free(data[i]);
 		if (ins)
@@ -298,6 +518,7 @@ out:
 	free(lens);
 	free(ins);
 	free(out);
+	free(cf);
 	free(err);
 	catalog_free(cat);
 	return rc;
