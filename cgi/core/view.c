@@ -176,19 +176,30 @@ view_city(struct request *r, const char *slug)
 	return city;
 }
 
+/* A coordinate of the result's column col (-1: the statement has none), or null when not placed. */
+json_t *
+view_coord_json(const PGresult *res, int row, int col)
+{
+	if (col < 0 || PQgetisnull(res, row, col))
+		return json_null();
+	return json_real(strtod(PQgetvalue(res, row, col), NULL));
+}
+
 json_t *
 view_city_json(const PGresult *res, int row, int col)
 {
 	const char *pop = PQgetvalue(res, row, col + 5);
+	int lat = PQfnumber(res, "lat"), lon = PQfnumber(res, "lon");
 
-	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:b}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:b, s:o, s:o}",
 	    "slug", PQgetvalue(res, row, col + 1),
 	    "name", PQgetvalue(res, row, col + 2),
 	    "country", PQgetvalue(res, row, col + 3),
 	    "region", PQgetvalue(res, row, col + 4),
 	    "population", PQgetisnull(res, row, col + 5) ? json_null() :
 		json_integer(strtoll(pop, NULL, 10)),
-	    "synthetic", PQgetvalue(res, row, col + 6)[0] == 't');
+	    "synthetic", PQgetvalue(res, row, col + 6)[0] == 't',
+	    "lat", view_coord_json(res, row, lat), "lon", view_coord_json(res, row, lon));
 }
 
 json_t *
