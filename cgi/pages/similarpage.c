@@ -1,4 +1,4 @@
-/* similar.c: /cities/{slug}/similar — the cities whose answers in a wave are most like this city's,
+/* similarpage.c: /cities/{slug}/similar — the cities whose answers in a wave are most like this city's,
  * each with its score and the reasons (what they share); the score is similar_score's (similar.h). */
 #include <stdio.h>
 #include <stdlib.h>
