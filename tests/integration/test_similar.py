@@ -71,3 +71,23 @@ def test_similar_errors():
     error_of(get("/cities/%s/similar.json" % e), 404)	# answered no wave
     assert get("/cities/toronto/similar").status == 200
     assert get("/cities/toronto/similar.json?limit=").status == 200
+
+
+def test_peers_similar_is_the_ten_most_alike():
+    for survey in ("2020", "2018"):
+        top = [s["slug"] for s in get_json("/cities/toronto/similar.json?survey=%s" % survey)["similar"]]
+        got = get_json("/cities.json?survey=%s&peers=similar:toronto&limit=100" % survey)
+        assert got["total"] == len(top) == 10, (got["total"], top)
+        assert sorted(c["slug"] for c in got["cities"]) == sorted(top)
+        # joined to another filter: both must hold
+        eu = get_json("/cities.json?survey=%s&peers=similar:toronto;region:Europe&limit=100" % survey)
+        assert {c["slug"] for c in eu["cities"]} <= set(top)
+        assert all(c["region"] == "Europe" for c in eu["cities"])
+    # the cohort works on the pages that take peers
+    m = get_json("/metrics/funding_share.json?survey=2020&peers=similar:toronto")
+    assert m["peers"] == "similar:toronto" and m["summary"]["n"] <= 10
+    assert {v["city"] for v in m["values"]} <= set(get_json("/cities/toronto/similar.json?survey=2020")["similar"][i]["slug"] for i in range(10))
+    assert get("/cities/toronto?peers=similar:toronto").status == 200
+    error_of(get("/cities.json?peers=similar:no-such-city-here"), 404)
+    error_of(get("/cities.json?peers=similar:Not_A_Slug"), 400)
+    error_of(get("/cities.json?peers=similar:"), 400)
