@@ -30,7 +30,8 @@ struct peers {
 		PEERS_LIST,		/* slugs[0..nslugs-1] */
 		PEERS_FILTERS,		/* filters[0..nfilters-1], all of which must hold */
 		PEERS_ANSWER,		/* only inside filters: answer:CODE=OPTION */
-		PEERS_ANSWERED		/* only inside filters: answered:CODE */
+		PEERS_ANSWERED,		/* only inside filters: answered:CODE */
+		PEERS_SIMILAR		/* only inside filters: similar:SLUG (text: the slug) */
 	} kind;
 	char *text;		/* NULL unless REGION or COUNTRY (ANSWER*: while parsing) */
 	char *option;		/* only while parsing an ANSWER part */
@@ -45,6 +46,7 @@ struct peers {
 /*
  * Parses expr into p (NULL or "" is PEERS_ALL; blanks around the whole and
  * around each part are ignored; the kind prefix is matched in any case):
+ * `similar:SLUG` (the 10 cities most like SLUG: resolved by the caller),
  * `region:NAME` (1..100 characters of valid UTF-8, no control characters
  * and no ';'), `country:CODE` (two ASCII letters), `population:MIN-MAX` (see
  * range_parse), `answer:CODE=OPTION` and `answered:CODE` (codes
@@ -73,7 +75,8 @@ int peers_canonical(const struct peers *p, struct buf *b);
  * Appends the filters of a PEERS_FILTERS expression as the JSON array the
  * COHORT() statements take (queries.def): [{"k":"region","v":NAME},
  * {"k":"country","v":CC}, {"k":"population","min":N,"max":N},
- * {"k":"answer","c":CODE,"o":OPTION}, {"k":"answered","c":CODE}], a missing
+ * {"k":"answer","c":CODE,"o":OPTION}, {"k":"answered","c":CODE},
+ * {"k":"similar","c":SLUG} (the caller adds "s": its slugs)], a missing
  * population bound omitted.  "[]" for any other kind.  Returns 0, or -1
  * when memory ran out.
  */

@@ -39,8 +39,14 @@ long long sections_answered(const struct profile *p, const char *code);
 long long sections_count(const struct profile *p, const char *code, const char *opt);
 
 /* "<strong>81%</strong> of cities surveyed (81 of 100)": the share n of d of the cohort, named by
- * `what` (NULL: the cohort's own name). */
-void sections_share(struct profile *p, long long n, long long d, const char *what);
+ * `what` (NULL: the cohort's own name); n links to the cohort's cities whose answer to `code` includes
+ * `opt` (/cities?survey=W&peers=COHORT;answer:CODE=OPT), d to those that answered `code`. */
+void sections_share(struct profile *p, const char *code, const char *opt, long long n, long long d,
+    const char *what);
+
+/* The count n as a link to its cities: those of the cohort whose answer to `code` includes `opt`
+ * (NULL: that answered `code`); the bare number when the cohort is a list of slugs or code is NULL. */
+void sections_count_link(struct profile *p, long long n, const char *code, const char *opt);
 
 /* The city's name, escaped, and its possessive ("Toronto's"). */
 void sections_city(struct profile *p);

@@ -56,6 +56,9 @@ PGresult *view_city(struct request *r, const char *slug);
  * the contract's city object; population may be overridden by the wave's answer. */
 json_t *view_city_json(const PGresult *res, int row, int col);
 
+/* Column col of the row as a JSON number, null when NULL or when col is -1 (a coordinate). */
+json_t *view_coord_json(const PGresult *res, int row, int col);
+
 /* A stored answer (jsonb text) as a JSON value; NULL text means null. */
 json_t *view_answer_json(const char *text);
 

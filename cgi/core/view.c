@@ -12,6 +12,7 @@
 #include "html.h"
 #include "query.h"
 #include "reply.h"
+#include "similar.h"
 #include "view.h"
 
 /* The contract's "an unknown slug is a 404 naming it": the first of the list that no city has. */
@@ -34,6 +35,125 @@ int
 view_cohort(struct request *r, struct cohort *c)
 {
 	return view_cohort_expr(r, query_get(&r->query, "peers"), c);
+}
+
+/* The slugs of the SIMILAR_PEERS cities most like `slug` in `wave` (similar_score's order: score, then
+ * questions both answered, then name), appended to arr.  0, or -1 with the error answered. */
+#define SIMILAR_PEERS 10
+struct near { int row; double score; size_t both; };
+static const PGresult *near_res;
+static int
+near_cmp(const void *x, const void *y)
+{
+	const struct near *a = x, *b = y;
+	int c;
+
+	if (a->score != b->score)
+		return a->score < b->score ? 1 : -1;
+	if (a->both != b->both)
+		return a->both < b->both ? 1 : -1;
+	if ((c = strcmp(PQgetvalue(near_res, a->row, 1), PQgetvalue(near_res, b->row, 1))) != 0)
+		return c;
+	return strcmp(PQgetvalue(near_res, a->row, 0), PQgetvalue(near_res, b->row, 0));
+}
+
+static int
+similar_slugs(struct request *r, const char *slug, json_t *arr)
+{
+	const char *p[1] = { slug }, *wave = query_get(&r->query, "survey");
+	PGresult *w = NULL, *qs = NULL, *ans = NULL;
+	json_t *types = NULL, *mine = NULL;
+	struct near *m = NULL;
+	int i, n = 0, me = -1, rc = -1;
+
+	w = db_query(r->app->db, Q_SIMILAR_CITY_WAVE, 1, p);
+	if (!db_ok(w)) {
+		view_db_error(r, w);
+		goto out;
+	}
+	if (PQntuples(w) == 0) {
+		reply_errorf(r, 404, "no such city: %s (in peers)", slug);
+		goto out;
+	}
+	if (wave == NULL || !wave_valid(wave))
+		wave = PQgetisnull(w, 0, 0) ? NULL : PQgetvalue(w, 0, 0);
+	if (wave == NULL) {
+		rc = 0;		/* a city of no wave is like no city */
+		goto out;
+	}
+	p[0] = wave;
+	qs = db_query(r->app->db, Q_SIMILAR_QUESTIONS, 1, p);
+	ans = db_query(r->app->db, Q_SIMILAR_ANSWERS, 1, p);
+	if (!db_ok(qs) || !db_ok(ans)) {
+		view_db_error(r, db_ok(qs) ? ans : qs);
+		goto out;
+	}
+	types = json_object();
+	for (i = 0; i < PQntuples(qs); i++)
+		json_object_set_new(types, PQgetvalue(qs, i, 0), json_string(PQgetvalue(qs, i, 1)));
+	for (i = 0; i < PQntuples(ans); i++)
+		if (strcmp(PQgetvalue(ans, i, 0), slug) == 0)
+			me = i;
+	rc = 0;
+	if (me < 0 || (m = calloc((size_t)PQntuples(ans), sizeof(*m))) == NULL)
+		goto out;
+	mine = view_answer_json(PQgetvalue(ans, me, 5));
+	for (i = 0; i < PQntuples(ans); i++) {
+		json_t *theirs;
+		if (i == me)
+			continue;
+		theirs = view_answer_json(PQgetvalue(ans, i, 5));
+		m[n].row = i;
+		m[n].score = similar_score_n(types, mine, theirs, NULL, &m[n].both);
+		json_decref(theirs);
+		if (m[n].score >= 0)
+			n++;
+	}
+	near_res = ans;
+	if (n > 1)
+		qsort(m, (size_t)n, sizeof(*m), near_cmp);
+	for (i = 0; i < n && i < SIMILAR_PEERS; i++)
+		json_array_append_new(arr, json_string(PQgetvalue(ans, m[i].row, 0)));
+out:
+	free(m);
+	json_decref(types);
+	json_decref(mine);
+	PQclear(w);
+	PQclear(qs);
+	PQclear(ans);
+	return rc;
+}
+
+/* The filters' JSON with each similar:SLUG's cities added ("s"); 0, or -1 with the error answered. */
+static int
+resolve_similar(struct request *r, struct cohort *c)
+{
+	json_t *fs, *f;
+	size_t i;
+	char *text;
+	int rc = 0;
+
+	if (c->list.data == NULL || strstr(c->list.data, "\"k\":\"similar\"") == NULL)
+		return 0;
+	if ((fs = json_loads(c->list.data, 0, NULL)) == NULL)
+		return reply_error(r, 503, "out of memory", NULL);
+	json_array_foreach(fs, i, f) {
+		json_t *arr;
+		if (strcmp(view_str(f, "k"), "similar") != 0)
+			continue;
+		arr = json_array();
+		json_object_set_new(f, "s", arr);
+		if ((rc = similar_slugs(r, view_str(f, "c"), arr)) == -1)
+			break;
+	}
+	if (rc == 0 && (text = json_dumps(fs, JSON_COMPACT)) != NULL) {
+		buf_reset(&c->list);
+		buf_puts(&c->list, text);
+		free(text);
+		c->params[1] = c->list.data;
+	}
+	json_decref(fs);
+	return rc;
 }
 
 int
@@ -78,6 +198,10 @@ view_cohort_expr(struct request *r, const char *expr, struct cohort *c)
 			return reply_error(r, 503, "out of memory", NULL);
 		}
 		c->params[1] = c->list.data;
+		if (resolve_similar(r, c) == -1) {
+			view_cohort_free(c);
+			return -1;
+		}
 	}
 	if (c->peers.kind == PEERS_LIST && unknown_slug(r, c) == -1) {
 		view_cohort_free(c);
@@ -176,19 +300,30 @@ view_city(struct request *r, const char *slug)
 	return city;
 }
 
+/* A coordinate of the result's column col (-1: the statement has none), or null when not placed. */
+json_t *
+view_coord_json(const PGresult *res, int row, int col)
+{
+	if (col < 0 || PQgetisnull(res, row, col))
+		return json_null();
+	return json_real(strtod(PQgetvalue(res, row, col), NULL));
+}
+
 json_t *
 view_city_json(const PGresult *res, int row, int col)
 {
 	const char *pop = PQgetvalue(res, row, col + 5);
+	int lat = PQfnumber(res, "lat"), lon = PQfnumber(res, "lon");
 
-	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:b}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:b, s:o, s:o}",
 	    "slug", PQgetvalue(res, row, col + 1),
 	    "name", PQgetvalue(res, row, col + 2),
 	    "country", PQgetvalue(res, row, col + 3),
 	    "region", PQgetvalue(res, row, col + 4),
 	    "population", PQgetisnull(res, row, col + 5) ? json_null() :
 		json_integer(strtoll(pop, NULL, 10)),
-	    "synthetic", PQgetvalue(res, row, col + 6)[0] == 't');
+	    "synthetic", PQgetvalue(res, row, col + 6)[0] == 't',
+	    "lat", view_coord_json(res, row, lat), "lon", view_coord_json(res, row, lon));
 }
 
 json_t *

@@ -173,16 +173,50 @@ sections_city_s(struct profile *p)
 	html_raw(p->b, "'s");
 }
 
-/* "81% of cities surveyed (81 of 100)" */
 void
-sections_share(struct profile *p, long long n, long long d, const char *what)
+sections_count_link(struct profile *p, long long n, const char *code, const char *opt)
+{
+	const char *peers = p->peers ? p->peers : "";
+	struct buf expr = BUF_INIT;
+
+	/* a list of slugs stands alone: it cannot be joined to an answer filter */
+	if (code == NULL || (*peers && strchr(peers, ':') == NULL)) {
+		view_int(p->b, n);
+		return;
+	}
+	if (*peers) {
+		buf_puts(&expr, peers);
+		buf_putc(&expr, ';');
+	}
+	if (opt)
+		buf_printf(&expr, "answer:%s=%s", code, opt);
+	else
+		buf_printf(&expr, "answered:%s", code);
+	html_raw(p->b, "<a class=\"count\" href=\"/cities?");
+	if (p->wave) {
+		html_raw(p->b, "survey=");
+		url_encode(p->b, p->wave);
+		html_raw(p->b, "&amp;");
+	}
+	html_raw(p->b, "peers=");
+	url_encode(p->b, expr.data ? expr.data : "");
+	html_raw(p->b, "\">");
+	view_int(p->b, n);
+	html_raw(p->b, "</a>");
+	buf_free(&expr);
+}
+
+/* "81% of cities surveyed (81 of 100)", each count a link to its cities */
+void
+sections_share(struct profile *p, const char *code, const char *opt, long long n, long long d,
+    const char *what)
 {
 	buf_printf(p->b, "<strong>%d%%</strong> of ", view_share(n, d));
 	html_text(p->b, what ? what : noun(p));
 	html_raw(p->b, " (");
-	view_int(p->b, n);
+	sections_count_link(p, n, code, opt);
 	html_raw(p->b, " of ");
-	view_int(p->b, d);
+	sections_count_link(p, d, code, NULL);
 	html_raw(p->b, ")");
 }
 
@@ -282,7 +316,7 @@ chosen_list(struct profile *p, const char *code, int ranked, const char *what)
 		html_text(p->b, answer_option_label(q, opt));
 		if (d > 0) {
 			html_raw(p->b, " <span class=\"cohort\">— like ");
-			sections_share(p, sections_count(p, code, opt), d, NULL);
+			sections_share(p, code, opt, sections_count(p, code, opt), d, NULL);
 			html_raw(p->b, "</span>");
 		}
 		html_raw(p->b, "</li>\n");
@@ -327,7 +361,7 @@ by_cities(struct profile *p, const char *code, const char *title, const char *co
 	html_raw(p->b, "<table class=\"data by-cities\"><caption><span class=\"visually-hidden\">");
 	html_text(p->b, title);
 	html_raw(p->b, ": </span><span class=\"note\">Of the ");
-	view_int(p->b, d);
+	sections_count_link(p, d, code, NULL);
 	html_raw(p->b, " ");
 	html_text(p->b, noun(p));
 	html_raw(p->b, " that answered; a city may choose several.</span></caption>\n<thead><tr><th scope=\"col\">");
@@ -347,7 +381,7 @@ by_cities(struct profile *p, const char *code, const char *title, const char *co
 		html_raw(p->b, mine ? "<tr class=\"mine\"><th scope=\"row\">" : "<tr><th scope=\"row\">");
 		html_text(p->b, view_str(o, "label"));
 		html_raw(p->b, "</th><td class=\"num\">");
-		view_int(p->b, n);
+		sections_count_link(p, n, code, opt);
 		buf_printf(p->b, "</td><td class=\"num\">%d%% ", pct);
 		bar(p->b, pct);
 		html_raw(p->b, "</td>");
@@ -379,7 +413,7 @@ yes_no(struct profile *p, const struct step *y)
 			html_raw(p->b, "<p class=\"cohort\">Of the ");
 			html_text(p->b, noun(p));
 			html_raw(p->b, " that answered, ");
-			sections_share(p, yes, d, "them");
+			sections_share(p, code, "yes", yes, d, "them");
 			html_raw(p->b, " said yes.</p>\n");
 		}
 		return;
@@ -392,7 +426,7 @@ yes_no(struct profile *p, const struct step *y)
 		html_raw(p->b, "; no other city in the cohort answered.");
 	} else if (json_is_true(v)) {
 		html_raw(p->b, "Like ");
-		sections_share(p, yes, d, NULL);
+		sections_share(p, code, "yes", yes, d, NULL);
 		html_raw(p->b, ", ");
 		sections_city(p);
 		html_raw(p->b, " ");
@@ -407,7 +441,7 @@ yes_no(struct profile *p, const struct step *y)
 	} else {
 		int along = 2 * no >= d;
 		html_raw(p->b, along ? "Along with " : "Unlike ");
-		sections_share(p, along ? no : yes, d, NULL);
+		sections_share(p, code, along ? "no" : "yes", along ? no : yes, d, NULL);
 		html_raw(p->b, ", ");
 		sections_city(p);
 		html_raw(p->b, " ");
@@ -439,7 +473,7 @@ single(struct profile *p, const char *code, const char *what)
 	html_raw(p->b, "<p class=\"statement\">");
 	if (d > 0) {
 		html_raw(p->b, "Similar to ");
-		sections_share(p, sections_count(p, code, opt), d, NULL);
+		sections_share(p, code, opt, sections_count(p, code, opt), d, NULL);
 		html_raw(p->b, ", ");
 	}
 	sections_city(p);
@@ -676,14 +710,14 @@ new_options(struct profile *p, const struct step *s)
 			continue;
 		html_raw(p->b, "<p class=\"statement\">");
 		if (!json_is_array(v)) {
-			sections_share(p, n, d, noun_);
+			sections_share(p, code, opt, n, d, noun_);
 			html_raw(p->b, " ");
 			html_raw(p->b, they);
 			html_raw(p->b, " ");
 			label_lc(p->b, view_str(o, "label"));
 		} else if (chose(v, opt)) {
 			html_raw(p->b, "Similar to ");
-			sections_share(p, n, d, noun_);
+			sections_share(p, code, opt, n, d, noun_);
 			html_raw(p->b, ", ");
 			sections_city_s(p);
 			html_raw(p->b, " ");
@@ -692,7 +726,7 @@ new_options(struct profile *p, const struct step *s)
 			label_lc(p->b, view_str(o, "label"));
 		} else {
 			html_raw(p->b, "Unlike ");
-			sections_share(p, n, d, noun_);
+			sections_share(p, code, opt, n, d, noun_);
 			html_raw(p->b, ", ");
 			sections_city_s(p);
 			html_raw(p->b, " ");

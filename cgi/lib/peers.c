@@ -338,6 +338,19 @@ part(const char *s, size_t n, struct peers *p, char **err)
 		return answer(rest, rn, 1, p, err);
 	if (kn == 8 && strncasecmp(s, "answered", 8) == 0)
 		return answer(rest, rn, 0, p, err);
+	if (kn == 7 && strncasecmp(s, "similar", 7) == 0) {
+		if (!path_segment_valid_slug(rest, rn)) {
+			seterr_quoting(err, "peers: similar:'", rest, rn, "' needs a "
+			    "city's slug ([a-z0-9-], 1 to 64 characters)");
+			return -1;
+		}
+		if ((p->text = strndup(rest, rn)) == NULL) {
+			buf_seterr(err, "out of memory");
+			return -1;
+		}
+		p->kind = PEERS_SIMILAR;
+		return 0;
+	}
 	seterr_quoting(err, "peers: unknown group '", s, kn, ":' (use "
 	    "region:NAME, country:CODE, population:MIN-MAX, "
 	    "answer:CODE=OPTION, answered:CODE, several joined by ';', or a "
@@ -384,7 +397,8 @@ peers_parse(const char *expr, struct peers *p, char **err)
 	if (nparts == 0) {
 		if (part(s, n, &one, err) == -1)
 			goto fail_one;
-		if (one.kind != PEERS_ANSWER && one.kind != PEERS_ANSWERED) {
+		if (one.kind != PEERS_ANSWER && one.kind != PEERS_ANSWERED &&
+		    one.kind != PEERS_SIMILAR) {
 			*p = one;
 			return 0;
 		}
@@ -446,7 +460,7 @@ peers_parse(const char *expr, struct peers *p, char **err)
 		return 0;
 	}
 	if (p->nfilters == 1 && p->filters[0].kind != PEERS_ANSWER &&
-	    p->filters[0].kind != PEERS_ANSWERED) {
+	    p->filters[0].kind != PEERS_ANSWERED && p->filters[0].kind != PEERS_SIMILAR) {
 		/* "region:Europe;" is "region:Europe": one kind, one cache key */
 		f = p->filters;
 		p->kind = (enum peers_kind)f->kind;
@@ -509,6 +523,8 @@ canonical_one(int kind, const char *text, const char *option, long long min,
 		return buf_printf(b, "answer:%s=%s", text, option);
 	case PEERS_ANSWERED:
 		return buf_printf(b, "answered:%s", text);
+	case PEERS_SIMILAR:
+		return buf_printf(b, "similar:%s", text);
 	}
 	return -1;
 }
@@ -562,7 +578,7 @@ peers_filters_json(const struct peers *p, struct buf *b)
 	static const char *names[] = {
 		[PEERS_REGION] = "region", [PEERS_COUNTRY] = "country",
 		[PEERS_POPULATION] = "population", [PEERS_ANSWER] = "answer",
-		[PEERS_ANSWERED] = "answered",
+		[PEERS_ANSWERED] = "answered", [PEERS_SIMILAR] = "similar",
 	};
 	const struct peers_filter *f;
 	size_t i;
@@ -590,6 +606,7 @@ peers_filters_json(const struct peers *p, struct buf *b)
 				return -1;
 			/* fall through */
 		case PEERS_ANSWERED:
+		case PEERS_SIMILAR:
 			if (buf_puts(b, ",\"c\":") == -1 || json_str(b, f->text) == -1)
 				return -1;
 			break;

@@ -6,6 +6,7 @@
 #include "app.h"
 #include "html.h"
 #include "page.h"
+#include "paging.h"
 #include "peers.h"
 #include "query.h"
 #include "reply.h"
@@ -19,6 +20,7 @@ struct filter {
 	char min[24], max[24], limit[16], offset[24];
 	const char *params[13];		/* Q_CITIES: the filters, limit, offset, the peers */
 	struct cohort c;
+	struct paging pg;	/* JSON and CSV; HTML too when limit or offset is named */
 	long page;
 };
 
@@ -68,8 +70,14 @@ read_filter(struct request *r, struct filter *f)
 		if (*end || f->page < 1 || f->page > 100000)
 			return reply_error(r, 400, "page must be a whole number from 1", NULL);
 	}
-	snprintf(f->limit, sizeof(f->limit), "%d", r->fmt == FMT_HTML ? PAGE_SIZE : 100000);
-	snprintf(f->offset, sizeof(f->offset), "%ld", r->fmt == FMT_HTML ? (f->page - 1) * PAGE_SIZE : 0);
+	if (paging_read(r, &f->pg, PAGING_DEFAULT) == -1)
+		return -1;
+	if (r->fmt == FMT_HTML && !f->pg.given) {
+		f->pg.limit = PAGE_SIZE;
+		f->pg.offset = (f->page - 1) * PAGE_SIZE;
+	}
+	snprintf(f->limit, sizeof(f->limit), "%ld", f->pg.limit);
+	snprintf(f->offset, sizeof(f->offset), "%ld", f->pg.offset);
 	f->params[0] = f->q;
 	f->params[1] = f->region;
 	f->params[2] = f->country;
@@ -160,7 +168,7 @@ cities_get(struct request *r)
 	n = PQntuples(res);
 	if (n > 0)
 		total = strtoll(PQgetvalue(res, 0, 6), NULL, 10);
-	else if (f.page > 1) {
+	else if (f.pg.offset > 0) {
 		const char *cp[11] = { f.params[0], f.params[1], f.params[2], f.params[3], f.params[4],
 		    f.params[5], f.params[8], f.params[9], f.params[10], f.params[11], f.params[12] };
 		PGresult *cnt = db_query(r->app->db, Q_CITIES_COUNT, 11, cp);
@@ -173,7 +181,9 @@ cities_get(struct request *r)
 		list = json_array();
 		for (i = 0; i < n; i++)
 			json_array_append_new(list, view_city_json(res, i, -1));
-		reply_json(r, 200, json_pack("{s:o, s:I}", "cities", list, "total", (json_int_t)total));
+		reply_json(r, 200, json_pack("{s:o, s:I, s:o*, s:I, s:I}", "cities", list, "total", (json_int_t)total,
+		    "next", paging_next(r, &f.pg, "/cities.json", total), "limit", (json_int_t)f.pg.limit,
+		    "offset", (json_int_t)f.pg.offset));
 		status = 0;
 		goto out;
 	}
@@ -189,9 +199,11 @@ cities_get(struct request *r)
 	page_begin(r, "Cities");
 	html_raw(&r->out, "<h1>Cities</h1>\n");
 	cities_form(r, &f, db_ok(regions) ? regions : NULL, waves);
-	buf_printf(&r->out, "<p class=\"count\" role=\"status\">%lld %s found", total,
-	    total == 1 ? "city" : "cities");
-	if (total > PAGE_SIZE)
+	buf_printf(&r->out, "<p class=\"count\" role=\"status\"><data id=\"total\" value=\"%lld\">%lld</data> %s found",
+	    total, total, total == 1 ? "city" : "cities");
+	if (f.pg.given && n > 0)
+		buf_printf(&r->out, ", showing %ld to %ld", f.pg.offset + 1, f.pg.offset + n);
+	else if (total > PAGE_SIZE)
 		buf_printf(&r->out, ", page %ld of %lld", f.page, (total + PAGE_SIZE - 1) / PAGE_SIZE);
 	html_raw(&r->out, ". <a href=\"/cities.csv");
 	if (*r->query_string) {
@@ -221,7 +233,15 @@ cities_get(struct request *r)
 		}
 		html_raw(&r->out, "</tbody></table>\n");
 	}
-	if (total > PAGE_SIZE) {
+	if (f.pg.given) {
+		json_t *next = paging_next(r, &f.pg, "/cities", total);
+		if (json_is_string(next)) {
+			html_raw(&r->out, "<nav class=\"pages\" aria-label=\"Pages\"><ul><li><a rel=\"next\" href=\"");
+			html_attr(&r->out, json_string_value(next));
+			html_raw(&r->out, "\">Next page</a></li></ul></nav>\n");
+		}
+		json_decref(next);
+	} else if (total > PAGE_SIZE) {
 		html_raw(&r->out, "<nav class=\"pages\" aria-label=\"Pages\"><ul>");
 		if (f.page > 1) {
 			html_raw(&r->out, "<li><a rel=\"prev\" href=\"");

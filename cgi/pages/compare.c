@@ -145,9 +145,11 @@ build_model(const PGresult *res, const struct cohort *c)
 			json_object_set_new(ranks, mid, json_object());
 			json_object_set_new(pcts, mid, json_object());
 		} else if (cslot > 0 && mslot == 0) {
-			json_array_append_new(cities, json_pack("{s:s, s:o, s:o}", "slug", slug,
+			json_array_append_new(cities, json_pack("{s:s, s:o, s:o, s:o, s:o}", "slug", slug,
 			    "name", PQgetisnull(res, i, 2) ? json_null() : json_string(PQgetvalue(res, i, 2)),
-			    "synthetic", json_boolean(PQgetvalue(res, i, 3)[0] == 't')));
+			    "synthetic", json_boolean(PQgetvalue(res, i, 3)[0] == 't'),
+			    "lat", view_coord_json(res, i, PQfnumber(res, "lat")),
+			    "lon", view_coord_json(res, i, PQfnumber(res, "lon"))));
 		} else if (cslot > 0 && mslot > 0) {
 			long long of = PQgetisnull(res, i, 12) ? 0 : strtoll(PQgetvalue(res, i, 12), NULL, 10);
 			json_object_set_new(json_object_get(values, mid), slug, PQgetisnull(res, i, 9) ?

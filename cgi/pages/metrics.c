@@ -30,6 +30,7 @@
 #include "html.h"
 #include "jsonw.h"
 #include "page.h"
+#include "paging.h"
 #include "query.h"
 #include "reply.h"
 #include "routes.h"
@@ -155,6 +156,7 @@ struct view {
 	int all;
 	struct cohort c;
 	int have_cohort;
+	struct paging pg;	/* the rows shown: JSON, CSV, and HTML when limit or offset is named */
 };
 
 /* One city of the cohort's ranking; the strings point into the ranking statement's result. */
@@ -165,6 +167,7 @@ struct rank_row {
 	long long rank;
 	double percentile;		/* NAN when there is none */
 	int synthetic;
+	const char *lat, *lon;		/* PostgreSQL's text of the city's place, NULL when not placed */
 };
 
 /* One metric's page: model holds metric, survey, waves, peers, highlight (when asked), summary and
@@ -209,6 +212,8 @@ read_view(struct request *r, struct view *v)
 		v->chart = NULL;
 	if (v->chart && strcmp(v->chart, "histogram") != 0 && strcmp(v->chart, "ranking") != 0)
 		return reply_error(r, 400, "chart must be histogram or ranking", NULL);
+	if (r->fmt != FMT_SVG && paging_read(r, &v->pg, PAGING_DEFAULT) == -1)
+		return -1;
 	if (view_cohort(r, &v->c) == -1)
 		return -1;
 	v->have_cohort = 1;
@@ -303,12 +308,13 @@ highlight_json(const PGresult *rank, int i, const struct rank_row *row, size_t o
 
 	if (!PQgetisnull(rank, i, 3) && isfinite(row->value))
 		value = json_real(row->value);
-	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:b, s:b, s:I}",
+	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:b, s:b, s:I, s:o, s:o}",
 	    "city", PQgetvalue(rank, i, 0), "name", PQgetvalue(rank, i, 1),
 	    "value", value ? value : json_null(),
 	    "rank", in ? json_integer(row->rank) : json_null(),
 	    "percentile", in && isfinite(row->percentile) ? json_real(row->percentile) : json_null(),
-	    "synthetic", PQgetvalue(rank, i, 2)[0] == 't', "in_cohort", in, "of", (json_int_t)of);
+	    "synthetic", PQgetvalue(rank, i, 2)[0] == 't', "in_cohort", in, "of", (json_int_t)of,
+	    "lat", view_coord_json(rank, i, 7), "lon", view_coord_json(rank, i, 8));
 }
 
 /* The model from the two statements' results (rows point into rank, which must outlive it); 0, or -1
@@ -346,6 +352,8 @@ build_model(struct ranking *rk, const PGresult *head, const PGresult *rank, cons
 		/* rank - 1 values are strictly better: the city equals or beats the other of - rank + 1 */
 		row.percentile = in && of > 0 ? 100.0 * (double)(of - row.rank + 1) / (double)of : NAN;
 		row.synthetic = PQgetvalue(rank, i, 2)[0] == 't';
+		row.lat = PQgetisnull(rank, i, 7) ? NULL : PQgetvalue(rank, i, 7);
+		row.lon = PQgetisnull(rank, i, 8) ? NULL : PQgetvalue(rank, i, 8);
 		if (v->city && strcmp(v->city, row.city) == 0) {
 			hl_row = i;
 			hl_data = row;
@@ -467,14 +475,23 @@ ranking_svg(struct buf *b, const struct ranking *rk, const char *id, int standal
 	buf_free(&desc);
 }
 
+/* The rows [*from, *to) of this page of the list. */
 static void
-metric_csv(struct request *r, const struct ranking *rk)
+page_rows(const struct ranking *rk, const struct paging *pg, size_t *from, size_t *to)
 {
-	size_t i;
+	*from = (size_t)pg->offset < rk->n ? (size_t)pg->offset : rk->n;
+	*to = rk->n - *from > (size_t)pg->limit ? *from + (size_t)pg->limit : rk->n;
+}
+
+static void
+metric_csv(struct request *r, const struct ranking *rk, const struct paging *pg)
+{
+	size_t i, from, to;
 
 	r->ctype = "text/csv";
 	buf_puts(&r->out, "rank,city,name,value\r\n");
-	for (i = 0; i < rk->n; i++) {
+	page_rows(rk, pg, &from, &to);
+	for (i = from; i < to; i++) {
 		csv_int(&r->out, rk->rows[i].rank);
 		csv_sep(&r->out);
 		csv_text(&r->out, rk->rows[i].city);
@@ -489,13 +506,20 @@ metric_csv(struct request *r, const struct ranking *rk)
 /* The JSON: the model's members in their order, with the rows as "values" after "peers" (where the
  * jansson model had them), written by the streaming writer.  0, or -1 when memory ran out. */
 static int
-metric_json(struct request *r, const struct ranking *rk)
+metric_json(struct request *r, const struct ranking *rk, const struct paging *pg)
 {
-	struct buf *b = &r->out;
+	struct buf *b = &r->out, path = BUF_INIT;
 	const char *key;
-	json_t *val;
-	size_t i;
+	json_t *val, *next;
+	size_t i, from, to;
 	int rc = 0, first = 1;
+
+	page_rows(rk, pg, &from, &to);
+	buf_printf(&path, "/metrics/%s.json", view_str(json_object_get(rk->model, "metric"), "id"));
+	next = paging_next(r, pg, path.data ? path.data : "/metrics", (long long)rk->n);
+	buf_free(&path);
+	if (next == NULL)
+		return -1;
 
 	buf_reset(b);
 	r->status = 200;
@@ -512,9 +536,9 @@ metric_json(struct request *r, const struct ranking *rk)
 		if (strcmp(key, "peers") != 0)
 			continue;
 		rc |= buf_puts(b, ",\"values\":[");
-		for (i = 0; i < rk->n && rc == 0; i++) {
+		for (i = from; i < to && rc == 0; i++) {
 			const struct rank_row *o = &rk->rows[i];
-			rc |= buf_puts(b, i ? ",{\"city\":" : "{\"city\":");
+			rc |= buf_puts(b, i > from ? ",{\"city\":" : "{\"city\":");
 			rc |= jsonw_string(b, o->city);
 			rc |= buf_puts(b, ",\"name\":");
 			rc |= jsonw_string(b, o->name);
@@ -524,10 +548,19 @@ metric_json(struct request *r, const struct ranking *rk)
 			rc |= jsonw_int(b, o->rank);
 			rc |= buf_puts(b, ",\"percentile\":");
 			rc |= jsonw_real(b, o->percentile);
-			rc |= buf_puts(b, o->synthetic ? ",\"synthetic\":true}" : ",\"synthetic\":false}");
+			rc |= buf_puts(b, o->synthetic ? ",\"synthetic\":true" : ",\"synthetic\":false");
+			rc |= buf_puts(b, ",\"lat\":");
+			rc |= o->lat ? jsonw_real_text(b, o->lat) : buf_puts(b, "null");
+			rc |= buf_puts(b, ",\"lon\":");
+			rc |= o->lon ? jsonw_real_text(b, o->lon) : buf_puts(b, "null");
+			rc |= buf_putc(b, '}');
 		}
 		rc |= buf_putc(b, ']');
+		rc |= buf_printf(b, ",\"total\":%zu,\"limit\":%ld,\"offset\":%ld,\"next\":", rk->n, pg->limit,
+		    pg->offset);
+		rc |= jsonw_value(b, next);
 	}
+	json_decref(next);
 	rc |= buf_append(b, "}\n", 2);
 	return rc ? -1 : 0;
 }
@@ -694,17 +727,21 @@ metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 	if (n == 0) {
 		html_raw(b, "<p class=\"notice\">No city in this cohort has a value in this wave.</p>\n");
 	} else {
-		int cut = n > ROWS_ALL && !v->all;
-		size_t last = 0;
+		int cut = n > ROWS_ALL && !v->all && !v->pg.given;
+		size_t last = 0, from = 0, to = n;
+		if (v->pg.given)
+			page_rows(rk, &v->pg, &from, &to);
 		html_raw(b, "<p>Rank 1 is the best; cities with the same value share the best rank. "
 		    "The percentile is the share of these cities whose value the city equals or beats.</p>\n"
 		    "<table class=\"data ranking\"><caption>Ranking");
 		if (cut)
 			buf_printf(b, " (the first %d of %zu cities)", ROWS_TOP, n);
+		else if (v->pg.given)
+			buf_printf(b, " (%zu to %zu of %zu cities)", from + 1, to, n);
 		html_raw(b, "</caption><thead><tr><th scope=\"col\" class=\"num\">Rank</th>"
 		    "<th scope=\"col\">City</th><th scope=\"col\" class=\"num\">Value</th>"
 		    "<th scope=\"col\" class=\"num\">Percentile</th></tr></thead><tbody>\n");
-		for (i = 0; i < n; i++) {
+		for (i = from; i < to; i++) {
 			int near = pos >= 0 && (long)i >= pos - ROWS_AROUND && (long)i <= pos + ROWS_AROUND;
 			if (cut && i >= ROWS_TOP && !near)
 				continue;
@@ -714,6 +751,15 @@ metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 			last = i;
 		}
 		html_raw(b, "</tbody></table>\n");
+		if (v->pg.given) {
+			json_t *next = paging_next(r, &v->pg, path.data ? path.data : "/metrics", (long long)n);
+			if (json_is_string(next)) {
+				html_raw(b, "<nav class=\"pages\" aria-label=\"Pages\"><ul><li><a rel=\"next\" href=\"");
+				html_attr(b, json_string_value(next));
+				html_raw(b, "\">Next page</a></li></ul></nav>\n");
+			}
+			json_decref(next);
+		}
 		if (cut) {
 			html_raw(b, "<p><a href=\"");
 			html_attr(b, path.data);
@@ -787,13 +833,13 @@ metric_get(struct request *r)
 	}
 	switch (r->fmt) {
 	case FMT_JSON:
-		if (metric_json(r, &rk) == -1) {
+		if (metric_json(r, &rk, &v.pg) == -1) {
 			reply_error(r, 503, "out of memory", NULL);
 			goto out;
 		}
 		break;
 	case FMT_CSV:
-		metric_csv(r, &rk);
+		metric_csv(r, &rk, &v.pg);
 		break;
 	case FMT_SVG:
 		r->ctype = "image/svg+xml";

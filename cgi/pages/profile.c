@@ -65,7 +65,7 @@ data_list(struct profile *p, const char *want, const char *title)
 		html_text(p->b, area_name(q));
 		if (want && sections_answered(p, code) > 0) {
 			html_raw(p->b, " <span class=\"cohort\">— like ");
-			sections_share(p, sections_count(p, code, want), sections_answered(p, code), NULL);
+			sections_share(p, code, want, sections_count(p, code, want), sections_answered(p, code), NULL);
 			html_raw(p->b, "</span>");
 		}
 		html_raw(p->b, "</li>\n");
@@ -308,7 +308,7 @@ other_answers(struct profile *p)
 		    sections_answered(p, code) > 0) {
 			const char *opt = json_is_string(v) ? json_string_value(v) : json_is_true(v) ? "yes" : "no";
 			html_raw(p->b, " <span class=\"cohort\">— like ");
-			sections_share(p, sections_count(p, code, opt), sections_answered(p, code), NULL);
+			sections_share(p, code, opt, sections_count(p, code, opt), sections_answered(p, code), NULL);
 			html_raw(p->b, "</span>");
 		}
 		html_raw(p->b, "</dd>\n");

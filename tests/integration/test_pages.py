@@ -31,6 +31,7 @@ def _html(path, status=200):
 def _text(page):
     """The visible text of a page's <main>, tags dropped, entities decoded, spaces collapsed."""
     m = page[page.index("<main"):page.index("</main>")]
+    m = re.sub(r"</?a\b[^>]*>", "", m)	# links are inline: "(<a>81</a> of <a>100</a>)"
     return re.sub(r"\s+", " ", htmlmod.unescape(re.sub(r"<[^>]+>", " ", m)))
 
 

@@ -12,10 +12,10 @@ import urllib.parse
 from cb import get, psql
 from test_metrics import add_city, eventually
 
-ROOT_KEYS = ["metric", "survey", "waves", "peers", "values"]
+ROOT_KEYS = ["metric", "survey", "waves", "peers", "values", "total", "limit", "offset", "next"]
 TAIL_KEYS = ["summary", "histogram"]
-ROW_KEYS = ["city", "name", "value", "rank", "percentile", "synthetic"]
-HL_KEYS = ROW_KEYS + ["in_cohort", "of"]
+ROW_KEYS = ["city", "name", "value", "rank", "percentile", "synthetic", "lat", "lon"]
+HL_KEYS = ROW_KEYS[:6] + ["in_cohort", "of", "lat", "lon"]
 
 
 class Real(float):

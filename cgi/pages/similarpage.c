@@ -1,0 +1,313 @@
+/* similarpage.c: /cities/{slug}/similar — the cities whose answers in a wave are most like this city's,
+ * each with its score and the reasons (what they share); the score is similar_score's (similar.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "csv.h"
+#include "html.h"
+#include "page.h"
+#include "query.h"
+#include "reply.h"
+#include "routes.h"
+#include "similar.h"
+#include "view.h"
+
+#define SIMILAR_DEFAULT	10
+#define SIMILAR_MAX	10000
+
+struct match {
+	int row;		/* in the answers' result */
+	double score;
+	size_t both;		/* questions both answered */
+	json_t *reasons;
+};
+
+static const PGresult *sort_res;
+
+static int
+by_score(const void *x, const void *y)
+{
+	const struct match *a = x, *b = y;
+	int c;
+
+	if (a->score != b->score)
+		return a->score < b->score ? 1 : -1;
+	if (a->both != b->both)
+		return a->both < b->both ? 1 : -1;
+	if ((c = strcmp(PQgetvalue(sort_res, a->row, 1), PQgetvalue(sort_res, b->row, 1))) != 0)
+		return c;
+	return strcmp(PQgetvalue(sort_res, a->row, 0), PQgetvalue(sort_res, b->row, 0));
+}
+
+/* The reason for people: "Success factors: A, B (2 of 5 chosen by either)". */
+static void
+reason_html(struct buf *b, json_t *reason, json_t *texts, json_t *labels)
+{
+	const char *code = view_str(reason, "question");
+	json_t *shared = json_object_get(reason, "shared"), *o;
+	json_t *lab = json_object_get(labels, code);
+	size_t i, of = (size_t)json_integer_value(json_object_get(reason, "of"));
+
+	if (strcmp(code, "population") == 0 && json_array_size(shared) == 0) {
+		html_raw(b, "population within ±50 %");
+		return;
+	}
+	html_text(b, json_string_value(json_object_get(texts, code)) ? json_string_value(json_object_get(texts, code)) : code);
+	html_raw(b, ": ");
+	json_array_foreach(shared, i, o) {
+		const char *opt = json_string_value(o), *l = json_string_value(json_object_get(lab, opt));
+		if (i)
+			html_raw(b, ", ");
+		if (strcmp(opt, "yes") == 0 && l == NULL)
+			l = "both yes";
+		else if (strcmp(opt, "no") == 0 && l == NULL)
+			l = "both no";
+		html_text(b, l ? l : opt);
+	}
+	if (of > 1)
+		buf_printf(b, " (%zu of %zu chosen by either)", json_array_size(shared), of);
+}
+
+static void
+similar_html(struct request *r, json_t *model, json_t *texts, json_t *labels)
+{
+	struct buf *b = &r->out, title = BUF_INIT, path = BUF_INIT;
+	json_t *city = json_object_get(model, "city"), *list = json_object_get(model, "similar"), *o, *x;
+	const char *wave = view_str(model, "survey");
+	size_t i, j;
+
+	buf_printf(&title, "Cities like %s, %s", view_str(city, "name"), wave);
+	buf_printf(&path, "/cities/%s/similar", view_str(city, "slug"));
+	page_begin(r, title.data ? title.data : "Similar cities");
+	html_raw(b, "<h1>Cities like ");
+	html_text(b, view_str(city, "name"));
+	html_raw(b, "</h1>\n<p class=\"lead\">The cities whose answers to the ");
+	html_text(b, wave);
+	html_raw(b, " survey are most like those of <a href=\"/cities/");
+	url_encode(b, view_str(city, "slug"));
+	html_raw(b, "?survey=");
+	url_encode(b, wave);
+	html_raw(b, "\">");
+	html_text(b, view_str(city, "name"));
+	html_raw(b, "</a>.</p>\n<section aria-labelledby=\"how-h\"><h2 id=\"how-h\">How the score is computed</h2>\n"
+	    "<p id=\"method\">The score is the mean, over the questions both cities answered, of: for a "
+	    "multiple-choice question, the options both chose divided by the options either chose (Jaccard "
+	    "overlap; both choosing none counts as 1); for a single-choice or yes/no question, 1 for the same "
+	    "answer and 0 for another; for the population, 1 when the other city's is within ±50 % of this "
+	    "city's, else 0. Numbers and free text do not count. A score of 1 means the same answers; 0, "
+	    "nothing in common. Between equal scores, the city with more questions answered by both comes first, then by name.</p></section>\n");
+	view_twin_links(r, "This list as data", path.data ? path.data : "/cities", 0);
+	if (json_array_size(list) == 0) {
+		html_raw(b, "<p class=\"notice\">No other city answered a question of this wave that ");
+		html_text(b, view_str(city, "name"));
+		html_raw(b, " answered.</p>\n");
+	} else {
+		html_raw(b, "<p><a href=\"/compare?cities=");
+		url_encode(b, view_str(city, "slug"));
+		json_array_foreach(list, i, o) {
+			if (i >= 5)
+				break;
+			html_raw(b, ",");
+			url_encode(b, view_str(o, "slug"));
+		}
+		html_raw(b, "&amp;survey=");
+		url_encode(b, wave);
+		html_raw(b, "\">Compare with the first five</a></p>\n"
+		    "<table class=\"data similar\"><caption>Cities like ");
+		html_text(b, view_str(city, "name"));
+		html_raw(b, ", most alike first</caption><thead><tr><th scope=\"col\" class=\"num\">Rank</th>"
+		    "<th scope=\"col\">City</th><th scope=\"col\" class=\"num\">Score</th>"
+		    "<th scope=\"col\">What they share</th></tr></thead><tbody>\n");
+		json_array_foreach(list, i, o) {
+			buf_printf(b, "<tr><td class=\"num\">%zu</td><th scope=\"row\"><a href=\"/cities/", i + 1);
+			url_encode(b, view_str(o, "slug"));
+			html_raw(b, "?survey=");
+			url_encode(b, wave);
+			html_raw(b, "\">");
+			html_text(b, view_str(o, "name"));
+			html_raw(b, "</a>");
+			if (json_is_true(json_object_get(o, "synthetic")))
+				html_raw(b, " <span class=\"tag-synthetic\">synthetic</span>");
+			buf_printf(b, "</th><td class=\"num\"><data value=\"%.17g\">%.2f</data></td><td>",
+			    view_num(o, "score"), view_num(o, "score"));
+			if (json_array_size(json_object_get(o, "reasons")) == 0)
+				html_raw(b, "nothing");
+			else {
+				html_raw(b, "<ul class=\"reasons\">");
+				json_array_foreach(json_object_get(o, "reasons"), j, x) {
+					html_raw(b, "<li>");
+					reason_html(b, x, texts, labels);
+					html_raw(b, "</li>");
+				}
+				html_raw(b, "</ul>");
+			}
+			html_raw(b, "</td></tr>\n");
+		}
+		html_raw(b, "</tbody></table>\n");
+	}
+	page_end(r);
+	buf_free(&title);
+	buf_free(&path);
+}
+
+static void
+similar_csv(struct request *r, json_t *model)
+{
+	json_t *o, *x, *s;
+	size_t i, j, k;
+
+	r->ctype = "text/csv";
+	buf_puts(&r->out, "rank,city,name,score,reasons\r\n");
+	json_array_foreach(json_object_get(model, "similar"), i, o) {
+		struct buf why = BUF_INIT;
+		json_array_foreach(json_object_get(o, "reasons"), j, x) {
+			if (j)
+				buf_puts(&why, "; ");
+			buf_puts(&why, view_str(x, "question"));
+			json_array_foreach(json_object_get(x, "shared"), k, s)
+				buf_printf(&why, "%s%s", k ? " " : ": ", json_string_value(s));
+		}
+		csv_int(&r->out, (long long)i + 1);
+		csv_sep(&r->out);
+		csv_text(&r->out, view_str(o, "slug"));
+		csv_sep(&r->out);
+		csv_text(&r->out, view_str(o, "name"));
+		csv_sep(&r->out);
+		csv_number(&r->out, view_num(o, "score"));
+		csv_sep(&r->out);
+		csv_text(&r->out, why.data ? why.data : "");
+		csv_eol(&r->out);
+		buf_free(&why);
+	}
+}
+
+int
+similar_get(struct request *r)
+{
+	const char *slug = r->args[0], *want = NULL, *wave = NULL, *s, *p[1];
+	PGresult *city = NULL, *waves = NULL, *qs = NULL, *ans = NULL;
+	json_t *types = NULL, *texts = NULL, *labels = NULL, *mine = NULL, *model = NULL, *list;
+	struct match *m = NULL;
+	long limit = SIMILAR_DEFAULT;
+	int i, n = 0, me = -1, status = -1;
+	char *end, city_id[24];
+
+	if (!path_segment_valid_slug(slug, strlen(slug)))
+		return reply_errorf(r, 404, "no city called \"%s\"", slug);
+	if (view_wave_param(r, &want) == -1)
+		return -1;
+	s = query_get(&r->query, "limit");
+	if (s && *s) {
+		limit = strtol(s, &end, 10);
+		if (*s < '0' || *s > '9' || *end || limit < 1 || limit > SIMILAR_MAX)
+			return reply_error(r, 400, "limit must be a whole number from 1 to 10000", NULL);
+	}
+	if (view_not_modified(r))
+		return 0;
+	if ((city = view_city(r, slug)) == NULL)
+		return -1;
+	snprintf(city_id, sizeof(city_id), "%s", PQgetvalue(city, 0, 0));
+	p[0] = city_id;
+	waves = db_query(r->app->db, Q_CITY_WAVES, 1, p);
+	if (!db_ok(waves)) {
+		view_db_error(r, waves);
+		goto out;
+	}
+	for (i = 0; i < PQntuples(waves); i++)
+		if (want == NULL || strcmp(want, PQgetvalue(waves, i, 0)) == 0)
+			wave = PQgetvalue(waves, i, 0);
+	if (wave == NULL) {
+		if (want)
+			reply_errorf(r, 404, "%s has no answers for the %s wave", PQgetvalue(city, 0, 2), want);
+		else
+			reply_errorf(r, 404, "%s has answered no wave", PQgetvalue(city, 0, 2));
+		goto out;
+	}
+	p[0] = wave;
+	qs = db_query(r->app->db, Q_SIMILAR_QUESTIONS, 1, p);
+	ans = db_query(r->app->db, Q_SIMILAR_ANSWERS, 1, p);
+	if (!db_ok(qs) || !db_ok(ans)) {
+		view_db_error(r, db_ok(qs) ? ans : qs);
+		goto out;
+	}
+	types = json_object();
+	texts = json_object();
+	labels = json_object();
+	for (i = 0; i < PQntuples(qs); i++) {
+		json_object_set_new(types, PQgetvalue(qs, i, 0), json_string(PQgetvalue(qs, i, 1)));
+		json_object_set_new(texts, PQgetvalue(qs, i, 0), json_string(PQgetvalue(qs, i, 2)));
+		json_object_set_new(labels, PQgetvalue(qs, i, 0), view_answer_json(PQgetvalue(qs, i, 3)));
+	}
+	for (i = 0; i < PQntuples(ans); i++)
+		if (strcmp(PQgetvalue(ans, i, 0), slug) == 0)
+			me = i;
+	mine = me >= 0 ? view_answer_json(PQgetvalue(ans, me, 5)) : json_object();
+	if (PQntuples(ans) > 0 && (m = calloc((size_t)PQntuples(ans), sizeof(*m))) == NULL) {
+		reply_error(r, 503, "out of memory", NULL);
+		goto out;
+	}
+	for (i = 0; i < PQntuples(ans); i++) {
+		json_t *theirs, *reasons;
+		double score;
+		if (i == me)
+			continue;
+		theirs = view_answer_json(PQgetvalue(ans, i, 5));
+		reasons = json_array();
+		score = similar_score_n(types, mine, theirs, reasons, &m[n].both);
+		json_decref(theirs);
+		if (score < 0) {
+			json_decref(reasons);
+			continue;
+		}
+		m[n].row = i;
+		m[n].score = score;
+		m[n].reasons = reasons;
+		n++;
+	}
+	sort_res = ans;
+	if (n > 1)
+		qsort(m, (size_t)n, sizeof(*m), by_score);
+	list = json_array();
+	model = json_pack("{s:{s:s, s:s, s:o, s:o}, s:s, s:o, s:s}",
+	    "city", "slug", PQgetvalue(city, 0, 1), "name", PQgetvalue(city, 0, 2),
+	    "lat", view_coord_json(city, 0, PQfnumber(city, "lat")),
+	    "lon", view_coord_json(city, 0, PQfnumber(city, "lon")),
+	    "survey", wave, "similar", list,
+	    "method", "mean over the questions both answered of: Jaccard overlap (multi), equality (single, "
+	    "bool), population within ±50 % (1 or 0)");
+	if (model == NULL) {
+		reply_error(r, 503, "out of memory", NULL);
+		goto out;
+	}
+	for (i = 0; i < n && i < limit; i++) {
+		json_array_append_new(list, json_pack("{s:s, s:s, s:f, s:o, s:I, s:b, s:o, s:o}",
+		    "slug", PQgetvalue(ans, m[i].row, 0), "name", PQgetvalue(ans, m[i].row, 1),
+		    "score", m[i].score, "reasons", json_incref(m[i].reasons), "questions", (json_int_t)m[i].both,
+		    "synthetic", PQgetvalue(ans, m[i].row, 2)[0] == 't',
+		    "lat", view_coord_json(ans, m[i].row, 3), "lon", view_coord_json(ans, m[i].row, 4)));
+	}
+	if (r->fmt == FMT_JSON) {
+		reply_json(r, 200, json_incref(model));
+	} else if (r->fmt == FMT_CSV) {
+		similar_csv(r, model);
+	} else {
+		similar_html(r, model, texts, labels);
+	}
+	status = 0;
+out:
+	for (i = 0; i < n; i++)
+		json_decref(m[i].reasons);
+	free(m);
+	json_decref(model);
+	json_decref(mine);
+	json_decref(types);
+	json_decref(texts);
+	json_decref(labels);
+	PQclear(ans);
+	PQclear(qs);
+	PQclear(waves);
+	PQclear(city);
+	return status;
+}
