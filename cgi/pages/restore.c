@@ -64,7 +64,7 @@ run(struct request *r, const char *id, const struct token *tok, struct outcome *
 	struct db *w = app_writer(r->app);
 	struct catalog *cat = NULL;
 	struct answer_set set = { 0 };
-	struct stored stored;
+	struct stored stored = { 0 };	/* plan() frees stored.cleared before it sets it */
 	PGresult *res = NULL;
 	json_t *audit = NULL;
 	const char *p[1] = { id };
@@ -133,6 +133,7 @@ refused:
 	audit_write(r, tok->name, tok->id, "restore", tok->partner ? tok->city : NULL, NULL, 0, o->status, audit);
 out:
 	json_decref(audit);
+	store_stored_free(&stored, 1);
 	json_decref(set.answers);
 	catalog_free(cat);
 	free(err);

@@ -83,6 +83,11 @@ function checkDocument(file) {
 			let n = 0;
 			for (const tmpl of Object.keys(doc.paths)) {
 				for (const [method, op] of Object.entries(doc.paths[tmpl])) {
+					if (!op.responses || !Object.keys(op.responses).length) {
+						bad++;
+						console.log("not ok - " + method + " " + tmpl + " documents no answer");
+						continue;
+					}
 					for (const [status, r] of Object.entries(op.responses)) {
 						const media = (deref(doc, r).content || {})["application/json"];
 						if (!media) continue;
