@@ -522,6 +522,27 @@ form(struct request *r, int dry_checked, const char *token, size_t clear_offer)
 	    "<button type=\"submit\">Upload</button>\n</form>\n");
 }
 
+/* For programs: the API's description and an upload with curl. */
+static void
+for_programs(struct buf *b)
+{
+	html_raw(b, "<section aria-labelledby=\"h-api\"><h2 id=\"h-api\">3. Or upload from a program</h2>\n"
+	    "<p><code>POST /api/submissions</code> takes the same CSV (<code>text/csv</code>) or JSON "
+	    "(<code>application/json</code>) files with your token in an <code>Authorization: Bearer</code> "
+	    "header; <code>?dry_run=1</code> checks without storing, <code>?clear=1</code> confirms clearing "
+	    "answers. Every answer and refusal is described in <a href=\"/api/openapi.json\">the API's "
+	    "OpenAPI 3.1 document</a>. With curl, where <code>CITYBENCH_URL</code> is this portal's address "
+	    "and <code>CITYBENCH_TOKEN</code> your city's token:</p>\n"
+	    "<pre><code>curl --fail-with-body \\\n"
+	    "  -H \"Authorization: Bearer $CITYBENCH_TOKEN\" \\\n"
+	    "  -H \"Content-Type: text/csv\" \\\n"
+	    "  --data-binary @answers.csv \\\n"
+	    "  \"$CITYBENCH_URL/api/submissions?dry_run=1\"</code></pre>\n"
+	    "<p>Without <code>?dry_run=1</code> it stores the upload: <code>201</code> with the new version, "
+	    "<code>200</code> when nothing changed, <code>409</code> with the answers it would clear, "
+	    "<code>422</code> with every problem and its row.</p>\n</section>\n");
+}
+
 int
 upload_get(struct request *r)
 {
@@ -546,6 +567,7 @@ upload_get(struct request *r)
 	html_raw(&r->out, "<section aria-labelledby=\"h-send\"><h2 id=\"h-send\">2. Upload the file</h2>\n");
 	form(r, 0, NULL, 0);
 	html_raw(&r->out, "</section>\n");
+	for_programs(&r->out);
 	page_end(r);
 	return 0;
 }
