@@ -30,6 +30,7 @@
 #include "html.h"
 #include "jsonw.h"
 #include "page.h"
+#include "plugin_versions.h"
 #include "query.h"
 #include "reply.h"
 #include "routes.h"
@@ -640,6 +641,7 @@ metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 	html_raw(b, "</code></a>, version ");
 	html_text(b, view_str(metric, "version"));
 	html_raw(b, "</dd></dl>\n");
+	metric_refusal_notice_html(b, metric);
 	view_twin_links(r, "This page as data", path.data, 1);
 	form_html(r, model, v);
 
@@ -733,7 +735,9 @@ metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 	html_raw(b, ", computes the value of each city in each wave from its answers. Its source:</p>\n"
 	    "<pre><code>");
 	html_text(b, view_str(metric, "source"));
-	html_raw(b, "</code></pre></section>\n");
+	html_raw(b, "</code></pre>\n");
+	metric_refusal_detail_html(b, metric);
+	html_raw(b, "</section>\n");
 	page_end(r);
 	buf_free(&title);
 	buf_free(&path);
@@ -779,6 +783,10 @@ metric_get(struct request *r)
 	}
 	if (build_model(&rk, head, rank, &v) == -1) {
 		reply_error(r, 503, "out of memory", NULL);
+		goto out;
+	}
+	if (metric_refusal_model(r->app->db, json_object_get(rk.model, "metric")) == -1) {
+		reply_error(r, 503, "the database is unreachable", NULL);
 		goto out;
 	}
 	if (v.city && json_object_get(rk.model, "highlight") == NULL) {

@@ -1,0 +1,119 @@
+"""A plugin's versions: an update that is refused (syntax error, runtime error, bad declaration) leaves
+the last good version serving (JSON, HTML, SVG, CSV) with a notice on the metric's page, and `plugins
+reload` exits 1 naming what it refused and what it kept; every installed version is recorded with its
+source, and a retired version's values are kept."""
+import os
+import shutil
+import tempfile
+
+from cb import ROOT, cli, get, get_json, psql
+
+FILE = "zz_versioned.lua"
+ID = "pv_versioned"
+
+
+def plugin(version, body="return 1", extra=""):
+    return '''
+return {
+  id = "%s", title = "Versioned", description = "A plugin the tests update.",
+  unit = "share", higher_is_better = true, version = "%s", inputs = { "mayor" },%s
+  compute = function(city)
+    if city.answers.mayor == nil then return nil end
+    %s
+  end,
+}
+''' % (ID, version, extra, body)
+
+
+BROKEN = {
+    "syntax": (plugin("1.2", "return 1 +"), ":8:"),
+    "runtime": (plugin("1.2", "if city.slug == 'toronto' then error('boom') end return 1"), "boom"),
+    "declaration": (plugin("1.2").replace("higher_is_better", "higher_is_beter"), "higher_is_beter"),
+}
+
+
+def _tree(source):
+    d = tempfile.mkdtemp()
+    shutil.copytree(os.path.join(ROOT, "plugins"), os.path.join(d, "plugins"))
+    with open(os.path.join(d, "plugins", FILE), "w") as f:
+        f.write(source)
+    return d
+
+
+def _reload(source):
+    d = _tree(source)
+    try:
+        return cli("plugins", "reload", check=False, env={"CITYBENCH_ROOT": d})
+    finally:
+        shutil.rmtree(d)
+
+
+def _values():
+    return {v["city"]: v["value"] for v in get_json("/metrics/%s.json?survey=2020" % ID)["values"]}
+
+
+def test_refused_update_keeps_the_last_good_version():
+    try:
+        st, out, err = _reload(plugin("1.1"))
+        assert st == 0, (st, out[-800:], err)
+        assert "loaded %s: %s (version 1.1)" % (FILE, ID) in out, out[-800:]
+        good = _values()
+        assert len(good) > 50 and set(good.values()) == {1}, good
+        assert "update_refused" not in get_json("/metrics/%s.json" % ID)["metric"]
+
+        for kind, (source, why) in BROKEN.items():
+            st, out, err = _reload(source)
+            assert st == 1, (kind, st, out[-800:])
+            assert "refused" in err, (kind, err)
+            refused = [l for l in out.splitlines() if l.startswith("refused %s" % FILE)]
+            assert refused and why in refused[0], (kind, out[-800:])
+            assert "kept %s: %s (version 1.1) still serving" % (FILE, ID) in out, (kind, out[-800:])
+            assert out.rstrip().endswith("reloaded: 1 refused"), (kind, out[-300:])
+
+            d = get_json("/metrics/%s.json?survey=2020" % ID)
+            assert d["metric"]["version"] == "1.1", (kind, d["metric"])
+            assert "return 1 +" not in d["metric"]["source"]
+            r = d["metric"]["update_refused"]
+            assert r["file"] == FILE and why in r["message"], (kind, r)
+            if kind == "syntax":
+                assert r["line"] == 8, r
+            assert _values() == good, kind
+            assert ID in {m["id"] for m in get_json("/metrics.json")["metrics"]}
+
+            h = get("/metrics/%s?survey=2020" % ID)
+            assert h.status == 200, (kind, h.status)
+            page = h.text
+            assert 'id="update-refused"' in page and "plugin was refused" in page, kind
+            assert FILE in page and "version 1.1" in page, kind
+            for path in ("/metrics/%s.svg?survey=2020" % ID, "/metrics/%s.csv?survey=2020" % ID):
+                assert get(path).status == 200, (kind, path)
+
+        # A good 1.2 loads: the notice goes, 1.1 is retired with its values kept.
+        st, out, err = _reload(plugin("1.2", "if city.slug == 'toronto' then return 2 end return 1"))
+        assert st == 0, (st, out[-800:])
+        d = get_json("/metrics/%s.json?survey=2020" % ID)
+        assert d["metric"]["version"] == "1.2" and "update_refused" not in d["metric"], d["metric"]
+        assert _values()["toronto"] == 2
+        rows = psql("select version, retired_at is null, position('return 2' in source) > 0 from metric_versions "
+                    "where metric_id = '%s' order by installed_at" % ID).split("\n")
+        assert rows == ["1.1|f|f", "1.2|t|t"], rows
+        kept = psql("select count(*), max(value) from metric_version_values where metric_id = '%s' "
+                    "and version = '1.1' and survey_id = '2020'" % ID)
+        assert kept == "%d|1" % len(good), kept
+        assert psql("select count(*) from metric_values where metric_id = '%s' and plugin_version <> '1.2'"
+                    % ID) == "0"
+    finally:
+        st, out, err = cli("plugins", "reload", check=False)
+    # the file gone: its metric leaves the catalogue, its refusal is forgotten; the bundled ones load
+    assert st == 0, (st, out[-800:], err)
+    assert get("/metrics/%s.json" % ID).status == 404
+    assert psql("select count(*) from plugin_refusals where plugin = '%s'" % FILE) == "0"
+
+
+def test_refused_new_plugin_is_not_served():
+    st, out, err = _reload(plugin("1.0", "return 1 +"))
+    assert st == 1 and "refused %s" % FILE in out, (st, out[-500:])
+    assert "kept " not in out
+    assert get("/metrics/%s.json" % ID).status == 404
+    st, out, err = cli("plugins", "reload", check=False)
+    assert st == 0, out[-500:]
