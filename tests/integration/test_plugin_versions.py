@@ -102,11 +102,52 @@ def test_refused_update_keeps_the_last_good_version():
         assert kept == "%d|1" % len(good), kept
         assert psql("select count(*) from metric_values where metric_id = '%s' and plugin_version <> '1.2'"
                     % ID) == "0"
+
+        # the versions, as JSON, CSV and HTML
+        vs = get_json("/metrics/%s/versions.json" % ID)
+        assert vs["metric"] == ID and [v["version"] for v in vs["versions"]] == ["1.1", "1.2"], vs
+        v11, v12 = vs["versions"]
+        assert v11["current"] is False and v11["retired_at"] and "return 1 +" not in v11["source"], v11
+        assert v12["current"] is True and v12["retired_at"] is None and "return 2" in v12["source"], v12
+        assert set(v11) == {"version", "installed_at", "retired_at", "source", "current"}
+        c = get("/metrics/%s/versions.csv" % ID)
+        assert c.status == 200 and c.text.startswith("version,installed_at,retired_at,current,source\r\n1.1,"), c.text[:200]
+        h = get("/metrics/%s/versions" % ID)
+        assert h.status == 200 and "?version=1.1" in h.text and "/versions/1.2/diff?from=1.1" in h.text
+
+        # a retired version's values keep answering
+        old = get_json("/metrics/%s.json?survey=2020&version=1.1" % ID)
+        assert old["metric"]["version"] == "1.1" and old["metric"]["current"] is False, old["metric"]
+        assert {v["city"]: v["value"] for v in old["values"]} == good
+        assert get_json("/metrics/%s.json?survey=2020&version=1.2" % ID)["metric"]["version"] == "1.2"
+        h = get("/metrics/%s?survey=2020&version=1.1" % ID)
+        assert h.status == 200 and 'id="retired-version"' in h.text
+        assert get("/metrics/%s.svg?survey=2020&version=1.1" % ID).status == 200
+        assert get("/metrics/%s.csv?survey=2020&version=1.1&peers=region:Europe" % ID).status == 200
+        for bad in ("9.9", "1.1%27", "x" * 80):
+            assert get("/metrics/%s.json?version=%s" % (ID, bad)).status == 404, bad
+        assert get("/metrics/%s.json?version=%%00" % ID).status in (400, 404)
+
+        # what 1.2 changed: toronto's value (1 -> 2) and the ranks
+        d = get_json("/metrics/%s/versions/1.2/diff.json?from=1.1&survey=2020" % ID)
+        tor = [c for c in d["changes"] if c["city"] == "toronto"]
+        assert tor and tor[0]["value_from"] == 1 and tor[0]["value_to"] == 2 and tor[0]["rank_to"] == 1, tor
+        assert all(c["survey"] == "2020" for c in d["changes"])
+        assert get_json("/metrics/%s/versions/1.1/diff.json?from=1.1" % ID)["changes"] == []
+        c = get("/metrics/%s/versions/1.2/diff.csv?from=1.1" % ID)
+        assert c.status == 200 and "\r\ntoronto," in c.text, c.text[:300]
+        h = get("/metrics/%s/versions/1.2/diff?from=1.1" % ID)
+        assert h.status == 200 and "Toronto" in h.text
+        assert get("/metrics/%s/versions/1.2/diff.json" % ID).status == 400
+        assert get("/metrics/%s/versions/1.2/diff.json?from=7" % ID).status == 400
+        assert get("/metrics/%s/versions/7/diff.json?from=1.1" % ID).status == 404
+        assert get("/metrics/nope_metric/versions.json").status == 404
     finally:
         st, out, err = cli("plugins", "reload", check=False)
     # the file gone: its metric leaves the catalogue, its refusal is forgotten; the bundled ones load
     assert st == 0, (st, out[-800:], err)
     assert get("/metrics/%s.json" % ID).status == 404
+    assert get("/metrics/%s/versions.json" % ID).status == 404
     assert psql("select count(*) from plugin_refusals where plugin = '%s'" % FILE) == "0"
 
 
