@@ -9,10 +9,10 @@ import tempfile
 from cb import ROOT, cli, get, get_json, psql
 
 FILE = "zz_versioned.lua"
-ID = "pv_versioned"
+ID = "pv_versioned_%d" % os.getpid()   # versions are kept for ever: one metric per run
 
 
-def plugin(version, body="return 1", extra=""):
+def plugin(version, body="return 1", extra="", id=None):
     return '''
 return {
   id = "%s", title = "Versioned", description = "A plugin the tests update.",
@@ -22,7 +22,7 @@ return {
     %s
   end,
 }
-''' % (ID, version, extra, body)
+''' % (id or ID, version, extra, body)
 
 
 BROKEN = {
@@ -158,3 +158,28 @@ def test_refused_new_plugin_is_not_served():
     assert get("/metrics/%s.json" % ID).status == 404
     st, out, err = cli("plugins", "reload", check=False)
     assert st == 0, out[-500:]
+
+
+UNDECLARED = plugin("1.0", "local x = city.answers.population_total\n    return 1", id="pv_undeclared")
+
+
+def test_reading_an_undeclared_input_is_an_error_naming_it():
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(UNDECLARED)
+    try:
+        for cmd in ("check", "test"):
+            st, out, err = cli("plugin", cmd, f.name, check=False)
+            assert st == 1, (cmd, st, out[-300:])
+            assert "population_total" in err and "inputs" in err and ":7:" in err, (cmd, err)
+    finally:
+        os.unlink(f.name)
+    from cb import error_of, post, researcher_token
+    e = error_of(post("/api/plugins/preview", UNDECLARED, "text/x-lua", researcher_token("undeclared")), 422)
+    assert "population_total" in e["message"] and e["details"][0]["line"] == 7, e
+    # a declared input without an answer is still nil, not an error
+    ok = plugin("1.0", "if city.answers.mayor == nil then return nil end return 1", id="pv_undeclared")
+    st, out, err = _reload(ok)
+    try:
+        assert st == 0, (st, out[-500:], err)
+    finally:
+        cli("plugins", "reload", check=False)
