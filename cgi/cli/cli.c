@@ -774,6 +774,8 @@ cmd_reload(struct cli *cli)
 	}
 	cli->changed = json_pack("{s:i}", "refused", n);
 	printf("reloaded: %d refused\n", n);
+	if (n > 0)	/* the last good version of a refused file's metrics keeps serving */
+		return refuse("plugins reload: %d plugin file%s refused", n, n == 1 ? "" : "s");
 	return 0;
 }
 

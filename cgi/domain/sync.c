@@ -20,6 +20,63 @@ exec_ok(struct db *db, const char *sql)
 	return ok ? 0 : -1;
 }
 
+/* Runs one statement of the reload; -1 with err set when it failed. */
+static int
+run(struct db *db, enum query_id q, int n, const char *const *p, char **err)
+{
+	PGresult *res = db_query(db, q, n, p);
+	int ok = db_ok(res);
+
+	if (!ok)
+		*err = strdup(res ? PQresultErrorMessage(res) : "the database is unreachable");
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+/* Version `version` of metric `id` installed: the one serving until now retired, its values kept. */
+static int
+keep_version(struct db *db, const char *id, const char *version, const char *file, const char *source,
+    char **err)
+{
+	const char *p[4] = { id, version, file, source };
+
+	if (run(db, Q_VERSION_RETIRE, 2, p, err) == -1)
+		return -1;
+	return run(db, Q_VERSION_INSTALL, 4, p, err);
+}
+
+/* A refused file: recorded; the metrics it installed before keep serving (their last good version).
+ * Prints the refusal and what keeps serving.  0 or -1 (err set). */
+static int
+refuse_file(struct db *db, const struct plugin_file *f, const char *msg, FILE *out, char **err)
+{
+	char line[16];
+	const char *p[3] = { f->name, NULL, msg };
+	PGresult *res;
+	int i;
+
+	if (f->status != 0 && f->result.error.line > 0) {
+		snprintf(line, sizeof(line), "%d", f->result.error.line);
+		p[1] = line;
+	}
+	if (run(db, Q_REFUSAL_PUT, 3, p, err) == -1)
+		return -1;
+	res = db_query(db, Q_REFUSAL_KEEPS, 1, p);
+	if (!db_ok(res)) {
+		*err = strdup("cannot read the metrics");
+		PQclear(res);
+		return -1;
+	}
+	if (out) {
+		fprintf(out, "refused %s\n", msg);
+		for (i = 0; i < PQntuples(res); i++)
+			fprintf(out, "kept %s: %s (version %s) still serving\n", f->name, PQgetvalue(res, i, 0),
+			    PQgetvalue(res, i, 1));
+	}
+	PQclear(res);
+	return 0;
+}
+
 /* Registers one loaded file's metrics; refuses (returns 1, message in why) an id another file owns. */
 static int
 register_file(struct db *db, const struct plugin_file *f, int *position, char *why, size_t n, char **err)
@@ -75,6 +132,10 @@ register_file(struct db *db, const struct plugin_file *f, int *position, char *w
 			return -1;
 		}
 		PQclear(res);
+		if (keep_version(db, m->id, m->version, f->name, f->source, err) == -1) {
+			buf_free(&ids);
+			return -1;
+		}
 		buf_printf(&ids, k ? ",%s" : "%s", m->id);
 	}
 	buf_putc(&ids, '}');
@@ -171,6 +232,8 @@ sync_plugins(struct db *db, const char *dir, FILE *out, char **err)
 			if (r == -1)
 				goto out;
 			if (r == 0) {
+				if (run(db, Q_REFUSAL_CLEAR, 1, &name, err) == -1)
+					goto out;
 				for (k = 0; k < f->result.nmetrics; k++)
 					if (compute_store(db, &in, &f->result.metrics[k], err) == -1)
 						goto out;
@@ -192,17 +255,19 @@ sync_plugins(struct db *db, const char *dir, FILE *out, char **err)
 				buf_printf(&msg, "%s: could not be run", f->name);
 		}
 		refused++;
-		if (out)
-			fprintf(out, "refused %s\n", msg.data);
+		if (refuse_file(db, f, msg.data ? msg.data : f->name, out, err) == -1) {
+			buf_free(&msg);
+			goto out;
+		}
 		buf_free(&msg);
-		res = db_query(db, Q_DEACTIVATE_PLUGIN, 1, &name);
-		PQclear(res);
 	}
 	buf_putc(&names, '}');
 	{
 		const char *p[1] = { names.data };
 		res = db_query(db, Q_DEACTIVATE_MISSING, 1, p);
 		PQclear(res);
+		if (run(db, Q_REFUSAL_CLEAR_MISSING, 1, p, err) == -1)
+			goto out;
 	}
 	res = db_query(db, Q_BUMP_VERSION, 0, NULL);
 	PQclear(res);

@@ -31,6 +31,7 @@
 #include "jsonw.h"
 #include "page.h"
 #include "paging.h"
+#include "plugin_versions.h"
 #include "query.h"
 #include "reply.h"
 #include "routes.h"
@@ -673,6 +674,8 @@ metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 	html_raw(b, "</code></a>, version ");
 	html_text(b, view_str(metric, "version"));
 	html_raw(b, "</dd></dl>\n");
+	metric_refusal_notice_html(b, metric);
+	metric_version_notice_html(b, metric);
 	view_twin_links(r, "This page as data", path.data, 1);
 	form_html(r, model, v);
 
@@ -779,7 +782,9 @@ metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 	html_raw(b, ", computes the value of each city in each wave from its answers. Its source:</p>\n"
 	    "<pre><code>");
 	html_text(b, view_str(metric, "source"));
-	html_raw(b, "</code></pre></section>\n");
+	html_raw(b, "</code></pre>\n");
+	metric_refusal_detail_html(b, metric);
+	html_raw(b, "</section>\n");
 	page_end(r);
 	buf_free(&title);
 	buf_free(&path);
@@ -791,8 +796,9 @@ metric_get(struct request *r)
 	struct view v;
 	PGresult *head = NULL, *rank = NULL;
 	struct ranking rk = { 0 };
-	const char *p[2];
-	int status = -1;
+	const char *p[3];
+	PGresult *ver = NULL;
+	int status = -1, retired;
 
 	if (read_view(r, &v) == -1)
 		goto out;
@@ -817,14 +823,25 @@ metric_get(struct request *r)
 	}
 	p[0] = v.id;
 	p[1] = v.city;
-	rank = view_cohort_query(r->app->db, Q_METRIC_RANKING_STORED, Q_METRIC_RANKING, &v.c,
-	    PQgetvalue(head, 0, 8), p, 2);
+	retired = metric_version_arg(r, v.id, &p[2], &ver);	/* ?version=V */
+	if (retired == -1)
+		goto out;
+	rank = view_cohort_query(r->app->db, retired ? Q_METRIC_RANKING_STORED_VER : Q_METRIC_RANKING_STORED,
+	    retired ? Q_METRIC_RANKING_VER : Q_METRIC_RANKING, &v.c, PQgetvalue(head, 0, 8), p, retired ? 3 : 2);
 	if (!db_ok(rank)) {
 		view_db_error(r, rank);
 		goto out;
 	}
 	if (build_model(&rk, head, rank, &v) == -1) {
 		reply_error(r, 503, "out of memory", NULL);
+		goto out;
+	}
+	if (retired && metric_version_model(json_object_get(rk.model, "metric"), p[2], ver) == -1) {
+		reply_error(r, 503, "out of memory", NULL);
+		goto out;
+	}
+	if (metric_refusal_model(r->app->db, json_object_get(rk.model, "metric")) == -1) {
+		reply_error(r, 503, "the database is unreachable", NULL);
 		goto out;
 	}
 	if (v.city && json_object_get(rk.model, "highlight") == NULL) {
@@ -861,5 +878,6 @@ out:
 	ranking_free(&rk);
 	PQclear(head);
 	PQclear(rank);
+	PQclear(ver);
 	return status;
 }

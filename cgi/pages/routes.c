@@ -7,6 +7,7 @@
 #include "cache.h"
 #include "reply.h"
 #include "reqlimits.h"
+#include "plugin_versions.h"
 #include "routes.h"
 #include "session.h"
 
@@ -43,6 +44,8 @@ static const struct route routes[] = {
 	{ "GET",  "/compare",			FMT_HTML | FMT_JSON | FMT_CSV, 0, 0, compare_get },
 	{ "GET",  "/metrics",			FMT_HTML | FMT_JSON | FMT_CSV, 0, 0, metrics_get },
 	{ "GET",  "/metrics/*",			FMT_HTML | FMT_JSON | FMT_CSV | FMT_SVG, 0, 0, metric_get },
+	{ "GET",  "/metrics/*/versions",	FMT_HTML | FMT_JSON | FMT_CSV, 0, 0, metric_versions_get },
+	{ "GET",  "/metrics/*/versions/*/diff",	FMT_HTML | FMT_JSON | FMT_CSV, 0, 0, metric_version_diff_get },
 	{ "GET",  "/surveys/*",			FMT_HTML | FMT_JSON, 0, 0, survey_get },
 	{ "GET",  "/surveys/*/template",	FMT_CSV, 0, 0, survey_template_get },
 	{ "GET",  "/data",			FMT_HTML, 0, 0, data_get },

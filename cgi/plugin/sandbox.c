@@ -628,6 +628,51 @@ union_inputs(struct run *r)
 	return 0;
 }
 
+/* __index of a city's answers: nil for a declared code without an answer; for any other code, the
+ * error the contract asks for, naming the code, at the plugin's line (level 1: the Lua code that read
+ * it).  Upvalue 1: the declared codes, as a set. */
+static int
+answers_index(lua_State *L)
+{
+	const char *code;
+
+	if (lua_type(L, 2) != LUA_TSTRING) {
+		lua_pushnil(L);
+		return 1;
+	}
+	lua_pushvalue(L, 2);
+	if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) {
+		lua_pushnil(L);
+		return 1;
+	}
+	code = lua_tostring(L, 2);
+	return luaL_error(L, "city.answers.%s: \"%s\" is not in the metric's inputs (declare it in inputs "
+	    "to read it)", code, code);
+}
+
+/* Pushes the metatable of metric m's answers (built once per metric, kept in the registry). */
+static void
+push_answers_meta(lua_State *L, const struct plugin_metric *m)
+{
+	size_t i;
+
+	if (lua_rawgetp(L, LUA_REGISTRYINDEX, m) == LUA_TTABLE)
+		return;
+	lua_pop(L, 1);
+	lua_createtable(L, 0, 2);
+	lua_createtable(L, 0, (int)m->ninputs);
+	for (i = 0; i < m->ninputs; i++) {
+		lua_pushboolean(L, 1);
+		lua_setfield(L, -2, m->inputs[i]);
+	}
+	lua_pushcclosure(L, answers_index, 1);
+	lua_setfield(L, -2, "__index");
+	lua_pushboolean(L, 0);
+	lua_setfield(L, -2, "__metatable");	/* the plugin cannot take it off */
+	lua_pushvalue(L, -1);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, m);
+}
+
 static void
 push_city(struct run *r, lua_State *L, const struct plugin_metric *m, const size_t *map,
     const struct wire_city *c)
@@ -657,6 +702,8 @@ push_city(struct run *r, lua_State *L, const struct plugin_metric *m, const size
 		if (push_value(L, &v, r->end))
 			lua_setfield(L, -2, m->inputs[i]);
 	}
+	push_answers_meta(L, m);
+	lua_setmetatable(L, -2);
 	lua_setfield(L, -2, "answers");
 }
 

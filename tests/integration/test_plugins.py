@@ -97,8 +97,9 @@ def test_reload_adds_plugin_and_survives_hostile_ones():
     d = _tree_with(extra)
     try:
         t0 = time.time()
-        st, out, err = cli("plugins", "reload", env={"CITYBENCH_ROOT": d})
+        st, out, err = cli("plugins", "reload", check=False, env={"CITYBENCH_ROOT": d})
         took = time.time() - t0
+        assert st == 1 and "refused" in err, (st, err)  # anything refused: exit 1
         assert "loaded mayor_named.lua" in out, out[-500:]
         refused = [l for l in out.splitlines() if l.startswith("refused ")]
         assert len(refused) >= len(HOSTILE) - 2, (len(refused), out[-2000:])  # duplicates of bundled ids count too
