@@ -302,7 +302,7 @@ table_html(struct buf *b, json_t *model)
 	const char *peers = view_str(model, "peers");
 	size_t i, j;
 
-	html_raw(b, "<div class=\"table-scroll\"><table class=\"data compare\"><caption>Metric values in the ");
+	html_raw(b, "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Metric values, scrolls sideways\"><table class=\"data compare\"><caption>Metric values in the ");
 	html_text(b, view_str(model, "survey"));
 	html_raw(b, " wave, with each city's rank among ");
 	if (*peers) {
@@ -386,8 +386,9 @@ chart_html(struct buf *b, json_t *model)
 			.desc = "One group of bars per metric, one bar per city, each metric on its own scale "
 			    "from zero to its highest value here; the values are written beside the bars and in "
 			    "the table above." };
-		html_raw(b, "<figure class=\"chart\">");
+		html_raw(b, "<figure class=\"chart\"><div class=\"chart-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Chart of the metric values, scrolls sideways\">");
 		chart_grouped(b, &ch, groups, units, nm, series, nc, v, -1);
+		html_raw(b, "</div>");
 		html_raw(b, "<figcaption>The values of the table above as bars, each metric on its own scale."
 		    "</figcaption></figure>\n");
 	}

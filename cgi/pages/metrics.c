@@ -115,7 +115,7 @@ metrics_get(struct request *r)
 		    "once per city and wave. Follow a metric for its ranking, distribution and the plugin's "
 		    "source code.</p>\n");
 		view_twin_links(r, "This page as data", "/metrics", 0);
-		html_raw(b, "<table class=\"data metrics\"><caption>Active metrics</caption><thead><tr>"
+		html_raw(b, "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Active metrics, scrolls sideways\"><table class=\"data metrics\"><caption>Active metrics</caption><thead><tr>"
 		    "<th scope=\"col\">Metric</th><th scope=\"col\">What it measures</th>"
 		    "<th scope=\"col\">Unit</th><th scope=\"col\">Better</th>"
 		    "<th scope=\"col\">Plugin</th></tr></thead><tbody>\n");
@@ -136,7 +136,7 @@ metrics_get(struct request *r)
 			html_text(b, view_str(m, "version"));
 			html_raw(b, "</td></tr>\n");
 		}
-		html_raw(b, "</tbody></table>\n");
+		html_raw(b, "</tbody></table></div>\n");
 		if (json_array_size(list) == 0)
 			html_raw(b, "<p class=\"notice\">No metric is active: no plugin loaded.</p>\n");
 		page_end(r);
@@ -664,10 +664,10 @@ metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 	summary_html(b, model);
 
 	html_raw(b, "<section aria-labelledby=\"dist-h\"><h2 id=\"dist-h\">Distribution</h2>\n"
-	    "<div class=\"chart-and-table\"><figure class=\"chart\">");
+	    "<div class=\"chart-and-table\"><figure class=\"chart\"><div class=\"chart-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Distribution chart, scrolls sideways\">");
 	histogram_svg(b, model, "dist", 0);
-	html_raw(b, "<figcaption>How many cities have each value. The same numbers are in the table.</figcaption>"
-	    "</figure>\n<table class=\"data bins\"><caption>Distribution</caption><thead><tr>"
+	html_raw(b, "</div><figcaption>How many cities have each value. The same numbers are in the table.</figcaption>"
+	    "</figure>\n<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Distribution, scrolls sideways\"><table class=\"data bins\"><caption>Distribution</caption><thead><tr>"
 	    "<th scope=\"col\">Value</th><th scope=\"col\" class=\"num\">Cities</th></tr></thead><tbody>\n");
 	json_array_foreach(hist, i, o) {
 		struct chart_bin bin = { view_num(o, "lo"), view_num(o, "hi"), json_is_true(json_object_get(o, "closed")),
@@ -688,7 +688,7 @@ metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 		}
 		buf_printf(b, "</th><td class=\"num\">%zu</td></tr>\n", bin.count);
 	}
-	html_raw(b, "</tbody></table></div></section>\n");
+	html_raw(b, "</tbody></table></div></div></section>\n");
 
 	html_raw(b, "<section aria-labelledby=\"ranking-h\"><h2 id=\"ranking-h\">Ranking</h2>\n");
 	if (n == 0) {
@@ -698,7 +698,7 @@ metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 		size_t last = 0;
 		html_raw(b, "<p>Rank 1 is the best; cities with the same value share the best rank. "
 		    "The percentile is the share of these cities whose value the city equals or beats.</p>\n"
-		    "<table class=\"data ranking\"><caption>Ranking");
+		    "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Ranking, scrolls sideways\"><table class=\"data ranking\"><caption>Ranking");
 		if (cut)
 			buf_printf(b, " (the first %d of %zu cities)", ROWS_TOP, n);
 		html_raw(b, "</caption><thead><tr><th scope=\"col\" class=\"num\">Rank</th>"
@@ -713,7 +713,7 @@ metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 			ranking_row(b, &rk->rows[i], unit, (long)i == pos);
 			last = i;
 		}
-		html_raw(b, "</tbody></table>\n");
+		html_raw(b, "</tbody></table></div>\n");
 		if (cut) {
 			html_raw(b, "<p><a href=\"");
 			html_attr(b, path.data);
