@@ -28,9 +28,11 @@ struct chart {
 				 * 0: inline in HTML (width="100%") */
 };
 
-/* Writes v for people in a metric unit: share 1/0 as "1 (yes)"/"0 (no)", percent with "%", per_100k with
- * " per 100k", whole numbers without decimals, others rounded to two decimals (three significant
- * digits below 0.01); NaN and infinities as "no value".  Exact values belong in the JSON and CSV. */
+/* Writes v for people in a metric unit, the one spelling every page and chart uses: share 1/0 (a city's
+ * yes or no) as "Yes"/"No", another share as a percentage, percent with "%", both with at most one
+ * decimal (half up); per_100k with " per 100k"; whole numbers without decimals, thousands separated
+ * from 10,000; others rounded to two decimals (three significant digits below 0.01); NaN and
+ * infinities as "no value".  Exact values belong in the JSON and CSV. */
 int chart_value(struct buf *b, double v, const char *unit);
 
 /* A horizontal bar chart: one bar per label, in the order given; values[i] NaN is "no value".

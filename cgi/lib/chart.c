@@ -66,6 +66,47 @@ fmt_number(char *s, size_t n, double v)
 		s[--len] = '\0';
 }
 
+/* v rounded half up to at most places decimals, trailing zeros dropped, no "-0". */
+static void
+fmt_fixed(char *s, size_t n, double v, int places)
+{
+	double m = pow(10, places);
+	size_t len;
+
+	if (fabs(v) * m < 9e15)
+		v = floor(v * m + 0.5) / m;
+	snprintf(s, n, "%.*f", places, v);
+	len = strlen(s);
+	if (strchr(s, '.')) {
+		while (len > 0 && s[len - 1] == '0')
+			s[--len] = '\0';
+		if (len > 0 && s[len - 1] == '.')
+			s[--len] = '\0';
+	}
+	if (strcmp(s, "-0") == 0)
+		snprintf(s, n, "0");
+}
+
+/* A whole number with thousands separators: 2800000 -> "2,800,000". */
+static void
+fmt_grouped(char *s, size_t n, double v)
+{
+	char d[32];
+	size_t len, i, o = 0, lead;
+
+	snprintf(d, sizeof(d), "%.0f", fabs(v));
+	len = strlen(d);
+	if (v < 0 && o + 1 < n)
+		s[o++] = '-';
+	lead = len % 3 ? len % 3 : 3;
+	for (i = 0; i < len && o + 2 < n; i++) {
+		if (i >= lead && (i - lead) % 3 == 0)
+			s[o++] = ',';
+		s[o++] = d[i];
+	}
+	s[o] = '\0';
+}
+
 int
 chart_value(struct buf *b, double v, const char *unit)
 {
@@ -73,11 +114,17 @@ chart_value(struct buf *b, double v, const char *unit)
 
 	if (!isfinite(v))
 		return buf_puts(b, "no value");
-	fmt_number(s, sizeof(s), v);
+	/* one spelling per unit on every page and chart (issue 15): yes/no for a city's binary share,
+	 * percentages with at most one decimal, thousands separators */
 	if (unit && strcmp(unit, "share") == 0 && (v == 0 || v == 1))
-		return buf_printf(b, "%s (%s)", s, v == 1 ? "yes" : "no");
+		return buf_puts(b, v == 1 ? "Yes" : "No");
+	if (unit && strcmp(unit, "share") == 0)
+		return fmt_fixed(s, sizeof(s), v * 100, 1), buf_printf(b, "%s%%", s);
 	if (unit && strcmp(unit, "percent") == 0)
-		return buf_printf(b, "%s%%", s);
+		return fmt_fixed(s, sizeof(s), v, 1), buf_printf(b, "%s%%", s);
+	fmt_number(s, sizeof(s), v);
+	if (v == floor(v) && fabs(v) >= 10000 && fabs(v) < 1e15)
+		fmt_grouped(s, sizeof(s), v);
 	if (unit && strcmp(unit, "per_100k") == 0)
 		return buf_printf(b, "%s per 100k", s);
 	return buf_puts(b, s);

@@ -600,7 +600,7 @@ ranking_row(struct buf *b, const struct rank_row *o, const char *unit, int mark)
 	html_raw(b, "</th><td class=\"num\">");
 	view_number_html(b, o->value, unit);
 	html_raw(b, "</td><td class=\"num\">");
-	view_number_html(b, o->percentile, NULL);
+	view_percentile_html(b, o->percentile);
 	html_raw(b, "</td></tr>\n");
 }
 
@@ -651,7 +651,7 @@ metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 			view_number_html(b, view_num(hl, "value"), unit);
 			buf_printf(b, ", rank <span id=\"highlight-rank\">%lld</span> of %zu, percentile ",
 			    (long long)json_integer_value(json_object_get(hl, "rank")), n);
-			view_number_html(b, view_num(hl, "percentile"), NULL);
+			view_percentile_html(b, view_num(hl, "percentile"));
 			html_raw(b, " (the share of these cities it equals or beats).");
 		} else if (json_is_number(json_object_get(hl, "value"))) {
 			view_number_html(b, view_num(hl, "value"), unit);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "answer.h"
+#include "chart.h"
 #include "html.h"
 #include "page.h"
 #include "profile.h"
@@ -111,21 +112,14 @@ metric_value(struct buf *b, json_t *v, const char *unit)
 {
 	double d = json_number_value(v);
 
+	struct buf t = BUF_INIT;
+
 	html_raw(b, "<data value=\"");
 	view_number(b, d);
 	html_raw(b, "\">");
-	if (streq(unit, "share")) {
-		view_fixed(b, d * 100, 1);
-		buf_putc(b, '%');
-	} else if (streq(unit, "percent")) {
-		view_fixed(b, d, 1);
-		buf_putc(b, '%');
-	} else if (streq(unit, "per_100k")) {
-		view_fixed(b, d, 2);
-		html_raw(b, " per 100,000");
-	} else {
-		view_fixed(b, d, 2);
-	}
+	chart_value(&t, d, unit);	/* the one spelling of compare, the metric page and the charts */
+	html_text(b, t.data ? t.data : "");
+	buf_free(&t);
 	html_raw(b, "</data>");
 }
 
