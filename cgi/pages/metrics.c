@@ -382,6 +382,35 @@ highlight_position(const struct ranking *rk)
 	return -1;
 }
 
+/* The standalone chart's own lines (issue 15): the peer group under the title, the source and licence,
+ * and the permalink of this view (the metric, the wave, the peers, the chart, the city). */
+static void
+svg_lines(json_t *model, const char *chart, struct buf *sub, struct buf *src, struct buf *link)
+{
+	const char *peers = view_str(model, "peers"), *city;
+	json_t *hl = json_object_get(model, "highlight");
+
+	if (*peers)
+		buf_printf(sub, "%s wave · peer group %s (%lld cities with a value)", view_str(model, "survey"),
+		    peers, (long long)json_integer_value(json_object_get(json_object_get(model, "summary"), "n")));
+	else
+		buf_printf(sub, "%s wave · all %lld cities with a value", view_str(model, "survey"),
+		    (long long)json_integer_value(json_object_get(json_object_get(model, "summary"), "n")));
+	buf_printf(src, "Source: citybench, the %s municipal innovation survey · Licence: CC BY 4.0",
+	    view_str(model, "survey"));
+	buf_printf(link, "/metrics/%s.svg?survey=%s", view_str(json_object_get(model, "metric"), "id"),
+	    view_str(model, "survey"));
+	if (*peers) {
+		buf_puts(link, "&peers=");
+		url_encode(link, peers);
+	}
+	if (chart)
+		buf_printf(link, "&chart=%s", chart);
+	city = hl ? view_str(hl, "city") : "";
+	if (*city)
+		buf_printf(link, "&city=%s", city);
+}
+
 static void
 histogram_svg(struct buf *b, json_t *model, const char *id, int standalone)
 {
@@ -389,6 +418,7 @@ histogram_svg(struct buf *b, json_t *model, const char *id, int standalone)
 	json_t *hl = json_object_get(model, "highlight"), *summary = json_object_get(model, "summary");
 	struct chart_bin *bins = calloc(json_array_size(hist) + 1, sizeof(*bins));
 	struct buf title = BUF_INIT, desc = BUF_INIT, marker = BUF_INIT;
+	struct buf sub = BUF_INIT, src = BUF_INIT, link = BUF_INIT;
 	struct chart c;
 	size_t i;
 	long at = -1;
@@ -414,7 +444,16 @@ histogram_svg(struct buf *b, json_t *model, const char *id, int standalone)
 		buf_printf(&desc, " The bar of %s is hatched and marked.", view_str(hl, "name"));
 	c = (struct chart){ .id = id, .title = title.data, .desc = desc.data, .unit = view_str(metric, "unit"),
 		.marker = at >= 0 ? marker.data : NULL, .standalone = standalone };
+	if (standalone) {
+		svg_lines(model, NULL, &sub, &src, &link);
+		c.subtitle = sub.data;
+		c.source = src.data;
+		c.permalink = link.data;
+	}
 	chart_histogram(b, &c, bins, json_array_size(hist), at);
+	buf_free(&sub);
+	buf_free(&src);
+	buf_free(&link);
 	buf_free(&title);
 	buf_free(&desc);
 	buf_free(&marker);
@@ -431,6 +470,7 @@ ranking_svg(struct buf *b, const struct ranking *rk, const char *id, int standal
 	size_t n = rk->n, shown = n < SVG_TOP ? n : SVG_TOP, i;
 	long pos = highlight_position(rk), mark = -1;
 	struct buf names = BUF_INIT, title = BUF_INIT, desc = BUF_INIT;
+	struct buf sub = BUF_INIT, src = BUF_INIT, link = BUF_INIT;
 	const char *labels[SVG_TOP + 1];
 	double vals[SVG_TOP + 1];
 	size_t offs[SVG_TOP + 1], k = 0;
@@ -461,7 +501,16 @@ ranking_svg(struct buf *b, const struct ranking *rk, const char *id, int standal
 		buf_printf(&desc, " %s is marked.", view_str(hl, "name"));
 	c = (struct chart){ .id = id, .title = title.data, .desc = desc.data, .unit = view_str(metric, "unit"),
 		.standalone = standalone };
+	if (standalone) {
+		svg_lines(model, "ranking", &sub, &src, &link);
+		c.subtitle = sub.data;
+		c.source = src.data;
+		c.permalink = link.data;
+	}
 	chart_bars(b, &c, labels, vals, k, mark);
+	buf_free(&sub);
+	buf_free(&src);
+	buf_free(&link);
 	buf_free(&names);
 	buf_free(&title);
 	buf_free(&desc);
@@ -604,6 +653,40 @@ ranking_row(struct buf *b, const struct rank_row *o, const char *unit, int mark)
 	html_raw(b, "</td></tr>\n");
 }
 
+/* The embed snippet (issue 15): the chart of this view as an <iframe> and as an <img>, in read-only
+ * text boxes a reader copies.  The addresses are paths: the portal does not know its public address. */
+static void
+embed_html(struct request *r, const char *path)
+{
+	struct buf *b = &r->out, url = BUF_INIT, code = BUF_INIT;
+
+	buf_puts(&url, path);
+	buf_puts(&url, ".svg");
+	if (*r->query_string) {
+		buf_putc(&url, '?');
+		buf_puts(&url, r->query_string);
+	}
+	html_raw(b, "<details class=\"embed\"><summary>Embed this chart</summary>\n"
+	    "<p>Copy one of these into your page. The chart names the metric, the wave and the peer group, "
+	    "and credits citybench and the survey (CC BY 4.0). On another site, put this portal's address "
+	    "in front of the path.</p>\n<div class=\"field\"><label for=\"embed-iframe\">As a frame</label>"
+	    "<textarea id=\"embed-iframe\" readonly rows=\"3\">");
+	buf_puts(&code, "<iframe src=\"");
+	buf_puts(&code, url.data ? url.data : "");
+	buf_puts(&code, "\" title=\"citybench chart\" width=\"100%\" height=\"520\" loading=\"lazy\"></iframe>");
+	html_text(b, code.data ? code.data : "");
+	html_raw(b, "</textarea></div>\n<div class=\"field\"><label for=\"embed-img\">As an image</label>"
+	    "<textarea id=\"embed-img\" readonly rows=\"3\">");
+	buf_reset(&code);
+	buf_puts(&code, "<img src=\"");
+	buf_puts(&code, url.data ? url.data : "");
+	buf_puts(&code, "\" alt=\"citybench chart (its description is in the image)\" width=\"100%\">");
+	html_text(b, code.data ? code.data : "");
+	html_raw(b, "</textarea></div>\n</details>\n");
+	buf_free(&url);
+	buf_free(&code);
+}
+
 static void
 metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 {
@@ -641,6 +724,7 @@ metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 	html_text(b, view_str(metric, "version"));
 	html_raw(b, "</dd></dl>\n");
 	view_twin_links(r, "This page as data", path.data, 1);
+	embed_html(r, path.data);
 	form_html(r, model, v);
 
 	if (hl) {

@@ -393,6 +393,14 @@ profile_html(struct request *r, json_t *model)
 		    "first <a href=\"/upload\">upload</a>.</p>\n");
 		goto out;
 	}
+	/* issue 15: a way to compare from every profile; the compare page asks for the other cities */
+	html_raw(p->b, "<p class=\"compare-with\"><a href=\"/compare?cities=");
+	url_encode(p->b, p->slug);
+	html_raw(p->b, "&amp;survey=");
+	url_encode(p->b, p->wave);
+	html_raw(p->b, "\">Compare ");
+	sections_city(p);
+	html_raw(p->b, " with other cities…</a></p>\n");
 	peers_form(p);
 	if (*p->peers && p->size == 0)
 		html_raw(p->b, "<p class=\"notice\" role=\"note\">No city of this wave is in the peer group: "

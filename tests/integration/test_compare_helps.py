@@ -77,3 +77,42 @@ def test_svg_and_csv_stay_exact():
     csv = text(get("/compare.csv?cities=toronto,brevathorpe&metrics=funding_share"))
     assert csv.splitlines()[0] == "city,name,funding_share"
     assert re.search(r"^toronto,Toronto,[01]\r?$", csv, re.M)
+
+
+def test_profile_offers_compare():
+    body = text(get("/cities/toronto"))
+    assert '<p class="compare-with"><a href="/compare?cities=toronto&amp;survey=2020">Compare' in body
+    r = get("/compare?cities=toronto&survey=2020")
+    assert r.status == 200 and "Choose at least two cities" in text(r)
+
+
+def test_embedded_chart_stands_alone():
+    import xml.etree.ElementTree as ET
+    SVG = "{http://www.w3.org/2000/svg}"
+    for q, chart in (("", None), ("&chart=ranking", "ranking")):
+        r = get("/metrics/funding_share.svg?survey=2020&peers=country:CA&city=toronto" + q)
+        assert r.status == 200 and r.header("Content-Type").startswith("image/svg+xml")
+        root = ET.fromstring(r.body)
+        assert root.get("viewBox") and root.get("width") == "100%" and root.get("height") is None
+        shown = [t.text or "" for t in root.iter(SVG + "text")]
+        assert shown[0].startswith("Dedicated funding") or "2020" in shown[0], shown[:3]
+        assert any("2020 wave" in t and "peer group country:CA" in t for t in shown), shown[:3]
+        assert any("citybench" in t and "CC BY 4.0" in t for t in shown), shown[-3:]
+        link = [t for t in shown if t.startswith("/metrics/funding_share.svg?")]
+        assert link and "peers=country%3ACA" in link[0] and "city=toronto" in link[0], shown[-3:]
+        if chart:
+            assert "chart=ranking" in link[0]
+    # without peers: all cities
+    root = ET.fromstring(get("/metrics/funding_share.svg").body)
+    assert any("all " in (t.text or "") and "cities with a value" in (t.text or "") for t in root.iter(SVG + "text"))
+
+
+def test_metric_page_offers_embed_snippet():
+    body = text(get("/metrics/funding_share?city=toronto&peers=country:CA"))
+    m = re.search(r'<textarea id="embed-iframe" readonly rows="3">([^<]*)</textarea>', body)
+    assert m, body[:500]
+    assert m.group(1).startswith("&lt;iframe src=&quot;/metrics/funding_share.svg?city=toronto&amp;peers=country")
+    assert '<textarea id="embed-img" readonly rows="3">&lt;img src=&quot;/metrics/funding_share.svg?' in body
+    # a hostile query is escaped in the snippet
+    body = text(get('/metrics/funding_share?city=toronto&x="><script>'))
+    assert "<script>" not in body.split("<textarea")[1] if "<textarea" in body else True

@@ -179,10 +179,21 @@ main(void)
 		struct chart c = { .id = "s", .title = "T", .standalone = 1, .marker = "◀ <Toronto>" };
 		buf_reset(&s);
 		CHECK(chart_bars(&s, &c, labels, v, 1, 0) == 0, "standalone written");
-		CHECK(strncmp(s.data, "<?xml", 5) == 0 && strstr(s.data, "width=\"800\"") != NULL,
-		    "standalone: XML declaration and a size");
+		CHECK(strncmp(s.data, "<?xml", 5) == 0 && strstr(s.data, "width=\"800\"") == NULL &&
+		    strstr(s.data, "width=\"100%\"") != NULL,
+		    "standalone: XML declaration, scales to its container (no fixed width)");
 		CHECK(strstr(s.data, "◀ &lt;Toronto&gt;") != NULL, "standalone: marker escaped");
 		check_svg(s.data, "s", "standalone: accessible svg");
+		c.subtitle = "Peers <x>";
+		c.source = "Source: citybench & the survey · CC BY 4.0";
+		c.permalink = "/metrics/m.svg?a=1&b=2";
+		buf_reset(&s);
+		CHECK(chart_bars(&s, &c, labels, v, 1, 0) == 0, "standalone with its foot written");
+		CHECK(strstr(s.data, ">Peers &lt;x&gt;</text>") != NULL &&
+		    strstr(s.data, ">Source: citybench &amp; the survey · CC BY 4.0</text>") != NULL &&
+		    strstr(s.data, ">/metrics/m.svg?a=1&amp;b=2</text>") != NULL,
+		    "standalone: subtitle, source and permalink visible, escaped");
+		check_svg(s.data, "s", "standalone with its foot: accessible svg");
 	}
 	/* histogram and grouped */
 	{
