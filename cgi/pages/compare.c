@@ -477,13 +477,14 @@ compare_html(struct request *r, json_t *model, const struct list *asked_metrics,
 	if (nc < 2)
 		html_raw(b, "<p class=\"notice\" role=\"status\">Choose at least two cities to compare, "
 		    "up to 12: tick or add them below.</p>\n");
-	form_html(r, model, asked_metrics, picker);
 	if (nc >= 2) {
-		/* the query is never empty here: it names the cities */
-		view_twin_links(r, "This comparison as data", "/compare", 0);
+		/* results first, the form to change them after (issue 15); the query names the cities */
 		table_html(b, model);
 		chart_html(b, model);
+		view_twin_links(r, "This comparison as data", "/compare", 0);
+		html_raw(b, "<h2 id=\"change\">Change the comparison</h2>\n");
 	}
+	form_html(r, model, asked_metrics, picker);
 	page_end(r);
 }
 
