@@ -24,13 +24,19 @@ struct chart {
 	const char *desc;	/* how to read it (<desc>, before the data list); may be NULL */
 	const char *unit;	/* the metric unit of the values (chart_value), NULL: a plain number */
 	const char *marker;	/* text after the highlighted bar's value; NULL: "◀ selected" */
-	int standalone;		/* 1: a document of its own (XML declaration, width/height in px);
-				 * 0: inline in HTML (width="100%") */
+	int standalone;		/* 1: a document of its own (XML declaration, a visible title, white
+				 * background); 0: inline in HTML.  Both scale to their container
+				 * (viewBox, width="100%", no fixed size). */
+	const char *subtitle;	/* standalone: a second visible line under the title (the peer group); NULL */
+	const char *source;	/* standalone: the source and licence line at the foot; NULL: none */
+	const char *permalink;	/* standalone: where the chart lives, written under the source; NULL */
 };
 
-/* Writes v for people in a metric unit: share 1/0 as "1 (yes)"/"0 (no)", percent with "%", per_100k with
- * " per 100k", whole numbers without decimals, others rounded to two decimals (three significant
- * digits below 0.01); NaN and infinities as "no value".  Exact values belong in the JSON and CSV. */
+/* Writes v for people in a metric unit, the one spelling every page and chart uses: share 1/0 (a city's
+ * yes or no) as "Yes"/"No", another share as a percentage, percent with "%", both with at most one
+ * decimal (half up); per_100k with " per 100k"; whole numbers without decimals, thousands separated
+ * from 10,000; others rounded to two decimals (three significant digits below 0.01); NaN and
+ * infinities as "no value".  Exact values belong in the JSON and CSV. */
 int chart_value(struct buf *b, double v, const char *unit);
 
 /* A horizontal bar chart: one bar per label, in the order given; values[i] NaN is "no value".

@@ -104,6 +104,8 @@ void view_fixed(struct buf *b, double v, int places);
 /* A number for people in its unit (chart_value), with its exact value in <data value> for programs;
  * "no value" for NAN. */
 void view_number_html(struct buf *b, double v, const char *unit);
+/* A percentile for people: a whole number (half up), the exact value in <data value>; NaN: "no value". */
+void view_percentile_html(struct buf *b, double v);
 
 /* "<p class="twins">LEAD: <a href="PATH.json?QUERY">JSON</a>, …</p>": links to the .json and .csv
  * twins of this very view (and the .svg one when svg), the request's query kept. */

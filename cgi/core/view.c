@@ -491,6 +491,20 @@ view_number_html(struct buf *b, double v, const char *unit)
 }
 
 void
+view_percentile_html(struct buf *b, double v)
+{
+	if (!isfinite(v)) {
+		html_raw(b, "<span class=\"no-value\">no value</span>");
+		return;
+	}
+	html_raw(b, "<data value=\"");
+	csv_number(b, v);
+	html_raw(b, "\">");
+	view_fixed(b, v, 0);
+	html_raw(b, "</data>");
+}
+
+void
 view_twin_links(struct request *r, const char *lead, const char *path, int svg)
 {
 	static const char *const exts[] = { ".json", ".csv", ".svg" };

@@ -358,7 +358,7 @@ by_cities(struct profile *p, const char *code, const char *title, const char *co
 		goto out;
 	}
 	/* The heading (or summary) shows the title: the caption repeats it for screen readers only. */
-	html_raw(p->b, "<table class=\"data by-cities\"><caption><span class=\"visually-hidden\">");
+	html_raw(p->b, "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Answers by number of cities, scrolls sideways\"><table class=\"data by-cities\"><caption><span class=\"visually-hidden\">");
 	html_text(p->b, title);
 	html_raw(p->b, ": </span><span class=\"note\">Of the ");
 	sections_count_link(p, d, code, NULL);
@@ -390,7 +390,7 @@ by_cities(struct profile *p, const char *code, const char *title, const char *co
 			    "<td><span class=\"not-chosen\">No</span></td>");
 		html_raw(p->b, "</tr>\n");
 	}
-	html_raw(p->b, "</tbody></table>\n");
+	html_raw(p->b, "</tbody></table></div>\n");
 out:
 	if (folded)
 		html_raw(p->b, "</details>\n");

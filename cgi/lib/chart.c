@@ -21,6 +21,8 @@
 #define HEAD_H		32.0
 #define PAD		10.0
 #define TITLE_H		34.0	/* the visible title of a standalone chart */
+#define SUBTITLE_H	22.0	/* its second line (the peer group) */
+#define FOOT_H		22.0	/* a line of its foot (source and licence, permalink) */
 #define LABEL_MAX	32	/* code points of a label shown; the whole one is in the row's <title> */
 #define DESC_ROWS	60	/* rows listed in <desc> */
 
@@ -66,6 +68,47 @@ fmt_number(char *s, size_t n, double v)
 		s[--len] = '\0';
 }
 
+/* v rounded half up to at most places decimals, trailing zeros dropped, no "-0". */
+static void
+fmt_fixed(char *s, size_t n, double v, int places)
+{
+	double m = pow(10, places);
+	size_t len;
+
+	if (fabs(v) * m < 9e15)
+		v = floor(v * m + 0.5) / m;
+	snprintf(s, n, "%.*f", places, v);
+	len = strlen(s);
+	if (strchr(s, '.')) {
+		while (len > 0 && s[len - 1] == '0')
+			s[--len] = '\0';
+		if (len > 0 && s[len - 1] == '.')
+			s[--len] = '\0';
+	}
+	if (strcmp(s, "-0") == 0)
+		snprintf(s, n, "0");
+}
+
+/* A whole number with thousands separators: 2800000 -> "2,800,000". */
+static void
+fmt_grouped(char *s, size_t n, double v)
+{
+	char d[32];
+	size_t len, i, o = 0, lead;
+
+	snprintf(d, sizeof(d), "%.0f", fabs(v));
+	len = strlen(d);
+	if (v < 0 && o + 1 < n)
+		s[o++] = '-';
+	lead = len % 3 ? len % 3 : 3;
+	for (i = 0; i < len && o + 2 < n; i++) {
+		if (i >= lead && (i - lead) % 3 == 0)
+			s[o++] = ',';
+		s[o++] = d[i];
+	}
+	s[o] = '\0';
+}
+
 int
 chart_value(struct buf *b, double v, const char *unit)
 {
@@ -73,11 +116,17 @@ chart_value(struct buf *b, double v, const char *unit)
 
 	if (!isfinite(v))
 		return buf_puts(b, "no value");
-	fmt_number(s, sizeof(s), v);
+	/* one spelling per unit on every page and chart (issue 15): yes/no for a city's binary share,
+	 * percentages with at most one decimal, thousands separators */
 	if (unit && strcmp(unit, "share") == 0 && (v == 0 || v == 1))
-		return buf_printf(b, "%s (%s)", s, v == 1 ? "yes" : "no");
+		return buf_puts(b, v == 1 ? "Yes" : "No");
+	if (unit && strcmp(unit, "share") == 0)
+		return fmt_fixed(s, sizeof(s), v * 100, 1), buf_printf(b, "%s%%", s);
 	if (unit && strcmp(unit, "percent") == 0)
-		return buf_printf(b, "%s%%", s);
+		return fmt_fixed(s, sizeof(s), v, 1), buf_printf(b, "%s%%", s);
+	fmt_number(s, sizeof(s), v);
+	if (v == floor(v) && fabs(v) >= 10000 && fabs(v) < 1e15)
+		fmt_grouped(s, sizeof(s), v);
 	if (unit && strcmp(unit, "per_100k") == 0)
 		return buf_printf(b, "%s per 100k", s);
 	return buf_puts(b, s);
@@ -228,7 +277,9 @@ static int
 finish(struct buf *b, struct canvas *k)
 {
 	const struct chart *c = k->c;
-	double top = c->standalone ? TITLE_H : 0, h = top + k->y + PAD;
+	double top = c->standalone ? TITLE_H + (c->subtitle ? SUBTITLE_H : 0) : 0;
+	double foot = c->standalone ? (c->source ? FOOT_H : 0) + (c->permalink ? FOOT_H : 0) : 0;
+	double h = top + k->y + PAD + foot;
 	int rc = 0;
 
 	if (k->failed)
@@ -240,10 +291,7 @@ finish(struct buf *b, struct canvas *k)
 	buf_puts(b, "-title ");
 	xml_text(b, c->id);
 	buf_printf(b, "-desc\" viewBox=\"0 0 %.0f %.0f\"", WIDTH, ceil(h));
-	if (c->standalone)
-		buf_printf(b, " width=\"%.0f\" height=\"%.0f\"", WIDTH, ceil(h));
-	else
-		buf_puts(b, " width=\"100%\"");
+	buf_puts(b, " width=\"100%\"");	/* scales to its container, an iframe of 400 px too */
 	buf_puts(b, " font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif\" font-size=\"14\">\n"
 	    "<title id=\"");
 	xml_text(b, c->id);
@@ -271,13 +319,37 @@ finish(struct buf *b, struct canvas *k)
 		    "<text x=\"6\" y=\"22\" font-size=\"16\" font-weight=\"bold\" fill=\"currentColor\">");
 		if (clipped(b, c->title ? c->title : "Chart", 90) == -1)
 			rc = -1;
-		buf_puts(b, "</text>\n<g transform=\"translate(0 " );
+		buf_puts(b, "</text>\n");
+		if (c->subtitle) {
+			buf_printf(b, "<text x=\"6\" y=\"%.0f\" font-size=\"15\" fill=\"currentColor\">",
+			    TITLE_H + SUBTITLE_H - 6);
+			if (clipped(b, c->subtitle, 95) == -1)
+				rc = -1;
+			buf_puts(b, "</text>\n");
+		}
+		buf_puts(b, "<g transform=\"translate(0 " );
 		buf_printf(b, "%.0f)\">\n", top);
 	}
 	if (k->body.data && buf_append(b, k->body.data, k->body.len) == -1)
 		rc = -1;
-	if (c->standalone)
+	if (c->standalone) {
+		double y = top + k->y + PAD;
 		buf_puts(b, "</g>\n");
+		if (c->source) {
+			y += FOOT_H;
+			buf_printf(b, "<text x=\"6\" y=\"%.0f\" font-size=\"14\" fill=\"currentColor\">", y - 8);
+			if (clipped(b, c->source, 100) == -1)
+				rc = -1;
+			buf_puts(b, "</text>\n");
+		}
+		if (c->permalink) {
+			y += FOOT_H;
+			buf_printf(b, "<text x=\"6\" y=\"%.0f\" font-size=\"14\" fill=\"currentColor\">", y - 8);
+			if (clipped(b, c->permalink, 100) == -1)
+				rc = -1;
+			buf_puts(b, "</text>\n");
+		}
+	}
 	if (buf_puts(b, "</svg>\n") == -1)
 		rc = -1;
 	buf_free(&k->body);

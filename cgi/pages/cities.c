@@ -212,7 +212,7 @@ cities_get(struct request *r)
 	}
 	html_raw(&r->out, "\">Download as CSV</a></p>\n");
 	if (n > 0) {
-		html_raw(&r->out, "<table class=\"data\"><caption class=\"visually-hidden\">Cities found</caption>"
+		html_raw(&r->out, "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Cities found, scrolls sideways\"><table class=\"data\"><caption class=\"visually-hidden\">Cities found</caption>"
 		    "<thead><tr><th scope=\"col\">City</th><th scope=\"col\">Country</th>"
 		    "<th scope=\"col\">Region</th><th scope=\"col\" class=\"num\">Population</th></tr></thead><tbody>\n");
 		for (i = 0; i < n; i++) {
@@ -231,7 +231,7 @@ cities_get(struct request *r)
 			html_text(&r->out, PQgetisnull(res, i, 4) ? "–" : PQgetvalue(res, i, 4));
 			html_raw(&r->out, "</td></tr>\n");
 		}
-		html_raw(&r->out, "</tbody></table>\n");
+		html_raw(&r->out, "</tbody></table></div>\n");
 	}
 	if (f.pg.given) {
 		json_t *next = paging_next(r, &f.pg, "/cities", total);

@@ -304,7 +304,7 @@ table_html(struct buf *b, json_t *model)
 	const char *peers = view_str(model, "peers");
 	size_t i, j;
 
-	html_raw(b, "<div class=\"table-scroll\"><table class=\"data compare\"><caption>Metric values in the ");
+	html_raw(b, "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Metric values, scrolls sideways\"><table class=\"data compare\"><caption>Metric values in the ");
 	html_text(b, view_str(model, "survey"));
 	html_raw(b, " wave, with each city's rank among ");
 	if (*peers) {
@@ -349,7 +349,7 @@ table_html(struct buf *b, json_t *model)
 				buf_printf(b, "<br><span class=\"rank\">rank %lld of %lld, percentile ",
 				    (long long)json_integer_value(rk),
 				    (long long)json_integer_value(json_object_get(m, "of")));
-				view_number_html(b, view_num(json_object_get(pcts, id), slug), NULL);
+				view_percentile_html(b, view_num(json_object_get(pcts, id), slug));
 				html_raw(b, "</span>");
 			} else if (json_is_number(json_object_get(json_object_get(values, id), slug))) {
 				html_raw(b, "<br><span class=\"rank\">not among the peers</span>");
@@ -388,8 +388,9 @@ chart_html(struct buf *b, json_t *model)
 			.desc = "One group of bars per metric, one bar per city, each metric on its own scale "
 			    "from zero to its highest value here; the values are written beside the bars and in "
 			    "the table above." };
-		html_raw(b, "<figure class=\"chart\">");
+		html_raw(b, "<figure class=\"chart\"><div class=\"chart-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Chart of the metric values, scrolls sideways\">");
 		chart_grouped(b, &ch, groups, units, nm, series, nc, v, -1);
+		html_raw(b, "</div>");
 		html_raw(b, "<figcaption>The values of the table above as bars, each metric on its own scale."
 		    "</figcaption></figure>\n");
 	}
@@ -400,24 +401,92 @@ chart_html(struct buf *b, json_t *model)
 	free(v);
 }
 
+/* Takes the cities the database does not know out of the model (the HTML page compares the others);
+ * returns their slugs, in the order given, or NULL when every city is known. */
+static json_t *
+drop_unknown_cities(json_t *model)
+{
+	json_t *cities = json_object_get(model, "cities"), *missing = NULL, *o;
+	size_t i = 0;
+
+	while (i < json_array_size(cities)) {
+		o = json_array_get(cities, i);
+		if (!json_is_null(json_object_get(o, "name"))) {
+			i++;
+			continue;
+		}
+		if (missing == NULL)
+			missing = json_array();
+		json_array_append_new(missing, json_string(view_str(o, "slug")));
+		json_array_remove(cities, i);
+	}
+	return missing;
+}
+
+/* "No city called "torronto": did you mean Toronto?": up to 5 cities of the picker whose slug starts
+ * like the one not found (its first 3 characters), as links that put them in its place. */
 static void
-compare_html(struct request *r, json_t *model, const struct list *asked_metrics, PGresult *picker)
+missing_notice(struct buf *b, json_t *model, json_t *missing, PGresult *picker)
+{
+	json_t *o, *c;
+	size_t i, k;
+	int j, shown;
+
+	html_raw(b, "<div class=\"notice\" role=\"status\" id=\"not-found\">\n");
+	json_array_foreach(missing, i, o) {
+		const char *slug = json_string_value(o);
+		size_t len = strlen(slug) < 3 ? strlen(slug) : 3;
+
+		html_raw(b, "<p>No city called <strong>");
+		html_text(b, slug);
+		html_raw(b, "</strong>");
+		for (j = 0, shown = 0; picker && j < PQntuples(picker) && shown < 5; j++) {
+			if (strncmp(PQgetvalue(picker, j, 0), slug, len) != 0)
+				continue;
+			html_raw(b, shown++ ? ", " : ". Did you mean ");
+			html_raw(b, "<a href=\"/compare?cities=");
+			json_array_foreach(json_object_get(model, "cities"), k, c) {
+				url_encode(b, view_str(c, "slug"));
+				html_raw(b, ",");
+			}
+			url_encode(b, PQgetvalue(picker, j, 0));
+			html_raw(b, "&amp;survey=");
+			url_encode(b, view_str(model, "survey"));
+			html_raw(b, "\">");
+			html_text(b, PQgetvalue(picker, j, 1));
+			html_raw(b, "</a>");
+		}
+		html_raw(b, shown ? "? The other cities are compared below." :
+		    ". The other cities are compared below; <a href=\"/cities\">find a city</a>.");
+		html_raw(b, "</p>\n");
+	}
+	html_raw(b, "</div>\n");
+}
+
+static void
+compare_html(struct request *r, json_t *model, const struct list *asked_metrics, PGresult *picker,
+    json_t *missing)
 {
 	struct buf *b = &r->out;
 	size_t nc = json_array_size(json_object_get(model, "cities"));
 
 	page_begin(r, "Compare cities");
 	html_raw(b, "<h1>Compare cities</h1>\n");
+	if (json_array_size(missing) > 0) {
+		r->status = 404;	/* the contract's "no such city"; the page stays whole */
+		missing_notice(b, model, missing, picker);
+	}
 	if (nc < 2)
 		html_raw(b, "<p class=\"notice\" role=\"status\">Choose at least two cities to compare, "
 		    "up to 12: tick or add them below.</p>\n");
-	form_html(r, model, asked_metrics, picker);
 	if (nc >= 2) {
-		/* the query is never empty here: it names the cities */
-		view_twin_links(r, "This comparison as data", "/compare", 0);
+		/* results first, the form to change them after (issue 15); the query names the cities */
 		table_html(b, model);
 		chart_html(b, model);
+		view_twin_links(r, "This comparison as data", "/compare", 0);
+		html_raw(b, "<h2 id=\"change\">Change the comparison</h2>\n");
 	}
+	form_html(r, model, asked_metrics, picker);
 	page_end(r);
 }
 
@@ -427,7 +496,7 @@ compare_get(struct request *r)
 	struct list cities = { .n = 0 }, metrics = { .n = 0 };
 	struct cohort c;
 	PGresult *res = NULL, *picker = NULL;
-	json_t *model = NULL;
+	json_t *model = NULL, *missing = NULL;
 	const char *wave, *p[8];
 	int n, status = -1, have_cohort = 0;
 
@@ -464,6 +533,8 @@ compare_get(struct request *r)
 		reply_error(r, 503, "out of memory", NULL);
 		goto out;
 	}
+	if (r->fmt == FMT_HTML)
+		missing = drop_unknown_cities(model);
 	if (unknown_item(r, model) == -1)
 		goto out;
 	if (r->fmt == FMT_JSON) {
@@ -473,7 +544,7 @@ compare_get(struct request *r)
 	} else {
 		json_object_set_new(model, "all_metrics", view_answer_json(PQgetvalue(res, 0, 16)));
 		picker = db_query(r->app->db, Q_COMPARE_CITY_LIST, 0, NULL);
-		compare_html(r, model, &metrics, db_ok(picker) ? picker : NULL);
+		compare_html(r, model, &metrics, db_ok(picker) ? picker : NULL, missing);
 		json_object_del(model, "all_metrics");
 	}
 	status = 0;
@@ -483,6 +554,7 @@ out:
 	list_free(&cities);
 	list_free(&metrics);
 	json_decref(model);
+	json_decref(missing);
 	PQclear(res);
 	PQclear(picker);
 	return status;

@@ -30,7 +30,7 @@ wave_links(struct buf *b, const PGresult *waves)
 {
 	int i;
 
-	html_raw(b, "<table class=\"data downloads\"><caption>Files per survey wave</caption><thead><tr>"
+	html_raw(b, "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Files per survey wave, scrolls sideways\"><table class=\"data downloads\"><caption>Files per survey wave</caption><thead><tr>"
 	    "<th scope=\"col\">Wave</th><th scope=\"col\">Every answer</th>"
 	    "<th scope=\"col\">Every metric value</th><th scope=\"col\">Questionnaire</th></tr></thead>"
 	    "<tbody>\n");
@@ -60,7 +60,7 @@ wave_links(struct buf *b, const PGresult *waves)
 		url_encode(b, w);
 		html_raw(b, "/template.csv\">an empty upload form</a></td></tr>\n");
 	}
-	html_raw(b, "</tbody></table>\n");
+	html_raw(b, "</tbody></table></div>\n");
 }
 
 int

@@ -428,7 +428,7 @@ svg(struct buf *b, const struct view *v, int standalone)
 		buf_puts(b, path);
 		buf_puts(b, "\"/>\n");
 	} else {
-		buf_printf(b, "<text x=\"%.0f\" y=\"24\" text-anchor=\"middle\" fill=\"#1a1a1a\">The land "
+		buf_printf(b, "<text x=\"%.0f\" y=\"40\" text-anchor=\"middle\" font-size=\"34\" fill=\"#1a1a1a\">The land "
 		    "outlines are not installed (make vendor).</text>\n", MAP_WIDTH / 2);
 	}
 	/* others first, then the peer group, the highlighted city last: on top */

@@ -117,7 +117,7 @@ metrics_get(struct request *r)
 		    "once per city and wave. Follow a metric for its ranking, distribution and the plugin's "
 		    "source code.</p>\n");
 		view_twin_links(r, "This page as data", "/metrics", 0);
-		html_raw(b, "<table class=\"data metrics\"><caption>Active metrics</caption><thead><tr>"
+		html_raw(b, "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Active metrics, scrolls sideways\"><table class=\"data metrics\"><caption>Active metrics</caption><thead><tr>"
 		    "<th scope=\"col\">Metric</th><th scope=\"col\">What it measures</th>"
 		    "<th scope=\"col\">Unit</th><th scope=\"col\">Better</th>"
 		    "<th scope=\"col\">Plugin</th></tr></thead><tbody>\n");
@@ -138,7 +138,7 @@ metrics_get(struct request *r)
 			html_text(b, view_str(m, "version"));
 			html_raw(b, "</td></tr>\n");
 		}
-		html_raw(b, "</tbody></table>\n");
+		html_raw(b, "</tbody></table></div>\n");
 		if (json_array_size(list) == 0)
 			html_raw(b, "<p class=\"notice\">No metric is active: no plugin loaded.</p>\n");
 		page_end(r);
@@ -391,6 +391,35 @@ highlight_position(const struct ranking *rk)
 	return -1;
 }
 
+/* The standalone chart's own lines (issue 15): the peer group under the title, the source and licence,
+ * and the permalink of this view (the metric, the wave, the peers, the chart, the city). */
+static void
+svg_lines(json_t *model, const char *chart, struct buf *sub, struct buf *src, struct buf *link)
+{
+	const char *peers = view_str(model, "peers"), *city;
+	json_t *hl = json_object_get(model, "highlight");
+
+	if (*peers)
+		buf_printf(sub, "%s wave · peer group %s (%lld cities with a value)", view_str(model, "survey"),
+		    peers, (long long)json_integer_value(json_object_get(json_object_get(model, "summary"), "n")));
+	else
+		buf_printf(sub, "%s wave · all %lld cities with a value", view_str(model, "survey"),
+		    (long long)json_integer_value(json_object_get(json_object_get(model, "summary"), "n")));
+	buf_printf(src, "Source: citybench, the %s municipal innovation survey · Licence: CC BY 4.0",
+	    view_str(model, "survey"));
+	buf_printf(link, "/metrics/%s.svg?survey=%s", view_str(json_object_get(model, "metric"), "id"),
+	    view_str(model, "survey"));
+	if (*peers) {
+		buf_puts(link, "&peers=");
+		url_encode(link, peers);
+	}
+	if (chart)
+		buf_printf(link, "&chart=%s", chart);
+	city = hl ? view_str(hl, "city") : "";
+	if (*city)
+		buf_printf(link, "&city=%s", city);
+}
+
 static void
 histogram_svg(struct buf *b, json_t *model, const char *id, int standalone)
 {
@@ -398,6 +427,7 @@ histogram_svg(struct buf *b, json_t *model, const char *id, int standalone)
 	json_t *hl = json_object_get(model, "highlight"), *summary = json_object_get(model, "summary");
 	struct chart_bin *bins = calloc(json_array_size(hist) + 1, sizeof(*bins));
 	struct buf title = BUF_INIT, desc = BUF_INIT, marker = BUF_INIT;
+	struct buf sub = BUF_INIT, src = BUF_INIT, link = BUF_INIT;
 	struct chart c;
 	size_t i;
 	long at = -1;
@@ -423,7 +453,16 @@ histogram_svg(struct buf *b, json_t *model, const char *id, int standalone)
 		buf_printf(&desc, " The bar of %s is hatched and marked.", view_str(hl, "name"));
 	c = (struct chart){ .id = id, .title = title.data, .desc = desc.data, .unit = view_str(metric, "unit"),
 		.marker = at >= 0 ? marker.data : NULL, .standalone = standalone };
+	if (standalone) {
+		svg_lines(model, NULL, &sub, &src, &link);
+		c.subtitle = sub.data;
+		c.source = src.data;
+		c.permalink = link.data;
+	}
 	chart_histogram(b, &c, bins, json_array_size(hist), at);
+	buf_free(&sub);
+	buf_free(&src);
+	buf_free(&link);
 	buf_free(&title);
 	buf_free(&desc);
 	buf_free(&marker);
@@ -440,6 +479,7 @@ ranking_svg(struct buf *b, const struct ranking *rk, const char *id, int standal
 	size_t n = rk->n, shown = n < SVG_TOP ? n : SVG_TOP, i;
 	long pos = highlight_position(rk), mark = -1;
 	struct buf names = BUF_INIT, title = BUF_INIT, desc = BUF_INIT;
+	struct buf sub = BUF_INIT, src = BUF_INIT, link = BUF_INIT;
 	const char *labels[SVG_TOP + 1];
 	double vals[SVG_TOP + 1];
 	size_t offs[SVG_TOP + 1], k = 0;
@@ -470,7 +510,16 @@ ranking_svg(struct buf *b, const struct ranking *rk, const char *id, int standal
 		buf_printf(&desc, " %s is marked.", view_str(hl, "name"));
 	c = (struct chart){ .id = id, .title = title.data, .desc = desc.data, .unit = view_str(metric, "unit"),
 		.standalone = standalone };
+	if (standalone) {
+		svg_lines(model, "ranking", &sub, &src, &link);
+		c.subtitle = sub.data;
+		c.source = src.data;
+		c.permalink = link.data;
+	}
 	chart_bars(b, &c, labels, vals, k, mark);
+	buf_free(&sub);
+	buf_free(&src);
+	buf_free(&link);
 	buf_free(&names);
 	buf_free(&title);
 	buf_free(&desc);
@@ -634,8 +683,42 @@ ranking_row(struct buf *b, const struct rank_row *o, const char *unit, int mark)
 	html_raw(b, "</th><td class=\"num\">");
 	view_number_html(b, o->value, unit);
 	html_raw(b, "</td><td class=\"num\">");
-	view_number_html(b, o->percentile, NULL);
+	view_percentile_html(b, o->percentile);
 	html_raw(b, "</td></tr>\n");
+}
+
+/* The embed snippet (issue 15): the chart of this view as an <iframe> and as an <img>, in read-only
+ * text boxes a reader copies.  The addresses are paths: the portal does not know its public address. */
+static void
+embed_html(struct request *r, const char *path)
+{
+	struct buf *b = &r->out, url = BUF_INIT, code = BUF_INIT;
+
+	buf_puts(&url, path);
+	buf_puts(&url, ".svg");
+	if (*r->query_string) {
+		buf_putc(&url, '?');
+		buf_puts(&url, r->query_string);
+	}
+	html_raw(b, "<details class=\"embed\"><summary>Embed this chart</summary>\n"
+	    "<p>Copy one of these into your page. The chart names the metric, the wave and the peer group, "
+	    "and credits citybench and the survey (CC BY 4.0). On another site, put this portal's address "
+	    "in front of the path.</p>\n<div class=\"field\"><label for=\"embed-iframe\">As a frame</label>"
+	    "<textarea id=\"embed-iframe\" readonly rows=\"3\">");
+	buf_puts(&code, "<iframe src=\"");
+	buf_puts(&code, url.data ? url.data : "");
+	buf_puts(&code, "\" title=\"citybench chart\" width=\"100%\" height=\"520\" loading=\"lazy\"></iframe>");
+	html_text(b, code.data ? code.data : "");
+	html_raw(b, "</textarea></div>\n<div class=\"field\"><label for=\"embed-img\">As an image</label>"
+	    "<textarea id=\"embed-img\" readonly rows=\"3\">");
+	buf_reset(&code);
+	buf_puts(&code, "<img src=\"");
+	buf_puts(&code, url.data ? url.data : "");
+	buf_puts(&code, "\" alt=\"citybench chart (its description is in the image)\" width=\"100%\">");
+	html_text(b, code.data ? code.data : "");
+	html_raw(b, "</textarea></div>\n</details>\n");
+	buf_free(&url);
+	buf_free(&code);
 }
 
 static void
@@ -677,6 +760,7 @@ metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 	metric_refusal_notice_html(b, metric);
 	metric_version_notice_html(b, metric);
 	view_twin_links(r, "This page as data", path.data, 1);
+	embed_html(r, path.data);
 	form_html(r, model, v);
 
 	if (hl) {
@@ -687,7 +771,7 @@ metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 			view_number_html(b, view_num(hl, "value"), unit);
 			buf_printf(b, ", rank <span id=\"highlight-rank\">%lld</span> of %zu, percentile ",
 			    (long long)json_integer_value(json_object_get(hl, "rank")), n);
-			view_number_html(b, view_num(hl, "percentile"), NULL);
+			view_percentile_html(b, view_num(hl, "percentile"));
 			html_raw(b, " (the share of these cities it equals or beats).");
 		} else if (json_is_number(json_object_get(hl, "value"))) {
 			view_number_html(b, view_num(hl, "value"), unit);
@@ -700,10 +784,10 @@ metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 	summary_html(b, model);
 
 	html_raw(b, "<section aria-labelledby=\"dist-h\"><h2 id=\"dist-h\">Distribution</h2>\n"
-	    "<div class=\"chart-and-table\"><figure class=\"chart\">");
+	    "<div class=\"chart-and-table\"><figure class=\"chart\"><div class=\"chart-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Distribution chart, scrolls sideways\">");
 	histogram_svg(b, model, "dist", 0);
-	html_raw(b, "<figcaption>How many cities have each value. The same numbers are in the table.</figcaption>"
-	    "</figure>\n<table class=\"data bins\"><caption>Distribution</caption><thead><tr>"
+	html_raw(b, "</div><figcaption>How many cities have each value. The same numbers are in the table.</figcaption>"
+	    "</figure>\n<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Distribution, scrolls sideways\"><table class=\"data bins\"><caption>Distribution</caption><thead><tr>"
 	    "<th scope=\"col\">Value</th><th scope=\"col\" class=\"num\">Cities</th></tr></thead><tbody>\n");
 	json_array_foreach(hist, i, o) {
 		struct chart_bin bin = { view_num(o, "lo"), view_num(o, "hi"), json_is_true(json_object_get(o, "closed")),
@@ -724,7 +808,7 @@ metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 		}
 		buf_printf(b, "</th><td class=\"num\">%zu</td></tr>\n", bin.count);
 	}
-	html_raw(b, "</tbody></table></div></section>\n");
+	html_raw(b, "</tbody></table></div></div></section>\n");
 
 	html_raw(b, "<section aria-labelledby=\"ranking-h\"><h2 id=\"ranking-h\">Ranking</h2>\n");
 	if (n == 0) {
@@ -736,7 +820,7 @@ metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 			page_rows(rk, &v->pg, &from, &to);
 		html_raw(b, "<p>Rank 1 is the best; cities with the same value share the best rank. "
 		    "The percentile is the share of these cities whose value the city equals or beats.</p>\n"
-		    "<table class=\"data ranking\"><caption>Ranking");
+		    "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Ranking, scrolls sideways\"><table class=\"data ranking\"><caption>Ranking");
 		if (cut)
 			buf_printf(b, " (the first %d of %zu cities)", ROWS_TOP, n);
 		else if (v->pg.given)
@@ -753,7 +837,7 @@ metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 			ranking_row(b, &rk->rows[i], unit, (long)i == pos);
 			last = i;
 		}
-		html_raw(b, "</tbody></table>\n");
+		html_raw(b, "</tbody></table></div>\n");
 		if (v->pg.given) {
 			json_t *next = paging_next(r, &v->pg, path.data ? path.data : "/metrics", (long long)n);
 			if (json_is_string(next)) {

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "answer.h"
+#include "chart.h"
 #include "html.h"
 #include "page.h"
 #include "profile.h"
@@ -111,21 +112,14 @@ metric_value(struct buf *b, json_t *v, const char *unit)
 {
 	double d = json_number_value(v);
 
+	struct buf t = BUF_INIT;
+
 	html_raw(b, "<data value=\"");
 	view_number(b, d);
 	html_raw(b, "\">");
-	if (streq(unit, "share")) {
-		view_fixed(b, d * 100, 1);
-		buf_putc(b, '%');
-	} else if (streq(unit, "percent")) {
-		view_fixed(b, d, 1);
-		buf_putc(b, '%');
-	} else if (streq(unit, "per_100k")) {
-		view_fixed(b, d, 2);
-		html_raw(b, " per 100,000");
-	} else {
-		view_fixed(b, d, 2);
-	}
+	chart_value(&t, d, unit);	/* the one spelling of compare, the metric page and the charts */
+	html_text(b, t.data ? t.data : "");
+	buf_free(&t);
 	html_raw(b, "</data>");
 }
 
@@ -399,6 +393,14 @@ profile_html(struct request *r, json_t *model)
 		    "first <a href=\"/upload\">upload</a>.</p>\n");
 		goto out;
 	}
+	/* issue 15: a way to compare from every profile; the compare page asks for the other cities */
+	html_raw(p->b, "<p class=\"compare-with\"><a href=\"/compare?cities=");
+	url_encode(p->b, p->slug);
+	html_raw(p->b, "&amp;survey=");
+	url_encode(p->b, p->wave);
+	html_raw(p->b, "\">Compare ");
+	sections_city(p);
+	html_raw(p->b, " with other cities…</a></p>\n");
 	peers_form(p);
 	if (*p->peers && p->size == 0)
 		html_raw(p->b, "<p class=\"notice\" role=\"note\">No city of this wave is in the peer group: "

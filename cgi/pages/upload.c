@@ -734,7 +734,7 @@ upload_post(struct request *r)
 		}
 		html_raw(b, "</ul>\n<p>Uploading it for real asks you to confirm this first.</p>\n");
 	}
-	html_raw(b, "<table class=\"data\"><caption>Versions</caption><thead><tr><th scope=\"col\">City</th>"
+	html_raw(b, "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Versions, scrolls sideways\"><table class=\"data\"><caption>Versions</caption><thead><tr><th scope=\"col\">City</th>"
 	    "<th scope=\"col\">Wave</th><th scope=\"col\" class=\"num\">Version</th>"
 	    "<th scope=\"col\" class=\"num\">Answers changed</th></tr></thead><tbody>\n");
 	json_array_foreach(o.submissions, i, d) {
@@ -759,7 +759,7 @@ upload_post(struct request *r)
 		buf_printf(b, "</td><td class=\"num\">%lld</td></tr>\n",
 		    (long long)json_integer_value(json_object_get(d, "changed")));
 	}
-	html_raw(b, "</tbody></table>\n");
+	html_raw(b, "</tbody></table></div>\n");
 	if (o.dry_run) {
 		html_raw(b, "<h2>Upload for real</h2>\n");
 		form(r, 0, token, 0);

@@ -784,6 +784,7 @@ async function main() {
 				await ctx.close();
 			}
 		});
+		await test('reflow at 320 px (WCAG 1.4.10)', () => require('./reflow.js')({ BASE, browser, check, SHOTS, fetchJson }));
 		await test('partner: current answers round trip, and the empty template stopped by the 409 list', async () => {
 			await partnerJourney(browser);
 		});
@@ -800,7 +801,19 @@ async function main() {
 	process.exit(failed ? 1 : 0);
 }
 
-(process.argv[2] === 'partner' ? partner() : main()).catch((e) => {
+async function reflowOnly() {
+	fs.mkdirSync(SHOTS, { recursive: true });
+	const browser = await launch();
+	try {
+		await test('reflow at 320 px (WCAG 1.4.10)', () => require('./reflow.js')({ BASE, browser, check, SHOTS, fetchJson }));
+	} finally {
+		await browser.close();
+	}
+	console.log(passed + ' passed, ' + failed + ' failed');
+	process.exit(failed ? 1 : 0);
+}
+
+(process.argv[2] === 'partner' ? partner() : process.argv[2] === 'reflow' ? reflowOnly() : main()).catch((e) => {
 	console.log('not ok - browser tests crashed: ' + (e && e.stack ? e.stack.split('\n')[0] : e));
 	console.log(String(e && e.stack).split('\n').map((l) => '# ' + l).join('\n'));
 	process.exit(1);

@@ -68,19 +68,25 @@ main(void)
 	int ok;
 
 	/* values for people */
-	CHECK_STR(val(1, "share"), "1 (yes)", "share 1");
-	CHECK_STR(val(0, "share"), "0 (no)", "share 0");
-	CHECK_STR(val(0.81, "share"), "0.81", "share fraction");
-	CHECK_STR(val(41.666666666666664, "percent"), "41.67%", "percent rounded");
+	CHECK_STR(val(1, "share"), "Yes", "share 1");
+	CHECK_STR(val(0, "share"), "No", "share 0");
+	CHECK_STR(val(0.41666666666666664, "share"), "41.7%", "a share that is not yes or no: a percentage");
+	CHECK_STR(val(41.666666666666664, "percent"), "41.7%", "percent: one decimal at most");
+	CHECK_STR(val(50, "percent"), "50%", "percent: no trailing zeros");
+	CHECK_STR(val(2800000, NULL), "2,800,000", "thousands separators");
+	CHECK_STR(val(-12345, NULL), "-12,345", "thousands separators, negative");
+	CHECK_STR(val(9999, NULL), "9999", "no separator below 10,000");
+	CHECK_STR(val(0.81, "share"), "81%", "share fraction as a percentage");
+	CHECK_STR(val(41.666666666666664, "percent"), "41.7%", "percent rounded");
 	CHECK_STR(val(0.42857142857142855, "per_100k"), "0.43 per 100k", "per 100k");
-	CHECK_STR(val(2800000, "count"), "2800000", "whole number");
+	CHECK_STR(val(2800000, "count"), "2,800,000", "whole number, thousands separated");
 	CHECK_STR(val(-0.0, NULL), "0", "negative zero");
 	CHECK_STR(val(0.0012345, NULL), "0.0012", "small number");
 	CHECK_STR(val(2.5, NULL), "2.5", "trailing zeros dropped");
 	CHECK_STR(val(1.999, NULL), "2", "rounds up to whole");
 	CHECK_STR(val(NAN, "count"), "no value", "NaN");
 	CHECK_STR(val(INFINITY, NULL), "no value", "infinity");
-	CHECK_STR(val(-12.25, "percent"), "-12.25%", "negative percent");
+	CHECK_STR(val(-12.25, "percent"), "-12.2%", "negative percent, half up");
 
 	/* bin labels */
 	CHECK_STR(label(3, 3, 1, "count"), "3", "one-value bin");
@@ -173,10 +179,21 @@ main(void)
 		struct chart c = { .id = "s", .title = "T", .standalone = 1, .marker = "◀ <Toronto>" };
 		buf_reset(&s);
 		CHECK(chart_bars(&s, &c, labels, v, 1, 0) == 0, "standalone written");
-		CHECK(strncmp(s.data, "<?xml", 5) == 0 && strstr(s.data, "width=\"800\"") != NULL,
-		    "standalone: XML declaration and a size");
+		CHECK(strncmp(s.data, "<?xml", 5) == 0 && strstr(s.data, "width=\"800\"") == NULL &&
+		    strstr(s.data, "width=\"100%\"") != NULL,
+		    "standalone: XML declaration, scales to its container (no fixed width)");
 		CHECK(strstr(s.data, "◀ &lt;Toronto&gt;") != NULL, "standalone: marker escaped");
 		check_svg(s.data, "s", "standalone: accessible svg");
+		c.subtitle = "Peers <x>";
+		c.source = "Source: citybench & the survey · CC BY 4.0";
+		c.permalink = "/metrics/m.svg?a=1&b=2";
+		buf_reset(&s);
+		CHECK(chart_bars(&s, &c, labels, v, 1, 0) == 0, "standalone with its foot written");
+		CHECK(strstr(s.data, ">Peers &lt;x&gt;</text>") != NULL &&
+		    strstr(s.data, ">Source: citybench &amp; the survey · CC BY 4.0</text>") != NULL &&
+		    strstr(s.data, ">/metrics/m.svg?a=1&amp;b=2</text>") != NULL,
+		    "standalone: subtitle, source and permalink visible, escaped");
+		check_svg(s.data, "s", "standalone with its foot: accessible svg");
 	}
 	/* histogram and grouped */
 	{
@@ -202,7 +219,7 @@ main(void)
 		CHECK(chart_grouped(&s, &c, groups, units, 2, series, 3, v, -1) == 0, "grouped written");
 		check_svg(s.data, "g", "grouped: accessible svg");
 		CHECK(strstr(s.data, "Funding &lt;x&gt;") != NULL, "grouped: group names escaped");
-		CHECK(strstr(s.data, "1 (yes)") != NULL && strstr(s.data, "no value") != NULL,
+		CHECK(strstr(s.data, "Yes") != NULL && strstr(s.data, "no value") != NULL,
 		    "grouped: units per group, NaN as no value");
 		CHECK(strstr(s.data, "hatch)\" stroke") == NULL, "grouped: nothing highlighted");
 	}

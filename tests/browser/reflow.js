@@ -1,0 +1,83 @@
+/* reflow.js: WCAG 2.1 SC 1.4.10 (Reflow) for every page, which axe cannot see (issue 15).
+ *
+ * Each page at a 320 CSS px viewport (and 1280 px at 400 % zoom, the same layout width), with
+ * JavaScript on and off: the page itself never scrolls sideways (documentElement.scrollWidth <=
+ * innerWidth); only a data table may, inside its own container, which is then focusable, a region and
+ * labelled.  No SVG text is drawn under 9 CSS px.  Screenshots at 390 px and 200 % of the profile,
+ * compare, a metric page, the map and the upload page go to build/screenshots/.
+ *
+ * Called by test.js (`node test.js` runs it with the rest, `node test.js reflow` alone). */
+'use strict';
+
+const path = require('path');
+
+module.exports = async function reflow(t) {
+	const { BASE, browser, check, SHOTS, fetchJson } = t;
+	const cities = (await fetchJson('/cities.json')).cities;
+	const four = ['toronto'].concat(cities.map((c) => c.slug).filter((s) => s !== 'toronto').slice(0, 3));
+	const metrics = (await fetchJson('/metrics.json')).metrics || [];
+	const metric = metrics.length ? metrics[0].id : 'funding_share';
+	const pages = [
+		'/', '/cities', '/cities/toronto', '/cities/toronto?survey=2018',
+		'/compare?cities=' + four.join(','), '/compare', '/metrics', '/metrics/' + metric + '?city=toronto',
+		'/metrics/funding_share?city=toronto', '/data', '/upload', '/surveys/2020', '/map',
+		'/cities/toronto/answers', '/signin', '/guide',
+	];
+	for (const js of [true, false]) {
+		const label = js ? '[js 320px]' : '[no-js 320px]';
+		const ctx = await browser.newContext({ javaScriptEnabled: js, viewport: { width: 320, height: 800 } });
+		const page = await ctx.newPage();
+		page.setDefaultTimeout(30000);
+		for (const url of pages) {
+			const res = await page.goto(BASE + url, { waitUntil: 'load' });
+			if (res && res.status() === 404 && /no such page/.test(await res.text())) {
+				continue;
+			}
+			/* the profile's collapsed tables, opened: a reader opens them too */
+			await page.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true; }));
+			const f = await page.evaluate(() => {
+				const de = document.documentElement;
+				const small = Array.from(document.querySelectorAll('svg text')).filter((e) => {
+					const r = e.getBoundingClientRect();
+					return r.width > 0 && r.height > 0 && r.height < 9;
+				}).map((e) => e.textContent.slice(0, 20) + ' ' + e.getBoundingClientRect().height.toFixed(1));
+				/* Anything wider than the screen must sit inside a scrolling container, which is then a
+				 * labelled, focusable region. */
+				const badScrollers = Array.from(document.querySelectorAll('main *')).filter((e) => {
+					const s = getComputedStyle(e);
+					return (s.overflowX === 'auto' || s.overflowX === 'scroll') && e.scrollWidth > e.clientWidth + 1 &&
+						!(e.getAttribute('tabindex') === '0' && e.getAttribute('role') === 'region' &&
+						  (e.getAttribute('aria-label') || e.getAttribute('aria-labelledby')));
+				}).map((e) => e.tagName + '.' + e.className);
+				return { scroll: de.scrollWidth, inner: window.innerWidth, small, badScrollers };
+			});
+			check(label + ' ' + url + ': the page does not scroll sideways (' + f.scroll + ' <= ' + f.inner + ')',
+				f.scroll <= f.inner, 'scrollWidth ' + f.scroll + ', innerWidth ' + f.inner);
+			check(label + ' ' + url + ': no chart text under 9 px', f.small.length === 0, f.small.slice(0, 10).join('\n'));
+			check(label + ' ' + url + ': a table that scrolls does so in a labelled, focusable region',
+				f.badScrollers.length === 0, f.badScrollers.join('\n'));
+		}
+		await ctx.close();
+	}
+	/* 1280 px at 400 % zoom is a 320 px layout; 200 % of 1280 is 640. */
+	const shots = [
+		['reflow-toronto-390.png', 390, 1, '/cities/toronto'],
+		['reflow-toronto-zoom200.png', 640, 2, '/cities/toronto'],
+		['reflow-compare-390.png', 390, 1, '/compare?cities=' + four.join(',')],
+		['reflow-compare-zoom200.png', 640, 2, '/compare?cities=' + four.join(',')],
+		['reflow-metric-390.png', 390, 1, '/metrics/funding_share?city=toronto'],
+		['reflow-metric-zoom200.png', 640, 2, '/metrics/funding_share?city=toronto'],
+		['reflow-map-390.png', 390, 1, '/map'],
+		['reflow-upload-390.png', 390, 1, '/upload'],
+		['reflow-upload-zoom200.png', 640, 2, '/upload'],
+	];
+	for (const [file, width, scale, url] of shots) {
+		const ctx = await browser.newContext({ viewport: { width, height: 900 }, deviceScaleFactor: scale });
+		const page = await ctx.newPage();
+		await page.goto(BASE + url);
+		const f = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+		check(file + ': the page does not scroll sideways', f[0] <= f[1], JSON.stringify(f));
+		await page.screenshot({ path: path.join(SHOTS, file), fullPage: true });
+		await ctx.close();
+	}
+};
