@@ -25,7 +25,7 @@ unknown_slug(struct request *r, struct cohort *c)
 	if (!db_ok(res))
 		rc = view_db_error(r, res);
 	else if (PQntuples(res) > 0)
-		rc = reply_errorf(r, 404, "no such city: %s (in peers)", PQgetvalue(res, 0, 0));
+		rc = reply_errorf(r, 404, "no such city: %s (in peers)", PQgetvalue(res, 0, Q_PEERS_UNKNOWN_SLUG_SLUG));
 	PQclear(res);
 	return rc;
 }
@@ -176,19 +176,29 @@ view_city(struct request *r, const char *slug)
 	return city;
 }
 
+/* A city's columns from slug on are in the same order in Q_CITY and Q_CITIES (which starts at slug). */
+#define CITY_AT(slug, column) ((slug) + (Q_CITY_##column - Q_CITY_SLUG))
+#define SAME_AS_CITY(q, column) _Static_assert(q##_##column - q##_SLUG == Q_CITY_##column - Q_CITY_SLUG, \
+	#q " and Q_CITY order the city's columns alike")
+SAME_AS_CITY(Q_CITIES, NAME);
+SAME_AS_CITY(Q_CITIES, COUNTRY);
+SAME_AS_CITY(Q_CITIES, REGION);
+SAME_AS_CITY(Q_CITIES, POPULATION);
+SAME_AS_CITY(Q_CITIES, SYNTHETIC);
+
 json_t *
-view_city_json(const PGresult *res, int row, int col)
+view_city_json(const PGresult *res, int row, int slug)
 {
-	const char *pop = PQgetvalue(res, row, col + 5);
+	const char *pop = PQgetvalue(res, row, CITY_AT(slug, POPULATION));
 
 	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:b}",
-	    "slug", PQgetvalue(res, row, col + 1),
-	    "name", PQgetvalue(res, row, col + 2),
-	    "country", PQgetvalue(res, row, col + 3),
-	    "region", PQgetvalue(res, row, col + 4),
-	    "population", PQgetisnull(res, row, col + 5) ? json_null() :
+	    "slug", PQgetvalue(res, row, CITY_AT(slug, SLUG)),
+	    "name", PQgetvalue(res, row, CITY_AT(slug, NAME)),
+	    "country", PQgetvalue(res, row, CITY_AT(slug, COUNTRY)),
+	    "region", PQgetvalue(res, row, CITY_AT(slug, REGION)),
+	    "population", PQgetisnull(res, row, CITY_AT(slug, POPULATION)) ? json_null() :
 		json_integer(strtoll(pop, NULL, 10)),
-	    "synthetic", PQgetvalue(res, row, col + 6)[0] == 't');
+	    "synthetic", PQgetvalue(res, row, CITY_AT(slug, SYNTHETIC))[0] == 't');
 }
 
 json_t *
@@ -226,7 +236,7 @@ view_waves(struct app *a)
 	if (db_ok(res)) {
 		list = json_array();
 		for (i = 0; i < PQntuples(res); i++)
-			json_array_append_new(list, json_string(PQgetvalue(res, i, 0)));
+			json_array_append_new(list, json_string(PQgetvalue(res, i, Q_SURVEYS_ID)));
 	}
 	PQclear(res);
 	return list;
@@ -248,6 +258,14 @@ view_wave_options(struct buf *b, json_t *waves, const char *selected)
 	}
 }
 
+/* Q_CITIES's first columns are Q_DATA_CITIES's. */
+DB_SAME_COLUMN(Q_CITIES, Q_DATA_CITIES, SLUG);
+DB_SAME_COLUMN(Q_CITIES, Q_DATA_CITIES, NAME);
+DB_SAME_COLUMN(Q_CITIES, Q_DATA_CITIES, COUNTRY);
+DB_SAME_COLUMN(Q_CITIES, Q_DATA_CITIES, REGION);
+DB_SAME_COLUMN(Q_CITIES, Q_DATA_CITIES, POPULATION);
+DB_SAME_COLUMN(Q_CITIES, Q_DATA_CITIES, SYNTHETIC);
+
 void
 view_cities_csv(struct buf *b, const PGresult *res)
 {
@@ -255,14 +273,14 @@ view_cities_csv(struct buf *b, const PGresult *res)
 
 	buf_puts(b, "slug,name,country,region,population,synthetic\r\n");
 	for (i = 0; i < PQntuples(res); i++) {
-		csv_text(b, PQgetvalue(res, i, 0)); csv_sep(b);
-		csv_text(b, PQgetvalue(res, i, 1)); csv_sep(b);
-		csv_text(b, PQgetvalue(res, i, 2)); csv_sep(b);
-		csv_text(b, PQgetvalue(res, i, 3)); csv_sep(b);
-		if (!PQgetisnull(res, i, 4))
-			buf_puts(b, PQgetvalue(res, i, 4));
+		csv_text(b, PQgetvalue(res, i, Q_DATA_CITIES_SLUG)); csv_sep(b);
+		csv_text(b, PQgetvalue(res, i, Q_DATA_CITIES_NAME)); csv_sep(b);
+		csv_text(b, PQgetvalue(res, i, Q_DATA_CITIES_COUNTRY)); csv_sep(b);
+		csv_text(b, PQgetvalue(res, i, Q_DATA_CITIES_REGION)); csv_sep(b);
+		if (!PQgetisnull(res, i, Q_DATA_CITIES_POPULATION))
+			buf_puts(b, PQgetvalue(res, i, Q_DATA_CITIES_POPULATION));
 		csv_sep(b);
-		buf_puts(b, PQgetvalue(res, i, 5)[0] == 't' ? "true" : "false");
+		buf_puts(b, PQgetvalue(res, i, Q_DATA_CITIES_SYNTHETIC)[0] == 't' ? "true" : "false");
 		csv_eol(b);
 	}
 }
