@@ -6,20 +6,74 @@
 
 #include <libpq-fe.h>
 
-/* Every statement the programs run, by name; the SQL lives in include/queries.def (and the
- * queries_*.def files it includes). */
+/* The advisory-lock keys of the programs' own jobs, each named once (text: they are spliced into the
+ * SQL of the .def files).  The waves' locks are key pairs, (DB_LOCK_WAVES, hashtext(wave)) and (city
+ * id, hashtext(wave)): see Q_LOCK_CITY_WAVE in queries.def (no city has id 0).  The statistics'
+ * rebuild takes hashtext('citybench.stats') in SQL (sql/migrations/002_stats.sql, stats_refresh). */
+#define DB_LOCK_MIGRATE		"7244160518"	/* `citybench db migrate`: one runner at a time */
+#define DB_LOCK_PLUGINS_RELOAD	"7277001"	/* `plugins reload` and the start's sync: one at a time */
+#define DB_LOCK_WAVES		"0"		/* with hashtext(wave): a wave's writers and bulk imports */
+
+/* Every SQL text of the programs lives in include/queries.def (and the queries_*.def files it
+ * includes), in three kinds of rows:
+ *   Q(name, nparams, sql)   a statement run by name with db_query (prepared once per connection);
+ *   C(name, COLUMN, pos)    the columns of its select list, each by position, right after it: code
+ *                           reads PQgetvalue(res, i, name_COLUMN), never a number;
+ *   S(name, sql)            SQL that cannot be prepared (the migration runner's, COPY, LISTEN …): a
+ *                           constant string `name`, run with db_exec, db_exec_params or db_copy_begin.
+ * tests/unit/test_queries.c checks the columns (positions 0..n-1, each once) and, given a database,
+ * prepares every statement and compares its parameters and columns (PQdescribePrepared) with the rows. */
 enum query_id {
 #define Q(name, nparams, sql) name,
+#define C(q, column, pos)
+#define S(name, sql)
 #include "queries.def"
 #undef Q
+#undef C
+#undef S
 	Q__COUNT
 };
 
-/* The advisory-lock keys of the programs' own jobs, each named once (text: they are spliced into SQL
- * that cannot be a prepared statement).  The waves' locks are key pairs, (0, hashtext(wave)) and
- * (city id, hashtext(wave)): see Q_LOCK_CITY_WAVE in queries.def. */
-#define DB_LOCK_MIGRATE		"7244160518"	/* `citybench db migrate`: one runner at a time */
-#define DB_LOCK_PLUGINS_RELOAD	"7277001"	/* `plugins reload` and the start's sync: one at a time */
+/* The columns, by name: Q_CITY_SLUG is the position of `slug` in Q_CITY's select list. */
+enum query_column {
+#define Q(name, nparams, sql)
+#define C(q, column, pos) q##_##column = pos,
+#define S(name, sql)
+#include "queries.def"
+#undef Q
+#undef C
+#undef S
+	Q__COLUMN_NONE = -1
+};
+
+/* Code that reads the rows of two statements alike (one of them chosen at run time) says so, and the
+ * compiler checks that both place the column at the same position. */
+#define DB_SAME_COLUMN(a, b, column) \
+	_Static_assert(a##_##column == b##_##column, #a " and " #b " place " #column " alike")
+
+/* The SQL that is not a prepared statement (S rows), as constants. */
+#define Q(name, nparams, sql)
+#define C(q, column, pos)
+#define S(name, sql) extern const char name[];
+#include "queries.def"
+#undef Q
+#undef C
+#undef S
+
+/* The tables themselves, for the checks: a statement's name, parameter count and SQL; every C row. */
+struct db_statement {
+	const char *name;
+	int nparams;
+	const char *sql;
+};
+struct db_column {
+	enum query_id q;
+	const char *name;	/* as written, upper case: the SQL's alias is its lower case */
+	int pos;
+};
+const struct db_statement *db_statement(enum query_id q);
+extern const struct db_column db_columns[];
+extern const size_t db_ncolumns;
 
 struct db {
 	PGconn *conn;
@@ -47,8 +101,9 @@ int db_connected(const struct db *db);
 unsigned long db_connects(const struct db *db);
 
 /* Runs a named statement, preparing it on this connection the first time.  Text parameters (NULL is SQL
- * NULL).  Returns a result the caller PQclear()s, or NULL when the database could not be reached; a
- * result whose status is not OK carries PostgreSQL's error. A read that failed because the connection
+ * NULL).  Returns a result the caller PQclear()s, or NULL when the database could not be reached or
+ * nparams is not the statement's (a programming error, logged to stderr); a result whose status is not
+ * OK carries PostgreSQL's error. A read that failed because the connection
  * dropped is retried once on a new connection. */
 PGresult *db_query(struct db *db, enum query_id q, int nparams, const char *const *params);
 

@@ -52,9 +52,10 @@ int view_db_error(struct request *r, PGresult *res);
  * the database failed or 404 when no city has that slug. */
 PGresult *view_city(struct request *r, const char *slug);
 
-/* A city row (id, slug, name, country, region, population, synthetic starting at column `col`+1) as
- * the contract's city object; population may be overridden by the wave's answer. */
-json_t *view_city_json(const PGresult *res, int row, int col);
+/* A city row (slug, name, country, region, population, synthetic from column `slug` on, as in Q_CITY:
+ * Q_CITY_SLUG or Q_CITIES_SLUG) as the contract's city object; population may be overridden by the
+ * wave's answer. */
+json_t *view_city_json(const PGresult *res, int row, int slug);
 
 /* Column col of the row as a JSON number, null when NULL or when col is -1 (a coordinate). */
 json_t *view_coord_json(const PGresult *res, int row, int col);

@@ -6,7 +6,7 @@
 #   run.sh unit     unit tests only
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${BUILD:-build/rel}
+export BUILD=${BUILD:-build/rel}
 cd "$ROOT"
 export LC_ALL=C.UTF-8
 

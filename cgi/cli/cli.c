@@ -303,15 +303,15 @@ region_known(struct db *db, const char *region, int new_region)
 	}
 	region_key(region, key, sizeof(key));
 	for (i = 0; i < PQntuples(res); i++) {
-		if (strcmp(PQgetvalue(res, i, 0), region) == 0) {
+		if (strcmp(PQgetvalue(res, i, Q_REGIONS_REGION), region) == 0) {
 			PQclear(res);
 			return 0;
 		}
-		region_key(PQgetvalue(res, i, 0), k2, sizeof(k2));
+		region_key(PQgetvalue(res, i, Q_REGIONS_REGION), k2, sizeof(k2));
 		d = distance(key, k2);
 		if (d < bestd) {
 			bestd = d;
-			best = PQgetvalue(res, i, 0);
+			best = PQgetvalue(res, i, Q_REGIONS_REGION);
 		}
 	}
 	if (best && (bestd == 0 || (bestd == 1 && strlen(key) >= 5)) && !new_region)
@@ -419,9 +419,9 @@ cmd_token_list(struct cli *cli)
 	}
 	printf("id\trole\tcity\tname\tcreated\texpires\tstate\n");
 	for (i = 0; i < PQntuples(res); i++)
-		printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
-		    PQgetvalue(res, i, 2), PQgetvalue(res, i, 3), PQgetvalue(res, i, 4),
-		    PQgetvalue(res, i, 5), PQgetvalue(res, i, 6));
+		printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n", PQgetvalue(res, i, Q_TOKEN_LIST_ID), PQgetvalue(res, i, Q_TOKEN_LIST_ROLE),
+		    PQgetvalue(res, i, Q_TOKEN_LIST_CITY), PQgetvalue(res, i, Q_TOKEN_LIST_NAME), PQgetvalue(res, i, Q_TOKEN_LIST_CREATED_AT),
+		    PQgetvalue(res, i, Q_TOKEN_LIST_EXPIRES), PQgetvalue(res, i, Q_TOKEN_LIST_STATE));
 	PQclear(res);
 	return 0;
 }
@@ -487,7 +487,7 @@ cmd_token_create(struct cli *cli)
 	if (city) {
 		const char *p[1] = { city };
 		PGresult *res = db_query(db, Q_CITY, 1, p);
-		int id = db_ok(res) && PQntuples(res) == 1 ? atoi(PQgetvalue(res, 0, 0)) : 0;
+		int id = db_ok(res) && PQntuples(res) == 1 ? atoi(PQgetvalue(res, 0, Q_CITY_ID)) : 0;
 		PQclear(res);
 		if (id == 0)
 			return refuse("no city %s", city);
@@ -617,13 +617,13 @@ cmd_withdraw(struct cli *cli)
 		refuse("no submission %s", argv[0]);
 		goto out;
 	}
-	city_id = atoi(PQgetvalue(res, 0, 0));
+	city_id = atoi(PQgetvalue(res, 0, Q_WITHDRAW_NAMED_CITY_ID));
 	snprintf(cid, sizeof(cid), "%d", city_id);
 	p[0] = cid;
-	p[1] = PQgetvalue(res, 0, 1);
+	p[1] = PQgetvalue(res, 0, Q_WITHDRAW_NAMED_SURVEY_ID);
 	st = db_query(db, Q_LOCK_CITY_WAVE, 2, p);
 	PQclear(st);
-	p[2] = PQgetvalue(res, 0, 3);
+	p[2] = PQgetvalue(res, 0, Q_WITHDRAW_NAMED_PREVIOUS);
 	p[3] = "operator";
 	p[4] = NULL;
 	p[5] = "withdraw";
@@ -634,7 +634,7 @@ cmd_withdraw(struct cli *cli)
 		goto out;
 	}
 	progress_step("recomputing the metrics");
-	rc = compute_metrics(db, &city_id, 1, PQgetvalue(res, 0, 1), stderr, &err);
+	rc = compute_metrics(db, &city_id, 1, PQgetvalue(res, 0, Q_WITHDRAW_NAMED_SURVEY_ID), stderr, &err);
 	progress_end();
 	if (rc == -1) {
 		rc = EXIT_REFUSED;
@@ -651,11 +651,12 @@ cmd_withdraw(struct cli *cli)
 		goto out;
 	}
 	cli->changed = json_pack("{s:I, s:s, s:s, s:s}", "submission", (json_int_t)id, "version",
-	    PQgetvalue(st, 0, 1), "restored", PQgetvalue(st, 0, 2), "new_submission", PQgetvalue(st, 0, 0));
-	snprintf(cli->city, sizeof(cli->city), "%s", PQgetvalue(res, 0, 2));
-	snprintf(cli->survey, sizeof(cli->survey), "%s", PQgetvalue(res, 0, 1));
+	    PQgetvalue(st, 0, Q_STORE_VERSION_VERSION), "restored", PQgetvalue(st, 0, Q_STORE_VERSION_NCHANGED),
+	    "new_submission", PQgetvalue(st, 0, Q_STORE_VERSION_ID));
+	snprintf(cli->city, sizeof(cli->city), "%s", PQgetvalue(res, 0, Q_WITHDRAW_NAMED_SLUG));
+	snprintf(cli->survey, sizeof(cli->survey), "%s", PQgetvalue(res, 0, Q_WITHDRAW_NAMED_SURVEY_ID));
 	printf("withdrew submission %s: %s %s is now version %s (%s answers restored)\n", argv[0],
-	    PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 1), PQgetvalue(st, 0, 1), PQgetvalue(st, 0, 2));
+	    PQgetvalue(res, 0, Q_WITHDRAW_NAMED_SLUG), PQgetvalue(res, 0, Q_WITHDRAW_NAMED_SURVEY_ID), PQgetvalue(st, 0, Q_STORE_VERSION_VERSION), PQgetvalue(st, 0, Q_STORE_VERSION_NCHANGED));
 	rc = 0;
 out:
 	if (rc)
@@ -689,9 +690,9 @@ cmd_audit(struct cli *cli)
 	}
 	printf("when\twho\ttoken\twhat\tcity\tsurvey\toutcome\tstatus\tdetail\n");
 	for (i = 0; i < PQntuples(res); i++)
-		printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
-		    PQgetvalue(res, i, 2), PQgetvalue(res, i, 3), PQgetvalue(res, i, 4), PQgetvalue(res, i, 5),
-		    PQgetvalue(res, i, 6), PQgetvalue(res, i, 7), PQgetvalue(res, i, 8));
+		printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", PQgetvalue(res, i, Q_AUDIT_LIST_AT), PQgetvalue(res, i, Q_AUDIT_LIST_ACTOR),
+		    PQgetvalue(res, i, Q_AUDIT_LIST_TOKEN_ID), PQgetvalue(res, i, Q_AUDIT_LIST_ACTION), PQgetvalue(res, i, Q_AUDIT_LIST_CITY), PQgetvalue(res, i, Q_AUDIT_LIST_SURVEY),
+		    PQgetvalue(res, i, Q_AUDIT_LIST_OUTCOME), PQgetvalue(res, i, Q_AUDIT_LIST_STATUS), PQgetvalue(res, i, Q_AUDIT_LIST_DETAIL));
 	PQclear(res);
 	return 0;
 }

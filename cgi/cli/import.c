@@ -268,7 +268,7 @@ cities_row(void *arg, size_t row, char **f, size_t nf)
 		PQclear(res);
 		return 0;
 	}
-	if (strcmp(PQgetvalue(res, 0, 0), "true") == 0)
+	if (strcmp(PQgetvalue(res, 0, Q_CITY_UPSERT_ADDED_ADDED), "true") == 0)
 		cf->added++;
 	else
 		cf->updated++;

@@ -15,15 +15,8 @@
 /* The largest migration file read (a schema script, not data). */
 #define MIGRATE_MAX_FILE (16u << 20)
 
-/* Several hosts may run `db migrate` at once during an upgrade: one at a time.  The lock ends with the
- * session. */
-
-/* What has been applied: one row per migration file, by its version. */
-#define MIGRATE_TABLE \
-	"CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, " \
-	"name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
-#define MIGRATE_SEEN "SELECT 1 FROM schema_migrations WHERE version = $1::int"
-#define MIGRATE_RECORD "INSERT INTO schema_migrations (version, name) VALUES ($1::int, $2)"
+/* Several hosts may run `db migrate` at once during an upgrade: one at a time (SQL_MIGRATE_LOCK, which
+ * ends with the session).  Its SQL is in queries.def (SQL_MIGRATE_*). */
 
 static int
 cmp_name(const void *a, const void *b)
@@ -119,8 +112,8 @@ migrate_apply(struct db *db, const char *dir, FILE *out, char **err)
 	*err = NULL;
 	if ((n = migrate_list(dir, &names, err)) < 0)
 		return -1;
-	if (exec_sql(db, "SELECT pg_advisory_lock(" DB_LOCK_MIGRATE ")", &why) == -1 ||
-	    exec_sql(db, MIGRATE_TABLE, &why) == -1) {
+	if (exec_sql(db, SQL_MIGRATE_LOCK, &why) == -1 ||
+	    exec_sql(db, SQL_MIGRATE_TABLE, &why) == -1) {
 		if (asprintf(err, "migrate: %s", why) < 0)
 			*err = NULL;
 		goto out;
@@ -132,7 +125,7 @@ migrate_apply(struct db *db, const char *dir, FILE *out, char **err)
 		snprintf(ver, sizeof(ver), "%d", migrate_version(names[i]));
 		p[0] = ver;
 		p[1] = names[i];
-		res = db_exec_params(db, MIGRATE_SEEN, 1, p);
+		res = db_exec_params(db, SQL_MIGRATE_SEEN, 1, p);
 		if (!db_ok(res)) {
 			*err = strdup("migrate: cannot read schema_migrations");
 			goto out;
@@ -155,17 +148,17 @@ migrate_apply(struct db *db, const char *dir, FILE *out, char **err)
 				*err = NULL;
 			goto out;
 		}
-		if (exec_sql(db, "BEGIN", &why) == -1 || exec_sql(db, sql, &why) == -1) {
-			exec_sql(db, "ROLLBACK", NULL);
+		if (exec_sql(db, SQL_BEGIN, &why) == -1 || exec_sql(db, sql, &why) == -1) {
+			exec_sql(db, SQL_ROLLBACK, NULL);
 			if (asprintf(err, "migrate: %s: %s", names[i], why) < 0)
 				*err = NULL;
 			goto out;
 		}
 		free(sql);
 		sql = NULL;
-		res = db_exec_params(db, MIGRATE_RECORD, 2, p);
-		if (!db_ok(res) || exec_sql(db, "COMMIT", &why) == -1) {
-			exec_sql(db, "ROLLBACK", NULL);
+		res = db_exec_params(db, SQL_MIGRATE_RECORD, 2, p);
+		if (!db_ok(res) || exec_sql(db, SQL_COMMIT, &why) == -1) {
+			exec_sql(db, SQL_ROLLBACK, NULL);
 			if (asprintf(err, "migrate: %s: cannot record it", names[i]) < 0)
 				*err = NULL;
 			goto out;

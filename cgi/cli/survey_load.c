@@ -114,9 +114,9 @@ store_question(struct db *db, const char *wave, const json_t *q, size_t pos, cha
 	p[0] = code;
 	if (run(db, Q_QUESTION_TYPE, 1, p, &res, err) == -1)
 		goto out;
-	if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), type) != 0) {
+	if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, Q_QUESTION_TYPE_TYPE), type) != 0) {
 		if (asprintf(err, "question %s is a %s in another wave, not a %s", code,
-			PQgetvalue(res, 0, 0), type) < 0)
+			PQgetvalue(res, 0, Q_QUESTION_TYPE_TYPE), type) < 0)
 			*err = NULL;
 		goto out;
 	}

@@ -53,7 +53,7 @@ replica_version(struct app *a, struct db *rep, long long known, double now)
 		a->read_version_at = 0;
 		return -1;
 	}
-	v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	v = strtoll(PQgetvalue(res, 0, Q_DATA_VERSION_VERSION), NULL, 10);
 	PQclear(res);
 	a->read_version = v;
 	a->read_version_at = now;
@@ -140,7 +140,7 @@ app_read_at_least(struct app *a, long long v)
 		return;
 	res = db_query(w, Q_DATA_VERSION, 0, NULL);
 	if (db_ok(res) && PQntuples(res) == 1)
-		app_publish_version(a, strtoll(PQgetvalue(res, 0, 0), NULL, 10));
+		app_publish_version(a, strtoll(PQgetvalue(res, 0, Q_DATA_VERSION_VERSION), NULL, 10));
 	PQclear(res);
 }
 

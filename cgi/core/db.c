@@ -1,20 +1,46 @@
 /* db.c: libpq connection of a worker or of the CLI: named statements prepared once per connection,
  * re-prepared after a reconnect; LISTEN for data-version changes. */
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "db.h"
 
-static const struct {
-	const char *name;
-	int nparams;
-	const char *sql;
-} queries[Q__COUNT] = {
+static const struct db_statement queries[Q__COUNT] = {
 #define Q(id, n, text) [id] = { #id, n, text },
+#define C(q, column, pos)
+#define S(name, sql)
 #include "queries.def"
 #undef Q
+#undef C
+#undef S
 };
+
+const struct db_column db_columns[] = {
+#define Q(id, n, text)
+#define C(q, column, pos) { q, #column, pos },
+#define S(name, sql)
+#include "queries.def"
+#undef Q
+#undef C
+#undef S
+};
+const size_t db_ncolumns = sizeof(db_columns) / sizeof(db_columns[0]);
+
+#define Q(id, n, text)
+#define C(q, column, pos)
+#define S(name, sql) const char name[] = sql;
+#include "queries.def"
+#undef Q
+#undef C
+#undef S
+
+const struct db_statement *
+db_statement(enum query_id q)
+{
+	return q >= 0 && q < Q__COUNT ? &queries[q] : NULL;
+}
 
 static void
 notice_quiet(void *arg, const PGresult *res)
@@ -122,6 +148,15 @@ db_query(struct db *db, enum query_id q, int nparams, const char *const *params)
 	PGresult *res = NULL;
 	int attempt;
 
+	if (q < 0 || q >= Q__COUNT) {
+		fprintf(stderr, "citybench: db_query: no statement %d\n", (int)q);
+		return NULL;
+	}
+	if (nparams != queries[q].nparams) {
+		fprintf(stderr, "citybench: db_query: %s takes %d parameters, given %d\n", queries[q].name,
+		    queries[q].nparams, nparams);
+		return NULL;
+	}
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (db_ensure(db) == -1)
 			return NULL;
@@ -177,7 +212,7 @@ simple(struct db *db, const char *sql)
 int
 db_begin(struct db *db)
 {
-	if (db_ensure(db) == -1 || simple(db, "BEGIN") == -1)
+	if (db_ensure(db) == -1 || simple(db, SQL_BEGIN) == -1)
 		return -1;
 	db->in_tx = 1;
 	return 0;
@@ -186,7 +221,7 @@ db_begin(struct db *db)
 int
 db_commit(struct db *db)
 {
-	int rc = simple(db, "COMMIT");
+	int rc = simple(db, SQL_COMMIT);
 
 	/* A COMMIT whose answer was lost leaves us not knowing: the caller reports failure. */
 	db->in_tx = 0;
@@ -198,7 +233,7 @@ db_rollback(struct db *db)
 {
 	if (db->in_tx && db_connected(db) &&
 	    PQtransactionStatus(db->conn) != PQTRANS_IDLE)
-		simple(db, "ROLLBACK");
+		simple(db, SQL_ROLLBACK);
 	db->in_tx = 0;
 }
 
@@ -280,14 +315,16 @@ db_listen(struct db *db)
 	db->listening = 1;
 	if (db->conn == NULL)
 		return -1;
-	res = PQexec(db->conn, "LISTEN citybench_data");
+	res = PQexec(db->conn, SQL_LISTEN);
 	ok = db_ok(res);
 	PQclear(res);
 	if (!ok)
 		return -1;
-	res = PQexec(db->conn, "SELECT version FROM data_version");
+	if (prepare(db, Q_DATA_VERSION) == -1)
+		return 0;	/* the version is learnt at the next NOTIFY */
+	res = PQexecPrepared(db->conn, queries[Q_DATA_VERSION].name, 0, NULL, NULL, NULL, 0);
 	if (db_ok(res) && PQntuples(res) == 1) {
-		long long v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		long long v = strtoll(PQgetvalue(res, 0, Q_DATA_VERSION_VERSION), NULL, 10);
 		if (v > db->seen_version)
 			db->seen_version = v;
 	}

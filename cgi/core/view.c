@@ -26,7 +26,7 @@ unknown_slug(struct request *r, struct cohort *c)
 	if (!db_ok(res))
 		rc = view_db_error(r, res);
 	else if (PQntuples(res) > 0)
-		rc = reply_errorf(r, 404, "no such city: %s (in peers)", PQgetvalue(res, 0, 0));
+		rc = reply_errorf(r, 404, "no such city: %s (in peers)", PQgetvalue(res, 0, Q_PEERS_UNKNOWN_SLUG_SLUG));
 	PQclear(res);
 	return rc;
 }
@@ -52,9 +52,9 @@ near_cmp(const void *x, const void *y)
 		return a->score < b->score ? 1 : -1;
 	if (a->both != b->both)
 		return a->both < b->both ? 1 : -1;
-	if ((c = strcmp(PQgetvalue(near_res, a->row, 1), PQgetvalue(near_res, b->row, 1))) != 0)
+	if ((c = strcmp(PQgetvalue(near_res, a->row, Q_SIMILAR_ANSWERS_NAME), PQgetvalue(near_res, b->row, Q_SIMILAR_ANSWERS_NAME))) != 0)
 		return c;
-	return strcmp(PQgetvalue(near_res, a->row, 0), PQgetvalue(near_res, b->row, 0));
+	return strcmp(PQgetvalue(near_res, a->row, Q_SIMILAR_ANSWERS_SLUG), PQgetvalue(near_res, b->row, Q_SIMILAR_ANSWERS_SLUG));
 }
 
 static int
@@ -76,7 +76,7 @@ similar_slugs(struct request *r, const char *slug, json_t *arr)
 		goto out;
 	}
 	if (wave == NULL || !wave_valid(wave))
-		wave = PQgetisnull(w, 0, 0) ? NULL : PQgetvalue(w, 0, 0);
+		wave = PQgetisnull(w, 0, Q_SIMILAR_CITY_WAVE_WAVE) ? NULL : PQgetvalue(w, 0, Q_SIMILAR_CITY_WAVE_WAVE);
 	if (wave == NULL) {
 		rc = 0;		/* a city of no wave is like no city */
 		goto out;
@@ -90,19 +90,20 @@ similar_slugs(struct request *r, const char *slug, json_t *arr)
 	}
 	types = json_object();
 	for (i = 0; i < PQntuples(qs); i++)
-		json_object_set_new(types, PQgetvalue(qs, i, 0), json_string(PQgetvalue(qs, i, 1)));
+		json_object_set_new(types, PQgetvalue(qs, i, Q_SIMILAR_QUESTIONS_CODE),
+		    json_string(PQgetvalue(qs, i, Q_SIMILAR_QUESTIONS_TYPE)));
 	for (i = 0; i < PQntuples(ans); i++)
-		if (strcmp(PQgetvalue(ans, i, 0), slug) == 0)
+		if (strcmp(PQgetvalue(ans, i, Q_SIMILAR_ANSWERS_SLUG), slug) == 0)
 			me = i;
 	rc = 0;
 	if (me < 0 || (m = calloc((size_t)PQntuples(ans), sizeof(*m))) == NULL)
 		goto out;
-	mine = view_answer_json(PQgetvalue(ans, me, 5));
+	mine = view_answer_json(PQgetvalue(ans, me, Q_SIMILAR_ANSWERS_ANSWERS));
 	for (i = 0; i < PQntuples(ans); i++) {
 		json_t *theirs;
 		if (i == me)
 			continue;
-		theirs = view_answer_json(PQgetvalue(ans, i, 5));
+		theirs = view_answer_json(PQgetvalue(ans, i, Q_SIMILAR_ANSWERS_ANSWERS));
 		m[n].row = i;
 		m[n].score = similar_score_n(types, mine, theirs, NULL, &m[n].both);
 		json_decref(theirs);
@@ -113,7 +114,7 @@ similar_slugs(struct request *r, const char *slug, json_t *arr)
 	if (n > 1)
 		qsort(m, (size_t)n, sizeof(*m), near_cmp);
 	for (i = 0; i < n && i < SIMILAR_PEERS; i++)
-		json_array_append_new(arr, json_string(PQgetvalue(ans, m[i].row, 0)));
+		json_array_append_new(arr, json_string(PQgetvalue(ans, m[i].row, Q_SIMILAR_ANSWERS_SLUG)));
 out:
 	free(m);
 	json_decref(types);
@@ -309,20 +310,30 @@ view_coord_json(const PGresult *res, int row, int col)
 	return json_real(strtod(PQgetvalue(res, row, col), NULL));
 }
 
+/* A city's columns from slug on are in the same order in Q_CITY and Q_CITIES (which starts at slug). */
+#define CITY_AT(slug, column) ((slug) + (Q_CITY_##column - Q_CITY_SLUG))
+#define SAME_AS_CITY(q, column) _Static_assert(q##_##column - q##_SLUG == Q_CITY_##column - Q_CITY_SLUG, \
+	#q " and Q_CITY order the city's columns alike")
+SAME_AS_CITY(Q_CITIES, NAME);
+SAME_AS_CITY(Q_CITIES, COUNTRY);
+SAME_AS_CITY(Q_CITIES, REGION);
+SAME_AS_CITY(Q_CITIES, POPULATION);
+SAME_AS_CITY(Q_CITIES, SYNTHETIC);
+
 json_t *
-view_city_json(const PGresult *res, int row, int col)
+view_city_json(const PGresult *res, int row, int slug)
 {
-	const char *pop = PQgetvalue(res, row, col + 5);
+	const char *pop = PQgetvalue(res, row, CITY_AT(slug, POPULATION));
 	int lat = PQfnumber(res, "lat"), lon = PQfnumber(res, "lon");
 
 	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:b, s:o, s:o}",
-	    "slug", PQgetvalue(res, row, col + 1),
-	    "name", PQgetvalue(res, row, col + 2),
-	    "country", PQgetvalue(res, row, col + 3),
-	    "region", PQgetvalue(res, row, col + 4),
-	    "population", PQgetisnull(res, row, col + 5) ? json_null() :
+	    "slug", PQgetvalue(res, row, CITY_AT(slug, SLUG)),
+	    "name", PQgetvalue(res, row, CITY_AT(slug, NAME)),
+	    "country", PQgetvalue(res, row, CITY_AT(slug, COUNTRY)),
+	    "region", PQgetvalue(res, row, CITY_AT(slug, REGION)),
+	    "population", PQgetisnull(res, row, CITY_AT(slug, POPULATION)) ? json_null() :
 		json_integer(strtoll(pop, NULL, 10)),
-	    "synthetic", PQgetvalue(res, row, col + 6)[0] == 't',
+	    "synthetic", PQgetvalue(res, row, CITY_AT(slug, SYNTHETIC))[0] == 't',
 	    "lat", view_coord_json(res, row, lat), "lon", view_coord_json(res, row, lon));
 }
 
@@ -361,7 +372,7 @@ view_waves(struct app *a)
 	if (db_ok(res)) {
 		list = json_array();
 		for (i = 0; i < PQntuples(res); i++)
-			json_array_append_new(list, json_string(PQgetvalue(res, i, 0)));
+			json_array_append_new(list, json_string(PQgetvalue(res, i, Q_SURVEYS_ID)));
 	}
 	PQclear(res);
 	return list;
@@ -383,6 +394,14 @@ view_wave_options(struct buf *b, json_t *waves, const char *selected)
 	}
 }
 
+/* Q_CITIES's first columns are Q_DATA_CITIES's. */
+DB_SAME_COLUMN(Q_CITIES, Q_DATA_CITIES, SLUG);
+DB_SAME_COLUMN(Q_CITIES, Q_DATA_CITIES, NAME);
+DB_SAME_COLUMN(Q_CITIES, Q_DATA_CITIES, COUNTRY);
+DB_SAME_COLUMN(Q_CITIES, Q_DATA_CITIES, REGION);
+DB_SAME_COLUMN(Q_CITIES, Q_DATA_CITIES, POPULATION);
+DB_SAME_COLUMN(Q_CITIES, Q_DATA_CITIES, SYNTHETIC);
+
 void
 view_cities_csv(struct buf *b, const PGresult *res)
 {
@@ -390,14 +409,14 @@ view_cities_csv(struct buf *b, const PGresult *res)
 
 	buf_puts(b, "slug,name,country,region,population,synthetic\r\n");
 	for (i = 0; i < PQntuples(res); i++) {
-		csv_text(b, PQgetvalue(res, i, 0)); csv_sep(b);
-		csv_text(b, PQgetvalue(res, i, 1)); csv_sep(b);
-		csv_text(b, PQgetvalue(res, i, 2)); csv_sep(b);
-		csv_text(b, PQgetvalue(res, i, 3)); csv_sep(b);
-		if (!PQgetisnull(res, i, 4))
-			buf_puts(b, PQgetvalue(res, i, 4));
+		csv_text(b, PQgetvalue(res, i, Q_DATA_CITIES_SLUG)); csv_sep(b);
+		csv_text(b, PQgetvalue(res, i, Q_DATA_CITIES_NAME)); csv_sep(b);
+		csv_text(b, PQgetvalue(res, i, Q_DATA_CITIES_COUNTRY)); csv_sep(b);
+		csv_text(b, PQgetvalue(res, i, Q_DATA_CITIES_REGION)); csv_sep(b);
+		if (!PQgetisnull(res, i, Q_DATA_CITIES_POPULATION))
+			buf_puts(b, PQgetvalue(res, i, Q_DATA_CITIES_POPULATION));
 		csv_sep(b);
-		buf_puts(b, PQgetvalue(res, i, 5)[0] == 't' ? "true" : "false");
+		buf_puts(b, PQgetvalue(res, i, Q_DATA_CITIES_SYNTHETIC)[0] == 't' ? "true" : "false");
 		csv_eol(b);
 	}
 }

@@ -99,9 +99,9 @@ auth_token_create(struct db *db, const char *role, int city_id, const char *name
 		PQclear(res);
 		return -1;
 	}
-	n = strlen(PQgetvalue(res, 0, 0)) + sizeof(secret) + 8;
+	n = strlen(PQgetvalue(res, 0, Q_TOKEN_INSERT_ID)) + sizeof(secret) + 8;
 	if ((*out = malloc(n)) != NULL)
-		snprintf(*out, n, "cb_%s_%s", PQgetvalue(res, 0, 0), secret);
+		snprintf(*out, n, "cb_%s_%s", PQgetvalue(res, 0, Q_TOKEN_INSERT_ID), secret);
 	PQclear(res);
 	explicit_bzero(secret, sizeof(secret));
 	return *out ? 0 : -1;
@@ -112,10 +112,10 @@ static void
 fill(PGresult *res, int id, struct token *t)
 {
 	t->id = id;
-	t->partner = strcmp(PQgetvalue(res, 0, 0), "partner") == 0;
-	t->city_id = PQgetisnull(res, 0, 1) ? 0 : atoi(PQgetvalue(res, 0, 1));
-	snprintf(t->city, sizeof(t->city), "%s", PQgetvalue(res, 0, 2));
-	snprintf(t->name, sizeof(t->name), "%s", PQgetvalue(res, 0, 6));
+	t->partner = strcmp(PQgetvalue(res, 0, Q_TOKEN_GET_ROLE), "partner") == 0;
+	t->city_id = PQgetisnull(res, 0, Q_TOKEN_GET_CITY_ID) ? 0 : atoi(PQgetvalue(res, 0, Q_TOKEN_GET_CITY_ID));
+	snprintf(t->city, sizeof(t->city), "%s", PQgetvalue(res, 0, Q_TOKEN_GET_SLUG));
+	snprintf(t->name, sizeof(t->name), "%s", PQgetvalue(res, 0, Q_TOKEN_GET_NAME));
 }
 
 int
@@ -154,10 +154,10 @@ auth_check(struct db *db, const char *header, int bearer, struct token *t, const
 	}
 	*msg = "unknown token";
 	if (PQntuples(res) == 1 && auth_sha256_hex(strrchr(token, '_') + 1, hash) == 0 &&
-	    strlen(PQgetvalue(res, 0, 3)) == 64 && CRYPTO_memcmp(hash, PQgetvalue(res, 0, 3), 64) == 0) {
-		if (PQgetvalue(res, 0, 4)[0] == 't') {
+	    strlen(PQgetvalue(res, 0, Q_TOKEN_GET_SECRET_HASH)) == 64 && CRYPTO_memcmp(hash, PQgetvalue(res, 0, Q_TOKEN_GET_SECRET_HASH), 64) == 0) {
+		if (PQgetvalue(res, 0, Q_TOKEN_GET_REVOKED)[0] == 't') {
 			*msg = "this token has been revoked";
-		} else if (PQgetvalue(res, 0, 5)[0] == 't') {
+		} else if (PQgetvalue(res, 0, Q_TOKEN_GET_EXPIRED)[0] == 't') {
 			*msg = "this token has expired";
 		} else {
 			fill(res, id, t);
@@ -187,9 +187,9 @@ auth_token_get(struct db *db, int id, struct token *t, const char **msg)
 	}
 	if (PQntuples(res) != 1)
 		*msg = "unknown token";
-	else if (PQgetvalue(res, 0, 4)[0] == 't')
+	else if (PQgetvalue(res, 0, Q_TOKEN_GET_REVOKED)[0] == 't')
 		*msg = "this token has been revoked";
-	else if (PQgetvalue(res, 0, 5)[0] == 't')
+	else if (PQgetvalue(res, 0, Q_TOKEN_GET_EXPIRED)[0] == 't')
 		*msg = "this token has expired";
 	else {
 		fill(res, id, t);

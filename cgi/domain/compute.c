@@ -98,10 +98,10 @@ city_inputs_load(struct db *db, const int *city_ids, size_t ncities, const char 
 	}
 	for (i = 0; i < n; i++) {
 		struct plugin_city *c = &in->cities[i];
-		in->city_ids[i] = atoi(PQgetvalue(in->res, i, 0));
-		c->slug = PQgetvalue(in->res, i, 1);
-		c->survey = PQgetvalue(in->res, i, 2);
-		c->population = PQgetisnull(in->res, i, 3) ? NAN : strtod(PQgetvalue(in->res, i, 3), NULL);
+		in->city_ids[i] = atoi(PQgetvalue(in->res, i, Q_PLUGIN_INPUTS_CITY_ID));
+		c->slug = PQgetvalue(in->res, i, Q_PLUGIN_INPUTS_SLUG);
+		c->survey = PQgetvalue(in->res, i, Q_PLUGIN_INPUTS_SURVEY_ID);
+		c->population = PQgetisnull(in->res, i, Q_PLUGIN_INPUTS_POPULATION) ? NAN : strtod(PQgetvalue(in->res, i, Q_PLUGIN_INPUTS_POPULATION), NULL);
 		if ((c->answers = json_object()) == NULL) {
 			*err = strdup("out of memory");
 			goto out;
@@ -126,19 +126,19 @@ city_inputs_load(struct db *db, const int *city_ids, size_t ncities, const char 
 		goto out;
 	}
 	for (i = 0; i < PQntuples(asked); i++) {
-		json_t *w = json_object_get(by_wave, PQgetvalue(asked, i, 0));
+		json_t *w = json_object_get(by_wave, PQgetvalue(asked, i, Q_PLUGIN_ASKED_SURVEY_ID));
 		if (w == NULL) {
 			w = json_object();
-			json_object_set_new(by_wave, PQgetvalue(asked, i, 0), w);
+			json_object_set_new(by_wave, PQgetvalue(asked, i, Q_PLUGIN_ASKED_SURVEY_ID), w);
 		}
-		json_object_set_new(w, PQgetvalue(asked, i, 1), json_true());
+		json_object_set_new(w, PQgetvalue(asked, i, Q_PLUGIN_ASKED_CODE), json_true());
 	}
 	for (i = 0; i < PQntuples(ans); i++) {
-		int id = atoi(PQgetvalue(ans, i, 0));
-		const char *survey = PQgetvalue(ans, i, 1);
+		int id = atoi(PQgetvalue(ans, i, Q_PLUGIN_ANSWERS_CITY_ID));
+		const char *survey = PQgetvalue(ans, i, Q_PLUGIN_ANSWERS_SURVEY_ID);
 		json_t *v;
 
-		if (json_object_get(json_object_get(by_wave, survey), PQgetvalue(ans, i, 2)) == NULL)
+		if (json_object_get(json_object_get(by_wave, survey), PQgetvalue(ans, i, Q_PLUGIN_ANSWERS_CODE)) == NULL)
 			continue;	/* no longer asked in that wave */
 
 		/* Rows come grouped by city-wave: the last one found is usually the one. */
@@ -146,9 +146,9 @@ city_inputs_load(struct db *db, const int *city_ids, size_t ncities, const char 
 			last = find_pos(in, pos, id, survey);
 		if (last < 0)
 			continue;	/* a city-wave stored after the first statement read them */
-		if ((v = answer_value(PQgetvalue(ans, i, 3))) == NULL)
+		if ((v = answer_value(PQgetvalue(ans, i, Q_PLUGIN_ANSWERS_VALUE))) == NULL)
 			continue;	/* not JSON jansson reads (an integer past 64 bits): no answer */
-		json_object_set_new(in->cities[last].answers, PQgetvalue(ans, i, 2), v);
+		json_object_set_new(in->cities[last].answers, PQgetvalue(ans, i, Q_PLUGIN_ANSWERS_CODE), v);
 	}
 	/* An asked question without an answer row is unanswered: null, as the stored sets say it. */
 	for (k = 0; k < in->n; k++) {
@@ -243,7 +243,7 @@ compute_metrics(struct db *db, const int *city_ids, size_t ncities, const char *
 		rc = 0;
 		goto out;
 	}
-	if (city_inputs_load(db, city_ids, ncities, wave, PQgetvalue(inputs, 0, 0), &in, err) == -1)
+	if (city_inputs_load(db, city_ids, ncities, wave, PQgetvalue(inputs, 0, Q_ACTIVE_INPUTS_INPUTS), &in, err) == -1)
 		goto out;
 	if (in.n == 0) {
 		rc = 0;
@@ -252,7 +252,7 @@ compute_metrics(struct db *db, const int *city_ids, size_t ncities, const char *
 	plugin_limits_default(&lim);
 	for (i = 0; i < PQntuples(plugins); i++) {
 		struct plugin_result res;
-		const char *file = PQgetvalue(plugins, i, 0), *src = PQgetvalue(plugins, i, 1);
+		const char *file = PQgetvalue(plugins, i, Q_ACTIVE_PLUGINS_PLUGIN), *src = PQgetvalue(plugins, i, Q_ACTIVE_PLUGINS_SOURCE);
 		char *perr = NULL;
 		size_t k;
 		int st;
@@ -276,8 +276,8 @@ compute_metrics(struct db *db, const int *city_ids, size_t ncities, const char *
 				for (j = 0; db_ok(ids) && j < PQntuples(ids); j++) {
 					struct plugin_metric none;
 					memset(&none, 0, sizeof(none));
-					none.id = PQgetvalue(ids, j, 0);
-					none.version = PQgetvalue(ids, j, 1);
+					none.id = PQgetvalue(ids, j, Q_METRIC_IDS_OF_ID);
+					none.version = PQgetvalue(ids, j, Q_METRIC_IDS_OF_VERSION);
 					if (compute_store(db, &in, &none, err) == -1) {
 						PQclear(ids);
 						goto out;

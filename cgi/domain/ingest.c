@@ -122,7 +122,7 @@ catalog_load(struct db *db, char **err)
 	if (c->surveys == NULL || c->all_codes == NULL)
 		goto oom;
 	for (i = 0; i < n; i++) {
-		const char *sid = PQgetvalue(qs, i, 0);
+		const char *sid = PQgetvalue(qs, i, Q_ALL_QUESTIONS_SURVEY_ID);
 		struct catalog_survey *s;
 		struct catalog_question *q;
 		size_t k;
@@ -135,15 +135,15 @@ catalog_load(struct db *db, char **err)
 		}
 		s = &c->surveys[c->nsurveys - 1];
 		q = &s->questions[s->nquestions++];
-		if ((q->code = strdup(PQgetvalue(qs, i, 1))) == NULL)
+		if ((q->code = strdup(PQgetvalue(qs, i, Q_ALL_QUESTIONS_CODE))) == NULL)
 			goto oom;
-		q->type = qtype_parse(PQgetvalue(qs, i, 2));
-		if ((q->has_min = !PQgetisnull(qs, i, 3)))
-			q->min = strtod(PQgetvalue(qs, i, 3), NULL);
-		if ((q->has_max = !PQgetisnull(qs, i, 4)))
-			q->max = strtod(PQgetvalue(qs, i, 4), NULL);
-		q->max_length = PQgetisnull(qs, i, 5) ? 0 : atoi(PQgetvalue(qs, i, 5));
-		if (split_array(PQgetvalue(qs, i, 6), &q->options, &q->noptions) == -1)
+		q->type = qtype_parse(PQgetvalue(qs, i, Q_ALL_QUESTIONS_TYPE));
+		if ((q->has_min = !PQgetisnull(qs, i, Q_ALL_QUESTIONS_MIN)))
+			q->min = strtod(PQgetvalue(qs, i, Q_ALL_QUESTIONS_MIN), NULL);
+		if ((q->has_max = !PQgetisnull(qs, i, Q_ALL_QUESTIONS_MAX)))
+			q->max = strtod(PQgetvalue(qs, i, Q_ALL_QUESTIONS_MAX), NULL);
+		q->max_length = PQgetisnull(qs, i, Q_ALL_QUESTIONS_MAX_LENGTH) ? 0 : atoi(PQgetvalue(qs, i, Q_ALL_QUESTIONS_MAX_LENGTH));
+		if (split_array(PQgetvalue(qs, i, Q_ALL_QUESTIONS_OPTIONS), &q->options, &q->noptions) == -1)
 			goto oom;
 		for (k = 0; k < c->ncodes; k++)
 			if (strcmp(c->all_codes[k], q->code) == 0)
@@ -162,9 +162,9 @@ catalog_load(struct db *db, char **err)
 	if (c->slugs == NULL || c->city_ids == NULL)
 		goto oom;
 	for (i = 0; i < n; i++) {
-		if ((c->slugs[i] = strdup(PQgetvalue(cs, i, 0))) == NULL)
+		if ((c->slugs[i] = strdup(PQgetvalue(cs, i, Q_CITY_SLUGS_SLUG))) == NULL)
 			goto oom;
-		c->city_ids[i] = atoi(PQgetvalue(cs, i, 1));
+		c->city_ids[i] = atoi(PQgetvalue(cs, i, Q_CITY_SLUGS_ID));
 		c->ncities++;
 	}
 	PQclear(qs);

@@ -98,23 +98,23 @@ session_get(struct request *r, struct session *s, const char **msg)
 		*msg = "your session is not valid: sign in again";
 		goto out;
 	}
-	if (PQgetvalue(res, 0, 4)[0] == 't') {
+	if (PQgetvalue(res, 0, Q_SESSION_GET_ENDED)[0] == 't') {
 		*msg = "you have signed out: sign in again";
 		goto out;
 	}
-	if (PQgetvalue(res, 0, 3)[0] == 't') {
+	if (PQgetvalue(res, 0, Q_SESSION_GET_EXPIRED)[0] == 't') {
 		*msg = "your session has expired (sessions last 8 hours): sign in again";
 		goto out;
 	}
-	token_id = atoi(PQgetvalue(res, 0, 1));
+	token_id = atoi(PQgetvalue(res, 0, Q_SESSION_GET_TOKEN_ID));
 	if ((rc = auth_token_get(app_writer(r->app), token_id, &s->tok, msg)) != 0) {
 		if (rc == 401)
 			*msg = strstr(*msg, "revoked") ? "the token of this session has been revoked: ask the "
 			    "operator for a new one" : "the token of this session is no longer valid: sign in again";
 		goto out;
 	}
-	s->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	snprintf(s->csrf, sizeof(s->csrf), "%s", PQgetvalue(res, 0, 2));
+	s->id = strtoll(PQgetvalue(res, 0, Q_SESSION_GET_ID), NULL, 10);
+	snprintf(s->csrf, sizeof(s->csrf), "%s", PQgetvalue(res, 0, Q_SESSION_GET_CSRF_SECRET));
 	rc = 0;
 out:
 	if (rc != 0)
@@ -151,7 +151,7 @@ session_open(struct request *r, const struct token *t, struct session *s)
 	p[2] = s->csrf;
 	res = db_query(app_writer(r->app), Q_SESSION_INSERT, 3, p);
 	if (db_ok(res) && PQntuples(res) == 1) {
-		s->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		s->id = strtoll(PQgetvalue(res, 0, Q_SESSION_INSERT_ID), NULL, 10);
 		s->tok = *t;
 		set_cookie(r, id, SESSION_SECONDS);
 		rc = 0;

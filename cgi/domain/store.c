@@ -108,7 +108,7 @@ after_store(struct db *db, const struct answer_set *sets, const int *ids, size_t
 		PQclear(res);
 		goto out;
 	}
-	*version = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	*version = strtoll(PQgetvalue(res, 0, Q_BUMP_VERSION_VERSION), NULL, 10);
 	PQclear(res);
 	rc = 0;
 out:
@@ -140,13 +140,13 @@ plan(struct db *db, const char *const *p, struct stored *o, char **err)
 		PQclear(res);
 		return -1;
 	}
-	o->changed = atoi(PQgetvalue(res, 0, 0));
-	has_current = !PQgetisnull(res, 0, 1);
+	o->changed = atoi(PQgetvalue(res, 0, Q_UPLOAD_PLAN_CHANGES));
+	has_current = !PQgetisnull(res, 0, Q_UPLOAD_PLAN_VERSION);
 	/* a first version is made even when every answer is null: the city has then taken part */
 	o->made = o->changed > 0 || !has_current;
-	o->version = o->made ? atoi(PQgetvalue(res, 0, 3)) : atoi(PQgetvalue(res, 0, 1));
-	o->id = has_current && !o->made ? strtoll(PQgetvalue(res, 0, 2), NULL, 10) : 0;
-	cleared = json_loads(PQgetvalue(res, 0, 4), 0, NULL);
+	o->version = o->made ? atoi(PQgetvalue(res, 0, Q_UPLOAD_PLAN_NEXT_VERSION)) : atoi(PQgetvalue(res, 0, Q_UPLOAD_PLAN_VERSION));
+	o->id = has_current && !o->made ? strtoll(PQgetvalue(res, 0, Q_UPLOAD_PLAN_SUBMISSION_ID), NULL, 10) : 0;
+	cleared = json_loads(PQgetvalue(res, 0, Q_UPLOAD_PLAN_CLEARED), 0, NULL);
 	PQclear(res);
 	json_decref(o->cleared);
 	o->cleared = NULL;
@@ -232,9 +232,9 @@ store_sets(struct db *db, const struct catalog *cat, const struct answer_set *se
 			PQclear(res);
 			goto out;
 		}
-		out[i].id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-		out[i].version = atoi(PQgetvalue(res, 0, 1));
-		out[i].changed = atoi(PQgetvalue(res, 0, 2));
+		out[i].id = strtoll(PQgetvalue(res, 0, Q_STORE_VERSION_ID), NULL, 10);
+		out[i].version = atoi(PQgetvalue(res, 0, Q_STORE_VERSION_VERSION));
+		out[i].changed = atoi(PQgetvalue(res, 0, Q_STORE_VERSION_NCHANGED));
 		PQclear(res);
 		made++;
 		if (progress && (i + 1) % 1000 == 0)
@@ -254,18 +254,7 @@ out:
 
 /* ---- the bulk import ---- */
 
-/* Temporary tables of one import's transaction (DDL cannot be a prepared statement). */
-static const char bulk_tables[] =
-    "create temp table cb_import_sets (ord int primary key, round int not null, city_id int not null, "
-    "survey_id text not null) on commit drop; "
-    "create temp table cb_import_answers (ord int not null, code text not null, value jsonb not null) "
-    "on commit drop; "
-    "create temp table cb_import_new (ord int primary key, round int not null, id bigint not null, "
-    "old_id bigint, version int not null, nchanged int not null) on commit drop";
-static const char bulk_copy_sets[] = "copy cb_import_sets (ord, round, city_id, survey_id) from stdin";
-static const char bulk_copy_answers[] = "copy cb_import_answers (ord, code, value) from stdin";
-static const char bulk_analyze[] =
-    "analyze cb_import_sets; analyze cb_import_answers";
+/* Temporary tables of one import's transaction, filled by COPY: SQL_BULK_* in queries.def. */
 
 /* A COPY FROM STDIN in text format, fed in chunks. */
 struct copy {
@@ -401,10 +390,10 @@ store_bulk(struct db *db, const struct catalog *cat, const struct answer_set *se
 	nw = distinct_waves(sets, n, waves, 16, &many_waves);
 	if (lock_waves(db, Q_LOCK_WAVES, sets, n, waves, nw, many_waves, err) == -1)
 		goto out;
-	if (exec_plain(db, bulk_tables, err) == -1)
+	if (exec_plain(db, SQL_BULK_TABLES, err) == -1)
 		goto out;
 
-	if (copy_begin(&c, db, bulk_copy_sets, err) == -1)
+	if (copy_begin(&c, db, SQL_BULK_COPY_SETS, err) == -1)
 		goto out;
 	for (i = 0; i < n; i++) {
 		buf_printf(&c.b, "%zu\t%d\t%d\t", i, round[i], ids[i]);
@@ -416,7 +405,7 @@ store_bulk(struct db *db, const struct catalog *cat, const struct answer_set *se
 	if (copy_end(&c, i < n, err) == -1)
 		goto out;
 
-	if (copy_begin(&c, db, bulk_copy_answers, err) == -1)
+	if (copy_begin(&c, db, SQL_BULK_COPY_ANSWERS, err) == -1)
 		goto out;
 	for (i = 0; i < n; i++) {
 		const char *code;
@@ -440,7 +429,7 @@ store_bulk(struct db *db, const struct catalog *cat, const struct answer_set *se
 	}
 	if (copy_end(&c, i < n, err) == -1)
 		goto out;
-	if (exec_plain(db, bulk_analyze, err) == -1)
+	if (exec_plain(db, SQL_BULK_ANALYZE, err) == -1)
 		goto out;
 
 	for (r = 1; r <= rounds; r++) {
@@ -463,11 +452,11 @@ store_bulk(struct db *db, const struct catalog *cat, const struct answer_set *se
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		size_t k = strtoul(PQgetvalue(res, (int)i, 0), NULL, 10);
+		size_t k = strtoul(PQgetvalue(res, (int)i, Q_BULK_STORED_ORD), NULL, 10);
 		if (k < n) {
-			out[k].id = strtoll(PQgetvalue(res, (int)i, 1), NULL, 10);
-			out[k].version = atoi(PQgetvalue(res, (int)i, 2));
-			out[k].changed = atoi(PQgetvalue(res, (int)i, 3));
+			out[k].id = strtoll(PQgetvalue(res, (int)i, Q_BULK_STORED_ID), NULL, 10);
+			out[k].version = atoi(PQgetvalue(res, (int)i, Q_BULK_STORED_VERSION));
+			out[k].changed = atoi(PQgetvalue(res, (int)i, Q_BULK_STORED_NCHANGED));
 		}
 	}
 	PQclear(res);

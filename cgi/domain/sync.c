@@ -70,8 +70,8 @@ refuse_file(struct db *db, const struct plugin_file *f, const char *msg, FILE *o
 	if (out) {
 		fprintf(out, "refused %s\n", msg);
 		for (i = 0; i < PQntuples(res); i++)
-			fprintf(out, "kept %s: %s (version %s) still serving\n", f->name, PQgetvalue(res, i, 0),
-			    PQgetvalue(res, i, 1));
+			fprintf(out, "kept %s: %s (version %s) still serving\n", f->name, PQgetvalue(res, i, Q_REFUSAL_KEEPS_ID),
+			    PQgetvalue(res, i, Q_REFUSAL_KEEPS_VERSION));
 	}
 	PQclear(res);
 	return 0;
@@ -95,9 +95,9 @@ register_file(struct db *db, const struct plugin_file *f, int *position, char *w
 			PQclear(res);
 			return -1;
 		}
-		if (PQntuples(res) == 1 && PQgetvalue(res, 0, 1)[0] == 't' &&
-		    strcmp(PQgetvalue(res, 0, 0), f->name) != 0) {
-			snprintf(why, n, "metric id \"%s\" is already defined by %s", id, PQgetvalue(res, 0, 0));
+		if (PQntuples(res) == 1 && PQgetvalue(res, 0, Q_METRIC_OWNER_ACTIVE)[0] == 't' &&
+		    strcmp(PQgetvalue(res, 0, Q_METRIC_OWNER_PLUGIN), f->name) != 0) {
+			snprintf(why, n, "metric id \"%s\" is already defined by %s", id, PQgetvalue(res, 0, Q_METRIC_OWNER_PLUGIN));
 			PQclear(res);
 			return 1;
 		}
@@ -185,11 +185,11 @@ sync_plugins(struct db *db, const char *dir, FILE *out, char **err)
 		return -1;
 	}
 	/* One reload at a time. */
-	if (exec_ok(db, "SELECT pg_advisory_xact_lock(" DB_LOCK_PLUGINS_RELOAD ")") == -1) {
+	if (exec_ok(db, SQL_PLUGINS_RELOAD_LOCK) == -1) {
 		*err = strdup("cannot take the reload lock");
 		goto out;
 	}
-	if (exec_ok(db, "select set_config('citybench.bulk', 'on', true)") == -1) {
+	if (exec_ok(db, SQL_PLUGINS_RELOAD_BULK) == -1) {
 		*err = strdup("the database is unreachable");
 		goto out;
 	}

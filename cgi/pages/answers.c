@@ -70,7 +70,7 @@ load(struct request *r, struct form *f)
 			PQclear(res);
 			return -1;
 		}
-		snprintf(f->latest, sizeof(f->latest), "%s", PQgetvalue(res, PQntuples(res) - 1, 0));
+		snprintf(f->latest, sizeof(f->latest), "%s", PQgetvalue(res, PQntuples(res) - 1, Q_SURVEYS_ID));
 		f->wave = f->latest;
 		PQclear(res);
 	} else {
@@ -96,8 +96,8 @@ load(struct request *r, struct form *f)
 		reply_errorf(r, 404, "no city called \"%s\"", f->slug);
 		goto out;
 	}
-	f->city_id = atoi(PQgetvalue(res, 0, 0));
-	snprintf(f->name, sizeof(f->name), "%s", PQgetvalue(res, 0, 2));
+	f->city_id = atoi(PQgetvalue(res, 0, Q_CITY_ID));
+	snprintf(f->name, sizeof(f->name), "%s", PQgetvalue(res, 0, Q_CITY_NAME));
 	if ((f->questions = city_survey_questions(r->app, f->wave)) == NULL) {
 		view_db_error(r, NULL);
 		goto out;
@@ -128,8 +128,8 @@ current_values(struct request *r, struct form *f)
 		return -1;
 	}
 	for (i = 0; i < PQntuples(res); i++)
-		if (!PQgetisnull(res, i, 2))
-			json_object_set_new(f->values, PQgetvalue(res, i, 0), view_answer_json(PQgetvalue(res, i, 2)));
+		if (!PQgetisnull(res, i, Q_CITY_ANSWERS_VALUE))
+			json_object_set_new(f->values, PQgetvalue(res, i, Q_CITY_ANSWERS_CODE), view_answer_json(PQgetvalue(res, i, Q_CITY_ANSWERS_VALUE)));
 	PQclear(res);
 	return 0;
 }

@@ -170,7 +170,7 @@ choose_wave(struct request *r, const char *city_id, char *wave, size_t n)
 		PQclear(res);
 		return reply_errorf(r, 404, "No survey wave is loaded yet.");
 	}
-	snprintf(wave, n, "%s", PQgetvalue(res, PQntuples(res) - 1, 0));
+	snprintf(wave, n, "%s", PQgetvalue(res, PQntuples(res) - 1, Q_SURVEYS_ID));
 	PQclear(res);
 	return 0;
 }
@@ -198,7 +198,7 @@ answers_export_get(struct request *r)
 		reply_errorf(r, 404, "No city is registered as \"%s\".", slug);
 		goto out;
 	}
-	snprintf(city_id, sizeof(city_id), "%s", PQgetvalue(city, 0, 0));
+	snprintf(city_id, sizeof(city_id), "%s", PQgetvalue(city, 0, Q_CITY_ID));
 	if (choose_wave(r, city_id, wave, sizeof(wave)) == -1)
 		goto out;
 	if ((questions = city_survey_questions(r->app, wave)) == NULL) {
@@ -214,8 +214,8 @@ answers_export_get(struct request *r)
 	}
 	answers = json_object();
 	for (i = 0; i < PQntuples(res); i++)
-		json_object_set_new(answers, PQgetvalue(res, i, 0),
-		    view_answer_json(PQgetisnull(res, i, 2) ? NULL : PQgetvalue(res, i, 2)));
+		json_object_set_new(answers, PQgetvalue(res, i, Q_CITY_ANSWERS_CODE),
+		    view_answer_json(PQgetisnull(res, i, Q_CITY_ANSWERS_VALUE) ? NULL : PQgetvalue(res, i, Q_CITY_ANSWERS_VALUE)));
 	if (r->fmt == FMT_JSON) {
 		reply_json(r, 200, json_pack("{s:s, s:s, s:O}", "city", slug, "survey", wave, "answers", answers));
 	} else {

@@ -123,7 +123,7 @@ cities_form(struct request *r, const struct filter *f, PGresult *regions, json_t
 	html_raw(b, "\"></div>\n<div class=\"field\"><label for=\"region\">Region</label>"
 	    "<select id=\"region\" name=\"region\"><option value=\"\">Any region</option>");
 	for (i = 0; regions && i < PQntuples(regions); i++) {
-		const char *reg = PQgetvalue(regions, i, 0);
+		const char *reg = PQgetvalue(regions, i, Q_REGIONS_REGION);
 		html_raw(b, "<option value=\"");
 		html_attr(b, reg);
 		html_raw(b, f->region && strcmp(f->region, reg) == 0 ? "\" selected>" : "\">");
@@ -167,20 +167,20 @@ cities_get(struct request *r)
 	}
 	n = PQntuples(res);
 	if (n > 0)
-		total = strtoll(PQgetvalue(res, 0, 6), NULL, 10);
+		total = strtoll(PQgetvalue(res, 0, Q_CITIES_TOTAL), NULL, 10);
 	else if (f.pg.offset > 0) {
 		const char *cp[11] = { f.params[0], f.params[1], f.params[2], f.params[3], f.params[4],
 		    f.params[5], f.params[8], f.params[9], f.params[10], f.params[11], f.params[12] };
 		PGresult *cnt = db_query(r->app->db, Q_CITIES_COUNT, 11, cp);
 		if (db_ok(cnt))
-			total = strtoll(PQgetvalue(cnt, 0, 0), NULL, 10);
+			total = strtoll(PQgetvalue(cnt, 0, Q_CITIES_COUNT_TOTAL), NULL, 10);
 		PQclear(cnt);
 	}
 
 	if (r->fmt == FMT_JSON) {
 		list = json_array();
 		for (i = 0; i < n; i++)
-			json_array_append_new(list, view_city_json(res, i, -1));
+			json_array_append_new(list, view_city_json(res, i, Q_CITIES_SLUG));
 		reply_json(r, 200, json_pack("{s:o, s:I, s:o*, s:I, s:I}", "cities", list, "total", (json_int_t)total,
 		    "next", paging_next(r, &f.pg, "/cities.json", total), "limit", (json_int_t)f.pg.limit,
 		    "offset", (json_int_t)f.pg.offset));
@@ -217,18 +217,18 @@ cities_get(struct request *r)
 		    "<th scope=\"col\">Region</th><th scope=\"col\" class=\"num\">Population</th></tr></thead><tbody>\n");
 		for (i = 0; i < n; i++) {
 			html_raw(&r->out, "<tr><th scope=\"row\"><a href=\"/cities/");
-			url_encode(&r->out, PQgetvalue(res, i, 0));
+			url_encode(&r->out, PQgetvalue(res, i, Q_CITIES_SLUG));
 			html_raw(&r->out, "\">");
-			html_text(&r->out, PQgetvalue(res, i, 1));
+			html_text(&r->out, PQgetvalue(res, i, Q_CITIES_NAME));
 			html_raw(&r->out, "</a>");
-			if (PQgetvalue(res, i, 5)[0] == 't')
+			if (PQgetvalue(res, i, Q_CITIES_SYNTHETIC)[0] == 't')
 				html_raw(&r->out, " <span class=\"tag-synthetic\">synthetic</span>");
 			html_raw(&r->out, "</th><td>");
-			html_text(&r->out, PQgetvalue(res, i, 2));
+			html_text(&r->out, PQgetvalue(res, i, Q_CITIES_COUNTRY));
 			html_raw(&r->out, "</td><td>");
-			html_text(&r->out, PQgetvalue(res, i, 3));
+			html_text(&r->out, PQgetvalue(res, i, Q_CITIES_REGION));
 			html_raw(&r->out, "</td><td class=\"num\">");
-			html_text(&r->out, PQgetisnull(res, i, 4) ? "–" : PQgetvalue(res, i, 4));
+			html_text(&r->out, PQgetisnull(res, i, Q_CITIES_POPULATION) ? "–" : PQgetvalue(res, i, Q_CITIES_POPULATION));
 			html_raw(&r->out, "</td></tr>\n");
 		}
 		html_raw(&r->out, "</tbody></table></div>\n");

@@ -27,9 +27,9 @@ wave_answers(struct db *db, const char *city_id, const char *wave, json_t *answe
 		return -1;
 	}
 	for (i = 0; i < PQntuples(res); i++) {
-		const char *code = PQgetvalue(res, i, 0);
-		json_object_set_new(answers, code, view_answer_json(PQgetisnull(res, i, 2) ? NULL :
-		    PQgetvalue(res, i, 2)));
+		const char *code = PQgetvalue(res, i, Q_CITY_ANSWERS_CODE);
+		json_object_set_new(answers, code, view_answer_json(PQgetisnull(res, i, Q_CITY_ANSWERS_VALUE) ? NULL :
+		    PQgetvalue(res, i, Q_CITY_ANSWERS_VALUE)));
 		if (questions)
 			json_array_append_new(questions, json_string(code));
 	}
@@ -64,15 +64,15 @@ read_questions(struct db *db, const char *wave)
 	list = json_array();
 	for (i = 0; i < PQntuples(res); i++) {
 		json_t *q = json_pack("{s:s, s:s, s:s, s:s, s:o}",
-		    "code", PQgetvalue(res, i, 0), "type", PQgetvalue(res, i, 1),
-		    "section", PQgetvalue(res, i, 2), "text", PQgetvalue(res, i, 3),
-		    "options", view_answer_json(PQgetvalue(res, i, 7)));
-		if (!PQgetisnull(res, i, 4))
-			json_object_set_new(q, "min", number(PQgetvalue(res, i, 4)));
-		if (!PQgetisnull(res, i, 5))
-			json_object_set_new(q, "max", number(PQgetvalue(res, i, 5)));
-		if (!PQgetisnull(res, i, 6))
-			json_object_set_new(q, "max_length", json_integer(atoi(PQgetvalue(res, i, 6))));
+		    "code", PQgetvalue(res, i, Q_SURVEY_QUESTIONS_CODE), "type", PQgetvalue(res, i, Q_SURVEY_QUESTIONS_TYPE),
+		    "section", PQgetvalue(res, i, Q_SURVEY_QUESTIONS_SECTION), "text", PQgetvalue(res, i, Q_SURVEY_QUESTIONS_TEXT),
+		    "options", view_answer_json(PQgetvalue(res, i, Q_SURVEY_QUESTIONS_OPTIONS)));
+		if (!PQgetisnull(res, i, Q_SURVEY_QUESTIONS_MIN))
+			json_object_set_new(q, "min", number(PQgetvalue(res, i, Q_SURVEY_QUESTIONS_MIN)));
+		if (!PQgetisnull(res, i, Q_SURVEY_QUESTIONS_MAX))
+			json_object_set_new(q, "max", number(PQgetvalue(res, i, Q_SURVEY_QUESTIONS_MAX)));
+		if (!PQgetisnull(res, i, Q_SURVEY_QUESTIONS_MAX_LENGTH))
+			json_object_set_new(q, "max_length", json_integer(atoi(PQgetvalue(res, i, Q_SURVEY_QUESTIONS_MAX_LENGTH))));
 		json_array_append_new(list, q);
 	}
 	PQclear(res);
@@ -133,6 +133,21 @@ city_survey_questions(struct app *a, const char *wave)
 	return survey_questions(a, wave);
 }
 
+/* The stored statistics' statements answer as the live ones: the code reads the live ones' names. */
+DB_SAME_COLUMN(Q_COHORT_COUNTS, Q_STATS_COUNTS, CODE);
+DB_SAME_COLUMN(Q_COHORT_COUNTS, Q_STATS_COUNTS, OPTION);
+DB_SAME_COLUMN(Q_COHORT_COUNTS, Q_STATS_COUNTS, N);
+DB_SAME_COLUMN(Q_PAGES_COHORT_SIZE, Q_STATS_COHORT_SIZE, SIZE);
+DB_SAME_COLUMN(Q_CITY_METRICS, Q_STATS_CITY_METRICS, ID);
+DB_SAME_COLUMN(Q_CITY_METRICS, Q_STATS_CITY_METRICS, TITLE);
+DB_SAME_COLUMN(Q_CITY_METRICS, Q_STATS_CITY_METRICS, UNIT);
+DB_SAME_COLUMN(Q_CITY_METRICS, Q_STATS_CITY_METRICS, HIGHER_IS_BETTER);
+DB_SAME_COLUMN(Q_CITY_METRICS, Q_STATS_CITY_METRICS, VALUE);
+DB_SAME_COLUMN(Q_CITY_METRICS, Q_STATS_CITY_METRICS, RANK);
+DB_SAME_COLUMN(Q_CITY_METRICS, Q_STATS_CITY_METRICS, OF);
+DB_SAME_COLUMN(Q_CITY_METRICS, Q_STATS_CITY_METRICS, NOT_BETTER);
+DB_SAME_COLUMN(Q_CITY_METRICS, Q_STATS_CITY_METRICS, DESCRIPTION);
+
 static json_t *
 cohort_counts(struct db *db, const char *wave, const struct cohort *c)
 {
@@ -146,18 +161,18 @@ cohort_counts(struct db *db, const char *wave, const struct cohort *c)
 	}
 	cohort = json_object();
 	for (i = 0; i < PQntuples(res); i++) {
-		const char *code = PQgetvalue(res, i, 0);
+		const char *code = PQgetvalue(res, i, Q_COHORT_COUNTS_CODE);
 		json_t *q = json_object_get(cohort, code);
-		json_int_t n = strtoll(PQgetvalue(res, i, 2), NULL, 10);
+		json_int_t n = strtoll(PQgetvalue(res, i, Q_COHORT_COUNTS_N), NULL, 10);
 
 		if (q == NULL) {
 			q = json_pack("{s:i, s:{}}", "answered", 0, "counts");
 			json_object_set_new(cohort, code, q);
 		}
-		if (PQgetisnull(res, i, 1))
+		if (PQgetisnull(res, i, Q_COHORT_COUNTS_OPTION))
 			json_object_set_new(q, "answered", json_integer(n));
 		else
-			json_object_set_new(json_object_get(q, "counts"), PQgetvalue(res, i, 1),
+			json_object_set_new(json_object_get(q, "counts"), PQgetvalue(res, i, Q_COHORT_COUNTS_OPTION),
 			    json_integer(n));
 	}
 	PQclear(res);
@@ -172,7 +187,7 @@ cohort_size(struct db *db, const char *wave, const struct cohort *c)
 	long long n = -1;
 
 	if (db_ok(res) && PQntuples(res) == 1)
-		n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		n = strtoll(PQgetvalue(res, 0, Q_PAGES_COHORT_SIZE_SIZE), NULL, 10);
 	PQclear(res);
 	return n;
 }
@@ -192,14 +207,14 @@ other_questionnaires(struct app *a, const char *wave)
 	all = json_object();
 	for (i = 0; i < PQntuples(res); i++) {
 		json_t *qs;
-		if (strcmp(PQgetvalue(res, i, 0), wave) == 0)
+		if (strcmp(PQgetvalue(res, i, Q_SURVEYS_ID), wave) == 0)
 			continue;
-		if ((qs = survey_questions(a, PQgetvalue(res, i, 0))) == NULL) {
+		if ((qs = survey_questions(a, PQgetvalue(res, i, Q_SURVEYS_ID))) == NULL) {
 			json_decref(all);
 			all = NULL;
 			goto out;
 		}
-		json_object_set_new(all, PQgetvalue(res, i, 0), qs);
+		json_object_set_new(all, PQgetvalue(res, i, Q_SURVEYS_ID), qs);
 	}
 out:
 	PQclear(res);
@@ -220,17 +235,17 @@ city_metrics(struct db *db, const char *wave, const struct cohort *c, const char
 	}
 	list = json_array();
 	for (i = 0; i < PQntuples(res); i++) {
-		long long of = strtoll(PQgetvalue(res, i, 6), NULL, 10);
-		int has = !PQgetisnull(res, i, 4);
+		long long of = strtoll(PQgetvalue(res, i, Q_CITY_METRICS_OF), NULL, 10);
+		int has = !PQgetisnull(res, i, Q_CITY_METRICS_VALUE);
 		json_t *m = json_pack("{s:s, s:s, s:s, s:s, s:b, s:o, s:o, s:I, s:o}",
-		    "id", PQgetvalue(res, i, 0), "title", PQgetvalue(res, i, 1),
-		    "description", PQgetvalue(res, i, 8),
-		    "unit", PQgetvalue(res, i, 2), "higher_is_better", PQgetvalue(res, i, 3)[0] == 't',
-		    "value", has ? json_real(strtod(PQgetvalue(res, i, 4), NULL)) : json_null(),
-		    "rank", has ? json_integer(strtoll(PQgetvalue(res, i, 5), NULL, 10)) : json_null(),
+		    "id", PQgetvalue(res, i, Q_CITY_METRICS_ID), "title", PQgetvalue(res, i, Q_CITY_METRICS_TITLE),
+		    "description", PQgetvalue(res, i, Q_CITY_METRICS_DESCRIPTION),
+		    "unit", PQgetvalue(res, i, Q_CITY_METRICS_UNIT), "higher_is_better", PQgetvalue(res, i, Q_CITY_METRICS_HIGHER_IS_BETTER)[0] == 't',
+		    "value", has ? json_real(strtod(PQgetvalue(res, i, Q_CITY_METRICS_VALUE), NULL)) : json_null(),
+		    "rank", has ? json_integer(strtoll(PQgetvalue(res, i, Q_CITY_METRICS_RANK), NULL, 10)) : json_null(),
 		    "of", (json_int_t)of,
 		    "percentile", has && of > 0 ?
-			json_real(100.0 * strtod(PQgetvalue(res, i, 7), NULL) / (double)of) : json_null());
+			json_real(100.0 * strtod(PQgetvalue(res, i, Q_CITY_METRICS_NOT_BETTER), NULL) / (double)of) : json_null());
 		json_array_append_new(list, m);
 	}
 	PQclear(res);
@@ -306,7 +321,7 @@ city_get(struct request *r)
 	}
 	if ((city = view_city(r, slug)) == NULL)
 		goto out;
-	snprintf(city_id, sizeof(city_id), "%s", PQgetvalue(city, 0, 0));
+	snprintf(city_id, sizeof(city_id), "%s", PQgetvalue(city, 0, Q_CITY_ID));
 	p[0] = city_id;
 	waves = db_query(r->app->db, Q_CITY_WAVES, 1, p);
 	if (!db_ok(waves)) {
@@ -315,19 +330,19 @@ city_get(struct request *r)
 	}
 	wave_list = json_array();
 	for (i = 0; i < PQntuples(waves); i++) {
-		json_array_append_new(wave_list, json_string(PQgetvalue(waves, i, 0)));
-		if (want && strcmp(want, PQgetvalue(waves, i, 0)) == 0)
-			wave = PQgetvalue(waves, i, 0);
+		json_array_append_new(wave_list, json_string(PQgetvalue(waves, i, Q_CITY_WAVES_SURVEY_ID)));
+		if (want && strcmp(want, PQgetvalue(waves, i, Q_CITY_WAVES_SURVEY_ID)) == 0)
+			wave = PQgetvalue(waves, i, Q_CITY_WAVES_SURVEY_ID);
 	}
 	if (want && wave == NULL) {
 		json_decref(wave_list);
-		reply_errorf(r, 404, "%s has no answers for the %s wave", PQgetvalue(city, 0, 2), want);
+		reply_errorf(r, 404, "%s has no answers for the %s wave", PQgetvalue(city, 0, Q_CITY_NAME), want);
 		goto out;
 	}
 	if (wave == NULL && PQntuples(waves) > 0)
-		wave = PQgetvalue(waves, PQntuples(waves) - 1, 0);
+		wave = PQgetvalue(waves, PQntuples(waves) - 1, Q_CITY_WAVES_SURVEY_ID);
 
-	model = json_pack("{s:o, s:o}", "city", view_city_json(city, 0, 0), "waves", wave_list);
+	model = json_pack("{s:o, s:o}", "city", view_city_json(city, 0, Q_CITY_SLUG), "waves", wave_list);
 	json_object_set_new(model, "survey", wave ? json_string(wave) : json_null());
 	json_object_set_new(model, "peers", json_string(c.canonical.data ? c.canonical.data : ""));
 	answers = json_object();
@@ -336,7 +351,7 @@ city_get(struct request *r)
 	json_object_set_new(model, "history", history);
 	if (wave) {
 		for (i = 0; i < PQntuples(waves); i++) {
-			const char *w = PQgetvalue(waves, i, 0);
+			const char *w = PQgetvalue(waves, i, Q_CITY_WAVES_SURVEY_ID);
 			json_t *set = json_object();
 			if (wave_answers(r->app->db, city_id, w, set, NULL) == -1) {
 				json_decref(set);
@@ -347,9 +362,9 @@ city_get(struct request *r)
 			if (strcmp(w, wave) == 0) {
 				json_object_update(answers, set);
 				/* population: the wave's answer, else the registered one */
-				if (!PQgetisnull(waves, i, 3))
+				if (!PQgetisnull(waves, i, Q_CITY_WAVES_POPULATION))
 					json_object_set_new(json_object_get(model, "city"), "population",
-					    json_integer(strtoll(PQgetvalue(waves, i, 3), NULL, 10)));
+					    json_integer(strtoll(PQgetvalue(waves, i, Q_CITY_WAVES_POPULATION), NULL, 10)));
 			} else if (strcmp(w, wave) < 0) {
 				prev = w;
 			}

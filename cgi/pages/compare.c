@@ -123,43 +123,43 @@ build_model(const PGresult *res, const struct cohort *c)
 	ranks = json_object();
 	pcts = json_object();
 	model = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
-	    "survey", PQgetvalue(res, 0, 13), "peers", c->canonical.data ? c->canonical.data : "",
-	    "waves", view_answer_json(PQgetvalue(res, 0, 15)),
+	    "survey", PQgetvalue(res, 0, Q_COMPARE_WAVE), "peers", c->canonical.data ? c->canonical.data : "",
+	    "waves", view_answer_json(PQgetvalue(res, 0, Q_COMPARE_WAVES)),
 	    "cities", cities, "metrics", metrics, "values", values, "ranks", ranks, "percentiles", pcts);
 	if (model == NULL)
 		return NULL;
 	for (i = 0; i < PQntuples(res); i++) {
-		int cslot = atoi(PQgetvalue(res, i, 0)), mslot = atoi(PQgetvalue(res, i, 4));
-		const char *slug = PQgetvalue(res, i, 1), *mid = PQgetvalue(res, i, 5);
+		int cslot = atoi(PQgetvalue(res, i, Q_COMPARE_CITY_SLOT)), mslot = atoi(PQgetvalue(res, i, Q_COMPARE_METRIC_SLOT));
+		const char *slug = PQgetvalue(res, i, Q_COMPARE_SLUG), *mid = PQgetvalue(res, i, Q_COMPARE_METRIC_ID);
 
 		if (cslot == 0 && mslot > 0) {
 			json_t *m = json_pack("{s:s, s:o, s:o, s:o, s:o}", "id", mid,
-			    "title", PQgetisnull(res, i, 6) ? json_null() : json_string(PQgetvalue(res, i, 6)),
-			    "unit", PQgetisnull(res, i, 7) ? json_null() : json_string(PQgetvalue(res, i, 7)),
-			    "higher_is_better", PQgetisnull(res, i, 8) ? json_null() :
-				json_boolean(PQgetvalue(res, i, 8)[0] == 't'),
-			    "of", json_integer(PQgetisnull(res, i, 12) ? 0 :
-				strtoll(PQgetvalue(res, i, 12), NULL, 10)));
+			    "title", PQgetisnull(res, i, Q_COMPARE_TITLE) ? json_null() : json_string(PQgetvalue(res, i, Q_COMPARE_TITLE)),
+			    "unit", PQgetisnull(res, i, Q_COMPARE_UNIT) ? json_null() : json_string(PQgetvalue(res, i, Q_COMPARE_UNIT)),
+			    "higher_is_better", PQgetisnull(res, i, Q_COMPARE_HIGHER_IS_BETTER) ? json_null() :
+				json_boolean(PQgetvalue(res, i, Q_COMPARE_HIGHER_IS_BETTER)[0] == 't'),
+			    "of", json_integer(PQgetisnull(res, i, Q_COMPARE_OF) ? 0 :
+				strtoll(PQgetvalue(res, i, Q_COMPARE_OF), NULL, 10)));
 			json_array_append_new(metrics, m);
 			json_object_set_new(values, mid, json_object());
 			json_object_set_new(ranks, mid, json_object());
 			json_object_set_new(pcts, mid, json_object());
 		} else if (cslot > 0 && mslot == 0) {
 			json_array_append_new(cities, json_pack("{s:s, s:o, s:o, s:o, s:o}", "slug", slug,
-			    "name", PQgetisnull(res, i, 2) ? json_null() : json_string(PQgetvalue(res, i, 2)),
-			    "synthetic", json_boolean(PQgetvalue(res, i, 3)[0] == 't'),
-			    "lat", view_coord_json(res, i, PQfnumber(res, "lat")),
-			    "lon", view_coord_json(res, i, PQfnumber(res, "lon"))));
+			    "name", PQgetisnull(res, i, Q_COMPARE_NAME) ? json_null() : json_string(PQgetvalue(res, i, Q_COMPARE_NAME)),
+			    "synthetic", json_boolean(PQgetvalue(res, i, Q_COMPARE_SYNTHETIC)[0] == 't'),
+			    "lat", view_coord_json(res, i, Q_COMPARE_LAT),
+			    "lon", view_coord_json(res, i, Q_COMPARE_LON)));
 		} else if (cslot > 0 && mslot > 0) {
-			long long of = PQgetisnull(res, i, 12) ? 0 : strtoll(PQgetvalue(res, i, 12), NULL, 10);
-			json_object_set_new(json_object_get(values, mid), slug, PQgetisnull(res, i, 9) ?
-			    json_null() : json_real(strtod(PQgetvalue(res, i, 9), NULL)));
-			json_object_set_new(json_object_get(ranks, mid), slug, PQgetisnull(res, i, 10) ?
-			    json_null() : json_integer(strtoll(PQgetvalue(res, i, 10), NULL, 10)));
+			long long of = PQgetisnull(res, i, Q_COMPARE_OF) ? 0 : strtoll(PQgetvalue(res, i, Q_COMPARE_OF), NULL, 10);
+			json_object_set_new(json_object_get(values, mid), slug, PQgetisnull(res, i, Q_COMPARE_VALUE) ?
+			    json_null() : json_real(strtod(PQgetvalue(res, i, Q_COMPARE_VALUE), NULL)));
+			json_object_set_new(json_object_get(ranks, mid), slug, PQgetisnull(res, i, Q_COMPARE_RANK) ?
+			    json_null() : json_integer(strtoll(PQgetvalue(res, i, Q_COMPARE_RANK), NULL, 10)));
 			/* rank - 1 values are strictly better: it equals or beats of - rank + 1 */
 			json_object_set_new(json_object_get(pcts, mid), slug,
-			    PQgetisnull(res, i, 10) || of <= 0 ? json_null() : json_real(100.0 *
-			    (double)(of - strtoll(PQgetvalue(res, i, 10), NULL, 10) + 1) / (double)of));
+			    PQgetisnull(res, i, Q_COMPARE_RANK) || of <= 0 ? json_null() : json_real(100.0 *
+			    (double)(of - strtoll(PQgetvalue(res, i, Q_COMPARE_RANK), NULL, 10) + 1) / (double)of));
 		}
 	}
 	return model;
@@ -258,9 +258,9 @@ form_html(struct request *r, json_t *model, const struct list *asked_metrics, PG
 		html_raw(b, "<datalist id=\"city-options\">");
 		for (n = 0; n < PQntuples(picker); n++) {
 			html_raw(b, "<option value=\"");
-			html_attr(b, PQgetvalue(picker, n, 0));
+			html_attr(b, PQgetvalue(picker, n, Q_COMPARE_CITY_LIST_SLUG));
 			html_raw(b, "\">");
-			html_text(b, PQgetvalue(picker, n, 1));
+			html_text(b, PQgetvalue(picker, n, Q_COMPARE_CITY_LIST_NAME));
 			html_raw(b, "</option>");
 		}
 		html_raw(b, "</datalist>\n");
@@ -441,7 +441,7 @@ missing_notice(struct buf *b, json_t *model, json_t *missing, PGresult *picker)
 		html_text(b, slug);
 		html_raw(b, "</strong>");
 		for (j = 0, shown = 0; picker && j < PQntuples(picker) && shown < 5; j++) {
-			if (strncmp(PQgetvalue(picker, j, 0), slug, len) != 0)
+			if (strncmp(PQgetvalue(picker, j, Q_COMPARE_CITY_LIST_SLUG), slug, len) != 0)
 				continue;
 			html_raw(b, shown++ ? ", " : ". Did you mean ");
 			html_raw(b, "<a href=\"/compare?cities=");
@@ -449,11 +449,11 @@ missing_notice(struct buf *b, json_t *model, json_t *missing, PGresult *picker)
 				url_encode(b, view_str(c, "slug"));
 				html_raw(b, ",");
 			}
-			url_encode(b, PQgetvalue(picker, j, 0));
+			url_encode(b, PQgetvalue(picker, j, Q_COMPARE_CITY_LIST_SLUG));
 			html_raw(b, "&amp;survey=");
 			url_encode(b, view_str(model, "survey"));
 			html_raw(b, "\">");
-			html_text(b, PQgetvalue(picker, j, 1));
+			html_text(b, PQgetvalue(picker, j, Q_COMPARE_CITY_LIST_NAME));
 			html_raw(b, "</a>");
 		}
 		html_raw(b, shown ? "? The other cities are compared below." :
@@ -525,8 +525,8 @@ compare_get(struct request *r)
 		view_db_error(r, res);
 		goto out;
 	}
-	if (PQgetvalue(res, 0, 14)[0] != 't') {
-		reply_errorf(r, 404, "no survey wave %s", PQgetvalue(res, 0, 13));
+	if (PQgetvalue(res, 0, Q_COMPARE_WAVE_KNOWN)[0] != 't') {
+		reply_errorf(r, 404, "no survey wave %s", PQgetvalue(res, 0, Q_COMPARE_WAVE));
 		goto out;
 	}
 	if ((model = build_model(res, &c)) == NULL) {
@@ -542,7 +542,7 @@ compare_get(struct request *r)
 	} else if (r->fmt == FMT_CSV) {
 		compare_csv(r, model);
 	} else {
-		json_object_set_new(model, "all_metrics", view_answer_json(PQgetvalue(res, 0, 16)));
+		json_object_set_new(model, "all_metrics", view_answer_json(PQgetvalue(res, 0, Q_COMPARE_ALL_METRICS)));
 		picker = db_query(r->app->db, Q_COMPARE_CITY_LIST, 0, NULL);
 		compare_html(r, model, &metrics, db_ok(picker) ? picker : NULL, missing);
 		json_object_del(model, "all_metrics");

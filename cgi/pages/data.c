@@ -35,23 +35,23 @@ wave_links(struct buf *b, const PGresult *waves)
 	    "<th scope=\"col\">Every metric value</th><th scope=\"col\">Questionnaire</th></tr></thead>"
 	    "<tbody>\n");
 	for (i = 0; i < PQntuples(waves); i++) {
-		const char *w = PQgetvalue(waves, i, 0);
+		const char *w = PQgetvalue(waves, i, Q_DATA_WAVES_ID);
 		html_raw(b, "<tr><th scope=\"row\">");
 		html_text(b, w);
 		html_raw(b, "<br><span class=\"title\">");
-		html_text(b, PQgetvalue(waves, i, 1));
+		html_text(b, PQgetvalue(waves, i, Q_DATA_WAVES_TITLE));
 		html_raw(b, "</span></th><td><a href=\"/data/answers-");
 		url_encode(b, w);
 		html_raw(b, ".csv\" download>answers-");
 		html_text(b, w);
 		html_raw(b, ".csv</a><br>");
-		html_text(b, PQgetvalue(waves, i, 2));
+		html_text(b, PQgetvalue(waves, i, Q_DATA_WAVES_CITIES));
 		html_raw(b, " cities, <code>city,survey,question,value</code></td><td><a href=\"/data/metrics-");
 		url_encode(b, w);
 		html_raw(b, ".csv\" download>metrics-");
 		html_text(b, w);
 		html_raw(b, ".csv</a><br>");
-		html_text(b, PQgetvalue(waves, i, 3));
+		html_text(b, PQgetvalue(waves, i, Q_DATA_WAVES_METRIC_VALUES));
 		html_raw(b, " values, <code>metric,city,value,plugin_version</code></td><td><a href=\"/surveys/");
 		url_encode(b, w);
 		html_raw(b, "\">the questions</a><br><a href=\"/surveys/");
@@ -86,7 +86,7 @@ data_get(struct request *r)
 	    "<section aria-labelledby=\"files-h\"><h2 id=\"files-h\">Downloads</h2>\n<p><a href=\"/data/cities.csv\" "
 	    "download>cities.csv</a>: every city (");
 	if (PQntuples(waves) > 0)
-		html_text(b, PQgetvalue(waves, 0, 4));
+		html_text(b, PQgetvalue(waves, 0, Q_DATA_WAVES_ALL_CITIES));
 	else
 		html_raw(b, "none yet");
 	html_raw(b, "), <code>slug,name,country,region,population,synthetic</code>, with the population "
@@ -174,8 +174,8 @@ answers_csv(struct request *r, const char *wave, const char *name)
 	if (res == NULL)
 		return -1;
 	for (i = 0; i < PQntuples(res); i++) {
-		const char *slug = PQgetvalue(res, i, 0);
-		json_t *list = json_loads(PQgetvalue(res, i, 1), JSON_DECODE_ANY, NULL), *pair, *o;
+		const char *slug = PQgetvalue(res, i, Q_DATA_ANSWERS_SLUG);
+		json_t *list = json_loads(PQgetvalue(res, i, Q_DATA_ANSWERS_ANSWERS), JSON_DECODE_ANY, NULL), *pair, *o;
 		size_t j, k;
 
 		json_array_foreach(list, j, pair) {
@@ -206,10 +206,10 @@ metrics_csv(struct request *r, const char *wave, const char *name)
 	if (res == NULL)
 		return -1;
 	for (i = 0; i < PQntuples(res); i++) {
-		csv_text(&r->out, PQgetvalue(res, i, 0)); csv_sep(&r->out);
-		csv_text(&r->out, PQgetvalue(res, i, 1)); csv_sep(&r->out);
-		csv_number(&r->out, strtod(PQgetvalue(res, i, 2), NULL)); csv_sep(&r->out);
-		csv_text(&r->out, PQgetvalue(res, i, 3));
+		csv_text(&r->out, PQgetvalue(res, i, Q_DATA_METRICS_METRIC_ID)); csv_sep(&r->out);
+		csv_text(&r->out, PQgetvalue(res, i, Q_DATA_METRICS_SLUG)); csv_sep(&r->out);
+		csv_number(&r->out, strtod(PQgetvalue(res, i, Q_DATA_METRICS_VALUE), NULL)); csv_sep(&r->out);
+		csv_text(&r->out, PQgetvalue(res, i, Q_DATA_METRICS_PLUGIN_VERSION));
 		csv_eol(&r->out);
 	}
 	PQclear(res);

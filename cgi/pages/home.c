@@ -34,11 +34,11 @@ catalogue(struct buf *b, PGresult *metrics)
 	    "<dl class=\"catalogue\">\n");
 	for (i = 0; i < PQntuples(metrics); i++) {
 		html_raw(b, "<div><dt><a href=\"/metrics/");
-		url_encode(b, PQgetvalue(metrics, i, 0));
+		url_encode(b, PQgetvalue(metrics, i, Q_PAGES_HOME_METRICS_ID));
 		html_raw(b, "\">");
-		html_text(b, PQgetvalue(metrics, i, 1));
+		html_text(b, PQgetvalue(metrics, i, Q_PAGES_HOME_METRICS_TITLE));
 		html_raw(b, "</a></dt><dd>");
-		html_text(b, PQgetvalue(metrics, i, 2));
+		html_text(b, PQgetvalue(metrics, i, Q_PAGES_HOME_METRICS_DESCRIPTION));
 		html_raw(b, "</dd></div>\n");
 	}
 	html_raw(b, "</dl>\n</section>\n");
@@ -62,8 +62,8 @@ home_get(struct request *r)
 		view_db_error(r, !db_ok(metrics) ? metrics : !db_ok(counts) ? counts : !db_ok(waves) ? waves : real);
 		goto out;
 	}
-	cities = strtoll(PQgetvalue(counts, 0, 0), NULL, 10);
-	synthetic = strtoll(PQgetvalue(counts, 0, 1), NULL, 10);
+	cities = strtoll(PQgetvalue(counts, 0, Q_PAGES_HOME_COUNTS_CITIES), NULL, 10);
+	synthetic = strtoll(PQgetvalue(counts, 0, Q_PAGES_HOME_COUNTS_SYNTHETIC), NULL, 10);
 
 	page_begin(r, "City innovation capacity, compared");
 	html_raw(b, "<h1>City innovation capacity, compared</h1>\n<p class=\"lead\">citybench publishes how "
@@ -80,11 +80,11 @@ home_get(struct request *r)
 	    "JSON file; every upload is kept as a new version)</li>\n");
 	for (i = 0; i < PQntuples(waves); i++) {
 		html_raw(b, "<li>The <a href=\"/surveys/");
-		url_encode(b, PQgetvalue(waves, i, 0));
+		url_encode(b, PQgetvalue(waves, i, Q_PAGES_HOME_WAVES_ID));
 		html_raw(b, "\">");
-		html_text(b, PQgetvalue(waves, i, 0));
+		html_text(b, PQgetvalue(waves, i, Q_PAGES_HOME_WAVES_ID));
 		html_raw(b, " questionnaire</a> and its <a href=\"/surveys/");
-		url_encode(b, PQgetvalue(waves, i, 0));
+		url_encode(b, PQgetvalue(waves, i, Q_PAGES_HOME_WAVES_ID));
 		html_raw(b, "/template.csv\">empty upload form (<abbr>CSV</abbr>)</a></li>\n");
 	}
 	html_raw(b, "</ul>\n</section>\n<section aria-labelledby=\"h-researchers\"><h2 id=\"h-researchers\">"
@@ -104,9 +104,9 @@ home_get(struct request *r)
 	for (i = 0; i < PQntuples(waves); i++) {
 		if (i > 0)
 			html_raw(b, i == PQntuples(waves) - 1 ? " and " : ", ");
-		html_text(b, PQgetvalue(waves, i, 0));
+		html_text(b, PQgetvalue(waves, i, Q_PAGES_HOME_WAVES_ID));
 		html_raw(b, " (");
-		view_int(b, strtoll(PQgetvalue(waves, i, 2), NULL, 10));
+		view_int(b, strtoll(PQgetvalue(waves, i, Q_PAGES_HOME_WAVES_CITIES), NULL, 10));
 		html_raw(b, " cities here)");
 	}
 	html_raw(b, "; the same question keeps its code across waves, so a city's answers can be read side "
@@ -120,14 +120,14 @@ home_get(struct request *r)
 	html_raw(b, "<section aria-labelledby=\"h-sources\"><h2 id=\"h-sources\">Where it comes from</h2>\n<p>");
 	if (PQntuples(real) > 0) {
 		for (i = 0; i < PQntuples(real); i++) {
-			json_t *w = view_answer_json(PQgetvalue(real, i, 2)), *x;
+			json_t *w = view_answer_json(PQgetvalue(real, i, Q_PAGES_HOME_REAL_WAVES)), *x;
 			size_t j;
 			if (i > 0)
 				html_raw(b, i == PQntuples(real) - 1 ? " and " : ", ");
 			html_raw(b, "<a href=\"/cities/");
-			url_encode(b, PQgetvalue(real, i, 0));
+			url_encode(b, PQgetvalue(real, i, Q_PAGES_HOME_REAL_SLUG));
 			html_raw(b, "\">");
-			html_text(b, PQgetvalue(real, i, 1));
+			html_text(b, PQgetvalue(real, i, Q_PAGES_HOME_REAL_NAME));
 			html_raw(b, "</a>");
 			if (json_array_size(w) > 0) {
 				html_raw(b, " (");
@@ -135,7 +135,7 @@ home_get(struct request *r)
 					if (j > 0)
 						html_raw(b, " and ");
 					html_raw(b, "<a href=\"/cities/");
-					url_encode(b, PQgetvalue(real, i, 0));
+					url_encode(b, PQgetvalue(real, i, Q_PAGES_HOME_REAL_SLUG));
 					html_raw(b, "?survey=");
 					url_encode(b, json_string_value(x));
 					html_raw(b, "\">");

@@ -201,8 +201,8 @@ load(struct request *r, struct view *v)
 		return view_db_error(r, v->wave_res);
 	if (PQntuples(v->wave_res) == 0)
 		return reply_error(r, 404, v->wave ? "no such wave" : "no wave is loaded yet", NULL);
-	v->wave = PQgetvalue(v->wave_res, 0, 0);
-	v->wave_title = PQgetvalue(v->wave_res, 0, 1);
+	v->wave = PQgetvalue(v->wave_res, 0, Q_MAP_WAVE_ID);
+	v->wave_title = PQgetvalue(v->wave_res, 0, Q_MAP_WAVE_TITLE);
 	if (v->metric) {
 		p[0] = v->metric;
 		v->metric_res = db_query(r->app->db, Q_MAP_METRIC, 1, p);
@@ -210,8 +210,8 @@ load(struct request *r, struct view *v)
 			return view_db_error(r, v->metric_res);
 		if (PQntuples(v->metric_res) == 0)
 			return reply_errorf(r, 404, "no such metric: %s", v->metric);
-		v->metric_title = PQgetvalue(v->metric_res, 0, 1);
-		v->metric_unit = PQgetvalue(v->metric_res, 0, 2);
+		v->metric_title = PQgetvalue(v->metric_res, 0, Q_MAP_METRIC_TITLE);
+		v->metric_unit = PQgetvalue(v->metric_res, 0, Q_MAP_METRIC_UNIT);
 	}
 	if (v->city) {
 		p[0] = v->city;
@@ -220,7 +220,7 @@ load(struct request *r, struct view *v)
 			return view_db_error(r, v->city_res);
 		if (PQntuples(v->city_res) == 0)
 			return reply_errorf(r, 400, "unknown city \"%s\" (city names the city to highlight)", v->city);
-		v->city_name = PQgetvalue(v->city_res, 0, 2);
+		v->city_name = PQgetvalue(v->city_res, 0, Q_CITY_NAME);
 	}
 	p[0] = v->wave;
 	for (i = 0; i < 5; i++)
@@ -236,16 +236,16 @@ load(struct request *r, struct view *v)
 		struct mapcity *m = &v->cities[i];
 		int row = (int)i;
 
-		m->slug = PQgetvalue(v->res, row, 0);
-		m->name = PQgetvalue(v->res, row, 1);
-		m->country = PQgetvalue(v->res, row, 2);
-		m->placed = !PQgetisnull(v->res, row, 4) && !PQgetisnull(v->res, row, 5);
-		m->lat = m->placed ? num(v->res, row, 4) : 0;
-		m->lon = m->placed ? num(v->res, row, 5) : 0;
-		m->in = PQgetvalue(v->res, row, 6)[0] == 't';
-		m->has_value = !PQgetisnull(v->res, row, 7);
-		m->value = m->has_value ? num(v->res, row, 7) : 0;
-		m->synthetic = PQgetvalue(v->res, row, 8)[0] == 't';
+		m->slug = PQgetvalue(v->res, row, Q_MAP_CITIES_SLUG);
+		m->name = PQgetvalue(v->res, row, Q_MAP_CITIES_NAME);
+		m->country = PQgetvalue(v->res, row, Q_MAP_CITIES_COUNTRY);
+		m->placed = !PQgetisnull(v->res, row, Q_MAP_CITIES_LAT) && !PQgetisnull(v->res, row, Q_MAP_CITIES_LON);
+		m->lat = m->placed ? num(v->res, row, Q_MAP_CITIES_LAT) : 0;
+		m->lon = m->placed ? num(v->res, row, Q_MAP_CITIES_LON) : 0;
+		m->in = PQgetvalue(v->res, row, Q_MAP_CITIES_IN_COHORT)[0] == 't';
+		m->has_value = !PQgetisnull(v->res, row, Q_MAP_CITIES_VALUE);
+		m->value = m->has_value ? num(v->res, row, Q_MAP_CITIES_VALUE) : 0;
+		m->synthetic = PQgetvalue(v->res, row, Q_MAP_CITIES_SYNTHETIC)[0] == 't';
 		v->placed += m->placed;
 		v->in += m->in;
 		for (j = 0; j < i; j++)
@@ -594,9 +594,9 @@ form(struct request *r, const struct view *v)
 	    "<div class=\"field\"><label for=\"f-survey\">Survey</label><select id=\"f-survey\" name=\"survey\">");
 	for (k = 0; db_ok(waves) && k < PQntuples(waves); k++) {
 		html_raw(b, "<option value=\"");
-		html_attr(b, PQgetvalue(waves, k, 0));
-		html_raw(b, strcmp(PQgetvalue(waves, k, 0), v->wave) == 0 ? "\" selected>" : "\">");
-		html_text(b, PQgetvalue(waves, k, 0));
+		html_attr(b, PQgetvalue(waves, k, Q_SURVEYS_ID));
+		html_raw(b, strcmp(PQgetvalue(waves, k, Q_SURVEYS_ID), v->wave) == 0 ? "\" selected>" : "\">");
+		html_text(b, PQgetvalue(waves, k, Q_SURVEYS_ID));
 		html_raw(b, "</option>");
 	}
 	html_raw(b, "</select></div>\n");
@@ -609,8 +609,8 @@ form(struct request *r, const struct view *v)
 	select_field(b, "population", "Population", "Any population", param(r, "population"), opts);
 	json_array_clear(opts);
 	for (k = 0; db_ok(regions) && k < PQntuples(regions); k++)
-		json_array_append_new(opts, json_pack("{s:s, s:s}", "code", PQgetvalue(regions, k, 0),
-		    "label", PQgetvalue(regions, k, 0)));
+		json_array_append_new(opts, json_pack("{s:s, s:s}", "code", PQgetvalue(regions, k, Q_REGIONS_REGION),
+		    "label", PQgetvalue(regions, k, Q_REGIONS_REGION)));
 	select_field(b, "region", "Region", "Any region", param(r, "region"), opts);
 	json_array_clear(opts);
 	html_raw(b, "<div class=\"field\"><label for=\"f-country\">Country code</label>"
@@ -618,8 +618,8 @@ form(struct request *r, const struct view *v)
 	html_attr(b, (s = param(r, "country")) ? s : "");
 	html_raw(b, "\"></div>\n");
 	for (k = 0; db_ok(metrics) && k < PQntuples(metrics); k++)
-		json_array_append_new(opts, json_pack("{s:s, s:s}", "code", PQgetvalue(metrics, k, 0),
-		    "label", PQgetvalue(metrics, k, 1)));
+		json_array_append_new(opts, json_pack("{s:s, s:s}", "code", PQgetvalue(metrics, k, Q_PAGES_HOME_METRICS_ID),
+		    "label", PQgetvalue(metrics, k, Q_PAGES_HOME_METRICS_TITLE)));
 	select_field(b, "metric", "Shade by metric", "No shading", v->metric, opts);
 	html_raw(b, "<div class=\"field wide\"><label for=\"f-peers\">Other filters</label>"
 	    "<input id=\"f-peers\" name=\"peers\" autocomplete=\"off\" spellcheck=\"false\" "

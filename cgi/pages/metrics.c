@@ -50,10 +50,10 @@ static json_t *
 catalogue_entry(const PGresult *res, int i)
 {
 	return json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:s}",
-	    "id", PQgetvalue(res, i, 0), "title", PQgetvalue(res, i, 1),
-	    "description", PQgetvalue(res, i, 2), "unit", PQgetvalue(res, i, 3),
-	    "higher_is_better", PQgetvalue(res, i, 4)[0] == 't',
-	    "plugin", PQgetvalue(res, i, 5), "version", PQgetvalue(res, i, 6));
+	    "id", PQgetvalue(res, i, Q_METRICS_LIST_ID), "title", PQgetvalue(res, i, Q_METRICS_LIST_TITLE),
+	    "description", PQgetvalue(res, i, Q_METRICS_LIST_DESCRIPTION), "unit", PQgetvalue(res, i, Q_METRICS_LIST_UNIT),
+	    "higher_is_better", PQgetvalue(res, i, Q_METRICS_LIST_HIGHER_IS_BETTER)[0] == 't',
+	    "plugin", PQgetvalue(res, i, Q_METRICS_LIST_PLUGIN), "version", PQgetvalue(res, i, Q_METRICS_LIST_VERSION));
 }
 
 static const char *
@@ -300,22 +300,49 @@ add_summary(struct ranking *rk, const char *unit)
 	return 0;
 }
 
+/* The ranking of a cohort with stored statistics answers as the live one: the code reads its names. */
+DB_SAME_COLUMN(Q_METRIC_RANKING, Q_METRIC_RANKING_STORED, SLUG);
+DB_SAME_COLUMN(Q_METRIC_RANKING, Q_METRIC_RANKING_STORED, NAME);
+DB_SAME_COLUMN(Q_METRIC_RANKING, Q_METRIC_RANKING_STORED, SYNTHETIC);
+DB_SAME_COLUMN(Q_METRIC_RANKING, Q_METRIC_RANKING_STORED, VALUE);
+DB_SAME_COLUMN(Q_METRIC_RANKING, Q_METRIC_RANKING_STORED, RANK);
+DB_SAME_COLUMN(Q_METRIC_RANKING, Q_METRIC_RANKING_STORED, OF);
+DB_SAME_COLUMN(Q_METRIC_RANKING, Q_METRIC_RANKING_STORED, IN_COHORT);
+DB_SAME_COLUMN(Q_METRIC_RANKING, Q_METRIC_RANKING_STORED, LAT);
+DB_SAME_COLUMN(Q_METRIC_RANKING, Q_METRIC_RANKING_STORED, LON);
+DB_SAME_COLUMN(Q_METRIC_RANKING, Q_METRIC_RANKING_VER, SLUG);
+DB_SAME_COLUMN(Q_METRIC_RANKING, Q_METRIC_RANKING_VER, NAME);
+DB_SAME_COLUMN(Q_METRIC_RANKING, Q_METRIC_RANKING_VER, SYNTHETIC);
+DB_SAME_COLUMN(Q_METRIC_RANKING, Q_METRIC_RANKING_VER, VALUE);
+DB_SAME_COLUMN(Q_METRIC_RANKING, Q_METRIC_RANKING_VER, RANK);
+DB_SAME_COLUMN(Q_METRIC_RANKING, Q_METRIC_RANKING_VER, OF);
+DB_SAME_COLUMN(Q_METRIC_RANKING, Q_METRIC_RANKING_VER, IN_COHORT);
+DB_SAME_COLUMN(Q_METRIC_RANKING, Q_METRIC_RANKING_STORED_VER, SLUG);
+DB_SAME_COLUMN(Q_METRIC_RANKING, Q_METRIC_RANKING_STORED_VER, NAME);
+DB_SAME_COLUMN(Q_METRIC_RANKING, Q_METRIC_RANKING_STORED_VER, SYNTHETIC);
+DB_SAME_COLUMN(Q_METRIC_RANKING, Q_METRIC_RANKING_STORED_VER, VALUE);
+DB_SAME_COLUMN(Q_METRIC_RANKING, Q_METRIC_RANKING_STORED_VER, RANK);
+DB_SAME_COLUMN(Q_METRIC_RANKING, Q_METRIC_RANKING_STORED_VER, OF);
+DB_SAME_COLUMN(Q_METRIC_RANKING, Q_METRIC_RANKING_STORED_VER, IN_COHORT);
+/* A retired version's rankings (the _VER statements) place no city: their lat and lon are null. */
+#define RANK_COORD(rank, column) (PQnfields(rank) > Q_METRIC_RANKING_##column ? Q_METRIC_RANKING_##column : -1)
+
 /* The highlighted city: its row with in_cohort, and of (the cohort's size); NULL when memory ran out. */
 static json_t *
 highlight_json(const PGresult *rank, int i, const struct rank_row *row, size_t of)
 {
-	int in = PQgetvalue(rank, i, 6)[0] == 't';
+	int in = PQgetvalue(rank, i, Q_METRIC_RANKING_IN_COHORT)[0] == 't';
 	json_t *value = NULL;
 
-	if (!PQgetisnull(rank, i, 3) && isfinite(row->value))
+	if (!PQgetisnull(rank, i, Q_METRIC_RANKING_VALUE) && isfinite(row->value))
 		value = json_real(row->value);
 	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:b, s:b, s:I, s:o, s:o}",
-	    "city", PQgetvalue(rank, i, 0), "name", PQgetvalue(rank, i, 1),
+	    "city", PQgetvalue(rank, i, Q_METRIC_RANKING_SLUG), "name", PQgetvalue(rank, i, Q_METRIC_RANKING_NAME),
 	    "value", value ? value : json_null(),
 	    "rank", in ? json_integer(row->rank) : json_null(),
 	    "percentile", in && isfinite(row->percentile) ? json_real(row->percentile) : json_null(),
-	    "synthetic", PQgetvalue(rank, i, 2)[0] == 't', "in_cohort", in, "of", (json_int_t)of,
-	    "lat", view_coord_json(rank, i, 7), "lon", view_coord_json(rank, i, 8));
+	    "synthetic", PQgetvalue(rank, i, Q_METRIC_RANKING_SYNTHETIC)[0] == 't', "in_cohort", in, "of", (json_int_t)of,
+	    "lat", view_coord_json(rank, i, RANK_COORD(rank, LAT)), "lon", view_coord_json(rank, i, RANK_COORD(rank, LON)));
 }
 
 /* The model from the two statements' results (rows point into rank, which must outlive it); 0, or -1
@@ -329,12 +356,12 @@ build_model(struct ranking *rk, const PGresult *head, const PGresult *rank, cons
 
 	memset(rk, 0, sizeof(*rk));
 	metric = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:s}",
-	    "id", PQgetvalue(head, 0, 0), "title", PQgetvalue(head, 0, 1),
-	    "description", PQgetvalue(head, 0, 2), "unit", PQgetvalue(head, 0, 3),
-	    "higher_is_better", PQgetvalue(head, 0, 4)[0] == 't', "plugin", PQgetvalue(head, 0, 5),
-	    "version", PQgetvalue(head, 0, 6), "source", PQgetvalue(head, 0, 7));
-	rk->model = json_pack("{s:o, s:s, s:o, s:s}", "metric", metric, "survey", PQgetvalue(head, 0, 8),
-	    "waves", view_answer_json(PQgetvalue(head, 0, 10)),
+	    "id", PQgetvalue(head, 0, Q_METRIC_HEAD_ID), "title", PQgetvalue(head, 0, Q_METRIC_HEAD_TITLE),
+	    "description", PQgetvalue(head, 0, Q_METRIC_HEAD_DESCRIPTION), "unit", PQgetvalue(head, 0, Q_METRIC_HEAD_UNIT),
+	    "higher_is_better", PQgetvalue(head, 0, Q_METRIC_HEAD_HIGHER_IS_BETTER)[0] == 't', "plugin", PQgetvalue(head, 0, Q_METRIC_HEAD_PLUGIN),
+	    "version", PQgetvalue(head, 0, Q_METRIC_HEAD_VERSION), "source", PQgetvalue(head, 0, Q_METRIC_HEAD_SOURCE));
+	rk->model = json_pack("{s:o, s:s, s:o, s:s}", "metric", metric, "survey", PQgetvalue(head, 0, Q_METRIC_HEAD_WAVE),
+	    "waves", view_answer_json(PQgetvalue(head, 0, Q_METRIC_HEAD_WAVES)),
 	    "peers", v->c.canonical.data ? v->c.canonical.data : "");
 	if (rk->model == NULL)
 		goto fail;
@@ -342,19 +369,21 @@ build_model(struct ranking *rk, const PGresult *head, const PGresult *rank, cons
 		goto fail;
 	for (i = 0; i < ntuples; i++) {
 		struct rank_row row;
-		int in = PQgetvalue(rank, i, 6)[0] == 't';
-		long long of = in ? strtoll(PQgetvalue(rank, i, 5), NULL, 10) : 0;
+		int in = PQgetvalue(rank, i, Q_METRIC_RANKING_IN_COHORT)[0] == 't';
+		long long of = in ? strtoll(PQgetvalue(rank, i, Q_METRIC_RANKING_OF), NULL, 10) : 0;
 
-		row.city = PQgetvalue(rank, i, 0);
-		row.name = PQgetvalue(rank, i, 1);
-		row.value_text = PQgetisnull(rank, i, 3) ? NULL : PQgetvalue(rank, i, 3);
+		row.city = PQgetvalue(rank, i, Q_METRIC_RANKING_SLUG);
+		row.name = PQgetvalue(rank, i, Q_METRIC_RANKING_NAME);
+		row.value_text = PQgetisnull(rank, i, Q_METRIC_RANKING_VALUE) ? NULL : PQgetvalue(rank, i, Q_METRIC_RANKING_VALUE);
 		row.value = row.value_text ? strtod(row.value_text, NULL) : NAN;
-		row.rank = in ? strtoll(PQgetvalue(rank, i, 4), NULL, 10) : 0;
+		row.rank = in ? strtoll(PQgetvalue(rank, i, Q_METRIC_RANKING_RANK), NULL, 10) : 0;
 		/* rank - 1 values are strictly better: the city equals or beats the other of - rank + 1 */
 		row.percentile = in && of > 0 ? 100.0 * (double)(of - row.rank + 1) / (double)of : NAN;
-		row.synthetic = PQgetvalue(rank, i, 2)[0] == 't';
-		row.lat = PQgetisnull(rank, i, 7) ? NULL : PQgetvalue(rank, i, 7);
-		row.lon = PQgetisnull(rank, i, 8) ? NULL : PQgetvalue(rank, i, 8);
+		row.synthetic = PQgetvalue(rank, i, Q_METRIC_RANKING_SYNTHETIC)[0] == 't';
+		row.lat = RANK_COORD(rank, LAT) < 0 || PQgetisnull(rank, i, Q_METRIC_RANKING_LAT) ? NULL :
+		    PQgetvalue(rank, i, Q_METRIC_RANKING_LAT);
+		row.lon = RANK_COORD(rank, LON) < 0 || PQgetisnull(rank, i, Q_METRIC_RANKING_LON) ? NULL :
+		    PQgetvalue(rank, i, Q_METRIC_RANKING_LON);
 		if (v->city && strcmp(v->city, row.city) == 0) {
 			hl_row = i;
 			hl_data = row;
@@ -368,7 +397,7 @@ build_model(struct ranking *rk, const PGresult *head, const PGresult *rank, cons
 			goto fail;
 		json_object_set_new(rk->model, "highlight", hl);
 	}
-	if (add_summary(rk, PQgetvalue(head, 0, 3)) == -1)
+	if (add_summary(rk, PQgetvalue(head, 0, Q_METRIC_HEAD_UNIT)) == -1)
 		goto fail;
 	return 0;
 fail:
@@ -901,7 +930,7 @@ metric_get(struct request *r)
 		reply_errorf(r, 404, "no metric called \"%s\"", v.id);
 		goto out;
 	}
-	if (PQgetvalue(head, 0, 9)[0] != 't') {
+	if (PQgetvalue(head, 0, Q_METRIC_HEAD_WAVE_KNOWN)[0] != 't') {
 		reply_errorf(r, 404, "no survey wave %s", v.wave);
 		goto out;
 	}
@@ -911,7 +940,7 @@ metric_get(struct request *r)
 	if (retired == -1)
 		goto out;
 	rank = view_cohort_query(r->app->db, retired ? Q_METRIC_RANKING_STORED_VER : Q_METRIC_RANKING_STORED,
-	    retired ? Q_METRIC_RANKING_VER : Q_METRIC_RANKING, &v.c, PQgetvalue(head, 0, 8), p, retired ? 3 : 2);
+	    retired ? Q_METRIC_RANKING_VER : Q_METRIC_RANKING, &v.c, PQgetvalue(head, 0, Q_METRIC_HEAD_WAVE), p, retired ? 3 : 2);
 	if (!db_ok(rank)) {
 		view_db_error(r, rank);
 		goto out;

@@ -26,10 +26,10 @@ metric_refusal_model(struct db *db, json_t *metric)
 		return -1;
 	}
 	if (PQntuples(res) == 1) {
-		const char *line = PQgetvalue(res, 0, 1);
-		o = json_pack("{s:s, s:o, s:s, s:s}", "file", PQgetvalue(res, 0, 0),
-		    "line", *line ? json_integer(atoi(line)) : json_null(), "message", PQgetvalue(res, 0, 2),
-		    "refused_at", PQgetvalue(res, 0, 3));
+		const char *line = PQgetvalue(res, 0, Q_METRIC_REFUSAL_LINE);
+		o = json_pack("{s:s, s:o, s:s, s:s}", "file", PQgetvalue(res, 0, Q_METRIC_REFUSAL_PLUGIN),
+		    "line", *line ? json_integer(atoi(line)) : json_null(), "message", PQgetvalue(res, 0, Q_METRIC_REFUSAL_MESSAGE),
+		    "refused_at", PQgetvalue(res, 0, Q_METRIC_REFUSAL_REFUSED_AT));
 		if (o == NULL || json_object_set_new(metric, "update_refused", o) == -1) {
 			PQclear(res);
 			return -1;
@@ -111,7 +111,7 @@ metric_version_arg(struct request *r, const char *id, const char **version, PGre
 		*res = NULL;
 		return reply_errorf(r, 404, "metric \"%s\" has no version %s", id, *version);
 	}
-	if (PQgetvalue(*res, 0, 1)[0] == 't') {
+	if (PQgetvalue(*res, 0, Q_METRIC_VERSION_CURRENT)[0] == 't') {
 		PQclear(*res);
 		*res = NULL;
 		return 0;
@@ -126,7 +126,7 @@ metric_version_model(json_t *metric, const char *version, const PGresult *res)
 
 	rc |= json_object_set(metric, "current_version", json_object_get(metric, "version"));
 	rc |= json_object_set_new(metric, "version", json_string(version));
-	rc |= json_object_set_new(metric, "source", json_string(PQgetvalue(res, 0, 0)));
+	rc |= json_object_set_new(metric, "source", json_string(PQgetvalue(res, 0, Q_METRIC_VERSION_SOURCE)));
 	rc |= json_object_set_new(metric, "current", json_false());
 	return rc ? -1 : 0;
 }
@@ -184,11 +184,11 @@ metric_versions_get(struct request *r)
 	if (r->fmt == FMT_JSON) {
 		list = json_array();
 		for (i = 0; i < n; i++) {
-			const char *retired = PQgetvalue(res, i, 2);
+			const char *retired = PQgetvalue(res, i, Q_METRIC_VERSIONS_RETIRED_AT);
 			json_array_append_new(list, json_pack("{s:s, s:s, s:o, s:s, s:b}",
-			    "version", PQgetvalue(res, i, 0), "installed_at", PQgetvalue(res, i, 1),
+			    "version", PQgetvalue(res, i, Q_METRIC_VERSIONS_VERSION), "installed_at", PQgetvalue(res, i, Q_METRIC_VERSIONS_INSTALLED_AT),
 			    "retired_at", *retired ? json_string(retired) : json_null(),
-			    "source", PQgetvalue(res, i, 3), "current", PQgetvalue(res, i, 4)[0] == 't'));
+			    "source", PQgetvalue(res, i, Q_METRIC_VERSIONS_SOURCE), "current", PQgetvalue(res, i, Q_METRIC_VERSIONS_CURRENT)[0] == 't'));
 		}
 		PQclear(res);
 		return reply_json(r, 200, json_pack("{s:s, s:o}", "metric", id, "versions", list));
@@ -197,15 +197,15 @@ metric_versions_get(struct request *r)
 		r->ctype = "text/csv";
 		buf_puts(&r->out, "version,installed_at,retired_at,current,source\r\n");
 		for (i = 0; i < n; i++) {
-			csv_text(&r->out, PQgetvalue(res, i, 0));
+			csv_text(&r->out, PQgetvalue(res, i, Q_METRIC_VERSIONS_VERSION));
 			csv_sep(&r->out);
-			csv_text(&r->out, PQgetvalue(res, i, 1));
+			csv_text(&r->out, PQgetvalue(res, i, Q_METRIC_VERSIONS_INSTALLED_AT));
 			csv_sep(&r->out);
-			csv_text(&r->out, PQgetvalue(res, i, 2));
+			csv_text(&r->out, PQgetvalue(res, i, Q_METRIC_VERSIONS_RETIRED_AT));
 			csv_sep(&r->out);
-			csv_text(&r->out, PQgetvalue(res, i, 4)[0] == 't' ? "true" : "false");
+			csv_text(&r->out, PQgetvalue(res, i, Q_METRIC_VERSIONS_CURRENT)[0] == 't' ? "true" : "false");
 			csv_sep(&r->out);
-			csv_text(&r->out, PQgetvalue(res, i, 3));
+			csv_text(&r->out, PQgetvalue(res, i, Q_METRIC_VERSIONS_SOURCE));
 			csv_eol(&r->out);
 		}
 		PQclear(res);
@@ -221,13 +221,14 @@ metric_versions_get(struct request *r)
 	    "oldest first, with its source. A retired version's values are kept: follow its link.</p>\n");
 	view_twin_links(r, "This list as data", path.data, 0);
 	for (i = 0; i < n; i++) {
-		const char *v = PQgetvalue(res, i, 0), *retired = PQgetvalue(res, i, 2);
-		int current = PQgetvalue(res, i, 4)[0] == 't';
+		const char *v = PQgetvalue(res, i, Q_METRIC_VERSIONS_VERSION),
+		    *retired = PQgetvalue(res, i, Q_METRIC_VERSIONS_RETIRED_AT);
+		int current = PQgetvalue(res, i, Q_METRIC_VERSIONS_CURRENT)[0] == 't';
 		html_raw(&r->out, "<section><h2>Version ");
 		html_text(&r->out, v);
 		html_raw(&r->out, current ? " (serving)" : "");
 		html_raw(&r->out, "</h2>\n<p>Installed ");
-		html_text(&r->out, PQgetvalue(res, i, 1));
+		html_text(&r->out, PQgetvalue(res, i, Q_METRIC_VERSIONS_INSTALLED_AT));
 		if (*retired) {
 			html_raw(&r->out, ", retired ");
 			html_text(&r->out, retired);
@@ -243,13 +244,13 @@ metric_versions_get(struct request *r)
 			html_raw(&r->out, "/versions/");
 			html_attr(&r->out, v);
 			html_raw(&r->out, "/diff?from=");
-			html_attr(&r->out, PQgetvalue(res, i - 1, 0));
+			html_attr(&r->out, PQgetvalue(res, i - 1, Q_METRIC_VERSIONS_VERSION));
 			html_raw(&r->out, "\">what it changed from version ");
-			html_text(&r->out, PQgetvalue(res, i - 1, 0));
+			html_text(&r->out, PQgetvalue(res, i - 1, Q_METRIC_VERSIONS_VERSION));
 			html_raw(&r->out, "</a>");
 		}
 		html_raw(&r->out, ".</p>\n<pre><code>");
-		html_text(&r->out, PQgetvalue(res, i, 3));
+		html_text(&r->out, PQgetvalue(res, i, Q_METRIC_VERSIONS_SOURCE));
 		html_raw(&r->out, "</code></pre></section>\n");
 	}
 	page_end(r);
@@ -314,10 +315,12 @@ metric_version_diff_get(struct request *r)
 		list = json_array();
 		for (i = 0; i < n; i++)
 			json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o}",
-			    "city", PQgetvalue(res, i, 0), "name", PQgetvalue(res, i, 1),
-			    "survey", PQgetvalue(res, i, 2),
-			    "value_from", diff_num(PQgetvalue(res, i, 3), 0), "value_to", diff_num(PQgetvalue(res, i, 4), 0),
-			    "rank_from", diff_num(PQgetvalue(res, i, 5), 1), "rank_to", diff_num(PQgetvalue(res, i, 6), 1)));
+			    "city", PQgetvalue(res, i, Q_VERSION_DIFF_SLUG), "name", PQgetvalue(res, i, Q_VERSION_DIFF_NAME),
+			    "survey", PQgetvalue(res, i, Q_VERSION_DIFF_SURVEY),
+			    "value_from", diff_num(PQgetvalue(res, i, Q_VERSION_DIFF_VALUE_FROM), 0),
+			    "value_to", diff_num(PQgetvalue(res, i, Q_VERSION_DIFF_VALUE_TO), 0),
+			    "rank_from", diff_num(PQgetvalue(res, i, Q_VERSION_DIFF_RANK_FROM), 1),
+			    "rank_to", diff_num(PQgetvalue(res, i, Q_VERSION_DIFF_RANK_TO), 1)));
 		PQclear(res);
 		return reply_json(r, 200, json_pack("{s:s, s:s, s:s, s:o, s:o}", "metric", id, "from", from,
 		    "version", to, "survey", wave ? json_string(wave) : json_null(), "changes", list));
@@ -326,8 +329,8 @@ metric_version_diff_get(struct request *r)
 		r->ctype = "text/csv";
 		buf_puts(&r->out, "city,name,survey,value_from,value_to,rank_from,rank_to\r\n");
 		for (i = 0; i < n; i++) {
-			for (k = 0; k < 7; k++) {
-				if (k)
+			for (k = Q_VERSION_DIFF_SLUG; k <= Q_VERSION_DIFF_RANK_TO; k++) {
+				if (k > Q_VERSION_DIFF_SLUG)
 					csv_sep(&r->out);
 				csv_text(&r->out, PQgetvalue(res, i, k));
 			}
@@ -356,9 +359,9 @@ metric_version_diff_get(struct request *r)
 		    "</tr></thead><tbody>\n");
 		for (i = 0; i < n; i++) {
 			html_raw(&r->out, "<tr><th scope=\"row\">");
-			html_text(&r->out, PQgetvalue(res, i, 1));
-			for (k = 2; k < 7; k++) {
-				html_raw(&r->out, k == 2 ? "</th><td>" : "</td><td class=\"num\">");
+			html_text(&r->out, PQgetvalue(res, i, Q_VERSION_DIFF_NAME));
+			for (k = Q_VERSION_DIFF_SURVEY; k <= Q_VERSION_DIFF_RANK_TO; k++) {
+				html_raw(&r->out, k == Q_VERSION_DIFF_SURVEY ? "</th><td>" : "</td><td class=\"num\">");
 				html_text(&r->out, *PQgetvalue(res, i, k) ? PQgetvalue(res, i, k) : "–");
 			}
 			html_raw(&r->out, "</td></tr>\n");

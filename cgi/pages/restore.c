@@ -85,18 +85,18 @@ run(struct request *r, const char *id, const struct token *tok, struct outcome *
 		o->status = 404;
 		goto refused;
 	}
-	if (!tok->partner || strcmp(tok->city, PQgetvalue(res, 0, 1)) != 0) {
+	if (!tok->partner || strcmp(tok->city, PQgetvalue(res, 0, Q_RESTORE_SOURCE_SLUG)) != 0) {
 		snprintf(o->message, sizeof(o->message), "%s writes %s only, not %s", tok->partner ?
 		    "this token" : "a researcher's token", tok->partner ? tok->city : "no city's answers",
-		    PQgetvalue(res, 0, 1));
+		    PQgetvalue(res, 0, Q_RESTORE_SOURCE_SLUG));
 		o->status = 403;
 		goto refused;
 	}
-	o->restored_version = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
-	set.city = PQgetvalue(res, 0, 1);
-	set.survey = PQgetvalue(res, 0, 2);
+	o->restored_version = strtoll(PQgetvalue(res, 0, Q_RESTORE_SOURCE_VERSION), NULL, 10);
+	set.city = PQgetvalue(res, 0, Q_RESTORE_SOURCE_SLUG);
+	set.survey = PQgetvalue(res, 0, Q_RESTORE_SOURCE_SURVEY_ID);
 	set.row = 1;
-	if ((set.answers = json_loads(PQgetvalue(res, 0, 4), 0, NULL)) == NULL ||
+	if ((set.answers = json_loads(PQgetvalue(res, 0, Q_RESTORE_SOURCE_ANSWERS), 0, NULL)) == NULL ||
 	    (cat = catalog_load(w, &err)) == NULL) {
 		fail(o, 503, "the database could not be read; nothing was stored");
 		goto refused;

@@ -36,9 +36,9 @@ by_score(const void *x, const void *y)
 		return a->score < b->score ? 1 : -1;
 	if (a->both != b->both)
 		return a->both < b->both ? 1 : -1;
-	if ((c = strcmp(PQgetvalue(sort_res, a->row, 1), PQgetvalue(sort_res, b->row, 1))) != 0)
+	if ((c = strcmp(PQgetvalue(sort_res, a->row, Q_SIMILAR_ANSWERS_NAME), PQgetvalue(sort_res, b->row, Q_SIMILAR_ANSWERS_NAME))) != 0)
 		return c;
-	return strcmp(PQgetvalue(sort_res, a->row, 0), PQgetvalue(sort_res, b->row, 0));
+	return strcmp(PQgetvalue(sort_res, a->row, Q_SIMILAR_ANSWERS_SLUG), PQgetvalue(sort_res, b->row, Q_SIMILAR_ANSWERS_SLUG));
 }
 
 /* The reason for people: "Success factors: A, B (2 of 5 chosen by either)". */
@@ -208,7 +208,7 @@ similar_get(struct request *r)
 		return 0;
 	if ((city = view_city(r, slug)) == NULL)
 		return -1;
-	snprintf(city_id, sizeof(city_id), "%s", PQgetvalue(city, 0, 0));
+	snprintf(city_id, sizeof(city_id), "%s", PQgetvalue(city, 0, Q_CITY_ID));
 	p[0] = city_id;
 	waves = db_query(r->app->db, Q_CITY_WAVES, 1, p);
 	if (!db_ok(waves)) {
@@ -216,13 +216,13 @@ similar_get(struct request *r)
 		goto out;
 	}
 	for (i = 0; i < PQntuples(waves); i++)
-		if (want == NULL || strcmp(want, PQgetvalue(waves, i, 0)) == 0)
-			wave = PQgetvalue(waves, i, 0);
+		if (want == NULL || strcmp(want, PQgetvalue(waves, i, Q_CITY_WAVES_SURVEY_ID)) == 0)
+			wave = PQgetvalue(waves, i, Q_CITY_WAVES_SURVEY_ID);
 	if (wave == NULL) {
 		if (want)
-			reply_errorf(r, 404, "%s has no answers for the %s wave", PQgetvalue(city, 0, 2), want);
+			reply_errorf(r, 404, "%s has no answers for the %s wave", PQgetvalue(city, 0, Q_CITY_NAME), want);
 		else
-			reply_errorf(r, 404, "%s has answered no wave", PQgetvalue(city, 0, 2));
+			reply_errorf(r, 404, "%s has answered no wave", PQgetvalue(city, 0, Q_CITY_NAME));
 		goto out;
 	}
 	p[0] = wave;
@@ -236,14 +236,14 @@ similar_get(struct request *r)
 	texts = json_object();
 	labels = json_object();
 	for (i = 0; i < PQntuples(qs); i++) {
-		json_object_set_new(types, PQgetvalue(qs, i, 0), json_string(PQgetvalue(qs, i, 1)));
-		json_object_set_new(texts, PQgetvalue(qs, i, 0), json_string(PQgetvalue(qs, i, 2)));
-		json_object_set_new(labels, PQgetvalue(qs, i, 0), view_answer_json(PQgetvalue(qs, i, 3)));
+		json_object_set_new(types, PQgetvalue(qs, i, Q_SIMILAR_QUESTIONS_CODE), json_string(PQgetvalue(qs, i, Q_SIMILAR_QUESTIONS_TYPE)));
+		json_object_set_new(texts, PQgetvalue(qs, i, Q_SIMILAR_QUESTIONS_CODE), json_string(PQgetvalue(qs, i, Q_SIMILAR_QUESTIONS_TEXT)));
+		json_object_set_new(labels, PQgetvalue(qs, i, Q_SIMILAR_QUESTIONS_CODE), view_answer_json(PQgetvalue(qs, i, Q_SIMILAR_QUESTIONS_LABELS)));
 	}
 	for (i = 0; i < PQntuples(ans); i++)
-		if (strcmp(PQgetvalue(ans, i, 0), slug) == 0)
+		if (strcmp(PQgetvalue(ans, i, Q_SIMILAR_ANSWERS_SLUG), slug) == 0)
 			me = i;
-	mine = me >= 0 ? view_answer_json(PQgetvalue(ans, me, 5)) : json_object();
+	mine = me >= 0 ? view_answer_json(PQgetvalue(ans, me, Q_SIMILAR_ANSWERS_ANSWERS)) : json_object();
 	if (PQntuples(ans) > 0 && (m = calloc((size_t)PQntuples(ans), sizeof(*m))) == NULL) {
 		reply_error(r, 503, "out of memory", NULL);
 		goto out;
@@ -253,7 +253,7 @@ similar_get(struct request *r)
 		double score;
 		if (i == me)
 			continue;
-		theirs = view_answer_json(PQgetvalue(ans, i, 5));
+		theirs = view_answer_json(PQgetvalue(ans, i, Q_SIMILAR_ANSWERS_ANSWERS));
 		reasons = json_array();
 		score = similar_score_n(types, mine, theirs, reasons, &m[n].both);
 		json_decref(theirs);
@@ -271,9 +271,9 @@ similar_get(struct request *r)
 		qsort(m, (size_t)n, sizeof(*m), by_score);
 	list = json_array();
 	model = json_pack("{s:{s:s, s:s, s:o, s:o}, s:s, s:o, s:s}",
-	    "city", "slug", PQgetvalue(city, 0, 1), "name", PQgetvalue(city, 0, 2),
-	    "lat", view_coord_json(city, 0, PQfnumber(city, "lat")),
-	    "lon", view_coord_json(city, 0, PQfnumber(city, "lon")),
+	    "city", "slug", PQgetvalue(city, 0, Q_CITY_SLUG), "name", PQgetvalue(city, 0, Q_CITY_NAME),
+	    "lat", view_coord_json(city, 0, Q_CITY_LAT),
+	    "lon", view_coord_json(city, 0, Q_CITY_LON),
 	    "survey", wave, "similar", list,
 	    "method", "mean over the questions both answered of: Jaccard overlap (multi), equality (single, "
 	    "bool), population within ±50 % (1 or 0)");
@@ -283,10 +283,10 @@ similar_get(struct request *r)
 	}
 	for (i = 0; i < n && i < limit; i++) {
 		json_array_append_new(list, json_pack("{s:s, s:s, s:f, s:o, s:I, s:b, s:o, s:o}",
-		    "slug", PQgetvalue(ans, m[i].row, 0), "name", PQgetvalue(ans, m[i].row, 1),
+		    "slug", PQgetvalue(ans, m[i].row, Q_SIMILAR_ANSWERS_SLUG), "name", PQgetvalue(ans, m[i].row, Q_SIMILAR_ANSWERS_NAME),
 		    "score", m[i].score, "reasons", json_incref(m[i].reasons), "questions", (json_int_t)m[i].both,
-		    "synthetic", PQgetvalue(ans, m[i].row, 2)[0] == 't',
-		    "lat", view_coord_json(ans, m[i].row, 3), "lon", view_coord_json(ans, m[i].row, 4)));
+		    "synthetic", PQgetvalue(ans, m[i].row, Q_SIMILAR_ANSWERS_SYNTHETIC)[0] == 't',
+		    "lat", view_coord_json(ans, m[i].row, Q_SIMILAR_ANSWERS_LAT), "lon", view_coord_json(ans, m[i].row, Q_SIMILAR_ANSWERS_LON)));
 	}
 	if (r->fmt == FMT_JSON) {
 		reply_json(r, 200, json_incref(model));

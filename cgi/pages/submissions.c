@@ -167,7 +167,7 @@ submissions_city_get(struct request *r)
 		view_db_error(r, waves);
 		goto out;
 	}
-	snprintf(city_id, sizeof(city_id), "%s", PQgetvalue(city, 0, 0));
+	snprintf(city_id, sizeof(city_id), "%s", PQgetvalue(city, 0, Q_CITY_ID));
 	p[0] = city_id;
 	p[1] = wave;
 	res = db_query(r->app->db, Q_PAGES_SUBMISSIONS, 2, p);
@@ -178,20 +178,20 @@ submissions_city_get(struct request *r)
 	list = json_array();
 	for (i = 0; i < PQntuples(res); i++)
 		json_array_append_new(list, json_pack("{s:I, s:s, s:I, s:s, s:I, s:s, s:I, s:s, s:o}",
-		    "id", (json_int_t)strtoll(PQgetvalue(res, i, 0), NULL, 10),
-		    "survey", PQgetvalue(res, i, 1),
-		    "version", (json_int_t)strtoll(PQgetvalue(res, i, 2), NULL, 10),
-		    "created_at", PQgetvalue(res, i, 3),
-		    "answered", (json_int_t)strtoll(PQgetvalue(res, i, 4), NULL, 10),
-		    "source", PQgetvalue(res, i, 5),
-		    "changed", (json_int_t)strtoll(PQgetvalue(res, i, 6), NULL, 10),
-		    "actor", PQgetvalue(res, i, 7),
-		    "withdraws", PQgetisnull(res, i, 8) ? json_null() :
-			json_integer(strtoll(PQgetvalue(res, i, 8), NULL, 10))));
+		    "id", (json_int_t)strtoll(PQgetvalue(res, i, Q_PAGES_SUBMISSIONS_ID), NULL, 10),
+		    "survey", PQgetvalue(res, i, Q_PAGES_SUBMISSIONS_SURVEY_ID),
+		    "version", (json_int_t)strtoll(PQgetvalue(res, i, Q_PAGES_SUBMISSIONS_VERSION), NULL, 10),
+		    "created_at", PQgetvalue(res, i, Q_PAGES_SUBMISSIONS_CREATED_AT),
+		    "answered", (json_int_t)strtoll(PQgetvalue(res, i, Q_PAGES_SUBMISSIONS_ANSWERED), NULL, 10),
+		    "source", PQgetvalue(res, i, Q_PAGES_SUBMISSIONS_SOURCE),
+		    "changed", (json_int_t)strtoll(PQgetvalue(res, i, Q_PAGES_SUBMISSIONS_NCHANGED), NULL, 10),
+		    "actor", PQgetvalue(res, i, Q_PAGES_SUBMISSIONS_ACTOR),
+		    "withdraws", PQgetisnull(res, i, Q_PAGES_SUBMISSIONS_WITHDRAWS) ? json_null() :
+			json_integer(strtoll(PQgetvalue(res, i, Q_PAGES_SUBMISSIONS_WITHDRAWS), NULL, 10))));
 	wl = json_array();
 	for (i = 0; i < PQntuples(waves); i++)
-		json_array_append_new(wl, json_string(PQgetvalue(waves, i, 0)));
-	model = json_pack("{s:o, s:o, s:o, s:o}", "city", view_city_json(city, 0, 0), "survey",
+		json_array_append_new(wl, json_string(PQgetvalue(waves, i, Q_SURVEYS_ID)));
+	model = json_pack("{s:o, s:o, s:o, s:o}", "city", view_city_json(city, 0, Q_CITY_SLUG), "survey",
 	    wave ? json_string(wave) : json_null(), "submissions", list, "waves", wl);
 
 	if (r->fmt == FMT_JSON) {
@@ -244,8 +244,8 @@ version_answers(struct db *db, const char *id, const char *wave)
 		goto out;
 	answers = json_object();
 	for (i = 0; i < PQntuples(res); i++)
-		json_object_set_new(answers, PQgetvalue(res, i, 0),
-		    view_answer_json(PQgetisnull(res, i, 1) ? NULL : PQgetvalue(res, i, 1)));
+		json_object_set_new(answers, PQgetvalue(res, i, Q_PAGES_VERSION_ANSWERS_CODE),
+		    view_answer_json(PQgetisnull(res, i, Q_PAGES_VERSION_ANSWERS_VALUE) ? NULL : PQgetvalue(res, i, Q_PAGES_VERSION_ANSWERS_VALUE)));
 out:
 	PQclear(res);
 	return answers;
@@ -390,17 +390,17 @@ submissions_get(struct request *r)
 		reply_errorf(r, 404, "no submission %s", id);
 		goto out;
 	}
-	answers = version_answers(r->app->db, id, PQgetvalue(res, 0, 3));
-	if (answers && !PQgetisnull(res, 0, 11))
-		prev = version_answers(r->app->db, PQgetvalue(res, 0, 11), PQgetvalue(res, 0, 3));
+	answers = version_answers(r->app->db, id, PQgetvalue(res, 0, Q_PAGES_SUBMISSION_SURVEY_ID));
+	if (answers && !PQgetisnull(res, 0, Q_PAGES_SUBMISSION_PREVIOUS_ID))
+		prev = version_answers(r->app->db, PQgetvalue(res, 0, Q_PAGES_SUBMISSION_PREVIOUS_ID), PQgetvalue(res, 0, Q_PAGES_SUBMISSION_SURVEY_ID));
 	if (r->fmt == FMT_HTML)
-		questions = city_survey_questions(r->app, PQgetvalue(res, 0, 3));
-	if (answers == NULL || (!PQgetisnull(res, 0, 11) && prev == NULL) ||
+		questions = city_survey_questions(r->app, PQgetvalue(res, 0, Q_PAGES_SUBMISSION_SURVEY_ID));
+	if (answers == NULL || (!PQgetisnull(res, 0, Q_PAGES_SUBMISSION_PREVIOUS_ID) && prev == NULL) ||
 	    (r->fmt == FMT_HTML && questions == NULL)) {
 		view_db_error(r, NULL);
 		goto out;
 	}
-	changed = view_answer_json(PQgetvalue(res, 0, 8));
+	changed = view_answer_json(PQgetvalue(res, 0, Q_PAGES_SUBMISSION_CHANGED));
 	if (!json_is_array(changed)) {
 		json_decref(changed);
 		changed = json_array();
@@ -412,23 +412,23 @@ submissions_get(struct request *r)
 			json_object_set(before, code, v);
 	model = json_pack("{s:{s:I, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:o, s:b, s:I}, s:O, s:o, s:o, s:o}",
 	    "submission",
-		"id", (json_int_t)strtoll(PQgetvalue(res, 0, 0), NULL, 10),
-		"city", PQgetvalue(res, 0, 1),
-		"survey", PQgetvalue(res, 0, 3),
-		"version", (json_int_t)strtoll(PQgetvalue(res, 0, 4), NULL, 10),
-		"created_at", PQgetvalue(res, 0, 5),
-		"city_name", PQgetvalue(res, 0, 2),
-		"source", PQgetvalue(res, 0, 6),
-		"actor", PQgetvalue(res, 0, 7),
-		"withdraws", PQgetisnull(res, 0, 9) ? json_null() :
-		    json_integer(strtoll(PQgetvalue(res, 0, 9), NULL, 10)),
-		"synthetic", PQgetvalue(res, 0, 10)[0] == 't',
-		"latest_version", (json_int_t)strtoll(PQgetvalue(res, 0, 12), NULL, 10),
+		"id", (json_int_t)strtoll(PQgetvalue(res, 0, Q_PAGES_SUBMISSION_ID), NULL, 10),
+		"city", PQgetvalue(res, 0, Q_PAGES_SUBMISSION_SLUG),
+		"survey", PQgetvalue(res, 0, Q_PAGES_SUBMISSION_SURVEY_ID),
+		"version", (json_int_t)strtoll(PQgetvalue(res, 0, Q_PAGES_SUBMISSION_VERSION), NULL, 10),
+		"created_at", PQgetvalue(res, 0, Q_PAGES_SUBMISSION_CREATED_AT),
+		"city_name", PQgetvalue(res, 0, Q_PAGES_SUBMISSION_NAME),
+		"source", PQgetvalue(res, 0, Q_PAGES_SUBMISSION_SOURCE),
+		"actor", PQgetvalue(res, 0, Q_PAGES_SUBMISSION_ACTOR),
+		"withdraws", PQgetisnull(res, 0, Q_PAGES_SUBMISSION_WITHDRAWS) ? json_null() :
+		    json_integer(strtoll(PQgetvalue(res, 0, Q_PAGES_SUBMISSION_WITHDRAWS), NULL, 10)),
+		"synthetic", PQgetvalue(res, 0, Q_PAGES_SUBMISSION_SYNTHETIC)[0] == 't',
+		"latest_version", (json_int_t)strtoll(PQgetvalue(res, 0, Q_PAGES_SUBMISSION_LATEST_VERSION), NULL, 10),
 	    "answers", answers,
 	    "changed", changed,
 	    "previous", before,
-	    "previous_id", PQgetisnull(res, 0, 11) ? json_null() :
-		json_integer(strtoll(PQgetvalue(res, 0, 11), NULL, 10)));
+	    "previous_id", PQgetisnull(res, 0, Q_PAGES_SUBMISSION_PREVIOUS_ID) ? json_null() :
+		json_integer(strtoll(PQgetvalue(res, 0, Q_PAGES_SUBMISSION_PREVIOUS_ID), NULL, 10)));
 	if (model == NULL) {
 		reply_error(r, 503, "out of memory", NULL);
 		goto out;

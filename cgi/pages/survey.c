@@ -54,7 +54,7 @@ load(struct request *r, json_t **survey, json_t **questions)
 		PQclear(res);
 		return reply_errorf(r, 404, "no survey wave %s", wave);
 	}
-	*survey = json_pack("{s:s, s:s}", "id", PQgetvalue(res, 0, 0), "title", PQgetvalue(res, 0, 1));
+	*survey = json_pack("{s:s, s:s}", "id", PQgetvalue(res, 0, Q_SURVEY_ID), "title", PQgetvalue(res, 0, Q_SURVEY_TITLE));
 	PQclear(res);
 	if ((*questions = city_survey_questions(r->app, wave)) == NULL) {
 		json_decref(*survey);

@@ -402,7 +402,7 @@ downloads(struct request *r, const char *city, const char *wave)
 	if (wave && !wave_valid(wave))
 		wave = NULL;
 	if (wave == NULL && db_ok(waves) && PQntuples(waves) > 0)
-		wave = PQgetvalue(waves, PQntuples(waves) - 1, 0);
+		wave = PQgetvalue(waves, PQntuples(waves) - 1, Q_SURVEYS_ID);
 	html_raw(b, "<section aria-labelledby=\"h-start\"><h2 id=\"h-start\">1. Start from your current "
 	    "answers</h2>\n<p>Download your city's current answers, change what you need in a spreadsheet, "
 	    "and upload the file again: the rows you leave as they are change nothing, and the "
@@ -423,7 +423,7 @@ downloads(struct request *r, const char *city, const char *wave)
 			url_encode(b, wave);
 		}
 		html_raw(b, "\">JSON</a> — ");
-		html_text(b, PQgetvalue(known, 0, 2));
+		html_text(b, PQgetvalue(known, 0, Q_CITY_NAME));
 		if (wave) {
 			html_raw(b, ", ");
 			html_text(b, wave);
@@ -452,10 +452,10 @@ downloads(struct request *r, const char *city, const char *wave)
 	    "name=\"survey\">");
 	for (i = 0; db_ok(waves) && i < PQntuples(waves); i++) {
 		html_raw(b, "<option");
-		if (wave && strcmp(wave, PQgetvalue(waves, i, 0)) == 0)
+		if (wave && strcmp(wave, PQgetvalue(waves, i, Q_SURVEYS_ID)) == 0)
 			html_raw(b, " selected");
 		html_raw(b, ">");
-		html_text(b, PQgetvalue(waves, i, 0));
+		html_text(b, PQgetvalue(waves, i, Q_SURVEYS_ID));
 		html_raw(b, "</option>");
 	}
 	html_raw(b, "</select></div>\n<button type=\"submit\">Show my downloads</button>\n</form>\n"
@@ -463,14 +463,14 @@ downloads(struct request *r, const char *city, const char *wave)
 	for (i = 0; db_ok(waves) && i < PQntuples(waves); i++) {
 		html_raw(b, i ? ", " : " ");
 		html_raw(b, "<a href=\"/surveys/");
-		url_encode(b, PQgetvalue(waves, i, 0));
+		url_encode(b, PQgetvalue(waves, i, Q_SURVEYS_ID));
 		html_raw(b, "/template.csv");
 		if (ok) {
 			html_raw(b, "?city=");
 			url_encode(b, city);
 		}
 		html_raw(b, "\">");
-		html_text(b, PQgetvalue(waves, i, 0));
+		html_text(b, PQgetvalue(waves, i, Q_SURVEYS_ID));
 		html_raw(b, "</a>");
 	}
 	html_raw(b, ".</p>\n</section>\n");
