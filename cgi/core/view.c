@@ -491,18 +491,28 @@ view_fixed(struct buf *b, double v, int places)
 	buf_puts(b, s);
 }
 
+/* A number for people: "no value" when v is not finite (returns 0), else opens <data value="v"> with
+ * v written exactly, for the caller's text and "</data>" (returns 1). */
+static int
+data_open(struct buf *b, double v)
+{
+	if (!isfinite(v)) {
+		html_raw(b, "<span class=\"no-value\">no value</span>");
+		return 0;
+	}
+	html_raw(b, "<data value=\"");
+	csv_number(b, v);
+	html_raw(b, "\">");
+	return 1;
+}
+
 void
 view_number_html(struct buf *b, double v, const char *unit)
 {
 	struct buf t = BUF_INIT;
 
-	if (!isfinite(v)) {
-		html_raw(b, "<span class=\"no-value\">no value</span>");
+	if (!data_open(b, v))
 		return;
-	}
-	html_raw(b, "<data value=\"");
-	csv_number(b, v);
-	html_raw(b, "\">");
 	chart_value(&t, v, unit);
 	html_text(b, t.data ? t.data : "");
 	html_raw(b, "</data>");
@@ -512,13 +522,8 @@ view_number_html(struct buf *b, double v, const char *unit)
 void
 view_percentile_html(struct buf *b, double v)
 {
-	if (!isfinite(v)) {
-		html_raw(b, "<span class=\"no-value\">no value</span>");
+	if (!data_open(b, v))
 		return;
-	}
-	html_raw(b, "<data value=\"");
-	csv_number(b, v);
-	html_raw(b, "\">");
 	view_fixed(b, v, 0);
 	html_raw(b, "</data>");
 }
