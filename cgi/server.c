@@ -167,8 +167,10 @@ worker_main(int sock, struct shared *shm, int nworkers, int index)
 		FCGX_Finish_r(&fr);
 		app_account(&app, req.status, clock_mono() - t0);
 		/* After a large answer (its buffers and results freed now), give the memory back to the
-		 * system instead of keeping the heap at its high-water mark for the worker's life. */
-		if (req.out.cap > HTTP_KEEP_BYTES) {
+		 * system instead of keeping the heap at its high-water mark for the worker's life.  After any
+		 * request with a body too (an upload, a preview, a form), whatever its answer: a parse's tree
+		 * and the body itself are freed now. */
+		if (req.out.cap > HTTP_KEEP_BYTES || req.body_len > 0) {
 			http_request_reset(&req);
 			malloc_trim(0);
 		}

@@ -38,6 +38,10 @@ const char *query_get(const struct query *q, const char *key);
 size_t query_getv(const struct query *q, const char *key, const char **out,
     size_t max);
 
+/* Drops, in place, every parameter whose key keep() refuses (returns 0), keeping the others in their
+ * order.  Returns how many it dropped. */
+size_t query_keep(struct query *q, int (*keep)(const char *key));
+
 /* Releases q's memory and zeroes it; safe on a zeroed struct. */
 void query_free(struct query *q);
 

@@ -97,7 +97,7 @@ class Load:
                 ("error", "GET", "/metrics/funding_share.json?peers=region:", None, None, {400}),
                 ("error", "DELETE", "/cities.json", None, None, {405}),
                 ("error", "GET", "/cities.json?q=%C3%28", None, None, {400}),
-                ("error", "POST", "/api/submissions", "city,survey,question,value\n", {"Content-Type": "text/csv"}, {401}),
+                ("error", "POST", "/api/submissions", "city,survey,question,value\n", {"Content-Type": "text/csv"}, {401, 429}),  # 429: the per-address limit
                 ("error", "POST", "/api/submissions", "x", {"Content-Type": "application/xml",
                                                             "Authorization": "Bearer " + tok}, {415, 429}),
                 ("error", "POST", "/api/submissions", "city,survey,question,value\n%s,2020,dedicated_funding,perhaps\n" % slug,

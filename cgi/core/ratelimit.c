@@ -8,6 +8,12 @@
 int
 rate_take(struct shared *shm, int key, double rate, double burst, int *retry_after)
 {
+	return rate_take_n(shm, key, rate, burst, 1.0, retry_after);
+}
+
+int
+rate_take_n(struct shared *shm, int key, double rate, double burst, double cost, int *retry_after)
+{
 	struct rate_slot *s = NULL, *oldest = NULL;
 	double t = clock_mono();
 	unsigned h = (unsigned)key * 2654435761u;
@@ -38,11 +44,13 @@ rate_take(struct shared *shm, int key, double rate, double burst, int *retry_aft
 	}
 	s->tokens = fmin(burst, s->tokens + (t - s->at) * rate);
 	s->at = t;
-	ok = s->tokens >= 1.0;
+	/* A cost over the bucket's size could never be paid: it costs the whole bucket. */
+	cost = fmax(1.0, fmin(cost, burst));
+	ok = s->tokens >= cost;
 	if (ok)
-		s->tokens -= 1.0;
+		s->tokens -= cost;
 	else
-		*retry_after = (int)ceil((1.0 - s->tokens) / rate);
+		*retry_after = (int)ceil((cost - s->tokens) / rate);
 	shmlock_unlock(&shm->rate_lock);
 	return ok;
 }

@@ -185,6 +185,24 @@ query_getv(const struct query *q, const char *key, const char **out,
 	return n;
 }
 
+size_t
+query_keep(struct query *q, int (*keep)(const char *key))
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < q->n; i++) {
+		if (keep(q->p[i].key)) {
+			q->p[n++] = q->p[i];
+			continue;
+		}
+		free(q->p[i].key);
+		free(q->p[i].value);
+	}
+	i = q->n - n;
+	q->n = n;
+	return i;
+}
+
 void
 query_free(struct query *q)
 {

@@ -57,7 +57,7 @@ ops_metrics_get(struct request *r)
 	    "less its index).", (long long)cs.capacity);
 	counter(b, "citybench_cache_recovered_total", "Times the shared cache was emptied because a worker "
 	    "died holding its lock.", cs.recovered);
-	gauge(b, "citybench_previews_running", "Plugin previews in progress.",
+	gauge(b, "citybench_previews_running", "Plugin previews and uploads in progress (at most workers - 1).",
 	    atomic_load(&shm->previews_running));
 	gauge(b, "citybench_workers", "FastCGI workers the supervisor keeps running.", r->app->workers);
 	gauge(b, "citybench_data_version", "Data version every read is keyed on (bumped by each write).",

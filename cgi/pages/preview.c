@@ -9,6 +9,7 @@
 #include "app.h"
 #include "auth.h"
 #include "compute.h"
+#include "heavy.h"
 #include "plugin.h"
 #include "reply.h"
 #include "routes.h"
@@ -66,7 +67,7 @@ preview_post(struct request *r)
 	struct plugin_result res;
 	const char *msg;
 	char *err = NULL;
-	int st, retry = 0, running, media, rc = -1;
+	int st, retry = 0, media, rc = -1;
 
 	memset(&in, 0, sizeof(in));
 	memset(&res, 0, sizeof(res));
@@ -83,14 +84,10 @@ preview_post(struct request *r)
 		return upload_refuse(r, st, msg, NULL, retry);
 	}
 
-	/* At most workers - 1 previews at once (at least one). */
-	running = atomic_fetch_add(&r->app->shm->previews_running, 1);
-	atomic_fetch_add(&r->app->shm->worker_previews[r->app->worker_index], 1);
-	if (running >= (r->app->workers > 1 ? r->app->workers - 1 : 1)) {
-		atomic_fetch_sub(&r->app->shm->worker_previews[r->app->worker_index], 1);
-		atomic_fetch_sub(&r->app->shm->previews_running, 1);
+	/* At most workers - 1 previews and uploads at once (at least one). */
+	if (heavy_enter(r->app) == -1) {
 		audit_write(r, tok.name, tok.id, "preview", NULL, NULL, 0, 429, NULL);
-		return upload_refuse(r, 429, "every preview slot is busy: retry in a few seconds", NULL, 2);
+		return upload_refuse(r, 429, "every slot for previews and uploads is busy: retry in a few seconds", NULL, 2);
 	}
 	if (city_inputs_load(r->app->db, NULL, 0, NULL, NULL, &in, &err) == -1) {
 		reply_error(r, 503, "the database is unreachable", NULL);
@@ -121,8 +118,7 @@ preview_post(struct request *r)
 		reply_error(r, 503, "the sandbox could not be started; try again", NULL);
 	}
 out:
-	atomic_fetch_sub(&r->app->shm->worker_previews[r->app->worker_index], 1);
-	atomic_fetch_sub(&r->app->shm->previews_running, 1);
+	heavy_leave(r->app);
 	plugin_result_free(&res);
 	city_inputs_free(&in);
 	free(err);

@@ -5,6 +5,7 @@
 
 #include "app.h"
 #include "cache.h"
+#include "html.h"
 #include "reply.h"
 #include "reqlimits.h"
 #include "plugin_versions.h"
@@ -65,6 +66,46 @@ static const struct route routes[] = {
 	{ "POST", "/submissions/*/restore",	FMT_HTML, FORM_MAX, 0, restore_post },
 	{ "GET",  "/map",			FMT_HTML | FMT_JSON | FMT_CSV | FMT_SVG, 0, 0, map_get },
 };
+
+/* Every query parameter a page reads (query_get, query_getv, and the helpers over them: paging's limit and
+ * offset, the view's survey and peers, the map's form fields, compare's lists).  The contract ignores
+ * unknown parameters: a GET drops every other one before its handler and the cache see the query, so that
+ * ?utm_source=x is the same page, from the same cache entry, with the same links.  A page that reads a new
+ * parameter lists it here (test_front_door.py checks the sources against this table). */
+static const char *const known_params[] = {
+	"activity", "all", "chart", "cities", "city", "clear", "country", "dry_run", "from", "lang", "limit",
+	"metric", "metrics", "min_version", "next", "offset", "page", "peers", "policy", "population", "q",
+	"region", "role", "survey", "token", "version",
+};
+
+static int
+param_known(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(known_params) / sizeof(known_params[0]); i++)
+		if (strcmp(key, known_params[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* The query string of what is left of r->query, re-encoded: the page's own links and the cache key. */
+static void
+canonical_query(const struct request *r, struct buf *b)
+{
+	size_t i;
+
+	buf_puts(b, "");
+	for (i = 0; i < r->query.n; i++) {
+		if (i)
+			buf_puts(b, "&");
+		url_encode(b, r->query.p[i].key);
+		if (*r->query.p[i].value) {
+			buf_puts(b, "=");
+			url_encode(b, r->query.p[i].value);
+		}
+	}
+}
 
 /* Matches path against pattern, capturing "*" segments (copies of the text between slashes).
  * Returns 1 on a match, with m->args set; 0 when it does not match (nothing allocated). */
@@ -280,6 +321,8 @@ routes_dispatch(struct request *r, char **envp)
 {
 	const struct route *found;
 	struct route_match m;
+	struct buf canon = BUF_INIT;
+	const char *sent_query = NULL;
 	char *err = NULL;
 	int i;
 
@@ -315,6 +358,11 @@ routes_dispatch(struct request *r, char **envp)
 		free(err);
 		goto out;
 	}
+	if (strcmp(found->method, "GET") == 0 && query_keep(&r->query, param_known) > 0) {
+		canonical_query(r, &canon);
+		sent_query = r->query_string;
+		r->query_string = canon.data ? canon.data : "";
+	}
 	if (strcmp(found->method, "GET") == 0 && min_version(r) == -1)
 		goto out;
 	if (found->body_max && read_body(r, found->body_max) == -1)
@@ -328,5 +376,8 @@ routes_dispatch(struct request *r, char **envp)
 	else
 		found->handler(r);
 out:
+	if (sent_query)
+		r->query_string = sent_query;
+	buf_free(&canon);
 	free_args(r);
 }

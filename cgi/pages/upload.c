@@ -8,6 +8,7 @@
 
 #include "app.h"
 #include "auth.h"
+#include "heavy.h"
 #include "html.h"
 #include "ingest.h"
 #include "multipart.h"
@@ -18,11 +19,13 @@
 #include "routes.h"
 #include "session.h"
 #include "store.h"
+#include "upscan.h"
 #include "upload.h"
 #include "view.h"
 
 #define WRITE_RATE 2.0		/* uploads per second per token, sustained */
 #define WRITE_BURST 120.0	/* a city's batch of uploads at once */
+#define WRITE_COST_BYTES 65536.0	/* a request costs a token of its bucket per 64 KiB of body, and one more */
 
 void
 audit_write(struct request *r, const char *actor, int token_id, const char *action, const char *city,
@@ -73,7 +76,8 @@ upload_check(struct request *r, const struct upload_guard *g, const char *auth, 
 		*tok = *r->signed_in;
 	else if ((st = auth_check(app_writer(r->app), auth, bearer, tok, msg)) != 0)
 		return st;
-	if (!rate_take(r->app->shm, g->rate_key_sign * tok->id, g->rate, g->burst, retry_after)) {
+	if (!rate_take_n(r->app->shm, g->rate_key_sign * tok->id, g->rate, g->burst,
+	    1.0 + (double)r->body_len / WRITE_COST_BYTES, retry_after)) {
 		*msg = g->rate_message;
 		return 429;
 	}
@@ -121,6 +125,24 @@ static const struct upload_guard upload_guard = {
 	.media_message = "send text/csv or application/json",
 	.need_partner = -1,	/* a researcher's token is told so after the file is read: the contract */
 };
+
+/* 413 when an upload of that type is over the limits of sets or answers (a scan that builds nothing),
+ * else 0: run before the token is looked at, as the contract puts 413 first. */
+static int
+over_limits(const char *ctype, const char *data, size_t len)
+{
+	struct upscan sc;
+
+	if (ctype && http_media_is(ctype, "application/json"))
+		return upscan_json(data, len, UPSCAN_MAX_SETS, UPSCAN_MAX_ANSWERS, &sc) ? 413 : 0;
+	if (ctype && http_media_is(ctype, "text/csv"))
+		return upscan_csv(data, len, UPSCAN_MAX_ANSWERS + 1, &sc) ? 413 : 0;
+	return 0;
+}
+
+static const char over_message[] = "The upload is over the limits of one upload: at most 10,000 answer sets "
+    "(JSON objects) and 200,000 answers (CSV rows, or values inside the JSON objects). Split it into "
+    "several uploads.";
 
 static void
 fail(struct upload_outcome *o, int status, const char *msg, json_t *details)
@@ -221,11 +243,15 @@ upload_run(struct request *r, const char *auth, int bearer, const char *ctype, c
 	char *err = NULL;
 	json_t *audit = NULL;
 	size_t i, n;
-	int st, media;
+	int st, media, slot = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->dry_run = dry_run;
 	ingest_init(&in, INGEST_CSV);
+	if (over_limits(ctype, data, len)) {
+		fail(o, 413, over_message, NULL);
+		goto refused;
+	}
 	/* Tokens, the catalog, the versions and the audit: all on the primary (a token or a city made a
 	 * moment ago may not have reached a replica yet). */
 	st = upload_check(r, &upload_guard, auth, bearer, ctype, short_body, &tok, &media, &o->retry_after,
@@ -236,6 +262,13 @@ upload_run(struct request *r, const char *auth, int bearer, const char *ctype, c
 		fail(o, st, msg, NULL);
 		goto refused;
 	}
+	/* The parse and the store run in one of the workers - 1 slots: a worker is always left for reads. */
+	if (heavy_enter(r->app) == -1) {
+		o->retry_after = 2;
+		fail(o, 429, "every upload slot is busy: retry in a few seconds", NULL);
+		goto refused;
+	}
+	slot = 1;
 	in.format = media == 1 ? INGEST_JSON : INGEST_CSV;
 	if (tok.partner)
 		snprintf(o->city, sizeof(o->city), "%s", tok.city);
@@ -340,6 +373,8 @@ refused:
 	    o->status, audit);
 	json_decref(audit);
 out:
+	if (slot)
+		heavy_leave(r->app);
 	store_stored_free(stored, in.nsets);
 	free(stored);
 	free(err);
@@ -649,58 +684,79 @@ upload_post(struct request *r)
 {
 	struct upload_outcome o;
 	struct mp_part *parts = NULL;
-	const struct mp_part *tok, *file, *dry, *clear;
+	const struct mp_part *tok = NULL, *file = NULL, *dry = NULL, *clear = NULL;
 	struct buf *b = &r->out;
 	size_t nparts = 0, i;
-	char *err = NULL, *token = NULL;
+	char *err = NULL, *token = NULL, why[300];
 	struct session sess;
-	int flags = 0;
+	struct token t;
+	const char *msg = NULL;
+	int flags = 0, multipart, form_ok = 0, st;
 	json_t *d;
 
 	memset(&o, 0, sizeof(o));
-	if (r->body_short)
-		return reply_error(r, 400, "the body is shorter than its Content-Length", NULL);
-	if (r->content_type == NULL || strncasecmp(r->content_type, "multipart/form-data", 19) != 0)
-		return reply_error(r, 415, "send the form as multipart/form-data", NULL);
-	if (multipart_parse(r->content_type, r->body, r->body_len, &parts, &nparts, &err) == -1) {
-		reply_errorf(r, 400, "the form could not be read: %s", err ? err : "malformed");
-		free(err);
-		return -1;
+	/* The contract's order: 413, 401, 415, 400, 403.  The token travels inside the form, so the form is
+	 * read first (its parts point into the body: nothing is copied) and what it says is used in that
+	 * order: a form that cannot be read has no token, which is a 401 before it is a 400. */
+	multipart = r->content_type && strncasecmp(r->content_type, "multipart/form-data", 19) == 0;
+	if (multipart && !r->body_short)
+		form_ok = multipart_parse(r->content_type, r->body, r->body_len, &parts, &nparts, &err) == 0;
+	if (form_ok) {
+		tok = multipart_get(parts, nparts, "token");
+		file = multipart_get(parts, nparts, "file");
+		dry = multipart_get(parts, nparts, "dry_run");
+		clear = multipart_get(parts, nparts, "clear");
+		if (tok && (token = strndup(tok->data, tok->len)) != NULL)
+			token[strcspn(token, "\r\n")] = '\0';
+		if (file && over_limits(part_ctype(file), file->data, file->len)) {
+			st = 413;
+			msg = over_message;
+			goto refuse;
+		}
 	}
-	tok = multipart_get(parts, nparts, "token");
-	file = multipart_get(parts, nparts, "file");
-	dry = multipart_get(parts, nparts, "dry_run");
-	clear = multipart_get(parts, nparts, "clear");
-	if (tok && (token = strndup(tok->data, tok->len)) != NULL)
-		token[strcspn(token, "\r\n")] = '\0';
 	/* Signed in and no token typed: the session writes, when the form carries its CSRF token. */
-	if ((token == NULL || *token == '\0') && session_cookie_present(r)) {
+	if (token && *token)
+		st = auth_check(app_writer(r->app), token, 0, &t, &msg);
+	else if (session_cookie_present(r))
+		st = session_get(r, &sess, &msg);
+	else
+		st = auth_check(app_writer(r->app), NULL, 0, &t, &msg);
+	if (st != 0)
+		goto refuse;
+	r->signed_in = token && *token ? &t : &sess.tok;
+	if (!multipart) {
+		st = 415;
+		msg = "send the form as multipart/form-data";
+		goto refuse;
+	}
+	if (r->body_short) {
+		st = 400;
+		msg = "the body is shorter than its Content-Length";
+		goto refuse;
+	}
+	if (!form_ok) {
+		snprintf(why, sizeof(why), "the form could not be read: %s", err ? err : "malformed");
+		st = 400;
+		msg = why;
+		goto refuse;
+	}
+	if (file == NULL || (file->len == 0 && (file->filename == NULL || *file->filename == '\0'))) {
+		st = 400;
+		msg = "The form has no file: choose your answers file.";
+		goto refuse;
+	}
+	if (!(token && *token)) {
 		const struct mp_part *c = multipart_get(parts, nparts, SESSION_CSRF_FIELD);
 		char *csrf = c ? strndup(c->data, c->len) : NULL;
-		const char *msg;
-		int st = session_get(r, &sess, &msg), ok = st == 0 && session_csrf_ok(&sess, csrf);
+		int ok = session_csrf_ok(&sess, csrf);
 
 		free(csrf);
 		if (!ok) {
-			free(token);
-			multipart_free(parts, nparts);
-			return reply_error(r, st ? st : 403, st ? msg : "This form did not come from your session's "
-			    "page (its CSRF token is missing or wrong): reload the page and try again.", NULL);
+			st = 403;
+			msg = "This form did not come from your session's page (its CSRF token is missing or "
+			    "wrong): reload the page and try again.";
+			goto refuse;
 		}
-		r->signed_in = &sess.tok;
-	}
-	if (file == NULL || (file->len == 0 && (file->filename == NULL || *file->filename == '\0'))) {
-		/* still check the token first: the contract's order */
-		struct token t;
-		const char *msg;
-		int st = r->signed_in ? 0 : auth_check(app_writer(r->app), token, 0, &t, &msg);
-
-		r->signed_in = NULL;
-		free(token);
-		multipart_free(parts, nparts);
-		if (st != 0)
-			return reply_error(r, st, msg, NULL);
-		return reply_error(r, 400, "The form has no file: choose your answers file.", NULL);
 	}
 	if (dry && dry->len > 0)
 		flags |= UPLOAD_DRY_RUN;
@@ -714,6 +770,7 @@ upload_post(struct request *r)
 		refused_page(r, &o, o.status == 401 ? NULL : token, flags & UPLOAD_DRY_RUN);
 		page_end(r);
 		free(token);
+		free(err);
 		upload_outcome_free(&o);
 		return -1;
 	}
@@ -766,6 +823,13 @@ upload_post(struct request *r)
 	}
 	page_end(r);
 	free(token);
+	free(err);
 	upload_outcome_free(&o);
 	return 0;
+refuse:
+	r->signed_in = NULL;
+	free(token);
+	free(err);
+	multipart_free(parts, nparts);
+	return reply_error(r, st, msg, NULL);
 }
