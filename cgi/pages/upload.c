@@ -25,6 +25,7 @@
 
 #define WRITE_RATE 2.0		/* uploads per second per token, sustained */
 #define WRITE_BURST 120.0	/* a city's batch of uploads at once */
+#define UPLOAD_HEAVY_BYTES 65536	/* a larger upload takes one of the slots of the costly requests */
 #define WRITE_COST_BYTES 65536.0	/* a request costs a token of its bucket per 64 KiB of body, and one more */
 
 void
@@ -262,13 +263,15 @@ upload_run(struct request *r, const char *auth, int bearer, const char *ctype, c
 		fail(o, st, msg, NULL);
 		goto refused;
 	}
-	/* The parse and the store run in one of the workers - 1 slots: a worker is always left for reads. */
-	if (heavy_enter(r->app) == -1) {
+	/* A body that costs a parse runs in one of the workers - 1 slots, so that a worker is always left for
+	 * reads; a small one (a city's usual upload: a few KiB) parses in a moment and does not wait for one,
+	 * so that a partner's batch of uploads at once is stored, not told to come back. */
+	if (len > UPLOAD_HEAVY_BYTES && heavy_enter(r->app) == -1) {
 		o->retry_after = 2;
 		fail(o, 429, "every upload slot is busy: retry in a few seconds", NULL);
 		goto refused;
 	}
-	slot = 1;
+	slot = len > UPLOAD_HEAVY_BYTES;
 	in.format = media == 1 ? INGEST_JSON : INGEST_CSV;
 	if (tok.partner)
 		snprintf(o->city, sizeof(o->city), "%s", tok.city);
@@ -537,7 +540,7 @@ form(struct request *r, int dry_checked, const char *token, size_t clear_offer)
 	html_raw(b, "<div class=\"field\"><label for=\"file\">Answers file (CSV or JSON)</label>"
 	    "<input id=\"file\" name=\"file\" type=\"file\" accept=\".csv,.json,text/csv,application/json\" "
 	    "required aria-describedby=\"file-help\">"
-	    "<p id=\"file-help\" class=\"help\">At most 8 MiB. CSV UTF-8 (comma delimited), columns "
+	    "<p id=\"file-help\" class=\"help\">At most 8 MiB, 10,000 answer sets and 200,000 answers. CSV UTF-8 (comma delimited), columns "
 	    "<code>city,survey,question,value</code>, one answer a row (a multi-choice answer: a row per "
 	    "option); a question whose value is empty becomes unanswered.");
 	if (token && *token)
@@ -691,7 +694,7 @@ upload_post(struct request *r)
 	struct session sess;
 	struct token t;
 	const char *msg = NULL;
-	int flags = 0, multipart, form_ok = 0, st;
+	int flags = 0, multipart, form_ok = 0, typed, st;
 	json_t *d;
 
 	memset(&o, 0, sizeof(o));
@@ -713,17 +716,29 @@ upload_post(struct request *r)
 			msg = over_message;
 			goto refuse;
 		}
+	} else if (!r->body_short && r->content_type &&
+	    http_media_is(r->content_type, "application/x-www-form-urlencoded")) {
+		/* the form sent with the wrong encoding still names its token: the 415 is for that token */
+		struct query f = { 0, NULL };
+
+		if (query_parse(r->body, &f, NULL) == 0 && query_get(&f, "token"))
+			token = strdup(query_get(&f, "token"));
+		query_free(&f);
 	}
-	/* Signed in and no token typed: the session writes, when the form carries its CSRF token. */
+	/* A token typed (or sent as a program would, in an Authorization header) writes; else a signed-in
+	 * session does, when the form carries its CSRF token. */
+	typed = (token && *token) || (r->authorization && *r->authorization);
 	if (token && *token)
 		st = auth_check(app_writer(r->app), token, 0, &t, &msg);
+	else if (typed)
+		st = auth_check(app_writer(r->app), r->authorization, 1, &t, &msg);
 	else if (session_cookie_present(r))
 		st = session_get(r, &sess, &msg);
 	else
 		st = auth_check(app_writer(r->app), NULL, 0, &t, &msg);
 	if (st != 0)
 		goto refuse;
-	r->signed_in = token && *token ? &t : &sess.tok;
+	r->signed_in = typed ? &t : &sess.tok;
 	if (!multipart) {
 		st = 415;
 		msg = "send the form as multipart/form-data";
@@ -745,7 +760,7 @@ upload_post(struct request *r)
 		msg = "The form has no file: choose your answers file.";
 		goto refuse;
 	}
-	if (!(token && *token)) {
+	if (!typed) {
 		const struct mp_part *c = multipart_get(parts, nparts, SESSION_CSRF_FIELD);
 		char *csrf = c ? strndup(c->data, c->len) : NULL;
 		int ok = session_csrf_ok(&sess, csrf);
