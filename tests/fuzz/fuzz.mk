@@ -15,7 +15,7 @@ FUZZ_CFLAGS  := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                 -std=c11 -D_GNU_SOURCE -Iinclude -g -O1 -Wall -Wextra -Werror \
                 -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
                 -Wwrite-strings -fno-common
-FUZZ_NAMES   := csv query multipart peers escape ingest routes
+FUZZ_NAMES   := csv query multipart peers escape ingest routes upscan
 
 # Each target links only the modules it tests.
 FUZZ_SRCS_csv       := cgi/lib/buf.c cgi/lib/utf8.c cgi/lib/csv.c
@@ -27,6 +27,10 @@ FUZZ_SRCS_escape    := cgi/lib/buf.c cgi/lib/utf8.c cgi/lib/html.c cgi/lib/csv.c
 FUZZ_SRCS_ingest    := cgi/lib/buf.c cgi/lib/utf8.c cgi/lib/csv.c cgi/lib/query.c cgi/domain/ingest.c cgi/core/db.c cgi/lib/weburl.c
 FUZZ_FLAGS_ingest   := -DFUZZ_SURVEY_DIR='"$(CURDIR)/sql/surveys"' $(shell pkg-config --cflags libpq jansson 2>/dev/null)
 FUZZ_LIBS_ingest    := $(shell pkg-config --libs libpq jansson 2>/dev/null)
+# The count of an upload before its parse, checked against jansson's tree.
+FUZZ_SRCS_upscan    := cgi/lib/upscan.c
+FUZZ_FLAGS_upscan   := $(shell pkg-config --cflags jansson 2>/dev/null)
+FUZZ_LIBS_upscan    := $(shell pkg-config --libs jansson 2>/dev/null)
 # routes_match and the real route table.  The table names every handler and routes.c's dispatcher
 # needs the whole program; the target calls routes_match only, so those references are left
 # unresolved (a non-PIE link allows it; calling one would crash loudly, never pass silently).
