@@ -70,12 +70,35 @@ limits(void)
 	buf_free(&b);
 }
 
+/* query_keep's filter: keys that start with "k". */
+static int
+starts_k(const char *key)
+{
+	return key[0] == 'k';
+}
+
+static void
+keep(void)
+{
+	const char *v[4];
+
+	CHECK(parse("k1=a&utm_source=x&k2=b&k1=c&fbclid=") == 0 && q.n == 5, "keep: parsed");
+	CHECK(query_keep(&q, starts_k) == 2 && q.n == 3, "keep: drops two");
+	CHECK_STR(query_get(&q, "k2"), "b", "keep: a kept one");
+	CHECK(query_get(&q, "utm_source") == NULL && query_get(&q, "fbclid") == NULL, "keep: the dropped are gone");
+	CHECK(query_getv(&q, "k1", v, 4) == 2 && strcmp(v[0], "a") == 0 && strcmp(v[1], "c") == 0,
+	    "keep: order kept");
+	CHECK(query_keep(&q, starts_k) == 0 && q.n == 3, "keep: nothing more to drop");
+	CHECK(parse("x=1") == 0 && query_keep(&q, starts_k) == 1 && q.n == 0, "keep: all dropped");
+}
+
 int
 main(void)
 {
 	const char *v[4];
 	struct query z = { 0, NULL };
 
+	keep();
 	CHECK(parse(NULL) == 0 && q.n == 0, "NULL query");
 	CHECK(parse("") == 0 && q.n == 0, "empty query");
 	CHECK(parse("a=1&b=two") == 0 && q.n == 2, "two params");
