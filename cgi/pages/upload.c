@@ -540,7 +540,8 @@ form(struct request *r, int dry_checked, const char *token, size_t clear_offer)
 	html_raw(b, "<div class=\"field\"><label for=\"file\">Answers file (CSV or JSON)</label>"
 	    "<input id=\"file\" name=\"file\" type=\"file\" accept=\".csv,.json,text/csv,application/json\" "
 	    "required aria-describedby=\"file-help\">"
-	    "<p id=\"file-help\" class=\"help\">At most 8 MiB, 10,000 answer sets and 200,000 answers. CSV UTF-8 (comma delimited), columns "
+	    "<p id=\"file-help\" class=\"help\">At most 8 MiB, 10,000 answer sets and 200,000 answers. "
+	    "CSV UTF-8 (comma delimited), columns "
 	    "<code>city,survey,question,value</code>, one answer a row (a multi-choice answer: a row per "
 	    "option); a question whose value is empty becomes unanswered.");
 	if (token && *token)
