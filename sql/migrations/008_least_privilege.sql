@@ -19,7 +19,8 @@
 --       active version of the metric;
 --     - bump_data_version() (now a definer function) may bump the data version.
 -- * cb_audit: in a granted transaction the actor is the grant's; outside one, a token's row needs the
---   token's credential (its actor is then the token's name); anything else is an anonymous refusal,
+--   token's credential (its actor is then the token's name); a token's row names no city but its own;
+--   anything else is an anonymous refusal,
 --   counted in one row per client address, action and minute (detail.count), at most 1,000 such rows
 --   a minute (beyond that the client is 'other'), so no one can grow the log without bound.
 --
@@ -240,13 +241,15 @@ begin
 			coalesce(p_detail, '{}') || jsonb_build_object('request_id', p_request_id));
 		return;
 	end if;
-	select g.token_id, g.actor into c from web_grants g where g.txid = txid_current();
+	select g.token_id, g.actor, g.city_id into c from web_grants g where g.txid = txid_current();
 	if not found then
-		select k.token_id, k.actor into c from cb_credential(p_token_id, p_cred, p_session) k;
+		select k.token_id, k.actor, k.city_id into c from cb_credential(p_token_id, p_cred, p_session) k;
 	end if;
 	if c.token_id is not null then
+		-- A token's row names its own city only.
 		insert into audit_log (actor, token_id, action, city, survey, accepted, status, detail)
-			values (c.actor, c.token_id, left(p_action, 64), left(p_city, 72), left(p_survey, 16), p_accepted,
+			values (c.actor, c.token_id, left(p_action, 64),
+			(select x.slug from cities x where x.id = c.city_id and x.slug = p_city), left(p_survey, 16), p_accepted,
 			p_status, coalesce(p_detail, '{}') || jsonb_build_object('request_id', p_request_id));
 		return;
 	end if;
