@@ -218,11 +218,12 @@ def test_refused_anonymous_writes_are_counted_not_appended():
     for t in threads:
         t.join()
     assert sum(statuses[API].values()) == n_api and sum(statuses["/upload"].values()) == n_form, statuses
-    assert not [s for d in statuses.values() for s in d if s >= 500], statuses
+    # nginx may refuse some itself (its limits: 429 or 503); nothing else may fail
+    assert not [s for d in statuses.values() for s in d if s >= 500 and s != 503], statuses
     added = int(psql("select count(*) from audit_log")) - rows0
     # one row per client, action and minute: two actions, and a minute may turn during the run
     assert added <= 6, "%d audit rows for %d refused requests (%r)" % (added, n_api + n_form, statuses)
     # every refusal the API answered is counted (the form's may be refused before the audit)
     counted = int(psql("select coalesce(sum((detail->>'count')::int), 0) from audit_log where client is not null")) - sum0
-    api_refused = sum(n for s, n in statuses[API].items() if s != 429)
+    api_refused = sum(n for s, n in statuses[API].items() if s < 429)
     assert api_refused <= counted <= n_api + n_form, (counted, statuses)
