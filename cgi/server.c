@@ -16,6 +16,7 @@
 #include <fcgiapp.h>
 
 #include "app.h"
+#include "auth.h"
 #include "cache.h"
 #include "clock.h"
 #include "config.h"
@@ -165,6 +166,7 @@ worker_main(int sock, struct shared *shm, int nworkers, int index)
 		}
 		http_send(&req);
 		FCGX_Finish_r(&fr);
+		auth_forget();		/* the request's token credential, if any */
 		app_account(&app, req.status, clock_mono() - t0);
 		/* After a large answer (its buffers and results freed now), give the memory back to the
 		 * system instead of keeping the heap at its high-water mark for the worker's life.  After any
@@ -215,7 +217,8 @@ spawn(int sock, struct shared *shm, int nworkers, int index)
 int
 main(int argc, char **argv)
 {
-	const char *path = NULL, *pidfile = NULL, *group, *allow, *skip, *owner, *s;
+	const char *path = NULL, *pidfile = NULL, *group, *allow, *s;
+	char *owner;
 	int nworkers = 4, sock, i, backlog = 1024;
 	pid_t pids[MAX_WORKERS];
 	struct shared *shm;
@@ -298,11 +301,16 @@ main(int argc, char **argv)
 			    "64 KiB or more than the system gives\n", s && *s ? s : "(default)");
 	}
 
-	/* Plugins are loaded and their values brought up to date before the first worker serves. */
-	owner = getenv("CITYBENCH_OWNER_DB");
-	skip = getenv("CITYBENCH_SKIP_SYNC");
-	if (owner && *owner && !(skip && *skip && strcmp(skip, "0") != 0))
-		sync_plugins_at_start(owner, getenv("CITYBENCH_ROOT"));
+	/* The schema owner's conninfo is never a worker's (issue 14): plugins are loaded by `citybench
+	 * plugins reload`, run as the owner before the server (tests/stack.sh, the unit's ExecStartPre).
+	 * Given anyway, it is wiped where it was (the environment's own copy too: /proc/PID/environ). */
+	if ((owner = getenv("CITYBENCH_OWNER_DB")) != NULL) {
+		if (*owner)
+			fprintf(stderr, "citybench-fcgi: CITYBENCH_OWNER_DB ignored: the workers never hold the "
+			    "schema owner's credentials; run `citybench plugins reload` before the server\n");
+		explicit_bzero(owner, strlen(owner));
+		unsetenv("CITYBENCH_OWNER_DB");
+	}
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;

@@ -156,7 +156,7 @@ fcgi_restart() {	# fcgi_restart CACHE(1|0)
 	"$PGBIN/psql" -qAtX "$CONNINFO" -c "select pg_cancel_backend(pid) from pg_stat_activity
 		where usename = 'citybench_web' and pid <> pg_backend_pid()" >/dev/null 2>&1
 	rm -f "$RT/fcgi.sock" "$RT/fcgi.pid"
-	CITYBENCH_DB=${CONNINFO/user=postgres/user=citybench_web} CITYBENCH_OWNER_DB=$CONNINFO \
+	CITYBENCH_DB=${CONNINFO/user=postgres/user=citybench_web} \
 	CITYBENCH_CACHE=$1 CITYBENCH_SKIP_SYNC=1 \
 	CITYBENCH_SOCKET_GROUP=$([ "$(id -u)" = 0 ] && echo www-data || id -gn) \
 		"$BIN/citybench-fcgi" --socket "$RT/fcgi.sock" --workers "$WORKERS" \

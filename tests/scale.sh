@@ -216,7 +216,9 @@ start_pool() {	# start_pool NAME SOCKET EXTRA-ENV...: a supervisor in its own pr
 	disown $!
 	eval "${name}_pid=$!"
 }
-start_pool pool1 "$RT/pool1.sock" CITYBENCH_OWNER_DB="$OWNER"
+# The plugins, as the owner in a process of its own: the workers never hold its conninfo (issue 14).
+CITYBENCH_DB=$OWNER "$BIN/citybench" plugins reload >>"$RT/pool1.log" 2>&1
+start_pool pool1 "$RT/pool1.sock"
 start_pool pool2 "127.0.0.1:$FP" CITYBENCH_FCGI_ALLOW=127.0.0.1 CITYBENCH_SKIP_SYNC=1 CITYBENCH_DB="$WEB_TCP"
 for i in $(seq 1 100); do
 	[ -S "$RT/pool1.sock" ] && $PY -c "import socket; socket.create_connection(('127.0.0.1', $FP), 1)" \

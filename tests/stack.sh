@@ -57,19 +57,57 @@ pg_start() {
 			--locale=C.UTF-8 >"$RT/pg/initdb.log" 2>&1 ||
 			{ cat "$RT/pg/initdb.log" >&2; return 1; }
 	fi
+	pg_hba
 	as_user postgres "$PGBIN/pg_ctl" -D "$RT/pg/data" -l "$RT/pg/server.log" -w -t 60 \
 		-o "-c listen_addresses='' -c port=$PGPORT -c unix_socket_directories='$RT/pgsock' \
 		    -c unix_socket_permissions=0770 -c max_connections=100 -c max_locks_per_transaction=512 -c shared_buffers=128MB -c jit=off \
 		    -c fsync=${CB_PG_FSYNC:-on} -c synchronous_commit=${CB_PG_SYNC:-on} \
 		    -c log_min_messages=warning" start >/dev/null ||
 		{ tail -20 "$RT/pg/server.log" >&2; return 1; }
-	OWNER_DB="host=$RT/pgsock port=$PGPORT dbname=citybench user=postgres"
+	OWNER_DB="host=$RT/pgsock port=$PGPORT dbname=citybench user=postgres passfile=$RT/owner.pgpass"
 	WEB_DB="host=$RT/pgsock port=$PGPORT dbname=citybench user=citybench_web"
-	if ! "$PGBIN/psql" -qAtX "host=$RT/pgsock port=$PGPORT dbname=postgres user=postgres" \
+	owner_password || return 1
+	if ! "$PGBIN/psql" -qAtX "host=$RT/pgsock port=$PGPORT dbname=postgres user=postgres passfile=$RT/owner.pgpass" \
 		-c "select 1 from pg_database where datname='citybench'" | grep -q 1; then
-		"$PGBIN/createdb" -h "$RT/pgsock" -p "$PGPORT" -U postgres -E UTF8 citybench
+		PGPASSFILE=$RT/owner.pgpass "$PGBIN/createdb" -h "$RT/pgsock" -p "$PGPORT" -U postgres -E UTF8 citybench
 	fi
 	printf '%s\n' "$OWNER_DB" >"$RT/conninfo"
+}
+
+# Who may log in (issue 14): the workers' role citybench_web over the socket; every other role, the
+# schema owner (postgres here) first, only with its password, which is in $RT/owner.pgpass (0600) and
+# in the owner's conninfo ($RT/conninfo: the CLI's and the tests'), never in the workers' environment.
+# Before the password is set (a new cluster) the owner is let in as initdb made it, once.
+pg_hba() {
+	local f=$RT/pg/data/pg_hba.conf
+	[ -s "$RT/pg/data/PG_VERSION" ] || return 0
+	if [ -s "$RT/owner.pgpass" ]; then
+		printf '%s\n' "local all citybench_web trust" "local all all scram-sha-256" >"$f"
+	else
+		printf '%s\n' "local all all trust" >"$f"
+	fi
+	[ "$(id -u)" = 0 ] && chown postgres "$f"
+	chmod 600 "$f"
+}
+
+owner_password() {	# the owner's password, made once; then pg_hba.conf asks for it
+	[ -s "$RT/owner.pgpass" ] && return 0
+	local pw
+	pw=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
+	"$PGBIN/psql" -qAtX "host=$RT/pgsock port=$PGPORT dbname=postgres user=postgres" \
+		-c "alter role postgres password '$pw'" >/dev/null || return 1
+	(umask 077; printf '*:*:*:postgres:%s\n' "$pw" >"$RT/owner.pgpass.tmp") &&
+		mv "$RT/owner.pgpass.tmp" "$RT/owner.pgpass"
+	pg_hba
+	as_user postgres "$PGBIN/pg_ctl" -D "$RT/pg/data" reload >/dev/null
+	# A reload is asynchronous: wait until the owner needs the password.
+	local i
+	for i in $(seq 1 50); do
+		"$PGBIN/psql" -qAtX "host=$RT/pgsock port=$PGPORT dbname=postgres user=postgres passfile=/dev/null" \
+			-c "select 1" >/dev/null 2>&1 </dev/null || return 0
+		sleep 0.1
+	done
+	log "the owner's password is not asked for"; return 1
 }
 
 pg_stop() {
@@ -118,8 +156,15 @@ nginx_conf() {
 
 fcgi_start() {
 	rm -f "$RT/fcgi.sock"
-	CITYBENCH_DB=$WEB_DB CITYBENCH_OWNER_DB=$OWNER_DB CITYBENCH_ROOT=$ROOT CITYBENCH_OPS_KEY=$(ops_key) \
-	CITYBENCH_SOCKET_GROUP=$([ "$(id -u)" = 0 ] && echo www-data || id -gn) \
+	# The plugins are loaded by the owner in its own short-lived process; the workers are never given
+	# the owner's conninfo (issue 14).
+	if [ "${CITYBENCH_SKIP_SYNC:-0}" = 0 ]; then
+		CITYBENCH_DB=$OWNER_DB "$BIN/citybench" plugins reload >>"$RT/fcgi.log" 2>&1 ||
+			log "plugins not loaded: see $RT/fcgi.log"
+	fi
+	env -u CITYBENCH_OWNER_DB \
+	CITYBENCH_DB="$WEB_DB" CITYBENCH_ROOT="$ROOT" CITYBENCH_OPS_KEY="$(ops_key)" \
+	CITYBENCH_SOCKET_GROUP="$([ "$(id -u)" = 0 ] && echo www-data || id -gn)" \
 		"$BIN/citybench-fcgi" --socket "$RT/fcgi.sock" --workers "$WORKERS" \
 		--pidfile "$RT/fcgi.pid" >>"$RT/fcgi.log" 2>&1 &
 	local i

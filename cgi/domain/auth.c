@@ -107,7 +107,16 @@ auth_token_create(struct db *db, const char *role, int city_id, const char *name
 	return *out ? 0 : -1;
 }
 
-/* The token's row of Q_TOKEN_GET into t. */
+DB_SAME_COLUMN(Q_TOKEN_GET, Q_TOKEN_CHECK, ROLE);
+DB_SAME_COLUMN(Q_TOKEN_GET, Q_TOKEN_CHECK, CITY_ID);
+DB_SAME_COLUMN(Q_TOKEN_GET, Q_TOKEN_CHECK, SLUG);
+DB_SAME_COLUMN(Q_TOKEN_GET, Q_TOKEN_CHECK, REVOKED);
+DB_SAME_COLUMN(Q_TOKEN_GET, Q_TOKEN_CHECK, EXPIRED);
+DB_SAME_COLUMN(Q_TOKEN_GET, Q_TOKEN_CHECK, NAME);
+
+static struct token verified;		/* auth_verified */
+
+/* The token's row of Q_TOKEN_GET (or Q_TOKEN_CHECK) into t. */
 static void
 fill(PGresult *res, int id, struct token *t)
 {
@@ -122,7 +131,7 @@ int
 auth_check(struct db *db, const char *header, int bearer, struct token *t, const char **msg)
 {
 	char hash[65], idbuf[16];
-	const char *token = header, *p[1];
+	const char *token = header, *p[2];
 	PGresult *res;
 	int id, rc = 401;
 
@@ -145,22 +154,30 @@ auth_check(struct db *db, const char *header, int bearer, struct token *t, const
 		return 401;
 	}
 	snprintf(idbuf, sizeof(idbuf), "%d", id);
+	if (auth_sha256_hex(strrchr(token, '_') + 1, hash) == -1) {
+		*msg = "unknown token";
+		return 401;
+	}
+	/* The database compares the hash (the workers cannot read it: 008_least_privilege.sql). */
 	p[0] = idbuf;
-	res = db_query(db, Q_TOKEN_GET, 1, p);
+	p[1] = hash;
+	res = db_query(db, Q_TOKEN_CHECK, 2, p);
 	if (!db_ok(res)) {
 		*msg = "the database is unreachable";
 		PQclear(res);
+		explicit_bzero(hash, sizeof(hash));
 		return 503;
 	}
 	*msg = "unknown token";
-	if (PQntuples(res) == 1 && auth_sha256_hex(strrchr(token, '_') + 1, hash) == 0 &&
-	    strlen(PQgetvalue(res, 0, Q_TOKEN_GET_SECRET_HASH)) == 64 && CRYPTO_memcmp(hash, PQgetvalue(res, 0, Q_TOKEN_GET_SECRET_HASH), 64) == 0) {
-		if (PQgetvalue(res, 0, Q_TOKEN_GET_REVOKED)[0] == 't') {
+	if (PQntuples(res) == 1) {
+		if (PQgetvalue(res, 0, Q_TOKEN_CHECK_REVOKED)[0] == 't') {
 			*msg = "this token has been revoked";
-		} else if (PQgetvalue(res, 0, Q_TOKEN_GET_EXPIRED)[0] == 't') {
+		} else if (PQgetvalue(res, 0, Q_TOKEN_CHECK_EXPIRED)[0] == 't') {
 			*msg = "this token has expired";
 		} else {
 			fill(res, id, t);
+			memcpy(t->cred, hash, sizeof(t->cred));
+			auth_remember(t);
 			rc = 0;
 		}
 	}
@@ -197,4 +214,40 @@ auth_token_get(struct db *db, int id, struct token *t, const char **msg)
 	}
 	PQclear(res);
 	return rc;
+}
+
+int
+auth_write_begin(struct db *db, const struct token *t)
+{
+	char tid[16];
+	const char *p[3];
+	PGresult *res;
+	int ok;
+
+	snprintf(tid, sizeof(tid), "%d", t->id);
+	p[0] = tid;
+	p[1] = t->cred;
+	p[2] = t->cred_session ? "true" : "false";
+	res = db_query(db, Q_WRITE_BEGIN, 3, p);
+	ok = db_ok(res) && PQntuples(res) == 1 && PQgetvalue(res, 0, Q_WRITE_BEGIN_OK)[0] == 't';
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+const struct token *
+auth_verified(int id)
+{
+	return id > 0 && verified.id == id && verified.cred[0] ? &verified : NULL;
+}
+
+void
+auth_remember(const struct token *t)
+{
+	verified = *t;
+}
+
+void
+auth_forget(void)
+{
+	explicit_bzero(&verified, sizeof(verified));
 }

@@ -114,6 +114,9 @@ session_get(struct request *r, struct session *s, const char **msg)
 		goto out;
 	}
 	s->id = strtoll(PQgetvalue(res, 0, Q_SESSION_GET_ID), NULL, 10);
+	memcpy(s->tok.cred, hash, sizeof(s->tok.cred));
+	s->tok.cred_session = 1;
+	auth_remember(&s->tok);
 	snprintf(s->csrf, sizeof(s->csrf), "%s", PQgetvalue(res, 0, Q_SESSION_GET_CSRF_SECRET));
 	rc = 0;
 out:
@@ -138,7 +141,7 @@ int
 session_open(struct request *r, const struct token *t, struct session *s)
 {
 	char id[65], hash[65], tid[16];
-	const char *p[3];
+	const char *p[4];
 	PGresult *res;
 	int rc = -1;
 
@@ -149,10 +152,13 @@ session_open(struct request *r, const struct token *t, struct session *s)
 	p[0] = hash;
 	p[1] = tid;
 	p[2] = s->csrf;
-	res = db_query(app_writer(r->app), Q_SESSION_INSERT, 3, p);
+	p[3] = t->cred;		/* the token's secret hash: the database opens a session for it only */
+	res = db_query(app_writer(r->app), Q_SESSION_INSERT, 4, p);
 	if (db_ok(res) && PQntuples(res) == 1) {
 		s->id = strtoll(PQgetvalue(res, 0, Q_SESSION_INSERT_ID), NULL, 10);
 		s->tok = *t;
+		memcpy(s->tok.cred, hash, sizeof(s->tok.cred));
+		s->tok.cred_session = 1;
 		set_cookie(r, id, SESSION_SECONDS);
 		rc = 0;
 	}
@@ -171,12 +177,10 @@ session_clear_cookie(struct request *r)
 int
 session_end(struct request *r, const struct session *s)
 {
-	char sid[24];
-	const char *p[1] = { sid };
+	const char *p[1] = { s->tok.cred };	/* the session's id hash: only its holder ends it */
 	PGresult *res;
 	int ok;
 
-	snprintf(sid, sizeof(sid), "%lld", s->id);
 	res = db_query(app_writer(r->app), Q_SESSION_END, 1, p);
 	ok = db_ok(res);
 	PQclear(res);

@@ -105,7 +105,7 @@ run(struct request *r, const char *id, const struct token *tok, struct outcome *
 		fail(o, 503, "the database is unreachable; nothing was stored");
 		goto refused;
 	}
-	if (store_sets(w, cat, &set, 1, tok->name, tok->id, "restore", 0, &stored, &o->data_version, NULL,
+	if (auth_write_begin(w, tok) == -1 || store_sets(w, cat, &set, 1, tok->name, tok->id, "restore", 0, &stored, &o->data_version, NULL,
 	    stderr, &err) == -1) {
 		fprintf(stderr, "citybench: request %s: restore not stored: %s", r->request_id, err ? err : "?\n");
 		db_rollback(w);
