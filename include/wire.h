@@ -32,6 +32,7 @@
 #define WIRE_HEAD		12			/* bytes of a frame's head */
 #define WIRE_FRAME_REQUEST	0x51504243u		/* "CBPQ": the child asks for cities */
 #define WIRE_FRAME_RESULT	0x52504243u		/* "CBPR": the child's result */
+#define WIRE_FRAME_PLUGIN	0x53504243u		/* "CBPS": parent to child: name, NUL, source */
 
 enum wire_kind { WIRE_OK, WIRE_FAILED, WIRE_SYSTEM };
 

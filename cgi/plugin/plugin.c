@@ -444,6 +444,22 @@ converse(int fd, double deadline, const struct plugin_city *cities, size_t nciti
 	}
 }
 
+/* Sends the child its plugin: the file's name, a NUL, the source (WIRE_FRAME_PLUGIN). */
+static enum io
+send_plugin(int fd, double deadline, const char *file, const char *source, size_t len)
+{
+	unsigned char head[WIRE_HEAD];
+	size_t flen = strnlen(file, 4096);
+	enum io r;
+
+	wire_head_encode(head, WIRE_FRAME_PLUGIN, flen + 1 + len);
+	if ((r = write_exact(fd, head, sizeof(head), deadline)) != IO_OK ||
+	    (r = write_exact(fd, file, flen, deadline)) != IO_OK ||
+	    (r = write_exact(fd, "", 1, deadline)) != IO_OK)
+		return r;
+	return len ? write_exact(fd, source, len, deadline) : IO_OK;
+}
+
 int
 plugin_run(const char *file, const char *source, size_t len,
     const struct plugin_city *cities, size_t ncities,
@@ -454,10 +470,10 @@ plugin_run(const char *file, const char *source, size_t len,
 	struct wire_outcome o = { -1, NULL, 0, -1, NULL };
 	struct frame in = { 0, NULL, 0 };
 	int fds[2] = { -1, -1 };
-	int rc = -1, status = 0, late = 0, bad = 0, d = -1;
+	int rc = -1, status = 0, late = 0, bad = 0, d = -1, pfd = -1;
 	enum io io;
 	double deadline;
-	pid_t pid, parent = getpid();
+	pid_t pid;
 
 	memset(result, 0, sizeof(*result));
 	if (err)
@@ -474,10 +490,12 @@ plugin_run(const char *file, const char *source, size_t len,
 			goto oom;
 		return 1;
 	}
-	progress = mmap(NULL, sizeof(*progress), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-	    -1, 0);
-	if (progress == MAP_FAILED) {
-		system_error(err, "mmap");
+	/* The progress page is a memfd of its own, the one memory the sandbox shares with us. */
+	if ((pfd = memfd_create("citybench-progress", MFD_CLOEXEC)) < 0 ||
+	    ftruncate(pfd, sizeof(*progress)) != 0 ||
+	    (progress = mmap(NULL, sizeof(*progress), PROT_READ | PROT_WRITE, MAP_SHARED, pfd, 0))
+	    == MAP_FAILED) {
+		system_error(err, "the progress page");
 		goto out;
 	}
 	memset((void *)progress, 0, sizeof(*progress));
@@ -487,19 +505,19 @@ plugin_run(const char *file, const char *source, size_t len,
 		goto out;
 	}
 	deadline = clock_mono() + l.wall_seconds;
-	if ((pid = fork()) < 0) {
-		system_error(err, "fork");
+	if ((pid = child_spawn(fds[1], pfd, ncities, &l)) < 0) {
+		system_error(err, "starting citybench-sandbox");
 		goto out;
-	}
-	if (pid == 0) {
-		close(fds[0]);
-		child_main(fds[1], parent, file, source ? source : "", len, ncities, &l, progress);
 	}
 	close(fds[1]);
 	fds[1] = -1;
+	close(pfd);
+	pfd = -1;
 	fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK);
 
-	io = converse(fds[0], deadline, cities, ncities, &in, &bad);
+	io = send_plugin(fds[0], deadline, file, source ? source : "", len);
+	if (io == IO_OK)
+		io = converse(fds[0], deadline, cities, ncities, &in, &bad);
 	if (io == IO_ERROR && !bad) {
 		system_error(err, "talking to the plugin's process");
 		kill(pid, SIGKILL);
@@ -556,6 +574,8 @@ out:
 		close(fds[0]);
 	if (fds[1] >= 0)
 		close(fds[1]);
+	if (pfd >= 0)
+		close(pfd);
 	if (progress != MAP_FAILED)
 		munmap((void *)progress, sizeof(*progress));
 	return rc;

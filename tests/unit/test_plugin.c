@@ -690,6 +690,8 @@ test_wall_clock(void)
 /* The child keeps only stdin, stdout, stderr and its result pipe: looked at from outside, while
  * it spins, through /proc. */
 static volatile int child_fds = -1, child_fd_max = -1;
+static volatile int child_env = -1;
+static char child_exe[256];
 
 static void
 look_at_child(int sig)
@@ -709,6 +711,14 @@ look_at_child(int sig)
 		return;
 	text[n] = '\0';
 	pid = atoi(text);
+	snprintf(path, sizeof(path), "/proc/%d/environ", pid);
+	if ((fd = open(path, O_RDONLY)) >= 0) {
+		child_env = (int)read(fd, text, sizeof(text));
+		close(fd);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	if ((n = (int)readlink(path, child_exe, sizeof(child_exe) - 1)) > 0)
+		child_exe[n] = '\0';
 	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
 	if ((d = opendir(path)) == NULL)
 		return;
@@ -763,7 +773,9 @@ test_descriptors(void)
 		printf("# skip: could not look at the child through /proc\n");
 	} else {
 		printf("# the child had %d descriptors, the highest %d\n", child_fds, child_fd_max);
-		CHECK(child_fds == 4 && child_fd_max == 3, "the child keeps descriptors 0 to 3 only");
+		CHECK(child_fds == 1 && child_fd_max == 0, "the sandbox keeps its socket (descriptor 0) only");
+		CHECK(child_env == 0, "the sandbox's environment is empty");
+		CHECK(strstr(child_exe, "/citybench-sandbox") != NULL, "the sandbox is citybench-sandbox");
 	}
 	if ((d = opendir("/proc/self/fd")) != NULL) {
 		while (readdir(d))
