@@ -486,8 +486,23 @@ static const struct hostile hostiles[] = {
 	{ "infinite_loop.lua", 1, "budget of 10000000 instructions per call", 11, 0, "c1" },
 	{ "loop_at_load.lua", 1, "instructions per call", 2, 0, NULL },
 	{ "pcall_loop.lua", 1, "instructions per call", 11, 0, "c1" },
-	{ "coroutine_loop.lua", 1, "instructions per call", 0, 0, "c1" },
-	{ "coroutine_early.lua", 1, "instructions per call", 2, 0, "c1" },
+	/* The coroutine library is gone (Lua 5.4.4's nested coroutine.close overflows the C stack). */
+	{ "coroutine_loop.lua", 1, "global 'coroutine'", 0, 0, "c1" },
+	{ "coroutine_early.lua", 1, "global 'coroutine'", 2, 0, NULL },
+	/* Lua 5.4.4's published bugs (docs/plugins.md, "Lua's known bugs"): refused, nothing crashes. */
+	{ "lua544_coroutine_close.lua", 1, "global 'coroutine'", 0, 0, "c1" },
+	{ "lua544_utf8_codes.lua", 1, "global 'utf8'", 0, 0, "c1" },
+	{ "lua544_bitwise_constants.lua", 1, "reached the end: ", 0, 0, "c1" },
+	{ "lua544_break_close.lua", 1, "reached the end: closed |attempt to call a nil value", 0, 0, "c1" },
+	{ "lua544_arith_line.lua", 1, "attempt to perform 'n%0'", 13, 0, "c1" },
+	{ "lua544_env_const.lua", 1, "attempt to index a number value", 0, 0, "c1" },
+	{ "lua544_error_cstack.lua", 1, "stack overflow|error object is a table value", 0, 0, "c1" },
+	/* No text names an address; a message handler is counted like any code. */
+	{ "tostring_address.lua", 1, "texts: table function function table function|table", 0, 0, "c1" },
+	{ "format_p.lua", 1, "string.format: '%p' is not allowed in the sandbox", 0, 0, "c1" },
+	{ "xpcall_handler_loop.lua", 1, "budget of 10000000 instructions per call", 0, 0, "c1" },
+	{ "xpcall_handler_error.lua", 1, "budget of 10000000 instructions per call", 0, 0, "c1" },
+	{ "string_pack.lua", 1, "field 'pack'", 0, 0, "c1" },
 	{ "string_rep.lua", 1, "string.rep: the result would be over the sandbox's limit", 11, 0, "c1" },
 	/* Under a sanitizer on a loaded machine, filling 64 MiB can take a second of CPU. */
 	{ "table_bomb.lua", 1, "exceeded its memory budget (64 MiB)|exceeded its CPU budget", 0, 0, "c1" },
