@@ -48,7 +48,7 @@ fi
 P=$D/usr/local
 SHARE=$P/share/citybench
 mode() { stat -c %a "$1" 2>/dev/null; }
-for f in "$P/bin/citybench:755" "$P/bin/citybench-fcgi:755" \
+for f in "$P/bin/citybench:755" "$P/bin/citybench-fcgi:755" "$P/bin/citybench-sandbox:755" \
 	"$SHARE/web/templates/layout.html:644" "$SHARE/web/static/citybench.css:644" \
 	"$SHARE/sql/migrations/001_schema.sql:644" "$SHARE/sql/surveys/2020.json:644" \
 	"$SHARE/plugins/funding_share.lua:644" \
