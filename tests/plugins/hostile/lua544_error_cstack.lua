@@ -10,7 +10,7 @@ return {
   compute = function(city)
     local function loop(x) return 1 + loop(x) end
     local function handler(m) return xpcall(loop, handler) end
-    xpcall(loop, handler)
-    error(setmetatable({}, { __tostring = function() return loop(1) end }))
+    local ok, e = xpcall(loop, handler)
+    error("reached the end: " .. tostring(ok))
   end,
 }
