@@ -157,10 +157,12 @@ install: programs
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
 	$(SUBST) man/citybench.1 >$(DESTDIR)$(MANDIR)/man1/citybench.1
 	$(SUBST) man/citybench-fcgi.8 >$(DESTDIR)$(MANDIR)/man8/citybench-fcgi.8
+	$(SUBST) man/citybench-sandbox.8 >$(DESTDIR)$(MANDIR)/man8/citybench-sandbox.8
 	$(SUBST) dist/citybench-fcgi.service.in >$(DESTDIR)$(UNITDIR)/citybench-fcgi.service
 	install -m 0644 dist/citybench-fastcgi.conf $(DESTDIR)$(SYSCONFDIR)/nginx/snippets/citybench-fastcgi.conf
 	install -m 0644 dist/citybench.tmpfiles $(DESTDIR)$(TMPFILESDIR)/citybench.conf
 	chmod 0644 $(DESTDIR)$(MANDIR)/man1/citybench.1 $(DESTDIR)$(MANDIR)/man8/citybench-fcgi.8 \
+	    $(DESTDIR)$(MANDIR)/man8/citybench-sandbox.8 \
 	    $(DESTDIR)$(UNITDIR)/citybench-fcgi.service
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/citybench/citybench.conf ]; then \
 	    echo "kept $(DESTDIR)$(SYSCONFDIR)/citybench/citybench.conf (new example: $(DOCDIR)/citybench.conf)"; \
@@ -183,7 +185,7 @@ install: programs
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/citybench $(DESTDIR)$(BINDIR)/citybench-fcgi $(DESTDIR)$(BINDIR)/citybench-sandbox \
 	    $(DESTDIR)$(MANDIR)/man1/citybench.1 $(DESTDIR)$(MANDIR)/man8/citybench-fcgi.8 \
-	    $(DESTDIR)$(UNITDIR)/citybench-fcgi.service $(DESTDIR)$(SYSCONFDIR)/logrotate.d/citybench \
+	    $(DESTDIR)$(MANDIR)/man8/citybench-sandbox.8 $(DESTDIR)$(UNITDIR)/citybench-fcgi.service $(DESTDIR)$(SYSCONFDIR)/logrotate.d/citybench \
 	    $(DESTDIR)$(SYSCONFDIR)/nginx/snippets/citybench-fastcgi.conf $(DESTDIR)$(TMPFILESDIR)/citybench.conf
 	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
 
