@@ -426,7 +426,7 @@ child_spawn(int link, int progress_fd, size_t ncities, const struct plugin_limit
 	posix_spawnattr_t at;
 	sigset_t none, all;
 	pid_t pid = -1;
-	int e;
+	int e, moved[2] = { -1, -1 };
 
 	if (sandbox_path(path, sizeof(path)) != 0)
 		return -1;
@@ -451,20 +451,28 @@ child_spawn(int link, int progress_fd, size_t ncities, const struct plugin_limit
 		posix_spawn_file_actions_destroy(&fa);
 		return -1;
 	}
-	/* The descriptors reach 0 and 1 through spare numbers, so neither overwrites the other. */
-	e = posix_spawn_file_actions_adddup2(&fa, link, 1000) ||
-	    posix_spawn_file_actions_adddup2(&fa, progress_fd, 1001) ||
-	    posix_spawn_file_actions_adddup2(&fa, 1000, LINK_FD) ||
-	    posix_spawn_file_actions_adddup2(&fa, 1001, PROGRESS_FD) ||
-	    posix_spawn_file_actions_addclosefrom_np(&fa, PROGRESS_FD + 1) ||
-	    posix_spawnattr_setsigmask(&at, &none) ||
-	    posix_spawnattr_setsigdefault(&at, &all) ||
-	    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	/* Both descriptors above 2 (a copy when one is not), so that neither dup2 overwrites the
+	 * other and each dup2 clears close-on-exec. */
+	if (link < 3 && (link = moved[0] = fcntl(link, F_DUPFD_CLOEXEC, 3)) < 0)
+		e = -1;
+	else if (progress_fd < 3 &&
+	    (progress_fd = moved[1] = fcntl(progress_fd, F_DUPFD_CLOEXEC, 3)) < 0)
+		e = -1;
+	else
+		e = posix_spawn_file_actions_adddup2(&fa, link, LINK_FD) ||
+		    posix_spawn_file_actions_adddup2(&fa, progress_fd, PROGRESS_FD) ||
+		    posix_spawn_file_actions_addclosefrom_np(&fa, PROGRESS_FD + 1) ||
+		    posix_spawnattr_setsigmask(&at, &none) ||
+		    posix_spawnattr_setsigdefault(&at, &all) ||
+		    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 	if (e == 0 && (e = posix_spawn(&pid, path, &fa, &at, argv, envp)) != 0) {
 		errno = e;
 		pid = -1;
 	}
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
+	for (e = 0; e < 2; e++)
+		if (moved[e] >= 0)
+			close(moved[e]);
 	return pid;
 }

@@ -1,18 +1,17 @@
-/* plugin.c: runs metric plugins: one forked child per plugin, talking to it over a socket; and
- * the scan of a plugin directory.  The plugin layer's only door (plugin.h).
+/* plugin.c: runs metric plugins: one citybench-sandbox process per plugin (child.c starts it),
+ * talking to it over a socket; and the scan of a plugin directory.  The plugin layer's only door (plugin.h).
  *
- * The layer, from the top: this file forks the child and holds the conversation; child.c hardens
- * the child and runs the plugin in the sandbox (sandbox.c, the Lua state and its budgets); wire.c
+ * The layer, from the top: this file starts the child (an exec of citybench-sandbox, never a fork
+ * of this process), sends it the plugin and holds the conversation; child.c hardens the child and
+ * runs the plugin in the sandbox (sandbox.c, the Lua state and its budgets); wire.c
  * encodes and decodes every message between the two processes; metric.c holds the types and the
  * checks of what a plugin declares.  Nothing below includes this file's header.
  *
  * The parent talks to the child under a wall-clock deadline and SIGKILLs it after that; a child
  * that was killed is reported with the line, city and metric it last recorded in a shared progress
- * block.  It serves the child's one request for cities with the answers to the codes it names only
- * (u64 length, then wire_cities_encode's encoding).  The cities are sent rather than read from the
- * parent's memory the child inherited: on the virtual machines the project runs on, a child's first
- * touch of a page it shares with its parent costs about 10 us (measured), and 20,000 cities' JSON
- * answers span tens of thousands of pages.  Everything that comes back is bounded before it is read
+ * block (a memfd page made for that child alone).  It serves the child's one request for cities
+ * with the answers to the codes it names only (u64 length, then wire_cities_encode's encoding): the
+ * child has nothing of the parent's memory, and gets only what its plugin declared it reads.  Everything that comes back is bounded before it is read
  * (wire_result_max), length-checked and validated again (wire_result_decode): the child runs code
  * the project does not trust.
  */
