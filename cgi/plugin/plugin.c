@@ -1,19 +1,20 @@
 /* plugin.c: runs metric plugins: one citybench-sandbox process per plugin (child.c starts it),
- * talking to it over a socket; and the scan of a plugin directory.  The plugin layer's only door (plugin.h).
+ * talking to it over a socket; and the scan of a plugin directory.  The plugin layer's only door
+ * (plugin.h).
  *
  * The layer, from the top: this file starts the child (an exec of citybench-sandbox, never a fork
  * of this process), sends it the plugin and holds the conversation; child.c hardens the child and
- * runs the plugin in the sandbox (sandbox.c, the Lua state and its budgets); wire.c
- * encodes and decodes every message between the two processes; metric.c holds the types and the
- * checks of what a plugin declares.  Nothing below includes this file's header.
+ * runs the plugin in the sandbox (sandbox.c, the Lua state and its budgets); wire.c encodes and
+ * decodes every message between the two processes; metric.c holds the types and the checks of what
+ * a plugin declares.  Nothing below includes this file's header.
  *
  * The parent talks to the child under a wall-clock deadline and SIGKILLs it after that; a child
  * that was killed is reported with the line, city and metric it last recorded in a shared progress
  * block (a memfd page made for that child alone).  It serves the child's one request for cities
- * with the answers to the codes it names only (u64 length, then wire_cities_encode's encoding): the
- * child has nothing of the parent's memory, and gets only what its plugin declared it reads.  Everything that comes back is bounded before it is read
- * (wire_result_max), length-checked and validated again (wire_result_decode): the child runs code
- * the project does not trust.
+ * with the answers to the codes it names only (u64 length, then wire_cities_encode's encoding):
+ * the child has nothing of the parent's memory, and gets only what its plugin declared it reads.
+ * Everything that comes back is bounded before it is read (wire_result_max), length-checked and
+ * validated again (wire_result_decode): the child runs code the project does not trust.
  */
 #include <dirent.h>
 #include <errno.h>
