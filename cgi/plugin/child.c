@@ -250,6 +250,10 @@ harden(const struct plugin_limits *lim, size_t ncities, pid_t parent,
 	close_range(PROGRESS_FD, ~0U, 0);
 	if (drop_root() != 0)
 		return -1;
+	/* A change of user clears the parent-death signal: set it again, and look again. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		return -1;
 	for (fd = 1; fd < 1024; fd++)
 		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
 			return -1;
