@@ -23,7 +23,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
-#include <pwd.h>
 #include <math.h>
 #include <signal.h>
 #include <spawn.h>
@@ -190,22 +189,39 @@ install_seccomp(void)
 #endif
 }
 
-/* Gives up root for `nobody` (or 65534 when the system has no such user).  Returns 0 or -1. */
+/* Gives up root for `nobody` (or 65534 when /etc/passwd has no such user).  /etc/passwd is read
+ * directly, not through NSS, which could leave a descriptor or a shared map (nscd) behind.
+ * Returns 0 or -1. */
 static int
 drop_root(void)
 {
-	struct passwd *pw;
-	uid_t uid = 65534;
-	gid_t gid = 65534;
+	static char text[65536];
+	unsigned long uid = 65534, gid = 65534;
+	ssize_t n = 0, r;
+	char *line;
+	int fd;
 
 	if (geteuid() != 0 && getuid() != 0)
 		return 0;
-	if ((pw = getpwnam("nobody")) != NULL && pw->pw_uid != 0) {
-		uid = pw->pw_uid;
-		gid = pw->pw_gid;
+	if ((fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC)) >= 0) {
+		while (n < (ssize_t)sizeof(text) - 1 &&
+		    (r = read(fd, text + n, sizeof(text) - 1 - (size_t)n)) > 0)
+			n += r;
+		close(fd);
 	}
-	if (setgroups(0, NULL) != 0 || setresgid(gid, gid, gid) != 0 ||
-	    setresuid(uid, uid, uid) != 0)
+	text[n] = '\0';
+	for (line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		unsigned long u, g;
+
+		if (strncmp(line, "nobody:", 7) == 0 &&
+		    sscanf(line, "nobody:%*[^:]:%lu:%lu:", &u, &g) == 2 && u != 0 && g != 0) {
+			uid = u;
+			gid = g;
+			break;
+		}
+	}
+	if (setgroups(0, NULL) != 0 || setresgid((gid_t)gid, (gid_t)gid, (gid_t)gid) != 0 ||
+	    setresuid((uid_t)uid, (uid_t)uid, (uid_t)uid) != 0)
 		return -1;
 	return getuid() == 0 || geteuid() == 0 ? -1 : 0;
 }
