@@ -31,7 +31,7 @@ endif
 
 # Every module in cgi/'s layers (lib, core, plugin, domain, pages, cli) goes into one library; the two
 # programs add their main.  `make check-layers` keeps each layer's includes to the layers below it.
-MAINS    := cgi/server.c cgi/cli/cli.c
+MAINS    := cgi/server.c cgi/cli/cli.c cgi/sandbox_main.c
 LIB_SRCS := $(filter-out $(MAINS),$(wildcard cgi/*.c cgi/*/*.c))
 LIB_OBJS := $(LIB_SRCS:cgi/%.c=$(BUILD)/%.o)
 UNIT_SRCS:= $(wildcard tests/unit/test_*.c)
@@ -48,7 +48,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 .PHONY: all deps vendor run test bench unit units fuzz soak clean FORCE programs install uninstall deb scale-test check-layers
-all: deps vendor bin/citybench-fcgi bin/citybench units
+all: deps vendor bin/citybench-fcgi bin/citybench bin/citybench-sandbox units
 
 # Data read at run time, fetched with npm from web/vendor's lock file (never from a CDN at page time):
 # the world's land for /map, Natural Earth 1:110m (public domain) as the package world-atlas 2.0.2
@@ -73,20 +73,25 @@ $(BUILD)/%.o: cgi/%.c $(wildcard include/*.h include/*.def sql/surveys/*.def) $(
 $(BUILD)/libcitybench.a: $(LIB_OBJS)
 	@ar rcs $@ $^
 
-$(BUILD)/citybench-fcgi: $(BUILD)/server.o $(BUILD)/libcitybench.a
+$(BUILD)/citybench-fcgi: $(BUILD)/server.o $(BUILD)/libcitybench.a $(BUILD)/citybench-sandbox
 	@echo "LD $@"
-	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+	@$(CC) $(LDFLAGS) -o $@ $(filter-out %/citybench-sandbox,$^) $(PKG_LIBS) $(LDLIBS)
 
-$(BUILD)/citybench: $(BUILD)/cli/cli.o $(BUILD)/libcitybench.a
+$(BUILD)/citybench: $(BUILD)/cli/cli.o $(BUILD)/libcitybench.a $(BUILD)/citybench-sandbox
+	@echo "LD $@"
+	@$(CC) $(LDFLAGS) -o $@ $(filter-out %/citybench-sandbox,$^) $(PKG_LIBS) $(LDLIBS)
+
+# The program plugins run in (child.c): started by both programs above, found beside them.
+$(BUILD)/citybench-sandbox: $(BUILD)/sandbox_main.o $(BUILD)/libcitybench.a
 	@echo "LD $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
 # bin/ holds the build last asked for (release or sanitized): always refreshed.
-bin/citybench-fcgi bin/citybench: bin/%: $(BUILD)/% FORCE | bin
+bin/citybench-fcgi bin/citybench bin/citybench-sandbox: bin/%: $(BUILD)/% FORCE | bin
 	@cmp -s $< $@ || { cp $< $@.tmp && mv -f $@.tmp $@; }
 FORCE:
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/t.h $(wildcard sql/surveys/*.def) $(BUILD)/libcitybench.a | $(BUILD)/tests
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/t.h $(wildcard sql/surveys/*.def) $(BUILD)/libcitybench.a | $(BUILD)/tests $(BUILD)/citybench-sandbox
 	@echo "CC $<"
 	@$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libcitybench.a $(PKG_LIBS) $(LDLIBS)
 
@@ -104,7 +109,7 @@ $(BUILD) $(BUILD)/tests bin:
 # `set -m`: the stack runs as a job of its own, in the terminal's foreground, so Ctrl-C reaches it
 # alone; it stops everything and exits 0, and make with it (make itself would die of the SIGINT).
 run: deps
-	@$(MAKE) --no-print-directory vendor bin/citybench-fcgi bin/citybench
+	@$(MAKE) --no-print-directory vendor bin/citybench-fcgi bin/citybench bin/citybench-sandbox
 	@set -m; tests/stack.sh run
 
 # The tests run the binaries of this build (release or sanitized) straight from $(BUILD).
@@ -120,21 +125,21 @@ unit: units
 	@BUILD=$(BUILD) tests/run.sh unit
 
 bench: deps
-	@$(MAKE) --no-print-directory vendor bin/citybench-fcgi bin/citybench
+	@$(MAKE) --no-print-directory vendor bin/citybench-fcgi bin/citybench bin/citybench-sandbox
 	@tests/bench.sh
 
 # Reads, uploads and previews against a throwaway stack for SOAK_SECONDS (600): see tests/soak.sh.
 soak: deps
-	@$(MAKE) --no-print-directory bin/citybench-fcgi bin/citybench
+	@$(MAKE) --no-print-directory bin/citybench-fcgi bin/citybench bin/citybench-sandbox
 	@tests/soak.sh
 
 clean:
-	rm -rf build bin/citybench bin/citybench-fcgi web/vendor/node_modules
+	rm -rf build bin/citybench bin/citybench-fcgi bin/citybench-sandbox web/vendor/node_modules
 
 # ---- installing, packaging, scaling out (docs/operations.md) ----
 
-# The two programs of this build, without installing packages or building tests (packaging uses it).
-programs: $(BUILD)/citybench-fcgi $(BUILD)/citybench
+# The programs of this build (the two and their sandbox), without installing packages or building tests (packaging uses it).
+programs: $(BUILD)/citybench-fcgi $(BUILD)/citybench $(BUILD)/citybench-sandbox
 
 # Files the operator edits (the settings, the nginx site) are installed only when absent.
 SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' \
@@ -145,17 +150,19 @@ install: programs
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/citybench \
 	    $(DESTDIR)$(SYSCONFDIR)/nginx/sites-available $(DESTDIR)$(SYSCONFDIR)/nginx/snippets \
 	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(TMPFILESDIR)
-	install -m 0755 $(BUILD)/citybench $(BUILD)/citybench-fcgi $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(BUILD)/citybench $(BUILD)/citybench-fcgi $(BUILD)/citybench-sandbox $(DESTDIR)$(BINDIR)/
 	rm -rf $(DESTDIR)$(DATADIR)/web $(DESTDIR)$(DATADIR)/plugins $(DESTDIR)$(DATADIR)/sql
 	cp -R web plugins sql $(DESTDIR)$(DATADIR)/
 	chmod -R u=rwX,go=rX $(DESTDIR)$(DATADIR)
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
 	$(SUBST) man/citybench.1 >$(DESTDIR)$(MANDIR)/man1/citybench.1
 	$(SUBST) man/citybench-fcgi.8 >$(DESTDIR)$(MANDIR)/man8/citybench-fcgi.8
+	$(SUBST) man/citybench-sandbox.8 >$(DESTDIR)$(MANDIR)/man8/citybench-sandbox.8
 	$(SUBST) dist/citybench-fcgi.service.in >$(DESTDIR)$(UNITDIR)/citybench-fcgi.service
 	install -m 0644 dist/citybench-fastcgi.conf $(DESTDIR)$(SYSCONFDIR)/nginx/snippets/citybench-fastcgi.conf
 	install -m 0644 dist/citybench.tmpfiles $(DESTDIR)$(TMPFILESDIR)/citybench.conf
 	chmod 0644 $(DESTDIR)$(MANDIR)/man1/citybench.1 $(DESTDIR)$(MANDIR)/man8/citybench-fcgi.8 \
+	    $(DESTDIR)$(MANDIR)/man8/citybench-sandbox.8 \
 	    $(DESTDIR)$(UNITDIR)/citybench-fcgi.service
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/citybench/citybench.conf ]; then \
 	    echo "kept $(DESTDIR)$(SYSCONFDIR)/citybench/citybench.conf (new example: $(DOCDIR)/citybench.conf)"; \
@@ -176,9 +183,9 @@ install: programs
 
 # The settings and the nginx site stay: they are the operator's.
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/citybench $(DESTDIR)$(BINDIR)/citybench-fcgi \
+	rm -f $(DESTDIR)$(BINDIR)/citybench $(DESTDIR)$(BINDIR)/citybench-fcgi $(DESTDIR)$(BINDIR)/citybench-sandbox \
 	    $(DESTDIR)$(MANDIR)/man1/citybench.1 $(DESTDIR)$(MANDIR)/man8/citybench-fcgi.8 \
-	    $(DESTDIR)$(UNITDIR)/citybench-fcgi.service $(DESTDIR)$(SYSCONFDIR)/logrotate.d/citybench \
+	    $(DESTDIR)$(MANDIR)/man8/citybench-sandbox.8 $(DESTDIR)$(UNITDIR)/citybench-fcgi.service $(DESTDIR)$(SYSCONFDIR)/logrotate.d/citybench \
 	    $(DESTDIR)$(SYSCONFDIR)/nginx/snippets/citybench-fastcgi.conf $(DESTDIR)$(TMPFILESDIR)/citybench.conf
 	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
 

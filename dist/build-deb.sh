@@ -37,7 +37,7 @@ if git -C "$ROOT" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 		while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
 		tar --null -T - -cf - | tar -xf - -C "$SRC"
 else
-	tar --exclude=./build --exclude=./var --exclude=./bin/citybench --exclude=./bin/citybench-fcgi \
+	tar --exclude=./build --exclude=./var --exclude=./bin/citybench --exclude=./bin/citybench-fcgi --exclude=./bin/citybench-sandbox \
 		--exclude=node_modules --exclude=.git -cf - . | tar -xf - -C "$SRC"
 fi
 

@@ -1,5 +1,5 @@
-/* child.h: the process a plugin runs in (plugin.c forks it; child.c makes it a place a plugin may
- * run, runs the sandbox in it and sends the result back). */
+/* child.h: the process a plugin runs in, citybench-sandbox (plugin.c starts it with child_spawn;
+ * child.c makes it a place a plugin may run, runs the sandbox in it and sends the result back). */
 #ifndef CB_CHILD_H
 #define CB_CHILD_H
 
@@ -10,15 +10,25 @@
 #include "sandbox.h"
 
 /*
- * The child's whole life, called right after fork with link, its end of the socketpair: hardens
- * the process (signals reset, descriptors closed but stderr and link, rlimits, CPU timer, seccomp
- * filter), runs the plugin (file, source of len bytes) with sandbox_run under lim, writing its
- * whereabouts to progress (memory shared with the parent), fetches the cities from the parent when
- * ncities > 0, and writes a result frame (wire.h) on link.  Never returns: exits 0 after sending,
- * 71 when it could not harden itself (or parent is no longer its parent), 72 when the result could
- * not be sent, SANDBOX_EXIT_PANIC when Lua panicked; or a signal ends it.
+ * citybench-sandbox's main (cgi/sandbox_main.c calls it): argv is "--sandbox", the parent's pid,
+ * the number of cities and the limits (instructions per call, in all, CPU seconds, memory bytes);
+ * descriptor 0 is its socket to the parent and 1 the progress page's memfd.  Hardens the process
+ * (signals reset, the page mapped and its descriptor closed, no other descriptor open, `nobody`
+ * when root, rlimits, CPU timer, no-new-privs and the seccomp filter), then reads the plugin (a
+ * WIRE_FRAME_PLUGIN frame: the file's name, a NUL, the source), runs it with sandbox_run, writing
+ * its whereabouts to the progress page, fetches the cities from the parent when there are any,
+ * and writes a result frame (wire.h) on its socket.  Never returns: exits 0 after sending, 2 on a
+ * wrong command line, 71 when it could not harden itself or read the plugin, 72 when the result
+ * could not be sent, SANDBOX_EXIT_PANIC when Lua panicked; or a signal ends it.
  */
-_Noreturn void child_main(int link, pid_t parent, const char *file, const char *source, size_t len,
-    size_t ncities, const struct plugin_limits *lim, struct sandbox_progress *progress);
+_Noreturn void child_exec_main(int argc, char **argv);
+
+/*
+ * Starts citybench-sandbox ($CITYBENCH_SANDBOX, else beside this program or one folder up) by
+ * posix_spawn with an empty environment, link (this side's end of a socketpair for the child)
+ * as its descriptor 0, progress_fd (a memfd holding a struct sandbox_progress) as 1, and no other
+ * descriptor.  Returns its pid, or -1 (errno).
+ */
+pid_t child_spawn(int link, int progress_fd, size_t ncities, const struct plugin_limits *lim);
 
 #endif

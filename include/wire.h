@@ -1,18 +1,20 @@
 /* wire.h: the messages between the worker (plugin.c) and a plugin's child (child.c, sandbox.c).
  *
  * Pure encoding and decoding over memory, both ends in one place; the descriptors and deadlines
- * belong to the callers.  Host byte order: both ends are this binary.  Every decoder treats its
- * input as hostile (the child runs code the project does not trust, and the parent is checked
- * too): lengths are bounded before they are used, and a message must be consumed exactly.
+ * belong to the callers.  Host byte order: both ends (citybench-fcgi or citybench, and
+ * citybench-sandbox) are built together from this tree and installed side by side.  Every decoder
+ * treats its input as hostile (the child runs code the project does not trust, and the parent is
+ * checked too): lengths are bounded before they are used, and a message must be consumed exactly.
  *
- * A frame (child to parent): WIRE_HEAD bytes, u32 type and u64 length, then the body.  Once the
- * plugin is loaded and valid, the child sends a request frame naming the question codes its
- * metrics read (u32 count, then each code as a string); the parent answers with those answers
- * only: u64 length, then the cities (below).  Last, the child sends its result frame: u32 magic,
- * u8 kind (WIRE_OK, WIRE_FAILED, WIRE_SYSTEM), then for WIRE_OK: u32 nmetrics and per metric five
- * strings (id, title, description, unit, version), u8 higher_is_better, u32 ninputs and the
- * inputs, u64 nvalues and the doubles; for the others: the message, i32 line, i64 city index, the
- * metric id; then u32 end magic.  A string is a u32 length and its bytes.
+ * A frame: WIRE_HEAD bytes, u32 type and u64 length, then the body.  First the parent sends the
+ * plugin frame (WIRE_FRAME_PLUGIN: the file's name, a NUL, the source); the rest go from the child
+ * to the parent.  Once the plugin is loaded and valid, the child sends a request frame naming the
+ * question codes its metrics read (u32 count, then each code as a string); the parent answers with
+ * those answers only: u64 length, then the cities (below).  Last, the child sends its result
+ * frame: u32 magic, u8 kind (WIRE_OK, WIRE_FAILED, WIRE_SYSTEM), then for WIRE_OK: u32 nmetrics
+ * and per metric five strings (id, title, description, unit, version), u8 higher_is_better, u32
+ * ninputs and the inputs, u64 nvalues and the doubles; for the others: the message, i32 line, i64
+ * city index, the metric id; then u32 end magic.  A string is a u32 length and its bytes.
  *
  * The cities: u32 magic, u64 ncities, u32 ncodes; per city its slug and survey (u32 length and
  * bytes; length 0xffffffff: none), f64 population (NaN: unknown), then one value per code: a tag
@@ -32,6 +34,7 @@
 #define WIRE_HEAD		12			/* bytes of a frame's head */
 #define WIRE_FRAME_REQUEST	0x51504243u		/* "CBPQ": the child asks for cities */
 #define WIRE_FRAME_RESULT	0x52504243u		/* "CBPR": the child's result */
+#define WIRE_FRAME_PLUGIN	0x53504243u		/* "CBPS": to the child: name, NUL, source */
 
 enum wire_kind { WIRE_OK, WIRE_FAILED, WIRE_SYSTEM };
 

@@ -48,11 +48,11 @@ fi
 P=$D/usr/local
 SHARE=$P/share/citybench
 mode() { stat -c %a "$1" 2>/dev/null; }
-for f in "$P/bin/citybench:755" "$P/bin/citybench-fcgi:755" \
+for f in "$P/bin/citybench:755" "$P/bin/citybench-fcgi:755" "$P/bin/citybench-sandbox:755" \
 	"$SHARE/web/templates/layout.html:644" "$SHARE/web/static/citybench.css:644" \
 	"$SHARE/sql/migrations/001_schema.sql:644" "$SHARE/sql/surveys/2020.json:644" \
 	"$SHARE/plugins/funding_share.lua:644" \
-	"$P/share/man/man1/citybench.1:644" "$P/share/man/man8/citybench-fcgi.8:644" \
+	"$P/share/man/man1/citybench.1:644" "$P/share/man/man8/citybench-fcgi.8:644" "$P/share/man/man8/citybench-sandbox.8:644" \
 	"$P/share/doc/citybench/operations.md:644" "$P/share/doc/citybench/citybench.conf:644" \
 	"$D/etc/citybench/citybench.conf:640" "$D/etc/nginx/sites-available/citybench:644" \
 	"$D/etc/nginx/snippets/citybench-fastcgi.conf:644" \
@@ -232,7 +232,7 @@ check "no logrotate file, no log file of its own: the service logs to the journa
 check "the unit reads the operator's key and joins the socket's group" \
 	test -n "$(grep -x 'EnvironmentFile=-/etc/citybench/ops-key' "$u")" -a -n "$(grep -x 'SupplementaryGroups=citybench-www' "$u")"
 check "a staged install makes no operator's key" test ! -e "$D/etc/citybench/ops-key"
-for m in "$P/share/man/man1/citybench.1" "$P/share/man/man8/citybench-fcgi.8"; do
+for m in "$P/share/man/man1/citybench.1" "$P/share/man/man8/citybench-fcgi.8" "$P/share/man/man8/citybench-sandbox.8"; do
 	out=$(groff -man -ww -z -Tutf8 "$m" 2>&1)
 	check "$(basename "$m") renders without a warning ${out:+($out)}" test -z "$out"
 done

@@ -12,8 +12,8 @@
 # The checker: LeakSanitizer by default, in a build made for it (make SANITIZE=leak BUILD=build/lsan,
 # about 15 s), or the sanitizer build CB_BIN names when it is one (SANITIZE=address,...).  With
 # LEAK_TOOL=valgrind, the release build in CB_BIN (default bin/) runs under valgrind (--leak-check=full,
-# definite leaks are errors): thorough, but some 50 times slower (about 1.5 requests a second here: each
-# of the worker's plugin sandboxes is a valgrind process too).
+# definite leaks are errors): thorough, but some 50 times slower (the plugin sandboxes, exec'd
+# citybench-sandbox processes, run outside valgrind).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"

@@ -1,20 +1,20 @@
-/* plugin.c: runs metric plugins: one forked child per plugin, talking to it over a socket; and
- * the scan of a plugin directory.  The plugin layer's only door (plugin.h).
+/* plugin.c: runs metric plugins: one citybench-sandbox process per plugin (child.c starts it),
+ * talking to it over a socket; and the scan of a plugin directory.  The plugin layer's only door
+ * (plugin.h).
  *
- * The layer, from the top: this file forks the child and holds the conversation; child.c hardens
- * the child and runs the plugin in the sandbox (sandbox.c, the Lua state and its budgets); wire.c
- * encodes and decodes every message between the two processes; metric.c holds the types and the
- * checks of what a plugin declares.  Nothing below includes this file's header.
+ * The layer, from the top: this file starts the child (an exec of citybench-sandbox, never a fork
+ * of this process), sends it the plugin and holds the conversation; child.c hardens the child and
+ * runs the plugin in the sandbox (sandbox.c, the Lua state and its budgets); wire.c encodes and
+ * decodes every message between the two processes; metric.c holds the types and the checks of what
+ * a plugin declares.  Nothing below includes this file's header.
  *
  * The parent talks to the child under a wall-clock deadline and SIGKILLs it after that; a child
  * that was killed is reported with the line, city and metric it last recorded in a shared progress
- * block.  It serves the child's one request for cities with the answers to the codes it names only
- * (u64 length, then wire_cities_encode's encoding).  The cities are sent rather than read from the
- * parent's memory the child inherited: on the virtual machines the project runs on, a child's first
- * touch of a page it shares with its parent costs about 10 us (measured), and 20,000 cities' JSON
- * answers span tens of thousands of pages.  Everything that comes back is bounded before it is read
- * (wire_result_max), length-checked and validated again (wire_result_decode): the child runs code
- * the project does not trust.
+ * block (a memfd page made for that child alone).  It serves the child's one request for cities
+ * with the answers to the codes it names only (u64 length, then wire_cities_encode's encoding):
+ * the child has nothing of the parent's memory, and gets only what its plugin declared it reads.
+ * Everything that comes back is bounded before it is read (wire_result_max), length-checked and
+ * validated again (wire_result_decode): the child runs code the project does not trust.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -444,6 +444,22 @@ converse(int fd, double deadline, const struct plugin_city *cities, size_t nciti
 	}
 }
 
+/* Sends the child its plugin: the file's name, a NUL, the source (WIRE_FRAME_PLUGIN). */
+static enum io
+send_plugin(int fd, double deadline, const char *file, const char *source, size_t len)
+{
+	unsigned char head[WIRE_HEAD];
+	size_t flen = strnlen(file, 4096);
+	enum io r;
+
+	wire_head_encode(head, WIRE_FRAME_PLUGIN, flen + 1 + len);
+	if ((r = write_exact(fd, head, sizeof(head), deadline)) != IO_OK ||
+	    (r = write_exact(fd, file, flen, deadline)) != IO_OK ||
+	    (r = write_exact(fd, "", 1, deadline)) != IO_OK)
+		return r;
+	return len ? write_exact(fd, source, len, deadline) : IO_OK;
+}
+
 int
 plugin_run(const char *file, const char *source, size_t len,
     const struct plugin_city *cities, size_t ncities,
@@ -454,10 +470,10 @@ plugin_run(const char *file, const char *source, size_t len,
 	struct wire_outcome o = { -1, NULL, 0, -1, NULL };
 	struct frame in = { 0, NULL, 0 };
 	int fds[2] = { -1, -1 };
-	int rc = -1, status = 0, late = 0, bad = 0, d = -1;
+	int rc = -1, status = 0, late = 0, bad = 0, d = -1, pfd = -1;
 	enum io io;
 	double deadline;
-	pid_t pid, parent = getpid();
+	pid_t pid;
 
 	memset(result, 0, sizeof(*result));
 	if (err)
@@ -474,10 +490,12 @@ plugin_run(const char *file, const char *source, size_t len,
 			goto oom;
 		return 1;
 	}
-	progress = mmap(NULL, sizeof(*progress), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-	    -1, 0);
-	if (progress == MAP_FAILED) {
-		system_error(err, "mmap");
+	/* The progress page is a memfd of its own, the one memory the sandbox shares with us. */
+	if ((pfd = memfd_create("citybench-progress", MFD_CLOEXEC)) < 0 ||
+	    ftruncate(pfd, sizeof(*progress)) != 0 ||
+	    (progress = mmap(NULL, sizeof(*progress), PROT_READ | PROT_WRITE, MAP_SHARED, pfd, 0))
+	    == MAP_FAILED) {
+		system_error(err, "the progress page");
 		goto out;
 	}
 	memset((void *)progress, 0, sizeof(*progress));
@@ -487,19 +505,19 @@ plugin_run(const char *file, const char *source, size_t len,
 		goto out;
 	}
 	deadline = clock_mono() + l.wall_seconds;
-	if ((pid = fork()) < 0) {
-		system_error(err, "fork");
+	if ((pid = child_spawn(fds[1], pfd, ncities, &l)) < 0) {
+		system_error(err, "starting citybench-sandbox");
 		goto out;
-	}
-	if (pid == 0) {
-		close(fds[0]);
-		child_main(fds[1], parent, file, source ? source : "", len, ncities, &l, progress);
 	}
 	close(fds[1]);
 	fds[1] = -1;
+	close(pfd);
+	pfd = -1;
 	fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK);
 
-	io = converse(fds[0], deadline, cities, ncities, &in, &bad);
+	io = send_plugin(fds[0], deadline, file, source ? source : "", len);
+	if (io == IO_OK)
+		io = converse(fds[0], deadline, cities, ncities, &in, &bad);
 	if (io == IO_ERROR && !bad) {
 		system_error(err, "talking to the plugin's process");
 		kill(pid, SIGKILL);
@@ -556,6 +574,8 @@ out:
 		close(fds[0]);
 	if (fds[1] >= 0)
 		close(fds[1]);
+	if (pfd >= 0)
+		close(pfd);
 	if (progress != MAP_FAILED)
 		munmap((void *)progress, sizeof(*progress));
 	return rc;

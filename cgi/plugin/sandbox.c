@@ -4,9 +4,12 @@
  * built the way Redis builds its scripting state: libraries opened one by one, then every table
  * trimmed to an allow-list, so a name Lua adds in a later release stays out until someone lets it
  * in.  Kept: the base functions without load, loadfile, dofile, collectgarbage, print and warn;
- * string without dump; table, math (random seeded with a constant), utf8, and coroutine, which is
- * safe here because Lua 5.4 copies the creating thread's hook into every new coroutine.  No io,
- * os, debug or package.  Chunks are loaded as text only.
+ * string without dump, pack, packsize and unpack; table; math (random seeded with a constant).
+ * No coroutine (nested coroutine.close overflows the C stack in 5.4.4), utf8 (5.4.4's codes
+ * accepts spurious continuation bytes; no metric needs it), io, os, debug or package.  Chunks are
+ * loaded as text only.  No text names an address: tostring of a table, function, userdata or
+ * thread without __tostring is its type's name, string.format's '%s' the same and '%p' refused.
+ * xpcall's message handler runs only while the budgets hold (guarded_handler says why).
  *
  * Budgets.  A custom allocator refuses to let the state grow past memory_bytes.  A count hook
  * fires every TICK instructions, charges them to the current call and to the plugin, and checks
@@ -88,11 +91,11 @@ struct run {				/* what sandbox_run hands to its protected main */
 static const char *const globals_allowed[] = {
 	"assert", "error", "getmetatable", "ipairs", "next", "pairs", "pcall", "rawequal",
 	"rawget", "rawlen", "rawset", "select", "setmetatable", "tonumber", "tostring", "type",
-	"xpcall", "_G", "_VERSION", "string", "table", "math", "utf8", "coroutine", NULL
+	"xpcall", "_G", "_VERSION", "string", "table", "math", NULL
 };
 static const char *const string_allowed[] = {
-	"byte", "char", "find", "format", "gmatch", "gsub", "len", "lower", "match", "pack",
-	"packsize", "rep", "reverse", "sub", "unpack", "upper", NULL
+	"byte", "char", "find", "format", "gmatch", "gsub", "len", "lower", "match", "rep",
+	"reverse", "sub", "upper", NULL
 };
 static const char *const table_allowed[] = {
 	"concat", "insert", "move", "pack", "remove", "sort", "unpack", NULL
@@ -101,12 +104,6 @@ static const char *const math_allowed[] = {
 	"abs", "acos", "asin", "atan", "ceil", "cos", "deg", "exp", "floor", "fmod", "huge",
 	"log", "max", "maxinteger", "min", "mininteger", "modf", "pi", "rad", "random",
 	"randomseed", "sin", "sqrt", "tan", "tointeger", "type", "ult", NULL
-};
-static const char *const utf8_allowed[] = {
-	"char", "charpattern", "codepoint", "codes", "len", "offset", NULL
-};
-static const char *const coroutine_allowed[] = {
-	"close", "create", "isyieldable", "resume", "running", "status", "wrap", "yield", NULL
 };
 
 static struct sandbox *
@@ -312,6 +309,88 @@ wrap_randomseed(lua_State *L)
 	return call_wrapped(L);
 }
 
+/* A table, function, userdata or thread without __tostring has no text but its type's name: Lua's
+ * own "table: 0x55d0..." would hand the plugin (and the preview's reader) an address. */
+static int
+addressed(lua_State *L, int i)
+{
+	int t = lua_type(L, i);
+
+	if (t != LUA_TTABLE && t != LUA_TFUNCTION && t != LUA_TUSERDATA &&
+	    t != LUA_TLIGHTUSERDATA && t != LUA_TTHREAD)
+		return 0;
+	if (luaL_getmetafield(L, i, "__tostring") == LUA_TNIL)
+		return 1;
+	lua_pop(L, 1);
+	return 0;
+}
+
+static int
+safe_tostring(lua_State *L)
+{
+	luaL_checkany(L, 1);
+	if (addressed(L, 1))
+		lua_pushstring(L, luaL_typename(L, 1));
+	else
+		luaL_tolstring(L, 1, NULL);
+	return 1;
+}
+
+/* string.format without '%p', and with the neutral text of safe_tostring for a '%s' of a value
+ * that would otherwise print its address. */
+static int
+wrap_format(lua_State *L)
+{
+	size_t n;
+	const char *f = luaL_checklstring(L, 1, &n), *end = f + n;
+	int arg = 1;
+
+	while (f < end) {
+		if (*f++ != '%')
+			continue;
+		if (f < end && *f == '%') {
+			f++;
+			continue;
+		}
+		arg++;
+		while (f < end && strchr("-+ #0123456789.", *f))
+			f++;
+		if (f < end && *f == 'p')
+			return luaL_error(L, "string.format: '%%p' is not allowed in the sandbox "
+			    "(it prints an address)");
+		if (f < end && *f == 's' && arg <= lua_gettop(L) && addressed(L, arg)) {
+			lua_pushstring(L, luaL_typename(L, arg));
+			lua_replace(L, arg);
+		}
+	}
+	return call_wrapped(L);
+}
+
+/* The plugin's message handler runs only while the budgets hold.  Lua calls a handler for an error
+ * raised by the count hook with hooks off (it is still inside the hook), where an endless loop in
+ * the handler would be stopped by the CPU timer alone: once over, the error goes on as it is.  An
+ * error the plugin raised itself is handled with the hook armed, so a loop there is counted. */
+static int
+guarded_handler(lua_State *L)
+{
+	if (sandbox_of(L)->over != OVER_NONE)
+		return 1;
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, 1);
+	return 1;
+}
+
+static int
+wrap_xpcall(lua_State *L)
+{
+	luaL_checktype(L, 2, LUA_TFUNCTION);
+	lua_pushvalue(L, 2);
+	lua_pushcclosure(L, guarded_handler, 1);
+	lua_replace(L, 2);
+	return call_wrapped(L);
+}
+
 static int
 listed(const char *s, const char *const *list)
 {
@@ -381,16 +460,12 @@ open_libraries(lua_State *L)
 		{ LUA_STRLIBNAME, luaopen_string },
 		{ LUA_TABLIBNAME, luaopen_table },
 		{ LUA_MATHLIBNAME, luaopen_math },
-		{ LUA_UTF8LIBNAME, luaopen_utf8 },
-		{ LUA_COLIBNAME, luaopen_coroutine },
 		{ NULL, NULL }
 	};
 	static const struct { const char *name; const char *const *allowed; } trims[] = {
 		{ LUA_STRLIBNAME, string_allowed },
 		{ LUA_TABLIBNAME, table_allowed },
 		{ LUA_MATHLIBNAME, math_allowed },
-		{ LUA_UTF8LIBNAME, utf8_allowed },
-		{ LUA_COLIBNAME, coroutine_allowed },
 	};
 	const luaL_Reg *lib;
 	size_t i;
@@ -413,6 +488,9 @@ open_libraries(lua_State *L)
 
 	lua_pushglobaltable(L);
 	wrap(L, lua_gettop(L), "setmetatable", wrap_setmetatable);
+	wrap(L, lua_gettop(L), "xpcall", wrap_xpcall);
+	lua_pushcfunction(L, safe_tostring);
+	lua_setfield(L, -2, "tostring");
 	lua_pop(L, 1);
 	lua_getglobal(L, LUA_STRLIBNAME);
 	t = lua_gettop(L);
@@ -421,6 +499,7 @@ open_libraries(lua_State *L)
 	wrap(L, t, "match", wrap_match);
 	wrap(L, t, "gmatch", wrap_gmatch);
 	wrap(L, t, "gsub", wrap_gsub);
+	wrap(L, t, "format", wrap_format);
 	lua_pop(L, 1);
 	lua_getglobal(L, LUA_TABLIBNAME);
 	t = lua_gettop(L);

@@ -486,8 +486,23 @@ static const struct hostile hostiles[] = {
 	{ "infinite_loop.lua", 1, "budget of 10000000 instructions per call", 11, 0, "c1" },
 	{ "loop_at_load.lua", 1, "instructions per call", 2, 0, NULL },
 	{ "pcall_loop.lua", 1, "instructions per call", 11, 0, "c1" },
-	{ "coroutine_loop.lua", 1, "instructions per call", 0, 0, "c1" },
-	{ "coroutine_early.lua", 1, "instructions per call", 2, 0, "c1" },
+	/* The coroutine library is gone (Lua 5.4.4's nested coroutine.close overflows the C stack). */
+	{ "coroutine_loop.lua", 1, "global 'coroutine'", 0, 0, "c1" },
+	{ "coroutine_early.lua", 1, "global 'coroutine'", 2, 0, NULL },
+	/* Lua 5.4.4's published bugs (docs/plugins.md, "Lua's known bugs"): refused, nothing crashes. */
+	{ "lua544_coroutine_close.lua", 1, "global 'coroutine'", 0, 0, "c1" },
+	{ "lua544_utf8_codes.lua", 1, "global 'utf8'", 0, 0, "c1" },
+	{ "lua544_bitwise_constants.lua", 1, "reached the end: ", 0, 0, "c1" },
+	{ "lua544_break_close.lua", 1, "reached the end: closed |attempt to call a nil value", 0, 0, "c1" },
+	{ "lua544_arith_line.lua", 1, "attempt to perform 'n%0'", 13, 0, "c1" },
+	{ "lua544_env_const.lua", 1, "attempt to index a number value", 0, 0, "c1" },
+	{ "lua544_error_cstack.lua", 1, "reached the end: false|stack overflow", 0, 0, "c1" },
+	/* No text names an address; a message handler is counted like any code. */
+	{ "tostring_address.lua", 1, "texts: table function function table function|table", 0, 0, "c1" },
+	{ "format_p.lua", 1, "string.format: '%p' is not allowed in the sandbox", 0, 0, "c1" },
+	{ "xpcall_handler_loop.lua", 1, "budget of 10000000 instructions per call", 0, 0, "c1" },
+	{ "xpcall_handler_error.lua", 1, "budget of 10000000 instructions per call", 0, 0, "c1" },
+	{ "string_pack.lua", 1, "field 'pack'", 0, 0, "c1" },
 	{ "string_rep.lua", 1, "string.rep: the result would be over the sandbox's limit", 11, 0, "c1" },
 	/* Under a sanitizer on a loaded machine, filling 64 MiB can take a second of CPU. */
 	{ "table_bomb.lua", 1, "exceeded its memory budget (64 MiB)|exceeded its CPU budget", 0, 0, "c1" },
@@ -675,21 +690,24 @@ test_wall_clock(void)
 	l.instructions_per_call = 1L << 50;
 	l.instructions_total = 1L << 50;
 	l.cpu_seconds = 30;
-	l.wall_seconds = 0.5;
+	/* 1.5 s: time for a sanitized citybench-sandbox on a loaded machine to start and spin. */
+	l.wall_seconds = 1.5;
 	rc = run_src("spin.lua", spin, &c, 1, &l, &r);
 	secs = now() - t0;
-	CHECK(rc == 1 && r.error.message && strstr(r.error.message, "wall-clock budget (0.5 s)"),
+	CHECK(rc == 1 && r.error.message && strstr(r.error.message, "wall-clock budget (1.5 s)"),
 	    "the parent kills a child over its wall-clock budget");
 	CHECK(r.error.line == 3 && r.error.city && strcmp(r.error.city, "w") == 0,
 	    "a killed child is reported with its line and city");
-	CHECK(secs < 2.0, "killed on time");
+	CHECK(secs < 3.0, "killed on time");
 	printf("# wall-clock kill after %.2f s: %s\n", secs, r.error.message ? r.error.message : "?");
 	plugin_result_free(&r);
 }
 
-/* The child keeps only stdin, stdout, stderr and its result pipe: looked at from outside, while
- * it spins, through /proc. */
+/* The sandbox keeps only its socket, and has no environment: looked at from outside, through
+ * /proc, once it has hardened itself (its seccomp filter is the last step) and spins. */
 static volatile int child_fds = -1, child_fd_max = -1;
+static volatile int child_env = -1;
+static char child_exe[256];
 
 static void
 look_at_child(int sig)
@@ -700,6 +718,8 @@ look_at_child(int sig)
 	struct dirent *de;
 
 	(void)sig;
+	if (child_fds >= 0)
+		return;
 	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
 	if ((fd = open(path, O_RDONLY)) < 0)
 		return;
@@ -709,6 +729,28 @@ look_at_child(int sig)
 		return;
 	text[n] = '\0';
 	pid = atoi(text);
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if ((fd = open(path, O_RDONLY)) < 0)
+		return;
+	{
+		char st[4096];
+		int k = (int)read(fd, st, sizeof(st) - 1);
+
+		close(fd);
+		if (k <= 0)
+			return;
+		st[k] = '\0';
+		if (strstr(st, "\nSeccomp:\t2") == NULL)
+			return;		/* not hardened yet: the timer comes back */
+	}
+	snprintf(path, sizeof(path), "/proc/%d/environ", pid);
+	if ((fd = open(path, O_RDONLY)) >= 0) {
+		child_env = (int)read(fd, text, sizeof(text));
+		close(fd);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	if ((n = (int)readlink(path, child_exe, sizeof(child_exe) - 1)) > 0)
+		child_exe[n] = '\0';
 	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
 	if ((d = opendir(path)) == NULL)
 		return;
@@ -733,7 +775,7 @@ test_descriptors(void)
 	struct plugin_city c = { "w", "2020", NAN, NULL };
 	struct plugin_limits l;
 	struct plugin_result r;
-	struct itimerval it = { { 0, 0 }, { 0, 300000 } };
+	struct itimerval it = { { 0, 50000 }, { 0, 100000 } };
 	struct sigaction sa;
 	int extra[4], i, before = 0, after = 0;
 	DIR *d;
@@ -752,7 +794,7 @@ test_descriptors(void)
 	l.instructions_per_call = 1L << 50;
 	l.instructions_total = 1L << 50;
 	l.cpu_seconds = 30;
-	l.wall_seconds = 0.8;
+	l.wall_seconds = 2.0;
 	setitimer(ITIMER_REAL, &it, NULL);
 	run_src("spin.lua", spin, &c, 1, &l, &r);
 	plugin_result_free(&r);
@@ -763,7 +805,9 @@ test_descriptors(void)
 		printf("# skip: could not look at the child through /proc\n");
 	} else {
 		printf("# the child had %d descriptors, the highest %d\n", child_fds, child_fd_max);
-		CHECK(child_fds == 4 && child_fd_max == 3, "the child keeps descriptors 0 to 3 only");
+		CHECK(child_fds == 1 && child_fd_max == 0, "the sandbox keeps its socket (descriptor 0) only");
+		CHECK(child_env == 0, "the sandbox's environment is empty");
+		CHECK(strstr(child_exe, "/citybench-sandbox") != NULL, "the sandbox is citybench-sandbox");
 	}
 	if ((d = opendir("/proc/self/fd")) != NULL) {
 		while (readdir(d))
