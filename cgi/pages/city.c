@@ -73,6 +73,10 @@ read_questions(struct db *db, const char *wave)
 			json_object_set_new(q, "max", number(PQgetvalue(res, i, Q_SURVEY_QUESTIONS_MAX)));
 		if (!PQgetisnull(res, i, Q_SURVEY_QUESTIONS_MAX_LENGTH))
 			json_object_set_new(q, "max_length", json_integer(atoi(PQgetvalue(res, i, Q_SURVEY_QUESTIONS_MAX_LENGTH))));
+		if (!PQgetisnull(res, i, Q_SURVEY_QUESTIONS_ASKED_IF_CODE))
+			json_object_set_new(q, "asked_if", json_pack("{s:s, s:s}",
+			    "question", PQgetvalue(res, i, Q_SURVEY_QUESTIONS_ASKED_IF_CODE),
+			    "answer", PQgetvalue(res, i, Q_SURVEY_QUESTIONS_ASKED_IF_OPTION)));
 		json_array_append_new(list, q);
 	}
 	PQclear(res);
