@@ -9,6 +9,7 @@
 #include "answer.h"
 #include "app.h"
 #include "csv.h"
+#include "latest.h"
 #include "profile.h"
 #include "reply.h"
 #include "routes.h"
@@ -394,6 +395,11 @@ city_get(struct request *r)
 		json_object_set_new(model, "metrics", metrics);
 		json_object_set_new(model, "questions", questions);
 		json_object_set_new(model, "other_questions", others);
+		if ((others = latest_counts(r->app->db)) == NULL) {
+			view_db_error(r, NULL);
+			goto out;
+		}
+		json_object_set_new(model, "latest", others);
 	} else {
 		json_object_set_new(model, "cohort", json_object());
 		json_object_set_new(model, "cohort_size", json_integer(0));
