@@ -12,7 +12,7 @@
  * seeded through splitmix64 from the caller's seed: never rand() or the
  * clock, so the same (ncities, seed) gives byte-identical files.
  *
- * The published figures. The demonstration sample is gen(99, seed 2020)
+ * The published figures. The demonstration sample is gen(157, seed 2020)
  * plus Toronto's transcribed answers (sql/sample/toronto.json), and with
  * Toronto counted it reproduces the survey's published figures exactly:
  *
@@ -20,7 +20,7 @@
  *   City Government", 2019, and Toronto's 2018 profile page):
  *     explicit strategy yes         39 of 89 (44%)   Toronto yes -> 38 of 88
  *     approach = policy areas       over one-third   Toronto yes -> 32 of 88 (33 of 89, 37%)
- *     municipal budget funding      70 of 89         Toronto yes -> 69 of 88
+ *     municipal budget funding      70 of 89 surveyed Toronto not stated -> 70 of 88
  *     philanthropy or private funds 30 of 89         Toronto no  -> 30 of 88
  *     role project manager          82% (73 of 89)   Toronto yes -> 72 of 88
  *     role community engagement     60% (53 of 89)   Toronto yes -> 52 of 88
@@ -30,8 +30,14 @@
  *     explicit strategy no          50% (50 of 100)  Toronto no  -> 50 yes of 99
  *     approach = both               more than half   Toronto yes -> 53 of 99 (54 of 100)
  *     funds training_capacity       61% (61 of 100)  Toronto yes -> 60 of 99
- *   Of 99 synthetic cities, 88 answer both waves (89 with Toronto); the other
- *   11 answer 2020 only.
+ *     external funding (asked of the cities with dedicated funding) 30
+ *   Every city surveyed, each at its latest answer to funded_activities
+ *   (seed page "Activities being funded"): launching 47 (2018 only: over the
+ *   58 cities that answered 2018 only), idea generation 79, digital systems
+ *   51, physical infrastructure 36, paying for services 30 (Toronto counts
+ *   in the last four) -> quotas 47/58, 78/157, 50/157, 35/157, 29/157.
+ *   Of 157 synthetic cities, 99 answer 2020 and 88 answer 2018, 30 of them
+ *   both; 58 answer 2018 only.
  *
  * The quotas are therefore fractions of the synthetic sample (38/88, 80/99,
  * ...). For other N they scale proportionally: the k cities answering a wave
