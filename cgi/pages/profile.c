@@ -430,7 +430,10 @@ profile_html(struct request *r, json_t *model)
 	url_encode(p->b, p->wave);
 	html_raw(p->b, "/template.csv?city=");
 	url_encode(p->b, p->slug);
-	html_raw(p->b, "\">the empty form</a></li>\n<li><a href=\"/cities/");
+	html_raw(p->b, "\">the empty form</a></li>\n<li><a rel=\"alternate\" type=\"application/atom+xml\" "
+	    "href=\"/cities/");
+	url_encode(p->b, p->slug);
+	html_raw(p->b, "/feed.atom\">Follow this city: its new versions as an Atom feed</a></li>\n<li><a href=\"/cities/");
 	url_encode(p->b, p->slug);
 	html_raw(p->b, ".json");
 	same_view_query(p, p->b, "?");
