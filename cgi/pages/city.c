@@ -400,6 +400,10 @@ city_get(struct request *r)
 			goto out;
 		}
 		json_object_set_new(model, "latest", others);
+		others = json_array();
+		json_object_set_new(model, "similar", others);
+		if (view_similar_cities(r, slug, 5, others) == -1)
+			goto out;
 	} else {
 		json_object_set_new(model, "cohort", json_object());
 		json_object_set_new(model, "cohort_size", json_integer(0));

@@ -15,6 +15,7 @@
 #include "html.h"
 #include "page.h"
 #include "profile.h"
+#include "profile_similar.h"
 #include "sections.h"
 #include "view.h"
 
@@ -412,6 +413,7 @@ profile_html(struct request *r, json_t *model)
 	metrics_table(p);
 	other_answers(p);
 	waves_table(p);
+	profile_similar_html(p->b, p->model, p->slug, p->wave);
 
 	html_raw(p->b, "<section id=\"downloads\" aria-labelledby=\"h-downloads\"><h2 id=\"h-downloads\">"
 	    "Downloads and versions</h2>\n<ul>\n<li>For the city's partner: <a href=\"/cities/");
