@@ -10,6 +10,7 @@
 #include "app.h"
 #include "csv.h"
 #include "latest.h"
+#include "metric_links.h"
 #include "profile.h"
 #include "reply.h"
 #include "routes.h"
@@ -400,6 +401,10 @@ city_get(struct request *r)
 			goto out;
 		}
 		json_object_set_new(model, "latest", others);
+		if (metric_links_versions(r->app->db, wave, city_id, metrics) == -1) {
+			view_db_error(r, NULL);
+			goto out;
+		}
 		others = json_array();
 		json_object_set_new(model, "similar", others);
 		if (view_similar_cities(r, slug, 5, others) == -1)

@@ -13,6 +13,7 @@
 #include "answer.h"
 #include "chart.h"
 #include "html.h"
+#include "metric_links.h"
 #include "page.h"
 #include "profile.h"
 #include "profile_similar.h"
@@ -175,6 +176,7 @@ metrics_table(struct profile *p)
 		html_raw(p->b, "</a></th><td class=\"num\">");
 		if (json_is_number(v)) {
 			metric_value(p->b, v, view_str(m, "unit"));
+			metric_links_html(p->b, m, p->slug, p->wave);
 			html_raw(p->b, "</td><td class=\"num\">");
 			buf_printf(p->b, "<data value=\"%lld\">%lld</data> of %lld",
 			    (long long)json_integer_value(json_object_get(m, "rank")),

@@ -132,3 +132,23 @@ def test_external_funding_is_a_share_among_the_cities_with_funding():
     assert "Asked only of the cities whose answer to dedicated_funding is yes" in qp
     # not asked in 2020
     assert "external_funding" not in get_json("/cities/toronto.json")["answers"]
+
+
+def test_metric_value_links_to_its_ranking_and_plugin_version():
+    """Issue 16 item 4: a metric's value on a profile links to its ranking with the city highlighted
+    and to the plugin source and version that computed it."""
+    d = get_json("/cities/toronto.json")
+    page = get("/cities/toronto").text
+    withv = [m for m in d["metrics"] if m["value"] is not None]
+    assert withv
+    for m in withv:
+        v = m["plugin_version"]
+        cat = [c for c in get_json("/metrics.json")["metrics"] if c["id"] == m["id"]][0]
+        assert v == cat["version"], (m, cat)
+        rank = "/metrics/%s?survey=2020&amp;city=toronto#ranking-h" % m["id"]
+        src = "/metrics/%s?survey=2020&amp;version=%s#source" % (m["id"], v)
+        assert 'href="%s"' % rank in page and 'href="%s"' % src in page, m["id"]
+        r = get(src.replace("&amp;", "&").split("#")[0])
+        assert r.status == 200 and v in r.text
+        hl = get_json("/metrics/%s.json?survey=2020&city=toronto" % m["id"])
+        assert hl["highlight"]["city"] == "toronto" and hl["highlight"]["rank"] == m["rank"]
