@@ -32,6 +32,8 @@ int home_get(struct request *r);
 int cities_get(struct request *r);
 int city_get(struct request *r);
 int similar_get(struct request *r);
+int feed_all_get(struct request *r);
+int feed_city_get(struct request *r);
 int submissions_city_get(struct request *r);
 int submissions_get(struct request *r);
 int answers_export_get(struct request *r);

@@ -52,6 +52,10 @@ int view_db_error(struct request *r, PGresult *res);
  * the database failed or 404 when no city has that slug. */
 PGresult *view_city(struct request *r, const char *slug);
 
+/* Appends to `cities` the `limit` cities most like `slug` ({"slug","name","score"}, similar_score's
+ * order) in the wave `survey` asks for, else the city's latest.  0, or -1 with the error answered. */
+int view_similar_cities(struct request *r, const char *slug, int limit, json_t *cities);
+
 /* A city row (slug, name, country, region, population, synthetic from column `slug` on, as in Q_CITY:
  * Q_CITY_SLUG or Q_CITIES_SLUG) as the contract's city object; population may be overridden by the
  * wave's answer. */

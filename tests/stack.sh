@@ -126,7 +126,7 @@ load_sample() {	# the sample data, once: Toronto from the references plus a synt
 	log "loading the sample data (Toronto and a synthetic cohort)"
 	"${cli[@]}" survey load "$ROOT/sql/surveys/2018.json" "$ROOT/sql/surveys/2020.json" || return 1
 	mkdir -p "$RT/sample"
-	"${cli[@]}" gen --cities "${CB_SAMPLE_CITIES:-99}" --seed 2020 --out "$RT/sample" || return 1
+	"${cli[@]}" gen --cities "${CB_SAMPLE_CITIES:-157}" --seed 2020 --out "$RT/sample" || return 1
 	"${cli[@]}" import "$ROOT/sql/sample/cities.csv" "$RT/sample/cities.csv" \
 		"$ROOT/sql/sample/toronto.json" "$RT/sample/answers.csv" || return 1
 	"$PGBIN/psql" -qAtX "$OWNER_DB" -c "insert into meta(key, value) values ('sample_loaded','yes')

@@ -12,7 +12,7 @@
  * seeded through splitmix64 from the caller's seed: never rand() or the
  * clock, so the same (ncities, seed) gives byte-identical files.
  *
- * The published figures. The demonstration sample is gen(99, seed 2020)
+ * The published figures. The demonstration sample is gen(157, seed 2020)
  * plus Toronto's transcribed answers (sql/sample/toronto.json), and with
  * Toronto counted it reproduces the survey's published figures exactly:
  *
@@ -20,7 +20,7 @@
  *   City Government", 2019, and Toronto's 2018 profile page):
  *     explicit strategy yes         39 of 89 (44%)   Toronto yes -> 38 of 88
  *     approach = policy areas       over one-third   Toronto yes -> 32 of 88 (33 of 89, 37%)
- *     municipal budget funding      70 of 89         Toronto yes -> 69 of 88
+ *     municipal budget funding      70 of 89 surveyed Toronto not stated -> 70 of 88
  *     philanthropy or private funds 30 of 89         Toronto no  -> 30 of 88
  *     role project manager          82% (73 of 89)   Toronto yes -> 72 of 88
  *     role community engagement     60% (53 of 89)   Toronto yes -> 52 of 88
@@ -30,8 +30,14 @@
  *     explicit strategy no          50% (50 of 100)  Toronto no  -> 50 yes of 99
  *     approach = both               more than half   Toronto yes -> 53 of 99 (54 of 100)
  *     funds training_capacity       61% (61 of 100)  Toronto yes -> 60 of 99
- *   Of 99 synthetic cities, 88 answer both waves (89 with Toronto); the other
- *   11 answer 2020 only.
+ *     external funding (asked of the cities with dedicated funding) 30
+ *   Every city surveyed, each at its latest answer to funded_activities
+ *   (seed page "Activities being funded"): launching 47 (2018 only: over the
+ *   58 cities that answered 2018 only), idea generation 79, digital systems
+ *   51, physical infrastructure 36, paying for services 30 (Toronto counts
+ *   in the last four) -> quotas 47/58, 78/157, 50/157, 35/157, 29/157.
+ *   Of 157 synthetic cities, 99 answer 2020 and 88 answer 2018, 30 of them
+ *   both; 58 answer 2018 only.
  *
  * The quotas are therefore fractions of the synthetic sample (38/88, 80/99,
  * ...). For other N they scale proportionally: the k cities answering a wave
@@ -342,7 +348,12 @@ static const struct region regions[] = {
 #define F20_STRATEGY (1u << 9)
 #define F20_BOTH (1u << 10)
 #define F20_TRAINING (1u << 11)
+/* The activities funded at a city's latest answer (2020 if it took part, else 2018), bit i = option i of
+ * funded_opts[latest wave] (bit 0: launching projects in 2018, training in 2020). */
+#define FL_SHIFT 20
+#define FL_ALL (0x1fu << FL_SHIFT)
 #define F_IN2018 (1u << 16)
+#define F_IN2020 (1u << 17)
 
 struct quota {
 	uint32_t flag;
@@ -353,7 +364,7 @@ struct quota {
 static const struct quota quotas2018[] = {
 	{ F18_STRATEGY, 38, 88 },
 	{ F18_POLICY, 32, 88 },
-	{ F18_MUNICIPAL, 69, 88 },
+	{ F18_MUNICIPAL, 70, 88 },
 	{ F18_EXTERNAL, 30, 88 },
 	{ F18_PM, 72, 88 },
 	{ F18_CE, 52, 88 },
@@ -363,8 +374,15 @@ static const struct quota quota2020_strategy = { F20_STRATEGY, 50, 99 };
 static const struct quota quota2020_both = { F20_BOTH, 53, 99 };
 static const struct quota quota2020_funding = { F20_FUNDING, 80, 99 };
 static const struct quota quota2020_training = { F20_TRAINING, 60, 99 };
+/* Of 157 synthetic cities, 99 answer 2020 and 88 answer 2018 (30 answer both). */
+#define COHORT_DEN 157
+#define IN2020_NUM 99
 #define IN2018_NUM 88
-#define IN2018_DEN 99
+/* Activities funded, counted over every synthetic city at its latest answer (of 157): idea generation,
+ * digital systems, physical infrastructure, paying for services; launching projects over the 58 whose
+ * latest answer is 2018's (the option is 2018's only). */
+static const unsigned latest_num[5] = { 47, 78, 50, 35, 29 };
+#define ONLY2018_DEN 58
 
 struct city {
 	char slug[NAME_MAX_LEN];
@@ -510,11 +528,54 @@ pick(struct rng *r, struct city *cities, unsigned *idx, unsigned k, unsigned q, 
 	}
 }
 
+/* Every synthetic city's latest answer to funded_activities names at least one activity: a city left
+ * without one takes an activity it lacks from a city that has two or more (the counts stay exact).
+ * The first option (launching in 2018, training in 2020) belongs to its wave: only idea generation,
+ * digital systems, physical infrastructure and paying for services move, or launching between 2018
+ * cities. */
+static void
+cover_latest(struct city *cities, unsigned n)
+{
+	unsigned i, d, b;
+
+	for (i = 0; i < n; i++) {
+		uint32_t mine = cities[i].flags & FL_ALL;
+
+		if (mine || ((cities[i].flags & F_IN2020) && (cities[i].flags & F20_TRAINING)))
+			continue;
+		for (d = 0; d < n && !(cities[i].flags & FL_ALL); d++) {
+			uint32_t theirs = cities[d].flags & FL_ALL;
+			unsigned have = 0;
+
+			for (b = 0; b < 5; b++)
+				have += (theirs >> (FL_SHIFT + b)) & 1u;
+			if ((cities[d].flags & F_IN2020) && (cities[d].flags & F20_TRAINING))
+				have++;
+			if (have < 2)
+				continue;
+			for (b = 0; b < 5; b++) {
+				uint32_t bit = 1u << (FL_SHIFT + b);
+
+				if (!(theirs & bit))
+					continue;
+				if (b == 0 && ((cities[d].flags ^ cities[i].flags) & F_IN2020))
+					continue;
+				if (b == 0 && (cities[d].flags & F_IN2020))
+					continue;
+				cities[d].flags &= ~bit;
+				cities[i].flags |= bit;
+				break;
+			}
+		}
+	}
+}
+
 static int
 build_cohort(struct cohort *c, unsigned n, uint64_t seed)
 {
 	struct rng r;
-	unsigned *idx = NULL, i, k, nfund;
+	unsigned *idx = NULL, *w18 = NULL, *w20 = NULL, *only18 = NULL;
+	unsigned i, k18 = 0, k20 = 0, kb, ko = 0, nfund, nboth;
 	int rc = -1;
 
 	c->n = n;
@@ -523,7 +584,10 @@ build_cohort(struct cohort *c, unsigned n, uint64_t seed)
 		;
 	c->slots = calloc(c->nslots, sizeof *c->slots);
 	idx = malloc((n ? n : 1) * sizeof *idx);
-	if (!c->cities || !c->slots || !idx)
+	w18 = malloc((n ? n : 1) * sizeof *w18);
+	w20 = malloc((n ? n : 1) * sizeof *w20);
+	only18 = malloc((n ? n : 1) * sizeof *only18);
+	if (!c->cities || !c->slots || !idx || !w18 || !w20 || !only18)
 		goto out;
 
 	rng_seed(&r, seed, 1);
@@ -532,31 +596,61 @@ build_cohort(struct cohort *c, unsigned n, uint64_t seed)
 		place_city(&c->cities[i], &r);
 	}
 
+	/* Who takes part in which wave: n20 in 2020, the others in 2018 only, and some of the 2020 cities
+	 * in 2018 as well. */
 	rng_seed(&r, seed, 2);
 	for (i = 0; i < n; i++)
 		idx[i] = i;
-	k = round_half_up(n, IN2018_NUM, IN2018_DEN);
-	pick(&r, c->cities, idx, n, k, F_IN2018);
+	k20 = round_half_up(n, IN2020_NUM, COHORT_DEN);
+	if (k20 == 0 && n > 0)
+		k20 = 1;
+	pick(&r, c->cities, idx, n, k20, F_IN2020);
+	kb = round_half_up(n, IN2018_NUM, COHORT_DEN);
+	nboth = kb + k20 > n ? kb + k20 - n : 0;
+	pick(&r, c->cities, idx, k20, nboth, F_IN2018);
+	for (i = k20; i < n; i++)
+		c->cities[idx[i]].flags |= F_IN2018;
+	for (i = 0; i < n; i++)
+		if (c->cities[i].flags & F_IN2018)
+			w18[k18++] = i;
+	for (k20 = 0, ko = 0, i = 0; i < n; i++) {
+		if (c->cities[i].flags & F_IN2020)
+			w20[k20++] = i;
+		else
+			only18[ko++] = i;
+	}
 
-	/* The first k of idx are now the 2018 cities. */
 	for (i = 0; i < NELEM(quotas2018); i++)
-		pick(&r, c->cities, idx, k, round_half_up(k, quotas2018[i].num, quotas2018[i].den),
+		pick(&r, c->cities, w18, k18, round_half_up(k18, quotas2018[i].num, quotas2018[i].den),
 		    quotas2018[i].flag);
 
-	for (i = 0; i < n; i++)
-		idx[i] = i;
-	pick(&r, c->cities, idx, n, round_half_up(n, quota2020_strategy.num, quota2020_strategy.den),
+	pick(&r, c->cities, w20, k20, round_half_up(k20, quota2020_strategy.num, quota2020_strategy.den),
 	    quota2020_strategy.flag);
-	pick(&r, c->cities, idx, n, round_half_up(n, quota2020_both.num, quota2020_both.den),
+	pick(&r, c->cities, w20, k20, round_half_up(k20, quota2020_both.num, quota2020_both.den),
 	    quota2020_both.flag);
-	nfund = round_half_up(n, quota2020_funding.num, quota2020_funding.den);
-	pick(&r, c->cities, idx, n, nfund, quota2020_funding.flag);
+	nfund = round_half_up(k20, quota2020_funding.num, quota2020_funding.den);
+	pick(&r, c->cities, w20, k20, nfund, quota2020_funding.flag);
 	/* Training is paid for by cities with dedicated funding: a subset of them. */
-	pick(&r, c->cities, idx, nfund, round_half_up(n, quota2020_training.num, quota2020_training.den),
+	pick(&r, c->cities, w20, nfund, round_half_up(k20, quota2020_training.num, quota2020_training.den),
 	    quota2020_training.flag);
+
+	/* The activities funded at each city's latest answer: launching among the 2018-only cities, the
+	 * four shared activities among all. */
+	pick(&r, c->cities, only18, ko, round_half_up(ko, latest_num[0], ONLY2018_DEN), 1u << FL_SHIFT);
+	for (i = 1; i < 5; i++) {
+		unsigned j;
+
+		for (j = 0; j < n; j++)
+			idx[j] = j;
+		pick(&r, c->cities, idx, n, round_half_up(n, latest_num[i], COHORT_DEN), 1u << (FL_SHIFT + i));
+	}
+	cover_latest(c->cities, n);
 	rc = 0;
 out:
 	free(idx);
+	free(w18);
+	free(w20);
+	free(only18);
 	return rc;
 }
 
@@ -833,11 +927,14 @@ write_funding(struct ctx *x)
 	struct rng *r = &x->r;
 	const struct city *ct = x->city;
 	uint32_t m, allowed, external, muni;
+	int funded = 0, latest = x->w == 1 || !(ct->flags & F_IN2020);
 
 	external = (1u << SRC_PHIL) | (1u << SRC_PRIV);
 	muni = 1u << SRC_MUNI;
 	if (x->w == 0) {
-		row_bool(x, "dedicated_funding", permille(r, 750));
+		/* A city with municipal or external non-public funding has dedicated funding. */
+		funded = (ct->flags & (F18_MUNICIPAL | F18_EXTERNAL)) || permille(r, 500);
+		row_bool(x, "dedicated_funding", funded);
 		m = draw_mask(r, source_pm, NELEM(source_opts)) & ~(external | muni);
 		if (ct->flags & F18_MUNICIPAL)
 			m |= muni;
@@ -853,14 +950,18 @@ write_funding(struct ctx *x)
 		allowed = (1u << NELEM(source_opts)) - 1;
 	}
 	row_multi(x, "funding_sources", source_opts, NELEM(source_opts), nonempty(r, m, allowed));
+	/* Asked only of the cities with dedicated funding (the questionnaire's asked_if). */
+	if (x->w == 0 && funded)
+		row_bool(x, "external_funding", ct->flags & F18_EXTERNAL);
 
 	m = draw_mask(r, funded_pm[x->w], 5);
 	allowed = 0x1f;
-	if (x->w == 1) {
-		m &= ~1u;
-		allowed &= ~1u;
-		if (ct->flags & F20_TRAINING)
-			m |= 1u;
+	if (latest) {
+		/* The counts over every city at its latest answer are quotas (build_cohort). */
+		m = (ct->flags & FL_ALL) >> FL_SHIFT;
+		if (x->w == 1)
+			m = (m & ~1u) | (ct->flags & F20_TRAINING ? 1u : 0u);
+		allowed = 0;
 	}
 	row_multi(x, "funded_activities", funded_opts[x->w], 5, nonempty(r, m, allowed));
 }
@@ -912,6 +1013,15 @@ write_wave(struct out *o, const struct city *ct, uint64_t seed, unsigned idx, in
 	row_multi(&x, "partnerships", partner_opts, NELEM(partner_opts),
 	    nonempty(&x.r, m, (1u << NELEM(partner_opts)) - 1));
 	row_bool(&x, "measures_outcomes", permille(&x.r, w ? 650 : 550));
+	/* Last, so that the draws above stay those of the cohort without websites. */
+	if (permille(&x.r, 700)) {
+		char url[96];
+
+		snprintf(url, sizeof url, "https://www.%s.example/innovation", ct->slug);
+		row(&x, "innovation_website", url);
+	} else {
+		row(&x, "innovation_website", NULL);
+	}
 }
 
 static int
@@ -940,7 +1050,8 @@ write_answers(struct out *o, const struct cohort *c, uint64_t seed)
 
 		if (ct->flags & F_IN2018)
 			write_wave(o, ct, seed, i, 0, mayor[0], officer[0]);
-		write_wave(o, ct, seed, i, 1, mayor[1], officer[1]);
+		if (ct->flags & F_IN2020)
+			write_wave(o, ct, seed, i, 1, mayor[1], officer[1]);
 		flush_if(o, FLUSH_AT);
 	}
 	flush_if(o, 1);

@@ -20,6 +20,42 @@
 /* The section of a question that names none. */
 #define SURVEY_DEFAULT_SECTION "goals"
 
+/* "asked_if": {"question": CODE, "answer": OPTION}: the question is asked only of the cities whose
+ * answer to CODE, an earlier question of the wave, includes OPTION (yes or no for a bool). */
+static int
+asked_if_check(const json_t *q, const json_t *qs, size_t at, char **err)
+{
+	const json_t *ai = json_object_get(q, "asked_if"), *e, *o;
+	const char *code, *ans, *type;
+	size_t i, j;
+
+	if (ai == NULL)
+		return 0;
+	code = json_string_value(json_object_get(ai, "question"));
+	ans = json_string_value(json_object_get(ai, "answer"));
+	if (!json_is_object(ai) || !code || !ans || !ident_valid(code) || !ident_valid(ans))
+		goto bad;
+	for (i = 0; i < at; i++) {
+		e = json_array_get(qs, i);
+		if (strcmp(json_string_value(json_object_get(e, "code")), code) != 0)
+			continue;
+		type = json_string_value(json_object_get(e, "type"));
+		if (strcmp(type, "bool") == 0) {
+			if (strcmp(ans, "yes") == 0 || strcmp(ans, "no") == 0)
+				return 0;
+			break;
+		}
+		json_array_foreach(json_object_get(e, "options"), j, o)
+			if (strcmp(json_string_value(json_object_get(o, "code")), ans) == 0)
+				return 0;
+		break;
+	}
+bad:
+	*err = strdup("asked_if is {\"question\": an earlier question of the wave, \"answer\": one of its "
+		      "options (yes or no for a bool)}");
+	return -1;
+}
+
 int
 survey_load_check(const json_t *doc, char **err, size_t *question)
 {
@@ -54,10 +90,22 @@ survey_load_check(const json_t *doc, char **err, size_t *question)
 			const char *oc = json_string_value(json_object_get(o, "code"));
 			const char *ol = json_string_value(json_object_get(o, "label"));
 
+			const json_t *oh = json_object_get(o, "help");
+
 			if (!oc || !ident_valid(oc) || !ol) {
 				*err = strdup("each option needs code ([a-z0-9_]) and label");
 				return -1;
 			}
+			if (oh && (!json_is_string(oh) || json_string_length(oh) < 1 ||
+				      json_string_length(oh) > 2000)) {
+				*err = strdup("an option's help is a text of 1 to 2,000 characters");
+				*question = i + 1;
+				return -1;
+			}
+		}
+		if (asked_if_check(q, qs, i, err) == -1) {
+			*question = i + 1;
+			return -1;
 		}
 	}
 	return 0;
@@ -145,7 +193,7 @@ store_question(struct db *db, const char *wave, const json_t *q, size_t pos, cha
 	if (run(db, Q_SQ_UPSERT, 8, p, &res, err) == -1 || run(db, Q_OPTIONS_CLEAR, 2, p, &res, err) == -1)
 		goto out;
 	json_array_foreach(opts, j, o) {
-		const char *op[5];
+		const char *op[6];
 
 		snprintf(opos, sizeof(opos), "%zu", j);
 		op[0] = wave;
@@ -153,9 +201,14 @@ store_question(struct db *db, const char *wave, const json_t *q, size_t pos, cha
 		op[2] = json_string_value(json_object_get(o, "code"));
 		op[3] = json_string_value(json_object_get(o, "label"));
 		op[4] = opos;
-		if (run(db, Q_OPTION_INSERT, 5, op, &res, err) == -1)
+		op[5] = json_string_value(json_object_get(o, "help"));
+		if (run(db, Q_OPTION_INSERT, 6, op, &res, err) == -1)
 			goto out;
 	}
+	p[2] = json_string_value(json_object_get(json_object_get(q, "asked_if"), "question"));
+	p[3] = json_string_value(json_object_get(json_object_get(q, "asked_if"), "answer"));
+	if (run(db, Q_SQ_ASKED_IF, 4, p, &res, err) == -1)
+		goto out;
 	rc = 0;
 out:
 	PQclear(res);

@@ -58,7 +58,7 @@ near_cmp(const void *x, const void *y)
 }
 
 static int
-similar_slugs(struct request *r, const char *slug, json_t *arr)
+similar_top(struct request *r, const char *slug, json_t *arr, json_t *cities, int limit)
 {
 	const char *p[1] = { slug }, *wave = query_get(&r->query, "survey");
 	PGresult *w = NULL, *qs = NULL, *ans = NULL;
@@ -113,8 +113,14 @@ similar_slugs(struct request *r, const char *slug, json_t *arr)
 	near_res = ans;
 	if (n > 1)
 		qsort(m, (size_t)n, sizeof(*m), near_cmp);
-	for (i = 0; i < n && i < SIMILAR_PEERS; i++)
-		json_array_append_new(arr, json_string(PQgetvalue(ans, m[i].row, Q_SIMILAR_ANSWERS_SLUG)));
+	for (i = 0; i < n && i < limit; i++) {
+		if (arr)
+			json_array_append_new(arr, json_string(PQgetvalue(ans, m[i].row, Q_SIMILAR_ANSWERS_SLUG)));
+		if (cities)
+			json_array_append_new(cities, json_pack("{s:s, s:s, s:f}",
+			    "slug", PQgetvalue(ans, m[i].row, Q_SIMILAR_ANSWERS_SLUG),
+			    "name", PQgetvalue(ans, m[i].row, Q_SIMILAR_ANSWERS_NAME), "score", m[i].score));
+	}
 out:
 	free(m);
 	json_decref(types);
@@ -123,6 +129,18 @@ out:
 	PQclear(qs);
 	PQclear(ans);
 	return rc;
+}
+
+static int
+similar_slugs(struct request *r, const char *slug, json_t *arr)
+{
+	return similar_top(r, slug, arr, NULL, SIMILAR_PEERS);
+}
+
+int
+view_similar_cities(struct request *r, const char *slug, int limit, json_t *cities)
+{
+	return similar_top(r, slug, NULL, cities, limit);
 }
 
 /* The filters' JSON with each similar:SLUG's cities added ("s"); 0, or -1 with the error answered. */

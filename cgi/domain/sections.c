@@ -22,7 +22,7 @@
 enum step_kind {
 	S_FACTS, S_FACT, S_POPULATION, S_PLACE, S_COLUMNS, S_SECTION, S_ASKED, S_TEAMS, S_TEAM, S_END,
 	S_H3, S_CHOSEN, S_BY_CITIES, S_INTRO, S_YES_NO, S_SINGLE, S_PHRASE, S_NOTE, S_TEXT, S_COUNT_HEADING,
-	S_NEW_OPTIONS, S_OPTIONS_NOTE, S_PARTNERS
+	S_NEW_OPTIONS, S_OPTIONS_NOTE, S_PARTNERS, S_BY_CITIES_LATEST, S_ASKED_OF
 };
 
 #define ANCHOR	1	/* SECTION: id="NAME", a target for links */
@@ -64,6 +64,8 @@ static const struct step steps[] = {
 	{ .kind = S_NEW_OPTIONS, .code = { c }, .text = { they, it, it_also, it_not } },
 #define OPTIONS_NOTE(c)			{ .kind = S_OPTIONS_NOTE, .code = { c } },
 #define PARTNERS(c, lead, tail, what)	{ .kind = S_PARTNERS, .code = { c }, .text = { lead, tail, what } },
+#define BY_CITIES_LATEST(c, title, col)	{ .kind = S_BY_CITIES_LATEST, .code = { c }, .text = { title, col } },
+#define ASKED_OF(c, noun)		{ .kind = S_ASKED_OF, .code = { c }, .text = { noun } },
 #include "sections.def"
 #undef FACTS
 #undef FACT
@@ -88,6 +90,8 @@ static const struct step steps[] = {
 #undef NEW_OPTIONS
 #undef OPTIONS_NOTE
 #undef PARTNERS
+#undef BY_CITIES_LATEST
+#undef ASKED_OF
 };
 
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))
@@ -158,6 +162,20 @@ static const char *
 noun(const struct profile *p)
 {
 	return *p->peers ? "cities in the peer group" : "cities surveyed";
+}
+
+/* The cities a question's shares are over: an ASKED_OF row's ("cities with dedicated funding") for a
+ * question the wave asks only of some cities, else the cohort's noun. */
+static const char *
+base_noun(const struct profile *p, const char *code)
+{
+	size_t i;
+
+	if (!*p->peers && json_object_get(sections_question(p, code), "asked_if"))
+		for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+			if (steps[i].kind == S_ASKED_OF && streq(steps[i].code[0], code))
+				return steps[i].text[0];
+	return noun(p);
 }
 
 void
@@ -293,6 +311,21 @@ and_list(struct profile *p, const char *qcode, json_t *q, json_t *v)
 	}
 }
 
+/* The option's help, when the questionnaire gives one ("e.g. data storage/analytics; open data"). */
+static void
+option_help(struct profile *p, json_t *q, const char *opt)
+{
+	json_t *o;
+	size_t i;
+
+	json_array_foreach(json_object_get(q, "options"), i, o)
+		if (streq(view_str(o, "code"), opt) && *view_str(o, "help")) {
+			html_raw(p->b, " <span class=\"option-help\">");
+			html_text(p->b, view_str(o, "help"));
+			html_raw(p->b, "</span>");
+		}
+}
+
 /* The options the city chose, each beside how many cities of the cohort chose it. */
 static void
 chosen_list(struct profile *p, const char *code, int ranked, const char *what)
@@ -314,6 +347,7 @@ chosen_list(struct profile *p, const char *code, int ranked, const char *what)
 		const char *opt = json_string_value(o);
 		html_raw(p->b, "<li>");
 		html_text(p->b, answer_option_label(q, opt));
+		option_help(p, q, opt);
 		if (d > 0) {
 			html_raw(p->b, " <span class=\"cohort\">— like ");
 			sections_share(p, code, opt, sections_count(p, code, opt), d, NULL);
@@ -364,7 +398,15 @@ by_cities(struct profile *p, const char *code, const char *title, const char *co
 	sections_count_link(p, d, code, NULL);
 	html_raw(p->b, " ");
 	html_text(p->b, noun(p));
-	html_raw(p->b, " that answered; a city may choose several.</span></caption>\n<thead><tr><th scope=\"col\">");
+	html_raw(p->b, " that answered");
+	if (p->size > d && !*p->peers) {
+		/* "70 of the 89 cities surveyed": the wave's cities, not only those that answered */
+		html_raw(p->b, ", of the ");
+		view_int(p->b, p->size);
+		html_raw(p->b, " cities surveyed in ");
+		html_text(p->b, p->wave);
+	}
+	html_raw(p->b, "; a city may choose several.</span></caption>\n<thead><tr><th scope=\"col\">");
 	html_text(p->b, col);
 	html_raw(p->b, "</th><th scope=\"col\" class=\"num\">Cities</th><th scope=\"col\" class=\"num\">Share</th>");
 	if (json_is_array(v)) {
@@ -396,6 +438,115 @@ out:
 		html_raw(p->b, "</details>\n");
 }
 
+/* The label of an option in this wave's questionnaire, else in another wave's (and that wave). */
+static const char *
+any_label(const struct profile *p, const char *code, const char *opt, const char **only_in)
+{
+	json_t *oq, *o;
+	const char *w;
+	size_t i;
+
+	*only_in = NULL;
+	json_array_foreach(json_object_get(sections_question(p, code), "options"), i, o)
+		if (streq(view_str(o, "code"), opt))
+			return view_str(o, "label");
+	json_object_foreach(p->others, w, oq)
+		json_array_foreach(json_object_get(answer_question(oq, code), "options"), i, o)
+			if (streq(view_str(o, "code"), opt)) {
+				*only_in = w;
+				return view_str(o, "label");
+			}
+	return opt;
+}
+
+/* The wave after `after` (in id order) that has a questionnaire here, or NULL. */
+static const char *
+next_wave(const struct profile *p, const char *after)
+{
+	const char *best = NULL, *w;
+	json_t *oq;
+
+	if (strcmp(p->wave, after) > 0)
+		best = p->wave;
+	json_object_foreach(p->others, w, oq)
+		if (strcmp(w, after) > 0 && (best == NULL || strcmp(w, best) < 0))
+			best = w;
+	return best;
+}
+
+static json_t *
+wave_question(const struct profile *p, const char *wave, const char *code)
+{
+	if (streq(wave, p->wave))
+		return sections_question(p, code);
+	return answer_question(json_object_get(p->others, wave), code);
+}
+
+/* A BY_CITIES_LATEST row: every option of a question whose options changed between waves, with how
+ * many cities chose it, over every city surveyed, each at its latest answer to the question (the
+ * model's "latest", latest.c): "47 cities: Launching or sustaining a project (2018 only)". */
+static void
+by_cities_latest(struct profile *p, const char *code, const char *title, const char *col)
+{
+	json_t *l = json_object_get(json_object_get(p->model, "latest"), code), *n;
+	json_t *v = json_object_get(p->answers, code), *o, *said;
+	const char *opt, *w, *only, *last;
+	size_t i, k = 0, nw = json_object_size(json_object_get(l, "waves"));
+
+	if (l == NULL || sections_question(p, code) == NULL)
+		return;
+	said = json_object();
+	html_raw(p->b, "<h3>");
+	html_text(p->b, title);
+	html_raw(p->b, "</h3>\n<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" "
+	    "aria-label=\"Answers over every city surveyed, scrolls sideways\"><table class=\"data by-cities latest\">"
+	    "<caption><span class=\"visually-hidden\">");
+	html_text(p->b, title);
+	html_raw(p->b, ": </span><span class=\"note\">Over every city surveyed in any wave, each at its latest "
+	    "answer to this question, a city counted once: ");
+	view_int(p->b, json_integer_value(json_object_get(l, "answered")));
+	html_raw(p->b, " cities (");
+	json_object_foreach(json_object_get(l, "waves"), w, n) {
+		html_raw(p->b, k == 0 ? "" : k + 1 == nw ? " and " : ", ");
+		view_int(p->b, json_integer_value(n));
+		html_raw(p->b, " at their ");
+		html_text(p->b, w);
+		html_raw(p->b, " answer");
+		k++;
+	}
+	html_raw(p->b, "); not limited to a peer group. A city may choose several.</span></caption>\n"
+	    "<thead><tr><th scope=\"col\" class=\"num\">Cities</th><th scope=\"col\">");
+	html_text(p->b, col);
+	html_raw(p->b, "</th></tr></thead>\n<tbody>\n");
+	/* the options in the questionnaires' order, the earliest wave's first */
+	for (last = ""; (w = next_wave(p, last)) != NULL; last = w)
+	json_array_foreach(json_object_get(wave_question(p, w, code), "options"), i, o) {
+		const char *label;
+		int mine;
+
+		opt = view_str(o, "code");
+		if ((n = json_object_get(json_object_get(l, "counts"), opt)) == NULL ||
+		    json_object_get(said, opt))
+			continue;
+		json_object_set_new(said, opt, json_true());
+		label = any_label(p, code, opt, &only);
+		mine = json_is_array(v) && chose(v, opt);
+
+		html_raw(p->b, mine ? "<tr class=\"mine\"><td class=\"num\">" : "<tr><td class=\"num\">");
+		view_int(p->b, json_integer_value(n));
+		html_raw(p->b, " cities</td><th scope=\"row\">");
+		html_text(p->b, label);
+		if (only) {
+			html_raw(p->b, " <span class=\"note\">(an option in ");
+			html_text(p->b, only);
+			html_raw(p->b, " only)</span>");
+		}
+		html_raw(p->b, "</th></tr>\n");
+	}
+	html_raw(p->b, "</tbody></table></div>\n");
+	json_decref(said);
+}
+
 /* A YES_NO row.  Yes: "Like 81% of cities surveyed (81 of 100), X has ...".  No: "Along with 50% ...
  * (50 of 100), X does not have ..." when at least half the cohort said no as well, else "Unlike 81%
  * ..., X has no ..." (the share of the cities that said yes).  Unanswered: what the cohort said.  A
@@ -411,7 +562,7 @@ yes_no(struct profile *p, const struct step *y)
 		missing(p, v, has ? whether : NULL);
 		if (v && d > 0) {
 			html_raw(p->b, "<p class=\"cohort\">Of the ");
-			html_text(p->b, noun(p));
+			html_text(p->b, base_noun(p, code));
 			html_raw(p->b, " that answered, ");
 			sections_share(p, code, "yes", yes, d, "them");
 			html_raw(p->b, " said yes.</p>\n");
@@ -426,7 +577,7 @@ yes_no(struct profile *p, const struct step *y)
 		html_raw(p->b, "; no other city in the cohort answered.");
 	} else if (json_is_true(v)) {
 		html_raw(p->b, "Like ");
-		sections_share(p, code, "yes", yes, d, NULL);
+		sections_share(p, code, "yes", yes, d, base_noun(p, code));
 		html_raw(p->b, ", ");
 		sections_city(p);
 		html_raw(p->b, " ");
@@ -441,7 +592,7 @@ yes_no(struct profile *p, const struct step *y)
 	} else {
 		int along = 2 * no >= d;
 		html_raw(p->b, along ? "Along with " : "Unlike ");
-		sections_share(p, code, along ? "no" : "yes", along ? no : yes, d, NULL);
+		sections_share(p, code, along ? "no" : "yes", along ? no : yes, d, base_noun(p, code));
 		html_raw(p->b, ", ");
 		sections_city(p);
 		html_raw(p->b, " ");
@@ -510,7 +661,7 @@ fact(struct profile *p, const char *label, const char *code)
 	html_raw(p->b, "<div><dt>");
 	html_text(p->b, label);
 	html_raw(p->b, "</dt><dd>");
-	if (json_is_string(v))
+	if (json_is_string(v) && !streq(view_str(sections_question(p, code), "type"), "url"))
 		html_text(p->b, json_string_value(v));
 	else
 		answer_html(p->b, sections_question(p, code), v, v != NULL);
@@ -885,6 +1036,9 @@ statement(struct profile *p, const struct step *s)
 		break;
 	case S_PARTNERS:
 		partners(p, code, s->text[0], s->text[1], s->text[2]);
+		break;
+	case S_BY_CITIES_LATEST:
+		by_cities_latest(p, code, s->text[0], s->text[1]);
 		break;
 	default:		/* PHRASE rows are read by the statements they follow */
 		break;

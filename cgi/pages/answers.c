@@ -292,7 +292,7 @@ question(struct buf *b, json_t *q, json_t *v, const char *err)
 				int c = chosen(v, view_str(o, "code"));
 				any |= c;
 				choice(b, multi ? "checkbox" : "radio", code, view_str(o, "code"), i == 0, view_str(o, "code"),
-				    view_str(o, "label"), view_str(o, "description"), c);
+				    view_str(o, "label"), view_str(o, "help"), c);
 			}
 			if (!multi)
 				choice(b, "radio", code, "none", 0, "", "No answer", NULL, !any);

@@ -40,7 +40,8 @@ help_of(json_t *q, struct buf *h)
 		buf_puts(h, strcmp(type, "single") == 0 ? "one option: " :
 		    "any options, one row per option: ");
 		json_array_foreach(json_object_get(q, "options"), i, o)
-			buf_printf(h, "%s%s (%s)", i ? "; " : "", str(o, "code"), str(o, "label"));
+			buf_printf(h, "%s%s (%s%s%s)", i ? "; " : "", str(o, "code"), str(o, "label"),
+			    *str(o, "help") ? ": " : "", str(o, "help"));
 	} else if (strcmp(type, "integer") == 0 || strcmp(type, "number") == 0) {
 		buf_puts(h, strcmp(type, "integer") == 0 ? "a whole number" : "a number");
 		if (mn) {
@@ -123,7 +124,8 @@ answers_csv(struct buf *b, const char *city, const char *wave, json_t *questions
 				size_t k;
 				json_array_foreach(json_object_get(q, "options"), k, opt)
 					if (strcmp(str(opt, "code"), json_string_value(o) ? json_string_value(o) : "") == 0)
-						buf_printf(&oh, "this option: %s", str(opt, "label"));
+						buf_printf(&oh, "this option: %s%s%s", str(opt, "label"),
+						    *str(opt, "help") ? ": " : "", str(opt, "help"));
 				if (j == 0)
 					buf_printf(&oh, "%s%s", oh.data ? "; " : "", h.data ? h.data : "");
 				row(b, city, wave, q, o, oh.data ? oh.data : "");

@@ -9,6 +9,8 @@
 #include "answer.h"
 #include "app.h"
 #include "csv.h"
+#include "latest.h"
+#include "metric_links.h"
 #include "profile.h"
 #include "reply.h"
 #include "routes.h"
@@ -73,6 +75,10 @@ read_questions(struct db *db, const char *wave)
 			json_object_set_new(q, "max", number(PQgetvalue(res, i, Q_SURVEY_QUESTIONS_MAX)));
 		if (!PQgetisnull(res, i, Q_SURVEY_QUESTIONS_MAX_LENGTH))
 			json_object_set_new(q, "max_length", json_integer(atoi(PQgetvalue(res, i, Q_SURVEY_QUESTIONS_MAX_LENGTH))));
+		if (!PQgetisnull(res, i, Q_SURVEY_QUESTIONS_ASKED_IF_CODE))
+			json_object_set_new(q, "asked_if", json_pack("{s:s, s:s}",
+			    "question", PQgetvalue(res, i, Q_SURVEY_QUESTIONS_ASKED_IF_CODE),
+			    "answer", PQgetvalue(res, i, Q_SURVEY_QUESTIONS_ASKED_IF_OPTION)));
 		json_array_append_new(list, q);
 	}
 	PQclear(res);
@@ -390,6 +396,19 @@ city_get(struct request *r)
 		json_object_set_new(model, "metrics", metrics);
 		json_object_set_new(model, "questions", questions);
 		json_object_set_new(model, "other_questions", others);
+		if ((others = latest_counts(r->app->db)) == NULL) {
+			view_db_error(r, NULL);
+			goto out;
+		}
+		json_object_set_new(model, "latest", others);
+		if (metric_links_versions(r->app->db, wave, city_id, metrics) == -1) {
+			view_db_error(r, NULL);
+			goto out;
+		}
+		others = json_array();
+		json_object_set_new(model, "similar", others);
+		if (view_similar_cities(r, slug, 5, others) == -1)
+			goto out;
 	} else {
 		json_object_set_new(model, "cohort", json_object());
 		json_object_set_new(model, "cohort_size", json_integer(0));

@@ -13,8 +13,10 @@
 #include "answer.h"
 #include "chart.h"
 #include "html.h"
+#include "metric_links.h"
 #include "page.h"
 #include "profile.h"
+#include "profile_similar.h"
 #include "sections.h"
 #include "view.h"
 
@@ -174,6 +176,7 @@ metrics_table(struct profile *p)
 		html_raw(p->b, "</a></th><td class=\"num\">");
 		if (json_is_number(v)) {
 			metric_value(p->b, v, view_str(m, "unit"));
+			metric_links_html(p->b, m, p->slug, p->wave);
 			html_raw(p->b, "</td><td class=\"num\">");
 			buf_printf(p->b, "<data value=\"%lld\">%lld</data> of %lld",
 			    (long long)json_integer_value(json_object_get(m, "rank")),
@@ -412,6 +415,7 @@ profile_html(struct request *r, json_t *model)
 	metrics_table(p);
 	other_answers(p);
 	waves_table(p);
+	profile_similar_html(p->b, p->model, p->slug, p->wave);
 
 	html_raw(p->b, "<section id=\"downloads\" aria-labelledby=\"h-downloads\"><h2 id=\"h-downloads\">"
 	    "Downloads and versions</h2>\n<ul>\n<li>For the city's partner: <a href=\"/cities/");
@@ -430,7 +434,10 @@ profile_html(struct request *r, json_t *model)
 	url_encode(p->b, p->wave);
 	html_raw(p->b, "/template.csv?city=");
 	url_encode(p->b, p->slug);
-	html_raw(p->b, "\">the empty form</a></li>\n<li><a href=\"/cities/");
+	html_raw(p->b, "\">the empty form</a></li>\n<li><a rel=\"alternate\" type=\"application/atom+xml\" "
+	    "href=\"/cities/");
+	url_encode(p->b, p->slug);
+	html_raw(p->b, "/feed.atom\">Follow this city: its new versions as an Atom feed</a></li>\n<li><a href=\"/cities/");
 	url_encode(p->b, p->slug);
 	html_raw(p->b, ".json");
 	same_view_query(p, p->b, "?");

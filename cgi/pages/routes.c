@@ -39,6 +39,8 @@ static const struct route routes[] = {
 	{ "GET",  "/cities/*",			FMT_HTML | FMT_JSON | FMT_CSV, 0, 0, city_get },
 	{ "GET",  "/cities/*/submissions",	FMT_HTML | FMT_JSON | FMT_CSV, 0, 0, submissions_city_get },
 	{ "GET",  "/cities/*/similar",		FMT_HTML | FMT_JSON | FMT_CSV, 0, 0, similar_get },
+	{ "GET",  "/cities/*/feed.atom",	FMT_HTML, 0, 0, feed_city_get },
+	{ "GET",  "/feed.atom",			FMT_HTML, 0, 0, feed_all_get },
 	/* the partner's answers: .csv/.json here; the HTML questionnaire form goes on the same path */
 	{ "GET",  "/cities/*/answers",		FMT_JSON | FMT_CSV, 0, 0, answers_export_get },
 	{ "GET",  "/submissions/*",		FMT_HTML | FMT_JSON, 0, 0, submissions_get },

@@ -76,6 +76,34 @@ type_help(const char *type)
 	return "text";
 }
 
+/* An option's help, when the questionnaire gives one: "e.g. data storage/analytics; open data". */
+static void
+option_help(struct buf *b, const json_t *o)
+{
+	const char *h = json_string_value(json_object_get(o, "help"));
+
+	if (!h)
+		return;
+	html_raw(b, "<br><span class=\"option-help\">");
+	html_text(b, h);
+	html_raw(b, "</span>");
+}
+
+/* "Asked only of the cities that answered dedicated_funding: yes." */
+static void
+asked_if_note(struct buf *b, const json_t *q)
+{
+	const json_t *ai = json_object_get(q, "asked_if");
+
+	if (!ai)
+		return;
+	html_raw(b, "<p class=\"asked-if\">Asked only of the cities whose answer to <code>");
+	html_text(b, json_string_value(json_object_get(ai, "question")));
+	html_raw(b, "</code> is <code>");
+	html_text(b, json_string_value(json_object_get(ai, "answer")));
+	html_raw(b, "</code>; its shares are over those cities.</p>");
+}
+
 int
 survey_get(struct request *r)
 {
@@ -135,10 +163,12 @@ survey_get(struct request *r)
 					html_text(b, json_string_value(json_object_get(o, "code")));
 					html_raw(b, "</code> ");
 					html_text(b, json_string_value(json_object_get(o, "label")));
+					option_help(b, o);
 					html_raw(b, "</li>");
 				}
 				html_raw(b, "</ul>");
 			}
+			asked_if_note(b, q);
 			html_raw(b, "</dd>\n");
 		}
 		if (any)

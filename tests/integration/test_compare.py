@@ -45,26 +45,26 @@ def catalogue():
 
 
 def test_shape_and_agreement_with_metric_pages():
-    d = get_json("/compare.json?cities=toronto,brevathorpe&metrics=innovation_roles,funding_share&survey=2020")
+    d = get_json("/compare.json?cities=toronto,harithorpe&metrics=innovation_roles,funding_share&survey=2020")
     assert d["survey"] == "2020"
-    assert [c["slug"] for c in d["cities"]] == ["toronto", "brevathorpe"]
+    assert [c["slug"] for c in d["cities"]] == ["toronto", "harithorpe"]
     assert all({"slug", "name"} <= set(c) for c in d["cities"]) and d["cities"][0]["name"] == "Toronto"
     assert [m["id"] for m in d["metrics"]] == ["innovation_roles", "funding_share"]
     assert all({"id", "title", "unit"} <= set(m) for m in d["metrics"])
     for mid in ("innovation_roles", "funding_share"):
         page = get_json("/metrics/%s.json?survey=2020" % mid)
         by = {r["city"]: r for r in page["values"]}
-        for slug in ("toronto", "brevathorpe"):
+        for slug in ("toronto", "harithorpe"):
             assert d["values"][mid][slug] == by[slug]["value"], (mid, slug)
             assert d["ranks"][mid][slug] == by[slug]["rank"], (mid, slug)
             assert abs(d["percentiles"][mid][slug] - by[slug]["percentile"]) < 1e-9
 
 
 def test_no_metrics_means_every_active_one():
-    d = get_json("/compare.json?cities=toronto,brevathorpe")
+    d = get_json("/compare.json?cities=toronto,harithorpe")
     assert [m["id"] for m in d["metrics"]] == catalogue()
     assert set(d["values"]) == set(catalogue())
-    d2 = get_json("/compare.json?cities=toronto,brevathorpe&metrics=&metrics=,")
+    d2 = get_json("/compare.json?cities=toronto,harithorpe&metrics=&metrics=,")
     assert d2 == d
 
 
@@ -97,13 +97,13 @@ def test_twelve_cities_and_thirteen():
 
 
 def test_repeated_parameters_join():
-    a = get_json("/compare.json?cities=toronto,brevathorpe,jorargate&metrics=funding_share,innovation_roles")
-    b = get_json("/compare.json?cities=toronto&cities=brevathorpe&cities=jorargate"
+    a = get_json("/compare.json?cities=toronto,harithorpe,jorargate&metrics=funding_share,innovation_roles")
+    b = get_json("/compare.json?cities=toronto&cities=harithorpe&cities=jorargate"
                  "&metrics=funding_share&metrics=innovation_roles")
-    c = get_json("/compare.json?cities=+Toronto+,brevathorpe&cities=toronto&cities=&cities=jorargate,brevathorpe"
+    c = get_json("/compare.json?cities=+Toronto+,harithorpe&cities=toronto&cities=&cities=jorargate,harithorpe"
                  "&metrics=funding_share,innovation_roles,funding_share")
     assert a == b == c
-    assert [x["slug"] for x in a["cities"]] == ["toronto", "brevathorpe", "jorargate"]
+    assert [x["slug"] for x in a["cities"]] == ["toronto", "harithorpe", "jorargate"]
 
 
 def test_unknown_and_malformed():
@@ -111,13 +111,13 @@ def test_unknown_and_malformed():
     assert "no-such-city" in e["message"]
     error_of(get("/compare.csv?cities=toronto,no-such-city"), 404)
     assert get("/compare?cities=toronto,no-such-city").status == 404
-    e = error_of(get("/compare.json?cities=toronto,brevathorpe&metrics=funding_share,no_such_metric"), 404)
+    e = error_of(get("/compare.json?cities=toronto,harithorpe&metrics=funding_share,no_such_metric"), 404)
     assert "no_such_metric" in e["message"]
     error_of(get("/compare.json?cities=toronto,bad!slug"), 400)
-    error_of(get("/compare.json?cities=toronto,brevathorpe&metrics=Bad-Metric"), 400)
-    error_of(get("/compare.json?cities=toronto,brevathorpe&survey=2019"), 404)
-    error_of(get("/compare.json?cities=toronto,brevathorpe&survey=later"), 400)
-    error_of(get("/compare.json?cities=toronto,brevathorpe&peers=population:x"), 400)
+    error_of(get("/compare.json?cities=toronto,harithorpe&metrics=Bad-Metric"), 400)
+    error_of(get("/compare.json?cities=toronto,harithorpe&survey=2019"), 404)
+    error_of(get("/compare.json?cities=toronto,harithorpe&survey=later"), 400)
+    error_of(get("/compare.json?cities=toronto,harithorpe&peers=population:x"), 400)
 
 
 def test_peers_rank_within_the_cohort():
@@ -140,12 +140,12 @@ def test_peers_rank_within_the_cohort():
 
 def test_csv_twin():
     ids = catalogue()
-    d = get_json("/compare.json?cities=toronto,brevathorpe,jorargate&survey=2018")
-    r = get("/compare.csv?cities=toronto,brevathorpe,jorargate&survey=2018")
+    d = get_json("/compare.json?cities=toronto,harithorpe,jorargate&survey=2018")
+    r = get("/compare.csv?cities=toronto,harithorpe,jorargate&survey=2018")
     assert r.status == 200 and r.header("Content-Type") == "text/csv; charset=utf-8"
     rows = list(csv.reader(io.StringIO(r.text, newline="")))
     assert rows[0] == ["city", "name"] + ids
-    assert [x[0] for x in rows[1:]] == ["toronto", "brevathorpe", "jorargate"]
+    assert [x[0] for x in rows[1:]] == ["toronto", "harithorpe", "jorargate"]
     for x in rows[1:]:
         for mid, cell in zip(ids, x[2:]):
             v = d["values"][mid][x[0]]
@@ -170,7 +170,7 @@ def test_formula_and_script_names():
 
 
 def test_html_page():
-    q = "cities=toronto,brevathorpe&metrics=innovation_roles,funding_share,innovation_staff_per_100k&survey=2020"
+    q = "cities=toronto,harithorpe&metrics=innovation_roles,funding_share,innovation_staff_per_100k&survey=2020"
     d = get_json("/compare.json?" + q)
     r = get("/compare?" + q)
     assert r.status == 200
@@ -179,7 +179,7 @@ def test_html_page():
     assert '<th scope="col"><a href="/cities/toronto?survey=2020">Toronto</a></th>' in h
     assert h.count('<th scope="row">') >= 3
     for mid in ("innovation_roles", "funding_share", "innovation_staff_per_100k"):
-        for slug in ("toronto", "brevathorpe"):
+        for slug in ("toronto", "harithorpe"):
             m = re.search(r'data-city="%s" data-metric="%s"><data value="([^"]+)">[^<]*</data>'
                           r'<br><span class="rank">rank (\d+) of (\d+)' % (slug, mid), h)
             assert m, (mid, slug)
@@ -190,13 +190,13 @@ def test_html_page():
     assert root.get("role") == "img" and root.get("aria-labelledby") == "cmp-title cmp-desc"
     assert "style=" not in svg.replace("font-style=", "")
     # the form: checkboxes of the chosen cities, a text input for more, metric checkboxes, wave, peers
-    assert 'name="cities" id="city-brevathorpe" value="brevathorpe" checked' in h
+    assert 'name="cities" id="city-harithorpe" value="harithorpe" checked' in h
     assert '<input id="add-cities" name="cities"' in h
     assert 'name="metrics" id="metric-funding_share" value="funding_share" checked' in h
     assert 'name="metrics" id="metric-innovation_staff" value="innovation_staff">' in h
     assert '<select id="survey" name="survey">' in h and 'name="peers"' in h
-    assert 'href="/compare.json?cities=toronto,brevathorpe&amp;metrics=' in h
+    assert 'href="/compare.json?cities=toronto,harithorpe&amp;metrics=' in h
     # a submitted form: checkbox values, an empty text input, metric boxes, repeated
-    r2 = get("/compare?cities=toronto&cities=brevathorpe&cities=&metrics=innovation_roles&metrics=funding_share"
+    r2 = get("/compare?cities=toronto&cities=harithorpe&cities=&metrics=innovation_roles&metrics=funding_share"
              "&metrics=innovation_staff_per_100k&survey=2020&peers=")
-    assert r2.status == 200 and 'data-city="brevathorpe" data-metric="funding_share"' in r2.text
+    assert r2.status == 200 and 'data-city="harithorpe" data-metric="funding_share"' in r2.text

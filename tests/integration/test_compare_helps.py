@@ -12,7 +12,7 @@ def text(r):
 
 
 def test_unknown_city_keeps_the_page():
-    r = get("/compare?cities=toronto,torronto,brevathorpe&metrics=funding_share")
+    r = get("/compare?cities=toronto,torronto,harithorpe&metrics=funding_share")
     assert r.status == 404
     body = text(r)
     assert r.header("Content-Type").startswith("text/html")
@@ -20,16 +20,16 @@ def test_unknown_city_keeps_the_page():
     notice = re.search(r'<div class="notice" role="status" id="not-found">(.*?)</div>', body, re.S)
     assert notice, body[:2000]
     assert "No city called <strong>torronto</strong>" in notice.group(1)
-    assert '<a href="/compare?cities=toronto,brevathorpe,toronto&amp;survey=2020">Toronto</a>' in notice.group(1)
+    assert '<a href="/compare?cities=toronto,harithorpe,toronto&amp;survey=2020">Toronto</a>' in notice.group(1)
     # the form keeps the other cities, and they are compared
     assert 'id="city-toronto" value="toronto" checked' in body
-    assert 'id="city-brevathorpe" value="brevathorpe" checked' in body
+    assert 'id="city-harithorpe" value="harithorpe" checked' in body
     assert 'id="city-torronto"' not in body
     assert '<table class="data compare">' in body
-    assert 'data-city="brevathorpe"' in body and 'data-city="torronto"' not in body
+    assert 'data-city="harithorpe"' in body and 'data-city="torronto"' not in body
     # programs still get the contract's 404
-    assert "torronto" in error_of(get("/compare.json?cities=toronto,torronto,brevathorpe"), 404)["message"]
-    error_of(get("/compare.csv?cities=toronto,torronto,brevathorpe"), 404)
+    assert "torronto" in error_of(get("/compare.json?cities=toronto,torronto,harithorpe"), 404)["message"]
+    error_of(get("/compare.csv?cities=toronto,torronto,harithorpe"), 404)
 
 
 def test_unknown_cities_leave_fewer_than_two():
@@ -42,19 +42,19 @@ def test_unknown_cities_leave_fewer_than_two():
 
 
 def test_hostile_unknown_slug_is_escaped():
-    r = get("/compare?cities=toronto,brevathorpe,%3Cscript%3E")
+    r = get("/compare?cities=toronto,harithorpe,%3Cscript%3E")
     assert r.status == 400  # not a slug at all: a bad parameter, as before
-    r = get("/compare?cities=toronto,brevathorpe,a-" + "x" * 60)
+    r = get("/compare?cities=toronto,harithorpe,a-" + "x" * 60)
     assert r.status in (400, 404)
     if r.status == 404:
         assert "No city called <strong>a-" + "x" * 60 + "</strong>" in text(r)
 
 
 def test_one_spelling():
-    j = get_json("/compare.json?cities=toronto,brevathorpe&metrics=funding_share")
+    j = get_json("/compare.json?cities=toronto,harithorpe&metrics=funding_share")
     assert j["values"]["funding_share"]["toronto"] in (0, 1)  # the JSON stays exact
     want = "Yes" if j["values"]["funding_share"]["toronto"] == 1 else "No"
-    compare = text(get("/compare?cities=toronto,brevathorpe&metrics=funding_share"))
+    compare = text(get("/compare?cities=toronto,harithorpe&metrics=funding_share"))
     cell = re.search(r'data-city="toronto" data-metric="funding_share"><data value="[^"]*">([^<]*)</data>', compare)
     assert cell and cell.group(1) == want, compare[:3000]
     assert "(yes)" not in compare and "(no)" not in compare
@@ -74,7 +74,7 @@ def test_one_spelling():
 
 
 def test_svg_and_csv_stay_exact():
-    csv = text(get("/compare.csv?cities=toronto,brevathorpe&metrics=funding_share"))
+    csv = text(get("/compare.csv?cities=toronto,harithorpe&metrics=funding_share"))
     assert csv.splitlines()[0] == "city,name,funding_share"
     assert re.search(r"^toronto,Toronto,[01]\r?$", csv, re.M)
 

@@ -166,10 +166,10 @@ def test_peers_change_the_cohort():
         assert got == everyone & slugs, (peers, got ^ (everyone & slugs))
         assert 0 < d["summary"]["n"] < all_["summary"]["n"], (peers, d["summary"]["n"])
         assert d["peers"] == peers
-    d = check_metric(get_json("/metrics/innovation_staff.json?survey=2020&peers=toronto,brevathorpe"))
-    assert {r["city"] for r in d["values"]} == {"toronto", "brevathorpe"} and d["summary"]["n"] == 2
+    d = check_metric(get_json("/metrics/innovation_staff.json?survey=2020&peers=toronto,harithorpe"))
+    assert {r["city"] for r in d["values"]} == {"toronto", "harithorpe"} and d["summary"]["n"] == 2
     # the contract: an unknown slug in the list is a 404 naming it
-    e = get_json("/metrics/innovation_staff.json?survey=2020&peers=toronto,brevathorpe,nosuch", 404)
+    e = get_json("/metrics/innovation_staff.json?survey=2020&peers=toronto,harithorpe,nosuch", 404)
     assert "nosuch" in e["error"]["message"]
     # an unknown region is an empty cohort, not an error
     d = get_json("/metrics/innovation_staff.json?peers=region:Atlantis")
@@ -356,7 +356,7 @@ def test_lower_is_better_ranks():
         assert d["highlight"]["rank"] == 1 + sum(1 for r in up["values"] if r["value"] < t["value"])
         assert abs(d["highlight"]["percentile"] - 100.0 * sum(1 for r in up["values"] if r["value"] >= t["value"])
                    / n) < 1e-9
-        c = get_json("/compare.json?cities=toronto,brevathorpe&metrics=%s,innovation_roles" % mid)
+        c = get_json("/compare.json?cities=toronto,harithorpe&metrics=%s,innovation_roles" % mid)
         assert c["ranks"][mid]["toronto"] == d["highlight"]["rank"]
     finally:
         psql("delete from metric_values where metric_id = '%s'; delete from metrics where id = '%s'; "

@@ -91,3 +91,23 @@ def test_peers_similar_is_the_ten_most_alike():
     error_of(get("/cities.json?peers=similar:no-such-city-here"), 404)
     error_of(get("/cities.json?peers=similar:Not_A_Slug"), 400)
     error_of(get("/cities.json?peers=similar:"), 400)
+
+
+def test_profile_shows_the_five_most_similar_and_compare_with_these():
+    """Issue 16 item 5: the profile's top five, the same as /similar's first five, with a compare link."""
+    from cb import get, get_json
+    prof = get_json("/cities/toronto.json")
+    top = [c["slug"] for c in get_json("/cities/toronto/similar.json?limit=5")["similar"]]
+    assert [c["slug"] for c in prof["similar"]] == top and len(top) == 5, (prof["similar"], top)
+    page = get("/cities/toronto").text
+    href = "/compare?cities=toronto," + ",".join(top) + "&amp;survey=2020"
+    assert 'href="%s">Compare with these</a>' % href in page, href
+    for slug in top:
+        assert 'href="/cities/%s?survey=2020"' % slug in page
+    # the compare page it leads to answers with the six cities
+    d = get_json("/compare.json?cities=toronto," + ",".join(top) + "&survey=2020")
+    assert [c["slug"] for c in d["cities"]] == ["toronto"] + top
+    # an older wave: the five of that wave
+    p18 = get_json("/cities/toronto.json?survey=2018")
+    top18 = [c["slug"] for c in get_json("/cities/toronto/similar.json?survey=2018&limit=5")["similar"]]
+    assert [c["slug"] for c in p18["similar"]] == top18

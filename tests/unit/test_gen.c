@@ -20,11 +20,11 @@ enum qtype { BOOL, SINGLE, MULTI, INTEGER, TEXT };
 struct q {
 	const char *code;
 	enum qtype type;
-	int only2020;
+	int only2020;	/* 1: asked in 2020 only; 2: in 2018 only, of the cities with dedicated funding */
 };
 static const struct q questions[] = {
 	{ "population", INTEGER, 0 }, { "population_year", INTEGER, 0 },
-	{ "mayor", TEXT, 0 }, { "lead_innovation_officer", TEXT, 0 },
+	{ "mayor", TEXT, 0 }, { "lead_innovation_officer", TEXT, 0 }, { "innovation_website", TEXT, 0 },
 	{ "explicit_strategy", BOOL, 0 }, { "approach", SINGLE, 0 },
 	{ "policy_areas", MULTI, 0 }, { "policy_area_notes", TEXT, 0 },
 	{ "innovation_helps", MULTI, 0 }, { "success_factors", MULTI, 0 },
@@ -34,7 +34,7 @@ static const struct q questions[] = {
 	{ "team1_name", TEXT, 0 }, { "team1_staff", INTEGER, 0 }, { "team1_location", TEXT, 0 },
 	{ "team2_name", TEXT, 0 }, { "team2_staff", INTEGER, 0 }, { "team2_location", TEXT, 0 },
 	{ "team3_name", TEXT, 0 }, { "team3_staff", INTEGER, 0 }, { "team3_location", TEXT, 0 },
-	{ "dedicated_funding", BOOL, 0 }, { "funding_sources", MULTI, 0 },
+	{ "dedicated_funding", BOOL, 0 }, { "funding_sources", MULTI, 0 }, { "external_funding", BOOL, 2 },
 	{ "funded_activities", MULTI, 0 },
 	{ "data_partnerships", MULTI, 1 },
 	{ "data_policing", SINGLE, 1 }, { "data_waste", SINGLE, 1 },
@@ -308,6 +308,7 @@ struct cw {
 	unsigned roles_named, roles_count;
 	uint32_t activities;		/* bitmask of activity options seen, to spot repeats */
 	unsigned nactivities;
+	uint32_t funded;		/* funded_activities: bit i = option i of the wave */
 };
 
 struct answers {
@@ -385,7 +386,7 @@ static int answer_row(void *ctx, char **f, int nf, size_t rowno)
 	code = f[2];
 	v = f[3];
 	qi = qindex(code);
-	if (qi < 0 || (questions[qi].only2020 && w == 0)) {
+	if (qi < 0 || (questions[qi].only2020 == 1 && w == 0) || (questions[qi].only2020 == 2 && w == 1)) {
 		fail(a, rowno, "question not in this wave", f);
 		return 0;
 	}
@@ -430,6 +431,13 @@ static int answer_row(void *ctx, char **f, int nf, size_t rowno)
 		else if (strcmp(v, "holistic"))
 			fail(a, rowno, "unknown approach", f);
 	} else if (strcmp(code, "funded_activities") == 0) {
+		static const char *const fo[] = { "launching_projects", "idea_generation", "digital_systems",
+			"physical_infrastructure", "paying_for_services", "training_capacity" };
+		unsigned k;
+
+		for (k = 0; k < NELEM(fo); k++)
+			if (strcmp(v, fo[k]) == 0)
+				x->funded |= 1u << k;
 		if (strcmp(v, "training_capacity") == 0)
 			x->facts |= B_TRAIN;
 		if (w == 0 && strcmp(v, "training_capacity") == 0)
@@ -486,6 +494,8 @@ struct tally {
 	unsigned roles_undercounted;	/* roles_count below the roles named */
 	unsigned bad_activity_count;	/* not 3-7 ranked activities */
 	unsigned only2018;		/* cities in 2018 but not 2020 */
+	unsigned latest[5];		/* funded activities at each city's latest answer (launching ... paying) */
+	unsigned ext_yes, ext_unfunded;	/* 2018 external_funding yes; answered without dedicated funding */
 	double text_null_rate;
 };
 
@@ -516,8 +526,15 @@ static int read_answers(const char *dir, const struct cities *c, struct tally *t
 		goto out;
 	}
 	for (i = 0; i < c->n; i++) {
+		const struct cw *l = (a.cw[i][1].facts & B_SEEN) ? &a.cw[i][1] : &a.cw[i][0];
+		int fx = qindex("external_funding");
+
 		if ((a.cw[i][0].facts & B_SEEN) && !(a.cw[i][1].facts & B_SEEN))
 			t->only2018++;
+		for (w = 0; w < 5; w++)
+			t->latest[w] += (l->facts & B_SEEN) && (l->funded >> w) & 1u;
+		if (a.cw[i][0].rows[fx] && !(a.cw[i][0].facts & B_FUND_YES))
+			t->ext_unfunded++;
 		for (w = 0; w < 2; w++) {
 			const struct cw *x = &a.cw[i][w];
 			uint32_t fa = x->facts;
@@ -526,7 +543,10 @@ static int read_answers(const char *dir, const struct cities *c, struct tally *t
 				continue;
 			t->cities[w]++;
 			for (qi = 0; qi < NQ; qi++) {
-				unsigned want_rows = questions[qi].only2020 && w == 0 ? 0 : 1;
+				unsigned want_rows = questions[qi].only2020 == 1 && w == 0 ? 0 : 1;
+
+				if (questions[qi].only2020 == 2)	/* asked of the cities with funding */
+					want_rows = w == 0 && (fa & B_FUND_YES) ? 1 : 0;
 
 				if (questions[qi].type == MULTI ? (x->rows[qi] < want_rows ||
 				    (x->empty[qi] && x->rows[qi] != 1)) : x->rows[qi] != want_rows)
@@ -569,7 +589,9 @@ static int check_set(const char *dir, unsigned n, unsigned long seed, const char
 {
 	struct cities c;
 	char *err = NULL, why[300] = "", name[200];
-	unsigned k18 = rhu(n, 88, 99);
+	/* 157 cities in the sample: 99 in 2020, 88 in 2018, 30 in both (see gen.c) */
+	unsigned k20 = n ? (rhu(n, 99, 157) ? rhu(n, 99, 157) : 1) : 0;
+	unsigned kb = rhu(n, 88, 157), k18 = (kb + k20 > n ? kb + k20 - n : 0) + (n - k20);
 	int rc = -1;
 
 	snprintf(name, sizeof name, "%s: gen_write succeeds", label);
@@ -593,8 +615,16 @@ static int check_set(const char *dir, unsigned n, unsigned long seed, const char
 		printf("# %s\n", why);
 		goto out;
 	}
-	snprintf(name, sizeof name, "%s: %u cities answer 2018, all %u answer 2020", label, k18, n);
-	CHECK(t->cities[0] == k18 && t->cities[1] == n && t->only2018 == 0, name);
+	snprintf(name, sizeof name, "%s: %u cities answer 2018, %u answer 2020, %u 2018 only", label, k18, k20,
+	    n - k20);
+	CHECK(t->cities[0] == k18 && t->cities[1] == k20 && t->only2018 == n - k20, name);
+	snprintf(name, sizeof name, "%s: external_funding asked only of cities with dedicated funding", label);
+	CHECK(t->ext_unfunded == 0, name);
+	snprintf(name, sizeof name, "%s: activities funded at the latest answer = round(n*47|78|50|35|29/157)",
+	    label);
+	CHECK(t->latest[0] == rhu(n - k20, 47, 58) && t->latest[1] == rhu(n, 78, 157) &&
+	    t->latest[2] == rhu(n, 50, 157) && t->latest[3] == rhu(n, 35, 157) && t->latest[4] == rhu(n, 29, 157),
+	    name);
 	snprintf(name, sizeof name, "%s: every question of each wave answered once (multi: >= 1 row)",
 	    label);
 	CHECK(t->incomplete == 0, name);
@@ -605,19 +635,19 @@ static int check_set(const char *dir, unsigned n, unsigned long seed, const char
 
 	/* The quotas, scaled from the sample's fractions (see gen.c). */
 	snprintf(name, sizeof name, "%s: 2020 dedicated_funding yes = round(n*80/99)", label);
-	CHECK(t->fund_yes[1] == rhu(n, 80, 99), name);
+	CHECK(t->fund_yes[1] == rhu(k20, 80, 99), name);
 	snprintf(name, sizeof name, "%s: 2020 explicit_strategy yes = round(n*50/99)", label);
-	CHECK(t->strat_yes[1] == rhu(n, 50, 99), name);
+	CHECK(t->strat_yes[1] == rhu(k20, 50, 99), name);
 	snprintf(name, sizeof name, "%s: 2020 approach both = round(n*53/99)", label);
-	CHECK(t->both[1] == rhu(n, 53, 99), name);
+	CHECK(t->both[1] == rhu(k20, 53, 99), name);
 	snprintf(name, sizeof name, "%s: 2020 training_capacity = round(n*60/99), all funded", label);
-	CHECK(t->train[1] == rhu(n, 60, 99) && t->train_without_funding == 0, name);
+	CHECK(t->train[1] == rhu(k20, 60, 99) && t->train_without_funding == 0, name);
 	snprintf(name, sizeof name, "%s: 2018 explicit_strategy yes = round(k*38/88)", label);
 	CHECK(t->strat_yes[0] == rhu(k18, 38, 88), name);
 	snprintf(name, sizeof name, "%s: 2018 approach policy_areas = round(k*32/88)", label);
 	CHECK(t->policy[0] == rhu(k18, 32, 88), name);
 	snprintf(name, sizeof name, "%s: 2018 municipal budget = round(k*70/88)", label);
-	CHECK(t->muni[0] == rhu(k18, 69, 88), name);
+	CHECK(t->muni[0] == rhu(k18, 70, 88), name);
 	snprintf(name, sizeof name, "%s: 2018 philanthropy or private = round(k*30/88)", label);
 	CHECK(t->ext[0] == rhu(k18, 30, 88), name);
 	snprintf(name, sizeof name, "%s: 2018 roles pm/ce/ds = round(k*72|52|49/88)", label);
@@ -655,16 +685,20 @@ int main(void)
 	path(b, sizeof b, root, "b");
 	path(d, sizeof d, root, "d");
 
-	/* The sample: exact figures for 99 synthetic cities, seed 2020. */
-	if (check_set(a, 99, 2020, "sample n=99 seed=2020", &t) == 0) {
+	/* The sample: exact figures for 157 synthetic cities, seed 2020. */
+	if (check_set(a, 157, 2020, "sample n=157 seed=2020", &t) == 0) {
 		CHECK(t.cities[0] == 88 && t.cities[1] == 99, "sample: 88 in 2018, 99 in 2020");
+		CHECK(t.only2018 == 58, "sample: 58 in 2018 only");
+		CHECK(t.latest[0] == 47 && t.latest[1] == 78 && t.latest[2] == 50 && t.latest[3] == 35 &&
+		    t.latest[4] == 29, "sample: activities funded at the latest answer 47/78/50/35/29 "
+		    "(with Toronto 47/79/51/36/30)");
 		CHECK(t.fund_yes[1] == 80, "sample: 2020 dedicated_funding yes 80 of 99");
 		CHECK(t.strat_yes[1] == 50, "sample: 2020 explicit_strategy yes 50 of 99 (49 no)");
 		CHECK(t.train[1] == 60, "sample: 2020 training_capacity 60 of 99");
 		CHECK(t.both[1] == 53, "sample: 2020 approach both 53 of 99");
 		CHECK(t.strat_yes[0] == 38, "sample: 2018 explicit_strategy yes 38 of 88");
 		CHECK(t.policy[0] == 32, "sample: 2018 approach policy_areas 32 of 88");
-		CHECK(t.muni[0] == 69, "sample: 2018 municipal_budget 69 of 88 synthetic (70 of 89 with Toronto)");
+		CHECK(t.muni[0] == 70, "sample: 2018 municipal_budget 70 of 88 synthetic (Toronto's not stated)");
 		CHECK(t.ext[0] == 30, "sample: 2018 philanthropy or private 30 of 88");
 		CHECK(t.pm[0] == 72 && t.ce[0] == 52 && t.ds[0] == 49,
 		    "sample: 2018 roles pm 72, community 52, data 49 of 88");
@@ -672,7 +706,7 @@ int main(void)
 
 	/* Determinism: the same seed twice gives the same bytes; another seed does not. */
 	err = NULL;
-	CHECK(gen_write(99, 2020, b, &err) == 0, "second run, same seed");
+	CHECK(gen_write(157, 2020, b, &err) == 0, "second run, same seed");
 	free(err);
 	path(p1, sizeof p1, a, "cities.csv");
 	path(p2, sizeof p2, b, "cities.csv");
@@ -695,8 +729,8 @@ int main(void)
 	check_set(b, 10, 1, "n=10 seed=1", &t);
 	check_set(b, 1, 3, "n=1 seed=3", &t);
 	check_set(b, 990, 2020, "n=990 seed=2020", &t);
-	CHECK(t.cities[0] == 880 && t.fund_yes[1] == 800 && t.strat_yes[0] == 380,
-	    "n=990: 880 in 2018, 800 funded in 2020, 380 strategies in 2018");
+	CHECK(t.cities[0] == 555 && t.cities[1] == 624 && t.fund_yes[1] == 504 && t.strat_yes[0] == 240,
+	    "n=990: 555 in 2018, 624 in 2020, 504 funded in 2020, 240 strategies in 2018");
 	check_set(b, 0, 5, "n=0", &t);
 	CHECK(t.cities[0] == 0 && t.cities[1] == 0, "n=0: headers only");
 

@@ -118,6 +118,8 @@ static const struct row rows[] = {
 #define NEW_OPTIONS(c, they, it, it_also, it_not) { R_ROW, { c }, NULL, they },
 #define OPTIONS_NOTE(c)			{ R_ROW, { c }, NULL, NULL },
 #define PARTNERS(c, lead, tail, what)	{ R_ROW, { c }, NULL, lead },
+#define BY_CITIES_LATEST(c, title, col)	{ R_ROW, { c }, NULL, title },
+#define ASKED_OF(c, noun)		{ R_ROW, { c }, NULL, noun },
 #define ANCHOR 1
 #define FOLDED 2
 #define RANKED 4

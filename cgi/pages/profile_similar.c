@@ -1,0 +1,46 @@
+/* profile_similar.c: the profile's five cities most like this one, each linked, with its score, and a
+ * "compare with these" link to /compare with the city and the five (the reasons are on
+ * /cities/{slug}/similar). */
+#include <stdio.h>
+#include <string.h>
+
+#include "html.h"
+#include "profile_similar.h"
+#include "query.h"
+#include "view.h"
+
+void
+profile_similar_html(struct buf *b, json_t *model, const char *slug, const char *wave)
+{
+	json_t *list = json_object_get(model, "similar"), *c;
+	size_t i;
+
+	if (json_array_size(list) == 0 || slug == NULL || wave == NULL)
+		return;
+	html_raw(b, "<section id=\"similar\" aria-labelledby=\"h-similar\"><h2 id=\"h-similar\">Cities most like "
+	    "this one</h2>\n<p>By their answers in the ");
+	html_text(b, wave);
+	html_raw(b, " wave (a score from 0 to 1, 1 = the same answers).</p>\n<ol class=\"similar\">\n");
+	json_array_foreach(list, i, c) {
+		html_raw(b, "<li><a href=\"/cities/");
+		url_encode(b, view_str(c, "slug"));
+		html_raw(b, "?survey=");
+		url_encode(b, wave);
+		html_raw(b, "\">");
+		html_text(b, view_str(c, "name"));
+		buf_printf(b, "</a> — score %.2f</li>\n", json_real_value(json_object_get(c, "score")));
+	}
+	html_raw(b, "</ol>\n<p><a class=\"compare-these\" href=\"/compare?cities=");
+	url_encode(b, slug);
+	json_array_foreach(list, i, c) {
+		html_raw(b, ",");
+		url_encode(b, view_str(c, "slug"));
+	}
+	html_raw(b, "&amp;survey=");
+	url_encode(b, wave);
+	html_raw(b, "\">Compare with these</a> · <a href=\"/cities/");
+	url_encode(b, slug);
+	html_raw(b, "/similar?survey=");
+	url_encode(b, wave);
+	html_raw(b, "\">why they are alike, and more cities</a></p>\n</section>\n");
+}
