@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "app.h"
 #include "chart.h"
+#include "country.h"
 #include "csv.h"
 #include "html.h"
 #include "query.h"
@@ -157,6 +159,33 @@ resolve_similar(struct request *r, struct cohort *c)
 	return rc;
 }
 
+/* region:north america is region:North America: the name is taken as the cities spell it (any case
+ * matches, as the contract asks of filters), so the stored statistics of that region apply.  A name no
+ * city has stays as given (an empty cohort).  0, or -1 with the error answered. */
+static int
+canonical_region(struct request *r, struct peers *p)
+{
+	PGresult *res = db_query(r->app->db, Q_REGIONS, 0, NULL);
+	int i;
+
+	if (!db_ok(res)) {
+		view_db_error(r, res);
+		PQclear(res);
+		return -1;
+	}
+	for (i = 0; i < PQntuples(res); i++) {
+		const char *name = PQgetvalue(res, i, Q_REGIONS_REGION);
+		char *dup;
+		if (strcasecmp(name, p->text) != 0 || strcmp(name, p->text) == 0 || (dup = strdup(name)) == NULL)
+			continue;
+		free(p->text);
+		p->text = dup;
+		break;
+	}
+	PQclear(res);
+	return 0;
+}
+
 int
 view_cohort_expr(struct request *r, const char *expr, struct cohort *c)
 {
@@ -168,6 +197,10 @@ view_cohort_expr(struct request *r, const char *expr, struct cohort *c)
 	if (peers_parse(expr, &c->peers, &err) == -1) {
 		reply_errorf(r, 400, "bad peers expression: %s", err ? err : "malformed");
 		free(err);
+		return -1;
+	}
+	if (c->peers.kind == PEERS_REGION && canonical_region(r, &c->peers) == -1) {
+		view_cohort_free(c);
 		return -1;
 	}
 	c->params[0] = kinds[c->peers.kind];
@@ -265,11 +298,54 @@ view_cohort_query(struct db *db, enum query_id stored, enum query_id live, const
 	return db_query(db, view_cohort_is_stored(c) ? stored : live, n, p);
 }
 
+/* A GET of a slug written in capitals ("/cities/Toronto") answers 301 to the same address in small
+ * letters, extension and query kept; returns 1 when it did, else 0. */
+static int
+redirect_lowercase(struct request *r, const char *s)
+{
+	static const char *const ext[] = { [FMT_JSON] = ".json", [FMT_CSV] = ".csv", [FMT_SVG] = ".svg" };
+	struct buf loc = BUF_INIT;
+	char low[65];
+	size_t i, n = s ? strlen(s) : 0;
+	int upper = 0;
+
+	if (r->method == NULL || (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) ||
+	    n == 0 || n >= sizeof(low))
+		return 0;
+	for (i = 0; i < n; i++) {
+		upper |= s[i] >= 'A' && s[i] <= 'Z';
+		low[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
+	}
+	low[n] = '\0';
+	if (!upper || !path_segment_valid_slug(low, n))
+		return 0;
+	for (i = 0; r->path[i]; i++)
+		buf_putc(&loc, r->path[i] >= 'A' && r->path[i] <= 'Z' ? r->path[i] + 32 : r->path[i]);
+	if (r->fmt == FMT_JSON || r->fmt == FMT_CSV || r->fmt == FMT_SVG)
+		buf_puts(&loc, ext[r->fmt]);
+	if (r->query_string && *r->query_string) {
+		buf_putc(&loc, '?');
+		buf_puts(&loc, r->query_string);
+	}
+	if (loc.data == NULL || http_header(r, "Location", loc.data) == -1) {
+		buf_free(&loc);
+		return 0;
+	}
+	r->status = 301;
+	r->ctype = "text/plain";
+	buf_reset(&r->out);
+	buf_printf(&r->out, "moved to %s\n", loc.data);
+	buf_free(&loc);
+	return 1;
+}
+
 int
 view_slug_arg(struct request *r, const char *s, const char *what)
 {
 	if (s && path_segment_valid_slug(s, strlen(s)))
 		return 0;
+	if (redirect_lowercase(r, s))
+		return -1;
 	return reply_errorf(r, 404, "no such %s", what);
 }
 
@@ -376,6 +452,36 @@ view_waves(struct app *a)
 	}
 	PQclear(res);
 	return list;
+}
+
+void
+view_country(struct buf *b, const char *code)
+{
+	const char *name = country_name(code);
+
+	if (name) {
+		html_text(b, name);
+		html_raw(b, " (");
+		html_text(b, code);
+		html_raw(b, ")");
+	} else {
+		html_text(b, code);
+	}
+}
+
+void
+view_country_options(struct buf *b, PGresult *countries, const char *selected)
+{
+	int i;
+
+	for (i = 0; countries && i < PQntuples(countries); i++) {
+		const char *cc = PQgetvalue(countries, i, Q_COUNTRIES_COUNTRY);
+		html_raw(b, "<option value=\"");
+		html_attr(b, cc);
+		html_raw(b, selected && strcasecmp(selected, cc) == 0 ? "\" selected>" : "\">");
+		view_country(b, cc);
+		html_raw(b, "</option>");
+	}
 }
 
 void
