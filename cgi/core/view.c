@@ -12,10 +12,82 @@
 #include "country.h"
 #include "csv.h"
 #include "html.h"
+#include "page.h"
 #include "query.h"
 #include "reply.h"
 #include "similar.h"
 #include "view.h"
+
+/* The HTML page of a peers list naming an unknown city: still a 404, but it keeps the page's form (every
+ * other parameter as it came, the peers without the unknown city) and suggests cities spelt alike. */
+static void
+peers_notice_page(struct request *r, const struct cohort *c, const char *unknown)
+{
+	struct buf *b = &r->out, rest = BUF_INIT;
+	const char *p[1] = { unknown };
+	PGresult *sug = db_query(r->app->db, Q_PEERS_SUGGEST, 1, p);
+	size_t i;
+	int k, shown = 0;
+
+	for (i = 0; i < c->peers.nslugs; i++)
+		if (strcmp(c->peers.slugs[i], unknown) != 0)
+			buf_printf(&rest, "%s%s", rest.len ? "," : "", c->peers.slugs[i]);
+	buf_reset(b);
+	buf_reset(&r->headers);
+	page_begin(r, "A city in the peers was not found");
+	r->status = 404;
+	html_raw(b, "<h1>No city called \u201c");
+	html_text(b, unknown);
+	html_raw(b, "\u201d among the peers</h1>\n<div class=\"notice\" role=\"alert\"><p>The peers list names <code>");
+	html_text(b, unknown);
+	html_raw(b, "</code>, which is no city here");
+	for (k = 0; db_ok(sug) && k < PQntuples(sug); k++) {
+		const char *slug = PQgetvalue(sug, k, Q_PEERS_SUGGEST_SLUG);
+		html_raw(b, shown++ ? ", " : ". Did you mean ");
+		html_raw(b, "<a href=\"");
+		html_attr(b, r->path);
+		html_raw(b, "?peers=");
+		if (rest.len) {
+			url_encode(b, rest.data);
+			url_encode(b, ",");
+		}
+		url_encode(b, slug);
+		for (i = 0; i < r->query.n; i++) {
+			if (strcmp(r->query.p[i].key, "peers") == 0)
+				continue;
+			html_raw(b, "&amp;");
+			url_encode(b, r->query.p[i].key);
+			buf_putc(b, '=');
+			url_encode(b, r->query.p[i].value);
+		}
+		html_raw(b, "\">");
+		html_text(b, PQgetvalue(sug, k, Q_PEERS_SUGGEST_NAME));
+		html_raw(b, "</a>");
+	}
+	html_raw(b, shown ? "?</p></div>\n" : ".</p></div>\n");
+	html_raw(b, "<form class=\"filters peers\" method=\"get\" action=\"");
+	html_attr(b, r->path);
+	html_raw(b, "\">\n");
+	for (i = 0; i < r->query.n; i++) {
+		if (strcmp(r->query.p[i].key, "peers") == 0)
+			continue;
+		html_raw(b, "<input type=\"hidden\" name=\"");
+		html_attr(b, r->query.p[i].key);
+		html_raw(b, "\" value=\"");
+		html_attr(b, r->query.p[i].value);
+		html_raw(b, "\">\n");
+	}
+	html_raw(b, "<div class=\"field wide\"><label for=\"peers\">Compare with (peers)</label>"
+	    "<input id=\"peers\" name=\"peers\" autocomplete=\"off\" spellcheck=\"false\" "
+	    "aria-describedby=\"peers-help\" value=\"");
+	html_attr(b, rest.data ? rest.data : "");
+	html_raw(b, "\"><p id=\"peers-help\" class=\"help\">City slugs separated by commas, or filters such "
+	    "as <code>region:Europe</code>, <code>country:CA</code>; empty for every city.</p></div>\n"
+	    "<button type=\"submit\">Show</button>\n</form>\n");
+	page_end(r);
+	buf_free(&rest);
+	PQclear(sug);
+}
 
 /* The contract's "an unknown slug is a 404 naming it": the first of the list that no city has. */
 static int
@@ -27,8 +99,11 @@ unknown_slug(struct request *r, struct cohort *c)
 
 	if (!db_ok(res))
 		rc = view_db_error(r, res);
-	else if (PQntuples(res) > 0)
+	else if (PQntuples(res) > 0) {
 		rc = reply_errorf(r, 404, "no such city: %s (in peers)", PQgetvalue(res, 0, Q_PEERS_UNKNOWN_SLUG_SLUG));
+		if (r->fmt == FMT_HTML && r->status == 404 && strncmp(r->path, "/api/", 5) != 0)
+			peers_notice_page(r, c, PQgetvalue(res, 0, Q_PEERS_UNKNOWN_SLUG_SLUG));
+	}
 	PQclear(res);
 	return rc;
 }
