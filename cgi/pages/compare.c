@@ -23,6 +23,7 @@
 
 #include "app.h"
 #include "chart.h"
+#include "compare_answers.h"
 #include "csv.h"
 #include "html.h"
 #include "page.h"
@@ -483,6 +484,7 @@ compare_html(struct request *r, json_t *model, const struct list *asked_metrics,
 		/* results first, the form to change them after (issue 15); the query names the cities */
 		table_html(b, model);
 		chart_html(b, model);
+		compare_answers_html(r, model);
 		view_twin_links(r, "This comparison as data", "/compare", 0);
 		html_raw(b, "<h2 id=\"change\">Change the comparison</h2>\n");
 	}

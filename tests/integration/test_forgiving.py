@@ -125,3 +125,27 @@ def test_country_names_beside_codes():
     body = text(get("/cities?country=CA"))
     assert "Canada (CA)" in body
     assert re.search(r'<select id="country" name="country">.*<option value="CA" selected>Canada \(CA\)</option>', body, re.S)
+
+
+def test_compare_answers_side_by_side():
+    body = text(get("/compare?cities=toronto,brevathorpe&questions=dedicated_funding,innovation_roles"
+                    "&questions=population&metrics=funding_share"))
+    sec = re.search(r'<h2 id="answers-h">Answers side by side</h2>(.*?)</section>', body, re.S)
+    assert sec, body[:3000]
+    rows = re.findall(r'<tr data-question="([a-z0-9_]+)">', sec.group(1))
+    assert sorted(rows) == ["dedicated_funding", "innovation_roles", "population"], rows
+    j = get_json("/cities/toronto.json?survey=2020")
+    want = "Yes" if j["answers"]["dedicated_funding"] else "No"
+    cell = re.search(r'<tr data-question="dedicated_funding">.*?<td data-city="toronto">(.*?)</td>', sec.group(1), re.S)
+    assert cell and ">%s<" % want in cell.group(1), cell and cell.group(1)
+    assert "2,800,000" in sec.group(1)
+    # the chooser keeps the rest of the view and ticks the questions chosen
+    assert '<input type="hidden" name="cities" value="toronto,brevathorpe">' in sec.group(1)
+    assert 'id="question-dedicated_funding" value="dedicated_funding" checked' in sec.group(1)
+    # none chosen: the chooser alone, open; an unknown code is left out, hostile text escaped
+    none = text(get("/compare?cities=toronto,brevathorpe"))
+    assert '<details class="choose-questions" open>' in none and 'data-question=' not in none
+    odd = get("/compare?cities=toronto,brevathorpe&questions=%3Cscript%3E,no_such_q")
+    assert odd.status == 200 and "<script>" not in text(odd) and "None of the questions named" in text(odd)
+    # the JSON twin is unchanged by questions
+    assert get_json("/compare.json?cities=toronto,brevathorpe&questions=population")["cities"]
