@@ -108,10 +108,55 @@ unknown_slug(struct request *r, struct cohort *c)
 	return rc;
 }
 
+/* The peers drop-downs (view_peers_selects): peers_region and peers_country add region:NAME and
+ * country:CODE to the peers filters; a peers list of slugs stands alone and ignores them. */
 int
 view_cohort(struct request *r, struct cohort *c)
 {
-	return view_cohort_expr(r, query_get(&r->query, "peers"), c);
+	const char *e = query_get(&r->query, "peers"), *reg = query_get(&r->query, "peers_region");
+	const char *cc = query_get(&r->query, "peers_country");
+	struct buf x = BUF_INIT;
+	int rc;
+
+	if ((reg == NULL || *reg == '\0') && (cc == NULL || *cc == '\0'))
+		return view_cohort_expr(r, e, c);
+	if (e && strspn(e, " ") != strlen(e) && strchr(e, ':') == NULL)
+		return view_cohort_expr(r, e, c);
+	if (e && strspn(e, " ") != strlen(e))
+		buf_puts(&x, e);
+	if (reg && *reg)
+		buf_printf(&x, "%sregion:%s", x.len ? ";" : "", reg);
+	if (cc && *cc)
+		buf_printf(&x, "%scountry:%s", x.len ? ";" : "", cc);
+	rc = view_cohort_expr(r, x.data, c);
+	buf_free(&x);
+	return rc;
+}
+
+void
+view_peers_selects(struct request *r, struct buf *b)
+{
+	PGresult *regions = db_query(r->app->db, Q_REGIONS, 0, NULL);
+	PGresult *countries = db_query(r->app->db, Q_COUNTRIES, 0, NULL);
+	const char *reg = query_get(&r->query, "peers_region"), *cc = query_get(&r->query, "peers_country");
+	int i;
+
+	html_raw(b, "<div class=\"field\"><label for=\"peers_region\">Peers in the region</label>"
+	    "<select id=\"peers_region\" name=\"peers_region\"><option value=\"\">Any region</option>");
+	for (i = 0; db_ok(regions) && i < PQntuples(regions); i++) {
+		const char *name = PQgetvalue(regions, i, Q_REGIONS_REGION);
+		html_raw(b, "<option value=\"");
+		html_attr(b, name);
+		html_raw(b, reg && strcasecmp(reg, name) == 0 ? "\" selected>" : "\">");
+		html_text(b, name);
+		html_raw(b, "</option>");
+	}
+	html_raw(b, "</select></div>\n<div class=\"field\"><label for=\"peers_country\">Peers in the country</label>"
+	    "<select id=\"peers_country\" name=\"peers_country\"><option value=\"\">Any country</option>");
+	view_country_options(b, db_ok(countries) ? countries : NULL, cc);
+	html_raw(b, "</select></div>\n");
+	PQclear(regions);
+	PQclear(countries);
 }
 
 /* The slugs of the SIMILAR_PEERS cities most like `slug` in `wave` (similar_score's order: score, then

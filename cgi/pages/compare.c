@@ -293,7 +293,9 @@ form_html(struct request *r, json_t *model, const struct list *asked_metrics, PG
 	html_attr(b, view_str(model, "peers"));
 	html_raw(b, "\"><p id=\"peers-help\" class=\"help\">Empty for every city; or <code>region:Europe</code>, "
 	    "<code>country:CA</code>, <code>population:100000-2000000</code>, or city slugs separated "
-	    "by commas.</p></div>\n<button type=\"submit\">Compare</button>\n</form>\n");
+	    "by commas.</p></div>\n");
+	view_peers_selects(r, b);
+	html_raw(b, "<button type=\"submit\">Compare</button>\n</form>\n");
 }
 
 static void

@@ -705,7 +705,9 @@ form_html(struct request *r, json_t *model, const struct view *v)
 	html_attr(b, view_str(model, "peers"));
 	html_raw(b, "\"><p id=\"peers-help\" class=\"help\">Empty for every city; or <code>region:Europe</code>, "
 	    "<code>country:CA</code>, <code>population:100000-2000000</code>, or city slugs separated "
-	    "by commas.</p></div>\n<div class=\"field\"><label for=\"city\">Highlight a city</label>"
+	    "by commas.</p></div>\n");
+	view_peers_selects(r, b);
+	html_raw(b, "<div class=\"field\"><label for=\"city\">Highlight a city</label>"
 	    "<input id=\"city\" name=\"city\" aria-describedby=\"city-help\" value=\"");
 	html_attr(b, v->city ? v->city : "");
 	html_raw(b, "\"><p id=\"city-help\" class=\"help\">The city's slug, as in its address: "

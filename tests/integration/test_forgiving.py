@@ -149,3 +149,20 @@ def test_compare_answers_side_by_side():
     assert odd.status == 200 and "<script>" not in text(odd) and "None of the questions named" in text(odd)
     # the JSON twin is unchanged by questions
     assert get_json("/compare.json?cities=toronto,brevathorpe&questions=population")["cities"]
+
+
+def test_peers_drop_downs():
+    a = get_json("/metrics/innovation_staff.json?peers_region=europe")
+    b = get_json("/metrics/innovation_staff.json?peers=region:Europe")
+    assert a["peers"] == "region:Europe" and a["summary"] == b["summary"]
+    both = get_json("/cities/toronto.json?peers=population:1-99999999&peers_country=ca")
+    assert both["peers"] == "population:1-99999999;country:CA"
+    # a list of slugs stands alone
+    assert get_json("/metrics/innovation_staff.json?peers=toronto,brevathorpe&peers_region=Europe")["peers"] == \
+        "toronto,brevathorpe"
+    for page in ("/cities/toronto", "/metrics/innovation_staff", "/compare?cities=toronto,brevathorpe"):
+        sep = "&" if "?" in page else "?"
+        body = text(get(page + sep + "peers_region=Europe&peers_country=CA"))
+        assert '<select id="peers_region" name="peers_region">' in body, page
+        assert '<option value="Europe" selected>Europe</option>' in body, page
+        assert '<option value="CA" selected>Canada (CA)</option>' in body, page
