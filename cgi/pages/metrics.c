@@ -28,6 +28,7 @@
 #include "chart.h"
 #include "csv.h"
 #include "html.h"
+#include "trend.h"
 #include "jsonw.h"
 #include "page.h"
 #include "paging.h"
@@ -830,6 +831,7 @@ metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 			html_raw(b, "no value in this wave.");
 		}
 		html_raw(b, "</p>\n");
+		trend_html(r, view_str(hl, "city"), view_str(hl, "name"), v->id);
 	}
 	summary_html(b, model);
 

@@ -13,6 +13,7 @@
 #include "answer.h"
 #include "chart.h"
 #include "html.h"
+#include "trend.h"
 #include "page.h"
 #include "profile.h"
 #include "sections.h"
@@ -412,6 +413,7 @@ profile_html(struct request *r, json_t *model)
 	sections_html(p);
 	data_availability(p);
 	metrics_table(p);
+	trend_html(r, p->slug, p->name, NULL);	/* issue 15: the metrics over time */
 	other_answers(p);
 	waves_table(p);
 

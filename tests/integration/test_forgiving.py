@@ -166,3 +166,36 @@ def test_peers_drop_downs():
         assert '<select id="peers_region" name="peers_region">' in body, page
         assert '<option value="Europe" selected>Europe</option>' in body, page
         assert '<option value="CA" selected>Canada (CA)</option>' in body, page
+
+
+def test_metric_over_time():
+    d18 = get_json("/metrics/innovation_staff.json?survey=2018&city=toronto")["highlight"]
+    d20 = get_json("/metrics/innovation_staff.json?survey=2020&city=toronto")["highlight"]
+    body = text(get("/metrics/innovation_staff?city=toronto"))
+    sec = re.search(r'<section id="over-time".*?</section>', body, re.S)
+    assert sec and "Toronto over time: 2018 → 2020" in sec.group(0)
+    row = re.search(r'<tr data-metric="innovation_staff">(.*?)</tr>', sec.group(0), re.S).group(1)
+    for wave, h in (("2018", d18), ("2020", d20)):
+        cell = re.search(r'data-wave="%s"><data value="([^"]*)">' % wave, row)
+        assert cell and float(cell.group(1)) == h["value"], (wave, row)
+    profile = text(get("/cities/toronto"))
+    assert '<h2 id="h-over-time">Toronto over time: 2018 → 2020</h2>' in profile
+    assert len(re.findall(r'<tr data-metric="[a-z0-9_]+">', re.search(r'id="over-time".*?</section>', profile, re.S).group(0))) >= 2
+    # no city chosen: no trend on the metric page
+    assert 'id="over-time"' not in text(get("/metrics/innovation_staff"))
+
+
+def test_meta_tags_and_back_to_top():
+    for page in ("/", "/cities", "/cities/toronto", "/metrics/innovation_staff?city=toronto", "/map", "/upload",
+                 "/compare?cities=toronto,brevathorpe"):
+        body = text(get(page))
+        assert re.search(r'<meta name="description" content="[^"]{40,}">', body), page
+        for prop in ("og:title", "og:description", "og:type", "og:url"):
+            assert '<meta property="%s" content="' % prop in body, (page, prop)
+        assert '<p class="to-top"><a href="#main">Back to the top</a></p>' in body, page
+    body = text(get("/metrics/innovation_staff?city=toronto"))
+    assert '<meta property="og:image" content="/metrics/innovation_staff.svg?city=toronto">' in body
+    assert '<meta property="og:url" content="/metrics/innovation_staff?city=toronto">' in body
+    assert "og:image" not in text(get("/cities"))
+    hostile = text(get('/cities?q=%22%3E%3Cscript%3E'))
+    assert '"><script>' not in hostile
