@@ -13,7 +13,7 @@ void
 trend_html(struct request *r, const char *slug, const char *name, const char *metric)
 {
 	const char *p[2] = { slug, metric };
-	PGresult *res = db_query(r->app->db, Q_CITY_METRIC_TREND, 2, p);
+	PGresult *res = r->app && slug && *slug ? db_query(r->app->db, Q_CITY_METRIC_TREND, 2, p) : NULL;
 	struct buf *b = &r->out;
 	const char *waves[MAX_WAVES];
 	size_t nw = 0, k;
