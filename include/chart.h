@@ -54,9 +54,14 @@ struct chart_bin {
 
 /* Bins for n values (NaNs skipped): one bin per distinct value when there are at most 12 of them, else
  * up to 20 bins of a round width (1, 2, 2.5 or 5 times a power of ten; at least 1 when every value is
- * whole) from a multiple of that width.  *bins is malloc'd (the caller frees it), *nbins may be 0 (then
+ * whole) from a multiple of that width; but when one of those bins would hold over 40% of the values
+ * (skewed data), up to 10 bins whose bounds are the deciles rounded down to two significant figures
+ * (each holds about a tenth of the values; widths differ, see chart_bins_uneven).  *bins is malloc'd (the caller frees it), *nbins may be 0 (then
  * *bins is NULL).  Returns 0, or -1 when memory ran out (*bins NULL, *nbins 0). */
 int chart_bins(const double *values, size_t n, struct chart_bin **bins, size_t *nbins);
+
+/* 1 when the bins (of more than one value each) are of different widths: a histogram says so. */
+int chart_bins_uneven(const struct chart_bin *bins, size_t nbins);
 
 /* The index of the bin holding v, or -1 (also for NaN). */
 long chart_bin_of(const struct chart_bin *bins, size_t nbins, double v);

@@ -78,6 +78,14 @@ json_t *view_waves(struct app *a);
  * marked selected; escaped.  Never fails. */
 void view_wave_options(struct buf *b, json_t *waves, const char *selected);
 
+/* A country as people read it: "Canada (CA)", or the code alone when iso-codes does not know it. */
+void view_country(struct buf *b, const char *code);
+/* The peers drop-downs for a form that chooses peers: region and country (peers_region, peers_country,
+ * which view_cohort adds to the peers filters), the values asked selected. */
+void view_peers_selects(struct request *r, struct buf *b);
+/* <option>s for each country of countries (a Q_COUNTRIES result, may be NULL), named; selected in any case. */
+void view_country_options(struct buf *b, PGresult *countries, const char *selected);
+
 /* The cities CSV (slug,name,country,region,population,synthetic) from rows holding those six columns
  * first, in that order (Q_CITIES, Q_DATA_CITIES).  Never fails. */
 void view_cities_csv(struct buf *b, const PGresult *res);

@@ -171,6 +171,8 @@ http_reason(int status)
 	case 200: return "OK";
 	case 201: return "Created";
 	case 204: return "No Content";
+	case 301: return "Moved Permanently";
+	case 302: return "Found";
 	case 303: return "See Other";
 	case 304: return "Not Modified";
 	case 400: return "Bad Request";
@@ -212,6 +214,37 @@ http_not_modified(struct request *r, long long v)
 	return 1;
 }
 
+/* Every CSV downloads under a name that says what it holds: a handler that named none gets
+ * citybench-<the path's segments>[-<wave>].csv ("/metrics/innovation_staff.csv?survey=2018" ->
+ * citybench-metrics-innovation_staff-2018.csv); characters other than [A-Za-z0-9_-] become "-". */
+static void
+csv_disposition(struct request *r, struct buf *h)
+{
+	const char *p, *wave = query_get(&r->query, "survey");
+	struct buf name = BUF_INIT;
+
+	if (r->ctype == NULL || strcmp(r->ctype, "text/csv") != 0 || r->status != 200 || r->path == NULL ||
+	    (r->headers.data && strcasestr(r->headers.data, "Content-Disposition:") != NULL))
+		return;
+	buf_puts(&name, "citybench");
+	for (p = r->path; *p && name.len < 120; p++) {
+		int ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_';
+		if (ok)
+			buf_putc(&name, *p);
+		else if (name.data[name.len - 1] != '-')
+			buf_putc(&name, '-');
+	}
+	while (name.len > 9 && name.data[name.len - 1] == '-')
+		name.data[--name.len] = '\0';
+	if (wave && strlen(wave) <= 16 && strspn(wave, "0123456789") == strlen(wave) && *wave)
+		buf_printf(&name, "-%s", wave);
+	else if (wave && strcmp(wave, "latest") == 0)
+		buf_puts(&name, "-latest");
+	if (name.data)
+		buf_printf(h, "Content-Disposition: attachment; filename=\"%s.csv\"\r\n", name.data);
+	buf_free(&name);
+}
+
 void
 http_send(struct request *r)
 {
@@ -240,6 +273,7 @@ http_send(struct request *r)
 		    "frame-ancestors 'none'\r\nX-Frame-Options: DENY\r\n");
 	if (r->headers.len)
 		buf_append(&h, r->headers.data, r->headers.len);
+	csv_disposition(r, &h);
 	buf_puts(&h, "\r\n");
 	if (r->fcgi) {
 		FCGX_PutStr(h.data, (int)h.len, r->fcgi->out);

@@ -78,16 +78,74 @@ layout_of(void)
 	return layout ? layout : fallback_layout;
 }
 
+/* 1 when path is /metrics/ID (one segment after it) or /map: pages with a chart of their own as .svg. */
+static int
+has_chart(const char *path)
+{
+	if (path == NULL)
+		return 0;
+	if (strcmp(path, "/map") == 0)
+		return 1;
+	return strncmp(path, "/metrics/", 9) == 0 && path[9] && strchr(path + 9, '/') == NULL;
+}
+
+/* The page's description and Open Graph tags (issue 15): a shared link previews with the page's title,
+ * a sentence on what citybench is, its address and, where the page has a chart, the chart. */
+static void
+meta_tags(struct request *r, const char *title)
+{
+	struct buf *b = &r->out;
+	const char *qs = r->query_string && *r->query_string ? r->query_string : NULL;
+
+	html_raw(b, "\n<meta name=\"description\" content=\"");
+	html_attr(b, title);
+	html_raw(b, ": citybench compares how cities organise public-sector innovation, wave by wave, "
+	    "with open data under CC BY 4.0.\">\n<meta property=\"og:site_name\" content=\"citybench\">\n"
+	    "<meta property=\"og:type\" content=\"website\">\n<meta property=\"og:title\" content=\"");
+	html_attr(b, title);
+	html_raw(b, "\">\n<meta property=\"og:description\" content=\"");
+	html_attr(b, title);
+	html_raw(b, " on citybench: municipal innovation benchmarking, open data under CC BY 4.0.\">\n");
+	if (r->path && r->path[0] == '/') {
+		html_raw(b, "<meta property=\"og:url\" content=\"");
+		html_attr(b, r->path);
+		if (qs) {
+			buf_putc(b, '?');
+			html_attr(b, qs);
+		}
+		html_raw(b, "\">\n");
+	}
+	if (has_chart(r->path)) {
+		html_raw(b, "<meta property=\"og:image\" content=\"");
+		html_attr(b, r->path);
+		html_raw(b, ".svg");
+		if (qs) {
+			buf_putc(b, '?');
+			html_attr(b, qs);
+		}
+		html_raw(b, "\">\n<meta property=\"og:image:alt\" content=\"The chart of ");
+		html_attr(b, title);
+		html_raw(b, "\">");
+	}
+}
+
 void
 page_begin(struct request *r, const char *title)
 {
-	const char *l = layout_of(), *t = strstr(l, "{{title}}"), *c = strstr(l, "{{content}}");
+	const char *l = layout_of(), *t = strstr(l, "{{title}}"), *c = strstr(l, "{{content}}"), *e;
 
 	r->ctype = "text/html";
 	buf_reset(&r->out);
 	buf_append(&r->out, l, (size_t)(t - l));
 	html_text(&r->out, title);
 	t += strlen("{{title}}");
+	e = strstr(t, "</title>");
+	if (e && e < c) {
+		e += strlen("</title>");
+		buf_append(&r->out, t, (size_t)(e - t));
+		meta_tags(r, title);
+		t = e;
+	}
 	buf_append(&r->out, t, (size_t)(c - t));
 }
 

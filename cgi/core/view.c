@@ -5,15 +5,89 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "app.h"
 #include "chart.h"
+#include "country.h"
 #include "csv.h"
 #include "html.h"
+#include "page.h"
 #include "query.h"
 #include "reply.h"
 #include "similar.h"
 #include "view.h"
+
+/* The HTML page of a peers list naming an unknown city: still a 404, but it keeps the page's form (every
+ * other parameter as it came, the peers without the unknown city) and suggests cities spelt alike. */
+static void
+peers_notice_page(struct request *r, const struct cohort *c, const char *unknown)
+{
+	struct buf *b = &r->out, rest = BUF_INIT;
+	const char *p[1] = { unknown };
+	PGresult *sug = db_query(r->app->db, Q_PEERS_SUGGEST, 1, p);
+	size_t i;
+	int k, shown = 0;
+
+	for (i = 0; i < c->peers.nslugs; i++)
+		if (strcmp(c->peers.slugs[i], unknown) != 0)
+			buf_printf(&rest, "%s%s", rest.len ? "," : "", c->peers.slugs[i]);
+	buf_reset(b);
+	buf_reset(&r->headers);
+	page_begin(r, "A city in the peers was not found");
+	r->status = 404;
+	html_raw(b, "<h1>No city called \u201c");
+	html_text(b, unknown);
+	html_raw(b, "\u201d among the peers</h1>\n<div class=\"notice\" role=\"alert\"><p>The peers list names <code>");
+	html_text(b, unknown);
+	html_raw(b, "</code>, which is no city here");
+	for (k = 0; db_ok(sug) && k < PQntuples(sug); k++) {
+		const char *slug = PQgetvalue(sug, k, Q_PEERS_SUGGEST_SLUG);
+		html_raw(b, shown++ ? ", " : ". Did you mean ");
+		html_raw(b, "<a href=\"");
+		html_attr(b, r->path);
+		html_raw(b, "?peers=");
+		if (rest.len) {
+			url_encode(b, rest.data);
+			url_encode(b, ",");
+		}
+		url_encode(b, slug);
+		for (i = 0; i < r->query.n; i++) {
+			if (strcmp(r->query.p[i].key, "peers") == 0)
+				continue;
+			html_raw(b, "&amp;");
+			url_encode(b, r->query.p[i].key);
+			buf_putc(b, '=');
+			url_encode(b, r->query.p[i].value);
+		}
+		html_raw(b, "\">");
+		html_text(b, PQgetvalue(sug, k, Q_PEERS_SUGGEST_NAME));
+		html_raw(b, "</a>");
+	}
+	html_raw(b, shown ? "?</p></div>\n" : ".</p></div>\n");
+	html_raw(b, "<form class=\"filters peers\" method=\"get\" action=\"");
+	html_attr(b, r->path);
+	html_raw(b, "\">\n");
+	for (i = 0; i < r->query.n; i++) {
+		if (strcmp(r->query.p[i].key, "peers") == 0)
+			continue;
+		html_raw(b, "<input type=\"hidden\" name=\"");
+		html_attr(b, r->query.p[i].key);
+		html_raw(b, "\" value=\"");
+		html_attr(b, r->query.p[i].value);
+		html_raw(b, "\">\n");
+	}
+	html_raw(b, "<div class=\"field wide\"><label for=\"peers\">Compare with (peers)</label>"
+	    "<input id=\"peers\" name=\"peers\" autocomplete=\"off\" spellcheck=\"false\" "
+	    "aria-describedby=\"peers-help\" value=\"");
+	html_attr(b, rest.data ? rest.data : "");
+	html_raw(b, "\"><p id=\"peers-help\" class=\"help\">City slugs separated by commas, or filters such "
+	    "as <code>region:Europe</code>, <code>country:CA</code>; empty for every city.</p></div>\n"
+	    "<button type=\"submit\">Show</button>\n</form>\n");
+	page_end(r);
+	buf_free(&rest);
+	PQclear(sug);
+}
 
 /* The contract's "an unknown slug is a 404 naming it": the first of the list that no city has. */
 static int
@@ -25,16 +99,65 @@ unknown_slug(struct request *r, struct cohort *c)
 
 	if (!db_ok(res))
 		rc = view_db_error(r, res);
-	else if (PQntuples(res) > 0)
+	else if (PQntuples(res) > 0) {
 		rc = reply_errorf(r, 404, "no such city: %s (in peers)", PQgetvalue(res, 0, Q_PEERS_UNKNOWN_SLUG_SLUG));
+		if (r->fmt == FMT_HTML && r->status == 404 && strncmp(r->path, "/api/", 5) != 0)
+			peers_notice_page(r, c, PQgetvalue(res, 0, Q_PEERS_UNKNOWN_SLUG_SLUG));
+	}
 	PQclear(res);
 	return rc;
 }
 
+/* The peers drop-downs (view_peers_selects): peers_region and peers_country add region:NAME and
+ * country:CODE to the peers filters; a peers list of slugs stands alone and ignores them. */
 int
 view_cohort(struct request *r, struct cohort *c)
 {
-	return view_cohort_expr(r, query_get(&r->query, "peers"), c);
+	const char *e = query_get(&r->query, "peers"), *reg = query_get(&r->query, "peers_region");
+	const char *cc = query_get(&r->query, "peers_country");
+	struct buf x = BUF_INIT;
+	int rc;
+
+	if ((reg == NULL || *reg == '\0') && (cc == NULL || *cc == '\0'))
+		return view_cohort_expr(r, e, c);
+	if (e && strspn(e, " ") != strlen(e) && strchr(e, ':') == NULL)
+		return view_cohort_expr(r, e, c);
+	if (e && strspn(e, " ") != strlen(e))
+		buf_puts(&x, e);
+	if (reg && *reg)
+		buf_printf(&x, "%sregion:%s", x.len ? ";" : "", reg);
+	if (cc && *cc)
+		buf_printf(&x, "%scountry:%s", x.len ? ";" : "", cc);
+	rc = view_cohort_expr(r, x.data, c);
+	buf_free(&x);
+	return rc;
+}
+
+void
+view_peers_selects(struct request *r, struct buf *b)
+{
+	/* a page rendered without a database (the unit tests') offers "any" alone */
+	PGresult *regions = r->app ? db_query(r->app->db, Q_REGIONS, 0, NULL) : NULL;
+	PGresult *countries = r->app ? db_query(r->app->db, Q_COUNTRIES, 0, NULL) : NULL;
+	const char *reg = query_get(&r->query, "peers_region"), *cc = query_get(&r->query, "peers_country");
+	int i;
+
+	html_raw(b, "<div class=\"field\"><label for=\"peers_region\">Peers in the region</label>"
+	    "<select id=\"peers_region\" name=\"peers_region\"><option value=\"\">Any region</option>");
+	for (i = 0; db_ok(regions) && i < PQntuples(regions); i++) {
+		const char *name = PQgetvalue(regions, i, Q_REGIONS_REGION);
+		html_raw(b, "<option value=\"");
+		html_attr(b, name);
+		html_raw(b, reg && strcasecmp(reg, name) == 0 ? "\" selected>" : "\">");
+		html_text(b, name);
+		html_raw(b, "</option>");
+	}
+	html_raw(b, "</select></div>\n<div class=\"field\"><label for=\"peers_country\">Peers in the country</label>"
+	    "<select id=\"peers_country\" name=\"peers_country\"><option value=\"\">Any country</option>");
+	view_country_options(b, db_ok(countries) ? countries : NULL, cc);
+	html_raw(b, "</select></div>\n");
+	PQclear(regions);
+	PQclear(countries);
 }
 
 /* The slugs of the SIMILAR_PEERS cities most like `slug` in `wave` (similar_score's order: score, then
@@ -175,6 +298,33 @@ resolve_similar(struct request *r, struct cohort *c)
 	return rc;
 }
 
+/* region:north america is region:North America: the name is taken as the cities spell it (any case
+ * matches, as the contract asks of filters), so the stored statistics of that region apply.  A name no
+ * city has stays as given (an empty cohort).  0, or -1 with the error answered. */
+static int
+canonical_region(struct request *r, struct peers *p)
+{
+	PGresult *res = db_query(r->app->db, Q_REGIONS, 0, NULL);
+	int i;
+
+	if (!db_ok(res)) {
+		view_db_error(r, res);
+		PQclear(res);
+		return -1;
+	}
+	for (i = 0; i < PQntuples(res); i++) {
+		const char *name = PQgetvalue(res, i, Q_REGIONS_REGION);
+		char *dup;
+		if (strcasecmp(name, p->text) != 0 || strcmp(name, p->text) == 0 || (dup = strdup(name)) == NULL)
+			continue;
+		free(p->text);
+		p->text = dup;
+		break;
+	}
+	PQclear(res);
+	return 0;
+}
+
 int
 view_cohort_expr(struct request *r, const char *expr, struct cohort *c)
 {
@@ -186,6 +336,10 @@ view_cohort_expr(struct request *r, const char *expr, struct cohort *c)
 	if (peers_parse(expr, &c->peers, &err) == -1) {
 		reply_errorf(r, 400, "bad peers expression: %s", err ? err : "malformed");
 		free(err);
+		return -1;
+	}
+	if (c->peers.kind == PEERS_REGION && canonical_region(r, &c->peers) == -1) {
+		view_cohort_free(c);
 		return -1;
 	}
 	c->params[0] = kinds[c->peers.kind];
@@ -283,11 +437,54 @@ view_cohort_query(struct db *db, enum query_id stored, enum query_id live, const
 	return db_query(db, view_cohort_is_stored(c) ? stored : live, n, p);
 }
 
+/* A GET of a slug written in capitals ("/cities/Toronto") answers 301 to the same address in small
+ * letters, extension and query kept; returns 1 when it did, else 0. */
+static int
+redirect_lowercase(struct request *r, const char *s)
+{
+	static const char *const ext[] = { [FMT_JSON] = ".json", [FMT_CSV] = ".csv", [FMT_SVG] = ".svg" };
+	struct buf loc = BUF_INIT;
+	char low[65];
+	size_t i, n = s ? strlen(s) : 0;
+	int upper = 0;
+
+	if (r->method == NULL || (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) ||
+	    n == 0 || n >= sizeof(low))
+		return 0;
+	for (i = 0; i < n; i++) {
+		upper |= s[i] >= 'A' && s[i] <= 'Z';
+		low[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
+	}
+	low[n] = '\0';
+	if (!upper || !path_segment_valid_slug(low, n))
+		return 0;
+	for (i = 0; r->path[i]; i++)
+		buf_putc(&loc, r->path[i] >= 'A' && r->path[i] <= 'Z' ? r->path[i] + 32 : r->path[i]);
+	if (r->fmt == FMT_JSON || r->fmt == FMT_CSV || r->fmt == FMT_SVG)
+		buf_puts(&loc, ext[r->fmt]);
+	if (r->query_string && *r->query_string) {
+		buf_putc(&loc, '?');
+		buf_puts(&loc, r->query_string);
+	}
+	if (loc.data == NULL || http_header(r, "Location", loc.data) == -1) {
+		buf_free(&loc);
+		return 0;
+	}
+	r->status = 301;
+	r->ctype = "text/plain";
+	buf_reset(&r->out);
+	buf_printf(&r->out, "moved to %s\n", loc.data);
+	buf_free(&loc);
+	return 1;
+}
+
 int
 view_slug_arg(struct request *r, const char *s, const char *what)
 {
 	if (s && path_segment_valid_slug(s, strlen(s)))
 		return 0;
+	if (redirect_lowercase(r, s))
+		return -1;
 	return reply_errorf(r, 404, "no such %s", what);
 }
 
@@ -394,6 +591,36 @@ view_waves(struct app *a)
 	}
 	PQclear(res);
 	return list;
+}
+
+void
+view_country(struct buf *b, const char *code)
+{
+	const char *name = country_name(code);
+
+	if (name) {
+		html_text(b, name);
+		html_raw(b, " (");
+		html_text(b, code);
+		html_raw(b, ")");
+	} else {
+		html_text(b, code);
+	}
+}
+
+void
+view_country_options(struct buf *b, PGresult *countries, const char *selected)
+{
+	int i;
+
+	for (i = 0; countries && i < PQntuples(countries); i++) {
+		const char *cc = PQgetvalue(countries, i, Q_COUNTRIES_COUNTRY);
+		html_raw(b, "<option value=\"");
+		html_attr(b, cc);
+		html_raw(b, selected && strcasecmp(selected, cc) == 0 ? "\" selected>" : "\">");
+		view_country(b, cc);
+		html_raw(b, "</option>");
+	}
 }
 
 void

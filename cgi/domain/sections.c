@@ -696,7 +696,7 @@ place(struct profile *p, const char *label)
 	html_raw(p->b, "<div><dt>");
 	html_text(p->b, label);
 	html_raw(p->b, "</dt><dd>");
-	html_text(p->b, view_str(p->city, "country"));
+	view_country(p->b, view_str(p->city, "country"));	/* "Canada (CA)" */
 	html_raw(p->b, ", ");
 	html_text(p->b, view_str(p->city, "region"));
 	html_raw(p->b, "</dd></div>\n");

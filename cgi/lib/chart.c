@@ -29,6 +29,20 @@
 #define BAR_FILL	"#3b6ea5"
 #define MARK_FILL	"#8a4b00"
 
+/* The narrow layout (issue 15): the same chart drawn 360 units wide, each label on its own line above
+ * its bar, for screens under 600 CSS px where the wide one would shrink its text under 9 px.  Inline
+ * charts carry both, inside <div class="chart-pair">; the style sheet shows one. */
+#define N_WIDTH		360.0
+#define N_BAR_END	200.0
+#define N_ROW_H		44.0
+#define N_LABEL_H	18.0
+
+struct geometry { double width, label_end, bar_start, bar_end, row_h, label_h; int narrow; };
+static const struct geometry wide_geo = { WIDTH, LABEL_END, BAR_START, BAR_END, ROW_H, 0, 0 };
+static const struct geometry narrow_geo = { N_WIDTH, 0, 0, N_BAR_END, N_ROW_H, N_LABEL_H, 1 };
+static const struct geometry *geo = &wide_geo;
+static int pairing;	/* inside the pair: each writer draws once */
+
 struct canvas {
 	const struct chart *c;
 	struct buf body, list;
@@ -164,7 +178,7 @@ x_of(double v, double lo, double hi)
 {
 	if (hi <= lo)
 		hi = lo + 1;
-	return BAR_START + (v - lo) / (hi - lo) * (BAR_END - BAR_START);
+	return geo->bar_start + (v - lo) / (hi - lo) * (geo->bar_end - geo->bar_start);
 }
 
 static void
@@ -197,7 +211,7 @@ heading_row(struct canvas *k, const char *text)
 	buf_puts(b, "<text x=\"0\"");
 	coord(b, "y", k->y + HEAD_H - 9);
 	buf_puts(b, " font-size=\"15\" font-weight=\"bold\" fill=\"currentColor\">");
-	note(k, clipped(b, text, 80));
+	note(k, clipped(b, text, geo->narrow ? 40 : 80));
 	buf_puts(b, "</text>\n");
 	k->y += HEAD_H;
 }
@@ -219,14 +233,19 @@ bar_row(struct canvas *k, const char *label, double v, double lo, double hi, con
 		note(k, xml_text(b, marker));
 	}
 	buf_puts(b, "</title>\n<text");
-	coord(b, "x", LABEL_END);
+	coord(b, "x", geo->label_end);
 	coord(b, "y", k->y + BAR_H - 4);
-	buf_puts(b, " text-anchor=\"end\" fill=\"currentColor\"");
+	buf_puts(b, geo->narrow ? " fill=\"currentColor\"" : " text-anchor=\"end\" fill=\"currentColor\"");
 	if (mark)
 		buf_puts(b, " font-weight=\"bold\"");
 	buf_putc(b, '>');
 	note(k, clipped(b, label, LABEL_MAX));
+	if (mark && geo->narrow) {	/* the marker on the label's line: the bar's line has no room */
+		buf_putc(b, ' ');
+		note(k, clipped(b, marker, 24));
+	}
 	buf_puts(b, "</text>\n");
+	k->y += geo->label_h;
 	tx = x0 + 6;
 	if (isfinite(v)) {
 		xv = x_of(v, lo, hi);
@@ -256,7 +275,7 @@ bar_row(struct canvas *k, const char *label, double v, double lo, double hi, con
 		buf_puts(b, " font-weight=\"bold\"");
 	buf_putc(b, '>');
 	note(k, xml_text(b, text));
-	if (mark) {
+	if (mark && !geo->narrow) {
 		buf_putc(b, ' ');
 		note(k, clipped(b, marker, 24));
 	}
@@ -269,7 +288,7 @@ bar_row(struct canvas *k, const char *label, double v, double lo, double hi, con
 	} else {
 		list_item(k, label, text);
 	}
-	k->y += ROW_H;
+	k->y += geo->row_h - geo->label_h;
 }
 
 /* Puts the chart together: svg element, title, desc (with the data list), defs, body. */
@@ -286,11 +305,12 @@ finish(struct buf *b, struct canvas *k)
 		rc = -1;
 	if (c->standalone)
 		buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-	buf_puts(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" role=\"img\" aria-labelledby=\"");
+	buf_puts(b, geo->narrow ? "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart chart-narrow\" role=\"img\" aria-labelledby=\""
+	    : "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" role=\"img\" aria-labelledby=\"");
 	xml_text(b, c->id);
 	buf_puts(b, "-title ");
 	xml_text(b, c->id);
-	buf_printf(b, "-desc\" viewBox=\"0 0 %.0f %.0f\"", WIDTH, ceil(h));
+	buf_printf(b, "-desc\" viewBox=\"0 0 %.0f %.0f\"", geo->width, ceil(h));
 	buf_puts(b, " width=\"100%\"");	/* scales to its container, an iframe of 400 px too */
 	buf_puts(b, " font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif\" font-size=\"14\">\n"
 	    "<title id=\"");
@@ -357,6 +377,30 @@ finish(struct buf *b, struct canvas *k)
 	return rc;
 }
 
+/* An inline chart is drawn twice, wide and narrow (ids of the narrow one end in "-n"), inside a
+ * <div class="chart-pair">; a standalone one once, wide.  PAIR(call) runs the writer's own call so. */
+#define PAIR(b, c, call) do { \
+	if (!(c)->standalone && !pairing) { \
+		struct chart cn_ = *(c); \
+		char idn_[96]; \
+		int rc_; \
+		snprintf(idn_, sizeof(idn_), "%.80s-n", (c)->id ? (c)->id : "chart"); \
+		cn_.id = idn_; \
+		pairing = 1; \
+		rc_ = buf_puts((b), "<div class=\"chart-pair\">\n"); \
+		if (call(b, (c)) == -1) \
+			rc_ = -1; \
+		geo = &narrow_geo; \
+		if (call(b, &cn_) == -1) \
+			rc_ = -1; \
+		geo = &wide_geo; \
+		pairing = 0; \
+		if (buf_puts((b), "</div>\n") == -1) \
+			rc_ = -1; \
+		return rc_; \
+	} \
+} while (0)
+
 static void
 canvas_init(struct canvas *k, const struct chart *c)
 {
@@ -375,9 +419,9 @@ zero_line(struct canvas *k, double y0, double lo, double hi)
 		return;
 	buf_puts(&k->body, "<line");
 	coord(&k->body, "x1", x0);
-	coord(&k->body, "y1", y0 - 3);
+	coord(&k->body, "y1", y0 + geo->label_h - 3);
 	coord(&k->body, "x2", x0);
-	coord(&k->body, "y2", k->y - ROW_H + BAR_H + 3);
+	coord(&k->body, "y2", k->y - (geo->row_h - geo->label_h) + BAR_H + 3);
 	buf_puts(&k->body, " stroke=\"currentColor\" stroke-width=\"1\"/>\n");
 }
 
@@ -410,6 +454,8 @@ chart_bars(struct buf *b, const struct chart *c, const char *const *labels, cons
 	double lo, hi, y0;
 	size_t i;
 
+#define BARS_CALL(b_, c_) chart_bars((b_), (c_), labels, values, n, highlight)
+	PAIR(b, c, BARS_CALL);
 	canvas_init(&k, c);
 	scale_of(values, n, 1, &lo, &hi);
 	y0 = k.y;
@@ -451,6 +497,55 @@ nice_width(double raw, int whole)
 	else
 		f = 10;
 	return whole && f * e < 1 ? 1 : f * e;
+}
+
+/* x rounded down to two significant figures (a whole number when whole): a bin bound people can read. */
+static double
+round_down2(double x, int whole)
+{
+	double p;
+
+	if (x == 0 || !isfinite(x))
+		return 0;
+	p = pow(10, floor(log10(fabs(x))) - 1);
+	if (whole && p < 1)
+		p = 1;
+	if (p < 1) {	/* divide by a whole power of ten: 0.47, not 0.47000000000000003 */
+		double inv = round(1 / p);
+		return floor(x * inv) / inv;
+	}
+	return floor(x / p) * p;
+}
+
+/* Quantile-aware bins for skewed values (issue 15: equal widths put 88 of 100 cities in one bin): the
+ * bounds are the deciles of the m sorted values v, rounded down to two significant figures, without
+ * repeats; each bin then holds about a tenth of the cities, and the widths differ (the labels say
+ * where each bin starts and ends).  Returns the number of bins written into out (at most 10). */
+static size_t
+quantile_bins(const double *v, size_t m, int whole, struct chart_bin *out)
+{
+	double bounds[11];
+	size_t j, nb = 0, nbounds = 0;
+
+	bounds[nbounds++] = round_down2(v[0], whole);
+	for (j = 1; j < 10; j++) {
+		double q = round_down2(v[j * m / 10], whole);
+		if (q > bounds[nbounds - 1])
+			bounds[nbounds++] = q;
+	}
+	for (j = 0; j + 1 < nbounds; j++, nb++) {
+		out[nb].lo = bounds[j];
+		out[nb].hi = bounds[j + 1];
+	}
+	out[nb].lo = bounds[nbounds - 1];
+	out[nb].hi = v[m - 1] > bounds[nbounds - 1] ? v[m - 1] : bounds[nbounds - 1];
+	out[nb].closed = 1;
+	nb++;
+	for (j = 0; j < m; j++) {
+		long at = chart_bin_of(out, nb, v[j]);
+		out[at < 0 ? (long)nb - 1 : at].count++;
+	}
+	return nb;
 }
 
 long
@@ -537,6 +632,17 @@ chart_bins(const double *values, size_t n, struct chart_bin **bins, size_t *nbin
 			long at = chart_bin_of(out, nb, v[i]);
 			out[at < 0 ? (v[i] < out[0].lo ? 0 : (long)nb - 1) : at].count++;
 		}
+		for (i = 0, k = 0; i < nb; i++)
+			if (out[i].count > k)
+				k = out[i].count;
+		if (k * 10 > m * 4) {	/* one bin holds over 40%: skewed; bins by quantile instead */
+			struct chart_bin *q = calloc(11, sizeof(*q));
+			if (q == NULL)
+				goto fail;
+			free(out);
+			out = q;
+			nb = quantile_bins(v, m, whole, out);
+		}
 	}
 	free(v);
 	*bins = out;
@@ -571,6 +677,8 @@ chart_histogram(struct buf *b, const struct chart *c, const struct chart_bin *bi
 	double hi = 1, y0;
 	size_t i;
 
+#define HIST_CALL(b_, c_) chart_histogram((b_), (c_), bins, nbins, highlight)
+	PAIR(b, c, HIST_CALL);
 	canvas_init(&k, c);
 	for (i = 0; i < nbins; i++)
 		if ((double)bins[i].count > hi)
@@ -602,6 +710,8 @@ chart_grouped(struct buf *b, const struct chart *c, const char *const *groups,
 	double lo, hi, y0;
 	size_t g, s;
 
+#define GROUPED_CALL(b_, c_) chart_grouped((b_), (c_), groups, units, ngroups, series, nseries, values, highlight)
+	PAIR(b, c, GROUPED_CALL);
 	canvas_init(&k, c);
 	for (g = 0; g < ngroups; g++) {
 		const char *unit = units && units[g] ? units[g] : c->unit;
@@ -621,4 +731,16 @@ chart_grouped(struct buf *b, const struct chart *c, const char *const *groups,
 		list_item(&k, "no data", "nothing to compare");
 	buf_free(&t);
 	return finish(b, &k);
+}
+
+int
+chart_bins_uneven(const struct chart_bin *bins, size_t nbins)
+{
+	size_t i;
+
+	for (i = 1; i + 1 < nbins; i++)	/* the last, closed bin may be cut short */
+		if (bins[i].lo != bins[i].hi && fabs((bins[i].hi - bins[i].lo) - (bins[0].hi - bins[0].lo)) >
+		    1e-9 * fabs(bins[0].hi - bins[0].lo))
+			return 1;
+	return 0;
 }

@@ -3,7 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <strings.h>
+
 #include "app.h"
+#include "country.h"
 #include "html.h"
 #include "page.h"
 #include "paging.h"
@@ -18,11 +21,33 @@
 struct filter {
 	const char *q, *region, *country, *wave;
 	char min[24], max[24], limit[16], offset[24];
-	const char *params[13];		/* Q_CITIES: the filters, limit, offset, the peers */
+	const char *params[14];		/* Q_CITIES: the filters, limit, offset, the peers, q's countries */
+	char qbuf[256], regbuf[256], ctybuf[8];
+	struct buf cc;			/* the codes of the countries q names */
 	struct cohort c;
 	struct paging pg;	/* JSON and CSV; HTML too when limit or offset is named */
 	long page;
 };
+
+/* s without the blanks around it, copied into out (n bytes); s itself when it does not fit; NULL stays NULL. */
+static const char *
+trimmed(const char *s, char *out, size_t n)
+{
+	size_t len;
+
+	if (s == NULL)
+		return NULL;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	len = strlen(s);
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	if (len >= n)
+		return s;
+	memcpy(out, s, len);
+	out[len] = '\0';
+	return out;
+}
 
 static int
 read_filter(struct request *r, struct filter *f)
@@ -36,12 +61,14 @@ read_filter(struct request *r, struct filter *f)
 	if (view_cohort(r, &f->c) == -1)
 		return -1;
 	f->q = query_get(&r->query, "q");
-	f->region = query_get(&r->query, "region");
-	f->country = query_get(&r->query, "country");
-	if (f->q && *f->q == '\0')
-		f->q = NULL;
 	if (f->q && strlen(f->q) > 200)
 		return reply_error(r, 400, "q is too long (200 characters at most)", NULL);
+	/* blanks around what was typed do not count ("Toronto " finds Toronto) */
+	f->q = trimmed(f->q, f->qbuf, sizeof(f->qbuf));
+	f->region = trimmed(query_get(&r->query, "region"), f->regbuf, sizeof(f->regbuf));
+	f->country = trimmed(query_get(&r->query, "country"), f->ctybuf, sizeof(f->ctybuf));
+	if (f->q && *f->q == '\0')
+		f->q = NULL;
 	if (f->region && *f->region == '\0')
 		f->region = NULL;
 	if (f->country && *f->country == '\0')
@@ -88,7 +115,40 @@ read_filter(struct request *r, struct filter *f)
 	f->params[7] = f->offset;
 	if (f->c.peers.kind != PEERS_ALL)
 		memcpy(&f->params[8], f->c.params, sizeof(f->c.params));
+	if (f->q && country_codes_matching(f->q, &f->cc) > 0)
+		f->params[13] = f->cc.data;
 	return 0;
+}
+
+/* 302 to the one city found, with survey and lang kept. */
+static void
+single_hit(struct request *r, PGresult *res)
+{
+	struct buf loc = BUF_INIT;
+	const char *keep[] = { "survey", "lang" };
+	char sep = '?';
+	size_t i;
+
+	buf_puts(&loc, "/cities/");
+	buf_puts(&loc, PQgetvalue(res, 0, Q_CITIES_SLUG));	/* [a-z0-9-] */
+	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+		const char *v = query_get(&r->query, keep[i]);
+		if (v == NULL || *v == '\0')
+			continue;
+		buf_printf(&loc, "%c%s=", sep, keep[i]);
+		url_encode(&loc, v);
+		sep = '&';
+	}
+	r->status = 302;
+	http_header(r, "Location", loc.data);
+	page_begin(r, "Cities");
+	html_raw(&r->out, "<h1>One city found</h1>\n<p><a href=\"");
+	html_attr(&r->out, loc.data);
+	html_raw(&r->out, "\">");
+	html_text(&r->out, PQgetvalue(res, 0, Q_CITIES_NAME));
+	html_raw(&r->out, "</a></p>\n");
+	page_end(r);
+	buf_free(&loc);
 }
 
 /* A link to another page of the same view: every filter kept. */
@@ -111,7 +171,7 @@ page_link(struct buf *b, const struct request *r, long page)
 
 /* The search form; regions and waves (either may be NULL when the database failed) fill its lists. */
 static void
-cities_form(struct request *r, const struct filter *f, PGresult *regions, json_t *waves)
+cities_form(struct request *r, const struct filter *f, PGresult *regions, PGresult *countries, json_t *waves)
 {
 	struct buf *b = &r->out;
 	int i;
@@ -126,14 +186,14 @@ cities_form(struct request *r, const struct filter *f, PGresult *regions, json_t
 		const char *reg = PQgetvalue(regions, i, Q_REGIONS_REGION);
 		html_raw(b, "<option value=\"");
 		html_attr(b, reg);
-		html_raw(b, f->region && strcmp(f->region, reg) == 0 ? "\" selected>" : "\">");
+		html_raw(b, f->region && strcasecmp(f->region, reg) == 0 ? "\" selected>" : "\">");
 		html_text(b, reg);
 		html_raw(b, "</option>");
 	}
-	html_raw(b, "</select></div>\n<div class=\"field\"><label for=\"country\">Country code</label>"
-	    "<input id=\"country\" name=\"country\" size=\"3\" maxlength=\"2\" value=\"");
-	html_attr(b, f->country ? f->country : "");
-	html_raw(b, "\"></div>\n<div class=\"field\"><label for=\"population\">Population "
+	html_raw(b, "</select></div>\n<div class=\"field\"><label for=\"country\">Country</label>"
+	    "<select id=\"country\" name=\"country\"><option value=\"\">Any country</option>");
+	view_country_options(b, countries, f->country);
+	html_raw(b, "</select></div>\n<div class=\"field\"><label for=\"population\">Population "
 	    "(<abbr title=\"minimum-maximum, e.g. 100000-2000000\">min-max</abbr>)</label>"
 	    "<input id=\"population\" name=\"population\" value=\"");
 	html_attr(b, query_get(&r->query, "population") ? query_get(&r->query, "population") : "");
@@ -147,20 +207,22 @@ int
 cities_get(struct request *r)
 {
 	struct filter f;
-	PGresult *res = NULL, *regions = NULL;
+	PGresult *res = NULL, *regions = NULL, *countries = NULL;
 	json_t *list = NULL, *waves = NULL;
 	long long total = 0;
 	int i, n, status = -1;
 
 	if (read_filter(r, &f) == -1) {
+		buf_free(&f.cc);
 		view_cohort_free(&f.c);
 		return -1;
 	}
 	if (view_not_modified(r)) {
+		buf_free(&f.cc);
 		view_cohort_free(&f.c);
 		return 0;
 	}
-	res = db_query(r->app->db, Q_CITIES, 13, f.params);
+	res = db_query(r->app->db, Q_CITIES, 14, f.params);
 	if (!db_ok(res)) {
 		view_db_error(r, res);
 		goto out;
@@ -169,9 +231,9 @@ cities_get(struct request *r)
 	if (n > 0)
 		total = strtoll(PQgetvalue(res, 0, Q_CITIES_TOTAL), NULL, 10);
 	else if (f.pg.offset > 0) {
-		const char *cp[11] = { f.params[0], f.params[1], f.params[2], f.params[3], f.params[4],
-		    f.params[5], f.params[8], f.params[9], f.params[10], f.params[11], f.params[12] };
-		PGresult *cnt = db_query(r->app->db, Q_CITIES_COUNT, 11, cp);
+		const char *cp[12] = { f.params[0], f.params[1], f.params[2], f.params[3], f.params[4],
+		    f.params[5], f.params[8], f.params[9], f.params[10], f.params[11], f.params[12], f.params[13] };
+		PGresult *cnt = db_query(r->app->db, Q_CITIES_COUNT, 12, cp);
 		if (db_ok(cnt))
 			total = strtoll(PQgetvalue(cnt, 0, Q_CITIES_COUNT_TOTAL), NULL, 10);
 		PQclear(cnt);
@@ -194,11 +256,18 @@ cities_get(struct request *r)
 		goto out;
 	}
 
+	/* a search that finds one city goes to its profile (the wave and language kept) */
+	if (f.q && total == 1 && n == 1 && f.pg.offset == 0) {
+		single_hit(r, res);
+		status = 0;
+		goto out;
+	}
 	regions = db_query(r->app->db, Q_REGIONS, 0, NULL);
+	countries = db_query(r->app->db, Q_COUNTRIES, 0, NULL);
 	waves = view_waves(r->app);
 	page_begin(r, "Cities");
 	html_raw(&r->out, "<h1>Cities</h1>\n");
-	cities_form(r, &f, db_ok(regions) ? regions : NULL, waves);
+	cities_form(r, &f, db_ok(regions) ? regions : NULL, db_ok(countries) ? countries : NULL, waves);
 	buf_printf(&r->out, "<p class=\"count\" role=\"status\"><data id=\"total\" value=\"%lld\">%lld</data> %s found",
 	    total, total, total == 1 ? "city" : "cities");
 	if (f.pg.given && n > 0)
@@ -224,7 +293,7 @@ cities_get(struct request *r)
 			if (PQgetvalue(res, i, Q_CITIES_SYNTHETIC)[0] == 't')
 				html_raw(&r->out, " <span class=\"tag-synthetic\">synthetic</span>");
 			html_raw(&r->out, "</th><td>");
-			html_text(&r->out, PQgetvalue(res, i, Q_CITIES_COUNTRY));
+			view_country(&r->out, PQgetvalue(res, i, Q_CITIES_COUNTRY));
 			html_raw(&r->out, "</td><td>");
 			html_text(&r->out, PQgetvalue(res, i, Q_CITIES_REGION));
 			html_raw(&r->out, "</td><td class=\"num\">");
@@ -261,6 +330,8 @@ out:
 	json_decref(waves);
 	PQclear(res);
 	PQclear(regions);
+	PQclear(countries);
+	buf_free(&f.cc);
 	view_cohort_free(&f.c);
 	return status;
 }

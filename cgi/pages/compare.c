@@ -23,6 +23,7 @@
 
 #include "app.h"
 #include "chart.h"
+#include "compare_answers.h"
 #include "csv.h"
 #include "html.h"
 #include "page.h"
@@ -292,7 +293,9 @@ form_html(struct request *r, json_t *model, const struct list *asked_metrics, PG
 	html_attr(b, view_str(model, "peers"));
 	html_raw(b, "\"><p id=\"peers-help\" class=\"help\">Empty for every city; or <code>region:Europe</code>, "
 	    "<code>country:CA</code>, <code>population:100000-2000000</code>, or city slugs separated "
-	    "by commas.</p></div>\n<button type=\"submit\">Compare</button>\n</form>\n");
+	    "by commas.</p></div>\n");
+	view_peers_selects(r, b);
+	html_raw(b, "<button type=\"submit\">Compare</button>\n</form>\n");
 }
 
 static void
@@ -483,6 +486,7 @@ compare_html(struct request *r, json_t *model, const struct list *asked_metrics,
 		/* results first, the form to change them after (issue 15); the query names the cities */
 		table_html(b, model);
 		chart_html(b, model);
+		compare_answers_html(r, model);
 		view_twin_links(r, "This comparison as data", "/compare", 0);
 		html_raw(b, "<h2 id=\"change\">Change the comparison</h2>\n");
 	}

@@ -746,7 +746,7 @@ write_html(struct request *r, const struct view *v)
 		if (m->synthetic)
 			html_raw(b, " <span class=\"tag-synthetic\">synthetic</span>");
 		html_raw(b, "</th><td>");
-		html_text(b, m->country);
+		view_country(b, m->country);
 		html_raw(b, "</td>");
 		if (filtered(v))
 			html_raw(b, m->in ? "<td>yes</td>" : "<td>no</td>");

@@ -28,6 +28,7 @@
 #include "chart.h"
 #include "csv.h"
 #include "html.h"
+#include "trend.h"
 #include "jsonw.h"
 #include "page.h"
 #include "paging.h"
@@ -480,6 +481,9 @@ histogram_svg(struct buf *b, json_t *model, const char *id, int standalone)
 	    *view_str(model, "peers") ? " among peers " : "", view_str(model, "peers"));
 	if (at >= 0)
 		buf_printf(&desc, " The bar of %s is hatched and marked.", view_str(hl, "name"));
+	if (chart_bins_uneven(bins, json_array_size(hist)))
+		buf_puts(&desc, " The values are skewed: the bins are of unequal width, from the deciles "
+		    "(rounded), so that each holds about a tenth of the cities.");
 	c = (struct chart){ .id = id, .title = title.data, .desc = desc.data, .unit = view_str(metric, "unit"),
 		.marker = at >= 0 ? marker.data : NULL, .standalone = standalone };
 	if (standalone) {
@@ -514,12 +518,24 @@ ranking_svg(struct buf *b, const struct ranking *rk, const char *id, int standal
 	size_t offs[SVG_TOP + 1], k = 0;
 	struct chart c;
 
+	/* the top half and the bottom half of SVG_TOP rows, and the highlighted city in its place */
 	for (i = 0; i < shown + 1; i++) {
-		size_t at = i;
+		size_t at = i < shown / 2 || n <= SVG_TOP ? i : n - (shown - i);
 		if (i == shown) {
-			if (pos < 0 || (size_t)pos < shown)
+			if (pos < 0 || (size_t)pos < shown / 2 || (size_t)pos >= n - shown / 2 || n <= SVG_TOP)
 				break;
 			at = (size_t)pos;
+			/* between the top and the bottom */
+			memmove(&vals[shown / 2 + 1], &vals[shown / 2], (shown - shown / 2) * sizeof(vals[0]));
+			memmove(&offs[shown / 2 + 1], &offs[shown / 2], (shown - shown / 2) * sizeof(offs[0]));
+			o = &rk->rows[at];
+			offs[shown / 2] = names.len;
+			buf_printf(&names, "%lld. %s", o->rank, o->name);
+			buf_putc(&names, '\0');
+			vals[shown / 2] = o->value;
+			mark = (long)(shown / 2);
+			k++;
+			break;
 		}
 		o = &rk->rows[at];
 		offs[k] = names.len;
@@ -533,8 +549,12 @@ ranking_svg(struct buf *b, const struct ranking *rk, const char *id, int standal
 	for (i = 0; i < k; i++)
 		labels[i] = names.data ? names.data + offs[i] : "";
 	buf_printf(&title, "%s, %s: ranking", view_str(metric, "title"), view_str(model, "survey"));
-	buf_printf(&desc, "The %zu best of %zu cities%s%s, best first.", shown, n,
-	    *view_str(model, "peers") ? " among peers " : "", view_str(model, "peers"));
+	if (n <= SVG_TOP)
+		buf_printf(&desc, "Every one of the %zu cities%s%s, best first.", n,
+		    *view_str(model, "peers") ? " among peers " : "", view_str(model, "peers"));
+	else
+		buf_printf(&desc, "The %zu best and the %zu last of %zu cities%s%s, best first.", shown / 2,
+		    shown - shown / 2, n, *view_str(model, "peers") ? " among peers " : "", view_str(model, "peers"));
 	if (mark >= 0)
 		buf_printf(&desc, " %s is marked.", view_str(hl, "name"));
 	c = (struct chart){ .id = id, .title = title.data, .desc = desc.data, .unit = view_str(metric, "unit"),
@@ -686,7 +706,9 @@ form_html(struct request *r, json_t *model, const struct view *v)
 	html_attr(b, view_str(model, "peers"));
 	html_raw(b, "\"><p id=\"peers-help\" class=\"help\">Empty for every city; or <code>region:Europe</code>, "
 	    "<code>country:CA</code>, <code>population:100000-2000000</code>, or city slugs separated "
-	    "by commas.</p></div>\n<div class=\"field\"><label for=\"city\">Highlight a city</label>"
+	    "by commas.</p></div>\n");
+	view_peers_selects(r, b);
+	html_raw(b, "<div class=\"field\"><label for=\"city\">Highlight a city</label>"
 	    "<input id=\"city\" name=\"city\" aria-describedby=\"city-help\" value=\"");
 	html_attr(b, v->city ? v->city : "");
 	html_raw(b, "\"><p id=\"city-help\" class=\"help\">The city's slug, as in its address: "
@@ -809,6 +831,7 @@ metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 			html_raw(b, "no value in this wave.");
 		}
 		html_raw(b, "</p>\n");
+		trend_html(r, view_str(hl, "city"), view_str(hl, "name"), v->id);
 	}
 	summary_html(b, model);
 
@@ -847,6 +870,17 @@ metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 		size_t last = 0, from = 0, to = n;
 		if (v->pg.given)
 			page_rows(rk, &v->pg, &from, &to);
+		/* a continuous metric: its ranking as bars too, the top and the bottom with the highlighted
+		 * city, beside the histogram (a yes/no metric's ranking is two groups: the share says it) */
+		if (json_object_get(json_object_get(rk->model, "summary"), "share") == NULL) {
+			html_raw(b, "<figure class=\"chart\"><div class=\"chart-scroll\" tabindex=\"0\" role=\"region\" "
+			    "aria-label=\"Ranking chart\">");
+			ranking_svg(b, rk, "rankchart", 0);
+			html_raw(b, "</div><figcaption>The best and the last cities");
+			if (json_object_get(rk->model, "highlight") && highlight_position(rk) >= 0)
+				html_raw(b, ", with the city chosen");
+			html_raw(b, ". Every city is in the table below.</figcaption></figure>\n");
+		}
 		html_raw(b, "<p>Rank 1 is the best; cities with the same value share the best rank. "
 		    "The percentile is the share of these cities whose value the city equals or beats.</p>\n"
 		    "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Ranking, scrolls sideways\"><table class=\"data ranking\"><caption>Ranking");

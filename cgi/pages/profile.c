@@ -14,6 +14,7 @@
 #include "chart.h"
 #include "html.h"
 #include "metric_links.h"
+#include "trend.h"
 #include "page.h"
 #include "profile.h"
 #include "profile_similar.h"
@@ -315,7 +316,7 @@ other_answers(struct profile *p)
 }
 
 static void
-peers_form(struct profile *p)
+peers_form(struct request *r, struct profile *p)
 {
 	html_raw(p->b, "<form class=\"filters peers\" method=\"get\" action=\"/cities/");
 	url_encode(p->b, p->slug);
@@ -326,7 +327,9 @@ peers_form(struct profile *p)
 	    "<input id=\"peers\" name=\"peers\" autocomplete=\"off\" spellcheck=\"false\" "
 	    "aria-describedby=\"peers-help\" value=\"");
 	html_attr(p->b, p->peers);
-	html_raw(p->b, "\"></div>\n<button type=\"submit\">Show</button>\n<p id=\"peers-help\" class=\"hint\">"
+	html_raw(p->b, "\"></div>\n");
+	view_peers_selects(r, p->b);	/* issue 15: region and country as drop-downs */
+	html_raw(p->b, "<button type=\"submit\">Show</button>\n<p id=\"peers-help\" class=\"hint\">"
 	    "Leave empty to compare with every city in the wave, or name a peer group: "
 	    "<code>region:Europe</code>, <code>country:CA</code>, "
 	    "<code>population:1000000-5000000</code>, or city slugs separated by commas "
@@ -404,7 +407,7 @@ profile_html(struct request *r, json_t *model)
 	html_raw(p->b, "\">Compare ");
 	sections_city(p);
 	html_raw(p->b, " with other cities…</a></p>\n");
-	peers_form(p);
+	peers_form(r, p);
 	if (*p->peers && p->size == 0)
 		html_raw(p->b, "<p class=\"notice\" role=\"note\">No city of this wave is in the peer group: "
 		    "the statements below have no cohort to compare with.</p>\n");
@@ -413,6 +416,7 @@ profile_html(struct request *r, json_t *model)
 	sections_html(p);
 	data_availability(p);
 	metrics_table(p);
+	trend_html(r, p->slug, p->name, NULL);	/* issue 15: the metrics over time */
 	other_answers(p);
 	waves_table(p);
 	profile_similar_html(p->b, p->model, p->slug, p->wave);

@@ -194,8 +194,8 @@ similar_get(struct request *r)
 	int i, n = 0, me = -1, status = -1;
 	char *end, city_id[24];
 
-	if (!path_segment_valid_slug(slug, strlen(slug)))
-		return reply_errorf(r, 404, "no city called \"%s\"", slug);
+	if (!path_segment_valid_slug(slug, strlen(slug)) && view_slug_arg(r, slug, "city") == -1)
+		return -1;
 	if (view_wave_param(r, &want) == -1)
 		return -1;
 	s = query_get(&r->query, "limit");

@@ -22,6 +22,9 @@ module.exports = async function reflow(t) {
 		'/compare?cities=' + four.join(','), '/compare', '/metrics', '/metrics/' + metric + '?city=toronto',
 		'/metrics/funding_share?city=toronto', '/data', '/upload', '/surveys/2020', '/map',
 		'/cities/toronto/answers', '/signin', '/guide',
+		/* a continuous metric: its histogram and its ranking chart; a peers list naming no city */
+		'/metrics/innovation_staff_per_100k?city=toronto', '/metrics/innovation_staff?peers=toronto,no-such-peer',
+		'/compare?cities=' + four.join(',') + '&questions=dedicated_funding,innovation_roles',
 	];
 	for (const js of [true, false]) {
 		const label = js ? '[js 320px]' : '[no-js 320px]';
@@ -49,11 +52,21 @@ module.exports = async function reflow(t) {
 						!(e.getAttribute('tabindex') === '0' && e.getAttribute('role') === 'region' &&
 						  (e.getAttribute('aria-label') || e.getAttribute('aria-labelledby')));
 				}).map((e) => e.tagName + '.' + e.className);
-				return { scroll: de.scrollWidth, inner: window.innerWidth, small, badScrollers };
+				/* and no chart is read by scrolling it: the narrow layout fits (issue 15) */
+				const scrolledCharts = Array.from(document.querySelectorAll('.chart-scroll, .chart-pair')).filter((e) =>
+					e.scrollWidth > e.clientWidth + 1).map((e) => e.className + ' ' + e.scrollWidth + '>' + e.clientWidth);
+				const shownCharts = Array.from(document.querySelectorAll('svg.chart')).filter((e) =>
+					e.getBoundingClientRect().width > 0).length;
+				return { scroll: de.scrollWidth, inner: window.innerWidth, small, badScrollers, scrolledCharts, shownCharts };
 			});
 			check(label + ' ' + url + ': the page does not scroll sideways (' + f.scroll + ' <= ' + f.inner + ')',
 				f.scroll <= f.inner, 'scrollWidth ' + f.scroll + ', innerWidth ' + f.inner);
 			check(label + ' ' + url + ': no chart text under 9 px', f.small.length === 0, f.small.slice(0, 10).join('\n'));
+			check(label + ' ' + url + ': no chart needs sideways scrolling', f.scrolledCharts.length === 0,
+				f.scrolledCharts.join('\n'));
+			if (/^\/metrics\/innovation_staff_per_100k/.test(url)) {
+				check(label + ' ' + url + ': the histogram and the ranking chart are shown', f.shownCharts >= 2, String(f.shownCharts));
+			}
 			check(label + ' ' + url + ': a table that scrolls does so in a labelled, focusable region',
 				f.badScrollers.length === 0, f.badScrollers.join('\n'));
 		}
@@ -67,7 +80,9 @@ module.exports = async function reflow(t) {
 		['reflow-compare-zoom200.png', 640, 2, '/compare?cities=' + four.join(',')],
 		['reflow-metric-390.png', 390, 1, '/metrics/funding_share?city=toronto'],
 		['reflow-metric-zoom200.png', 640, 2, '/metrics/funding_share?city=toronto'],
+		['reflow-metric-continuous-390.png', 390, 1, '/metrics/innovation_staff_per_100k?city=toronto'],
 		['reflow-map-390.png', 390, 1, '/map'],
+		['reflow-map-zoom200.png', 640, 2, '/map'],
 		['reflow-upload-390.png', 390, 1, '/upload'],
 		['reflow-upload-zoom200.png', 640, 2, '/upload'],
 	];

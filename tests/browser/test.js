@@ -605,15 +605,24 @@ async function main() {
 			await page.fill('#q', 'toro');
 			await Promise.all([page.waitForNavigation(), page.click('form.filters button[type="submit"]')]);
 			let u = new URL(page.url());
-			check('no-js: the city search lands on its permalink /cities?q=toro',
-				u.pathname === '/cities' && u.searchParams.get('q') === 'toro', page.url());
-			check('no-js: the search finds Toronto', /Toronto/.test(await page.textContent('main table')), 'no Toronto in the results');
+			/* one city found goes to its profile (issue 15); several: the permalink of the list */
+			check('no-js: the city search lands on its permalink /cities?q=toro, or on the one city found',
+				(u.pathname === '/cities' && u.searchParams.get('q') === 'toro') || u.pathname === '/cities/toronto', page.url());
+			check('no-js: the search finds Toronto', /Toronto/.test(await page.textContent('main')), 'no Toronto in the results');
+			await page.goto(BASE + '/cities');
+			await page.fill('#q', 'canada');
+			await Promise.all([page.waitForNavigation(), page.click('form.filters button[type="submit"]')]);
+			u = new URL(page.url());
+			check('no-js: a search finding several cities lands on its permalink /cities?q=canada',
+				u.pathname === '/cities' && u.searchParams.get('q') === 'canada', page.url());
+			check('no-js: a country name finds its cities, named beside their codes',
+				/Canada \(CA\)/.test(await page.textContent('main table')), 'no Canada (CA) in the results');
 
 			await page.goto(BASE + '/');
 			await page.fill('#home-q', 'toronto');
 			await Promise.all([page.waitForNavigation(), page.click('form.search button[type="submit"]')]);
 			u = new URL(page.url());
-			check('no-js: the home search lands on /cities?q=toronto', u.pathname === '/cities' && u.searchParams.get('q') === 'toronto', page.url());
+			check('no-js: the home search for toronto lands on its profile (one hit)', u.pathname === '/cities/toronto', page.url());
 
 			await page.goto(BASE + '/cities/toronto');
 			await page.selectOption('#survey', '2018');

@@ -360,7 +360,8 @@ def test_uploaded_text_and_city_names_escaped_everywhere():
              "/cities/%s?peers=%s,toronto" % (slug, slug), "/data", "/"]
     for path in pages:
         r = get(path)
-        assert r.status == 200, (path, r)
+        # a search that finds one city goes to its profile (issue 15): the 302's page names it, escaped
+        assert r.status == 200 or (r.status == 302 and path.startswith("/cities?q=")), (path, r)
         for p in MARKUP + [MARKUP[1] + " " + MARKUP[0]]:
             check(r, path, p)
     r = get("/cities/" + slug)

@@ -1,0 +1,108 @@
+/* country.c: ISO 3166-1 names from the iso-codes package, loaded on first use (see country.h). */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "country.h"
+
+#define ISO3166_DEFAULT "/usr/share/iso-codes/json/iso_3166-1.json"
+
+struct country { char code[3]; char *shown, *name, *official; };
+
+static struct country *countries;
+static size_t ncountries;
+static int loaded;
+
+static char *
+dup_or_null(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? strdup(s) : NULL;
+}
+
+static void
+load(void)
+{
+	const char *path = getenv("CITYBENCH_ISO3166");
+	json_t *root, *list, *e;
+	size_t i;
+
+	loaded = 1;
+	root = json_load_file(path && *path ? path : ISO3166_DEFAULT, 0, NULL);
+	list = json_object_get(root, "3166-1");
+	if (!json_is_array(list) || (countries = calloc(json_array_size(list), sizeof(*countries))) == NULL) {
+		json_decref(root);
+		return;
+	}
+	json_array_foreach(list, i, e) {
+		const char *a2 = json_string_value(json_object_get(e, "alpha_2"));
+		struct country *c = &countries[ncountries];
+
+		if (a2 == NULL || strlen(a2) != 2 || json_string_value(json_object_get(e, "name")) == NULL)
+			continue;
+		memcpy(c->code, a2, 3);
+		c->name = dup_or_null(e, "name");
+		c->official = dup_or_null(e, "official_name");
+		c->shown = dup_or_null(e, "common_name");
+		if (c->shown == NULL)
+			c->shown = c->name ? strdup(c->name) : NULL;
+		if (c->name == NULL || c->shown == NULL)
+			continue;
+		ncountries++;
+	}
+	json_decref(root);
+}
+
+const char *
+country_name(const char *code)
+{
+	size_t i;
+
+	if (!loaded)
+		load();
+	if (code == NULL || strlen(code) != 2)
+		return NULL;
+	for (i = 0; i < ncountries; i++)
+		if (strcasecmp(countries[i].code, code) == 0)
+			return countries[i].shown;
+	return NULL;
+}
+
+/* 1 when a word of hay starts with needle, ASCII case aside ("korea" finds "South Korea", "land"
+ * does not find "Finland"). */
+static int
+contains(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+	const char *h;
+
+	for (h = hay; h && *h; h++)
+		if ((h == hay || h[-1] == ' ' || h[-1] == '(' || h[-1] == '-') && strncasecmp(h, needle, n) == 0)
+			return 1;
+	return 0;
+}
+
+size_t
+country_codes_matching(const char *q, struct buf *b)
+{
+	size_t i, n = 0, qn = q ? strlen(q) : 0;
+
+	if (!loaded)
+		load();
+	buf_putc(b, '{');
+	for (i = 0; qn > 0 && i < ncountries; i++) {
+		const struct country *c = &countries[i];
+		int hit = qn >= 3 ? contains(c->shown, q) || contains(c->name, q) || contains(c->official, q)
+		    : strcasecmp(c->shown, q) == 0 || strcasecmp(c->name, q) == 0;
+		if (!hit)
+			continue;
+		if (n++)
+			buf_putc(b, ',');
+		buf_puts(b, c->code);
+	}
+	buf_putc(b, '}');
+	return n;
+}

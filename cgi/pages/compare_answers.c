@@ -1,0 +1,200 @@
+/* compare_answers.c: the compared cities' answers side by side (see compare_answers.h).
+ *
+ * Decisions where the issue is silent: no `questions` shows none (the metrics are the comparison;
+ * the form offers every question of the wave); `questions=all` every question; an unknown code is
+ * left out (the list of the wave's questions is in the form beside it); at most 100 codes are read. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "answer.h"
+#include "app.h"
+#include "compare_answers.h"
+#include "html.h"
+#include "query.h"
+#include "view.h"
+
+#define MAX_CODES 100
+
+/* The wave's questions as answer_html wants them ([{code, type, text, options}]); NULL on failure. */
+static json_t *
+questions_of(struct request *r, const char *wave)
+{
+	const char *p[1] = { wave };
+	PGresult *res = db_query(r->app->db, Q_SURVEY_QUESTIONS, 1, p);
+	json_t *list;
+	int i;
+
+	if (!db_ok(res)) {
+		PQclear(res);
+		return NULL;
+	}
+	list = json_array();
+	for (i = 0; i < PQntuples(res); i++)
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:o}",
+		    "code", PQgetvalue(res, i, Q_SURVEY_QUESTIONS_CODE), "type", PQgetvalue(res, i, Q_SURVEY_QUESTIONS_TYPE),
+		    "text", PQgetvalue(res, i, Q_SURVEY_QUESTIONS_TEXT),
+		    "options", view_answer_json(PQgetvalue(res, i, Q_SURVEY_QUESTIONS_OPTIONS))));
+	PQclear(res);
+	return list;
+}
+
+/* 1 when code is among the chosen ones (all: every code). */
+static int
+chosen(const char *list, const char *code)
+{
+	size_t n = strlen(code);
+	const char *s = list;
+
+	if (list == NULL)
+		return 0;
+	if (strcmp(list, "all") == 0)
+		return 1;
+	while (*s) {
+		while (*s == ',' || *s == ' ')
+			s++;
+		if (strncmp(s, code, n) == 0 && (s[n] == ',' || s[n] == ' ' || s[n] == '\0'))
+			return 1;
+		while (*s && *s != ',')
+			s++;
+	}
+	return 0;
+}
+
+/* {CODE: value} of one city in the wave; NULL when the city or the database failed. */
+static json_t *
+answers_of(struct request *r, const char *slug, const char *wave)
+{
+	const char *p[2] = { slug, wave };
+	PGresult *city = db_query(r->app->db, Q_CITY, 1, p), *res = NULL;
+	json_t *out = NULL;
+	char id[24];
+	int i;
+
+	if (!db_ok(city) || PQntuples(city) == 0)
+		goto done;
+	snprintf(id, sizeof(id), "%s", PQgetvalue(city, 0, Q_CITY_ID));
+	p[0] = id;
+	res = db_query(r->app->db, Q_CITY_ANSWERS, 2, p);
+	if (!db_ok(res))
+		goto done;
+	out = json_object();
+	for (i = 0; i < PQntuples(res); i++)
+		json_object_set_new(out, PQgetvalue(res, i, Q_CITY_ANSWERS_CODE), PQgetisnull(res, i, Q_CITY_ANSWERS_VALUE)
+		    ? json_null() : view_answer_json(PQgetvalue(res, i, Q_CITY_ANSWERS_VALUE)));
+done:
+	PQclear(city);
+	PQclear(res);
+	return out;
+}
+
+static void
+chooser(struct request *r, json_t *questions, const char *list)
+{
+	struct buf *b = &r->out;
+	json_t *q;
+	size_t i;
+
+	html_raw(b, "<details class=\"choose-questions\"");
+	if (list == NULL)
+		html_raw(b, " open");
+	html_raw(b, "><summary>Choose the questions to compare</summary>\n"
+	    "<form class=\"compare-questions\" method=\"get\" action=\"/compare\">\n");
+	for (i = 0; i < r->query.n; i++) {
+		if (strcmp(r->query.p[i].key, "questions") == 0)
+			continue;
+		html_raw(b, "<input type=\"hidden\" name=\"");
+		html_attr(b, r->query.p[i].key);
+		html_raw(b, "\" value=\"");
+		html_attr(b, r->query.p[i].value);
+		html_raw(b, "\">\n");
+	}
+	html_raw(b, "<fieldset><legend>Questions</legend><ul class=\"choices\">\n");
+	json_array_foreach(questions, i, q) {
+		const char *code = view_str(q, "code");
+		html_raw(b, "<li><input type=\"checkbox\" name=\"questions\" id=\"question-");
+		html_attr(b, code);
+		html_raw(b, "\" value=\"");
+		html_attr(b, code);
+		html_raw(b, chosen(list, code) ? "\" checked> <label for=\"question-" : "\"> <label for=\"question-");
+		html_attr(b, code);
+		html_raw(b, "\">");
+		html_text(b, view_str(q, "text"));
+		html_raw(b, "</label></li>\n");
+	}
+	html_raw(b, "</ul></fieldset>\n<button type=\"submit\">Compare these answers</button>\n</form>\n</details>\n");
+}
+
+void
+compare_answers_html(struct request *r, json_t *model)
+{
+	struct buf *b = &r->out, joined = BUF_INIT;
+	json_t *cities = json_object_get(model, "cities"), *questions, *answers, *c, *q;
+	const char *wave = view_str(model, "survey"), *vals[MAX_CODES], *list = NULL;
+	size_t nc = json_array_size(cities), i, j, nv = 0, shown = 0;
+
+	nv = query_getv(&r->query, "questions", vals, MAX_CODES);
+	for (i = 0; i < nv; i++)	/* checkboxes come repeated; a link names them with commas */
+		if (*vals[i])
+			buf_printf(&joined, "%s%s", joined.len ? "," : "", vals[i]);
+	list = joined.data;
+	html_raw(b, "<section aria-labelledby=\"answers-h\"><h2 id=\"answers-h\">Answers side by side</h2>\n");
+	if (nc < 2 || *wave == '\0' || (questions = questions_of(r, wave)) == NULL) {
+		html_raw(b, "<p class=\"notice\">The answers cannot be shown just now.</p></section>\n");
+		buf_free(&joined);
+		return;
+	}
+	answers = json_array();
+	json_array_foreach(cities, i, c)
+		json_array_append_new(answers, list ? answers_of(r, view_str(c, "slug"), wave) : json_null());
+	if (list) {
+		html_raw(b, "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-labelledby=\"answers-caption\">"
+		    "<table class=\"data answers-compare\"><caption id=\"answers-caption\">");
+		buf_printf(b, "Answers in the %s wave", wave);
+		html_raw(b, "</caption><thead><tr><th scope=\"col\">Question</th>");
+		json_array_foreach(cities, i, c) {
+			html_raw(b, "<th scope=\"col\"><a href=\"/cities/");
+			url_encode(b, view_str(c, "slug"));
+			html_raw(b, "?survey=");
+			url_encode(b, wave);
+			html_raw(b, "\">");
+			html_text(b, view_str(c, "name"));
+			html_raw(b, "</a></th>");
+		}
+		html_raw(b, "</tr></thead><tbody>\n");
+		json_array_foreach(questions, j, q) {
+			const char *code = view_str(q, "code");
+			if (!chosen(list, code))
+				continue;
+			shown++;
+			html_raw(b, "<tr data-question=\"");
+			html_attr(b, code);
+			html_raw(b, "\"><th scope=\"row\">");
+			html_text(b, view_str(q, "text"));
+			html_raw(b, "</th>");
+			json_array_foreach(cities, i, c) {
+				json_t *mine = json_array_get(answers, i);
+				html_raw(b, "<td data-city=\"");
+				html_attr(b, view_str(c, "slug"));
+				html_raw(b, "\">");
+				if (!json_is_object(mine))
+					html_raw(b, "–");
+				else
+					answer_html(b, q, json_object_get(mine, code), json_object_get(mine, code) != NULL);
+				html_raw(b, "</td>");
+			}
+			html_raw(b, "</tr>\n");
+		}
+		html_raw(b, "</tbody></table></div>\n");
+		if (shown == 0)
+			html_raw(b, "<p class=\"notice\" role=\"status\">None of the questions named is in this wave's "
+			    "questionnaire: choose them below.</p>\n");
+	} else {
+		html_raw(b, "<p>Choose questions below to see each city's answers side by side.</p>\n");
+	}
+	chooser(r, questions, list);
+	html_raw(b, "</section>\n");
+	json_decref(answers);
+	json_decref(questions);
+	buf_free(&joined);
+}

@@ -1,0 +1,103 @@
+/* trend.c: a city's metrics over time (see trend.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "html.h"
+#include "trend.h"
+#include "view.h"
+
+#define MAX_WAVES 16
+
+void
+trend_html(struct request *r, const char *slug, const char *name, const char *metric)
+{
+	const char *p[2] = { slug, metric };
+	PGresult *res = r->app && slug && *slug ? db_query(r->app->db, Q_CITY_METRIC_TREND, 2, p) : NULL;
+	struct buf *b = &r->out;
+	const char *waves[MAX_WAVES];
+	size_t nw = 0, k;
+	int i, j, n, multi = 0;
+
+	if (!db_ok(res)) {
+		PQclear(res);
+		return;
+	}
+	n = PQntuples(res);
+	for (i = 0; i < n; i++) {
+		const char *w = PQgetvalue(res, i, Q_CITY_METRIC_TREND_WAVE);
+		for (k = 0; k < nw && strcmp(waves[k], w) != 0; k++)
+			;
+		if (k == nw && nw < MAX_WAVES)
+			waves[nw++] = w;
+		if (i > 0 && strcmp(PQgetvalue(res, i - 1, Q_CITY_METRIC_TREND_ID), PQgetvalue(res, i, Q_CITY_METRIC_TREND_ID)) == 0)
+			multi = 1;
+	}
+	if (!multi) {	/* one wave each: nothing moves over time */
+		PQclear(res);
+		return;
+	}
+	for (k = 1; k < nw; k++) {	/* the waves in order (few: insertion sort) */
+		const char *w = waves[k];
+		size_t m = k;
+		for (; m > 0 && strcmp(waves[m - 1], w) > 0; m--)
+			waves[m] = waves[m - 1];
+		waves[m] = w;
+	}
+	html_raw(b, "<section id=\"over-time\" class=\"trend\" aria-labelledby=\"h-over-time\"><h2 id=\"h-over-time\">");
+	html_text(b, name);
+	html_raw(b, " over time: ");
+	for (k = 0; k < nw; k++) {
+		if (k)
+			html_raw(b, " → ");
+		html_text(b, waves[k]);
+	}
+	html_raw(b, "</h2>\n<p>Each wave's value, and its rank among every city with a value in that wave "
+	    "(1 is the best).</p>\n<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-labelledby=\"over-time-caption\">"
+	    "<table class=\"data trend\"><caption id=\"over-time-caption\" class=\"visually-hidden\">");
+	html_text(b, name);
+	html_raw(b, ": metrics by wave</caption><thead><tr><th scope=\"col\">Metric</th>");
+	for (k = 0; k < nw; k++) {
+		html_raw(b, "<th scope=\"col\" class=\"num\">");
+		html_text(b, waves[k]);
+		html_raw(b, "</th>");
+	}
+	html_raw(b, "</tr></thead><tbody>\n");
+	for (i = 0; i < n; i = j) {
+		const char *id = PQgetvalue(res, i, Q_CITY_METRIC_TREND_ID);
+		for (j = i; j < n && strcmp(PQgetvalue(res, j, Q_CITY_METRIC_TREND_ID), id) == 0; j++)
+			;
+		html_raw(b, "<tr data-metric=\"");
+		html_attr(b, id);
+		html_raw(b, "\"><th scope=\"row\"><a href=\"/metrics/");
+		url_encode(b, id);
+		html_raw(b, "?city=");
+		url_encode(b, slug);
+		html_raw(b, "\">");
+		html_text(b, PQgetvalue(res, i, Q_CITY_METRIC_TREND_TITLE));
+		html_raw(b, "</a></th>");
+		for (k = 0; k < nw; k++) {
+			int row;
+			for (row = i; row < j && strcmp(PQgetvalue(res, row, Q_CITY_METRIC_TREND_WAVE), waves[k]) != 0; row++)
+				;
+			html_raw(b, "<td class=\"num\" data-wave=\"");
+			html_attr(b, waves[k]);
+			html_raw(b, "\">");
+			if (row == j) {
+				html_raw(b, "–");
+			} else {
+				view_number_html(b, strtod(PQgetvalue(res, row, Q_CITY_METRIC_TREND_VALUE), NULL),
+				    PQgetvalue(res, row, Q_CITY_METRIC_TREND_UNIT));
+				html_raw(b, "<br><span class=\"rank\">rank ");
+				html_text(b, PQgetvalue(res, row, Q_CITY_METRIC_TREND_RANK));
+				html_raw(b, " of ");
+				html_text(b, PQgetvalue(res, row, Q_CITY_METRIC_TREND_OF));
+				html_raw(b, "</span>");
+			}
+			html_raw(b, "</td>");
+		}
+		html_raw(b, "</tr>\n");
+	}
+	html_raw(b, "</tbody></table></div></section>\n");
+	PQclear(res);
+}
