@@ -77,7 +77,7 @@ static const struct route routes[] = {
 static const char *const known_params[] = {
 	"activity", "all", "chart", "cities", "city", "clear", "country", "dry_run", "from", "lang", "limit",
 	"metric", "metrics", "min_version", "next", "offset", "page", "peers", "policy", "population", "q",
-	"region", "role", "survey", "token", "version",
+	"peers_country", "peers_region", "questions", "region", "role", "survey", "token", "version",
 };
 
 static int
