@@ -528,7 +528,7 @@ static const struct hostile hostiles[] = {
 	{ "return_inf.lua", 1, "compute returned an infinite number", 0, 0, "c1" },
 	{ "return_string.lua", 1, "compute returned a string", 0, 0, "c1" },
 	{ "return_table.lua", 1, "compute returned a table", 0, 0, "c1" },
-	{ "slow_every_city.lua", 1, "stopped: exceeded its total budget of 20000000 instructions", 12, 1, NULL },
+	{ "slow_every_city.lua", 1, "stopped: exceeded its total budget of 20000000 instructions", 13, 1, NULL },
 	{ "string_metatable.lua", 1, "attempt to index a boolean value", 11, 0, "c1" },
 	{ "setmetatable_string.lua", 1, "table expected, got string", 11, 0, "c1" },
 	{ "global_metatable.lua", 1, "instructions per call", 2, 0, "c1" },
