@@ -40,7 +40,7 @@ sanitized() { ldd "$1" 2>/dev/null | grep -q 'libasan\|liblsan' || nm "$1" 2>/de
 mkdir -p "$RT/bin" "$RT/leak"
 if [ "$TOOL" != valgrind ] && ! sanitized "$BIN/citybench-fcgi"; then
 	if ! make --no-print-directory -j2 SANITIZE=leak BUILD=build/lsan build/lsan/citybench-fcgi \
-	    build/lsan/citybench >"$RT/build.log" 2>&1; then
+	    build/lsan/citybench build/lsan/citybench-sandbox >"$RT/build.log" 2>&1; then
 		echo "not ok - leak: the LeakSanitizer build failed"
 		tail -20 "$RT/build.log" | sed 's/^/# /'
 		exit 1

@@ -114,7 +114,7 @@ if [ "${1:-}" != unit ]; then
 	# docs/operations.md's command blocks run as they stand.
 	[ "${CB_SKIP_PACKAGE:-0}" != 1 ] && stage "package" 600 tests/package.sh
 	# One worker checked by LeakSanitizer after a short mixed load (the full check: tests/leak.sh, 2,000).
-	[ "${CB_SKIP_LEAK:-0}" != 1 ] && stage "leak" 150 tests/leak.sh 400
+	[ "${CB_SKIP_LEAK:-0}" != 1 ] && stage "leak" 240 tests/leak.sh 400
 	[ "${CB_SKIP_BENCH:-0}" != 1 ] && stage "bench/tiny" 300 tests/bench.sh --tiny
 fi
 
