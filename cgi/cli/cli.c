@@ -699,6 +699,32 @@ cmd_audit(struct cli *cli)
 
 /* ---- plugins ---- */
 
+static const struct plugin_city *order_cities;	/* for by_wave_slug */
+
+/* qsort: city-waves by wave, then slug. */
+static int
+by_wave_slug(const void *a, const void *b)
+{
+	const struct plugin_city *x = &order_cities[*(const size_t *)a];
+	const struct plugin_city *y = &order_cities[*(const size_t *)b];
+	int c = strcmp(x->survey ? x->survey : "", y->survey ? y->survey : "");
+
+	return c ? c : strcmp(x->slug ? x->slug : "", y->slug ? y->slug : "");
+}
+
+/* What the plugin printed, one line each after prefix, on stdout. */
+static void
+print_log(const char *log, const char *prefix)
+{
+	const char *p, *nl;
+
+	for (p = log; p && *p; p = nl + 1) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			nl = p + strlen(p) - 1;
+		printf("%s%.*s\n", prefix, (int)(nl - p), p);
+	}
+}
+
 /* plugin check|test FILE.lua */
 static int
 cmd_plugin(struct cli *cli)
@@ -711,7 +737,7 @@ cmd_plugin(struct cli *cli)
 	struct plugin_result res;
 	char *src, *err = NULL;
 	const char *name;
-	size_t len, i, k;
+	size_t len, i, j, k, *order = NULL;
 	int st;
 
 	if ((src = buf_read_file(file, &len, PLUGIN_MAX_SOURCE)) == NULL)
@@ -726,13 +752,25 @@ cmd_plugin(struct cli *cli)
 	plugin_limits_default(&lim);
 	memset(&res, 0, sizeof(res));
 	st = plugin_run(name, src, len, in.cities, in.n, &lim, &res, &err);
+	print_log(res.log, test ? "# log: " : "log: ");
+	if (st == 0 && in.n > 0 && (order = malloc(in.n * sizeof(*order))) == NULL) {
+		st = -1;
+		free(err);
+		err = strdup("out of memory");
+	}
 	if (st == 0) {
+		for (i = 0; i < in.n; i++)
+			order[i] = i;
+		order_cities = in.cities;
+		if (in.n > 1)
+			qsort(order, in.n, sizeof(*order), by_wave_slug);
 		for (k = 0; k < res.nmetrics; k++) {
 			const struct plugin_metric *m = &res.metrics[k];
 			size_t n = 0;
 			if (test && res.nmetrics > 1)
 				printf("# %s\n", m->id);
-			for (i = 0; i < in.n; i++) {
+			for (j = 0; j < in.n; j++) {
+				i = order[j];
 				if (isnan(m->values[i]))
 					continue;
 				n++;
@@ -752,6 +790,7 @@ cmd_plugin(struct cli *cli)
 	}
 	plugin_result_free(&res);
 	city_inputs_free(&in);
+	free(order);
 	free(src);
 	free(err);
 	return st == 0 ? 0 : EXIT_REFUSED;

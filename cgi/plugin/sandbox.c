@@ -3,7 +3,8 @@
  * Each plugin gets a state of its own (child.c also gives it a process of its own).  The state is
  * built the way Redis builds its scripting state: libraries opened one by one, then every table
  * trimmed to an allow-list, so a name Lua adds in a later release stays out until someone lets it
- * in.  Kept: the base functions without load, loadfile, dofile, collectgarbage, print and warn;
+ * in.  Kept: the base functions without load, loadfile, dofile, collectgarbage and warn (print
+ * writes to a bounded log returned with the result, never to a descriptor);
  * string without dump; table, math (random seeded with a constant), utf8, and coroutine, which is
  * safe here because Lua 5.4 copies the creating thread's hook into every new coroutine.  No io,
  * os, debug or package.  Chunks are loaded as text only.
@@ -62,6 +63,8 @@ struct sandbox {
 	struct sandbox_progress *progress;
 	int err_line;			/* innermost plugin line of the last error */
 	char chunkname[52];		/* "@" and the file name's last 50 bytes */
+	struct buf log;			/* what print wrote (metric_log_add bounds it) */
+	int log_lines;
 };
 
 struct run {				/* what sandbox_run hands to its protected main */
@@ -303,6 +306,31 @@ wrap_noted(lua_State *L)
 	return call_wrapped(L);
 }
 
+/* print: to the plugin's bounded log (returned with previews, shown by plugin check and test). */
+static int
+sandbox_print(lua_State *L)
+{
+	struct sandbox *s = sandbox_of(L);
+	int n = lua_gettop(L), i;
+	luaL_Buffer b;
+	size_t len;
+	const char *text;
+
+	if (s->log_lines > PLUGIN_LOG_LINES)
+		return 0;
+	luaL_buffinit(L, &b);
+	for (i = 1; i <= n; i++) {
+		if (i > 1)
+			luaL_addchar(&b, '\t');
+		luaL_tolstring(L, i, NULL);
+		luaL_addvalue(&b);
+	}
+	luaL_pushresult(&b);
+	text = lua_tolstring(L, -1, &len);
+	metric_log_add(&s->log, &s->log_lines, text, len);
+	return 0;
+}
+
 static int
 wrap_randomseed(lua_State *L)
 {
@@ -413,6 +441,8 @@ open_libraries(lua_State *L)
 
 	lua_pushglobaltable(L);
 	wrap(L, lua_gettop(L), "setmetatable", wrap_setmetatable);
+	lua_pushcfunction(L, sandbox_print);
+	lua_setfield(L, -2, "print");
 	lua_pop(L, 1);
 	lua_getglobal(L, LUA_STRLIBNAME);
 	t = lua_gettop(L);
@@ -909,6 +939,9 @@ out:
 			result->error.metric = strdup((const char *)progress->metric);
 		*err_city = r.city;
 	}
+	if (s.log.len > 0)
+		result->log = buf_steal(&s.log, NULL);
+	buf_free(&s.log);
 	buf_free(&r.msg);
 	free(r.codes);
 	free(r.map);
