@@ -46,6 +46,8 @@ int upload_get(struct request *r);
 int upload_post(struct request *r);
 int upload_api_post(struct request *r);
 int preview_post(struct request *r);
+int plugins_submit_post(struct request *r);
+int plugins_get(struct request *r);
 int guide_get(struct request *r);
 int ops_metrics_get(struct request *r);
 int signin_get(struct request *r);

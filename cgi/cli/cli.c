@@ -28,6 +28,7 @@
 #include "migrate.h"
 #include "oplog.h"
 #include "plugin.h"
+#include "queue.h"
 #include "progress.h"
 #include "query.h"
 #include "store.h"
@@ -819,6 +820,23 @@ cmd_reload(struct cli *cli)
 	return 0;
 }
 
+/* plugin queue | plugin approve ID | plugin reject ID --why TEXT */
+static int
+cmd_queue(struct cli *cli)
+{
+	char dir[PATH_MAX + 16];
+	const char *sub = cli->cmd->sub;
+
+	snprintf(dir, sizeof(dir), "%s/plugins", root);
+	if (strcmp(sub, "queue") == 0)
+		return queue_list(cli->db, stdout) ? EXIT_REFUSED : 0;
+	if (strcmp(sub, "approve") == 0)
+		return queue_approve(cli->db, dir, cli->argv[0], stdout, &cli->changed) ? EXIT_REFUSED : 0;
+	if (cli->argc != 3 || strcmp(cli->argv[1], "--why") != 0)
+		return usage_why(cli, "give the reason: plugin reject ID --why TEXT");
+	return queue_reject(cli->db, cli->argv[0], cli->argv[2], stdout, &cli->changed) ? EXIT_REFUSED : 0;
+}
+
 /* ---- the command table and its one loop ---- */
 
 /* In the order the overall usage lists them.  A command's max_args counts each option once; its own
@@ -849,6 +867,11 @@ static const struct cmd cmds[] = {
 	{ "plugin", "test", NEEDS_DB, 1, 1, cmd_plugin, "FILE.lua",
 	    "the same, printing slug<TAB>wave<TAB>value lines" },
 	{ "plugins", "reload", NEEDS_DB | AUDITED, 0, 0, cmd_reload, "", "load plugins/ again and recompute" },
+	{ "plugin", "queue", NEEDS_DB, 0, 0, cmd_queue, "", "the plugins researchers submitted for review" },
+	{ "plugin", "approve", NEEDS_DB | AUDITED, 1, 1, cmd_queue, "ID",
+	    "install a submitted plugin (it survives restarts) and load plugins/ again" },
+	{ "plugin", "reject", NEEDS_DB | AUDITED, 3, 3, cmd_queue, "ID --why TEXT",
+	    "refuse a submitted plugin with a reason shown on /plugins" },
 };
 
 static const char usage_footer[] =

@@ -71,8 +71,8 @@ preview_log_json(const char *log)
 }
 
 /* {"metrics":[{"id", "title", "unit", "version", "values":{WAVE:{SLUG: VALUE}}}]} */
-static json_t *
-values_json(const struct plugin_result *res, const struct city_inputs *in)
+json_t *
+preview_values_json(const struct plugin_result *res, const struct city_inputs *in)
 {
 	json_t *metrics = json_array();
 	size_t k, i;
@@ -95,6 +95,55 @@ values_json(const struct plugin_result *res, const struct city_inputs *in)
 		    "higher_is_better", m->higher_is_better, "values", values));
 	}
 	return json_pack("{s:o, s:o}", "metrics", metrics, "log", preview_log_json(res->log));
+}
+
+int
+preview_refuse(struct request *r, const struct plugin_result *res)
+{
+	struct buf m = BUF_INIT;
+	json_t *d = json_pack("{s:s}", "message", res->error.message ? res->error.message : "failed");
+
+	plugin_error_format(&res->error, &m);
+	json_object_set_new(d, "row", json_null());
+	json_object_set_new(d, "column", json_null());
+	json_object_set_new(d, "line", res->error.line > 0 ? json_integer(res->error.line) : json_null());
+	json_object_set_new(d, "city", res->error.city ? json_string(res->error.city) : json_null());
+	json_object_set_new(d, "survey", res->error.survey ? json_string(res->error.survey) : json_null());
+	json_object_set_new(d, "metric", res->error.metric ? json_string(res->error.metric) : json_null());
+	reply_error_with(r, 422, m.data ? m.data : "the plugin failed", json_pack("[o]", d), "log",
+	    preview_log_json(res->log));
+	buf_free(&m);
+	return -1;
+}
+
+int
+preview_execute(struct request *r, const char *file, const char *src, size_t len,
+    struct plugin_result *res, struct city_inputs *in)
+{
+	struct plugin_limits lim;
+	char *err = NULL;
+	int running, st;
+
+	memset(in, 0, sizeof(*in));
+	memset(res, 0, sizeof(*res));
+	running = atomic_fetch_add(&r->app->shm->previews_running, 1);
+	atomic_fetch_add(&r->app->shm->worker_previews[r->app->worker_index], 1);
+	if (running >= (r->app->workers > 1 ? r->app->workers - 1 : 1)) {
+		st = -2;
+	} else if (city_inputs_load(r->app->db, NULL, 0, NULL, NULL, in, &err) == -1) {
+		st = -3;
+	} else {
+		plugin_limits_default(&lim);
+		st = plugin_run(file, src, len, in->cities, in->n, &lim, res, &err);
+		if (st < 0) {
+			fprintf(stderr, "citybench: request %s: preview: %s\n", r->request_id, err ? err : "error");
+			st = -1;
+		}
+	}
+	atomic_fetch_sub(&r->app->shm->worker_previews[r->app->worker_index], 1);
+	atomic_fetch_sub(&r->app->shm->previews_running, 1);
+	free(err);
+	return st;
 }
 
 int
@@ -140,24 +189,12 @@ preview_post(struct request *r)
 	preview_filename(query_get(&r->query, "filename"), file, sizeof(file));
 	st = plugin_run(file, r->body, r->body_len, in.cities, in.n, &lim, &res, &err);
 	if (st == 0) {
-		reply_json(r, 200, values_json(&res, &in));
+		reply_json(r, 200, preview_values_json(&res, &in));
 		audit_write(r, tok.name, tok.id, "preview", NULL, NULL, 1, 200, NULL);
 		rc = 0;
 	} else if (st == 1) {
-		struct buf m = BUF_INIT;
-		json_t *d = json_pack("{s:s}", "message", res.error.message ? res.error.message : "failed");
-
-		plugin_error_format(&res.error, &m);
-		json_object_set_new(d, "row", json_null());
-		json_object_set_new(d, "column", json_null());
-		json_object_set_new(d, "line", res.error.line > 0 ? json_integer(res.error.line) : json_null());
-		json_object_set_new(d, "city", res.error.city ? json_string(res.error.city) : json_null());
-		json_object_set_new(d, "survey", res.error.survey ? json_string(res.error.survey) : json_null());
-		json_object_set_new(d, "metric", res.error.metric ? json_string(res.error.metric) : json_null());
-		reply_error_with(r, 422, m.data ? m.data : "the plugin failed", json_pack("[o]", d), "log",
-		    preview_log_json(res.log));
+		preview_refuse(r, &res);
 		audit_write(r, tok.name, tok.id, "preview", NULL, NULL, 0, 422, NULL);
-		buf_free(&m);
 	} else {
 		fprintf(stderr, "citybench: request %s: preview: %s\n", r->request_id, err ? err : "error");
 		reply_error(r, 503, "the sandbox could not be started; try again", NULL);

@@ -55,6 +55,8 @@ static const struct route routes[] = {
 	{ "POST", "/upload",			FMT_HTML, BODY_MAX + 65536, 0, upload_post },
 	{ "POST", "/api/submissions",		FMT_HTML, BODY_MAX, 0, upload_api_post },
 	{ "POST", "/api/plugins/preview",	FMT_HTML, PREVIEW_MAX, 0, preview_post },
+	{ "POST", "/api/plugins",		FMT_HTML, PREVIEW_MAX, 0, plugins_submit_post },
+	{ "GET",  "/plugins",			FMT_HTML | FMT_JSON, 0, ROUTE_NO_CACHE, plugins_get },
 	{ "GET",  "/ops/metrics",		FMT_HTML, 0, ROUTE_OPERATOR | ROUTE_NO_CACHE, ops_metrics_get },
 	{ "GET",  "/signin",			FMT_HTML, 0, 0, signin_get },
 	{ "POST", "/signin",			FMT_HTML, FORM_MAX, 0, signin_post },
