@@ -48,6 +48,8 @@ int upload_api_post(struct request *r);
 int preview_post(struct request *r);
 int plugins_submit_post(struct request *r);
 int plugins_get(struct request *r);
+int plugin_preview_get(struct request *r);
+int plugin_preview_post(struct request *r);
 int guide_get(struct request *r);
 int ops_metrics_get(struct request *r);
 int signin_get(struct request *r);

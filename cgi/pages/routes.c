@@ -57,6 +57,8 @@ static const struct route routes[] = {
 	{ "POST", "/api/plugins/preview",	FMT_HTML, PREVIEW_MAX, 0, preview_post },
 	{ "POST", "/api/plugins",		FMT_HTML, PREVIEW_MAX, 0, plugins_submit_post },
 	{ "GET",  "/plugins",			FMT_HTML | FMT_JSON, 0, ROUTE_NO_CACHE, plugins_get },
+	{ "GET",  "/plugins/preview",		FMT_HTML, 0, ROUTE_NO_CACHE, plugin_preview_get },
+	{ "POST", "/plugins/preview",		FMT_HTML, PREVIEW_MAX + 65536, 0, plugin_preview_post },
 	{ "GET",  "/ops/metrics",		FMT_HTML, 0, ROUTE_OPERATOR | ROUTE_NO_CACHE, ops_metrics_get },
 	{ "GET",  "/signin",			FMT_HTML, 0, 0, signin_get },
 	{ "POST", "/signin",			FMT_HTML, FORM_MAX, 0, signin_post },
