@@ -26,6 +26,10 @@ struct lua_State;
 #define PLUGIN_DESCRIPTION_MAX	2000		/* bytes */
 #define PLUGIN_VERSION_MAX	32		/* bytes */
 #define PLUGIN_MESSAGE_MAX	1000		/* bytes of an error message (longer ones end in "...") */
+#define PLUGIN_LOG_LINES	100		/* lines print may write; then one "… truncated" line */
+#define PLUGIN_LOG_LINE_CHARS	200		/* characters of one printed line (longer ones are cut) */
+#define PLUGIN_LOG_MAX		(PLUGIN_LOG_LINES * (PLUGIN_LOG_LINE_CHARS * 4 + 1) + 64)	/* bytes */
+#define PLUGIN_LOG_TRUNCATED	"\xe2\x80\xa6 truncated"	/* the marker line: "… truncated" */
 
 struct plugin_city {		/* one city in one wave, given by the caller */
 	const char *slug;
@@ -59,6 +63,8 @@ struct plugin_result {
 	struct plugin_metric *metrics;	/* in declaration order */
 	size_t nmetrics;		/* 0 when the plugin failed */
 	struct plugin_error error;	/* message NULL when ok */
+	char *log;			/* what print wrote, each line ended by '\n' (valid UTF-8, no
+					   other control characters but tab), bounded as above; NULL: nothing */
 };
 
 struct plugin_limits {
@@ -86,6 +92,16 @@ const char *metric_problem(const struct plugin_metric *m);
  * runs out of memory: call it under lua_pcall.
  */
 int metric_declare(struct lua_State *L, int v, struct plugin_result *res, struct buf *msg);
+
+/* Appends what one print call wrote (n bytes at s, split at newlines) to log, a bounded log of
+ * *lines lines: each line made valid UTF-8 (other bytes become U+FFFD, control characters but tab
+ * spaces), cut at PLUGIN_LOG_LINE_CHARS characters, ended by '\n'; past PLUGIN_LOG_LINES lines
+ * one PLUGIN_LOG_TRUNCATED line is added and the rest dropped.  Never fails: what does not fit
+ * in memory is dropped. */
+void metric_log_add(struct buf *log, int *lines, const char *s, size_t n);
+
+/* 1 when s (NUL-terminated) is a log as metric_log_add writes it, within its bounds, else 0. */
+int metric_log_valid(const char *s);
 
 /* Releases r's metrics (and their values) and leaves r with none; r->error is left as it is. */
 void metric_free_all(struct plugin_result *r);

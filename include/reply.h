@@ -15,6 +15,10 @@ int reply_json(struct request *r, int status, json_t *v);
  * details (stolen, may be NULL) is a JSON array of {row, column, message}.  A 5xx is logged with the
  * request id.  Always returns -1 so that a handler can `return reply_error(...)`. */
 int reply_error(struct request *r, int status, const char *message, json_t *details);
+/* The same, with one more field, key = extra (stolen, may be NULL), in the JSON error object
+ * (a plugin preview's "log"); people see the page reply_error shows. */
+int reply_error_with(struct request *r, int status, const char *message, json_t *details,
+    const char *key, json_t *extra);
 int reply_errorf(struct request *r, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

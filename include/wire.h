@@ -14,7 +14,8 @@
  * frame: u32 magic, u8 kind (WIRE_OK, WIRE_FAILED, WIRE_SYSTEM), then for WIRE_OK: u32 nmetrics
  * and per metric five strings (id, title, description, unit, version), u8 higher_is_better, u32
  * ninputs and the inputs, u64 nvalues and the doubles; for the others: the message, i32 line, i64
- * city index, the metric id; then u32 end magic.  A string is a u32 length and its bytes.
+ * city index, the metric id; then, for every kind, the print log (a string, empty when nothing
+ * was printed); then u32 end magic.  A string is a u32 length and its bytes.
  *
  * The cities: u32 magic, u64 ncities, u32 ncodes; per city its slug and survey (u32 length and
  * bytes; length 0xffffffff: none), f64 population (NaN: unknown), then one value per code: a tag

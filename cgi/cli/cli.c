@@ -28,6 +28,7 @@
 #include "migrate.h"
 #include "oplog.h"
 #include "plugin.h"
+#include "queue.h"
 #include "progress.h"
 #include "query.h"
 #include "store.h"
@@ -699,6 +700,32 @@ cmd_audit(struct cli *cli)
 
 /* ---- plugins ---- */
 
+static const struct plugin_city *order_cities;	/* for by_wave_slug */
+
+/* qsort: city-waves by wave, then slug. */
+static int
+by_wave_slug(const void *a, const void *b)
+{
+	const struct plugin_city *x = &order_cities[*(const size_t *)a];
+	const struct plugin_city *y = &order_cities[*(const size_t *)b];
+	int c = strcmp(x->survey ? x->survey : "", y->survey ? y->survey : "");
+
+	return c ? c : strcmp(x->slug ? x->slug : "", y->slug ? y->slug : "");
+}
+
+/* What the plugin printed, one line each after prefix, on stdout. */
+static void
+print_log(const char *log, const char *prefix)
+{
+	const char *p, *nl;
+
+	for (p = log; p && *p; p = nl + 1) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			nl = p + strlen(p) - 1;
+		printf("%s%.*s\n", prefix, (int)(nl - p), p);
+	}
+}
+
 /* plugin check|test FILE.lua */
 static int
 cmd_plugin(struct cli *cli)
@@ -711,7 +738,7 @@ cmd_plugin(struct cli *cli)
 	struct plugin_result res;
 	char *src, *err = NULL;
 	const char *name;
-	size_t len, i, k;
+	size_t len, i, j, k, *order = NULL;
 	int st;
 
 	if ((src = buf_read_file(file, &len, PLUGIN_MAX_SOURCE)) == NULL)
@@ -726,13 +753,25 @@ cmd_plugin(struct cli *cli)
 	plugin_limits_default(&lim);
 	memset(&res, 0, sizeof(res));
 	st = plugin_run(name, src, len, in.cities, in.n, &lim, &res, &err);
+	print_log(res.log, test ? "# log: " : "log: ");
+	if (st == 0 && in.n > 0 && (order = malloc(in.n * sizeof(*order))) == NULL) {
+		st = -1;
+		free(err);
+		err = strdup("out of memory");
+	}
 	if (st == 0) {
+		for (i = 0; i < in.n; i++)
+			order[i] = i;
+		order_cities = in.cities;
+		if (in.n > 1)
+			qsort(order, in.n, sizeof(*order), by_wave_slug);
 		for (k = 0; k < res.nmetrics; k++) {
 			const struct plugin_metric *m = &res.metrics[k];
 			size_t n = 0;
 			if (test && res.nmetrics > 1)
 				printf("# %s\n", m->id);
-			for (i = 0; i < in.n; i++) {
+			for (j = 0; j < in.n; j++) {
+				i = order[j];
 				if (isnan(m->values[i]))
 					continue;
 				n++;
@@ -752,6 +791,7 @@ cmd_plugin(struct cli *cli)
 	}
 	plugin_result_free(&res);
 	city_inputs_free(&in);
+	free(order);
 	free(src);
 	free(err);
 	return st == 0 ? 0 : EXIT_REFUSED;
@@ -778,6 +818,23 @@ cmd_reload(struct cli *cli)
 	if (n > 0)	/* the last good version of a refused file's metrics keeps serving */
 		return refuse("plugins reload: %d plugin file%s refused", n, n == 1 ? "" : "s");
 	return 0;
+}
+
+/* plugin queue | plugin approve ID | plugin reject ID --why TEXT */
+static int
+cmd_queue(struct cli *cli)
+{
+	char dir[PATH_MAX + 16];
+	const char *sub = cli->cmd->sub;
+
+	snprintf(dir, sizeof(dir), "%s/plugins", root);
+	if (strcmp(sub, "queue") == 0)
+		return queue_list(cli->db, stdout) ? EXIT_REFUSED : 0;
+	if (strcmp(sub, "approve") == 0)
+		return queue_approve(cli->db, dir, cli->argv[0], stdout, &cli->changed) ? EXIT_REFUSED : 0;
+	if (cli->argc != 3 || strcmp(cli->argv[1], "--why") != 0)
+		return usage_why(cli, "give the reason: plugin reject ID --why TEXT");
+	return queue_reject(cli->db, cli->argv[0], cli->argv[2], stdout, &cli->changed) ? EXIT_REFUSED : 0;
 }
 
 /* ---- the command table and its one loop ---- */
@@ -810,6 +867,11 @@ static const struct cmd cmds[] = {
 	{ "plugin", "test", NEEDS_DB, 1, 1, cmd_plugin, "FILE.lua",
 	    "the same, printing slug<TAB>wave<TAB>value lines" },
 	{ "plugins", "reload", NEEDS_DB | AUDITED, 0, 0, cmd_reload, "", "load plugins/ again and recompute" },
+	{ "plugin", "queue", NEEDS_DB, 0, 0, cmd_queue, "", "the plugins researchers submitted for review" },
+	{ "plugin", "approve", NEEDS_DB | AUDITED, 1, 1, cmd_queue, "ID",
+	    "install a submitted plugin (it survives restarts) and load plugins/ again" },
+	{ "plugin", "reject", NEEDS_DB | AUDITED, 3, 3, cmd_queue, "ID --why TEXT",
+	    "refuse a submitted plugin with a reason shown on /plugins" },
 };
 
 static const char usage_footer[] =

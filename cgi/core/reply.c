@@ -55,6 +55,13 @@ log_safe(const char *s, char *out, size_t n)
 int
 reply_error(struct request *r, int status, const char *message, json_t *details)
 {
+	return reply_error_with(r, status, message, details, NULL, NULL);
+}
+
+int
+reply_error_with(struct request *r, int status, const char *message, json_t *details,
+    const char *key, json_t *extra)
+{
 	json_t *err;
 
 	if (details == NULL)
@@ -70,10 +77,15 @@ reply_error(struct request *r, int status, const char *message, json_t *details)
 	if (!wants_json(r)) {
 		page_error(r, status, message, details);
 		json_decref(details);
+		json_decref(extra);
 		return -1;
 	}
 	err = json_pack("{s:{s:i, s:s, s:s, s:o}}", "error", "status", status,
 	    "message", message, "request_id", r->request_id, "details", details);
+	if (err && key && extra)
+		json_object_set_new(json_object_get(err, "error"), key, extra);
+	else
+		json_decref(extra);
 	reply_json(r, status, err);
 	return -1;
 }

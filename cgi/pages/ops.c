@@ -27,6 +27,28 @@ gauge(struct buf *b, const char *name, const char *help, long long v)
 	buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n%s %lld\n", name, help, name, name, v);
 }
 
+/* The plugins refused: files of plugins/ refused at their last load (a refused update keeps the last
+ * good version serving), and researchers' submissions by status.  Left out when the database does
+ * not answer (the counters above still do). */
+static void
+plugin_gauges(struct request *r, struct buf *b)
+{
+	PGresult *res = r->app->db ? db_query(r->app->db, Q_OPS_PLUGINS, 0, NULL) : NULL;
+
+	if (db_ok(res) && PQntuples(res) == 1) {
+		gauge(b, "citybench_plugins_refused", "Plugin files of plugins/ refused at their last load.",
+		    atoll(PQgetvalue(res, 0, Q_OPS_PLUGINS_REFUSED_FILES)));
+		buf_printf(b, "# HELP citybench_plugin_submissions Plugins researchers submitted, by status.\n"
+		    "# TYPE citybench_plugin_submissions gauge\n"
+		    "citybench_plugin_submissions{status=\"pending\"} %lld\n"
+		    "citybench_plugin_submissions{status=\"rejected\"} %lld\n"
+		    "citybench_plugin_submissions{status=\"approved\"} %lld\n",
+		    atoll(PQgetvalue(res, 0, Q_OPS_PLUGINS_PENDING)), atoll(PQgetvalue(res, 0, Q_OPS_PLUGINS_REJECTED)),
+		    atoll(PQgetvalue(res, 0, Q_OPS_PLUGINS_APPROVED)));
+	}
+	PQclear(res);
+}
+
 int
 ops_metrics_get(struct request *r)
 {
@@ -60,6 +82,7 @@ ops_metrics_get(struct request *r)
 	gauge(b, "citybench_previews_running", "Plugin previews and uploads in progress (at most workers - 1).",
 	    atomic_load(&shm->previews_running));
 	gauge(b, "citybench_workers", "FastCGI workers the supervisor keeps running.", r->app->workers);
+	plugin_gauges(r, b);
 	gauge(b, "citybench_data_version", "Data version every read is keyed on (bumped by each write).",
 	    app_data_version(r->app));
 

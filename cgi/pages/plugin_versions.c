@@ -36,12 +36,28 @@ metric_refusal_model(struct db *db, json_t *metric)
 		}
 	}
 	PQclear(res);
+	/* The researcher whose approved submission installed it (the review queue): credited. */
+	res = db_query(db, Q_QUEUE_AUTHOR, 1, &id);
+	if (db_ok(res) && PQntuples(res) == 1)
+		json_object_set_new(metric, "author", json_pack("{s:s, s:s}",
+		    "name", PQgetvalue(res, 0, Q_QUEUE_AUTHOR_SUBMITTED_BY),
+		    "approved_on", PQgetvalue(res, 0, Q_QUEUE_AUTHOR_APPROVED_ON)));
+	PQclear(res);
 	return 0;
 }
 
 void
 metric_refusal_notice_html(struct buf *b, json_t *metric)
 {
+	json_t *author = json_object_get(metric, "author");
+
+	if (author) {
+		html_raw(b, "<p class=\"credit\">Contributed by ");
+		html_text(b, view_str(author, "name"));
+		html_raw(b, ", approved on ");
+		html_text(b, view_str(author, "approved_on"));
+		html_raw(b, " (<a href=\"/plugins\">the review queue</a>).</p>\n");
+	}
 	if (json_object_get(metric, "update_refused") == NULL)
 		return;
 	html_raw(b, "<p class=\"notice\" id=\"update-refused\">An update of this metric's plugin was refused. "

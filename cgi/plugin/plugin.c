@@ -64,6 +64,7 @@ plugin_result_free(struct plugin_result *r)
 	free(r->error.city);
 	free(r->error.survey);
 	free(r->error.metric);
+	free(r->log);
 	memset(r, 0, sizeof(*r));
 }
 

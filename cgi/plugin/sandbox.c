@@ -3,7 +3,8 @@
  * Each plugin gets a state of its own (child.c also gives it a process of its own).  The state is
  * built the way Redis builds its scripting state: libraries opened one by one, then every table
  * trimmed to an allow-list, so a name Lua adds in a later release stays out until someone lets it
- * in.  Kept: the base functions without load, loadfile, dofile, collectgarbage, print and warn;
+ * in.  Kept: the base functions without load, loadfile, dofile, collectgarbage and warn (print
+ * writes to a bounded log returned with the result, never to a descriptor);
  * string without dump, pack, packsize and unpack; table; math (random seeded with a constant).
  * No coroutine (nested coroutine.close overflows the C stack in 5.4.4), utf8 (5.4.4's codes
  * accepts spurious continuation bytes; no metric needs it), io, os, debug or package.  Chunks are
@@ -65,6 +66,8 @@ struct sandbox {
 	struct sandbox_progress *progress;
 	int err_line;			/* innermost plugin line of the last error */
 	char chunkname[52];		/* "@" and the file name's last 50 bytes */
+	struct buf log;			/* what print wrote (metric_log_add bounds it) */
+	int log_lines;
 };
 
 struct run {				/* what sandbox_run hands to its protected main */
@@ -300,6 +303,37 @@ wrap_noted(lua_State *L)
 	return call_wrapped(L);
 }
 
+static int addressed(lua_State *L, int i);
+
+/* print: to the plugin's bounded log (returned with previews, shown by plugin check and test),
+ * each value as tostring gives it: never an address. */
+static int
+sandbox_print(lua_State *L)
+{
+	struct sandbox *s = sandbox_of(L);
+	int n = lua_gettop(L), i;
+	luaL_Buffer b;
+	size_t len;
+	const char *text;
+
+	if (s->log_lines > PLUGIN_LOG_LINES)
+		return 0;
+	luaL_buffinit(L, &b);
+	for (i = 1; i <= n; i++) {
+		if (i > 1)
+			luaL_addchar(&b, '\t');
+		if (addressed(L, i))
+			lua_pushstring(L, luaL_typename(L, i));
+		else
+			luaL_tolstring(L, i, NULL);
+		luaL_addvalue(&b);
+	}
+	luaL_pushresult(&b);
+	text = lua_tolstring(L, -1, &len);
+	metric_log_add(&s->log, &s->log_lines, text, len);
+	return 0;
+}
+
 static int
 wrap_randomseed(lua_State *L)
 {
@@ -491,6 +525,8 @@ open_libraries(lua_State *L)
 	wrap(L, lua_gettop(L), "xpcall", wrap_xpcall);
 	lua_pushcfunction(L, safe_tostring);
 	lua_setfield(L, -2, "tostring");
+	lua_pushcfunction(L, sandbox_print);
+	lua_setfield(L, -2, "print");
 	lua_pop(L, 1);
 	lua_getglobal(L, LUA_STRLIBNAME);
 	t = lua_gettop(L);
@@ -988,6 +1024,9 @@ out:
 			result->error.metric = strdup((const char *)progress->metric);
 		*err_city = r.city;
 	}
+	if (s.log.len > 0)
+		result->log = buf_steal(&s.log, NULL);
+	buf_free(&s.log);
 	buf_free(&r.msg);
 	free(r.codes);
 	free(r.map);

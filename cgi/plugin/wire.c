@@ -189,6 +189,7 @@ wire_result_encode(struct buf *b, int rc, const struct plugin_result *r, long ci
 				e |= buf_append(b, m->values, ncities * sizeof(double));
 		}
 	}
+	e |= put_str(b, r->log, PLUGIN_LOG_MAX);
 	e |= put_u32(b, MAGIC_END);
 	return e ? -1 : 0;
 }
@@ -201,7 +202,7 @@ wire_result_max(size_t ncities)
 
 	if (ncities > (SIZE_MAX / 2 - 4096) / PLUGIN_MAX_METRICS / sizeof(double) - metric)
 		return SIZE_MAX / 2;
-	return 4096 + PLUGIN_MESSAGE_MAX * 4 + PLUGIN_MAX_METRICS * (metric + ncities * sizeof(double));
+	return 4096 + PLUGIN_MESSAGE_MAX * 4 + 4 + PLUGIN_LOG_MAX + PLUGIN_MAX_METRICS * (metric + ncities * sizeof(double));
 }
 
 int
@@ -272,13 +273,23 @@ wire_result_decode(const char *data, size_t len, size_t ncities, struct plugin_r
 	} else {
 		return -1;
 	}
+	res->log = get_str(&r, PLUGIN_LOG_MAX);
+	if (res->log && (!*res->log || !metric_log_valid(res->log))) {
+		r.bad = !!*res->log;
+		free(res->log);
+		res->log = NULL;
+	}
 	if (get_u32(&r) != MAGIC_END || r.bad || r.off != r.len) {
 		metric_free_all(res);
+		free(res->log);
+		res->log = NULL;
 		return -1;
 	}
 	return 0;
 oom:
 	metric_free_all(res);
+	free(res->log);
+	res->log = NULL;
 	return -2;
 }
 

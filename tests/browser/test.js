@@ -794,6 +794,8 @@ async function main() {
 			}
 		});
 		await test('reflow at 320 px (WCAG 1.4.10)', () => require('./reflow.js')({ BASE, browser, check, SHOTS, fetchJson }));
+		await test('plugin preview page, with and without JavaScript', () => require('./plugin_preview.js')({
+			BASE, browser, check, citybench, runAxe, describe }));
 		await test('partner: current answers round trip, and the empty template stopped by the 409 list', async () => {
 			await partnerJourney(browser);
 		});
@@ -810,6 +812,18 @@ async function main() {
 	process.exit(failed ? 1 : 0);
 }
 
+async function pluginsOnly() {
+	const browser = await launch();
+	try {
+		await test('plugin preview page, with and without JavaScript', () => require('./plugin_preview.js')({
+			BASE, browser, check, citybench, runAxe, describe }));
+	} finally {
+		await browser.close();
+	}
+	console.log(passed + ' passed, ' + failed + ' failed');
+	process.exit(failed ? 1 : 0);
+}
+
 async function reflowOnly() {
 	fs.mkdirSync(SHOTS, { recursive: true });
 	const browser = await launch();
@@ -822,7 +836,8 @@ async function reflowOnly() {
 	process.exit(failed ? 1 : 0);
 }
 
-(process.argv[2] === 'partner' ? partner() : process.argv[2] === 'reflow' ? reflowOnly() : main()).catch((e) => {
+(process.argv[2] === 'partner' ? partner() : process.argv[2] === 'reflow' ? reflowOnly() :
+	process.argv[2] === 'plugins' ? pluginsOnly() : main()).catch((e) => {
 	console.log('not ok - browser tests crashed: ' + (e && e.stack ? e.stack.split('\n')[0] : e));
 	console.log(String(e && e.stack).split('\n').map((l) => '# ' + l).join('\n'));
 	process.exit(1);

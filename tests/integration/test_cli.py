@@ -10,7 +10,8 @@ from cb import ROOT, cli, get, get_json
 # Every command of the contract's CLI table that exists today, by its words.
 COMMANDS = [("db", "migrate"), ("survey", "load"), ("city", "add"), ("city", "edit"), ("token", "create"),
             ("token", "list"), ("token", "revoke"), ("import",), ("gen",), ("submission", "withdraw"),
-            ("audit",), ("plugin", "check"), ("plugin", "test"), ("plugins", "reload")]
+            ("audit",), ("plugin", "check"), ("plugin", "test"), ("plugins", "reload"),
+            ("plugin", "queue"), ("plugin", "approve"), ("plugin", "reject")]
 
 # A database no command can reach: a command that gets that far exits 1, not 0 or 2.
 NO_DB = {"CITYBENCH_DB": "host=/nonexistent-cb-socket-dir dbname=none connect_timeout=1"}

@@ -1,7 +1,7 @@
 -- env_escape.lua: searches _ENV, _G and every reachable table for a way out
 local forbidden = {
   os = true, io = true, debug = true, package = true, require = true, load = true,
-  loadfile = true, dofile = true, collectgarbage = true, print = true, warn = true,
+  loadfile = true, dofile = true, collectgarbage = true, warn = true,  -- print is the bounded log
   dump = true, loadstring = true, module = true, setfenv = true, getfenv = true,
   newproxy = true, gcinfo = true, loadlib = true, sethook = true, getregistry = true,
 }
