@@ -146,6 +146,8 @@ module.exports = async function reflow(t) {
 		['reflow-toronto-zoom200.png', 640, 2, '/cities/toronto'],
 		['reflow-compare-390.png', 390, 1, '/compare?cities=' + four.join(',')],
 		['reflow-compare-zoom200.png', 640, 2, '/compare?cities=' + four.join(',')],
+		['reflow-compare-answers-390.png', 390, 1, '/compare?cities=' + four.join(',') + '&questions=dedicated_funding,innovation_roles,population'],
+		['reflow-compare-answers-zoom200.png', 640, 2, '/compare?cities=' + four.join(',') + '&questions=dedicated_funding,innovation_roles,population'],
 		['reflow-metric-390.png', 390, 1, '/metrics/funding_share?city=toronto'],
 		['reflow-metric-zoom200.png', 640, 2, '/metrics/funding_share?city=toronto'],
 		['reflow-metric-continuous-390.png', 390, 1, '/metrics/innovation_staff_per_100k?city=toronto'],
@@ -160,6 +162,18 @@ module.exports = async function reflow(t) {
 		await page.goto(BASE + url);
 		const f = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
 		check(file + ': the page does not scroll sideways', f[0] <= f[1], JSON.stringify(f));
+		/* every answer cell of compare lies inside the screen (issue 15: the third city's was cut) */
+		const cut = await page.evaluate(() => Array.from(document.querySelectorAll('table.answers-compare td')).filter((e) => {
+			const r = e.getBoundingClientRect();
+			return r.right > window.innerWidth + 0.5 || r.left < -0.5;
+		}).map((e) => e.dataset.city));
+		check(file + ': no answer of compare is cut at the edge', cut.length === 0, cut.join(', '));
+		/* nothing stays over the content: no fixed or sticky element but the skip link */
+		const over = await page.evaluate(() => Array.from(document.querySelectorAll('body *')).filter((e) => {
+			const p = getComputedStyle(e).position;
+			return (p === 'fixed' || p === 'sticky') && !e.classList.contains('skip') && !e.closest('form.answers');
+		}).map((e) => e.tagName + '.' + e.className));
+		check(file + ': nothing is fixed or sticky over the content', over.length === 0, over.join(', '));
 		await page.screenshot({ path: path.join(SHOTS, file), fullPage: true });
 		await ctx.close();
 	}
