@@ -775,14 +775,14 @@ embed_html(struct request *r, json_t *model, const char *path)
 	    "and credits citybench and the survey (CC BY 4.0). It is drawn narrow, readable on a phone; for a "
 	    "wide space, change <code>layout=narrow</code> to <code>layout=wide</code>. On another site, put "
 	    "this portal's address in front of the path.</p>\n<div class=\"field\"><label for=\"embed-iframe\">As a frame</label>"
-	    "<textarea id=\"embed-iframe\" readonly rows=\"3\">");
+	    "<textarea id=\"embed-iframe\" readonly rows=\"5\">");
 	buf_puts(&code, "<iframe src=\"");
 	buf_puts(&code, url.data ? url.data : "");
 	buf_printf(&code, "\" title=\"citybench chart\" width=\"100%%\" height=\"%.0f\" loading=\"lazy\"></iframe>",
 	    ceil(h));
 	html_text(b, code.data ? code.data : "");
 	html_raw(b, "</textarea></div>\n<div class=\"field\"><label for=\"embed-img\">As an image</label>"
-	    "<textarea id=\"embed-img\" readonly rows=\"3\">");
+	    "<textarea id=\"embed-img\" readonly rows=\"5\">");
 	buf_reset(&code);
 	buf_puts(&code, "<img src=\"");
 	buf_puts(&code, url.data ? url.data : "");
@@ -814,7 +814,11 @@ metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 		chart_value(&desc, view_num(hl, "value"), unit);
 		buf_printf(&desc, ", rank %lld of %zu", (long long)json_integer_value(json_object_get(hl, "rank")), n);
 	}
-	if (n > 0) {
+	if (n > 0 && strcmp(unit, "share") == 0) {	/* a yes or no per city: the share of yes */
+		buf_puts(&desc, "; yes in ");
+		chart_value(&desc, view_num(json_object_get(model, "summary"), "mean") * 100, "percent");
+		buf_puts(&desc, " of them");
+	} else if (n > 0) {
 		buf_puts(&desc, "; median ");
 		chart_value(&desc, view_num(json_object_get(model, "summary"), "median"), unit);
 	}

@@ -102,6 +102,11 @@ module.exports = async function reflow(t) {
 			const frame = '<iframe src="' + BASE + '/map.svg' + q.replace(/&/g, '&amp;') + '" title="map" width="100%" height="480"></iframe>';
 			await embedCheck(page, label + ' /map.svg' + q + ' in a frame', frame, 'iframe');
 		}
+		/* the measure is not vacuous: the wide chart in the same column falls under 9 px */
+		const wide = await page.request.get(BASE + '/metrics/innovation_staff_per_100k.svg?city=toronto');
+		const wvb = /viewBox="0 0 ([\d.]+)/.exec(await wide.text());
+		check(label + ' the wide chart would shrink under 9 px in a 288 px column (the check can fail)',
+			wvb && 14 * 288 / Number(wvb[1]) < 9, wvb && wvb[1]);
 		await ctx.close();
 	}
 
