@@ -30,7 +30,20 @@ struct chart {
 	const char *subtitle;	/* standalone: a second visible line under the title (the peer group); NULL */
 	const char *source;	/* standalone: the source and licence line at the foot; NULL: none */
 	const char *permalink;	/* standalone: where the chart lives, written under the source; NULL */
+	int narrow;		/* standalone: the narrow layout (360 units wide, labels above their
+				 * bars, title and foot wrapped), whose text stays 9 CSS px or more in a
+				 * frame down to 250 px wide (issue 15: `layout=narrow`) */
 };
+
+/* Appends text as one <text> per line of at most max code points (broken at spaces, or after '&', '?',
+ * '/', ',' in a long word, or anywhere in a longer one), the first baseline at y, then every line_h;
+ * attrs go inside each <text ...> (e.g. " font-size=\"14\"").  *lines (if not NULL) is the number of
+ * lines written.  Returns 0, or -1 when memory ran out. */
+int chart_text_wrapped(struct buf *b, const char *text, size_t max, double x, double y, double line_h,
+    const char *attrs, size_t *lines);
+
+/* The number of lines chart_text_wrapped would write. */
+size_t chart_wrap_count(const char *text, size_t max);
 
 /* Writes v for people in a metric unit, the one spelling every page and chart uses: share 1/0 (a city's
  * yes or no) as "Yes"/"No", another share as a percentage, percent with "%", both with at most one

@@ -13,4 +13,10 @@
  * A database failure leaves a notice in the section, never a half page. */
 void compare_answers_html(struct request *r, json_t *model);
 
+/* When `questions` is named, adds to the model "questions": [{code, text, type}] (the chosen ones of the
+ * wave, in the questionnaire's order; unknown codes left out) and "answers": {CODE: {SLUG: the answer as
+ * the profile's JSON gives it, or null}}; else leaves the model as it is.  Returns 0, or -1 when the
+ * database failed. */
+int compare_answers_json(struct request *r, json_t *model);
+
 #endif

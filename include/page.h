@@ -7,6 +7,9 @@
 
 /* Starts an HTML page: status 200, content type, the layout up to the content; the title is escaped. */
 void page_begin(struct request *r, const char *title);
+/* The same with the page's description (meta description and og:description): what the page shows,
+ * with its city, metric or figure where it has one; NULL: a sentence on what citybench is. */
+void page_begin_described(struct request *r, const char *title, const char *description);
 /* Closes the page (the layout after the content). */
 void page_end(struct request *r);
 /* A whole error page for people: the same message and details as the JSON error. */

@@ -89,23 +89,29 @@ has_chart(const char *path)
 	return strncmp(path, "/metrics/", 9) == 0 && path[9] && strchr(path + 9, '/') == NULL;
 }
 
+/* What a page without a description of its own says: what citybench is, not the title again. */
+#define DESCRIPTION_DEFAULT "citybench compares how cities organise public-sector innovation, wave by wave: " \
+	"survey answers, metrics computed from them, rankings and maps, with open data under CC BY 4.0."
+
 /* The page's description and Open Graph tags (issue 15): a shared link previews with the page's title,
- * a sentence on what citybench is, its address and, where the page has a chart, the chart. */
+ * the page's own description (what it shows, with its city, metric or figure; DESCRIPTION_DEFAULT when
+ * the page gave none), its address and, where the page has a chart, the chart. */
 static void
-meta_tags(struct request *r, const char *title)
+meta_tags(struct request *r, const char *title, const char *description)
 {
 	struct buf *b = &r->out;
 	const char *qs = r->query_string && *r->query_string ? r->query_string : NULL;
 
+	if (description == NULL || *description == '\0')
+		description = DESCRIPTION_DEFAULT;
 	html_raw(b, "\n<meta name=\"description\" content=\"");
-	html_attr(b, title);
-	html_raw(b, ": citybench compares how cities organise public-sector innovation, wave by wave, "
-	    "with open data under CC BY 4.0.\">\n<meta property=\"og:site_name\" content=\"citybench\">\n"
+	html_attr(b, description);
+	html_raw(b, "\">\n<meta property=\"og:site_name\" content=\"citybench\">\n"
 	    "<meta property=\"og:type\" content=\"website\">\n<meta property=\"og:title\" content=\"");
 	html_attr(b, title);
 	html_raw(b, "\">\n<meta property=\"og:description\" content=\"");
-	html_attr(b, title);
-	html_raw(b, " on citybench: municipal innovation benchmarking, open data under CC BY 4.0.\">\n");
+	html_attr(b, description);
+	html_raw(b, "\">\n");
 	if (r->path && r->path[0] == '/') {
 		html_raw(b, "<meta property=\"og:url\" content=\"");
 		html_attr(b, r->path);
@@ -132,6 +138,12 @@ meta_tags(struct request *r, const char *title)
 void
 page_begin(struct request *r, const char *title)
 {
+	page_begin_described(r, title, NULL);
+}
+
+void
+page_begin_described(struct request *r, const char *title, const char *description)
+{
 	const char *l = layout_of(), *t = strstr(l, "{{title}}"), *c = strstr(l, "{{content}}"), *e;
 
 	r->ctype = "text/html";
@@ -143,7 +155,7 @@ page_begin(struct request *r, const char *title)
 	if (e && e < c) {
 		e += strlen("</title>");
 		buf_append(&r->out, t, (size_t)(e - t));
-		meta_tags(r, title);
+		meta_tags(r, title, description);
 		t = e;
 	}
 	buf_append(&r->out, t, (size_t)(c - t));

@@ -947,7 +947,8 @@ block_close(struct profile *p, const struct step *s)
 		html_raw(p->b, "</div>\n");
 		break;
 	case S_SECTION:
-		html_raw(p->b, "</section>\n");
+		/* the way back to the list of sections, in the flow: it covers nothing (issue 15) */
+		html_raw(p->b, "<p class=\"to-toc\"><a href=\"#on-this-page\">Back to the sections</a></p>\n</section>\n");
 		break;
 	case S_TEAMS:
 		teams_end(p, s->text[0]);
@@ -1078,7 +1079,7 @@ sections_toc(struct profile *p)
 {
 	size_t i;
 
-	html_raw(p->b, "<nav class=\"toc\" aria-label=\"On this page\"><ul>");
+	html_raw(p->b, "<nav class=\"toc\" id=\"on-this-page\" aria-label=\"On this page\"><ul>");
 	for (i = 0; i < NSTEPS; i++) {
 		if (steps[i].kind != S_SECTION || steps[i].text[1] == NULL)
 			continue;

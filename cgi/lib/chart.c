@@ -36,6 +36,10 @@
 #define N_BAR_END	200.0
 #define N_ROW_H		44.0
 #define N_LABEL_H	18.0
+#define T_CHARS		36	/* code points per line of the narrow standalone title (16 units) */
+#define S_CHARS		40	/* of its subtitle (15) */
+#define F_CHARS		44	/* of its foot (14) */
+#define LINE_H		20.0	/* the title's line height */
 
 struct geometry { double width, label_end, bar_start, bar_end, row_h, label_h; int narrow; };
 static const struct geometry wide_geo = { WIDTH, LABEL_END, BAR_START, BAR_END, ROW_H, 0, 0 };
@@ -164,6 +168,78 @@ clipped(struct buf *b, const char *s, size_t max)
 		return xml_text(b, s);
 	rc = buf_append(&tmp, s, i) == -1 || buf_puts(&tmp, "…") == -1 ? -1 : xml_text(b, tmp.data);
 	buf_free(&tmp);
+	return rc;
+}
+
+/* The length in bytes of the next line of s of at most max code points (at least one code point), and in
+ * *next where the line after it starts (spaces at the break skipped). */
+static size_t
+wrap_next(const char *s, size_t max, size_t *next)
+{
+	size_t i = 0, cps = 0, space = 0, soft = 0;
+
+	while (s[i] && cps < max) {
+		if (s[i] == ' ')
+			space = i;
+		else if (strchr("&?", s[i]) && i > 0)
+			soft = i;	/* "&peers=" starts the next line */
+		else if (strchr("/,", s[i]))
+			soft = i + 1;
+		i++;
+		while (((unsigned char)s[i] & 0xc0) == 0x80)
+			i++;
+		cps++;
+	}
+	if (s[i] == '\0') {
+		*next = i;
+		return i;
+	}
+	if (s[i] == ' ')
+		space = i;
+	if (space > 0) {
+		*next = space;
+		while (s[*next] == ' ')
+			(*next)++;
+		return space;
+	}
+	*next = soft > 0 ? soft : i;
+	return *next;
+}
+
+size_t
+chart_wrap_count(const char *text, size_t max)
+{
+	size_t n = 0, next;
+
+	while (*text) {
+		wrap_next(text, max ? max : 1, &next);
+		text += next;
+		n++;
+	}
+	return n;
+}
+
+int
+chart_text_wrapped(struct buf *b, const char *text, size_t max, double x, double y, double line_h,
+    const char *attrs, size_t *lines)
+{
+	size_t n = 0, len, next;
+	struct buf t = BUF_INIT;
+	int rc = 0;
+
+	while (*text) {
+		len = wrap_next(text, max ? max : 1, &next);
+		buf_reset(&t);
+		if (buf_printf(b, "<text x=\"%.0f\" y=\"%.0f\"%s>", x, y + line_h * (double)n, attrs ? attrs : "") == -1 ||
+		    buf_append(&t, text, len) == -1 || buf_putc(&t, '\0') == -1 || xml_text(b, t.data) == -1 ||
+		    buf_puts(b, "</text>\n") == -1)
+			rc = -1;
+		text += next;
+		n++;
+	}
+	buf_free(&t);
+	if (lines)
+		*lines = n;
 	return rc;
 }
 
@@ -296,8 +372,13 @@ static int
 finish(struct buf *b, struct canvas *k)
 {
 	const struct chart *c = k->c;
-	double top = c->standalone ? TITLE_H + (c->subtitle ? SUBTITLE_H : 0) : 0;
-	double foot = c->standalone ? (c->source ? FOOT_H : 0) + (c->permalink ? FOOT_H : 0) : 0;
+	/* narrow: the title, subtitle and foot wrapped to the 360 units (16, 15, 14-unit text) */
+	size_t tl = geo->narrow ? chart_wrap_count(c->title ? c->title : "Chart", T_CHARS) : 1;
+	size_t sl = !c->subtitle ? 0 : geo->narrow ? chart_wrap_count(c->subtitle, S_CHARS) : 1;
+	size_t fl = !c->source ? 0 : geo->narrow ? chart_wrap_count(c->source, F_CHARS) : 1;
+	size_t pl = !c->permalink ? 0 : geo->narrow ? chart_wrap_count(c->permalink, F_CHARS) : 1;
+	double top = c->standalone ? TITLE_H + (double)(tl - 1) * LINE_H + (double)sl * SUBTITLE_H : 0;
+	double foot = c->standalone ? (double)(fl + pl) * FOOT_H : 0;
 	double h = top + k->y + PAD + foot;
 	int rc = 0;
 
@@ -335,17 +416,29 @@ finish(struct buf *b, struct canvas *k)
 	    "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"8\" stroke=\"#ffffff\" stroke-width=\"3\"/></pattern></defs>\n");
 	if (c->standalone) {
 		/* readable wherever it is embedded, dark pages too, and says what it is without a page */
-		buf_puts(b, "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n"
-		    "<text x=\"6\" y=\"22\" font-size=\"16\" font-weight=\"bold\" fill=\"currentColor\">");
-		if (clipped(b, c->title ? c->title : "Chart", 90) == -1)
-			rc = -1;
-		buf_puts(b, "</text>\n");
-		if (c->subtitle) {
-			buf_printf(b, "<text x=\"6\" y=\"%.0f\" font-size=\"15\" fill=\"currentColor\">",
-			    TITLE_H + SUBTITLE_H - 6);
-			if (clipped(b, c->subtitle, 95) == -1)
+		buf_puts(b, "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n");
+		if (geo->narrow) {
+			if (chart_text_wrapped(b, c->title ? c->title : "Chart", T_CHARS, 6, 22, LINE_H,
+			    " font-size=\"16\" font-weight=\"bold\" fill=\"currentColor\"", NULL) == -1)
+				rc = -1;
+		} else {
+			buf_puts(b, "<text x=\"6\" y=\"22\" font-size=\"16\" font-weight=\"bold\" fill=\"currentColor\">");
+			if (clipped(b, c->title ? c->title : "Chart", 90) == -1)
 				rc = -1;
 			buf_puts(b, "</text>\n");
+		}
+		if (c->subtitle) {
+			double ys = TITLE_H + (double)(tl - 1) * LINE_H + SUBTITLE_H - 6;
+			if (geo->narrow) {
+				if (chart_text_wrapped(b, c->subtitle, S_CHARS, 6, ys, SUBTITLE_H,
+				    " font-size=\"15\" fill=\"currentColor\"", NULL) == -1)
+					rc = -1;
+			} else {
+				buf_printf(b, "<text x=\"6\" y=\"%.0f\" font-size=\"15\" fill=\"currentColor\">", ys);
+				if (clipped(b, c->subtitle, 95) == -1)
+					rc = -1;
+				buf_puts(b, "</text>\n");
+			}
 		}
 		buf_puts(b, "<g transform=\"translate(0 " );
 		buf_printf(b, "%.0f)\">\n", top);
@@ -356,18 +449,29 @@ finish(struct buf *b, struct canvas *k)
 		double y = top + k->y + PAD;
 		buf_puts(b, "</g>\n");
 		if (c->source) {
-			y += FOOT_H;
-			buf_printf(b, "<text x=\"6\" y=\"%.0f\" font-size=\"14\" fill=\"currentColor\">", y - 8);
-			if (clipped(b, c->source, 100) == -1)
-				rc = -1;
-			buf_puts(b, "</text>\n");
+			if (geo->narrow) {
+				if (chart_text_wrapped(b, c->source, F_CHARS, 6, y + FOOT_H - 8, FOOT_H,
+				    " font-size=\"14\" fill=\"currentColor\"", NULL) == -1)
+					rc = -1;
+			} else {
+				buf_printf(b, "<text x=\"6\" y=\"%.0f\" font-size=\"14\" fill=\"currentColor\">", y + FOOT_H - 8);
+				if (clipped(b, c->source, 100) == -1)
+					rc = -1;
+				buf_puts(b, "</text>\n");
+			}
+			y += (double)fl * FOOT_H;
 		}
 		if (c->permalink) {
-			y += FOOT_H;
-			buf_printf(b, "<text x=\"6\" y=\"%.0f\" font-size=\"14\" fill=\"currentColor\">", y - 8);
-			if (clipped(b, c->permalink, 100) == -1)
-				rc = -1;
-			buf_puts(b, "</text>\n");
+			if (geo->narrow) {
+				if (chart_text_wrapped(b, c->permalink, F_CHARS, 6, y + FOOT_H - 8, FOOT_H,
+				    " font-size=\"14\" fill=\"currentColor\"", NULL) == -1)
+					rc = -1;
+			} else {
+				buf_printf(b, "<text x=\"6\" y=\"%.0f\" font-size=\"14\" fill=\"currentColor\">", y + FOOT_H - 8);
+				if (clipped(b, c->permalink, 100) == -1)
+					rc = -1;
+				buf_puts(b, "</text>\n");
+			}
 		}
 	}
 	if (buf_puts(b, "</svg>\n") == -1)
@@ -378,8 +482,15 @@ finish(struct buf *b, struct canvas *k)
 }
 
 /* An inline chart is drawn twice, wide and narrow (ids of the narrow one end in "-n"), inside a
- * <div class="chart-pair">; a standalone one once, wide.  PAIR(call) runs the writer's own call so. */
+ * <div class="chart-pair">; a standalone one once, wide, or narrow when it asks for it.  PAIR(call) runs the writer's own call so. */
 #define PAIR(b, c, call) do { \
+	if ((c)->standalone && (c)->narrow && geo != &narrow_geo) { \
+		int rcn_; \
+		geo = &narrow_geo; \
+		rcn_ = call(b, (c)); \
+		geo = &wide_geo; \
+		return rcn_; \
+	} \
 	if (!(c)->standalone && !pairing) { \
 		struct chart cn_ = *(c); \
 		char idn_[96]; \

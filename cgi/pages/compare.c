@@ -15,12 +15,14 @@
  * - No `metrics` (or only empty ones): every active metric, in the catalogue's order.
  * - A compared city outside the cohort keeps its value; its rank and percentile are null.
  * - The chart is one grouped bar chart: a group per metric, a bar per city, each metric on its own
- *   scale (metrics have different units); the table beside it holds the same numbers. */
+ *   scale (metrics have different units); the table beside it holds the same numbers.
+ * - `questions` adds the chosen answers side by side to every format (compare_answers.c). */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "answer.h"
 #include "app.h"
 #include "chart.h"
 #include "compare_answers.h"
@@ -182,6 +184,27 @@ unknown_item(struct request *r, json_t *model)
 	return 0;
 }
 
+/* An answer as one cell: a list of options joined by ";", none empty. */
+static void
+answer_cell(struct buf *b, json_t *v)
+{
+	struct buf t = BUF_INIT;
+	json_t *o;
+	size_t i;
+
+	if (json_is_string(v)) {
+		csv_text(b, json_string_value(v));
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, o)
+			buf_printf(&t, "%s%s", i ? ";" : "", json_string_value(o) ? json_string_value(o) : "");
+		if (t.data)
+			csv_text(b, t.data);
+		buf_free(&t);
+	} else if (v && !json_is_null(v)) {
+		answer_csv(b, v);
+	}
+}
+
 static void
 compare_csv(struct request *r, json_t *model)
 {
@@ -195,6 +218,11 @@ compare_csv(struct request *r, json_t *model)
 		csv_sep(&r->out);
 		csv_text(&r->out, view_str(m, "id"));
 	}
+	json_array_foreach(json_object_get(model, "questions"), j, m) {
+		csv_sep(&r->out);
+		buf_puts(&r->out, "answer:");
+		csv_text(&r->out, view_str(m, "code"));
+	}
 	csv_eol(&r->out);
 	json_array_foreach(json_object_get(model, "cities"), i, c) {
 		csv_text(&r->out, view_str(c, "slug"));
@@ -203,6 +231,12 @@ compare_csv(struct request *r, json_t *model)
 		json_array_foreach(metrics, j, m) {
 			csv_sep(&r->out);
 			csv_number(&r->out, view_num(json_object_get(values, view_str(m, "id")), view_str(c, "slug")));
+		}
+		json_array_foreach(json_object_get(model, "questions"), j, m) {
+			json_t *v = json_object_get(json_object_get(json_object_get(model, "answers"),
+			    view_str(m, "code")), view_str(c, "slug"));
+			csv_sep(&r->out);
+			answer_cell(&r->out, v);
 		}
 		csv_eol(&r->out);
 	}
@@ -466,14 +500,36 @@ missing_notice(struct buf *b, json_t *model, json_t *missing, PGresult *picker)
 	html_raw(b, "</div>\n");
 }
 
+/* The page's description (issue 15): the cities compared, the metrics and the wave; or what the
+ * page offers when fewer than two cities are chosen. */
+static void
+description(json_t *model, struct buf *d)
+{
+	json_t *cities = json_object_get(model, "cities"), *c;
+	size_t nc = json_array_size(cities), i;
+
+	if (nc < 2) {
+		buf_puts(d, "Choose two to twelve cities by name and see them side by side: each metric's value "
+		    "and rank, and their survey answers question by question.");
+		return;
+	}
+	json_array_foreach(cities, i, c)
+		buf_printf(d, "%s%s", i == 0 ? "" : i + 1 == nc ? " and " : ", ", view_str(c, "name"));
+	buf_printf(d, " side by side in the %s municipal innovation survey: %zu metrics with each city's value "
+	    "and rank, and their answers question by question.", view_str(model, "survey"),
+	    json_array_size(json_object_get(model, "metrics")));
+}
+
 static void
 compare_html(struct request *r, json_t *model, const struct list *asked_metrics, PGresult *picker,
     json_t *missing)
 {
-	struct buf *b = &r->out;
+	struct buf *b = &r->out, desc = BUF_INIT;
 	size_t nc = json_array_size(json_object_get(model, "cities"));
 
-	page_begin(r, "Compare cities");
+	description(model, &desc);
+	page_begin_described(r, "Compare cities", desc.data);
+	buf_free(&desc);
 	html_raw(b, "<h1>Compare cities</h1>\n");
 	if (json_array_size(missing) > 0) {
 		r->status = 404;	/* the contract's "no such city"; the page stays whole */
@@ -541,6 +597,10 @@ compare_get(struct request *r)
 		missing = drop_unknown_cities(model);
 	if (unknown_item(r, model) == -1)
 		goto out;
+	if (r->fmt != FMT_HTML && compare_answers_json(r, model) == -1) {
+		reply_error(r, 503, "the database is unreachable", NULL);
+		goto out;
+	}
 	if (r->fmt == FMT_JSON) {
 		reply_json(r, 200, json_incref(model));
 	} else if (r->fmt == FMT_CSV) {

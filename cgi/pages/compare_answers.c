@@ -2,7 +2,10 @@
  *
  * Decisions where the issue is silent: no `questions` shows none (the metrics are the comparison;
  * the form offers every question of the wave); `questions=all` every question; an unknown code is
- * left out (the list of the wave's questions is in the form beside it); at most 100 codes are read. */
+ * left out (the list of the wave's questions is in the form beside it); at most 100 codes are read.
+ * The .json twin gains "questions" and "answers" only when `questions` is named (the same choice, the
+ * answers as the profile's JSON gives them, null where a city has none); the .csv twin a column per
+ * chosen question, "answer:CODE", after the metrics. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,18 +128,79 @@ chooser(struct request *r, json_t *questions, const char *list)
 	html_raw(b, "</ul></fieldset>\n<button type=\"submit\">Compare these answers</button>\n</form>\n</details>\n");
 }
 
+/* The codes named by `questions`, joined by commas into *joined (data NULL: none named). */
+static void
+chosen_list(struct request *r, struct buf *joined)
+{
+	const char *vals[MAX_CODES];
+	size_t nv = query_getv(&r->query, "questions", vals, MAX_CODES), i;
+
+	for (i = 0; i < nv; i++)	/* checkboxes come repeated; a link names them with commas */
+		if (*vals[i])
+			buf_printf(joined, "%s%s", joined->len ? "," : "", vals[i]);
+}
+
+int
+compare_answers_json(struct request *r, json_t *model)
+{
+	struct buf joined = BUF_INIT;
+	json_t *cities = json_object_get(model, "cities"), *questions = NULL, *mine = NULL, *c, *q;
+	json_t *qs = NULL, *answers = NULL;
+	const char *wave = view_str(model, "survey");
+	size_t i, j;
+	int rc = -1;
+
+	chosen_list(r, &joined);
+	if (joined.data == NULL) {
+		rc = 0;
+		goto out;
+	}
+	if ((questions = questions_of(r, wave)) == NULL)
+		goto out;
+	qs = json_array();
+	answers = json_object();
+	mine = json_array();
+	json_array_foreach(cities, i, c) {
+		json_t *a = answers_of(r, view_str(c, "slug"), wave);
+		if (a == NULL)
+			goto out;
+		json_array_append_new(mine, a);
+	}
+	json_array_foreach(questions, j, q) {
+		const char *code = view_str(q, "code");
+		json_t *row;
+		if (!chosen(joined.data, code))
+			continue;
+		json_array_append_new(qs, json_pack("{s:s, s:s, s:s}", "code", code, "text", view_str(q, "text"),
+		    "type", view_str(q, "type")));
+		row = json_object();
+		json_array_foreach(cities, i, c) {
+			json_t *v = json_object_get(json_array_get(mine, i), code);
+			json_object_set_new(row, view_str(c, "slug"), v ? json_incref(v) : json_null());
+		}
+		json_object_set_new(answers, code, row);
+	}
+	json_object_set(model, "questions", qs);
+	json_object_set(model, "answers", answers);
+	rc = 0;
+out:
+	json_decref(questions);
+	json_decref(qs);
+	json_decref(answers);
+	json_decref(mine);
+	buf_free(&joined);
+	return rc;
+}
+
 void
 compare_answers_html(struct request *r, json_t *model)
 {
 	struct buf *b = &r->out, joined = BUF_INIT;
 	json_t *cities = json_object_get(model, "cities"), *questions, *answers, *c, *q;
-	const char *wave = view_str(model, "survey"), *vals[MAX_CODES], *list = NULL;
-	size_t nc = json_array_size(cities), i, j, nv = 0, shown = 0;
+	const char *wave = view_str(model, "survey"), *list = NULL;
+	size_t nc = json_array_size(cities), i, j, shown = 0;
 
-	nv = query_getv(&r->query, "questions", vals, MAX_CODES);
-	for (i = 0; i < nv; i++)	/* checkboxes come repeated; a link names them with commas */
-		if (*vals[i])
-			buf_printf(&joined, "%s%s", joined.len ? "," : "", vals[i]);
+	chosen_list(r, &joined);
 	list = joined.data;
 	html_raw(b, "<section aria-labelledby=\"answers-h\"><h2 id=\"answers-h\">Answers side by side</h2>\n");
 	if (nc < 2 || *wave == '\0' || (questions = questions_of(r, wave)) == NULL) {
@@ -176,7 +240,11 @@ compare_answers_html(struct request *r, json_t *model)
 				json_t *mine = json_array_get(answers, i);
 				html_raw(b, "<td data-city=\"");
 				html_attr(b, view_str(c, "slug"));
-				html_raw(b, "\">");
+				/* the city's name before its answer when the rows are stacked (narrow screens); the
+				 * column header says it to screen readers */
+				html_raw(b, "\"><span class=\"cell-label\" aria-hidden=\"true\">");
+				html_text(b, view_str(c, "name"));
+				html_raw(b, ": </span>");
 				if (!json_is_object(mine))
 					html_raw(b, "–");
 				else

@@ -20,6 +20,9 @@
  *   city that did not answer the wave is named in the sentence as not on the map.
  * - In the page the legend is HTML beside the image (text inside a 960-unit image would shrink below
  *   9 px on a phone); the standalone .svg carries its title, legend, source and licence inside.
+ *   `layout=narrow` draws the .svg 400 units wide (the map scaled down inside it, the text around it
+ *   in the outer units, the legend one entry a line) for frames down to 250 px; `layout=wide` (the
+ *   default) 960; any other layout is a 400.  The page offers both.
  */
 #include <math.h>
 #include <stdio.h>
@@ -27,6 +30,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "chart.h"
 #include "csv.h"
 #include "html.h"
 #include "land.h"
@@ -84,6 +88,7 @@ struct view {
 	size_t n, placed, in, countries;
 	double lo, hi;			/* the values shown (in the peer group, placed) */
 	int has_values, city_on_map;
+	int narrow;			/* .svg: layout=narrow */
 	PGresult *wave_res, *metric_res, *city_res, *res;
 };
 
@@ -182,7 +187,7 @@ num(const PGresult *res, int row, int col)
 static int
 load(struct request *r, struct view *v)
 {
-	const char *p[7];
+	const char *p[7], *s;
 	size_t i, j;
 	int n;
 
@@ -195,6 +200,9 @@ load(struct request *r, struct view *v)
 	v->city = param(r, "city");
 	if (v->city && !path_segment_valid_slug(v->city, strlen(v->city)))
 		return reply_error(r, 400, "unknown city: city must be a city's slug such as toronto", NULL);
+	if ((s = param(r, "layout")) != NULL && strcmp(s, "narrow") != 0 && strcmp(s, "wide") != 0)
+		return reply_error(r, 400, "layout must be wide or narrow", NULL);
+	v->narrow = s && strcmp(s, "narrow") == 0;
 	p[0] = v->wave;
 	v->wave_res = db_query(r->app->db, Q_MAP_WAVE, 1, p);
 	if (!db_ok(v->wave_res))
@@ -344,7 +352,9 @@ circle(struct buf *b, const struct view *v, const struct mapcity *m)
 	double x, y;
 
 	map_project(m->lon, m->lat, &x, &y);
-	buf_puts(b, "<g><title>");
+	/* narrow: the map is drawn at 0.42 of its size; the circles twice as large stay visible */
+	buf_printf(b, v->narrow ? "<g transform=\"translate(%.1f %.1f) scale(2) translate(%.1f %.1f)\"><title>"
+	    : "<g><title>", x, y, -x, -y);
 	xml_text(b, m->name);
 	buf_puts(b, " (");
 	xml_text(b, m->country);
@@ -372,19 +382,30 @@ circle(struct buf *b, const struct view *v, const struct mapcity *m)
 	buf_puts(b, "</g>\n");
 }
 
-/* The title: the wave, the filters, the metric. */
+/* The title as plain text: the wave, the filters, the metric. */
 static void
-title(struct buf *b, const struct view *v)
+title_plain(struct buf *b, const struct view *v)
 {
 	buf_printf(b, "Cities of the %s survey", v->wave);
 	if (v->metric) {
 		buf_puts(b, " by ");
-		xml_text(b, v->metric_title);
+		buf_puts(b, v->metric_title);
 	}
 	if (filtered(v)) {
 		buf_puts(b, ", peers: ");
-		xml_text(b, v->c.canonical.data);
+		buf_puts(b, v->c.canonical.data);
 	}
+}
+
+/* The title, escaped. */
+static void
+title(struct buf *b, const struct view *v)
+{
+	struct buf t = BUF_INIT;
+
+	title_plain(&t, v);
+	xml_text(b, t.data ? t.data : "");
+	buf_free(&t);
 }
 
 /* A legend entry of the standalone image at x, y: a symbol and its label. */
@@ -481,6 +502,99 @@ svg(struct buf *b, const struct view *v, int standalone)
 		buf_puts(b, "</g>\n</g>\n");
 	}
 	buf_puts(b, "</svg>\n");
+}
+
+/* The standalone map for narrow frames (layout=narrow, issue 15): 400 units wide, the map itself
+ * drawn at 400/960 inside it, and the title, the legend (one entry a line) and the source below in the
+ * outer units, so that no text falls under 9 CSS px in a frame 250 px wide. */
+#define N_WIDTH		400.0
+#define N_LINE		22.0
+static void
+svg_narrow(struct buf *b, const struct view *v)
+{
+	const char *path = land_path();
+	struct buf t = BUF_INIT, items = BUF_INIT;
+	double mh = MAP_HEIGHT * N_WIDTH / MAP_WIDTH, y, h;
+	const char *src = "Land: Natural Earth (public domain) via world-atlas (ISC licence). Data: citybench, "
+	    "CC BY 4.0; synthetic cities are demonstration data.";
+	size_t tl, nitems = 0, i;
+	char label[160];
+	int k;
+
+	title_plain(&t, v);
+	tl = chart_wrap_count(t.data ? t.data : "", 40);
+	/* the legend first, into its own buffer, to know its height */
+	y = 0;
+	if (v->city && v->city_on_map) {
+		snprintf(label, sizeof label, "%.120s (highlighted)", v->city_name);
+		legend_item(&items, 14, y + 11 + N_LINE * (double)nitems++, "<circle r=\"8\" fill=\"none\" stroke=\""
+		    HIGHLIGHT "\" stroke-width=\"3\"/>", label);
+	}
+	if (!v->metric)
+		legend_item(&items, 14, 11 + N_LINE * (double)nitems++, "<circle r=\"5.5\" fill=\"" PEER_FILL "\"/>",
+		    filtered(v) ? "in the filters" : "city");
+	if (filtered(v))
+		legend_item(&items, 14, 11 + N_LINE * (double)nitems++, "<circle r=\"3\" fill=\"none\" stroke=\""
+		    OTHER_EDGE "\" stroke-width=\"1.5\"/>", "other cities");
+	if (v->metric && v->has_values)
+		for (k = v->hi > v->lo ? 0 : STEPS - 1; k < STEPS; k++) {
+			char sym[160];
+			struct buf lo = BUF_INIT, hi = BUF_INIT;
+			view_number(&lo, v->lo + (v->hi - v->lo) * k / STEPS);
+			view_number(&hi, v->lo + (v->hi - v->lo) * (k + 1) / STEPS);
+			snprintf(sym, sizeof sym, "<circle r=\"6\" fill=\"%s\" stroke=\"" MARK_EDGE
+			    "\" stroke-width=\"1.5\"/>", shades[k]);
+			if (v->hi > v->lo)
+				snprintf(label, sizeof label, "%s to %s", lo.data ? lo.data : "", hi.data ? hi.data : "");
+			else
+				snprintf(label, sizeof label, "%s (every value shown)", hi.data ? hi.data : "");
+			legend_item(&items, 14, 11 + N_LINE * (double)nitems++, sym, label);
+			buf_free(&lo);
+			buf_free(&hi);
+		}
+	h = 8 + (double)tl * N_LINE + mh + 10 + (double)nitems * N_LINE + 8 +
+	    (double)chart_wrap_count(src, 48) * 20 + 6;
+	buf_printf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"map\" role=\"img\" "
+	    "aria-labelledby=\"map-title map-desc\" viewBox=\"0 0 %.0f %.0f\" width=\"100%%\" "
+	    "font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif\" font-size=\"14\">\n"
+	    "<title id=\"map-title\">", N_WIDTH, ceil(h));
+	title(b, v);
+	buf_puts(b, "</title>\n<desc id=\"map-desc\">");
+	sentence(b, v, 1);
+	buf_puts(b, "</desc>\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n<g fill=\"#1a1a1a\">\n");
+	chart_text_wrapped(b, t.data ? t.data : "", 40, 6, 22, N_LINE, " font-size=\"16\" font-weight=\"bold\"", NULL);
+	y = 8 + (double)tl * N_LINE;
+	buf_printf(b, "</g>\n<svg x=\"0\" y=\"%.1f\" width=\"%.0f\" height=\"%.1f\" viewBox=\"0 0 %.0f %.0f\">\n",
+	    y, N_WIDTH, mh, MAP_WIDTH, MAP_HEIGHT);
+	buf_printf(b, "<rect x=\"0\" y=\"0\" width=\"%.0f\" height=\"%.0f\" fill=\"" SEA_FILL "\"/>\n",
+	    MAP_WIDTH, MAP_HEIGHT);
+	if (path) {
+		buf_puts(b, "<path fill=\"" LAND_FILL "\" stroke=\"" LAND_EDGE "\" stroke-width=\"1.2\" "
+		    "fill-rule=\"evenodd\" d=\"");
+		buf_puts(b, path);
+		buf_puts(b, "\"/>\n");
+	}
+	for (k = 0; k < 3; k++)
+		for (i = 0; i < v->n; i++) {
+			const struct mapcity *m = &v->cities[i];
+			int hl = v->city && strcmp(v->city, m->slug) == 0;
+			if (m->placed && (hl ? k == 2 : m->in ? k == 1 : k == 0))
+				circle(b, v, m);
+		}
+	buf_puts(b, "</svg>\n");
+	if (!path)
+		buf_printf(b, "<text x=\"6\" y=\"%.0f\" fill=\"#1a1a1a\">The land outlines are not installed "
+		    "(make vendor).</text>\n", y + 30);
+	y += mh + 10;
+	buf_printf(b, "<g fill=\"#1a1a1a\"><g transform=\"translate(0 %.0f)\">\n", y);
+	if (items.data)
+		buf_puts(b, items.data);
+	y += (double)nitems * N_LINE + 8;
+	buf_puts(b, "</g>\n");
+	chart_text_wrapped(b, src, 48, 6, y + 14, 20, " font-size=\"13\"", NULL);
+	buf_puts(b, "</g>\n</svg>\n");
+	buf_free(&t);
+	buf_free(&items);
 }
 
 /* ---- the formats ---- */
@@ -586,6 +700,7 @@ form(struct request *r, const struct view *v)
 	PGresult *regions = db_query(r->app->db, Q_REGIONS, 0, NULL);
 	PGresult *metrics = db_query(r->app->db, Q_PAGES_HOME_METRICS, 0, NULL);
 	PGresult *waves = db_query(r->app->db, Q_SURVEYS, 0, NULL);
+	PGresult *countries = db_query(r->app->db, Q_COUNTRIES, 0, NULL);
 	const char *s;
 	size_t i;
 	int k;
@@ -613,10 +728,11 @@ form(struct request *r, const struct view *v)
 		    "label", PQgetvalue(regions, k, Q_REGIONS_REGION)));
 	select_field(b, "region", "Region", "Any region", param(r, "region"), opts);
 	json_array_clear(opts);
-	html_raw(b, "<div class=\"field\"><label for=\"f-country\">Country code</label>"
-	    "<input id=\"f-country\" name=\"country\" size=\"3\" maxlength=\"2\" autocomplete=\"off\" value=\"");
-	html_attr(b, (s = param(r, "country")) ? s : "");
-	html_raw(b, "\"></div>\n");
+	/* the countries by name, as on /cities (issue 15) */
+	html_raw(b, "<div class=\"field\"><label for=\"f-country\">Country</label>"
+	    "<select id=\"f-country\" name=\"country\"><option value=\"\">Any country</option>");
+	view_country_options(b, db_ok(countries) ? countries : NULL, param(r, "country"));
+	html_raw(b, "</select></div>\n");
 	for (k = 0; db_ok(metrics) && k < PQntuples(metrics); k++)
 		json_array_append_new(opts, json_pack("{s:s, s:s}", "code", PQgetvalue(metrics, k, Q_PAGES_HOME_METRICS_ID),
 		    "label", PQgetvalue(metrics, k, Q_PAGES_HOME_METRICS_TITLE)));
@@ -637,6 +753,7 @@ form(struct request *r, const struct view *v)
 	json_decref(opts);
 	json_decref(questions);
 	PQclear(regions);
+	PQclear(countries);
 	PQclear(metrics);
 	PQclear(waves);
 }
@@ -689,10 +806,21 @@ legend_html(struct buf *b, const struct view *v)
 static void
 write_html(struct request *r, const struct view *v)
 {
-	struct buf *b = &r->out;
+	struct buf *b = &r->out, desc = BUF_INIT;
 	size_t i, shown = 0;
 
-	page_begin(r, "Map of the cities");
+	/* the description (issue 15): what is on the map, with its figures */
+	buf_printf(&desc, "A world map of the cities of the %s municipal innovation survey: %zu placed, in %zu %s",
+	    v->wave, v->placed, v->countries, v->countries == 1 ? "country" : "countries");
+	if (v->metric)
+		buf_printf(&desc, ", shaded by %s", v->metric_title);
+	if (filtered(v))
+		buf_printf(&desc, ", %zu in the filters %s", v->in, v->c.canonical.data);
+	if (v->city && v->city_on_map)
+		buf_printf(&desc, ", %s highlighted", v->city_name);
+	buf_puts(&desc, "; with the table of the same cities, and the map as an image, CSV and JSON.");
+	page_begin_described(r, "Map of the cities", desc.data);
+	buf_free(&desc);
 	html_raw(b, "<h1>Map of the cities</h1>\n");
 	form(r, v);
 	html_raw(b, "<p class=\"lede\" role=\"status\">");
@@ -712,7 +840,9 @@ write_html(struct request *r, const struct view *v)
 	html_raw(b, "<p class=\"source\">Land: Natural Earth (public domain) via world-atlas (ISC licence). "
 	    "Data: citybench, CC BY 4.0. <a href=\"/map.svg");
 	view_query(b, v);
-	html_raw(b, "\">Image (SVG)</a> · <a href=\"/map.csv");
+	html_raw(b, "\">Image (SVG)</a> · <a href=\"/map.svg");
+	view_query(b, v);
+	html_raw(b, "&amp;layout=narrow\">Narrow image, for phones (SVG)</a> · <a href=\"/map.csv");
 	view_query(b, v);
 	html_raw(b, "\">CSV</a> · <a href=\"/map.json");
 	view_query(b, v);
@@ -806,7 +936,10 @@ map_get(struct request *r)
 		/* standalone: no frame-ancestors, so that other sites may embed it */
 		http_header(r, "Content-Security-Policy", "default-src 'none'");
 		buf_puts(&r->out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-		svg(&r->out, &v, 1);
+		if (v.narrow)
+			svg_narrow(&r->out, &v);
+		else
+			svg(&r->out, &v, 1);
 		status = 0;
 		break;
 	default:

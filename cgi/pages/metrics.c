@@ -18,7 +18,9 @@
  *   rows around the highlighted city, with a link to all of them (`all=1`); JSON and CSV always hold
  *   every row.
  * - The .svg is the histogram; `chart=ranking` gives the ranking bar chart instead (the first
- *   SVG_TOP cities and the highlighted one). */
+ *   SVG_TOP cities and the highlighted one).  `layout=narrow` draws it 360 units wide (labels above
+ *   their bars, title and foot wrapped) for narrow frames; `layout=wide` (the default) 800; any other
+ *   layout is a 400.  The page's embed snippet asks for the narrow one. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,7 +115,8 @@ metrics_get(struct request *r)
 		}
 	} else {
 		struct buf *b = &r->out;
-		page_begin(r, "Metrics");
+		page_begin_described(r, "Metrics", "The catalogue of metrics computed from the cities' survey answers: "
+		    "what each measures, its unit, whether higher is better, and the plugin that computes it.");
 		html_raw(b, "<h1>Metrics</h1>\n<p>Each metric is computed by a plugin from the cities' answers, "
 		    "once per city and wave. Follow a metric for its ranking, distribution and the plugin's "
 		    "source code.</p>\n");
@@ -156,6 +159,7 @@ out:
 struct view {
 	const char *id, *wave, *city, *chart;
 	int all;
+	int narrow;	/* .svg: layout=narrow */
 	struct cohort c;
 	int have_cohort;
 	struct paging pg;	/* the rows shown: JSON, CSV, and HTML when limit or offset is named */
@@ -214,6 +218,10 @@ read_view(struct request *r, struct view *v)
 		v->chart = NULL;
 	if (v->chart && strcmp(v->chart, "histogram") != 0 && strcmp(v->chart, "ranking") != 0)
 		return reply_error(r, 400, "chart must be histogram or ranking", NULL);
+	s = query_get(&r->query, "layout");
+	if (s && *s && strcmp(s, "narrow") != 0 && strcmp(s, "wide") != 0)
+		return reply_error(r, 400, "layout must be wide or narrow", NULL);
+	v->narrow = s && strcmp(s, "narrow") == 0;
 	if (r->fmt != FMT_SVG && paging_read(r, &v->pg, PAGING_DEFAULT) == -1)
 		return -1;
 	if (view_cohort(r, &v->c) == -1)
@@ -424,7 +432,7 @@ highlight_position(const struct ranking *rk)
 /* The standalone chart's own lines (issue 15): the peer group under the title, the source and licence,
  * and the permalink of this view (the metric, the wave, the peers, the chart, the city). */
 static void
-svg_lines(json_t *model, const char *chart, struct buf *sub, struct buf *src, struct buf *link)
+svg_lines(json_t *model, const char *chart, int narrow, struct buf *sub, struct buf *src, struct buf *link)
 {
 	const char *peers = view_str(model, "peers"), *city;
 	json_t *hl = json_object_get(model, "highlight");
@@ -445,13 +453,15 @@ svg_lines(json_t *model, const char *chart, struct buf *sub, struct buf *src, st
 	}
 	if (chart)
 		buf_printf(link, "&chart=%s", chart);
+	if (narrow)
+		buf_puts(link, "&layout=narrow");
 	city = hl ? view_str(hl, "city") : "";
 	if (*city)
 		buf_printf(link, "&city=%s", city);
 }
 
 static void
-histogram_svg(struct buf *b, json_t *model, const char *id, int standalone)
+histogram_svg(struct buf *b, json_t *model, const char *id, int standalone, int narrow)
 {
 	json_t *metric = json_object_get(model, "metric"), *hist = json_object_get(model, "histogram"), *o;
 	json_t *hl = json_object_get(model, "highlight"), *summary = json_object_get(model, "summary");
@@ -485,9 +495,9 @@ histogram_svg(struct buf *b, json_t *model, const char *id, int standalone)
 		buf_puts(&desc, " The values are skewed: the bins are of unequal width, from the deciles "
 		    "(rounded), so that each holds about a tenth of the cities.");
 	c = (struct chart){ .id = id, .title = title.data, .desc = desc.data, .unit = view_str(metric, "unit"),
-		.marker = at >= 0 ? marker.data : NULL, .standalone = standalone };
+		.marker = at >= 0 ? marker.data : NULL, .standalone = standalone, .narrow = narrow };
 	if (standalone) {
-		svg_lines(model, NULL, &sub, &src, &link);
+		svg_lines(model, NULL, narrow, &sub, &src, &link);
 		c.subtitle = sub.data;
 		c.source = src.data;
 		c.permalink = link.data;
@@ -504,7 +514,7 @@ histogram_svg(struct buf *b, json_t *model, const char *id, int standalone)
 
 /* The ranking bar chart: the first SVG_TOP cities and the highlighted one after them. */
 static void
-ranking_svg(struct buf *b, const struct ranking *rk, const char *id, int standalone)
+ranking_svg(struct buf *b, const struct ranking *rk, const char *id, int standalone, int narrow)
 {
 	json_t *model = rk->model, *metric = json_object_get(model, "metric");
 	json_t *hl = json_object_get(model, "highlight");
@@ -558,9 +568,9 @@ ranking_svg(struct buf *b, const struct ranking *rk, const char *id, int standal
 	if (mark >= 0)
 		buf_printf(&desc, " %s is marked.", view_str(hl, "name"));
 	c = (struct chart){ .id = id, .title = title.data, .desc = desc.data, .unit = view_str(metric, "unit"),
-		.standalone = standalone };
+		.standalone = standalone, .narrow = narrow };
 	if (standalone) {
-		svg_lines(model, "ranking", &sub, &src, &link);
+		svg_lines(model, "ranking", narrow, &sub, &src, &link);
 		c.subtitle = sub.data;
 		c.source = src.data;
 		c.permalink = link.data;
@@ -739,29 +749,40 @@ ranking_row(struct buf *b, const struct rank_row *o, const char *unit, int mark)
 }
 
 /* The embed snippet (issue 15): the chart of this view as an <iframe> and as an <img>, in read-only
- * text boxes a reader copies.  The addresses are paths: the portal does not know its public address. */
+ * text boxes a reader copies.  The addresses are paths: the portal does not know its public address.
+ * Both ask for the narrow layout (360 units wide), whose text stays over 9 CSS px in a frame as narrow
+ * as a 320 px phone's column; the frame is as high as that chart, so it is never shrunk to fit. */
 static void
-embed_html(struct request *r, const char *path)
+embed_html(struct request *r, json_t *model, const char *path)
 {
-	struct buf *b = &r->out, url = BUF_INIT, code = BUF_INIT;
+	struct buf *b = &r->out, url = BUF_INIT, code = BUF_INIT, svg = BUF_INIT;
+	const char *vb;
+	double w = 0, h = 0;
 
 	buf_puts(&url, path);
-	buf_puts(&url, ".svg");
-	if (*r->query_string) {
-		buf_putc(&url, '?');
+	buf_puts(&url, ".svg?");
+	if (*r->query_string && strstr(r->query_string, "layout=") == NULL) {
 		buf_puts(&url, r->query_string);
+		buf_putc(&url, '&');
 	}
+	buf_puts(&url, "layout=narrow");
+	histogram_svg(&svg, model, "chart", 1, 1);
+	vb = svg.data ? strstr(svg.data, "viewBox=\"") : NULL;
+	if (vb == NULL || sscanf(vb, "viewBox=\"0 0 %lf %lf\"", &w, &h) != 2 || !(h > 0 && h < 1e5))
+		h = 600;
 	html_raw(b, "<details class=\"embed\"><summary>Embed this chart</summary>\n"
 	    "<p>Copy one of these into your page. The chart names the metric, the wave and the peer group, "
-	    "and credits citybench and the survey (CC BY 4.0). On another site, put this portal's address "
-	    "in front of the path.</p>\n<div class=\"field\"><label for=\"embed-iframe\">As a frame</label>"
-	    "<textarea id=\"embed-iframe\" readonly rows=\"3\">");
+	    "and credits citybench and the survey (CC BY 4.0). It is drawn narrow, readable on a phone; for a "
+	    "wide space, change <code>layout=narrow</code> to <code>layout=wide</code>. On another site, put "
+	    "this portal's address in front of the path.</p>\n<div class=\"field\"><label for=\"embed-iframe\">As a frame</label>"
+	    "<textarea id=\"embed-iframe\" readonly rows=\"5\">");
 	buf_puts(&code, "<iframe src=\"");
 	buf_puts(&code, url.data ? url.data : "");
-	buf_puts(&code, "\" title=\"citybench chart\" width=\"100%\" height=\"520\" loading=\"lazy\"></iframe>");
+	buf_printf(&code, "\" title=\"citybench chart\" width=\"100%%\" height=\"%.0f\" loading=\"lazy\"></iframe>",
+	    ceil(h));
 	html_text(b, code.data ? code.data : "");
 	html_raw(b, "</textarea></div>\n<div class=\"field\"><label for=\"embed-img\">As an image</label>"
-	    "<textarea id=\"embed-img\" readonly rows=\"3\">");
+	    "<textarea id=\"embed-img\" readonly rows=\"5\">");
 	buf_reset(&code);
 	buf_puts(&code, "<img src=\"");
 	buf_puts(&code, url.data ? url.data : "");
@@ -770,12 +791,13 @@ embed_html(struct request *r, const char *path)
 	html_raw(b, "</textarea></div>\n</details>\n");
 	buf_free(&url);
 	buf_free(&code);
+	buf_free(&svg);
 }
 
 static void
 metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 {
-	struct buf *b = &r->out, title = BUF_INIT, path = BUF_INIT;
+	struct buf *b = &r->out, title = BUF_INIT, path = BUF_INIT, desc = BUF_INIT;
 	json_t *model = rk->model, *metric = json_object_get(model, "metric");
 	json_t *hl = json_object_get(model, "highlight"), *hist = json_object_get(model, "histogram"), *o;
 	const char *unit = view_str(metric, "unit"), *peers = view_str(model, "peers");
@@ -784,7 +806,24 @@ metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 
 	buf_printf(&title, "%s, %s", view_str(metric, "title"), view_str(model, "survey"));
 	buf_printf(&path, "/metrics/%s", view_str(metric, "id"));
-	page_begin(r, title.data);
+	/* the description: the metric, the wave, the cohort, the highlighted city's figure, the median */
+	buf_printf(&desc, "%s in the %s municipal innovation survey: %zu cities ranked%s%s", view_str(metric, "title"),
+	    view_str(model, "survey"), n, *peers ? " among peers " : "", peers);
+	if (hl && json_is_true(json_object_get(hl, "in_cohort"))) {
+		buf_printf(&desc, "; %s: ", view_str(hl, "name"));
+		chart_value(&desc, view_num(hl, "value"), unit);
+		buf_printf(&desc, ", rank %lld of %zu", (long long)json_integer_value(json_object_get(hl, "rank")), n);
+	}
+	if (n > 0 && strcmp(unit, "share") == 0) {	/* a yes or no per city: the share of yes */
+		buf_puts(&desc, "; yes in ");
+		chart_value(&desc, view_num(json_object_get(model, "summary"), "mean") * 100, "percent");
+		buf_puts(&desc, " of them");
+	} else if (n > 0) {
+		buf_puts(&desc, "; median ");
+		chart_value(&desc, view_num(json_object_get(model, "summary"), "median"), unit);
+	}
+	buf_puts(&desc, ". With its distribution, the plugin that computes it, and the data as CSV and JSON.");
+	page_begin_described(r, title.data, desc.data);
 	html_raw(b, "<h1>");
 	html_text(b, view_str(metric, "title"));
 	html_raw(b, "</h1>\n<p class=\"lead\">");
@@ -811,7 +850,7 @@ metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 	metric_refusal_notice_html(b, metric);
 	metric_version_notice_html(b, metric);
 	view_twin_links(r, "This page as data", path.data, 1);
-	embed_html(r, path.data);
+	embed_html(r, model, path.data);
 	form_html(r, model, v);
 
 	if (hl) {
@@ -837,7 +876,7 @@ metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 
 	html_raw(b, "<section aria-labelledby=\"dist-h\"><h2 id=\"dist-h\">Distribution</h2>\n"
 	    "<div class=\"chart-and-table\"><figure class=\"chart\"><div class=\"chart-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Distribution chart, scrolls sideways\">");
-	histogram_svg(b, model, "dist", 0);
+	histogram_svg(b, model, "dist", 0, 0);
 	html_raw(b, "</div><figcaption>How many cities have each value. The same numbers are in the table.</figcaption>"
 	    "</figure>\n<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Distribution, scrolls sideways\"><table class=\"data bins\"><caption>Distribution</caption><thead><tr>"
 	    "<th scope=\"col\">Value</th><th scope=\"col\" class=\"num\">Cities</th></tr></thead><tbody>\n");
@@ -875,7 +914,7 @@ metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 		if (json_object_get(json_object_get(rk->model, "summary"), "share") == NULL) {
 			html_raw(b, "<figure class=\"chart\"><div class=\"chart-scroll\" tabindex=\"0\" role=\"region\" "
 			    "aria-label=\"Ranking chart\">");
-			ranking_svg(b, rk, "rankchart", 0);
+			ranking_svg(b, rk, "rankchart", 0, 0);
 			html_raw(b, "</div><figcaption>The best and the last cities");
 			if (json_object_get(rk->model, "highlight") && highlight_position(rk) >= 0)
 				html_raw(b, ", with the city chosen");
@@ -935,6 +974,7 @@ metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 	page_end(r);
 	buf_free(&title);
 	buf_free(&path);
+	buf_free(&desc);
 }
 
 int
@@ -1010,9 +1050,9 @@ metric_get(struct request *r)
 		/* standalone: no frame-ancestors, so that other sites may embed it */
 		http_header(r, "Content-Security-Policy", SVG_CSP);
 		if (v.chart && strcmp(v.chart, "ranking") == 0)
-			ranking_svg(&r->out, &rk, "chart", 1);
+			ranking_svg(&r->out, &rk, "chart", 1, v.narrow);
 		else
-			histogram_svg(&r->out, rk.model, "chart", 1);
+			histogram_svg(&r->out, rk.model, "chart", 1, v.narrow);
 		break;
 	default:
 		metric_html(r, &rk, &v);

@@ -12,6 +12,7 @@
 
 #include "answer.h"
 #include "chart.h"
+#include "country.h"
 #include "html.h"
 #include "metric_links.h"
 #include "trend.h"
@@ -193,7 +194,8 @@ metrics_table(struct profile *p)
 			    "<td class=\"num\">–</td></tr>\n");
 		}
 	}
-	html_raw(p->b, "</tbody></table></div>\n</section>\n");
+	html_raw(p->b, "</tbody></table></div>\n<p class=\"to-toc\"><a href=\"#on-this-page\">Back to the sections</a></p>\n"
+	    "</section>\n");
 }
 
 /* The question of a code in a wave's questionnaire (this wave's or another's). */
@@ -277,7 +279,7 @@ waves_table(struct profile *p)
 	if (nw > 1)
 		buf_printf(p->b, "<p>%d %s changed between waves.</p>\n", changes,
 		    changes == 1 ? "answer" : "answers");
-	html_raw(p->b, "</section>\n");
+	html_raw(p->b, "<p class=\"to-toc\"><a href=\"#on-this-page\">Back to the sections</a></p>\n</section>\n");
 	json_decref(codes);
 	json_decref(have);
 }
@@ -336,10 +338,32 @@ peers_form(struct request *r, struct profile *p)
 	    "(<code>toronto,aldilmere</code>).</p>\n</form>\n");
 }
 
+/* The page's description (issue 15): the city, its country and population, the wave, the metrics
+ * and the peers it is ranked among. */
+static void
+description(struct profile *p, struct buf *d)
+{
+	const char *cc = view_str(p->city, "country"), *cn = country_name(cc);
+	json_t *pop = json_object_get(p->city, "population");
+
+	buf_printf(d, "%s (%s)", p->name, cn ? cn : cc);
+	if (json_is_number(pop)) {
+		buf_puts(d, ", population ");
+		chart_value(d, json_number_value(pop), NULL);
+	}
+	if (p->wave)
+		buf_printf(d, ": its answers to the %s municipal innovation survey, %zu metrics ranked among %lld "
+		    "%s, how its answers changed between waves, and the cities most like it.", p->wave,
+		    json_array_size(json_object_get(p->model, "metrics")), p->size, *p->peers ? "peer cities" : "cities");
+	else
+		buf_puts(d, ": no answers to a survey wave yet.");
+}
+
 void
 profile_html(struct request *r, json_t *model)
 {
 	struct profile pr, *p = &pr;
+	struct buf desc = BUF_INIT;
 	char title[300];
 	json_t *w;
 	size_t i;
@@ -361,7 +385,9 @@ profile_html(struct request *r, json_t *model)
 
 	snprintf(title, sizeof(title), "%s%s%s%s", p->name, p->wave ? ", " : "", p->wave ? p->wave : "",
 	    p->wave ? " wave" : "");
-	page_begin(r, title);
+	description(p, &desc);
+	page_begin_described(r, title, desc.data);
+	buf_free(&desc);
 	html_raw(p->b, "<h1>");
 	sections_city(p);
 	if (p->wave) {

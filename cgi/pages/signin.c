@@ -103,7 +103,8 @@ signin_get(struct request *r)
 		if (st == 503)
 			return reply_error(r, 503, msg, NULL);
 	}
-	page_begin(r, "Sign in");
+	page_begin_described(r, "Sign in", "Partners sign in with the token they were given, to upload their city's "
+	    "answers and correct them.");
 	html_raw(b, "<h1>Sign in</h1>\n<p>Partner cities sign in with their city's token to answer the "
 	    "questionnaire in the browser, upload answers and restore earlier versions, without pasting the "
 	    "token again.</p>\n");
@@ -164,7 +165,8 @@ signin_post(struct request *r)
 		goto out;
 	}
 	if (st != 0) {
-		page_begin(r, "Sign in");
+		page_begin_described(r, "Sign in", "Partners sign in with the token they were given, to upload their city's "
+	    "answers and correct them.");
 		r->status = 401;
 		html_raw(b, "<h1>Sign in</h1>\n<p class=\"error\" role=\"alert\">That token was not accepted: ");
 		html_text(b, msg);

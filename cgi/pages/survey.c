@@ -118,7 +118,15 @@ survey_get(struct request *r)
 	if (r->fmt == FMT_JSON)
 		return reply_json(r, 200, json_pack("{s:o, s:o}", "survey", survey, "questions", questions));
 
-	page_begin(r, json_string_value(json_object_get(survey, "title")));
+	{
+		struct buf d = BUF_INIT;
+		buf_printf(&d, "The questionnaire of the %s municipal innovation survey: its %zu questions as cities "
+		    "answer them, each with its help and options, and the file to fill in.",
+		    json_string_value(json_object_get(survey, "id")) ? json_string_value(json_object_get(survey, "id")) : "",
+		    json_array_size(questions));
+		page_begin_described(r, json_string_value(json_object_get(survey, "title")), d.data);
+		buf_free(&d);
+	}
 	html_raw(b, "<h1>");
 	html_text(b, json_string_value(json_object_get(survey, "title")));
 	html_raw(b, "</h1>\n<p>The questionnaire of the ");

@@ -599,7 +599,8 @@ upload_get(struct request *r)
 	json_t *waves = view_waves(r->app);
 	const char *newest = json_string_value(json_array_get(waves, json_array_size(waves) - 1));
 
-	page_begin(r, "Upload your city's answers");
+	page_begin_described(r, "Upload your city's answers", "The form through which a partner city sends its "
+	    "survey answers as CSV or JSON, checks them first, and sees each problem beside its answer.");
 	html_raw(&r->out, "<h1>Upload your city's answers</h1>\n<p>Partner cities send their survey answers "
 	    "here. Every upload is checked against the wave's ");
 	if (newest) {

@@ -109,10 +109,10 @@ def test_embedded_chart_stands_alone():
 
 def test_metric_page_offers_embed_snippet():
     body = text(get("/metrics/funding_share?city=toronto&peers=country:CA"))
-    m = re.search(r'<textarea id="embed-iframe" readonly rows="3">([^<]*)</textarea>', body)
+    m = re.search(r'<textarea id="embed-iframe" readonly rows="5">([^<]*)</textarea>', body)
     assert m, body[:500]
     assert m.group(1).startswith("&lt;iframe src=&quot;/metrics/funding_share.svg?city=toronto&amp;peers=country")
-    assert '<textarea id="embed-img" readonly rows="3">&lt;img src=&quot;/metrics/funding_share.svg?' in body
+    assert '<textarea id="embed-img" readonly rows="5">&lt;img src=&quot;/metrics/funding_share.svg?' in body
     # a hostile query is escaped in the snippet
     body = text(get('/metrics/funding_share?city=toronto&x="><script>'))
     assert "<script>" not in body.split("<textarea")[1] if "<textarea" in body else True

@@ -265,6 +265,35 @@ main(void)
 		CHECK(chart_bars(&s, &c, labels, v, 1, -1) == 0, "long label written");
 		CHECK(utf8_valid(s.data, s.len) && strstr(s.data, "é…") != NULL, "long label cut whole");
 	}
+	/* the narrow standalone layout (issue 15): 360 units wide, the title, subtitle and foot wrapped */
+	{
+		const char *labels[] = { "Toronto", "A city of a rather long name indeed" };
+		double v[] = { 3, 5 };
+		size_t lines = 0;
+		struct chart c = { .id = "n", .title = "Innovation staff per 100,000 inhabitants, 2020: how many "
+		    "cities have each value", .standalone = 1, .narrow = 1, .subtitle = "2020 wave · peer group "
+		    "region:Europe (33 cities with a value)", .source = "Source: citybench, the 2020 municipal "
+		    "innovation survey · Licence: CC BY 4.0", .permalink = "/metrics/innovation_staff_per_100k.svg?"
+		    "survey=2020&peers=region%3AEurope&layout=narrow&city=toronto" };
+		buf_reset(&s);
+		CHECK(chart_bars(&s, &c, labels, v, 2, 0) == 0, "narrow standalone written");
+		CHECK(strstr(s.data, "viewBox=\"0 0 360 ") != NULL && strstr(s.data, "class=\"chart chart-narrow\"") &&
+		    strstr(s.data, "chart-pair") == NULL, "narrow standalone: one chart, 360 wide");
+		CHECK(strstr(s.data, ">Innovation staff per 100,000</text>") != NULL &&
+		    strstr(s.data, ">have each value</text>") != NULL, "narrow standalone: the title wrapped at spaces");
+		CHECK(strstr(s.data, ">/metrics/innovation_staff_per_100k.svg</text>") != NULL &&
+		    strstr(s.data, ">?survey=2020&amp;peers=region%3AEurope</text>") != NULL &&
+		    strstr(s.data, ">&amp;layout=narrow&amp;city=toronto</text>") != NULL,
+		    "narrow standalone: the permalink broken before an &");
+		CHECK(strstr(s.data, "Licence: CC BY 4.0</text>") != NULL, "narrow standalone: the licence shown");
+		CHECK(chart_wrap_count("", 10) == 0 && chart_wrap_count("abc", 10) == 1 &&
+		    chart_wrap_count("abcdefghij klm", 10) == 2 && chart_wrap_count("abcdefghijklmnopqrstu", 10) == 3,
+		    "wrap count: empty, one line, at a space, hard breaks");
+		buf_reset(&s);
+		CHECK(chart_text_wrapped(&s, "<a> é é é é é é", 5, 1, 10, 20, " k=\"v\"", &lines) == 0 && lines == 3 &&
+		    utf8_valid(s.data, s.len) && strstr(s.data, "<text x=\"1\" y=\"50\" k=\"v\">é é</text>") != NULL &&
+		    strstr(s.data, "&lt;a&gt;") != NULL, "wrapped text: escaped, whole characters, a line each");
+	}
 	buf_free(&s);
 	buf_free(&b);
 	return T_DONE();

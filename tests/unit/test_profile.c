@@ -332,12 +332,13 @@ main(void)
 	    "\"type\":\"multi\",\"options\":[{\"code\":\"academia\",\"label\":\"Academia\"},{\"code\":\"civil\","
 	    "\"label\":\"Civil society\"}]}]}");
 	CHECK(page && strstr(page, "<section aria-labelledby=\"h-spotlight\"><h2 id=\"h-spotlight\">Spotlight on "
-	    "innovation in S&amp;</h2>\n<p class=\"text\">A &lt;b&gt;lab&lt;/b&gt;</p>\n</section>") != NULL,
+	    "innovation in S&amp;</h2>\n<p class=\"text\">A &lt;b&gt;lab&lt;/b&gt;</p>\n"
+	    "<p class=\"to-toc\"><a href=\"#on-this-page\">Back to the sections</a></p>\n</section>") != NULL,
 	    "sections: the spotlight when the wave asks it, escaped");
 	CHECK(page && strstr(page, "To improve data use, S&amp; has also developed data partnerships with the private "
 	    "sector, academia, and civil society, to collect and analyse data.") != NULL,
 	    "sections: partners in words, a PHRASE for the private sector");
-	CHECK(page && strstr(page, "<nav class=\"toc\" aria-label=\"On this page\"><ul><li><a href=\"#vision\">"
+	CHECK(page && strstr(page, "<nav class=\"toc\" id=\"on-this-page\" aria-label=\"On this page\"><ul><li><a href=\"#vision\">"
 	    "Vision and approach</a></li><li><a href=\"#skills\">Skills and teams</a></li><li><a href=\"#activities\">"
 	    "Activities</a></li><li><a href=\"#funding\">Funding</a></li><li><a href=\"#measured\">Measurement and "
 	    "partnerships</a></li><li><a href=\"#metrics\">Metrics</a></li>") != NULL, "sections: the table of contents");
