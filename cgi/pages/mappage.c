@@ -29,6 +29,7 @@
 #include "app.h"
 #include "csv.h"
 #include "html.h"
+#include "latest.h"
 #include "land.h"
 #include "map.h"
 #include "page.h"
@@ -186,7 +187,7 @@ load(struct request *r, struct view *v)
 	size_t i, j;
 	int n;
 
-	if (view_wave_param(r, &v->wave) == -1 || build_peers(r, v) == -1 ||
+	if (view_wave_param_latest(r, &v->wave) == -1 || build_peers(r, v) == -1 ||
 	    view_cohort_expr(r, v->expr.data, &v->c) == -1)
 		return -1;
 	v->metric = param(r, "metric");
@@ -488,7 +489,7 @@ svg(struct buf *b, const struct view *v, int standalone)
 static int
 write_json(struct request *r, const struct view *v)
 {
-	json_t *cities = json_array(), *unplaced = json_array();
+	json_t *cities = json_array(), *unplaced = json_array(), *model;
 	size_t i;
 
 	for (i = 0; i < v->n; i++) {
@@ -501,13 +502,18 @@ write_json(struct request *r, const struct view *v)
 		    "slug", m->slug, "name", m->name, "lat", m->lat, "lon", m->lon, "in_peers", m->in,
 		    "value", m->has_value ? json_real(m->value) : json_null()));
 	}
-	return reply_json(r, 200, json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:I, s:I, s:I}",
+	model = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:I, s:I, s:I}",
 	    "survey", v->wave, "peers", v->c.canonical.data ? v->c.canonical.data : "",
 	    "metric", v->metric ? json_string(v->metric) : json_null(),
 	    "city", v->city ? json_string(v->city) : json_null(),
 	    "cities", cities, "unplaced", unplaced,
 	    "total", (json_int_t)v->n, "countries", (json_int_t)v->countries,
-	    "in_peers", (json_int_t)v->in));
+	    "in_peers", (json_int_t)v->in);
+	if (view_wave_is_latest(v->wave) && latest_pools_set(r->app->db, &v->c, model) == -1) {
+		json_decref(model);
+		return view_db_error(r, NULL);
+	}
+	return reply_json(r, 200, model);
 }
 
 static void
@@ -698,6 +704,13 @@ write_html(struct request *r, const struct view *v)
 	html_raw(b, "<p class=\"lede\" role=\"status\">");
 	sentence(b, v, 0);
 	html_raw(b, "</p>\n");
+	if (view_wave_is_latest(v->wave)) {
+		json_t *pools = json_object();
+
+		if (latest_pools_set(r->app->db, &v->c, pools) == 0)
+			latest_pools_html(b, pools);
+		json_decref(pools);
+	}
 	if (filtered(v)) {
 		html_raw(b, "<p class=\"peers-expr\">Filters: <code>");
 		html_text(b, v->c.canonical.data);
