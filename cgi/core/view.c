@@ -655,6 +655,10 @@ view_wave_options(struct buf *b, json_t *waves, const char *selected)
 		html_text(b, id);
 		html_raw(b, "</option>");
 	}
+	/* survey=latest: every page with a wave picker takes it */
+	if (json_array_size(waves) > 1)
+		html_raw(b, view_wave_is_latest(selected) ? "<option value=\"latest\" selected>Each city at its latest wave"
+		    "</option>" : "<option value=\"latest\">Each city at its latest wave</option>");
 }
 
 /* Q_CITIES's first columns are Q_DATA_CITIES's. */

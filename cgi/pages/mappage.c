@@ -588,10 +588,12 @@ static void
 form(struct request *r, const struct view *v)
 {
 	struct buf *b = &r->out;
-	json_t *questions = city_survey_questions(r->app, v->wave), *opts = json_array();
 	PGresult *regions = db_query(r->app->db, Q_REGIONS, 0, NULL);
 	PGresult *metrics = db_query(r->app->db, Q_PAGES_HOME_METRICS, 0, NULL);
 	PGresult *waves = db_query(r->app->db, Q_SURVEYS, 0, NULL);
+	/* survey=latest: the filters offer the newest wave's options */
+	json_t *questions = city_survey_questions(r->app, view_wave_is_latest(v->wave) && db_ok(waves) &&
+	    PQntuples(waves) > 0 ? PQgetvalue(waves, PQntuples(waves) - 1, Q_SURVEYS_ID) : v->wave), *opts = json_array();
 	const char *s;
 	size_t i;
 	int k;
@@ -605,6 +607,8 @@ form(struct request *r, const struct view *v)
 		html_text(b, PQgetvalue(waves, k, Q_SURVEYS_ID));
 		html_raw(b, "</option>");
 	}
+	html_raw(b, view_wave_is_latest(v->wave) ? "<option value=\"latest\" selected>Each city at its latest wave"
+	    "</option>" : "<option value=\"latest\">Each city at its latest wave</option>");
 	html_raw(b, "</select></div>\n");
 	for (i = 0; i < sizeof fields / sizeof fields[0]; i++)
 		select_field(b, fields[i].name, fields[i].label, fields[i].any, param(r, fields[i].name),

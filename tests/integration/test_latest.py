@@ -115,3 +115,17 @@ def test_rankings_and_compare_take_each_city_at_its_latest():
 def test_latest_where_it_is_not_taken():
     assert get("/cities/toronto.json?survey=latest2").status == 400
     assert get("/cities/toronto/submissions.json?survey=latest").status == 400
+
+
+def test_the_wave_pickers_offer_latest():
+    for path in ("/cities/toronto?survey=latest", "/metrics/innovation_staff?survey=latest",
+                 "/map?survey=latest", "/cities?survey=latest"):
+        page = get(path).text
+        assert '<option value="latest" selected>Each city at its latest wave</option>' in page, path
+    assert '<option value="latest">Each city at its latest wave</option>' in get("/map").text
+    # the map's filters keep their options under latest (the newest wave's)
+    m = get("/map?survey=latest").text
+    assert 'value="data_scientist"' in m
+    # and the filters work: the cities matching under latest are the list's
+    d = get_json("/map.json?survey=latest&peers=answer:dedicated_funding=yes")
+    assert d["in_peers"] == total("/cities.json?survey=latest&peers=answer:dedicated_funding=yes&limit=1")
