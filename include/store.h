@@ -13,10 +13,15 @@ struct stored {
 	int made;			/* 1 when a new version was (or, dry, would be) stored */
 	json_t *cleared;		/* [[code, current value]…]: answered questions the set makes unanswered,
 					 * in questionnaire order; NULL when none.  store_stored_free releases it. */
+	json_t *not_asked;		/* [[code, asked_if code, option]…]: questions the wave asks only of the
+					 * cities whose answer to another includes an option, answered by a city
+					 * whose answer (after the set) does not; NULL when none. */
 };
 
 #define STORE_DRY_RUN	1		/* only say what would happen */
 #define STORE_KEEP	2		/* refuse to make answered questions unanswered (no clear=1) */
+#define STORE_ASKED_IF	4		/* refuse (returns 2, before 1) a set answering a question not asked of
+					 * the city (the wave's asked_if): out[i].not_asked says which */
 
 /* Inside the caller's transaction: stores each set as the next version of its city and wave (taken
  * under a lock, so racing uploads get consecutive numbers), recomputes those cities' metrics, and bumps

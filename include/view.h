@@ -69,6 +69,11 @@ json_t *view_answer_json(const char *text);
 
 /* Checks the survey parameter: NULL/"" leaves *wave NULL; a malformed one answers 400, an unknown 404. */
 int view_wave_param(struct request *r, const char **wave);
+/* The same on the pages that take `survey=latest` (each city at the latest wave it answered, a city
+ * counted once: profile shares, /cities, rankings, compare, the map): *wave is then "latest". */
+int view_wave_param_latest(struct request *r, const char **wave);
+/* Whether wave is the pseudo-wave "latest" (NULL is not). */
+int view_wave_is_latest(const char *wave);
 
 /* The waves whose questionnaire is loaded, oldest first, as a JSON list of their ids; NULL when a is
  * NULL or the database failed.  The caller owns the list. */

@@ -17,29 +17,33 @@
  * Toronto counted it reproduces the survey's published figures exactly:
  *
  *   2018 wave: 89 cities answered (OECD, "Enhancing Innovation Capacity in
- *   City Government", 2019, and Toronto's 2018 profile page):
- *     explicit strategy yes         39 of 89 (44%)   Toronto yes -> 38 of 88
- *     approach = policy areas       over one-third   Toronto yes -> 32 of 88 (33 of 89, 37%)
- *     municipal budget funding      70 of 89 surveyed Toronto not stated -> 70 of 88
- *     philanthropy or private funds 30 of 89         Toronto no  -> 30 of 88
- *     role project manager          82% (73 of 89)   Toronto yes -> 72 of 88
- *     role community engagement     60% (53 of 89)   Toronto yes -> 52 of 88
- *     role data scientist           56% (50 of 89)   Toronto yes -> 49 of 88
+ *   City Government", 2019, and Toronto's 2018 profile page). Toronto's 2018
+ *   page does not give its funding, so its funding questions are unanswered and
+ *   the 89 that answer them are all synthetic: 89 synthetic cities answer 2018,
+ *   90 cities with Toronto, and the other 2018 shares are over 90 (a share is
+ *   over the cities that answered the question):
+ *     municipal budget funding      79% (70 of 89)   Toronto not stated -> 70 of 89
+ *     philanthropy or private funds 30               Toronto not stated -> 30 of 89
+ *     external funding (asked of the funded cities)  30 yes among them
+ *     explicit strategy yes         44%              Toronto yes -> 39 of 89 (40 of 90, 44%)
+ *     approach = policy areas       over one-third   Toronto yes -> 33 of 89 (34 of 90, 38%)
+ *     role project manager          82%              Toronto yes -> 73 of 89 (74 of 90, 82%)
+ *     role community engagement     60%              Toronto yes -> 53 of 89 (54 of 90, 60%)
+ *     role data scientist           56%              Toronto yes -> 49 of 89 (50 of 90, 56%)
  *   2020 wave: 100 cities (Toronto's 2020 profile page):
  *     dedicated funding yes         81% (81 of 100)  Toronto yes -> 80 of 99
  *     explicit strategy no          50% (50 of 100)  Toronto no  -> 50 yes of 99
  *     approach = both               more than half   Toronto yes -> 53 of 99 (54 of 100)
  *     funds training_capacity       61% (61 of 100)  Toronto yes -> 60 of 99
- *     external funding (asked of the cities with dedicated funding) 30
  *   Every city surveyed, each at its latest answer to funded_activities
  *   (seed page "Activities being funded"): launching 47 (2018 only: over the
  *   58 cities that answered 2018 only), idea generation 79, digital systems
  *   51, physical infrastructure 36, paying for services 30 (Toronto counts
  *   in the last four) -> quotas 47/58, 78/157, 50/157, 35/157, 29/157.
- *   Of 157 synthetic cities, 99 answer 2020 and 88 answer 2018, 30 of them
+ *   Of 157 synthetic cities, 99 answer 2020 and 89 answer 2018, 31 of them
  *   both; 58 answer 2018 only.
  *
- * The quotas are therefore fractions of the synthetic sample (38/88, 80/99,
+ * The quotas are therefore fractions of the synthetic sample (39/89, 80/99,
  * ...). For other N they scale proportionally: the k cities answering a wave
  * give exactly round_half_up(k * num / den) cities with the answer, chosen by
  * a seeded shuffle, so the shares stay those of the sample. Every other answer
@@ -360,24 +364,24 @@ struct quota {
 	unsigned num, den; /* share of the wave's synthetic cities */
 };
 
-/* See the table at the top: fractions of the 88 (2018) / 99 (2020) synthetic cities. */
+/* See the table at the top: fractions of the 89 (2018) / 99 (2020) synthetic cities. */
 static const struct quota quotas2018[] = {
-	{ F18_STRATEGY, 38, 88 },
-	{ F18_POLICY, 32, 88 },
-	{ F18_MUNICIPAL, 70, 88 },
-	{ F18_EXTERNAL, 30, 88 },
-	{ F18_PM, 72, 88 },
-	{ F18_CE, 52, 88 },
-	{ F18_DS, 49, 88 },
+	{ F18_STRATEGY, 39, 89 },
+	{ F18_POLICY, 33, 89 },
+	{ F18_MUNICIPAL, 70, 89 },
+	{ F18_EXTERNAL, 30, 89 },
+	{ F18_PM, 73, 89 },
+	{ F18_CE, 53, 89 },
+	{ F18_DS, 49, 89 },
 };
 static const struct quota quota2020_strategy = { F20_STRATEGY, 50, 99 };
 static const struct quota quota2020_both = { F20_BOTH, 53, 99 };
 static const struct quota quota2020_funding = { F20_FUNDING, 80, 99 };
 static const struct quota quota2020_training = { F20_TRAINING, 60, 99 };
-/* Of 157 synthetic cities, 99 answer 2020 and 88 answer 2018 (30 answer both). */
+/* Of 157 synthetic cities, 99 answer 2020 and 89 answer 2018 (31 answer both). */
 #define COHORT_DEN 157
 #define IN2020_NUM 99
-#define IN2018_NUM 88
+#define IN2018_NUM 89
 /* Activities funded, counted over every synthetic city at its latest answer (of 157): idea generation,
  * digital systems, physical infrastructure, paying for services; launching projects over the 58 whose
  * latest answer is 2018's (the option is 2018's only). */

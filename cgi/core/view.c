@@ -420,11 +420,11 @@ view_cohort_query(struct db *db, enum query_id stored, enum query_id live, const
     const char *wave, const char *const *extra, int nextra)
 {
 	const char *p[10];
-	int n, i;
+	int n, i, stored_ok = view_cohort_is_stored(c) && !view_wave_is_latest(wave);
 
 	if (nextra < 0 || nextra > 4)
 		return NULL;
-	if (view_cohort_is_stored(c)) {
+	if (stored_ok) {
 		p[0] = wave;
 		p[1] = c->stored[0];
 		p[2] = c->stored[1];
@@ -434,7 +434,7 @@ view_cohort_query(struct db *db, enum query_id stored, enum query_id live, const
 	}
 	for (i = 0; i < nextra; i++)
 		p[n++] = extra[i];
-	return db_query(db, view_cohort_is_stored(c) ? stored : live, n, p);
+	return db_query(db, stored_ok ? stored : live, n, p);
 }
 
 /* A GET of a slug written in capitals ("/cities/Toronto") answers 301 to the same address in small
@@ -577,6 +577,24 @@ view_wave_param(struct request *r, const char **wave)
 	return 0;
 }
 
+int
+view_wave_is_latest(const char *wave)
+{
+	return wave != NULL && strcmp(wave, "latest") == 0;
+}
+
+int
+view_wave_param_latest(struct request *r, const char **wave)
+{
+	const char *s = query_get(&r->query, "survey");
+
+	if (view_wave_is_latest(s)) {
+		*wave = "latest";
+		return 0;
+	}
+	return view_wave_param(r, wave);
+}
+
 json_t *
 view_waves(struct app *a)
 {
@@ -637,6 +655,10 @@ view_wave_options(struct buf *b, json_t *waves, const char *selected)
 		html_text(b, id);
 		html_raw(b, "</option>");
 	}
+	/* survey=latest: every page with a wave picker takes it */
+	if (json_array_size(waves) > 1)
+		html_raw(b, view_wave_is_latest(selected) ? "<option value=\"latest\" selected>Each city at its latest wave"
+		    "</option>" : "<option value=\"latest\">Each city at its latest wave</option>");
 }
 
 /* Q_CITIES's first columns are Q_DATA_CITIES's. */

@@ -124,6 +124,8 @@ store_stored_free(struct stored *out, size_t n)
 	for (i = 0; out && i < n; i++) {
 		json_decref(out[i].cleared);
 		out[i].cleared = NULL;
+		json_decref(out[i].not_asked);
+		out[i].not_asked = NULL;
 	}
 }
 
@@ -147,6 +149,12 @@ plan(struct db *db, const char *const *p, struct stored *o, char **err)
 	o->version = o->made ? atoi(PQgetvalue(res, 0, Q_UPLOAD_PLAN_NEXT_VERSION)) : atoi(PQgetvalue(res, 0, Q_UPLOAD_PLAN_VERSION));
 	o->id = has_current && !o->made ? strtoll(PQgetvalue(res, 0, Q_UPLOAD_PLAN_SUBMISSION_ID), NULL, 10) : 0;
 	cleared = json_loads(PQgetvalue(res, 0, Q_UPLOAD_PLAN_CLEARED), 0, NULL);
+	json_decref(o->not_asked);
+	o->not_asked = json_loads(PQgetvalue(res, 0, Q_UPLOAD_PLAN_NOT_ASKED), 0, NULL);
+	if (json_array_size(o->not_asked) == 0) {
+		json_decref(o->not_asked);
+		o->not_asked = NULL;
+	}
 	PQclear(res);
 	json_decref(o->cleared);
 	o->cleared = NULL;
@@ -168,7 +176,7 @@ store_sets(struct db *db, const struct catalog *cat, const struct answer_set *se
 	const char *waves[16];
 	size_t i, nw, made = 0;
 	PGresult *res;
-	int rc = -1, many_waves = 0, refused = 0;
+	int rc = -1, many_waves = 0, refused = 0, not_asked = 0;
 
 	*version = 0;
 	memset(out, 0, n * sizeof(*out));
@@ -204,6 +212,12 @@ store_sets(struct db *db, const struct catalog *cat, const struct answer_set *se
 			goto out;
 		if (out[i].cleared)
 			refused = 1;
+		if (out[i].not_asked && (flags & STORE_ASKED_IF))
+			not_asked = 1;
+	}
+	if (not_asked) {
+		rc = 2;
+		goto out;
 	}
 	if (dry_run) {
 		rc = 0;

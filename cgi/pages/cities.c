@@ -8,6 +8,7 @@
 #include "app.h"
 #include "country.h"
 #include "html.h"
+#include "latest.h"
 #include "page.h"
 #include "paging.h"
 #include "peers.h"
@@ -76,7 +77,7 @@ read_filter(struct request *r, struct filter *f)
 	if (f->country && (strlen(f->country) != 2 || !((f->country[0] | 32) >= 'a' &&
 	    (f->country[0] | 32) <= 'z' && (f->country[1] | 32) >= 'a' && (f->country[1] | 32) <= 'z')))
 		return reply_error(r, 400, "country must be a two-letter code such as CA", NULL);
-	if (view_wave_param(r, &f->wave) == -1)
+	if (view_wave_param_latest(r, &f->wave) == -1)
 		return -1;
 	s = query_get(&r->query, "population");
 	if (s && *s) {

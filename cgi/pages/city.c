@@ -314,9 +314,9 @@ city_get(struct request *r)
 	const char *slug = r->args[0], *want, *wave = NULL, *prev = NULL;
 	const char *p[1];
 	char city_id[16];
-	int i, status = -1, have_cohort = 0;
+	int i, status = -1, have_cohort = 0, latest = 0;
 
-	if (view_slug_arg(r, slug, "city") == -1 || view_wave_param(r, &want) == -1)
+	if (view_slug_arg(r, slug, "city") == -1 || view_wave_param_latest(r, &want) == -1)
 		return -1;
 	if (view_cohort(r, &c) == -1)
 		return -1;
@@ -340,6 +340,11 @@ city_get(struct request *r)
 		if (want && strcmp(want, PQgetvalue(waves, i, Q_CITY_WAVES_SURVEY_ID)) == 0)
 			wave = PQgetvalue(waves, i, Q_CITY_WAVES_SURVEY_ID);
 	}
+	if (view_wave_is_latest(want)) {
+		/* survey=latest: the city at its latest wave, its cohort each city at its own latest */
+		latest = 1;
+		want = NULL;
+	}
 	if (want && wave == NULL) {
 		json_decref(wave_list);
 		reply_errorf(r, 404, "%s has no answers for the %s wave", PQgetvalue(city, 0, Q_CITY_NAME), want);
@@ -349,7 +354,9 @@ city_get(struct request *r)
 		wave = PQgetvalue(waves, PQntuples(waves) - 1, Q_CITY_WAVES_SURVEY_ID);
 
 	model = json_pack("{s:o, s:o}", "city", view_city_json(city, 0, Q_CITY_SLUG), "waves", wave_list);
-	json_object_set_new(model, "survey", wave ? json_string(wave) : json_null());
+	json_object_set_new(model, "survey", wave ? json_string(latest ? "latest" : wave) : json_null());
+	if (latest && wave)
+		json_object_set_new(model, "city_survey", json_string(wave));
 	json_object_set_new(model, "peers", json_string(c.canonical.data ? c.canonical.data : ""));
 	answers = json_object();
 	json_object_set_new(model, "answers", answers);
@@ -378,11 +385,11 @@ city_get(struct request *r)
 		if (prev)
 			json_object_set_new(model, "changed_since", json_pack("{s:s, s:o}", "survey", prev,
 			    "questions", changed_between(json_object_get(history, prev), answers)));
-		cohort = cohort_counts(r->app->db, wave, &c);
-		metrics = city_metrics(r->app->db, wave, &c, city_id);
+		cohort = cohort_counts(r->app->db, latest ? "latest" : wave, &c);
+		metrics = city_metrics(r->app->db, latest ? "latest" : wave, &c, city_id);
 		questions = survey_questions(r->app, wave);
 		others = other_questionnaires(r->app, wave);
-		size = cohort_size(r->app->db, wave, &c);
+		size = cohort_size(r->app->db, latest ? "latest" : wave, &c);
 		if (cohort == NULL || metrics == NULL || questions == NULL || others == NULL || size < 0) {
 			json_decref(cohort);
 			json_decref(metrics);
@@ -395,6 +402,10 @@ city_get(struct request *r)
 		json_object_set_new(model, "cohort_size", json_integer(size));
 		json_object_set_new(model, "metrics", metrics);
 		json_object_set_new(model, "questions", questions);
+		if (latest && latest_pools_set(r->app->db, &c, model) == -1) {
+			view_db_error(r, NULL);
+			goto out;
+		}
 		json_object_set_new(model, "other_questions", others);
 		if ((others = latest_counts(r->app->db)) == NULL) {
 			view_db_error(r, NULL);

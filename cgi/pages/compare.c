@@ -28,6 +28,7 @@
 #include "compare_answers.h"
 #include "csv.h"
 #include "html.h"
+#include "latest.h"
 #include "page.h"
 #include "query.h"
 #include "reply.h"
@@ -540,6 +541,7 @@ compare_html(struct request *r, json_t *model, const struct list *asked_metrics,
 		    "up to 12: tick or add them below.</p>\n");
 	if (nc >= 2) {
 		/* results first, the form to change them after (issue 15); the query names the cities */
+		latest_pools_html(b, model);
 		table_html(b, model);
 		chart_html(b, model);
 		compare_answers_html(r, model);
@@ -564,7 +566,7 @@ compare_get(struct request *r)
 	memset(&metrics, 0, sizeof(metrics));
 	if (read_list(r, "cities", &cities, MAX_CITIES, 1) == -1 ||
 	    read_list(r, "metrics", &metrics, MAX_METRICS, 0) == -1 ||
-	    view_wave_param(r, &wave) == -1)
+	    view_wave_param_latest(r, &wave) == -1)
 		goto out;
 	if (cities.n < 2 && r->fmt != FMT_HTML) {
 		reply_error(r, 400, "compare needs at least 2 cities: cities=a,b", NULL);
@@ -591,6 +593,10 @@ compare_get(struct request *r)
 	}
 	if ((model = build_model(res, &c)) == NULL) {
 		reply_error(r, 503, "out of memory", NULL);
+		goto out;
+	}
+	if (view_wave_is_latest(wave) && latest_pools_set(r->app->db, &c, model) == -1) {
+		view_db_error(r, NULL);
 		goto out;
 	}
 	if (r->fmt == FMT_HTML)

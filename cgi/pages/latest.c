@@ -3,6 +3,7 @@
  * single wave's cohort cannot show every option. */
 #include <stdlib.h>
 
+#include "html.h"
 #include "latest.h"
 
 json_t *
@@ -39,4 +40,49 @@ latest_counts(struct db *db)
 	}
 	PQclear(res);
 	return all;
+}
+
+int
+latest_pools_set(struct db *db, const struct cohort *c, json_t *model)
+{
+	PGresult *res = view_cohort_query(db, Q_LATEST_POOLS, Q_LATEST_POOLS, c, "latest", NULL, 0);
+	json_t *pools;
+	int i;
+
+	if (!db_ok(res)) {
+		PQclear(res);
+		return -1;
+	}
+	pools = json_object();
+	for (i = 0; i < PQntuples(res); i++)
+		json_object_set_new(pools, PQgetvalue(res, i, Q_LATEST_POOLS_SURVEY_ID),
+		    json_integer(strtoll(PQgetvalue(res, i, Q_LATEST_POOLS_N), NULL, 10)));
+	PQclear(res);
+	json_object_set_new(model, "pooled_waves", pools);
+	return 0;
+}
+
+void
+latest_pools_html(struct buf *b, json_t *model)
+{
+	json_t *pools = json_object_get(model, "pooled_waves"), *n;
+	const char *wave;
+	size_t i = 0, k = json_object_size(pools);
+
+	if (!json_is_object(pools))
+		return;
+	html_raw(b, "<p class=\"note pooled\">Each city at the latest wave it answered, counted once: "
+	    "the shares pool ");
+	if (k == 0)
+		html_raw(b, "no wave");
+	json_object_foreach(pools, wave, n) {
+		if (i > 0)
+			html_raw(b, i + 1 == k ? " and " : ", ");
+		buf_printf(b, "%lld ", (long long)json_integer_value(n));
+		html_raw(b, json_integer_value(n) == 1 ? "city at its " : "cities at their ");
+		html_text(b, wave);
+		html_raw(b, json_integer_value(n) == 1 ? " answers" : " answers");
+		i++;
+	}
+	html_raw(b, ".</p>\n");
 }

@@ -33,6 +33,7 @@
 #include "chart.h"
 #include "csv.h"
 #include "html.h"
+#include "latest.h"
 #include "land.h"
 #include "map.h"
 #include "page.h"
@@ -191,7 +192,7 @@ load(struct request *r, struct view *v)
 	size_t i, j;
 	int n;
 
-	if (view_wave_param(r, &v->wave) == -1 || build_peers(r, v) == -1 ||
+	if (view_wave_param_latest(r, &v->wave) == -1 || build_peers(r, v) == -1 ||
 	    view_cohort_expr(r, v->expr.data, &v->c) == -1)
 		return -1;
 	v->metric = param(r, "metric");
@@ -602,7 +603,7 @@ svg_narrow(struct buf *b, const struct view *v)
 static int
 write_json(struct request *r, const struct view *v)
 {
-	json_t *cities = json_array(), *unplaced = json_array();
+	json_t *cities = json_array(), *unplaced = json_array(), *model;
 	size_t i;
 
 	for (i = 0; i < v->n; i++) {
@@ -615,13 +616,18 @@ write_json(struct request *r, const struct view *v)
 		    "slug", m->slug, "name", m->name, "lat", m->lat, "lon", m->lon, "in_peers", m->in,
 		    "value", m->has_value ? json_real(m->value) : json_null()));
 	}
-	return reply_json(r, 200, json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:I, s:I, s:I}",
+	model = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:I, s:I, s:I}",
 	    "survey", v->wave, "peers", v->c.canonical.data ? v->c.canonical.data : "",
 	    "metric", v->metric ? json_string(v->metric) : json_null(),
 	    "city", v->city ? json_string(v->city) : json_null(),
 	    "cities", cities, "unplaced", unplaced,
 	    "total", (json_int_t)v->n, "countries", (json_int_t)v->countries,
-	    "in_peers", (json_int_t)v->in));
+	    "in_peers", (json_int_t)v->in);
+	if (view_wave_is_latest(v->wave) && latest_pools_set(r->app->db, &v->c, model) == -1) {
+		json_decref(model);
+		return view_db_error(r, NULL);
+	}
+	return reply_json(r, 200, model);
 }
 
 static void
@@ -696,11 +702,13 @@ static void
 form(struct request *r, const struct view *v)
 {
 	struct buf *b = &r->out;
-	json_t *questions = city_survey_questions(r->app, v->wave), *opts = json_array();
 	PGresult *regions = db_query(r->app->db, Q_REGIONS, 0, NULL);
 	PGresult *metrics = db_query(r->app->db, Q_PAGES_HOME_METRICS, 0, NULL);
 	PGresult *waves = db_query(r->app->db, Q_SURVEYS, 0, NULL);
 	PGresult *countries = db_query(r->app->db, Q_COUNTRIES, 0, NULL);
+	/* survey=latest: the filters offer the newest wave's options */
+	json_t *questions = city_survey_questions(r->app, view_wave_is_latest(v->wave) && db_ok(waves) &&
+	    PQntuples(waves) > 0 ? PQgetvalue(waves, PQntuples(waves) - 1, Q_SURVEYS_ID) : v->wave), *opts = json_array();
 	const char *s;
 	size_t i;
 	int k;
@@ -714,6 +722,8 @@ form(struct request *r, const struct view *v)
 		html_text(b, PQgetvalue(waves, k, Q_SURVEYS_ID));
 		html_raw(b, "</option>");
 	}
+	html_raw(b, view_wave_is_latest(v->wave) ? "<option value=\"latest\" selected>Each city at its latest wave"
+	    "</option>" : "<option value=\"latest\">Each city at its latest wave</option>");
 	html_raw(b, "</select></div>\n");
 	for (i = 0; i < sizeof fields / sizeof fields[0]; i++)
 		select_field(b, fields[i].name, fields[i].label, fields[i].any, param(r, fields[i].name),
@@ -826,6 +836,13 @@ write_html(struct request *r, const struct view *v)
 	html_raw(b, "<p class=\"lede\" role=\"status\">");
 	sentence(b, v, 0);
 	html_raw(b, "</p>\n");
+	if (view_wave_is_latest(v->wave)) {
+		json_t *pools = json_object();
+
+		if (latest_pools_set(r->app->db, &v->c, pools) == 0)
+			latest_pools_html(b, pools);
+		json_decref(pools);
+	}
 	if (filtered(v)) {
 		html_raw(b, "<p class=\"peers-expr\">Filters: <code>");
 		html_text(b, v->c.canonical.data);

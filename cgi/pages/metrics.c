@@ -30,6 +30,7 @@
 #include "chart.h"
 #include "csv.h"
 #include "html.h"
+#include "latest.h"
 #include "trend.h"
 #include "jsonw.h"
 #include "page.h"
@@ -202,7 +203,7 @@ read_view(struct request *r, struct view *v)
 	v->id = r->args[0];
 	if (!ident_valid(v->id))
 		return reply_error(r, 404, "no such metric", NULL);
-	if (view_wave_param(r, &v->wave) == -1)
+	if (view_wave_param_latest(r, &v->wave) == -1)
 		return -1;
 	s = query_get(&r->query, "city");
 	if (s && *s) {
@@ -847,6 +848,7 @@ metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 	html_raw(b, "</code></a>, version ");
 	html_text(b, view_str(metric, "version"));
 	html_raw(b, "</dd></dl>\n");
+	latest_pools_html(b, model);
 	metric_refusal_notice_html(b, metric);
 	metric_version_notice_html(b, metric);
 	view_twin_links(r, "This page as data", path.data, 1);
@@ -1025,6 +1027,10 @@ metric_get(struct request *r)
 	}
 	if (retired && metric_version_model(json_object_get(rk.model, "metric"), p[2], ver) == -1) {
 		reply_error(r, 503, "out of memory", NULL);
+		goto out;
+	}
+	if (view_wave_is_latest(v.wave) && latest_pools_set(r->app->db, &v.c, rk.model) == -1) {
+		reply_error(r, 503, "the database is unreachable", NULL);
 		goto out;
 	}
 	if (metric_refusal_model(r->app->db, json_object_get(rk.model, "metric")) == -1) {

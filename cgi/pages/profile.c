@@ -17,6 +17,7 @@
 #include "metric_links.h"
 #include "trend.h"
 #include "page.h"
+#include "latest.h"
 #include "profile.h"
 #include "profile_similar.h"
 #include "sections.h"
@@ -392,8 +393,14 @@ profile_html(struct request *r, json_t *model)
 	sections_city(p);
 	if (p->wave) {
 		html_raw(p->b, " <span class=\"subtitle\">");
-		html_text(p->b, p->wave);
-		html_raw(p->b, " wave, compared with ");
+		if (json_is_string(json_object_get(model, "city_survey"))) {
+			/* survey=latest: the city at its latest wave, the cohort each city at its own latest */
+			html_text(p->b, view_str(model, "city_survey"));
+			html_raw(p->b, " wave, its latest, compared with each city at its latest wave, ");
+		} else {
+			html_text(p->b, p->wave);
+			html_raw(p->b, " wave, compared with ");
+		}
 		if (*p->peers) {
 			html_raw(p->b, "the peer group <code>");
 			html_text(p->b, p->peers);
@@ -408,6 +415,7 @@ profile_html(struct request *r, json_t *model)
 		html_raw(p->b, "</span>");
 	}
 	html_raw(p->b, "</h1>\n");
+	latest_pools_html(p->b, model);
 	if (json_is_true(json_object_get(p->city, "synthetic")))
 		html_raw(p->b, "<p class=\"notice synthetic\" role=\"note\"><strong>Synthetic demonstration "
 		    "city.</strong> Its name and answers were generated to fill the demonstration cohort; "

@@ -235,6 +235,46 @@ clearing_details(const struct ingest *in, const struct stored *stored, size_t *c
 	return list;
 }
 
+/* One entry per question answered that the wave does not ask of the city (asked_if): {row, column,
+ * question, city, survey, message}. */
+static json_t *
+not_asked_details(const struct ingest *in, const struct stored *stored, size_t *count)
+{
+	json_t *list = json_array(), *c;
+	size_t i, j;
+
+	*count = 0;
+	for (i = 0; i < in->nsets; i++) {
+		json_array_foreach(stored[i].not_asked, j, c) {
+			const char *code = json_string_value(json_array_get(c, 0));
+			const char *cond = json_string_value(json_array_get(c, 1));
+			const char *opt = json_string_value(json_array_get(c, 2));
+			size_t row = ingest_row_of(in, in->sets[i].city, in->sets[i].survey, code);
+			char msg[512], col[80];
+			json_t *d;
+
+			snprintf(msg, sizeof(msg), "Question %s is asked only of the cities whose answer to %s is %s, "
+			    "and %s's answer to %s in the %s wave is not %s: leave %s unanswered, or answer %s %s",
+			    code, cond, opt, in->sets[i].city, cond, in->sets[i].survey, opt, code, cond, opt);
+			ingest_sentence(msg, sizeof(msg));
+			if (!row)
+				row = ingest_row_of(in, in->sets[i].city, in->sets[i].survey, cond);
+			if (in->format == INGEST_CSV)
+				snprintf(col, sizeof(col), "question");
+			else
+				snprintf(col, sizeof(col), "answers.%s", code);
+			(*count)++;
+			if (json_array_size(list) >= INGEST_MAX_DETAILS)
+				continue;
+			d = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "column", col, "question", code, "asked_if",
+			    cond, "city", in->sets[i].city, "survey", in->sets[i].survey, "message", msg);
+			json_object_set_new(d, "row", row ? json_integer((json_int_t)row) : json_null());
+			json_array_append_new(list, d);
+		}
+	}
+	return list;
+}
+
 void
 upload_run(struct request *r, const char *auth, int bearer, const char *ctype, const char *data, size_t len,
     int short_body, int flags, struct upload_outcome *o)
@@ -326,12 +366,30 @@ upload_run(struct request *r, const char *auth, int bearer, const char *ctype, c
 		goto refused;
 	}
 	rc = store_sets(w, cat, in.sets, in.nsets, tok.name, tok.id, "upload",
-	    (dry_run ? STORE_DRY_RUN : 0) | (flags & UPLOAD_CLEAR ? 0 : STORE_KEEP), stored, &o->data_version,
+	    (dry_run ? STORE_DRY_RUN : 0) | (flags & UPLOAD_CLEAR ? 0 : STORE_KEEP) | STORE_ASKED_IF, stored,
+	    &o->data_version,
 	    NULL, stderr, &err);
 	if (rc == -1) {
 		fprintf(stderr, "citybench: request %s: upload not stored: %s", r->request_id, err ? err : "?\n");
 		db_rollback(w);
 		fail(o, 503, "the database could not store the upload; nothing was stored", NULL);
+		goto refused;
+	}
+	if (rc == 2) {
+		size_t count, k;
+		json_t *list = not_asked_details(&in, stored, &count), *first = NULL;
+		char m[600];
+
+		if (!dry_run)
+			db_rollback(w);
+		for (k = 0; k < in.nsets && first == NULL; k++)
+			first = json_array_get(stored[k].not_asked, 0);
+		snprintf(m, sizeof(m), "The upload breaks the questionnaire: %s is asked only of the cities whose "
+		    "answer to %s is %s, and %s's is not (%zu problem%s).",
+		    json_string_value(json_array_get(first, 0)), json_string_value(json_array_get(first, 1)),
+		    json_string_value(json_array_get(first, 2)), tok.city, count, count == 1 ? "" : "s");
+		fail(o, 422, m, list);
+		json_decref(list);
 		goto refused;
 	}
 	if (rc == 1 || dry_run) {

@@ -103,17 +103,19 @@ def test_2018_funding_keeps_only_what_the_page_states():
     d = get_json("/cities/toronto.json?survey=2018")
     a, c = d["answers"], d["cohort"]
     assert a["funding_sources"] is None and a["dedicated_funding"] is None and a["external_funding"] is None
-    # 70 of the 89 cities surveyed name the municipal budget; 88 answered (Toronto did not)
-    assert d["cohort_size"] == 89
-    assert c["funding_sources"]["answered"] == 88 and c["funding_sources"]["counts"]["municipal_budget"] == 70
+    # 89 cities other than Toronto answered; 70 of them (79%) name the municipal budget, as published
+    assert d["cohort_size"] == 90
+    assert c["funding_sources"]["answered"] == 89 and c["funding_sources"]["counts"]["municipal_budget"] == 70
     t = text_of(get("/cities/toronto?survey=2018").text)
-    assert "of the 89 cities surveyed in 2018" in t
-    assert "Municipal budget 70" in t
-    # the list behind the 70 has 70 cities
+    assert "Of the 89 cities surveyed that answered, of the 90 cities surveyed in 2018" in t
+    assert "Municipal budget 70 79%" in t, t[t.index("Municipal budget"):][:80]
+    # the lists behind the 70 and the 89
     assert get_json("/cities.json?survey=2018&peers=answer:funding_sources=municipal_budget")["total"] == 70
-    for s, n in (("44%", 39), ("82%", 73), ("60%", 53), ("56%", 50)):
-        assert "%s of cities surveyed (%d of 89)" % (s, n) in t, s
-    assert re.search(r"Like 44% of cities surveyed \(39 of 89\), Toronto has an explicit", t)
+    assert get_json("/cities.json?survey=2018&peers=answered:funding_sources")["total"] == 89
+    # the other 2018 shares, Toronto among them (90 cities answered the wave)
+    for s, n in (("44%", 40), ("82%", 74), ("60%", 54), ("56%", 50)):
+        assert "%s of cities surveyed (%d of 90)" % (s, n) in t, s
+    assert re.search(r"Like 44% of cities surveyed \(40 of 90\), Toronto has an explicit", t)
 
 
 def test_external_funding_is_a_share_among_the_cities_with_funding():
