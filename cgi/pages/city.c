@@ -79,6 +79,8 @@ read_questions(struct db *db, const char *wave)
 			json_object_set_new(q, "asked_if", json_pack("{s:s, s:s}",
 			    "question", PQgetvalue(res, i, Q_SURVEY_QUESTIONS_ASKED_IF_CODE),
 			    "answer", PQgetvalue(res, i, Q_SURVEY_QUESTIONS_ASKED_IF_OPTION)));
+		if (!PQgetisnull(res, i, Q_SURVEY_QUESTIONS_TEXT_FR))
+			json_object_set_new(q, "text_fr", json_string(PQgetvalue(res, i, Q_SURVEY_QUESTIONS_TEXT_FR)));
 		json_array_append_new(list, q);
 	}
 	PQclear(res);
