@@ -14,6 +14,7 @@
 #include "profile.h"
 #include "reply.h"
 #include "routes.h"
+#include "survey_lang.h"
 #include "view.h"
 
 /* Adds the wave's answers of a city: every question asked in the wave, null when unanswered. */
@@ -204,9 +205,9 @@ cohort_size(struct db *db, const char *wave, const struct cohort *c)
  * failed.  The profile names answers of other waves (and options that exist in one wave only) with
  * their own wave's labels. */
 static json_t *
-other_questionnaires(struct app *a, const char *wave)
+other_questionnaires(struct request *r, const char *wave)
 {
-	PGresult *res = db_query(a->db, Q_SURVEYS, 0, NULL);
+	PGresult *res = db_query(r->app->db, Q_SURVEYS, 0, NULL);
 	json_t *all = NULL;
 	int i;
 
@@ -217,7 +218,7 @@ other_questionnaires(struct app *a, const char *wave)
 		json_t *qs;
 		if (strcmp(PQgetvalue(res, i, Q_SURVEYS_ID), wave) == 0)
 			continue;
-		if ((qs = survey_questions(a, PQgetvalue(res, i, Q_SURVEYS_ID))) == NULL) {
+		if ((qs = survey_questions_lang(r, PQgetvalue(res, i, Q_SURVEYS_ID))) == NULL) {
 			json_decref(all);
 			all = NULL;
 			goto out;
@@ -382,8 +383,8 @@ city_get(struct request *r)
 			    "questions", changed_between(json_object_get(history, prev), answers)));
 		cohort = cohort_counts(r->app->db, wave, &c);
 		metrics = city_metrics(r->app->db, wave, &c, city_id);
-		questions = survey_questions(r->app, wave);
-		others = other_questionnaires(r->app, wave);
+		questions = survey_questions_lang(r, wave);
+		others = other_questionnaires(r, wave);
 		size = cohort_size(r->app->db, wave, &c);
 		if (cohort == NULL || metrics == NULL || questions == NULL || others == NULL || size < 0) {
 			json_decref(cohort);

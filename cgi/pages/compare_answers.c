@@ -12,31 +12,17 @@
 #include "compare_answers.h"
 #include "html.h"
 #include "query.h"
+#include "survey_lang.h"
 #include "view.h"
 
 #define MAX_CODES 100
 
-/* The wave's questions as answer_html wants them ([{code, type, text, options}]); NULL on failure. */
+/* The wave's questions as answer_html wants them ([{code, type, text, options}]), in the page's
+ * language; NULL on failure. */
 static json_t *
 questions_of(struct request *r, const char *wave)
 {
-	const char *p[1] = { wave };
-	PGresult *res = db_query(r->app->db, Q_SURVEY_QUESTIONS, 1, p);
-	json_t *list;
-	int i;
-
-	if (!db_ok(res)) {
-		PQclear(res);
-		return NULL;
-	}
-	list = json_array();
-	for (i = 0; i < PQntuples(res); i++)
-		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:o}",
-		    "code", PQgetvalue(res, i, Q_SURVEY_QUESTIONS_CODE), "type", PQgetvalue(res, i, Q_SURVEY_QUESTIONS_TYPE),
-		    "text", PQgetvalue(res, i, Q_SURVEY_QUESTIONS_TEXT),
-		    "options", view_answer_json(PQgetvalue(res, i, Q_SURVEY_QUESTIONS_OPTIONS))));
-	PQclear(res);
-	return list;
+	return survey_questions_lang(r, wave);
 }
 
 /* 1 when code is among the chosen ones (all: every code). */

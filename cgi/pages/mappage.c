@@ -35,6 +35,7 @@
 #include "query.h"
 #include "reply.h"
 #include "routes.h"
+#include "survey_lang.h"
 #include "view.h"
 
 #define LEGEND_H	96.0	/* the standalone image's legend, source and licence below the map */
@@ -582,7 +583,7 @@ static void
 form(struct request *r, const struct view *v)
 {
 	struct buf *b = &r->out;
-	json_t *questions = city_survey_questions(r->app, v->wave), *opts = json_array();
+	json_t *questions = survey_questions_lang(r, v->wave), *opts = json_array();
 	PGresult *regions = db_query(r->app->db, Q_REGIONS, 0, NULL);
 	PGresult *metrics = db_query(r->app->db, Q_PAGES_HOME_METRICS, 0, NULL);
 	PGresult *waves = db_query(r->app->db, Q_SURVEYS, 0, NULL);

@@ -14,6 +14,7 @@
 #include "reply.h"
 #include "restore.h"
 #include "routes.h"
+#include "survey_lang.h"
 #include "view.h"
 
 static const char *
@@ -394,7 +395,7 @@ submissions_get(struct request *r)
 	if (answers && !PQgetisnull(res, 0, Q_PAGES_SUBMISSION_PREVIOUS_ID))
 		prev = version_answers(r->app->db, PQgetvalue(res, 0, Q_PAGES_SUBMISSION_PREVIOUS_ID), PQgetvalue(res, 0, Q_PAGES_SUBMISSION_SURVEY_ID));
 	if (r->fmt == FMT_HTML)
-		questions = city_survey_questions(r->app, PQgetvalue(res, 0, Q_PAGES_SUBMISSION_SURVEY_ID));
+		questions = survey_questions_lang(r, PQgetvalue(res, 0, Q_PAGES_SUBMISSION_SURVEY_ID));
 	if (answers == NULL || (!PQgetisnull(res, 0, Q_PAGES_SUBMISSION_PREVIOUS_ID) && prev == NULL) ||
 	    (r->fmt == FMT_HTML && questions == NULL)) {
 		view_db_error(r, NULL);
