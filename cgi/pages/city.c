@@ -352,6 +352,8 @@ city_get(struct request *r)
 		wave = PQgetvalue(waves, PQntuples(waves) - 1, Q_CITY_WAVES_SURVEY_ID);
 
 	model = json_pack("{s:o, s:o}", "city", view_city_json(city, 0, Q_CITY_SLUG), "waves", wave_list);
+	/* The language the city writes its free text in (migration 011): its text answers are marked with it. */
+	json_object_set_new(json_object_get(model, "city"), "lang", json_string(PQgetvalue(city, 0, Q_CITY_LANG)));
 	json_object_set_new(model, "survey", wave ? json_string(wave) : json_null());
 	json_object_set_new(model, "peers", json_string(c.canonical.data ? c.canonical.data : ""));
 	answers = json_object();

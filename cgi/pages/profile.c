@@ -256,8 +256,8 @@ waves_table(struct profile *p)
 			int changed = v && before && !answer_same(code, v, before);
 
 			html_raw(&row, changed ? "<td class=\"changed\">" : "<td>");
-			answer_html(&row, question_in(p, wave, code) ? question_in(p, wave, code) : label_q, v,
-			    v != NULL);
+			answer_html_lang(&row, question_in(p, wave, code) ? question_in(p, wave, code) : label_q, v,
+			    v != NULL, view_str(p->city, "lang"));
 			if (changed) {
 				html_raw(&row, " <strong class=\"changed-mark\">changed</strong>");
 				changed_row = 1;
@@ -301,7 +301,7 @@ other_answers(struct profile *p)
 		html_raw(p->b, "<dt>");
 		html_text(p->b, view_str(q, "text"));
 		html_raw(p->b, "</dt><dd>");
-		answer_html(p->b, q, v, v != NULL);
+		answer_html_lang(p->b, q, v, v != NULL, view_str(p->city, "lang"));
 		if (((streq(type, "single") && json_is_string(v)) || json_is_boolean(v)) &&
 		    sections_answered(p, code) > 0) {
 			const char *opt = json_is_string(v) ? json_string_value(v) : json_is_true(v) ? "yes" : "no";

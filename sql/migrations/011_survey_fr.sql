@@ -14,3 +14,10 @@ alter table question_options add column if not exists label_fr text
 	check (label_fr is null or length(label_fr) between 1 and 500);
 alter table question_options add column if not exists help_fr text
 	check (help_fr is null or length(help_fr) between 1 and 2000);
+
+-- * cities.lang: the language the city writes its own free text in (its text answers: the spotlight
+--   paragraph, its teams' names and places, notes).  Pages show that text as written, never
+--   translated, marked with this language (<p lang="en">).  Until now the survey was answered in
+--   English only, so every city's text is English: 'en' by default; the operator sets 'fr' for a city
+--   that answers in French (`update cities set lang = 'fr' where slug = …`, as the schema owner).
+alter table cities add column if not exists lang text not null default 'en' check (lang in ('en', 'fr'));
