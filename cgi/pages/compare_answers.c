@@ -47,9 +47,10 @@ chosen(const char *list, const char *code)
 	return 0;
 }
 
-/* {CODE: value} of one city in the wave; NULL when the city or the database failed. */
+/* {CODE: value} of one city in the wave; NULL when the city or the database failed.  Appends to langs
+ * the language the city writes its free text in (null when unknown). */
 static json_t *
-answers_of(struct request *r, const char *slug, const char *wave)
+answers_of(struct request *r, const char *slug, const char *wave, json_t *langs)
 {
 	const char *p[2] = { slug, wave };
 	PGresult *city = db_query(r->app->db, Q_CITY, 1, p), *res = NULL;
@@ -57,6 +58,8 @@ answers_of(struct request *r, const char *slug, const char *wave)
 	char id[24];
 	int i;
 
+	json_array_append_new(langs, db_ok(city) && PQntuples(city) == 1 ?
+	    json_string(PQgetvalue(city, 0, Q_CITY_LANG)) : json_null());
 	if (!db_ok(city) || PQntuples(city) == 0)
 		goto done;
 	snprintf(id, sizeof(id), "%s", PQgetvalue(city, 0, Q_CITY_ID));
@@ -115,7 +118,7 @@ void
 compare_answers_html(struct request *r, json_t *model)
 {
 	struct buf *b = &r->out, joined = BUF_INIT;
-	json_t *cities = json_object_get(model, "cities"), *questions, *answers, *c, *q;
+	json_t *cities = json_object_get(model, "cities"), *questions, *answers, *c, *q, *langs;
 	const char *wave = view_str(model, "survey"), *vals[MAX_CODES], *list = NULL;
 	size_t nc = json_array_size(cities), i, j, nv = 0, shown = 0;
 
@@ -131,8 +134,9 @@ compare_answers_html(struct request *r, json_t *model)
 		return;
 	}
 	answers = json_array();
+	langs = json_array();
 	json_array_foreach(cities, i, c)
-		json_array_append_new(answers, list ? answers_of(r, view_str(c, "slug"), wave) : json_null());
+		json_array_append_new(answers, list ? answers_of(r, view_str(c, "slug"), wave, langs) : json_null());
 	if (list) {
 		html_raw(b, "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-labelledby=\"answers-caption\">"
 		    "<table class=\"data answers-compare\"><caption id=\"answers-caption\">");
@@ -166,7 +170,8 @@ compare_answers_html(struct request *r, json_t *model)
 				if (!json_is_object(mine))
 					html_raw(b, "–");
 				else
-					answer_html(b, q, json_object_get(mine, code), json_object_get(mine, code) != NULL);
+					answer_html_lang(b, q, json_object_get(mine, code), json_object_get(mine, code) != NULL,
+					    json_string_value(json_array_get(langs, i)));
 				html_raw(b, "</td>");
 			}
 			html_raw(b, "</tr>\n");
@@ -181,6 +186,7 @@ compare_answers_html(struct request *r, json_t *model)
 	chooser(r, questions, list);
 	html_raw(b, "</section>\n");
 	json_decref(answers);
+	json_decref(langs);
 	json_decref(questions);
 	buf_free(&joined);
 }

@@ -138,3 +138,13 @@ def test_missing_french_falls_back_and_bad_french_refused():
         psql("begin; delete from question_options where survey_id = '%s'; "
              "delete from survey_questions where survey_id = '%s'; delete from surveys where id = '%s'; "
              "select bump_data_version(); commit;" % (wave, wave, wave))
+
+
+def test_compare_answers_french_labels_and_text_lang():
+    page = _html("/compare?cities=toronto,brevathorpe&questions=approach,team1_name,policy_areas&lang=fr")
+    sec = re.search(r'<h2 id="answers-h">.*?</section>', page, re.S)
+    assert sec, "no answers side by side"
+    sec = sec.group(0)
+    assert "Comment votre ville aborde-t-elle" in sec, "the question is not in French"
+    assert "Les deux" in sec or "Approche globale" in sec or "Dans des domaines" in sec, "an option not in French"
+    assert '<span lang="en">Smart City team</span>' in sec, "Toronto's team name is not marked"
