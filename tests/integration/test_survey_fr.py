@@ -148,3 +148,15 @@ def test_compare_answers_french_labels_and_text_lang():
     assert "Comment votre ville aborde-t-elle" in sec, "the question is not in French"
     assert "Les deux" in sec or "Approche globale" in sec or "Dans des domaines" in sec, "an option not in French"
     assert '<span lang="en">Smart City team</span>' in sec, "Toronto's team name is not marked"
+
+
+def test_answer_form_in_french():
+    from test_session import jar, signin
+    slug = new_city("frm")
+    sid = signin(token_for_city(slug))
+    page = _html("/cities/%s/answers?survey=2020&lang=fr" % slug, headers=jar(sid))
+    assert "Comment votre ville aborde-t-elle le renforcement de sa capacité d\u2019innovation" + NNBSP + "?" in page
+    assert "Approche globale / à l\u2019échelle macro" in page
+    assert "How does your city approach innovation capacity?" not in page
+    page = _html("/cities/%s/answers?survey=2020&lang=en" % slug, headers=jar(sid))
+    assert "How does your city approach innovation capacity?" in page
