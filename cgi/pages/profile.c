@@ -39,9 +39,16 @@ is_data_question(json_t *q)
 static const char *
 area_name(json_t *q)
 {
-	const char *t = view_str(q, "text"), *prefix = "Data availability: ";
+	/* the question's text without its prefix, in either language of the questionnaire */
+	static const char *const prefixes[] = { "Data availability: ",
+		"Disponibilit\xc3\xa9 des donn\xc3\xa9" "es\xe2\x80\xaf: " };
+	const char *t = view_str(q, "text");
+	size_t i;
 
-	return strncmp(t, prefix, strlen(prefix)) == 0 ? t + strlen(prefix) : t;
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (strncmp(t, prefixes[i], strlen(prefixes[i])) == 0)
+			return t + strlen(prefixes[i]);
+	return t;
 }
 
 static void

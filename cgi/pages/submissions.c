@@ -265,7 +265,7 @@ is_changed(json_t *changed, const char *code)
 }
 
 static void
-submission_html(struct request *r, json_t *model, json_t *questions)
+submission_html(struct request *r, json_t *model, json_t *questions, const char *lang)
 {
 	struct buf *b = &r->out;
 	json_t *s = json_object_get(model, "submission"), *answers = json_object_get(model, "answers");
@@ -343,7 +343,7 @@ submission_html(struct request *r, json_t *model, json_t *questions)
 		html_raw(b, " <code>");
 		html_text(b, code);
 		html_raw(b, "</code></th><td>");
-		answer_html(b, q, v, v != NULL);
+		answer_html_lang(b, q, v, v != NULL, lang);
 		if (ch)
 			html_raw(b, " <strong class=\"changed-mark\">changed</strong>");
 		html_raw(b, "</td>");
@@ -351,7 +351,7 @@ submission_html(struct request *r, json_t *model, json_t *questions)
 			html_raw(b, "<td>");
 			if (ch) {
 				json_t *w = json_object_get(prev, code);
-				answer_html(b, q, w, w != NULL);
+				answer_html_lang(b, q, w, w != NULL, lang);
 			} else {
 				html_raw(b, "<span class=\"same\">same</span>");
 			}
@@ -437,7 +437,7 @@ submissions_get(struct request *r)
 	if (r->fmt == FMT_JSON)
 		reply_json(r, 200, json_incref(model));
 	else
-		submission_html(r, model, questions);
+		submission_html(r, model, questions, PQgetvalue(res, 0, Q_PAGES_SUBMISSION_LANG));
 	status = 0;
 out:
 	json_decref(model);

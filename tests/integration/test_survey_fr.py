@@ -72,6 +72,9 @@ def test_profile_french_option_labels_and_text_lang():
     # an option label of Toronto's answers, in French; the question in French
     assert "Logement / itinérance" in page
     assert "Personne responsable de l\u2019innovation" in page
+    # the data availability lists name the areas without the question's prefix, in French too
+    area = "services policiers et application de la loi"
+    assert page.count(area) > page.count("Disponibilité des données" + NNBSP + ": " + area), "no list names the area alone"
     # Toronto's own free text stays English and says so
     assert '<span lang="en">Smart City team</span>' in page, "a team's name is not marked"
     assert re.search(r'<span lang="en">The City of Toronto has innovation embedded', page), "the spotlight"
@@ -94,6 +97,9 @@ def test_french_city_text_marked_fr():
     assert '<span lang="fr">La ville mise sur l\u2019innovation ouverte.</span>' in page
     assert '<span lang="fr">Laboratoire d\u2019innovation urbaine</span>' in page
     assert get_json("/cities/%s.json" % slug)["city"]["lang"] == "fr"
+    sub = r.json()["submissions"][0]["id"]
+    page = _html("/submissions/%s?lang=fr" % sub)
+    assert '<span lang="fr">Laboratoire d\u2019innovation urbaine</span>' in page, "the version's page"
 
 
 def _load(doc, wave):
