@@ -36,6 +36,8 @@ LIB_SRCS := $(filter-out $(MAINS),$(wildcard cgi/*.c cgi/*/*.c))
 LIB_OBJS := $(LIB_SRCS:cgi/%.c=$(BUILD)/%.o)
 UNIT_SRCS:= $(wildcard tests/unit/test_*.c)
 UNITS    := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+# The messages in French and, when the system lacks it, the French locale (see `make pot` below).
+LOCALES  := $(BUILD)/locale/fr/LC_MESSAGES/citybench.mo $(BUILD)/locale/fr_FR.UTF-8/LC_MESSAGES
 
 # Objects are rebuilt when the flags change (another PREFIX, say): their line is kept in $(BUILD)/cflags.
 CFLAGS_LINE := $(CC) $(CFLAGS) $(CPPFLAGS)
@@ -73,9 +75,32 @@ $(BUILD)/%.o: cgi/%.c $(wildcard include/*.h include/*.def sql/surveys/*.def) $(
 $(BUILD)/libcitybench.a: $(LIB_OBJS)
 	@ar rcs $@ $^
 
-$(BUILD)/citybench-fcgi: $(BUILD)/server.o $(BUILD)/libcitybench.a $(BUILD)/citybench-sandbox
+$(BUILD)/citybench-fcgi: $(BUILD)/server.o $(BUILD)/libcitybench.a $(BUILD)/citybench-sandbox $(LOCALES)
 	@echo "LD $@"
-	@$(CC) $(LDFLAGS) -o $@ $(filter-out %/citybench-sandbox,$^) $(PKG_LIBS) $(LDLIBS)
+	@$(CC) $(LDFLAGS) -o $@ $(filter-out %/citybench-sandbox %/citybench.mo %/LC_MESSAGES,$^) $(PKG_LIBS) $(LDLIBS)
+
+# Messages (issue 20): GNU gettext.  `make pot` extracts po/citybench.pot from the sources (_(), N_(),
+# P_() for plural forms) and merges it into po/fr.po, which a translator edits with ordinary tools;
+# make compiles po/fr.po into $(BUILD)/locale/fr/LC_MESSAGES/citybench.mo beside the programs.  The
+# workers switch language per request with uselocale(): glibc's gettext needs a French locale for
+# that, so when the system has no fr_FR.UTF-8 make compiles one into $(BUILD)/locale too (localedef,
+# from Debian's locales package; nothing system-wide is touched).
+PO_SRCS  := cgi/core/page.c cgi/core/lang.c $(wildcard cgi/core/*.c cgi/domain/*.c cgi/pages/*.c cgi/lib/chart.c)
+$(BUILD)/locale/fr/LC_MESSAGES/citybench.mo: po/fr.po
+	@mkdir -p $(@D)
+	@echo "MSGFMT $<"
+	@msgfmt --check -o $@ $<
+$(BUILD)/locale/fr_FR.UTF-8/LC_MESSAGES:
+	@mkdir -p $(BUILD)/locale
+	@if locale -a 2>/dev/null | grep -qix 'fr_FR.utf-\?8'; then mkdir -p $@; else \
+	    echo "LOCALEDEF fr_FR.UTF-8"; localedef -i fr_FR -f UTF-8 $(BUILD)/locale/fr_FR.UTF-8 || \
+	    echo "warning: no fr_FR.UTF-8 locale: French pages will show English messages" >&2; fi
+.PHONY: pot
+pot:
+	@xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ --keyword=P_:1,2 \
+	    --add-comments=TRANSLATORS --package-name=citybench --sort-by-file -o po/citybench.pot $(sort $(PO_SRCS))
+	@msgmerge --quiet --update --backup=none po/fr.po po/citybench.pot
+	@msgfmt --statistics -o /dev/null po/fr.po
 
 $(BUILD)/citybench: $(BUILD)/cli/cli.o $(BUILD)/libcitybench.a $(BUILD)/citybench-sandbox
 	@echo "LD $@"

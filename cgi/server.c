@@ -21,6 +21,7 @@
 #include "clock.h"
 #include "config.h"
 #include "http.h"
+#include "lang.h"
 #include "page.h"
 #include "replicas.h"
 #include "routes.h"
@@ -125,6 +126,7 @@ worker_main(int sock, struct shared *shm, int nworkers, int index)
 	app.cache_bytes = cache_bytes;
 	if (page_init(app.root) == -1)
 		_exit(1);
+	lang_init(NULL);
 	/* After the fork: a libpq connection must never cross one.  The primary takes the writes and
 	 * LISTENs (NOTIFY reaches no hot standby); reads go to a replica when CITYBENCH_DB_READ names
 	 * some, else to the primary too. */

@@ -31,4 +31,10 @@ const char *answer_option_label(json_t *q, const char *code);
 /* 1 when question q (may be NULL) offers option `code`, else 0. */
 int answer_has_option(json_t *q, const char *code);
 
+/* A city's own free text (a text answer), never translated: written as it is, inside
+ * <span lang="LANG"> naming the language the city writes in ("en", "fr"; NULL: no span). */
+void answer_free_text(struct buf *b, const char *s, const char *lang);
+/* answer_html, with a text answer marked as answer_free_text does. */
+void answer_html_lang(struct buf *b, json_t *q, json_t *v, int asked, const char *lang);
+
 #endif

@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "lang.h"
 #include "query.h"
 
 struct app;
@@ -41,6 +42,9 @@ struct request {
 	int body_short;			/* fewer bytes than Content-Length arrived */
 	int ops;			/* came through the operator's server (CITYBENCH_OPS=1 from nginx) */
 	const char *cookie;		/* the Cookie header, or NULL */
+	const char *accept_language;	/* the Accept-Language header, or NULL */
+	enum lang lang;			/* the page's language (routes: lang=, else Accept-Language) */
+	int lang_explicit;		/* lang= chose it: the page's links keep it */
 	const char *csrf_header;	/* X-CSRF-Token: a program's CSRF token for a session's write */
 	const char *remote_addr;	/* the client's address as nginx saw it */
 	int tls;			/* came over TLS (nginx's HTTPS=on): cookies are Secure */

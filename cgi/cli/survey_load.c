@@ -16,6 +16,7 @@
 #include "ingest.h"
 #include "query.h"
 #include "survey_load.h"
+#include "utf8.h"
 
 /* The section of a question that names none. */
 #define SURVEY_DEFAULT_SECTION "goals"
@@ -56,6 +57,37 @@ bad:
 	return -1;
 }
 
+/* A French text beside an English one (title_fr, text_fr, label_fr, help_fr): absent is fine (the
+ * pages fall back on the English); present, it is valid UTF-8 of 1 to max characters.  0, or -1 with
+ * *err set naming the field. */
+static int
+french_check(const json_t *o, const char *key, size_t max, char **err)
+{
+	const json_t *v = json_object_get(o, key);
+	const char *s = json_string_value(v);
+	size_t n, len, chars = 0;
+	unsigned long cp;
+
+	if (v == NULL)
+		return 0;
+	if (s != NULL) {
+		len = json_string_length(v);
+		for (n = 0; n < len && chars <= max; chars++) {
+			size_t k = utf8_decode(s + n, len - n, &cp);
+
+			if (k == 0 || cp == 0)
+				break;
+			n += k;
+		}
+		if (n == len && chars >= 1 && chars <= max)
+			return 0;
+	}
+	if (asprintf(err, "%s, when given, is a text of 1 to %zu characters (leave it out to show the "
+		     "English)", key, max) < 0)
+		*err = NULL;
+	return -1;
+}
+
 int
 survey_load_check(const json_t *doc, char **err, size_t *question)
 {
@@ -73,6 +105,8 @@ survey_load_check(const json_t *doc, char **err, size_t *question)
 		*err = strdup("expected {\"survey\":{\"id\":\"2020\",\"title\":…},\"questions\":[…]}");
 		return -1;
 	}
+	if (french_check(survey, "title_fr", 500, err) == -1)
+		return -1;
 	json_array_foreach(qs, i, q) {
 		const char *code = json_string_value(json_object_get(q, "code"));
 		const char *type = json_string_value(json_object_get(q, "type"));
@@ -82,6 +116,10 @@ survey_load_check(const json_t *doc, char **err, size_t *question)
 			*err = strdup(
 			    "each question needs code ([a-z0-9_]), type (bool, single, multi, integer, "
 			    "number, text, url) and text");
+			*question = i + 1;
+			return -1;
+		}
+		if (french_check(q, "text_fr", 2000, err) == -1) {
 			*question = i + 1;
 			return -1;
 		}
@@ -99,6 +137,11 @@ survey_load_check(const json_t *doc, char **err, size_t *question)
 			if (oh && (!json_is_string(oh) || json_string_length(oh) < 1 ||
 				      json_string_length(oh) > 2000)) {
 				*err = strdup("an option's help is a text of 1 to 2,000 characters");
+				*question = i + 1;
+				return -1;
+			}
+			if (french_check(o, "label_fr", 500, err) == -1 ||
+			    french_check(o, "help_fr", 2000, err) == -1) {
 				*question = i + 1;
 				return -1;
 			}
@@ -192,6 +235,9 @@ store_question(struct db *db, const char *wave, const json_t *q, size_t pos, cha
 	}
 	if (run(db, Q_SQ_UPSERT, 8, p, &res, err) == -1 || run(db, Q_OPTIONS_CLEAR, 2, p, &res, err) == -1)
 		goto out;
+	p[2] = json_string_value(json_object_get(q, "text_fr"));
+	if (run(db, Q_SQ_FR, 3, p, &res, err) == -1)
+		goto out;
 	json_array_foreach(opts, j, o) {
 		const char *op[6];
 
@@ -203,6 +249,10 @@ store_question(struct db *db, const char *wave, const json_t *q, size_t pos, cha
 		op[4] = opos;
 		op[5] = json_string_value(json_object_get(o, "help"));
 		if (run(db, Q_OPTION_INSERT, 6, op, &res, err) == -1)
+			goto out;
+		op[3] = json_string_value(json_object_get(o, "label_fr"));
+		op[4] = json_string_value(json_object_get(o, "help_fr"));
+		if (run(db, Q_OPTION_FR, 5, op, &res, err) == -1)
 			goto out;
 	}
 	p[2] = json_string_value(json_object_get(json_object_get(q, "asked_if"), "question"));
@@ -237,6 +287,9 @@ survey_load_file(struct db *db, const char *file, FILE *out, char **err, size_t 
 	p[0] = wave;
 	p[1] = json_string_value(json_object_get(json_object_get(doc, "survey"), "title"));
 	if (run(db, Q_SURVEY_UPSERT, 2, p, &res, err) == -1)
+		goto out;
+	p[1] = json_string_value(json_object_get(json_object_get(doc, "survey"), "title_fr"));
+	if (run(db, Q_SURVEY_FR, 2, p, &res, err) == -1)
 		goto out;
 	if (buf_putc(&codes, '{') == -1) {
 		*err = strdup("out of memory");

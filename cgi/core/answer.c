@@ -114,7 +114,26 @@ answer_has_option(json_t *q, const char *code)
 }
 
 void
+answer_free_text(struct buf *b, const char *s, const char *lang)
+{
+	if (lang && *lang) {
+		html_raw(b, "<span lang=\"");
+		html_attr(b, lang);
+		html_raw(b, "\">");
+	}
+	html_text(b, s);
+	if (lang && *lang)
+		html_raw(b, "</span>");
+}
+
+void
 answer_html(struct buf *b, json_t *q, json_t *v, int asked)
+{
+	answer_html_lang(b, q, v, asked, NULL);
+}
+
+void
+answer_html_lang(struct buf *b, json_t *q, json_t *v, int asked, const char *lang)
 {
 	size_t i;
 	json_t *o;
@@ -156,6 +175,9 @@ answer_html(struct buf *b, json_t *q, json_t *v, int asked)
 			html_raw(b, "</a>");
 			return;
 		}
-		html_text(b, streq(type, "single") ? answer_option_label(q, s) : s);
+		if (streq(type, "single"))
+			html_text(b, answer_option_label(q, s));
+		else
+			answer_free_text(b, s, lang);
 	}
 }

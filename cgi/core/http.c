@@ -104,6 +104,7 @@ http_request_parse(struct request *r, char **envp)
 	ops = env_get(envp, "CITYBENCH_OPS");
 	r->ops = opsdoor_key_ok(ops);
 	r->cookie = env_get(envp, "HTTP_COOKIE");
+	r->accept_language = env_get(envp, "HTTP_ACCEPT_LANGUAGE");
 	r->csrf_header = env_get(envp, "HTTP_X_CSRF_TOKEN");
 	r->remote_addr = env_get(envp, "REMOTE_ADDR");
 	https = env_get(envp, "HTTPS");
@@ -195,7 +196,7 @@ http_reason(int status)
 static void
 etag_of(const struct request *r, long long v, char *out, size_t n)
 {
-	snprintf(out, n, "\"v%lld-%d\"", v, (int)r->fmt);
+	snprintf(out, n, r->lang == LANG_FR ? "\"v%lld-%d-fr\"" : "\"v%lld-%d\"", v, (int)r->fmt);
 }
 
 int
@@ -264,6 +265,11 @@ http_send(struct request *r)
 		buf_puts(&h, "Cache-Control: no-store\r\n");
 	}
 	buf_printf(&h, "X-Request-Id: %s\r\n", r->request_id);
+	/* The language: the page's (lang= or the browser's); without lang= the answer varies with the header. */
+	if (r->status != 304)
+		buf_printf(&h, "Content-Language: %s\r\n", lang_code(r->lang));
+	if (!r->lang_explicit)
+		buf_puts(&h, "Vary: Accept-Language\r\n");
 	/* Pages run no inline script or style: a strict policy unless the handler chose its own. */
 	if (r->status != 304 && (r->ctype == NULL || strcmp(r->ctype, "text/html") == 0) &&
 	    (r->headers.data == NULL || strncasecmp(r->headers.data, "Content-Security-Policy:", 24) != 0) &&

@@ -5,10 +5,11 @@
 #include <string.h>
 
 #include "html.h"
+#include "lang.h"
 #include "page.h"
 
 static const char fallback_layout[] =
-    "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{{title}} · citybench"
+    "<!DOCTYPE html><html lang=\"{{lang}}\"><head><meta charset=\"utf-8\"><title>{{title}} · citybench"
     "</title></head><body><a href=\"#main\">Skip to main content</a><main id=\"main\">{{content}}"
     "</main></body></html>";
 
@@ -135,6 +136,108 @@ meta_tags(struct request *r, const char *title, const char *description)
 	}
 }
 
+/* The layout's messages ({{t:…}}): listed here for xgettext. */
+static const char *const layout_messages[] = {
+	N_("Skip to main content"), N_("Main"), N_("Cities"), N_("Compare"), N_("Metrics"), N_("Data"),
+	N_("Upload"), N_("Sign in"), N_("Plugin guide"), N_("Back to the top"), N_("Language"),
+	N_("citybench: new versions of every city's answers"),
+	N_("citybench compares cities' answers to the city innovation capacity survey. Survey answers are "
+	    "published under CC BY 4.0; synthetic demonstration cities are marked"),
+	N_("synthetic"), N_("Downloads and sources"),
+};
+
+/* The same page in language l: its path and query, lang= replaced ("&amp;"-separated, escaped). */
+static void
+same_page(struct request *r, struct buf *b, enum lang l)
+{
+	size_t i;
+	int n = 0;
+
+	html_attr(b, r->path && r->path[0] == '/' ? r->path : "/");
+	for (i = 0; i < r->query.n; i++) {
+		if (strcmp(r->query.p[i].key, "lang") == 0)
+			continue;
+		buf_puts(b, n++ ? "&amp;" : "?");
+		url_encode(b, r->query.p[i].key);
+		if (*r->query.p[i].value) {
+			buf_putc(b, '=');
+			url_encode(b, r->query.p[i].value);
+		}
+	}
+	buf_puts(b, n ? "&amp;lang=" : "?lang=");
+	buf_puts(b, lang_code(l));
+}
+
+/* The <link rel="alternate" hreflang> of both languages. */
+static void
+alternates(struct request *r)
+{
+	int l;
+
+	for (l = 0; l < LANG_COUNT; l++) {
+		buf_printf(&r->out, "<link rel=\"alternate\" hreflang=\"%s\" href=\"", lang_code((enum lang)l));
+		same_page(r, &r->out, (enum lang)l);
+		html_raw(&r->out, "\">\n");
+	}
+}
+
+/* The language switch: both languages, each in its own name and language, the page's marked current. */
+static void
+lang_switch(struct request *r)
+{
+	int l;
+
+	html_raw(&r->out, "<nav class=\"lang-switch\" aria-label=\"");
+	html_attr(&r->out, _("Language"));
+	html_raw(&r->out, "\"><ul>");
+	for (l = 0; l < LANG_COUNT; l++) {
+		buf_printf(&r->out, "<li><a lang=\"%s\" hreflang=\"%s\" href=\"", lang_code((enum lang)l),
+		    lang_code((enum lang)l));
+		same_page(r, &r->out, (enum lang)l);
+		html_raw(&r->out, (enum lang)l == r->lang ? "\" aria-current=\"true\">" : "\">");
+		html_text(&r->out, lang_name((enum lang)l));
+		html_raw(&r->out, "</a></li>");
+	}
+	html_raw(&r->out, "</ul></nav>");
+}
+
+/* Writes the layout from p to end, expanding {{lang}}, {{alternates}}, {{lang_switch}} and {{t:MESSAGE}}
+ * (the message in the page's language, escaped); other {{…}} are copied. */
+static void
+expand(struct request *r, const char *p, const char *end)
+{
+	const char *o, *c;
+	char msg[512];
+	size_t n;
+
+	(void)layout_messages;
+	while (p < end && (o = strstr(p, "{{")) != NULL && o < end) {
+		buf_append(&r->out, p, (size_t)(o - p));
+		c = strstr(o, "}}");
+		if (c == NULL || c >= end) {
+			p = o;
+			break;
+		}
+		n = (size_t)(c - o - 2);
+		if (n == 4 && strncmp(o + 2, "lang", 4) == 0) {
+			buf_puts(&r->out, lang_code(r->lang));
+		} else if (n == 10 && strncmp(o + 2, "alternates", 10) == 0) {
+			alternates(r);
+		} else if (n == 11 && strncmp(o + 2, "lang_switch", 11) == 0) {
+			lang_switch(r);
+		} else if (n > 2 && n - 2 < sizeof(msg) && strncmp(o + 2, "t:", 2) == 0) {
+			memcpy(msg, o + 4, n - 2);
+			msg[n - 2] = '\0';
+			html_text(&r->out, _(msg));
+		} else {
+			buf_append(&r->out, o, (size_t)(c + 2 - o));
+		}
+		p = c + 2;
+	}
+	if (p < end)
+		buf_append(&r->out, p, (size_t)(end - p));
+}
+
 void
 page_begin(struct request *r, const char *title)
 {
@@ -148,17 +251,17 @@ page_begin_described(struct request *r, const char *title, const char *descripti
 
 	r->ctype = "text/html";
 	buf_reset(&r->out);
-	buf_append(&r->out, l, (size_t)(t - l));
+	expand(r, l, t);
 	html_text(&r->out, title);
 	t += strlen("{{title}}");
 	e = strstr(t, "</title>");
 	if (e && e < c) {
 		e += strlen("</title>");
-		buf_append(&r->out, t, (size_t)(e - t));
+		expand(r, t, e);
 		meta_tags(r, title, description);
 		t = e;
 	}
-	buf_append(&r->out, t, (size_t)(c - t));
+	expand(r, t, c);
 }
 
 void
@@ -166,7 +269,11 @@ page_end(struct request *r)
 {
 	const char *l = layout_of(), *c = strstr(l, "{{content}}");
 
-	buf_puts(&r->out, c + strlen("{{content}}"));
+	c += strlen("{{content}}");
+	expand(r, c, c + strlen(c));
+	/* A language chosen with lang= stays chosen: every link inside the site carries it. */
+	if (r->lang_explicit)
+		lang_rewrite_links(&r->out, r->lang);
 }
 
 void

@@ -648,7 +648,7 @@ text_block(struct profile *p, const char *code)
 
 	if (json_is_string(v)) {
 		html_raw(p->b, "<p class=\"text\">");
-		html_text(p->b, json_string_value(v));
+		answer_free_text(p->b, json_string_value(v), view_str(p->city, "lang"));
 		html_raw(p->b, "</p>\n");
 	}
 }
@@ -662,9 +662,9 @@ fact(struct profile *p, const char *label, const char *code)
 	html_text(p->b, label);
 	html_raw(p->b, "</dt><dd>");
 	if (json_is_string(v) && !streq(view_str(sections_question(p, code), "type"), "url"))
-		html_text(p->b, json_string_value(v));
+		answer_free_text(p->b, json_string_value(v), view_str(p->city, "lang"));
 	else
-		answer_html(p->b, sections_question(p, code), v, v != NULL);
+		answer_html_lang(p->b, sections_question(p, code), v, v != NULL, view_str(p->city, "lang"));
 	html_raw(p->b, "</dd></div>\n");
 }
 
@@ -704,11 +704,11 @@ place(struct profile *p, const char *label)
 
 /* A place named in a sentence: "the City Manager's Office", unless it has its article already. */
 static void
-the(struct buf *b, const char *place)
+the(struct buf *b, const char *place, const char *lang)
 {
 	if (strncasecmp(place, "the ", 4) != 0 && strncmp(place, "a ", 2) != 0 && strncmp(place, "an ", 3) != 0)
 		html_raw(b, "the ");
-	html_text(b, place);
+	answer_free_text(b, place, lang);
 }
 
 /* A team working on innovation (a TEAM row), as the published profile words it: the first named team
@@ -727,12 +727,12 @@ team(struct profile *p, const struct step *t)
 	if (!named) {
 		if (json_is_string(where)) {
 			html_raw(p->b, "Situated in ");
-			the(p->b, json_string_value(where));
+			the(p->b, json_string_value(where), view_str(p->city, "lang"));
 			html_raw(p->b, ", ");
 		}
 		sections_city_s(p);
 		html_raw(p->b, " ");
-		html_text(p->b, json_string_value(name));
+		answer_free_text(p->b, json_string_value(name), view_str(p->city, "lang"));
 		if (json_is_integer(staff))
 			buf_printf(p->b, " consists of %lld staff.", (long long)json_integer_value(staff));
 		else
@@ -740,12 +740,12 @@ team(struct profile *p, const struct step *t)
 	} else {
 		sections_city_s(p);
 		html_raw(p->b, " ");
-		html_text(p->b, json_string_value(name));
+		answer_free_text(p->b, json_string_value(name), view_str(p->city, "lang"));
 		if (json_is_integer(staff))
 			buf_printf(p->b, ", made up of %lld staff,", (long long)json_integer_value(staff));
 		if (json_is_string(where)) {
 			html_raw(p->b, json_is_integer(staff) ? " situated in " : ", situated in ");
-			the(p->b, json_string_value(where));
+			the(p->b, json_string_value(where), view_str(p->city, "lang"));
 			html_raw(p->b, ",");
 		}
 		html_raw(p->b, " is also working on innovation in the city.");

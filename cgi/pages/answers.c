@@ -25,6 +25,7 @@
 #include "session.h"
 #include "survey.h"
 #include "upload.h"
+#include "survey_lang.h"
 #include "view.h"
 
 #define FIELD_PREFIX "a."
@@ -98,7 +99,7 @@ load(struct request *r, struct form *f)
 	}
 	f->city_id = atoi(PQgetvalue(res, 0, Q_CITY_ID));
 	snprintf(f->name, sizeof(f->name), "%s", PQgetvalue(res, 0, Q_CITY_NAME));
-	if ((f->questions = city_survey_questions(r->app, f->wave)) == NULL) {
+	if ((f->questions = survey_questions_lang(r, f->wave)) == NULL) {
 		view_db_error(r, NULL);
 		goto out;
 	}

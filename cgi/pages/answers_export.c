@@ -16,6 +16,7 @@
 #include "query.h"
 #include "reply.h"
 #include "routes.h"
+#include "survey_lang.h"
 #include "view.h"
 
 static const char *
@@ -203,7 +204,7 @@ answers_export_get(struct request *r)
 	snprintf(city_id, sizeof(city_id), "%s", PQgetvalue(city, 0, Q_CITY_ID));
 	if (choose_wave(r, city_id, wave, sizeof(wave)) == -1)
 		goto out;
-	if ((questions = city_survey_questions(r->app, wave)) == NULL) {
+	if ((questions = survey_questions_lang(r, wave)) == NULL) {
 		view_db_error(r, NULL);
 		goto out;
 	}

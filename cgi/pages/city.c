@@ -14,6 +14,7 @@
 #include "profile.h"
 #include "reply.h"
 #include "routes.h"
+#include "survey_lang.h"
 #include "view.h"
 
 /* Adds the wave's answers of a city: every question asked in the wave, null when unanswered. */
@@ -79,6 +80,8 @@ read_questions(struct db *db, const char *wave)
 			json_object_set_new(q, "asked_if", json_pack("{s:s, s:s}",
 			    "question", PQgetvalue(res, i, Q_SURVEY_QUESTIONS_ASKED_IF_CODE),
 			    "answer", PQgetvalue(res, i, Q_SURVEY_QUESTIONS_ASKED_IF_OPTION)));
+		if (!PQgetisnull(res, i, Q_SURVEY_QUESTIONS_TEXT_FR))
+			json_object_set_new(q, "text_fr", json_string(PQgetvalue(res, i, Q_SURVEY_QUESTIONS_TEXT_FR)));
 		json_array_append_new(list, q);
 	}
 	PQclear(res);
@@ -202,9 +205,9 @@ cohort_size(struct db *db, const char *wave, const struct cohort *c)
  * failed.  The profile names answers of other waves (and options that exist in one wave only) with
  * their own wave's labels. */
 static json_t *
-other_questionnaires(struct app *a, const char *wave)
+other_questionnaires(struct request *r, const char *wave)
 {
-	PGresult *res = db_query(a->db, Q_SURVEYS, 0, NULL);
+	PGresult *res = db_query(r->app->db, Q_SURVEYS, 0, NULL);
 	json_t *all = NULL;
 	int i;
 
@@ -215,7 +218,7 @@ other_questionnaires(struct app *a, const char *wave)
 		json_t *qs;
 		if (strcmp(PQgetvalue(res, i, Q_SURVEYS_ID), wave) == 0)
 			continue;
-		if ((qs = survey_questions(a, PQgetvalue(res, i, Q_SURVEYS_ID))) == NULL) {
+		if ((qs = survey_questions_lang(r, PQgetvalue(res, i, Q_SURVEYS_ID))) == NULL) {
 			json_decref(all);
 			all = NULL;
 			goto out;
@@ -354,6 +357,8 @@ city_get(struct request *r)
 		wave = PQgetvalue(waves, PQntuples(waves) - 1, Q_CITY_WAVES_SURVEY_ID);
 
 	model = json_pack("{s:o, s:o}", "city", view_city_json(city, 0, Q_CITY_SLUG), "waves", wave_list);
+	/* The language the city writes its free text in (migration 011): its text answers are marked with it. */
+	json_object_set_new(json_object_get(model, "city"), "lang", json_string(PQgetvalue(city, 0, Q_CITY_LANG)));
 	json_object_set_new(model, "survey", wave ? json_string(latest ? "latest" : wave) : json_null());
 	if (latest && wave)
 		json_object_set_new(model, "city_survey", json_string(wave));
@@ -387,8 +392,8 @@ city_get(struct request *r)
 			    "questions", changed_between(json_object_get(history, prev), answers)));
 		cohort = cohort_counts(r->app->db, latest ? "latest" : wave, &c);
 		metrics = city_metrics(r->app->db, latest ? "latest" : wave, &c, city_id);
-		questions = survey_questions(r->app, wave);
-		others = other_questionnaires(r->app, wave);
+		questions = survey_questions_lang(r, wave);
+		others = other_questionnaires(r, wave);
 		size = cohort_size(r->app->db, latest ? "latest" : wave, &c);
 		if (cohort == NULL || metrics == NULL || questions == NULL || others == NULL || size < 0) {
 			json_decref(cohort);

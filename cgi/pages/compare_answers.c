@@ -15,31 +15,17 @@
 #include "compare_answers.h"
 #include "html.h"
 #include "query.h"
+#include "survey_lang.h"
 #include "view.h"
 
 #define MAX_CODES 100
 
-/* The wave's questions as answer_html wants them ([{code, type, text, options}]); NULL on failure. */
+/* The wave's questions as answer_html wants them ([{code, type, text, options}]), in the page's
+ * language; NULL on failure. */
 static json_t *
 questions_of(struct request *r, const char *wave)
 {
-	const char *p[1] = { wave };
-	PGresult *res = db_query(r->app->db, Q_SURVEY_QUESTIONS, 1, p);
-	json_t *list;
-	int i;
-
-	if (!db_ok(res)) {
-		PQclear(res);
-		return NULL;
-	}
-	list = json_array();
-	for (i = 0; i < PQntuples(res); i++)
-		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:o}",
-		    "code", PQgetvalue(res, i, Q_SURVEY_QUESTIONS_CODE), "type", PQgetvalue(res, i, Q_SURVEY_QUESTIONS_TYPE),
-		    "text", PQgetvalue(res, i, Q_SURVEY_QUESTIONS_TEXT),
-		    "options", view_answer_json(PQgetvalue(res, i, Q_SURVEY_QUESTIONS_OPTIONS))));
-	PQclear(res);
-	return list;
+	return survey_questions_lang(r, wave);
 }
 
 /* 1 when code is among the chosen ones (all: every code). */
@@ -64,9 +50,10 @@ chosen(const char *list, const char *code)
 	return 0;
 }
 
-/* {CODE: value} of one city in the wave; NULL when the city or the database failed. */
+/* {CODE: value} of one city in the wave; NULL when the city or the database failed.  Appends to langs
+ * the language the city writes its free text in (null when unknown). */
 static json_t *
-answers_of(struct request *r, const char *slug, const char *wave)
+answers_of(struct request *r, const char *slug, const char *wave, json_t *langs)
 {
 	const char *p[2] = { slug, wave };
 	PGresult *city = db_query(r->app->db, Q_CITY, 1, p), *res = NULL;
@@ -74,6 +61,8 @@ answers_of(struct request *r, const char *slug, const char *wave)
 	char id[24];
 	int i;
 
+	json_array_append_new(langs, db_ok(city) && PQntuples(city) == 1 ?
+	    json_string(PQgetvalue(city, 0, Q_CITY_LANG)) : json_null());
 	if (!db_ok(city) || PQntuples(city) == 0)
 		goto done;
 	snprintf(id, sizeof(id), "%s", PQgetvalue(city, 0, Q_CITY_ID));
@@ -145,7 +134,7 @@ compare_answers_json(struct request *r, json_t *model)
 {
 	struct buf joined = BUF_INIT;
 	json_t *cities = json_object_get(model, "cities"), *questions = NULL, *mine = NULL, *c, *q;
-	json_t *qs = NULL, *answers = NULL;
+	json_t *qs = NULL, *answers = NULL, *langs = json_array();
 	const char *wave = view_str(model, "survey");
 	size_t i, j;
 	int rc = -1;
@@ -161,7 +150,7 @@ compare_answers_json(struct request *r, json_t *model)
 	answers = json_object();
 	mine = json_array();
 	json_array_foreach(cities, i, c) {
-		json_t *a = answers_of(r, view_str(c, "slug"), wave);
+		json_t *a = answers_of(r, view_str(c, "slug"), wave, langs);
 		if (a == NULL)
 			goto out;
 		json_array_append_new(mine, a);
@@ -188,6 +177,7 @@ out:
 	json_decref(qs);
 	json_decref(answers);
 	json_decref(mine);
+	json_decref(langs);
 	buf_free(&joined);
 	return rc;
 }
@@ -196,7 +186,7 @@ void
 compare_answers_html(struct request *r, json_t *model)
 {
 	struct buf *b = &r->out, joined = BUF_INIT;
-	json_t *cities = json_object_get(model, "cities"), *questions, *answers, *c, *q;
+	json_t *cities = json_object_get(model, "cities"), *questions, *answers, *c, *q, *langs;
 	const char *wave = view_str(model, "survey"), *list = NULL;
 	size_t nc = json_array_size(cities), i, j, shown = 0;
 
@@ -209,8 +199,9 @@ compare_answers_html(struct request *r, json_t *model)
 		return;
 	}
 	answers = json_array();
+	langs = json_array();
 	json_array_foreach(cities, i, c)
-		json_array_append_new(answers, list ? answers_of(r, view_str(c, "slug"), wave) : json_null());
+		json_array_append_new(answers, list ? answers_of(r, view_str(c, "slug"), wave, langs) : json_null());
 	if (list) {
 		html_raw(b, "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-labelledby=\"answers-caption\">"
 		    "<table class=\"data answers-compare\"><caption id=\"answers-caption\">");
@@ -248,7 +239,8 @@ compare_answers_html(struct request *r, json_t *model)
 				if (!json_is_object(mine))
 					html_raw(b, "–");
 				else
-					answer_html(b, q, json_object_get(mine, code), json_object_get(mine, code) != NULL);
+					answer_html_lang(b, q, json_object_get(mine, code), json_object_get(mine, code) != NULL,
+					    json_string_value(json_array_get(langs, i)));
 				html_raw(b, "</td>");
 			}
 			html_raw(b, "</tr>\n");
@@ -263,6 +255,7 @@ compare_answers_html(struct request *r, json_t *model)
 	chooser(r, questions, list);
 	html_raw(b, "</section>\n");
 	json_decref(answers);
+	json_decref(langs);
 	json_decref(questions);
 	buf_free(&joined);
 }

@@ -40,6 +40,7 @@
 #include "query.h"
 #include "reply.h"
 #include "routes.h"
+#include "survey_lang.h"
 #include "view.h"
 
 #define LEGEND_H	96.0	/* the standalone image's legend, source and licence below the map */
@@ -707,7 +708,7 @@ form(struct request *r, const struct view *v)
 	PGresult *waves = db_query(r->app->db, Q_SURVEYS, 0, NULL);
 	PGresult *countries = db_query(r->app->db, Q_COUNTRIES, 0, NULL);
 	/* survey=latest: the filters offer the newest wave's options */
-	json_t *questions = city_survey_questions(r->app, view_wave_is_latest(v->wave) && db_ok(waves) &&
+	json_t *questions = survey_questions_lang(r, view_wave_is_latest(v->wave) && db_ok(waves) &&
 	    PQntuples(waves) > 0 ? PQgetvalue(waves, PQntuples(waves) - 1, Q_SURVEYS_ID) : v->wave), *opts = json_array();
 	const char *s;
 	size_t i;

@@ -41,9 +41,16 @@ is_data_question(json_t *q)
 static const char *
 area_name(json_t *q)
 {
-	const char *t = view_str(q, "text"), *prefix = "Data availability: ";
+	/* the question's text without its prefix, in either language of the questionnaire */
+	static const char *const prefixes[] = { "Data availability: ",
+		"Disponibilit\xc3\xa9 des donn\xc3\xa9" "es\xe2\x80\xaf: " };
+	const char *t = view_str(q, "text");
+	size_t i;
 
-	return strncmp(t, prefix, strlen(prefix)) == 0 ? t + strlen(prefix) : t;
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (strncmp(t, prefixes[i], strlen(prefixes[i])) == 0)
+			return t + strlen(prefixes[i]);
+	return t;
 }
 
 static void
@@ -259,8 +266,8 @@ waves_table(struct profile *p)
 			int changed = v && before && !answer_same(code, v, before);
 
 			html_raw(&row, changed ? "<td class=\"changed\">" : "<td>");
-			answer_html(&row, question_in(p, wave, code) ? question_in(p, wave, code) : label_q, v,
-			    v != NULL);
+			answer_html_lang(&row, question_in(p, wave, code) ? question_in(p, wave, code) : label_q, v,
+			    v != NULL, view_str(p->city, "lang"));
 			if (changed) {
 				html_raw(&row, " <strong class=\"changed-mark\">changed</strong>");
 				changed_row = 1;
@@ -304,7 +311,7 @@ other_answers(struct profile *p)
 		html_raw(p->b, "<dt>");
 		html_text(p->b, view_str(q, "text"));
 		html_raw(p->b, "</dt><dd>");
-		answer_html(p->b, q, v, v != NULL);
+		answer_html_lang(p->b, q, v, v != NULL, view_str(p->city, "lang"));
 		if (((streq(type, "single") && json_is_string(v)) || json_is_boolean(v)) &&
 		    sections_answered(p, code) > 0) {
 			const char *opt = json_is_string(v) ? json_string_value(v) : json_is_true(v) ? "yes" : "no";

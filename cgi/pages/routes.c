@@ -252,7 +252,7 @@ cached_dispatch(struct request *r, const struct route *rt)
 	long long v = app_data_version(r->app);
 	int found = 0;
 
-	buf_printf(&key, "%d %s?%s", (int)r->fmt, r->path, r->query_string);
+	buf_printf(&key, "%d %s %s?%s", (int)r->fmt, lang_code(r->lang), r->path, r->query_string);
 	if (key.data == NULL) {
 		rt->handler(r);
 		return;
@@ -322,6 +322,38 @@ min_version(struct request *r)
 	return 0;
 }
 
+/* The page's language: lang=en|fr in the query (found in the raw query string, so that even a path
+ * no route knows answers in it), else the browser's Accept-Language, else English.  A lang= of another
+ * value is as if absent. */
+static void
+choose_lang(struct request *r)
+{
+	const char *p = r->query_string;
+	char v[16];
+	size_t n;
+	enum lang l;
+
+	r->lang = lang_accept(r->accept_language);
+	r->lang_explicit = 0;
+	while (p && *p) {
+		if (strncmp(p, "lang=", 5) == 0) {
+			n = strcspn(p + 5, "&;#");
+			if (n < sizeof(v)) {
+				memcpy(v, p + 5, n);
+				v[n] = '\0';
+				if (lang_parse(v, &l) == 0) {
+					r->lang = l;
+					r->lang_explicit = 1;
+				}
+			}
+		}
+		p += strcspn(p, "&");
+		if (*p)
+			p++;
+	}
+	lang_use(r->lang);
+}
+
 void
 routes_dispatch(struct request *r, char **envp)
 {
@@ -332,10 +364,12 @@ routes_dispatch(struct request *r, char **envp)
 	char *err = NULL;
 	int i;
 
+	lang_use(LANG_EN);
 	if (http_request_parse(r, envp) == -1) {
 		reply_error(r, 503, "out of memory", NULL);
 		return;
 	}
+	choose_lang(r);
 	if (reqlimits_check(r, envp) == -1)
 		return;
 	/* A signed-in person's pages carry forms of their own: never a shared copy or a 304. */

@@ -14,6 +14,7 @@
 #include "reply.h"
 #include "restore.h"
 #include "routes.h"
+#include "survey_lang.h"
 #include "view.h"
 
 static const char *
@@ -264,7 +265,7 @@ is_changed(json_t *changed, const char *code)
 }
 
 static void
-submission_html(struct request *r, json_t *model, json_t *questions)
+submission_html(struct request *r, json_t *model, json_t *questions, const char *lang)
 {
 	struct buf *b = &r->out;
 	json_t *s = json_object_get(model, "submission"), *answers = json_object_get(model, "answers");
@@ -342,7 +343,7 @@ submission_html(struct request *r, json_t *model, json_t *questions)
 		html_raw(b, " <code>");
 		html_text(b, code);
 		html_raw(b, "</code></th><td>");
-		answer_html(b, q, v, v != NULL);
+		answer_html_lang(b, q, v, v != NULL, lang);
 		if (ch)
 			html_raw(b, " <strong class=\"changed-mark\">changed</strong>");
 		html_raw(b, "</td>");
@@ -350,7 +351,7 @@ submission_html(struct request *r, json_t *model, json_t *questions)
 			html_raw(b, "<td>");
 			if (ch) {
 				json_t *w = json_object_get(prev, code);
-				answer_html(b, q, w, w != NULL);
+				answer_html_lang(b, q, w, w != NULL, lang);
 			} else {
 				html_raw(b, "<span class=\"same\">same</span>");
 			}
@@ -394,7 +395,7 @@ submissions_get(struct request *r)
 	if (answers && !PQgetisnull(res, 0, Q_PAGES_SUBMISSION_PREVIOUS_ID))
 		prev = version_answers(r->app->db, PQgetvalue(res, 0, Q_PAGES_SUBMISSION_PREVIOUS_ID), PQgetvalue(res, 0, Q_PAGES_SUBMISSION_SURVEY_ID));
 	if (r->fmt == FMT_HTML)
-		questions = city_survey_questions(r->app, PQgetvalue(res, 0, Q_PAGES_SUBMISSION_SURVEY_ID));
+		questions = survey_questions_lang(r, PQgetvalue(res, 0, Q_PAGES_SUBMISSION_SURVEY_ID));
 	if (answers == NULL || (!PQgetisnull(res, 0, Q_PAGES_SUBMISSION_PREVIOUS_ID) && prev == NULL) ||
 	    (r->fmt == FMT_HTML && questions == NULL)) {
 		view_db_error(r, NULL);
@@ -436,7 +437,7 @@ submissions_get(struct request *r)
 	if (r->fmt == FMT_JSON)
 		reply_json(r, 200, json_incref(model));
 	else
-		submission_html(r, model, questions);
+		submission_html(r, model, questions, PQgetvalue(res, 0, Q_PAGES_SUBMISSION_LANG));
 	status = 0;
 out:
 	json_decref(model);

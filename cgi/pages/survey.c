@@ -8,10 +8,12 @@
 #include "csv.h"
 #include "html.h"
 #include "page.h"
+#include "qlang.h"
 #include "query.h"
 #include "reply.h"
 #include "routes.h"
 #include "survey.h"
+#include "survey_lang.h"
 #include "view.h"
 
 static const struct {
@@ -55,8 +57,12 @@ load(struct request *r, json_t **survey, json_t **questions)
 		return reply_errorf(r, 404, "no survey wave %s", wave);
 	}
 	*survey = json_pack("{s:s, s:s}", "id", PQgetvalue(res, 0, Q_SURVEY_ID), "title", PQgetvalue(res, 0, Q_SURVEY_TITLE));
+	if (!PQgetisnull(res, 0, Q_SURVEY_TITLE_FR))
+		json_object_set_new(*survey, "title_fr", json_string(PQgetvalue(res, 0, Q_SURVEY_TITLE_FR)));
 	PQclear(res);
-	if ((*questions = city_survey_questions(r->app, wave)) == NULL) {
+	/* The JSON is the shape `survey load` reads, both languages; pages and forms: the page's. */
+	*questions = r->fmt == FMT_JSON ? city_survey_questions(r->app, wave) : survey_questions_lang(r, wave);
+	if (*questions == NULL) {
 		json_decref(*survey);
 		*survey = NULL;
 		return view_db_error(r, NULL);
@@ -118,6 +124,7 @@ survey_get(struct request *r)
 	if (r->fmt == FMT_JSON)
 		return reply_json(r, 200, json_pack("{s:o, s:o}", "survey", survey, "questions", questions));
 
+	json_object_set_new(survey, "title", json_string(qlang_str(survey, "title", lang_code(r->lang))));
 	{
 		struct buf d = BUF_INIT;
 		buf_printf(&d, "The questionnaire of the %s municipal innovation survey: its %zu questions as cities "

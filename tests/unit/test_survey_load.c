@@ -67,6 +67,43 @@ write_tmp(const char *name, const char *text)
 	"\"options\":[{\"code\":\"holistic\",\"label\":\"Holistic\"},{\"code\":\"both\",\"label\":\"Both\"}]}"
 #define DOC(questions) "{\"survey\":{\"id\":\"2020\",\"title\":\"A wave\"},\"questions\":[" questions "]}"
 
+/* 1 when key_fr is a non-empty text wherever key is: the questionnaire is wholly translated. */
+static int
+has_french(const json_t *o, const char *key, const char *key_fr)
+{
+	const char *fr = json_string_value(json_object_get(o, key_fr));
+
+	if (json_object_get(o, key) == NULL)
+		return 1;
+	if (fr && *fr)
+		return 1;
+	printf("# no %s: %s\n", key_fr, json_string_value(json_object_get(o, key)));
+	return 0;
+}
+
+/* The shipped questionnaires are wholly in French too: the wave's title, every question's text, every
+ * option's label and help.  French typography: no plain space before ? : ; ! (a narrow no-break one). */
+static int
+all_french(const json_t *doc)
+{
+	const json_t *q, *o;
+	size_t i, j;
+	int ok = has_french(json_object_get(doc, "survey"), "title", "title_fr");
+
+	json_array_foreach(json_object_get(doc, "questions"), i, q) {
+		const char *fr = json_string_value(json_object_get(q, "text_fr"));
+
+		ok &= has_french(q, "text", "text_fr");
+		if (fr && (strstr(fr, " ?") || strstr(fr, " :") || strstr(fr, " ;") || strstr(fr, " !"))) {
+			printf("# a plain space before a ? : ; or !: %s\n", fr);
+			ok = 0;
+		}
+		json_array_foreach(json_object_get(q, "options"), j, o)
+			ok &= has_french(o, "label", "label_fr") & has_french(o, "help", "help_fr");
+	}
+	return ok;
+}
+
 static void
 test_shipped(const char *root)
 {
@@ -85,10 +122,32 @@ test_shipped(const char *root)
 		snprintf(label, sizeof(label), "sql/surveys/%s.json is wave %s with questions", waves[i], waves[i]);
 		CHECK(doc && strcmp(json_string_value(json_object_get(json_object_get(doc, "survey"), "id")),
 		    waves[i]) == 0 && json_array_size(json_object_get(doc, "questions")) > 10, label);
+		snprintf(label, sizeof(label), "sql/surveys/%s.json: every text, label and help has its French", waves[i]);
+		CHECK(doc && all_french(doc), label);
 		json_decref(doc);
 		free(err);
 		err = NULL;
 	}
+}
+
+/* A document whose option has a help_fr of n "é"; its check gives want. */
+static void
+help_fr_of(size_t n, int want, const char *label)
+{
+	static const char head[] = "{\"survey\":{\"id\":\"2020\",\"title\":\"t\"},\"questions\":[{\"code\":\"c\","
+	    "\"type\":\"multi\",\"text\":\"x\",\"options\":[{\"code\":\"a\",\"label\":\"A\",\"help_fr\":\"";
+	char *doc = malloc(sizeof(head) + 2 * n + 16), *err = NULL;
+	size_t k, at = sizeof(head) - 1, q;
+
+	if (doc == NULL)
+		exit(1);
+	memcpy(doc, head, at);
+	for (k = 0; k < n; k++, at += 2)
+		memcpy(doc + at, "\xc3\xa9", 2);
+	strcpy(doc + at, "\"}]}]}");
+	CHECK(check(doc, &err, &q) == want && (want == 0) == (err == NULL), label);
+	free(err);
+	free(doc);
 }
 
 static void
@@ -143,6 +202,24 @@ test_documents(void)
 	    "\"options\":[{\"code\":\"B\",\"label\":\"B\"}]}"), "each option needs code", 0);
 	refused("an option that is not an object", DOC("{\"code\":\"c\",\"type\":\"multi\",\"text\":\"x\","
 	    "\"options\":[\"b\"]}"), "each option needs code", 0);
+	/* The French beside the English: absent is fine (the pages fall back on the English), present it
+	 * is a text of 1 to N characters. */
+	CHECK(check("{\"survey\":{\"id\":\"2020\",\"title\":\"t\",\"title_fr\":\"Vague\"},\"questions\":["
+	    "{\"code\":\"c\",\"type\":\"single\",\"text\":\"How?\",\"text_fr\":\"Comment\u202f?\","
+	    "\"options\":[{\"code\":\"a\",\"label\":\"A\",\"label_fr\":\"\u00c0\",\"help\":\"h\","
+	    "\"help_fr\":\"aide\"},{\"code\":\"b\",\"label\":\"B\"}]}]}", &err, &q) == 0 && err == NULL,
+	    "French title, text, label and help pass; an option without label_fr passes (English fallback)");
+	CHECK(check(DOC(Q_OK "," Q_SINGLE), &err, &q) == 0, "a questionnaire without any French passes");
+	refused("a title_fr that is a number", "{\"survey\":{\"id\":\"2020\",\"title\":\"t\",\"title_fr\":7},"
+	    "\"questions\":[]}", "title_fr, when given, is a text of 1 to 500 characters", 0);
+	refused("an empty text_fr", DOC(Q_OK ",{\"code\":\"c\",\"type\":\"bool\",\"text\":\"x\",\"text_fr\":\"\"}"),
+	    "text_fr, when given, is a text of 1 to 2000 characters", 2);
+	refused("a null text_fr", DOC("{\"code\":\"c\",\"type\":\"bool\",\"text\":\"x\",\"text_fr\":null}"),
+	    "text_fr, when given", 1);
+	refused("a label_fr that is a list", DOC(Q_OK ",{\"code\":\"c\",\"type\":\"multi\",\"text\":\"x\","
+	    "\"options\":[{\"code\":\"a\",\"label\":\"A\",\"label_fr\":[\"A\"]}]}"), "label_fr, when given", 2);
+	help_fr_of(2000, 0, "a help_fr of 2,000 characters of 2 bytes each passes (characters, not bytes)");
+	help_fr_of(2001, -1, "a help_fr of 2,001 characters is refused");
 	/* The first problem is the one named. */
 	refused("the first problem wins", DOC("{\"code\":\"c\",\"type\":\"multi\",\"text\":\"x\","
 	    "\"options\":[{\"code\":\"B\"}]},{\"code\":\"Bad\"}"), "each option needs code", 0);
