@@ -85,7 +85,7 @@ $(BUILD)/citybench-fcgi: $(BUILD)/server.o $(BUILD)/libcitybench.a $(BUILD)/city
 # workers switch language per request with uselocale(): glibc's gettext needs a French locale for
 # that, so when the system has no fr_FR.UTF-8 make compiles one into $(BUILD)/locale too (localedef,
 # from Debian's locales package; nothing system-wide is touched).
-PO_SRCS  := cgi/core/page.c cgi/core/lang.c $(wildcard cgi/core/*.c cgi/domain/*.c cgi/pages/*.c cgi/lib/chart.c)
+PO_SRCS  := $(wildcard cgi/core/*.c cgi/domain/*.c cgi/pages/*.c) sql/surveys/sections.def
 $(BUILD)/locale/fr/LC_MESSAGES/citybench.mo: po/fr.po
 	@mkdir -p $(@D)
 	@echo "MSGFMT $<"
@@ -97,7 +97,7 @@ $(BUILD)/locale/fr_FR.UTF-8/LC_MESSAGES:
 	    echo "warning: no fr_FR.UTF-8 locale: French pages will show English messages" >&2; fi
 .PHONY: pot
 pot:
-	@xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ --keyword=P_:1,2 \
+	@xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ --keyword=P_:1,2 --keyword=COUNT_HEADING:2,3 \
 	    --add-comments=TRANSLATORS --package-name=citybench --sort-by-file -o po/citybench.pot $(sort $(PO_SRCS))
 	@msgmerge --quiet --update --backup=none po/fr.po po/citybench.pot
 	@msgfmt --statistics -o /dev/null po/fr.po

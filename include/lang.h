@@ -22,6 +22,9 @@ enum lang { LANG_EN = 0, LANG_FR = 1 };
 /* Plural forms: ngettext's arguments. */
 #define P_(one, many, n) dngettext(LANG_DOMAIN, one, many, n)
 
+/* U+202F NARROW NO-BREAK SPACE: French's space before % : ; ! ? », after «, between thousands. */
+#define NNBSP "\xe2\x80\xaf"
+
 /* "en" or "fr". */
 const char *lang_code(enum lang l);
 /* The language's own name ("English", "Français"). */
