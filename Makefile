@@ -97,7 +97,7 @@ $(BUILD)/locale/fr_FR.UTF-8/LC_MESSAGES:
 	    echo "warning: no fr_FR.UTF-8 locale: French pages will show English messages" >&2; fi
 .PHONY: pot
 pot:
-	@xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ --keyword=P_:1,2 --keyword=COUNT_HEADING:2,3 \
+	@xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ --keyword=P_:1,2 --keyword=COUNT_HEADING:2,3 --keyword=reply_error:3 \
 	    --add-comments=TRANSLATORS --package-name=citybench --sort-by-file -o po/citybench.pot $(sort $(PO_SRCS))
 	@msgmerge --quiet --update --backup=none po/fr.po po/citybench.pot
 	@msgfmt --statistics -o /dev/null po/fr.po

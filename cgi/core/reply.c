@@ -72,8 +72,8 @@ reply_error(struct request *r, int status, const char *message, json_t *details)
 		json_decref(details);
 		return -1;
 	}
-	err = json_pack("{s:{s:i, s:s, s:s, s:o}}", "error", "status", status,
-	    "message", message, "request_id", r->request_id, "details", details);
+	err = json_pack("{s:{s:i, s:s, s:s, s:s, s:o}}", "error", "status", status, "code",
+	    http_error_code(status), "message", message, "request_id", r->request_id, "details", details);
 	reply_json(r, status, err);
 	return -1;
 }

@@ -93,17 +93,18 @@ data_availability(struct profile *p)
 			other += is_data_question(q);
 	if (!here && !other)
 		return;
-	html_raw(p->b, "<section id=\"data-availability\" aria-labelledby=\"h-data\">"
-	    "<h2 id=\"h-data\">Data availability by policy area</h2>\n");
+	html_raw(p->b, "<section id=\"data-availability\" aria-labelledby=\"h-data\"><h2 id=\"h-data\">");
+	html_text(p->b, _("Data availability by policy area"));
+	html_raw(p->b, "</h2>\n");
 	if (!here) {
 		html_raw(p->b, "<p><span class=\"not-asked\">— not asked</span> in the ");
 		html_text(p->b, p->wave);
 		html_raw(p->b, " wave.</p>\n");
 	} else {
 		html_raw(p->b, "<div class=\"columns\">\n");
-		data_list(p, "sufficient", "Sufficient data");
-		data_list(p, "insufficient", "Insufficient data");
-		data_list(p, NULL, "Not answered");
+		data_list(p, "sufficient", _("Sufficient data"));
+		data_list(p, "insufficient", _("Insufficient data"));
+		data_list(p, NULL, _("Not answered"));
 		html_raw(p->b, "</div>\n");
 	}
 	html_raw(p->b, "</section>\n");
@@ -149,7 +150,9 @@ metrics_table(struct profile *p)
 	json_t *list = json_object_get(p->model, "metrics"), *m;
 	size_t i;
 
-	html_raw(p->b, "<section id=\"metrics\" aria-labelledby=\"h-metrics\"><h2 id=\"h-metrics\">Metrics</h2>\n");
+	html_raw(p->b, "<section id=\"metrics\" aria-labelledby=\"h-metrics\"><h2 id=\"h-metrics\">");
+	html_text(p->b, _("Metrics"));
+	html_raw(p->b, "</h2>\n");
 	if (json_array_size(list) == 0) {
 		html_raw(p->b, "<p>No metric is published for this wave yet.</p></section>\n");
 		return;
@@ -225,7 +228,9 @@ waves_table(struct profile *p)
 			json_array_append_new(codes, json_string(view_str(q, "code")));
 		}
 	}
-	html_raw(p->b, "<section id=\"waves\" aria-labelledby=\"h-waves\"><h2 id=\"h-waves\">Answers across waves</h2>\n");
+	html_raw(p->b, "<section id=\"waves\" aria-labelledby=\"h-waves\"><h2 id=\"h-waves\">");
+	html_text(p->b, _("Answers across waves"));
+	html_raw(p->b, "</h2>\n");
 	html_raw(p->b, "<p>Every question of the survey beside ");
 	sections_city_s(p);
 	html_raw(p->b, " answer in each wave it took part in. <span class=\"not-asked\">— not asked</span> "
@@ -295,9 +300,11 @@ other_answers(struct profile *p)
 		json_t *v = json_object_get(p->answers, code);
 		if (json_object_get(p->seen, code))
 			continue;
-		if (n++ == 0)
-			html_raw(p->b, "<section id=\"other\" aria-labelledby=\"h-other\"><h2 id=\"h-other\">"
-			    "Other answers</h2>\n<dl class=\"answers\">\n");
+		if (n++ == 0) {
+			html_raw(p->b, "<section id=\"other\" aria-labelledby=\"h-other\"><h2 id=\"h-other\">");
+			html_text(p->b, _("Other answers"));
+			html_raw(p->b, "</h2>\n<dl class=\"answers\">\n");
+		}
 		html_raw(p->b, "<dt>");
 		html_text(p->b, view_str(q, "text"));
 		html_raw(p->b, "</dt><dd>");
@@ -359,33 +366,49 @@ profile_html(struct request *r, json_t *model)
 	p->peers = view_str(model, "peers");
 	p->size = (long long)json_integer_value(json_object_get(model, "cohort_size"));
 
-	snprintf(title, sizeof(title), "%s%s%s%s", p->name, p->wave ? ", " : "", p->wave ? p->wave : "",
-	    p->wave ? " wave" : "");
+	if (p->wave)	/* TRANSLATORS: a profile's title: the city, the wave */
+		snprintf(title, sizeof(title), _("%s, %s wave"), p->name, p->wave);
+	else
+		snprintf(title, sizeof(title), "%s", p->name);
 	page_begin(r, title);
 	html_raw(p->b, "<h1>");
 	sections_city(p);
 	if (p->wave) {
+		struct buf n = BUF_INIT;
+		const char *t, *s;
+
+		view_int(&n, p->size);
 		html_raw(p->b, " <span class=\"subtitle\">");
-		html_text(p->b, p->wave);
-		html_raw(p->b, " wave, compared with ");
-		if (*p->peers) {
-			html_raw(p->b, "the peer group <code>");
-			html_text(p->b, p->peers);
-			html_raw(p->b, "</code>: ");
-			view_int(p->b, p->size);
-			html_raw(p->b, p->size == 1 ? " city" : " cities");
-		} else {
-			html_raw(p->b, "all ");
-			view_int(p->b, p->size);
-			html_raw(p->b, " cities surveyed");
+		/* a frame per language: {wave}, {peers} (code), {n} */
+		t = *p->peers ? P_("{wave} wave, compared with the peer group <code>{peers}</code>: {n} city",
+		    "{wave} wave, compared with the peer group <code>{peers}</code>: {n} cities", (unsigned long)p->size) :
+		    P_("{wave} wave, compared with all {n} cities surveyed",
+		    "{wave} wave, compared with all {n} cities surveyed", (unsigned long)p->size);
+		while ((s = strchr(t, '{')) != NULL) {
+			buf_append(p->b, t, (size_t)(s - t));
+			if (strncmp(s, "{wave}", 6) == 0) {
+				html_text(p->b, p->wave);
+				t = s + 6;
+			} else if (strncmp(s, "{peers}", 7) == 0) {
+				html_text(p->b, p->peers);
+				t = s + 7;
+			} else if (strncmp(s, "{n}", 3) == 0) {
+				buf_append(p->b, n.data ? n.data : "", n.len);
+				t = s + 3;
+			} else {
+				buf_putc(p->b, '{');
+				t = s + 1;
+			}
 		}
+		html_raw(p->b, t);
+		buf_free(&n);
 		html_raw(p->b, "</span>");
 	}
 	html_raw(p->b, "</h1>\n");
 	if (json_is_true(json_object_get(p->city, "synthetic")))
-		html_raw(p->b, "<p class=\"notice synthetic\" role=\"note\"><strong>Synthetic demonstration "
+		html_raw(p->b, _("<p class=\"notice synthetic\" role=\"note\"><strong>Synthetic demonstration "
 		    "city.</strong> Its name and answers were generated to fill the demonstration cohort; "
-		    "they describe no real city.</p>\n");
+		    "they describe no real city.</p>\n"));
 	if (p->wave == NULL) {
 		html_raw(p->b, "<p>");
 		sections_city(p);
@@ -421,8 +444,9 @@ profile_html(struct request *r, json_t *model)
 	waves_table(p);
 	profile_similar_html(p->b, p->model, p->slug, p->wave);
 
-	html_raw(p->b, "<section id=\"downloads\" aria-labelledby=\"h-downloads\"><h2 id=\"h-downloads\">"
-	    "Downloads and versions</h2>\n<ul>\n<li>For the city's partner: <a href=\"/cities/");
+	html_raw(p->b, "<section id=\"downloads\" aria-labelledby=\"h-downloads\"><h2 id=\"h-downloads\">");
+	html_text(p->b, _("Downloads and versions"));
+	html_raw(p->b, "</h2>\n<ul>\n<li>For the city's partner: <a href=\"/cities/");
 	url_encode(p->b, p->slug);
 	html_raw(p->b, "/answers.csv?survey=");
 	url_encode(p->b, p->wave);
