@@ -101,6 +101,17 @@ pot:
 	    --add-comments=TRANSLATORS --package-name=citybench --sort-by-file -o po/citybench.pot $(sort $(PO_SRCS))
 	@msgmerge --quiet --update --backup=none po/fr.po po/citybench.pot
 	@msgfmt --statistics -o /dev/null po/fr.po
+# Fails when a message of the sources has no French translation (tests/integration/test_lang.py runs it).
+.PHONY: po-check
+po-check:
+	@t=$$(mktemp -d) && trap 'rm -rf "$$t"' EXIT && \
+	xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ --keyword=P_:1,2 \
+	    --keyword=COUNT_HEADING:2,3 --keyword=reply_error:3 -o $$t/citybench.pot $(sort $(PO_SRCS)) && \
+	msgmerge --quiet --no-fuzzy-matching -o $$t/fr.po po/fr.po $$t/citybench.pot && \
+	stats=$$(LC_ALL=C msgfmt --statistics -o /dev/null $$t/fr.po 2>&1) && echo "po/fr.po: $$stats" && \
+	case "$$stats" in *untranslated*|*fuzzy*) echo "po/fr.po lacks translations (make pot, then translate):"; \
+	    msgattrib --untranslated --no-obsolete $$t/fr.po | grep -A2 '^msgid' | head -40; \
+	    msgattrib --only-fuzzy --no-obsolete $$t/fr.po | grep -A2 '^msgid' | head -20; exit 1;; esac
 
 $(BUILD)/citybench: $(BUILD)/cli/cli.o $(BUILD)/libcitybench.a $(BUILD)/citybench-sandbox
 	@echo "LD $@"

@@ -319,6 +319,15 @@ say_frame(struct profile *p, const char *t, long long n, const struct share *sh,
 			html_raw(p->b, p->name && elides(p->name) ? "d'" : "de ");
 			sections_city(p);
 			t = s + 9;
+		} else if (strncmp(s, "{d}", 3) == 0 && sh) {
+			sections_count_link(p, sh->d, sh->code, NULL);
+			t = s + 3;
+		} else if (strncmp(s, "{noun}", 6) == 0) {
+			html_text(p->b, noun(p));
+			t = s + 6;
+		} else if (strncmp(s, "{size}", 6) == 0) {
+			view_int(p->b, p->size);
+			t = s + 6;
 		} else if (strncmp(s, "{share}", 7) == 0 && sh) {
 			sections_share(p, sh->code, sh->opt, sh->n, sh->d, sh->what);
 			t = s + 7;
@@ -401,7 +410,9 @@ chosen_list(struct profile *p, const char *code, int ranked, const char *what)
 		return;
 	}
 	if (json_array_size(v) == 0) {
-		html_raw(p->b, "<p>None of the options.</p>\n");
+		html_raw(p->b, "<p>");
+		html_text(p->b, _("None of the options."));
+		html_raw(p->b, "</p>\n");
 		return;
 	}
 	html_raw(p->b, ranked ? "<ol class=\"chosen ranked\">\n" : "<ul class=\"chosen\">\n");
@@ -411,8 +422,10 @@ chosen_list(struct profile *p, const char *code, int ranked, const char *what)
 		html_text(p->b, answer_option_label(q, opt));
 		option_help(p, q, opt);
 		if (d > 0) {
-			html_raw(p->b, " <span class=\"cohort\">— like ");
-			sections_share(p, code, opt, sections_count(p, code, opt), d, NULL);
+			struct share sh = { code, opt, NULL, sections_count(p, code, opt), d };
+			html_raw(p->b, " <span class=\"cohort\">");
+			/* TRANSLATORS: after an option the city chose: "— like 79% of cities surveyed (79 of 100)" */
+			say_frame(p, _("— like {share}"), 0, &sh, NULL);
 			html_raw(p->b, "</span>");
 		}
 		html_raw(p->b, "</li>\n");
@@ -450,30 +463,37 @@ by_cities(struct profile *p, const char *code, const char *title, const char *co
 		html_raw(p->b, "</h3>\n");
 	}
 	if (d == 0) {
-		html_raw(p->b, "<p>No city in the cohort answered this question.</p>\n");
+		html_raw(p->b, "<p>");
+		html_text(p->b, _("No city in the cohort answered this question."));
+		html_raw(p->b, "</p>\n");
 		goto out;
 	}
 	/* The heading (or summary) shows the title: the caption repeats it for screen readers only. */
-	html_raw(p->b, "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Answers by number of cities, scrolls sideways\"><table class=\"data by-cities\"><caption><span class=\"visually-hidden\">");
+	html_raw(p->b, "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"");
+	html_attr(p->b, _("Answers by number of cities, scrolls sideways"));
+	html_raw(p->b, "\"><table class=\"data by-cities\"><caption><span class=\"visually-hidden\">");
 	html_text(p->b, title);
-	html_raw(p->b, ": </span><span class=\"note\">Of the ");
-	sections_count_link(p, d, code, NULL);
-	html_raw(p->b, " ");
-	html_text(p->b, noun(p));
-	html_raw(p->b, " that answered");
-	if (p->size > d && !*p->peers) {
+	html_raw(p->b, ": </span><span class=\"note\">");
+	{
+		struct share sh = { code, NULL, NULL, d, d };
 		/* "70 of the 89 cities surveyed": the wave's cities, not only those that answered */
-		html_raw(p->b, ", of the ");
-		view_int(p->b, p->size);
-		html_raw(p->b, " cities surveyed in ");
-		html_text(p->b, p->wave);
+		int all = p->size > d && !*p->peers;
+
+		/* {share} is here the count of those that answered, a link; {what} the wave */
+		say_frame(p, all ? _("Of the {d} {noun} that answered, of the {size} cities surveyed in {what}; a city "
+		    "may choose several.") : _("Of the {d} {noun} that answered; a city may choose several."), 0, &sh,
+		    p->wave);
 	}
-	html_raw(p->b, "; a city may choose several.</span></caption>\n<thead><tr><th scope=\"col\">");
+	html_raw(p->b, "</span></caption>\n<thead><tr><th scope=\"col\">");
 	html_text(p->b, col);
-	html_raw(p->b, "</th><th scope=\"col\" class=\"num\">Cities</th><th scope=\"col\" class=\"num\">Share</th>");
+	html_raw(p->b, "</th><th scope=\"col\" class=\"num\">");
+	html_text(p->b, _("Cities"));
+	html_raw(p->b, "</th><th scope=\"col\" class=\"num\">");
+	html_text(p->b, _("Share"));
+	html_raw(p->b, "</th>");
 	if (json_is_array(v)) {
-		html_raw(p->b, "<th scope=\"col\">Chosen by ");
-		sections_city(p);
+		html_raw(p->b, "<th scope=\"col\">");
+		say(p, _("Chosen by {city}"), 0);
 		html_raw(p->b, "</th>");
 	}
 	html_raw(p->b, "</tr></thead>\n<tbody>\n");
@@ -486,12 +506,17 @@ by_cities(struct profile *p, const char *code, const char *title, const char *co
 		html_text(p->b, view_str(o, "label"));
 		html_raw(p->b, "</th><td class=\"num\">");
 		sections_count_link(p, n, code, opt);
-		buf_printf(p->b, "</td><td class=\"num\">%d%% ", pct);
+		html_raw(p->b, "</td><td class=\"num\">");
+		view_percent(p->b, pct, 0);
+		html_raw(p->b, " ");
 		bar(p->b, pct);
 		html_raw(p->b, "</td>");
 		if (json_is_array(v))
-			html_raw(p->b, mine ? "<td><span class=\"yes\">Yes</span></td>" :
-			    "<td><span class=\"not-chosen\">No</span></td>");
+		{
+			html_raw(p->b, mine ? "<td><span class=\"yes\">" : "<td><span class=\"not-chosen\">");
+			html_text(p->b, mine ? _("Yes") : _("No"));
+			html_raw(p->b, "</span></td>");
+		}
 		html_raw(p->b, "</tr>\n");
 	}
 	html_raw(p->b, "</tbody></table></div>\n");

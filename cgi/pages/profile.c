@@ -68,7 +68,9 @@ data_list(struct profile *p, const char *want, const char *title)
 		html_raw(p->b, "<li>");
 		html_text(p->b, area_name(q));
 		if (want && sections_answered(p, code) > 0) {
-			html_raw(p->b, " <span class=\"cohort\">— like ");
+			html_raw(p->b, " <span class=\"cohort\">");
+			html_text(p->b, _("— like"));
+			html_raw(p->b, " ");
 			sections_share(p, code, want, sections_count(p, code, want), sections_answered(p, code), NULL);
 			html_raw(p->b, "</span>");
 		}
@@ -312,7 +314,9 @@ other_answers(struct profile *p)
 		if (((streq(type, "single") && json_is_string(v)) || json_is_boolean(v)) &&
 		    sections_answered(p, code) > 0) {
 			const char *opt = json_is_string(v) ? json_string_value(v) : json_is_true(v) ? "yes" : "no";
-			html_raw(p->b, " <span class=\"cohort\">— like ");
+			html_raw(p->b, " <span class=\"cohort\">");
+			html_text(p->b, _("— like"));
+			html_raw(p->b, " ");
 			sections_share(p, code, opt, sections_count(p, code, opt), sections_answered(p, code), NULL);
 			html_raw(p->b, "</span>");
 		}
