@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "chart.h"
 #include "lang.h"
 
 static const char *const codes[LANG_COUNT] = { "en", "fr" };
@@ -178,6 +179,7 @@ lang_use(enum lang l)
 {
 	l = l == LANG_FR ? LANG_FR : LANG_EN;
 	current = l;
+	chart_language(l == LANG_FR);
 	if (locales[l] != (locale_t)0)
 		uselocale(locales[l]);
 	else
