@@ -473,8 +473,10 @@ compare_html(struct request *r, json_t *model, const struct list *asked_metrics,
 	struct buf *b = &r->out;
 	size_t nc = json_array_size(json_object_get(model, "cities"));
 
-	page_begin(r, "Compare cities");
-	html_raw(b, "<h1>Compare cities</h1>\n");
+	page_begin(r, _("Compare cities"));
+	html_raw(b, "<h1>");
+	html_text(b, _("Compare cities"));
+	html_raw(b, "</h1>\n");
 	if (json_array_size(missing) > 0) {
 		r->status = 404;	/* the contract's "no such city"; the page stays whole */
 		missing_notice(b, model, missing, picker);

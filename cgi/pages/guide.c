@@ -53,7 +53,7 @@ guide_get(struct request *r)
 	/* The guide is a file of the tree, not data: no ETag from the data version. */
 	if (read_guide(r->app ? r->app->root : ".", &text, &len) == -1)
 		return reply_error(r, 503, "the plugin guide is not installed on this server", NULL);
-	page_begin(r, "Writing a metric plugin");
+	page_begin(r, _("Writing a metric plugin"));
 	buf_append(&r->out, text, len);
 	page_end(r);
 	free(text);

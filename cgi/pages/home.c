@@ -65,8 +65,10 @@ home_get(struct request *r)
 	cities = strtoll(PQgetvalue(counts, 0, Q_PAGES_HOME_COUNTS_CITIES), NULL, 10);
 	synthetic = strtoll(PQgetvalue(counts, 0, Q_PAGES_HOME_COUNTS_SYNTHETIC), NULL, 10);
 
-	page_begin(r, "City innovation capacity, compared");
-	html_raw(b, "<h1>City innovation capacity, compared</h1>\n<p class=\"lead\">citybench publishes how "
+	page_begin(r, _("City innovation capacity, compared"));
+	html_raw(b, "<h1>");
+	html_text(b, _("City innovation capacity, compared"));
+	html_raw(b, "</h1>\n<p class=\"lead\">citybench publishes how "
 	    "cities answered the city innovation capacity survey, each answer beside how the other cities "
 	    "answered, and metrics that rank them.</p>\n");
 	search_form(b);

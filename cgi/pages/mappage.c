@@ -692,8 +692,10 @@ write_html(struct request *r, const struct view *v)
 	struct buf *b = &r->out;
 	size_t i, shown = 0;
 
-	page_begin(r, "Map of the cities");
-	html_raw(b, "<h1>Map of the cities</h1>\n");
+	page_begin(r, _("Map of the cities"));
+	html_raw(b, "<h1>");
+	html_text(b, _("Map of the cities"));
+	html_raw(b, "</h1>\n");
 	form(r, v);
 	html_raw(b, "<p class=\"lede\" role=\"status\">");
 	sentence(b, v, 0);

@@ -113,8 +113,10 @@ metrics_get(struct request *r)
 		}
 	} else {
 		struct buf *b = &r->out;
-		page_begin(r, "Metrics");
-		html_raw(b, "<h1>Metrics</h1>\n<p>Each metric is computed by a plugin from the cities' answers, "
+		page_begin(r, _("Metrics"));
+		html_raw(b, "<h1>");
+		html_text(b, _("Metrics"));
+		html_raw(b, "</h1>\n<p>Each metric is computed by a plugin from the cities' answers, "
 		    "once per city and wave. Follow a metric for its ranking, distribution and the plugin's "
 		    "source code.</p>\n");
 		view_twin_links(r, "This page as data", "/metrics", 0);

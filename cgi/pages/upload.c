@@ -599,8 +599,10 @@ upload_get(struct request *r)
 	json_t *waves = view_waves(r->app);
 	const char *newest = json_string_value(json_array_get(waves, json_array_size(waves) - 1));
 
-	page_begin(r, "Upload your city's answers");
-	html_raw(&r->out, "<h1>Upload your city's answers</h1>\n<p>Partner cities send their survey answers "
+	page_begin(r, _("Upload your city's answers"));
+	html_raw(&r->out, "<h1>");
+	html_text(&r->out, _("Upload your city's answers"));
+	html_raw(&r->out, "</h1>\n<p>Partner cities send their survey answers "
 	    "here. Every upload is checked against the wave's ");
 	if (newest) {
 		html_raw(&r->out, "<a href=\"/surveys/");
