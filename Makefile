@@ -192,6 +192,7 @@ install: programs
 	install -m 0755 $(BUILD)/citybench $(BUILD)/citybench-fcgi $(BUILD)/citybench-sandbox $(DESTDIR)$(BINDIR)/
 	rm -rf $(DESTDIR)$(DATADIR)/web $(DESTDIR)$(DATADIR)/plugins $(DESTDIR)$(DATADIR)/sql
 	cp -R web plugins sql $(DESTDIR)$(DATADIR)/
+	rm -rf $(DESTDIR)$(DATADIR)/locale && cp -R $(BUILD)/locale $(DESTDIR)$(DATADIR)/locale
 	chmod -R u=rwX,go=rX $(DESTDIR)$(DATADIR)
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
 	$(SUBST) man/citybench.1 >$(DESTDIR)$(MANDIR)/man1/citybench.1

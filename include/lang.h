@@ -38,7 +38,7 @@ enum lang lang_accept(const char *header);
 
 /* Binds the message domain (the .mo files under dir/<code>/LC_MESSAGES, the French locale under
  * dir/fr_FR.UTF-8 or the system's) for this process.  dir NULL: $CITYBENCH_LOCALEDIR, else the
- * directory "locale" beside the running program.  Returns 0, or -1 when French messages cannot be
+ * directory "locale" beside the running program (a build), else DATADIR/locale (installed).  Returns 0, or -1 when French messages cannot be
  * had (then pages in French show the English messages; a message on stderr). */
 int lang_init(const char *dir);
 /* Makes gettext answer in l for this thread from now on (a request's language). */

@@ -144,6 +144,15 @@ lang_init(const char *dir)
 		if ((slash = strrchr(exe, '/')) != NULL)
 			*slash = '\0';
 		snprintf(path, sizeof(path), "%s/locale", exe);
+#ifdef CB_DATADIR
+		/* installed: the programs in BINDIR, the messages in the data directory (make install) */
+		{
+			char mo[PATH_MAX + 64];
+			snprintf(mo, sizeof(mo), "%s/fr/LC_MESSAGES/" LANG_DOMAIN ".mo", path);
+			if (access(mo, R_OK) != 0)
+				snprintf(path, sizeof(path), "%s/locale", CB_DATADIR);
+		}
+#endif
 	} else {
 		snprintf(path, sizeof(path), "%s", dir);
 	}
