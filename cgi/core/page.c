@@ -181,7 +181,8 @@ alternates(struct request *r)
 	}
 }
 
-/* The language switch: both languages, each in its own name and language, the page's marked current. */
+/* The language switch: both languages, each in its own name and language; the page's own is plain
+ * text (the page itself), the other a link to this page in it. */
 static void
 lang_switch(struct request *r)
 {
@@ -191,10 +192,16 @@ lang_switch(struct request *r)
 	html_attr(&r->out, _("Language"));
 	html_raw(&r->out, "\"><ul>");
 	for (l = 0; l < LANG_COUNT; l++) {
+		if ((enum lang)l == r->lang) {
+			buf_printf(&r->out, "<li><span class=\"current\" lang=\"%s\">", lang_code((enum lang)l));
+			html_text(&r->out, lang_name((enum lang)l));
+			html_raw(&r->out, "</span></li>");
+			continue;
+		}
 		buf_printf(&r->out, "<li><a lang=\"%s\" hreflang=\"%s\" href=\"", lang_code((enum lang)l),
 		    lang_code((enum lang)l));
 		same_page(r, &r->out, (enum lang)l);
-		html_raw(&r->out, (enum lang)l == r->lang ? "\" aria-current=\"true\">" : "\">");
+		html_raw(&r->out, "\">");
 		html_text(&r->out, lang_name((enum lang)l));
 		html_raw(&r->out, "</a></li>");
 	}

@@ -103,8 +103,12 @@ def test_frame_lang_switch_and_alternates():
             sw = re.search(r'<nav class="lang-switch" aria-label="([^"]+)">(.*?)</nav>', page, re.S)
             assert sw, path
             assert sw.group(1) == ("Language" if lang == "en" else "Langue")
-            assert 'lang="fr" hreflang="fr"' in sw.group(2) and ">Français</a>" in sw.group(2)
-            assert re.search(r'hreflang="%s" href="[^"]*" aria-current="true"' % lang, sw.group(2)), path
+            other = "fr" if lang == "en" else "en"
+            name = {"en": "English", "fr": "Français"}
+            # the other language a link to this page in it, the page's own plain text
+            assert re.search(r'<a lang="%s" hreflang="%s" href="[^"]*lang=%s">%s</a>' % (other, other, other, name[other]),
+                             sw.group(2)), (path, sw.group(2))
+            assert '<span class="current" lang="%s">%s</span>' % (lang, name[lang]) in sw.group(2), path
     fr = get("/cities?lang=fr").text
     assert ">Villes</a>" in fr and ">Aller au contenu principal</a>" in fr
 
