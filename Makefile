@@ -37,6 +37,10 @@ LIB_OBJS := $(LIB_SRCS:cgi/%.c=$(BUILD)/%.o)
 UNIT_SRCS:= $(wildcard tests/unit/test_*.c)
 UNITS    := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 # The messages in French and, when the system lacks it, the French locale (see `make pot` below).
+# What xgettext reads as a message: _(), N_(), P_() (plural), the charts' C_(), a COUNT_HEADING row's
+# singular and plural, a constant reply_error message (shown translated on HTML error pages).
+XGETTEXT_FLAGS := --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ --keyword=P_:1,2 --keyword=C_ \
+	--keyword=COUNT_HEADING:2,3 --keyword=reply_error:3
 LOCALES  := $(BUILD)/locale/fr/LC_MESSAGES/citybench.mo $(BUILD)/locale/fr_FR.UTF-8/LC_MESSAGES
 
 # Objects are rebuilt when the flags change (another PREFIX, say): their line is kept in $(BUILD)/cflags.
@@ -85,7 +89,7 @@ $(BUILD)/citybench-fcgi: $(BUILD)/server.o $(BUILD)/libcitybench.a $(BUILD)/city
 # workers switch language per request with uselocale(): glibc's gettext needs a French locale for
 # that, so when the system has no fr_FR.UTF-8 make compiles one into $(BUILD)/locale too (localedef,
 # from Debian's locales package; nothing system-wide is touched).
-PO_SRCS  := cgi/core/page.c cgi/core/lang.c $(wildcard cgi/core/*.c cgi/domain/*.c cgi/pages/*.c cgi/lib/chart.c)
+PO_SRCS  := $(wildcard cgi/core/*.c cgi/domain/*.c cgi/pages/*.c) cgi/lib/chart.c sql/surveys/sections.def
 $(BUILD)/locale/fr/LC_MESSAGES/citybench.mo: po/fr.po
 	@mkdir -p $(@D)
 	@echo "MSGFMT $<"
@@ -97,10 +101,20 @@ $(BUILD)/locale/fr_FR.UTF-8/LC_MESSAGES:
 	    echo "warning: no fr_FR.UTF-8 locale: French pages will show English messages" >&2; fi
 .PHONY: pot
 pot:
-	@xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ --keyword=P_:1,2 \
+	@xgettext $(XGETTEXT_FLAGS) \
 	    --add-comments=TRANSLATORS --package-name=citybench --sort-by-file -o po/citybench.pot $(sort $(PO_SRCS))
 	@msgmerge --quiet --update --backup=none po/fr.po po/citybench.pot
 	@msgfmt --statistics -o /dev/null po/fr.po
+# Fails when a message of the sources has no French translation (tests/integration/test_lang.py runs it).
+.PHONY: po-check
+po-check:
+	@t=$$(mktemp -d) && trap 'rm -rf "$$t"' EXIT && \
+	xgettext $(XGETTEXT_FLAGS) -o $$t/citybench.pot $(sort $(PO_SRCS)) && \
+	msgmerge --quiet --no-fuzzy-matching -o $$t/fr.po po/fr.po $$t/citybench.pot && \
+	stats=$$(LC_ALL=C msgfmt --statistics -o /dev/null $$t/fr.po 2>&1) && echo "po/fr.po: $$stats" && \
+	case "$$stats" in *untranslated*|*fuzzy*) echo "po/fr.po lacks translations (make pot, then translate):"; \
+	    msgattrib --untranslated --no-obsolete $$t/fr.po | grep -A2 '^msgid' | head -40; \
+	    msgattrib --only-fuzzy --no-obsolete $$t/fr.po | grep -A2 '^msgid' | head -20; exit 1;; esac
 
 $(BUILD)/citybench: $(BUILD)/cli/cli.o $(BUILD)/libcitybench.a $(BUILD)/citybench-sandbox
 	@echo "LD $@"
@@ -178,6 +192,7 @@ install: programs
 	install -m 0755 $(BUILD)/citybench $(BUILD)/citybench-fcgi $(BUILD)/citybench-sandbox $(DESTDIR)$(BINDIR)/
 	rm -rf $(DESTDIR)$(DATADIR)/web $(DESTDIR)$(DATADIR)/plugins $(DESTDIR)$(DATADIR)/sql
 	cp -R web plugins sql $(DESTDIR)$(DATADIR)/
+	rm -rf $(DESTDIR)$(DATADIR)/locale && cp -R $(BUILD)/locale $(DESTDIR)$(DATADIR)/locale
 	chmod -R u=rwX,go=rX $(DESTDIR)$(DATADIR)
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
 	$(SUBST) man/citybench.1 >$(DESTDIR)$(MANDIR)/man1/citybench.1

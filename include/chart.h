@@ -52,6 +52,11 @@ size_t chart_wrap_count(const char *text, size_t max);
  * infinities as "no value".  Exact values belong in the JSON and CSV. */
 int chart_value(struct buf *b, double v, const char *unit);
 
+/* The language of what chart_value and the charts write from now on in this process (a request's):
+ * 1 French typography (narrow no-break spaces between thousands and before %, a decimal comma), 0
+ * English.  Their words come from gettext's domain "citybench" in the thread's locale. */
+void chart_language(int french);
+
 /* A horizontal bar chart: one bar per label, in the order given; values[i] NaN is "no value".
  * highlight: index of the bar to mark, or -1. */
 int chart_bars(struct buf *b, const struct chart *c, const char *const *labels, const double *values,

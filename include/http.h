@@ -86,6 +86,10 @@ int http_media_is(const char *ctype, const char *want);
 /* The reason phrase for a status. */
 const char *http_reason(int status);
 
+/* The stable code of an error's kind, for programs and translations ("not_found", "invalid", …):
+ * the "code" of every JSON error, one per status of the contract's table. */
+const char *http_error_code(int status);
+
 /* Writes status line, headers (with Content-Length) and body to the FastCGI stream. */
 void http_send(struct request *r);
 

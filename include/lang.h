@@ -22,6 +22,9 @@ enum lang { LANG_EN = 0, LANG_FR = 1 };
 /* Plural forms: ngettext's arguments. */
 #define P_(one, many, n) dngettext(LANG_DOMAIN, one, many, n)
 
+/* U+202F NARROW NO-BREAK SPACE: French's space before % : ; ! ? », after «, between thousands. */
+#define NNBSP "\xe2\x80\xaf"
+
 /* "en" or "fr". */
 const char *lang_code(enum lang l);
 /* The language's own name ("English", "Français"). */
@@ -35,7 +38,7 @@ enum lang lang_accept(const char *header);
 
 /* Binds the message domain (the .mo files under dir/<code>/LC_MESSAGES, the French locale under
  * dir/fr_FR.UTF-8 or the system's) for this process.  dir NULL: $CITYBENCH_LOCALEDIR, else the
- * directory "locale" beside the running program.  Returns 0, or -1 when French messages cannot be
+ * directory "locale" beside the running program (a build), else DATADIR/locale (installed).  Returns 0, or -1 when French messages cannot be
  * had (then pages in French show the English messages; a message on stderr). */
 int lang_init(const char *dir);
 /* Makes gettext answer in l for this thread from now on (a request's language). */

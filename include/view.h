@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "http.h"
+#include "lang.h"
 #include "db.h"
 #include "peers.h"
 
@@ -112,12 +113,19 @@ double view_num(json_t *o, const char *key);
 /* Writes a number as the shortest text that reads back exactly. */
 void view_number(struct buf *b, double v);
 
-/* A whole number with thousands separators from five digits on (2,800,000; 2018). */
+/* A whole number with thousands separators from five digits on (2,800,000; 2018); in French a narrow
+ * no-break space (U+202F) separates them ("2 800 000").  view_int: in the request's language. */
 void view_int(struct buf *b, long long n);
+void view_int_lang(struct buf *b, long long n, enum lang l);
 
 /* A number with at most `places` decimals, rounded half up, trailing zeros dropped (96.5 -> "97" with 0
  * places; -0 is "0"). */
 void view_fixed(struct buf *b, double v, int places);
+/* The same in language l: French writes a decimal comma ("41,7"). */
+void view_fixed_lang(struct buf *b, double v, int places, enum lang l);
+/* A percentage ("41.7%"; French "41,7 %" with a narrow no-break space). */
+void view_percent(struct buf *b, double v, int places);
+void view_percent_lang(struct buf *b, double v, int places, enum lang l);
 
 /* A number for people in its unit (chart_value), with its exact value in <data value> for programs;
  * "no value" for NAN. */

@@ -148,8 +148,18 @@ header_safe(const char *s)
 int
 http_header(struct request *r, const char *name, const char *value)
 {
+	const char *hash;
+
 	if (!header_safe(name) || !header_safe(value))
 		return -1;
+	/* A redirect inside the site keeps a language chosen with lang= (before any #fragment). */
+	if (r->lang_explicit && strcasecmp(name, "Location") == 0 && value[0] == '/' && value[1] != '/' &&
+	    strstr(value, "lang=") == NULL) {
+		hash = strchr(value, '#');
+		return buf_printf(&r->headers, "%s: %.*s%slang=%s%s\r\n", name,
+		    (int)(hash ? (size_t)(hash - value) : strlen(value)), value, strchr(value, '?') &&
+		    (!hash || strchr(value, '?') < hash) ? "&" : "?", lang_code(r->lang), hash ? hash : "");
+	}
 	return buf_printf(&r->headers, "%s: %s\r\n", name, value);
 }
 
@@ -190,6 +200,29 @@ http_reason(int status)
 	case 431: return "Request Header Fields Too Large";
 	case 503: return "Service Unavailable";
 	default: return status >= 500 ? "Internal Server Error" : "Error";
+	}
+}
+
+const char *
+http_error_code(int status)
+{
+	switch (status) {
+	case 400: return "bad_request";
+	case 401: return "unauthorized";
+	case 403: return "forbidden";
+	case 404: return "not_found";
+	case 405: return "method_not_allowed";
+	case 409: return "would_clear";
+	case 413: return "too_large";
+	case 414: return "uri_too_long";
+	case 415: return "unsupported_media_type";
+	case 422: return "invalid";
+	case 429: return "rate_limited";
+	case 431: return "headers_too_large";
+	case 502: return "bad_gateway";
+	case 503: return "unavailable";
+	case 504: return "timeout";
+	default: return status >= 500 ? "internal" : "error";
 	}
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "chart.h"
 #include "lang.h"
 
 static const char *const codes[LANG_COUNT] = { "en", "fr" };
@@ -143,6 +144,15 @@ lang_init(const char *dir)
 		if ((slash = strrchr(exe, '/')) != NULL)
 			*slash = '\0';
 		snprintf(path, sizeof(path), "%s/locale", exe);
+#ifdef CB_DATADIR
+		/* installed: the programs in BINDIR, the messages in the data directory (make install) */
+		{
+			char mo[PATH_MAX + 64];
+			snprintf(mo, sizeof(mo), "%s/fr/LC_MESSAGES/" LANG_DOMAIN ".mo", path);
+			if (access(mo, R_OK) != 0)
+				snprintf(path, sizeof(path), "%s/locale", CB_DATADIR);
+		}
+#endif
 	} else {
 		snprintf(path, sizeof(path), "%s", dir);
 	}
@@ -178,6 +188,7 @@ lang_use(enum lang l)
 {
 	l = l == LANG_FR ? LANG_FR : LANG_EN;
 	current = l;
+	chart_language(l == LANG_FR);
 	if (locales[l] != (locale_t)0)
 		uselocale(locales[l]);
 	else

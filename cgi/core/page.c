@@ -130,7 +130,9 @@ meta_tags(struct request *r, const char *title, const char *description)
 			buf_putc(b, '?');
 			html_attr(b, qs);
 		}
-		html_raw(b, "\">\n<meta property=\"og:image:alt\" content=\"The chart of ");
+		html_raw(b, "\">\n<meta property=\"og:image:alt\" content=\"");
+		html_attr(b, _("The chart:"));
+		html_raw(b, " ");
 		html_attr(b, title);
 		html_raw(b, "\">");
 	}
@@ -181,7 +183,8 @@ alternates(struct request *r)
 	}
 }
 
-/* The language switch: both languages, each in its own name and language, the page's marked current. */
+/* The language switch: both languages, each in its own name and language; the page's own is plain
+ * text (the page itself), the other a link to this page in it. */
 static void
 lang_switch(struct request *r)
 {
@@ -191,10 +194,16 @@ lang_switch(struct request *r)
 	html_attr(&r->out, _("Language"));
 	html_raw(&r->out, "\"><ul>");
 	for (l = 0; l < LANG_COUNT; l++) {
+		if ((enum lang)l == r->lang) {
+			buf_printf(&r->out, "<li><span class=\"current\" lang=\"%s\">", lang_code((enum lang)l));
+			html_text(&r->out, lang_name((enum lang)l));
+			html_raw(&r->out, "</span></li>");
+			continue;
+		}
 		buf_printf(&r->out, "<li><a lang=\"%s\" hreflang=\"%s\" href=\"", lang_code((enum lang)l),
 		    lang_code((enum lang)l));
 		same_page(r, &r->out, (enum lang)l);
-		html_raw(&r->out, (enum lang)l == r->lang ? "\" aria-current=\"true\">" : "\">");
+		html_raw(&r->out, "\">");
 		html_text(&r->out, lang_name((enum lang)l));
 		html_raw(&r->out, "</a></li>");
 	}
@@ -276,25 +285,74 @@ page_end(struct request *r)
 		lang_rewrite_links(&r->out, r->lang);
 }
 
+/* The reason phrases of the errors, for xgettext (http_reason's, in the page's language). */
+static const char *const reasons[] = {
+	N_("Bad Request"), N_("Unauthorized"), N_("Forbidden"), N_("Not Found"), N_("Method Not Allowed"),
+	N_("Conflict"), N_("Payload Too Large"), N_("URI Too Long"), N_("Unsupported Media Type"),
+	N_("Unprocessable Entity"), N_("Too Many Requests"), N_("Request Header Fields Too Large"),
+	N_("Service Unavailable"), N_("Internal Server Error"), N_("Error"),
+};
+
+/* What an error of each kind means, said to people in the page's language (the handler's own message,
+ * English unless po/fr.po has it, follows). */
+static const char *
+explain(int status)
+{
+	switch (status) {
+	case 400: return _("The request is malformed: a parameter or the body could not be read.");
+	case 401: return _("Sign in, or send a valid token, to do this.");
+	case 403: return _("Your account or token may not do this.");
+	case 404: return _("There is no such page, city, metric, wave or submission.");
+	case 405: return _("This address does not accept that method.");
+	case 409: return _("This upload would clear answered questions: confirm that you mean it.");
+	case 413: return _("The file is over the size limit.");
+	case 415: return _("This type of file is not accepted here.");
+	case 422: return _("The data does not fit the questionnaire: see the problems below.");
+	case 429: return _("Too many requests: wait a moment and try again.");
+	case 503: return _("The database cannot be reached just now: nothing was changed. Try again shortly.");
+	default: return _("Something went wrong.");
+	}
+}
+
 void
 page_error(struct request *r, int status, const char *message, json_t *details)
 {
-	char title[64];
+	char title[96];
+	const char *said;
 	size_t i;
 	json_t *d;
 
-	snprintf(title, sizeof(title), "%d %s", status, http_reason(status));
+	(void)reasons;
+	snprintf(title, sizeof(title), "%d %s", status, _(http_reason(status)));
 	page_begin(r, title);
 	r->status = status;
 	html_raw(&r->out, "<h1>");
 	html_text(&r->out, title);
 	html_raw(&r->out, "</h1>\n<p class=\"error\" role=\"alert\">");
-	html_text(&r->out, message);
+	/* In English the handler's message says it all; in another language the kind's explanation comes
+	 * first, then the message, translated when po/fr.po has it, else marked as English. */
+	said = message ? _(message) : "";
+	if (r->lang != LANG_EN) {
+		html_text(&r->out, explain(status));
+		if (*said) {
+			html_raw(&r->out, said == message ? " <span lang=\"en\">" : " <span>");
+			html_text(&r->out, said);
+			html_raw(&r->out, "</span>");
+		}
+	} else {
+		html_text(&r->out, message);
+	}
 	html_raw(&r->out, "</p>\n");
 	if (json_array_size(details) > 0) {
-		html_raw(&r->out, "<table class=\"details\"><caption>Problems found</caption><thead><tr>"
-		    "<th scope=\"col\">Row</th><th scope=\"col\">Column</th><th scope=\"col\">Problem</th>"
-		    "</tr></thead><tbody>\n");
+		html_raw(&r->out, "<table class=\"details\"><caption>");
+		html_text(&r->out, _("Problems found"));
+		html_raw(&r->out, "</caption><thead><tr><th scope=\"col\">");
+		html_text(&r->out, _("Row"));
+		html_raw(&r->out, "</th><th scope=\"col\">");
+		html_text(&r->out, _("Column"));
+		html_raw(&r->out, "</th><th scope=\"col\">");
+		html_text(&r->out, _("Problem"));
+		html_raw(&r->out, "</th></tr></thead><tbody>\n");
 		json_array_foreach(details, i, d) {
 			json_t *row = json_object_get(d, "row");
 			html_raw(&r->out, "<tr><td>");
@@ -303,15 +361,19 @@ page_error(struct request *r, int status, const char *message, json_t *details)
 			html_raw(&r->out, "</td><td>");
 			html_text(&r->out, json_string_value(json_object_get(d, "column")) ?
 			    json_string_value(json_object_get(d, "column")) : "");
-			html_raw(&r->out, "</td><td>");
+			html_raw(&r->out, r->lang != LANG_EN ? "</td><td lang=\"en\">" : "</td><td>");
 			html_text(&r->out, json_string_value(json_object_get(d, "message")) ?
 			    json_string_value(json_object_get(d, "message")) : "");
 			html_raw(&r->out, "</td></tr>\n");
 		}
 		html_raw(&r->out, "</tbody></table>\n");
 	}
-	html_raw(&r->out, "<p>Request id: <code>");
+	html_raw(&r->out, "<p>");
+	html_text(&r->out, _("Request id:"));
+	html_raw(&r->out, " <code>");
 	html_text(&r->out, r->request_id);
-	html_raw(&r->out, "</code>. <a href=\"/\">Back to the start page</a>.</p>\n");
+	html_raw(&r->out, "</code>. <a href=\"/\">");
+	html_text(&r->out, _("Back to the start page"));
+	html_raw(&r->out, "</a>.</p>\n");
 	page_end(r);
 }

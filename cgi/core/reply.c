@@ -80,8 +80,8 @@ reply_error_with(struct request *r, int status, const char *message, json_t *det
 		json_decref(extra);
 		return -1;
 	}
-	err = json_pack("{s:{s:i, s:s, s:s, s:o}}", "error", "status", status,
-	    "message", message, "request_id", r->request_id, "details", details);
+	err = json_pack("{s:{s:i, s:s, s:s, s:s, s:o}}", "error", "status", status, "code",
+	    http_error_code(status), "message", message, "request_id", r->request_id, "details", details);
 	if (err && key && extra)
 		json_object_set_new(json_object_get(err, "error"), key, extra);
 	else

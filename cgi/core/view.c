@@ -12,6 +12,7 @@
 #include "country.h"
 #include "csv.h"
 #include "html.h"
+#include "lang.h"
 #include "page.h"
 #include "query.h"
 #include "reply.h"
@@ -719,6 +720,31 @@ view_number(struct buf *b, double v)
 void
 view_int(struct buf *b, long long n)
 {
+	view_int_lang(b, n, lang_current());
+}
+
+void
+view_fixed(struct buf *b, double v, int places)
+{
+	view_fixed_lang(b, v, places, lang_current());
+}
+
+void
+view_percent(struct buf *b, double v, int places)
+{
+	view_percent_lang(b, v, places, lang_current());
+}
+
+void
+view_percent_lang(struct buf *b, double v, int places, enum lang l)
+{
+	view_fixed_lang(b, v, places, l);
+	buf_puts(b, l == LANG_FR ? NNBSP "%" : "%");
+}
+
+void
+view_int_lang(struct buf *b, long long n, enum lang l)
+{
 	char digits[32];
 	size_t len, i;
 	unsigned long long u = (unsigned long long)n;
@@ -732,13 +758,13 @@ view_int(struct buf *b, long long n)
 	for (i = 0; i < len; i++) {
 		/* four digits stay together: years, 2018 */
 		if (i > 0 && (len - i) % 3 == 0 && len > 4)
-			buf_putc(b, ',');
+			buf_puts(b, l == LANG_FR ? NNBSP : ",");
 		buf_putc(b, digits[i]);
 	}
 }
 
 void
-view_fixed(struct buf *b, double v, int places)
+view_fixed_lang(struct buf *b, double v, int places, enum lang l)
 {
 	char s[64], *e;
 	double m = pow(10, places);
@@ -755,6 +781,8 @@ view_fixed(struct buf *b, double v, int places)
 	}
 	if (strcmp(s, "-0") == 0)
 		strcpy(s, "0");
+	if (l == LANG_FR && (e = strchr(s, '.')) != NULL)
+		*e = ',';
 	buf_puts(b, s);
 }
 
@@ -764,7 +792,9 @@ static int
 data_open(struct buf *b, double v)
 {
 	if (!isfinite(v)) {
-		html_raw(b, "<span class=\"no-value\">no value</span>");
+		html_raw(b, "<span class=\"no-value\">");
+		html_text(b, _("no value"));
+		html_raw(b, "</span>");
 		return 0;
 	}
 	html_raw(b, "<data value=\"");

@@ -14,6 +14,7 @@
 
 #include "answer.h"
 #include "html.h"
+#include "lang.h"
 #include "sections.h"
 #include "view.h"
 
@@ -96,6 +97,15 @@ static const struct step steps[] = {
 
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))
 
+/* A share in a sentence frame: sections_share's arguments. */
+struct share {
+	const char *code, *opt, *what;
+	long long n, d;
+};
+
+static void say_frame(struct profile *p, const char *t, long long n, const struct share *sh, const char *what);
+
+
 static int
 streq(const char *a, const char *b)
 {
@@ -161,7 +171,7 @@ sections_count(const struct profile *p, const char *code, const char *opt)
 static const char *
 noun(const struct profile *p)
 {
-	return *p->peers ? "cities in the peer group" : "cities surveyed";
+	return *p->peers ? _("cities in the peer group") : _("cities surveyed");
 }
 
 /* The cities a question's shares are over: an ASKED_OF row's ("cities with dedicated funding") for a
@@ -174,7 +184,7 @@ base_noun(const struct profile *p, const char *code)
 	if (!*p->peers && json_object_get(sections_question(p, code), "asked_if"))
 		for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
 			if (steps[i].kind == S_ASKED_OF && streq(steps[i].code[0], code))
-				return steps[i].text[0];
+				return _(steps[i].text[0]);
 	return noun(p);
 }
 
@@ -229,13 +239,32 @@ void
 sections_share(struct profile *p, const char *code, const char *opt, long long n, long long d,
     const char *what)
 {
-	buf_printf(p->b, "<strong>%d%%</strong> of ", view_share(n, d));
-	html_text(p->b, what ? what : noun(p));
-	html_raw(p->b, " (");
-	sections_count_link(p, n, code, opt);
-	html_raw(p->b, " of ");
-	sections_count_link(p, d, code, NULL);
-	html_raw(p->b, ")");
+	/* TRANSLATORS: "81% of cities surveyed (81 of 100)": {pct} the share, {what} the cities, {n} of {d} */
+	const char *t = what && strcmp(what, "them") == 0 ? _("{pct} of them ({n} of {d})") :
+	    _("{pct} of {what} ({n} of {d})"), *s;
+
+	while ((s = strchr(t, '{')) != NULL) {
+		buf_append(p->b, t, (size_t)(s - t));
+		if (strncmp(s, "{pct}", 5) == 0) {
+			html_raw(p->b, "<strong>");
+			view_percent(p->b, view_share(n, d), 0);
+			html_raw(p->b, "</strong>");
+			t = s + 5;
+		} else if (strncmp(s, "{what}", 6) == 0) {
+			html_text(p->b, what ? what : noun(p));
+			t = s + 6;
+		} else if (strncmp(s, "{n}", 3) == 0) {
+			sections_count_link(p, n, code, opt);
+			t = s + 3;
+		} else if (strncmp(s, "{d}", 3) == 0) {
+			sections_count_link(p, d, code, NULL);
+			t = s + 3;
+		} else {
+			buf_putc(p->b, '{');
+			t = s + 1;
+		}
+	}
+	html_raw(p->b, t);
 }
 
 /* What stands where an answer is missing: not asked in this wave, or asked and not answered ("X did
@@ -244,34 +273,75 @@ static void
 missing(struct profile *p, json_t *v, const char *what)
 {
 	if (v == NULL) {
-		html_raw(p->b, "<p><span class=\"not-asked\">— not asked</span> in the ");
-		html_text(p->b, p->wave);
-		html_raw(p->b, " wave.</p>\n");
+		html_raw(p->b, "<p>");
+		say_frame(p, _("<span class=\"not-asked\">— not asked</span> in the {what} wave."), 0, NULL,
+		    p->wave);
+		html_raw(p->b, "</p>\n");
 		return;
 	}
-	html_raw(p->b, "<p><span class=\"unanswered\">(no answer)</span> ");
-	sections_city(p);
-	html_raw(p->b, " did not answer ");
-	html_text(p->b, what ? what : "this question");
-	html_raw(p->b, ".</p>\n");
+	html_raw(p->b, "<p>");
+	say_frame(p, _("<span class=\"unanswered\">(no answer)</span> {city} did not answer {what}."), 0, NULL,
+	    what ? what : _("this question"));
+	html_raw(p->b, "</p>\n");
 }
 
 /* A text of the table: {city}, {city's} and {n} filled in, the rest written as it is. */
 static void
 say(struct profile *p, const char *t, long long n)
 {
+	say_frame(p, t, n, NULL, NULL);
+}
+
+/* 1 when the name starts with a vowel sound French elides before ("d'Ottawa", "d'Helsinki" aside). */
+static int
+elides(const char *s)
+{
+	static const char *const v[] = { "A", "E", "I", "O", "U", "Y", "É", "È", "Ê", "Î", "Ô", "Â", "a", "e",
+	    "i", "o", "u", "é" };
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		if (strncmp(s, v[i], strlen(v[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/* A sentence frame (a message per language, with its own word order): {city}, {city's}, {de_city}
+ * (French "de Toronto", "d'Ottawa"), {n}, {share} (sections_share of sh) and {what} (escaped). */
+static void
+say_frame(struct profile *p, const char *t, long long n, const struct share *sh, const char *what)
+{
 	const char *s;
 
 	while ((s = strchr(t, '{')) != NULL) {
 		buf_append(p->b, t, (size_t)(s - t));
-		if (strncmp(s, "{city}", 6) == 0) {
+		if (strncmp(s, "{de_city}", 9) == 0) {
+			html_raw(p->b, p->name && elides(p->name) ? "d'" : "de ");
+			sections_city(p);
+			t = s + 9;
+		} else if (strncmp(s, "{d}", 3) == 0 && sh) {
+			sections_count_link(p, sh->d, sh->code, NULL);
+			t = s + 3;
+		} else if (strncmp(s, "{noun}", 6) == 0) {
+			html_text(p->b, noun(p));
+			t = s + 6;
+		} else if (strncmp(s, "{size}", 6) == 0) {
+			view_int(p->b, p->size);
+			t = s + 6;
+		} else if (strncmp(s, "{share}", 7) == 0 && sh) {
+			sections_share(p, sh->code, sh->opt, sh->n, sh->d, sh->what);
+			t = s + 7;
+		} else if (strncmp(s, "{what}", 6) == 0 && what) {
+			html_text(p->b, what);
+			t = s + 6;
+		} else if (strncmp(s, "{city}", 6) == 0) {
 			sections_city(p);
 			t = s + 6;
 		} else if (strncmp(s, "{city's}", 8) == 0) {
 			sections_city_s(p);
 			t = s + 8;
 		} else if (strncmp(s, "{n}", 3) == 0) {
-			buf_printf(p->b, "%lld", n);
+			view_int(p->b, n);
 			t = s + 3;
 		} else {
 			buf_putc(p->b, '{');
@@ -289,7 +359,7 @@ phrase_of(const char *code, const char *opt)
 
 	for (i = 0; i < NSTEPS; i++)
 		if (steps[i].kind == S_PHRASE && streq(steps[i].code[0], code) && streq(steps[i].code[1], opt))
-			return steps[i].text[0];
+			return _(steps[i].text[0]);
 	return NULL;
 }
 
@@ -303,7 +373,8 @@ and_list(struct profile *p, const char *qcode, json_t *q, json_t *v)
 	json_array_foreach(v, i, o) {
 		const char *code = json_string_value(o), *ph = phrase_of(qcode, code);
 		if (i > 0)
-			html_raw(p->b, n == 2 ? " and " : i == n - 1 ? ", and " : ", ");
+			/* TRANSLATORS: the last link of a list of three or more: English's serial comma */
+			html_raw(p->b, n == 2 ? _(" and ") : i == n - 1 ? _(", and ") : ", ");
 		if (ph)
 			html_text(p->b, ph);
 		else
@@ -339,7 +410,9 @@ chosen_list(struct profile *p, const char *code, int ranked, const char *what)
 		return;
 	}
 	if (json_array_size(v) == 0) {
-		html_raw(p->b, "<p>None of the options.</p>\n");
+		html_raw(p->b, "<p>");
+		html_text(p->b, _("None of the options."));
+		html_raw(p->b, "</p>\n");
 		return;
 	}
 	html_raw(p->b, ranked ? "<ol class=\"chosen ranked\">\n" : "<ul class=\"chosen\">\n");
@@ -349,8 +422,10 @@ chosen_list(struct profile *p, const char *code, int ranked, const char *what)
 		html_text(p->b, answer_option_label(q, opt));
 		option_help(p, q, opt);
 		if (d > 0) {
-			html_raw(p->b, " <span class=\"cohort\">— like ");
-			sections_share(p, code, opt, sections_count(p, code, opt), d, NULL);
+			struct share sh = { code, opt, NULL, sections_count(p, code, opt), d };
+			html_raw(p->b, " <span class=\"cohort\">");
+			/* TRANSLATORS: after an option the city chose: "— like 79% of cities surveyed (79 of 100)" */
+			say_frame(p, _("— like {share}"), 0, &sh, NULL);
 			html_raw(p->b, "</span>");
 		}
 		html_raw(p->b, "</li>\n");
@@ -388,30 +463,37 @@ by_cities(struct profile *p, const char *code, const char *title, const char *co
 		html_raw(p->b, "</h3>\n");
 	}
 	if (d == 0) {
-		html_raw(p->b, "<p>No city in the cohort answered this question.</p>\n");
+		html_raw(p->b, "<p>");
+		html_text(p->b, _("No city in the cohort answered this question."));
+		html_raw(p->b, "</p>\n");
 		goto out;
 	}
 	/* The heading (or summary) shows the title: the caption repeats it for screen readers only. */
-	html_raw(p->b, "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Answers by number of cities, scrolls sideways\"><table class=\"data by-cities\"><caption><span class=\"visually-hidden\">");
+	html_raw(p->b, "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"");
+	html_attr(p->b, _("Answers by number of cities, scrolls sideways"));
+	html_raw(p->b, "\"><table class=\"data by-cities\"><caption><span class=\"visually-hidden\">");
 	html_text(p->b, title);
-	html_raw(p->b, ": </span><span class=\"note\">Of the ");
-	sections_count_link(p, d, code, NULL);
-	html_raw(p->b, " ");
-	html_text(p->b, noun(p));
-	html_raw(p->b, " that answered");
-	if (p->size > d && !*p->peers) {
+	html_raw(p->b, ": </span><span class=\"note\">");
+	{
+		struct share sh = { code, NULL, NULL, d, d };
 		/* "70 of the 89 cities surveyed": the wave's cities, not only those that answered */
-		html_raw(p->b, ", of the ");
-		view_int(p->b, p->size);
-		html_raw(p->b, " cities surveyed in ");
-		html_text(p->b, p->wave);
+		int all = p->size > d && !*p->peers;
+
+		/* {share} is here the count of those that answered, a link; {what} the wave */
+		say_frame(p, all ? _("Of the {d} {noun} that answered, of the {size} cities surveyed in {what}; a city "
+		    "may choose several.") : _("Of the {d} {noun} that answered; a city may choose several."), 0, &sh,
+		    p->wave);
 	}
-	html_raw(p->b, "; a city may choose several.</span></caption>\n<thead><tr><th scope=\"col\">");
+	html_raw(p->b, "</span></caption>\n<thead><tr><th scope=\"col\">");
 	html_text(p->b, col);
-	html_raw(p->b, "</th><th scope=\"col\" class=\"num\">Cities</th><th scope=\"col\" class=\"num\">Share</th>");
+	html_raw(p->b, "</th><th scope=\"col\" class=\"num\">");
+	html_text(p->b, _("Cities"));
+	html_raw(p->b, "</th><th scope=\"col\" class=\"num\">");
+	html_text(p->b, _("Share"));
+	html_raw(p->b, "</th>");
 	if (json_is_array(v)) {
-		html_raw(p->b, "<th scope=\"col\">Chosen by ");
-		sections_city(p);
+		html_raw(p->b, "<th scope=\"col\">");
+		say(p, _("Chosen by {city}"), 0);
 		html_raw(p->b, "</th>");
 	}
 	html_raw(p->b, "</tr></thead>\n<tbody>\n");
@@ -424,12 +506,17 @@ by_cities(struct profile *p, const char *code, const char *title, const char *co
 		html_text(p->b, view_str(o, "label"));
 		html_raw(p->b, "</th><td class=\"num\">");
 		sections_count_link(p, n, code, opt);
-		buf_printf(p->b, "</td><td class=\"num\">%d%% ", pct);
+		html_raw(p->b, "</td><td class=\"num\">");
+		view_percent(p->b, pct, 0);
+		html_raw(p->b, " ");
 		bar(p->b, pct);
 		html_raw(p->b, "</td>");
 		if (json_is_array(v))
-			html_raw(p->b, mine ? "<td><span class=\"yes\">Yes</span></td>" :
-			    "<td><span class=\"not-chosen\">No</span></td>");
+		{
+			html_raw(p->b, mine ? "<td><span class=\"yes\">" : "<td><span class=\"not-chosen\">");
+			html_text(p->b, mine ? _("Yes") : _("No"));
+			html_raw(p->b, "</span></td>");
+		}
 		html_raw(p->b, "</tr>\n");
 	}
 	html_raw(p->b, "</tbody></table></div>\n");
@@ -561,49 +648,31 @@ yes_no(struct profile *p, const struct step *y)
 	if (v == NULL || json_is_null(v)) {
 		missing(p, v, has ? whether : NULL);
 		if (v && d > 0) {
-			html_raw(p->b, "<p class=\"cohort\">Of the ");
-			html_text(p->b, base_noun(p, code));
-			html_raw(p->b, " that answered, ");
-			sections_share(p, code, "yes", yes, d, "them");
-			html_raw(p->b, " said yes.</p>\n");
+			struct share sh = { code, "yes", "them", yes, d };
+			html_raw(p->b, "<p class=\"cohort\">");
+			say_frame(p, _("Of the {what} that answered, {share} said yes."), 0, &sh, base_noun(p, code));
+			html_raw(p->b, "</p>\n");
 		}
 		return;
 	}
 	html_raw(p->b, "<p class=\"statement\">");
 	if (d == 0) {
-		sections_city(p);
-		html_raw(p->b, " answered ");
-		html_raw(p->b, json_is_true(v) ? "yes" : "no");
-		html_raw(p->b, "; no other city in the cohort answered.");
+		say(p, json_is_true(v) ? _("{city} answered yes; no other city in the cohort answered.") :
+		    _("{city} answered no; no other city in the cohort answered."), 0);
 	} else if (json_is_true(v)) {
-		html_raw(p->b, "Like ");
-		sections_share(p, code, "yes", yes, d, base_noun(p, code));
-		html_raw(p->b, ", ");
-		sections_city(p);
-		html_raw(p->b, " ");
-		if (has)
-			html_text(p->b, has);
-		else {
-			html_raw(p->b, "answered yes to “");
-			html_text(p->b, view_str(q, "text"));
-			html_raw(p->b, "”");
-		}
-		html_raw(p->b, ".");
+		struct share sh = { code, "yes", base_noun(p, code), yes, d };
+		/* TRANSLATORS: "Like 81% of cities surveyed (81 of 100), Toronto has dedicated funding …" */
+		say_frame(p, has ? _("Like {share}, {city} {what}.") : _("Like {share}, {city} answered yes to “{what}”."),
+		    0, &sh, has ? has : view_str(q, "text"));
 	} else {
 		int along = 2 * no >= d;
-		html_raw(p->b, along ? "Along with " : "Unlike ");
-		sections_share(p, code, along ? "no" : "yes", along ? no : yes, d, base_noun(p, code));
-		html_raw(p->b, ", ");
-		sections_city(p);
-		html_raw(p->b, " ");
-		if (has)
-			html_text(p->b, has_not);
-		else {
-			html_raw(p->b, "answered no to “");
-			html_text(p->b, view_str(q, "text"));
-			html_raw(p->b, "”");
-		}
-		html_raw(p->b, ".");
+		struct share sh = { code, along ? "no" : "yes", base_noun(p, code), along ? no : yes, d };
+		if (along)
+			say_frame(p, has ? _("Along with {share}, {city} {what}.") :
+			    _("Along with {share}, {city} answered no to “{what}”."), 0, &sh, has ? has_not : view_str(q, "text"));
+		else
+			say_frame(p, has ? _("Unlike {share}, {city} {what}.") :
+			    _("Unlike {share}, {city} answered no to “{what}”."), 0, &sh, has ? has_not : view_str(q, "text"));
 	}
 	html_raw(p->b, "</p>\n");
 }
@@ -622,23 +691,18 @@ single(struct profile *p, const char *code, const char *what)
 		return;
 	}
 	html_raw(p->b, "<p class=\"statement\">");
-	if (d > 0) {
-		html_raw(p->b, "Similar to ");
-		sections_share(p, code, opt, sections_count(p, code, opt), d, NULL);
-		html_raw(p->b, ", ");
+	if (ph) {
+		struct share sh = { code, opt, NULL, sections_count(p, code, opt), d };
+		say_frame(p, d > 0 ? _("Similar to {share}, {city} {what}.") : _("{city} {what}."), 0, &sh, ph);
+	} else {
+		if (d > 0) {
+			struct share sh = { code, opt, NULL, sections_count(p, code, opt), d };
+			say_frame(p, _("Similar to {share}, "), 0, &sh, NULL);
+		}
+		say_frame(p, _("{city} answered “{what}”"), 0, NULL, answer_option_label(q, opt));
+		say_frame(p, _(" to “{what}”."), 0, NULL, view_str(q, "text"));
 	}
-	sections_city(p);
-	html_raw(p->b, " ");
-	if (ph)
-		html_text(p->b, ph);
-	else {
-		html_raw(p->b, "answered “");
-		html_text(p->b, answer_option_label(q, opt));
-		html_raw(p->b, "” to “");
-		html_text(p->b, view_str(q, "text"));
-		html_raw(p->b, "”");
-	}
-	html_raw(p->b, ".</p>\n");
+	html_raw(p->b, "</p>\n");
 }
 
 static void
@@ -777,7 +841,9 @@ partners(struct profile *p, const char *code, const char *lead, const char *tail
 	html_raw(p->b, "<p class=\"statement\">");
 	say(p, lead, 0);
 	if (json_array_size(v) == 0) {
-		html_raw(p->b, " none of the kinds of partner the survey names.</p>\n");
+		html_raw(p->b, " ");
+		html_text(p->b, _("none of the kinds of partner the survey names."));
+		html_raw(p->b, "</p>\n");
 		return;
 	}
 	html_raw(p->b, " ");
@@ -803,20 +869,18 @@ wave_only_note(struct profile *p, const char *code)
 		json_array_foreach(json_object_get(q, "options"), i, o) {
 			if (answer_has_option(other, view_str(o, "code")))
 				continue;
-			html_raw(p->b, n++ ? ", while “" : "<p class=\"footnote\" id=\"fn-options\">* “");
+			html_raw(p->b, n++ ? _(", while “") : "<p class=\"footnote\" id=\"fn-options\">* “");
 			html_text(p->b, view_str(o, "label"));
-			html_raw(p->b, "” is not an option in the ");
-			html_text(p->b, w);
-			html_raw(p->b, " survey");
+			html_raw(p->b, "” ");
+			say_frame(p, _("is not an option in the {what} survey"), 0, NULL, w);
 		}
 		json_array_foreach(json_object_get(other, "options"), i, o) {
 			if (answer_has_option(q, view_str(o, "code")))
 				continue;
-			html_raw(p->b, n++ ? ", while “" : "<p class=\"footnote\" id=\"fn-options\">* “");
+			html_raw(p->b, n++ ? _(", while “") : "<p class=\"footnote\" id=\"fn-options\">* “");
 			html_text(p->b, view_str(o, "label"));
-			html_raw(p->b, "” is not an option in the ");
-			html_text(p->b, p->wave);
-			html_raw(p->b, " survey");
+			html_raw(p->b, "” ");
+			say_frame(p, _("is not an option in the {what} survey"), 0, NULL, p->wave);
 		}
 	}
 	if (n)
@@ -849,7 +913,7 @@ new_options(struct profile *p, const struct step *s)
 	const char *it_not = s->text[3];
 	json_t *q = sections_question(p, code), *v = json_object_get(p->answers, code), *o;
 	long long d = sections_answered(p, code);
-	const char *noun_ = *p->peers ? "cities in the peer group" : "participating cities";
+	const char *noun_ = *p->peers ? _("cities in the peer group") : _("participating cities");
 	size_t i;
 
 	if (q == NULL || d == 0)
@@ -859,32 +923,21 @@ new_options(struct profile *p, const struct step *s)
 		long long n = sections_count(p, code, opt);
 		if (elsewhere(p, code, opt))
 			continue;
+		struct share sh = { code, opt, noun_, n, d };
 		html_raw(p->b, "<p class=\"statement\">");
+		/* the row's text is a frame too: {city's}/{de_city} where the language puts the city */
 		if (!json_is_array(v)) {
-			sections_share(p, code, opt, n, d, noun_);
-			html_raw(p->b, " ");
-			html_raw(p->b, they);
-			html_raw(p->b, " ");
-			label_lc(p->b, view_str(o, "label"));
+			say_frame(p, "{share} ", 0, &sh, NULL);
+			say(p, they, 0);
 		} else if (chose(v, opt)) {
-			html_raw(p->b, "Similar to ");
-			sections_share(p, code, opt, n, d, noun_);
-			html_raw(p->b, ", ");
-			sections_city_s(p);
-			html_raw(p->b, " ");
-			html_raw(p->b, json_array_size(v) > 1 ? it_also : it);
-			html_raw(p->b, " ");
-			label_lc(p->b, view_str(o, "label"));
+			say_frame(p, _("Similar to {share}, "), 0, &sh, NULL);
+			say(p, json_array_size(v) > 1 ? it_also : it, 0);
 		} else {
-			html_raw(p->b, "Unlike ");
-			sections_share(p, code, opt, n, d, noun_);
-			html_raw(p->b, ", ");
-			sections_city_s(p);
-			html_raw(p->b, " ");
-			html_raw(p->b, it_not);
-			html_raw(p->b, " ");
-			label_lc(p->b, view_str(o, "label"));
+			say_frame(p, _("Unlike {share}, "), 0, &sh, NULL);
+			say(p, it_not, 0);
 		}
+		html_raw(p->b, " ");
+		label_lc(p->b, view_str(o, "label"));
 		html_raw(p->b, "<a href=\"#fn-options\" class=\"fn\" aria-label=\"about this option\">*</a>.");
 		html_raw(p->b, "</p>\n");
 	}
@@ -1046,6 +1099,29 @@ statement(struct profile *p, const struct step *s)
 	}
 }
 
+/* A row with its texts in the page's language (po/fr.po): a section's name and an ASKED row's wave are
+ * codes, kept; a COUNT_HEADING's first two are the singular and plural of one message, chosen by the
+ * count with the language's plural rule. */
+static struct step
+translated(const struct step *s, const struct profile *p)
+{
+	struct step t = *s;
+	json_t *n;
+	int k;
+
+	for (k = 0; k < 4; k++) {
+		if (t.text[k] == NULL || (k == 0 && (s->kind == S_SECTION || s->kind == S_ASKED)))
+			continue;
+		t.text[k] = _(t.text[k]);
+	}
+	if (s->kind == S_COUNT_HEADING) {
+		n = json_object_get(p->answers, s->code[0]);
+		t.text[0] = t.text[1] = dngettext(LANG_DOMAIN, s->text[0], s->text[1],
+		    json_is_integer(n) ? (unsigned long)json_integer_value(n) : 2);
+	}
+	return t;
+}
+
 static int
 opens_block(enum step_kind k)
 {
@@ -1061,13 +1137,15 @@ run(struct profile *p, size_t i, int write)
 		const struct step *s = &steps[i++];
 		if (opens_block(s->kind)) {
 			int w = write && (s->kind != S_ASKED || asked(p, s->code[0]));
+			struct step t = translated(s, p);
 			if (w)
-				block_open(p, s);
+				block_open(p, &t);
 			i = run(p, i, w);
 			if (w)
-				block_close(p, s);
+				block_close(p, &t);
 		} else if (write) {
-			statement(p, s);
+			struct step t = translated(s, p);
+			statement(p, &t);
 		}
 	}
 	return i + 1;
@@ -1079,19 +1157,25 @@ sections_toc(struct profile *p)
 {
 	size_t i;
 
-	html_raw(p->b, "<nav class=\"toc\" id=\"on-this-page\" aria-label=\"On this page\"><ul>");
+	html_raw(p->b, "<nav class=\"toc\" id=\"on-this-page\" aria-label=\"");
+	html_attr(p->b, _("On this page"));
+	html_raw(p->b, "\"><ul>");
 	for (i = 0; i < NSTEPS; i++) {
 		if (steps[i].kind != S_SECTION || steps[i].text[1] == NULL)
 			continue;
 		html_raw(p->b, "<li><a href=\"#");
 		html_raw(p->b, steps[i].text[0]);
 		html_raw(p->b, "\">");
-		html_raw(p->b, steps[i].text[1]);
+		html_raw(p->b, _(steps[i].text[1]));
 		html_raw(p->b, "</a></li>");
 	}
-	html_raw(p->b, "<li><a href=\"#metrics\">Metrics</a></li>"
-	    "<li><a href=\"#waves\">Answers across waves</a></li>"
-	    "<li><a href=\"#downloads\">Downloads and versions</a></li></ul></nav>\n");
+	html_raw(p->b, "<li><a href=\"#metrics\">");
+	html_text(p->b, _("Metrics"));
+	html_raw(p->b, "</a></li><li><a href=\"#waves\">");
+	html_text(p->b, _("Answers across waves"));
+	html_raw(p->b, "</a></li><li><a href=\"#downloads\">");
+	html_text(p->b, _("Downloads and versions"));
+	html_raw(p->b, "</a></li></ul></nav>\n");
 }
 
 void

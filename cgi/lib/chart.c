@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libintl.h>
+
 #include "chart.h"
 #include "html.h"
 
@@ -127,27 +129,61 @@ fmt_grouped(char *s, size_t n, double v)
 	s[o] = '\0';
 }
 
+/* The charts' language (issue 20): words through gettext's domain "citybench" (the thread's locale,
+ * which core's lang_use sets per request), numbers in French typography when chart_french is set. */
+#define C_(s) dgettext("citybench", s)
+static int french;
+
+void
+chart_language(int fr)
+{
+	french = fr != 0;
+}
+
+/* A number as the chart's language writes it: French "2 800 000", "41,7 %" (narrow no-break spaces). */
+static int
+put_num(struct buf *b, const char *s, const char *suffix)
+{
+	const char *p;
+
+	if (!french)
+		return buf_puts(b, s) == -1 || buf_puts(b, suffix) == -1 ? -1 : 0;
+	for (p = s; *p; p++) {
+		if (*p == ',' && buf_puts(b, "\xe2\x80\xaf") == -1)
+			return -1;
+		if (*p == '.' && buf_putc(b, ',') == -1)
+			return -1;
+		if (*p != ',' && *p != '.' && buf_putc(b, *p) == -1)
+			return -1;
+	}
+	if (*suffix == '%')
+		return buf_puts(b, "\xe2\x80\xaf%");
+	return buf_puts(b, suffix);
+}
+
 int
 chart_value(struct buf *b, double v, const char *unit)
 {
-	char s[64];
+	char s[64], per[64];
 
 	if (!isfinite(v))
-		return buf_puts(b, "no value");
+		return buf_puts(b, C_("no value"));
 	/* one spelling per unit on every page and chart (issue 15): yes/no for a city's binary share,
 	 * percentages with at most one decimal, thousands separators */
 	if (unit && strcmp(unit, "share") == 0 && (v == 0 || v == 1))
-		return buf_puts(b, v == 1 ? "Yes" : "No");
+		return buf_puts(b, v == 1 ? C_("Yes") : C_("No"));
 	if (unit && strcmp(unit, "share") == 0)
-		return fmt_fixed(s, sizeof(s), v * 100, 1), buf_printf(b, "%s%%", s);
+		return fmt_fixed(s, sizeof(s), v * 100, 1), put_num(b, s, "%");
 	if (unit && strcmp(unit, "percent") == 0)
-		return fmt_fixed(s, sizeof(s), v, 1), buf_printf(b, "%s%%", s);
+		return fmt_fixed(s, sizeof(s), v, 1), put_num(b, s, "%");
 	fmt_number(s, sizeof(s), v);
 	if (v == floor(v) && fabs(v) >= 10000 && fabs(v) < 1e15)
 		fmt_grouped(s, sizeof(s), v);
-	if (unit && strcmp(unit, "per_100k") == 0)
-		return buf_printf(b, "%s per 100k", s);
-	return buf_puts(b, s);
+	if (unit && strcmp(unit, "per_100k") == 0) {
+		snprintf(per, sizeof(per), " %s", C_("per 100k"));
+		return put_num(b, s, per);
+	}
+	return put_num(b, s, "");
 }
 
 /* The first max code points of s (whole UTF-8 sequences), with "…" when cut. */
@@ -297,7 +333,7 @@ static void
 bar_row(struct canvas *k, const char *label, double v, double lo, double hi, const char *text, int mark)
 {
 	struct buf *b = &k->body;
-	const char *marker = k->c->marker ? k->c->marker : "◀ selected";
+	const char *marker = k->c->marker ? k->c->marker : C_("◀ selected");
 	double x0 = x_of(0 < lo ? lo : (0 > hi ? hi : 0), lo, hi), xv, tx;
 
 	buf_puts(b, "<g><title>");
@@ -408,7 +444,7 @@ finish(struct buf *b, struct canvas *k)
 	if (k->list.data)
 		xml_text(b, k->list.data);
 	if (k->unlisted)
-		buf_printf(b, "; and %zu more", k->unlisted);
+		buf_printf(b, C_("; and %zu more"), k->unlisted);
 	buf_puts(b, ".</desc>\n<defs><pattern id=\"");
 	xml_text(b, c->id);
 	buf_puts(b, "-hatch\" patternUnits=\"userSpaceOnUse\" width=\"8\" height=\"8\" "
@@ -577,7 +613,7 @@ chart_bars(struct buf *b, const struct chart *c, const char *const *labels, cons
 		    (long)i == highlight);
 	}
 	if (n == 0)
-		list_item(&k, "no data", "no city has a value");
+		list_item(&k, C_("no data"), C_("no city has a value"));
 	zero_line(&k, y0, lo, hi);
 	buf_free(&t);
 	return finish(b, &k);
@@ -774,7 +810,7 @@ chart_bin_label(struct buf *b, const struct chart_bin *bin, const char *unit)
 	if (bin->lo == bin->hi)
 		return chart_value(b, bin->lo, unit);
 	if (chart_value(b, bin->lo, pct ? unit : NULL) == -1 ||
-	    buf_puts(b, bin->closed ? " to " : " to under ") == -1)
+	    buf_puts(b, bin->closed ? C_(" to ") : C_(" to under ")) == -1)
 		return -1;
 	return chart_value(b, bin->hi, unit);
 }
@@ -799,12 +835,12 @@ chart_histogram(struct buf *b, const struct chart *c, const struct chart_bin *bi
 		buf_reset(&label);
 		buf_reset(&t);
 		note(&k, chart_bin_label(&label, &bins[i], c->unit));
-		note(&k, buf_printf(&t, "%zu %s", bins[i].count, bins[i].count == 1 ? "city" : "cities"));
+		note(&k, buf_printf(&t, dngettext("citybench", "%zu city", "%zu cities", bins[i].count), bins[i].count));
 		bar_row(&k, label.data ? label.data : "", (double)bins[i].count, 0, hi, t.data ? t.data : "",
 		    (long)i == highlight);
 	}
 	if (nbins == 0)
-		list_item(&k, "no data", "no city has a value");
+		list_item(&k, C_("no data"), C_("no city has a value"));
 	zero_line(&k, y0, 0, hi);
 	buf_free(&label);
 	buf_free(&t);
@@ -839,7 +875,7 @@ chart_grouped(struct buf *b, const struct chart *c, const char *const *groups,
 		k.y += 6;
 	}
 	if (ngroups == 0 || nseries == 0)
-		list_item(&k, "no data", "nothing to compare");
+		list_item(&k, C_("no data"), C_("nothing to compare"));
 	buf_free(&t);
 	return finish(b, &k);
 }

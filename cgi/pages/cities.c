@@ -142,9 +142,11 @@ single_hit(struct request *r, PGresult *res)
 	}
 	r->status = 302;
 	http_header(r, "Location", loc.data);
-	page_begin_described(r, "Cities", "Every city in the survey, found by name, region, country, population or wave, "
+	page_begin_described(r, _("Cities"), "Every city in the survey, found by name, region, country, population or wave, "
 	    "with its country, region and population and a link to its profile.");
-	html_raw(&r->out, "<h1>One city found</h1>\n<p><a href=\"");
+	html_raw(&r->out, "<h1>");
+	html_text(&r->out, _("One city found"));
+	html_raw(&r->out, "</h1>\n<p><a href=\"");
 	html_attr(&r->out, loc.data);
 	html_raw(&r->out, "\">");
 	html_text(&r->out, PQgetvalue(res, 0, Q_CITIES_NAME));
@@ -267,9 +269,11 @@ cities_get(struct request *r)
 	regions = db_query(r->app->db, Q_REGIONS, 0, NULL);
 	countries = db_query(r->app->db, Q_COUNTRIES, 0, NULL);
 	waves = view_waves(r->app);
-	page_begin_described(r, "Cities", "Every city in the survey, found by name, region, country, population or wave, "
+	page_begin_described(r, _("Cities"), "Every city in the survey, found by name, region, country, population or wave, "
 	    "with its country, region and population and a link to its profile.");
-	html_raw(&r->out, "<h1>Cities</h1>\n");
+	html_raw(&r->out, "<h1>");
+	html_text(&r->out, _("Cities"));
+	html_raw(&r->out, "</h1>\n");
 	cities_form(r, &f, db_ok(regions) ? regions : NULL, db_ok(countries) ? countries : NULL, waves);
 	buf_printf(&r->out, "<p class=\"count\" role=\"status\"><data id=\"total\" value=\"%lld\">%lld</data> %s found",
 	    total, total, total == 1 ? "city" : "cities");

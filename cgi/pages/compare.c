@@ -529,9 +529,11 @@ compare_html(struct request *r, json_t *model, const struct list *asked_metrics,
 	size_t nc = json_array_size(json_object_get(model, "cities"));
 
 	description(model, &desc);
-	page_begin_described(r, "Compare cities", desc.data);
+	page_begin_described(r, _("Compare cities"), desc.data);
 	buf_free(&desc);
-	html_raw(b, "<h1>Compare cities</h1>\n");
+	html_raw(b, "<h1>");
+	html_text(b, _("Compare cities"));
+	html_raw(b, "</h1>\n");
 	if (json_array_size(missing) > 0) {
 		r->status = 404;	/* the contract's "no such city"; the page stays whole */
 		missing_notice(b, model, missing, picker);

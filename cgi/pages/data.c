@@ -77,9 +77,11 @@ data_get(struct request *r)
 		PQclear(waves);
 		return -1;
 	}
-	page_begin_described(r, "Data", "The open data of citybench under CC BY 4.0: the cities, every answer and every "
+	page_begin_described(r, _("Data"), "The open data of citybench under CC BY 4.0: the cities, every answer and every "
 	    "metric value as CSV and JSON, the questionnaires, and the API.");
-	html_raw(b, "<h1>Data</h1>\n<p>Everything the portal shows can be downloaded as CSV (RFC 4180, UTF-8, a "
+	html_raw(b, "<h1>");
+	html_text(b, _("Data"));
+	html_raw(b, "</h1>\n<p>Everything the portal shows can be downloaded as CSV (RFC 4180, UTF-8, a "
 	    "header row first). Numbers read back exactly; an empty cell means no value; a text cell that "
 	    "begins with <code>=</code>, <code>+</code>, <code>-</code> or <code>@</code> starts with an "
 	    "apostrophe so that spreadsheets do not run it as a formula. Every page also has a "

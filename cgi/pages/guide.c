@@ -53,7 +53,7 @@ guide_get(struct request *r)
 	/* The guide is a file of the tree, not data: no ETag from the data version. */
 	if (read_guide(r->app ? r->app->root : ".", &text, &len) == -1)
 		return reply_error(r, 503, "the plugin guide is not installed on this server", NULL);
-	page_begin_described(r, "Writing a metric plugin", "How to write a metric as a Lua plugin: what it receives, "
+	page_begin_described(r, _("Writing a metric plugin"), "How to write a metric as a Lua plugin: what it receives, "
 	    "what it returns, the limits of its sandbox, and how it is checked before it runs.");
 	buf_append(&r->out, text, len);
 	page_end(r);

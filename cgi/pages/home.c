@@ -65,10 +65,12 @@ home_get(struct request *r)
 	cities = strtoll(PQgetvalue(counts, 0, Q_PAGES_HOME_COUNTS_CITIES), NULL, 10);
 	synthetic = strtoll(PQgetvalue(counts, 0, Q_PAGES_HOME_COUNTS_SYNTHETIC), NULL, 10);
 
-	page_begin_described(r, "City innovation capacity, compared", "How cities organise public-sector innovation, "
+	page_begin_described(r, _("City innovation capacity, compared"), "How cities organise public-sector innovation, "
 	    "from their survey answers: find a city, compare cities, rank them on metrics, map them, and download "
 	    "the open data (CC BY 4.0).");
-	html_raw(b, "<h1>City innovation capacity, compared</h1>\n<p class=\"lead\">citybench publishes how "
+	html_raw(b, "<h1>");
+	html_text(b, _("City innovation capacity, compared"));
+	html_raw(b, "</h1>\n<p class=\"lead\">citybench publishes how "
 	    "cities answered the city innovation capacity survey, each answer beside how the other cities "
 	    "answered, and metrics that rank them.</p>\n");
 	search_form(b);

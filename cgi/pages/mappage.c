@@ -830,9 +830,11 @@ write_html(struct request *r, const struct view *v)
 	if (v->city && v->city_on_map)
 		buf_printf(&desc, ", %s highlighted", v->city_name);
 	buf_puts(&desc, "; with the table of the same cities, and the map as an image, CSV and JSON.");
-	page_begin_described(r, "Map of the cities", desc.data);
+	page_begin_described(r, _("Map of the cities"), desc.data);
 	buf_free(&desc);
-	html_raw(b, "<h1>Map of the cities</h1>\n");
+	html_raw(b, "<h1>");
+	html_text(b, _("Map of the cities"));
+	html_raw(b, "</h1>\n");
 	form(r, v);
 	html_raw(b, "<p class=\"lede\" role=\"status\">");
 	sentence(b, v, 0);

@@ -116,9 +116,11 @@ metrics_get(struct request *r)
 		}
 	} else {
 		struct buf *b = &r->out;
-		page_begin_described(r, "Metrics", "The catalogue of metrics computed from the cities' survey answers: "
+		page_begin_described(r, _("Metrics"), "The catalogue of metrics computed from the cities' survey answers: "
 		    "what each measures, its unit, whether higher is better, and the plugin that computes it.");
-		html_raw(b, "<h1>Metrics</h1>\n<p>Each metric is computed by a plugin from the cities' answers, "
+		html_raw(b, "<h1>");
+		html_text(b, _("Metrics"));
+		html_raw(b, "</h1>\n<p>Each metric is computed by a plugin from the cities' answers, "
 		    "once per city and wave. Follow a metric for its ranking, distribution and the plugin's "
 		    "source code.</p>\n");
 		view_twin_links(r, "This page as data", "/metrics", 0);

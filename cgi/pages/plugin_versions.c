@@ -228,7 +228,7 @@ metric_versions_get(struct request *r)
 		return 0;
 	}
 	buf_printf(&path, "/metrics/%s/versions", id);
-	page_begin(r, "Versions of a metric's plugin");
+	page_begin(r, _("Versions of a metric's plugin"));
 	html_raw(&r->out, "<h1>Versions of <a href=\"/metrics/");
 	html_attr(&r->out, id);
 	html_raw(&r->out, "\"><code>");
@@ -355,7 +355,7 @@ metric_version_diff_get(struct request *r)
 		PQclear(res);
 		return 0;
 	}
-	page_begin(r, "What a plugin version changed");
+	page_begin(r, _("What a plugin version changed"));
 	html_raw(&r->out, "<h1>Version ");
 	html_text(&r->out, to);
 	html_raw(&r->out, " of <a href=\"/metrics/");

@@ -77,7 +77,9 @@ data_list(struct profile *p, const char *want, const char *title)
 		html_raw(p->b, "<li>");
 		html_text(p->b, area_name(q));
 		if (want && sections_answered(p, code) > 0) {
-			html_raw(p->b, " <span class=\"cohort\">— like ");
+			html_raw(p->b, " <span class=\"cohort\">");
+			html_text(p->b, _("— like"));
+			html_raw(p->b, " ");
 			sections_share(p, code, want, sections_count(p, code, want), sections_answered(p, code), NULL);
 			html_raw(p->b, "</span>");
 		}
@@ -102,17 +104,18 @@ data_availability(struct profile *p)
 			other += is_data_question(q);
 	if (!here && !other)
 		return;
-	html_raw(p->b, "<section id=\"data-availability\" aria-labelledby=\"h-data\">"
-	    "<h2 id=\"h-data\">Data availability by policy area</h2>\n");
+	html_raw(p->b, "<section id=\"data-availability\" aria-labelledby=\"h-data\"><h2 id=\"h-data\">");
+	html_text(p->b, _("Data availability by policy area"));
+	html_raw(p->b, "</h2>\n");
 	if (!here) {
 		html_raw(p->b, "<p><span class=\"not-asked\">— not asked</span> in the ");
 		html_text(p->b, p->wave);
 		html_raw(p->b, " wave.</p>\n");
 	} else {
 		html_raw(p->b, "<div class=\"columns\">\n");
-		data_list(p, "sufficient", "Sufficient data");
-		data_list(p, "insufficient", "Insufficient data");
-		data_list(p, NULL, "Not answered");
+		data_list(p, "sufficient", _("Sufficient data"));
+		data_list(p, "insufficient", _("Insufficient data"));
+		data_list(p, NULL, _("Not answered"));
 		html_raw(p->b, "</div>\n");
 	}
 	html_raw(p->b, "</section>\n");
@@ -158,7 +161,9 @@ metrics_table(struct profile *p)
 	json_t *list = json_object_get(p->model, "metrics"), *m;
 	size_t i;
 
-	html_raw(p->b, "<section id=\"metrics\" aria-labelledby=\"h-metrics\"><h2 id=\"h-metrics\">Metrics</h2>\n");
+	html_raw(p->b, "<section id=\"metrics\" aria-labelledby=\"h-metrics\"><h2 id=\"h-metrics\">");
+	html_text(p->b, _("Metrics"));
+	html_raw(p->b, "</h2>\n");
 	if (json_array_size(list) == 0) {
 		html_raw(p->b, "<p>No metric is published for this wave yet.</p></section>\n");
 		return;
@@ -235,7 +240,9 @@ waves_table(struct profile *p)
 			json_array_append_new(codes, json_string(view_str(q, "code")));
 		}
 	}
-	html_raw(p->b, "<section id=\"waves\" aria-labelledby=\"h-waves\"><h2 id=\"h-waves\">Answers across waves</h2>\n");
+	html_raw(p->b, "<section id=\"waves\" aria-labelledby=\"h-waves\"><h2 id=\"h-waves\">");
+	html_text(p->b, _("Answers across waves"));
+	html_raw(p->b, "</h2>\n");
 	html_raw(p->b, "<p>Every question of the survey beside ");
 	sections_city_s(p);
 	html_raw(p->b, " answer in each wave it took part in. <span class=\"not-asked\">— not asked</span> "
@@ -305,9 +312,11 @@ other_answers(struct profile *p)
 		json_t *v = json_object_get(p->answers, code);
 		if (json_object_get(p->seen, code))
 			continue;
-		if (n++ == 0)
-			html_raw(p->b, "<section id=\"other\" aria-labelledby=\"h-other\"><h2 id=\"h-other\">"
-			    "Other answers</h2>\n<dl class=\"answers\">\n");
+		if (n++ == 0) {
+			html_raw(p->b, "<section id=\"other\" aria-labelledby=\"h-other\"><h2 id=\"h-other\">");
+			html_text(p->b, _("Other answers"));
+			html_raw(p->b, "</h2>\n<dl class=\"answers\">\n");
+		}
 		html_raw(p->b, "<dt>");
 		html_text(p->b, view_str(q, "text"));
 		html_raw(p->b, "</dt><dd>");
@@ -315,7 +324,9 @@ other_answers(struct profile *p)
 		if (((streq(type, "single") && json_is_string(v)) || json_is_boolean(v)) &&
 		    sections_answered(p, code) > 0) {
 			const char *opt = json_is_string(v) ? json_string_value(v) : json_is_true(v) ? "yes" : "no";
-			html_raw(p->b, " <span class=\"cohort\">— like ");
+			html_raw(p->b, " <span class=\"cohort\">");
+			html_text(p->b, _("— like"));
+			html_raw(p->b, " ");
 			sections_share(p, code, opt, sections_count(p, code, opt), sections_answered(p, code), NULL);
 			html_raw(p->b, "</span>");
 		}
@@ -391,42 +402,63 @@ profile_html(struct request *r, json_t *model)
 	p->peers = view_str(model, "peers");
 	p->size = (long long)json_integer_value(json_object_get(model, "cohort_size"));
 
-	snprintf(title, sizeof(title), "%s%s%s%s", p->name, p->wave ? ", " : "", p->wave ? p->wave : "",
-	    p->wave ? " wave" : "");
+	if (p->wave)	/* TRANSLATORS: a profile's title: the city, the wave */
+		snprintf(title, sizeof(title), _("%s, %s wave"), p->name, p->wave);
+	else
+		snprintf(title, sizeof(title), "%s", p->name);
 	description(p, &desc);
 	page_begin_described(r, title, desc.data);
 	buf_free(&desc);
 	html_raw(p->b, "<h1>");
 	sections_city(p);
 	if (p->wave) {
+		struct buf n = BUF_INIT;
+		const char *t, *s;
+		int latest = json_is_string(json_object_get(model, "city_survey"));
+
+		view_int(&n, p->size);
 		html_raw(p->b, " <span class=\"subtitle\">");
-		if (json_is_string(json_object_get(model, "city_survey"))) {
-			/* survey=latest: the city at its latest wave, the cohort each city at its own latest */
-			html_text(p->b, view_str(model, "city_survey"));
-			html_raw(p->b, " wave, its latest, compared with each city at its latest wave, ");
-		} else {
-			html_text(p->b, p->wave);
-			html_raw(p->b, " wave, compared with ");
+		/* a frame per language: {wave}, {peers} (code), {n}; with survey=latest, the city at its
+		 * latest wave and the cohort each city at its own latest */
+		if (latest)
+			t = *p->peers ? P_("{wave} wave, its latest, compared with each city at its latest wave in the peer "
+			    "group <code>{peers}</code>: {n} city", "{wave} wave, its latest, compared with each city at its "
+			    "latest wave in the peer group <code>{peers}</code>: {n} cities", (unsigned long)p->size) :
+			    P_("{wave} wave, its latest, compared with each city at its latest wave: {n} city",
+			    "{wave} wave, its latest, compared with each city at its latest wave: {n} cities",
+			    (unsigned long)p->size);
+		else
+			t = *p->peers ? P_("{wave} wave, compared with the peer group <code>{peers}</code>: {n} city",
+			    "{wave} wave, compared with the peer group <code>{peers}</code>: {n} cities",
+			    (unsigned long)p->size) :
+			    P_("{wave} wave, compared with all {n} cities surveyed",
+			    "{wave} wave, compared with all {n} cities surveyed", (unsigned long)p->size);
+		while ((s = strchr(t, '{')) != NULL) {
+			buf_append(p->b, t, (size_t)(s - t));
+			if (strncmp(s, "{wave}", 6) == 0) {
+				html_text(p->b, latest ? view_str(model, "city_survey") : p->wave);
+				t = s + 6;
+			} else if (strncmp(s, "{peers}", 7) == 0) {
+				html_text(p->b, p->peers);
+				t = s + 7;
+			} else if (strncmp(s, "{n}", 3) == 0) {
+				buf_append(p->b, n.data ? n.data : "", n.len);
+				t = s + 3;
+			} else {
+				buf_putc(p->b, '{');
+				t = s + 1;
+			}
 		}
-		if (*p->peers) {
-			html_raw(p->b, "the peer group <code>");
-			html_text(p->b, p->peers);
-			html_raw(p->b, "</code>: ");
-			view_int(p->b, p->size);
-			html_raw(p->b, p->size == 1 ? " city" : " cities");
-		} else {
-			html_raw(p->b, "all ");
-			view_int(p->b, p->size);
-			html_raw(p->b, " cities surveyed");
-		}
+		html_raw(p->b, t);
+		buf_free(&n);
 		html_raw(p->b, "</span>");
 	}
 	html_raw(p->b, "</h1>\n");
 	latest_pools_html(p->b, model);
 	if (json_is_true(json_object_get(p->city, "synthetic")))
-		html_raw(p->b, "<p class=\"notice synthetic\" role=\"note\"><strong>Synthetic demonstration "
+		html_raw(p->b, _("<p class=\"notice synthetic\" role=\"note\"><strong>Synthetic demonstration "
 		    "city.</strong> Its name and answers were generated to fill the demonstration cohort; "
-		    "they describe no real city.</p>\n");
+		    "they describe no real city.</p>\n"));
 	if (p->wave == NULL) {
 		html_raw(p->b, "<p>");
 		sections_city(p);
@@ -462,8 +494,9 @@ profile_html(struct request *r, json_t *model)
 	waves_table(p);
 	profile_similar_html(p->b, p->model, p->slug, p->wave);
 
-	html_raw(p->b, "<section id=\"downloads\" aria-labelledby=\"h-downloads\"><h2 id=\"h-downloads\">"
-	    "Downloads and versions</h2>\n<ul>\n<li>For the city's partner: <a href=\"/cities/");
+	html_raw(p->b, "<section id=\"downloads\" aria-labelledby=\"h-downloads\"><h2 id=\"h-downloads\">");
+	html_text(p->b, _("Downloads and versions"));
+	html_raw(p->b, "</h2>\n<ul>\n<li>For the city's partner: <a href=\"/cities/");
 	url_encode(p->b, p->slug);
 	html_raw(p->b, "/answers.csv?survey=");
 	url_encode(p->b, p->wave);

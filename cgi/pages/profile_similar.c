@@ -17,10 +17,21 @@ profile_similar_html(struct buf *b, json_t *model, const char *slug, const char 
 
 	if (json_array_size(list) == 0 || slug == NULL || wave == NULL)
 		return;
-	html_raw(b, "<section id=\"similar\" aria-labelledby=\"h-similar\"><h2 id=\"h-similar\">Cities most like "
-	    "this one</h2>\n<p>By their answers in the ");
-	html_text(b, wave);
-	html_raw(b, " wave (a score from 0 to 1, 1 = the same answers).</p>\n<ol class=\"similar\">\n");
+	html_raw(b, "<section id=\"similar\" aria-labelledby=\"h-similar\"><h2 id=\"h-similar\">");
+	html_text(b, _("Cities most like this one"));
+	html_raw(b, "</h2>\n<p>");
+	{
+		const char *t = _("By their answers in the {wave} wave (a score from 0 to 1, 1 = the same answers).");
+		const char *w = strstr(t, "{wave}");
+		if (w) {
+			buf_append(b, t, (size_t)(w - t));
+			html_text(b, wave);
+			html_raw(b, w + 6);
+		} else {
+			html_raw(b, t);
+		}
+	}
+	html_raw(b, "</p>\n<ol class=\"similar\">\n");
 	json_array_foreach(list, i, c) {
 		html_raw(b, "<li><a href=\"/cities/");
 		url_encode(b, view_str(c, "slug"));

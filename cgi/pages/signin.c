@@ -58,8 +58,10 @@ signed_in_page(struct request *r, const struct session *s, const char *notice)
 {
 	struct buf *b = &r->out;
 
-	page_begin(r, "Signed in");
-	html_raw(b, "<h1>Signed in</h1>\n");
+	page_begin(r, _("Signed in"));
+	html_raw(b, "<h1>");
+	html_text(b, _("Signed in"));
+	html_raw(b, "</h1>\n");
 	if (notice) {
 		html_raw(b, "<p class=\"notice\" role=\"status\">");
 		html_text(b, notice);
@@ -103,9 +105,11 @@ signin_get(struct request *r)
 		if (st == 503)
 			return reply_error(r, 503, msg, NULL);
 	}
-	page_begin_described(r, "Sign in", "Partners sign in with the token they were given, to upload their city's "
+	page_begin_described(r, _("Sign in"), "Partners sign in with the token they were given, to upload their city's "
 	    "answers and correct them.");
-	html_raw(b, "<h1>Sign in</h1>\n<p>Partner cities sign in with their city's token to answer the "
+	html_raw(b, "<h1>");
+	html_text(b, _("Sign in"));
+	html_raw(b, "</h1>\n<p>Partner cities sign in with their city's token to answer the "
 	    "questionnaire in the browser, upload answers and restore earlier versions, without pasting the "
 	    "token again.</p>\n");
 	signin_form(b, query_get(&r->query, "next"));
@@ -165,10 +169,12 @@ signin_post(struct request *r)
 		goto out;
 	}
 	if (st != 0) {
-		page_begin_described(r, "Sign in", "Partners sign in with the token they were given, to upload their city's "
+		page_begin_described(r, _("Sign in"), "Partners sign in with the token they were given, to upload their city's "
 	    "answers and correct them.");
 		r->status = 401;
-		html_raw(b, "<h1>Sign in</h1>\n<p class=\"error\" role=\"alert\">That token was not accepted: ");
+		html_raw(b, "<h1>");
+		html_text(b, _("Sign in"));
+		html_raw(b, "</h1>\n<p class=\"error\" role=\"alert\">That token was not accepted: ");
 		html_text(b, msg);
 		html_raw(b, ". Check that you pasted the whole token, starting with <code>cb_</code>.</p>\n");
 		signin_form(b, next);
@@ -231,8 +237,10 @@ signout_post(struct request *r)
 		reply_error(r, 503, "the database is unreachable: you are not signed out yet", NULL);
 		return -1;
 	}
-	page_begin(r, "Signed out");
-	html_raw(&r->out, "<h1>Signed out</h1>\n<p role=\"status\">You are signed out. "
+	page_begin(r, _("Signed out"));
+	html_raw(&r->out, "<h1>");
+	html_text(&r->out, _("Signed out"));
+	html_raw(&r->out, "</h1>\n<p role=\"status\">You are signed out. "
 	    "<a href=\"/signin\">Sign in again</a>.</p>\n");
 	page_end(r);
 	return 0;

@@ -45,8 +45,17 @@ trend_html(struct request *r, const char *slug, const char *name, const char *me
 		waves[m] = w;
 	}
 	html_raw(b, "<section id=\"over-time\" class=\"trend\" aria-labelledby=\"h-over-time\"><h2 id=\"h-over-time\">");
-	html_text(b, name);
-	html_raw(b, " over time: ");
+	{
+		/* TRANSLATORS: "Toronto over time: 2018 → 2020" */
+		const char *t = _("{city} over time: "), *c = strstr(t, "{city}");
+		if (c) {
+			buf_append(b, t, (size_t)(c - t));
+			html_text(b, name);
+			html_raw(b, c + 6);
+		} else {
+			html_raw(b, t);
+		}
+	}
 	for (k = 0; k < nw; k++) {
 		if (k)
 			html_raw(b, " → ");

@@ -657,9 +657,11 @@ upload_get(struct request *r)
 	json_t *waves = view_waves(r->app);
 	const char *newest = json_string_value(json_array_get(waves, json_array_size(waves) - 1));
 
-	page_begin_described(r, "Upload your city's answers", "The form through which a partner city sends its "
+	page_begin_described(r, _("Upload your city's answers"), "The form through which a partner city sends its "
 	    "survey answers as CSV or JSON, checks them first, and sees each problem beside its answer.");
-	html_raw(&r->out, "<h1>Upload your city's answers</h1>\n<p>Partner cities send their survey answers "
+	html_raw(&r->out, "<h1>");
+	html_text(&r->out, _("Upload your city's answers"));
+	html_raw(&r->out, "</h1>\n<p>Partner cities send their survey answers "
 	    "here. Every upload is checked against the wave's ");
 	if (newest) {
 		html_raw(&r->out, "<a href=\"/surveys/");

@@ -547,6 +547,50 @@ async function main() {
 			}
 		}
 
+		/* Issue 20: the main pages in French (lang=fr, JavaScript on and off): the same checks and axe,
+		 * <html lang="fr">, the switch back to English; a French browser (Accept-Language) gets French. */
+		await test('pages in French', async () => {
+			const fr = ['/', '/cities', '/cities/toronto', '/cities/toronto?survey=2018', '/compare',
+				'/compare?cities=toronto,' + (synthetic ? synthetic.slug : 'toronto'), '/metrics', '/data', '/upload',
+				'/signin', '/guide', '/map', '/surveys/2020', '/cities/toronto/submissions'];
+			for (const js of [true, false]) {
+				const label = js ? '[fr js]' : '[fr no-js]';
+				const ctx = await browser.newContext({ javaScriptEnabled: js, viewport: { width: 1280, height: 900 } });
+				const axeCtx = js ? null : await browser.newContext({ viewport: { width: 1280, height: 900 } });
+				for (const base of fr.concat(['/cities/no-such-city'])) {
+					const url = base + (base.includes('?') ? '&' : '?') + 'lang=fr';
+					const status = base === '/cities/no-such-city' ? 404 : 200;
+					if (pending(await fetchText(url))) {
+						skip(label + ' ' + url, 'route pending (404 from the route table)');
+						continue;
+					}
+					await test(label + ' ' + url, () => checkPage(ctx, label, url, status, axeResults, axeCtx));
+					const page = await ctx.newPage();
+					await page.goto(BASE + url);
+					const facts = await page.evaluate(() => ({
+						lang: document.documentElement.lang,
+						en: !!document.querySelector('nav.lang-switch a[hreflang="en"]'),
+						kept: Array.from(document.querySelectorAll('a[href^="/"]')).filter((a) =>
+							!a.getAttribute('href').startsWith('/static/') && !/lang=/.test(a.getAttribute('href'))).length,
+					}));
+					check(label + ' ' + url + ': <html lang="fr">, a switch to English, links keep the language',
+						facts.lang === 'fr' && facts.en && facts.kept === 0, JSON.stringify(facts));
+					await page.close();
+				}
+				await ctx.close();
+				if (axeCtx) {
+					await axeCtx.close();
+				}
+			}
+			const ctx = await browser.newContext({ locale: 'fr-CA', viewport: { width: 1280, height: 900 } });
+			const page = await ctx.newPage();
+			await page.goto(BASE + '/cities/toronto');
+			const lang = await page.evaluate(() => document.documentElement.lang);
+			check('a French browser (Accept-Language fr-CA) gets the French profile', lang === 'fr', 'lang=' + lang);
+			await page.close();
+			await ctx.close();
+		});
+
 		await test('/map at 320 px, with and without JavaScript', async () => {
 			for (const js of [true, false]) {
 				const label = js ? '[js 320px]' : '[no-js 320px]';
@@ -778,6 +822,11 @@ async function main() {
 				['toronto-forced-colors.png', { viewport: { width: 1280, height: 900 } }, 'active'],
 				['home.png', { viewport: { width: 1280, height: 900 } }, null, '/'],
 				['map-filtered.png', { viewport: { width: 1280, height: 900 } }, null, MAP_FILTERED],
+				['toronto-fr.png', { viewport: { width: 1280, height: 900 } }, null, '/cities/toronto?lang=fr'],
+				['toronto-fr-390.png', { viewport: { width: 390, height: 844 } }, null, '/cities/toronto?lang=fr'],
+				['toronto-en-390.png', { viewport: { width: 390, height: 844 } }, null, '/cities/toronto?lang=en'],
+				['compare-fr-390.png', { viewport: { width: 390, height: 844 } }, null,
+					'/compare?lang=fr&cities=toronto,' + (synthetic ? synthetic.slug : 'toronto')],
 			];
 			for (const [file, opts, forced, url] of shots) {
 				const ctx = await browser.newContext(opts);

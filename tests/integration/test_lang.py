@@ -1,0 +1,149 @@
+"""Languages (issue 20, contract "Languages"): lang=en|fr, else Accept-Language, else English; the
+choice in the cache key; links keep it; <html lang>, hreflang alternates and a language switch on every
+page; errors in the page's language on HTML pages, a stable code in JSON; the gettext coverage."""
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+
+from cb import get
+
+ROOT = os.environ.get("CITYBENCH_ROOT") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+PAGES = ["/", "/cities", "/cities/toronto", "/compare?cities=toronto,montreal", "/metrics", "/data", "/upload",
+         "/signin", "/guide", "/map", "/feed"]
+
+
+def _lang(r):
+    m = re.search(r'<html lang="([a-z]+)"', r.text)
+    return m.group(1) if m else None
+
+
+def test_lang_param_and_default():
+    for path in ["/", "/cities", "/cities/toronto", "/metrics"]:
+        assert _lang(get(path)) == "en", path
+        fr = get(path + ("&" if "?" in path else "?") + "lang=fr")
+        assert fr.status == 200 and _lang(fr) == "fr", path
+        assert fr.header("Content-Language") == "fr"
+        assert _lang(get(path + ("&" if "?" in path else "?") + "lang=en")) == "en"
+    # another value is as if absent: English, no error
+    for bad in ["de", "", "xx-fr", "f", "fr%00", "%ff"]:
+        r = get("/cities?lang=" + bad)
+        assert r.status in (200, 400) and r.status != 500, (bad, r.status)
+        if r.status == 200:
+            assert _lang(r) == "en", bad
+    assert _lang(get("/cities?lang=FR")) == "fr" and _lang(get("/cities?lang=fr-CA")) == "fr"
+
+
+def test_accept_language():
+    cases = [
+        ("fr", "fr"), ("fr-CA,fr;q=0.9,en;q=0.8", "fr"), ("en-GB,en;q=0.9,fr;q=0.8", "en"),
+        ("de-DE,de;q=0.9,fr;q=0.5", "fr"), ("de", "en"), ("fr;q=0, en", "en"), ("*", "en"),
+        ("en;q=0.2, fr;q=0.7", "fr"), ("fr;q=0.5, en;q=0.5", "fr"), ("en, fr", "en"),
+        ("fr;q=abc", "en"), (";;;,,,q=", "en"), ("x" * 3000, "en"),
+    ]
+    for header, want in cases:
+        r = get("/cities", headers={"Accept-Language": header})
+        assert r.status == 200 and _lang(r) == want, (header, _lang(r))
+        assert "Accept-Language" in (r.header("Vary") or ""), header
+    # lang= wins over the header
+    assert _lang(get("/cities?lang=en", headers={"Accept-Language": "fr"})) == "en"
+
+
+def test_cache_key_separates_languages():
+    # the same address, asked twice in each language: the second of each comes from the shared cache
+    for _ in range(2):
+        en = get("/metrics", headers={"Accept-Language": "en"})
+        fr = get("/metrics", headers={"Accept-Language": "fr"})
+        assert _lang(en) == "en" and _lang(fr) == "fr"
+        assert en.header("ETag") != fr.header("ETag"), (en.header("ETag"), fr.header("ETag"))
+    # a conditional GET with the English tag does not give the French page a 304
+    r = get("/metrics", headers={"Accept-Language": "fr", "If-None-Match": en.header("ETag")})
+    assert r.status == 200 and _lang(r) == "fr"
+    r = get("/metrics", headers={"Accept-Language": "fr", "If-None-Match": fr.header("ETag")})
+    assert r.status == 304
+
+
+def test_links_keep_the_choice():
+    for path in ["/", "/cities", "/cities/toronto", "/metrics"]:
+        page = get(path + ("&" if "?" in path else "?") + "lang=fr").text
+        # links, and the addresses POST forms send to (a GET form carries a hidden lang field instead)
+        hrefs = re.findall(r' href="(/[^"]*)"', page) + \
+            re.findall(r'<form\b[^>]*method="post"[^>]*action="(/[^"]*)"', page, re.I) + \
+            re.findall(r'<form\b[^>]*action="(/[^"]*)"[^>]*method="post"', page, re.I)
+        inside = [h for h in hrefs if not h.startswith(("/static/", "//"))]
+        assert inside, path
+        lost = [h for h in inside if "lang=" not in h]
+        assert not lost, (path, lost[:10])
+        # GET forms carry the language as a field
+        for form in re.findall(r"<form\b[^>]*>.*?</form>", page, re.S):
+            if 'method="post"' not in form.lower():
+                assert '<input type="hidden" name="lang" value="fr">' in form, (path, form[:200])
+        # English chosen explicitly with a French browser: links keep lang=en
+        en = get(path + ("&" if "?" in path else "?") + "lang=en", headers={"Accept-Language": "fr"}).text
+        assert '<a href="/cities?lang=en">' in en, path
+    # without lang= the links are bare (the browser's header chooses again)
+    assert '<a href="/cities">' in get("/", headers={"Accept-Language": "fr"}).text
+    # a redirect keeps it too (forgiving search: one match goes straight to the city)
+    r = get("/cities?q=toronto&lang=fr")
+    if r.status in (301, 302, 303):
+        assert "lang=fr" in r.header("Location"), r.header("Location")
+
+
+def test_frame_lang_switch_and_alternates():
+    for path in PAGES:
+        for lang in ["en", "fr"]:
+            r = get(path + ("&" if "?" in path else "?") + "lang=" + lang)
+            if r.status != 200 or not (r.header("Content-Type") or "").startswith("text/html"):
+                continue
+            page = r.text
+            assert _lang(r) == lang, path
+            assert '<link rel="alternate" hreflang="en" href="' in page and \
+                '<link rel="alternate" hreflang="fr" href="' in page, path
+            sw = re.search(r'<nav class="lang-switch" aria-label="([^"]+)">(.*?)</nav>', page, re.S)
+            assert sw, path
+            assert sw.group(1) == ("Language" if lang == "en" else "Langue")
+            other = "fr" if lang == "en" else "en"
+            name = {"en": "English", "fr": "Français"}
+            # the other language a link to this page in it, the page's own plain text
+            assert re.search(r'<a lang="%s" hreflang="%s" href="[^"]*lang=%s">%s</a>' % (other, other, other, name[other]),
+                             sw.group(2)), (path, sw.group(2))
+            assert '<span class="current" lang="%s">%s</span>' % (lang, name[lang]) in sw.group(2), path
+    fr = get("/cities?lang=fr").text
+    assert ">Villes</a>" in fr and ">Aller au contenu principal</a>" in fr
+
+
+def test_errors_in_the_page_language_and_json_codes():
+    r = get("/cities/no-such-city-xyz?lang=fr")
+    assert r.status == 404 and _lang(r) == "fr"
+    assert "404 Introuvable" in r.text and 'lang="en"' in r.text
+    r = get("/no/such/page?lang=fr")
+    assert r.status == 404 and "cette page n&#39;existe pas" in r.text, r.text[-800:]
+    assert get("/cities/no-such-city-xyz").text.count("Not Found") >= 1
+    for path, status, code in [("/cities/no-such-city-xyz.json", 404, "not_found"),
+                               ("/cities.json?limit=abc", 400, "bad_request"),
+                               ("/cities.json?lang=fr&limit=abc", 400, "bad_request")]:
+        r = get(path)
+        e = r.json()["error"]
+        assert r.status == status and e["status"] == status and e["code"] == code, (path, e)
+    # JSON keeps English messages whatever the language
+    e = get("/cities.json?lang=fr&limit=abc").json()["error"]
+    assert e["message"].startswith("limit must be"), e
+
+
+def test_json_and_csv_keep_numbers_and_codes():
+    en = get("/cities/toronto.json").json()
+    fr = get("/cities/toronto.json?lang=fr").json()
+    assert en["answers"] == fr["answers"] and en["cohort"] == fr["cohort"]
+    csv = get("/cities/toronto/answers.csv?lang=fr").text
+    assert "\u202f" not in csv and "dedicated_funding" in csv
+
+
+def test_gettext_coverage():
+    """Every message marked in the sources has a French translation in po/fr.po (xgettext now,
+    merged into the po, no untranslated or fuzzy entry)."""
+    if not shutil.which("xgettext"):
+        raise AssertionError("gettext's tools are missing (Debian package gettext)")
+    out = subprocess.run(["make", "-s", "-C", ROOT, "--no-print-directory", "po-check"], capture_output=True,
+                         text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
