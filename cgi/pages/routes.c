@@ -79,9 +79,10 @@ static const struct route routes[] = {
  * ?utm_source=x is the same page, from the same cache entry, with the same links.  A page that reads a new
  * parameter lists it here (test_front_door.py checks the sources against this table). */
 static const char *const known_params[] = {
-	"activity", "all", "chart", "cities", "city", "clear", "country", "dry_run", "from", "lang", "layout", "limit",
-	"metric", "metrics", "min_version", "next", "offset", "page", "peers", "policy", "population", "q",
-	"peers_country", "peers_region", "questions", "region", "role", "survey", "token", "version",
+	"activity", "all", "chart", "cities", "city", "clear", "country", "dry_run", "filename", "from",
+	"lang", "layout", "limit", "metric", "metrics", "min_version", "next", "offset", "page", "peers",
+	"peers_country", "peers_region", "policy", "population", "q", "questions", "region", "role",
+	"survey", "token", "version",
 };
 
 static int

@@ -95,7 +95,7 @@ def test_plugin_test_sorted_by_wave_and_slug():
     rows = [l.split("\t") for l in out.splitlines() if not l.startswith("#")]
     keys = [(r[1], r[0]) for r in rows]
     assert keys == sorted(keys), keys[:10]
-    assert {r[1] for r in rows} == {"2018", "2020"}
+    assert {"2018", "2020"} <= {r[1] for r in rows}  # and any wave other tests add
 
 
 def test_print_never_reaches_the_server_log():
