@@ -43,9 +43,9 @@ EXPECTED_2020 = [
 ]
 
 EXPECTED_2018 = [
-    "Comme 44 % des villes sondées (39 sur 89), Toronto dispose d'une stratégie d'innovation explicite.",
-    "Parmi les villes disposant d'un financement dédié ayant répondu, 35 % d'entre elles (30 sur 85) ont répondu oui.",
-    "65 % des villes participantes (57 sur 88) consacrent leur financement de la capacité d'innovation à",
+    "Comme 44 % des villes sondées (40 sur 90), Toronto dispose d'une stratégie d'innovation explicite.",
+    "Parmi les villes disposant d'un financement dédié ayant répondu, 37 % d'entre elles (30 sur 81) ont répondu oui.",
+    "70 % des villes participantes (62 sur 89) consacrent leur financement de la capacité d'innovation à",
     "(sans réponse) Toronto n'a pas précisé si elle dispose d'un financement dédié à l'innovation.",
 ]
 

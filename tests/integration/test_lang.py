@@ -1,6 +1,8 @@
 """Languages (issue 20, contract "Languages"): lang=en|fr, else Accept-Language, else English; the
 choice in the cache key; links keep it; <html lang>, hreflang alternates and a language switch on every
 page; errors in the page's language on HTML pages, a stable code in JSON; the gettext coverage."""
+import csv as csvmod
+import io
 import os
 import re
 import shutil
@@ -135,8 +137,12 @@ def test_json_and_csv_keep_numbers_and_codes():
     en = get("/cities/toronto.json").json()
     fr = get("/cities/toronto.json?lang=fr").json()
     assert en["answers"] == fr["answers"] and en["cohort"] == fr["cohort"]
-    csv = get("/cities/toronto/answers.csv?lang=fr").text
-    assert "\u202f" not in csv and "dedicated_funding" in csv
+    # the labels follow the language; codes and values stay as they are (no French digit grouping)
+    rows = list(csvmod.DictReader(io.StringIO(get("/cities/toronto/answers.csv?lang=fr").text)))
+    assert any(r["question"] == "dedicated_funding" for r in rows)
+    pop = [r for r in rows if r["question"] == "population" and r["survey"] == "2020"][0]
+    assert pop["value"] == "2800000" and pop["label"] == "Population de la ville", pop
+    assert not any("\u202f" in r["value"] for r in rows if r["question"] not in ("spotlight",))
 
 
 def test_gettext_coverage():
