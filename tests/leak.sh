@@ -54,7 +54,7 @@ if [ "$TOOL" != valgrind ]; then
 	cat >"$RT/bin/citybench-fcgi" <<EOF
 #!/bin/sh
 export ASAN_OPTIONS="detect_leaks=1:log_path=$RT/leak/lsan:\${ASAN_OPTIONS:-}"
-export LSAN_OPTIONS="exitcode=0:log_path=$RT/leak/lsan:\${LSAN_OPTIONS:-}"
+export LSAN_OPTIONS="exitcode=0:log_path=$RT/leak/lsan:fast_unwind_on_malloc=0:suppressions=$ROOT/tests/leak.supp:\${LSAN_OPTIONS:-}"
 exec "$BIN/citybench-fcgi" "\$@"
 EOF
 else
@@ -64,7 +64,7 @@ else
 	export CITYBENCH_SKIP_SYNC=1
 	cat >"$RT/bin/citybench-fcgi" <<EOF
 #!/bin/sh
-exec valgrind --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \\
+exec valgrind --suppressions=$ROOT/tests/leak.valgrind.supp --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \\
 	--error-exitcode=97 --num-callers=30 --log-file=$RT/leak/vg.%p.log "$BIN/citybench-fcgi" "\$@"
 EOF
 fi
