@@ -1001,7 +1001,9 @@ block_close(struct profile *p, const struct step *s)
 		break;
 	case S_SECTION:
 		/* the way back to the list of sections, in the flow: it covers nothing (issue 15) */
-		html_raw(p->b, "<p class=\"to-toc\"><a href=\"#on-this-page\">Back to the sections</a></p>\n</section>\n");
+		html_raw(p->b, "<p class=\"to-toc\"><a href=\"#on-this-page\">");
+		html_text(p->b, _("Back to the sections"));
+		html_raw(p->b, "</a></p>\n</section>\n");
 		break;
 	case S_TEAMS:
 		teams_end(p, s->text[0]);
