@@ -839,12 +839,12 @@ void
 view_twin_links(struct request *r, const char *lead, const char *path, int svg)
 {
 	static const char *const exts[] = { ".json", ".csv", ".svg" };
-	static const char *const names[] = { "JSON", "CSV", "SVG chart" };
+	static const char *const names[] = { "JSON", "CSV", N_("SVG chart") };
 	size_t i;
 
 	html_raw(&r->out, "<p class=\"twins\">");
-	html_text(&r->out, lead);
-	html_raw(&r->out, ": ");
+	html_text(&r->out, _(lead));	/* the callers mark it with N_() */
+	html_raw(&r->out, lang_current() == LANG_FR ? NNBSP ": " : ": ");
 	for (i = 0; i < (svg ? 3u : 2u); i++) {
 		if (i)
 			html_raw(&r->out, ", ");
@@ -856,7 +856,7 @@ view_twin_links(struct request *r, const char *lead, const char *path, int svg)
 			html_attr(&r->out, r->query_string);
 		}
 		html_raw(&r->out, "\">");
-		html_raw(&r->out, names[i]);
+		html_text(&r->out, _(names[i]));
 		html_raw(&r->out, "</a>");
 	}
 	html_raw(&r->out, ".</p>\n");
