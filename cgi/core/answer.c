@@ -8,6 +8,7 @@
 #include "answer.h"
 #include "csv.h"
 #include "html.h"
+#include "lang.h"
 #include "view.h"
 #include "weburl.h"
 
@@ -140,13 +141,21 @@ answer_html_lang(struct buf *b, json_t *q, json_t *v, int asked, const char *lan
 	const char *type = view_str(q, "type");
 
 	if (!asked) {
-		html_raw(b, "<span class=\"not-asked\">— not asked</span>");
+		html_raw(b, "<span class=\"not-asked\">");
+		html_text(b, _("— not asked"));
+		html_raw(b, "</span>");
 	} else if (v == NULL || json_is_null(v)) {
-		html_raw(b, "<span class=\"unanswered\">(no answer)</span>");
+		html_raw(b, "<span class=\"unanswered\">");
+		html_text(b, _("(no answer)"));
+		html_raw(b, "</span>");
 	} else if (json_is_true(v)) {
-		html_raw(b, "<span class=\"yes\">Yes</span>");
+		html_raw(b, "<span class=\"yes\">");
+		html_text(b, _("Yes"));
+		html_raw(b, "</span>");
 	} else if (json_is_false(v)) {
-		html_raw(b, "<span class=\"no\">No</span>");
+		html_raw(b, "<span class=\"no\">");
+		html_text(b, _("No"));
+		html_raw(b, "</span>");
 	} else if (json_is_integer(v)) {
 		view_int(b, (long long)json_integer_value(v));
 	} else if (json_is_real(v)) {

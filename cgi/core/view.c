@@ -143,8 +143,11 @@ view_peers_selects(struct request *r, struct buf *b)
 	const char *reg = query_get(&r->query, "peers_region"), *cc = query_get(&r->query, "peers_country");
 	int i;
 
-	html_raw(b, "<div class=\"field\"><label for=\"peers_region\">Peers in the region</label>"
-	    "<select id=\"peers_region\" name=\"peers_region\"><option value=\"\">Any region</option>");
+	html_raw(b, "<div class=\"field\"><label for=\"peers_region\">");
+	html_text(b, _("Peers in the region"));
+	html_raw(b, "</label><select id=\"peers_region\" name=\"peers_region\"><option value=\"\">");
+	html_text(b, _("Any region"));
+	html_raw(b, "</option>");
 	for (i = 0; db_ok(regions) && i < PQntuples(regions); i++) {
 		const char *name = PQgetvalue(regions, i, Q_REGIONS_REGION);
 		html_raw(b, "<option value=\"");
@@ -153,8 +156,11 @@ view_peers_selects(struct request *r, struct buf *b)
 		html_text(b, name);
 		html_raw(b, "</option>");
 	}
-	html_raw(b, "</select></div>\n<div class=\"field\"><label for=\"peers_country\">Peers in the country</label>"
-	    "<select id=\"peers_country\" name=\"peers_country\"><option value=\"\">Any country</option>");
+	html_raw(b, "</select></div>\n<div class=\"field\"><label for=\"peers_country\">");
+	html_text(b, _("Peers in the country"));
+	html_raw(b, "</label><select id=\"peers_country\" name=\"peers_country\"><option value=\"\">");
+	html_text(b, _("Any country"));
+	html_raw(b, "</option>");
 	view_country_options(b, db_ok(countries) ? countries : NULL, cc);
 	html_raw(b, "</select></div>\n");
 	PQclear(regions);
@@ -658,8 +664,12 @@ view_wave_options(struct buf *b, json_t *waves, const char *selected)
 	}
 	/* survey=latest: every page with a wave picker takes it */
 	if (json_array_size(waves) > 1)
-		html_raw(b, view_wave_is_latest(selected) ? "<option value=\"latest\" selected>Each city at its latest wave"
-		    "</option>" : "<option value=\"latest\">Each city at its latest wave</option>");
+	{
+		html_raw(b, view_wave_is_latest(selected) ? "<option value=\"latest\" selected>" :
+		    "<option value=\"latest\">");
+		html_text(b, _("Each city at its latest wave"));
+		html_raw(b, "</option>");
+	}
 }
 
 /* Q_CITIES's first columns are Q_DATA_CITIES's. */
@@ -829,12 +839,12 @@ void
 view_twin_links(struct request *r, const char *lead, const char *path, int svg)
 {
 	static const char *const exts[] = { ".json", ".csv", ".svg" };
-	static const char *const names[] = { "JSON", "CSV", "SVG chart" };
+	static const char *const names[] = { "JSON", "CSV", N_("SVG chart") };
 	size_t i;
 
 	html_raw(&r->out, "<p class=\"twins\">");
-	html_text(&r->out, lead);
-	html_raw(&r->out, ": ");
+	html_text(&r->out, _(lead));	/* the callers mark it with N_() */
+	html_raw(&r->out, lang_current() == LANG_FR ? NNBSP ": " : ": ");
 	for (i = 0; i < (svg ? 3u : 2u); i++) {
 		if (i)
 			html_raw(&r->out, ", ");
@@ -846,7 +856,7 @@ view_twin_links(struct request *r, const char *lead, const char *path, int svg)
 			html_attr(&r->out, r->query_string);
 		}
 		html_raw(&r->out, "\">");
-		html_raw(&r->out, names[i]);
+		html_text(&r->out, _(names[i]));
 		html_raw(&r->out, "</a>");
 	}
 	html_raw(&r->out, ".</p>\n");

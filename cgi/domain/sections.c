@@ -15,6 +15,7 @@
 #include "answer.h"
 #include "html.h"
 #include "lang.h"
+#include "ltext.h"
 #include "sections.h"
 #include "view.h"
 
@@ -586,23 +587,37 @@ by_cities_latest(struct profile *p, const char *code, const char *title, const c
 	html_raw(p->b, "<h3>");
 	html_text(p->b, title);
 	html_raw(p->b, "</h3>\n<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" "
-	    "aria-label=\"Answers over every city surveyed, scrolls sideways\"><table class=\"data by-cities latest\">"
-	    "<caption><span class=\"visually-hidden\">");
+	    "aria-label=\"");
+	html_attr(p->b, _("Answers over every city surveyed, scrolls sideways"));
+	html_raw(p->b, "\"><table class=\"data by-cities latest\"><caption><span class=\"visually-hidden\">");
 	html_text(p->b, title);
-	html_raw(p->b, ": </span><span class=\"note\">Over every city surveyed in any wave, each at its latest "
-	    "answer to this question, a city counted once: ");
-	view_int(p->b, json_integer_value(json_object_get(l, "answered")));
-	html_raw(p->b, " cities (");
-	json_object_foreach(json_object_get(l, "waves"), w, n) {
-		html_raw(p->b, k == 0 ? "" : k + 1 == nw ? " and " : ", ");
-		view_int(p->b, json_integer_value(n));
-		html_raw(p->b, " at their ");
-		html_text(p->b, w);
-		html_raw(p->b, " answer");
-		k++;
+	html_raw(p->b, lang_current() == LANG_FR ? NNBSP ": </span><span class=\"note\">" : ": </span><span class=\"note\">");
+	{
+		struct buf cnt = BUF_INIT, per = BUF_INIT, num = BUF_INIT;
+		long long answered = (long long)json_integer_value(json_object_get(l, "answered"));
+
+		view_int(&cnt, answered);
+		json_object_foreach(json_object_get(l, "waves"), w, n) {
+			html_raw(&per, k == 0 ? "" : k + 1 == nw ? _(" and ") : ", ");
+			buf_reset(&num);
+			view_int(&num, json_integer_value(n));
+			/* TRANSLATORS: {1} cities at their answer of the {2} wave */
+			ltext(&per, _("{1} at their {2} answer"), 1, num.data ? num.data : "", w, NULL, NULL);
+			k++;
+		}
+		/* TRANSLATORS: {1} the number of cities, {2} how many at each wave's answer */
+		ltext(p->b, P_("Over every city surveyed in any wave, each at its latest answer to this question, a city "
+		    "counted once: {1} city ({2}); not limited to a peer group. A city may choose several.",
+		    "Over every city surveyed in any wave, each at its latest answer to this question, a city "
+		    "counted once: {1} cities ({2}); not limited to a peer group. A city may choose several.",
+		    (unsigned long)answered), 3, cnt.data ? cnt.data : "", per.data ? per.data : "", NULL, NULL);
+		buf_free(&cnt);
+		buf_free(&per);
+		buf_free(&num);
 	}
-	html_raw(p->b, "); not limited to a peer group. A city may choose several.</span></caption>\n"
-	    "<thead><tr><th scope=\"col\" class=\"num\">Cities</th><th scope=\"col\">");
+	html_raw(p->b, "</span></caption>\n<thead><tr><th scope=\"col\" class=\"num\">");
+	html_text(p->b, _("Cities"));
+	html_raw(p->b, "</th><th scope=\"col\">");
 	html_text(p->b, col);
 	html_raw(p->b, "</th></tr></thead>\n<tbody>\n");
 	/* the options in the questionnaires' order, the earliest wave's first */
@@ -620,13 +635,21 @@ by_cities_latest(struct profile *p, const char *code, const char *title, const c
 		mine = json_is_array(v) && chose(v, opt);
 
 		html_raw(p->b, mine ? "<tr class=\"mine\"><td class=\"num\">" : "<tr><td class=\"num\">");
-		view_int(p->b, json_integer_value(n));
-		html_raw(p->b, " cities</td><th scope=\"row\">");
+		{
+			struct buf num = BUF_INIT;
+			view_int(&num, json_integer_value(n));
+			/* TRANSLATORS: a count of cities in a table cell */
+			ltext(p->b, P_("{1} city", "{1} cities", (unsigned long)json_integer_value(n)), 1,
+			    num.data ? num.data : "", NULL, NULL, NULL);
+			buf_free(&num);
+		}
+		html_raw(p->b, "</td><th scope=\"row\">");
 		html_text(p->b, label);
 		if (only) {
-			html_raw(p->b, " <span class=\"note\">(an option in ");
-			html_text(p->b, only);
-			html_raw(p->b, " only)</span>");
+			html_raw(p->b, " <span class=\"note\">");
+			/* TRANSLATORS: {1} a wave */
+			ltext(p->b, _("(an option in {1} only)"), 0, only, NULL, NULL, NULL);
+			html_raw(p->b, "</span>");
 		}
 		html_raw(p->b, "</th></tr>\n");
 	}
@@ -788,6 +811,40 @@ team(struct profile *p, const struct step *t)
 	if (!json_is_string(name) || *json_string_value(name) == '\0')
 		return;
 	html_raw(p->b, named ? " " : "<p class=\"teams\">");
+	if (lang_current() != LANG_EN) {
+		/* issue 20: a sentence per case and language; the English below keeps its own wording */
+		struct buf tn = BUF_INIT, wh = BUF_INIT, st = BUF_INIT;
+		long long n = json_is_integer(staff) ? (long long)json_integer_value(staff) : 0;
+		const char *tm;
+
+		answer_free_text(&tn, json_string_value(name), view_str(p->city, "lang"));
+		if (json_is_string(where))
+			answer_free_text(&wh, json_string_value(where), view_str(p->city, "lang"));
+		view_int(&st, n);
+		/* TRANSLATORS: a city's team: {1} its name, {2} the city, {3} where it sits, {4} its staff */
+		if (!named)
+			tm = !json_is_integer(staff) ? (json_is_string(where) ?
+			    _("Situated in {3}, {2}'s {1} works on innovation (its number of staff was not given).") :
+			    _("{2}'s {1} works on innovation (its number of staff was not given).")) :
+			    json_is_string(where) ? P_("Situated in {3}, {2}'s {1} consists of {4} staff.",
+			    "Situated in {3}, {2}'s {1} consists of {4} staff.", (unsigned long)n) :
+			    P_("{2}'s {1} consists of {4} staff.", "{2}'s {1} consists of {4} staff.", (unsigned long)n);
+		else
+			tm = !json_is_integer(staff) ? (json_is_string(where) ?
+			    _("{2}'s {1}, situated in {3}, is also working on innovation in the city.") :
+			    _("{2}'s {1} is also working on innovation in the city.")) :
+			    json_is_string(where) ? P_("{2}'s {1}, made up of {4} staff, situated in {3}, is also working on "
+			    "innovation in the city.", "{2}'s {1}, made up of {4} staff, situated in {3}, is also working on "
+			    "innovation in the city.", (unsigned long)n) :
+			    P_("{2}'s {1}, made up of {4} staff, is also working on innovation in the city.",
+			    "{2}'s {1}, made up of {4} staff, is also working on innovation in the city.", (unsigned long)n);
+		ltext(p->b, tm, 0xd, tn.data ? tn.data : "", p->name, wh.data ? wh.data : "", st.data ? st.data : "");
+		buf_free(&tn);
+		buf_free(&wh);
+		buf_free(&st);
+		p->teams_named++;
+		return;
+	}
 	if (!named) {
 		if (json_is_string(where)) {
 			html_raw(p->b, "Situated in ");
@@ -1001,7 +1058,9 @@ block_close(struct profile *p, const struct step *s)
 		break;
 	case S_SECTION:
 		/* the way back to the list of sections, in the flow: it covers nothing (issue 15) */
-		html_raw(p->b, "<p class=\"to-toc\"><a href=\"#on-this-page\">Back to the sections</a></p>\n</section>\n");
+		html_raw(p->b, "<p class=\"to-toc\"><a href=\"#on-this-page\">");
+		html_text(p->b, _("Back to the sections"));
+		html_raw(p->b, "</a></p>\n</section>\n");
 		break;
 	case S_TEAMS:
 		teams_end(p, s->text[0]);

@@ -29,6 +29,7 @@
 #include "csv.h"
 #include "html.h"
 #include "latest.h"
+#include "ltext.h"
 #include "page.h"
 #include "query.h"
 #include "reply.h"
@@ -263,8 +264,9 @@ form_html(struct request *r, json_t *model, const struct list *asked_metrics, PG
 	size_t i, j;
 	int n;
 
-	html_raw(b, "<form class=\"compare\" method=\"get\" action=\"/compare\">\n"
-	    "<fieldset><legend>Cities (2 to 12)</legend>\n");
+	html_raw(b, "<form class=\"compare\" method=\"get\" action=\"/compare\">\n<fieldset><legend>");
+	html_text(b, _("Cities (2 to 12)"));
+	html_raw(b, "</legend>\n");
 	if (json_array_size(json_object_get(model, "cities")) > 0) {
 		html_raw(b, "<ul class=\"choices\">\n");
 		json_array_foreach(json_object_get(model, "cities"), i, o) {
@@ -280,16 +282,22 @@ form_html(struct request *r, json_t *model, const struct list *asked_metrics, PG
 			html_text(b, view_str(o, "slug"));
 			html_raw(b, ")</span></label></li>\n");
 		}
-		html_raw(b, "</ul>\n<p class=\"help\">Untick a city to leave it out.</p>\n");
+		html_raw(b, "</ul>\n<p class=\"help\">");
+		html_text(b, _("Untick a city to leave it out."));
+		html_raw(b, "</p>\n");
 	}
-	html_raw(b, "<div class=\"field\"><label for=\"add-cities\">Add cities</label>"
-	    "<input id=\"add-cities\" name=\"cities\" autocomplete=\"off\" aria-describedby=\"add-help\"");
+	html_raw(b, "<div class=\"field\"><label for=\"add-cities\">");
+	html_text(b, _("Add cities"));
+	html_raw(b, "</label><input id=\"add-cities\" name=\"cities\" autocomplete=\"off\" aria-describedby=\"add-help\"");
 	n = picker ? PQntuples(picker) : 0;
 	if (n > 0 && n <= PICKER_MAX)
 		html_raw(b, " list=\"city-options\"");
-	html_raw(b, "><p id=\"add-help\" class=\"help\">City slugs separated by commas, for example "
+	html_raw(b, "><p id=\"add-help\" class=\"help\">");
+	/* TRANSLATORS: keep the markup and the <code> examples */
+	html_raw(b, _("City slugs separated by commas, for example "
 	    "<code>toronto, brevathorpe</code>. A city's slug is the last part of its address: "
-	    "<code>toronto</code> in /cities/toronto. <a href=\"/cities\">Find a city</a>.</p></div>\n");
+	    "<code>toronto</code> in /cities/toronto. <a href=\"/cities\">Find a city</a>."));
+	html_raw(b, "</p></div>\n");
 	if (n > 0 && n <= PICKER_MAX) {
 		html_raw(b, "<datalist id=\"city-options\">");
 		for (n = 0; n < PQntuples(picker); n++) {
@@ -301,7 +309,9 @@ form_html(struct request *r, json_t *model, const struct list *asked_metrics, PG
 		}
 		html_raw(b, "</datalist>\n");
 	}
-	html_raw(b, "</fieldset>\n<fieldset><legend>Metrics</legend>\n<ul class=\"choices\">\n");
+	html_raw(b, "</fieldset>\n<fieldset><legend>");
+	html_text(b, _("Metrics"));
+	html_raw(b, "</legend>\n<ul class=\"choices\">\n");
 	json_array_foreach(all, i, o) {
 		const char *id = json_string_value(json_array_get(o, 0));
 		int on = asked_metrics->n == 0;
@@ -320,17 +330,26 @@ form_html(struct request *r, json_t *model, const struct list *asked_metrics, PG
 		html_text(b, json_string_value(json_array_get(o, 1)));
 		html_raw(b, "</label></li>\n");
 	}
-	html_raw(b, "</ul>\n<p class=\"help\">None ticked: every metric.</p></fieldset>\n"
-	    "<div class=\"field\"><label for=\"survey\">Wave</label><select id=\"survey\" name=\"survey\">");
+	html_raw(b, "</ul>\n<p class=\"help\">");
+	html_text(b, _("None ticked: every metric."));
+	html_raw(b, "</p></fieldset>\n<div class=\"field\"><label for=\"survey\">");
+	html_text(b, _("Wave"));
+	html_raw(b, "</label><select id=\"survey\" name=\"survey\">");
 	view_wave_options(b, json_object_get(model, "waves"), view_str(model, "survey"));
-	html_raw(b, "</select></div>\n<div class=\"field\"><label for=\"peers\">Peers (for ranks)</label>"
-	    "<input id=\"peers\" name=\"peers\" aria-describedby=\"peers-help\" value=\"");
+	html_raw(b, "</select></div>\n<div class=\"field\"><label for=\"peers\">");
+	html_text(b, _("Peers (for ranks)"));
+	html_raw(b, "</label><input id=\"peers\" name=\"peers\" aria-describedby=\"peers-help\" value=\"");
 	html_attr(b, view_str(model, "peers"));
-	html_raw(b, "\"><p id=\"peers-help\" class=\"help\">Empty for every city; or <code>region:Europe</code>, "
+	html_raw(b, "\"><p id=\"peers-help\" class=\"help\">");
+	/* TRANSLATORS: keep the <code> examples */
+	html_raw(b, _("Empty for every city; or <code>region:Europe</code>, "
 	    "<code>country:CA</code>, <code>population:100000-2000000</code>, or city slugs separated "
-	    "by commas.</p></div>\n");
+	    "by commas."));
+	html_raw(b, "</p></div>\n");
 	view_peers_selects(r, b);
-	html_raw(b, "<button type=\"submit\">Compare</button>\n</form>\n");
+	html_raw(b, "<button type=\"submit\">");
+	html_text(b, _("Compare"));
+	html_raw(b, "</button>\n</form>\n");
 }
 
 static void
@@ -342,17 +361,16 @@ table_html(struct buf *b, json_t *model)
 	const char *peers = view_str(model, "peers");
 	size_t i, j;
 
-	html_raw(b, "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Metric values, scrolls sideways\"><table class=\"data compare\"><caption>Metric values in the ");
-	html_text(b, view_str(model, "survey"));
-	html_raw(b, " wave, with each city's rank among ");
-	if (*peers) {
-		html_raw(b, "the peers <code>");
-		html_text(b, peers);
-		html_raw(b, "</code>");
-	} else {
-		html_raw(b, "every city with a value");
-	}
-	html_raw(b, "</caption>\n<thead><tr><th scope=\"col\">Metric</th>");
+	html_raw(b, "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"");
+	html_attr(b, _("Metric values, scrolls sideways"));
+	html_raw(b, "\"><table class=\"data compare\"><caption>");
+	/* TRANSLATORS: {1} the wave, {2} the peer group (code) */
+	ltext(b, *peers ? _("Metric values in the {1} wave, with each city's rank among the peers <code>{2}</code>") :
+	    _("Metric values in the {1} wave, with each city's rank among every city with a value"), 0,
+	    view_str(model, "survey"), peers, NULL, NULL);
+	html_raw(b, "</caption>\n<thead><tr><th scope=\"col\">");
+	html_text(b, _("Metric"));
+	html_raw(b, "</th>");
 	json_array_foreach(cities, i, c) {
 		html_raw(b, "<th scope=\"col\"><a href=\"/cities/");
 		url_encode(b, view_str(c, "slug"));
@@ -362,7 +380,11 @@ table_html(struct buf *b, json_t *model)
 		html_text(b, view_str(c, "name"));
 		html_raw(b, "</a>");
 		if (json_is_true(json_object_get(c, "synthetic")))
-			html_raw(b, " <span class=\"tag-synthetic\">synthetic</span>");
+		{
+			html_raw(b, " <span class=\"tag-synthetic\">");
+			html_text(b, _("synthetic"));
+			html_raw(b, "</span>");
+		}
 		html_raw(b, "</th>");
 	}
 	html_raw(b, "</tr></thead>\n<tbody>\n");
@@ -384,13 +406,21 @@ table_html(struct buf *b, json_t *model)
 			html_raw(b, "\">");
 			view_number_html(b, view_num(json_object_get(values, id), slug), view_str(m, "unit"));
 			if (json_is_integer(rk)) {
-				buf_printf(b, "<br><span class=\"rank\">rank %lld of %lld, percentile ",
-				    (long long)json_integer_value(rk),
-				    (long long)json_integer_value(json_object_get(m, "of")));
-				view_percentile_html(b, view_num(json_object_get(pcts, id), slug));
+				char rs[24], os[24];
+				struct buf pc = BUF_INIT;
+
+				snprintf(rs, sizeof(rs), "%lld", (long long)json_integer_value(rk));
+				snprintf(os, sizeof(os), "%lld", (long long)json_integer_value(json_object_get(m, "of")));
+				view_percentile_html(&pc, view_num(json_object_get(pcts, id), slug));
+				html_raw(b, "<br><span class=\"rank\">");
+				/* TRANSLATORS: {1} a rank of {2} cities, {3} the percentile */
+				ltext(b, _("rank {1} of {2}, percentile {3}"), 4, rs, os, pc.data ? pc.data : "", NULL);
 				html_raw(b, "</span>");
+				buf_free(&pc);
 			} else if (json_is_number(json_object_get(json_object_get(values, id), slug))) {
-				html_raw(b, "<br><span class=\"rank\">not among the peers</span>");
+				html_raw(b, "<br><span class=\"rank\">");
+				html_text(b, _("not among the peers"));
+				html_raw(b, "</span>");
 			}
 			html_raw(b, "</td>");
 		}
@@ -421,16 +451,24 @@ chart_html(struct buf *b, json_t *model)
 			json_array_foreach(cities, i, c)
 				v[j * nc + i] = view_num(json_object_get(values, view_str(m, "id")), view_str(c, "slug"));
 		}
-		buf_printf(&title, "Metric values of %zu cities in the %s wave", nc, view_str(model, "survey"));
+		char ns[24];
+
+		snprintf(ns, sizeof(ns), "%zu", nc);
+		/* TRANSLATORS: a chart's title: {1} cities, {2} the wave (plain text) */
+		ltext(&title, P_("Metric values of {1} city in the {2} wave", "Metric values of {1} cities in the {2} wave",
+		    (unsigned long)nc), 3, ns, view_str(model, "survey"), NULL, NULL);
 		ch = (struct chart){ .id = "cmp", .title = title.data,
-			.desc = "One group of bars per metric, one bar per city, each metric on its own scale "
+			.desc = _("One group of bars per metric, one bar per city, each metric on its own scale "
 			    "from zero to its highest value here; the values are written beside the bars and in "
-			    "the table above." };
-		html_raw(b, "<figure class=\"chart\"><div class=\"chart-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Chart of the metric values, scrolls sideways\">");
+			    "the table above.") };
+		html_raw(b, "<figure class=\"chart\"><div class=\"chart-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"");
+		html_attr(b, _("Chart of the metric values, scrolls sideways"));
+		html_raw(b, "\">");
 		chart_grouped(b, &ch, groups, units, nm, series, nc, v, -1);
 		html_raw(b, "</div>");
-		html_raw(b, "<figcaption>The values of the table above as bars, each metric on its own scale."
-		    "</figcaption></figure>\n");
+		html_raw(b, "<figcaption>");
+		html_text(b, _("The values of the table above as bars, each metric on its own scale."));
+		html_raw(b, "</figcaption></figure>\n");
 	}
 	buf_free(&title);
 	free(series);
@@ -475,13 +513,13 @@ missing_notice(struct buf *b, json_t *model, json_t *missing, PGresult *picker)
 		const char *slug = json_string_value(o);
 		size_t len = strlen(slug) < 3 ? strlen(slug) : 3;
 
-		html_raw(b, "<p>No city called <strong>");
-		html_text(b, slug);
-		html_raw(b, "</strong>");
+		struct buf links = BUF_INIT, *out = b;
+
+		b = &links;
 		for (j = 0, shown = 0; picker && j < PQntuples(picker) && shown < 5; j++) {
 			if (strncmp(PQgetvalue(picker, j, Q_COMPARE_CITY_LIST_SLUG), slug, len) != 0)
 				continue;
-			html_raw(b, shown++ ? ", " : ". Did you mean ");
+			html_raw(b, shown++ ? ", " : "");
 			html_raw(b, "<a href=\"/compare?cities=");
 			json_array_foreach(json_object_get(model, "cities"), k, c) {
 				url_encode(b, view_str(c, "slug"));
@@ -494,9 +532,14 @@ missing_notice(struct buf *b, json_t *model, json_t *missing, PGresult *picker)
 			html_text(b, PQgetvalue(picker, j, Q_COMPARE_CITY_LIST_NAME));
 			html_raw(b, "</a>");
 		}
-		html_raw(b, shown ? "? The other cities are compared below." :
-		    ". The other cities are compared below; <a href=\"/cities\">find a city</a>.");
+		b = out;
+		html_raw(b, "<p>");
+		/* TRANSLATORS: {1} the address part asked for, {2} links to cities with a name like it */
+		ltext(b, shown ? _("No city called <strong>{1}</strong>. Did you mean {2}? The other cities are compared "
+		    "below.") : _("No city called <strong>{1}</strong>. The other cities are compared below; "
+		    "<a href=\"/cities\">find a city</a>."), 2, slug, links.data ? links.data : "", NULL, NULL);
 		html_raw(b, "</p>\n");
+		buf_free(&links);
 	}
 	html_raw(b, "</div>\n");
 }
@@ -539,16 +582,21 @@ compare_html(struct request *r, json_t *model, const struct list *asked_metrics,
 		missing_notice(b, model, missing, picker);
 	}
 	if (nc < 2)
-		html_raw(b, "<p class=\"notice\" role=\"status\">Choose at least two cities to compare, "
-		    "up to 12: tick or add them below.</p>\n");
+	{
+		html_raw(b, "<p class=\"notice\" role=\"status\">");
+		html_text(b, _("Choose at least two cities to compare, up to 12: tick or add them below."));
+		html_raw(b, "</p>\n");
+	}
 	if (nc >= 2) {
 		/* results first, the form to change them after (issue 15); the query names the cities */
 		latest_pools_html(b, model);
 		table_html(b, model);
 		chart_html(b, model);
 		compare_answers_html(r, model);
-		view_twin_links(r, "This comparison as data", "/compare", 0);
-		html_raw(b, "<h2 id=\"change\">Change the comparison</h2>\n");
+		view_twin_links(r, N_("This comparison as data"), "/compare", 0);
+		html_raw(b, "<h2 id=\"change\">");
+		html_text(b, _("Change the comparison"));
+		html_raw(b, "</h2>\n");
 	}
 	form_html(r, model, asked_metrics, picker);
 	page_end(r);

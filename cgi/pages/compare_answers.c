@@ -14,6 +14,8 @@
 #include "app.h"
 #include "compare_answers.h"
 #include "html.h"
+#include "lang.h"
+#include "ltext.h"
 #include "query.h"
 #include "survey_lang.h"
 #include "view.h"
@@ -90,8 +92,9 @@ chooser(struct request *r, json_t *questions, const char *list)
 	html_raw(b, "<details class=\"choose-questions\"");
 	if (list == NULL)
 		html_raw(b, " open");
-	html_raw(b, "><summary>Choose the questions to compare</summary>\n"
-	    "<form class=\"compare-questions\" method=\"get\" action=\"/compare\">\n");
+	html_raw(b, "><summary>");
+	html_text(b, _("Choose the questions to compare"));
+	html_raw(b, "</summary>\n<form class=\"compare-questions\" method=\"get\" action=\"/compare\">\n");
 	for (i = 0; i < r->query.n; i++) {
 		if (strcmp(r->query.p[i].key, "questions") == 0)
 			continue;
@@ -101,7 +104,9 @@ chooser(struct request *r, json_t *questions, const char *list)
 		html_attr(b, r->query.p[i].value);
 		html_raw(b, "\">\n");
 	}
-	html_raw(b, "<fieldset><legend>Questions</legend><ul class=\"choices\">\n");
+	html_raw(b, "<fieldset><legend>");
+	html_text(b, _("Questions"));
+	html_raw(b, "</legend><ul class=\"choices\">\n");
 	json_array_foreach(questions, i, q) {
 		const char *code = view_str(q, "code");
 		html_raw(b, "<li><input type=\"checkbox\" name=\"questions\" id=\"question-");
@@ -114,7 +119,9 @@ chooser(struct request *r, json_t *questions, const char *list)
 		html_text(b, view_str(q, "text"));
 		html_raw(b, "</label></li>\n");
 	}
-	html_raw(b, "</ul></fieldset>\n<button type=\"submit\">Compare these answers</button>\n</form>\n</details>\n");
+	html_raw(b, "</ul></fieldset>\n<button type=\"submit\">");
+	html_text(b, _("Compare these answers"));
+	html_raw(b, "</button>\n</form>\n</details>\n");
 }
 
 /* The codes named by `questions`, joined by commas into *joined (data NULL: none named). */
@@ -192,9 +199,13 @@ compare_answers_html(struct request *r, json_t *model)
 
 	chosen_list(r, &joined);
 	list = joined.data;
-	html_raw(b, "<section aria-labelledby=\"answers-h\"><h2 id=\"answers-h\">Answers side by side</h2>\n");
+	html_raw(b, "<section aria-labelledby=\"answers-h\"><h2 id=\"answers-h\">");
+	html_text(b, _("Answers side by side"));
+	html_raw(b, "</h2>\n");
 	if (nc < 2 || *wave == '\0' || (questions = questions_of(r, wave)) == NULL) {
-		html_raw(b, "<p class=\"notice\">The answers cannot be shown just now.</p></section>\n");
+		html_raw(b, "<p class=\"notice\">");
+		html_text(b, _("The answers cannot be shown just now."));
+		html_raw(b, "</p></section>\n");
 		buf_free(&joined);
 		return;
 	}
@@ -205,8 +216,10 @@ compare_answers_html(struct request *r, json_t *model)
 	if (list) {
 		html_raw(b, "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-labelledby=\"answers-caption\">"
 		    "<table class=\"data answers-compare\"><caption id=\"answers-caption\">");
-		buf_printf(b, "Answers in the %s wave", wave);
-		html_raw(b, "</caption><thead><tr><th scope=\"col\">Question</th>");
+		ltext(b, _("Answers in the {1} wave"), 0, wave, NULL, NULL, NULL);
+		html_raw(b, "</caption><thead><tr><th scope=\"col\">");
+		html_text(b, _("Question"));
+		html_raw(b, "</th>");
 		json_array_foreach(cities, i, c) {
 			html_raw(b, "<th scope=\"col\"><a href=\"/cities/");
 			url_encode(b, view_str(c, "slug"));
@@ -235,7 +248,7 @@ compare_answers_html(struct request *r, json_t *model)
 				 * column header says it to screen readers */
 				html_raw(b, "\"><span class=\"cell-label\" aria-hidden=\"true\">");
 				html_text(b, view_str(c, "name"));
-				html_raw(b, ": </span>");
+				html_raw(b, lang_current() == LANG_FR ? NNBSP ": </span>" : ": </span>");
 				if (!json_is_object(mine))
 					html_raw(b, "–");
 				else
@@ -247,10 +260,15 @@ compare_answers_html(struct request *r, json_t *model)
 		}
 		html_raw(b, "</tbody></table></div>\n");
 		if (shown == 0)
-			html_raw(b, "<p class=\"notice\" role=\"status\">None of the questions named is in this wave's "
-			    "questionnaire: choose them below.</p>\n");
+		{
+			html_raw(b, "<p class=\"notice\" role=\"status\">");
+			html_text(b, _("None of the questions named is in this wave's questionnaire: choose them below."));
+			html_raw(b, "</p>\n");
+		}
 	} else {
-		html_raw(b, "<p>Choose questions below to see each city's answers side by side.</p>\n");
+		html_raw(b, "<p>");
+		html_text(b, _("Choose questions below to see each city's answers side by side."));
+		html_raw(b, "</p>\n");
 	}
 	chooser(r, questions, list);
 	html_raw(b, "</section>\n");

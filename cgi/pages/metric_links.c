@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "html.h"
+#include "ltext.h"
 #include "metric_links.h"
 #include "query.h"
 #include "view.h"
@@ -39,7 +40,9 @@ metric_links_html(struct buf *b, json_t *m, const char *slug, const char *wave)
 	url_encode(b, wave);
 	html_raw(b, "&amp;city=");
 	url_encode(b, slug);
-	html_raw(b, "#ranking-h\">in the ranking</a>");
+	html_raw(b, "#ranking-h\">");
+	html_text(b, _("in the ranking"));
+	html_raw(b, "</a>");
 	if (*v) {
 		html_raw(b, "; <a href=\"/metrics/");
 		url_encode(b, id);
@@ -47,9 +50,9 @@ metric_links_html(struct buf *b, json_t *m, const char *slug, const char *wave)
 		url_encode(b, wave);
 		html_raw(b, "&amp;version=");
 		url_encode(b, v);
-		html_raw(b, "#source\">computed by version ");
-		html_text(b, v);
-		html_raw(b, " of its plugin</a>");
+		html_raw(b, "#source\">");
+		ltext(b, _("computed by version {1} of its plugin"), 0, v, NULL, NULL, NULL);
+		html_raw(b, "</a>");
 	}
 	html_raw(b, ")</span>");
 }

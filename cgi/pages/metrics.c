@@ -123,7 +123,7 @@ metrics_get(struct request *r)
 		html_raw(b, "</h1>\n<p>Each metric is computed by a plugin from the cities' answers, "
 		    "once per city and wave. Follow a metric for its ranking, distribution and the plugin's "
 		    "source code.</p>\n");
-		view_twin_links(r, "This page as data", "/metrics", 0);
+		view_twin_links(r, N_("This page as data"), "/metrics", 0);
 		html_raw(b, "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Active metrics, scrolls sideways\"><table class=\"data metrics\"><caption>Active metrics</caption><thead><tr>"
 		    "<th scope=\"col\">Metric</th><th scope=\"col\">What it measures</th>"
 		    "<th scope=\"col\">Unit</th><th scope=\"col\">Better</th>"
@@ -853,7 +853,7 @@ metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 	latest_pools_html(b, model);
 	metric_refusal_notice_html(b, metric);
 	metric_version_notice_html(b, metric);
-	view_twin_links(r, "This page as data", path.data, 1);
+	view_twin_links(r, N_("This page as data"), path.data, 1);
 	embed_html(r, model, path.data);
 	form_html(r, model, v);
 

@@ -235,7 +235,7 @@ metric_versions_get(struct request *r)
 	html_text(&r->out, id);
 	html_raw(&r->out, "</code></a></h1>\n<p>Every version of the metric's plugin that was ever installed, "
 	    "oldest first, with its source. A retired version's values are kept: follow its link.</p>\n");
-	view_twin_links(r, "This list as data", path.data, 0);
+	view_twin_links(r, N_("This list as data"), path.data, 0);
 	for (i = 0; i < n; i++) {
 		const char *v = PQgetvalue(res, i, Q_METRIC_VERSIONS_VERSION),
 		    *retired = PQgetvalue(res, i, Q_METRIC_VERSIONS_RETIRED_AT);

@@ -19,6 +19,7 @@
 #include "page.h"
 #include "latest.h"
 #include "profile.h"
+#include "ltext.h"
 #include "profile_similar.h"
 #include "sections.h"
 #include "view.h"
@@ -165,20 +166,28 @@ metrics_table(struct profile *p)
 	html_text(p->b, _("Metrics"));
 	html_raw(p->b, "</h2>\n");
 	if (json_array_size(list) == 0) {
-		html_raw(p->b, "<p>No metric is published for this wave yet.</p></section>\n");
+		html_raw(p->b, "<p>");
+		html_text(p->b, _("No metric is published for this wave yet."));
+		html_raw(p->b, "</p></section>\n");
 		return;
 	}
-	html_raw(p->b, "<p>Rank 1 is the best in the cohort; the percentile is the share of the cohort's "
-	    "cities with a value that ");
-	sections_city(p);
-	html_raw(p->b, " equals or beats.</p>\n<div class=\"scroll\" tabindex=\"0\" role=\"region\" "
+	html_raw(p->b, "<p>");
+	/* TRANSLATORS: {1} is the city */
+	ltext(p->b, _("Rank 1 is the best in the cohort; the percentile is the share of the cohort's "
+	    "cities with a value that {1} equals or beats."), 0, p->name, NULL, NULL, NULL);
+	html_raw(p->b, "</p>\n<div class=\"scroll\" tabindex=\"0\" role=\"region\" "
 	    "aria-labelledby=\"cap-metrics\"><table class=\"data metrics\"><caption id=\"cap-metrics\">");
-	sections_city_s(p);
-	html_raw(p->b, " metrics, ");
-	html_text(p->b, p->wave);
-	html_raw(p->b, " wave</caption>\n<thead><tr><th scope=\"col\">Metric</th><th scope=\"col\" class=\"num\">"
-	    "Value</th><th scope=\"col\" class=\"num\">Rank</th><th scope=\"col\" class=\"num\">Percentile</th>"
-	    "</tr></thead>\n<tbody>\n");
+	/* TRANSLATORS: {1} the city, {2} the wave */
+	ltext(p->b, _("{1}'s metrics, {2} wave"), 0, p->name, p->wave, NULL, NULL);
+	html_raw(p->b, "</caption>\n<thead><tr><th scope=\"col\">");
+	html_text(p->b, _("Metric"));
+	html_raw(p->b, "</th><th scope=\"col\" class=\"num\">");
+	html_text(p->b, _("Value"));
+	html_raw(p->b, "</th><th scope=\"col\" class=\"num\">");
+	html_text(p->b, _("Rank"));
+	html_raw(p->b, "</th><th scope=\"col\" class=\"num\">");
+	html_text(p->b, _("Percentile"));
+	html_raw(p->b, "</th></tr></thead>\n<tbody>\n");
 	json_array_foreach(list, i, m) {
 		json_t *v = json_object_get(m, "value");
 		html_raw(p->b, "<tr><th scope=\"row\"><a href=\"/metrics/");
@@ -193,22 +202,29 @@ metrics_table(struct profile *p)
 			metric_value(p->b, v, view_str(m, "unit"));
 			metric_links_html(p->b, m, p->slug, p->wave);
 			html_raw(p->b, "</td><td class=\"num\">");
-			buf_printf(p->b, "<data value=\"%lld\">%lld</data> of %lld",
-			    (long long)json_integer_value(json_object_get(m, "rank")),
-			    (long long)json_integer_value(json_object_get(m, "rank")),
-			    (long long)json_integer_value(json_object_get(m, "of")));
+			{
+				char rk[64], of[32];
+				snprintf(rk, sizeof(rk), "<data value=\"%lld\">%lld</data>",
+				    (long long)json_integer_value(json_object_get(m, "rank")),
+				    (long long)json_integer_value(json_object_get(m, "rank")));
+				snprintf(of, sizeof(of), "%lld", (long long)json_integer_value(json_object_get(m, "of")));
+				/* TRANSLATORS: a rank: {1} of {2} */
+				ltext(p->b, _("{1} of {2}"), 1, rk, of, NULL, NULL);
+			}
 			html_raw(p->b, "</td><td class=\"num\"><data value=\"");
 			view_number(p->b, json_number_value(json_object_get(m, "percentile")));
 			html_raw(p->b, "\">");
 			view_fixed(p->b, json_number_value(json_object_get(m, "percentile")), 0);
 			html_raw(p->b, "</data></td></tr>\n");
 		} else {
-			html_raw(p->b, "<span class=\"unanswered\">(no value)</span></td><td class=\"num\">–</td>"
-			    "<td class=\"num\">–</td></tr>\n");
+			html_raw(p->b, "<span class=\"unanswered\">");
+			html_text(p->b, _("(no value)"));
+			html_raw(p->b, "</span></td><td class=\"num\">–</td><td class=\"num\">–</td></tr>\n");
 		}
 	}
-	html_raw(p->b, "</tbody></table></div>\n<p class=\"to-toc\"><a href=\"#on-this-page\">Back to the sections</a></p>\n"
-	    "</section>\n");
+	html_raw(p->b, "</tbody></table></div>\n<p class=\"to-toc\"><a href=\"#on-this-page\">");
+	html_text(p->b, _("Back to the sections"));
+	html_raw(p->b, "</a></p>\n</section>\n");
 }
 
 /* The question of a code in a wave's questionnaire (this wave's or another's). */
@@ -243,16 +259,21 @@ waves_table(struct profile *p)
 	html_raw(p->b, "<section id=\"waves\" aria-labelledby=\"h-waves\"><h2 id=\"h-waves\">");
 	html_text(p->b, _("Answers across waves"));
 	html_raw(p->b, "</h2>\n");
-	html_raw(p->b, "<p>Every question of the survey beside ");
-	sections_city_s(p);
-	html_raw(p->b, " answer in each wave it took part in. <span class=\"not-asked\">— not asked</span> "
-	    "means the wave did not ask the question; <span class=\"unanswered\">(no answer)</span> means it "
-	    "was asked and not answered; an answer that differs from the wave before is marked "
-	    "<strong class=\"changed-mark\">changed</strong>.</p>\n");
+	html_raw(p->b, "<p>");
+	/* TRANSLATORS: {1} the city; keep the markup */
+	ltext(p->b, _("Every question of the survey beside {1}'s answer in each wave it took part in. "
+	    "<span class=\"not-asked\">— not asked</span> means the wave did not ask the question; "
+	    "<span class=\"unanswered\">(no answer)</span> means it was asked and not answered; an answer that "
+	    "differs from the wave before is marked <strong class=\"changed-mark\">changed</strong>."), 0,
+	    p->name, NULL, NULL, NULL);
+	html_raw(p->b, "</p>\n");
 	html_raw(p->b, "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-labelledby=\"cap-waves\">"
 	    "<table class=\"data waves\"><caption id=\"cap-waves\">");
-	sections_city_s(p);
-	html_raw(p->b, " answers by wave</caption>\n<thead><tr><th scope=\"col\">Question</th>");
+	/* TRANSLATORS: {1} the city */
+	ltext(p->b, _("{1}'s answers by wave"), 0, p->name, NULL, NULL, NULL);
+	html_raw(p->b, "</caption>\n<thead><tr><th scope=\"col\">");
+	html_text(p->b, _("Question"));
+	html_raw(p->b, "</th>");
 	json_array_foreach(waves, j, w) {
 		html_raw(p->b, "<th scope=\"col\">");
 		html_text(p->b, json_string_value(w));
@@ -276,7 +297,9 @@ waves_table(struct profile *p)
 			answer_html_lang(&row, question_in(p, wave, code) ? question_in(p, wave, code) : label_q, v,
 			    v != NULL, view_str(p->city, "lang"));
 			if (changed) {
-				html_raw(&row, " <strong class=\"changed-mark\">changed</strong>");
+				html_raw(&row, " <strong class=\"changed-mark\">");
+				html_text(&row, _("changed"));
+				html_raw(&row, "</strong>");
 				changed_row = 1;
 			}
 			html_raw(&row, "</td>");
@@ -292,9 +315,17 @@ waves_table(struct profile *p)
 	}
 	html_raw(p->b, "</tbody></table></div>\n");
 	if (nw > 1)
-		buf_printf(p->b, "<p>%d %s changed between waves.</p>\n", changes,
-		    changes == 1 ? "answer" : "answers");
-	html_raw(p->b, "<p class=\"to-toc\"><a href=\"#on-this-page\">Back to the sections</a></p>\n</section>\n");
+	{
+		char n[16];
+		snprintf(n, sizeof(n), "%d", changes);
+		html_raw(p->b, "<p>");
+		ltext(p->b, P_("{1} answer changed between waves.", "{1} answers changed between waves.",
+		    (unsigned long)changes), 0, n, NULL, NULL, NULL);
+		html_raw(p->b, "</p>\n");
+	}
+	html_raw(p->b, "<p class=\"to-toc\"><a href=\"#on-this-page\">");
+	html_text(p->b, _("Back to the sections"));
+	html_raw(p->b, "</a></p>\n</section>\n");
 	json_decref(codes);
 	json_decref(have);
 }
@@ -341,20 +372,26 @@ peers_form(struct request *r, struct profile *p)
 {
 	html_raw(p->b, "<form class=\"filters peers\" method=\"get\" action=\"/cities/");
 	url_encode(p->b, p->slug);
-	html_raw(p->b, "\">\n<div class=\"field\"><label for=\"survey\">Wave</label><select id=\"survey\" "
-	    "name=\"survey\">");
+	html_raw(p->b, "\">\n<div class=\"field\"><label for=\"survey\">");
+	html_text(p->b, _("Wave"));
+	html_raw(p->b, "</label><select id=\"survey\" name=\"survey\">");
 	view_wave_options(p->b, json_object_get(p->model, "waves"), p->wave);
-	html_raw(p->b, "</select></div>\n<div class=\"field wide\"><label for=\"peers\">Compare with</label>"
-	    "<input id=\"peers\" name=\"peers\" autocomplete=\"off\" spellcheck=\"false\" "
+	html_raw(p->b, "</select></div>\n<div class=\"field wide\"><label for=\"peers\">");
+	html_text(p->b, _("Compare with"));
+	html_raw(p->b, "</label><input id=\"peers\" name=\"peers\" autocomplete=\"off\" spellcheck=\"false\" "
 	    "aria-describedby=\"peers-help\" value=\"");
 	html_attr(p->b, p->peers);
 	html_raw(p->b, "\"></div>\n");
 	view_peers_selects(r, p->b);	/* issue 15: region and country as drop-downs */
-	html_raw(p->b, "<button type=\"submit\">Show</button>\n<p id=\"peers-help\" class=\"hint\">"
-	    "Leave empty to compare with every city in the wave, or name a peer group: "
+	html_raw(p->b, "<button type=\"submit\">");
+	html_text(p->b, _("Show"));
+	html_raw(p->b, "</button>\n<p id=\"peers-help\" class=\"hint\">");
+	/* TRANSLATORS: keep the <code> examples as they are: they are what the field takes */
+	html_raw(p->b, _("Leave empty to compare with every city in the wave, or name a peer group: "
 	    "<code>region:Europe</code>, <code>country:CA</code>, "
 	    "<code>population:1000000-5000000</code>, or city slugs separated by commas "
-	    "(<code>toronto,aldilmere</code>).</p>\n</form>\n");
+	    "(<code>toronto,aldilmere</code>)."));
+	html_raw(p->b, "</p>\n</form>\n");
 }
 
 /* The page's description (issue 15): the city, its country and population, the wave, the metrics
@@ -460,16 +497,24 @@ profile_html(struct request *r, json_t *model)
 		    "city.</strong> Its name and answers were generated to fill the demonstration cohort; "
 		    "they describe no real city.</p>\n"));
 	if (p->wave == NULL) {
+		struct buf u = BUF_INIT;
+
 		html_raw(p->b, "<p>");
-		sections_city(p);
-		html_raw(p->b, " has not answered any wave of the survey yet.</p>\n<p><a href=\"/cities/");
+		ltext(p->b, _("{1} has not answered any wave of the survey yet."), 0, p->name, NULL, NULL, NULL);
+		html_raw(p->b, "</p>\n<p><a href=\"/cities/");
 		url_encode(p->b, p->slug);
-		html_raw(p->b, "/submissions\">Versions</a> · <a href=\"/cities/");
+		html_raw(p->b, "/submissions\">");
+		html_text(p->b, _("Versions"));
+		html_raw(p->b, "</a> · <a href=\"/cities/");
 		url_encode(p->b, p->slug);
-		html_raw(p->b, ".json\">JSON</a></p>\n<p>The city's partner: <a href=\"/cities/");
-		url_encode(p->b, p->slug);
-		html_raw(p->b, "/answers.csv\">download the empty form with the city filled in (CSV)</a> for a "
-		    "first <a href=\"/upload\">upload</a>.</p>\n");
+		html_raw(p->b, ".json\">JSON</a></p>\n<p>");
+		url_encode(&u, p->slug);
+		/* TRANSLATORS: {1} the city's address part; keep the markup */
+		ltext(p->b, _("The city's partner: <a href=\"/cities/{1}/answers.csv\">download the empty form with the "
+		    "city filled in (CSV)</a> for a first <a href=\"/upload\">upload</a>."), 1, u.data ? u.data : "",
+		    NULL, NULL, NULL);
+		html_raw(p->b, "</p>\n");
+		buf_free(&u);
 		goto out;
 	}
 	/* issue 15: a way to compare from every profile; the compare page asks for the other cities */
@@ -477,13 +522,17 @@ profile_html(struct request *r, json_t *model)
 	url_encode(p->b, p->slug);
 	html_raw(p->b, "&amp;survey=");
 	url_encode(p->b, p->wave);
-	html_raw(p->b, "\">Compare ");
-	sections_city(p);
-	html_raw(p->b, " with other cities…</a></p>\n");
+	html_raw(p->b, "\">");
+	ltext(p->b, _("Compare {1} with other cities…"), 0, p->name, NULL, NULL, NULL);
+	html_raw(p->b, "</a></p>\n");
 	peers_form(r, p);
 	if (*p->peers && p->size == 0)
-		html_raw(p->b, "<p class=\"notice\" role=\"note\">No city of this wave is in the peer group: "
-		    "the statements below have no cohort to compare with.</p>\n");
+	{
+		html_raw(p->b, "<p class=\"notice\" role=\"note\">");
+		html_text(p->b, _("No city of this wave is in the peer group: the statements below have no cohort to "
+		    "compare with."));
+		html_raw(p->b, "</p>\n");
+	}
 
 	sections_toc(p);
 	sections_html(p);
@@ -496,38 +545,41 @@ profile_html(struct request *r, json_t *model)
 
 	html_raw(p->b, "<section id=\"downloads\" aria-labelledby=\"h-downloads\"><h2 id=\"h-downloads\">");
 	html_text(p->b, _("Downloads and versions"));
-	html_raw(p->b, "</h2>\n<ul>\n<li>For the city's partner: <a href=\"/cities/");
-	url_encode(p->b, p->slug);
-	html_raw(p->b, "/answers.csv?survey=");
-	url_encode(p->b, p->wave);
-	html_raw(p->b, "\">download your current answers</a> to edit and <a href=\"/upload?city=");
-	url_encode(p->b, p->slug);
-	html_raw(p->b, "&amp;survey=");
-	url_encode(p->b, p->wave);
-	html_raw(p->b, "\">upload</a> again (CSV; <a href=\"/cities/");
-	url_encode(p->b, p->slug);
-	html_raw(p->b, "/answers.json?survey=");
-	url_encode(p->b, p->wave);
-	html_raw(p->b, "\">JSON</a>), or, for a first upload, <a href=\"/surveys/");
-	url_encode(p->b, p->wave);
-	html_raw(p->b, "/template.csv?city=");
-	url_encode(p->b, p->slug);
-	html_raw(p->b, "\">the empty form</a></li>\n<li><a rel=\"alternate\" type=\"application/atom+xml\" "
-	    "href=\"/cities/");
-	url_encode(p->b, p->slug);
-	html_raw(p->b, "/feed.atom\">Follow this city: its new versions as an Atom feed</a></li>\n<li><a href=\"/cities/");
-	url_encode(p->b, p->slug);
-	html_raw(p->b, ".json");
-	same_view_query(p, p->b, "?");
-	html_raw(p->b, "\">This profile as JSON</a></li>\n<li><a href=\"/cities/");
-	url_encode(p->b, p->slug);
-	html_raw(p->b, ".csv");
-	same_view_query(p, p->b, "?");
-	html_raw(p->b, "\">The answers as CSV</a> (<code>question,value</code>)</li>\n<li><a href=\"/cities/");
-	url_encode(p->b, p->slug);
-	html_raw(p->b, "/submissions?survey=");
-	url_encode(p->b, p->wave);
-	html_raw(p->b, "\">Versions of these answers</a> and what each changed</li>\n");
+	html_raw(p->b, "</h2>\n<ul>\n<li>");
+	{
+		struct buf s = BUF_INIT, wv = BUF_INIT;
+
+		url_encode(&s, p->slug);
+		url_encode(&wv, p->wave);
+		/* TRANSLATORS: {1} the city's and {2} the wave's address parts; keep the markup */
+		ltext(p->b, _("For the city's partner: <a href=\"/cities/{1}/answers.csv?survey={2}\">download your current "
+		    "answers</a> to edit and <a href=\"/upload?city={1}&amp;survey={2}\">upload</a> again (CSV; "
+		    "<a href=\"/cities/{1}/answers.json?survey={2}\">JSON</a>), or, for a first upload, "
+		    "<a href=\"/surveys/{2}/template.csv?city={1}\">the empty form</a>"), 3, s.data ? s.data : "",
+		    wv.data ? wv.data : "", NULL, NULL);
+		html_raw(p->b, "</li>\n<li><a rel=\"alternate\" type=\"application/atom+xml\" href=\"/cities/");
+		url_encode(p->b, p->slug);
+		html_raw(p->b, "/feed.atom\">");
+		html_text(p->b, _("Follow this city: its new versions as an Atom feed"));
+		html_raw(p->b, "</a></li>\n<li><a href=\"/cities/");
+		url_encode(p->b, p->slug);
+		html_raw(p->b, ".json");
+		same_view_query(p, p->b, "?");
+		html_raw(p->b, "\">");
+		html_text(p->b, _("This profile as JSON"));
+		html_raw(p->b, "</a></li>\n<li><a href=\"/cities/");
+		url_encode(p->b, p->slug);
+		html_raw(p->b, ".csv");
+		same_view_query(p, p->b, "?");
+		html_raw(p->b, "\">");
+		html_text(p->b, _("The answers as CSV"));
+		html_raw(p->b, "</a> (<code>question,value</code>)</li>\n<li>");
+		ltext(p->b, _("<a href=\"/cities/{1}/submissions?survey={2}\">Versions of these answers</a> and what each "
+		    "changed"), 3, s.data ? s.data : "", wv.data ? wv.data : "", NULL, NULL);
+		html_raw(p->b, "</li>\n");
+		buf_free(&s);
+		buf_free(&wv);
+	}
 	json_array_foreach(json_object_get(model, "waves"), i, w) {
 		if (streq(json_string_value(w), p->wave))
 			continue;
@@ -540,16 +592,15 @@ profile_html(struct request *r, json_t *model)
 			url_encode(p->b, p->peers);
 		}
 		html_raw(p->b, "\">");
-		sections_city_s(p);
-		html_raw(p->b, " profile in the ");
-		html_text(p->b, json_string_value(w));
-		html_raw(p->b, " wave</a></li>\n");
+		/* TRANSLATORS: {1} the city, {2} a wave */
+		ltext(p->b, _("{1}'s profile in the {2} wave"), 0, p->name, json_string_value(w), NULL, NULL);
+		html_raw(p->b, "</a></li>\n");
 	}
 	html_raw(p->b, "<li><a href=\"/surveys/");
 	url_encode(p->b, p->wave);
-	html_raw(p->b, "\">The ");
-	html_text(p->b, p->wave);
-	html_raw(p->b, " questionnaire</a></li>\n</ul>\n</section>\n");
+	html_raw(p->b, "\">");
+	ltext(p->b, _("The {1} questionnaire"), 0, p->wave, NULL, NULL, NULL);
+	html_raw(p->b, "</a></li>\n</ul>\n</section>\n");
 out:
 	page_end(r);
 	json_decref(p->seen);

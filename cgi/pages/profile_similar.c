@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "html.h"
+#include "lang.h"
+#include "ltext.h"
 #include "profile_similar.h"
 #include "query.h"
 #include "view.h"
@@ -39,7 +41,16 @@ profile_similar_html(struct buf *b, json_t *model, const char *slug, const char 
 		url_encode(b, wave);
 		html_raw(b, "\">");
 		html_text(b, view_str(c, "name"));
-		buf_printf(b, "</a> — score %.2f</li>\n", json_real_value(json_object_get(c, "score")));
+		{
+			char sc[32], *dot;
+			snprintf(sc, sizeof(sc), "%.2f", json_real_value(json_object_get(c, "score")));
+			if (lang_current() == LANG_FR && (dot = strchr(sc, '.')) != NULL)
+				*dot = ',';
+			html_raw(b, "</a> — ");
+			/* TRANSLATORS: a similarity score, {1} from 0 to 1 */
+			ltext(b, _("score {1}"), 0, sc, NULL, NULL, NULL);
+			html_raw(b, "</li>\n");
+		}
 	}
 	html_raw(b, "</ol>\n<p><a class=\"compare-these\" href=\"/compare?cities=");
 	url_encode(b, slug);
@@ -49,9 +60,13 @@ profile_similar_html(struct buf *b, json_t *model, const char *slug, const char 
 	}
 	html_raw(b, "&amp;survey=");
 	url_encode(b, wave);
-	html_raw(b, "\">Compare with these</a> · <a href=\"/cities/");
+	html_raw(b, "\">");
+	html_text(b, _("Compare with these"));
+	html_raw(b, "</a> · <a href=\"/cities/");
 	url_encode(b, slug);
 	html_raw(b, "/similar?survey=");
 	url_encode(b, wave);
-	html_raw(b, "\">why they are alike, and more cities</a></p>\n</section>\n");
+	html_raw(b, "\">");
+	html_text(b, _("why they are alike, and more cities"));
+	html_raw(b, "</a></p>\n</section>\n");
 }

@@ -98,7 +98,7 @@ similar_html(struct request *r, json_t *model, json_t *texts, json_t *labels)
 	    "answer and 0 for another; for the population, 1 when the other city's is within ±50 % of this "
 	    "city's, else 0. Numbers and free text do not count. A score of 1 means the same answers; 0, "
 	    "nothing in common. Between equal scores, the city with more questions answered by both comes first, then by name.</p></section>\n");
-	view_twin_links(r, "This list as data", path.data ? path.data : "/cities", 0);
+	view_twin_links(r, N_("This list as data"), path.data ? path.data : "/cities", 0);
 	if (json_array_size(list) == 0) {
 		html_raw(b, "<p class=\"notice\">No other city answered a question of this wave that ");
 		html_text(b, view_str(city, "name"));

@@ -4,6 +4,7 @@
 
 #include "app.h"
 #include "html.h"
+#include "ltext.h"
 #include "trend.h"
 #include "view.h"
 
@@ -61,11 +62,15 @@ trend_html(struct request *r, const char *slug, const char *name, const char *me
 			html_raw(b, " → ");
 		html_text(b, waves[k]);
 	}
-	html_raw(b, "</h2>\n<p>Each wave's value, and its rank among every city with a value in that wave "
-	    "(1 is the best).</p>\n<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-labelledby=\"over-time-caption\">"
+	html_raw(b, "</h2>\n<p>");
+	html_text(b, _("Each wave's value, and its rank among every city with a value in that wave (1 is the best)."));
+	html_raw(b, "</p>\n<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-labelledby=\"over-time-caption\">"
 	    "<table class=\"data trend\"><caption id=\"over-time-caption\" class=\"visually-hidden\">");
-	html_text(b, name);
-	html_raw(b, ": metrics by wave</caption><thead><tr><th scope=\"col\">Metric</th>");
+	/* TRANSLATORS: {1} the city */
+	ltext(b, _("{1}: metrics by wave"), 0, name, NULL, NULL, NULL);
+	html_raw(b, "</caption><thead><tr><th scope=\"col\">");
+	html_text(b, _("Metric"));
+	html_raw(b, "</th>");
 	for (k = 0; k < nw; k++) {
 		html_raw(b, "<th scope=\"col\" class=\"num\">");
 		html_text(b, waves[k]);
@@ -97,10 +102,10 @@ trend_html(struct request *r, const char *slug, const char *name, const char *me
 			} else {
 				view_number_html(b, strtod(PQgetvalue(res, row, Q_CITY_METRIC_TREND_VALUE), NULL),
 				    PQgetvalue(res, row, Q_CITY_METRIC_TREND_UNIT));
-				html_raw(b, "<br><span class=\"rank\">rank ");
-				html_text(b, PQgetvalue(res, row, Q_CITY_METRIC_TREND_RANK));
-				html_raw(b, " of ");
-				html_text(b, PQgetvalue(res, row, Q_CITY_METRIC_TREND_OF));
+				html_raw(b, "<br><span class=\"rank\">");
+				/* TRANSLATORS: {1} a rank of {2} cities */
+				ltext(b, _("rank {1} of {2}"), 0, PQgetvalue(res, row, Q_CITY_METRIC_TREND_RANK),
+				    PQgetvalue(res, row, Q_CITY_METRIC_TREND_OF), NULL, NULL);
 				html_raw(b, "</span>");
 			}
 			html_raw(b, "</td>");

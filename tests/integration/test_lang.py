@@ -153,3 +153,36 @@ def test_gettext_coverage():
     out = subprocess.run(["make", "-s", "-C", ROOT, "--no-print-directory", "po-check"], capture_output=True,
                          text=True)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+# The body of the pages translated (issue 20, items 1 and 5): English phrases each page shows in English
+# that its French version must not show, and French ones it must.
+BODY_FR = [
+    ("/cities/toronto", ["Compare with", "Peers in the region", "Any region", "Back to the sections",
+                         "Compare Toronto with other cities", "Each city at its latest wave", ">Show<",
+                         "Leave empty to compare", "answers by wave", "This profile as JSON", " of its plugin",
+                         "Compare with these", "rank 1 of", "metrics by wave", "Situated in", "consists of"],
+     ["Comparer Toronto avec d’autres villes…", "Pairs dans la région", "Retour aux sections",
+      "Réponses de Toronto par vague", "Rang", "Centile", "Toronto\u202f: indicateurs par vague"]),
+    ("/compare?cities=toronto,aldilmere", ["Untick a city", "Add cities", "None ticked", "Peers (for ranks)",
+                                           "Metric values in the", ", percentile", "rank 1 of",
+                                           "Answers side by side", "Change the comparison",
+                                           "This comparison as data", "Choose the questions to compare"],
+     ["Modifier la comparaison", "Valeurs des indicateurs pour la vague 2020", "centile",
+      "Les réponses côte à côte", "Cette comparaison en données"]),
+    ("/compare?cities=toronto,torronto", ["No city called", "Did you mean", "Choose at least two cities"],
+     ["Aucune ville ne s’appelle", "Vouliez-vous dire", "\u202f?"]),
+]
+
+
+def test_page_bodies_in_french():
+    for path, english, french in BODY_FR:
+        fr = get(path + ("&" if "?" in path else "?") + "lang=fr")
+        assert fr.status in (200, 404) and _lang(fr) == "fr", path
+        for phrase in english:
+            assert phrase not in fr.text, (path, phrase)
+        for phrase in french:
+            assert phrase in fr.text, (path, phrase)
+        # the English page still says it in English
+        en = get(path)
+        assert sum(1 for phrase in english if phrase in en.text) >= len(english) // 2, path
