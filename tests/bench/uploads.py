@@ -7,7 +7,8 @@
 
 --tokens: lines "slug<TAB>token", one partner a line (made with `citybench token create --city SLUG`).
 Each upload is JSON {"city", "survey", "answers": {CODE: value}}, with a value unlike the one before,
-so that every upload makes a new version.
+so that every upload makes a new version (one that happens to equal the city's current value answers 200
+with "changed":0, which counts as accepted).
 
 --steady SECONDS  the first partner uploads once a second for SECONDS (beside a read workload)
 --burst K         every partner at once (a thread each), K uploads each, back to back
@@ -21,6 +22,7 @@ bad counts answers other than 201 (or 200 with "changed":0), and socket errors.
 import argparse
 import http.client
 import json
+import random
 import statistics
 import sys
 import threading
@@ -62,12 +64,13 @@ def main():
 	if a.steady is not None:
 		partners = partners[:1]
 	span = max(2, min(a.max - a.min + 1, 1000))
+	start = random.randrange(span)	# another run's last value is seldom this run's first
 	lock = threading.Lock()
 	results = []	# (slug, status, seconds, version or None)
 	before = {slug: versions(a.base, slug) for slug, _ in partners}
 
 	def upload(slug, token, n):
-		value = a.min + n % span
+		value = a.min + (start + n) % span
 		body = json.dumps({"city": slug, "survey": a.survey, "answers": {a.question: value}})
 		t0 = time.time()
 		try:
