@@ -167,6 +167,9 @@ def targets(emit, runs, figs, verdicts, worst_rss):
 	emit("%-56s %-14s %-9s %-6s  %s" % ("  (peers by answer, list and similar)", "", "-", "-",
 	                                     "not among the workloads: region, country and population only"))
 	for w in ORDER:
+		if w != "mixed" and "skipped.large.%s" % w in figs:
+			row("uncached %s, %s / %s" % (LABELS[w], nlarge, nsmall), ">= %g" % LARGE_MIN, "-", "-",
+			    "not measured: " + figs["skipped.large.%s" % w])
 		if w in ("mixed", "not_modified") or ("large", w, "nocache") not in runs:
 			continue
 		ratio_row("uncached %s, %s / %s" % (LABELS[w], nlarge, nsmall), ">= %g" % LARGE_MIN, LARGE_MIN,
