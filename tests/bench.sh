@@ -5,9 +5,15 @@
 #   files  nginx serving the same response bytes from files (the limit)
 #   bare   a libfcgi responder that does no work, answering bodies of the same size (the FastCGI
 #          ceiling; tests/bench/bare.c)
+#   php    a plain PHP implementation (php-fpm, 4 children) of the profile, compare and ranking JSON over
+#          the same database, on a server block of its own (tests/bench/php/, tests/bench/php.sh); its
+#          answers are checked against citybench's first (tests/bench/php_same.py)
 # with the worker cache on (warmed first) and off (CITYBENCH_CACHE=0), at 1,000 cities; then at 10,000
 # cities the uncached workloads and the cached ranking; plus the time to import 10,000 cities, to
-# recompute every metric, and each worker's memory.  Prints the table and writes it to
+# recompute every metric, and each worker's memory.  Write workloads (tests/bench/uploads.py): the
+# cached profile reads while a partner uploads once a second, against the cached-only figure; 20
+# partners uploading at once at each size (p50, throughput, no version lost).  Every wrk run is checked
+# for non-2xx answers and socket errors: a run with any is VOID, its figure not used (report.py says so).  Prints the table and writes it to
 # build/bench/results.txt (raw wrk outputs beside it).  What limits a workload: tests/bench/profile.sh.
 #
 #   bench.sh           the full run (at most 15 minutes on 2 cores)
@@ -22,6 +28,7 @@
 # BENCH_THREADS (2); BENCH_URLS (1000 distinct URLs per workload); BENCH_SAMPLE (50) and
 # BENCH_LARGE_SAMPLE (4) responses fetched per workload (checked, saved for the files reference);
 # BENCH_IMPORT_LIMIT (60) seconds the one-shot import of the large set may take before it is stopped;
+# BENCH_UPLOAD_BURST (3) uploads per partner when 20 upload at once (1 in --tiny);
 # BENCH_BUDGET (780) seconds, past which the large size's workloads without a target are skipped;
 # BENCH_ONLY (a comma list of workloads); CITYBENCH_WORKERS (4, as the stack); BENCH_KEEP=1 keeps
 # the runtime directory.
@@ -91,8 +98,16 @@ FIG=$OUT/figures.tsv	# key<TAB>value lines: timings, memory, notes
 rm -rf "$OUT"/wrk-*.txt "$OUT"/workloads-*.tsv "$OUT/logs"
 
 BARE_PID=""
+PHP_UP=0
+PHP_PORT=$(free_port)
+PHP_BASE=http://127.0.0.1:$PHP_PORT
+PHP_WORKLOADS=" profile_json compare_json ranking_json "
+UPLOAD_BURST=${BENCH_UPLOAD_BURST:-3}	# uploads per partner, 20 partners at once
+[ $TINY = 1 ] && UPLOAD_BURST=1
 cleanup() {
 	[ -n "$BARE_PID" ] && kill "$BARE_PID" 2>/dev/null && wait "$BARE_PID" 2>/dev/null
+	[ "$PHP_UP" = 1 ] && tests/bench/php.sh stop "$RT" >/dev/null 2>&1
+	cp "$RT"/bench/php/*.log "$RT/bench/" 2>/dev/null
 	tests/stack.sh stop >/dev/null 2>&1
 	mkdir -p "$OUT/logs"
 	cp "$RT"/bench/*.log "$RT/fcgi.log" "$RT/nginx/logs/error.log" "$OUT/logs/" 2>/dev/null
@@ -184,6 +199,16 @@ drain() {
 	fcgi_restart "$CACHE_NOW"
 }
 
+# After a PHP run: php-fpm serves what nginx passed on before wrk stopped; wait for a cheap answer (a
+# 404) to come back quickly, up to 30 s, so that the next run does not pay for it.
+php_drain() {
+	local i t
+	for i in $(seq 1 30); do
+		t=$(curl -s -o /dev/null -m 2 -w '%{time_total}' "$PHP_BASE/nowhere") || continue
+		awk -v t="$t" 'BEGIN { exit !(t < 0.05) }' && return 0
+	done
+}
+
 bare_start() {
 	rm -f "$RT/bench/bare.sock"
 	BARE_SOCKET_GROUP=$([ "$(id -u)" = 0 ] && echo www-data || id -gn) \
@@ -198,16 +223,19 @@ shm() { "$OUT/shmstat" "$(cat "$RT/fcgi.pid")" 2>/dev/null || echo "requests 0 e
 
 # wrk once: appends "phase workload variant run rps p50 p99 errors answers hits misses timeouts" to
 # $RAW (hits and misses: the worker caches' counters over the run).
-wrk_run() {	# wrk_run PHASE WORKLOAD VARIANT RUN URLFILE HEADER SECONDS
-	local phase=$1 wl=$2 variant=$3 run=$4 urls=$5 header=$6 secs=$7 f s0 s1
+wrk_run() {	# wrk_run PHASE WORKLOAD VARIANT RUN URLFILE HEADER SECONDS [BASE]
+	local phase=$1 wl=$2 variant=$3 run=$4 urls=$5 header=$6 secs=$7 base=${8:-$BASE} f s0 s1
 	f=$OUT/wrk-$phase-$wl-$variant-$run.txt
 	s0=$(shm)
 	BENCH_URLS=$urls BENCH_HEADER=$header BENCH_THREADS=$THREADS \
 		wrk -t"$THREADS" -c"$CONNS" -d"${secs}s" --latency --timeout 10s -s tests/bench/rotate.lua \
-		"$BASE" >"$f" 2>&1
+		"$base" >"$f" 2>&1
 	s1=$(shm)
 	LAST_S0=$s0 LAST_S1=$s1	# before drain(): a restart starts the counters again
-	case "$variant" in cache|nocache) LAST_MEM=$(worker_memory); LAST_CACHE_MEM=$(cache_memory); drain ;; esac
+	case "$variant" in
+	cache|nocache) LAST_MEM=$(worker_memory); LAST_CACHE_MEM=$(cache_memory); drain ;;
+	php) php_drain ;;
+	esac
 	[ "$run" = warmup ] && return 0
 	awk -v phase="$phase" -v wl="$wl" -v variant="$variant" -v run="$run" \
 	    -v s0="$s0" -v s1="$s1" '
@@ -293,7 +321,7 @@ workload() {	# workload PHASE DIR WORKLOAD REPEATS MODES [SAME_AS]
 			refs=0
 		fi
 	fi
-	say "$phase $wl ($(workload_bytes "$dir" "$wl") bytes): ${modes}$([ $refs = 1 ] && echo ", files, bare")"
+	say "$phase $wl ($(workload_bytes "$dir" "$wl") bytes): ${modes}$([ $refs = 1 ] && echo ", files, bare")$([ "$PHP_UP" = 1 ] && [[ $PHP_WORKLOADS == *" $wl "* ]] && echo ", php")"
 	case " $modes " in *" cache "*)
 		fcgi_restart 1 || tap_fail "the FastCGI server did not restart with its cache"
 		warm_up "$phase" "$wl" cache "$dir/$wl.urls" "$h" ;;
@@ -304,11 +332,15 @@ workload() {	# workload PHASE DIR WORKLOAD REPEATS MODES [SAME_AS]
 			wrk_run "$phase" "$wl" bare "$i" "$dir/$wl.bare.urls" "$h" "$SECS"
 		fi
 		case " $modes " in *" cache "*) wrk_run "$phase" "$wl" cache "$i" "$dir/$wl.urls" "$h" "$SECS" ;; esac
+		# The PHP reference at every size (it is a figure of its own, not a size's ceiling).
+		[ "$PHP_UP" = 1 ] && [[ $PHP_WORKLOADS == *" $wl "* ]] &&
+			wrk_run "$phase" "$wl" php "$i" "$dir/$wl.urls" "$h" "$SECS" "$PHP_BASE"
 	done
 	# Memory as the last run left it (taken before a restart could drop it).
 	case " $modes " in *" cache "*)
 		fig "rss.$phase.cache.$wl" "$LAST_MEM"
-		[ -n "$LAST_CACHE_MEM" ] && fig "cachemem.$phase.$wl" "$LAST_CACHE_MEM" ;;
+		[ -n "$LAST_CACHE_MEM" ] && fig "cachemem.$phase.$wl" "$LAST_CACHE_MEM"
+		[ "$phase" = small ] && [ "$wl" = profile_json ] && [ -s "$RT/bench/tokens" ] && mixed_reads "$dir" ;;
 	esac
 	case " $modes " in *" nocache "*)
 		fcgi_restart 0 || tap_fail "the FastCGI server did not restart without its cache"
@@ -362,6 +394,86 @@ timed() {	# timed KEY LOG CMD...: wall seconds of CMD into the figures (with FAI
 	return $rc
 }
 
+# ---- the PHP reference and the write workloads ----
+php_up() {
+	if tests/bench/php.sh start "$RT" "$PHP_PORT" "${CONNINFO/user=postgres/user=citybench_web}" \
+		>>"$RT/bench/php.log" 2>&1; then
+		PHP_UP=1
+	else
+		say "the PHP reference did not start: $(tail -1 "$RT/bench/php.log")"
+		fig "php.start" "FAILED: $(tail -1 "$RT/bench/php.log")"
+		[ $TINY = 1 ] && tap_fail "the PHP reference did not start: $(tail -1 "$RT/bench/php.log")"
+	fi
+}
+
+php_check() {	# php_check PHASE DIR SAMPLE: PHP's answers against citybench's, on a sample of each workload
+	local wl files="" rc
+	[ "$PHP_UP" = 1 ] || return 0
+	for wl in $PHP_WORKLOADS; do workload_ok "$2" "$wl" && files="$files $2/$wl.urls"; done
+	[ -n "$files" ] || return 0
+	# shellcheck disable=SC2086
+	python3 tests/bench/php_same.py "$BASE" "$PHP_BASE" $files --sample "$3" >"$OUT/php-same-$1.txt" 2>&1
+	rc=$?
+	fig "php.same.$1" "$(tail -1 "$OUT/php-same-$1.txt")"
+	[ $rc = 0 ] || { say "the PHP reference answers differently ($OUT/php-same-$1.txt):"; head -12 "$OUT/php-same-$1.txt" >&2; }
+	return $rc
+}
+
+# The partners: a token each for 20 cities that answered the latest wave; the question they upload is
+# the wave's last integer question with room for 10 values or more.
+make_tokens() {
+	local line s t
+	line=$(python3 - "$BASE" <<-'PY'
+	import json, sys, urllib.request
+	base = sys.argv[1]
+	get = lambda p: json.load(urllib.request.urlopen(base + p, timeout=60))
+	m = get("/metrics.json")["metrics"][0]["id"]
+	w = get("/metrics/%s.json?limit=1" % m)["waves"][-1]
+	qs = [q for q in get("/surveys/%s.json" % w)["questions"] if q["type"] == "integer"
+	      and q.get("min") is not None and q.get("max") is not None and q["max"] - q["min"] >= 10]
+	cities = [c["slug"] for c in get("/cities.json?survey=%s&limit=20" % w)["cities"]][:20]
+	print(w, qs[-1]["code"], int(qs[-1]["min"]), int(qs[-1]["max"]), " ".join(cities))
+	PY
+	) || return 1
+	read -r UPLOAD_WAVE UPLOAD_Q UPLOAD_MIN UPLOAD_MAX line <<<"$line"
+	: >"$RT/bench/tokens"
+	for s in $line; do
+		t=$(CITYBENCH_DB="$CONNINFO" "$BIN/citybench" token create --city "$s" 2>/dev/null | tail -1)
+		[ -n "$t" ] && printf '%s\t%s\n' "$s" "$t" >>"$RT/bench/tokens"
+	done
+	[ "$(grep -c . "$RT/bench/tokens")" -ge 2 ]
+}
+
+uploads() {	# uploads KEY ARGS...: uploads.py with the partners' tokens; its line into the figures
+	local key=$1 rc
+	shift
+	python3 tests/bench/uploads.py --base "$BASE" --tokens "$RT/bench/tokens" --survey "$UPLOAD_WAVE" \
+		--question "$UPLOAD_Q" --min "$UPLOAD_MIN" --max "$UPLOAD_MAX" --out "$RT/bench/$key.txt" "$@" \
+		>>"$RT/bench/uploads.log" 2>&1
+	rc=$?
+	fig "$key" "$(cat "$RT/bench/$key.txt" 2>/dev/null || echo "FAILED: $(tail -1 "$RT/bench/uploads.log")")"
+	return $rc
+}
+
+# The cached profile reads (wrk, as profile_json, the cache as its cached runs left it) while one
+# partner uploads once a second: each upload moves the data version and empties the cache.  A first
+# run (not counted) reaches that steady state.  Compared with the cached-only figure of profile_json.
+mixed_reads() {	# mixed_reads DIR
+	local i up
+	say "small mixed: cached profile reads while a partner uploads once a second"
+	for i in warmup $(seq 1 "$REPEAT"); do
+		uploads "uploads.mixed.$i" --steady "$SECS" &
+		up=$!
+		wrk_run small mixed cache "$i" "$1/profile_json.urls" "" "$SECS"
+		wait "$up"
+	done
+}
+
+upload_burst() {	# upload_burst PHASE: every partner at once, UPLOAD_BURST uploads each
+	say "$1 uploads: $(grep -c . "$RT/bench/tokens") partners at once, $UPLOAD_BURST uploads each"
+	uploads "uploads.burst.$1" --burst "$UPLOAD_BURST"
+}
+
 export CITYBENCH_ROOT=$ROOT
 fig "load.before" "$(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -373,6 +485,8 @@ CACHE_NOW=1
 CONNINFO=$(cat "$RT/conninfo")
 N=$("$PGBIN/psql" -qAtX "$CONNINFO" -c "select count(*) from cities")
 fig "cities.small" "$N"
+php_up
+make_tokens || { fig "uploads.tokens" "FAILED: no partner tokens"; [ $TINY = 1 ] && tap_fail "no partner tokens"; }
 fig "stack.start.seconds" "$(($(date +%s) - T0))"
 timed "recompute.small" "$RT/bench/reload-small.log" env CITYBENCH_DB="$CONNINFO" "$BIN/citybench" plugins reload
 
@@ -381,11 +495,13 @@ python3 tests/bench/urls.py --base "$BASE" --out "$P1" --count "$NURLS" --sample
 	--files-dir "$RT/bench/files/p1" --files-prefix /__files/p1 \
 	>"$RT/bench/urls-p1.log" 2>&1 || { cat "$RT/bench/urls-p1.log" >&2; tap_fail "urls.py failed"; }
 cp "$P1/workloads.tsv" "$OUT/workloads-small.tsv"
+php_check small "$P1" "$([ $TINY = 1 ] && echo 10 || echo 20)"
 
 fig "time.small.setup" "$(($(date +%s) - T0))"
 for wl in $WORKLOADS; do
 	workload small "$P1" "$wl" "$REPEAT" "cache nocache"
 done
+[ -s "$RT/bench/tokens" ] && upload_burst small
 fig "time.small.done" "$(($(date +%s) - T0))"
 
 # ---- phase 2: LARGE cities ----
@@ -427,7 +543,9 @@ if [ "$LARGE" -gt "$CITIES" ]; then
 		--files-dir "$RT/bench/files/p2" --files-prefix /__files/p2 \
 		>"$RT/bench/urls-p2.log" 2>&1 || { cat "$RT/bench/urls-p2.log" >&2; tap_fail "urls.py failed"; }
 	cp "$P2/workloads.tsv" "$OUT/workloads-large.tsv"
+	php_check large "$P2" "${BENCH_LARGE_SAMPLE:-4}"
 	fig "time.large.setup" "$(($(date +%s) - T0))"
+	[ -s "$RT/bench/tokens" ] && upload_burst large
 	# The ranking first: it is the one with a target at this size.  The others run LARGE_REPEAT times,
 	# uncached, for the record, while the time budget lasts.
 	for wl in $(echo " $WORKLOADS " | grep -o ' ranking_json ') $(echo " $WORKLOADS " | sed 's/ ranking_json / /'); do

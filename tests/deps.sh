@@ -6,7 +6,7 @@ PKGS="build-essential pkg-config libfcgi-dev libpq-dev libjansson-dev liblua5.4-
 postgresql-15 postgresql-client-15 nginx-light curl python3 ca-certificates procps gettext locales"
 # Tests, benchmarks and fuzzing need a few more; `make run` does not.
 [ "${CB_DEPS_RUN_ONLY:-0}" = 1 ] || PKGS="$PKGS wrk valgrind clang libclang-rt-14-dev
-chromium fonts-dejavu-core"
+chromium fonts-dejavu-core php-fpm php-pgsql"
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 
 missing=""

@@ -283,7 +283,7 @@ EOF
 }
 cat >"$RT/nginx/nginx.conf" <<EOF
 $([ "$(id -u)" = 0 ] && echo "user www-data;")
-worker_processes 1;
+worker_processes auto;
 pid $RT/nginx/nginx.pid;
 error_log $RT/nginx/logs/error.log warn;
 events { worker_connections 1024; }
