@@ -83,8 +83,9 @@ def test_the_share_says_which_waves_it_pools():
     p = get_json("/cities/toronto.json?survey=latest")
     page = get("/cities/toronto?survey=latest").text
     t = text_of(page)
-    words = " and ".join(("%d city at its %s answers" if n == 1 else "%d cities at their %s answers") % (n, w)
-                         for w, n in p["pooled_waves"].items())
+    parts = [("%d city at its %s answers" if n == 1 else "%d cities at their %s answers") % (n, w)
+             for w, n in p["pooled_waves"].items()]
+    words = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
     assert "Each city at the latest wave it answered, counted once: the shares pool " + words in t, t[:600]
     assert "2020 wave, its latest" in t
     # the counts link to the lists under latest
