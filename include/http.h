@@ -37,6 +37,7 @@ struct request {
 	const char *if_none_match;
 	char request_id[48];
 	long long content_length;	/* -1 when absent */
+	int heavy;			/* holds a slot of heavy.c, taken before the body was read */
 	char *body;
 	size_t body_len;
 	int body_short;			/* fewer bytes than Content-Length arrived */
@@ -76,6 +77,10 @@ int http_request_parse(struct request *r, char **envp);
 /* Reads the body of Content-Length bytes (nginx has buffered it) into r->body, NUL-terminated;
  * sets body_short when fewer arrived.  Returns 0, or -1 when memory ran out. */
 int http_read_body(struct request *r);
+
+/* Reads the body nginx sends and keeps none of it (a request refused before its body was needed: the
+ * connection must still be read to its end). */
+void http_drain_body(struct request *r);
 
 /* Adds a response header; refuses (returns -1) names or values holding CR, LF or NUL. */
 int http_header(struct request *r, const char *name, const char *value);

@@ -136,6 +136,22 @@ http_read_body(struct request *r)
 	return 0;
 }
 
+void
+http_drain_body(struct request *r)
+{
+	char chunk[65536];
+	long long left = r->content_length > 0 ? r->content_length : 0;
+	int n;
+
+	while (r->fcgi && left > 0) {
+		n = FCGX_GetStr(chunk, (int)(left > (long long)sizeof(chunk) ? (long long)sizeof(chunk) : left),
+		    r->fcgi->in);
+		if (n <= 0)
+			break;
+		left -= n;
+	}
+}
+
 static int
 header_safe(const char *s)
 {

@@ -5,6 +5,7 @@
 
 #include "app.h"
 #include "cache.h"
+#include "heavy.h"
 #include "html.h"
 #include "reply.h"
 #include "reqlimits.h"
@@ -21,6 +22,7 @@
 enum route_flag {
 	ROUTE_NO_CACHE = 1,		/* a GET never answered from the shared cache (it reports live state) */
 	ROUTE_OPERATOR = 2,		/* only through the operator's server (CITYBENCH_OPS=1); else a 404 */
+	ROUTE_HEAVY = 4,		/* a body over HEAVY_BODY_BYTES takes a slot (heavy.c) before it is read */
 };
 
 struct route {
@@ -55,8 +57,8 @@ static const struct route routes[] = {
 	{ "GET",  "/data/*",			FMT_CSV, 0, 0, data_file_get },
 	{ "GET",  "/guide",			FMT_HTML, 0, 0, guide_get },
 	{ "GET",  "/upload",			FMT_HTML, 0, 0, upload_get },
-	{ "POST", "/upload",			FMT_HTML, BODY_MAX + 65536, 0, upload_post },
-	{ "POST", "/api/submissions",		FMT_HTML, BODY_MAX, 0, upload_api_post },
+	{ "POST", "/upload",			FMT_HTML, BODY_MAX + 65536, ROUTE_HEAVY, upload_post },
+	{ "POST", "/api/submissions",		FMT_HTML, BODY_MAX, ROUTE_HEAVY, upload_api_post },
 	{ "POST", "/api/plugins/preview",	FMT_HTML, PREVIEW_MAX, 0, preview_post },
 	{ "POST", "/api/plugins",		FMT_HTML, PREVIEW_MAX, 0, plugins_submit_post },
 	{ "GET",  "/plugins",			FMT_HTML | FMT_JSON, 0, ROUTE_NO_CACHE, plugins_get },
@@ -406,6 +408,19 @@ routes_dispatch(struct request *r, char **envp)
 	}
 	if (strcmp(found->method, "GET") == 0 && min_version(r) == -1)
 		goto out;
+	/* A large upload takes its slot before its body is read: when every slot is busy it is told to come
+	 * back at once and its bytes are drained unparsed, so that forty of them at once cost the workers
+	 * milliseconds each and one worker is always left for reads.  (Over body_max it is a 413 first.) */
+	if ((found->flags & ROUTE_HEAVY) && r->app && r->content_length > HEAVY_BODY_BYTES &&
+	    (unsigned long long)r->content_length <= found->body_max) {
+		if (heavy_enter(r->app) == -1) {
+			http_drain_body(r);
+			reply_error(r, 429, "every upload slot is busy: retry in a few seconds", NULL);
+			http_header(r, "Retry-After", "2");
+			goto out;
+		}
+		r->heavy = 1;
+	}
 	if (found->body_max && read_body(r, found->body_max) == -1)
 		goto out;
 	/* Through the public port an operator's page is as unknown as any other. */
@@ -417,6 +432,10 @@ routes_dispatch(struct request *r, char **envp)
 	else
 		found->handler(r);
 out:
+	if (r->heavy) {
+		heavy_leave(r->app);
+		r->heavy = 0;
+	}
 	if (sent_query)
 		r->query_string = sent_query;
 	buf_free(&canon);

@@ -25,7 +25,6 @@
 
 #define WRITE_RATE 2.0		/* uploads per second per token, sustained */
 #define WRITE_BURST 120.0	/* a city's batch of uploads at once */
-#define UPLOAD_HEAVY_BYTES 65536	/* a larger upload takes one of the slots of the costly requests */
 #define WRITE_COST_BYTES 65536.0	/* a request costs a token of its bucket per 64 KiB of body, and one more */
 
 void
@@ -312,12 +311,12 @@ upload_run(struct request *r, const char *auth, int bearer, const char *ctype, c
 	/* A body that costs a parse runs in one of the workers - 1 slots, so that a worker is always left for
 	 * reads; a small one (a city's usual upload: a few KiB) parses in a moment and does not wait for one,
 	 * so that a partner's batch of uploads at once is stored, not told to come back. */
-	if (len > UPLOAD_HEAVY_BYTES && heavy_enter(r->app) == -1) {
+	if (len > HEAVY_BODY_BYTES && !r->heavy && heavy_enter(r->app) == -1) {
 		o->retry_after = 2;
 		fail(o, 429, "every upload slot is busy: retry in a few seconds", NULL);
 		goto refused;
 	}
-	slot = len > UPLOAD_HEAVY_BYTES;
+	slot = len > HEAVY_BODY_BYTES && !r->heavy;	/* else the dispatch holds it (routes.c) */
 	in.format = media == 1 ? INGEST_JSON : INGEST_CSV;
 	if (tok.partner)
 		snprintf(o->city, sizeof(o->city), "%s", tok.city);
