@@ -172,6 +172,17 @@ BODY_FR = [
       "Les réponses côte à côte", "Cette comparaison en données"]),
     ("/compare?cities=toronto,torronto", ["No city called", "Did you mean", "Choose at least two cities"],
      ["Aucune ville ne s’appelle", "Vouliez-vous dire", "\u202f?"]),
+    ("/metrics/data_sufficiency?city=toronto", ["Embed this chart", "Highlight a city", "every city with a value",
+                                                "How it is computed", "Cities with a value", "the share of these cities",
+                                                "how many cities have each value", ": ranking", "Rank 1 is the best",
+                                                ">Better<", ">higher<", "As a frame"],
+     ["Intégrer ce graphique", "Mettre une ville en évidence", "Comment il est calculé", "Résumé",
+      "rang <span id=\"highlight-rank\">", "\u202f: classement", "Le rang 1 est le meilleur", ">plus haut<",
+      "Histogramme des valeurs de"]),
+    ("/metrics/data_sufficiency?survey=latest", ["Each city at the latest wave it answered", "cities at their"],
+     ["Chaque ville à la dernière vague à laquelle elle a répondu", "villes selon leur réponse de"]),
+    ("/metrics", ["Active metrics", "What it measures", "Each metric is computed by a plugin", ">higher<"],
+     ["Indicateurs actifs", "Ce qu’il mesure", "Chaque indicateur est calculé", ">Meilleur<"]),
 ]
 
 
