@@ -183,6 +183,13 @@ BODY_FR = [
      ["Chaque ville à la dernière vague à laquelle elle a répondu", "villes selon leur réponse de"]),
     ("/metrics", ["Active metrics", "What it measures", "Each metric is computed by a plugin", ">higher<"],
      ["Indicateurs actifs", "Ce qu’il mesure", "Chaque indicateur est calculé", ">Meilleur<"]),
+    ("/map?peers=region:Europe&metric=data_sufficiency", ["Any policy area", "Shade by metric", "Other filters",
+                                                           "answered the 2020 survey", "match the filters",
+                                                           "Cities on the map", "In the filters", "No value",
+                                                           "Narrow image, for phones", "Under 250,000"],
+     ["Tous les domaines d’action", "Colorer selon l’indicateur", "Autres filtres",
+      "ont répondu à l’enquête 2020", "correspondent aux filtres", "Villes sur la carte", "Aucune valeur",
+      "Moins de 250 000", "Filtres\u202f: "]),
 ]
 
 
