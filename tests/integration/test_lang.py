@@ -190,6 +190,16 @@ BODY_FR = [
      ["Tous les domaines d’action", "Colorer selon l’indicateur", "Autres filtres",
       "ont répondu à l’enquête 2020", "correspondent aux filtres", "Villes sur la carte", "Aucune valeur",
       "Moins de 250 000", "Filtres\u202f: "]),
+    ("/cities?region=Europe", ["City name", "Answered the wave", "Any wave", ">Search<", "cities found",
+                               "Download as CSV", "Next page"],
+     ["Nom de la ville", "A répondu à la vague", "Toutes les vagues", ">Rechercher<", "villes trouvées",
+      "Télécharger en CSV", "Page suivante"]),
+    ("/", ["Find a city", "Browse the cities", "Partner cities", "Upload your answers", "Write a metric plugin",
+           "What the data is", "cities here)", "citybench holds", "Where it comes from", "is a real city",
+           "The rest of the cohort is synthetic", "reuse them freely", "The metrics"],
+     ["Trouver une ville", "Parcourir les villes", "Villes partenaires", "Ce que sont les données",
+      "villes ici)", "citybench contient", "D’où elles viennent", "Le reste de la cohorte est fictif",
+      "réutilisez-les librement", "Les indicateurs"]),
 ]
 
 
