@@ -9,6 +9,7 @@
 #include "country.h"
 #include "html.h"
 #include "latest.h"
+#include "ltext.h"
 #include "page.h"
 #include "paging.h"
 #include "peers.h"
@@ -142,8 +143,8 @@ single_hit(struct request *r, PGresult *res)
 	}
 	r->status = 302;
 	http_header(r, "Location", loc.data);
-	page_begin_described(r, _("Cities"), "Every city in the survey, found by name, region, country, population or wave, "
-	    "with its country, region and population and a link to its profile.");
+	page_begin_described(r, _("Cities"), _("Every city in the survey, found by name, region, country, population or wave, "
+	    "with its country, region and population and a link to its profile."));
 	html_raw(&r->out, "<h1>");
 	html_text(&r->out, _("One city found"));
 	html_raw(&r->out, "</h1>\n<p><a href=\"");
@@ -181,11 +182,15 @@ cities_form(struct request *r, const struct filter *f, PGresult *regions, PGresu
 	int i;
 
 	html_raw(b, "<form class=\"filters\" method=\"get\" action=\"/cities\" role=\"search\">\n"
-	    "<div class=\"field\"><label for=\"q\">City name</label>"
-	    "<input id=\"q\" name=\"q\" type=\"search\" autocomplete=\"off\" value=\"");
+	    "<div class=\"field\"><label for=\"q\">");
+	html_text(b, _("City name"));
+	html_raw(b, "</label><input id=\"q\" name=\"q\" type=\"search\" autocomplete=\"off\" value=\"");
 	html_attr(b, f->q ? f->q : "");
-	html_raw(b, "\"></div>\n<div class=\"field\"><label for=\"region\">Region</label>"
-	    "<select id=\"region\" name=\"region\"><option value=\"\">Any region</option>");
+	html_raw(b, "\"></div>\n<div class=\"field\"><label for=\"region\">");
+	html_text(b, _("Region"));
+	html_raw(b, "</label><select id=\"region\" name=\"region\"><option value=\"\">");
+	html_text(b, _("Any region"));
+	html_raw(b, "</option>");
 	for (i = 0; regions && i < PQntuples(regions); i++) {
 		const char *reg = PQgetvalue(regions, i, Q_REGIONS_REGION);
 		html_raw(b, "<option value=\"");
@@ -194,17 +199,26 @@ cities_form(struct request *r, const struct filter *f, PGresult *regions, PGresu
 		html_text(b, reg);
 		html_raw(b, "</option>");
 	}
-	html_raw(b, "</select></div>\n<div class=\"field\"><label for=\"country\">Country</label>"
-	    "<select id=\"country\" name=\"country\"><option value=\"\">Any country</option>");
+	html_raw(b, "</select></div>\n<div class=\"field\"><label for=\"country\">");
+	html_text(b, _("Country"));
+	html_raw(b, "</label><select id=\"country\" name=\"country\"><option value=\"\">");
+	html_text(b, _("Any country"));
+	html_raw(b, "</option>");
 	view_country_options(b, countries, f->country);
-	html_raw(b, "</select></div>\n<div class=\"field\"><label for=\"population\">Population "
-	    "(<abbr title=\"minimum-maximum, e.g. 100000-2000000\">min-max</abbr>)</label>"
-	    "<input id=\"population\" name=\"population\" value=\"");
+	html_raw(b, "</select></div>\n<div class=\"field\"><label for=\"population\">");
+	/* TRANSLATORS: keep the markup */
+	html_raw(b, _("Population (<abbr title=\"minimum-maximum, e.g. 100000-2000000\">min-max</abbr>)"));
+	html_raw(b, "</label><input id=\"population\" name=\"population\" value=\"");
 	html_attr(b, query_get(&r->query, "population") ? query_get(&r->query, "population") : "");
-	html_raw(b, "\"></div>\n<div class=\"field\"><label for=\"survey\">Answered the wave</label>"
-	    "<select id=\"survey\" name=\"survey\"><option value=\"\">Any wave</option>");
+	html_raw(b, "\"></div>\n<div class=\"field\"><label for=\"survey\">");
+	html_text(b, _("Answered the wave"));
+	html_raw(b, "</label><select id=\"survey\" name=\"survey\"><option value=\"\">");
+	html_text(b, _("Any wave"));
+	html_raw(b, "</option>");
 	view_wave_options(b, waves, f->wave);
-	html_raw(b, "</select></div>\n<button type=\"submit\">Search</button>\n</form>\n");
+	html_raw(b, "</select></div>\n<button type=\"submit\">");
+	html_text(b, _("Search"));
+	html_raw(b, "</button>\n</form>\n");
 }
 
 int
@@ -269,36 +283,56 @@ cities_get(struct request *r)
 	regions = db_query(r->app->db, Q_REGIONS, 0, NULL);
 	countries = db_query(r->app->db, Q_COUNTRIES, 0, NULL);
 	waves = view_waves(r->app);
-	page_begin_described(r, _("Cities"), "Every city in the survey, found by name, region, country, population or wave, "
-	    "with its country, region and population and a link to its profile.");
+	page_begin_described(r, _("Cities"), _("Every city in the survey, found by name, region, country, population or wave, "
+	    "with its country, region and population and a link to its profile."));
 	html_raw(&r->out, "<h1>");
 	html_text(&r->out, _("Cities"));
 	html_raw(&r->out, "</h1>\n");
 	cities_form(r, &f, db_ok(regions) ? regions : NULL, db_ok(countries) ? countries : NULL, waves);
-	buf_printf(&r->out, "<p class=\"count\" role=\"status\"><data id=\"total\" value=\"%lld\">%lld</data> %s found",
-	    total, total, total == 1 ? "city" : "cities");
+	html_raw(&r->out, "<p class=\"count\" role=\"status\">");
+	{
+		char ts[64];
+		snprintf(ts, sizeof ts, "<data id=\"total\" value=\"%lld\">%lld</data>", total, total);
+		/* TRANSLATORS: {1} the number of cities found */
+		ltext(&r->out, P_("{1} city found", "{1} cities found", (unsigned long)total), 1, ts, NULL, NULL, NULL);
+	}
 	if (f.pg.given && n > 0)
-		buf_printf(&r->out, ", showing %ld to %ld", f.pg.offset + 1, f.pg.offset + n);
+		buf_printf(&r->out, _(", showing %ld to %ld"), f.pg.offset + 1, f.pg.offset + n);
 	else if (total > PAGE_SIZE)
-		buf_printf(&r->out, ", page %ld of %lld", f.page, (total + PAGE_SIZE - 1) / PAGE_SIZE);
+		buf_printf(&r->out, _(", page %ld of %lld"), f.page, (total + PAGE_SIZE - 1) / PAGE_SIZE);
 	html_raw(&r->out, ". <a href=\"/cities.csv");
 	if (*r->query_string) {
 		buf_putc(&r->out, '?');
 		html_attr(&r->out, r->query_string);
 	}
-	html_raw(&r->out, "\">Download as CSV</a></p>\n");
+	html_raw(&r->out, "\">");
+	html_text(&r->out, _("Download as CSV"));
+	html_raw(&r->out, "</a></p>\n");
 	if (n > 0) {
-		html_raw(&r->out, "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Cities found, scrolls sideways\"><table class=\"data\"><caption class=\"visually-hidden\">Cities found</caption>"
-		    "<thead><tr><th scope=\"col\">City</th><th scope=\"col\">Country</th>"
-		    "<th scope=\"col\">Region</th><th scope=\"col\" class=\"num\">Population</th></tr></thead><tbody>\n");
+		html_raw(&r->out, "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"");
+		html_attr(&r->out, _("Cities found, scrolls sideways"));
+		html_raw(&r->out, "\"><table class=\"data\"><caption class=\"visually-hidden\">");
+		html_text(&r->out, _("Cities found"));
+		html_raw(&r->out, "</caption><thead><tr><th scope=\"col\">");
+		html_text(&r->out, _("City"));
+		html_raw(&r->out, "</th><th scope=\"col\">");
+		html_text(&r->out, _("Country"));
+		html_raw(&r->out, "</th><th scope=\"col\">");
+		html_text(&r->out, _("Region"));
+		html_raw(&r->out, "</th><th scope=\"col\" class=\"num\">");
+		html_text(&r->out, _("Population"));
+		html_raw(&r->out, "</th></tr></thead><tbody>\n");
 		for (i = 0; i < n; i++) {
 			html_raw(&r->out, "<tr><th scope=\"row\"><a href=\"/cities/");
 			url_encode(&r->out, PQgetvalue(res, i, Q_CITIES_SLUG));
 			html_raw(&r->out, "\">");
 			html_text(&r->out, PQgetvalue(res, i, Q_CITIES_NAME));
 			html_raw(&r->out, "</a>");
-			if (PQgetvalue(res, i, Q_CITIES_SYNTHETIC)[0] == 't')
-				html_raw(&r->out, " <span class=\"tag-synthetic\">synthetic</span>");
+			if (PQgetvalue(res, i, Q_CITIES_SYNTHETIC)[0] == 't') {
+				html_raw(&r->out, " <span class=\"tag-synthetic\">");
+				html_text(&r->out, _("synthetic"));
+				html_raw(&r->out, "</span>");
+			}
 			html_raw(&r->out, "</th><td>");
 			view_country(&r->out, PQgetvalue(res, i, Q_CITIES_COUNTRY));
 			html_raw(&r->out, "</td><td>");
@@ -314,7 +348,9 @@ cities_get(struct request *r)
 		if (json_is_string(next)) {
 			html_raw(&r->out, "<nav class=\"pages\" aria-label=\"Pages\"><ul><li><a rel=\"next\" href=\"");
 			html_attr(&r->out, json_string_value(next));
-			html_raw(&r->out, "\">Next page</a></li></ul></nav>\n");
+			html_raw(&r->out, "\">");
+			html_text(&r->out, _("Next page"));
+			html_raw(&r->out, "</a></li></ul></nav>\n");
 		}
 		json_decref(next);
 	} else if (total > PAGE_SIZE) {
@@ -322,12 +358,16 @@ cities_get(struct request *r)
 		if (f.page > 1) {
 			html_raw(&r->out, "<li><a rel=\"prev\" href=\"");
 			page_link(&r->out, r, f.page - 1);
-			html_raw(&r->out, "\">Previous page</a></li>");
+			html_raw(&r->out, "\">");
+			html_text(&r->out, _("Previous page"));
+			html_raw(&r->out, "</a></li>");
 		}
 		if (f.page * PAGE_SIZE < total) {
 			html_raw(&r->out, "<li><a rel=\"next\" href=\"");
 			page_link(&r->out, r, f.page + 1);
-			html_raw(&r->out, "\">Next page</a></li>");
+			html_raw(&r->out, "\">");
+			html_text(&r->out, _("Next page"));
+			html_raw(&r->out, "</a></li>");
 		}
 		html_raw(&r->out, "</ul></nav>\n");
 	}

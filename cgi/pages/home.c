@@ -6,6 +6,7 @@
 
 #include "app.h"
 #include "html.h"
+#include "ltext.h"
 #include "page.h"
 #include "routes.h"
 #include "view.h"
@@ -14,9 +15,14 @@ static void
 search_form(struct buf *b)
 {
 	html_raw(b, "<form class=\"search\" method=\"get\" action=\"/cities\" role=\"search\">\n"
-	    "<label for=\"home-q\">Find a city</label>\n<div class=\"row\"><input id=\"home-q\" name=\"q\" "
-	    "type=\"search\" autocomplete=\"off\" placeholder=\"e.g. Toronto\">"
-	    "<button type=\"submit\">Search</button></div>\n</form>\n");
+	    "<label for=\"home-q\">");
+	html_text(b, _("Find a city"));
+	html_raw(b, "</label>\n<div class=\"row\"><input id=\"home-q\" name=\"q\" "
+	    "type=\"search\" autocomplete=\"off\" placeholder=\"");
+	html_attr(b, _("e.g. Toronto"));
+	html_raw(b, "\"><button type=\"submit\">");
+	html_text(b, _("Search"));
+	html_raw(b, "</button></div>\n</form>\n");
 }
 
 static void
@@ -24,14 +30,20 @@ catalogue(struct buf *b, PGresult *metrics)
 {
 	int i;
 
-	html_raw(b, "<section aria-labelledby=\"h-metrics\"><h2 id=\"h-metrics\">The metrics</h2>\n");
+	html_raw(b, "<section aria-labelledby=\"h-metrics\"><h2 id=\"h-metrics\">");
+	html_text(b, _("The metrics"));
+	html_raw(b, "</h2>\n");
 	if (PQntuples(metrics) == 0) {
-		html_raw(b, "<p>No metric is published yet.</p>\n</section>\n");
+		html_raw(b, "<p>");
+		html_text(b, _("No metric is published yet."));
+		html_raw(b, "</p>\n</section>\n");
 		return;
 	}
-	html_raw(b, "<p>Each metric is computed from the answers by a small, sandboxed plugin; every city is "
-	    "ranked on it within its wave. <a href=\"/metrics\">The catalogue</a> has the plugins' sources.</p>\n"
-	    "<dl class=\"catalogue\">\n");
+	html_raw(b, "<p>");
+	/* TRANSLATORS: keep the link */
+	html_raw(b, _("Each metric is computed from the answers by a small, sandboxed plugin; every city is "
+	    "ranked on it within its wave. <a href=\"/metrics\">The catalogue</a> has the plugins' sources."));
+	html_raw(b, "</p>\n<dl class=\"catalogue\">\n");
 	for (i = 0; i < PQntuples(metrics); i++) {
 		html_raw(b, "<div><dt><a href=\"/metrics/");
 		url_encode(b, PQgetvalue(metrics, i, Q_PAGES_HOME_METRICS_ID));
@@ -65,69 +77,100 @@ home_get(struct request *r)
 	cities = strtoll(PQgetvalue(counts, 0, Q_PAGES_HOME_COUNTS_CITIES), NULL, 10);
 	synthetic = strtoll(PQgetvalue(counts, 0, Q_PAGES_HOME_COUNTS_SYNTHETIC), NULL, 10);
 
-	page_begin_described(r, _("City innovation capacity, compared"), "How cities organise public-sector innovation, "
+	page_begin_described(r, _("City innovation capacity, compared"), _("How cities organise public-sector innovation, "
 	    "from their survey answers: find a city, compare cities, rank them on metrics, map them, and download "
-	    "the open data (CC BY 4.0).");
+	    "the open data (CC BY 4.0)."));
 	html_raw(b, "<h1>");
 	html_text(b, _("City innovation capacity, compared"));
-	html_raw(b, "</h1>\n<p class=\"lead\">citybench publishes how "
+	html_raw(b, "</h1>\n<p class=\"lead\">");
+	html_text(b, _("citybench publishes how "
 	    "cities answered the city innovation capacity survey, each answer beside how the other cities "
-	    "answered, and metrics that rank them.</p>\n");
+	    "answered, and metrics that rank them."));
+	html_raw(b, "</p>\n");
 	search_form(b);
 
-	html_raw(b, "<div class=\"columns ways\">\n<section aria-labelledby=\"h-visitors\"><h2 id=\"h-visitors\">"
-	    "Visitors</h2>\n<ul>\n<li><a href=\"/cities\">Browse the cities</a>: each city's profile, answer "
-	    "by answer, beside the cohort</li>\n<li><a href=\"/compare\">Compare cities</a> side by side on the "
-	    "metrics</li>\n<li><a href=\"/metrics\">Rankings by metric</a>, with their distribution</li>\n"
-	    "</ul>\n</section>\n<section aria-labelledby=\"h-partners\"><h2 id=\"h-partners\">Partner cities"
-	    "</h2>\n<ul>\n<li><a href=\"/upload\">Upload your answers</a> with your city's token (a CSV or "
-	    "JSON file; every upload is kept as a new version)</li>\n");
+	html_raw(b, "<div class=\"columns ways\">\n<section aria-labelledby=\"h-visitors\"><h2 id=\"h-visitors\">");
+	html_text(b, _("Visitors"));
+	html_raw(b, "</h2>\n<ul>\n<li>");
+	/* TRANSLATORS: the home page's lists: keep the links */
+	html_raw(b, _("<a href=\"/cities\">Browse the cities</a>: each city's profile, answer by answer, beside the cohort"));
+	html_raw(b, "</li>\n<li>");
+	html_raw(b, _("<a href=\"/compare\">Compare cities</a> side by side on the metrics"));
+	html_raw(b, "</li>\n<li>");
+	html_raw(b, _("<a href=\"/metrics\">Rankings by metric</a>, with their distribution"));
+	html_raw(b, "</li>\n</ul>\n</section>\n<section aria-labelledby=\"h-partners\"><h2 id=\"h-partners\">");
+	html_text(b, _("Partner cities"));
+	html_raw(b, "</h2>\n<ul>\n<li>");
+	html_raw(b, _("<a href=\"/upload\">Upload your answers</a> with your city's token (a CSV or "
+	    "JSON file; every upload is kept as a new version)"));
+	html_raw(b, "</li>\n");
 	for (i = 0; i < PQntuples(waves); i++) {
-		html_raw(b, "<li>The <a href=\"/surveys/");
-		url_encode(b, PQgetvalue(waves, i, Q_PAGES_HOME_WAVES_ID));
-		html_raw(b, "\">");
-		html_text(b, PQgetvalue(waves, i, Q_PAGES_HOME_WAVES_ID));
-		html_raw(b, " questionnaire</a> and its <a href=\"/surveys/");
-		url_encode(b, PQgetvalue(waves, i, Q_PAGES_HOME_WAVES_ID));
-		html_raw(b, "/template.csv\">empty upload form (<abbr>CSV</abbr>)</a></li>\n");
+		struct buf u = BUF_INIT;
+		url_encode(&u, PQgetvalue(waves, i, Q_PAGES_HOME_WAVES_ID));
+		html_raw(b, "<li>");
+		/* TRANSLATORS: {1} the wave in a link's address, {2} the wave */
+		ltext(b, _("The <a href=\"/surveys/{1}\">{2} questionnaire</a> and its <a href=\"/surveys/{1}/template.csv\">"
+		    "empty upload form (<abbr>CSV</abbr>)</a>"), 1, u.data ? u.data : "",
+		    PQgetvalue(waves, i, Q_PAGES_HOME_WAVES_ID), NULL, NULL);
+		html_raw(b, "</li>\n");
+		buf_free(&u);
 	}
-	html_raw(b, "</ul>\n</section>\n<section aria-labelledby=\"h-researchers\"><h2 id=\"h-researchers\">"
-	    "Researchers</h2>\n<ul>\n<li><a href=\"/guide\">Write a metric plugin</a>: the plugin author's "
-	    "guide</li>\n<li>Try a plugin on the published data without installing it: <code>POST "
-	    "/api/plugins/preview</code> with a researcher's token (<a href=\"/guide#preview\">how</a>)</li>\n"
-	    "<li><a href=\"/data\">Bulk downloads</a>: every city, answer and metric value, per wave, as "
-	    "CSV</li>\n<li>Every page has a <code>.json</code> twin, and tables a <code>.csv</code> one</li>\n"
-	    "</ul>\n</section>\n</div>\n");
+	html_raw(b, "</ul>\n</section>\n<section aria-labelledby=\"h-researchers\"><h2 id=\"h-researchers\">");
+	html_text(b, _("Researchers"));
+	html_raw(b, "</h2>\n<ul>\n<li>");
+	html_raw(b, _("<a href=\"/guide\">Write a metric plugin</a>: the plugin author's guide"));
+	html_raw(b, "</li>\n<li>");
+	html_raw(b, _("Try a plugin on the published data without installing it: <code>POST "
+	    "/api/plugins/preview</code> with a researcher's token (<a href=\"/guide#preview\">how</a>)"));
+	html_raw(b, "</li>\n<li>");
+	html_raw(b, _("<a href=\"/data\">Bulk downloads</a>: every city, answer and metric value, per wave, as CSV"));
+	html_raw(b, "</li>\n<li>");
+	html_raw(b, _("Every page has a <code>.json</code> twin, and tables a <code>.csv</code> one"));
+	html_raw(b, "</li>\n</ul>\n</section>\n</div>\n");
 
 	catalogue(b, metrics);
 
-	html_raw(b, "<section aria-labelledby=\"h-data\"><h2 id=\"h-data\">What the data is</h2>\n<p>The "
-	    "answers of cities to the city innovation capacity survey of the OECD and Bloomberg "
+	html_raw(b, "<section aria-labelledby=\"h-data\"><h2 id=\"h-data\">");
+	html_text(b, _("What the data is"));
+	html_raw(b, "</h2>\n<p>");
+	html_text(b, _("The answers of cities to the city innovation capacity survey of the OECD and Bloomberg "
 	    "Philanthropies: how a city government organises, funds and measures its innovation work: its "
-	    "strategy, teams and roles, funding, partnerships and the data it has. The survey ran in ");
+	    "strategy, teams and roles, funding, partnerships and the data it has. The survey ran in "));
 	for (i = 0; i < PQntuples(waves); i++) {
+		struct buf nb = BUF_INIT;
+		long long nc = strtoll(PQgetvalue(waves, i, Q_PAGES_HOME_WAVES_CITIES), NULL, 10);
 		if (i > 0)
-			html_raw(b, i == PQntuples(waves) - 1 ? " and " : ", ");
-		html_text(b, PQgetvalue(waves, i, Q_PAGES_HOME_WAVES_ID));
-		html_raw(b, " (");
-		view_int(b, strtoll(PQgetvalue(waves, i, Q_PAGES_HOME_WAVES_CITIES), NULL, 10));
-		html_raw(b, " cities here)");
+			html_text(b, i == PQntuples(waves) - 1 ? _(" and ") : _(", "));
+		view_int(&nb, nc);
+		/* TRANSLATORS: {1} a wave, {2} its number of cities */
+		ltext(b, P_("{1} ({2} city here)", "{1} ({2} cities here)", (unsigned long)nc), 2,
+		    PQgetvalue(waves, i, Q_PAGES_HOME_WAVES_ID), nb.data ? nb.data : "", NULL, NULL);
+		buf_free(&nb);
 	}
-	html_raw(b, "; the same question keeps its code across waves, so a city's answers can be read side "
-	    "by side.</p>\n<p>citybench holds ");
-	view_int(b, cities);
-	html_raw(b, cities == 1 ? " city" : " cities");
-	html_raw(b, ". A share on a profile is the number of cities with that answer divided by the cities "
-	    "of the cohort that answered the question, rounded half up, always shown with both numbers.</p>\n"
-	    "</section>\n");
+	html_text(b, _("; the same question keeps its code across waves, so a city's answers can be read side "
+	    "by side."));
+	html_raw(b, "</p>\n<p>");
+	{
+		struct buf nb = BUF_INIT;
+		view_int(&nb, cities);
+		ltext(b, P_("citybench holds {1} city.", "citybench holds {1} cities.", (unsigned long)cities), 1,
+		    nb.data ? nb.data : "", NULL, NULL, NULL);
+		buf_free(&nb);
+	}
+	html_raw(b, " ");
+	html_text(b, _("A share on a profile is the number of cities with that answer divided by the cities "
+	    "of the cohort that answered the question, rounded half up, always shown with both numbers."));
+	html_raw(b, "</p>\n</section>\n");
 
-	html_raw(b, "<section aria-labelledby=\"h-sources\"><h2 id=\"h-sources\">Where it comes from</h2>\n<p>");
+	html_raw(b, "<section aria-labelledby=\"h-sources\"><h2 id=\"h-sources\">");
+	html_text(b, _("Where it comes from"));
+	html_raw(b, "</h2>\n<p>");
 	if (PQntuples(real) > 0) {
 		for (i = 0; i < PQntuples(real); i++) {
 			json_t *w = view_answer_json(PQgetvalue(real, i, Q_PAGES_HOME_REAL_WAVES)), *x;
 			size_t j;
 			if (i > 0)
-				html_raw(b, i == PQntuples(real) - 1 ? " and " : ", ");
+				html_text(b, i == PQntuples(real) - 1 ? _(" and ") : _(", "));
 			html_raw(b, "<a href=\"/cities/");
 			url_encode(b, PQgetvalue(real, i, Q_PAGES_HOME_REAL_SLUG));
 			html_raw(b, "\">");
@@ -137,7 +180,7 @@ home_get(struct request *r)
 				html_raw(b, " (");
 				json_array_foreach(w, j, x) {
 					if (j > 0)
-						html_raw(b, " and ");
+						html_text(b, _(" and "));
 					html_raw(b, "<a href=\"/cities/");
 					url_encode(b, PQgetvalue(real, i, Q_PAGES_HOME_REAL_SLUG));
 					html_raw(b, "?survey=");
@@ -150,32 +193,44 @@ home_get(struct request *r)
 			}
 			json_decref(w);
 		}
-		html_raw(b, PQntuples(real) == 1 ? " is a real city: its answers are transcribed from its "
+		html_text(b, PQntuples(real) == 1 ? _(" is a real city: its answers are transcribed from its "
 		    "public profile pages in the OECD / Bloomberg Philanthropies survey of innovation capacity in "
-		    "cities (the 2020 profile, and an earlier stored copy of the same page for 2018)." :
-		    " are real cities: their answers come from their public profile pages in the OECD / "
-		    "Bloomberg Philanthropies survey of innovation capacity in cities, or from their own uploads.");
+		    "cities (the 2020 profile, and an earlier stored copy of the same page for 2018).") :
+		    _(" are real cities: their answers come from their public profile pages in the OECD / "
+		    "Bloomberg Philanthropies survey of innovation capacity in cities, or from their own uploads."));
 	} else {
-		html_raw(b, "No real city is registered yet.");
+		html_text(b, _("No real city is registered yet."));
 	}
 	html_raw(b, "</p>\n<p>");
 	if (synthetic > 0) {
-		html_raw(b, "<strong>The rest of the cohort is synthetic:</strong> ");
-		view_int(b, synthetic);
-		html_raw(b, synthetic == 1 ? " demonstration city, generated" : " demonstration cities, generated");
-		html_raw(b, " so that the cohort reproduces the survey's published figures, such as the share "
-		    "of cities with dedicated funding for innovation. They are marked <span class=\"tag-synthetic\">"
-		    "synthetic</span> wherever they appear and describe no real city.");
+		struct buf nb = BUF_INIT;
+		view_int(&nb, synthetic);
+		/* TRANSLATORS: keep the markup; {1} the number of synthetic cities */
+		ltext(b, P_("<strong>The rest of the cohort is synthetic:</strong> {1} demonstration city, generated so "
+		    "that the cohort reproduces the survey's published figures, such as the share of cities with "
+		    "dedicated funding for innovation. They are marked <span class=\"tag-synthetic\">synthetic</span> "
+		    "wherever they appear and describe no real city.",
+		    "<strong>The rest of the cohort is synthetic:</strong> {1} demonstration cities, generated so "
+		    "that the cohort reproduces the survey's published figures, such as the share of cities with "
+		    "dedicated funding for innovation. They are marked <span class=\"tag-synthetic\">synthetic</span> "
+		    "wherever they appear and describe no real city.", (unsigned long)synthetic), 1, nb.data ? nb.data : "",
+		    NULL, NULL, NULL);
+		buf_free(&nb);
 	} else {
-		html_raw(b, "No synthetic city is in the cohort.");
+		html_text(b, _("No synthetic city is in the cohort."));
 	}
 	html_raw(b, "</p>\n</section>\n");
 
-	html_raw(b, "<section aria-labelledby=\"h-licence\"><h2 id=\"h-licence\">Licence</h2>\n<p>The answers "
+	html_raw(b, "<section aria-labelledby=\"h-licence\"><h2 id=\"h-licence\">");
+	html_text(b, _("Licence"));
+	html_raw(b, "</h2>\n<p>");
+	/* TRANSLATORS: keep the link */
+	html_raw(b, _("The answers "
 	    "are published under the <a href=\"https://creativecommons.org/licenses/by/4.0/\" rel=\"license\">"
 	    "Creative Commons Attribution 4.0 International licence (CC BY 4.0)</a>: reuse them freely, "
 	    "naming the survey of the OECD and Bloomberg Philanthropies and citybench as sources. The "
-	    "synthetic cities are demonstration data; do not cite them as facts about cities.</p>\n</section>\n");
+	    "synthetic cities are demonstration data; do not cite them as facts about cities."));
+	html_raw(b, "</p>\n</section>\n");
 	page_end(r);
 	status = 0;
 out:

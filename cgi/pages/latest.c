@@ -1,10 +1,13 @@
 /* latest.c: counts over every city surveyed, each city at its latest answer to the question (see
  * latest.h).  The profile says them for the questions whose options changed between waves, where a
  * single wave's cohort cannot show every option. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "html.h"
+#include "lang.h"
 #include "latest.h"
+#include "ltext.h"
 
 json_t *
 latest_counts(struct db *db)
@@ -71,17 +74,17 @@ latest_pools_html(struct buf *b, json_t *model)
 
 	if (!json_is_object(pools))
 		return;
-	html_raw(b, "<p class=\"note pooled\">Each city at the latest wave it answered, counted once: "
-	    "the shares pool ");
+	html_raw(b, "<p class=\"note pooled\">");
+	html_text(b, _("Each city at the latest wave it answered, counted once: the shares pool "));
 	if (k == 0)
-		html_raw(b, "no wave");
+		html_text(b, _("no wave"));
 	json_object_foreach(pools, wave, n) {
+		char ns[32];
 		if (i > 0)
-			html_raw(b, i + 1 == k ? " and " : ", ");
-		buf_printf(b, "%lld ", (long long)json_integer_value(n));
-		html_raw(b, json_integer_value(n) == 1 ? "city at its " : "cities at their ");
-		html_text(b, wave);
-		html_raw(b, json_integer_value(n) == 1 ? " answers" : " answers");
+			html_text(b, i + 1 == k ? _(" and ") : _(", "));
+		snprintf(ns, sizeof ns, "%lld", (long long)json_integer_value(n));
+		ltext(b, P_("{1} city at its {2} answers", "{1} cities at their {2} answers",
+		    (unsigned long)json_integer_value(n)), 0, ns, wave, NULL, NULL);
 		i++;
 	}
 	html_raw(b, ".</p>\n");

@@ -62,18 +62,18 @@ static const char *const shades[STEPS] = { "#eff3ff", "#bdd7e7", "#6baed6", "#31
 static const struct field {
 	const char *name, *question, *label, *any;
 } fields[] = {
-	{ "policy", "policy_areas", "Policy area", "Any policy area" },
-	{ "role", "innovation_roles", "Innovation role", "Any role" },
-	{ "activity", "innovation_activities", "Innovation activity", "Any activity" },
+	{ "policy", "policy_areas", N_("Policy area"), N_("Any policy area") },
+	{ "role", "innovation_roles", N_("Innovation role"), N_("Any role") },
+	{ "activity", "innovation_activities", N_("Innovation activity"), N_("Any activity") },
 };
 
 static const struct band {
 	const char *value, *label;
 } bands[] = {
-	{ "-249999", "Under 250,000" },
-	{ "250000-999999", "250,000 to 1 million" },
-	{ "1000000-4999999", "1 to 5 million" },
-	{ "5000000-", "5 million and more" },
+	{ "-249999", N_("Under 250,000") },
+	{ "250000-999999", N_("250,000 to 1 million") },
+	{ "1000000-4999999", N_("1 to 5 million") },
+	{ "5000000-", N_("5 million and more") },
 };
 
 struct mapcity {
@@ -311,19 +311,25 @@ sentence(struct buf *b, const struct view *v, int xml)
 {
 	int (*text)(struct buf *, const char *) = xml ? xml_text : html_text;
 
-	buf_printf(b, "%zu %s in %zu %s answered the %s survey", v->n, v->n == 1 ? "city" : "cities",
-	    v->countries, v->countries == 1 ? "country" : "countries", v->wave);
+	struct buf cs = BUF_INIT, ks = BUF_INIT;
+
+	buf_printf(&cs, P_("%zu city", "%zu cities", v->n), v->n);
+	buf_printf(&ks, P_("%zu country", "%zu countries", v->countries), v->countries);
+	/* TRANSLATORS: "12 cities in 3 countries answered the 2020 survey" */
+	buf_printf(b, _("%s in %s answered the %s survey"), cs.data, ks.data, v->wave);
 	if (filtered(v))
-		buf_printf(b, "; %zu %s the filters", v->in, v->in == 1 ? "matches" : "match");
+		buf_printf(b, P_("; %zu matches the filters", "; %zu match the filters", v->in), v->in);
 	if (v->placed < v->n)
-		buf_printf(b, "; %zu %s not placed on the map", v->n - v->placed,
-		    v->n - v->placed == 1 ? "is" : "are");
+		buf_printf(b, P_("; %zu is not placed on the map", "; %zu are not placed on the map", v->n - v->placed),
+		    v->n - v->placed);
 	if (v->city && !v->city_on_map) {
-		buf_puts(b, "; ");
-		text(b, v->city_name);
-		buf_puts(b, " is not on this map");
+		buf_reset(&cs);
+		text(&cs, v->city_name);
+		buf_printf(b, _("; %s is not on this map"), cs.data ? cs.data : "");
 	}
 	buf_putc(b, '.');
+	buf_free(&cs);
+	buf_free(&ks);
 }
 
 /* The query of this view, for the links to its other formats (already escaped for an attribute). */
@@ -388,15 +394,12 @@ circle(struct buf *b, const struct view *v, const struct mapcity *m)
 static void
 title_plain(struct buf *b, const struct view *v)
 {
-	buf_printf(b, "Cities of the %s survey", v->wave);
-	if (v->metric) {
-		buf_puts(b, " by ");
-		buf_puts(b, v->metric_title);
-	}
-	if (filtered(v)) {
-		buf_puts(b, ", peers: ");
-		buf_puts(b, v->c.canonical.data);
-	}
+	if (v->metric)
+		buf_printf(b, _("Cities of the %s survey by %s"), v->wave, v->metric_title);
+	else
+		buf_printf(b, _("Cities of the %s survey"), v->wave);
+	if (filtered(v))
+		buf_printf(b, _(", peers: %s"), v->c.canonical.data);
 }
 
 /* The title, escaped. */
@@ -667,9 +670,9 @@ select_field(struct buf *b, const char *name, const char *label, const char *any
 	size_t i;
 
 	buf_printf(b, "<div class=\"field\"><label for=\"f-%s\">", name);
-	html_text(b, label);
+	html_text(b, _(label));
 	buf_printf(b, "</label><select id=\"f-%s\" name=\"%s\"><option value=\"\">", name, name);
-	html_text(b, any);
+	html_text(b, _(any));
 	buf_puts(b, "</option>");
 	json_array_foreach(options, i, o) {
 		const char *code = json_string_value(json_object_get(o, "code"));
@@ -715,7 +718,9 @@ form(struct request *r, const struct view *v)
 	int k;
 
 	html_raw(b, "<form class=\"filters map-filters\" method=\"get\" action=\"/map\">\n"
-	    "<div class=\"field\"><label for=\"f-survey\">Survey</label><select id=\"f-survey\" name=\"survey\">");
+	    "<div class=\"field\"><label for=\"f-survey\">");
+	html_text(b, _("Survey"));
+	html_raw(b, "</label><select id=\"f-survey\" name=\"survey\">");
 	for (k = 0; db_ok(waves) && k < PQntuples(waves); k++) {
 		html_raw(b, "<option value=\"");
 		html_attr(b, PQgetvalue(waves, k, Q_SURVEYS_ID));
@@ -723,44 +728,54 @@ form(struct request *r, const struct view *v)
 		html_text(b, PQgetvalue(waves, k, Q_SURVEYS_ID));
 		html_raw(b, "</option>");
 	}
-	html_raw(b, view_wave_is_latest(v->wave) ? "<option value=\"latest\" selected>Each city at its latest wave"
-	    "</option>" : "<option value=\"latest\">Each city at its latest wave</option>");
+	html_raw(b, view_wave_is_latest(v->wave) ? "<option value=\"latest\" selected>" : "<option value=\"latest\">");
+	html_text(b, _("Each city at its latest wave"));
+	html_raw(b, "</option>");
 	html_raw(b, "</select></div>\n");
 	for (i = 0; i < sizeof fields / sizeof fields[0]; i++)
 		select_field(b, fields[i].name, fields[i].label, fields[i].any, param(r, fields[i].name),
 		    questions ? question_options(questions, fields[i].question) : NULL);
 	for (i = 0; i < sizeof bands / sizeof bands[0]; i++)
 		json_array_append_new(opts, json_pack("{s:s, s:s}", "code", bands[i].value, "label",
-		    bands[i].label));
-	select_field(b, "population", "Population", "Any population", param(r, "population"), opts);
+		    _(bands[i].label)));
+	select_field(b, "population", N_("Population"), N_("Any population"), param(r, "population"), opts);
 	json_array_clear(opts);
 	for (k = 0; db_ok(regions) && k < PQntuples(regions); k++)
 		json_array_append_new(opts, json_pack("{s:s, s:s}", "code", PQgetvalue(regions, k, Q_REGIONS_REGION),
 		    "label", PQgetvalue(regions, k, Q_REGIONS_REGION)));
-	select_field(b, "region", "Region", "Any region", param(r, "region"), opts);
+	select_field(b, "region", N_("Region"), N_("Any region"), param(r, "region"), opts);
 	json_array_clear(opts);
 	/* the countries by name, as on /cities (issue 15) */
-	html_raw(b, "<div class=\"field\"><label for=\"f-country\">Country</label>"
-	    "<select id=\"f-country\" name=\"country\"><option value=\"\">Any country</option>");
+	html_raw(b, "<div class=\"field\"><label for=\"f-country\">");
+	html_text(b, _("Country"));
+	html_raw(b, "</label><select id=\"f-country\" name=\"country\"><option value=\"\">");
+	html_text(b, _("Any country"));
+	html_raw(b, "</option>");
 	view_country_options(b, db_ok(countries) ? countries : NULL, param(r, "country"));
 	html_raw(b, "</select></div>\n");
 	for (k = 0; db_ok(metrics) && k < PQntuples(metrics); k++)
 		json_array_append_new(opts, json_pack("{s:s, s:s}", "code", PQgetvalue(metrics, k, Q_PAGES_HOME_METRICS_ID),
 		    "label", PQgetvalue(metrics, k, Q_PAGES_HOME_METRICS_TITLE)));
-	select_field(b, "metric", "Shade by metric", "No shading", v->metric, opts);
-	html_raw(b, "<div class=\"field wide\"><label for=\"f-peers\">Other filters</label>"
-	    "<input id=\"f-peers\" name=\"peers\" autocomplete=\"off\" spellcheck=\"false\" "
+	select_field(b, "metric", N_("Shade by metric"), N_("No shading"), v->metric, opts);
+	html_raw(b, "<div class=\"field wide\"><label for=\"f-peers\">");
+	html_text(b, _("Other filters"));
+	html_raw(b, "</label><input id=\"f-peers\" name=\"peers\" autocomplete=\"off\" spellcheck=\"false\" "
 	    "aria-describedby=\"f-peers-help\" value=\"");
 	html_attr(b, (s = param(r, "peers")) ? s : "");
-	html_raw(b, "\"><p id=\"f-peers-help\" class=\"help\">Optional; join several with <code>;</code>. Such as "
+	html_raw(b, "\"><p id=\"f-peers-help\" class=\"help\">");
+	/* TRANSLATORS: keep the <code> examples */
+	html_raw(b, _("Optional; join several with <code>;</code>. Such as "
 	    "<code>answer:dedicated_funding=yes</code>, <code>answered:spotlight</code>, "
-	    "<code>population:100000-500000</code>, <code>region:Europe</code>, <code>country:CA</code>.</p></div>\n");
+	    "<code>population:100000-500000</code>, <code>region:Europe</code>, <code>country:CA</code>."));
+	html_raw(b, "</p></div>\n");
 	if (v->city) {
 		html_raw(b, "<input type=\"hidden\" name=\"city\" value=\"");
 		html_attr(b, v->city);
 		html_raw(b, "\">\n");
 	}
-	html_raw(b, "<button type=\"submit\">Show</button>\n</form>\n");
+	html_raw(b, "<button type=\"submit\">");
+	html_text(b, _("Show"));
+	html_raw(b, "</button>\n</form>\n");
 	json_decref(opts);
 	json_decref(questions);
 	PQclear(regions);
@@ -780,37 +795,47 @@ legend_html(struct buf *b, const struct view *v)
 		    "aria-hidden=\"true\"><circle r=\"9\" fill=\"none\" stroke=\"" HIGHLIGHT
 		    "\" stroke-width=\"3\"/></svg> ");
 		html_text(b, v->city_name);
-		html_raw(b, " (ring)</li>");
+		html_text(b, _(" (ring)"));
+		html_raw(b, "</li>");
 	}
 	if (!v->metric)
 		html_raw(b, "<li><svg class=\"sym\" viewBox=\"-12 -12 24 24\" width=\"24\" height=\"24\" "
 		    "aria-hidden=\"true\"><circle r=\"6\" fill=\"" PEER_FILL "\"/></svg> ");
-	if (!v->metric)
-		html_raw(b, filtered(v) ? "In the filters (filled circle)</li>" : "A city (filled circle)</li>");
-	if (filtered(v))
+	if (!v->metric) {
+		html_text(b, filtered(v) ? _("In the filters (filled circle)") : _("A city (filled circle)"));
+		html_raw(b, "</li>");
+	}
+	if (filtered(v)) {
 		html_raw(b, "<li><svg class=\"sym\" viewBox=\"-12 -12 24 24\" width=\"24\" height=\"24\" "
 		    "aria-hidden=\"true\"><circle r=\"3.5\" fill=\"none\" stroke=\"" OTHER_EDGE
-		    "\" stroke-width=\"1.5\"/></svg> Other cities (small hollow circle)</li>");
+		    "\" stroke-width=\"1.5\"/></svg> ");
+		html_text(b, _("Other cities (small hollow circle)"));
+		html_raw(b, "</li>");
+	}
 	if (v->metric && v->has_values && !(v->hi > v->lo)) {
 		buf_printf(b, "<li><svg class=\"sym\" viewBox=\"-12 -12 24 24\" width=\"24\" height=\"24\" "
 		    "aria-hidden=\"true\"><circle r=\"7\" fill=\"%s\" stroke=\"" MARK_EDGE
 		    "\" stroke-width=\"1.5\"/></svg> ", shades[STEPS - 1]);
 		view_number(b, v->lo);
-		html_raw(b, " (every value shown)</li>");
+		html_text(b, _(" (every value shown)"));
+		html_raw(b, "</li>");
 	} else if (v->metric && v->has_values)
 		for (k = 0; k < STEPS; k++) {
 			buf_printf(b, "<li><svg class=\"sym\" viewBox=\"-12 -12 24 24\" width=\"24\" height=\"24\" "
 			    "aria-hidden=\"true\"><circle r=\"7\" fill=\"%s\" stroke=\"" MARK_EDGE
 			    "\" stroke-width=\"1.5\"/></svg> ", shades[k]);
 			view_number(b, v->lo + (v->hi - v->lo) * k / STEPS);
-			html_raw(b, " to ");
+			html_text(b, _(" to "));
 			view_number(b, v->lo + (v->hi - v->lo) * (k + 1) / STEPS);
 			html_raw(b, "</li>");
 		}
-	if (v->metric)
+	if (v->metric) {
 		html_raw(b, "<li><svg class=\"sym\" viewBox=\"-12 -12 24 24\" width=\"24\" height=\"24\" "
 		    "aria-hidden=\"true\"><circle r=\"7\" fill=\"#ffffff\" stroke=\"" MARK_EDGE
-		    "\" stroke-width=\"1.5\"/></svg> No value</li>");
+		    "\" stroke-width=\"1.5\"/></svg> ");
+		html_text(b, _("No value"));
+		html_raw(b, "</li>");
+	}
 	html_raw(b, "</ul>\n");
 }
 
@@ -821,15 +846,16 @@ write_html(struct request *r, const struct view *v)
 	size_t i, shown = 0;
 
 	/* the description (issue 15): what is on the map, with its figures */
-	buf_printf(&desc, "A world map of the cities of the %s municipal innovation survey: %zu placed, in %zu %s",
-	    v->wave, v->placed, v->countries, v->countries == 1 ? "country" : "countries");
+	buf_printf(&desc, P_("A world map of the cities of the %s municipal innovation survey: %zu placed, in %zu country",
+	    "A world map of the cities of the %s municipal innovation survey: %zu placed, in %zu countries", v->countries),
+	    v->wave, v->placed, v->countries);
 	if (v->metric)
-		buf_printf(&desc, ", shaded by %s", v->metric_title);
+		buf_printf(&desc, _(", shaded by %s"), v->metric_title);
 	if (filtered(v))
-		buf_printf(&desc, ", %zu in the filters %s", v->in, v->c.canonical.data);
+		buf_printf(&desc, _(", %zu in the filters %s"), v->in, v->c.canonical.data);
 	if (v->city && v->city_on_map)
-		buf_printf(&desc, ", %s highlighted", v->city_name);
-	buf_puts(&desc, "; with the table of the same cities, and the map as an image, CSV and JSON.");
+		buf_printf(&desc, _(", %s highlighted"), v->city_name);
+	buf_puts(&desc, _("; with the table of the same cities, and the map as an image, CSV and JSON."));
 	page_begin_described(r, _("Map of the cities"), desc.data);
 	buf_free(&desc);
 	html_raw(b, "<h1>");
@@ -847,31 +873,48 @@ write_html(struct request *r, const struct view *v)
 		json_decref(pools);
 	}
 	if (filtered(v)) {
-		html_raw(b, "<p class=\"peers-expr\">Filters: <code>");
+		html_raw(b, "<p class=\"peers-expr\">");
+		html_text(b, _("Filters: "));
+		html_raw(b, "<code>");
 		html_text(b, v->c.canonical.data);
 		html_raw(b, "</code> (<a href=\"/cities");
 		view_query(b, v);
-		html_raw(b, "\">the cities that match</a>)</p>\n");
+		html_raw(b, "\">");
+		html_text(b, _("the cities that match"));
+		html_raw(b, "</a>)</p>\n");
 	}
 	html_raw(b, "<div class=\"map-layout\">\n<figure class=\"map-figure\">\n");
 	svg(b, v, 0);
 	html_raw(b, "<figcaption>");
 	legend_html(b, v);
-	html_raw(b, "<p class=\"source\">Land: Natural Earth (public domain) via world-atlas (ISC licence). "
-	    "Data: citybench, CC BY 4.0. <a href=\"/map.svg");
+	html_raw(b, "<p class=\"source\">");
+	html_text(b, _("Land: Natural Earth (public domain) via world-atlas (ISC licence). Data: citybench, CC BY 4.0."));
+	html_raw(b, " <a href=\"/map.svg");
 	view_query(b, v);
-	html_raw(b, "\">Image (SVG)</a> · <a href=\"/map.svg");
+	html_raw(b, "\">");
+	html_text(b, _("Image (SVG)"));
+	html_raw(b, "</a> · <a href=\"/map.svg");
 	view_query(b, v);
-	html_raw(b, "&amp;layout=narrow\">Narrow image, for phones (SVG)</a> · <a href=\"/map.csv");
+	html_raw(b, "&amp;layout=narrow\">");
+	html_text(b, _("Narrow image, for phones (SVG)"));
+	html_raw(b, "</a> · <a href=\"/map.csv");
 	view_query(b, v);
 	html_raw(b, "\">CSV</a> · <a href=\"/map.json");
 	view_query(b, v);
 	html_raw(b, "\">JSON</a></p></figcaption>\n</figure>\n"
 	    "<div class=\"map-table table-scroll\" role=\"region\" aria-labelledby=\"map-table-caption\" tabindex=\"0\">\n"
-	    "<table class=\"data\"><caption id=\"map-table-caption\">Cities on the map</caption>\n<thead><tr>"
-	    "<th scope=\"col\">City</th><th scope=\"col\">Country</th>");
-	if (filtered(v))
-		html_raw(b, "<th scope=\"col\">In the filters</th>");
+	    "<table class=\"data\"><caption id=\"map-table-caption\">");
+	html_text(b, _("Cities on the map"));
+	html_raw(b, "</caption>\n<thead><tr><th scope=\"col\">");
+	html_text(b, _("City"));
+	html_raw(b, "</th><th scope=\"col\">");
+	html_text(b, _("Country"));
+	html_raw(b, "</th>");
+	if (filtered(v)) {
+		html_raw(b, "<th scope=\"col\">");
+		html_text(b, _("In the filters"));
+		html_raw(b, "</th>");
+	}
 	if (v->metric) {
 		html_raw(b, "<th scope=\"col\" class=\"num\">");
 		html_text(b, v->metric_title);
@@ -893,13 +936,19 @@ write_html(struct request *r, const struct view *v)
 		html_raw(b, "\">");
 		html_text(b, m->name);
 		html_raw(b, "</a>");
-		if (m->synthetic)
-			html_raw(b, " <span class=\"tag-synthetic\">synthetic</span>");
+		if (m->synthetic) {
+			html_raw(b, " <span class=\"tag-synthetic\">");
+			html_text(b, _("synthetic"));
+			html_raw(b, "</span>");
+		}
 		html_raw(b, "</th><td>");
 		view_country(b, m->country);
 		html_raw(b, "</td>");
-		if (filtered(v))
-			html_raw(b, m->in ? "<td>yes</td>" : "<td>no</td>");
+		if (filtered(v)) {
+			html_raw(b, "<td>");
+			html_text(b, m->in ? _("yes") : _("no"));
+			html_raw(b, "</td>");
+		}
 		if (v->metric) {
 			html_raw(b, "<td class=\"num\">");
 			if (m->has_value)
@@ -912,7 +961,8 @@ write_html(struct request *r, const struct view *v)
 	}
 	html_raw(b, "</tbody></table>\n</div>\n</div>\n");
 	if (shown < v->n) {
-		html_raw(b, "<p>Not placed on the map: ");
+		html_raw(b, "<p>");
+		html_text(b, _("Not placed on the map: "));
 		for (i = 0, shown = 0; i < v->n; i++) {
 			const struct mapcity *m = &v->cities[i];
 			if (m->placed)

@@ -31,6 +31,7 @@
 #include "csv.h"
 #include "html.h"
 #include "latest.h"
+#include "ltext.h"
 #include "trend.h"
 #include "jsonw.h"
 #include "page.h"
@@ -64,18 +65,18 @@ static const char *
 unit_words(const char *unit)
 {
 	static const struct { const char *unit, *words; } units[] = {
-		{ "share", "share: 1 yes, 0 no per city" },
-		{ "percent", "percent" },
-		{ "count", "count" },
-		{ "number", "number" },
-		{ "per_100k", "per 100,000 inhabitants" },
-		{ "score", "score" },
+		{ "share", N_("share: 1 yes, 0 no per city") },
+		{ "percent", N_("percent") },
+		{ "count", N_("count") },
+		{ "number", N_("number") },
+		{ "per_100k", N_("per 100,000 inhabitants") },
+		{ "score", N_("score") },
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
 		if (strcmp(unit, units[i].unit) == 0)
-			return units[i].words;
+			return _(units[i].words);
 	return unit;
 }
 
@@ -116,18 +117,31 @@ metrics_get(struct request *r)
 		}
 	} else {
 		struct buf *b = &r->out;
-		page_begin_described(r, _("Metrics"), "The catalogue of metrics computed from the cities' survey answers: "
-		    "what each measures, its unit, whether higher is better, and the plugin that computes it.");
+		page_begin_described(r, _("Metrics"), _("The catalogue of metrics computed from the cities' survey answers: "
+		    "what each measures, its unit, whether higher is better, and the plugin that computes it."));
 		html_raw(b, "<h1>");
 		html_text(b, _("Metrics"));
-		html_raw(b, "</h1>\n<p>Each metric is computed by a plugin from the cities' answers, "
+		html_raw(b, "</h1>\n<p>");
+		html_text(b, _("Each metric is computed by a plugin from the cities' answers, "
 		    "once per city and wave. Follow a metric for its ranking, distribution and the plugin's "
-		    "source code.</p>\n");
+		    "source code."));
+		html_raw(b, "</p>\n");
 		view_twin_links(r, N_("This page as data"), "/metrics", 0);
-		html_raw(b, "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Active metrics, scrolls sideways\"><table class=\"data metrics\"><caption>Active metrics</caption><thead><tr>"
-		    "<th scope=\"col\">Metric</th><th scope=\"col\">What it measures</th>"
-		    "<th scope=\"col\">Unit</th><th scope=\"col\">Better</th>"
-		    "<th scope=\"col\">Plugin</th></tr></thead><tbody>\n");
+		html_raw(b, "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"");
+		html_attr(b, _("Active metrics, scrolls sideways"));
+		html_raw(b, "\"><table class=\"data metrics\"><caption>");
+		html_text(b, _("Active metrics"));
+		html_raw(b, "</caption><thead><tr><th scope=\"col\">");
+		html_text(b, _("Metric"));
+		html_raw(b, "</th><th scope=\"col\">");
+		html_text(b, _("What it measures"));
+		html_raw(b, "</th><th scope=\"col\">");
+		html_text(b, _("Unit"));
+		html_raw(b, "</th><th scope=\"col\">");
+		html_text(b, _("Better"));
+		html_raw(b, "</th><th scope=\"col\">");
+		html_text(b, _("Plugin"));
+		html_raw(b, "</th></tr></thead><tbody>\n");
 		json_array_foreach(list, i, m) {
 			html_raw(b, "<tr><th scope=\"row\"><a href=\"/metrics/");
 			url_encode(b, view_str(m, "id"));
@@ -138,7 +152,7 @@ metrics_get(struct request *r)
 			html_raw(b, "</td><td>");
 			html_text(b, unit_words(view_str(m, "unit")));
 			html_raw(b, "</td><td>");
-			html_raw(b, json_is_true(json_object_get(m, "higher_is_better")) ? "higher" : "lower");
+			html_text(b, json_is_true(json_object_get(m, "higher_is_better")) ? _("higher") : _("lower"));
 			html_raw(b, "</td><td><code>");
 			html_text(b, view_str(m, "plugin"));
 			html_raw(b, "</code> ");
@@ -146,8 +160,11 @@ metrics_get(struct request *r)
 			html_raw(b, "</td></tr>\n");
 		}
 		html_raw(b, "</tbody></table></div>\n");
-		if (json_array_size(list) == 0)
-			html_raw(b, "<p class=\"notice\">No metric is active: no plugin loaded.</p>\n");
+		if (json_array_size(list) == 0) {
+			html_raw(b, "<p class=\"notice\">");
+			html_text(b, _("No metric is active: no plugin loaded."));
+			html_raw(b, "</p>\n");
+		}
 		page_end(r);
 	}
 	status = 0;
@@ -441,12 +458,12 @@ svg_lines(json_t *model, const char *chart, int narrow, struct buf *sub, struct 
 	json_t *hl = json_object_get(model, "highlight");
 
 	if (*peers)
-		buf_printf(sub, "%s wave · peer group %s (%lld cities with a value)", view_str(model, "survey"),
+		buf_printf(sub, _("%s wave · peer group %s (%lld cities with a value)"), view_str(model, "survey"),
 		    peers, (long long)json_integer_value(json_object_get(json_object_get(model, "summary"), "n")));
 	else
-		buf_printf(sub, "%s wave · all %lld cities with a value", view_str(model, "survey"),
+		buf_printf(sub, _("%s wave · all %lld cities with a value"), view_str(model, "survey"),
 		    (long long)json_integer_value(json_object_get(json_object_get(model, "summary"), "n")));
-	buf_printf(src, "Source: citybench, the %s municipal innovation survey · Licence: CC BY 4.0",
+	buf_printf(src, _("Source: citybench, the %s municipal innovation survey · Licence: CC BY 4.0"),
 	    view_str(model, "survey"));
 	buf_printf(link, "/metrics/%s.svg?survey=%s", view_str(json_object_get(model, "metric"), "id"),
 	    view_str(model, "survey"));
@@ -487,16 +504,19 @@ histogram_svg(struct buf *b, json_t *model, const char *id, int standalone, int 
 		at = chart_bin_of(bins, json_array_size(hist), view_num(hl, "value"));
 		buf_printf(&marker, "◀ %s", view_str(hl, "name"));
 	}
-	buf_printf(&title, "%s, %s: how many cities have each value", view_str(metric, "title"),
+	buf_printf(&title, _("%s, %s: how many cities have each value"), view_str(metric, "title"),
 	    view_str(model, "survey"));
-	buf_printf(&desc, "Histogram of %lld cities' values%s%s.",
-	    (long long)json_integer_value(json_object_get(summary, "n")),
-	    *view_str(model, "peers") ? " among peers " : "", view_str(model, "peers"));
+	if (*view_str(model, "peers"))
+		buf_printf(&desc, _("Histogram of %lld cities' values among peers %s."),
+		    (long long)json_integer_value(json_object_get(summary, "n")), view_str(model, "peers"));
+	else
+		buf_printf(&desc, _("Histogram of %lld cities' values."),
+		    (long long)json_integer_value(json_object_get(summary, "n")));
 	if (at >= 0)
-		buf_printf(&desc, " The bar of %s is hatched and marked.", view_str(hl, "name"));
+		buf_printf(&desc, _(" The bar of %s is hatched and marked."), view_str(hl, "name"));
 	if (chart_bins_uneven(bins, json_array_size(hist)))
-		buf_puts(&desc, " The values are skewed: the bins are of unequal width, from the deciles "
-		    "(rounded), so that each holds about a tenth of the cities.");
+		buf_puts(&desc, _(" The values are skewed: the bins are of unequal width, from the deciles "
+		    "(rounded), so that each holds about a tenth of the cities."));
 	c = (struct chart){ .id = id, .title = title.data, .desc = desc.data, .unit = view_str(metric, "unit"),
 		.marker = at >= 0 ? marker.data : NULL, .standalone = standalone, .narrow = narrow };
 	if (standalone) {
@@ -561,15 +581,19 @@ ranking_svg(struct buf *b, const struct ranking *rk, const char *id, int standal
 	}
 	for (i = 0; i < k; i++)
 		labels[i] = names.data ? names.data + offs[i] : "";
-	buf_printf(&title, "%s, %s: ranking", view_str(metric, "title"), view_str(model, "survey"));
-	if (n <= SVG_TOP)
-		buf_printf(&desc, "Every one of the %zu cities%s%s, best first.", n,
-		    *view_str(model, "peers") ? " among peers " : "", view_str(model, "peers"));
+	buf_printf(&title, _("%s, %s: ranking"), view_str(metric, "title"), view_str(model, "survey"));
+	if (n <= SVG_TOP && *view_str(model, "peers"))
+		buf_printf(&desc, _("Every one of the %zu cities among peers %s, best first."), n, view_str(model, "peers"));
+	else if (n <= SVG_TOP)
+		buf_printf(&desc, _("Every one of the %zu cities, best first."), n);
+	else if (*view_str(model, "peers"))
+		buf_printf(&desc, _("The %zu best and the %zu last of %zu cities among peers %s, best first."), shown / 2,
+		    shown - shown / 2, n, view_str(model, "peers"));
 	else
-		buf_printf(&desc, "The %zu best and the %zu last of %zu cities%s%s, best first.", shown / 2,
-		    shown - shown / 2, n, *view_str(model, "peers") ? " among peers " : "", view_str(model, "peers"));
+		buf_printf(&desc, _("The %zu best and the %zu last of %zu cities, best first."), shown / 2,
+		    shown - shown / 2, n);
 	if (mark >= 0)
-		buf_printf(&desc, " %s is marked.", view_str(hl, "name"));
+		buf_printf(&desc, _(" %s is marked."), view_str(hl, "name"));
 	c = (struct chart){ .id = id, .title = title.data, .desc = desc.data, .unit = view_str(metric, "unit"),
 		.standalone = standalone, .narrow = narrow };
 	if (standalone) {
@@ -683,19 +707,24 @@ summary_html(struct buf *b, json_t *model)
 	json_t *s = json_object_get(model, "summary"), *share = json_object_get(s, "share");
 	const char *unit = view_str(json_object_get(model, "metric"), "unit");
 	static const char *const keys[] = { "mean", "median", "min", "max" };
-	static const char *const names[] = { "Mean", "Median", "Lowest", "Highest" };
+	static const char *const names[] = { N_("Mean"), N_("Median"), N_("Lowest"), N_("Highest") };
 	size_t i;
 
-	html_raw(b, "<section aria-labelledby=\"summary-h\"><h2 id=\"summary-h\">Summary</h2>\n"
-	    "<dl class=\"summary\"><dt>Cities with a value</dt><dd><data value=\"");
+	html_raw(b, "<section aria-labelledby=\"summary-h\"><h2 id=\"summary-h\">");
+	html_text(b, _("Summary"));
+	html_raw(b, "</h2>\n<dl class=\"summary\"><dt>");
+	html_text(b, _("Cities with a value"));
+	html_raw(b, "</dt><dd><data value=\"");
 	buf_printf(b, "%lld\">%lld</data></dd>", (long long)json_integer_value(json_object_get(s, "n")),
 	    (long long)json_integer_value(json_object_get(s, "n")));
 	for (i = 0; i < 4; i++) {
-		buf_printf(b, "<dt>%s</dt><dd id=\"summary-%s\">", names[i], keys[i]);
+		html_raw(b, "<dt>");
+		html_text(b, _(names[i]));
+		buf_printf(b, "</dt><dd id=\"summary-%s\">", keys[i]);
 		/* a mean of 0/1 shares is a fraction, not a yes or no */
 		view_number_html(b, view_num(s, keys[i]), i == 0 && strcmp(unit, "share") == 0 ? NULL : unit);
 		if (i == 0 && share)
-			buf_printf(b, " — %lld%% of cities (%lld of %lld)",
+			buf_printf(b, _(" — %lld%% of cities (%lld of %lld)"),
 			    (long long)json_integer_value(json_object_get(share, "percent")),
 			    (long long)json_integer_value(json_object_get(share, "yes")),
 			    (long long)json_integer_value(json_object_get(share, "of")));
@@ -711,22 +740,33 @@ form_html(struct request *r, json_t *model, const struct view *v)
 
 	html_raw(b, "<form class=\"view\" method=\"get\" action=\"/metrics/");
 	url_encode(b, v->id);
-	html_raw(b, "\"><fieldset><legend>View</legend>\n<div class=\"field\"><label for=\"survey\">Wave</label>"
-	    "<select id=\"survey\" name=\"survey\">");
+	html_raw(b, "\"><fieldset><legend>");
+	html_text(b, _("View"));
+	html_raw(b, "</legend>\n<div class=\"field\"><label for=\"survey\">");
+	html_text(b, _("Wave"));
+	html_raw(b, "</label><select id=\"survey\" name=\"survey\">");
 	view_wave_options(b, json_object_get(model, "waves"), view_str(model, "survey"));
-	html_raw(b, "</select></div>\n<div class=\"field\"><label for=\"peers\">Peers</label>"
-	    "<input id=\"peers\" name=\"peers\" aria-describedby=\"peers-help\" value=\"");
+	html_raw(b, "</select></div>\n<div class=\"field\"><label for=\"peers\">");
+	html_text(b, _("Peers"));
+	html_raw(b, "</label><input id=\"peers\" name=\"peers\" aria-describedby=\"peers-help\" value=\"");
 	html_attr(b, view_str(model, "peers"));
-	html_raw(b, "\"><p id=\"peers-help\" class=\"help\">Empty for every city; or <code>region:Europe</code>, "
+	html_raw(b, "\"><p id=\"peers-help\" class=\"help\">");
+	/* TRANSLATORS: keep the <code> examples */
+	html_raw(b, _("Empty for every city; or <code>region:Europe</code>, "
 	    "<code>country:CA</code>, <code>population:100000-2000000</code>, or city slugs separated "
-	    "by commas.</p></div>\n");
+	    "by commas."));
+	html_raw(b, "</p></div>\n");
 	view_peers_selects(r, b);
-	html_raw(b, "<div class=\"field\"><label for=\"city\">Highlight a city</label>"
-	    "<input id=\"city\" name=\"city\" aria-describedby=\"city-help\" value=\"");
+	html_raw(b, "<div class=\"field\"><label for=\"city\">");
+	html_text(b, _("Highlight a city"));
+	html_raw(b, "</label><input id=\"city\" name=\"city\" aria-describedby=\"city-help\" value=\"");
 	html_attr(b, v->city ? v->city : "");
-	html_raw(b, "\"><p id=\"city-help\" class=\"help\">The city's slug, as in its address: "
-	    "<code>toronto</code> for /cities/toronto.</p></div>\n"
-	    "<button type=\"submit\">Show</button></fieldset></form>\n");
+	html_raw(b, "\"><p id=\"city-help\" class=\"help\">");
+	/* TRANSLATORS: keep the <code> example */
+	html_raw(b, _("The city's slug, as in its address: <code>toronto</code> for /cities/toronto."));
+	html_raw(b, "</p></div>\n<button type=\"submit\">");
+	html_text(b, _("Show"));
+	html_raw(b, "</button></fieldset></form>\n");
 }
 
 static void
@@ -740,10 +780,16 @@ ranking_row(struct buf *b, const struct rank_row *o, const char *unit, int mark)
 	html_raw(b, "\">");
 	html_text(b, o->name);
 	html_raw(b, "</a>");
-	if (o->synthetic)
-		html_raw(b, " <span class=\"tag-synthetic\">synthetic</span>");
-	if (mark)
-		html_raw(b, " <strong class=\"marker\">◀ selected</strong>");
+	if (o->synthetic) {
+		html_raw(b, " <span class=\"tag-synthetic\">");
+		html_text(b, _("synthetic"));
+		html_raw(b, "</span>");
+	}
+	if (mark) {
+		html_raw(b, " <strong class=\"marker\">◀ ");
+		html_text(b, _("selected"));
+		html_raw(b, "</strong>");
+	}
 	html_raw(b, "</th><td class=\"num\">");
 	view_number_html(b, o->value, unit);
 	html_raw(b, "</td><td class=\"num\">");
@@ -773,19 +819,25 @@ embed_html(struct request *r, json_t *model, const char *path)
 	vb = svg.data ? strstr(svg.data, "viewBox=\"") : NULL;
 	if (vb == NULL || sscanf(vb, "viewBox=\"0 0 %lf %lf\"", &w, &h) != 2 || !(h > 0 && h < 1e5))
 		h = 600;
-	html_raw(b, "<details class=\"embed\"><summary>Embed this chart</summary>\n"
-	    "<p>Copy one of these into your page. The chart names the metric, the wave and the peer group, "
+	html_raw(b, "<details class=\"embed\"><summary>");
+	html_text(b, _("Embed this chart"));
+	html_raw(b, "</summary>\n<p>");
+	/* TRANSLATORS: keep the <code> parts as they are */
+	html_raw(b, _("Copy one of these into your page. The chart names the metric, the wave and the peer group, "
 	    "and credits citybench and the survey (CC BY 4.0). It is drawn narrow, readable on a phone; for a "
 	    "wide space, change <code>layout=narrow</code> to <code>layout=wide</code>. On another site, put "
-	    "this portal's address in front of the path.</p>\n<div class=\"field\"><label for=\"embed-iframe\">As a frame</label>"
-	    "<textarea id=\"embed-iframe\" readonly rows=\"5\">");
+	    "this portal's address in front of the path."));
+	html_raw(b, "</p>\n<div class=\"field\"><label for=\"embed-iframe\">");
+	html_text(b, _("As a frame"));
+	html_raw(b, "</label><textarea id=\"embed-iframe\" readonly rows=\"5\">");
 	buf_puts(&code, "<iframe src=\"");
 	buf_puts(&code, url.data ? url.data : "");
 	buf_printf(&code, "\" title=\"citybench chart\" width=\"100%%\" height=\"%.0f\" loading=\"lazy\"></iframe>",
 	    ceil(h));
 	html_text(b, code.data ? code.data : "");
-	html_raw(b, "</textarea></div>\n<div class=\"field\"><label for=\"embed-img\">As an image</label>"
-	    "<textarea id=\"embed-img\" readonly rows=\"5\">");
+	html_raw(b, "</textarea></div>\n<div class=\"field\"><label for=\"embed-img\">");
+	html_text(b, _("As an image"));
+	html_raw(b, "</label><textarea id=\"embed-img\" readonly rows=\"5\">");
 	buf_reset(&code);
 	buf_puts(&code, "<img src=\"");
 	buf_puts(&code, url.data ? url.data : "");
@@ -807,48 +859,61 @@ metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 	size_t n = rk->n, i;
 	long pos = highlight_position(rk);
 
-	buf_printf(&title, "%s, %s", view_str(metric, "title"), view_str(model, "survey"));
+	buf_printf(&title, _("%s, %s"), view_str(metric, "title"), view_str(model, "survey"));
 	buf_printf(&path, "/metrics/%s", view_str(metric, "id"));
 	/* the description: the metric, the wave, the cohort, the highlighted city's figure, the median */
-	buf_printf(&desc, "%s in the %s municipal innovation survey: %zu cities ranked%s%s", view_str(metric, "title"),
-	    view_str(model, "survey"), n, *peers ? " among peers " : "", peers);
+	if (*peers)
+		buf_printf(&desc, _("%s in the %s municipal innovation survey: %zu cities ranked among peers %s"),
+		    view_str(metric, "title"), view_str(model, "survey"), n, peers);
+	else
+		buf_printf(&desc, _("%s in the %s municipal innovation survey: %zu cities ranked"),
+		    view_str(metric, "title"), view_str(model, "survey"), n);
 	if (hl && json_is_true(json_object_get(hl, "in_cohort"))) {
-		buf_printf(&desc, "; %s: ", view_str(hl, "name"));
+		buf_printf(&desc, _("; %s: "), view_str(hl, "name"));
 		chart_value(&desc, view_num(hl, "value"), unit);
-		buf_printf(&desc, ", rank %lld of %zu", (long long)json_integer_value(json_object_get(hl, "rank")), n);
+		buf_printf(&desc, _(", rank %lld of %zu"), (long long)json_integer_value(json_object_get(hl, "rank")), n);
 	}
 	if (n > 0 && strcmp(unit, "share") == 0) {	/* a yes or no per city: the share of yes */
-		buf_puts(&desc, "; yes in ");
+		buf_puts(&desc, _("; yes in "));
 		chart_value(&desc, view_num(json_object_get(model, "summary"), "mean") * 100, "percent");
-		buf_puts(&desc, " of them");
+		buf_puts(&desc, _(" of them"));
 	} else if (n > 0) {
-		buf_puts(&desc, "; median ");
+		buf_puts(&desc, _("; median "));
 		chart_value(&desc, view_num(json_object_get(model, "summary"), "median"), unit);
 	}
-	buf_puts(&desc, ". With its distribution, the plugin that computes it, and the data as CSV and JSON.");
+	buf_puts(&desc, _(". With its distribution, the plugin that computes it, and the data as CSV and JSON."));
 	page_begin_described(r, title.data, desc.data);
 	html_raw(b, "<h1>");
 	html_text(b, view_str(metric, "title"));
 	html_raw(b, "</h1>\n<p class=\"lead\">");
 	html_text(b, view_str(metric, "description"));
-	html_raw(b, "</p>\n<dl class=\"facts\"><dt>Unit</dt><dd>");
+	html_raw(b, "</p>\n<dl class=\"facts\"><dt>");
+	html_text(b, _("Unit"));
+	html_raw(b, "</dt><dd>");
 	html_text(b, unit_words(unit));
-	html_raw(b, "</dd><dt>Better</dt><dd>");
-	html_raw(b, json_is_true(json_object_get(metric, "higher_is_better")) ? "higher" : "lower");
-	html_raw(b, "</dd><dt>Wave</dt><dd>");
+	html_raw(b, "</dd><dt>");
+	html_text(b, _("Better"));
+	html_raw(b, "</dt><dd>");
+	html_text(b, json_is_true(json_object_get(metric, "higher_is_better")) ? _("higher") : _("lower"));
+	html_raw(b, "</dd><dt>");
+	html_text(b, _("Wave"));
+	html_raw(b, "</dt><dd>");
 	html_text(b, view_str(model, "survey"));
-	html_raw(b, "</dd><dt>Peers</dt><dd>");
+	html_raw(b, "</dd><dt>");
+	html_text(b, _("Peers"));
+	html_raw(b, "</dt><dd>");
 	if (*peers) {
 		html_raw(b, "<code>");
 		html_text(b, peers);
 		html_raw(b, "</code>");
 	} else {
-		html_raw(b, "every city with a value in the wave");
+		html_text(b, _("every city with a value in the wave"));
 	}
-	html_raw(b, "</dd><dt>Plugin</dt><dd><a href=\"#source\"><code>");
-	html_text(b, view_str(metric, "plugin"));
-	html_raw(b, "</code></a>, version ");
-	html_text(b, view_str(metric, "version"));
+	html_raw(b, "</dd><dt>");
+	html_text(b, _("Plugin"));
+	html_raw(b, "</dt><dd>");
+	ltext(b, _("<a href=\"#source\"><code>{1}</code></a>, version {2}"), 0, view_str(metric, "plugin"),
+	    view_str(metric, "version"), NULL, NULL);
 	html_raw(b, "</dd></dl>\n");
 	latest_pools_html(b, model);
 	metric_refusal_notice_html(b, metric);
@@ -860,30 +925,49 @@ metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 	if (hl) {
 		html_raw(b, "<p class=\"highlight\"><strong>");
 		html_text(b, view_str(hl, "name"));
-		html_raw(b, "</strong>: ");
+		html_raw(b, "</strong>");
+		html_raw(b, _(": "));
 		if (json_is_true(json_object_get(hl, "in_cohort"))) {
-			view_number_html(b, view_num(hl, "value"), unit);
-			buf_printf(b, ", rank <span id=\"highlight-rank\">%lld</span> of %zu, percentile ",
-			    (long long)json_integer_value(json_object_get(hl, "rank")), n);
-			view_percentile_html(b, view_num(hl, "percentile"));
-			html_raw(b, " (the share of these cities it equals or beats).");
+			struct buf val = BUF_INIT, pc = BUF_INIT;
+			char rs[32], ns[32];
+			view_number_html(&val, view_num(hl, "value"), unit);
+			view_percentile_html(&pc, view_num(hl, "percentile"));
+			snprintf(rs, sizeof rs, "%lld", (long long)json_integer_value(json_object_get(hl, "rank")));
+			snprintf(ns, sizeof ns, "%zu", n);
+			/* TRANSLATORS: {1} the value, {2} the rank, {3} the number of cities, {4} the percentile */
+			ltext(b, _("{1}, rank <span id=\"highlight-rank\">{2}</span> of {3}, percentile {4} "
+			    "(the share of these cities it equals or beats)."), 1 | 8, val.data ? val.data : "", rs, ns,
+			    pc.data ? pc.data : "");
+			buf_free(&val);
+			buf_free(&pc);
 		} else if (json_is_number(json_object_get(hl, "value"))) {
 			view_number_html(b, view_num(hl, "value"), unit);
-			html_raw(b, ", but it is not among these peers, so it has no rank here.");
+			html_text(b, _(", but it is not among these peers, so it has no rank here."));
 		} else {
-			html_raw(b, "no value in this wave.");
+			html_text(b, _("no value in this wave."));
 		}
 		html_raw(b, "</p>\n");
 		trend_html(r, view_str(hl, "city"), view_str(hl, "name"), v->id);
 	}
 	summary_html(b, model);
 
-	html_raw(b, "<section aria-labelledby=\"dist-h\"><h2 id=\"dist-h\">Distribution</h2>\n"
-	    "<div class=\"chart-and-table\"><figure class=\"chart\"><div class=\"chart-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Distribution chart, scrolls sideways\">");
+	html_raw(b, "<section aria-labelledby=\"dist-h\"><h2 id=\"dist-h\">");
+	html_text(b, _("Distribution"));
+	html_raw(b, "</h2>\n<div class=\"chart-and-table\"><figure class=\"chart\"><div class=\"chart-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"");
+	html_attr(b, _("Distribution chart, scrolls sideways"));
+	html_raw(b, "\">");
 	histogram_svg(b, model, "dist", 0, 0);
-	html_raw(b, "</div><figcaption>How many cities have each value. The same numbers are in the table.</figcaption>"
-	    "</figure>\n<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Distribution, scrolls sideways\"><table class=\"data bins\"><caption>Distribution</caption><thead><tr>"
-	    "<th scope=\"col\">Value</th><th scope=\"col\" class=\"num\">Cities</th></tr></thead><tbody>\n");
+	html_raw(b, "</div><figcaption>");
+	html_text(b, _("How many cities have each value. The same numbers are in the table."));
+	html_raw(b, "</figcaption></figure>\n<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"");
+	html_attr(b, _("Distribution, scrolls sideways"));
+	html_raw(b, "\"><table class=\"data bins\"><caption>");
+	html_text(b, _("Distribution"));
+	html_raw(b, "</caption><thead><tr><th scope=\"col\">");
+	html_text(b, _("Value"));
+	html_raw(b, "</th><th scope=\"col\" class=\"num\">");
+	html_text(b, _("Cities"));
+	html_raw(b, "</th></tr></thead><tbody>\n");
 	json_array_foreach(hist, i, o) {
 		struct chart_bin bin = { view_num(o, "lo"), view_num(o, "hi"), json_is_true(json_object_get(o, "closed")),
 			(size_t)json_integer_value(json_object_get(o, "count")) };
@@ -905,9 +989,13 @@ metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 	}
 	html_raw(b, "</tbody></table></div></div></section>\n");
 
-	html_raw(b, "<section aria-labelledby=\"ranking-h\"><h2 id=\"ranking-h\">Ranking</h2>\n");
+	html_raw(b, "<section aria-labelledby=\"ranking-h\"><h2 id=\"ranking-h\">");
+	html_text(b, _("Ranking"));
+	html_raw(b, "</h2>\n");
 	if (n == 0) {
-		html_raw(b, "<p class=\"notice\">No city in this cohort has a value in this wave.</p>\n");
+		html_raw(b, "<p class=\"notice\">");
+		html_text(b, _("No city in this cohort has a value in this wave."));
+		html_raw(b, "</p>\n");
 	} else {
 		int cut = n > ROWS_ALL && !v->all && !v->pg.given;
 		size_t last = 0, from = 0, to = n;
@@ -917,23 +1005,37 @@ metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 		 * city, beside the histogram (a yes/no metric's ranking is two groups: the share says it) */
 		if (json_object_get(json_object_get(rk->model, "summary"), "share") == NULL) {
 			html_raw(b, "<figure class=\"chart\"><div class=\"chart-scroll\" tabindex=\"0\" role=\"region\" "
-			    "aria-label=\"Ranking chart\">");
+			    "aria-label=\"");
+			html_attr(b, _("Ranking chart"));
+			html_raw(b, "\">");
 			ranking_svg(b, rk, "rankchart", 0, 0);
-			html_raw(b, "</div><figcaption>The best and the last cities");
+			html_raw(b, "</div><figcaption>");
 			if (json_object_get(rk->model, "highlight") && highlight_position(rk) >= 0)
-				html_raw(b, ", with the city chosen");
-			html_raw(b, ". Every city is in the table below.</figcaption></figure>\n");
+				html_text(b, _("The best and the last cities, with the city chosen. Every city is in the table below."));
+			else
+				html_text(b, _("The best and the last cities. Every city is in the table below."));
+			html_raw(b, "</figcaption></figure>\n");
 		}
-		html_raw(b, "<p>Rank 1 is the best; cities with the same value share the best rank. "
-		    "The percentile is the share of these cities whose value the city equals or beats.</p>\n"
-		    "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Ranking, scrolls sideways\"><table class=\"data ranking\"><caption>Ranking");
+		html_raw(b, "<p>");
+		html_text(b, _("Rank 1 is the best; cities with the same value share the best rank. "
+		    "The percentile is the share of these cities whose value the city equals or beats."));
+		html_raw(b, "</p>\n<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"");
+		html_attr(b, _("Ranking, scrolls sideways"));
+		html_raw(b, "\"><table class=\"data ranking\"><caption>");
+		html_text(b, _("Ranking"));
 		if (cut)
-			buf_printf(b, " (the first %d of %zu cities)", ROWS_TOP, n);
+			buf_printf(b, _(" (the first %d of %zu cities)"), ROWS_TOP, n);
 		else if (v->pg.given)
-			buf_printf(b, " (%zu to %zu of %zu cities)", from + 1, to, n);
-		html_raw(b, "</caption><thead><tr><th scope=\"col\" class=\"num\">Rank</th>"
-		    "<th scope=\"col\">City</th><th scope=\"col\" class=\"num\">Value</th>"
-		    "<th scope=\"col\" class=\"num\">Percentile</th></tr></thead><tbody>\n");
+			buf_printf(b, _(" (%zu to %zu of %zu cities)"), from + 1, to, n);
+		html_raw(b, "</caption><thead><tr><th scope=\"col\" class=\"num\">");
+		html_text(b, _("Rank"));
+		html_raw(b, "</th><th scope=\"col\">");
+		html_text(b, _("City"));
+		html_raw(b, "</th><th scope=\"col\" class=\"num\">");
+		html_text(b, _("Value"));
+		html_raw(b, "</th><th scope=\"col\" class=\"num\">");
+		html_text(b, _("Percentile"));
+		html_raw(b, "</th></tr></thead><tbody>\n");
 		for (i = from; i < to; i++) {
 			int near = pos >= 0 && (long)i >= pos - ROWS_AROUND && (long)i <= pos + ROWS_AROUND;
 			if (cut && i >= ROWS_TOP && !near)
@@ -949,7 +1051,9 @@ metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 			if (json_is_string(next)) {
 				html_raw(b, "<nav class=\"pages\" aria-label=\"Pages\"><ul><li><a rel=\"next\" href=\"");
 				html_attr(b, json_string_value(next));
-				html_raw(b, "\">Next page</a></li></ul></nav>\n");
+				html_raw(b, "\">");
+				html_text(b, _("Next page"));
+				html_raw(b, "</a></li></ul></nav>\n");
 			}
 			json_decref(next);
 		}
@@ -961,16 +1065,17 @@ metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 				html_attr(b, r->query_string);
 				html_raw(b, "&amp;");
 			}
-			buf_printf(b, "all=1\">Show all %zu cities</a> (also in the CSV and JSON).</p>\n", n);
+			html_raw(b, "all=1\">");
+			buf_printf(b, _("Show all %zu cities</a> (also in the CSV and JSON)."), n);
+			html_raw(b, "</p>\n");
 		}
 	}
-	html_raw(b, "</section>\n<section aria-labelledby=\"source\"><h2 id=\"source\">How it is computed</h2>\n"
-	    "<p>The plugin <code>");
-	html_text(b, view_str(metric, "plugin"));
-	html_raw(b, "</code>, version ");
-	html_text(b, view_str(metric, "version"));
-	html_raw(b, ", computes the value of each city in each wave from its answers. Its source:</p>\n"
-	    "<pre><code>");
+	html_raw(b, "</section>\n<section aria-labelledby=\"source\"><h2 id=\"source\">");
+	html_text(b, _("How it is computed"));
+	html_raw(b, "</h2>\n<p>");
+	ltext(b, _("The plugin <code>{1}</code>, version {2}, computes the value of each city in each wave from "
+	    "its answers. Its source:"), 0, view_str(metric, "plugin"), view_str(metric, "version"), NULL, NULL);
+	html_raw(b, "</p>\n<pre><code>");
 	html_text(b, view_str(metric, "source"));
 	html_raw(b, "</code></pre>\n");
 	metric_refusal_detail_html(b, metric);
