@@ -172,6 +172,15 @@ BODY_FR = [
       "Les réponses côte à côte", "Cette comparaison en données"]),
     ("/compare?cities=toronto,torronto", ["No city called", "Did you mean", "Choose at least two cities"],
      ["Aucune ville ne s’appelle", "Vouliez-vous dire", "\u202f?"]),
+    ("/upload?city=toronto", ["Start from your current answers", "Download your current answers",
+                              "First upload for this wave", "Your city (its slug)", "Show my downloads",
+                              "Your city's token", "Answers file (CSV or JSON)", "Check only (dry run)",
+                              "Or upload from a program", "Partner cities send", "2. Upload the file",
+                              "it stores the upload"],
+     ["Partir de vos réponses actuelles", "Télécharger vos réponses actuelles (CSV)", "Envoyer le fichier",
+      "Le jeton de votre ville", "essai à blanc", "Ou envoyer depuis un programme", "vague 2020"]),
+    ("/upload?city=no-such-city-xyz", ["No city is registered as"],
+     ["Aucune ville n'est enregistrée sous «\u202fno-such-city-xyz\u202f»"]),
 ]
 
 
@@ -186,3 +195,46 @@ def test_page_bodies_in_french():
         # the English page still says it in English
         en = get(path)
         assert sum(1 for phrase in english if phrase in en.text) >= len(english) // 2, path
+
+
+def test_upload_report_in_french():
+    """The upload form's answers in French: the refusal page, each problem and where it is, the summary;
+    the JSON API keeps its English messages."""
+    import uuid
+    from cb import new_city, post, token_for_city
+    slug = new_city("frup")
+    tok = token_for_city(slug)
+    b = "----cbtest" + uuid.uuid4().hex
+    ct = "multipart/form-data; boundary=" + b
+
+    def form(parts):
+        out = b""
+        for name, value, filename in parts:
+            out += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"%s\r\n\r\n" %
+                    (b, name, '; filename="%s"' % filename if filename else "")).encode() + value + b"\r\n"
+        return out + ("--%s--\r\n" % b).encode()
+    bad = ("city,survey,question,value\n%s,2020,dedicated_funding,perhaps\n%s,2020,no_such_q,1\n" %
+           (slug, slug)).encode()
+    fr = {"Accept-Language": "fr"}
+    r = post("/upload", form([("token", tok.encode(), None), ("file", bad, "a.csv")]), ct, headers=fr)
+    assert r.status == 422 and _lang(r) == "fr", r
+    for phrase in ["Upload refused", "Nothing was stored", "problems</h2>", "Row 2", "is not yes or no",
+                   "Unknown question", "The upload breaks the questionnaire", "Try again"]:
+        assert phrase not in r.text, phrase
+    for phrase in ["Envoi refusé", "Rien n&#39;a été enregistré.", "2 problèmes", "Ligne 2, colonne <code>value</code>\u202f:",
+                   "«\u202fperhaps\u202f» n'est ni oui ni non\u202f: dedicated_funding accepte",
+                   "Question inconnue «\u202fno_such_q\u202f».", "Réessayer"]:
+        assert phrase in r.text, (phrase, r.text[-3000:])
+    # English unchanged
+    r = post("/upload", form([("token", tok.encode(), None), ("file", bad, "a.csv")]), ct)
+    assert r.status == 422 and "Upload refused" in r.text and "Row 2, column <code>value</code>:" in r.text
+    assert "&quot;perhaps&quot; is not yes or no: dedicated_funding takes" in r.text
+    # a dry run that passes, in French
+    good = ("city,survey,question,value\n%s,2020,dedicated_funding,yes\n" % slug).encode()
+    r = post("/upload", form([("token", tok.encode(), None), ("file", good, "a.csv"), ("dry_run", b"1", None)]), ct,
+             headers=fr)
+    assert r.status == 200 and "Envoi vérifié" in r.text and "Envoyer pour de bon" in r.text, r
+    assert "passes every check" not in r.text and "Answers changed" not in r.text
+    # the JSON API keeps English whatever the language
+    r = post("/api/submissions?lang=fr", bad, "text/csv", token=tok, headers=fr)
+    assert r.status == 422 and "is not yes or no" in r.text, r
