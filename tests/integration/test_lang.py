@@ -238,3 +238,33 @@ def test_upload_report_in_french():
     # the JSON API keeps English whatever the language
     r = post("/api/submissions?lang=fr", bad, "text/csv", token=tok, headers=fr)
     assert r.status == 422 and "is not yes or no" in r.text, r
+
+
+def test_answers_form_in_french():
+    """The web answer form, its refusal (each problem beside its field, translated) and its notice."""
+    from cb import new_city, token_for_city
+    from test_session import form_fields, form_post, jar, replace, signin
+    slug = new_city("frans")
+    sid = signin(token_for_city(slug))
+    fr = {"Accept-Language": "fr"}
+    page = get("/cities/%s/answers?survey=2020" % slug, headers=dict(jar(sid), **fr))
+    assert page.status == 200 and _lang(page) == "fr"
+    for phrase in ["questionnaire <span", "Save answers", "No answer", "Your answers are stored as a new version",
+                   "the versions page", "A whole number"]:
+        assert phrase not in page.text, phrase
+    for phrase in ["Répondre au questionnaire 2020", "Enregistrer les réponses", "Sans réponse",
+                   "la page des versions", "Un nombre entier"]:
+        assert phrase in page.text, phrase
+    fields = replace(form_fields(page.text), "a.team1_staff", "20000")
+    fields = replace(fields, "a.approach", "sideways")
+    r = form_post("/cities/%s/answers?survey=2020" % slug, fields, sid, headers=fr)
+    assert r.status == 422 and _lang(r) == "fr", r
+    assert "Nothing was stored" not in r.text and "out of range" not in r.text and "is not an option" not in r.text
+    assert "Rien n&#39;a été enregistré\u202f: 2 réponses à corriger" in r.text or \
+        "Rien n'a été enregistré\u202f: 2 réponses à corriger" in r.text, r.text[:3000]
+    assert "La valeur de team1_staff est hors limites (de 0 à 10\u202f000)." in r.text or \
+        "La valeur de team1_staff est hors limites (de 0 à 10000)." in r.text, r.text[:3000]
+    assert "«\u202fsideways\u202f» n'est pas une option de approach" in r.text
+    # signed out: how to sign in, in French
+    r = get("/cities/%s/answers?survey=2020&lang=fr" % slug)
+    assert "Connectez-vous avec le jeton de votre ville" in r.text and "Sign in with your city" not in r.text
