@@ -268,3 +268,20 @@ def test_answers_form_in_french():
     # signed out: how to sign in, in French
     r = get("/cities/%s/answers?survey=2020&lang=fr" % slug)
     assert "Connectez-vous avec le jeton de votre ville" in r.text and "Sign in with your city" not in r.text
+
+
+def test_signin_in_french():
+    import urllib.parse
+    from cb import post
+    r = get("/signin?lang=fr")
+    for phrase in ["Your token", "You stay signed in for 8 hours", "Partner cities sign in", ">Sign in</button>"]:
+        assert phrase not in r.text, phrase
+    for phrase in ["Votre jeton", "Vous restez connecté 8 heures", ">Se connecter</button>"]:
+        assert phrase in r.text, phrase
+    r = post("/signin", urllib.parse.urlencode({"token": "cb_1_nope"}), "application/x-www-form-urlencoded",
+             headers={"Accept-Language": "fr"})
+    if r.status == 401:
+        assert "That token was not accepted" not in r.text and "Ce jeton n'a pas été accepté\u202f:" in r.text, r.text
+    r = post("/signin", urllib.parse.urlencode({"token": "cb_1_nope"}), "application/x-www-form-urlencoded")
+    if r.status == 401:
+        assert "That token was not accepted: " in r.text
