@@ -179,6 +179,10 @@ BODY_FR = [
                               "it stores the upload"],
      ["Partir de vos réponses actuelles", "Télécharger vos réponses actuelles (CSV)", "Envoyer le fichier",
       "Le jeton de votre ville", "essai à blanc", "Ou envoyer depuis un programme", "vague 2020"]),
+    ("/data", ["Everything the portal shows", "Files per survey wave", "Every metric value", "an empty upload form",
+               "Every other city is synthetic", "The questionnaire follows", "with the population registered"],
+     ["Téléchargements", "Fichiers par vague d&#39;enquête", "Toutes les autres villes sont fictives",
+      "un formulaire d&#39;envoi vide", "Licence"]),
     ("/upload?city=no-such-city-xyz", ["No city is registered as"],
      ["Aucune ville n'est enregistrée sous «\u202fno-such-city-xyz\u202f»"]),
 ]
