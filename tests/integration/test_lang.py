@@ -183,6 +183,8 @@ BODY_FR = [
                "Every other city is synthetic", "The questionnaire follows", "with the population registered"],
      ["Téléchargements", "Fichiers par vague d&#39;enquête", "Toutes les autres villes sont fictives",
       "un formulaire d&#39;envoi vide", "Licence"]),
+    ("/plugins/preview", ["Preview a plugin", "Run a metric plugin", "Previews are for researchers"],
+     ["Prévisualiser un module", "réservées aux chercheurs", "Comment en écrire un"]),
     ("/upload?city=no-such-city-xyz", ["No city is registered as"],
      ["Aucune ville n'est enregistrée sous «\u202fno-such-city-xyz\u202f»"]),
 ]
@@ -289,3 +291,9 @@ def test_signin_in_french():
     r = post("/signin", urllib.parse.urlencode({"token": "cb_1_nope"}), "application/x-www-form-urlencoded")
     if r.status == 401:
         assert "That token was not accepted: " in r.text
+
+
+def test_guide_content_is_marked_english():
+    fr = get("/guide?lang=fr").text
+    assert _lang(get("/guide?lang=fr")) == "fr" and '<div lang="en">' in fr
+    assert '<div lang="en">' not in get("/guide").text
