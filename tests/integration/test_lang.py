@@ -185,6 +185,8 @@ BODY_FR = [
       "un formulaire d&#39;envoi vide", "Licence"]),
     ("/plugins/preview", ["Preview a plugin", "Run a metric plugin", "Previews are for researchers"],
      ["Prévisualiser un module", "réservées aux chercheurs", "Comment en écrire un"]),
+    ("/plugins", ["Plugins submitted for review", "Researchers submit metric plugins"],
+     ["Modules soumis à examen", "la page de prévisualisation"]),
     ("/upload?city=no-such-city-xyz", ["No city is registered as"],
      ["Aucune ville n'est enregistrée sous «\u202fno-such-city-xyz\u202f»"]),
 ]
