@@ -187,6 +187,10 @@ BODY_FR = [
      ["Prévisualiser un module", "réservées aux chercheurs", "Comment en écrire un"]),
     ("/plugins", ["Plugins submitted for review", "Researchers submit metric plugins"],
      ["Modules soumis à examen", "la page de prévisualisation"]),
+    ("/cities/toronto/similar", ["Cities like Toronto", "How the score is computed", "What they share",
+                                 "Compare with the first five", "most alike first"],
+     ["Villes proches de Toronto", "Comment le score est calculé", "Ce qu&#39;elles ont en commun",
+      "Comparer avec les cinq premières"]),
     ("/upload?city=no-such-city-xyz", ["No city is registered as"],
      ["Aucune ville n'est enregistrée sous «\u202fno-such-city-xyz\u202f»"]),
 ]
