@@ -18,6 +18,8 @@
 
 #include "app.h"
 #include "html.h"
+#include "lang.h"
+#include "ltext.h"
 #include "page.h"
 #include "query.h"
 #include "reply.h"
@@ -25,6 +27,7 @@
 #include "session.h"
 #include "survey.h"
 #include "upload.h"
+#include "upload_msg.h"
 #include "survey_lang.h"
 #include "view.h"
 
@@ -179,24 +182,31 @@ help_and_error(struct buf *b, json_t *q, const char *err)
 		html_raw(b, "\">");
 		html_text(b, view_str(q, "help"));
 		if (min || max) {
+			struct buf lo = BUF_INIT, hi = BUF_INIT;
+			int whole = strcmp(type, "integer") == 0;
+
 			html_raw(b, *view_str(q, "help") ? " " : "");
-			html_raw(b, strcmp(type, "integer") == 0 ? "A whole number" : "A number");
-			if (min && max) {
-				html_raw(b, " from ");
-				view_number(b, json_number_value(min));
-				html_raw(b, " to ");
-				view_number(b, json_number_value(max));
-			} else if (min) {
-				html_raw(b, " of at least ");
-				view_number(b, json_number_value(min));
-			} else {
-				html_raw(b, " of at most ");
-				view_number(b, json_number_value(max));
-			}
-			html_raw(b, ".");
+			if (min)
+				view_number(&lo, json_number_value(min));
+			if (max)
+				view_number(&hi, json_number_value(max));
+			if (min && max)
+				ltext(b, whole ? _("A whole number from {1} to {2}.") : _("A number from {1} to {2}."), 3,
+				    lo.data, hi.data, NULL, NULL);
+			else if (min)
+				ltext(b, whole ? _("A whole number of at least {1}.") : _("A number of at least {1}."), 1,
+				    lo.data, NULL, NULL, NULL);
+			else
+				ltext(b, whole ? _("A whole number of at most {1}.") : _("A number of at most {1}."), 1,
+				    hi.data, NULL, NULL, NULL);
+			buf_free(&lo);
+			buf_free(&hi);
 		} else if (json_object_get(q, "max_length")) {
-			buf_printf(b, "%sAt most %lld characters.", *view_str(q, "help") ? " " : "",
-			    (long long)json_integer_value(json_object_get(q, "max_length")));
+			char n[32];
+
+			snprintf(n, sizeof(n), "%lld", (long long)json_integer_value(json_object_get(q, "max_length")));
+			html_raw(b, *view_str(q, "help") ? " " : "");
+			ltext(b, _("At most {1} characters."), 0, n, NULL, NULL, NULL);
 		}
 		html_raw(b, "</p>");
 	}
@@ -208,8 +218,10 @@ help_and_error(struct buf *b, json_t *q, const char *err)
 		html_raw(b, " hidden");
 	html_raw(b, ">");
 	if (err) {
-		html_raw(b, "<span class=\"visually-hidden\">Error: </span>");
-		html_text(b, err);
+		html_raw(b, "<span class=\"visually-hidden\">");
+		html_text(b, _("Error: "));
+		html_raw(b, "</span>");
+		upload_msg_html(b, err);
 	}
 	html_raw(b, "</p>");
 }
@@ -279,9 +291,9 @@ question(struct buf *b, json_t *q, json_t *v, const char *err)
 		html_raw(b, "</legend>");
 		help_and_error(b, q, err);
 		if (!strcmp(type, "bool")) {
-			choice(b, "radio", code, "yes", 1, "yes", "Yes", NULL, json_is_true(v));
-			choice(b, "radio", code, "no", 0, "no", "No", NULL, json_is_false(v));
-			choice(b, "radio", code, "none", 0, "", "No answer", NULL, !json_is_boolean(v));
+			choice(b, "radio", code, "yes", 1, "yes", _("Yes"), NULL, json_is_true(v));
+			choice(b, "radio", code, "no", 0, "no", _("No"), NULL, json_is_false(v));
+			choice(b, "radio", code, "none", 0, "", _("No answer"), NULL, !json_is_boolean(v));
 		} else {
 			if (multi) {
 				/* says that the question was on the form, also with nothing ticked */
@@ -296,7 +308,7 @@ question(struct buf *b, json_t *q, json_t *v, const char *err)
 				    view_str(o, "label"), view_str(o, "help"), c);
 			}
 			if (!multi)
-				choice(b, "radio", code, "none", 0, "", "No answer", NULL, !any);
+				choice(b, "radio", code, "none", 0, "", _("No answer"), NULL, !any);
 		}
 		html_raw(b, "</fieldset>");
 	} else {
@@ -357,6 +369,37 @@ question(struct buf *b, json_t *q, json_t *v, const char *err)
 }
 
 /* The page with the form: notice (may be NULL), the error summary, the sections. */
+/* The pages' title and heading: the wave's questionnaire and the city. */
+static void
+answer_title(char *title, size_t n, const struct form *f)
+{
+	struct buf t = BUF_INIT;
+	const char *tmpl = _("{1}: answer the {2} questionnaire");
+	const char *p;
+
+	/* plain text (page_begin escapes it): the template's two values put in place */
+	for (p = tmpl; *p; p++) {
+		if (p[0] == '{' && (p[1] == '1' || p[1] == '2') && p[2] == '}') {
+			buf_puts(&t, p[1] == '1' ? f->name : f->wave);
+			p += 2;
+		} else {
+			buf_putc(&t, *p);
+		}
+	}
+	snprintf(title, n, "%s", t.data ? t.data : "");
+	buf_free(&t);
+}
+
+static void
+answer_h1(struct buf *b, const struct form *f)
+{
+	html_raw(b, "<h1>");
+	ltext(b, _("Answer the {1} questionnaire"), 0, f->wave, NULL, NULL, NULL);
+	html_raw(b, " <span class=\"subtitle\">");
+	html_text(b, f->name);
+	html_raw(b, "</span></h1>\n");
+}
+
 static void
 form_page(struct request *r, struct form *f, const struct session *s, const char *notice, int status)
 {
@@ -366,29 +409,32 @@ form_page(struct request *r, struct form *f, const struct session *s, const char
 	char title[320];
 	size_t i, j, nerr = json_object_size(f->errors) + json_array_size(f->general);
 
-	snprintf(title, sizeof(title), "%s: answer the %s questionnaire", f->name, f->wave);
-	page_begin(r, nerr ? "Answers not stored" : title);
+	answer_title(title, sizeof(title), f);
+	page_begin(r, nerr ? _("Answers not stored") : title);
 	r->status = status;
-	html_raw(b, "<h1>Answer the ");
-	html_text(b, f->wave);
-	html_raw(b, " questionnaire <span class=\"subtitle\">");
-	html_text(b, f->name);
-	html_raw(b, "</span></h1>\n");
+	answer_h1(b, f);
 	if (notice) {
 		html_raw(b, "<p class=\"notice\" role=\"status\">");
-		html_text(b, notice);
+		html_raw(b, notice);
 		html_raw(b, " <a href=\"/cities/");
 		url_encode(b, f->slug);
 		html_raw(b, "?survey=");
 		url_encode(b, f->wave);
-		html_raw(b, "\">See the profile</a>.</p>\n");
+		html_raw(b, "\">");
+		html_text(b, _("See the profile"));
+		html_raw(b, "</a>.</p>\n");
 	}
 	if (nerr) {
-		buf_printf(b, "<div class=\"error-summary\" role=\"alert\" tabindex=\"-1\" id=\"errors\"><h2>"
-		    "Nothing was stored: %zu %s to fix</h2>\n<ul>\n", nerr, nerr == 1 ? "answer" : "answers");
+		char n[32];
+
+		snprintf(n, sizeof(n), "%zu", nerr);
+		html_raw(b, "<div class=\"error-summary\" role=\"alert\" tabindex=\"-1\" id=\"errors\"><h2>");
+		ltext(b, P_("Nothing was stored: {1} answer to fix", "Nothing was stored: {1} answers to fix", nerr), 0,
+		    n, NULL, NULL, NULL);
+		html_raw(b, "</h2>\n<ul>\n");
 		json_array_foreach(f->general, i, m) {
 			html_raw(b, "<li>");
-			html_text(b, json_string_value(m));
+			upload_msg_html(b, json_string_value(m));
 			html_raw(b, "</li>\n");
 		}
 		/* In the questionnaire's order. */
@@ -400,18 +446,29 @@ form_page(struct request *r, struct form *f, const struct session *s, const char
 			html_attr(b, view_str(q, "code"));
 			html_raw(b, "\">");
 			html_text(b, view_str(q, "text"));
-			html_raw(b, "</a>: ");
-			html_text(b, e);
+			html_raw(b, "</a>");
+			html_text(b, _(": "));
+			upload_msg_html(b, e);
 			html_raw(b, "</li>\n");
 		}
 		html_raw(b, "</ul></div>\n");
 	}
-	html_raw(b, "<p>Your answers are stored as a new version when you save; earlier versions stay "
-	    "readable and can be restored from <a href=\"/cities/");
-	url_encode(b, f->slug);
-	html_raw(b, "/submissions\">the versions page</a>. Signed in for <strong>");
-	html_text(b, s->tok.name);
-	html_raw(b, "</strong>.</p>\n");
+	{
+		struct buf a = BUF_INIT;
+
+		html_raw(&a, "<a href=\"/cities/");
+		url_encode(&a, f->slug);
+		html_raw(&a, "/submissions\">");
+		html_text(&a, _("the versions page"));
+		html_raw(&a, "</a>");
+		html_raw(b, "<p>");
+		/* TRANSLATORS: {1} the link "the versions page", {2} who is signed in; keep <strong> */
+		ltext(b, _("Your answers are stored as a new version when you save; earlier versions stay readable "
+		    "and can be restored from {1}. Signed in for <strong>{2}</strong>."), 1, a.data, s->tok.name,
+		    NULL, NULL);
+		html_raw(b, "</p>\n");
+		buf_free(&a);
+	}
 
 	html_raw(b, "<form class=\"answers\" method=\"post\" novalidate action=\"/cities/");
 	url_encode(b, f->slug);
@@ -446,8 +503,9 @@ form_page(struct request *r, struct form *f, const struct session *s, const char
 		}
 		json_decref(seen);
 	}
-	html_raw(b, "<div class=\"actions\"><button type=\"submit\">Save answers</button></div>\n</form>\n"
-	    "<script src=\"/static/answers.js\" defer></script>\n");
+	html_raw(b, "<div class=\"actions\"><button type=\"submit\">");
+	html_text(b, _("Save answers"));
+	html_raw(b, "</button></div>\n</form>\n<script src=\"/static/answers.js\" defer></script>\n");
 	page_end(r);
 }
 
@@ -458,16 +516,13 @@ not_yours_page(struct request *r, struct form *f, const struct session *s)
 	struct buf *b = &r->out;
 	char title[320];
 
-	snprintf(title, sizeof(title), "%s: answer the %s questionnaire", f->name, f->wave);
+	answer_title(title, sizeof(title), f);
 	page_begin(r, title);
-	html_raw(b, "<h1>Answer the ");
-	html_text(b, f->wave);
-	html_raw(b, " questionnaire <span class=\"subtitle\">");
-	html_text(b, f->name);
-	html_raw(b, "</span></h1>\n");
+	answer_h1(b, f);
 	if (s == NULL) {
-		html_raw(b, "<p>This is where the city's partner answers the questionnaire in the browser. "
-		    "<a href=\"/signin?next=");
+		html_raw(b, "<p>");
+		html_text(b, _("This is where the city's partner answers the questionnaire in the browser."));
+		html_raw(b, " <a href=\"/signin?next=");
 		{
 			struct buf next = BUF_INIT;
 			buf_puts(&next, "/cities/");
@@ -477,26 +532,41 @@ not_yours_page(struct request *r, struct form *f, const struct session *s)
 			url_encode(b, next.data);
 			buf_free(&next);
 		}
-		html_raw(b, "\">Sign in with your city's token</a> to answer.</p>\n");
+		html_raw(b, "\">");
+		html_text(b, _("Sign in with your city's token"));
+		html_raw(b, "</a> ");
+		html_text(b, _("to answer."));
+		html_raw(b, "</p>\n");
 	} else {
 		r->status = 403;
-		html_raw(b, "<p class=\"error\" role=\"alert\">You are signed in for ");
-		html_text(b, s->tok.name);
-		html_raw(b, "; only the partner of ");
-		html_text(b, f->name);
-		html_raw(b, " answers for it.");
+		html_raw(b, "<p class=\"error\" role=\"alert\">");
+		ltext(b, _("You are signed in for {1}; only the partner of {2} answers for it."), 0, s->tok.name,
+		    f->name, NULL, NULL);
 		if (s->tok.partner) {
 			html_raw(b, " <a href=\"/cities/");
 			url_encode(b, s->tok.city);
 			html_raw(b, "/answers?survey=");
 			url_encode(b, f->wave);
-			html_raw(b, "\">Answer for your own city</a>.");
+			html_raw(b, "\">");
+			html_text(b, _("Answer for your own city"));
+			html_raw(b, "</a>.");
 		}
 		html_raw(b, "</p>\n");
 	}
-	html_raw(b, "<p>The questions are on <a href=\"/surveys/");
-	url_encode(b, f->wave);
-	html_raw(b, "\">the questionnaire's page</a>.</p>\n");
+	{
+		struct buf a = BUF_INIT;
+
+		html_raw(&a, "<a href=\"/surveys/");
+		url_encode(&a, f->wave);
+		html_raw(&a, "\">");
+		html_text(&a, _("the questionnaire's page"));
+		html_raw(&a, "</a>");
+		html_raw(b, "<p>");
+		/* TRANSLATORS: {1} the link "the questionnaire's page" */
+		ltext(b, _("The questions are on {1}."), 1, a.data, NULL, NULL, NULL);
+		html_raw(b, "</p>\n");
+		buf_free(&a);
+	}
 	page_end(r);
 }
 
@@ -641,7 +711,7 @@ answers_post(struct request *r)
 	struct session s;
 	json_t *answers = NULL, *doc = NULL, *d;
 	const char *msg;
-	char *err = NULL, *body = NULL, notice[300];
+	char *err = NULL, *body = NULL;
 	size_t i;
 	int st, rc = -1;
 
@@ -699,13 +769,20 @@ answers_post(struct request *r)
 		json_t *sub = json_array_get(o.submissions, 0);
 		long long version = (long long)json_integer_value(json_object_get(sub, "version"));
 		long long changed = (long long)json_integer_value(json_object_get(sub, "changed"));
+		char v[32], c[32];
+		struct buf nb = BUF_INIT;
+
+		snprintf(v, sizeof(v), "%lld", version);
+		snprintf(c, sizeof(c), "%lld", changed);
 		if (o.status == 201)
-			snprintf(notice, sizeof(notice), "Your answers are stored as version %lld (%lld %s changed).",
-			    version, changed, changed == 1 ? "answer" : "answers");
+			ltext(&nb, P_("Your answers are stored as version {1} ({2} answer changed).",
+			    "Your answers are stored as version {1} ({2} answers changed).", (unsigned long)changed), 0,
+			    v, c, NULL, NULL);
 		else
-			snprintf(notice, sizeof(notice), "Nothing changed: these are the answers of version %lld "
-			    "already, so no new version was made.", version);
-		form_page(r, &f, &s, notice, o.status);
+			ltext(&nb, _("Nothing changed: these are the answers of version {1} already, so no new version "
+			    "was made."), 0, v, NULL, NULL, NULL);
+		form_page(r, &f, &s, nb.data ? nb.data : "", o.status);
+		buf_free(&nb);
 		rc = 0;
 		goto out;
 	}

@@ -19,6 +19,8 @@
 #include "app.h"
 #include "csv.h"
 #include "html.h"
+#include "lang.h"
+#include "ltext.h"
 #include "page.h"
 #include "query.h"
 #include "reply.h"
@@ -30,10 +32,19 @@ wave_links(struct buf *b, const PGresult *waves)
 {
 	int i;
 
-	html_raw(b, "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Files per survey wave, scrolls sideways\"><table class=\"data downloads\"><caption>Files per survey wave</caption><thead><tr>"
-	    "<th scope=\"col\">Wave</th><th scope=\"col\">Every answer</th>"
-	    "<th scope=\"col\">Every metric value</th><th scope=\"col\">Questionnaire</th></tr></thead>"
-	    "<tbody>\n");
+	html_raw(b, "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"");
+	html_attr(b, _("Files per survey wave, scrolls sideways"));
+	html_raw(b, "\"><table class=\"data downloads\"><caption>");
+	html_text(b, _("Files per survey wave"));
+	html_raw(b, "</caption><thead><tr><th scope=\"col\">");
+	html_text(b, _("Wave"));
+	html_raw(b, "</th><th scope=\"col\">");
+	html_text(b, _("Every answer"));
+	html_raw(b, "</th><th scope=\"col\">");
+	html_text(b, _("Every metric value"));
+	html_raw(b, "</th><th scope=\"col\">");
+	html_text(b, _("Questionnaire"));
+	html_raw(b, "</th></tr></thead><tbody>\n");
 	for (i = 0; i < PQntuples(waves); i++) {
 		const char *w = PQgetvalue(waves, i, Q_DATA_WAVES_ID);
 		html_raw(b, "<tr><th scope=\"row\">");
@@ -45,20 +56,30 @@ wave_links(struct buf *b, const PGresult *waves)
 		html_raw(b, ".csv\" download>answers-");
 		html_text(b, w);
 		html_raw(b, ".csv</a><br>");
-		html_text(b, PQgetvalue(waves, i, Q_DATA_WAVES_CITIES));
-		html_raw(b, " cities, <code>city,survey,question,value</code></td><td><a href=\"/data/metrics-");
+		/* TRANSLATORS: {1} a number of cities; keep the <code> column names */
+		ltext(b, _("{1} cities, <code>city,survey,question,value</code>"), 0,
+		    PQgetvalue(waves, i, Q_DATA_WAVES_CITIES), NULL, NULL, NULL);
+		html_raw(b, "</td><td><a href=\"/data/metrics-");
 		url_encode(b, w);
 		html_raw(b, ".csv\" download>metrics-");
 		html_text(b, w);
 		html_raw(b, ".csv</a><br>");
-		html_text(b, PQgetvalue(waves, i, Q_DATA_WAVES_METRIC_VALUES));
-		html_raw(b, " values, <code>metric,city,value,plugin_version</code></td><td><a href=\"/surveys/");
+		/* TRANSLATORS: {1} a number of values; keep the <code> column names */
+		ltext(b, _("{1} values, <code>metric,city,value,plugin_version</code>"), 0,
+		    PQgetvalue(waves, i, Q_DATA_WAVES_METRIC_VALUES), NULL, NULL, NULL);
+		html_raw(b, "</td><td><a href=\"/surveys/");
 		url_encode(b, w);
-		html_raw(b, "\">the questions</a><br><a href=\"/surveys/");
+		html_raw(b, "\">");
+		html_text(b, _("the questions"));
+		html_raw(b, "</a><br><a href=\"/surveys/");
 		url_encode(b, w);
-		html_raw(b, ".json\">as JSON</a>, <a href=\"/surveys/");
+		html_raw(b, ".json\">");
+		html_text(b, _("as JSON"));
+		html_raw(b, "</a>, <a href=\"/surveys/");
 		url_encode(b, w);
-		html_raw(b, "/template.csv\">an empty upload form</a></td></tr>\n");
+		html_raw(b, "/template.csv\">");
+		html_text(b, _("an empty upload form"));
+		html_raw(b, "</a></td></tr>\n");
 	}
 	html_raw(b, "</tbody></table></div>\n");
 }
@@ -77,44 +98,57 @@ data_get(struct request *r)
 		PQclear(waves);
 		return -1;
 	}
-	page_begin_described(r, _("Data"), "The open data of citybench under CC BY 4.0: the cities, every answer and every "
-	    "metric value as CSV and JSON, the questionnaires, and the API.");
+	page_begin_described(r, _("Data"), _("The open data of citybench under CC BY 4.0: the cities, every answer "
+	    "and every metric value as CSV and JSON, the questionnaires, and the API."));
 	html_raw(b, "<h1>");
 	html_text(b, _("Data"));
-	html_raw(b, "</h1>\n<p>Everything the portal shows can be downloaded as CSV (RFC 4180, UTF-8, a "
+	html_raw(b, "</h1>\n<p>");
+	/* TRANSLATORS: keep the <code> markup */
+	html_raw(b, _("Everything the portal shows can be downloaded as CSV (RFC 4180, UTF-8, a "
 	    "header row first). Numbers read back exactly; an empty cell means no value; a text cell that "
 	    "begins with <code>=</code>, <code>+</code>, <code>-</code> or <code>@</code> starts with an "
 	    "apostrophe so that spreadsheets do not run it as a formula. Every page also has a "
-	    "<code>.json</code> twin.</p>\n"
-	    "<section aria-labelledby=\"files-h\"><h2 id=\"files-h\">Downloads</h2>\n<p><a href=\"/data/cities.csv\" "
-	    "download>cities.csv</a>: every city (");
-	if (PQntuples(waves) > 0)
-		html_text(b, PQgetvalue(waves, 0, Q_DATA_WAVES_ALL_CITIES));
-	else
-		html_raw(b, "none yet");
-	html_raw(b, "), <code>slug,name,country,region,population,synthetic</code>, with the population "
-	    "registered for the city (a wave's answer may differ).</p>\n");
+	    "<code>.json</code> twin."));
+	html_raw(b, "</p>\n<section aria-labelledby=\"files-h\"><h2 id=\"files-h\">");
+	html_text(b, _("Downloads"));
+	html_raw(b, "</h2>\n<p><a href=\"/data/cities.csv\" download>cities.csv</a>");
+	/* TRANSLATORS: {1} how many cities (or "none yet"); keep the <code> column names */
+	ltext(b, _(": every city ({1}), <code>slug,name,country,region,population,synthetic</code>, with the "
+	    "population registered for the city (a wave's answer may differ)."), 0,
+	    PQntuples(waves) > 0 ? PQgetvalue(waves, 0, Q_DATA_WAVES_ALL_CITIES) : _("none yet"), NULL, NULL, NULL);
+	html_raw(b, "</p>\n");
 	wave_links(b, waves);
-	html_raw(b, "<p>An answers file is in the upload form, one row per answer and one row per option of "
+	html_raw(b, "<p>");
+	/* TRANSLATORS: keep the <code> markup */
+	html_raw(b, _("An answers file is in the upload form, one row per answer and one row per option of "
 	    "a multiple-choice answer; a question asked but not answered has an empty value. "
-	    "<code>citybench import</code> reads these files back.</p></section>\n"
-	    "<section aria-labelledby=\"licence-h\"><h2 id=\"licence-h\">Licence</h2>\n<p>The survey answers "
-	    "are published under the <a href=\"https://creativecommons.org/licenses/by/4.0/\" rel=\"license\">"
+	    "<code>citybench import</code> reads these files back."));
+	html_raw(b, "</p></section>\n<section aria-labelledby=\"licence-h\"><h2 id=\"licence-h\">");
+	html_text(b, _("Licence"));
+	html_raw(b, "</h2>\n<p>");
+	/* TRANSLATORS: keep the link and its address */
+	html_raw(b, _("The survey answers are published under the <a href=\"https://creativecommons.org/licenses/by/4.0/\" rel=\"license\">"
 	    "Creative Commons Attribution 4.0 International licence (CC BY 4.0)</a>: you may share and adapt "
 	    "them for any purpose, crediting the source. The portal's code, the metric plugins included, is "
-	    "under the MIT licence.</p></section>\n"
-	    "<section aria-labelledby=\"sources-h\"><h2 id=\"sources-h\">Sources</h2>\n<ul>\n"
-	    "<li>The questionnaire follows the OECD / Bloomberg Philanthropies survey of innovation capacity "
-	    "in cities (waves 2018 and 2020).</li>\n"
-	    "<li>Toronto's answers are transcribed from its public profile pages in that survey: the 2020 "
+	    "under the MIT licence."));
+	html_raw(b, "</p></section>\n<section aria-labelledby=\"sources-h\"><h2 id=\"sources-h\">");
+	html_text(b, _("Sources"));
+	html_raw(b, "</h2>\n<ul>\n<li>");
+	html_text(b, _("The questionnaire follows the OECD / Bloomberg Philanthropies survey of innovation capacity "
+	    "in cities (waves 2018 and 2020)."));
+	html_raw(b, "</li>\n<li>");
+	/* TRANSLATORS: keep the <cite> markup (the title stays in English) */
+	html_raw(b, _("Toronto's answers are transcribed from its public profile pages in that survey: the 2020 "
 	    "profile, and the 2018 wave's profile with the figures of OECD, <cite>Enhancing Innovation "
 	    "Capacity in City Government</cite> (2019). Where a page does not say, the answer is left "
-	    "unanswered.</li>\n"
-	    "<li><strong>Every other city is synthetic</strong>: generated demonstration data, marked "
+	    "unanswered."));
+	html_raw(b, "</li>\n<li>");
+	/* TRANSLATORS: keep the markup */
+	html_raw(b, _("<strong>Every other city is synthetic</strong>: generated demonstration data, marked "
 	    "<span class=\"tag-synthetic\">synthetic</span> on every page and <code>synthetic=true</code> in "
 	    "the files. The synthetic cohort reproduces the survey's published totals (for example, 81 of "
-	    "100 cities with dedicated innovation funding in 2020) but no real city's answers.</li>\n"
-	    "</ul></section>\n");
+	    "100 cities with dedicated innovation funding in 2020) but no real city's answers."));
+	html_raw(b, "</li>\n</ul></section>\n");
 	page_end(r);
 	PQclear(waves);
 	return 0;

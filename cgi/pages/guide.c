@@ -6,6 +6,7 @@
 
 #include "app.h"
 #include "html.h"
+#include "lang.h"
 #include "page.h"
 #include "reply.h"
 #include "routes.h"
@@ -55,7 +56,12 @@ guide_get(struct request *r)
 		return reply_error(r, 503, "the plugin guide is not installed on this server", NULL);
 	page_begin_described(r, _("Writing a metric plugin"), "How to write a metric as a Lua plugin: what it receives, "
 	    "what it returns, the limits of its sandbox, and how it is checked before it runs.");
+	/* The guide is written in English only: under another language its content says so (lang="en"). */
+	if (lang_current() != LANG_EN)
+		html_raw(&r->out, "<div lang=\"en\">\n");
 	buf_append(&r->out, text, len);
+	if (lang_current() != LANG_EN)
+		html_raw(&r->out, "</div>\n");
 	page_end(r);
 	free(text);
 	return 0;

@@ -12,6 +12,8 @@
 #include "chart.h"
 #include "compute.h"
 #include "html.h"
+#include "lang.h"
+#include "ltext.h"
 #include "multipart.h"
 #include "page.h"
 #include "plugin.h"
@@ -56,27 +58,41 @@ form(struct request *r, const struct session *s, const char *src, size_t len, co
 	html_raw(b, "<form class=\"preview\" method=\"post\" action=\"/plugins/preview\" "
 	    "enctype=\"multipart/form-data\">\n");
 	session_csrf_field(b, s);
-	html_raw(b, "<p><label for=\"source\">The plugin's Lua source (paste it here)</label><br>\n"
-	    "<textarea id=\"source\" name=\"source\" rows=\"18\" cols=\"80\" spellcheck=\"false\">");
+	html_raw(b, "<p><label for=\"source\">");
+	html_text(b, _("The plugin's Lua source (paste it here)"));
+	html_raw(b, "</label><br>\n<textarea id=\"source\" name=\"source\" rows=\"18\" cols=\"80\" spellcheck=\"false\">");
 	if (src)
 		html_textn(b, src, len);
-	html_raw(b, "</textarea></p>\n<p><label for=\"file\">or upload a <code>.lua</code> file</label> "
-	    "<input type=\"file\" id=\"file\" name=\"file\" accept=\".lua,text/x-lua,text/plain\"></p>\n"
-	    "<p><label for=\"city\">Show the value of the city (its slug, optional)</label> "
-	    "<input type=\"text\" id=\"city\" name=\"city\" maxlength=\"64\" value=\"");
+	html_raw(b, "</textarea></p>\n<p><label for=\"file\">");
+	/* TRANSLATORS: keep the <code> markup */
+	html_raw(b, _("or upload a <code>.lua</code> file"));
+	html_raw(b, "</label> <input type=\"file\" id=\"file\" name=\"file\" accept=\".lua,text/x-lua,text/plain\"></p>\n"
+	    "<p><label for=\"city\">");
+	html_text(b, _("Show the value of the city (its slug, optional)"));
+	html_raw(b, "</label> <input type=\"text\" id=\"city\" name=\"city\" maxlength=\"64\" value=\"");
 	html_attr(b, city ? city : "");
-	html_raw(b, "\"></p>\n<p><button type=\"submit\">Preview</button> At most 256 KiB; nothing is installed "
+	html_raw(b, "\"></p>\n<p><button type=\"submit\">");
+	html_text(b, _("Preview"));
+	html_raw(b, "</button> ");
+	/* TRANSLATORS: keep the markup and the link's address */
+	html_raw(b, _("At most 256 KiB; nothing is installed "
 	    "or stored. To propose it for the portal, submit it with <code>POST /api/plugins</code> "
-	    "(<a href=\"/guide#queue\">the guide</a>).</p>\n</form>\n");
+	    "(<a href=\"/guide#queue\">the guide</a>)."));
+	html_raw(b, "</p>\n</form>\n");
 }
 
 static void
 intro(struct request *r)
 {
-	html_raw(&r->out, "<h1>Preview a plugin</h1>\n<p>Run a metric plugin over the published data, in the "
+	html_raw(&r->out, "<h1>");
+	html_text(&r->out, _("Preview a plugin"));
+	html_raw(&r->out, "</h1>\n<p>");
+	/* TRANSLATORS: keep the markup and the link's address */
+	html_raw(&r->out, _("Run a metric plugin over the published data, in the "
 	    "same sandbox and budgets as the server, without installing it: per wave its ranking, "
 	    "distribution and summary, and what it printed with <code>print</code>. "
-	    "<a href=\"/guide\">How to write one</a>.</p>\n");
+	    "<a href=\"/guide\">How to write one</a>."));
+	html_raw(&r->out, "</p>\n");
 }
 
 int
@@ -86,17 +102,20 @@ plugin_preview_get(struct request *r)
 	const char *msg;
 	int st = session_get(r, &s, &msg);
 
-	page_begin(r, "Preview a plugin");
+	page_begin(r, _("Preview a plugin"));
 	intro(r);
 	if (st != 0 || s.tok.partner) {
-		html_raw(&r->out, "<p class=\"notice\">Previews are for researchers: <a href=\"/signin?next=/plugins/preview\">"
-		    "sign in</a> with your researcher token first.</p>\n");
+		html_raw(&r->out, "<p class=\"notice\">");
+		/* TRANSLATORS: keep the link and its address */
+		html_raw(&r->out, _("Previews are for researchers: <a href=\"/signin?next=/plugins/preview\">"
+		    "sign in</a> with your researcher token first."));
+		html_raw(&r->out, "</p>\n");
 		page_end(r);
 		return 0;
 	}
-	html_raw(&r->out, "<p>Signed in as ");
-	html_text(&r->out, s.tok.name);
-	html_raw(&r->out, ".</p>\n");
+	html_raw(&r->out, "<p>");
+	ltext(&r->out, _("Signed in as {1}."), 0, s.tok.name, NULL, NULL, NULL);
+	html_raw(&r->out, "</p>\n");
 	form(r, &s, NULL, 0, NULL);
 	page_end(r);
 	return 0;
@@ -111,8 +130,9 @@ error_html(struct buf *b, const struct plugin_result *res, const char *src, size
 	size_t i = 0, start;
 
 	plugin_error_format(&res->error, &m);
-	html_raw(b, "<section aria-labelledby=\"h-error\"><h2 id=\"h-error\">The plugin failed</h2>\n"
-	    "<pre class=\"error\" role=\"alert\"><code>");
+	html_raw(b, "<section aria-labelledby=\"h-error\"><h2 id=\"h-error\">");
+	html_text(b, _("The plugin failed"));
+	html_raw(b, "</h2>\n<pre class=\"error\" role=\"alert\"><code>");
 	html_text(b, m.data ? m.data : "the plugin failed");
 	html_raw(b, "</code></pre>\n");
 	buf_free(&m);
@@ -280,9 +300,14 @@ results_html(struct buf *b, const struct plugin_result *res, const struct city_i
 static void
 log_html(struct buf *b, const char *log)
 {
-	html_raw(b, "<section aria-labelledby=\"h-log\"><h2 id=\"h-log\">What it printed</h2>\n");
+	html_raw(b, "<section aria-labelledby=\"h-log\"><h2 id=\"h-log\">");
+	html_text(b, _("What it printed"));
+	html_raw(b, "</h2>\n");
 	if (log == NULL || *log == '\0') {
-		html_raw(b, "<p>Nothing (<code>print</code> writes here, at most 100 lines of 200 characters).</p>\n");
+		html_raw(b, "<p>");
+		/* TRANSLATORS: keep the <code> markup */
+		html_raw(b, _("Nothing (<code>print</code> writes here, at most 100 lines of 200 characters)."));
+		html_raw(b, "</p>\n");
 	} else {
 		html_raw(b, "<pre class=\"log\"><code>");
 		html_text(b, log);
@@ -364,7 +389,7 @@ plugin_preview_post(struct request *r)
 		st = -1;
 		goto out;
 	}
-	page_begin(r, st == 0 ? "Plugin preview" : "Plugin preview: it failed");
+	page_begin(r, st == 0 ? _("Plugin preview") : _("Plugin preview: it failed"));
 	if (st == 1)
 		r->status = 422;
 	intro(r);
@@ -373,7 +398,9 @@ plugin_preview_post(struct request *r)
 	else
 		results_html(&r->out, &res, &in, *city ? city : NULL);
 	log_html(&r->out, res.log);
-	html_raw(&r->out, "<h2>Try again</h2>\n");
+	html_raw(&r->out, "<h2>");
+	html_text(&r->out, _("Try again"));
+	html_raw(&r->out, "</h2>\n");
 	form(r, &s, code, len, city);
 	page_end(r);
 	st = 0;

@@ -19,6 +19,8 @@
 #include "compute.h"
 #include "db.h"
 #include "html.h"
+#include "lang.h"
+#include "ltext.h"
 #include "page.h"
 #include "plugin.h"
 #include "preview.h"
@@ -236,9 +238,19 @@ summary_html(struct buf *b, json_t *preview)
 		html_text(b, json_string_value(json_object_get(m, "unit")));
 		html_raw(b, ", version ");
 		html_text(b, json_string_value(json_object_get(m, "version")));
-		html_raw(b, ")</h4>\n<table class=\"data\"><thead><tr><th scope=\"col\">Wave</th>"
-		    "<th scope=\"col\">Cities</th><th scope=\"col\">Mean</th><th scope=\"col\">Min</th>"
-		    "<th scope=\"col\">Max</th><th scope=\"col\">First</th><th scope=\"col\">Last</th></tr></thead><tbody>\n");
+		html_raw(b, ")</h4>\n<table class=\"data\"><thead><tr>");
+		{
+			const char *cols[] = { N_("Wave"), N_("Cities"), N_("Mean"), N_("Min"), N_("Max"), N_("First"),
+			    N_("Last") };
+			size_t c;
+
+			for (c = 0; c < sizeof(cols) / sizeof(cols[0]); c++) {
+				html_raw(b, "<th scope=\"col\">");
+				html_text(b, _(cols[c]));
+				html_raw(b, "</th>");
+			}
+		}
+		html_raw(b, "</tr></thead><tbody>\n");
 		json_object_foreach(json_object_get(m, "waves"), w, s) {
 			const char *ends[2] = { "top", "bottom" };
 			int e;
@@ -274,7 +286,9 @@ summary_html(struct buf *b, json_t *preview)
 	if (json_array_size(log)) {
 		json_t *l;
 
-		html_raw(b, "<p>What it printed:</p><pre>");
+		html_raw(b, "<p>");
+		html_text(b, _("What it printed:"));
+		html_raw(b, "</p><pre>");
 		json_array_foreach(log, i, l) {
 			html_text(b, json_string_value(l));
 			html_raw(b, "\n");
@@ -316,14 +330,22 @@ plugins_get(struct request *r)
 	PQclear(res);
 	if (r->fmt == FMT_JSON)
 		return reply_json(r, 200, json_pack("{s:o}", "plugins", list));
-	page_begin(r, "Plugins submitted for review");
-	html_raw(&r->out, "<h1>Plugins submitted for review</h1>\n<p>Researchers submit metric plugins with "
+	page_begin(r, _("Plugins submitted for review"));
+	html_raw(&r->out, "<h1>");
+	html_text(&r->out, _("Plugins submitted for review"));
+	html_raw(&r->out, "</h1>\n<p>");
+	/* TRANSLATORS: keep the markup and the links' addresses */
+	html_raw(&r->out, _("Researchers submit metric plugins with "
 	    "<code>POST /api/plugins</code> (see <a href=\"/guide#queue\">the guide</a>); the portal's "
 	    "operator approves them, which installs them, or rejects them with a reason. A pending plugin "
 	    "is never run except in its preview. Try yours first on <a href=\"/plugins/preview\">the "
-	    "preview page</a>.</p>\n");
-	if (json_array_size(list) == 0)
-		html_raw(&r->out, "<p>No plugin has been submitted yet.</p>\n");
+	    "preview page</a>."));
+	html_raw(&r->out, "</p>\n");
+	if (json_array_size(list) == 0) {
+		html_raw(&r->out, "<p>");
+		html_text(&r->out, _("No plugin has been submitted yet."));
+		html_raw(&r->out, "</p>\n");
+	}
 	{
 		size_t k;
 		json_t *o;
@@ -333,10 +355,11 @@ plugins_get(struct request *r)
 			const char *status = json_string_value(json_object_get(o, "status"));
 			size_t j;
 
-			buf_printf(&r->out, "<section aria-labelledby=\"sub-%lld\"><h2 id=\"sub-%lld\">Submission %lld: ",
-			    (long long)json_integer_value(json_object_get(o, "id")),
-			    (long long)json_integer_value(json_object_get(o, "id")),
-			    (long long)json_integer_value(json_object_get(o, "id")));
+			char id[32];
+
+			snprintf(id, sizeof(id), "%lld", (long long)json_integer_value(json_object_get(o, "id")));
+			buf_printf(&r->out, "<section aria-labelledby=\"sub-%s\"><h2 id=\"sub-%s\">", id, id);
+			ltext(&r->out, _("Submission {1}: "), 0, id, NULL, NULL, NULL);
 			json_array_foreach(ms, j, m) {
 				if (j)
 					html_raw(&r->out, ", ");
@@ -344,22 +367,24 @@ plugins_get(struct request *r)
 				html_text(&r->out, json_string_value(m));
 				html_raw(&r->out, "</code>");
 			}
-			html_raw(&r->out, "</h2>\n<p>Status: <strong>");
-			html_text(&r->out, status);
-			html_raw(&r->out, "</strong>");
-			if (json_is_string(json_object_get(o, "reason"))) {
-				html_raw(&r->out, " — reason: ");
-				html_text(&r->out, json_string_value(json_object_get(o, "reason")));
-			}
-			html_raw(&r->out, ". Submitted by ");
-			html_text(&r->out, json_string_value(json_object_get(o, "submitted_by")));
-			html_raw(&r->out, " on <time>");
-			html_text(&r->out, json_string_value(json_object_get(o, "submitted_at")));
-			html_raw(&r->out, "</time> as <code>");
-			html_text(&r->out, json_string_value(json_object_get(o, "filename")));
-			html_raw(&r->out, "</code>.</p>\n<h3>Its preview</h3>\n");
+			html_raw(&r->out, "</h2>\n<p>");
+			/* TRANSLATORS: {1} the status (pending, approved, rejected: a code, kept as is) */
+			ltext(&r->out, _("Status: <strong>{1}</strong>"), 0, status, NULL, NULL, NULL);
+			if (json_is_string(json_object_get(o, "reason")))
+				ltext(&r->out, _(" — reason: {1}"), 0, json_string_value(json_object_get(o, "reason")), NULL,
+				    NULL, NULL);
+			/* TRANSLATORS: {1} who, {2} when, {3} the file's name; keep the markup */
+			ltext(&r->out, _(". Submitted by {1} on <time>{2}</time> as <code>{3}</code>."), 0,
+			    json_string_value(json_object_get(o, "submitted_by")),
+			    json_string_value(json_object_get(o, "submitted_at")),
+			    json_string_value(json_object_get(o, "filename")), NULL);
+			html_raw(&r->out, "</p>\n<h3>");
+			html_text(&r->out, _("Its preview"));
+			html_raw(&r->out, "</h3>\n");
 			summary_html(&r->out, json_object_get(o, "preview"));
-			html_raw(&r->out, "<details><summary>Its source</summary><pre><code>");
+			html_raw(&r->out, "<details><summary>");
+			html_text(&r->out, _("Its source"));
+			html_raw(&r->out, "</summary><pre><code>");
 			html_text(&r->out, json_string_value(json_object_get(o, "source")));
 			html_raw(&r->out, "</code></pre></details></section>\n");
 		}

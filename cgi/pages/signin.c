@@ -14,6 +14,8 @@
 
 #include "app.h"
 #include "html.h"
+#include "lang.h"
+#include "ltext.h"
 #include "page.h"
 #include "query.h"
 #include "reply.h"
@@ -34,22 +36,32 @@ next_ok(const char *next)
 	return 1;
 }
 
+/* The reasons auth_check gives a sign-in form, marked here for translation (the page writes _(msg)). */
+static const char *const auth_reasons[] __attribute__((unused)) = {
+	N_("malformed token"), N_("unknown token"), N_("this token has been revoked"), N_("this token has expired"),
+};
+
 static void
 signin_form(struct buf *b, const char *next)
 {
 	html_raw(b, "<form class=\"signin\" method=\"post\" action=\"/signin\">\n"
-	    "<div class=\"field\"><label for=\"token\">Your token</label>"
-	    "<input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"current-password\" required "
+	    "<div class=\"field\"><label for=\"token\">");
+	html_text(b, _("Your token"));
+	html_raw(b, "</label><input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"current-password\" required "
 	    "aria-describedby=\"token-help\">"
-	    "<p id=\"token-help\" class=\"help\">The token the citybench operator gave you (it starts with "
-	    "<code>cb_</code>). You stay signed in for 8 hours on this browser, or until you sign out.</p>"
-	    "</div>\n");
+	    "<p id=\"token-help\" class=\"help\">");
+	/* TRANSLATORS: keep the <code> markup */
+	html_raw(b, _("The token the citybench operator gave you (it starts with "
+	    "<code>cb_</code>). You stay signed in for 8 hours on this browser, or until you sign out."));
+	html_raw(b, "</p></div>\n");
 	if (next_ok(next)) {
 		html_raw(b, "<input type=\"hidden\" name=\"next\" value=\"");
 		html_attr(b, next);
 		html_raw(b, "\">");
 	}
-	html_raw(b, "<button type=\"submit\">Sign in</button>\n</form>\n");
+	html_raw(b, "<button type=\"submit\">");
+	html_text(b, _("Sign in"));
+	html_raw(b, "</button>\n</form>\n");
 }
 
 /* What a signed-in person can do from here, and the sign-out button. */
@@ -67,25 +79,38 @@ signed_in_page(struct request *r, const struct session *s, const char *notice)
 		html_text(b, notice);
 		html_raw(b, "</p>\n");
 	}
-	html_raw(b, "<p>You are signed in for <strong>");
-	html_text(b, s->tok.name);
-	html_raw(b, "</strong>.</p>\n<ul class=\"links\">\n");
+	html_raw(b, "<p>");
+	/* TRANSLATORS: {1} who is signed in; keep <strong> */
+	ltext(b, _("You are signed in for <strong>{1}</strong>."), 0, s->tok.name, NULL, NULL, NULL);
+	html_raw(b, "</p>\n<ul class=\"links\">\n");
 	if (s->tok.partner) {
 		html_raw(b, "<li><a href=\"/cities/");
 		url_encode(b, s->tok.city);
-		html_raw(b, "/answers\">Answer the questionnaire in the browser</a></li>\n<li><a href=\"/upload\">"
-		    "Upload an answers file</a></li>\n<li><a href=\"/cities/");
+		html_raw(b, "/answers\">");
+		html_text(b, _("Answer the questionnaire in the browser"));
+		html_raw(b, "</a></li>\n<li><a href=\"/upload\">");
+		html_text(b, _("Upload an answers file"));
+		html_raw(b, "</a></li>\n<li><a href=\"/cities/");
 		url_encode(b, s->tok.city);
-		html_raw(b, "/submissions\">Versions of your answers</a> (restore an earlier one)</li>\n"
-		    "<li><a href=\"/cities/");
+		html_raw(b, "/submissions\">");
+		html_text(b, _("Versions of your answers"));
+		html_raw(b, "</a> ");
+		html_text(b, _("(restore an earlier one)"));
+		html_raw(b, "</li>\n<li><a href=\"/cities/");
 		url_encode(b, s->tok.city);
-		html_raw(b, "\">Your city's profile</a></li>\n");
+		html_raw(b, "\">");
+		html_text(b, _("Your city's profile"));
+		html_raw(b, "</a></li>\n");
 	} else {
-		html_raw(b, "<li><a href=\"/guide\">The plugin guide</a></li>\n");
+		html_raw(b, "<li><a href=\"/guide\">");
+		html_text(b, _("The plugin guide"));
+		html_raw(b, "</a></li>\n");
 	}
 	html_raw(b, "</ul>\n<form class=\"signout\" method=\"post\" action=\"/signout\">");
 	session_csrf_field(b, s);
-	html_raw(b, "<button type=\"submit\">Sign out</button></form>\n");
+	html_raw(b, "<button type=\"submit\">");
+	html_text(b, _("Sign out"));
+	html_raw(b, "</button></form>\n");
 	page_end(r);
 }
 
@@ -105,13 +130,15 @@ signin_get(struct request *r)
 		if (st == 503)
 			return reply_error(r, 503, msg, NULL);
 	}
-	page_begin_described(r, _("Sign in"), "Partners sign in with the token they were given, to upload their city's "
-	    "answers and correct them.");
+	page_begin_described(r, _("Sign in"), _("Partners sign in with the token they were given, to upload their "
+	    "city's answers and correct them."));
 	html_raw(b, "<h1>");
 	html_text(b, _("Sign in"));
-	html_raw(b, "</h1>\n<p>Partner cities sign in with their city's token to answer the "
+	html_raw(b, "</h1>\n<p>");
+	html_text(b, _("Partner cities sign in with their city's token to answer the "
 	    "questionnaire in the browser, upload answers and restore earlier versions, without pasting the "
-	    "token again.</p>\n");
+	    "token again."));
+	html_raw(b, "</p>\n");
 	signin_form(b, query_get(&r->query, "next"));
 	page_end(r);
 	if (session_cookie_present(r))
@@ -163,20 +190,22 @@ signin_post(struct request *r)
 	}
 	st = *token ? auth_check(app_writer(r->app), token, 0, &t, &msg) : 401;
 	if (!*token)
-		msg = "enter your token";
+		msg = N_("enter your token");
 	if (st == 503) {
 		reply_error(r, 503, msg, NULL);
 		goto out;
 	}
 	if (st != 0) {
-		page_begin_described(r, _("Sign in"), "Partners sign in with the token they were given, to upload their city's "
-	    "answers and correct them.");
+		page_begin_described(r, _("Sign in"), _("Partners sign in with the token they were given, to upload "
+		    "their city's answers and correct them."));
 		r->status = 401;
 		html_raw(b, "<h1>");
 		html_text(b, _("Sign in"));
-		html_raw(b, "</h1>\n<p class=\"error\" role=\"alert\">That token was not accepted: ");
-		html_text(b, msg);
-		html_raw(b, ". Check that you pasted the whole token, starting with <code>cb_</code>.</p>\n");
+		html_raw(b, "</h1>\n<p class=\"error\" role=\"alert\">");
+		/* TRANSLATORS: {1} why (a message of its own); keep the <code> markup */
+		ltext(b, _("That token was not accepted: {1}. Check that you pasted the whole token, starting with "
+		    "<code>cb_</code>."), 0, _(msg), NULL, NULL, NULL);
+		html_raw(b, "</p>\n");
 		signin_form(b, next);
 		page_end(r);
 		goto out;
@@ -240,8 +269,11 @@ signout_post(struct request *r)
 	page_begin(r, _("Signed out"));
 	html_raw(&r->out, "<h1>");
 	html_text(&r->out, _("Signed out"));
-	html_raw(&r->out, "</h1>\n<p role=\"status\">You are signed out. "
-	    "<a href=\"/signin\">Sign in again</a>.</p>\n");
+	html_raw(&r->out, "</h1>\n<p role=\"status\">");
+	html_text(&r->out, _("You are signed out."));
+	html_raw(&r->out, " <a href=\"/signin\">");
+	html_text(&r->out, _("Sign in again"));
+	html_raw(&r->out, "</a>.</p>\n");
 	page_end(r);
 	return 0;
 }

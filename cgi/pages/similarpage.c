@@ -7,6 +7,8 @@
 #include "app.h"
 #include "csv.h"
 #include "html.h"
+#include "lang.h"
+#include "ltext.h"
 #include "page.h"
 #include "query.h"
 #include "reply.h"
@@ -51,23 +53,29 @@ reason_html(struct buf *b, json_t *reason, json_t *texts, json_t *labels)
 	size_t i, of = (size_t)json_integer_value(json_object_get(reason, "of"));
 
 	if (strcmp(code, "population") == 0 && json_array_size(shared) == 0) {
-		html_raw(b, "population within ±50 %");
+		/* xgettext:no-c-format */
+		html_text(b, _("population within ±50 %"));
 		return;
 	}
 	html_text(b, json_string_value(json_object_get(texts, code)) ? json_string_value(json_object_get(texts, code)) : code);
-	html_raw(b, ": ");
+	html_text(b, _(": "));
 	json_array_foreach(shared, i, o) {
 		const char *opt = json_string_value(o), *l = json_string_value(json_object_get(lab, opt));
 		if (i)
 			html_raw(b, ", ");
 		if (strcmp(opt, "yes") == 0 && l == NULL)
-			l = "both yes";
+			l = _("both yes");
 		else if (strcmp(opt, "no") == 0 && l == NULL)
-			l = "both no";
+			l = _("both no");
 		html_text(b, l ? l : opt);
 	}
-	if (of > 1)
-		buf_printf(b, " (%zu of %zu chosen by either)", json_array_size(shared), of);
+	if (of > 1) {
+		char n1[32], n2[32];
+
+		snprintf(n1, sizeof(n1), "%zu", json_array_size(shared));
+		snprintf(n2, sizeof(n2), "%zu", of);
+		ltext(b, _(" ({1} of {2} chosen by either)"), 0, n1, n2, NULL, NULL);
+	}
 }
 
 static void
@@ -78,31 +86,56 @@ similar_html(struct request *r, json_t *model, json_t *texts, json_t *labels)
 	const char *wave = view_str(model, "survey");
 	size_t i, j;
 
-	buf_printf(&title, "Cities like %s, %s", view_str(city, "name"), wave);
+	{
+		const char *p;
+
+		/* the title is plain text: the template's values put in place */
+		for (p = _("Cities like {1}, {2}"); *p; p++) {
+			if (p[0] == '{' && (p[1] == '1' || p[1] == '2') && p[2] == '}') {
+				buf_puts(&title, p[1] == '1' ? view_str(city, "name") : wave);
+				p += 2;
+			} else {
+				buf_putc(&title, *p);
+			}
+		}
+	}
 	buf_printf(&path, "/cities/%s/similar", view_str(city, "slug"));
-	page_begin(r, title.data ? title.data : "Similar cities");
-	html_raw(b, "<h1>Cities like ");
-	html_text(b, view_str(city, "name"));
-	html_raw(b, "</h1>\n<p class=\"lead\">The cities whose answers to the ");
-	html_text(b, wave);
-	html_raw(b, " survey are most like those of <a href=\"/cities/");
-	url_encode(b, view_str(city, "slug"));
-	html_raw(b, "?survey=");
-	url_encode(b, wave);
-	html_raw(b, "\">");
-	html_text(b, view_str(city, "name"));
-	html_raw(b, "</a>.</p>\n<section aria-labelledby=\"how-h\"><h2 id=\"how-h\">How the score is computed</h2>\n"
-	    "<p id=\"method\">The score is the mean, over the questions both cities answered, of: for a "
+	page_begin(r, title.data ? title.data : _("Similar cities"));
+	html_raw(b, "<h1>");
+	ltext(b, _("Cities like {1}"), 0, view_str(city, "name"), NULL, NULL, NULL);
+	html_raw(b, "</h1>\n<p class=\"lead\">");
+	{
+		struct buf a = BUF_INIT;
+
+		html_raw(&a, "<a href=\"/cities/");
+		url_encode(&a, view_str(city, "slug"));
+		html_raw(&a, "?survey=");
+		url_encode(&a, wave);
+		html_raw(&a, "\">");
+		html_text(&a, view_str(city, "name"));
+		html_raw(&a, "</a>");
+		/* TRANSLATORS: {1} a wave (a year), {2} the city's name as a link */
+		ltext(b, _("The cities whose answers to the {1} survey are most like those of {2}."), 2, wave, a.data,
+		    NULL, NULL);
+		buf_free(&a);
+	}
+	html_raw(b, "</p>\n<section aria-labelledby=\"how-h\"><h2 id=\"how-h\">");
+	html_text(b, _("How the score is computed"));
+	html_raw(b, "</h2>\n<p id=\"method\">");
+	/* xgettext:no-c-format */
+	html_text(b, _("The score is the mean, over the questions both cities answered, of: for a "
 	    "multiple-choice question, the options both chose divided by the options either chose (Jaccard "
 	    "overlap; both choosing none counts as 1); for a single-choice or yes/no question, 1 for the same "
 	    "answer and 0 for another; for the population, 1 when the other city's is within ±50 % of this "
 	    "city's, else 0. Numbers and free text do not count. A score of 1 means the same answers; 0, "
-	    "nothing in common. Between equal scores, the city with more questions answered by both comes first, then by name.</p></section>\n");
+	    "nothing in common. Between equal scores, the city with more questions answered by both comes first, then by name."));
+	html_raw(b, "</p></section>\n");
 	view_twin_links(r, N_("This list as data"), path.data ? path.data : "/cities", 0);
 	if (json_array_size(list) == 0) {
-		html_raw(b, "<p class=\"notice\">No other city answered a question of this wave that ");
-		html_text(b, view_str(city, "name"));
-		html_raw(b, " answered.</p>\n");
+		html_raw(b, "<p class=\"notice\">");
+		ltext(b, _("No other city answered a question of this wave that {1} answered."), 0,
+		    view_str(city, "name"), NULL, NULL, NULL);
+		html_raw(b, "</p>\n");
 	} else {
 		html_raw(b, "<p><a href=\"/compare?cities=");
 		url_encode(b, view_str(city, "slug"));
@@ -114,12 +147,19 @@ similar_html(struct request *r, json_t *model, json_t *texts, json_t *labels)
 		}
 		html_raw(b, "&amp;survey=");
 		url_encode(b, wave);
-		html_raw(b, "\">Compare with the first five</a></p>\n"
-		    "<table class=\"data similar\"><caption>Cities like ");
-		html_text(b, view_str(city, "name"));
-		html_raw(b, ", most alike first</caption><thead><tr><th scope=\"col\" class=\"num\">Rank</th>"
-		    "<th scope=\"col\">City</th><th scope=\"col\" class=\"num\">Score</th>"
-		    "<th scope=\"col\">What they share</th></tr></thead><tbody>\n");
+		html_raw(b, "\">");
+		html_text(b, _("Compare with the first five"));
+		html_raw(b, "</a></p>\n<table class=\"data similar\"><caption>");
+		ltext(b, _("Cities like {1}, most alike first"), 0, view_str(city, "name"), NULL, NULL, NULL);
+		html_raw(b, "</caption><thead><tr><th scope=\"col\" class=\"num\">");
+		html_text(b, _("Rank"));
+		html_raw(b, "</th><th scope=\"col\">");
+		html_text(b, _("City"));
+		html_raw(b, "</th><th scope=\"col\" class=\"num\">");
+		html_text(b, _("Score"));
+		html_raw(b, "</th><th scope=\"col\">");
+		html_text(b, _("What they share"));
+		html_raw(b, "</th></tr></thead><tbody>\n");
 		json_array_foreach(list, i, o) {
 			buf_printf(b, "<tr><td class=\"num\">%zu</td><th scope=\"row\"><a href=\"/cities/", i + 1);
 			url_encode(b, view_str(o, "slug"));
@@ -129,11 +169,15 @@ similar_html(struct request *r, json_t *model, json_t *texts, json_t *labels)
 			html_text(b, view_str(o, "name"));
 			html_raw(b, "</a>");
 			if (json_is_true(json_object_get(o, "synthetic")))
-				html_raw(b, " <span class=\"tag-synthetic\">synthetic</span>");
+			{
+				html_raw(b, " <span class=\"tag-synthetic\">");
+				html_text(b, _("synthetic"));
+				html_raw(b, "</span>");
+			}
 			buf_printf(b, "</th><td class=\"num\"><data value=\"%.17g\">%.2f</data></td><td>",
 			    view_num(o, "score"), view_num(o, "score"));
 			if (json_array_size(json_object_get(o, "reasons")) == 0)
-				html_raw(b, "nothing");
+				html_text(b, _("nothing"));
 			else {
 				html_raw(b, "<ul class=\"reasons\">");
 				json_array_foreach(json_object_get(o, "reasons"), j, x) {

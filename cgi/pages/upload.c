@@ -11,6 +11,8 @@
 #include "heavy.h"
 #include "html.h"
 #include "ingest.h"
+#include "lang.h"
+#include "ltext.h"
 #include "multipart.h"
 #include "page.h"
 #include "query.h"
@@ -21,6 +23,7 @@
 #include "store.h"
 #include "upscan.h"
 #include "upload.h"
+#include "upload_msg.h"
 #include "view.h"
 
 #define WRITE_RATE 2.0		/* uploads per second per token, sustained */
@@ -509,10 +512,14 @@ downloads(struct request *r, const char *city, const char *wave)
 		wave = NULL;
 	if (wave == NULL && db_ok(waves) && PQntuples(waves) > 0)
 		wave = PQgetvalue(waves, PQntuples(waves) - 1, Q_SURVEYS_ID);
-	html_raw(b, "<section aria-labelledby=\"h-start\"><h2 id=\"h-start\">1. Start from your current "
-	    "answers</h2>\n<p>Download your city's current answers, change what you need in a spreadsheet, "
+	html_raw(b, "<section aria-labelledby=\"h-start\"><h2 id=\"h-start\">");
+	html_text(b, _("1. Start from your current answers"));
+	html_raw(b, "</h2>\n<p>");
+	/* TRANSLATORS: keep the <code> markup */
+	html_raw(b, _("Download your city's current answers, change what you need in a spreadsheet, "
 	    "and upload the file again: the rows you leave as they are change nothing, and the "
-	    "<code>label</code> and <code>help</code> columns are there for you only.</p>\n");
+	    "<code>label</code> and <code>help</code> columns are there for you only."));
+	html_raw(b, "</p>\n");
 	if (ok) {
 		html_raw(b, "<ul class=\"downloads\">\n<li><a href=\"/cities/");
 		url_encode(b, city);
@@ -521,7 +528,9 @@ downloads(struct request *r, const char *city, const char *wave)
 			html_raw(b, "?survey=");
 			url_encode(b, wave);
 		}
-		html_raw(b, "\" download>Download your current answers (CSV)</a> · <a href=\"/cities/");
+		html_raw(b, "\" download>");
+		html_text(b, _("Download your current answers (CSV)"));
+		html_raw(b, "</a> · <a href=\"/cities/");
 		url_encode(b, city);
 		html_raw(b, "/answers.json");
 		if (wave) {
@@ -532,30 +541,37 @@ downloads(struct request *r, const char *city, const char *wave)
 		html_text(b, PQgetvalue(known, 0, Q_CITY_NAME));
 		if (wave) {
 			html_raw(b, ", ");
-			html_text(b, wave);
-			html_raw(b, " wave");
+			ltext(b, _("{1} wave"), 0, wave, NULL, NULL, NULL);
 		}
 		html_raw(b, "</li>\n");
 		if (wave) {
-			html_raw(b, "<li>First upload for this wave? <a href=\"/surveys/");
+			html_raw(b, "<li>");
+			html_text(b, _("First upload for this wave?"));
+			html_raw(b, " <a href=\"/surveys/");
 			url_encode(b, wave);
 			html_raw(b, "/template.csv?city=");
 			url_encode(b, city);
-			html_raw(b, "\" download>The empty form with your city filled in (CSV)</a></li>\n");
+			html_raw(b, "\" download>");
+			html_text(b, _("The empty form with your city filled in (CSV)"));
+			html_raw(b, "</a></li>\n");
 		}
 		html_raw(b, "</ul>\n");
 	} else if (city && *city) {
-		html_raw(b, "<p class=\"notice\" role=\"note\">No city is registered as “");
-		html_text(b, city);
-		html_raw(b, "”. Your city's slug is the last part of its profile's address, such as "
-		    "<code>toronto</code> in /cities/toronto.</p>\n");
+		html_raw(b, "<p class=\"notice\" role=\"note\">");
+		/* TRANSLATORS: {1} is the slug asked for; keep the <code> markup */
+		ltext(b, _("No city is registered as “{1}”. Your city's slug is the last part of its profile's "
+		    "address, such as <code>toronto</code> in /cities/toronto."), 0, city, NULL, NULL, NULL);
+		html_raw(b, "</p>\n");
 	}
 	html_raw(b, "<form class=\"filters\" method=\"get\" action=\"/upload\">\n<div class=\"field\">"
-	    "<label for=\"city\">Your city (its slug)</label><input id=\"city\" name=\"city\" "
+	    "<label for=\"city\">");
+	html_text(b, _("Your city (its slug)"));
+	html_raw(b, "</label><input id=\"city\" name=\"city\" "
 	    "autocomplete=\"off\" pattern=\"[a-z0-9\\-]{1,64}\" value=\"");
 	html_attr(b, city ? city : "");
-	html_raw(b, "\"></div>\n<div class=\"field\"><label for=\"survey\">Wave</label><select id=\"survey\" "
-	    "name=\"survey\">");
+	html_raw(b, "\"></div>\n<div class=\"field\"><label for=\"survey\">");
+	html_text(b, _("Wave"));
+	html_raw(b, "</label><select id=\"survey\" name=\"survey\">");
 	for (i = 0; db_ok(waves) && i < PQntuples(waves); i++) {
 		html_raw(b, "<option");
 		if (wave && strcmp(wave, PQgetvalue(waves, i, Q_SURVEYS_ID)) == 0)
@@ -564,8 +580,10 @@ downloads(struct request *r, const char *city, const char *wave)
 		html_text(b, PQgetvalue(waves, i, Q_SURVEYS_ID));
 		html_raw(b, "</option>");
 	}
-	html_raw(b, "</select></div>\n<button type=\"submit\">Show my downloads</button>\n</form>\n"
-	    "<p>A first upload can also start from a wave's empty form:");
+	html_raw(b, "</select></div>\n<button type=\"submit\">");
+	html_text(b, _("Show my downloads"));
+	html_raw(b, "</button>\n</form>\n<p>");
+	html_text(b, _("A first upload can also start from a wave's empty form:"));
 	for (i = 0; db_ok(waves) && i < PQntuples(waves); i++) {
 		html_raw(b, i ? ", " : " ");
 		html_raw(b, "<a href=\"/surveys/");
@@ -590,64 +608,86 @@ static void
 form(struct request *r, int dry_checked, const char *token, size_t clear_offer)
 {
 	struct buf *b = &r->out;
+	char num[32];
 
 	html_raw(b, "<form class=\"upload\" method=\"post\" action=\"/upload\" enctype=\"multipart/form-data\">\n");
 	if (!session_form_fields(r, b)) {
-		html_raw(b, "<div class=\"field\"><label for=\"token\">Your city's token</label>"
-		    "<input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"off\" required "
+		html_raw(b, "<div class=\"field\"><label for=\"token\">");
+		html_text(b, _("Your city's token"));
+		html_raw(b, "</label><input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"off\" required "
 		    "aria-describedby=\"token-help\"");
 		if (token && *token) {
 			html_raw(b, " value=\"");
 			html_attr(b, token);
 			html_raw(b, "\"");
 		}
-		html_raw(b, "><p id=\"token-help\" class=\"help\">The partner token the citybench operator gave your "
+		html_raw(b, "><p id=\"token-help\" class=\"help\">");
+		/* TRANSLATORS: keep the markup and the link's address */
+		html_raw(b, _("The partner token the citybench operator gave your "
 		    "city (it starts with <code>cb_</code>). It is sent in the body, never in the address. Or <a "
-		    "href=\"/signin?next=/upload\">sign in</a> once.</p></div>\n");
+		    "href=\"/signin?next=/upload\">sign in</a> once."));
+		html_raw(b, "</p></div>\n");
 	}
-	html_raw(b, "<div class=\"field\"><label for=\"file\">Answers file (CSV or JSON)</label>"
-	    "<input id=\"file\" name=\"file\" type=\"file\" accept=\".csv,.json,text/csv,application/json\" "
+	html_raw(b, "<div class=\"field\"><label for=\"file\">");
+	html_text(b, _("Answers file (CSV or JSON)"));
+	html_raw(b, "</label><input id=\"file\" name=\"file\" type=\"file\" accept=\".csv,.json,text/csv,application/json\" "
 	    "required aria-describedby=\"file-help\">"
-	    "<p id=\"file-help\" class=\"help\">At most 8 MiB, 10,000 answer sets and 200,000 answers. "
+	    "<p id=\"file-help\" class=\"help\">");
+	/* TRANSLATORS: keep the <code> markup and its column names */
+	html_raw(b, _("At most 8 MiB, 10,000 answer sets and 200,000 answers. "
 	    "CSV UTF-8 (comma delimited), columns "
 	    "<code>city,survey,question,value</code>, one answer a row (a multi-choice answer: a row per "
-	    "option); a question whose value is empty becomes unanswered.");
-	if (token && *token)
-		html_raw(b, " Choose the file again: a browser does not keep it after a refusal.");
+	    "option); a question whose value is empty becomes unanswered."));
+	if (token && *token) {
+		html_raw(b, " ");
+		html_text(b, _("Choose the file again: a browser does not keep it after a refusal."));
+	}
 	html_raw(b, "</p></div>\n");
 	if (clear_offer) {
 		html_raw(b, "<div class=\"field check\"><input id=\"clear\" name=\"clear\" type=\"checkbox\" "
 		    "value=\"1\" aria-describedby=\"clear-help\"><label for=\"clear\">");
-		buf_printf(b, "Yes, clear the %zu answer%s listed above", clear_offer, clear_offer == 1 ? "" : "s");
-		html_raw(b, "</label><p id=\"clear-help\" class=\"help\">Leave it unticked and fix the file to "
-		    "keep them.</p></div>\n");
+		snprintf(num, sizeof(num), "%zu", clear_offer);
+		ltext(b, P_("Yes, clear the {1} answer listed above", "Yes, clear the {1} answers listed above",
+		    clear_offer), 0, num, NULL, NULL, NULL);
+		html_raw(b, "</label><p id=\"clear-help\" class=\"help\">");
+		html_text(b, _("Leave it unticked and fix the file to keep them."));
+		html_raw(b, "</p></div>\n");
 	}
 	html_raw(b, "<div class=\"field check\"><input id=\"dry_run\" name=\"dry_run\" type=\"checkbox\" value=\"1\"");
 	if (dry_checked)
 		html_raw(b, " checked");
-	html_raw(b, "><label for=\"dry_run\">Check only (dry run): validate without storing</label></div>\n"
-	    "<button type=\"submit\">Upload</button>\n</form>\n");
+	html_raw(b, "><label for=\"dry_run\">");
+	html_text(b, _("Check only (dry run): validate without storing"));
+	html_raw(b, "</label></div>\n<button type=\"submit\">");
+	html_text(b, _("Upload"));
+	html_raw(b, "</button>\n</form>\n");
 }
 
 /* For programs: the API's description and an upload with curl. */
 static void
 for_programs(struct buf *b)
 {
-	html_raw(b, "<section aria-labelledby=\"h-api\"><h2 id=\"h-api\">3. Or upload from a program</h2>\n"
-	    "<p><code>POST /api/submissions</code> takes the same CSV (<code>text/csv</code>) or JSON "
+	html_raw(b, "<section aria-labelledby=\"h-api\"><h2 id=\"h-api\">");
+	html_text(b, _("3. Or upload from a program"));
+	html_raw(b, "</h2>\n<p>");
+	/* TRANSLATORS: keep the markup, the addresses and the <code> names */
+	html_raw(b, _("<code>POST /api/submissions</code> takes the same CSV (<code>text/csv</code>) or JSON "
 	    "(<code>application/json</code>) files with your token in an <code>Authorization: Bearer</code> "
 	    "header; <code>?dry_run=1</code> checks without storing, <code>?clear=1</code> confirms clearing "
 	    "answers. Every answer and refusal is described in <a href=\"/api/openapi.json\">the API's "
 	    "OpenAPI 3.1 document</a>. With curl, where <code>CITYBENCH_URL</code> is this portal's address "
-	    "and <code>CITYBENCH_TOKEN</code> your city's token:</p>\n"
+	    "and <code>CITYBENCH_TOKEN</code> your city's token:"));
+	html_raw(b, "</p>\n"
 	    "<pre><code>curl --fail-with-body \\\n"
 	    "  -H \"Authorization: Bearer $CITYBENCH_TOKEN\" \\\n"
 	    "  -H \"Content-Type: text/csv\" \\\n"
 	    "  --data-binary @answers.csv \\\n"
-	    "  \"$CITYBENCH_URL/api/submissions?dry_run=1\"</code></pre>\n"
-	    "<p>Without <code>?dry_run=1</code> it stores the upload: <code>201</code> with the new version, "
+	    "  \"$CITYBENCH_URL/api/submissions?dry_run=1\"</code></pre>\n<p>");
+	/* TRANSLATORS: keep the <code> markup */
+	html_raw(b, _("Without <code>?dry_run=1</code> it stores the upload: <code>201</code> with the new version, "
 	    "<code>200</code> when nothing changed, <code>409</code> with the answers it would clear, "
-	    "<code>422</code> with every problem and its row.</p>\n</section>\n");
+	    "<code>422</code> with every problem and its row."));
+	html_raw(b, "</p>\n</section>\n");
 }
 
 int
@@ -656,25 +696,36 @@ upload_get(struct request *r)
 	json_t *waves = view_waves(r->app);
 	const char *newest = json_string_value(json_array_get(waves, json_array_size(waves) - 1));
 
-	page_begin_described(r, _("Upload your city's answers"), "The form through which a partner city sends its "
-	    "survey answers as CSV or JSON, checks them first, and sees each problem beside its answer.");
+	page_begin_described(r, _("Upload your city's answers"), _("The form through which a partner city sends its "
+	    "survey answers as CSV or JSON, checks them first, and sees each problem beside its answer."));
 	html_raw(&r->out, "<h1>");
 	html_text(&r->out, _("Upload your city's answers"));
-	html_raw(&r->out, "</h1>\n<p>Partner cities send their survey answers "
-	    "here. Every upload is checked against the wave's ");
-	if (newest) {
-		html_raw(&r->out, "<a href=\"/surveys/");
-		url_encode(&r->out, newest);
-		html_raw(&r->out, "\">questionnaire</a>");
-	} else {
-		html_raw(&r->out, "questionnaire");
+	html_raw(&r->out, "</h1>\n<p>");
+	{
+		struct buf q = BUF_INIT;
+
+		if (newest) {
+			html_raw(&q, "<a href=\"/surveys/");
+			url_encode(&q, newest);
+			html_raw(&q, "\">");
+			html_text(&q, _("questionnaire"));
+			html_raw(&q, "</a>");
+		} else {
+			html_text(&q, _("questionnaire"));
+		}
+		/* TRANSLATORS: {1} is the word "questionnaire" (translated apart), maybe a link; keep the <code> */
+		ltext(&r->out, _("Partner cities send their survey answers here. Every upload is checked against "
+		    "the wave's {1}; it is stored whole or not at all, as a new version: earlier versions stay "
+		    "readable. An upload that would clear answers asks you to confirm first. Programs can use "
+		    "<code>POST /api/submissions</code> with the same files."), 1, q.data ? q.data : "", NULL, NULL, NULL);
+		buf_free(&q);
 	}
 	json_decref(waves);
-	html_raw(&r->out, "; it is stored whole or not at all, as a new version: earlier versions stay readable. An upload "
-	    "that would clear answers asks you to confirm first. Programs can use "
-	    "<code>POST /api/submissions</code> with the same files.</p>\n");
+	html_raw(&r->out, "</p>\n");
 	downloads(r, query_get(&r->query, "city"), query_get(&r->query, "survey"));
-	html_raw(&r->out, "<section aria-labelledby=\"h-send\"><h2 id=\"h-send\">2. Upload the file</h2>\n");
+	html_raw(&r->out, "<section aria-labelledby=\"h-send\"><h2 id=\"h-send\">");
+	html_text(&r->out, _("2. Upload the file"));
+	html_raw(&r->out, "</h2>\n");
 	form(r, 0, NULL, 0);
 	html_raw(&r->out, "</section>\n");
 	for_programs(&r->out);
@@ -709,17 +760,27 @@ refused_page(struct request *r, const struct upload_outcome *o, const char *toke
 	size_t i, n = json_array_size(o->details);
 	json_t *d;
 
-	page_begin(r, o->status == 409 ? "Upload would clear answers" : "Upload refused");
+	const char *title = o->status == 409 ? _("Upload would clear answers") : _("Upload refused");
+	char num[32];
+
+	page_begin(r, title);
 	r->status = o->status;
-	html_raw(b, o->status == 409 ? "<h1>Upload would clear answers</h1>\n" : "<h1>Upload refused</h1>\n");
-	html_raw(b, "<div class=\"error\" role=\"alert\"><p>");
-	html_text(b, o->message);
-	html_raw(b, "</p>\n<p>Nothing was stored.</p></div>\n");
+	html_raw(b, "<h1>");
+	html_text(b, title);
+	html_raw(b, "</h1>\n<div class=\"error\" role=\"alert\"><p>");
+	upload_msg_html(b, o->message);
+	html_raw(b, "</p>\n<p>");
+	html_text(b, _("Nothing was stored."));
+	html_raw(b, "</p></div>\n");
 	if (n) {
+		snprintf(num, sizeof(num), "%zu", n);
+		html_raw(b, "<h2>");
 		if (o->status == 409)
-			buf_printf(b, "<h2>%zu answer%s would be cleared</h2>\n", n, n == 1 ? "" : "s");
+			ltext(b, P_("{1} answer would be cleared", "{1} answers would be cleared", n), 0, num, NULL,
+			    NULL, NULL);
 		else
-			buf_printf(b, "<h2>%zu problem%s</h2>\n", n, n == 1 ? "" : "s");
+			ltext(b, P_("{1} problem", "{1} problems", n), 0, num, NULL, NULL, NULL);
+		html_raw(b, "</h2>\n");
 		html_raw(b, "<ul class=\"problems\">\n");
 		json_array_foreach(o->details, i, d) {
 			json_t *row = json_object_get(d, "row");
@@ -727,30 +788,46 @@ refused_page(struct request *r, const struct upload_outcome *o, const char *toke
 			html_raw(b, "<li>");
 			if (json_is_integer(row) || col) {
 				html_raw(b, "<span class=\"where\">");
-				if (json_is_integer(row))
-					buf_printf(b, "Row %lld", (long long)json_integer_value(row));
-				if (json_is_integer(row) && col)
-					html_raw(b, ", column ");
-				else if (col)
-					html_raw(b, "Column ");
+				struct buf c = BUF_INIT;
+
+				snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(row));
 				if (col) {
-					html_raw(b, "<code>");
-					html_text(b, col);
-					html_raw(b, "</code>");
+					html_raw(&c, "<code>");
+					html_text(&c, col);
+					html_raw(&c, "</code>");
 				}
-				html_raw(b, ":</span> ");
+				if (json_is_integer(row) && col)
+					/* TRANSLATORS: where a problem is: {1} the row number, {2} the column's name */
+					ltext(b, _("Row {1}, column {2}:"), 2, num, c.data, NULL, NULL);
+				else if (col)
+					ltext(b, _("Column {1}:"), 1, c.data, NULL, NULL, NULL);
+				else
+					ltext(b, _("Row {1}:"), 0, num, NULL, NULL, NULL);
+				buf_free(&c);
+				html_raw(b, "</span> ");
 			}
-			html_text(b, json_string_value(json_object_get(d, "message")));
+			upload_msg_html(b, json_string_value(json_object_get(d, "message")));
 			html_raw(b, "</li>\n");
 		}
 		html_raw(b, "</ul>\n");
 	}
 	if (o->city[0]) {
-		html_raw(b, "<p>To start again from what is stored: <a href=\"/cities/");
-		url_encode(b, o->city);
-		html_raw(b, "/answers.csv\" download>download your current answers (CSV)</a>.</p>\n");
+		struct buf a = BUF_INIT;
+
+		html_raw(&a, "<a href=\"/cities/");
+		url_encode(&a, o->city);
+		html_raw(&a, "/answers.csv\" download>");
+		html_text(&a, _("download your current answers (CSV)"));
+		html_raw(&a, "</a>");
+		html_raw(b, "<p>");
+		/* TRANSLATORS: {1} is the link "download your current answers (CSV)" */
+		ltext(b, _("To start again from what is stored: {1}."), 1, a.data, NULL, NULL, NULL);
+		html_raw(b, "</p>\n");
+		buf_free(&a);
 	}
-	html_raw(b, "<h2>Try again</h2>\n");
+	html_raw(b, "<h2>");
+	html_text(b, _("Try again"));
+	html_raw(b, "</h2>\n");
 	form(r, dry, token, o->status == 409 ? n : 0);
 }
 
@@ -861,26 +938,50 @@ upload_post(struct request *r)
 		upload_outcome_free(&o);
 		return -1;
 	}
-	page_begin(r, o.status == 201 ? "Upload stored" : o.dry_run ? "Upload checked" : "Nothing changed");
-	r->status = o.status;
-	html_raw(b, o.status == 201 ? "<h1>Upload stored</h1>\n<p role=\"status\">Your answers are stored as "
-	    "new versions and show on the portal now.</p>\n" : o.dry_run ? "<h1>Upload checked</h1>\n"
-	    "<p role=\"status\">The file passes every check. Nothing was stored (dry run).</p>\n" :
-	    "<h1>Nothing changed</h1>\n<p role=\"status\">The file holds the answers that are stored already, "
-	    "so no new version was made.</p>\n");
+	{
+		const char *ti = o.status == 201 ? _("Upload stored") : o.dry_run ? _("Upload checked") :
+		    _("Nothing changed");
+
+		page_begin(r, ti);
+		r->status = o.status;
+		html_raw(b, "<h1>");
+		html_text(b, ti);
+		html_raw(b, "</h1>\n<p role=\"status\">");
+		html_text(b, o.status == 201 ? _("Your answers are stored as new versions and show on the portal now.") :
+		    o.dry_run ? _("The file passes every check. Nothing was stored (dry run).") :
+		    _("The file holds the answers that are stored already, so no new version was made."));
+		html_raw(b, "</p>\n");
+	}
 	if (o.dry_run && json_array_size(o.warnings)) {
-		buf_printf(b, "<h2>%zu answer%s would be cleared</h2>\n<ul class=\"problems\">\n",
-		    json_array_size(o.warnings), json_array_size(o.warnings) == 1 ? "" : "s");
+		char num[32];
+
+		snprintf(num, sizeof(num), "%zu", json_array_size(o.warnings));
+		html_raw(b, "<h2>");
+		ltext(b, P_("{1} answer would be cleared", "{1} answers would be cleared", json_array_size(o.warnings)),
+		    0, num, NULL, NULL, NULL);
+		html_raw(b, "</h2>\n<ul class=\"problems\">\n");
 		json_array_foreach(o.warnings, i, d) {
 			html_raw(b, "<li>");
-			html_text(b, json_string_value(json_object_get(d, "message")));
+			upload_msg_html(b, json_string_value(json_object_get(d, "message")));
 			html_raw(b, "</li>\n");
 		}
-		html_raw(b, "</ul>\n<p>Uploading it for real asks you to confirm this first.</p>\n");
+		html_raw(b, "</ul>\n<p>");
+		html_text(b, _("Uploading it for real asks you to confirm this first."));
+		html_raw(b, "</p>\n");
 	}
-	html_raw(b, "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Versions, scrolls sideways\"><table class=\"data\"><caption>Versions</caption><thead><tr><th scope=\"col\">City</th>"
-	    "<th scope=\"col\">Wave</th><th scope=\"col\" class=\"num\">Version</th>"
-	    "<th scope=\"col\" class=\"num\">Answers changed</th></tr></thead><tbody>\n");
+	html_raw(b, "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"");
+	html_attr(b, _("Versions, scrolls sideways"));
+	html_raw(b, "\"><table class=\"data\"><caption>");
+	html_text(b, _("Versions"));
+	html_raw(b, "</caption><thead><tr><th scope=\"col\">");
+	html_text(b, _("City"));
+	html_raw(b, "</th><th scope=\"col\">");
+	html_text(b, _("Wave"));
+	html_raw(b, "</th><th scope=\"col\" class=\"num\">");
+	html_text(b, _("Version"));
+	html_raw(b, "</th><th scope=\"col\" class=\"num\">");
+	html_text(b, _("Answers changed"));
+	html_raw(b, "</th></tr></thead><tbody>\n");
 	json_array_foreach(o.submissions, i, d) {
 		const char *city = json_string_value(json_object_get(d, "city"));
 		const char *wave = json_string_value(json_object_get(d, "survey"));
@@ -905,7 +1006,9 @@ upload_post(struct request *r)
 	}
 	html_raw(b, "</tbody></table></div>\n");
 	if (o.dry_run) {
-		html_raw(b, "<h2>Upload for real</h2>\n");
+		html_raw(b, "<h2>");
+		html_text(b, _("Upload for real"));
+		html_raw(b, "</h2>\n");
 		form(r, 0, token, 0);
 	}
 	page_end(r);

@@ -200,6 +200,27 @@ BODY_FR = [
      ["Trouver une ville", "Parcourir les villes", "Villes partenaires", "Ce que sont les données",
       "villes ici)", "citybench contient", "D’où elles viennent", "Le reste de la cohorte est fictif",
       "réutilisez-les librement", "Les indicateurs"]),
+    ("/upload?city=toronto", ["Start from your current answers", "Download your current answers",
+                              "First upload for this wave", "Your city (its slug)", "Show my downloads",
+                              "Your city's token", "Answers file (CSV or JSON)", "Check only (dry run)",
+                              "Or upload from a program", "Partner cities send", "2. Upload the file",
+                              "it stores the upload"],
+     ["Partir de vos réponses actuelles", "Télécharger vos réponses actuelles (CSV)", "Envoyer le fichier",
+      "Le jeton de votre ville", "essai à blanc", "Ou envoyer depuis un programme", "vague 2020"]),
+    ("/data", ["Everything the portal shows", "Files per survey wave", "Every metric value", "an empty upload form",
+               "Every other city is synthetic", "The questionnaire follows", "with the population registered"],
+     ["Téléchargements", "Fichiers par vague d&#39;enquête", "Toutes les autres villes sont fictives",
+      "un formulaire d&#39;envoi vide", "Licence"]),
+    ("/plugins/preview", ["Preview a plugin", "Run a metric plugin", "Previews are for researchers"],
+     ["Prévisualiser un module", "réservées aux chercheurs", "Comment en écrire un"]),
+    ("/plugins", ["Plugins submitted for review", "Researchers submit metric plugins"],
+     ["Modules soumis à examen", "la page de prévisualisation"]),
+    ("/cities/toronto/similar", ["Cities like Toronto", "How the score is computed", "What they share",
+                                 "Compare with the first five", "most alike first"],
+     ["Villes proches de Toronto", "Comment le score est calculé", "Ce qu&#39;elles ont en commun",
+      "Comparer avec les cinq premières"]),
+    ("/upload?city=no-such-city-xyz", ["No city is registered as"],
+     ["Aucune ville n'est enregistrée sous «\u202fno-such-city-xyz\u202f»"]),
 ]
 
 
@@ -214,3 +235,99 @@ def test_page_bodies_in_french():
         # the English page still says it in English
         en = get(path)
         assert sum(1 for phrase in english if phrase in en.text) >= len(english) // 2, path
+
+
+def test_upload_report_in_french():
+    """The upload form's answers in French: the refusal page, each problem and where it is, the summary;
+    the JSON API keeps its English messages."""
+    import uuid
+    from cb import new_city, post, token_for_city
+    slug = new_city("frup")
+    tok = token_for_city(slug)
+    b = "----cbtest" + uuid.uuid4().hex
+    ct = "multipart/form-data; boundary=" + b
+
+    def form(parts):
+        out = b""
+        for name, value, filename in parts:
+            out += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"%s\r\n\r\n" %
+                    (b, name, '; filename="%s"' % filename if filename else "")).encode() + value + b"\r\n"
+        return out + ("--%s--\r\n" % b).encode()
+    bad = ("city,survey,question,value\n%s,2020,dedicated_funding,perhaps\n%s,2020,no_such_q,1\n" %
+           (slug, slug)).encode()
+    fr = {"Accept-Language": "fr"}
+    r = post("/upload", form([("token", tok.encode(), None), ("file", bad, "a.csv")]), ct, headers=fr)
+    assert r.status == 422 and _lang(r) == "fr", r
+    for phrase in ["Upload refused", "Nothing was stored", "problems</h2>", "Row 2", "is not yes or no",
+                   "Unknown question", "The upload breaks the questionnaire", "Try again"]:
+        assert phrase not in r.text, phrase
+    for phrase in ["Envoi refusé", "Rien n&#39;a été enregistré.", "2 problèmes", "Ligne 2, colonne <code>value</code>\u202f:",
+                   "«\u202fperhaps\u202f» n'est ni oui ni non\u202f: dedicated_funding accepte",
+                   "Question inconnue «\u202fno_such_q\u202f».", "Réessayer"]:
+        assert phrase in r.text, (phrase, r.text[-3000:])
+    # English unchanged
+    r = post("/upload", form([("token", tok.encode(), None), ("file", bad, "a.csv")]), ct)
+    assert r.status == 422 and "Upload refused" in r.text and "Row 2, column <code>value</code>:" in r.text
+    assert "&quot;perhaps&quot; is not yes or no: dedicated_funding takes" in r.text
+    # a dry run that passes, in French
+    good = ("city,survey,question,value\n%s,2020,dedicated_funding,yes\n" % slug).encode()
+    r = post("/upload", form([("token", tok.encode(), None), ("file", good, "a.csv"), ("dry_run", b"1", None)]), ct,
+             headers=fr)
+    assert r.status == 200 and "Envoi vérifié" in r.text and "Envoyer pour de bon" in r.text, r
+    assert "passes every check" not in r.text and "Answers changed" not in r.text
+    # the JSON API keeps English whatever the language
+    r = post("/api/submissions?lang=fr", bad, "text/csv", token=tok, headers=fr)
+    assert r.status == 422 and "is not yes or no" in r.text, r
+
+
+def test_answers_form_in_french():
+    """The web answer form, its refusal (each problem beside its field, translated) and its notice."""
+    from cb import new_city, token_for_city
+    from test_session import form_fields, form_post, jar, replace, signin
+    slug = new_city("frans")
+    sid = signin(token_for_city(slug))
+    fr = {"Accept-Language": "fr"}
+    page = get("/cities/%s/answers?survey=2020" % slug, headers=dict(jar(sid), **fr))
+    assert page.status == 200 and _lang(page) == "fr"
+    for phrase in ["questionnaire <span", "Save answers", "No answer", "Your answers are stored as a new version",
+                   "the versions page", "A whole number"]:
+        assert phrase not in page.text, phrase
+    for phrase in ["Répondre au questionnaire 2020", "Enregistrer les réponses", "Sans réponse",
+                   "la page des versions", "Un nombre entier"]:
+        assert phrase in page.text, phrase
+    fields = replace(form_fields(page.text), "a.team1_staff", "20000")
+    fields = replace(fields, "a.approach", "sideways")
+    r = form_post("/cities/%s/answers?survey=2020" % slug, fields, sid, headers=fr)
+    assert r.status == 422 and _lang(r) == "fr", r
+    assert "Nothing was stored" not in r.text and "out of range" not in r.text and "is not an option" not in r.text
+    assert "Rien n&#39;a été enregistré\u202f: 2 réponses à corriger" in r.text or \
+        "Rien n'a été enregistré\u202f: 2 réponses à corriger" in r.text, r.text[:3000]
+    assert "La valeur de team1_staff est hors limites (de 0 à 10\u202f000)." in r.text or \
+        "La valeur de team1_staff est hors limites (de 0 à 10000)." in r.text, r.text[:3000]
+    assert "«\u202fsideways\u202f» n'est pas une option de approach" in r.text
+    # signed out: how to sign in, in French
+    r = get("/cities/%s/answers?survey=2020&lang=fr" % slug)
+    assert "Connectez-vous avec le jeton de votre ville" in r.text and "Sign in with your city" not in r.text
+
+
+def test_signin_in_french():
+    import urllib.parse
+    from cb import post
+    r = get("/signin?lang=fr")
+    for phrase in ["Your token", "You stay signed in for 8 hours", "Partner cities sign in", ">Sign in</button>"]:
+        assert phrase not in r.text, phrase
+    for phrase in ["Votre jeton", "Vous restez connecté 8 heures", ">Se connecter</button>"]:
+        assert phrase in r.text, phrase
+    r = post("/signin", urllib.parse.urlencode({"token": "cb_1_nope"}), "application/x-www-form-urlencoded",
+             headers={"Accept-Language": "fr"})
+    if r.status == 401:
+        assert "That token was not accepted" not in r.text and "Ce jeton n'a pas été accepté\u202f:" in r.text, r.text
+    r = post("/signin", urllib.parse.urlencode({"token": "cb_1_nope"}), "application/x-www-form-urlencoded")
+    if r.status == 401:
+        assert "That token was not accepted: " in r.text
+
+
+def test_guide_content_is_marked_english():
+    fr = get("/guide?lang=fr").text
+    assert _lang(get("/guide?lang=fr")) == "fr" and '<div lang="en">' in fr
+    assert '<div lang="en">' not in get("/guide").text
