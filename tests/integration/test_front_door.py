@@ -373,6 +373,6 @@ def test_every_parameter_a_page_reads_is_known():
                 text = f.read()
             used |= set(re.findall(r'(?:param|query_getv?|read_list)\w*\([^;"]*"([a-z_]+)"', text))
             if name == "mappage.c":
-                used |= set(re.findall(r'\{ "([a-z_]+)", "[a-z_]+", "', text))
+                used |= set(re.findall(r'\{ "([a-z_]+)", "[a-z_]+", (?:N_\()?"', text))
     assert used - known == set(), used - known
     assert {"survey", "peers", "limit", "offset", "cities", "metrics", "policy"} <= used
