@@ -3,7 +3,7 @@
 set -e
 
 PKGS="build-essential pkg-config libfcgi-dev libpq-dev libjansson-dev liblua5.4-dev libssl-dev
-postgresql-15 postgresql-client-15 nginx-light curl python3 ca-certificates procps gettext locales"
+postgresql-15 postgresql-client-15 nginx-light curl python3 ca-certificates procps gettext locales iso-codes"
 # Tests, benchmarks and fuzzing need a few more; `make run` does not.
 [ "${CB_DEPS_RUN_ONLY:-0}" = 1 ] || PKGS="$PKGS wrk valgrind clang libclang-rt-14-dev
 chromium fonts-dejavu-core php-fpm php-pgsql"
