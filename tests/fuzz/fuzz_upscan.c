@@ -7,24 +7,9 @@
 #include <string.h>
 
 #include "upscan.h"
+#include "../unit/json_inside.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static size_t
-inside(json_t *v)
-{
-	size_t n = 0, i;
-	const char *k;
-	json_t *c;
-
-	if (json_is_object(v))
-		json_object_foreach(v, k, c)
-			n += 1 + inside(c);
-	else if (json_is_array(v))
-		json_array_foreach(v, i, c)
-			n += 1 + inside(c);
-	return n;
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -48,10 +33,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (json_is_array(root)) {
 			sets = json_array_size(root);
 			json_array_foreach(root, i, c)
-				answers += inside(c);
+				answers += json_inside(c);
 		} else if (json_is_object(root)) {
 			sets = 1;
-			answers = inside(root);
+			answers = json_inside(root);
 		}
 		if (sc.sets < sets || sc.answers < answers)
 			abort();

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static int t_pass, t_fail;
 
@@ -20,6 +21,24 @@ static int t_pass, t_fail;
 	else { t_fail++; printf("not ok - %s (%s:%d: got \"%s\", want \"%s\")\n", \
 	    name, __FILE__, __LINE__, g_ ? g_ : "(null)", w_ ? w_ : "(null)"); } \
 } while (0)
+
+/* The source tree: "." when PROBE (a path inside it) is found from here, else three levels above the
+ * test program (build/rel/tests/test_x -> the tree). */
+static inline void
+t_find_root(const char *argv0, const char *probe, char *root, size_t n)
+{
+	struct stat st;
+	char *slash;
+
+	if (stat(probe, &st) == 0) {
+		snprintf(root, n, ".");
+		return;
+	}
+	snprintf(root, n, "%s", argv0);
+	if ((slash = strrchr(root, '/')) != NULL)
+		*slash = '\0';
+	strncat(root, "/../../..", n - strlen(root) - 1);
+}
 
 /* Last line read by tests/run: "# N passed, M failed". */
 #define T_DONE() (printf("# %d passed, %d failed\n", t_pass, t_fail), t_fail ? 1 : 0)

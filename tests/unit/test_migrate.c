@@ -94,23 +94,6 @@ test_shipped(const char *root)
 	free(err);
 }
 
-static void
-find_root(const char *argv0, char *root, size_t n)
-{
-	struct stat st;
-	char *slash;
-
-	if (stat("sql/migrations", &st) == 0) {
-		snprintf(root, n, ".");
-		return;
-	}
-	/* build/rel/tests/test_migrate -> the tree is three levels up. */
-	snprintf(root, n, "%s", argv0);
-	if ((slash = strrchr(root, '/')) != NULL)
-		*slash = '\0';
-	strncat(root, "/../../..", n - strlen(root) - 1);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -121,7 +104,7 @@ main(int argc, char **argv)
 		perror("mkdtemp");
 		return 1;
 	}
-	find_root(argv[0], root, sizeof(root));
+	t_find_root(argv[0], "sql/migrations", root, sizeof(root));
 	test_list();
 	test_version();
 	test_shipped(root);

@@ -262,23 +262,6 @@ test_files(void)
 	free(err);
 }
 
-static void
-find_root(const char *argv0, char *root, size_t n)
-{
-	struct stat st;
-	char *slash;
-
-	if (stat("sql/surveys/2020.json", &st) == 0) {
-		snprintf(root, n, ".");
-		return;
-	}
-	/* build/rel/tests/test_survey_load -> the tree is three levels up. */
-	snprintf(root, n, "%s", argv0);
-	if ((slash = strrchr(root, '/')) != NULL)
-		*slash = '\0';
-	strncat(root, "/../../..", n - strlen(root) - 1);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -289,7 +272,7 @@ main(int argc, char **argv)
 		perror("mkdtemp");
 		return 1;
 	}
-	find_root(argv[0], root, sizeof(root));
+	t_find_root(argv[0], "sql/surveys/2020.json", root, sizeof(root));
 	test_shipped(root);
 	test_documents();
 	test_files();

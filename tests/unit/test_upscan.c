@@ -8,23 +8,7 @@
 #include "buf.h"
 #include "t.h"
 #include "upscan.h"
-
-/* Values inside v (not v itself), counted as the scan counts answers. */
-static size_t
-inside(json_t *v)
-{
-	size_t n = 0, i;
-	const char *k;
-	json_t *c;
-
-	if (json_is_object(v))
-		json_object_foreach(v, k, c)
-			n += 1 + inside(c);
-	else if (json_is_array(v))
-		json_array_foreach(v, i, c)
-			n += 1 + inside(c);
-	return n;
-}
+#include "json_inside.h"
 
 /* The scan's counts equal the tree's, for text jansson parses. */
 static int
@@ -41,10 +25,10 @@ same_as_tree(const char *s)
 	if (json_is_array(root)) {
 		sets = json_array_size(root);
 		json_array_foreach(root, i, c)
-			answers += inside(c);
+			answers += json_inside(c);
 	} else if (json_is_object(root)) {
 		sets = 1;
-		answers = inside(root);
+		answers = json_inside(root);
 	}
 	ok = upscan_json(s, strlen(s), 1000000, 1000000, &sc) == 0 && sc.sets == sets && sc.answers == answers;
 	if (!ok)
