@@ -5,7 +5,8 @@
 -- steps of the whole wave from every value, under one advisory lock held to the commit: at 10,000 cities
 -- every upload paid a scan of the wave's values per metric, one writer at a time.
 --
--- Now (redefined here: metric_values_dirty(), stats_apply_counts(), stats_refresh(); new: metric_moves,
+-- Now (redefined here: metric_values_dirty(), current_submissions_stats(), stats_apply_counts(),
+-- stats_refresh() from 002, cb_write_begin() from 008; new: metric_moves, counts_moves,
 -- stats_apply_moves()):
 -- * A write of metric_values outside a bulk write records its moves in metric_moves: -1 for each value
 --   that went (or changed), +1 for each that came.  Moves are increments: they commute.
@@ -20,7 +21,9 @@
 -- * Rebuilds stay for what is not an upload: a bulk writer (citybench.bulk), a city moving region, and
 --   more than 256 moves of one (metric, wave) in one transaction (a recompute).  They keep the global
 --   advisory lock, which uploads no longer take.
--- * cohort_counts: stats_apply_counts() deletes the emptied rows by key, not by a scan of the table.
+-- * cohort_counts: an upload's increments are recorded (counts_moves) and applied at the bump, so their
+--   row locks are held from there to the commit only; stats_apply_counts() deletes the emptied rows by
+--   key, not by a scan of the table.
 -- * The data version stays one row updated last by every writer (the version must increase in commit
 --   order, or a cache could be keyed to a version without the data of a writer committing after it):
 --   writers serialise only on that update and their commit.
@@ -133,6 +136,35 @@ begin
 	where (t.n, t.eq, t.gt) is distinct from (excluded.n, excluded.eq, excluded.gt);
 end $$;
 
+-- The answer sets an upload made current (+1) or replaced (-1), applied to cohort_counts by
+-- stats_refresh() at the end of the transaction, not by the statement that stored them: the rows of
+-- cohort_counts an upload increments (every city of the wave answering the same option) are then locked
+-- from the data version's bump to the commit only, not across the metrics' recompute.
+create table counts_moves (
+	city_id       integer not null,
+	survey_id     text not null,
+	submission_id bigint not null,
+	sign          integer not null
+);
+
+-- From 002: records the moves instead of applying them.
+create or replace function current_submissions_stats() returns trigger language plpgsql as $$
+begin
+	if stats_bulk() then
+		insert into stats_dirty (kind, survey_id) select distinct 'counts', survey_id from new_rows;
+		return null;
+	end if;
+	if tg_op = 'INSERT' then
+		insert into counts_moves select n.city_id, n.survey_id, n.submission_id, 1 from new_rows n;
+	else
+		insert into counts_moves
+		select n.city_id, n.survey_id, n.submission_id, 1 from new_rows n
+		union all
+		select o.city_id, o.survey_id, o.submission_id, -1 from old_rows o;
+	end if;
+	return null;
+end $$;
+
 -- From 002: the emptied rows deleted by their keys (a scan of cohort_counts grew with the cohorts).
 create or replace function stats_apply_counts(d jsonb) returns void language plpgsql as $$
 declare
@@ -166,6 +198,7 @@ declare
 	cwaves text[];
 	dpairs text[];
 	x text;
+	cj jsonb;
 begin
 	-- Many moves of one (metric, wave) (a recompute of every city): one rebuild costs less.
 	insert into stats_dirty (kind, survey_id, metric_id)
@@ -187,6 +220,8 @@ begin
 		select coalesce(array_agg(distinct d.survey_id) filter (where d.kind = 'counts'), '{}'),
 			coalesce(array_agg(distinct d.metric_id || '/' || d.survey_id) filter (where d.kind = 'dist'), '{}')
 		into cwaves, dpairs from d;
+		-- The counts moves of what is rebuilt are in the rebuild (as the metric moves below).
+		delete from counts_moves cm where '*' = any(cwaves) or cm.survey_id = any(cwaves);
 		if '*' = any(cwaves) then
 			perform stats_rebuild_counts('*');
 		else
@@ -204,6 +239,14 @@ begin
 			foreach x in array dpairs loop
 				perform stats_rebuild_dist(split_part(x, '/', 1), split_part(x, '/', 2));
 			end loop;
+		end if;
+	end if;
+	-- Counts first, then steps: every writer takes the two tables in this order.
+	if exists (select 1 from counts_moves) then
+		with m as (delete from counts_moves returning city_id, survey_id, submission_id, sign)
+		select jsonb_agg(to_jsonb(m)) into cj from m;
+		if cj is not null then
+			perform stats_apply_counts(cj);
 		end if;
 	end if;
 	if exists (select 1 from metric_moves) then

@@ -178,7 +178,8 @@ def test_concurrent_uploads_apply_their_moves_exactly():
     assert {s for _, s in st} <= {201, 429}, st
     assert sum(1 for _, s in st if s == 201) >= 18, st
     assert_consistent()
-    assert psql("select count(*) from metric_moves") == "0", "moves left unapplied"
+    assert psql("select count(*) from metric_moves") == "0", "metric moves left unapplied"
+    assert psql("select count(*) from counts_moves") == "0", "counts moves left unapplied"
     for c in cities:
         ok = sum(1 for x, s in st if x == c and s == 201)
         versions = psql("select coalesce(string_agg(s.version::text, ',' order by s.version), '') from "
