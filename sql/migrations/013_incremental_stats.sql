@@ -38,8 +38,17 @@ create table metric_moves (
 create index metric_moves_pair_idx on metric_moves (metric_id, survey_id);
 
 create or replace function metric_values_dirty() returns trigger language plpgsql as $$
+declare
+	many boolean;
 begin
-	if stats_bulk() then
+	-- A statement writing many values (a recompute of every city) marks its pairs for a rebuild: one
+	-- rebuild costs less than recording and applying thousands of moves.
+	if tg_op = 'DELETE' then
+		many := (select count(*) from (select 1 from old_rows limit 257) x) > 256;
+	else
+		many := (select count(*) from (select 1 from new_rows limit 257) x) > 256;
+	end if;
+	if stats_bulk() or many then
 		if tg_op = 'DELETE' then
 			insert into stats_dirty (kind, survey_id, metric_id)
 			select distinct 'dist', survey_id, metric_id from old_rows;
