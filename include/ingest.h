@@ -45,6 +45,10 @@ struct catalog {
 
 /* Loads the catalog; returns NULL with *err set when the database cannot be read. */
 struct catalog *catalog_load(struct db *db, char **err);
+/* The catalog with only the cities an upload names (in's items, and slug if not NULL) and no other:
+ * the cost of an upload does not grow with the cities registered.  NULL with *err set as above. */
+struct ingest;
+struct catalog *catalog_load_for(struct db *db, const struct ingest *in, const char *slug, char **err);
 void catalog_free(struct catalog *c);
 const struct catalog_survey *catalog_survey(const struct catalog *c, const char *id);
 const struct catalog_question *catalog_question(const struct catalog_survey *s, const char *code);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "csv.h"
 #include "ingest.h"
 #include "query.h"
@@ -104,15 +105,16 @@ catalog_free(struct catalog *c)
 	free(c);
 }
 
-struct catalog *
-catalog_load(struct db *db, char **err)
+/* The catalog with every city (slugs NULL), or with the cities named in the text[] literal slugs. */
+static struct catalog *
+catalog_load_with(struct db *db, const char *slugs, char **err)
 {
 	struct catalog *c = NULL;
 	PGresult *qs = NULL, *cs = NULL;
 	int i, n;
 
 	qs = db_query(db, Q_ALL_QUESTIONS, 0, NULL);
-	cs = db_query(db, Q_CITY_SLUGS, 0, NULL);
+	cs = slugs ? db_query(db, Q_CITY_SLUGS_OF, 1, &slugs) : db_query(db, Q_CITY_SLUGS, 0, NULL);
 	if (!db_ok(qs) || !db_ok(cs)) {
 		*err = strdup(qs == NULL || cs == NULL ? "the database is unreachable" :
 		    "cannot read the questionnaires");
@@ -182,6 +184,52 @@ fail:
 	PQclear(qs);
 	PQclear(cs);
 	return NULL;
+}
+
+struct catalog *
+catalog_load(struct db *db, char **err)
+{
+	return catalog_load_with(db, NULL, err);
+}
+
+/* Appends slug to the text[] literal in b, quoted. */
+static void
+slug_element(struct buf *b, const char *slug)
+{
+	const char *p;
+
+	if (b->len > 1)
+		buf_putc(b, ',');
+	buf_putc(b, '"');
+	for (p = slug; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			buf_putc(b, '\\');
+		buf_putc(b, *p);
+	}
+	buf_putc(b, '"');
+}
+
+struct catalog *
+catalog_load_for(struct db *db, const struct ingest *in, const char *slug, char **err)
+{
+	struct buf b = BUF_INIT;
+	struct catalog *c;
+	size_t i;
+
+	buf_putc(&b, '{');
+	for (i = 0; in && i < in->nitems; i++)
+		if (i == 0 || strcmp(in->items[i].city, in->items[i - 1].city) != 0)
+			slug_element(&b, in->items[i].city);
+	if (slug)
+		slug_element(&b, slug);
+	if (buf_putc(&b, '}') == -1) {
+		buf_free(&b);
+		*err = strdup("out of memory");
+		return NULL;
+	}
+	c = catalog_load_with(db, b.data, err);
+	buf_free(&b);
+	return c;
 }
 
 const struct catalog_survey *

@@ -97,7 +97,7 @@ run(struct request *r, const char *id, const struct token *tok, struct outcome *
 	set.survey = PQgetvalue(res, 0, Q_RESTORE_SOURCE_SURVEY_ID);
 	set.row = 1;
 	if ((set.answers = json_loads(PQgetvalue(res, 0, Q_RESTORE_SOURCE_ANSWERS), 0, NULL)) == NULL ||
-	    (cat = catalog_load(w, &err)) == NULL) {
+	    (cat = catalog_load_for(w, NULL, set.city, &err)) == NULL) {
 		fail(o, 503, "the database could not be read; nothing was stored");
 		goto refused;
 	}

@@ -346,7 +346,7 @@ upload_run(struct request *r, const char *auth, int bearer, const char *ctype, c
 			goto refused;
 		}
 	}
-	if ((cat = catalog_load(w, &err)) == NULL) {
+	if ((cat = catalog_load_for(w, &in, NULL, &err)) == NULL) {
 		fail(o, 503, "the database is unreachable; nothing was stored", NULL);
 		goto refused;
 	}

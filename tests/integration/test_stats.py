@@ -155,6 +155,43 @@ def test_racing_uploads_keep_the_statistics_exact():
     assert_consistent()
 
 
+def test_concurrent_uploads_apply_their_moves_exactly():
+    """Many partners at once (migration 013: each upload's metric moves applied incrementally, no global
+    lock): different cities and the same city, first answers and changed ones, values moving up and down
+    across each other; then the stored statistics equal a fresh count, no move is left unapplied, and
+    every city's versions are consecutive, one per accepted upload."""
+    cities = [new_city("sc", country=("KR", "JP")[k % 2], region="Asia", population=10000 * (k + 1))
+              for k in range(8)]
+    toks = {c: token_for_city(c) for c in cities}
+    before = int(psql("select version from data_version"))
+
+    def upload(i):
+        c = cities[0] if i % 3 == 0 else cities[i % len(cities)]	# a third of them on one city
+        body = {"city": c, "survey": "2020", "answers": {"team1_staff": (i * 7) % 23, "team2_staff": i % 5,
+                "team3_staff": (i * 13) % 31, "dedicated_funding": i % 2 == 0,
+                "funding_sources": ["municipal_budget"] if i % 4 else []}}
+        r = post("/api/submissions", json.dumps(body), "application/json", toks[c])
+        return c, r.status
+
+    with concurrent.futures.ThreadPoolExecutor(12) as ex:
+        st = list(ex.map(upload, range(36)))
+    assert {s for _, s in st} <= {201, 429}, st
+    assert sum(1 for _, s in st if s == 201) >= 18, st
+    assert_consistent()
+    assert psql("select count(*) from metric_moves") == "0", "metric moves left unapplied"
+    assert psql("select count(*) from counts_moves") == "0", "counts moves left unapplied"
+    for c in cities:
+        ok = sum(1 for x, s in st if x == c and s == 201)
+        versions = psql("select coalesce(string_agg(s.version::text, ',' order by s.version), '') from "
+                        "submissions s join cities c on c.id = s.city_id where c.slug = '%s' and "
+                        "s.survey_id = '2020'" % c)
+        assert versions == ",".join(str(v) for v in range(1, ok + 1)), (c, ok, versions)
+        cur = psql("select cs.version from current_submissions cs join cities c on c.id = cs.city_id "
+                   "where c.slug = '%s' and cs.survey_id = '2020'" % c)
+        assert cur == (str(ok) if ok else ""), (c, cur)
+    assert int(psql("select version from data_version")) >= before + sum(1 for _, s in st if s == 201)
+
+
 def test_city_moving_region_moves_its_statistics():
     here, there = "Oceania %d" % os.getpid(), "Antarctica %d" % os.getpid()
     slug = add_city("sm", "Moving City", [("dedicated_funding", "true")], region=here)
