@@ -9,7 +9,9 @@
 struct buf;
 
 /* The short name people use for code ("CA" -> "Canada", "KR" -> "South Korea"; the common name where
- * iso-codes has one), or NULL when the code is unknown.  Any case. */
+ * iso-codes has one), or NULL when the code is unknown.  Any case.  In French when the current
+ * language (lang_current) is French, through iso-codes' gettext domain iso_3166-1 ("Corée du Sud";
+ * the English when iso-codes has no translation installed). */
 const char *country_name(const char *code);
 
 /* Appends to b a PostgreSQL text[] literal ("{CA,US}") of the codes whose name (common, short or
