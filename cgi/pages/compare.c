@@ -328,7 +328,7 @@ form_html(struct request *r, json_t *model, const struct list *asked_metrics, PG
 		html_raw(b, on ? "\" checked> <label for=\"metric-" : "\"> <label for=\"metric-");
 		html_attr(b, id);
 		html_raw(b, "\">");
-		html_text(b, json_string_value(json_array_get(o, 1)));
+		names_metric_title_html(r->app, b, id, json_string_value(json_array_get(o, 1)));
 		html_raw(b, "</label></li>\n");
 	}
 	html_raw(b, "</ul>\n<p class=\"help\">");
