@@ -16,6 +16,7 @@ const char *country_name(const char *code);
 
 /* Appends to b a PostgreSQL text[] literal ("{CA,US}") of the codes whose name (common, short or
  * official) has a word starting with q, case aside (ASCII letters); q of fewer than 3 characters must equal a name.
+ * When the current language is French, the French name (country_name) counts too.
  * Returns how many codes were written (0: b gets "{}"). */
 size_t country_codes_matching(const char *q, struct buf *b);
 

@@ -109,6 +109,11 @@ country_codes_matching(const char *q, struct buf *b)
 		const struct country *c = &countries[i];
 		int hit = qn >= 3 ? contains(c->shown, q) || contains(c->name, q) || contains(c->official, q)
 		    : strcasecmp(c->shown, q) == 0 || strcasecmp(c->name, q) == 0;
+		/* French pages find a country by its French name too ("Allemagne") */
+		if (!hit && lang_current() == LANG_FR) {
+			const char *fr = country_name(c->code);
+			hit = fr && (qn >= 3 ? contains(fr, q) : strcasecmp(fr, q) == 0);
+		}
 		if (!hit)
 			continue;
 		if (n++)

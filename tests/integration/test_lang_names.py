@@ -84,6 +84,10 @@ def test_regions_and_countries_in_french():
     assert "<td>Amérique du Nord</td>" in _html("/cities?lang=fr&region=North+America")
     page = _html("/cities?lang=en")
     assert '<option value="North America">North America</option>' in page and "South Korea (KR)" in page
+    # a French page finds a country by its French name too; an English one by its English name only
+    assert "Allemagne (DE)</td>" in _html("/cities?lang=fr&q=Allemagne")
+    assert "Allemagne (DE)</td>" in _html("/cities?lang=fr&q=Germany")
+    assert "(DE)</td>" not in _html("/cities?lang=en&q=Allemagne")
     # the peers drop-downs of the profile
     page = _html("/cities/toronto?lang=fr")
     assert '<option value="Europe">Europe</option>' in page and '>Moyen-Orient</option>' in page
