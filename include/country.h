@@ -9,11 +9,14 @@
 struct buf;
 
 /* The short name people use for code ("CA" -> "Canada", "KR" -> "South Korea"; the common name where
- * iso-codes has one), or NULL when the code is unknown.  Any case. */
+ * iso-codes has one), or NULL when the code is unknown.  Any case.  In French when the current
+ * language (lang_current) is French, through iso-codes' gettext domain iso_3166-1 ("Corée du Sud";
+ * the English when iso-codes has no translation installed). */
 const char *country_name(const char *code);
 
 /* Appends to b a PostgreSQL text[] literal ("{CA,US}") of the codes whose name (common, short or
  * official) has a word starting with q, case aside (ASCII letters); q of fewer than 3 characters must equal a name.
+ * When the current language is French, the French name (country_name) counts too.
  * Returns how many codes were written (0: b gets "{}"). */
 size_t country_codes_matching(const char *q, struct buf *b);
 

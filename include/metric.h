@@ -48,6 +48,7 @@ struct plugin_metric {		/* what a plugin declares, after validation */
 	char **inputs;
 	size_t ninputs;
 	double *values;		/* [ncities]; NAN = nil (no value); NULL when ncities is 0 */
+	char *title_fr, *description_fr;	/* optional French of title and description; NULL: none */
 };
 
 struct plugin_error {		/* all strings malloc'd, valid UTF-8; NULL when unknown */
@@ -78,7 +79,8 @@ struct plugin_limits {
 /* 1 when s is one of share, percent, count, number, per_100k, score, else 0 (also for NULL). */
 int metric_unit_valid(const char *s);
 
-/* Checks the content of a declared metric (id, title, description, unit, version, inputs) against
+/* Checks the content of a declared metric (id, title, description, title_fr and description_fr when
+ * given, unit, version, inputs) against
  * the contract; ids and input codes by ident_valid.  Returns NULL when it is fine, else a static
  * message naming the field.  Never fails otherwise. */
 const char *metric_problem(const struct plugin_metric *m);

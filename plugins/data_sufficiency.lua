@@ -12,6 +12,10 @@ return {
   description = "Of the twelve policy areas the city rated, the percentage where it finds the "
     .. "data available sufficient. Areas left unanswered do not count; no value when none "
     .. "was rated.",
+  title_fr = "Données suffisantes",
+  description_fr = "Parmi les douze domaines d’action que la ville a évalués, le pourcentage de ceux où elle "
+    .. "juge suffisantes les données disponibles. Les domaines sans réponse ne comptent pas ; "
+    .. "aucune valeur quand aucun n’a été évalué.",
   unit = "percent",
   higher_is_better = true,
   version = "1.0",

@@ -4,6 +4,9 @@ return {
   title = "Explicit innovation strategy",
   description = "Whether the city has an explicit innovation strategy: 1 for yes, 0 for no. "
     .. "Averaged over a cohort it is the share of cities with a strategy.",
+  title_fr = "Stratégie d’innovation explicite",
+  description_fr = "La ville a-t-elle une stratégie d’innovation explicite ? 1 pour oui, 0 pour non. "
+    .. "En moyenne sur une cohorte, c’est la part des villes dotées d’une stratégie.",
   unit = "share",
   higher_is_better = true,
   version = "1.0",

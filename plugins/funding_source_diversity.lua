@@ -5,6 +5,10 @@ return {
   description = "How many kinds of source fund the city's innovation work (municipal budget, "
     .. "national or regional government, philanthropy, private sector, international "
     .. "organisations).",
+  title_fr = "Diversité des sources de financement",
+  description_fr = "Le nombre de types de sources qui financent le travail d’innovation de la ville (budget "
+    .. "municipal, gouvernement national ou régional, philanthropie, secteur privé, organisations "
+    .. "internationales).",
   unit = "count",
   higher_is_better = true,
   version = "1.0",

@@ -4,6 +4,9 @@ return {
   title = "Innovation roles",
   description = "How many different innovation skills or roles the city uses: the number it "
     .. "gave, else the number of roles it ticked in the list.",
+  title_fr = "Rôles d’innovation",
+  description_fr = "Le nombre de compétences ou de rôles d’innovation différents auxquels la ville fait appel : "
+    .. "le nombre qu’elle a indiqué, sinon le nombre de rôles cochés dans la liste.",
   unit = "count",
   higher_is_better = true,
   version = "1.0",

@@ -4,6 +4,10 @@ return {
   title = "Innovation staff",
   description = "People working in the city's innovation teams: the staff of up to three "
     .. "teams, added up. No value when no team's staff was given.",
+  title_fr = "Personnel d’innovation",
+  description_fr = "Les personnes qui travaillent dans les équipes d’innovation de la ville : l’effectif "
+    .. "de trois équipes au plus, additionné. Aucune valeur quand l’effectif d’aucune équipe "
+    .. "n’a été donné.",
   unit = "count",
   higher_is_better = true,
   version = "1.0",

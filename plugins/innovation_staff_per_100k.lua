@@ -4,6 +4,9 @@ return {
   title = "Innovation staff per 100,000 inhabitants",
   description = "People working in the city's innovation teams (up to three teams, added up) "
     .. "per 100,000 inhabitants. No value without staff figures or a population.",
+  title_fr = "Personnel d’innovation pour 100 000 habitants",
+  description_fr = "Les personnes qui travaillent dans les équipes d’innovation de la ville (trois équipes au "
+    .. "plus, additionnées) pour 100 000 habitants. Aucune valeur sans effectifs ni population.",
   unit = "per_100k",
   higher_is_better = true,
   version = "1.0",

@@ -5,6 +5,10 @@ return {
   description = "How many kinds of partner the city innovates with plus how many kinds it "
     .. "shares data with, counting the questions it answered. No value when it answered "
     .. "neither.",
+  title_fr = "Étendue des partenariats",
+  description_fr = "Le nombre de types de partenaires avec lesquels la ville innove, plus le nombre de types "
+    .. "avec lesquels elle partage des données, selon les questions auxquelles elle a répondu. "
+    .. "Aucune valeur quand elle n’a répondu à aucune des deux.",
   unit = "count",
   higher_is_better = true,
   version = "1.0",

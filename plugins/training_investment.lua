@@ -5,6 +5,10 @@ return {
   description = "Whether the city's innovation funding pays for training staff and building "
     .. "capacity: 1 for yes, 0 for no. The option first appears in the 2020 questionnaire, "
     .. "so earlier waves have no value.",
+  title_fr = "Financement de la formation et des capacités",
+  description_fr = "Le financement de l’innovation de la ville sert-il à former le personnel et à renforcer "
+    .. "les capacités ? 1 pour oui, 0 pour non. L’option apparaît dans le questionnaire de "
+    .. "2020 : les vagues antérieures n’ont pas de valeur.",
   unit = "share",
   higher_is_better = true,
   version = "1.0",

@@ -211,12 +211,13 @@ cmd_survey_load(struct cli *cli)
 /* ---- cities ---- */
 
 static int
-city_opts(struct cli *cli, int argc, char **argv, struct city_fields *o, int *new_region)
+city_opts(struct cli *cli, int argc, char **argv, struct city_fields *o, int *new_region, const char **lang)
 {
 	int i;
 
 	memset(o, 0, sizeof(*o));
 	*new_region = 0;
+	*lang = NULL;
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--synthetic") == 0) {
 			o->synthetic = "true";
@@ -242,6 +243,8 @@ city_opts(struct cli *cli, int argc, char **argv, struct city_fields *o, int *ne
 			o->lat = argv[++i];
 		else if (strcmp(argv[i], "--lon") == 0)
 			o->lon = argv[++i];
+		else if (strcmp(argv[i], "--lang") == 0)
+			*lang = argv[++i];
 		else
 			return usage_why(cli, "unknown option %s", argv[i]);
 	}
@@ -335,18 +338,19 @@ cmd_city(struct cli *cli)
 	char **argv = cli->argv;
 	int add = strcmp(cli->cmd->sub, "add") == 0;
 	struct city_fields o;
-	const char *p[6], *why = NULL, *pcol = NULL;
+	const char *p[6], *why = NULL, *pcol = NULL, *lang;
 	double lat = 0, lon = 0;
 	int new_region;
 	PGresult *res;
 
-	if (city_opts(cli, argc - 1, argv + 1, &o, &new_region) == EXIT_USAGE)
+	if (city_opts(cli, argc - 1, argv + 1, &o, &new_region, &lang) == EXIT_USAGE)
 		return EXIT_USAGE;
 	snprintf(cli->city, sizeof(cli->city), "%s", argv[0]);
 	cli->changed = json_pack("{s:{}}", "fields");
 	{
-		static const char *names[] = { "name", "country", "region", "population", "synthetic", "lat", "lon" };
-		const char *vals[] = { o.name, o.country, o.region, o.population, o.synthetic, o.lat, o.lon };
+		static const char *names[] = { "name", "country", "region", "population", "synthetic", "lat", "lon",
+		    "lang" };
+		const char *vals[] = { o.name, o.country, o.region, o.population, o.synthetic, o.lat, o.lon, lang };
 		size_t k;
 		for (k = 0; k < NELEM(names) && cli->changed; k++)
 			if (vals[k])
@@ -358,6 +362,9 @@ cmd_city(struct cli *cli)
 		return refuse("city add needs --name, --country and --region");
 	if ((why = import_city_check(&o)) != NULL)
 		return refuse("%s", why);
+	/* the language the city writes its own free text in (cities.lang, migration 011) */
+	if (lang && strcmp(lang, "en") != 0 && strcmp(lang, "fr") != 0)
+		return refuse("--lang takes en or fr (the language of the city's own texts), not '%.32s'", lang);
 	if ((o.lat || o.lon) && (!o.lat || !o.lon || !*o.lat || !*o.lon ||
 	    ingest_city_place(o.lat, o.lon, &lat, &lon, &pcol, &why) != 1))
 		return refuse("--%s: %s", pcol ? pcol : o.lat ? "lon" : "lat",
@@ -381,6 +388,17 @@ cmd_city(struct cli *cli)
 	if (PQntuples(res) == 0) {
 		PQclear(res);
 		return refuse("no city %s", argv[0]);
+	}
+	if (lang) {
+		const char *pl[2] = { argv[0], lang };
+		PGresult *lr = db_query(db, Q_CITY_SET_LANG, 2, pl);
+		int ok = db_ok(lr);
+
+		PQclear(lr);
+		if (!ok) {
+			PQclear(res);
+			return refuse("the database could not store the language");
+		}
 	}
 	if (o.lat) {
 		char place[2][32];
@@ -845,11 +863,13 @@ static const struct cmd cmds[] = {
 	{ "db", "migrate", NEEDS_DB | AUDITED, 0, 0, cmd_migrate, "", "apply pending migrations" },
 	{ "survey", "load", NEEDS_DB | AUDITED, 1, MANY, cmd_survey_load, "FILE.json...",
 	    "load or update a wave's questionnaire" },
-	{ "city", "add", NEEDS_DB | AUDITED, 1, 16, cmd_city,
-	    "SLUG --name N --country CC --region R [--new-region] [--population P] [--synthetic] [--lat D --lon D]",
+	{ "city", "add", NEEDS_DB | AUDITED, 1, 18, cmd_city,
+	    "SLUG --name N --country CC --region R [--new-region] [--population P] [--synthetic] [--lat D --lon D] "
+	    "[--lang en|fr]",
 	    "register a city" },
-	{ "city", "edit", NEEDS_DB | AUDITED, 1, 16, cmd_city,
-	    "SLUG [--name N] [--country CC] [--region R [--new-region]] [--population P] [--lat D --lon D]",
+	{ "city", "edit", NEEDS_DB | AUDITED, 1, 18, cmd_city,
+	    "SLUG [--name N] [--country CC] [--region R [--new-region]] [--population P] [--lat D --lon D] "
+	    "[--lang en|fr]",
 	    "edit a city" },
 	{ "token", "create", NEEDS_DB | AUDITED, 2, 4, cmd_token_create,
 	    "--city SLUG [--expires DAYS] | --researcher NAME [--expires DAYS]",

@@ -7,6 +7,10 @@
 
 #include "buf.h"
 #include "country.h"
+#include "lang.h"
+
+/* iso-codes' own message domain: the names in French (/usr/share/locale/fr/LC_MESSAGES). */
+#define ISO3166_DOMAIN "iso_3166-1"
 
 #define ISO3166_DEFAULT "/usr/share/iso-codes/json/iso_3166-1.json"
 
@@ -15,6 +19,7 @@ struct country { char code[3]; char *shown, *name, *official; };
 static struct country *countries;
 static size_t ncountries;
 static int loaded;
+static int domain_bound;
 
 static char *
 dup_or_null(json_t *o, const char *key)
@@ -66,8 +71,15 @@ country_name(const char *code)
 	if (code == NULL || strlen(code) != 2)
 		return NULL;
 	for (i = 0; i < ncountries; i++)
-		if (strcasecmp(countries[i].code, code) == 0)
-			return countries[i].shown;
+		if (strcasecmp(countries[i].code, code) == 0) {
+			if (lang_current() != LANG_FR)
+				return countries[i].shown;
+			if (!domain_bound) {
+				bind_textdomain_codeset(ISO3166_DOMAIN, "UTF-8");
+				domain_bound = 1;
+			}
+			return dgettext(ISO3166_DOMAIN, countries[i].shown);
+		}
 	return NULL;
 }
 
@@ -97,6 +109,11 @@ country_codes_matching(const char *q, struct buf *b)
 		const struct country *c = &countries[i];
 		int hit = qn >= 3 ? contains(c->shown, q) || contains(c->name, q) || contains(c->official, q)
 		    : strcasecmp(c->shown, q) == 0 || strcasecmp(c->name, q) == 0;
+		/* French pages find a country by its French name too ("Allemagne") */
+		if (!hit && lang_current() == LANG_FR) {
+			const char *fr = country_name(c->code);
+			hit = fr && (qn >= 3 ? contains(fr, q) : strcasecmp(fr, q) == 0);
+		}
 		if (!hit)
 			continue;
 		if (n++)

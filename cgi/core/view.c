@@ -13,6 +13,7 @@
 #include "csv.h"
 #include "html.h"
 #include "lang.h"
+#include "names.h"
 #include "page.h"
 #include "query.h"
 #include "reply.h"
@@ -153,7 +154,7 @@ view_peers_selects(struct request *r, struct buf *b)
 		html_raw(b, "<option value=\"");
 		html_attr(b, name);
 		html_raw(b, reg && strcasecmp(reg, name) == 0 ? "\" selected>" : "\">");
-		html_text(b, name);
+		html_text(b, names_region(name));
 		html_raw(b, "</option>");
 	}
 	html_raw(b, "</select></div>\n<div class=\"field\"><label for=\"peers_country\">");

@@ -16,6 +16,7 @@
 #include "html.h"
 #include "lang.h"
 #include "ltext.h"
+#include "names.h"
 #include "sections.h"
 #include "view.h"
 
@@ -785,7 +786,7 @@ place(struct profile *p, const char *label)
 	html_raw(p->b, "</dt><dd>");
 	view_country(p->b, view_str(p->city, "country"));	/* "Canada (CA)" */
 	html_raw(p->b, ", ");
-	html_text(p->b, view_str(p->city, "region"));
+	html_text(p->b, names_region(view_str(p->city, "region")));
 	html_raw(p->b, "</dd></div>\n");
 }
 

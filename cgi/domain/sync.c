@@ -132,6 +132,16 @@ register_file(struct db *db, const struct plugin_file *f, int *position, char *w
 			return -1;
 		}
 		PQclear(res);
+		p[1] = m->title_fr;
+		p[2] = m->description_fr;
+		res = db_query(db, Q_PUT_METRIC_FR, 3, p);
+		if (!db_ok(res)) {
+			*err = strdup(res ? PQresultErrorMessage(res) : "the database is unreachable");
+			PQclear(res);
+			buf_free(&ids);
+			return -1;
+		}
+		PQclear(res);
 		if (keep_version(db, m->id, m->version, f->name, f->source, err) == -1) {
 			buf_free(&ids);
 			return -1;

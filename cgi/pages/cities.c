@@ -10,6 +10,7 @@
 #include "html.h"
 #include "latest.h"
 #include "ltext.h"
+#include "names.h"
 #include "page.h"
 #include "paging.h"
 #include "peers.h"
@@ -196,7 +197,7 @@ cities_form(struct request *r, const struct filter *f, PGresult *regions, PGresu
 		html_raw(b, "<option value=\"");
 		html_attr(b, reg);
 		html_raw(b, f->region && strcasecmp(f->region, reg) == 0 ? "\" selected>" : "\">");
-		html_text(b, reg);
+		html_text(b, names_region(reg));
 		html_raw(b, "</option>");
 	}
 	html_raw(b, "</select></div>\n<div class=\"field\"><label for=\"country\">");
@@ -336,7 +337,7 @@ cities_get(struct request *r)
 			html_raw(&r->out, "</th><td>");
 			view_country(&r->out, PQgetvalue(res, i, Q_CITIES_COUNTRY));
 			html_raw(&r->out, "</td><td>");
-			html_text(&r->out, PQgetvalue(res, i, Q_CITIES_REGION));
+			html_text(&r->out, names_region(PQgetvalue(res, i, Q_CITIES_REGION)));
 			html_raw(&r->out, "</td><td class=\"num\">");
 			html_text(&r->out, PQgetisnull(res, i, Q_CITIES_POPULATION) ? "–" : PQgetvalue(res, i, Q_CITIES_POPULATION));
 			html_raw(&r->out, "</td></tr>\n");

@@ -11,6 +11,7 @@
 #include "csv.h"
 #include "latest.h"
 #include "metric_links.h"
+#include "names.h"
 #include "profile.h"
 #include "reply.h"
 #include "routes.h"
@@ -392,6 +393,7 @@ city_get(struct request *r)
 			    "questions", changed_between(json_object_get(history, prev), answers)));
 		cohort = cohort_counts(r->app->db, latest ? "latest" : wave, &c);
 		metrics = city_metrics(r->app->db, latest ? "latest" : wave, &c, city_id);
+		names_metrics_json(r->app, metrics);
 		questions = survey_questions_lang(r, wave);
 		others = other_questionnaires(r, wave);
 		size = cohort_size(r->app->db, latest ? "latest" : wave, &c);

@@ -30,6 +30,7 @@
 #include "html.h"
 #include "latest.h"
 #include "ltext.h"
+#include "names.h"
 #include "page.h"
 #include "query.h"
 #include "reply.h"
@@ -327,7 +328,7 @@ form_html(struct request *r, json_t *model, const struct list *asked_metrics, PG
 		html_raw(b, on ? "\" checked> <label for=\"metric-" : "\"> <label for=\"metric-");
 		html_attr(b, id);
 		html_raw(b, "\">");
-		html_text(b, json_string_value(json_array_get(o, 1)));
+		names_metric_title_html(r->app, b, id, json_string_value(json_array_get(o, 1)));
 		html_raw(b, "</label></li>\n");
 	}
 	html_raw(b, "</ul>\n<p class=\"help\">");
@@ -394,7 +395,7 @@ table_html(struct buf *b, json_t *model)
 		url_encode(b, id);
 		wave_peers_query(b, model);
 		html_raw(b, "\">");
-		html_text(b, view_str(m, "title"));
+		names_json_title_html(b, m);
 		html_raw(b, "</a></th>");
 		json_array_foreach(cities, i, c) {
 			const char *slug = view_str(c, "slug");
@@ -446,7 +447,7 @@ chart_html(struct buf *b, json_t *model)
 		json_array_foreach(cities, i, c)
 			series[i] = view_str(c, "name");
 		json_array_foreach(metrics, j, m) {
-			groups[j] = view_str(m, "title");
+			groups[j] = names_json_title(m, NULL);
 			units[j] = view_str(m, "unit");
 			json_array_foreach(cities, i, c)
 				v[j * nc + i] = view_num(json_object_get(values, view_str(m, "id")), view_str(c, "slug"));
@@ -645,6 +646,7 @@ compare_get(struct request *r)
 		reply_error(r, 503, "out of memory", NULL);
 		goto out;
 	}
+	names_metrics_json(r->app, json_object_get(model, "metrics"));
 	if (view_wave_is_latest(wave) && latest_pools_set(r->app->db, &c, model) == -1) {
 		view_db_error(r, NULL);
 		goto out;

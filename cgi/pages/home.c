@@ -7,6 +7,7 @@
 #include "app.h"
 #include "html.h"
 #include "ltext.h"
+#include "names.h"
 #include "page.h"
 #include "routes.h"
 #include "view.h"
@@ -26,7 +27,7 @@ search_form(struct buf *b)
 }
 
 static void
-catalogue(struct buf *b, PGresult *metrics)
+catalogue(struct app *a, struct buf *b, PGresult *metrics)
 {
 	int i;
 
@@ -48,9 +49,11 @@ catalogue(struct buf *b, PGresult *metrics)
 		html_raw(b, "<div><dt><a href=\"/metrics/");
 		url_encode(b, PQgetvalue(metrics, i, Q_PAGES_HOME_METRICS_ID));
 		html_raw(b, "\">");
-		html_text(b, PQgetvalue(metrics, i, Q_PAGES_HOME_METRICS_TITLE));
+		names_metric_title_html(a, b, PQgetvalue(metrics, i, Q_PAGES_HOME_METRICS_ID),
+		    PQgetvalue(metrics, i, Q_PAGES_HOME_METRICS_TITLE));
 		html_raw(b, "</a></dt><dd>");
-		html_text(b, PQgetvalue(metrics, i, Q_PAGES_HOME_METRICS_DESCRIPTION));
+		names_metric_description_html(a, b, PQgetvalue(metrics, i, Q_PAGES_HOME_METRICS_ID),
+		    PQgetvalue(metrics, i, Q_PAGES_HOME_METRICS_DESCRIPTION));
 		html_raw(b, "</dd></div>\n");
 	}
 	html_raw(b, "</dl>\n</section>\n");
@@ -128,7 +131,7 @@ home_get(struct request *r)
 	html_raw(b, _("Every page has a <code>.json</code> twin, and tables a <code>.csv</code> one"));
 	html_raw(b, "</li>\n</ul>\n</section>\n</div>\n");
 
-	catalogue(b, metrics);
+	catalogue(r->app, b, metrics);
 
 	html_raw(b, "<section aria-labelledby=\"h-data\"><h2 id=\"h-data\">");
 	html_text(b, _("What the data is"));

@@ -36,6 +36,7 @@
 #include "latest.h"
 #include "land.h"
 #include "map.h"
+#include "names.h"
 #include "page.h"
 #include "query.h"
 #include "reply.h"
@@ -220,7 +221,8 @@ load(struct request *r, struct view *v)
 			return view_db_error(r, v->metric_res);
 		if (PQntuples(v->metric_res) == 0)
 			return reply_errorf(r, 404, "no such metric: %s", v->metric);
-		v->metric_title = PQgetvalue(v->metric_res, 0, Q_MAP_METRIC_TITLE);
+		v->metric_title = names_metric_title(r->app, v->metric, PQgetvalue(v->metric_res, 0,
+		    Q_MAP_METRIC_TITLE), NULL);
 		v->metric_unit = PQgetvalue(v->metric_res, 0, Q_MAP_METRIC_UNIT);
 	}
 	if (v->city) {
@@ -742,7 +744,7 @@ form(struct request *r, const struct view *v)
 	json_array_clear(opts);
 	for (k = 0; db_ok(regions) && k < PQntuples(regions); k++)
 		json_array_append_new(opts, json_pack("{s:s, s:s}", "code", PQgetvalue(regions, k, Q_REGIONS_REGION),
-		    "label", PQgetvalue(regions, k, Q_REGIONS_REGION)));
+		    "label", names_region(PQgetvalue(regions, k, Q_REGIONS_REGION))));
 	select_field(b, "region", N_("Region"), N_("Any region"), param(r, "region"), opts);
 	json_array_clear(opts);
 	/* the countries by name, as on /cities (issue 15) */
@@ -755,7 +757,8 @@ form(struct request *r, const struct view *v)
 	html_raw(b, "</select></div>\n");
 	for (k = 0; db_ok(metrics) && k < PQntuples(metrics); k++)
 		json_array_append_new(opts, json_pack("{s:s, s:s}", "code", PQgetvalue(metrics, k, Q_PAGES_HOME_METRICS_ID),
-		    "label", PQgetvalue(metrics, k, Q_PAGES_HOME_METRICS_TITLE)));
+		    "label", names_metric_title(r->app, PQgetvalue(metrics, k, Q_PAGES_HOME_METRICS_ID),
+		    PQgetvalue(metrics, k, Q_PAGES_HOME_METRICS_TITLE), NULL)));
 	select_field(b, "metric", N_("Shade by metric"), N_("No shading"), v->metric, opts);
 	html_raw(b, "<div class=\"field wide\"><label for=\"f-peers\">");
 	html_text(b, _("Other filters"));

@@ -37,6 +37,7 @@
 #include "page.h"
 #include "paging.h"
 #include "plugin_versions.h"
+#include "names.h"
 #include "query.h"
 #include "reply.h"
 #include "routes.h"
@@ -97,7 +98,10 @@ metrics_get(struct request *r)
 	}
 	list = json_array();
 	for (i = 0; i < (size_t)PQntuples(res); i++)
+	{
 		json_array_append_new(list, catalogue_entry(res, (int)i));
+		names_metric_json(r->app, json_array_get(list, i));
+	}
 
 	if (r->fmt == FMT_JSON) {
 		reply_json(r, 200, json_pack("{s:O}", "metrics", list));
@@ -146,9 +150,9 @@ metrics_get(struct request *r)
 			html_raw(b, "<tr><th scope=\"row\"><a href=\"/metrics/");
 			url_encode(b, view_str(m, "id"));
 			html_raw(b, "\">");
-			html_text(b, view_str(m, "title"));
+			names_json_title_html(b, m);
 			html_raw(b, "</a></th><td>");
-			html_text(b, view_str(m, "description"));
+			names_json_description_html(b, m);
 			html_raw(b, "</td><td>");
 			html_text(b, unit_words(view_str(m, "unit")));
 			html_raw(b, "</td><td>");
@@ -504,7 +508,7 @@ histogram_svg(struct buf *b, json_t *model, const char *id, int standalone, int 
 		at = chart_bin_of(bins, json_array_size(hist), view_num(hl, "value"));
 		buf_printf(&marker, "◀ %s", view_str(hl, "name"));
 	}
-	buf_printf(&title, _("%s, %s: how many cities have each value"), view_str(metric, "title"),
+	buf_printf(&title, _("%s, %s: how many cities have each value"), names_json_title(metric, NULL),
 	    view_str(model, "survey"));
 	if (*view_str(model, "peers"))
 		buf_printf(&desc, _("Histogram of %lld cities' values among peers %s."),
@@ -581,7 +585,7 @@ ranking_svg(struct buf *b, const struct ranking *rk, const char *id, int standal
 	}
 	for (i = 0; i < k; i++)
 		labels[i] = names.data ? names.data + offs[i] : "";
-	buf_printf(&title, _("%s, %s: ranking"), view_str(metric, "title"), view_str(model, "survey"));
+	buf_printf(&title, _("%s, %s: ranking"), names_json_title(metric, NULL), view_str(model, "survey"));
 	if (n <= SVG_TOP && *view_str(model, "peers"))
 		buf_printf(&desc, _("Every one of the %zu cities among peers %s, best first."), n, view_str(model, "peers"));
 	else if (n <= SVG_TOP)
@@ -859,15 +863,15 @@ metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 	size_t n = rk->n, i;
 	long pos = highlight_position(rk);
 
-	buf_printf(&title, _("%s, %s"), view_str(metric, "title"), view_str(model, "survey"));
+	buf_printf(&title, _("%s, %s"), names_json_title(metric, NULL), view_str(model, "survey"));
 	buf_printf(&path, "/metrics/%s", view_str(metric, "id"));
 	/* the description: the metric, the wave, the cohort, the highlighted city's figure, the median */
 	if (*peers)
 		buf_printf(&desc, _("%s in the %s municipal innovation survey: %zu cities ranked among peers %s"),
-		    view_str(metric, "title"), view_str(model, "survey"), n, peers);
+		    names_json_title(metric, NULL), view_str(model, "survey"), n, peers);
 	else
 		buf_printf(&desc, _("%s in the %s municipal innovation survey: %zu cities ranked"),
-		    view_str(metric, "title"), view_str(model, "survey"), n);
+		    names_json_title(metric, NULL), view_str(model, "survey"), n);
 	if (hl && json_is_true(json_object_get(hl, "in_cohort"))) {
 		buf_printf(&desc, _("; %s: "), view_str(hl, "name"));
 		chart_value(&desc, view_num(hl, "value"), unit);
@@ -884,9 +888,9 @@ metric_html(struct request *r, const struct ranking *rk, const struct view *v)
 	buf_puts(&desc, _(". With its distribution, the plugin that computes it, and the data as CSV and JSON."));
 	page_begin_described(r, title.data, desc.data);
 	html_raw(b, "<h1>");
-	html_text(b, view_str(metric, "title"));
+	names_json_title_html(b, metric);
 	html_raw(b, "</h1>\n<p class=\"lead\">");
-	html_text(b, view_str(metric, "description"));
+	names_json_description_html(b, metric);
 	html_raw(b, "</p>\n<dl class=\"facts\"><dt>");
 	html_text(b, _("Unit"));
 	html_raw(b, "</dt><dd>");
@@ -1140,6 +1144,7 @@ metric_get(struct request *r)
 		reply_error(r, 503, "the database is unreachable", NULL);
 		goto out;
 	}
+	names_metric_json(r->app, json_object_get(rk.model, "metric"));
 	if (metric_refusal_model(r->app->db, json_object_get(rk.model, "metric")) == -1) {
 		reply_error(r, 503, "the database is unreachable", NULL);
 		goto out;

@@ -14,6 +14,7 @@
 #include "html.h"
 #include "lang.h"
 #include "ltext.h"
+#include "names.h"
 #include "multipart.h"
 #include "page.h"
 #include "plugin.h"
@@ -200,9 +201,9 @@ results_html(struct buf *b, const struct plugin_result *res, const struct city_i
 		buf_printf(b, "<section aria-labelledby=\"m-%zu\"><h2 id=\"m-%zu\"><code>", k, k);
 		html_text(b, m->id);
 		html_raw(b, "</code>: ");
-		html_text(b, m->title);
+		names_text_html(b, m->title_fr, m->title);
 		html_raw(b, "</h2>\n<p>");
-		html_text(b, m->description);
+		names_text_html(b, m->description_fr, m->description);
 		html_raw(b, " Unit: ");
 		html_text(b, m->unit);
 		html_raw(b, m->higher_is_better ? "; higher is better" : "; lower is better");

@@ -21,6 +21,7 @@
 #include "html.h"
 #include "lang.h"
 #include "ltext.h"
+#include "names.h"
 #include "page.h"
 #include "plugin.h"
 #include "preview.h"
@@ -112,6 +113,8 @@ summary_json(const struct plugin_result *res, const struct city_inputs *in)
 		json_array_append_new(metrics, json_pack("{s:s, s:s, s:s, s:s, s:b, s:o}", "id", m->id,
 		    "title", m->title, "unit", m->unit, "version", m->version,
 		    "higher_is_better", m->higher_is_better, "waves", waves));
+		if (m->title_fr)
+			json_object_set_new(json_array_get(metrics, k), "title_fr", json_string(m->title_fr));
 	}
 	free(v);
 	return json_pack("{s:o, s:o}", "metrics", metrics, "log", preview_log_json(res->log));
@@ -233,7 +236,7 @@ summary_html(struct buf *b, json_t *preview)
 		html_raw(b, "<h4><code>");
 		html_text(b, json_string_value(json_object_get(m, "id")));
 		html_raw(b, "</code> ");
-		html_text(b, json_string_value(json_object_get(m, "title")));
+		names_json_title_html(b, m);
 		html_raw(b, " (");
 		html_text(b, json_string_value(json_object_get(m, "unit")));
 		html_raw(b, ", version ");

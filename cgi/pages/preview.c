@@ -94,6 +94,8 @@ preview_values_json(const struct plugin_result *res, const struct city_inputs *i
 		json_array_append_new(metrics, json_pack("{s:s, s:s, s:s, s:s, s:b, s:o}", "id", m->id,
 		    "title", m->title, "unit", m->unit, "version", m->version,
 		    "higher_is_better", m->higher_is_better, "values", values));
+		if (m->title_fr)
+			json_object_set_new(json_array_get(metrics, k), "title_fr", json_string(m->title_fr));
 	}
 	return json_pack("{s:o, s:o}", "metrics", metrics, "log", preview_log_json(res->log));
 }

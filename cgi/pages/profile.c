@@ -15,6 +15,7 @@
 #include "country.h"
 #include "html.h"
 #include "metric_links.h"
+#include "names.h"
 #include "trend.h"
 #include "page.h"
 #include "latest.h"
@@ -196,7 +197,7 @@ metrics_table(struct profile *p)
 		url_encode(p->b, p->slug);
 		same_view_query(p, p->b, "&amp;");
 		html_raw(p->b, "\">");
-		html_text(p->b, view_str(m, "title"));
+		names_json_title_html(p->b, m);
 		html_raw(p->b, "</a></th><td class=\"num\">");
 		if (json_is_number(v)) {
 			metric_value(p->b, v, view_str(m, "unit"));

@@ -5,6 +5,7 @@
 #include "app.h"
 #include "html.h"
 #include "ltext.h"
+#include "names.h"
 #include "trend.h"
 #include "view.h"
 
@@ -88,7 +89,7 @@ trend_html(struct request *r, const char *slug, const char *name, const char *me
 		html_raw(b, "?city=");
 		url_encode(b, slug);
 		html_raw(b, "\">");
-		html_text(b, PQgetvalue(res, i, Q_CITY_METRIC_TREND_TITLE));
+		names_metric_title_html(r->app, b, id, PQgetvalue(res, i, Q_CITY_METRIC_TREND_TITLE));
 		html_raw(b, "</a></th>");
 		for (k = 0; k < nw; k++) {
 			int row;

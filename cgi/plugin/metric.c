@@ -63,6 +63,10 @@ metric_problem(const struct plugin_metric *m)
 		return "field 'title' must be 1 to 200 bytes of UTF-8 text on one line";
 	if (!m->description || !text_ok(m->description, PLUGIN_DESCRIPTION_MAX, 1))
 		return "field 'description' must be 1 to 2000 bytes of UTF-8 text";
+	if (m->title_fr && !text_ok(m->title_fr, PLUGIN_TITLE_MAX, 0))
+		return "field 'title_fr' must be 1 to 200 bytes of UTF-8 text on one line";
+	if (m->description_fr && !text_ok(m->description_fr, PLUGIN_DESCRIPTION_MAX, 1))
+		return "field 'description_fr' must be 1 to 2000 bytes of UTF-8 text";
 	if (!m->unit || !metric_unit_valid(m->unit))
 		return "field 'unit' must be one of share, percent, count, number, per_100k, score";
 	if (!m->version || !*m->version || strlen(m->version) > PLUGIN_VERSION_MAX ||
@@ -89,6 +93,8 @@ release(struct plugin_metric *m)
 	free(m->id);
 	free(m->title);
 	free(m->description);
+	free(m->title_fr);
+	free(m->description_fr);
 	free(m->unit);
 	free(m->version);
 	for (i = 0; i < m->ninputs; i++)
@@ -179,7 +185,8 @@ metric_log_valid(const char *s)
 /* --- reading a declaration from the plugin's Lua state ---------------------------------------- */
 
 static const char *const fields_allowed[] = {
-	"id", "title", "description", "unit", "higher_is_better", "version", "inputs", "compute", NULL
+	"id", "title", "description", "unit", "higher_is_better", "version", "inputs", "compute",
+	"title_fr", "description_fr", NULL
 };
 
 #define PROBLEMS_MAX	(PLUGIN_MESSAGE_MAX - 100)	/* bytes of problems listed, then "and more" */
@@ -357,6 +364,18 @@ take_inputs(lua_State *L, int t, struct plugin_metric *m, const char *label, str
 	return bad;
 }
 
+/* The same for a field that may be left out (nil: *out stays NULL). */
+static int
+take_optional_string(lua_State *L, int t, const char *key, const char *label, char **out, struct buf *msg)
+{
+	int type;
+
+	lua_pushstring(L, key);
+	type = lua_rawget(L, t);
+	lua_pop(L, 1);
+	return type == LUA_TNIL ? 0 : take_string(L, t, key, label, out, msg);
+}
+
 /* Reads the metric table at t into m (raw reads: a metatable on it is not consulted) and pushes
  * its compute function onto the stack.  Returns 0, 1 refused (msg lists every problem found, each
  * named with its metric and field), -1 out of memory. */
@@ -400,6 +419,16 @@ take_metric(lua_State *L, int t, size_t k, struct plugin_metric *m, struct buf *
 	bad |= rc;
 	if (m->description && !text_ok(m->description, PLUGIN_DESCRIPTION_MAX, 1))
 		bad = refuse(msg, "%s: field 'description' must be 1 to 2000 bytes of UTF-8 text", label);
+	if ((rc = take_optional_string(L, t, "title_fr", label, &m->title_fr, msg)) < 0)
+		return rc;
+	bad |= rc;
+	if (m->title_fr && !text_ok(m->title_fr, PLUGIN_TITLE_MAX, 0))
+		bad = refuse(msg, "%s: field 'title_fr' must be 1 to 200 bytes of UTF-8 text on one line", label);
+	if ((rc = take_optional_string(L, t, "description_fr", label, &m->description_fr, msg)) < 0)
+		return rc;
+	bad |= rc;
+	if (m->description_fr && !text_ok(m->description_fr, PLUGIN_DESCRIPTION_MAX, 1))
+		bad = refuse(msg, "%s: field 'description_fr' must be 1 to 2000 bytes of UTF-8 text", label);
 	if ((rc = take_string(L, t, "unit", label, &m->unit, msg)) < 0)
 		return rc;
 	bad |= rc;

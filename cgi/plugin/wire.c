@@ -180,6 +180,9 @@ wire_result_encode(struct buf *b, int rc, const struct plugin_result *r, long ci
 
 			e |= put_str(b, m->id, PLUGIN_ID_MAX) | put_str(b, m->title, PLUGIN_TITLE_MAX);
 			e |= put_str(b, m->description, PLUGIN_DESCRIPTION_MAX);
+			/* the optional French: "" when none */
+			e |= put_str(b, m->title_fr, PLUGIN_TITLE_MAX);
+			e |= put_str(b, m->description_fr, PLUGIN_DESCRIPTION_MAX);
 			e |= put_str(b, m->unit, UNIT_MAX) | put_str(b, m->version, PLUGIN_VERSION_MAX);
 			e |= buf_append(b, &hib, 1) | put_u32(b, (uint32_t)m->ninputs);
 			for (i = 0; i < m->ninputs; i++)
@@ -197,7 +200,7 @@ wire_result_encode(struct buf *b, int rc, const struct plugin_result *r, long ci
 size_t
 wire_result_max(size_t ncities)
 {
-	size_t metric = 5 * 4 + PLUGIN_ID_MAX + PLUGIN_TITLE_MAX + PLUGIN_DESCRIPTION_MAX + UNIT_MAX +
+	size_t metric = 7 * 4 + PLUGIN_ID_MAX + 2 * (PLUGIN_TITLE_MAX + PLUGIN_DESCRIPTION_MAX) + UNIT_MAX +
 	    PLUGIN_VERSION_MAX + 1 + 4 + PLUGIN_MAX_INPUTS * (4 + PLUGIN_ID_MAX) + 8;
 
 	if (ncities > (SIZE_MAX / 2 - 4096) / PLUGIN_MAX_METRICS / sizeof(double) - metric)
@@ -241,6 +244,16 @@ wire_result_decode(const char *data, size_t len, size_t ncities, struct plugin_r
 			m->id = get_str(&r, PLUGIN_ID_MAX);
 			m->title = get_str(&r, PLUGIN_TITLE_MAX);
 			m->description = get_str(&r, PLUGIN_DESCRIPTION_MAX);
+			m->title_fr = get_str(&r, PLUGIN_TITLE_MAX);
+			m->description_fr = get_str(&r, PLUGIN_DESCRIPTION_MAX);
+			if (m->title_fr && !*m->title_fr) {
+				free(m->title_fr);
+				m->title_fr = NULL;
+			}
+			if (m->description_fr && !*m->description_fr) {
+				free(m->description_fr);
+				m->description_fr = NULL;
+			}
 			m->unit = get_str(&r, UNIT_MAX);
 			m->version = get_str(&r, PLUGIN_VERSION_MAX);
 			get(&r, &hib, 1);

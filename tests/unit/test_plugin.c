@@ -924,6 +924,52 @@ test_dir(void)
 	rmdir(tmpl);
 }
 
+/* title_fr and description_fr: optional, checked like title and description, carried back. */
+static void
+test_french(void)
+{
+	static const char head[] = "return { id = \"m\", title = \"M\", description = \"D\", unit = \"score\",\n"
+		"  higher_is_better = true, version = \"1\", inputs = {},\n  compute = function(city) return 1 end";
+	static const struct { const char *extra, *want; } cases[] = {
+		{ ", title_fr = \"Mesure\", description_fr = \"Une mesure\xe2\x80\xaf!\\nSur deux lignes.\" }\n", NULL },
+		{ " }\n", NULL },
+		{ ", title_fr = 7 }\n", "field 'title_fr' must be a string, not a number" },
+		{ ", description_fr = true }\n", "field 'description_fr' must be a string, not a boolean" },
+		{ ", title_fr = \"\" }\n", "field 'title_fr' must be 1 to 200 bytes" },
+		{ ", title_fr = \"a\\nb\" }\n", "field 'title_fr' must be 1 to 200 bytes of UTF-8 text on one line" },
+		{ ", title_fr = \"\xff\" }\n", "field 'title_fr' must be 1 to 200 bytes" },
+		{ ", titre = \"M\" }\n", "unknown field 'titre'" },
+	};
+	size_t k;
+
+	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct plugin_result r;
+		char src[512], name[64];
+		int rc;
+
+		snprintf(src, sizeof(src), "%s%s", head, cases[k].extra);
+		snprintf(name, sizeof(name), "french: case %zu", k);
+		memset(&r, 0, sizeof(r));
+		rc = plugin_run("fr.lua", src, strlen(src), NULL, 0, NULL, &r, NULL);
+		if (cases[k].want == NULL) {
+			CHECK(rc == 0 && r.nmetrics == 1, name);
+			if (rc == 0 && k == 0) {
+				CHECK_STR(r.metrics[0].title_fr, "Mesure", "french: title_fr carried back");
+				CHECK_STR(r.metrics[0].description_fr, "Une mesure\xe2\x80\xaf!\nSur deux lignes.",
+				    "french: description_fr carried back");
+			}
+			if (rc == 0 && k == 1)
+				CHECK(r.metrics[0].title_fr == NULL && r.metrics[0].description_fr == NULL,
+				    "french: none given, none carried");
+		} else {
+			CHECK(rc == 1 && r.error.message && strstr(r.error.message, cases[k].want), name);
+			if (!(rc == 1 && r.error.message && strstr(r.error.message, cases[k].want)))
+				fprintf(stderr, "# %s: %s\n", name, r.error.message ? r.error.message : "(none)");
+		}
+		plugin_result_free(&r);
+	}
+}
+
 static void
 test_bundled(void)
 {
@@ -1107,6 +1153,7 @@ main(int argc, char **argv)
 	test_errors();
 	test_bytecode_dumped();
 	test_bundled();
+	test_french();
 	test_dir();
 	test_wall_clock();
 	test_descriptors();

@@ -214,6 +214,8 @@ test_result_ok(void)
 	metric(&ms[0], "funding_share", "share", v1, 3);
 	metric(&ms[1], "staff", "count", v2, 3);
 	ms[1].higher_is_better = 0;
+	ms[1].title_fr = (char *)"Effectif";	/* the optional French: given for one, not the other */
+	ms[1].description_fr = (char *)"Ligne une.\nLigne deux\u202f!";
 	memset(&r, 0, sizeof(r));
 	r.metrics = ms;
 	r.nmetrics = 2;
@@ -227,6 +229,10 @@ test_result_ok(void)
 		CHECK_STR(got.metrics[0].title, "Funding share", "result: title");
 		CHECK_STR(got.metrics[0].description, "Line one.\nLine two.", "result: description");
 		CHECK_STR(got.metrics[1].unit, "count", "result: unit");
+		CHECK(got.metrics[0].title_fr == NULL && got.metrics[0].description_fr == NULL,
+		    "result: no French stays none");
+		CHECK_STR(got.metrics[1].title_fr, "Effectif", "result: title_fr");
+		CHECK_STR(got.metrics[1].description_fr, "Ligne une.\nLigne deux\u202f!", "result: description_fr");
 		CHECK_STR(got.metrics[0].version, "1.2-b", "result: version");
 		CHECK(got.metrics[0].higher_is_better == 1 && got.metrics[1].higher_is_better == 0, "result: higher_is_better");
 		CHECK(got.metrics[1].ninputs == 2 && strcmp(got.metrics[1].inputs[1], "staff") == 0, "result: inputs");
@@ -244,11 +250,12 @@ test_result_ok(void)
 	buf_append(&b, "", 1);
 	CHECK(decode_status(b.data, b.len, 3) == -1, "result: a byte too many refused");
 
-	/* higher_is_better is one byte after the five strings. */
+	/* higher_is_better is one byte after the seven strings (the French two empty here). */
 	buf_reset(&b);
 	wire_result_encode(&b, 0, &r, -1, 3);
 	hib = 4 + 1 + 4 + (4 + strlen(ms[0].id)) + (4 + strlen(ms[0].title)) +
-	    (4 + strlen(ms[0].description)) + (4 + strlen(ms[0].unit)) + (4 + strlen(ms[0].version));
+	    (4 + strlen(ms[0].description)) + (4 + 0) + (4 + 0) + (4 + strlen(ms[0].unit)) +
+	    (4 + strlen(ms[0].version));
 	CHECK(b.data[hib] == 1, "result: higher_is_better where expected");
 	b.data[hib] = 2;
 	CHECK(decode_status(b.data, b.len, 3) == -1, "result: higher_is_better 2 refused");
