@@ -485,6 +485,7 @@ DB_SAME_COLUMN(Q_METRIC_PAGE_DESC, Q_METRIC_PAGE_ASC, EQ);
 struct step {
 	double value;
 	long long eq;
+	long long before;	/* the cohort's values ranked before it */
 };
 
 static int
@@ -548,8 +549,9 @@ build_page_model(struct ranking *rk, const PGresult *head, const PGresult *res, 
 				total += (size_t)steps[nsteps++].eq;
 			continue;
 		}
-		in = kind == '1' || (PQgetvalue(res, t, PAGE_COL(IN_COHORT))[0] == 't' &&
-		    !PQgetisnull(res, t, PAGE_COL(RANK)));
+		/* a page row's rank and of are found in the steps below */
+		in = kind == '2' && PQgetvalue(res, t, PAGE_COL(IN_COHORT))[0] == 't' &&
+		    !PQgetisnull(res, t, PAGE_COL(RANK));
 		of = in ? strtoll(PQgetvalue(res, t, PAGE_COL(OF)), NULL, 10) : 0;
 		row.city = PQgetvalue(res, t, PAGE_COL(SLUG));
 		row.name = PQgetvalue(res, t, PAGE_COL(NAME));
@@ -572,6 +574,29 @@ build_page_model(struct ranking *rk, const PGresult *head, const PGresult *res, 
 			break;
 	if (i < nsteps)
 		qsort(steps, nsteps, sizeof(*steps), hib ? cmp_step_down : cmp_step_up);
+	for (i = 0, k = 0; i < nsteps; i++) {
+		steps[i].before = (long long)k;
+		k += (size_t)steps[i].eq;
+	}
+	/* each page row's rank: 1 + the values ranked before its value's step (rows without a step, which
+	 * one snapshot rules out, are left out) */
+	for (i = 0, k = 0; i < rk->n; i++) {
+		struct rank_row *o = &rk->rows[i];
+		size_t lo = 0, hi = nsteps, mid;
+		while (lo < hi) {	/* the first step not better than the row's value */
+			mid = lo + (hi - lo) / 2;
+			if (hib ? steps[mid].value > o->value : steps[mid].value < o->value)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == nsteps || steps[lo].value != o->value)
+			continue;
+		o->rank = 1 + steps[lo].before;
+		o->percentile = 100.0 * (double)((long long)total - o->rank + 1) / (double)total;
+		rk->rows[k++] = *o;
+	}
+	rk->n = k;
 	for (i = 1; i < rk->n; i++)
 		if (cmp_rank_row(&rk->rows[i - 1], &rk->rows[i]) > 0)
 			break;
