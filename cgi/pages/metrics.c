@@ -206,6 +206,7 @@ struct ranking {
 	json_t *model;
 	struct rank_row *rows;
 	size_t n;
+	size_t first, total;	/* rows[0] is row `first` of the ranking's `total` (0 and n: every row) */
 };
 
 static void
@@ -288,19 +289,33 @@ sort_values(double *v, size_t n)
 }
 
 /* summary {n, mean, median, min, max} (and share {yes, of, percent} for 0/1 shares) and the histogram */
+static int summary_of(json_t *model, double *v, size_t n, const char *unit);
+
 static int
 add_summary(struct ranking *rk, const char *unit)
 {
-	json_t *model = rk->model, *summary, *hist;
-	struct chart_bin *bins = NULL;
-	size_t n = rk->n, i, nbins = 0, ones = 0;
-	double *v = NULL, sum = 0;
-	int binary = 1;
+	size_t n = rk->n, i;
+	double *v = NULL;
 
 	if (n > 0 && (v = malloc(n * sizeof(*v))) == NULL)
 		return -1;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		v[i] = rk->rows[i].value;
+	return summary_of(rk->model, v, n, unit);
+}
+
+/* The summary and the histogram of the cohort's n values v, best first (the order the mean adds them
+ * in); frees v. */
+static int
+summary_of(json_t *model, double *v, size_t n, const char *unit)
+{
+	json_t *summary, *hist;
+	struct chart_bin *bins = NULL;
+	size_t i, nbins = 0, ones = 0;
+	double sum = 0;
+	int binary = 1;
+
+	for (i = 0; i < n; i++) {
 		sum += v[i];
 		if (v[i] == 1)
 			ones++;
@@ -361,41 +376,54 @@ DB_SAME_COLUMN(Q_METRIC_RANKING, Q_METRIC_RANKING_STORED_VER, IN_COHORT);
 #define RANK_COORD(rank, column) (PQnfields(rank) > Q_METRIC_RANKING_##column ? Q_METRIC_RANKING_##column : -1)
 
 /* The highlighted city: its row with in_cohort, and of (the cohort's size); NULL when memory ran out. */
+/* The columns of the highlighted city's row: the ranking statements' or the page statements'. */
+struct hl_cols {
+	int in, value, slug, name, synthetic, lat, lon;
+};
+
 static json_t *
-highlight_json(const PGresult *rank, int i, const struct rank_row *row, size_t of)
+highlight_json(const PGresult *rank, int i, const struct rank_row *row, size_t of, const struct hl_cols *k)
 {
-	int in = PQgetvalue(rank, i, Q_METRIC_RANKING_IN_COHORT)[0] == 't';
+	int in = PQgetvalue(rank, i, k->in)[0] == 't';
 	json_t *value = NULL;
 
-	if (!PQgetisnull(rank, i, Q_METRIC_RANKING_VALUE) && isfinite(row->value))
+	if (!PQgetisnull(rank, i, k->value) && isfinite(row->value))
 		value = json_real(row->value);
 	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:b, s:b, s:I, s:o, s:o}",
-	    "city", PQgetvalue(rank, i, Q_METRIC_RANKING_SLUG), "name", PQgetvalue(rank, i, Q_METRIC_RANKING_NAME),
+	    "city", PQgetvalue(rank, i, k->slug), "name", PQgetvalue(rank, i, k->name),
 	    "value", value ? value : json_null(),
 	    "rank", in ? json_integer(row->rank) : json_null(),
 	    "percentile", in && isfinite(row->percentile) ? json_real(row->percentile) : json_null(),
-	    "synthetic", PQgetvalue(rank, i, Q_METRIC_RANKING_SYNTHETIC)[0] == 't', "in_cohort", in, "of", (json_int_t)of,
-	    "lat", view_coord_json(rank, i, RANK_COORD(rank, LAT)), "lon", view_coord_json(rank, i, RANK_COORD(rank, LON)));
+	    "synthetic", PQgetvalue(rank, i, k->synthetic)[0] == 't', "in_cohort", in, "of", (json_int_t)of,
+	    "lat", view_coord_json(rank, i, k->lat), "lon", view_coord_json(rank, i, k->lon));
 }
 
 /* The model from the two statements' results (rows point into rank, which must outlive it); 0, or -1
  * when memory ran out (rk is then empty). */
-static int
-build_model(struct ranking *rk, const PGresult *head, const PGresult *rank, const struct view *v)
+static json_t *
+model_head(const PGresult *head, const struct view *v)
 {
-	json_t *metric, *hl;
-	int i, hl_row = -1, ntuples = PQntuples(rank);
-	struct rank_row hl_data = { 0 };
+	json_t *metric;
 
-	memset(rk, 0, sizeof(*rk));
 	metric = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:s}",
 	    "id", PQgetvalue(head, 0, Q_METRIC_HEAD_ID), "title", PQgetvalue(head, 0, Q_METRIC_HEAD_TITLE),
 	    "description", PQgetvalue(head, 0, Q_METRIC_HEAD_DESCRIPTION), "unit", PQgetvalue(head, 0, Q_METRIC_HEAD_UNIT),
 	    "higher_is_better", PQgetvalue(head, 0, Q_METRIC_HEAD_HIGHER_IS_BETTER)[0] == 't', "plugin", PQgetvalue(head, 0, Q_METRIC_HEAD_PLUGIN),
 	    "version", PQgetvalue(head, 0, Q_METRIC_HEAD_VERSION), "source", PQgetvalue(head, 0, Q_METRIC_HEAD_SOURCE));
-	rk->model = json_pack("{s:o, s:s, s:o, s:s}", "metric", metric, "survey", PQgetvalue(head, 0, Q_METRIC_HEAD_WAVE),
+	return json_pack("{s:o, s:s, s:o, s:s}", "metric", metric, "survey", PQgetvalue(head, 0, Q_METRIC_HEAD_WAVE),
 	    "waves", view_answer_json(PQgetvalue(head, 0, Q_METRIC_HEAD_WAVES)),
 	    "peers", v->c.canonical.data ? v->c.canonical.data : "");
+}
+
+static int
+build_model(struct ranking *rk, const PGresult *head, const PGresult *rank, const struct view *v)
+{
+	json_t *hl;
+	int i, hl_row = -1, ntuples = PQntuples(rank);
+	struct rank_row hl_data = { 0 };
+
+	memset(rk, 0, sizeof(*rk));
+	rk->model = model_head(head, v);
 	if (rk->model == NULL)
 		goto fail;
 	if (ntuples > 0 && (rk->rows = malloc((size_t)ntuples * sizeof(*rk->rows))) == NULL)
@@ -426,14 +454,181 @@ build_model(struct ranking *rk, const PGresult *head, const PGresult *rank, cons
 			rk->rows[rk->n++] = row;
 	}
 	if (hl_row >= 0) {
-		if ((hl = highlight_json(rank, hl_row, &hl_data, rk->n)) == NULL)
+		struct hl_cols k = { Q_METRIC_RANKING_IN_COHORT, Q_METRIC_RANKING_VALUE, Q_METRIC_RANKING_SLUG,
+			Q_METRIC_RANKING_NAME, Q_METRIC_RANKING_SYNTHETIC, RANK_COORD(rank, LAT), RANK_COORD(rank, LON) };
+		if ((hl = highlight_json(rank, hl_row, &hl_data, rk->n, &k)) == NULL)
 			goto fail;
 		json_object_set_new(rk->model, "highlight", hl);
 	}
+	rk->total = rk->n;
 	if (add_summary(rk, PQgetvalue(head, 0, Q_METRIC_HEAD_UNIT)) == -1)
 		goto fail;
 	return 0;
 fail:
+	ranking_free(rk);
+	return -1;
+}
+
+/* ---- a page of a stored cohort's ranking (queries_rank.def) ---- */
+
+/* The page statements answer alike in either direction: the code reads the DESC names. */
+DB_SAME_COLUMN(Q_METRIC_PAGE_DESC, Q_METRIC_PAGE_ASC, KIND);
+DB_SAME_COLUMN(Q_METRIC_PAGE_DESC, Q_METRIC_PAGE_ASC, SLUG);
+DB_SAME_COLUMN(Q_METRIC_PAGE_DESC, Q_METRIC_PAGE_ASC, NAME);
+DB_SAME_COLUMN(Q_METRIC_PAGE_DESC, Q_METRIC_PAGE_ASC, SYNTHETIC);
+DB_SAME_COLUMN(Q_METRIC_PAGE_DESC, Q_METRIC_PAGE_ASC, VALUE);
+DB_SAME_COLUMN(Q_METRIC_PAGE_DESC, Q_METRIC_PAGE_ASC, RANK);
+DB_SAME_COLUMN(Q_METRIC_PAGE_DESC, Q_METRIC_PAGE_ASC, OF);
+DB_SAME_COLUMN(Q_METRIC_PAGE_DESC, Q_METRIC_PAGE_ASC, IN_COHORT);
+DB_SAME_COLUMN(Q_METRIC_PAGE_DESC, Q_METRIC_PAGE_ASC, LAT);
+DB_SAME_COLUMN(Q_METRIC_PAGE_DESC, Q_METRIC_PAGE_ASC, LON);
+DB_SAME_COLUMN(Q_METRIC_PAGE_DESC, Q_METRIC_PAGE_ASC, EQ);
+#define PAGE_COL(column) Q_METRIC_PAGE_DESC_##column
+
+/* One distinct value of the cohort and how many cities have it. */
+struct step {
+	double value;
+	long long eq;
+	long long before;	/* the cohort's values ranked before it */
+};
+
+static int
+cmp_step_up(const void *a, const void *b)
+{
+	double x = ((const struct step *)a)->value, y = ((const struct step *)b)->value;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+cmp_step_down(const void *a, const void *b)
+{
+	return cmp_step_up(b, a);
+}
+
+/* The ranking's order: rank, then name and slug in code point order (PostgreSQL's "C" collation). */
+static int
+cmp_rank_row(const void *a, const void *b)
+{
+	const struct rank_row *x = a, *y = b;
+	int c;
+
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	if ((c = strcmp(x->name, y->name)) != 0)
+		return c;
+	return strcmp(x->city, y->city);
+}
+
+/* The model of one page from Q_METRIC_PAGE_DESC or _ASC (rows point into res): as build_model's, but
+ * rows holds only the page, and the summary and the histogram come from the cohort's steps, expanded
+ * best first so that the mean adds the values in the very order build_model does.  The rows' and the
+ * steps' order is checked rather than trusted.  0, or -1 when memory ran out (rk is then empty). */
+static int
+build_page_model(struct ranking *rk, const PGresult *head, const PGresult *res, const struct view *v, int hib)
+{
+	struct step *steps = NULL;
+	double *vals = NULL;
+	size_t nsteps = 0, total = 0, i, j, k;
+	int ntuples = PQntuples(res), t, hl_row = -1;
+	struct rank_row hl_data = { 0 };
+	json_t *hl;
+
+	memset(rk, 0, sizeof(*rk));
+	if ((rk->model = model_head(head, v)) == NULL)
+		goto fail;
+	if (ntuples > 0 && ((rk->rows = malloc((size_t)ntuples * sizeof(*rk->rows))) == NULL ||
+	    (steps = malloc((size_t)ntuples * sizeof(*steps))) == NULL))
+		goto fail;
+	for (t = 0; t < ntuples; t++) {
+		char kind = PQgetvalue(res, t, PAGE_COL(KIND))[0];
+		struct rank_row row;
+		long long of;
+		int in;
+
+		if (kind == '0') {
+			steps[nsteps].value = strtod(PQgetvalue(res, t, PAGE_COL(VALUE)), NULL);
+			steps[nsteps].eq = strtoll(PQgetvalue(res, t, PAGE_COL(EQ)), NULL, 10);
+			if (steps[nsteps].eq > 0)
+				total += (size_t)steps[nsteps++].eq;
+			continue;
+		}
+		/* a page row's rank and of are found in the steps below */
+		in = kind == '2' && PQgetvalue(res, t, PAGE_COL(IN_COHORT))[0] == 't' &&
+		    !PQgetisnull(res, t, PAGE_COL(RANK));
+		of = in ? strtoll(PQgetvalue(res, t, PAGE_COL(OF)), NULL, 10) : 0;
+		row.city = PQgetvalue(res, t, PAGE_COL(SLUG));
+		row.name = PQgetvalue(res, t, PAGE_COL(NAME));
+		row.value_text = PQgetisnull(res, t, PAGE_COL(VALUE)) ? NULL : PQgetvalue(res, t, PAGE_COL(VALUE));
+		row.value = row.value_text ? strtod(row.value_text, NULL) : NAN;
+		row.rank = in ? strtoll(PQgetvalue(res, t, PAGE_COL(RANK)), NULL, 10) : 0;
+		row.percentile = in && of > 0 ? 100.0 * (double)(of - row.rank + 1) / (double)of : NAN;
+		row.synthetic = PQgetvalue(res, t, PAGE_COL(SYNTHETIC))[0] == 't';
+		row.lat = PQgetisnull(res, t, PAGE_COL(LAT)) ? NULL : PQgetvalue(res, t, PAGE_COL(LAT));
+		row.lon = PQgetisnull(res, t, PAGE_COL(LON)) ? NULL : PQgetvalue(res, t, PAGE_COL(LON));
+		if (kind == '2') {
+			hl_row = t;
+			hl_data = row;
+		} else if (row.value_text && isfinite(row.value)) {
+			rk->rows[rk->n++] = row;
+		}
+	}
+	for (i = 1; i < nsteps; i++)
+		if (hib ? !(steps[i - 1].value > steps[i].value) : !(steps[i - 1].value < steps[i].value))
+			break;
+	if (i < nsteps)
+		qsort(steps, nsteps, sizeof(*steps), hib ? cmp_step_down : cmp_step_up);
+	for (i = 0, k = 0; i < nsteps; i++) {
+		steps[i].before = (long long)k;
+		k += (size_t)steps[i].eq;
+	}
+	/* each page row's rank: 1 + the values ranked before its value's step (rows without a step, which
+	 * one snapshot rules out, are left out) */
+	for (i = 0, k = 0; i < rk->n; i++) {
+		struct rank_row *o = &rk->rows[i];
+		size_t lo = 0, hi = nsteps, mid;
+		while (lo < hi) {	/* the first step not better than the row's value */
+			mid = lo + (hi - lo) / 2;
+			if (hib ? steps[mid].value > o->value : steps[mid].value < o->value)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == nsteps || steps[lo].value != o->value)
+			continue;
+		o->rank = 1 + steps[lo].before;
+		o->percentile = 100.0 * (double)((long long)total - o->rank + 1) / (double)total;
+		rk->rows[k++] = *o;
+	}
+	rk->n = k;
+	for (i = 1; i < rk->n; i++)
+		if (cmp_rank_row(&rk->rows[i - 1], &rk->rows[i]) > 0)
+			break;
+	if (i < rk->n)
+		qsort(rk->rows, rk->n, sizeof(*rk->rows), cmp_rank_row);
+	rk->total = total;
+	rk->first = (size_t)v->pg.offset < total ? (size_t)v->pg.offset : total;
+	if (rk->n > total - rk->first)	/* never more rows than the steps count */
+		rk->n = total - rk->first;
+	if (hl_row >= 0) {
+		struct hl_cols c = { PAGE_COL(IN_COHORT), PAGE_COL(VALUE), PAGE_COL(SLUG), PAGE_COL(NAME),
+			PAGE_COL(SYNTHETIC), PAGE_COL(LAT), PAGE_COL(LON) };
+		if ((hl = highlight_json(res, hl_row, &hl_data, total, &c)) == NULL)
+			goto fail;
+		json_object_set_new(rk->model, "highlight", hl);
+	}
+	if (total > 0 && (vals = malloc(total * sizeof(*vals))) == NULL)
+		goto fail;
+	for (i = 0, k = 0; i < nsteps; i++)
+		for (j = 0; j < (size_t)steps[i].eq; j++)
+			vals[k++] = steps[i].value;
+	free(steps);
+	steps = NULL;
+	if (summary_of(rk->model, vals, total, PQgetvalue(head, 0, Q_METRIC_HEAD_UNIT)) == -1)
+		goto fail;
+	return 0;
+fail:
+	free(steps);
 	ranking_free(rk);
 	return -1;
 }
@@ -619,8 +814,15 @@ ranking_svg(struct buf *b, const struct ranking *rk, const char *id, int standal
 static void
 page_rows(const struct ranking *rk, const struct paging *pg, size_t *from, size_t *to)
 {
-	*from = (size_t)pg->offset < rk->n ? (size_t)pg->offset : rk->n;
-	*to = rk->n - *from > (size_t)pg->limit ? *from + (size_t)pg->limit : rk->n;
+	*from = (size_t)pg->offset < rk->total ? (size_t)pg->offset : rk->total;
+	*to = rk->total - *from > (size_t)pg->limit ? *from + (size_t)pg->limit : rk->total;
+	/* a page model holds only this page's rows: never index past them */
+	if (*from < rk->first)
+		*from = rk->first;
+	if (*to > rk->first + rk->n)
+		*to = rk->first + rk->n;
+	if (*to < *from)
+		*to = *from;
 }
 
 static void
@@ -632,13 +834,14 @@ metric_csv(struct request *r, const struct ranking *rk, const struct paging *pg)
 	buf_puts(&r->out, "rank,city,name,value\r\n");
 	page_rows(rk, pg, &from, &to);
 	for (i = from; i < to; i++) {
-		csv_int(&r->out, rk->rows[i].rank);
+		const struct rank_row *o = &rk->rows[i - rk->first];
+		csv_int(&r->out, o->rank);
 		csv_sep(&r->out);
-		csv_text(&r->out, rk->rows[i].city);
+		csv_text(&r->out, o->city);
 		csv_sep(&r->out);
-		csv_text(&r->out, rk->rows[i].name);
+		csv_text(&r->out, o->name);
 		csv_sep(&r->out);
-		csv_number(&r->out, rk->rows[i].value);
+		csv_number(&r->out, o->value);
 		csv_eol(&r->out);
 	}
 }
@@ -656,7 +859,7 @@ metric_json(struct request *r, const struct ranking *rk, const struct paging *pg
 
 	page_rows(rk, pg, &from, &to);
 	buf_printf(&path, "/metrics/%s.json", view_str(json_object_get(rk->model, "metric"), "id"));
-	next = paging_next(r, pg, path.data ? path.data : "/metrics", (long long)rk->n);
+	next = paging_next(r, pg, path.data ? path.data : "/metrics", (long long)rk->total);
 	buf_free(&path);
 	if (next == NULL)
 		return -1;
@@ -665,7 +868,7 @@ metric_json(struct request *r, const struct ranking *rk, const struct paging *pg
 	r->status = 200;
 	r->ctype = "application/json";
 	/* about 100 bytes a row: one allocation rather than a dozen doublings of a 1 MB answer */
-	rc |= buf_reserve(b, 4096 + rk->n * 112);
+	rc |= buf_reserve(b, 4096 + (to - from) * 112);
 	rc |= buf_putc(b, '{');
 	json_object_foreach(rk->model, key, val) {
 		if (!first)
@@ -677,7 +880,7 @@ metric_json(struct request *r, const struct ranking *rk, const struct paging *pg
 			continue;
 		rc |= buf_puts(b, ",\"values\":[");
 		for (i = from; i < to && rc == 0; i++) {
-			const struct rank_row *o = &rk->rows[i];
+			const struct rank_row *o = &rk->rows[i - rk->first];
 			rc |= buf_puts(b, i > from ? ",{\"city\":" : "{\"city\":");
 			rc |= jsonw_string(b, o->city);
 			rc |= buf_puts(b, ",\"name\":");
@@ -696,7 +899,7 @@ metric_json(struct request *r, const struct ranking *rk, const struct paging *pg
 			rc |= buf_putc(b, '}');
 		}
 		rc |= buf_putc(b, ']');
-		rc |= buf_printf(b, ",\"total\":%zu,\"limit\":%ld,\"offset\":%ld,\"next\":", rk->n, pg->limit,
+		rc |= buf_printf(b, ",\"total\":%zu,\"limit\":%ld,\"offset\":%ld,\"next\":", rk->total, pg->limit,
 		    pg->offset);
 		rc |= jsonw_value(b, next);
 	}
@@ -1098,7 +1301,7 @@ metric_get(struct request *r)
 	struct ranking rk = { 0 };
 	const char *p[3];
 	PGresult *ver = NULL;
-	int status = -1, retired;
+	int status = -1, retired, paged;
 
 	if (read_view(r, &v) == -1)
 		goto out;
@@ -1126,13 +1329,34 @@ metric_get(struct request *r)
 	retired = metric_version_arg(r, v.id, &p[2], &ver);	/* ?version=V */
 	if (retired == -1)
 		goto out;
-	rank = view_cohort_query(r->app->db, retired ? Q_METRIC_RANKING_STORED_VER : Q_METRIC_RANKING_STORED,
-	    retired ? Q_METRIC_RANKING_VER : Q_METRIC_RANKING, &v.c, PQgetvalue(head, 0, Q_METRIC_HEAD_WAVE), p, retired ? 3 : 2);
+	/* JSON and CSV of a stored cohort: one page from the values' index; the rest ranks the cohort */
+	paged = !retired && (r->fmt == FMT_JSON || r->fmt == FMT_CSV) && view_cohort_is_stored(&v.c) &&
+	    !view_wave_is_latest(PQgetvalue(head, 0, Q_METRIC_HEAD_WAVE));
+	if (paged) {
+		char off[24], lim[24];
+		const char *pp[7];
+		int hib = PQgetvalue(head, 0, Q_METRIC_HEAD_HIGHER_IS_BETTER)[0] == 't';
+		snprintf(off, sizeof off, "%ld", v.pg.offset);
+		snprintf(lim, sizeof lim, "%ld", v.pg.limit);
+		pp[0] = PQgetvalue(head, 0, Q_METRIC_HEAD_WAVE);
+		pp[1] = v.c.stored[0];
+		pp[2] = v.c.stored[1];
+		pp[3] = v.id;
+		pp[4] = v.city;
+		pp[5] = off;
+		pp[6] = lim;
+		rank = db_query(r->app->db, hib ? Q_METRIC_PAGE_DESC : Q_METRIC_PAGE_ASC, 7, pp);
+	} else {
+		rank = view_cohort_query(r->app->db, retired ? Q_METRIC_RANKING_STORED_VER : Q_METRIC_RANKING_STORED,
+		    retired ? Q_METRIC_RANKING_VER : Q_METRIC_RANKING, &v.c, PQgetvalue(head, 0, Q_METRIC_HEAD_WAVE), p,
+		    retired ? 3 : 2);
+	}
 	if (!db_ok(rank)) {
 		view_db_error(r, rank);
 		goto out;
 	}
-	if (build_model(&rk, head, rank, &v) == -1) {
+	if ((paged ? build_page_model(&rk, head, rank, &v,
+	    PQgetvalue(head, 0, Q_METRIC_HEAD_HIGHER_IS_BETTER)[0] == 't') : build_model(&rk, head, rank, &v)) == -1) {
 		reply_error(r, 503, "out of memory", NULL);
 		goto out;
 	}
