@@ -7,6 +7,24 @@
 #include "upload_msg.h"
 #include "vmsg.h"
 
+/* Template text (from the sources or fr.po, plain text): & < > escaped, quotes kept as written. */
+static void
+tmpl_text(struct buf *b, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '&')
+			buf_puts(b, "&amp;");
+		else if (s[i] == '<')
+			buf_puts(b, "&lt;");
+		else if (s[i] == '>')
+			buf_puts(b, "&gt;");
+		else
+			buf_putc(b, s[i]);
+	}
+}
+
 /* The argument as the page's language writes it: a phrase of the sources translated, a number with a
  * decimal comma in French. */
 static void
@@ -50,7 +68,7 @@ upload_msg_kind(struct buf *b, const char *code, json_t *args)
 		t = _(k->one);
 	}
 	while ((s = strchr(t, '{')) != NULL) {
-		buf_append(b, t, (size_t)(s - t));
+		tmpl_text(b, t, (size_t)(s - t));
 		if (s[1] >= '1' && s[1] <= '0' + VMSG_MAX_ARGS && s[2] == '}' &&
 		    (a = json_string_value(json_array_get(args, (size_t)(s[1] - '1')))) != NULL) {
 			arg_html(b, k, s[1] - '1', a);
@@ -60,7 +78,7 @@ upload_msg_kind(struct buf *b, const char *code, json_t *args)
 			t = s + 1;
 		}
 	}
-	buf_puts(b, t);
+	tmpl_text(b, t, strlen(t));
 	/* a sentence, as the English one: a full stop at the end */
 	if (b->len > start && strchr(".!?", b->data[b->len - 1]) == NULL)
 		buf_putc(b, '.');

@@ -268,7 +268,7 @@ def test_upload_report_in_french():
     # English unchanged
     r = post("/upload", form([("token", tok.encode(), None), ("file", bad, "a.csv")]), ct)
     assert r.status == 422 and "Upload refused" in r.text and "Row 2, column <code>value</code>:" in r.text
-    assert "&quot;perhaps&quot; is not yes or no: dedicated_funding takes" in r.text
+    assert '"perhaps" is not yes or no: dedicated_funding takes' in r.text
     # a dry run that passes, in French
     good = ("city,survey,question,value\n%s,2020,dedicated_funding,yes\n" % slug).encode()
     r = post("/upload", form([("token", tok.encode(), None), ("file", good, "a.csv"), ("dry_run", b"1", None)]), ct,
