@@ -231,3 +231,33 @@ def test_summaries_clear_and_researcher_in_french():
     r = post("/upload", *_form(tok, b"[]", "a.json"), headers=FR)
     page = _html_text(r.text)
     assert "L'envoi ne contient aucune réponse." in page and "La liste est vide." in page, page[-2000:]
+
+
+def test_descriptions_and_scores_in_french():
+    """Issue 20: <meta name=description> and og:description in the page's language; the similar-cities
+    page's scores with a decimal comma in French (the exact value in <data value> keeps its point)."""
+    import html as htmlmod
+    from cb import get
+
+    def metas(path):
+        b = get(path).text
+        d = htmlmod.unescape(re.search(r'<meta name="description" content="([^"]*)">', b).group(1))
+        og = htmlmod.unescape(re.search(r'<meta property="og:description" content="([^"]*)">', b).group(1))
+        return d, og
+    d, og = metas("/cities/toronto?lang=fr")
+    assert d == og and d.startswith("Toronto (") and "habitants" + NNBSP + ": ses réponses à l'enquête" in d, d
+    assert "population" not in d and "metrics" not in d, d
+    d, og = metas("/cities/toronto")
+    assert "population 2,800,000: its answers to the" in d, d
+    d, og = metas("/compare?cities=toronto,aldilmere&lang=fr")
+    assert d == og and d.startswith("Toronto et Aldilmere côte à côte dans l'enquête"), d
+    d, og = metas("/compare?lang=fr")
+    assert d.startswith("Choisissez de deux à douze villes"), d
+    d, og = metas("/cities/toronto/similar?lang=fr")
+    assert d.startswith("citybench compare la façon"), d
+    fr = get("/cities/toronto/similar?lang=fr").text
+    scores = re.findall(r'<td class="num"><data value="([^"]*)">([^<]*)</data>', fr)
+    assert scores and all(re.fullmatch(r"[01],\d\d", shown) for _, shown in scores), scores[:5]
+    en = get("/cities/toronto/similar").text
+    assert all(re.fullmatch(r"[01]\.\d\d", shown) for _, shown in
+               re.findall(r'<td class="num"><data value="([^"]*)">([^<]*)</data>', en))
