@@ -222,6 +222,10 @@ BODY_FR = [
                                  "Compare with the first five", "most alike first"],
      ["Villes proches de Toronto", "Comment le score est calculé", "Ce qu&#39;elles ont en commun",
       "Comparer avec les cinq premières"]),
+    ("/cities/toronto/submissions", ["Versions of Toronto", "Every accepted upload", "Back to the profile",
+                                     "Every wave", "Versions by wave", "Answers given", "Download as CSV"],
+     ["Versions des réponses de Toronto", "Retour au profil", "Toutes les vagues", "Réponses données",
+      "Versions par vague"]),
     ("/upload?city=no-such-city-xyz", ["No city is registered as"],
      ["Aucune ville n'est enregistrée sous «\u202fno-such-city-xyz\u202f»"]),
 ]

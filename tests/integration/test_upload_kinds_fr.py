@@ -261,3 +261,29 @@ def test_descriptions_and_scores_in_french():
     en = get("/cities/toronto/similar").text
     assert all(re.fullmatch(r"[01]\.\d\d", shown) for _, shown in
                re.findall(r'<td class="num"><data value="([^"]*)">([^<]*)</data>', en))
+
+
+def test_versions_version_and_restore_in_french():
+    """Issue 20: what a partner sees after an upload, in French: the versions, one version with what it
+    changed."""
+    from cb import get
+    slug = new_city("frvers")
+    tok = token_for_city(slug)
+    for v in ("Jane", "Joan"):
+        assert post(API, H + "%s,2020,mayor,%s\n" % (slug, v), "text/csv", tok).status == 201
+    subs = get("/cities/%s/submissions.json" % slug).json()["submissions"]
+    assert len(subs) == 2
+    page = _html_text(get("/cities/%s/submissions?lang=fr" % slug).text)
+    for phrase in ["Versions des réponses de", "2 versions.", "Version 1", "envoyée par la ville", "Toutes les vagues"]:
+        assert phrase in page, (phrase, page[page.find("<main"):][:2000])
+    for phrase in ["Versions of", "uploaded", "Every wave", "Answers given", "Back to the profile"]:
+        assert phrase not in page, phrase
+    page = _html_text(get("/submissions/%s?lang=fr" % subs[1]["id"]).text)
+    for phrase in ["vague 2020, version 2", "Créée le (UTC)", "Les réponses que cette version a modifiées",
+                   "modifiée", "Avant", "identique", "Toutes les versions", "Le profil actuel"]:
+        assert phrase in page, (phrase, page[page.find("<main"):][:2000])
+    for phrase in [" wave, version", "Created (UTC)", "Answers this version changed", "Every version",
+                   ">same<", ">Before<"]:
+        assert phrase not in page, phrase
+    page = _html_text(get("/submissions/%s?lang=fr" % subs[0]["id"]).text)
+    assert "La première version" + NNBSP + ": chaque réponse est nouvelle." in page
