@@ -39,7 +39,7 @@ UNITS    := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 # The messages in French and, when the system lacks it, the French locale (see `make pot` below).
 # What xgettext reads as a message: _(), N_(), P_() (plural), the charts' C_(), a COUNT_HEADING row's
 # singular and plural, a constant reply_error message (shown translated on HTML error pages).
-XGETTEXT_FLAGS := --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ --keyword=P_:1,2 --keyword=C_ \
+XGETTEXT_FLAGS := --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ --keyword=P_:1,2 --keyword=NP_:1,2 --keyword=C_ \
 	--keyword=COUNT_HEADING:2,3 --keyword=reply_error:3
 LOCALES  := $(BUILD)/locale/fr/LC_MESSAGES/citybench.mo $(BUILD)/locale/fr_FR.UTF-8/LC_MESSAGES
 

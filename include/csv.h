@@ -13,6 +13,8 @@ struct csv_error {
 	size_t row;		/* record number, the header is 1; 0 when none */
 	size_t column;		/* field number from 1; 0 when none */
 	char message[160];	/* valid UTF-8, no control characters */
+	const char *code;	/* the kind, a stable code (vmsg.h: csv_...); NULL when none */
+	size_t value;		/* the number the message names (a line, a limit), else 0 */
 };
 
 /*

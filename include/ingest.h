@@ -81,6 +81,7 @@ struct ingest {
 	json_t *details;		/* [{row, column, message}], at most INGEST_MAX_DETAILS */
 	size_t nproblems;		/* all problems, also those past the cap */
 	char message[256];		/* the summary for the error */
+	json_t *summary;		/* the same as a message kind (vmsg.h): {message, code, args}, or NULL */
 };
 
 void ingest_init(struct ingest *in, enum ingest_format format);
@@ -110,6 +111,13 @@ void ingest_sentence(char *msg, size_t n);
 /* Adds a problem (row 0 = none; column may be NULL), worded as a sentence. */
 void ingest_problem(struct ingest *in, size_t row, const char *column, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/* Adds a problem of a kind (vmsg.h: its code and up to five arguments, NULL ending them): the detail
+ * {row, column, message, code, args}. */
+void ingest_problem_k(struct ingest *in, size_t row, const char *column, const char *code, const char *a1,
+    const char *a2, const char *a3, const char *a4, const char *a5);
+/* Sets the summary (in->message and in->summary) to a kind with up to two arguments. */
+void ingest_summary(struct ingest *in, const char *code, const char *a1, const char *a2);
 
 /*
  * A cities file's optional `lat,lon` cells (NULL: the column is absent, "": empty).  Both empty (or

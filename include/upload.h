@@ -8,6 +8,7 @@
 struct upload_outcome {
 	int status;			/* 200 dry run or nothing changed, 201 stored, or the error's */
 	char message[512];
+	json_t *summary;		/* the message as a kind (vmsg.h): {message, code, args}, or NULL */
 	json_t *details;		/* the error's details, or NULL */
 	json_t *submissions;		/* [{id, city, survey, version, changed}] on success */
 	json_t *warnings;		/* a dry run's: [{row, column, question, message}] it would clear */

@@ -91,8 +91,8 @@ has_chart(const char *path)
 }
 
 /* What a page without a description of its own says: what citybench is, not the title again. */
-#define DESCRIPTION_DEFAULT "citybench compares how cities organise public-sector innovation, wave by wave: " \
-	"survey answers, metrics computed from them, rankings and maps, with open data under CC BY 4.0."
+#define DESCRIPTION_DEFAULT N_("citybench compares how cities organise public-sector innovation, wave by wave: " \
+	"survey answers, metrics computed from them, rankings and maps, with open data under CC BY 4.0.")
 
 /* The page's description and Open Graph tags (issue 15): a shared link previews with the page's title,
  * the page's own description (what it shows, with its city, metric or figure; DESCRIPTION_DEFAULT when
@@ -104,7 +104,7 @@ meta_tags(struct request *r, const char *title, const char *description)
 	const char *qs = r->query_string && *r->query_string ? r->query_string : NULL;
 
 	if (description == NULL || *description == '\0')
-		description = DESCRIPTION_DEFAULT;
+		description = _(DESCRIPTION_DEFAULT);	/* in the page's language */
 	html_raw(b, "\n<meta name=\"description\" content=\"");
 	html_attr(b, description);
 	html_raw(b, "\">\n<meta property=\"og:site_name\" content=\"citybench\">\n"

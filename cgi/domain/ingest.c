@@ -19,6 +19,7 @@
 #include "ingest.h"
 #include "query.h"
 #include "utf8.h"
+#include "vmsg.h"
 #include "weburl.h"
 
 /* ---- the catalog ---- */
@@ -311,6 +312,39 @@ ingest_problem(struct ingest *in, size_t row, const char *column, const char *fm
 	json_array_append_new(in->details, d);
 }
 
+void
+ingest_problem_k(struct ingest *in, size_t row, const char *column, const char *code, const char *a1,
+    const char *a2, const char *a3, const char *a4, const char *a5)
+{
+	json_t *d;
+
+	in->nproblems++;
+	if (json_array_size(in->details) >= INGEST_MAX_DETAILS)
+		return;
+	if ((d = vmsg_make(code, a1, a2, a3, a4, a5)) == NULL)
+		return;
+	json_object_set_new(d, "row", row ? json_integer((json_int_t)row) : json_null());
+	json_object_set_new(d, "column", column ? json_string(column) : json_null());
+	json_array_append_new(in->details, d);
+}
+
+void
+ingest_summary(struct ingest *in, const char *code, const char *a1, const char *a2)
+{
+	json_decref(in->summary);
+	in->summary = vmsg_make(code, a1, a2, NULL, NULL, NULL);
+	snprintf(in->message, sizeof(in->message), "%s",
+	    in->summary ? json_string_value(json_object_get(in->summary, "message")) : code);
+}
+
+/* A count as an argument. */
+static const char *
+zu(size_t n, char *tmp, size_t size)
+{
+	snprintf(tmp, size, "%zu", n);
+	return tmp;
+}
+
 /* Quotes input for a message: at most 40 characters, valid UTF-8. */
 static const char *
 q40(const char *s, char *tmp, size_t n)
@@ -357,6 +391,7 @@ ingest_free(struct ingest *in)
 	}
 	free(in->sets);
 	json_decref(in->details);
+	json_decref(in->summary);
 	memset(in, 0, sizeof(*in));
 }
 
@@ -413,11 +448,8 @@ other_separator(struct ingest *in, char **f, size_t n)
 		sep = "tabs";
 	if (sep == NULL)
 		return 0;
-	snprintf(in->message, sizeof(in->message), "The file separates its fields with %s, not commas, so "
-	    "it cannot be read as CSV.", sep);
-	ingest_problem(in, 1, NULL, "The file separates its fields with %s, not commas. In your spreadsheet "
-	    "program choose Save as, pick the type \"CSV UTF-8 (comma delimited) (.csv)\", and upload that "
-	    "file; if your spreadsheet still writes %s, set its list separator to a comma", sep, sep);
+	ingest_summary(in, "separator_summary", sep, NULL);
+	ingest_problem_k(in, 1, NULL, "separator", sep, NULL, NULL, NULL, NULL);
 	return 1;
 }
 
@@ -444,25 +476,25 @@ csv_row(void *arg, size_t row, char **f, size_t n)
 				/* the downloadable forms' columns, for people: read and ignored */
 				if (header_is(f[i], "label") || header_is(f[i], "help"))
 					continue;
-				ingest_problem(in, row, f[i], "Column \"%s\" is not a column of the upload form: "
-				    "the columns are city, survey, question and value (label and help may be "
-				    "there too, and are ignored)", q40(f[i], tmp, sizeof(tmp)));
+				ingest_problem_k(in, row, f[i], "column_unknown", q40(f[i], tmp, sizeof(tmp)), NULL,
+				    NULL, NULL, NULL);
 			} else if (st->col[k] != -1) {
-				ingest_problem(in, row, want[k], "Column \"%s\" appears twice in the header",
-				    want[k]);
+				ingest_problem_k(in, row, want[k], "column_twice", want[k], NULL, NULL, NULL, NULL);
 			} else {
 				st->col[k] = (int)i;
 			}
 		}
 		for (k = 0; k < 4; k++)
 			if (st->col[k] == -1)
-				ingest_problem(in, row, want[k], "Column \"%s\" is missing: the header row must "
-				    "name city, survey, question and value", want[k]);
+				ingest_problem_k(in, row, want[k], "column_missing", want[k], NULL, NULL, NULL,
+				    NULL);
 		st->ncols = n;
 		return in->nproblems ? 1 : 0;
 	}
 	if (n != st->ncols) {
-		ingest_problem(in, row, NULL, "This row has %zu fields where the header has %zu", n, st->ncols);
+		char t2[32];
+		ingest_problem_k(in, row, NULL, "row_fields", zu(n, tmp, sizeof(tmp)), zu(st->ncols, t2, sizeof(t2)),
+		    NULL, NULL, NULL);
 		return in->nproblems >= INGEST_MAX_DETAILS ? 1 : 0;
 	}
 	if ((it = add_item(in, row)) == NULL)
@@ -490,20 +522,23 @@ parse_csv(struct ingest *in, const char *data, size_t len)
 		return -1;
 	}
 	if (rc == -1) {
-		char col[16];
+		char col[16], v[32];
 		snprintf(col, sizeof(col), "%zu", err.column);
-		ingest_problem(in, err.row, err.column ? col : NULL, "%s", err.message);
+		if (vmsg_find(err.code))
+			ingest_problem_k(in, err.row, err.column ? col : NULL, err.code, zu(err.value, v, sizeof(v)),
+			    NULL, NULL, NULL, NULL);
+		else
+			ingest_problem(in, err.row, err.column ? col : NULL, "%s", err.message);
 	}
 	if (in->nproblems) {
+		char n[32];
 		if (in->message[0] == '\0')
-			snprintf(in->message, sizeof(in->message), "The CSV file could not be read: %zu "
-			    "problem%s.", in->nproblems, in->nproblems == 1 ? "" : "s");
+			ingest_summary(in, "csv_unreadable", zu(in->nproblems, n, sizeof(n)), NULL);
 		return -1;
 	}
 	if (st.ncols == 0) {
-		snprintf(in->message, sizeof(in->message), "The CSV file is empty.");
-		ingest_problem(in, 0, NULL, "The file holds no rows: it needs a header row "
-		    "city,survey,question,value and one answer a row");
+		ingest_summary(in, "csv_empty", NULL, NULL);
+		ingest_problem_k(in, 0, NULL, "csv_no_rows", NULL, NULL, NULL, NULL, NULL);
 		return -1;
 	}
 	return 0;
@@ -523,9 +558,12 @@ parse_json(struct ingest *in, const char *data, size_t len)
 	}
 	doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (doc == NULL) {
-		snprintf(in->message, sizeof(in->message), "The JSON could not be read.");
-		ingest_problem(in, (size_t)jerr.line > 0 ? (size_t)jerr.line : 0, NULL,
-		    "Line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
+		char l[32], c[32];
+		ingest_summary(in, "json_unreadable", NULL, NULL);
+		snprintf(l, sizeof(l), "%d", jerr.line);
+		snprintf(c, sizeof(c), "%d", jerr.column);
+		ingest_problem_k(in, (size_t)jerr.line > 0 ? (size_t)jerr.line : 0, NULL, "json_syntax", l, c,
+		    jerr.text, NULL, NULL);
 		return -1;
 	}
 	if (json_is_object(doc)) {
@@ -535,15 +573,14 @@ parse_json(struct ingest *in, const char *data, size_t len)
 	}
 	if (!json_is_array(doc)) {
 		json_decref(doc);
-		snprintf(in->message, sizeof(in->message), "The JSON must be an object or an array of objects.");
-		ingest_problem(in, 0, NULL, "The upload takes {\"city\":…, \"survey\":…, \"answers\":{…}} "
-		    "or a list of such objects");
+		ingest_summary(in, "json_shape_summary", NULL, NULL);
+		ingest_problem_k(in, 0, NULL, "json_shape", NULL, NULL, NULL, NULL, NULL);
 		return -1;
 	}
 	if (json_array_size(doc) == 0) {
 		json_decref(doc);
-		snprintf(in->message, sizeof(in->message), "The upload holds no answers.");
-		ingest_problem(in, 0, NULL, "The list is empty");
+		ingest_summary(in, "no_answers", NULL, NULL);
+		ingest_problem_k(in, 0, NULL, "json_list_empty", NULL, NULL, NULL, NULL, NULL);
 		return -1;
 	}
 	json_array_foreach(doc, i, obj) {
@@ -552,26 +589,31 @@ parse_json(struct ingest *in, const char *data, size_t len)
 
 		row = i + 1;
 		if (!json_is_object(obj)) {
-			ingest_problem(in, row, NULL, "expected an object with city, survey and answers");
+			ingest_problem_k(in, row, NULL, "json_not_object", NULL, NULL, NULL, NULL, NULL);
 			continue;
 		}
 		json_object_foreach(obj, key, v)
 			if (strcmp(key, "city") && strcmp(key, "survey") && strcmp(key, "answers"))
-				ingest_problem(in, row, key, "Field \"%.40s\" is not part of an upload: "
-				    "the fields are city, survey and answers", key);
+			{
+				char k40[48];
+				snprintf(k40, sizeof(k40), "%.40s", key);
+				while (k40[0] && !utf8_valid(k40, strlen(k40)))
+					k40[strlen(k40) - 1] = '\0';
+				ingest_problem_k(in, row, key, "json_field_unknown", k40, NULL, NULL, NULL, NULL);
+			}
 		city = json_object_get(obj, "city");
 		survey = json_object_get(obj, "survey");
 		answers = json_object_get(obj, "answers");
 		if (!json_is_string(city))
-			ingest_problem(in, row, "city", "The city must be a string: the city's slug");
+			ingest_problem_k(in, row, "city", "json_city_type", NULL, NULL, NULL, NULL, NULL);
 		if (!json_is_string(survey))
-			ingest_problem(in, row, "survey", "The survey must be a string such as \"2020\"");
+			ingest_problem_k(in, row, "survey", "json_survey_type", NULL, NULL, NULL, NULL, NULL);
 		if (!json_is_object(answers))
-			ingest_problem(in, row, "answers", "The answers must be an object of question codes");
+			ingest_problem_k(in, row, "answers", "json_answers_type", NULL, NULL, NULL, NULL, NULL);
 		if (!json_is_string(city) || !json_is_string(survey) || !json_is_object(answers))
 			continue;
 		if (json_object_size(answers) == 0)
-			ingest_problem(in, row, "answers", "The answers object is empty");
+			ingest_problem_k(in, row, "answers", "json_answers_empty", NULL, NULL, NULL, NULL, NULL);
 		json_object_foreach(answers, code, v) {
 			struct ingest_item *it = add_item(in, row);
 			if (it == NULL)
@@ -584,8 +626,8 @@ parse_json(struct ingest *in, const char *data, size_t len)
 	}
 	json_decref(doc);
 	if (in->nproblems) {
-		snprintf(in->message, sizeof(in->message), "The JSON is not an upload: %zu problem%s.",
-		    in->nproblems, in->nproblems == 1 ? "" : "s");
+		char n[32];
+		ingest_summary(in, "json_not_upload", zu(in->nproblems, n, sizeof(n)), NULL);
 		return -1;
 	}
 	return 0;
@@ -628,21 +670,19 @@ ingest_parse(struct ingest *in, const char *data, size_t len)
 	    "Save it as JSON in UTF-8, or as \"CSV UTF-8 (comma delimited) (.csv)\" from a spreadsheet";
 
 	if (len == 0) {
-		snprintf(in->message, sizeof(in->message), "The body is empty.");
-		ingest_problem(in, 0, NULL, "The file holds nothing: choose the file with your answers");
+		ingest_summary(in, "body_empty", NULL, NULL);
+		ingest_problem_k(in, 0, NULL, "file_nothing", NULL, NULL, NULL, NULL, NULL);
 		return -1;
 	}
 	if ((kind = file_kind((const unsigned char *)data, len)) != NULL) {
-		snprintf(in->message, sizeof(in->message), "The file is %s, not %s.", kind,
-		    in->format == INGEST_CSV ? "a CSV file" : "JSON");
-		ingest_problem(in, 0, NULL, "The file is %s, not %s. %s", kind,
-		    in->format == INGEST_CSV ? "a CSV file" : "JSON", save);
+		const char *want = in->format == INGEST_CSV ? "a CSV file" : "JSON";
+		ingest_summary(in, "file_kind_summary", kind, want);
+		ingest_problem_k(in, 0, NULL, "file_kind", kind, want, save, NULL, NULL);
 		return -1;
 	}
 	if (memchr(data, '\0', len) != NULL || !utf8_valid(data, len)) {
-		snprintf(in->message, sizeof(in->message), "The file is not UTF-8 text.");
-		ingest_problem(in, 0, NULL, "The file is binary or in another encoding than UTF-8 (perhaps "
-		    "Windows-1252, as \"CSV (comma delimited)\" writes it). %s", save);
+		ingest_summary(in, "not_utf8_summary", NULL, NULL);
+		ingest_problem_k(in, 0, NULL, "not_utf8", save, NULL, NULL, NULL, NULL);
 		return -1;
 	}
 	return in->format == INGEST_CSV ? parse_csv(in, data, len) : parse_json(in, data, len);
@@ -701,23 +741,39 @@ list_options(const struct catalog_question *q, char *out, size_t n)
 		memcpy(out + n - 4, "...", 4);
 }
 
+/* A problem with one value: its kind's code and arguments (see vmsg.h). */
+struct vprob {
+	const char *code;
+	char a[3][320];
+};
+
+static void
+vprob(struct vprob *p, const char *code, const char *a1, const char *a2, const char *a3)
+{
+	const char *in[3] = { a1, a2, a3 };
+	int i;
+
+	p->code = code;
+	for (i = 0; i < 3; i++)
+		snprintf(p->a[i], sizeof(p->a[i]), "%s", in[i] ? in[i] : "");
+}
+
 /* A web address as the answer of a url question; NULL with msg set when it is none. */
 static json_t *
-url_value(const struct catalog_question *q, const char *s, char *msg, size_t n)
+url_value(const struct catalog_question *q, const char *s, struct vprob *p)
 {
 	const char *why;
 	char tmp[64];
 
 	if (weburl_valid(s, &why))
 		return json_string(s);
-	snprintf(msg, n, "\"%s\" is not a web address for %s: it %s; give a full address such as "
-	    "https://example.org/innovation", q40(s, tmp, sizeof(tmp)), q->code, why);
+	vprob(p, "not_url", q40(s, tmp, sizeof(tmp)), q->code, why);
 	return NULL;
 }
 
 /* CSV text to a typed value; NULL with msg set when it does not fit the question. */
 static json_t *
-typed_csv(const struct catalog_question *q, const char *s, char *msg, size_t n)
+typed_csv(const struct catalog_question *q, const char *s, struct vprob *p)
 {
 	char *end, tmp[64], opts[300];
 	long long ll;
@@ -729,23 +785,20 @@ typed_csv(const struct catalog_question *q, const char *s, char *msg, size_t n)
 			return json_true();
 		if (!strcasecmp(s, "no") || !strcasecmp(s, "false") || !strcmp(s, "0"))
 			return json_false();
-		snprintf(msg, n, "\"%s\" is not yes or no: %s takes yes, no, true, false, 1 or 0",
-		    q40(s, tmp, sizeof(tmp)), q->code);
+		vprob(p, "not_bool", q40(s, tmp, sizeof(tmp)), q->code, NULL);
 		return NULL;
 	case QT_SINGLE:
 	case QT_MULTI:
 		if (has_option(q, s))
 			return json_string(s);
 		list_options(q, opts, sizeof(opts));
-		snprintf(msg, n, "\"%s\" is not an option of %s (options: %s)", q40(s, tmp, sizeof(tmp)),
-		    q->code, opts);
+		vprob(p, "option_unknown_list", q40(s, tmp, sizeof(tmp)), q->code, opts);
 		return NULL;
 	case QT_INTEGER:
 		errno = 0;
 		ll = strtoll(s, &end, 10);
 		if (errno || end == s || *end || isspace((unsigned char)*s)) {
-			snprintf(msg, n, "\"%s\" is not a whole number: %s takes digits only, such as 12",
-			    q40(s, tmp, sizeof(tmp)), q->code);
+			vprob(p, "not_integer", q40(s, tmp, sizeof(tmp)), q->code, NULL);
 			return NULL;
 		}
 		return json_integer(ll);
@@ -754,8 +807,7 @@ typed_csv(const struct catalog_question *q, const char *s, char *msg, size_t n)
 		d = strtod(s, &end);
 		if (errno || end == s || *end || !isfinite(d) || isspace((unsigned char)*s) ||
 		    strpbrk(s, "xXnN") != NULL) {
-			snprintf(msg, n, "\"%s\" is not a number: %s takes a number such as 12.5",
-			    q40(s, tmp, sizeof(tmp)), q->code);
+			vprob(p, "not_number", q40(s, tmp, sizeof(tmp)), q->code, NULL);
 			return NULL;
 		}
 		return json_real(d);
@@ -766,14 +818,14 @@ typed_csv(const struct catalog_question *q, const char *s, char *msg, size_t n)
 			s++;
 		return json_string(s);
 	case QT_URL:
-		return url_value(q, s, msg, n);
+		return url_value(q, s, p);
 	}
 	return NULL;
 }
 
 /* Checks a JSON value (not null) against the question; 0 or -1 with msg. */
 static int
-check_json(const struct catalog_question *q, json_t *v, char *msg, size_t n)
+check_json(const struct catalog_question *q, json_t *v, struct vprob *p)
 {
 	char tmp[64];
 	size_t i, j;
@@ -783,37 +835,34 @@ check_json(const struct catalog_question *q, json_t *v, char *msg, size_t n)
 	case QT_BOOL:
 		if (json_is_boolean(v))
 			return 0;
-		snprintf(msg, n, "Question %s takes true or false", q->code);
+		vprob(p, "json_bool", q->code, NULL, NULL);
 		return -1;
 	case QT_SINGLE:
 		if (!json_is_string(v)) {
-			snprintf(msg, n, "Question %s takes one option code as a string", q->code);
+			vprob(p, "json_single", q->code, NULL, NULL);
 			return -1;
 		}
 		if (has_option(q, json_string_value(v)))
 			return 0;
-		snprintf(msg, n, "\"%s\" is not an option of %s", q40(json_string_value(v), tmp, sizeof(tmp)),
-		    q->code);
+		vprob(p, "option_unknown", q40(json_string_value(v), tmp, sizeof(tmp)), q->code, NULL);
 		return -1;
 	case QT_MULTI:
 		if (!json_is_array(v)) {
-			snprintf(msg, n, "Question %s takes a list of option codes", q->code);
+			vprob(p, "json_multi", q->code, NULL, NULL);
 			return -1;
 		}
 		json_array_foreach(v, i, o) {
 			if (!json_is_string(o)) {
-				snprintf(msg, n, "Question %s takes a list of option codes (strings)", q->code);
+				vprob(p, "json_multi_strings", q->code, NULL, NULL);
 				return -1;
 			}
 			if (!has_option(q, json_string_value(o))) {
-				snprintf(msg, n, "\"%s\" is not an option of %s",
-				    q40(json_string_value(o), tmp, sizeof(tmp)), q->code);
+				vprob(p, "option_unknown", q40(json_string_value(o), tmp, sizeof(tmp)), q->code, NULL);
 				return -1;
 			}
 			for (j = 0; j < i; j++)
 				if (json_equal(o, json_array_get(v, j))) {
-					snprintf(msg, n, "option \"%s\" of %s is given twice",
-					    json_string_value(o), q->code);
+					vprob(p, "option_twice", json_string_value(o), q->code, NULL);
 					return -1;
 				}
 		}
@@ -824,25 +873,25 @@ check_json(const struct catalog_question *q, json_t *v, char *msg, size_t n)
 		if (json_is_real(v) && json_real_value(v) == floor(json_real_value(v)) &&
 		    fabs(json_real_value(v)) < 9e15)
 			return 0;
-		snprintf(msg, n, "Question %s takes a whole number", q->code);
+		vprob(p, "json_integer", q->code, NULL, NULL);
 		return -1;
 	case QT_NUMBER:
 		if (json_is_number(v))
 			return 0;
-		snprintf(msg, n, "Question %s takes a number", q->code);
+		vprob(p, "json_number", q->code, NULL, NULL);
 		return -1;
 	case QT_TEXT:
 		if (json_is_string(v))
 			return 0;
-		snprintf(msg, n, "Question %s takes text (a string)", q->code);
+		vprob(p, "json_text", q->code, NULL, NULL);
 		return -1;
 	case QT_URL: {
 		json_t *ok;
 		if (!json_is_string(v)) {
-			snprintf(msg, n, "Question %s takes a web address (a string starting with https://)", q->code);
+			vprob(p, "json_url", q->code, NULL, NULL);
 			return -1;
 		}
-		if ((ok = url_value(q, json_string_value(v), msg, n)) == NULL)
+		if ((ok = url_value(q, json_string_value(v), p)) == NULL)
 			return -1;
 		json_decref(ok);
 		return 0;
@@ -853,7 +902,7 @@ check_json(const struct catalog_question *q, json_t *v, char *msg, size_t n)
 
 /* Range and length checks shared by both formats; 0 or -1 with msg. */
 static int
-check_bounds(const struct catalog_question *q, json_t *v, char *msg, size_t n)
+check_bounds(const struct catalog_question *q, json_t *v, struct vprob *p)
 {
 	double d;
 	size_t chars = 0, i;
@@ -867,7 +916,7 @@ check_bounds(const struct catalog_question *q, json_t *v, char *msg, size_t n)
 				snprintf(lo, sizeof(lo), "%.15g", q->min);
 			if (q->has_max)
 				snprintf(hi, sizeof(hi), "%.15g", q->max);
-			snprintf(msg, n, "The value of %s is out of range (%s to %s)", q->code, lo, hi);
+			vprob(p, "out_of_range", q->code, lo, hi);
 			return -1;
 		}
 	}
@@ -877,13 +926,15 @@ check_bounds(const struct catalog_question *q, json_t *v, char *msg, size_t n)
 			if ((s[i] & 0xc0) != 0x80)
 				chars++;
 			if ((unsigned char)s[i] < 0x20 && s[i] != '\n' && s[i] != '\t' && s[i] != '\r') {
-				snprintf(msg, n, "The value of %s holds a control character", q->code);
+				vprob(p, "control_char", q->code, NULL, NULL);
 				return -1;
 			}
 		}
 		if (q->max_length && chars > (size_t)q->max_length) {
-			snprintf(msg, n, "The value of %s is too long (%zu characters, at most %d)", q->code, chars,
-			    q->max_length);
+			char c[32], m[32];
+			snprintf(c, sizeof(c), "%zu", chars);
+			snprintf(m, sizeof(m), "%d", q->max_length);
+			vprob(p, "too_long", q->code, c, m);
 			return -1;
 		}
 	}
@@ -934,7 +985,8 @@ ingest_validate(struct ingest *in, const struct catalog *cat)
 {
 	json_t *named = json_object();	/* "city\tsurvey\tcode" -> 1 for a named-empty multi */
 	json_t *index = json_object();	/* "city\tsurvey" -> position in in->sets */
-	char msg[512], tmp[64], key[256];
+	char tmp[64], key[256];
+	struct vprob pb;
 	const char *col_city = in->format == INGEST_CSV ? "city" : "city";
 	size_t i;
 
@@ -953,32 +1005,32 @@ ingest_validate(struct ingest *in, const struct catalog *cat)
 			snprintf(vcol, sizeof(vcol), "answers.%.64s", it->question);
 		if (!path_segment_valid_slug(it->city, strlen(it->city)) ||
 		    catalog_city_id(cat, it->city) == 0) {
-			ingest_problem(in, it->row, col_city, "Unknown city \"%s\": no city is registered with that slug",
-			    q40(it->city, tmp, sizeof(tmp)));
+			ingest_problem_k(in, it->row, col_city, "city_unknown", q40(it->city, tmp, sizeof(tmp)), NULL,
+			    NULL, NULL, NULL);
 			continue;
 		}
 		if ((s = catalog_survey(cat, it->survey)) == NULL) {
-			ingest_problem(in, it->row, "survey", "Unknown survey wave \"%s\": give a wave such as 2020",
-			    q40(it->survey, tmp, sizeof(tmp)));
+			ingest_problem_k(in, it->row, "survey", "wave_unknown", q40(it->survey, tmp, sizeof(tmp)), NULL,
+			    NULL, NULL, NULL);
 			continue;
 		}
 		if ((q = catalog_question(s, it->question)) == NULL) {
-			ingest_problem(in, it->row, in->format == INGEST_CSV ? "question" : vcol,
-			    known_code(cat, it->question) ? "question \"%s\" is not asked in the %s wave" :
-			    "unknown question \"%s\"%.0s", q40(it->question, tmp, sizeof(tmp)), it->survey);
+			ingest_problem_k(in, it->row, in->format == INGEST_CSV ? "question" : vcol,
+			    known_code(cat, it->question) ? "question_not_in_wave" : "question_unknown",
+			    q40(it->question, tmp, sizeof(tmp)), it->survey, NULL, NULL, NULL);
 			continue;
 		}
 		empty = in->format == INGEST_CSV ? it->value[0] == '\0' : json_is_null(it->jvalue);
 		if (empty) {
 			v = json_null();
 		} else if (in->format == INGEST_CSV) {
-			if ((v = typed_csv(q, it->value, msg, sizeof(msg))) == NULL) {
-				ingest_problem(in, it->row, vcol, "%s", msg);
+			if ((v = typed_csv(q, it->value, &pb)) == NULL) {
+				ingest_problem_k(in, it->row, vcol, pb.code, pb.a[0], pb.a[1], pb.a[2], NULL, NULL);
 				continue;
 			}
 		} else {
-			if (check_json(q, it->jvalue, msg, sizeof(msg)) == -1) {
-				ingest_problem(in, it->row, vcol, "%s", msg);
+			if (check_json(q, it->jvalue, &pb) == -1) {
+				ingest_problem_k(in, it->row, vcol, pb.code, pb.a[0], pb.a[1], pb.a[2], NULL, NULL);
 				continue;
 			}
 			v = q->type == QT_INTEGER && json_is_real(it->jvalue) ?
@@ -986,8 +1038,8 @@ ingest_validate(struct ingest *in, const struct catalog *cat)
 			    q->type == QT_NUMBER && json_is_integer(it->jvalue) ?
 			    json_real((double)json_integer_value(it->jvalue)) : json_incref(it->jvalue);
 		}
-		if (!empty && check_bounds(q, v, msg, sizeof(msg)) == -1) {
-			ingest_problem(in, it->row, vcol, "%s", msg);
+		if (!empty && check_bounds(q, v, &pb) == -1) {
+			ingest_problem_k(in, it->row, vcol, pb.code, pb.a[0], pb.a[1], pb.a[2], NULL, NULL);
 			json_decref(v);
 			continue;
 		}
@@ -1010,8 +1062,8 @@ ingest_validate(struct ingest *in, const struct catalog *cat)
 				continue;
 			}
 			if (empty || json_is_null(prev)) {
-				ingest_problem(in, it->row, "question", "Question %s is named with an empty value and "
-				    "with options for %s %s", q->code, it->city, it->survey);
+				ingest_problem_k(in, it->row, "question", "multi_empty_and_options", q->code, it->city,
+				    it->survey, NULL, NULL);
 				json_decref(v);
 				continue;
 			}
@@ -1023,8 +1075,8 @@ ingest_validate(struct ingest *in, const struct catalog *cat)
 					if (json_equal(o, v))
 						dup = 1;
 				if (dup) {
-					ingest_problem(in, it->row, vcol, "option \"%s\" of %s is given twice",
-					    json_string_value(v), q->code);
+					ingest_problem_k(in, it->row, vcol, "option_twice", json_string_value(v), q->code,
+					    NULL, NULL, NULL);
 					json_decref(v);
 					continue;
 				}
@@ -1033,8 +1085,8 @@ ingest_validate(struct ingest *in, const struct catalog *cat)
 			continue;
 		}
 		if (prev != NULL) {
-			ingest_problem(in, it->row, in->format == INGEST_CSV ? "question" : vcol,
-			    "question %s is named twice for %s %s", q->code, it->city, it->survey);
+			ingest_problem_k(in, it->row, in->format == INGEST_CSV ? "question" : vcol, "question_twice",
+			    q->code, it->city, it->survey, NULL, NULL);
 			json_decref(v);
 			continue;
 		}
@@ -1043,13 +1095,12 @@ ingest_validate(struct ingest *in, const struct catalog *cat)
 	json_decref(named);
 	json_decref(index);
 	if (in->nproblems) {
-		snprintf(in->message, sizeof(in->message), "The upload breaks the questionnaire: %zu problem%s.",
-		    in->nproblems, in->nproblems == 1 ? "" : "s");
+		ingest_summary(in, "invalid", zu(in->nproblems, tmp, sizeof(tmp)), NULL);
 		return -1;
 	}
 	if (in->nsets == 0) {
-		snprintf(in->message, sizeof(in->message), "The upload holds no answers.");
-		ingest_problem(in, 0, NULL, "The file has no answer rows after the header");
+		ingest_summary(in, "no_answers", NULL, NULL);
+		ingest_problem_k(in, 0, NULL, "no_answer_rows", NULL, NULL, NULL, NULL, NULL);
 		return -1;
 	}
 	return 0;

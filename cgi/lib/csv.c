@@ -19,11 +19,11 @@
 #include "csv.h"
 #include "utf8.h"
 
-static void seterr(struct csv_error *, size_t, size_t, const char *, ...)
-	__attribute__((format(printf, 4, 5)));
+static void seterr(struct csv_error *, size_t, size_t, const char *, size_t, const char *, ...)
+	__attribute__((format(printf, 6, 7)));
 
 static void
-seterr(struct csv_error *err, size_t row, size_t col, const char *fmt, ...)
+seterr(struct csv_error *err, size_t row, size_t col, const char *code, size_t value, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -31,6 +31,8 @@ seterr(struct csv_error *err, size_t row, size_t col, const char *fmt, ...)
 		return;
 	err->row = row;
 	err->column = col;
+	err->code = code;
+	err->value = value;
 	va_start(ap, fmt);
 	vsnprintf(err->message, sizeof err->message, fmt, ap);
 	va_end(ap);
@@ -62,11 +64,13 @@ csv_parse(const char *data, size_t len,
 	if (err) {
 		err->row = err->column = 0;
 		err->message[0] = '\0';
+		err->code = NULL;
+		err->value = 0;
 	}
 	off = malloc(CSV_MAX_FIELDS * sizeof *off);
 	fields = malloc(CSV_MAX_FIELDS * sizeof *fields);
 	if (off == NULL || fields == NULL) {
-		seterr(err, 0, 0, "out of memory");
+		seterr(err, 0, 0, "csv_oom", 0, "out of memory");
 		goto out;
 	}
 	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
@@ -88,8 +92,8 @@ csv_parse(const char *data, size_t len,
 		buf_reset(&rec);
 		for (;;) {
 			if (nf == CSV_MAX_FIELDS) {
-				seterr(err, row, nf + 1,
-				    "more than %d fields in a record",
+				seterr(err, row, nf + 1, "csv_fields_max",
+				    CSV_MAX_FIELDS, "more than %d fields in a record",
 				    CSV_MAX_FIELDS);
 				goto out;
 			}
@@ -99,8 +103,8 @@ csv_parse(const char *data, size_t len,
 				for (;;) {
 					q = memchr(data + i, '"', len - i);
 					if (q == NULL) {
-						seterr(err, row, nf,
-						    "the quoted field that "
+						seterr(err, row, nf, "csv_quote_open",
+						    line_of(data, start), "the quoted field that "
 						    "starts on line %zu is "
 						    "never closed",
 						    line_of(data, start));
@@ -122,7 +126,7 @@ csv_parse(const char *data, size_t len,
 				}
 				if (i < len && data[i] != ',' &&
 				    data[i] != '\r' && data[i] != '\n') {
-					seterr(err, row, nf,
+					seterr(err, row, nf, "csv_after_quote", 0,
 					    "characters after the closing "
 					    "quote of a field (a '\"' inside "
 					    "a quoted field is written '\"\"')");
@@ -144,11 +148,11 @@ csv_parse(const char *data, size_t len,
 				goto toobig;
 			if (flen && memchr(rec.data + off[nf - 1], '\0',
 			    flen)) {
-				seterr(err, row, nf, "NUL byte in a field");
+				seterr(err, row, nf, "csv_nul", 0, "NUL byte in a field");
 				goto out;
 			}
 			if (!utf8_valid(rec.data + off[nf - 1], flen)) {
-				seterr(err, row, nf,
+				seterr(err, row, nf, "csv_field_utf8", 0,
 				    "field is not valid UTF-8");
 				goto out;
 			}
@@ -178,10 +182,11 @@ csv_parse(const char *data, size_t len,
 	rc = 0;
 	goto out;
 toobig:
-	seterr(err, row, nf, "field longer than %d bytes", CSV_MAX_FIELD);
+	seterr(err, row, nf, "csv_field_long", CSV_MAX_FIELD, "field longer than %d bytes",
+	    CSV_MAX_FIELD);
 	goto out;
 oom:
-	seterr(err, row, nf, "out of memory");
+	seterr(err, row, nf, "csv_oom", 0, "out of memory");
 out:
 	buf_free(&rec);
 	free(off);

@@ -42,8 +42,8 @@ struct form {
 	int city_id;
 	json_t *questions;		/* borrowed reference of the worker's copy (decref'd) */
 	json_t *values;			/* code -> value shown in the field */
-	json_t *errors;			/* code -> message */
-	json_t *general;		/* [message] not tied to a field */
+	json_t *errors;			/* code -> the problem ({message, code, args}: upload_msg.h) */
+	json_t *general;		/* [problem] not tied to a field */
 };
 
 static void
@@ -147,7 +147,7 @@ field_name(struct buf *b, const char *code)
 
 /* aria-describedby of a field: its help and its error, when it has them. */
 static void
-described_by(struct buf *b, json_t *q, const char *err)
+described_by(struct buf *b, json_t *q, json_t *err)
 {
 	const char *code = view_str(q, "code");
 
@@ -171,7 +171,7 @@ described_by(struct buf *b, json_t *q, const char *err)
 }
 
 static void
-help_and_error(struct buf *b, json_t *q, const char *err)
+help_and_error(struct buf *b, json_t *q, json_t *err)
 {
 	const char *code = view_str(q, "code"), *type = view_str(q, "type");
 	json_t *min = json_object_get(q, "min"), *max = json_object_get(q, "max");
@@ -221,7 +221,7 @@ help_and_error(struct buf *b, json_t *q, const char *err)
 		html_raw(b, "<span class=\"visually-hidden\">");
 		html_text(b, _("Error: "));
 		html_raw(b, "</span>");
-		upload_msg_html(b, err);
+		upload_msg_html(b, err, NULL);
 	}
 	html_raw(b, "</p>");
 }
@@ -275,7 +275,7 @@ choice(struct buf *b, const char *kind, const char *code, const char *id_suffix,
 }
 
 static void
-question(struct buf *b, json_t *q, json_t *v, const char *err)
+question(struct buf *b, json_t *q, json_t *v, json_t *err)
 {
 	const char *code = view_str(q, "code"), *type = view_str(q, "type");
 	json_t *o;
@@ -434,12 +434,12 @@ form_page(struct request *r, struct form *f, const struct session *s, const char
 		html_raw(b, "</h2>\n<ul>\n");
 		json_array_foreach(f->general, i, m) {
 			html_raw(b, "<li>");
-			upload_msg_html(b, json_string_value(m));
+			upload_msg_html(b, m, NULL);
 			html_raw(b, "</li>\n");
 		}
 		/* In the questionnaire's order. */
 		json_array_foreach(f->questions, i, q) {
-			const char *e = json_string_value(json_object_get(f->errors, view_str(q, "code")));
+			json_t *e = json_object_get(f->errors, view_str(q, "code"));
 			if (!e)
 				continue;
 			html_raw(b, "<li><a href=\"#q-");
@@ -448,7 +448,7 @@ form_page(struct request *r, struct form *f, const struct session *s, const char
 			html_text(b, view_str(q, "text"));
 			html_raw(b, "</a>");
 			html_text(b, _(": "));
-			upload_msg_html(b, e);
+			upload_msg_html(b, e, NULL);
 			html_raw(b, "</li>\n");
 		}
 		html_raw(b, "</ul></div>\n");
@@ -497,7 +497,7 @@ form_page(struct request *r, struct form *f, const struct session *s, const char
 					continue;
 				code = view_str(qq, "code");
 				question(b, qq, json_object_get(f->values, code),
-				    json_string_value(json_object_get(f->errors, code)));
+				    json_object_get(f->errors, code));
 			}
 			html_raw(b, "</section>\n");
 		}
@@ -753,7 +753,8 @@ answers_post(struct request *r)
 	answers = posted_answers(&form, &f);
 	doc = json_pack("{s:s, s:s, s:O}", "city", f.slug, "survey", f.wave, "answers", answers);
 	if (json_object_size(answers) == 0) {
-		json_array_append_new(f.general, json_string("the form named no question: nothing to store"));
+		json_array_append_new(f.general, json_pack("{s:s}", "message",
+		    N_("the form named no question: nothing to store")));
 		form_page(r, &f, &s, NULL, 400);
 		rc = 0;
 		goto out;
@@ -803,12 +804,14 @@ answers_post(struct request *r)
 		const char *m = json_string_value(json_object_get(d, "message"));
 		if (col && strncmp(col, "answers.", 8) == 0 && json_object_get(answers, col + 8) &&
 		    !json_object_get(f.errors, col + 8))
-			json_object_set_new(f.errors, col + 8, json_string(m ? m : "not accepted"));
+			json_object_set_new(f.errors, col + 8, m ? json_incref(d) :
+			    json_pack("{s:s}", "message", N_("not accepted")));
 		else
-			json_array_append_new(f.general, json_string(m ? m : o.message));
+			json_array_append_new(f.general, m ? json_incref(d) : json_pack("{s:s}", "message", o.message));
 	}
 	if (json_object_size(f.errors) == 0 && json_array_size(f.general) == 0)
-		json_array_append_new(f.general, json_string(o.message));
+		json_array_append_new(f.general, o.summary ? json_incref(o.summary) :
+		    json_pack("{s:s}", "message", o.message));
 	form_page(r, &f, &s, NULL, o.status);
 	rc = 0;
 out:

@@ -554,15 +554,30 @@ description(json_t *model, struct buf *d)
 	size_t nc = json_array_size(cities), i;
 
 	if (nc < 2) {
-		buf_puts(d, "Choose two to twelve cities by name and see them side by side: each metric's value "
-		    "and rank, and their survey answers question by question.");
+		buf_puts(d, _("Choose two to twelve cities by name and see them side by side: each metric's value "
+		    "and rank, and their survey answers question by question."));
 		return;
 	}
-	json_array_foreach(cities, i, c)
-		buf_printf(d, "%s%s", i == 0 ? "" : i + 1 == nc ? " and " : ", ", view_str(c, "name"));
-	buf_printf(d, " side by side in the %s municipal innovation survey: %zu metrics with each city's value "
-	    "and rank, and their answers question by question.", view_str(model, "survey"),
-	    json_array_size(json_object_get(model, "metrics")));
+	{
+		struct buf names = BUF_INIT, all = BUF_INIT;
+		size_t nm = json_array_size(json_object_get(model, "metrics"));
+		char n[32];
+
+		for (i = 0; i + 1 < nc; i++)
+			buf_printf(&names, "%s%s", i ? ", " : "", view_str(json_array_get(cities, i), "name"));
+		/* TRANSLATORS: the last two of a list of cities: {1} the others, {2} the last */
+		ltext(&all, _("{1} and {2}"), 3, names.data ? names.data : "",
+		    view_str(json_array_get(cities, nc - 1), "name"), NULL, NULL);
+		snprintf(n, sizeof(n), "%zu", nm);
+		/* TRANSLATORS: a comparison's description: {1} the cities, {2} a wave, {3} how many metrics */
+		ltext(d, P_("{1} side by side in the {2} municipal innovation survey: {3} metric with each city's value and "
+		    "rank, and their answers question by question.", "{1} side by side in the {2} municipal innovation "
+		    "survey: {3} metrics with each city's value and rank, and their answers question by question.", nm), 7,
+		    all.data ? all.data : "", view_str(model, "survey"), n, NULL);
+		buf_free(&names);
+		buf_free(&all);
+		(void)c;
+	}
 }
 
 static void

@@ -134,11 +134,17 @@ error_html(struct buf *b, const struct plugin_result *res, const char *src, size
 	html_raw(b, "<section aria-labelledby=\"h-error\"><h2 id=\"h-error\">");
 	html_text(b, _("The plugin failed"));
 	html_raw(b, "</h2>\n<pre class=\"error\" role=\"alert\"><code>");
-	html_text(b, m.data ? m.data : "the plugin failed");
+	html_text(b, m.data ? m.data : _("the plugin failed"));
 	html_raw(b, "</code></pre>\n");
 	buf_free(&m);
 	if (line > 0) {
-		buf_printf(b, "<p>Line %d of the source, with the lines around it:</p>\n<pre class=\"source\"><code>", line);
+		char ln[32];
+
+		snprintf(ln, sizeof(ln), "%d", line);
+		html_raw(b, "<p>");
+		/* TRANSLATORS: {1} a line number of a plugin's source */
+		ltext(b, _("Line {1} of the source, with the lines around it:"), 0, ln, NULL, NULL, NULL);
+		html_raw(b, "</p>\n<pre class=\"source\"><code>");
 		while (i < len) {
 			start = i;
 			while (i < len && src[i] != '\n')
@@ -167,8 +173,13 @@ ends_html(struct buf *b, const struct cv *v, size_t n, const char *unit, int fir
 
 	html_raw(b, "<table class=\"data\"><caption>");
 	html_text(b, caption);
-	html_raw(b, "</caption><thead><tr><th scope=\"col\">Rank</th><th scope=\"col\">City</th>"
-	    "<th scope=\"col\">Value</th></tr></thead><tbody>\n");
+	html_raw(b, "</caption><thead><tr><th scope=\"col\">");
+	html_text(b, _("Rank"));
+	html_raw(b, "</th><th scope=\"col\">");
+	html_text(b, _("City"));
+	html_raw(b, "</th><th scope=\"col\">");
+	html_text(b, _("Value"));
+	html_raw(b, "</th></tr></thead><tbody>\n");
 	for (i = 0; i < k; i++) {
 		size_t at = first ? i : n - k + i;
 
@@ -204,12 +215,11 @@ results_html(struct buf *b, const struct plugin_result *res, const struct city_i
 		names_text_html(b, m->title_fr, m->title);
 		html_raw(b, "</h2>\n<p>");
 		names_text_html(b, m->description_fr, m->description);
-		html_raw(b, " Unit: ");
-		html_text(b, m->unit);
-		html_raw(b, m->higher_is_better ? "; higher is better" : "; lower is better");
-		html_raw(b, "; version ");
-		html_text(b, m->version);
-		html_raw(b, ".</p>\n");
+		html_raw(b, " ");
+		/* TRANSLATORS: a metric's facts: {1} its unit (a code), {2} its version */
+		ltext(b, m->higher_is_better ? _("Unit: {1}; higher is better; version {2}.") :
+		    _("Unit: {1}; lower is better; version {2}."), 0, m->unit, m->version, NULL, NULL);
+		html_raw(b, "</p>\n");
 		for (i = 0; i < in->n && ndone < 16; i++) {
 			const char *w = in->cities[i].survey;
 			struct chart_bin *bins = NULL;
@@ -248,43 +258,62 @@ results_html(struct buf *b, const struct plugin_result *res, const struct city_i
 					v[n - 1 - j] = t;
 				}
 			qsort(vals, n, sizeof(*vals), asc_double);
-			html_raw(b, "<h3>Wave ");
-			html_text(b, w);
-			html_raw(b, "</h3>\n");
-			buf_printf(b, "<p>%zu cities with a value", n);
-			if (n) {
-				html_raw(b, "; mean ");
-				chart_value(b, sum / (double)n, m->unit);
-				html_raw(b, ", median ");
-				chart_value(b, n % 2 ? vals[n / 2] : (vals[n / 2 - 1] + vals[n / 2]) / 2, m->unit);
-				html_raw(b, ", lowest ");
-				chart_value(b, vals[0], m->unit);
-				html_raw(b, ", highest ");
-				chart_value(b, vals[n - 1], m->unit);
+			html_raw(b, "<h3>");
+			/* TRANSLATORS: {1} a wave (a year) */
+			ltext(b, _("Wave {1}"), 0, w, NULL, NULL, NULL);
+			html_raw(b, "</h3>\n<p>");
+			{
+				struct buf mean = BUF_INIT, med = BUF_INIT, lo = BUF_INIT, hi = BUF_INIT;
+				char nn[32];
+
+				snprintf(nn, sizeof(nn), "%zu", n);
+				if (n) {
+					chart_value(&mean, sum / (double)n, m->unit);
+					chart_value(&med, n % 2 ? vals[n / 2] : (vals[n / 2 - 1] + vals[n / 2]) / 2, m->unit);
+					chart_value(&lo, vals[0], m->unit);
+					chart_value(&hi, vals[n - 1], m->unit);
+					/* TRANSLATORS: {1} how many cities, then the mean, the median, the lowest, the highest:
+					 * ltext takes four values, so the count is written first */
+					ltext(b, P_("{1} city with a value;", "{1} cities with a value;", n), 0, nn, NULL, NULL,
+					    NULL);
+					html_raw(b, " ");
+					ltext(b, _("mean {1}, median {2}, lowest {3}, highest {4}."), 0, mean.data, med.data,
+					    lo.data, hi.data);
+				} else {
+					ltext(b, _("No city with a value."), 0, NULL, NULL, NULL, NULL);
+				}
+				buf_free(&mean);
+				buf_free(&med);
+				buf_free(&lo);
+				buf_free(&hi);
 			}
-			html_raw(b, ".</p>\n");
+			html_raw(b, "</p>\n");
 			if (city && *city) {
+				struct buf cv = BUF_INIT;
+
 				html_raw(b, "<p class=\"city-value\">");
-				html_text(b, city);
-				html_raw(b, ": ");
 				if (!found)
-					html_raw(b, "not in this wave");
+					buf_puts(&cv, _("not in this wave"));
 				else if (isnan(cityv))
-					html_raw(b, "no value");
+					buf_puts(&cv, _("no value"));
 				else
-					chart_value(b, cityv, m->unit);
-				html_raw(b, ".</p>\n");
+					chart_value(&cv, cityv, m->unit);
+				/* TRANSLATORS: {1} a city's slug, {2} its value */
+				ltext(b, _("{1}: {2}."), 0, city, cv.data ? cv.data : "", NULL, NULL);
+				buf_free(&cv);
+				html_raw(b, "</p>\n");
 			}
 			if (n == 0)
 				continue;
-			ends_html(b, v, n, m->unit, 1, "First in the ranking");
+			ends_html(b, v, n, m->unit, 1, _("First in the ranking"));
 			if (n > PAGE_ENDS)
-				ends_html(b, v, n, m->unit, 0, "Last in the ranking");
+				ends_html(b, v, n, m->unit, 0, _("Last in the ranking"));
 			if (chart_bins(vals, n, &bins, &nbins) == 0 && nbins > 0) {
 				snprintf(cid, sizeof(cid), "hist-%zu-%zu", k, ndone);
-				snprintf(title, sizeof(title), "Distribution of %s, wave %s", m->id, w);
+				/* TRANSLATORS: a chart's title: a metric's id, a wave */
+				snprintf(title, sizeof(title), _("Distribution of %s, wave %s"), m->id, w);
 				c = (struct chart){ .id = cid, .title = title,
-					.desc = "Cities per bin of values; the data list follows the chart.",
+					.desc = _("Cities per bin of values; the data list follows the chart."),
 					.unit = m->unit };
 				html_raw(b, "<figure>");
 				chart_histogram(b, &c, bins, nbins, -1);

@@ -403,17 +403,33 @@ description(struct profile *p, struct buf *d)
 	const char *cc = view_str(p->city, "country"), *cn = country_name(cc);
 	json_t *pop = json_object_get(p->city, "population");
 
-	buf_printf(d, "%s (%s)", p->name, cn ? cn : cc);
+	struct buf head = BUF_INIT, v = BUF_INIT;
+	size_t nm = json_array_size(json_object_get(p->model, "metrics"));
+	char n[32], size[32];
+
+	/* Plain text (the page escapes it): every value raw. */
 	if (json_is_number(pop)) {
-		buf_puts(d, ", population ");
-		chart_value(d, json_number_value(pop), NULL);
+		chart_value(&v, json_number_value(pop), NULL);
+		/* TRANSLATORS: a page's description: {1} a city, {2} its country, {3} its population */
+		ltext(&head, _("{1} ({2}), population {3}"), 7, p->name, cn ? cn : cc, v.data ? v.data : "", NULL);
+	} else {
+		ltext(&head, _("{1} ({2})"), 3, p->name, cn ? cn : cc, NULL, NULL);
 	}
-	if (p->wave)
-		buf_printf(d, ": its answers to the %s municipal innovation survey, %zu metrics ranked among %lld "
-		    "%s, how its answers changed between waves, and the cities most like it.", p->wave,
-		    json_array_size(json_object_get(p->model, "metrics")), p->size, *p->peers ? "peer cities" : "cities");
+	snprintf(n, sizeof(n), "%zu", nm);
+	snprintf(size, sizeof(size), "%lld", p->size);
+	if (p->wave)	/* TRANSLATORS: a profile's description: {1} the city and its country, {2} a wave */
+		ltext(d, *p->peers ? P_("{1}: its answers to the {2} municipal innovation survey, {3} metric ranked among "
+		    "{4} peer cities, how its answers changed between waves, and the cities most like it.",
+		    "{1}: its answers to the {2} municipal innovation survey, {3} metrics ranked among {4} peer cities, "
+		    "how its answers changed between waves, and the cities most like it.", nm) :
+		    P_("{1}: its answers to the {2} municipal innovation survey, {3} metric ranked among {4} cities, how "
+		    "its answers changed between waves, and the cities most like it.", "{1}: its answers to the {2} "
+		    "municipal innovation survey, {3} metrics ranked among {4} cities, how its answers changed between "
+		    "waves, and the cities most like it.", nm), 15, head.data ? head.data : "", p->wave, n, size);
 	else
-		buf_puts(d, ": no answers to a survey wave yet.");
+		ltext(d, _("{1}: no answers to a survey wave yet."), 1, head.data ? head.data : "", NULL, NULL, NULL);
+	buf_free(&head);
+	buf_free(&v);
 }
 
 void

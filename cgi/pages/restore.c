@@ -15,6 +15,8 @@
 
 #include "app.h"
 #include "html.h"
+#include "lang.h"
+#include "ltext.h"
 #include "ingest.h"
 #include "page.h"
 #include "query.h"
@@ -235,30 +237,43 @@ restore_post(struct request *r)
 	version = (long long)json_integer_value(json_object_get(o.submission, "version"));
 	city = json_string_value(json_object_get(o.submission, "city"));
 	wave = json_string_value(json_object_get(o.submission, "survey"));
-	snprintf(title, sizeof(title), o.status == 201 ? "Version %lld restored" : "Nothing to restore",
-	    o.restored_version);
+	if (o.status == 201)	/* TRANSLATORS: %lld a version's number */
+		snprintf(title, sizeof(title), _("Version %lld restored"), o.restored_version);
+	else
+		snprintf(title, sizeof(title), "%s", _("Nothing to restore"));
 	page_begin(r, title);
 	r->status = o.status;
 	html_raw(b, "<h1>");
 	html_text(b, title);
 	html_raw(b, "</h1>\n<p role=\"status\">");
-	if (o.status == 201)
-		buf_printf(b, "The answers of version %lld are now the current answers, stored as version "
-		    "<a href=\"/submissions/%lld\">%lld</a> (%lld %s changed).", o.restored_version, id, version,
-		    (long long)json_integer_value(json_object_get(o.submission, "changed")),
-		    json_integer_value(json_object_get(o.submission, "changed")) == 1 ? "answer" : "answers");
-	else
-		buf_printf(b, "The current answers (version <a href=\"/submissions/%lld\">%lld</a>) are those of "
-		    "version %lld already: no new version was made.", id, version, o.restored_version);
+	{
+		long long ch = (long long)json_integer_value(json_object_get(o.submission, "changed"));
+		char rv[32], link[96], n[32];
+
+		snprintf(rv, sizeof(rv), "%lld", o.restored_version);
+		snprintf(link, sizeof(link), "<a href=\"/submissions/%lld\">%lld</a>", id, version);
+		snprintf(n, sizeof(n), "%lld", ch);
+		if (o.status == 201)	/* TRANSLATORS: {1} the version restored, {2} the new version, {3} a count */
+			ltext(b, P_("The answers of version {1} are now the current answers, stored as version {2} ({3} "
+			    "answer changed).", "The answers of version {1} are now the current answers, stored as version "
+			    "{2} ({3} answers changed).", (unsigned long)ch), 2, rv, link, n, NULL);
+		else	/* TRANSLATORS: {1} the current version, {2} the version asked for */
+			ltext(b, _("The current answers (version {1}) are those of version {2} already: no new version was "
+			    "made."), 1, link, rv, NULL, NULL);
+	}
 	html_raw(b, "</p>\n<ul class=\"links\"><li><a href=\"/cities/");
 	url_encode(b, city);
 	html_raw(b, "?survey=");
 	url_encode(b, wave);
-	html_raw(b, "\">The profile</a></li><li><a href=\"/cities/");
+	html_raw(b, "\">");
+	html_text(b, _("The profile"));
+	html_raw(b, "</a></li><li><a href=\"/cities/");
 	url_encode(b, city);
 	html_raw(b, "/submissions?survey=");
 	url_encode(b, wave);
-	html_raw(b, "\">Every version</a></li></ul>\n");
+	html_raw(b, "\">");
+	html_text(b, _("Every version"));
+	html_raw(b, "</a></li></ul>\n");
 	page_end(r);
 	json_decref(o.submission);
 	return 0;
@@ -282,6 +297,14 @@ restore_button(struct buf *b, long long id, long long version, const struct sess
 {
 	buf_printf(b, "<form class=\"restore\" method=\"post\" action=\"/submissions/%lld/restore\">", id);
 	session_csrf_field(b, s);
-	buf_printf(b, "<button type=\"submit\">Restore this version<span class=\"visually-hidden\"> (version "
-	    "%lld)</span></button></form>", version);
+	{
+		char v[32];
+		snprintf(v, sizeof(v), "%lld", version);
+		html_raw(b, "<button type=\"submit\">");
+		html_text(b, _("Restore this version"));
+		html_raw(b, "<span class=\"visually-hidden\"> ");
+		/* TRANSLATORS: {1} a version's number */
+		ltext(b, _("(version {1})"), 0, v, NULL, NULL, NULL);
+		html_raw(b, "</span></button></form>");
+	}
 }

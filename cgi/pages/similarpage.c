@@ -174,8 +174,15 @@ similar_html(struct request *r, json_t *model, json_t *texts, json_t *labels)
 				html_text(b, _("synthetic"));
 				html_raw(b, "</span>");
 			}
-			buf_printf(b, "</th><td class=\"num\"><data value=\"%.17g\">%.2f</data></td><td>",
-			    view_num(o, "score"), view_num(o, "score"));
+			{
+				char sc[32], *dot;
+
+				snprintf(sc, sizeof(sc), "%.2f", view_num(o, "score"));
+				if (lang_current() == LANG_FR && (dot = strchr(sc, '.')) != NULL)
+					*dot = ',';	/* French: a decimal comma */
+				buf_printf(b, "</th><td class=\"num\"><data value=\"%.17g\">%s</data></td><td>",
+				    view_num(o, "score"), sc);
+			}
 			if (json_array_size(json_object_get(o, "reasons")) == 0)
 				html_text(b, _("nothing"));
 			else {

@@ -9,6 +9,8 @@
 #include "app.h"
 #include "csv.h"
 #include "html.h"
+#include "lang.h"
+#include "ltext.h"
 #include "page.h"
 #include "query.h"
 #include "reply.h"
@@ -21,14 +23,24 @@ static const char *
 source_text(const char *source)
 {
 	if (strcmp(source, "import") == 0)
-		return "imported by the operator";
+		return _("imported by the operator");
 	if (strcmp(source, "upload") == 0)
-		return "uploaded";
+		return _("uploaded");
 	if (strcmp(source, "withdraw") == 0)
-		return "withdrawal of an earlier version";
+		return _("withdrawal of an earlier version");
 	if (strcmp(source, "restore") == 0)
-		return "restore of an earlier version";
+		return _("restore of an earlier version");
 	return source;
+}
+
+static void
+synthetic_notice(struct buf *b)
+{
+	html_raw(b, "<p class=\"notice synthetic\" role=\"note\"><strong>");
+	html_text(b, _("Synthetic demonstration city."));
+	html_raw(b, "</strong> ");
+	html_text(b, _("Its answers were generated; they describe no real city."));
+	html_raw(b, "</p>\n");
 }
 
 static void
@@ -42,27 +54,35 @@ versions_html(struct request *r, json_t *model, const char *wave)
 	struct session sess;
 	int can = restore_signed_in_for(r, slug, &sess);
 
-	snprintf(title, sizeof(title), "Versions of %s's answers", view_str(city, "name"));
+	/* TRANSLATORS: a page's title: %s a city */
+	snprintf(title, sizeof(title), _("Versions of %s's answers"), view_str(city, "name"));
 	page_begin(r, title);
-	html_raw(b, "<h1>Versions of ");
-	html_text(b, view_str(city, "name"));
-	html_raw(b, "'s answers");
+	html_raw(b, "<h1>");
+	/* TRANSLATORS: {1} a city */
+	ltext(b, _("Versions of {1}'s answers"), 0, view_str(city, "name"), NULL, NULL, NULL);
 	if (wave) {
 		html_raw(b, " <span class=\"subtitle\">");
-		html_text(b, wave);
-		html_raw(b, " wave</span>");
+		/* TRANSLATORS: {1} a wave (a year) */
+		ltext(b, _("{1} wave"), 0, wave, NULL, NULL, NULL);
+		html_raw(b, "</span>");
 	}
 	html_raw(b, "</h1>\n");
 	if (json_is_true(json_object_get(city, "synthetic")))
-		html_raw(b, "<p class=\"notice synthetic\" role=\"note\"><strong>Synthetic demonstration city."
-		    "</strong> Its answers were generated; they describe no real city.</p>\n");
-	html_raw(b, "<p>Every accepted upload or import makes a new version holding the complete set of "
-	    "answers; earlier versions are kept. <a href=\"/cities/");
+		synthetic_notice(b);
+	html_raw(b, "<p>");
+	html_text(b, _("Every accepted upload or import makes a new version holding the complete set of answers; "
+	    "earlier versions are kept."));
+	html_raw(b, " <a href=\"/cities/");
 	url_encode(b, slug);
-	html_raw(b, "\">Back to the profile</a>.</p>\n<form class=\"filters\" method=\"get\" action=\"/cities/");
+	html_raw(b, "\">");
+	html_text(b, _("Back to the profile"));
+	html_raw(b, "</a>.</p>\n<form class=\"filters\" method=\"get\" action=\"/cities/");
 	url_encode(b, slug);
-	html_raw(b, "/submissions\"><div class=\"field\"><label for=\"survey\">Wave</label>"
-	    "<select id=\"survey\" name=\"survey\"><option value=\"\">Every wave</option>");
+	html_raw(b, "/submissions\"><div class=\"field\"><label for=\"survey\">");
+	html_text(b, _("Wave"));
+	html_raw(b, "</label><select id=\"survey\" name=\"survey\"><option value=\"\">");
+	html_text(b, _("Every wave"));
+	html_raw(b, "</option>");
 	{
 		json_t *w;
 		json_array_foreach(json_object_get(model, "waves"), i, w) {
@@ -73,16 +93,24 @@ versions_html(struct request *r, json_t *model, const char *wave)
 			html_raw(b, "</option>");
 		}
 	}
-	html_raw(b, "</select></div><button type=\"submit\">Show</button></form>\n");
-	buf_printf(b, "<p class=\"count\">%zu %s. <a href=\"/cities/", json_array_size(list),
-	    json_array_size(list) == 1 ? "version" : "versions");
+	html_raw(b, "</select></div><button type=\"submit\">");
+	html_text(b, _("Show"));
+	html_raw(b, "</button></form>\n<p class=\"count\">");
+	{
+		char n[32];
+		snprintf(n, sizeof(n), "%zu", json_array_size(list));
+		ltext(b, P_("{1} version.", "{1} versions.", json_array_size(list)), 0, n, NULL, NULL, NULL);
+	}
+	html_raw(b, " <a href=\"/cities/");
 	url_encode(b, slug);
 	html_raw(b, "/submissions.csv");
 	if (wave) {
 		html_raw(b, "?survey=");
 		url_encode(b, wave);
 	}
-	html_raw(b, "\">Download as CSV</a> · <a href=\"/cities/");
+	html_raw(b, "\">");
+	html_text(b, _("Download as CSV"));
+	html_raw(b, "</a> · <a href=\"/cities/");
 	url_encode(b, slug);
 	html_raw(b, "/submissions.json");
 	if (wave) {
@@ -95,17 +123,39 @@ versions_html(struct request *r, json_t *model, const char *wave)
 		return;
 	}
 	html_raw(b, "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-labelledby=\"cap-versions\">"
-	    "<table class=\"data\"><caption id=\"cap-versions\">Versions by wave, oldest first</caption>\n"
-	    "<thead><tr><th scope=\"col\">Version</th><th scope=\"col\">Wave</th><th scope=\"col\">Created "
-	    "(UTC)</th><th scope=\"col\" class=\"num\">Answers given</th><th scope=\"col\" class=\"num\">"
-	    "Answers changed</th><th scope=\"col\">How</th><th scope=\"col\">By</th>");
-	if (can)
-		html_raw(b, "<th scope=\"col\">Restore</th>");
+	    "<table class=\"data\"><caption id=\"cap-versions\">");
+	html_text(b, _("Versions by wave, oldest first"));
+	html_raw(b, "</caption>\n<thead><tr><th scope=\"col\">");
+	html_text(b, _("Version"));
+	html_raw(b, "</th><th scope=\"col\">");
+	html_text(b, _("Wave"));
+	html_raw(b, "</th><th scope=\"col\">");
+	html_text(b, _("Created (UTC)"));
+	html_raw(b, "</th><th scope=\"col\" class=\"num\">");
+	html_text(b, _("Answers given"));
+	html_raw(b, "</th><th scope=\"col\" class=\"num\">");
+	html_text(b, _("Answers changed"));
+	html_raw(b, "</th><th scope=\"col\">");
+	html_text(b, _("How"));
+	html_raw(b, "</th><th scope=\"col\">");
+	html_text(b, _("By"));
+	html_raw(b, "</th>");
+	if (can) {
+		html_raw(b, "<th scope=\"col\">");
+		html_text(b, _("Restore"));
+		html_raw(b, "</th>");
+	}
 	html_raw(b, "</tr></thead>\n<tbody>\n");
 	json_array_foreach(list, i, s) {
-		buf_printf(b, "<tr><th scope=\"row\"><a href=\"/submissions/%lld\">Version %lld</a></th><td>",
-		    (long long)json_integer_value(json_object_get(s, "id")),
-		    (long long)json_integer_value(json_object_get(s, "version")));
+		{
+			char v[32];
+			buf_printf(b, "<tr><th scope=\"row\"><a href=\"/submissions/%lld\">",
+			    (long long)json_integer_value(json_object_get(s, "id")));
+			snprintf(v, sizeof(v), "%lld", (long long)json_integer_value(json_object_get(s, "version")));
+			/* TRANSLATORS: {1} a version's number */
+			ltext(b, _("Version {1}"), 0, v, NULL, NULL, NULL);
+			html_raw(b, "</a></th><td>");
+		}
 		html_text(b, view_str(s, "survey"));
 		html_raw(b, "</td><td><time datetime=\"");
 		html_attr(b, view_str(s, "created_at"));
@@ -126,7 +176,7 @@ versions_html(struct request *r, json_t *model, const char *wave)
 				restore_button(b, (long long)json_integer_value(json_object_get(s, "id")),
 				    (long long)json_integer_value(json_object_get(s, "version")), &sess);
 			else
-				html_raw(b, "current");
+				html_text(b, _("current"));
 			html_raw(b, "</td>");
 		}
 		html_raw(b, "</tr>\n");
@@ -274,64 +324,106 @@ submission_html(struct request *r, json_t *model, json_t *questions, const char 
 	char title[400];
 	size_t i;
 
-	snprintf(title, sizeof(title), "%s, %s wave, version %lld", view_str(s, "city_name"), view_str(s, "survey"),
+	/* TRANSLATORS: a page's title: a city, a wave, a version's number */
+	snprintf(title, sizeof(title), _("%s, %s wave, version %lld"), view_str(s, "city_name"), view_str(s, "survey"),
 	    version);
 	page_begin(r, title);
 	html_raw(b, "<h1>");
 	html_text(b, view_str(s, "city_name"));
 	html_raw(b, " <span class=\"subtitle\">");
-	html_text(b, view_str(s, "survey"));
-	buf_printf(b, " wave, version %lld</span></h1>\n", version);
+	{
+		char v[32];
+		snprintf(v, sizeof(v), "%lld", version);
+		/* TRANSLATORS: {1} a wave, {2} a version's number */
+		ltext(b, _("{1} wave, version {2}"), 0, view_str(s, "survey"), v, NULL, NULL);
+	}
+	html_raw(b, "</span></h1>\n");
 	if (json_is_true(json_object_get(s, "synthetic")))
-		html_raw(b, "<p class=\"notice synthetic\" role=\"note\"><strong>Synthetic demonstration city."
-		    "</strong> Its answers were generated; they describe no real city.</p>\n");
-	html_raw(b, "<dl class=\"facts\">\n<div><dt>Created (UTC)</dt><dd><time datetime=\"");
+		synthetic_notice(b);
+	html_raw(b, "<dl class=\"facts\">\n<div><dt>");
+	html_text(b, _("Created (UTC)"));
+	html_raw(b, "</dt><dd><time datetime=\"");
 	html_attr(b, view_str(s, "created_at"));
 	html_raw(b, "\">");
 	html_text(b, view_str(s, "created_at"));
-	html_raw(b, "</time></dd></div>\n<div><dt>How</dt><dd>");
+	html_raw(b, "</time></dd></div>\n<div><dt>");
+	html_text(b, _("How"));
+	html_raw(b, "</dt><dd>");
 	html_text(b, source_text(view_str(s, "source")));
-	if (json_is_integer(json_object_get(s, "withdraws")))
-		buf_printf(b, " (<a href=\"/submissions/%lld\">the version withdrawn</a>)",
+	if (json_is_integer(json_object_get(s, "withdraws"))) {
+		buf_printf(b, " (<a href=\"/submissions/%lld\">",
 		    (long long)json_integer_value(json_object_get(s, "withdraws")));
-	html_raw(b, "</dd></div>\n<div><dt>By</dt><dd>");
+		html_text(b, _("the version withdrawn"));
+		html_raw(b, "</a>)");
+	}
+	html_raw(b, "</dd></div>\n<div><dt>");
+	html_text(b, _("By"));
+	html_raw(b, "</dt><dd>");
 	html_text(b, view_str(s, "actor"));
-	buf_printf(b, "</dd></div>\n<div><dt>Answers changed</dt><dd>%zu</dd></div>\n</dl>\n",
-	    json_array_size(changed));
+	html_raw(b, "</dd></div>\n<div><dt>");
+	html_text(b, _("Answers changed"));
+	buf_printf(b, "</dt><dd>%zu</dd></div>\n</dl>\n", json_array_size(changed));
 	{
 		struct session sess;
 		if (version < (long long)json_integer_value(json_object_get(s, "latest_version")) &&
 		    restore_signed_in_for(r, view_str(s, "city"), &sess))
 			restore_button(b, (long long)json_integer_value(json_object_get(s, "id")), version, &sess);
 	}
-	html_raw(b, "<nav class=\"pages\" aria-label=\"Versions\"><ul>");
-	if (json_is_integer(json_object_get(model, "previous_id")))
-		buf_printf(b, "<li><a rel=\"prev\" href=\"/submissions/%lld\">Version %lld</a></li>",
-		    (long long)json_integer_value(json_object_get(model, "previous_id")), version - 1);
+	html_raw(b, "<nav class=\"pages\" aria-label=\"");
+	html_attr(b, _("Versions"));
+	html_raw(b, "\"><ul>");
+	if (json_is_integer(json_object_get(model, "previous_id"))) {
+		char v[32];
+		buf_printf(b, "<li><a rel=\"prev\" href=\"/submissions/%lld\">",
+		    (long long)json_integer_value(json_object_get(model, "previous_id")));
+		snprintf(v, sizeof(v), "%lld", version - 1);
+		ltext(b, _("Version {1}"), 0, v, NULL, NULL, NULL);
+		html_raw(b, "</a></li>");
+	}
 	html_raw(b, "<li><a href=\"/cities/");
 	url_encode(b, view_str(s, "city"));
 	html_raw(b, "/submissions?survey=");
 	url_encode(b, view_str(s, "survey"));
-	html_raw(b, "\">Every version</a></li><li><a href=\"/cities/");
+	html_raw(b, "\">");
+	html_text(b, _("Every version"));
+	html_raw(b, "</a></li><li><a href=\"/cities/");
 	url_encode(b, view_str(s, "city"));
 	html_raw(b, "?survey=");
 	url_encode(b, view_str(s, "survey"));
-	html_raw(b, "\">The current profile</a></li><li><a href=\"/submissions/");
+	html_raw(b, "\">");
+	html_text(b, _("The current profile"));
+	html_raw(b, "</a></li><li><a href=\"/submissions/");
 	buf_printf(b, "%lld", (long long)json_integer_value(json_object_get(s, "id")));
 	html_raw(b, ".json\">JSON</a></li></ul></nav>\n");
 
+	html_raw(b, "<p>");
 	if (version == 1)
-		html_raw(b, "<p>The first version: every answer is new.</p>\n");
+		html_text(b, _("The first version: every answer is new."));
 	else if (json_array_size(changed) == 0)
-		html_raw(b, "<p>This version changed no answer.</p>\n");
-	else
-		html_raw(b, "<p>Answers this version changed are marked <strong class=\"changed-mark\">changed"
-		    "</strong>, with the value of the version before beside them.</p>\n");
-	html_raw(b, "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-labelledby=\"cap-answers\">"
-	    "<table class=\"data answers\"><caption id=\"cap-answers\">The answers of this version</caption>\n"
-	    "<thead><tr><th scope=\"col\">Question</th><th scope=\"col\">Answer</th>");
-	if (version > 1)
-		html_raw(b, "<th scope=\"col\">Before</th>");
+		html_text(b, _("This version changed no answer."));
+	else {
+		struct buf m = BUF_INIT;
+		html_raw(&m, "<strong class=\"changed-mark\">");
+		html_text(&m, _("changed"));
+		html_raw(&m, "</strong>");
+		/* TRANSLATORS: {1} the mark "changed" */
+		ltext(b, _("Answers this version changed are marked {1}, with the value of the version before beside "
+		    "them."), 1, m.data ? m.data : "", NULL, NULL, NULL);
+		buf_free(&m);
+	}
+	html_raw(b, "</p>\n<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-labelledby=\"cap-answers\">"
+	    "<table class=\"data answers\"><caption id=\"cap-answers\">");
+	html_text(b, _("The answers of this version"));
+	html_raw(b, "</caption>\n<thead><tr><th scope=\"col\">");
+	html_text(b, _("Question"));
+	html_raw(b, "</th><th scope=\"col\">");
+	html_text(b, _("Answer"));
+	html_raw(b, "</th>");
+	if (version > 1) {
+		html_raw(b, "<th scope=\"col\">");
+		html_text(b, _("Before"));
+		html_raw(b, "</th>");
+	}
 	html_raw(b, "</tr></thead>\n<tbody>\n");
 	json_array_foreach(questions, i, q) {
 		const char *code = view_str(q, "code");
@@ -345,7 +437,11 @@ submission_html(struct request *r, json_t *model, json_t *questions, const char 
 		html_raw(b, "</code></th><td>");
 		answer_html_lang(b, q, v, v != NULL, lang);
 		if (ch)
-			html_raw(b, " <strong class=\"changed-mark\">changed</strong>");
+		{
+			html_raw(b, " <strong class=\"changed-mark\">");
+			html_text(b, _("changed"));
+			html_raw(b, "</strong>");
+		}
 		html_raw(b, "</td>");
 		if (version > 1) {
 			html_raw(b, "<td>");
@@ -353,7 +449,9 @@ submission_html(struct request *r, json_t *model, json_t *questions, const char 
 				json_t *w = json_object_get(prev, code);
 				answer_html_lang(b, q, w, w != NULL, lang);
 			} else {
-				html_raw(b, "<span class=\"same\">same</span>");
+				html_raw(b, "<span class=\"same\">");
+				html_text(b, _("same"));
+				html_raw(b, "</span>");
 			}
 			html_raw(b, "</td>");
 		}

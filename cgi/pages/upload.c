@@ -24,7 +24,9 @@
 #include "upscan.h"
 #include "upload.h"
 #include "upload_msg.h"
+#include "utf8.h"
 #include "view.h"
+#include "vmsg.h"
 
 #define WRITE_RATE 2.0		/* uploads per second per token, sustained */
 #define WRITE_BURST 120.0	/* a city's batch of uploads at once */
@@ -67,6 +69,8 @@ void
 upload_outcome_free(struct upload_outcome *o)
 {
 	json_decref(o->details);
+	json_decref(o->summary);
+	o->summary = NULL;
 	json_decref(o->submissions);
 	json_decref(o->warnings);
 	o->details = o->submissions = o->warnings = NULL;
@@ -161,6 +165,18 @@ fail(struct upload_outcome *o, int status, const char *msg, json_t *details)
 	ingest_sentence(o->message, sizeof(o->message));
 	json_decref(o->details);
 	o->details = details ? json_incref(details) : json_array();
+	json_decref(o->summary);
+	o->summary = NULL;
+}
+
+/* fail() with the message as a kind (vmsg.h); the English message is the kind's. */
+static void
+fail_k(struct upload_outcome *o, int status, json_t *summary, json_t *details)
+{
+	const char *m = json_string_value(json_object_get(summary, "message"));
+
+	fail(o, status, m ? m : "the upload was refused", details);
+	o->summary = summary;
 }
 
 /* A current answer, briefly, for a message: "yes", "12", "\"Ana\"", "a, b" (option codes). */
@@ -214,13 +230,10 @@ clearing_details(const struct ingest *in, const struct stored *stored, size_t *c
 		json_array_foreach(stored[i].cleared, j, c) {
 			const char *code = json_string_value(json_array_get(c, 0));
 			size_t row = ingest_row_of(in, in->sets[i].city, in->sets[i].survey, code);
-			char was[160], msg[512], col[80];
+			char was[160], col[80];
 			json_t *d;
 
 			describe(json_array_get(c, 1), was, sizeof(was));
-			snprintf(msg, sizeof(msg), "The upload would clear %s (currently %s): its value here is "
-			    "empty, which makes an answered question unanswered", code, was);
-			ingest_sentence(msg, sizeof(msg));
 			if (in->format == INGEST_CSV)
 				snprintf(col, sizeof(col), "value");
 			else
@@ -228,8 +241,12 @@ clearing_details(const struct ingest *in, const struct stored *stored, size_t *c
 			(*count)++;
 			if (json_array_size(list) >= INGEST_MAX_DETAILS)
 				continue;
-			d = json_pack("{s:s, s:s, s:s, s:s, s:s}", "column", col, "question", code, "city",
-			    in->sets[i].city, "survey", in->sets[i].survey, "message", msg);
+			if ((d = vmsg_make("would_clear", code, was, NULL, NULL, NULL)) == NULL)
+				continue;
+			json_object_set_new(d, "column", json_string(col));
+			json_object_set_new(d, "question", json_string(code));
+			json_object_set_new(d, "city", json_string(in->sets[i].city));
+			json_object_set_new(d, "survey", json_string(in->sets[i].survey));
 			json_object_set_new(d, "row", row ? json_integer((json_int_t)row) : json_null());
 			json_array_append_new(list, d);
 		}
@@ -252,13 +269,9 @@ not_asked_details(const struct ingest *in, const struct stored *stored, size_t *
 			const char *cond = json_string_value(json_array_get(c, 1));
 			const char *opt = json_string_value(json_array_get(c, 2));
 			size_t row = ingest_row_of(in, in->sets[i].city, in->sets[i].survey, code);
-			char msg[512], col[80];
+			char col[80];
 			json_t *d;
 
-			snprintf(msg, sizeof(msg), "Question %s is asked only of the cities whose answer to %s is %s, "
-			    "and %s's answer to %s in the %s wave is not %s: leave %s unanswered, or answer %s %s",
-			    code, cond, opt, in->sets[i].city, cond, in->sets[i].survey, opt, code, cond, opt);
-			ingest_sentence(msg, sizeof(msg));
 			if (!row)
 				row = ingest_row_of(in, in->sets[i].city, in->sets[i].survey, cond);
 			if (in->format == INGEST_CSV)
@@ -268,8 +281,13 @@ not_asked_details(const struct ingest *in, const struct stored *stored, size_t *
 			(*count)++;
 			if (json_array_size(list) >= INGEST_MAX_DETAILS)
 				continue;
-			d = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "column", col, "question", code, "asked_if",
-			    cond, "city", in->sets[i].city, "survey", in->sets[i].survey, "message", msg);
+			if ((d = vmsg_make("not_asked", code, cond, opt, in->sets[i].city, in->sets[i].survey)) == NULL)
+				continue;
+			json_object_set_new(d, "column", json_string(col));
+			json_object_set_new(d, "question", json_string(code));
+			json_object_set_new(d, "asked_if", json_string(cond));
+			json_object_set_new(d, "city", json_string(in->sets[i].city));
+			json_object_set_new(d, "survey", json_string(in->sets[i].survey));
 			json_object_set_new(d, "row", row ? json_integer((json_int_t)row) : json_null());
 			json_array_append_new(list, d);
 		}
@@ -298,7 +316,7 @@ upload_run(struct request *r, const char *auth, int bearer, const char *ctype, c
 	o->dry_run = dry_run;
 	ingest_init(&in, INGEST_CSV);
 	if (over_limits(ctype, data, len)) {
-		fail(o, 413, over_message, NULL);
+		fail_k(o, 413, vmsg_make("over_limits", NULL, NULL, NULL, NULL, NULL), NULL);
 		goto refused;
 	}
 	/* Tokens, the catalog, the versions and the audit: all on the primary (a token or a city made a
@@ -316,7 +334,7 @@ upload_run(struct request *r, const char *auth, int bearer, const char *ctype, c
 	 * so that a partner's batch of uploads at once is stored, not told to come back. */
 	if (len > HEAVY_BODY_BYTES && !r->heavy && heavy_enter(r->app) == -1) {
 		o->retry_after = 2;
-		fail(o, 429, "every upload slot is busy: retry in a few seconds", NULL);
+		fail_k(o, 429, vmsg_make("busy", NULL, NULL, NULL, NULL, NULL), NULL);
 		goto refused;
 	}
 	slot = len > HEAVY_BODY_BYTES && !r->heavy;	/* else the dispatch holds it (routes.c) */
@@ -325,46 +343,50 @@ upload_run(struct request *r, const char *auth, int bearer, const char *ctype, c
 		snprintf(o->city, sizeof(o->city), "%s", tok.city);
 	if (ingest_parse(&in, data, len) == -1) {
 		fail(o, 400, in.message, in.details);
+		o->summary = json_incref(in.summary);
 		goto refused;
 	}
 	if (!tok.partner) {
-		fail(o, 403, "a researcher token cannot upload answers: use the city's partner token", NULL);
+		fail_k(o, 403, vmsg_make("researcher_upload", NULL, NULL, NULL, NULL, NULL), NULL);
 		goto refused;
 	}
 	n = ingest_cities(&in, cities, sizeof(cities) / sizeof(cities[0]));
 	for (i = 0; i < n; i++) {
 		if (strcmp(cities[i], tok.city) != 0) {
-			char m[400];
-			if (cities[i][0] == '\0')
-				snprintf(m, sizeof(m), "The city column is empty in row %zu: write your city's slug, "
-				    "%s, in every row (the form from /surveys/%s/template.csv?city=%s has it "
-				    "filled in).", first_row_of(&in, ""), tok.city,
-				    wave_valid(in.items[0].survey) ? in.items[0].survey : "2020", tok.city);
-			else
-				snprintf(m, sizeof(m), "This token writes %s only, not %.64s.", tok.city, cities[i]);
-			fail(o, 403, m, NULL);
+			char m[80], c64[72];
+			if (cities[i][0] == '\0') {
+				snprintf(m, sizeof(m), "%zu", first_row_of(&in, ""));
+				fail_k(o, 403, vmsg_make("city_empty", m, tok.city,
+				    wave_valid(in.items[0].survey) ? in.items[0].survey : "2020", NULL, NULL), NULL);
+			} else {
+				snprintf(c64, sizeof(c64), "%.64s", cities[i]);
+				while (c64[0] && !utf8_valid(c64, strlen(c64)))
+					c64[strlen(c64) - 1] = '\0';
+				fail_k(o, 403, vmsg_make("other_city", tok.city, c64, NULL, NULL, NULL), NULL);
+			}
 			goto refused;
 		}
 	}
 	if ((cat = catalog_load_for(w, &in, NULL, &err)) == NULL) {
-		fail(o, 503, "the database is unreachable; nothing was stored", NULL);
+		fail_k(o, 503, vmsg_make("db_unreachable", NULL, NULL, NULL, NULL, NULL), NULL);
 		goto refused;
 	}
 	if (ingest_validate(&in, cat) == -1) {
 		fail(o, 422, in.message, in.details);
+		o->summary = json_incref(in.summary);
 		goto refused;
 	}
 	if ((stored = calloc(in.nsets, sizeof(*stored))) == NULL) {
-		fail(o, 503, "out of memory; nothing was stored", NULL);
+		fail_k(o, 503, vmsg_make("oom", NULL, NULL, NULL, NULL, NULL), NULL);
 		goto refused;
 	}
 	if (!dry_run && db_begin(w) == -1) {
-		fail(o, 503, "the database is unreachable; nothing was stored", NULL);
+		fail_k(o, 503, vmsg_make("db_unreachable", NULL, NULL, NULL, NULL, NULL), NULL);
 		goto refused;
 	}
 	if (!dry_run && auth_write_begin(w, &tok) == -1) {	/* the token's grant for this transaction */
 		db_rollback(w);
-		fail(o, 503, "the database could not store the upload; nothing was stored", NULL);
+		fail_k(o, 503, vmsg_make("db_store", NULL, NULL, NULL, NULL, NULL), NULL);
 		goto refused;
 	}
 	rc = store_sets(w, cat, in.sets, in.nsets, tok.name, tok.id, "upload",
@@ -374,23 +396,22 @@ upload_run(struct request *r, const char *auth, int bearer, const char *ctype, c
 	if (rc == -1) {
 		fprintf(stderr, "citybench: request %s: upload not stored: %s", r->request_id, err ? err : "?\n");
 		db_rollback(w);
-		fail(o, 503, "the database could not store the upload; nothing was stored", NULL);
+		fail_k(o, 503, vmsg_make("db_store", NULL, NULL, NULL, NULL, NULL), NULL);
 		goto refused;
 	}
 	if (rc == 2) {
 		size_t count, k;
 		json_t *list = not_asked_details(&in, stored, &count), *first = NULL;
-		char m[600];
+		char m[32];
 
 		if (!dry_run)
 			db_rollback(w);
 		for (k = 0; k < in.nsets && first == NULL; k++)
 			first = json_array_get(stored[k].not_asked, 0);
-		snprintf(m, sizeof(m), "The upload breaks the questionnaire: %s is asked only of the cities whose "
-		    "answer to %s is %s, and %s's is not (%zu problem%s).",
-		    json_string_value(json_array_get(first, 0)), json_string_value(json_array_get(first, 1)),
-		    json_string_value(json_array_get(first, 2)), tok.city, count, count == 1 ? "" : "s");
-		fail(o, 422, m, list);
+		snprintf(m, sizeof(m), "%zu", count);
+		fail_k(o, 422, vmsg_make("not_asked_summary", json_string_value(json_array_get(first, 0)),
+		    json_string_value(json_array_get(first, 1)), json_string_value(json_array_get(first, 2)), tok.city, m),
+		    list);
 		json_decref(list);
 		goto refused;
 	}
@@ -398,13 +419,10 @@ upload_run(struct request *r, const char *auth, int bearer, const char *ctype, c
 		size_t count;
 		json_t *list = clearing_details(&in, stored, &count);
 		if (rc == 1) {
-			char m[400];
+			char m[32];
 			db_rollback(w);
-			snprintf(m, sizeof(m), "The upload would clear %zu answered question%s of %s: fill %s in or "
-			    "leave %s out, or upload again with clear=1 to clear %s on purpose.", count,
-			    count == 1 ? "" : "s", tok.city, count == 1 ? "it" : "them",
-			    count == 1 ? "its row" : "their rows", count == 1 ? "it" : "them");
-			fail(o, 409, m, list);
+			snprintf(m, sizeof(m), "%zu", count);
+			fail_k(o, 409, vmsg_make("would_clear_summary", m, tok.city, NULL, NULL, NULL), list);
 			json_decref(list);
 			goto refused;
 		}
@@ -429,7 +447,7 @@ upload_run(struct request *r, const char *auth, int bearer, const char *ctype, c
 			db_rollback(w);
 			json_decref(o->submissions);
 			o->submissions = NULL;
-			fail(o, 503, "the database could not commit the upload; nothing was stored", NULL);
+			fail_k(o, 503, vmsg_make("db_commit", NULL, NULL, NULL, NULL, NULL), NULL);
 			goto refused;
 		}
 		/* Read-your-writes: every worker sees the new version before the 201 leaves. */
@@ -768,7 +786,7 @@ refused_page(struct request *r, const struct upload_outcome *o, const char *toke
 	html_raw(b, "<h1>");
 	html_text(b, title);
 	html_raw(b, "</h1>\n<div class=\"error\" role=\"alert\"><p>");
-	upload_msg_html(b, o->message);
+	upload_msg_html(b, o->summary, o->message);
 	html_raw(b, "</p>\n<p>");
 	html_text(b, _("Nothing was stored."));
 	html_raw(b, "</p></div>\n");
@@ -806,7 +824,7 @@ refused_page(struct request *r, const struct upload_outcome *o, const char *toke
 				buf_free(&c);
 				html_raw(b, "</span> ");
 			}
-			upload_msg_html(b, json_string_value(json_object_get(d, "message")));
+			upload_msg_html(b, d, NULL);
 			html_raw(b, "</li>\n");
 		}
 		html_raw(b, "</ul>\n");
@@ -962,7 +980,7 @@ upload_post(struct request *r)
 		html_raw(b, "</h2>\n<ul class=\"problems\">\n");
 		json_array_foreach(o.warnings, i, d) {
 			html_raw(b, "<li>");
-			upload_msg_html(b, json_string_value(json_object_get(d, "message")));
+			upload_msg_html(b, d, NULL);
 			html_raw(b, "</li>\n");
 		}
 		html_raw(b, "</ul>\n<p>");

@@ -161,15 +161,18 @@ BODY_FR = [
     ("/cities/toronto", ["Compare with", "Peers in the region", "Any region", "Back to the sections",
                          "Compare Toronto with other cities", "Each city at its latest wave", ">Show<",
                          "Leave empty to compare", "answers by wave", "This profile as JSON", " of its plugin",
-                         "Compare with these", "rank 1 of", "metrics by wave", "Situated in", "consists of"],
+                         "Compare with these", "rank 1 of", "metrics by wave", "Situated in", "consists of",
+                         "municipal innovation survey", "cities most like it"],
      ["Comparer Toronto avec d’autres villes…", "Pairs dans la région", "Retour aux sections",
-      "Réponses de Toronto par vague", "Rang", "Centile", "Toronto\u202f: indicateurs par vague"]),
+      "Réponses de Toronto par vague", "Rang", "Centile", "Toronto\u202f: indicateurs par vague",
+      "indicateurs classés parmi", "les villes qui lui ressemblent le plus"]),
     ("/compare?cities=toronto,aldilmere", ["Untick a city", "Add cities", "None ticked", "Peers (for ranks)",
                                            "Metric values in the", ", percentile", "rank 1 of",
                                            "Answers side by side", "Change the comparison",
-                                           "This comparison as data", "Choose the questions to compare"],
+                                           "This comparison as data", "Choose the questions to compare",
+                                           "side by side in the", "with each city"],
      ["Modifier la comparaison", "Valeurs des indicateurs pour la vague 2020", "centile",
-      "Les réponses côte à côte", "Cette comparaison en données"]),
+      "Les réponses côte à côte", "Cette comparaison en données", "Toronto et Aldilmere côte à côte dans"]),
     ("/compare?cities=toronto,torronto", ["No city called", "Did you mean", "Choose at least two cities"],
      ["Aucune ville ne s’appelle", "Vouliez-vous dire", "\u202f?"]),
     ("/metrics/data_sufficiency?city=toronto", ["Embed this chart", "Highlight a city", "every city with a value",
@@ -219,6 +222,10 @@ BODY_FR = [
                                  "Compare with the first five", "most alike first"],
      ["Villes proches de Toronto", "Comment le score est calculé", "Ce qu&#39;elles ont en commun",
       "Comparer avec les cinq premières"]),
+    ("/cities/toronto/submissions", ["Versions of Toronto", "Every accepted upload", "Back to the profile",
+                                     "Every wave", "Versions by wave", "Answers given", "Download as CSV"],
+     ["Versions des réponses de Toronto", "Retour au profil", "Toutes les vagues", "Réponses données",
+      "Versions par vague"]),
     ("/upload?city=no-such-city-xyz", ["No city is registered as"],
      ["Aucune ville n'est enregistrée sous «\u202fno-such-city-xyz\u202f»"]),
 ]
@@ -268,7 +275,7 @@ def test_upload_report_in_french():
     # English unchanged
     r = post("/upload", form([("token", tok.encode(), None), ("file", bad, "a.csv")]), ct)
     assert r.status == 422 and "Upload refused" in r.text and "Row 2, column <code>value</code>:" in r.text
-    assert "&quot;perhaps&quot; is not yes or no: dedicated_funding takes" in r.text
+    assert '"perhaps" is not yes or no: dedicated_funding takes' in r.text
     # a dry run that passes, in French
     good = ("city,survey,question,value\n%s,2020,dedicated_funding,yes\n" % slug).encode()
     r = post("/upload", form([("token", tok.encode(), None), ("file", good, "a.csv"), ("dry_run", b"1", None)]), ct,

@@ -69,3 +69,28 @@ def test_preview_page_paste_upload_and_errors():
     assert send(psid, {"csrf": pcsrf, "source": GOOD}).status == 403       # a partner
     r = send(sid, {"csrf": csrf, "source": "--" + "x" * (257 * 1024)})
     assert r.status == 413, r.status
+
+
+def test_preview_results_in_french():
+    """Issue 20: the preview's results and its error in French: the wave headings, the summary, the city's
+    value, the ranking tables and the chart's title; the failing line."""
+    sid = signin(researcher_token("Page Researcher FR"))
+    fr = dict(jar(sid))
+    fr["Accept-Language"] = "fr"
+    page = get("/plugins/preview", headers=fr)
+    csrf = csrf_of(page.text)
+    body, ctype = multipart({"csrf": csrf, "source": GOOD, "city": "toronto"})
+    r = post("/plugins/preview", body, ctype, headers=fr)
+    assert r.status == 200, r.body[:500]
+    t = r.text
+    for phrase in ["Vague 2018", "Vague 2020", "En tête du classement", "En queue du classement",
+                   "Distribution de", "villes avec une valeur\u202f; moyenne", "toronto\u202f: ",
+                   "Unité\u202f: share\u202f; plus c'est élevé"]:
+        assert phrase in t, (phrase, t[t.find("<main"):][:3000])
+    for phrase in ["Wave 2018", "First in the ranking", "Last in the ranking", "Distribution of strategy_page",
+                   "cities with a value", "higher is better", ">Rank<", ">City<", ">Value<"]:
+        assert phrase not in t, phrase
+    body, ctype = multipart({"csrf": csrf, "source": ""}, {"file": ("my_broken.lua", BAD)})
+    r = post("/plugins/preview", body, ctype, headers=fr)
+    assert r.status == 422 and "Ligne 9 de la source, avec les lignes qui l'entourent\u202f:" in r.text, \
+        r.text[-3000:]
