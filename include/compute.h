@@ -3,6 +3,7 @@
 #define CB_COMPUTE_H
 
 #include <stdio.h>
+#include "buf.h"
 #include "db.h"
 #include "plugin.h"
 
@@ -29,5 +30,22 @@ int compute_store(struct db *db, const struct city_inputs *in, const struct plug
  * database failed (err set). */
 int compute_metrics(struct db *db, const int *city_ids, size_t ncities, const char *wave, FILE *log,
     char **err);
+
+/* compute_metrics for the CLI's bulk paths (the schema owner: no definer function needed): the values
+ * of every metric written at once, by COPY and one set-based statement, only those that change. */
+int compute_metrics_bulk(struct db *db, const int *city_ids, size_t ncities, const char *wave, FILE *log,
+    char **err);
+
+/* Metric values gathered for one bulk write: compute_values_add each metric's values for the
+ * city-waves of `in` (NAN: no value, removed), then compute_values_write stores them all inside the
+ * caller's transaction (0, or -1 with err set) and compute_values_free releases them. */
+struct compute_values {
+	struct buf b;			/* the rows, in COPY's text format */
+	size_t n;
+	int failed;			/* out of memory while adding */
+};
+int compute_values_add(struct compute_values *v, const struct city_inputs *in, const struct plugin_metric *m);
+int compute_values_write(struct db *db, struct compute_values *v, char **err);
+void compute_values_free(struct compute_values *v);
 
 #endif

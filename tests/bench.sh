@@ -378,6 +378,27 @@ cache_memory() {
 	done | awk '{ pss += $1; size = $2; n++ } END { if (n) printf "%.0f %d\n", pss, size }'
 }
 
+# The sandbox's peak RSS (tests/bench/sandbox_rss.py samples every citybench-sandbox while a command
+# runs): during a recompute (one more `plugins reload`, untimed: the sampling would slow the timed one)
+# and during a researcher's preview through the API (its worker starts the sandbox).
+sandbox_rss() {	# sandbox_rss PHASE
+	local phase=$1 d=$RT/bench token code
+	python3 tests/bench/sandbox_rss.py --out "$d/sandbox-recompute-$phase" env CITYBENCH_DB="$CONNINFO" \
+		"$BIN/citybench" plugins reload >"$d/sandbox-recompute-$phase.log" 2>&1 &&
+		fig "sandbox.$phase.recompute" "$(cat "$d/sandbox-recompute-$phase")"
+	token=$(CITYBENCH_DB=$CONNINFO "$BIN/citybench" token create --researcher "bench-rss-$phase" 2>/dev/null | tail -1)
+	[ -n "$token" ] || { fig "sandbox.$phase.preview" "FAILED: no researcher token"; return 0; }
+	python3 tests/bench/sandbox_rss.py --out "$d/sandbox-preview-$phase" curl -s -o "$d/sandbox-preview-$phase.json" \
+		-w '%{http_code}' -H "Authorization: Bearer $token" -H 'Content-Type: text/x-lua' \
+		--data-binary @plugins/innovation_staff.lua "$BASE/api/plugins/preview" >"$d/sandbox-preview-$phase.code" 2>&1
+	code=$(cat "$d/sandbox-preview-$phase.code")
+	if [ "$code" = 200 ]; then
+		fig "sandbox.$phase.preview" "$(cat "$d/sandbox-preview-$phase")"
+	else
+		fig "sandbox.$phase.preview" "FAILED: the preview answered $code"
+	fi
+}
+
 timed() {	# timed KEY LOG CMD...: wall seconds of CMD into the figures (with FAILED and why)
 	local key=$1 log=$2 t rc
 	shift 2
@@ -489,6 +510,7 @@ php_up
 make_tokens || { fig "uploads.tokens" "FAILED: no partner tokens"; [ $TINY = 1 ] && tap_fail "no partner tokens"; }
 fig "stack.start.seconds" "$(($(date +%s) - T0))"
 timed "recompute.small" "$RT/bench/reload-small.log" env CITYBENCH_DB="$CONNINFO" "$BIN/citybench" plugins reload
+sandbox_rss small
 
 P1=$RT/bench/p1
 python3 tests/bench/urls.py --base "$BASE" --out "$P1" --count "$NURLS" --sample "$NSAMPLE" \
@@ -537,6 +559,7 @@ if [ "$LARGE" -gt "$CITIES" ]; then
 	fig "cities.large" "$N"
 	say "recomputing every metric at $N cities"
 	timed "recompute.large" "$RT/bench/reload-large.log" env CITYBENCH_DB="$CONNINFO" "$BIN/citybench" plugins reload
+	sandbox_rss large
 
 	P2=$RT/bench/p2
 	python3 tests/bench/urls.py --base "$BASE" --out "$P2" --count "$NURLS" --sample "${BENCH_LARGE_SAMPLE:-4}" \

@@ -218,7 +218,104 @@ struct cities_file {
 	int col[8];
 	size_t n, added, updated, rows;
 	struct problems ps;
+	int bulk, twice;		/* bulk: rows staged in copy (cities_bulk), not stored one by one */
+	size_t last_row;
+	struct buf copy;		/* the staged rows, in COPY's text format */
+	json_t *slugs;			/* the slugs staged, to see one named twice */
 };
+
+/* Appends s escaped for COPY's text format (NULL: \N). */
+static void
+copy_field(struct buf *b, const char *s, char end)
+{
+	if (s == NULL)
+		buf_puts(b, "\\N");
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '\\': buf_puts(b, "\\\\"); break;
+		case '\t': buf_puts(b, "\\t"); break;
+		case '\n': buf_puts(b, "\\n"); break;
+		case '\r': buf_puts(b, "\\r"); break;
+		default: buf_putc(b, *s);
+		}
+	}
+	buf_putc(b, end);
+}
+
+/* A checked row into the staging buffer (the values as cities_row would store them). */
+static void
+cities_stage(struct cities_file *cf, size_t row, const char *const *p, int placed, double lat, double lon)
+{
+	char num[32];
+
+	if (json_object_get(cf->slugs, p[0]) != NULL)
+		cf->twice = 1;
+	json_object_set_new(cf->slugs, p[0], json_true());
+	snprintf(num, sizeof num, "%zu", row);
+	cf->last_row = row;
+	copy_field(&cf->copy, num, '\t');
+	copy_field(&cf->copy, p[0], '\t');
+	copy_field(&cf->copy, p[1], '\t');
+	copy_field(&cf->copy, p[2], '\t');
+	copy_field(&cf->copy, p[3], '\t');
+	copy_field(&cf->copy, p[4], '\t');
+	copy_field(&cf->copy, p[5], '\t');
+	snprintf(num, sizeof num, "%.17g", lat);
+	copy_field(&cf->copy, placed ? num : NULL, '\t');
+	snprintf(num, sizeof num, "%.17g", lon);
+	copy_field(&cf->copy, placed ? num : NULL, '\n');
+	cf->n++;
+}
+
+static int
+exec_ok(struct db *db, const char *sql)
+{
+	PGresult *res = db_exec(db, sql);
+	int ok = db_ok(res);
+
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+/* Stores the staged rows of a cities file at once: one COPY, an upsert a slice of 500 rows at a time,
+ * inside a savepoint.  0, or -1 with the savepoint rolled back (nothing of the file stored). */
+static int
+cities_bulk(struct cities_file *cf)
+{
+	PGresult *res = NULL;
+	char *err = NULL;
+	size_t off, lo;
+	int ok;
+
+	if (exec_ok(cf->db, SQL_CITIES_SAVEPOINT) == -1)
+		return -1;
+	ok = exec_ok(cf->db, SQL_CITIES_TABLE) == 0 && db_copy_begin(cf->db, SQL_CITIES_COPY, &err) == 0;
+	if (ok) {
+		for (off = 0; ok && off < cf->copy.len; off += 1u << 20)
+			ok = db_copy_put(cf->db, cf->copy.data + off, cf->copy.len - off < (1u << 20) ?
+			    cf->copy.len - off : 1u << 20) == 0;
+		ok = db_copy_end(cf->db, ok ? NULL : "import aborted", &err) == 0 && ok;
+	}
+	free(err);
+	for (lo = 0; ok && lo <= cf->last_row; lo += 500) {	/* slices: see Q_CITIES_BULK_UPSERT */
+		char from[24], to[24];
+		const char *p[3] = { from, to, cf->col[6] >= 0 || cf->col[7] >= 0 ? "true" : "false" };
+
+		snprintf(from, sizeof from, "%zu", lo);
+		snprintf(to, sizeof to, "%zu", lo + 500);
+		res = db_query(cf->db, Q_CITIES_BULK_UPSERT, 3, p);
+		ok = db_ok(res) && PQntuples(res) == 1;
+		if (ok) {
+			cf->added += strtoul(PQgetvalue(res, 0, Q_CITIES_BULK_UPSERT_ADDED), NULL, 10);
+			cf->updated += strtoul(PQgetvalue(res, 0, Q_CITIES_BULK_UPSERT_UPDATED), NULL, 10);
+		}
+		PQclear(res);
+	}
+	if (ok && exec_ok(cf->db, SQL_CITIES_RELEASE) == 0)
+		return 0;
+	exec_ok(cf->db, SQL_CITIES_ROLLBACK);
+	return -1;
+}
 
 static int
 cities_row(void *arg, size_t row, char **f, size_t nf)
@@ -262,6 +359,10 @@ cities_row(void *arg, size_t row, char **f, size_t nf)
 	p[4] = col[4] && *col[4] ? col[4] : NULL;
 	p[5] = col[5] != NULL && (!strcasecmp(col[5], "true") || !strcasecmp(col[5], "yes") ||
 	    !strcmp(col[5], "1")) ? "true" : "false";
+	if (cf->bulk) {
+		cities_stage(cf, row, p, placed, lat, lon);
+		return 0;
+	}
 	res = db_query(cf->db, Q_CITY_UPSERT_ADDED, 6, p);
 	if (!db_ok(res) || PQntuples(res) != 1) {
 		problem_add(&cf->ps, row, NULL, res ? PQresultErrorMessage(res) : "the database is unreachable");
@@ -410,8 +511,25 @@ import_files(struct db *db, char **files, size_t nfiles, int dry_run, struct imp
 				cf->file = files[i];
 				memset(&ce, 0, sizeof(ce));
 				progress_step("storing cities");
+				/* Staged and stored at once; row by row again (as before, for the database's
+				 * own per-row messages) when that fails or a slug is named twice. */
+				cf->bulk = 1;
+				cf->slugs = json_object();
 				if (csv_parse(data[i], lens[i], cities_row, cf, &ce) == -1)
 					problem_add(&cf->ps, ce.row, NULL, ce.message);
+				else if (cf->ps.total == 0 && cf->n && (cf->twice || cities_bulk(cf) == -1)) {
+					json_decref(cf->slugs);
+					buf_free(&cf->copy);
+					memset(cf, 0, sizeof(*cf));
+					cf->db = db;
+					cf->file = files[i];
+					memset(&ce, 0, sizeof(ce));
+					if (csv_parse(data[i], lens[i], cities_row, cf, &ce) == -1)
+						problem_add(&cf->ps, ce.row, NULL, ce.message);
+				}
+				json_decref(cf->slugs);
+				cf->slugs = NULL;
+				buf_free(&cf->copy);
 				progress_end();
 				if (cf->ps.total) {
 					fprintf(stderr, "citybench: %s: %zu %s in a cities file of %zu %s:\n", files[i],

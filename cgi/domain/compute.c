@@ -224,8 +224,140 @@ compute_store(struct db *db, const struct city_inputs *in, const struct plugin_m
 	return ok ? 0 : -1;
 }
 
+/* ---- values written in bulk (the CLI's import and reload) ---- */
+
+/* Appends s escaped for COPY's text format. */
+static int
+copy_text(struct buf *b, const char *s)
+{
+	int e = 0;
+
+	for (; *s; s++) {
+		switch (*s) {
+		case '\\': e |= buf_puts(b, "\\\\"); break;
+		case '\t': e |= buf_puts(b, "\\t"); break;
+		case '\n': e |= buf_puts(b, "\\n"); break;
+		case '\r': e |= buf_puts(b, "\\r"); break;
+		default: e |= buf_putc(b, *s);
+		}
+	}
+	return e;
+}
+
+int
+compute_values_add(struct compute_values *v, const struct city_inputs *in, const struct plugin_metric *m)
+{
+	struct buf id = BUF_INIT, ver = BUF_INIT;
+	size_t i;
+	int e;
+
+	e = copy_text(&id, m->id) | copy_text(&ver, m->version ? m->version : "");
+	for (i = 0; !e && i < in->n; i++) {
+		e |= buf_append(&v->b, id.data, id.len) | buf_putc(&v->b, '\t') |
+		    buf_printf(&v->b, "%s\t%d\t", in->cities[i].survey, in->city_ids[i]);	/* waves: [0-9]{4} */
+		if (m->values == NULL || isnan(m->values[i]))
+			e |= buf_puts(&v->b, "\\N");
+		else
+			e |= buf_printf(&v->b, "%.17g", m->values[i]);
+		e |= buf_putc(&v->b, '\t') | buf_append(&v->b, ver.data, ver.len) | buf_putc(&v->b, '\n');
+		v->n++;
+	}
+	buf_free(&id);
+	buf_free(&ver);
+	if (e)
+		v->failed = 1;
+	return e ? -1 : 0;
+}
+
+void
+compute_values_free(struct compute_values *v)
+{
+	buf_free(&v->b);
+	memset(v, 0, sizeof(*v));
+}
+
+/* One COPY into the transaction's staging table, then one delete and one insert for every metric:
+ * the set-based form of compute_store's cb_put_values for each metric in turn. */
+int
+compute_values_write(struct db *db, struct compute_values *v, char **err)
+{
+	PGresult *res;
+	size_t off;
+	int ok;
+
+	if (v->failed) {
+		*err = strdup("out of memory");
+		return -1;
+	}
+	if (v->n == 0)
+		return 0;
+	res = db_exec(db, SQL_VALUES_TABLE);
+	ok = db_ok(res);
+	if (!ok)
+		*err = strdup(res ? PQresultErrorMessage(res) : "the database is unreachable");
+	PQclear(res);
+	if (!ok || db_copy_begin(db, SQL_VALUES_COPY, err) == -1)
+		return -1;
+	for (off = 0, ok = 1; ok && off < v->b.len; off += 1u << 20) {
+		size_t len = v->b.len - off < (1u << 20) ? v->b.len - off : 1u << 20;
+		ok = db_copy_put(db, v->b.data + off, len) == 0;
+	}
+	if (db_copy_end(db, ok ? NULL : "bulk values aborted", err) == -1)
+		return -1;
+	res = db_query(db, Q_VALUES_DELETE, 0, NULL);
+	if ((ok = db_ok(res)) != 0) {
+		PQclear(res);
+		res = db_query(db, Q_VALUES_UPSERT, 0, NULL);
+		ok = db_ok(res);
+	}
+	if (!ok)
+		*err = strdup(res ? PQresultErrorMessage(res) : "the database is unreachable");
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+/* A metric's values: into the bulk write when there is one, else stored now. */
+static int
+put(struct db *db, struct compute_values *bulk, const struct city_inputs *in, const struct plugin_metric *m,
+    char **err)
+{
+	if (bulk == NULL)
+		return compute_store(db, in, m, err);
+	if (compute_values_add(bulk, in, m) == -1) {
+		*err = strdup("out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+compute_run(struct db *db, const int *city_ids, size_t ncities, const char *wave, FILE *log,
+    struct compute_values *bulk, char **err);
+
 int
 compute_metrics(struct db *db, const int *city_ids, size_t ncities, const char *wave, FILE *log, char **err)
+{
+	return compute_run(db, city_ids, ncities, wave, log, NULL, err);
+}
+
+int
+compute_metrics_bulk(struct db *db, const int *city_ids, size_t ncities, const char *wave, FILE *log,
+    char **err)
+{
+	struct compute_values v;
+	int rc;
+
+	memset(&v, 0, sizeof(v));
+	rc = compute_run(db, city_ids, ncities, wave, log, &v, err);
+	if (rc == 0)
+		rc = compute_values_write(db, &v, err);
+	compute_values_free(&v);
+	return rc;
+}
+
+static int
+compute_run(struct db *db, const int *city_ids, size_t ncities, const char *wave, FILE *log,
+    struct compute_values *bulk, char **err)
 {
 	struct city_inputs in;
 	struct plugin_limits lim;
@@ -278,7 +410,7 @@ compute_metrics(struct db *db, const int *city_ids, size_t ncities, const char *
 					memset(&none, 0, sizeof(none));
 					none.id = PQgetvalue(ids, j, Q_METRIC_IDS_OF_ID);
 					none.version = PQgetvalue(ids, j, Q_METRIC_IDS_OF_VERSION);
-					if (compute_store(db, &in, &none, err) == -1) {
+					if (put(db, bulk, &in, &none, err) == -1) {
 						PQclear(ids);
 						goto out;
 					}
@@ -288,7 +420,7 @@ compute_metrics(struct db *db, const int *city_ids, size_t ncities, const char *
 			continue;
 		}
 		for (k = 0; k < res.nmetrics; k++) {
-			if (compute_store(db, &in, &res.metrics[k], err) == -1) {
+			if (put(db, bulk, &in, &res.metrics[k], err) == -1) {
 				plugin_result_free(&res);
 				goto out;
 			}

@@ -181,6 +181,7 @@ int
 sync_plugins(struct db *db, const char *dir, FILE *out, char **err)
 {
 	struct city_inputs in;
+	struct compute_values vals;
 	struct plugin_limits lim;
 	struct plugin_file *files = NULL;
 	struct buf names = BUF_INIT, codes = BUF_INIT;
@@ -190,6 +191,7 @@ sync_plugins(struct db *db, const char *dir, FILE *out, char **err)
 	char why[512];
 
 	memset(&in, 0, sizeof(in));
+	memset(&vals, 0, sizeof(vals));
 	if (db_begin(db) == -1) {
 		*err = strdup("the database is unreachable");
 		return -1;
@@ -244,9 +246,12 @@ sync_plugins(struct db *db, const char *dir, FILE *out, char **err)
 			if (r == 0) {
 				if (run(db, Q_REFUSAL_CLEAR, 1, &name, err) == -1)
 					goto out;
+				/* the values of every file are written at once, below */
 				for (k = 0; k < f->result.nmetrics; k++)
-					if (compute_store(db, &in, &f->result.metrics[k], err) == -1)
+					if (compute_values_add(&vals, &in, &f->result.metrics[k]) == -1) {
+						*err = strdup("out of memory");
 						goto out;
+					}
 				if (out) {
 					fprintf(out, "loaded %s:", f->name);
 					for (k = 0; k < f->result.nmetrics; k++)
@@ -272,6 +277,8 @@ sync_plugins(struct db *db, const char *dir, FILE *out, char **err)
 		buf_free(&msg);
 	}
 	buf_putc(&names, '}');
+	if (compute_values_write(db, &vals, err) == -1)
+		goto out;
 	{
 		const char *p[1] = { names.data };
 		res = db_query(db, Q_DEACTIVATE_MISSING, 1, p);
@@ -294,6 +301,7 @@ out_rolled:
 	buf_free(&codes);
 	plugin_files_free(files, nfiles);
 	city_inputs_free(&in);
+	compute_values_free(&vals);
 	return rc;
 }
 

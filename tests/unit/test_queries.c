@@ -95,6 +95,12 @@ db_checks(const char *conninfo, int dump)
 	res = PQexec(c, SQL_BULK_TABLES);
 	CHECK(db_ok(res), "SQL_BULK_TABLES runs");
 	PQclear(res);
+	res = PQexec(c, SQL_VALUES_TABLE);
+	CHECK(db_ok(res), "SQL_VALUES_TABLE runs");
+	PQclear(res);
+	res = PQexec(c, SQL_CITIES_TABLE);
+	CHECK(db_ok(res), "SQL_CITIES_TABLE runs");
+	PQclear(res);
 	for (q = 0; q < Q__COUNT; q++) {
 		const struct db_statement *s = db_statement((enum query_id)q);
 		int n = declared((enum query_id)q, names, 64);
