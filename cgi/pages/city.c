@@ -181,9 +181,9 @@ cohort_counts(struct app *a, const char *wave, const struct cohort *c)
 	json_t *cohort;
 	int i;
 
-	versioned_key(key, sizeof(key), "counts", wave, c);
-	if (*key && (cohort = versioned_get(a, key)) != NULL)
-		return cohort;
+	/* Not kept per version: Q_STATS_COUNTS has no order, and the object's members follow the rows,
+	 * so a kept copy could list them in another order than a fresh read. */
+	key[0] = '\0';
 	res = view_cohort_query(a->db, Q_STATS_COUNTS, Q_COHORT_COUNTS, c, wave, NULL, 0);
 	if (!db_ok(res)) {
 		PQclear(res);
