@@ -16,14 +16,18 @@
 #include "reply.h"
 #include "routes.h"
 #include "survey_lang.h"
+#include "versioned.h"
 #include "view.h"
 
-/* Adds the wave's answers of a city: every question asked in the wave, null when unanswered. */
+/* Every wave's answers of a city in one statement: history gets {WAVE: {code: answer}} for each wave
+ * the city answered that asks a question (as wave_answers gives them, one wave at a time). */
 static int
-wave_answers(struct db *db, const char *city_id, const char *wave, json_t *answers, json_t *questions)
+all_answers(struct db *db, const char *city_id, json_t *history)
 {
-	const char *p[2] = { city_id, wave };
-	PGresult *res = db_query(db, Q_CITY_ANSWERS, 2, p);
+	const char *p[1] = { city_id };
+	PGresult *res = db_query(db, Q_PROFILE_ANSWERS, 1, p);
+	json_t *set = NULL;
+	const char *w = NULL;
 	int i;
 
 	if (!db_ok(res)) {
@@ -31,11 +35,14 @@ wave_answers(struct db *db, const char *city_id, const char *wave, json_t *answe
 		return -1;
 	}
 	for (i = 0; i < PQntuples(res); i++) {
-		const char *code = PQgetvalue(res, i, Q_CITY_ANSWERS_CODE);
-		json_object_set_new(answers, code, view_answer_json(PQgetisnull(res, i, Q_CITY_ANSWERS_VALUE) ? NULL :
-		    PQgetvalue(res, i, Q_CITY_ANSWERS_VALUE)));
-		if (questions)
-			json_array_append_new(questions, json_string(code));
+		if (w == NULL || strcmp(w, PQgetvalue(res, i, Q_PROFILE_ANSWERS_SURVEY_ID)) != 0) {
+			w = PQgetvalue(res, i, Q_PROFILE_ANSWERS_SURVEY_ID);
+			set = json_object();
+			json_object_set_new(history, w, set);
+		}
+		json_object_set_new(set, PQgetvalue(res, i, Q_PROFILE_ANSWERS_CODE),
+		    view_answer_json(PQgetisnull(res, i, Q_PROFILE_ANSWERS_VALUE) ? NULL :
+		    PQgetvalue(res, i, Q_PROFILE_ANSWERS_VALUE)));
 	}
 	PQclear(res);
 	return 0;
@@ -158,13 +165,27 @@ DB_SAME_COLUMN(Q_CITY_METRICS, Q_STATS_CITY_METRICS, OF);
 DB_SAME_COLUMN(Q_CITY_METRICS, Q_STATS_CITY_METRICS, NOT_BETTER);
 DB_SAME_COLUMN(Q_CITY_METRICS, Q_STATS_CITY_METRICS, DESCRIPTION);
 
-static json_t *
-cohort_counts(struct db *db, const char *wave, const struct cohort *c)
+/* The key of a cohort-wide result kept per data version (versioned.h): kind, wave, cohort. */
+static void
+versioned_key(char *key, size_t size, const char *kind, const char *wave, const struct cohort *c)
 {
-	PGresult *res = view_cohort_query(db, Q_STATS_COUNTS, Q_COHORT_COUNTS, c, wave, NULL, 0);
+	if ((size_t)snprintf(key, size, "%s\x1f%s\x1f%s", kind, wave ? wave : "",
+	    c->canonical.data ? c->canonical.data : "") >= size)
+		key[0] = '\0';	/* too long: not kept */
+}
+
+static json_t *
+cohort_counts(struct app *a, const char *wave, const struct cohort *c)
+{
+	char key[256];
+	PGresult *res;
 	json_t *cohort;
 	int i;
 
+	/* Not kept per version: Q_STATS_COUNTS has no order, and the object's members follow the rows,
+	 * so a kept copy could list them in another order than a fresh read. */
+	key[0] = '\0';
+	res = view_cohort_query(a->db, Q_STATS_COUNTS, Q_COHORT_COUNTS, c, wave, NULL, 0);
 	if (!db_ok(res)) {
 		PQclear(res);
 		return NULL;
@@ -186,19 +207,34 @@ cohort_counts(struct db *db, const char *wave, const struct cohort *c)
 			    json_integer(n));
 	}
 	PQclear(res);
+	if (*key)
+		versioned_put(a, key, cohort);
 	return cohort;
 }
 
 /* The number of cities in the cohort of a wave, or -1 when the database failed. */
 static long long
-cohort_size(struct db *db, const char *wave, const struct cohort *c)
+cohort_size(struct app *a, const char *wave, const struct cohort *c)
 {
-	PGresult *res = view_cohort_query(db, Q_STATS_COHORT_SIZE, Q_PAGES_COHORT_SIZE, c, wave, NULL, 0);
+	char key[256];
+	PGresult *res;
+	json_t *kept;
 	long long n = -1;
 
+	versioned_key(key, sizeof(key), "size", wave, c);
+	if (*key && (kept = versioned_get(a, key)) != NULL) {
+		n = (long long)json_integer_value(kept);
+		json_decref(kept);
+		return n;
+	}
+	res = view_cohort_query(a->db, Q_STATS_COHORT_SIZE, Q_PAGES_COHORT_SIZE, c, wave, NULL, 0);
 	if (db_ok(res) && PQntuples(res) == 1)
 		n = strtoll(PQgetvalue(res, 0, Q_PAGES_COHORT_SIZE_SIZE), NULL, 10);
 	PQclear(res);
+	if (n >= 0 && *key && (kept = json_integer(n)) != NULL) {
+		versioned_put(a, key, kept);
+		json_decref(kept);
+	}
 	return n;
 }
 
@@ -208,27 +244,48 @@ cohort_size(struct db *db, const char *wave, const struct cohort *c)
 static json_t *
 other_questionnaires(struct request *r, const char *wave)
 {
-	PGresult *res = db_query(r->app->db, Q_SURVEYS, 0, NULL);
-	json_t *all = NULL;
-	int i;
+	PGresult *res = NULL;
+	json_t *ids, *all = NULL, *id;
+	size_t i;
+	int k;
 
-	if (!db_ok(res))
-		goto out;
+	/* the waves' ids, read once per data version (versioned.h) */
+	if ((ids = versioned_get(r->app, "surveys")) == NULL) {
+		res = db_query(r->app->db, Q_SURVEYS, 0, NULL);
+		if (!db_ok(res))
+			goto out;
+		ids = json_array();
+		for (k = 0; k < PQntuples(res); k++)
+			json_array_append_new(ids, json_string(PQgetvalue(res, k, Q_SURVEYS_ID)));
+		versioned_put(r->app, "surveys", ids);
+	}
 	all = json_object();
-	for (i = 0; i < PQntuples(res); i++) {
+	json_array_foreach(ids, i, id) {
 		json_t *qs;
-		if (strcmp(PQgetvalue(res, i, Q_SURVEYS_ID), wave) == 0)
+		if (strcmp(json_string_value(id), wave) == 0)
 			continue;
-		if ((qs = survey_questions_lang(r, PQgetvalue(res, i, Q_SURVEYS_ID))) == NULL) {
+		if ((qs = survey_questions_lang(r, json_string_value(id))) == NULL) {
 			json_decref(all);
 			all = NULL;
 			goto out;
 		}
-		json_object_set_new(all, PQgetvalue(res, i, Q_SURVEYS_ID), qs);
+		json_object_set_new(all, json_string_value(id), qs);
 	}
 out:
+	json_decref(ids);
 	PQclear(res);
 	return all;
+}
+
+/* The counts across latest waves (latest.c), read once per data version. */
+static json_t *
+kept_latest_counts(struct app *a)
+{
+	json_t *l = versioned_get(a, "latest");
+
+	if (l == NULL && (l = latest_counts(a->db)) != NULL)
+		versioned_put(a, "latest", l);
+	return l;
 }
 
 static json_t *
@@ -369,15 +426,20 @@ city_get(struct request *r)
 	history = json_object();
 	json_object_set_new(model, "history", history);
 	if (wave) {
+		json_t *got = json_object();
+		if (all_answers(r->app->db, city_id, got) == -1) {
+			json_decref(got);
+			view_db_error(r, NULL);
+			goto out;
+		}
 		for (i = 0; i < PQntuples(waves); i++) {
 			const char *w = PQgetvalue(waves, i, Q_CITY_WAVES_SURVEY_ID);
-			json_t *set = json_object();
-			if (wave_answers(r->app->db, city_id, w, set, NULL) == -1) {
-				json_decref(set);
-				view_db_error(r, NULL);
-				goto out;
+			json_t *set = json_object_get(got, w);
+			if (set == NULL) {	/* a wave without questions has no rows */
+				set = json_object();
+				json_object_set_new(got, w, set);
 			}
-			json_object_set_new(history, w, set);
+			json_object_set(history, w, set);	/* in the waves' order */
 			if (strcmp(w, wave) == 0) {
 				json_object_update(answers, set);
 				/* population: the wave's answer, else the registered one */
@@ -388,15 +450,16 @@ city_get(struct request *r)
 				prev = w;
 			}
 		}
+		json_decref(got);
 		if (prev)
 			json_object_set_new(model, "changed_since", json_pack("{s:s, s:o}", "survey", prev,
 			    "questions", changed_between(json_object_get(history, prev), answers)));
-		cohort = cohort_counts(r->app->db, latest ? "latest" : wave, &c);
+		cohort = cohort_counts(r->app, latest ? "latest" : wave, &c);
 		metrics = city_metrics(r->app->db, latest ? "latest" : wave, &c, city_id);
 		names_metrics_json(r->app, metrics);
 		questions = survey_questions_lang(r, wave);
 		others = other_questionnaires(r, wave);
-		size = cohort_size(r->app->db, latest ? "latest" : wave, &c);
+		size = cohort_size(r->app, latest ? "latest" : wave, &c);
 		if (cohort == NULL || metrics == NULL || questions == NULL || others == NULL || size < 0) {
 			json_decref(cohort);
 			json_decref(metrics);
@@ -414,7 +477,7 @@ city_get(struct request *r)
 			goto out;
 		}
 		json_object_set_new(model, "other_questions", others);
-		if ((others = latest_counts(r->app->db)) == NULL) {
+		if ((others = kept_latest_counts(r->app)) == NULL) {
 			view_db_error(r, NULL);
 			goto out;
 		}

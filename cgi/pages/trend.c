@@ -11,11 +11,21 @@
 
 #define MAX_WAVES 16
 
+/* Q_PROFILE_TREND answers as Q_CITY_METRIC_TREND did (ranks from the stored steps): the code reads
+ * the older statement's names. */
+DB_SAME_COLUMN(Q_CITY_METRIC_TREND, Q_PROFILE_TREND, ID);
+DB_SAME_COLUMN(Q_CITY_METRIC_TREND, Q_PROFILE_TREND, TITLE);
+DB_SAME_COLUMN(Q_CITY_METRIC_TREND, Q_PROFILE_TREND, UNIT);
+DB_SAME_COLUMN(Q_CITY_METRIC_TREND, Q_PROFILE_TREND, WAVE);
+DB_SAME_COLUMN(Q_CITY_METRIC_TREND, Q_PROFILE_TREND, VALUE);
+DB_SAME_COLUMN(Q_CITY_METRIC_TREND, Q_PROFILE_TREND, OF);
+DB_SAME_COLUMN(Q_CITY_METRIC_TREND, Q_PROFILE_TREND, RANK);
+
 void
 trend_html(struct request *r, const char *slug, const char *name, const char *metric)
 {
 	const char *p[2] = { slug, metric };
-	PGresult *res = r->app && slug && *slug ? db_query(r->app->db, Q_CITY_METRIC_TREND, 2, p) : NULL;
+	PGresult *res = r->app && slug && *slug ? db_query(r->app->db, Q_PROFILE_TREND, 2, p) : NULL;
 	struct buf *b = &r->out;
 	const char *waves[MAX_WAVES];
 	size_t nw = 0, k;
