@@ -85,16 +85,23 @@ begin
 		and cs.survey_id = t.survey_id);
 end $$;
 
+-- (An INSERT ... ON CONFLICT DO UPDATE fires the INSERT trigger with no new rows: nothing to do then;
+-- a NULL list would mean every city.)
 create or replace function current_submissions_facts() returns trigger
 language plpgsql security definer set search_path = public, pg_temp as $$
+declare
+	ids integer[];
 begin
 	if tg_op = 'INSERT' then
-		perform city_facts_refresh((select array_agg(distinct n.city_id) from new_rows n));
+		select array_agg(distinct n.city_id) into ids from new_rows n;
 	elsif tg_op = 'UPDATE' then
-		perform city_facts_refresh((select array_agg(distinct x) from (select n.city_id from new_rows n
-			union select o.city_id from old_rows o) s(x)));
+		select array_agg(distinct x) into ids from (select n.city_id from new_rows n
+			union select o.city_id from old_rows o) s(x);
 	else
-		perform city_facts_refresh((select array_agg(distinct o.city_id) from old_rows o));
+		select array_agg(distinct o.city_id) into ids from old_rows o;
+	end if;
+	if ids is not null then
+		perform city_facts_refresh(ids);
 	end if;
 	return null;
 end $$;
