@@ -81,7 +81,7 @@ def test_facts_match_a_fresh_computation():
 def test_upload_and_withdrawal_update_the_facts():
     slug = new_city("cf", country="JP", region="Asia", population=P1)
     tok = token_for_city(slug)
-    other = "select xmin::text from city_facts f join cities c on c.id = f.city_id where c.slug = 'toronto' " \
+    other = "select f.xmin::text from city_facts f join cities c on c.id = f.city_id where c.slug = 'toronto' " \
         "and f.wave = 'latest'"
     before = psql(other)
     upload(slug, tok, {"dedicated_funding": True, "funding_sources": ["municipal_budget"]})
