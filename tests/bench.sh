@@ -58,6 +58,9 @@ OUT=$ROOT/build/bench
 [ $TINY = 1 ] && OUT=$ROOT/build/bench/tiny	# `make test` leaves the last full run's results alone
 PGBIN=/usr/lib/postgresql/15/bin
 WORKLOADS="profile_json profile_html compare_json ranking_json peers_json not_modified"
+# Peer groups of each kind (issue 18's "uncached profile HTML, peers of any kind"): uncached only.
+PEER_WORKLOADS="peers_answer_html peers_population_html peers_list_html peers_similar_html"
+WORKLOADS="$WORKLOADS $PEER_WORKLOADS"
 [ -n "${BENCH_ONLY:-}" ] && WORKLOADS=${BENCH_ONLY//,/ }
 T0=$(date +%s)
 
@@ -521,7 +524,10 @@ php_check small "$P1" "$([ $TINY = 1 ] && echo 10 || echo 20)"
 
 fig "time.small.setup" "$(($(date +%s) - T0))"
 for wl in $WORKLOADS; do
-	workload small "$P1" "$wl" "$REPEAT" "cache nocache"
+	case " $PEER_WORKLOADS " in
+	*" $wl "*) workload small "$P1" "$wl" "$REPEAT" nocache ;;
+	*) workload small "$P1" "$wl" "$REPEAT" "cache nocache" ;;
+	esac
 done
 [ -s "$RT/bench/tokens" ] && upload_burst small
 fig "time.small.done" "$(($(date +%s) - T0))"

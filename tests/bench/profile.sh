@@ -8,7 +8,9 @@
 #   - the worker's instructions per request and the functions that execute them (callgrind_annotate).
 #
 #   tests/bench/profile.sh WORKLOAD [N]     WORKLOAD: profile_json profile_html compare_json
-#                                           ranking_json peers_json not_modified; N requests (200)
+#                                           ranking_json peers_json not_modified peers_answer_html
+#                                           peers_population_html peers_list_html peers_similar_html;
+#                                           N requests (200)
 #   tests/bench/profile.sh reload           `citybench plugins reload` (recompute every metric):
 #                                           wall and CPU time, PostgreSQL's share and statements
 # Environment: PROFILE_CITIES (1000), PROFILE_CACHE (0: worker cache off), PROFILE_KEEP=1 keeps the
@@ -21,6 +23,7 @@ WL=${1:-}
 N=${2:-200}
 case "$WL" in
 profile_json|profile_html|compare_json|ranking_json|peers_json|not_modified|reload) ;;
+peers_answer_html|peers_population_html|peers_list_html|peers_similar_html) ;;
 *) echo "usage: tests/bench/profile.sh WORKLOAD [N] | reload" >&2; exit 2 ;;
 esac
 CITIES=${PROFILE_CITIES:-1000}

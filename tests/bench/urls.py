@@ -39,6 +39,11 @@ WORKLOADS = [
 	("ranking_json", "a metric ranking, JSON (whole cohort, a city highlighted)"),
 	("peers_json", "a profile against a peer group (region, country or population band), JSON"),
 	("not_modified", "a profile JSON with a matching If-None-Match: 304"),
+	# peer groups of each kind the issue names, a city's profile HTML against them (uncached only)
+	("peers_answer_html", "a profile HTML against the cities that chose an answer (answer:CODE=OPTION)"),
+	("peers_population_html", "a profile HTML against a population band"),
+	("peers_list_html", "a profile HTML against a list of 8 cities"),
+	("peers_similar_html", "a profile HTML against the 10 cities most like it (similar:SLUG)"),
 ]
 
 _local = threading.local()
@@ -74,8 +79,9 @@ def q(s):
 	return urllib.parse.quote(s, safe="")
 
 
-def make_urls(rng, count, cities, metrics, answered):
-	"""answered: wave -> the slugs that answered it (a profile in a wave the city skipped is a 404)."""
+def make_urls(rng, count, cities, metrics, answered, options=()):
+	"""answered: wave -> the slugs that answered it (a profile in a wave the city skipped is a 404);
+	options: (code, option) pairs of the questions with choices, for the answer peer groups."""
 	slugs = [c["slug"] for c in cities]
 	waves = ["", "2020", "2018"]
 	out = {}
@@ -144,6 +150,30 @@ def make_urls(rng, count, cities, metrics, answered):
 			seen.add(u)
 			peers.append(u)
 	out["peers_json"] = peers
+
+	def peer_urls(make):
+		seen, got, tries = set(), [], 0
+		while len(got) < count and tries < count * 20:
+			tries += 1
+			c = rng.choice(cities)
+			p = make(c)
+			if p is None:
+				continue
+			u = "/cities/%s?peers=%s" % (c["slug"], q(p))
+			if u not in seen:
+				seen.add(u)
+				got.append(u)
+		return got
+
+	def band(c):
+		pop = c.get("population") or 100000
+		return "population:%d-%d" % (max(0, (pop // 2) // 1000 * 1000), (pop * 2) // 1000 * 1000 + 1000)
+
+	out["peers_answer_html"] = peer_urls(
+		lambda c: "answer:%s=%s" % rng.choice(options) if options else None)
+	out["peers_population_html"] = peer_urls(band)
+	out["peers_list_html"] = peer_urls(lambda c: ",".join(rng.sample(slugs, min(8, len(slugs)))))
+	out["peers_similar_html"] = peer_urls(lambda c: "similar:" + c["slug"])
 	return out
 
 
@@ -178,7 +208,12 @@ def main():
 			st, _, body, _ = fetch(a.base, "/cities.json?survey=" + w)
 			if st == 200:
 				answered[w] = {c["slug"] for c in json.loads(body)["cities"]}
-	urls = make_urls(rng, a.count, cities, metrics, answered)
+	options = []
+	st, _, body, _ = fetch(a.base, "/cities/%s.json" % cities[0]["slug"])
+	if st == 200:
+		for code, c in sorted(json.loads(body).get("cohort", {}).items()):
+			options += [(code, o) for o in sorted(c.get("counts", {}))]
+	urls = make_urls(rng, a.count, cities, metrics, answered, options)
 	st, h, _, _ = fetch(a.base, urls["profile_json"][0])
 	etag = h.get("etag")
 	if st != 200 or not etag:
@@ -210,7 +245,7 @@ def main():
 			note = "%s answered %d (%s)" % (p.split("?")[0], r[0], msg)
 			if name == "compare_json" and r[0] == 404:
 				note = "/compare is not served yet (the route is pending): " + note
-		ext = "html" if name == "profile_html" else "json"
+		ext = "html" if name.endswith("_html") else "json"
 		fdir = os.path.join(a.files_dir, name)
 		os.makedirs(fdir, exist_ok=True)
 		sizes = []
