@@ -24,7 +24,7 @@ FUZZ_SRCS_multipart := cgi/lib/buf.c cgi/lib/utf8.c cgi/lib/multipart.c
 FUZZ_SRCS_peers     := cgi/lib/buf.c cgi/lib/utf8.c cgi/lib/peers.c cgi/lib/query.c
 FUZZ_SRCS_escape    := cgi/lib/buf.c cgi/lib/utf8.c cgi/lib/html.c cgi/lib/csv.c
 # The upload validator against a catalog built from sql/surveys (db.c only for catalog_load's calls).
-FUZZ_SRCS_ingest    := cgi/lib/buf.c cgi/lib/utf8.c cgi/lib/csv.c cgi/lib/query.c cgi/domain/ingest.c cgi/core/db.c cgi/lib/weburl.c
+FUZZ_SRCS_ingest    := cgi/lib/buf.c cgi/lib/utf8.c cgi/lib/csv.c cgi/lib/query.c cgi/domain/ingest.c cgi/core/db.c cgi/lib/weburl.c cgi/domain/vmsg.c
 FUZZ_FLAGS_ingest   := -DFUZZ_SURVEY_DIR='"$(CURDIR)/sql/surveys"' $(shell pkg-config --cflags libpq jansson 2>/dev/null)
 FUZZ_LIBS_ingest    := $(shell pkg-config --libs libpq jansson 2>/dev/null)
 # The count of an upload before its parse, checked against jansson's tree.
