@@ -209,11 +209,15 @@ results_html(struct buf *b, const struct plugin_result *res, const struct city_i
 		const char *done[16];
 		size_t ndone = 0;
 
-		buf_printf(b, "<section aria-labelledby=\"m-%zu\"><h2 id=\"m-%zu\"><code>", k, k);
-		html_text(b, m->id);
-		html_raw(b, "</code>: ");
-		names_text_html(b, m->title_fr, m->title);
-		html_raw(b, "</h2>\n<p>");
+		{
+			struct buf title = BUF_INIT;
+			names_text_html(&title, m->title_fr, m->title);
+			buf_printf(b, "<section aria-labelledby=\"m-%zu\"><h2 id=\"m-%zu\">", k, k);
+			/* TRANSLATORS: a heading: {1} a metric's id, {2} its title */
+			ltext(b, _("<code>{1}</code>: {2}"), 2, m->id, title.data ? title.data : "", NULL, NULL);
+			html_raw(b, "</h2>\n<p>");
+			buf_free(&title);
+		}
 		names_text_html(b, m->description_fr, m->description);
 		html_raw(b, " ");
 		/* TRANSLATORS: a metric's facts: {1} its unit (a code), {2} its version */

@@ -8,6 +8,8 @@
 #include "app.h"
 #include "csv.h"
 #include "html.h"
+#include "lang.h"
+#include "ltext.h"
 #include "page.h"
 #include "plugin_versions.h"
 #include "query.h"
@@ -52,18 +54,20 @@ metric_refusal_notice_html(struct buf *b, json_t *metric)
 	json_t *author = json_object_get(metric, "author");
 
 	if (author) {
-		html_raw(b, "<p class=\"credit\">Contributed by ");
-		html_text(b, view_str(author, "name"));
-		html_raw(b, ", approved on ");
-		html_text(b, view_str(author, "approved_on"));
-		html_raw(b, " (<a href=\"/plugins\">the review queue</a>).</p>\n");
+		html_raw(b, "<p class=\"credit\">");
+		/* TRANSLATORS: {1} the researcher's name, {2} a date (YYYY-MM-DD) */
+		ltext(b, _("Contributed by {1}, approved on {2} (<a href=\"/plugins\">the review queue</a>)."), 0,
+		    view_str(author, "name"), view_str(author, "approved_on"), NULL, NULL);
+		html_raw(b, "</p>\n");
 	}
 	if (json_object_get(metric, "update_refused") == NULL)
 		return;
-	html_raw(b, "<p class=\"notice\" id=\"update-refused\">An update of this metric's plugin was refused. "
-	    "The values shown are still those of version ");
-	html_text(b, view_str(metric, "version"));
-	html_raw(b, ", the last version that loaded (<a href=\"#refused\">why</a>).</p>\n");
+	html_raw(b, "<p class=\"notice\" id=\"update-refused\">");
+	/* TRANSLATORS: {1} a plugin's version ("1.0") */
+	ltext(b, _("An update of this metric's plugin was refused. The values shown are still those of version "
+	    "{1}, the last version that loaded (<a href=\"#refused\">why</a>)."), 0, view_str(metric, "version"),
+	    NULL, NULL, NULL);
+	html_raw(b, "</p>\n");
 }
 
 void
@@ -74,14 +78,19 @@ metric_refusal_detail_html(struct buf *b, json_t *metric)
 	if (o == NULL)
 		return;
 	line = json_object_get(o, "line");
-	html_raw(b, "<p id=\"refused\">The last reload of plugins refused <code>");
-	html_text(b, view_str(o, "file"));
-	html_raw(b, "</code>");
-	if (json_is_integer(line))
-		buf_printf(b, " (line %lld)", (long long)json_integer_value(line));
-	html_raw(b, " on ");
-	html_text(b, view_str(o, "refused_at"));
-	html_raw(b, ":</p>\n<pre class=\"error\"><code>");
+	html_raw(b, "<p id=\"refused\">");
+	if (json_is_integer(line)) {
+		char n[24];
+		snprintf(n, sizeof(n), "%lld", (long long)json_integer_value(line));
+		/* TRANSLATORS: {1} a plugin file, {2} its line, {3} a date and time; the refusal's message follows */
+		ltext(b, _("The last reload of plugins refused <code>{1}</code> (line {2}) on {3}:"), 0,
+		    view_str(o, "file"), n, view_str(o, "refused_at"), NULL);
+	} else {
+		/* TRANSLATORS: {1} a plugin file, {2} a date and time; the refusal's message follows */
+		ltext(b, _("The last reload of plugins refused <code>{1}</code> on {2}:"), 0, view_str(o, "file"),
+		    view_str(o, "refused_at"), NULL, NULL);
+	}
+	html_raw(b, "</p>\n<pre class=\"error\"><code>");
 	html_text(b, view_str(o, "message"));
 	html_raw(b, "</code></pre>\n");
 }
@@ -152,15 +161,13 @@ metric_version_notice_html(struct buf *b, json_t *metric)
 {
 	if (!json_is_false(json_object_get(metric, "current")))
 		return;
-	html_raw(b, "<p class=\"notice\" id=\"retired-version\">These are the values version ");
-	html_text(b, view_str(metric, "version"));
-	html_raw(b, " of the plugin gave while it was installed; version ");
-	html_text(b, view_str(metric, "current_version"));
-	html_raw(b, " serves now. <a href=\"/metrics/");
-	html_attr(b, view_str(metric, "id"));
-	html_raw(b, "\">The current values</a>, <a href=\"/metrics/");
-	html_attr(b, view_str(metric, "id"));
-	html_raw(b, "/versions\">every version</a>.</p>\n");
+	html_raw(b, "<p class=\"notice\" id=\"retired-version\">");
+	/* TRANSLATORS: {1} a retired version, {2} the serving version, {3} the metric's id (in links) */
+	ltext(b, _("These are the values version {1} of the plugin gave while it was installed; version {2} "
+	    "serves now. <a href=\"/metrics/{3}\">The current values</a>, <a href=\"/metrics/{3}/versions\">every "
+	    "version</a>."), 0, view_str(metric, "version"), view_str(metric, "current_version"),
+	    view_str(metric, "id"), NULL);
+	html_raw(b, "</p>\n");
 }
 
 /* The metric's id from the path, and that it is an active metric: 0, or -1 when answered. */
@@ -229,43 +236,36 @@ metric_versions_get(struct request *r)
 	}
 	buf_printf(&path, "/metrics/%s/versions", id);
 	page_begin(r, _("Versions of a metric's plugin"));
-	html_raw(&r->out, "<h1>Versions of <a href=\"/metrics/");
-	html_attr(&r->out, id);
-	html_raw(&r->out, "\"><code>");
-	html_text(&r->out, id);
-	html_raw(&r->out, "</code></a></h1>\n<p>Every version of the metric's plugin that was ever installed, "
-	    "oldest first, with its source. A retired version's values are kept: follow its link.</p>\n");
+	html_raw(&r->out, "<h1>");
+	/* TRANSLATORS: {1} a metric's id */
+	ltext(&r->out, _("Versions of <a href=\"/metrics/{1}\"><code>{1}</code></a>"), 0, id, NULL, NULL, NULL);
+	html_raw(&r->out, "</h1>\n<p>");
+	html_raw(&r->out, _("Every version of the metric's plugin that was ever installed, oldest first, with its "
+	    "source. A retired version's values are kept: follow its link."));
+	html_raw(&r->out, "</p>\n");
 	view_twin_links(r, N_("This list as data"), path.data, 0);
 	for (i = 0; i < n; i++) {
 		const char *v = PQgetvalue(res, i, Q_METRIC_VERSIONS_VERSION),
 		    *retired = PQgetvalue(res, i, Q_METRIC_VERSIONS_RETIRED_AT);
 		int current = PQgetvalue(res, i, Q_METRIC_VERSIONS_CURRENT)[0] == 't';
-		html_raw(&r->out, "<section><h2>Version ");
-		html_text(&r->out, v);
-		html_raw(&r->out, current ? " (serving)" : "");
-		html_raw(&r->out, "</h2>\n<p>Installed ");
-		html_text(&r->out, PQgetvalue(res, i, Q_METRIC_VERSIONS_INSTALLED_AT));
-		if (*retired) {
-			html_raw(&r->out, ", retired ");
-			html_text(&r->out, retired);
-		}
-		html_raw(&r->out, ". <a href=\"/metrics/");
-		html_attr(&r->out, id);
-		html_raw(&r->out, "?version=");
-		html_attr(&r->out, v);
-		html_raw(&r->out, "\">Its values</a>");
-		if (i > 0) {
-			html_raw(&r->out, ", <a href=\"/metrics/");
-			html_attr(&r->out, id);
-			html_raw(&r->out, "/versions/");
-			html_attr(&r->out, v);
-			html_raw(&r->out, "/diff?from=");
-			html_attr(&r->out, PQgetvalue(res, i - 1, Q_METRIC_VERSIONS_VERSION));
-			html_raw(&r->out, "\">what it changed from version ");
-			html_text(&r->out, PQgetvalue(res, i - 1, Q_METRIC_VERSIONS_VERSION));
-			html_raw(&r->out, "</a>");
-		}
-		html_raw(&r->out, ".</p>\n<pre><code>");
+		const char *installed = PQgetvalue(res, i, Q_METRIC_VERSIONS_INSTALLED_AT);
+		html_raw(&r->out, "<section><h2>");
+		/* TRANSLATORS: a heading: {1} a plugin's version */
+		ltext(&r->out, current ? _("Version {1} (serving)") : _("Version {1}"), 0, v, NULL, NULL, NULL);
+		html_raw(&r->out, "</h2>\n<p>");
+		/* TRANSLATORS: {1} when the version was installed, {2} when it was retired (dates and times) */
+		ltext(&r->out, *retired ? _("Installed {1}, retired {2}.") : _("Installed {1}."), 0, installed,
+		    retired, NULL, NULL);
+		html_raw(&r->out, " ");
+		if (i > 0)
+			/* TRANSLATORS: links: {1} the metric's id, {2} this version, {3} the version before it */
+			ltext(&r->out, _("<a href=\"/metrics/{1}?version={2}\">Its values</a>, <a href=\"/metrics/{1}"
+			    "/versions/{2}/diff?from={3}\">what it changed from version {3}</a>."), 0, id, v,
+			    PQgetvalue(res, i - 1, Q_METRIC_VERSIONS_VERSION), NULL);
+		else
+			/* TRANSLATORS: a link: {1} the metric's id, {2} this version */
+			ltext(&r->out, _("<a href=\"/metrics/{1}?version={2}\">Its values</a>."), 0, id, v, NULL, NULL);
+		html_raw(&r->out, "</p>\n<pre><code>");
 		html_text(&r->out, PQgetvalue(res, i, Q_METRIC_VERSIONS_SOURCE));
 		html_raw(&r->out, "</code></pre></section>\n");
 	}
@@ -273,6 +273,21 @@ metric_versions_get(struct request *r)
 	buf_free(&path);
 	PQclear(res);
 	return 0;
+}
+
+/* A value of the diff as PostgreSQL wrote it, with a decimal comma on a French page. */
+static void
+diff_value_html(struct buf *b, const char *s)
+{
+	const char *dot = lang_current() == LANG_FR ? strchr(s, '.') : NULL;
+
+	if (dot == NULL) {
+		html_text(b, s);
+		return;
+	}
+	buf_append(b, s, (size_t)(dot - s));
+	buf_putc(b, ',');
+	html_text(b, dot + 1);
 }
 
 /* A number of the diff ('' none) as JSON. */
@@ -356,29 +371,38 @@ metric_version_diff_get(struct request *r)
 		return 0;
 	}
 	page_begin(r, _("What a plugin version changed"));
-	html_raw(&r->out, "<h1>Version ");
-	html_text(&r->out, to);
-	html_raw(&r->out, " of <a href=\"/metrics/");
-	html_attr(&r->out, id);
-	html_raw(&r->out, "\"><code>");
-	html_text(&r->out, id);
-	html_raw(&r->out, "</code></a> against version ");
-	html_text(&r->out, from);
+	html_raw(&r->out, "<h1>");
+	/* TRANSLATORS: a heading: {1} the new version, {2} the metric's id, {3} the version compared with */
+	ltext(&r->out, _("Version {1} of <a href=\"/metrics/{2}\"><code>{2}</code></a> against version {3}"), 0, to,
+	    id, from, NULL);
 	html_raw(&r->out, "</h1>\n");
 	if (n == 0) {
-		html_raw(&r->out, "<p class=\"notice\">No city's value or rank differs between these versions.</p>\n");
+		html_raw(&r->out, "<p class=\"notice\">");
+		html_raw(&r->out, _("No city's value or rank differs between these versions."));
+		html_raw(&r->out, "</p>\n");
 	} else {
-		html_raw(&r->out, "<table class=\"data\"><caption>Cities whose value or rank changed</caption><thead><tr>"
-		    "<th scope=\"col\">City</th><th scope=\"col\">Wave</th>"
-		    "<th scope=\"col\" class=\"num\">Value before</th><th scope=\"col\" class=\"num\">Value after</th>"
-		    "<th scope=\"col\" class=\"num\">Rank before</th><th scope=\"col\" class=\"num\">Rank after</th>"
-		    "</tr></thead><tbody>\n");
+		static const char *const heads[] = { N_("City"), N_("Wave"), N_("Value before"), N_("Value after"),
+		    N_("Rank before"), N_("Rank after") };
+		html_raw(&r->out, "<table class=\"data\"><caption>");
+		html_text(&r->out, _("Cities whose value or rank changed"));
+		html_raw(&r->out, "</caption><thead><tr>");
+		for (k = 0; k < 6; k++) {
+			html_raw(&r->out, k < 2 ? "<th scope=\"col\">" : "<th scope=\"col\" class=\"num\">");
+			html_text(&r->out, _(heads[k]));
+			html_raw(&r->out, "</th>");
+		}
+		html_raw(&r->out, "</tr></thead><tbody>\n");
 		for (i = 0; i < n; i++) {
 			html_raw(&r->out, "<tr><th scope=\"row\">");
 			html_text(&r->out, PQgetvalue(res, i, Q_VERSION_DIFF_NAME));
 			for (k = Q_VERSION_DIFF_SURVEY; k <= Q_VERSION_DIFF_RANK_TO; k++) {
 				html_raw(&r->out, k == Q_VERSION_DIFF_SURVEY ? "</th><td>" : "</td><td class=\"num\">");
-				html_text(&r->out, *PQgetvalue(res, i, k) ? PQgetvalue(res, i, k) : "–");
+				if (*PQgetvalue(res, i, k) == '\0')
+					html_text(&r->out, "–");
+				else if (k == Q_VERSION_DIFF_VALUE_FROM || k == Q_VERSION_DIFF_VALUE_TO)
+					diff_value_html(&r->out, PQgetvalue(res, i, k));
+				else
+					html_text(&r->out, PQgetvalue(res, i, k));
 			}
 			html_raw(&r->out, "</td></tr>\n");
 		}

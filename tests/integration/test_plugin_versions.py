@@ -85,6 +85,9 @@ def test_refused_update_keeps_the_last_good_version():
             page = h.text
             assert 'id="update-refused"' in page and "plugin was refused" in page, kind
             assert FILE in page and "version 1.1" in page, kind
+            fr = get("/metrics/%s?survey=2020&lang=fr" % ID).text
+            assert "a été refusée" in fr and "plugin was refused" not in fr, kind
+            assert "Le dernier rechargement des modules a refusé" in fr and "The last reload" not in fr, kind
             for path in ("/metrics/%s.svg?survey=2020" % ID, "/metrics/%s.csv?survey=2020" % ID):
                 assert get(path).status == 200, (kind, path)
 
@@ -114,6 +117,12 @@ def test_refused_update_keeps_the_last_good_version():
         assert c.status == 200 and c.text.startswith("version,installed_at,retired_at,current,source\r\n1.1,"), c.text[:200]
         h = get("/metrics/%s/versions" % ID)
         assert h.status == 200 and "?version=1.1" in h.text and "/versions/1.2/diff?from=1.1" in h.text
+        fr = get("/metrics/%s/versions?lang=fr" % ID).text
+        for said in ("Versions de", "Version 1.2 (en service)", "Installée le", "Ses valeurs</a>",
+                     "ce qu'elle a changé depuis la version 1.1</a>", "lang=fr"):
+            assert said in fr, said
+        for english in ("Its values", "Installed ", "(serving)", "what it changed"):
+            assert english not in fr, english
 
         # a retired version's values keep answering
         old = get_json("/metrics/%s.json?survey=2020&version=1.1" % ID)
@@ -122,6 +131,8 @@ def test_refused_update_keeps_the_last_good_version():
         assert get_json("/metrics/%s.json?survey=2020&version=1.2" % ID)["metric"]["version"] == "1.2"
         h = get("/metrics/%s?survey=2020&version=1.1" % ID)
         assert h.status == 200 and 'id="retired-version"' in h.text
+        fr = get("/metrics/%s?survey=2020&version=1.1&lang=fr" % ID).text
+        assert "Voici les valeurs que la version 1.1 du module" in fr and "These are the values" not in fr
         assert get("/metrics/%s.svg?survey=2020&version=1.1" % ID).status == 200
         assert get("/metrics/%s.csv?survey=2020&version=1.1&peers=region:Europe" % ID).status == 200
         for bad in ("9.9", "1.1%27", "x" * 80):
@@ -138,6 +149,13 @@ def test_refused_update_keeps_the_last_good_version():
         assert c.status == 200 and "\r\ntoronto," in c.text, c.text[:300]
         h = get("/metrics/%s/versions/1.2/diff?from=1.1" % ID)
         assert h.status == 200 and "Toronto" in h.text
+        fr = get("/metrics/%s/versions/1.2/diff?from=1.1&lang=fr" % ID).text
+        for said in ("Version 1.2 de", "par rapport à la version 1.1", "Villes dont la valeur ou le rang a changé",
+                     "Valeur avant", "Rang après"):
+            assert said in fr, said
+        assert "Value before" not in fr and "against version" not in fr
+        none = get("/metrics/%s/versions/1.1/diff?from=1.1&lang=fr" % ID).text
+        assert "Aucune ville" in none and "No city" not in none
         assert get("/metrics/%s/versions/1.2/diff.json" % ID).status == 400
         assert get("/metrics/%s/versions/1.2/diff.json?from=7" % ID).status == 400
         assert get("/metrics/%s/versions/7/diff.json?from=1.1" % ID).status == 404
