@@ -1,5 +1,6 @@
-/* plugin.c: runs metric plugins: one citybench-sandbox process per plugin (child.c starts it),
- * talking to it over a socket; and the scan of a plugin directory.  The plugin layer's only door
+/* plugin.c: runs metric plugins: a citybench-sandbox process per plugin (child.c starts it), or one
+ * for several run one after another (plugin_run_many), talking to it over a socket; and the scan
+ * of a plugin directory.  The plugin layer's only door
  * (plugin.h).
  *
  * The layer, from the top: this file starts the child (an exec of citybench-sandbox, never a fork
