@@ -27,8 +27,11 @@ _Noreturn void child_exec_main(int argc, char **argv);
  * Starts citybench-sandbox ($CITYBENCH_SANDBOX, else beside this program or one folder up) by
  * posix_spawn with an empty environment, link (this side's end of a socketpair for the child)
  * as its descriptor 0, progress_fd (a memfd holding a struct sandbox_progress) as 1, and no other
- * descriptor.  Returns its pid, or -1 (errno).
+ * descriptor.  count > 1: the process runs count plugins one after another (a frame and a result
+ * each, the Lua state closed in between, the CPU budget enforced per plugin by a timer that
+ * exits SANDBOX_EXIT_CPU).  Returns its pid, or -1 (errno).
  */
-pid_t child_spawn(int link, int progress_fd, size_t ncities, const struct plugin_limits *lim);
+pid_t child_spawn(int link, int progress_fd, size_t ncities, const struct plugin_limits *lim,
+    size_t count);
 
 #endif

@@ -43,6 +43,29 @@ int plugin_run(const char *file, const char *source, size_t len,
     const struct plugin_city *cities, size_t ncities,
     const struct plugin_limits *lim, struct plugin_result *result, char **err);
 
+/* One plugin of a plugin_run_many call: the caller fills file, source and len; plugin_run_many
+ * fills status, result and err exactly as plugin_run would have (err malloc'd or NULL). */
+struct plugin_job {
+	const char *file;
+	const char *source;
+	size_t len;
+	int status;		/* plugin_run's: 0 ok, 1 refused or failed, -1 system error */
+	struct plugin_result result;	/* release with plugin_result_free */
+	char *err;		/* for -1: the message, the caller frees */
+};
+
+/*
+ * Runs njobs plugins over the same cities in one sandbox process, one after another, each in a
+ * fresh lua_State (closed before the next starts) with budgets of its own (instructions, CPU,
+ * memory, wall clock: lim's, per plugin) and the progress page reset for it.  Each job's status,
+ * result and err are what plugin_run gives for it alone.  When the process dies while running
+ * job k (crash, signal, a budget enforced by the kernel, the wall-clock kill), job k is reported
+ * as plugin_run reports it and jobs k+1.. run in a fresh process: one plugin cannot change
+ * another's outcome.  Release each job's result with plugin_result_free and free its err.
+ */
+void plugin_run_many(struct plugin_job *jobs, size_t njobs, const struct plugin_city *cities,
+    size_t ncities, const struct plugin_limits *lim);
+
 /* Releases everything in r and leaves it empty; r may be NULL or already empty. */
 void plugin_result_free(struct plugin_result *r);
 

@@ -14,6 +14,7 @@
 #define SANDBOX_PATTERN_MAX	256		/* pattern (or plain needle) of find/match/gmatch/gsub */
 
 #define SANDBOX_EXIT_PANIC	70		/* the child's exit status when Lua panicked */
+#define SANDBOX_EXIT_CPU	73		/* a sandbox running several plugins: one over its CPU */
 
 enum sandbox_phase { SANDBOX_SETUP, SANDBOX_LOADING, SANDBOX_VALIDATING, SANDBOX_COMPUTING, SANDBOX_DONE };
 
@@ -45,9 +46,11 @@ typedef int (*sandbox_fetch)(void *ud, const char *const *codes, size_t ncodes,
  * *err_city set to the index of the city where it failed (-1 none; result->error.metric set when
  * a compute failed), or -1 when fetch failed, its message was malformed or this process ran out
  * of memory outside the Lua budget (message in result->error.message when it could be made).
+ * close_state: close the Lua state before returning (a process that runs another plugin next);
+ * 0 leaves it open for a process about to exit.
  */
 int sandbox_run(const char *file, const char *source, size_t len, size_t ncities,
     const struct plugin_limits *lim, struct sandbox_progress *progress, sandbox_fetch fetch,
-    void *ud, struct plugin_result *result, long *err_city);
+    void *ud, struct plugin_result *result, long *err_city, int close_state);
 
 #endif

@@ -361,7 +361,9 @@ compute_run(struct db *db, const int *city_ids, size_t ncities, const char *wave
 {
 	struct city_inputs in;
 	struct plugin_limits lim;
+	struct plugin_job *jobs = NULL;
 	PGresult *plugins = NULL, *inputs = NULL;
+	size_t njobs = 0, jb;
 	int i, rc = -1;
 
 	memset(&in, 0, sizeof(in));
@@ -382,15 +384,27 @@ compute_run(struct db *db, const int *city_ids, size_t ncities, const char *wave
 		goto out;
 	}
 	plugin_limits_default(&lim);
+	/* Every active plugin in one sandbox process, each as plugin_run would run it alone. */
+	if ((jobs = calloc((size_t)PQntuples(plugins), sizeof(*jobs))) == NULL) {
+		*err = strdup("out of memory");
+		goto out;
+	}
+	njobs = (size_t)PQntuples(plugins);
 	for (i = 0; i < PQntuples(plugins); i++) {
-		struct plugin_result res;
-		const char *file = PQgetvalue(plugins, i, Q_ACTIVE_PLUGINS_PLUGIN), *src = PQgetvalue(plugins, i, Q_ACTIVE_PLUGINS_SOURCE);
-		char *perr = NULL;
+		jobs[i].file = PQgetvalue(plugins, i, Q_ACTIVE_PLUGINS_PLUGIN);
+		jobs[i].source = PQgetvalue(plugins, i, Q_ACTIVE_PLUGINS_SOURCE);
+		jobs[i].len = strlen(jobs[i].source);
+	}
+	plugin_run_many(jobs, njobs, in.cities, in.n, &lim);
+	for (i = 0; i < PQntuples(plugins); i++) {
+		struct plugin_result res = jobs[i].result;
+		const char *file = jobs[i].file;
+		char *perr = jobs[i].err;
 		size_t k;
-		int st;
+		int st = jobs[i].status;
 
-		memset(&res, 0, sizeof(res));
-		st = plugin_run(file, src, strlen(src), in.cities, in.n, &lim, &res, &perr);
+		memset(&jobs[i].result, 0, sizeof(jobs[i].result));
+		jobs[i].err = NULL;
 		if (st != 0) {
 			/* The plugin fails on the new data: its values for these cities are unknown. */
 			struct buf msg = BUF_INIT;
@@ -429,6 +443,11 @@ compute_run(struct db *db, const int *city_ids, size_t ncities, const char *wave
 	}
 	rc = 0;
 out:
+	for (jb = 0; jb < njobs; jb++) {
+		plugin_result_free(&jobs[jb].result);
+		free(jobs[jb].err);
+	}
+	free(jobs);
 	city_inputs_free(&in);
 	PQclear(plugins);
 	PQclear(inputs);

@@ -184,8 +184,9 @@ sync_plugins(struct db *db, const char *dir, FILE *out, char **err)
 	struct compute_values vals;
 	struct plugin_limits lim;
 	struct plugin_file *files = NULL;
+	struct plugin_job *jobs = NULL;
 	struct buf names = BUF_INIT, codes = BUF_INIT;
-	size_t nfiles = 0, i, k;
+	size_t nfiles = 0, njobs = 0, i, k;
 	int refused = 0, position = 0, rc = -1;
 	PGresult *res;
 	char why[512];
@@ -216,21 +217,40 @@ sync_plugins(struct db *db, const char *dir, FILE *out, char **err)
 	}
 	if (city_inputs_load(db, NULL, 0, NULL, codes.data, &in, err) == -1)
 		goto out;
+	/* Every file that loaded, in one sandbox process (plugin_run_many: each as plugin_run). */
+	if (nfiles && (jobs = calloc(nfiles, sizeof(*jobs))) == NULL) {
+		*err = strdup("out of memory");
+		goto out;
+	}
 	for (i = 0; i < nfiles; i++) {
+		if (files[i].status != 0)
+			continue;
+		jobs[njobs].file = files[i].name;
+		jobs[njobs].source = files[i].source;
+		jobs[njobs].len = files[i].len;
+		njobs++;
+	}
+	plugin_run_many(jobs, njobs, in.cities, in.n, &lim);
+	for (i = 0, k = 0; i < nfiles; i++) {
 		struct plugin_file *f = &files[i];
-		char *e = NULL;
+		struct plugin_job *jb;
 
 		if (f->status != 0)
 			continue;
+		jb = &jobs[k++];
 		plugin_result_free(&f->result);
-		f->status = plugin_run(f->name, f->source, f->len, in.cities, in.n, &lim, &f->result, &e);
+		f->status = jb->status;
+		f->result = jb->result;
+		memset(&jb->result, 0, sizeof(jb->result));
 		if (f->status < 0) {
-			f->result.error.message = e ? e : strdup("system error");
+			f->result.error.message = jb->err ? jb->err : strdup("system error");
 			f->result.error.file = strdup(f->name);
-			e = NULL;
+			jb->err = NULL;
 		}
-		free(e);
+		free(jb->err);
+		jb->err = NULL;
 	}
+	free(jobs);
 
 	buf_putc(&names, '{');
 	for (i = 0; i < nfiles; i++) {

@@ -54,6 +54,7 @@
 #define LINK_FD		0		/* where the sandbox has its end of the socket */
 #define PROGRESS_FD	1		/* the progress page (a memfd), closed once mapped */
 #define TIMER_GRACE	0.25		/* seconds of CPU past the budget before SIGPROF */
+#define PROF_TICK_US	50000		/* several plugins: how often on_prof looks (CPU time) */
 
 /* Valgrind runs a program's system calls through its own, which the filter would refuse: under
  * valgrind the child goes without the filter and the address-space limit. */
@@ -228,9 +229,32 @@ drop_root(void)
 
 /* Makes this freshly started program a place a plugin may run.  Returns 0, or -1 when it should
  * give up (the parent is gone, a descriptor it did not expect is open, root could not be left). */
+/* Several plugins in one process: RLIMIT_CPU and a one-shot ITIMER_PROF cannot be re-armed under
+ * the filter, so a periodic CPU timer checks the running plugin's own deadline, set before each
+ * plugin (stop_at, CPU seconds of this process), and exits SANDBOX_EXIT_CPU past it. */
+static volatile double stop_at;
+
+static double
+cpu_seconds_now(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+on_prof(int sig)
+{
+	(void)sig;
+	if (cpu_seconds_now() > stop_at)
+		_exit(SANDBOX_EXIT_CPU);
+}
+
 static int
 harden(const struct plugin_limits *lim, size_t ncities, pid_t parent,
-    struct sandbox_progress **progress)
+    struct sandbox_progress **progress, size_t count)
 {
 	static const int reset[] = {
 		SIGPROF, SIGXCPU, SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGALRM, SIGUSR1,
@@ -276,7 +300,14 @@ harden(const struct plugin_limits *lim, size_t ncities, pid_t parent,
 
 	limit(RLIMIT_CORE, 0, 0);
 	limit(RLIMIT_NOFILE, 1, 1);
-	limit(RLIMIT_CPU, (rlim_t)ceil(lim->cpu_seconds) + 1, (rlim_t)ceil(lim->cpu_seconds) + 2);
+	if (count > 1) {
+		/* A backstop for the whole process: each plugin's own budget is on_prof's. */
+		rlim_t all = (rlim_t)count * ((rlim_t)ceil(lim->cpu_seconds) + 1) + 1;
+
+		limit(RLIMIT_CPU, all, all + 1);
+	} else {
+		limit(RLIMIT_CPU, (rlim_t)ceil(lim->cpu_seconds) + 1, (rlim_t)ceil(lim->cpu_seconds) + 2);
+	}
 #ifndef CB_SANITIZE
 	/* What it has, twice the Lua budget for the allocator's overhead, the cities it may be sent,
 	 * the values and their encoding, the plugin's source, and room for the C library. */
@@ -291,8 +322,18 @@ harden(const struct plugin_limits *lim, size_t ncities, pid_t parent,
 #endif
 	t = lim->cpu_seconds + TIMER_GRACE;
 	memset(&it, 0, sizeof(it));
-	it.it_value.tv_sec = (time_t)t;
-	it.it_value.tv_usec = (suseconds_t)((t - floor(t)) * 1e6);
+	if (count > 1) {
+		stop_at = cpu_seconds_now() + t;
+		sa.sa_handler = on_prof;
+		sa.sa_flags = SA_RESTART;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGPROF, &sa, NULL);
+		it.it_value.tv_usec = PROF_TICK_US;
+		it.it_interval.tv_usec = PROF_TICK_US;
+	} else {
+		it.it_value.tv_sec = (time_t)t;
+		it.it_value.tv_usec = (suseconds_t)((t - floor(t)) * 1e6);
+	}
 	setitimer(ITIMER_PROF, &it, NULL);
 	install_seccomp();
 	return 0;
@@ -301,10 +342,17 @@ harden(const struct plugin_limits *lim, size_t ncities, pid_t parent,
 /* The sandbox's fetch in the child: asks the parent for the answers to codes.  They are read into
  * memory mapped for them (not the heap the child shares with its parent, where each page written
  * costs a copy), which stays until the child exits. */
+struct link {
+	int fd;
+	void *map;		/* the cities fetched for the current plugin, unmapped after it */
+	size_t maplen;
+};
+
 static int
 fetch(void *ud, const char *const *codes, size_t ncodes, const char **data, size_t *len)
 {
-	int fd = *(int *)ud;
+	struct link *k = ud;
+	int fd = k->fd;
 	struct buf b = BUF_INIT;
 	uint64_t n;
 	char *p;
@@ -315,7 +363,11 @@ fetch(void *ud, const char *const *codes, size_t ncodes, const char **data, size
 	if (rc || read_all(fd, &n, sizeof(n)) != 0 || n == 0 || n > WIRE_CITIES_MAX)
 		return -1;
 	if ((p = mmap(NULL, (size_t)n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0))
-	    == MAP_FAILED || read_all(fd, p, (size_t)n) != 0)
+	    == MAP_FAILED)
+		return -1;
+	k->map = p;
+	k->maplen = (size_t)n;
+	if (read_all(fd, p, (size_t)n) != 0)
 		return -1;
 	*data = p;
 	*len = (size_t)n;
@@ -324,7 +376,7 @@ fetch(void *ud, const char *const *codes, size_t ncodes, const char **data, size
 
 /* Reads the plugin frame: the file's name, a NUL, then the source.  Returns 0 or -1. */
 static int
-read_plugin(int fd, char **file, char **source, size_t *len)
+read_plugin(int fd, char **file, char **source, size_t *len, size_t *maplen)
 {
 	unsigned char head[WIRE_HEAD];
 	uint32_t type;
@@ -339,6 +391,7 @@ read_plugin(int fd, char **file, char **source, size_t *len)
 	if ((p = mmap(NULL, (size_t)n + 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
 	    0)) == MAP_FAILED || read_all(fd, p, (size_t)n) != 0)
 		return -1;
+	*maplen = (size_t)n + 1;
 	p[n] = '\0';
 	if ((nul = memchr(p, '\0', (size_t)n)) == NULL || (size_t)(nul - p) > 4096)
 		return -1;
@@ -371,16 +424,18 @@ child_exec_main(int argc, char **argv)
 	struct plugin_limits lim;
 	struct plugin_result r;
 	struct buf b = BUF_INIT;
-	double parent, ncities, ipc, itotal, mem;
+	struct link k = { LINK_FD, NULL, 0 };
+	double parent, ncities, ipc, itotal, mem, count = 1;
 	char *file, *source;
-	size_t len;
+	size_t len, maplen = 0, i;
 	long city = -1;
-	int fd = LINK_FD, rc;
+	int rc;
 
-	if (argc != 8 || strcmp(argv[1], "--sandbox") != 0 ||
+	if ((argc != 8 && argc != 9) || strcmp(argv[1], "--sandbox") != 0 ||
 	    number(argv[2], 1, INT_MAX, &parent) || number(argv[3], 0, 1e9, &ncities) ||
 	    number(argv[4], 1, 9e18, &ipc) || number(argv[5], 1, 9e18, &itotal) ||
-	    number(argv[6], 1e-3, 3600, &lim.cpu_seconds) || number(argv[7], 1, 1e15, &mem)) {
+	    number(argv[6], 1e-3, 3600, &lim.cpu_seconds) || number(argv[7], 1, 1e15, &mem) ||
+	    (argc == 9 && number(argv[8], 2, 4096, &count))) {
 		static const char usage[] = "citybench-sandbox: the plugin sandbox; only citybench "
 		    "and citybench-fcgi start it\n";
 
@@ -392,16 +447,33 @@ child_exec_main(int argc, char **argv)
 	lim.instructions_total = (long)itotal;
 	lim.memory_bytes = (size_t)mem;
 	lim.wall_seconds = 0;
-	if (harden(&lim, (size_t)ncities, (pid_t)parent, &progress) != 0)
+	if (harden(&lim, (size_t)ncities, (pid_t)parent, &progress, (size_t)count) != 0)
 		_exit(71);
-	/* Only now, under the filter, the first byte of the plugin. */
-	if (read_plugin(fd, &file, &source, &len) != 0)
-		_exit(71);
-	rc = sandbox_run(file, source, len, (size_t)ncities, &lim, progress, fetch, &fd, &r, &city);
-	if (wire_result_encode(&b, rc, &r, city, (size_t)ncities) != 0 ||
-	    write_frame(fd, WIRE_FRAME_RESULT, &b) != 0)
-		_exit(72);
-	/* No free, no atexit handlers, no stdio flush: this process only ever held the plugin. */
+	for (i = 0; i < (size_t)count; i++) {
+		int last = i + 1 == (size_t)count;
+
+		/* Only now, under the filter, the first byte of the plugin. */
+		if (read_plugin(k.fd, &file, &source, &len, &maplen) != 0)
+			_exit(71);
+		/* Its own CPU budget, from now (the timer's; the Lua hook counts from its start). */
+		stop_at = cpu_seconds_now() + lim.cpu_seconds + TIMER_GRACE;
+		rc = sandbox_run(file, source, len, (size_t)ncities, &lim, progress, fetch, &k, &r,
+		    &city, !last);
+		buf_reset(&b);
+		if (wire_result_encode(&b, rc, &r, city, (size_t)ncities) != 0 ||
+		    write_frame(k.fd, WIRE_FRAME_RESULT, &b) != 0)
+			_exit(72);
+		if (last)
+			break;
+		/* The next plugin starts clean: nothing of this one's is left but freed memory. */
+		plugin_result_free(&r);
+		munmap(file, maplen);
+		if (k.map)
+			munmap(k.map, k.maplen);
+		k.map = NULL;
+		k.maplen = 0;
+	}
+	/* No free, no atexit handlers, no stdio flush: this process only ever held its plugins. */
 	_exit(0);
 }
 
@@ -438,10 +510,11 @@ sandbox_path(char *path, size_t size)
 }
 
 pid_t
-child_spawn(int link, int progress_fd, size_t ncities, const struct plugin_limits *lim)
+child_spawn(int link, int progress_fd, size_t ncities, const struct plugin_limits *lim,
+    size_t count)
 {
-	char path[PATH_MAX], a[6][48];
-	char *argv[9], *envp[1] = { NULL };
+	char path[PATH_MAX], a[7][48];
+	char *argv[10], *envp[1] = { NULL };
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	sigset_t none, all;
@@ -458,9 +531,11 @@ child_spawn(int link, int progress_fd, size_t ncities, const struct plugin_limit
 	snprintf(a[5], sizeof(a[5]), "%zu", lim->memory_bytes);
 	argv[0] = (char *)"citybench-sandbox";
 	argv[1] = (char *)"--sandbox";
+	snprintf(a[6], sizeof(a[6]), "%zu", count);
 	for (e = 0; e < 6; e++)
 		argv[2 + e] = a[e];
-	argv[8] = NULL;
+	argv[8] = count > 1 ? a[6] : NULL;	/* one plugin: the command line it always had */
+	argv[9] = NULL;
 	sigemptyset(&none);
 	sigfillset(&all);
 	sigdelset(&all, SIGKILL);

@@ -1,5 +1,6 @@
-/* plugin.c: runs metric plugins: one citybench-sandbox process per plugin (child.c starts it),
- * talking to it over a socket; and the scan of a plugin directory.  The plugin layer's only door
+/* plugin.c: runs metric plugins: a citybench-sandbox process per plugin (child.c starts it), or one
+ * for several run one after another (plugin_run_many), talking to it over a socket; and the scan
+ * of a plugin directory.  The plugin layer's only door
  * (plugin.h).
  *
  * The layer, from the top: this file starts the child (an exec of citybench-sandbox, never a fork
@@ -370,6 +371,10 @@ report_ended(struct plugin_result *res, const char *file, const struct plugin_li
 		else
 			snprintf(msg, sizeof(msg), "the sandbox crashed (signal %d, %s)", sig,
 			    strsignal(sig));
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) == SANDBOX_EXIT_CPU) {
+		/* Several plugins in one process: its CPU timer stopped this one. */
+		snprintf(msg, sizeof(msg), "stopped: exceeded its CPU budget (%g s)",
+		    lim->cpu_seconds);
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) == SANDBOX_EXIT_PANIC) {
 		snprintf(msg, sizeof(msg), "the sandbox failed (Lua panicked)");
 	} else {
@@ -461,76 +466,115 @@ send_plugin(int fd, double deadline, const char *file, const char *source, size_
 	return len ? write_exact(fd, source, len, deadline) : IO_OK;
 }
 
-int
-plugin_run(const char *file, const char *source, size_t len,
-    const struct plugin_city *cities, size_t ncities,
-    const struct plugin_limits *lim, struct plugin_result *result, char **err)
-{
-	struct plugin_limits l;
-	struct sandbox_progress *progress = MAP_FAILED;
-	struct wire_outcome o = { -1, NULL, 0, -1, NULL };
-	struct frame in = { 0, NULL, 0 };
-	int fds[2] = { -1, -1 };
-	int rc = -1, status = 0, late = 0, bad = 0, d = -1, pfd = -1;
-	enum io io;
-	double deadline;
-	pid_t pid;
+/* A citybench-sandbox process and the parent's ends: its socket, its progress page, how many
+ * plugins it still expects. */
+struct proc {
+	pid_t pid;		/* -1 when there is none (never started, ended, reaped) */
+	int fd;
+	struct sandbox_progress *progress;
+	size_t left;
+};
 
-	memset(result, 0, sizeof(*result));
-	if (err)
-		*err = NULL;
-	effective_limits(&l, lim);
-	if (file == NULL)
-		file = "plugin.lua";
-	if (source == NULL)
-		len = 0;
-	if (cities == NULL)
-		ncities = 0;
-	if (len > PLUGIN_MAX_SOURCE) {
-		if (set_error(result, file, "the plugin is larger than 256 KiB", 0, cities, -1, NULL))
-			goto oom;
-		return 1;
+#define PROC_NONE { -1, -1, MAP_FAILED, 0 }
+
+static void
+proc_close(struct proc *p)
+{
+	int status;
+
+	if (p->pid > 0) {
+		kill(p->pid, SIGKILL);
+		while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR)
+			;
 	}
+	p->pid = -1;
+	if (p->fd >= 0)
+		close(p->fd);
+	p->fd = -1;
+	if (p->progress != MAP_FAILED)
+		munmap((void *)p->progress, sizeof(*p->progress));
+	p->progress = MAP_FAILED;
+	p->left = 0;
+}
+
+/* Starts a sandbox process for count plugins.  Returns 0, or -1 (*err set; p closed). */
+static int
+proc_start(struct proc *p, size_t ncities, const struct plugin_limits *l, size_t count, char **err)
+{
+	int fds[2] = { -1, -1 }, pfd = -1, rc = -1;
+
+	proc_close(p);
 	/* The progress page is a memfd of its own, the one memory the sandbox shares with us. */
 	if ((pfd = memfd_create("citybench-progress", MFD_CLOEXEC)) < 0 ||
-	    ftruncate(pfd, sizeof(*progress)) != 0 ||
-	    (progress = mmap(NULL, sizeof(*progress), PROT_READ | PROT_WRITE, MAP_SHARED, pfd, 0))
-	    == MAP_FAILED) {
+	    ftruncate(pfd, sizeof(*p->progress)) != 0 ||
+	    (p->progress = mmap(NULL, sizeof(*p->progress), PROT_READ | PROT_WRITE, MAP_SHARED,
+	    pfd, 0)) == MAP_FAILED) {
 		system_error(err, "the progress page");
 		goto out;
 	}
-	memset((void *)progress, 0, sizeof(*progress));
-	progress->city = -1;
+	memset((void *)p->progress, 0, sizeof(*p->progress));
+	p->progress->city = -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
 		system_error(err, "socketpair");
 		goto out;
 	}
-	deadline = clock_mono() + l.wall_seconds;
-	if ((pid = child_spawn(fds[1], pfd, ncities, &l)) < 0) {
+	if ((p->pid = child_spawn(fds[1], pfd, ncities, l, count)) < 0) {
 		system_error(err, "starting citybench-sandbox");
 		goto out;
 	}
-	close(fds[1]);
-	fds[1] = -1;
-	close(pfd);
-	pfd = -1;
-	fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK);
+	p->fd = fds[0];
+	fds[0] = -1;
+	p->left = count;
+	fcntl(p->fd, F_SETFL, fcntl(p->fd, F_GETFL) | O_NONBLOCK);
+	rc = 0;
+out:
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	if (pfd >= 0)
+		close(pfd);
+	if (rc != 0)
+		proc_close(p);
+	return rc;
+}
 
-	io = send_plugin(fds[0], deadline, file, source ? source : "", len);
+/* Runs one plugin in p (started, expecting it) before the deadline; returns what plugin_run
+ * returns.  When the process ended (its last plugin, a death, a kill), it is reaped and p->pid is
+ * -1; otherwise it waits for its next plugin. */
+static int
+run_in(struct proc *p, double deadline, const char *file, const char *source, size_t len,
+    const struct plugin_city *cities, size_t ncities, const struct plugin_limits *l,
+    struct plugin_result *result, char **err)
+{
+	struct wire_outcome o = { -1, NULL, 0, -1, NULL };
+	struct frame in = { 0, NULL, 0 };
+	int rc = -1, status = 0, late = 0, bad = 0, d = -1;
+	enum io io;
+
+	/* This plugin's whereabouts only: the process wrote nothing since its last result. */
+	memset((void *)p->progress, 0, sizeof(*p->progress));
+	p->progress->city = -1;
+	io = send_plugin(p->fd, deadline, file, source, len);
 	if (io == IO_OK)
-		io = converse(fds[0], deadline, cities, ncities, &in, &bad);
+		io = converse(p->fd, deadline, cities, ncities, &in, &bad);
+	p->left--;
 	if (io == IO_ERROR && !bad) {
 		system_error(err, "talking to the plugin's process");
-		kill(pid, SIGKILL);
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		kill(p->pid, SIGKILL);
+		while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR)
 			;
+		p->pid = -1;
 		goto out;
 	}
 	if (io != IO_OK)
-		kill(pid, SIGKILL);	/* late, malformed, or gone already */
+		kill(p->pid, SIGKILL);	/* late, malformed, or gone already */
 	late = io == IO_LATE;
-	if (reap(pid, deadline + 1, &status, &late) != 0)
-		status = 0;
+	if (io != IO_OK || p->left == 0) {
+		if (reap(p->pid, deadline + 1, &status, &late) != 0)
+			status = 0;
+		p->pid = -1;
+	}
 
 	if (io == IO_OK) {
 		d = wire_result_decode(in.data, in.len, ncities, result, &o);
@@ -554,7 +598,13 @@ plugin_run(const char *file, const char *source, size_t len,
 			goto oom;
 		rc = 1;
 	} else {
-		if (report_ended(result, file, &l, cities, ncities, progress, status, late,
+		if (p->pid > 0) {	/* a malformed result from a live process: it ends here */
+			kill(p->pid, SIGKILL);
+			if (reap(p->pid, deadline + 1, &status, &late) != 0)
+				status = 0;
+			p->pid = -1;
+		}
+		if (report_ended(result, file, l, cities, ncities, p->progress, status, late,
 		    io == IO_OK ? 1 : bad) != 0)
 			goto oom;
 		rc = 1;
@@ -571,15 +621,94 @@ out:
 	free(o.message);
 	free(o.metric);
 	frame_free(&in);
-	if (fds[0] >= 0)
-		close(fds[0]);
-	if (fds[1] >= 0)
-		close(fds[1]);
-	if (pfd >= 0)
-		close(pfd);
-	if (progress != MAP_FAILED)
-		munmap((void *)progress, sizeof(*progress));
 	return rc;
+}
+
+int
+plugin_run(const char *file, const char *source, size_t len,
+    const struct plugin_city *cities, size_t ncities,
+    const struct plugin_limits *lim, struct plugin_result *result, char **err)
+{
+	struct plugin_limits l;
+	struct proc p = PROC_NONE;
+	double deadline;
+	int rc;
+
+	memset(result, 0, sizeof(*result));
+	if (err)
+		*err = NULL;
+	effective_limits(&l, lim);
+	if (file == NULL)
+		file = "plugin.lua";
+	if (source == NULL)
+		len = 0;
+	if (cities == NULL)
+		ncities = 0;
+	if (len > PLUGIN_MAX_SOURCE) {
+		if (set_error(result, file, "the plugin is larger than 256 KiB", 0, cities, -1, NULL)) {
+			plugin_result_free(result);
+			errno = ENOMEM;
+			return system_error(err, "plugin_run");
+		}
+		return 1;
+	}
+	deadline = clock_mono() + l.wall_seconds;
+	if (proc_start(&p, ncities, &l, 1, err) != 0)
+		return -1;
+	rc = run_in(&p, deadline, file, source ? source : "", len, cities, ncities, &l, result, err);
+	proc_close(&p);
+	return rc;
+}
+
+void
+plugin_run_many(struct plugin_job *jobs, size_t njobs, const struct plugin_city *cities,
+    size_t ncities, const struct plugin_limits *lim)
+{
+	struct plugin_limits l;
+	struct proc p = PROC_NONE;
+	size_t i, j;
+
+	effective_limits(&l, lim);
+	if (cities == NULL)
+		ncities = 0;
+	for (i = 0; i < njobs; i++) {
+		memset(&jobs[i].result, 0, sizeof(jobs[i].result));
+		jobs[i].err = NULL;
+		jobs[i].status = -1;
+		if (jobs[i].file == NULL)
+			jobs[i].file = "plugin.lua";
+		if (jobs[i].source == NULL)
+			jobs[i].len = 0;
+	}
+	for (i = 0; i < njobs; i++) {
+		struct plugin_job *job = &jobs[i];
+		double deadline = clock_mono() + l.wall_seconds;
+
+		if (job->len > PLUGIN_MAX_SOURCE) {
+			job->status = 1;
+			if (set_error(&job->result, job->file, "the plugin is larger than 256 KiB", 0,
+			    cities, -1, NULL) != 0) {
+				plugin_result_free(&job->result);
+				errno = ENOMEM;
+				job->status = system_error(&job->err, "plugin_run");
+			}
+			continue;
+		}
+		if (p.pid < 0) {
+			/* A fresh process for this plugin and every one after it that it may run. */
+			size_t count = 0;
+
+			for (j = i; j < njobs; j++)
+				count += jobs[j].len <= PLUGIN_MAX_SOURCE;
+			if (proc_start(&p, ncities, &l, count, &job->err) != 0) {
+				job->status = -1;
+				continue;
+			}
+		}
+		job->status = run_in(&p, deadline, job->file, job->source ? job->source : "",
+		    job->len, cities, ncities, &l, &job->result, &job->err);
+	}
+	proc_close(&p);
 }
 
 /* --- a directory of plugins --------------------------------------------------------------- */
@@ -681,8 +810,9 @@ plugin_run_dir(const char *dir, const struct plugin_city *cities, size_t ncities
     const struct plugin_limits *lim, struct plugin_file **files, size_t *nfiles, char **err)
 {
 	struct plugin_file *fs = NULL;
+	struct plugin_job *jobs = NULL;
 	char **names = NULL;
-	size_t n = 0, cap = 0, i;
+	size_t n = 0, cap = 0, i, j, njobs = 0;
 	struct dirent *de;
 	struct buf path = BUF_INIT;
 	DIR *d;
@@ -725,7 +855,6 @@ plugin_run_dir(const char *dir, const struct plugin_city *cities, size_t ncities
 	for (i = 0; i < n; i++) {
 		struct plugin_file *f = &fs[i];
 		const char *why = NULL;
-		char *e = NULL;
 		int r;
 
 		f->name = names[i];
@@ -752,16 +881,39 @@ plugin_run_dir(const char *dir, const struct plugin_city *cities, size_t ncities
 				goto oom;
 			continue;
 		}
-		f->status = plugin_run(f->name, f->source, f->len, cities, ncities, lim, &f->result, &e);
+		f->status = 2;		/* to run, below */
+	}
+	/* Every readable file in one sandbox process (plugin_run_many), each as plugin_run would. */
+	for (i = 0; i < n; i++)
+		njobs += fs[i].status == 2;
+	if (njobs && (jobs = calloc(njobs, sizeof(*jobs))) == NULL)
+		goto oom;
+	for (i = 0, j = 0; i < n; i++) {
+		if (fs[i].status != 2)
+			continue;
+		jobs[j].file = fs[i].name;
+		jobs[j].source = fs[i].source;
+		jobs[j].len = fs[i].len;
+		j++;
+	}
+	plugin_run_many(jobs, njobs, cities, ncities, lim);
+	for (i = 0, j = 0; i < n; i++) {
+		struct plugin_file *f = &fs[i];
+
+		if (f->status != 2)
+			continue;
+		f->status = jobs[j].status;
+		f->result = jobs[j].result;
+		memset(&jobs[j].result, 0, sizeof(jobs[j].result));
 		if (f->status < 0) {
-			if (set_error(&f->result, f->name, e ? e : "system error", 0, NULL, -1, NULL)) {
-				free(e);
+			plugin_result_free(&f->result);
+			if (set_error(&f->result, f->name, jobs[j].err ? jobs[j].err : "system error", 0,
+			    NULL, -1, NULL))
 				goto oom;
-			}
-			free(e);
 		} else if (f->status == 0 && refuse_duplicates(fs, i) != 0) {
 			goto oom;
 		}
+		j++;
 	}
 	*files = fs;
 	*nfiles = n;
@@ -779,6 +931,11 @@ out:
 		free(names ? names[i] : NULL);
 	free(names);
 	plugin_files_free(fs, n);
+	for (j = 0; jobs && j < njobs; j++) {
+		plugin_result_free(&jobs[j].result);
+		free(jobs[j].err);
+	}
+	free(jobs);
 	buf_free(&path);
 	return rc;
 }

@@ -957,7 +957,7 @@ protected_main(lua_State *L)
 int
 sandbox_run(const char *file, const char *source, size_t len, size_t ncities,
     const struct plugin_limits *lim, struct sandbox_progress *progress, sandbox_fetch fetch,
-    void *ud, struct plugin_result *result, long *err_city)
+    void *ud, struct plugin_result *result, long *err_city, int close_state)
 {
 	struct sandbox s;
 	struct sandbox_progress own;
@@ -1031,6 +1031,9 @@ out:
 	free(r.codes);
 	free(r.map);
 	free(r.vals);
-	/* The state is left open on purpose: this process is about to _exit. */
+	/* Left open when this process is about to _exit; closed (its memory back under the same
+	 * allocator, __gc refused so nothing of the plugin runs) when another plugin follows. */
+	if (close_state && s.L)
+		lua_close(s.L);
 	return r.rc;
 }

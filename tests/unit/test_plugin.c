@@ -1141,6 +1141,322 @@ test_timing(void)
 	free(slugs);
 }
 
+/* --- plugin_run_many: several plugins in one sandbox process ------------------------------ */
+
+static int
+text_same(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+}
+
+/* Two results are the same: status, metrics (ids, versions, every value, NaN for NaN), error. */
+static int
+results_same(int sa, const struct plugin_result *a, int sb, const struct plugin_result *b,
+    size_t ncities)
+{
+	size_t m, i;
+
+	if (sa != sb || a->nmetrics != b->nmetrics || !text_same(a->error.message, b->error.message) ||
+	    !text_same(a->error.file, b->error.file) || a->error.line != b->error.line ||
+	    !text_same(a->error.city, b->error.city) || !text_same(a->error.survey, b->error.survey) ||
+	    !text_same(a->error.metric, b->error.metric) || !text_same(a->log, b->log))
+		return 0;
+	for (m = 0; m < a->nmetrics; m++) {
+		if (strcmp(a->metrics[m].id, b->metrics[m].id) != 0 ||
+		    strcmp(a->metrics[m].version, b->metrics[m].version) != 0)
+			return 0;
+		for (i = 0; i < ncities; i++) {
+			double x = a->metrics[m].values[i], y = b->metrics[m].values[i];
+
+			if (!(isnan(x) ? isnan(y) : memcmp(&x, &y, sizeof(x)) == 0))
+				return 0;
+		}
+	}
+	return 1;
+}
+
+static void
+jobs_free(struct plugin_job *jobs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		plugin_result_free(&jobs[i].result);
+		free(jobs[i].err);
+		jobs[i].err = NULL;
+	}
+}
+
+/* Each job run alone with plugin_run: the same as in jobs[] (from plugin_run_many)?  Skips jobs
+ * whose index is `skip` (compared by the caller). */
+static void
+check_like_alone(struct plugin_job *jobs, size_t n, const struct plugin_city *c, size_t nc,
+    const struct plugin_limits *lim, size_t skip, const char *what)
+{
+	size_t i;
+	char name[400];
+
+	for (i = 0; i < n; i++) {
+		struct plugin_result r;
+		char *err = NULL;
+		int rc;
+
+		if (i == skip)
+			continue;
+		rc = plugin_run(jobs[i].file, jobs[i].source, jobs[i].len, c, nc, lim, &r, &err);
+		snprintf(name, sizeof(name), "%s: %s gives what it gives alone (status %d)", what,
+		    jobs[i].file, rc);
+		CHECK(results_same(jobs[i].status, &jobs[i].result, rc, &r, nc), name);
+		if (!results_same(jobs[i].status, &jobs[i].result, rc, &r, nc))
+			printf("#   many: %d %s line %d; alone: %d %s line %d\n", jobs[i].status,
+			    jobs[i].result.error.message ? jobs[i].result.error.message : "(ok)",
+			    jobs[i].result.error.line, rc, r.error.message ? r.error.message : "(ok)",
+			    r.error.line);
+		plugin_result_free(&r);
+		free(err);
+	}
+}
+
+/* Every bundled plugin, in one process and each alone: the same values. */
+static void
+test_many_bundled(void)
+{
+	static const char *const answers[] = {
+		"{\"dedicated_funding\": true, \"explicit_strategy\": true, \"innovation_roles_count\": 12, "
+		"\"team1_staff\": 5, \"team2_staff\": 3, \"funding_sources\": [\"municipal_budget\", \"philanthropy\"], "
+		"\"funded_activities\": [\"idea_generation\", \"training_capacity\"], \"data_policing\": \"sufficient\", "
+		"\"partnerships\": [\"residents\", \"academia\"], \"data_partnerships\": [\"academia_think_tanks\"]}",
+		"{\"dedicated_funding\": false, \"explicit_strategy\": false, \"innovation_roles\": [\"designer\"], "
+		"\"team1_staff\": 0, \"funding_sources\": [], \"funded_activities\": [\"digital_systems\"], "
+		"\"data_policing\": \"insufficient\", \"data_waste\": \"sufficient\", \"partnerships\": null}",
+		"{\"dedicated_funding\": null, \"innovation_roles_count\": null, \"team1_staff\": null, "
+		"\"funding_sources\": null, \"funded_activities\": null, \"data_policing\": null}",
+		"{}",
+	};
+	static const char *const waves[] = { "2020", "2018" };
+	struct plugin_city c[8];
+	struct plugin_job jobs[32];
+	char *srcs[32];
+	size_t n = 0, i;
+	char path[4200];
+	struct dirent **names = NULL;
+	int k, nn;
+
+	for (i = 0; i < 8; i++)
+		c[i] = city(i < 4 ? "a" : "b", waves[i / 4], i % 2 ? NAN : 1000.0 * (double)(i + 1),
+		    answers[i % 4]);
+	snprintf(path, sizeof(path), "%s/plugins", root);
+	nn = scandir(path, &names, NULL, alphasort);
+	for (k = 0; k < nn; k++) {
+		size_t len = strlen(names[k]->d_name);
+		char rel[300];
+
+		if (n < 32 && len > 4 && strcmp(names[k]->d_name + len - 4, ".lua") == 0) {
+			snprintf(rel, sizeof(rel), "plugins/%s", names[k]->d_name);
+			if ((srcs[n] = slurp(rel, &len)) != NULL) {
+				jobs[n].file = strdup(names[k]->d_name);
+				jobs[n].source = srcs[n];
+				jobs[n].len = len;
+				n++;
+			}
+		}
+		free(names[k]);
+	}
+	free(names);
+	CHECK(n >= 9, "plugin_run_many: the bundled plugins are read");
+	plugin_run_many(jobs, n, c, 8, NULL);
+	for (i = 0; i < n; i++)
+		CHECK(jobs[i].status == 0 && jobs[i].result.nmetrics == 1, "plugin_run_many: a bundled plugin runs");
+	check_like_alone(jobs, n, c, 8, NULL, (size_t)-1, "bundled, one process");
+	jobs_free(jobs, n);
+	for (i = 0; i < n; i++) {
+		free((char *)jobs[i].file);
+		free(srcs[i]);
+	}
+	cities_free(c, 8);
+}
+
+/* A sanitizer catches SIGSEGV in the sandbox and exits 1: there, crash it with SIGILL. */
+#ifdef CB_SANITIZE
+#define CRASH_SIGNAL	SIGILL
+#define CRASH_SAYS	"the sandbox crashed (signal 4"
+#else
+#define CRASH_SIGNAL	SIGSEGV
+#define CRASH_SAYS	"the sandbox crashed (signal 11"
+#endif
+
+/* Crash the sandbox while it spins: SIGSEGV once it has spent 0.3 s of CPU (the good plugin
+ * before the spinner takes milliseconds), found through /proc. */
+static void
+segv_spinning_child(int sig)
+{
+	char path[128], text[1024];
+	int fd, n, pid;
+	unsigned long ut = 0, st = 0;
+	char *p;
+
+	(void)sig;
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+	if ((fd = open(path, O_RDONLY)) < 0)
+		return;
+	n = (int)read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	text[n] = '\0';
+	pid = atoi(text);
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if ((fd = open(path, O_RDONLY)) < 0)
+		return;
+	n = (int)read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	text[n] = '\0';
+	if ((p = strrchr(text, ')')) == NULL ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+		return;
+	if ((double)(ut + st) / (double)sysconf(_SC_CLK_TCK) > 0.3)
+		kill(pid, CRASH_SIGNAL);
+}
+
+/* A hostile plugin between two good ones: the good ones' results are what they are alone; the
+ * hostile one is refused with the message it gets alone. */
+static void
+test_many_hostile(void)
+{
+	static const char spin[] =
+		"return { id = \"spin\", title = \"S\", description = \"D\", unit = \"score\",\n"
+		"  higher_is_better = true, version = \"1\", inputs = {},\n"
+		"  compute = function(city) while true do end end }\n";
+	/* Uses 12 of 20 million instructions, and 40 of 64 MiB kept to the end: twice in one
+	 * process, both pass only when each budget starts again. */
+	static const char heavy[] =
+		"keep = {}\n"
+		"return { id = \"heavy\", title = \"H\", description = \"D\", unit = \"score\",\n"
+		"  higher_is_better = true, version = \"1\", inputs = {},\n"
+		"  compute = function(city)\n"
+		"    local n = 0\n"
+		"    for i = 1, 1000000 do n = n + 1 end\n"
+		"    if #keep == 0 then\n"
+		"      for j = 1, 40 do keep[j] = string.rep(string.char(64 + j), 1024 * 1024) end\n"
+		"    end\n"
+		"    return n end }\n";
+	static const struct { const char *file; const char *message; int small; } cases[] = {
+		{ "infinite_loop.lua", "budget of 10000000 instructions per call", 0 },
+		{ "table_bomb.lua", "exceeded its memory budget (64 MiB)|exceeded its CPU budget", 0 },
+		{ "backtracking.lua", "stopped: exceeded its CPU budget (1 s)", 0 },
+		{ "slow_every_city.lua", "stopped: exceeded its total budget of 20000000 instructions", 1 },
+		{ "deep_recursion.lua", "stack overflow|exceeded its CPU budget", 0 },
+		{ "syntax_error.lua", NULL, 0 },
+	};
+	struct plugin_city c[120];
+	struct plugin_limits lim, small, slow;
+	struct plugin_job jobs[3];
+	char *good, *hostile, name[400];
+	size_t len, i, k;
+
+	for (k = 0; k < 120; k++)
+		c[k] = city(k % 3 == 0 ? "c1" : k % 3 == 1 ? "c2" : "c3", k % 3 ? "2020" : "2018", NAN,
+		    k % 3 == 0 ? "{\"dedicated_funding\": true}" : k % 3 == 1 ?
+		    "{\"dedicated_funding\": false}" : "{}");
+	plugin_limits_default(&lim);
+	lim.wall_seconds = 30;
+	small = lim;
+	small.instructions_per_call = 8000000;
+	small.instructions_total = 20000000;
+	good = slurp("plugins/funding_share.lua", &len);
+	CHECK(good != NULL, "plugin_run_many: funding_share.lua is read");
+	if (good == NULL)
+		return;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char rel[300];
+		size_t hl;
+		const struct plugin_limits *l = cases[i].small ? &small : &lim;
+		size_t nc = cases[i].small ? 120 : 3;
+
+		snprintf(rel, sizeof(rel), "tests/plugins/hostile/%s", cases[i].file);
+		if ((hostile = slurp(rel, &hl)) == NULL) {
+			CHECK(0, "plugin_run_many: a hostile file is read");
+			continue;
+		}
+		jobs[0] = (struct plugin_job){ "funding_share.lua", good, len, 0, { 0 }, NULL };
+		jobs[1] = (struct plugin_job){ cases[i].file, hostile, hl, 0, { 0 }, NULL };
+		jobs[2] = (struct plugin_job){ "probe.lua", probe_src, strlen(probe_src), 0, { 0 }, NULL };
+		plugin_run_many(jobs, 3, c, nc, l);
+		printf("# many: %s: %d %s line %d\n", cases[i].file, jobs[1].status,
+		    jobs[1].result.error.message ? jobs[1].result.error.message : "(ok)",
+		    jobs[1].result.error.line);
+		snprintf(name, sizeof(name), "plugin_run_many: %s between two good ones is refused", cases[i].file);
+		CHECK(jobs[1].status == 1 && jobs[1].result.nmetrics == 0, name);
+		if (cases[i].message) {
+			snprintf(name, sizeof(name), "plugin_run_many: %s says \"%s\"", cases[i].file, cases[i].message);
+			CHECK(says(jobs[1].result.error.message, cases[i].message), name);
+		}
+		snprintf(name, sizeof(name), "plugin_run_many: the good ones around %s", cases[i].file);
+		CHECK(jobs[0].status == 0 && jobs[2].status == 0 && jobs[2].result.nmetrics == 1 &&
+		    jobs[2].result.metrics[0].values[0] == 1, name);
+		/* The CPU-bound ones may stop on either budget; the others are compared whole. */
+		snprintf(name, sizeof(name), "around %s", cases[i].file);
+		check_like_alone(jobs, 3, c, nc, l, strstr(cases[i].message ? cases[i].message : "",
+		    "|") || strstr(cases[i].file, "backtracking") ? 1 : (size_t)-1, name);
+		jobs_free(jobs, 3);
+		free(hostile);
+	}
+
+	/* The wall clock is each plugin's: a spinner is killed at its own, the next runs fresh. */
+	slow = lim;
+	slow.instructions_per_call = 1L << 50;
+	slow.instructions_total = 1L << 50;
+	slow.cpu_seconds = 30;
+	slow.wall_seconds = 1.5;
+	jobs[0] = (struct plugin_job){ "funding_share.lua", good, len, 0, { 0 }, NULL };
+	jobs[1] = (struct plugin_job){ "spin.lua", spin, strlen(spin), 0, { 0 }, NULL };
+	jobs[2] = (struct plugin_job){ "probe.lua", probe_src, strlen(probe_src), 0, { 0 }, NULL };
+	plugin_run_many(jobs, 3, c, 3, &slow);
+	CHECK(jobs[1].status == 1 && says(jobs[1].result.error.message, "wall-clock budget (1.5 s)") &&
+	    jobs[1].result.error.line == 3 && text_same(jobs[1].result.error.city, "c1"),
+	    "plugin_run_many: a spinner is killed at the wall clock, with its line and city");
+	check_like_alone(jobs, 3, c, 3, &slow, 1, "around a wall-clock kill");
+	jobs_free(jobs, 3);
+
+	/* A crash (SIGSEGV) while plugin 2 runs: reported as plugin_run reports it, plugin 3 reruns. */
+	{
+		struct itimerval it = { { 0, 50000 }, { 0, 50000 } }, off = { { 0, 0 }, { 0, 0 } };
+
+		signal(SIGALRM, segv_spinning_child);
+		setitimer(ITIMER_REAL, &it, NULL);
+		slow.wall_seconds = 30;
+		jobs[0] = (struct plugin_job){ "funding_share.lua", good, len, 0, { 0 }, NULL };
+		jobs[1] = (struct plugin_job){ "spin.lua", spin, strlen(spin), 0, { 0 }, NULL };
+		jobs[2] = (struct plugin_job){ "probe.lua", probe_src, strlen(probe_src), 0, { 0 }, NULL };
+		plugin_run_many(jobs, 3, c, 3, &slow);
+		setitimer(ITIMER_REAL, &off, NULL);
+		signal(SIGALRM, SIG_DFL);
+		printf("# many: crash: %s\n", jobs[1].result.error.message ? jobs[1].result.error.message : "(ok)");
+		CHECK(jobs[1].status == 1 && says(jobs[1].result.error.message, CRASH_SAYS) &&
+		    jobs[1].result.error.line == 3,
+		    "plugin_run_many: a plugin whose process crashes is reported as crashed, with its line");
+		check_like_alone(jobs, 3, c, 3, &slow, 1, "around a crash");
+		jobs_free(jobs, 3);
+	}
+
+	/* Budgets start again for each plugin, and its Lua state is gone before the next. */
+	jobs[0] = (struct plugin_job){ "heavy1.lua", heavy, strlen(heavy), 0, { 0 }, NULL };
+	jobs[1] = (struct plugin_job){ "heavy2.lua", heavy, strlen(heavy), 0, { 0 }, NULL };
+	jobs[2] = (struct plugin_job){ "heavy3.lua", heavy, strlen(heavy), 0, { 0 }, NULL };
+	small.instructions_per_call = 8000000;
+	plugin_run_many(jobs, 3, c, 3, &small);
+	for (i = 0; i < 3; i++)
+		if (jobs[i].status != 0)
+			printf("#   heavy %zu: %s\n", i, jobs[i].result.error.message ? jobs[i].result.error.message : "?");
+	CHECK(jobs[0].status == 0 && jobs[1].status == 0 && jobs[2].status == 0,
+	    "plugin_run_many: instruction and memory budgets are each plugin's own");
+	jobs_free(jobs, 3);
+	free(good);
+	cities_free(c, 120);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1159,6 +1475,8 @@ main(int argc, char **argv)
 	test_descriptors();
 	test_hostile();
 	test_print_log();
+	test_many_bundled();
+	test_many_hostile();
 	test_timing();
 	return T_DONE();
 }
