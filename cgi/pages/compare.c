@@ -35,6 +35,7 @@
 #include "query.h"
 #include "reply.h"
 #include "routes.h"
+#include "versioned.h"
 #include "view.h"
 
 #define MAX_CITIES	12
@@ -116,9 +117,91 @@ read_list(struct request *r, const char *key, struct list *l, size_t max, int sl
 	return 0;
 }
 
-/* The model from Q_COMPARE's rows (see queries_metrics.def); NULL when memory ran out. */
+/* Q_COMPARE_STORED's columns sit where Q_COMPARE's do: build_model reads either. */
+#define SAME_COLUMN(col) _Static_assert(Q_COMPARE_##col == Q_COMPARE_STORED_##col, "Q_COMPARE_STORED." #col)
+SAME_COLUMN(CITY_SLOT); SAME_COLUMN(SLUG); SAME_COLUMN(NAME); SAME_COLUMN(SYNTHETIC); SAME_COLUMN(METRIC_SLOT);
+SAME_COLUMN(METRIC_ID); SAME_COLUMN(TITLE); SAME_COLUMN(UNIT); SAME_COLUMN(HIGHER_IS_BETTER); SAME_COLUMN(VALUE);
+SAME_COLUMN(RANK); SAME_COLUMN(OF); SAME_COLUMN(WAVE); SAME_COLUMN(WAVE_KNOWN); SAME_COLUMN(LAT); SAME_COLUMN(LON);
+
+/* The wave /compare shows when none is asked for (Q_COMPARE_DEFAULT_WAVE), read once per data version;
+ * NULL when there is none or the database failed (Q_COMPARE then resolves it itself). */
+static const char *
+default_wave(struct app *a, json_t **keep)
+{
+	json_t *w = versioned_get(a, "compare:wave");
+	PGresult *res;
+
+	if (w == NULL) {
+		res = db_query(a->db, Q_COMPARE_DEFAULT_WAVE, 0, NULL);
+		if (!db_ok(res) || PQntuples(res) != 1 || PQgetisnull(res, 0, Q_COMPARE_DEFAULT_WAVE_WAVE)) {
+			PQclear(res);
+			return NULL;
+		}
+		w = json_string(PQgetvalue(res, 0, Q_COMPARE_DEFAULT_WAVE_WAVE));
+		PQclear(res);
+		versioned_put(a, "compare:wave", w);
+	}
+	*keep = w;
+	return json_string_value(w);
+}
+
+/* Every wave's id in order (Q_SURVEYS), kept per data version under the key city.c uses; a copy the
+ * caller owns, or NULL. */
 static json_t *
-build_model(const PGresult *res, const struct cohort *c)
+kept_waves(struct app *a)
+{
+	json_t *ids = versioned_get(a, "surveys"), *copy;
+	PGresult *res;
+	int k;
+
+	if (ids == NULL) {
+		res = db_query(a->db, Q_SURVEYS, 0, NULL);
+		if (!db_ok(res)) {
+			PQclear(res);
+			return NULL;
+		}
+		ids = json_array();
+		for (k = 0; k < PQntuples(res); k++)
+			json_array_append_new(ids, json_string(PQgetvalue(res, k, Q_SURVEYS_ID)));
+		PQclear(res);
+		versioned_put(a, "surveys", ids);
+	}
+	copy = json_copy(ids);
+	json_decref(ids);
+	return copy;
+}
+
+/* Every active metric as [[id, title]...] in the catalogue's order (the form's list), kept per data
+ * version; a copy the caller owns, or NULL. */
+static json_t *
+kept_metrics(struct app *a)
+{
+	json_t *all = versioned_get(a, "compare:metrics"), *copy;
+	PGresult *res;
+	int k;
+
+	if (all == NULL) {
+		res = db_query(a->db, Q_METRICS_LIST, 0, NULL);
+		if (!db_ok(res)) {
+			PQclear(res);
+			return NULL;
+		}
+		all = json_array();
+		for (k = 0; k < PQntuples(res); k++)
+			json_array_append_new(all, json_pack("[s, s]", PQgetvalue(res, k, Q_METRICS_LIST_ID),
+			    PQgetvalue(res, k, Q_METRICS_LIST_TITLE)));
+		PQclear(res);
+		versioned_put(a, "compare:metrics", all);
+	}
+	copy = json_deep_copy(all);
+	json_decref(all);
+	return copy;
+}
+
+/* The model from Q_COMPARE's (or Q_COMPARE_STORED's) rows (see queries_metrics.def); waves is every
+ * wave (a reference taken over); NULL when memory ran out. */
+static json_t *
+build_model(const PGresult *res, const struct cohort *c, json_t *waves)
 {
 	json_t *model, *cities, *metrics, *values, *ranks, *pcts;
 	int i;
@@ -130,7 +213,7 @@ build_model(const PGresult *res, const struct cohort *c)
 	pcts = json_object();
 	model = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
 	    "survey", PQgetvalue(res, 0, Q_COMPARE_WAVE), "peers", c->canonical.data ? c->canonical.data : "",
-	    "waves", view_answer_json(PQgetvalue(res, 0, Q_COMPARE_WAVES)),
+	    "waves", waves,
 	    "cities", cities, "metrics", metrics, "values", values, "ranks", ranks, "percentiles", pcts);
 	if (model == NULL)
 		return NULL;
@@ -624,9 +707,9 @@ compare_get(struct request *r)
 	struct list cities = { .n = 0 }, metrics = { .n = 0 };
 	struct cohort c;
 	PGresult *res = NULL, *picker = NULL;
-	json_t *model = NULL, *missing = NULL;
+	json_t *model = NULL, *missing = NULL, *kept_wave = NULL, *waves;
 	const char *wave, *p[8];
-	int n, status = -1, have_cohort = 0;
+	int n, status = -1, have_cohort = 0, stored = 0;
 
 	memset(&cities, 0, sizeof(cities));
 	memset(&metrics, 0, sizeof(metrics));
@@ -645,10 +728,23 @@ compare_get(struct request *r)
 		status = 0;
 		goto out;
 	}
-	n = view_cohort_params(&c, wave, p);
-	p[n++] = cities.literal.data;
-	p[n++] = metrics.n ? metrics.literal.data : NULL;
-	res = db_query(r->app->db, Q_COMPARE, n, p);
+	if (wave == NULL)
+		wave = default_wave(r->app, &kept_wave);
+	if (wave != NULL && !view_wave_is_latest(wave) && view_cohort_is_stored(&c)) {
+		/* a stored cohort at a wave: probes only (queries_compare.def) */
+		p[0] = wave;
+		p[1] = c.stored[0];
+		p[2] = c.stored[1];
+		p[3] = cities.literal.data;
+		p[4] = metrics.n ? metrics.literal.data : NULL;
+		res = db_query(r->app->db, Q_COMPARE_STORED, 5, p);
+		stored = 1;
+	} else {
+		n = view_cohort_params(&c, wave, p);
+		p[n++] = cities.literal.data;
+		p[n++] = metrics.n ? metrics.literal.data : NULL;
+		res = db_query(r->app->db, Q_COMPARE, n, p);
+	}
 	if (!db_ok(res) || PQntuples(res) == 0) {
 		view_db_error(r, res);
 		goto out;
@@ -657,7 +753,12 @@ compare_get(struct request *r)
 		reply_errorf(r, 404, "no survey wave %s", PQgetvalue(res, 0, Q_COMPARE_WAVE));
 		goto out;
 	}
-	if ((model = build_model(res, &c)) == NULL) {
+	waves = stored ? kept_waves(r->app) : view_answer_json(PQgetvalue(res, 0, Q_COMPARE_WAVES));
+	if (waves == NULL) {
+		view_db_error(r, NULL);
+		goto out;
+	}
+	if ((model = build_model(res, &c, waves)) == NULL) {
 		reply_error(r, 503, "out of memory", NULL);
 		goto out;
 	}
@@ -679,7 +780,8 @@ compare_get(struct request *r)
 	} else if (r->fmt == FMT_CSV) {
 		compare_csv(r, model);
 	} else {
-		json_object_set_new(model, "all_metrics", view_answer_json(PQgetvalue(res, 0, Q_COMPARE_ALL_METRICS)));
+		json_object_set_new(model, "all_metrics", stored ? kept_metrics(r->app) :
+		    view_answer_json(PQgetvalue(res, 0, Q_COMPARE_ALL_METRICS)));
 		picker = db_query(r->app->db, Q_COMPARE_CITY_LIST, 0, NULL);
 		compare_html(r, model, &metrics, db_ok(picker) ? picker : NULL, missing);
 		json_object_del(model, "all_metrics");
@@ -692,6 +794,7 @@ out:
 	list_free(&metrics);
 	json_decref(model);
 	json_decref(missing);
+	json_decref(kept_wave);
 	PQclear(res);
 	PQclear(picker);
 	return status;
