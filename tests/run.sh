@@ -28,7 +28,7 @@ count() {	# count NAME LOGFILE: adds the TAP lines of a log to the totals
 }
 
 stage() {	# stage NAME SECONDS CMD...: runs a stage with a time budget, its TAP output counted
-	local name=$1 budget=$2 log rc
+	local name=$1 budget=$2 log rc t0=$SECONDS
 	shift 2
 	log=$(mktemp)
 	timeout -k 5 "$budget" "$@" >"$log" 2>&1
@@ -40,6 +40,7 @@ stage() {	# stage NAME SECONDS CMD...: runs a stage with a time budget, its TAP 
 		tail -15 "$log" | sed 's/^/    | /'
 	fi
 	count "$name" "$log"
+	[ $((SECONDS - t0)) -lt 30 ] || echo "    ($name took $((SECONDS - t0)) s of its ${budget} s)"
 	cp "$log" "$TESTLOGS/$name.log" 2>/dev/null
 	rm -f "$log"
 }
@@ -81,7 +82,7 @@ if [ "${1:-}" != unit ]; then
 		export BASE_URL=http://127.0.0.1:$PORT CITYBENCH_DB=$(cat "$RT/conninfo") CITYBENCH_ROOT=$ROOT
 		# The browser checks the reference statements too: it goes before anything writes.
 		if [ -f tests/browser/run.sh ] && [ "${CB_SKIP_BROWSER:-0}" != 1 ]; then
-			stage "browser" 600 bash tests/browser/run.sh
+			stage "browser" 900 bash tests/browser/run.sh
 		fi
 		stage "integration" 900 python3 tests/integration/runner.py
 		# The partner's journey in the browser writes: after the tests that read the reference figures.
