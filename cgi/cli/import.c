@@ -277,14 +277,14 @@ exec_ok(struct db *db, const char *sql)
 	return ok ? 0 : -1;
 }
 
-/* Stores the staged rows of a cities file at once: one COPY, an upsert a slice of 500 rows at a time,
- * inside a savepoint.  0, or -1 with the savepoint rolled back (nothing of the file stored). */
+/* Stores the staged rows of a cities file at once: one COPY, one upsert of every row (once 500 at a
+ * time: see Q_CITIES_BULK_UPSERT), inside a savepoint.  0, or -1 with the savepoint rolled back (nothing of the file stored). */
 static int
 cities_bulk(struct cities_file *cf)
 {
 	PGresult *res = NULL;
 	char *err = NULL;
-	size_t off, lo;
+	size_t off, lo, step = cf->last_row + 1;	/* one slice: the whole file */
 	int ok;
 
 	if (exec_ok(cf->db, SQL_CITIES_SAVEPOINT) == -1)
@@ -297,12 +297,12 @@ cities_bulk(struct cities_file *cf)
 		ok = db_copy_end(cf->db, ok ? NULL : "import aborted", &err) == 0 && ok;
 	}
 	free(err);
-	for (lo = 0; ok && lo <= cf->last_row; lo += 500) {	/* slices: see Q_CITIES_BULK_UPSERT */
+	for (lo = 0; ok && lo <= cf->last_row; lo += step) {
 		char from[24], to[24];
 		const char *p[3] = { from, to, cf->col[6] >= 0 || cf->col[7] >= 0 ? "true" : "false" };
 
 		snprintf(from, sizeof from, "%zu", lo);
-		snprintf(to, sizeof to, "%zu", lo + 500);
+		snprintf(to, sizeof to, "%zu", lo + step);
 		res = db_query(cf->db, Q_CITIES_BULK_UPSERT, 3, p);
 		ok = db_ok(res) && PQntuples(res) == 1;
 		if (ok) {

@@ -40,7 +40,7 @@ fresh as (
   left join ch h on h.submission_id = k.submission_id),
 kept as (
   select wave, city_id, survey_id, submission_id, population, region, country,
-    (select array_agg(x order by x) from unnest(facts) x) as facts, choices from city_facts)
+    coalesce((select array_agg(x order by x) from unnest(facts) x), '{}') as facts, choices from city_facts)
 select count(*) from (
   (select * from kept except select * from fresh) union all (select * from fresh except select * from kept)) d
 """
