@@ -18,6 +18,7 @@
 #include "query.h"
 #include "reply.h"
 #include "similar.h"
+#include "simkept.h"
 #include "versioned.h"
 #include "view.h"
 
@@ -172,79 +173,14 @@ view_peers_selects(struct request *r, struct buf *b)
 /* The slugs of the SIMILAR_PEERS cities most like `slug` in `wave` (similar_score's order: score, then
  * questions both answered, then name), appended to arr.  0, or -1 with the error answered. */
 #define SIMILAR_PEERS 10
-/* Up to this many cities a wave's parsed answers are kept per data version (versioned.h): reading and
- * parsing every city's answers was nearly all of a profile's time; beyond it they are read per request
- * (the memory they take grows with the cohort). */
-#define SIMILAR_KEEP 2500
-struct near { int row; double score; size_t both; };
-static json_t *near_rows;	/* [[slug, name, answers]…] */
-static const char *
-near_text(int row, size_t k)
-{
-	return json_string_value(json_array_get(json_array_get(near_rows, (size_t)row), k));
-}
-static int
-near_cmp(const void *x, const void *y)
-{
-	const struct near *a = x, *b = y;
-	int c;
-
-	if (a->score != b->score)
-		return a->score < b->score ? 1 : -1;
-	if (a->both != b->both)
-		return a->both < b->both ? 1 : -1;
-	if ((c = strcmp(near_text(a->row, 1), near_text(b->row, 1))) != 0)
-		return c;
-	return strcmp(near_text(a->row, 0), near_text(b->row, 0));
-}
-
-/* A wave's question types and every city's parsed answers, {"types": {CODE: TYPE}, "rows": [[slug,
- * name, answers]…]} in slug order; kept per data version; NULL with the error answered. */
-static json_t *
-similar_cohort(struct request *r, const char *wave)
-{
-	const char *p[1] = { wave };
-	PGresult *qs = NULL, *ans = NULL;
-	json_t *co = NULL, *types, *rows;
-	char key[64];
-	int i;
-
-	if ((size_t)snprintf(key, sizeof(key), "similar\x1f%s", wave) >= sizeof(key))
-		key[0] = '\0';
-	if (*key && (co = versioned_get(r->app, key)) != NULL)
-		return co;
-	qs = db_query(r->app->db, Q_SIMILAR_QUESTIONS, 1, p);
-	ans = db_query(r->app->db, Q_SIMILAR_ANSWERS, 1, p);
-	if (!db_ok(qs) || !db_ok(ans)) {
-		view_db_error(r, db_ok(qs) ? ans : qs);
-		goto out;
-	}
-	types = json_object();
-	rows = json_array();
-	co = json_pack("{s:o, s:o}", "types", types, "rows", rows);
-	for (i = 0; i < PQntuples(qs); i++)
-		json_object_set_new(types, PQgetvalue(qs, i, Q_SIMILAR_QUESTIONS_CODE),
-		    json_string(PQgetvalue(qs, i, Q_SIMILAR_QUESTIONS_TYPE)));
-	for (i = 0; i < PQntuples(ans); i++)
-		json_array_append_new(rows, json_pack("[s, s, o?]", PQgetvalue(ans, i, Q_SIMILAR_ANSWERS_SLUG),
-		    PQgetvalue(ans, i, Q_SIMILAR_ANSWERS_NAME),
-		    view_answer_json(PQgetvalue(ans, i, Q_SIMILAR_ANSWERS_ANSWERS))));
-	if (*key && PQntuples(ans) <= SIMILAR_KEEP)
-		versioned_put(r->app, key, co);
-out:
-	PQclear(qs);
-	PQclear(ans);
-	return co;
-}
-
 static int
 similar_top(struct request *r, const char *slug, json_t *arr, json_t *cities, int limit)
 {
 	const char *p[1] = { slug }, *wave = query_get(&r->query, "survey");
 	PGresult *w = NULL;
-	json_t *co = NULL, *types, *rows, *mine;
-	struct near *m = NULL;
-	int i, n = 0, me = -1, rc = -1, nrows;
+	const struct simindex *x;
+	struct simindex_hit *m = NULL;
+	int i, n = 0, me = -1, rc = -1;
 
 	w = db_query(r->app->db, Q_SIMILAR_CITY_WAVE, 1, p);
 	if (!db_ok(w)) {
@@ -261,41 +197,21 @@ similar_top(struct request *r, const char *slug, json_t *arr, json_t *cities, in
 		rc = 0;		/* a city of no wave is like no city */
 		goto out;
 	}
-	if ((co = similar_cohort(r, wave)) == NULL)
+	if ((x = simkept_get(r, wave)) == NULL)
 		goto out;
-	types = json_object_get(co, "types");
-	rows = json_object_get(co, "rows");
-	nrows = (int)json_array_size(rows);
-	near_rows = rows;
-	for (i = 0; i < nrows; i++)
-		if (strcmp(near_text(i, 0), slug) == 0)
-			me = i;
 	rc = 0;
-	if (me < 0 || (m = calloc((size_t)nrows, sizeof(*m))) == NULL)
+	if (limit < 1 || (me = simindex_find(x, slug)) < 0 || (m = calloc((size_t)limit, sizeof(*m))) == NULL)
 		goto out;
-	mine = json_array_get(json_array_get(rows, (size_t)me), 2);
-	for (i = 0; i < nrows; i++) {
-		if (i == me)
-			continue;
-		m[n].row = i;
-		m[n].score = similar_score_n(types, mine, json_array_get(json_array_get(rows, (size_t)i), 2), NULL,
-		    &m[n].both);
-		if (m[n].score >= 0)
-			n++;
-	}
-	if (n > 1)
-		qsort(m, (size_t)n, sizeof(*m), near_cmp);
-	for (i = 0; i < n && i < limit; i++) {
+	n = (int)simindex_top(x, me, (size_t)limit, m);
+	for (i = 0; i < n; i++) {
 		if (arr)
-			json_array_append_new(arr, json_string(near_text(m[i].row, 0)));
+			json_array_append_new(arr, json_string(simindex_slug(x, m[i].row)));
 		if (cities)
-			json_array_append_new(cities, json_pack("{s:s, s:s, s:f}",
-			    "slug", near_text(m[i].row, 0), "name", near_text(m[i].row, 1), "score", m[i].score));
+			json_array_append_new(cities, json_pack("{s:s, s:s, s:f}", "slug", simindex_slug(x, m[i].row),
+			    "name", simindex_name(x, m[i].row), "score", m[i].score));
 	}
 out:
-	near_rows = NULL;
 	free(m);
-	json_decref(co);
 	PQclear(w);
 	return rc;
 }

@@ -1,0 +1,96 @@
+/* simkept.c: a wave's similarity index kept for one data version (see simkept.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "app.h"
+#include "reply.h"
+#include "simkept.h"
+#include "view.h"
+
+#define SKSLOTS	4	/* waves a worker scores in at once */
+
+static struct {
+	char wave[32];
+	long long version;
+	struct simindex *index;
+	unsigned long used;	/* least recently used goes first; 0 = empty */
+} slot[SKSLOTS];
+static unsigned long skclock;
+
+/* Reads and encodes the wave's questions and answers; NULL with the error answered. */
+static struct simindex *
+build(struct request *r, const char *wave)
+{
+	const char *p[1] = { wave };
+	PGresult *qs = NULL, *ans = NULL;
+	struct simindex *x = NULL;
+	json_t *types = NULL;
+	int i;
+
+	qs = db_query(r->app->db, Q_SIMILAR_QUESTIONS, 1, p);
+	ans = db_query(r->app->db, Q_SIMILAR_ANSWERS, 1, p);
+	if (!db_ok(qs) || !db_ok(ans)) {
+		view_db_error(r, db_ok(qs) ? ans : qs);
+		goto out;
+	}
+	types = json_object();
+	for (i = 0; i < PQntuples(qs); i++)
+		json_object_set_new(types, PQgetvalue(qs, i, Q_SIMILAR_QUESTIONS_CODE),
+		    json_string(PQgetvalue(qs, i, Q_SIMILAR_QUESTIONS_TYPE)));
+	if ((x = simindex_new(types)) == NULL)
+		goto oom;
+	for (i = 0; i < PQntuples(ans); i++) {
+		json_t *answers = view_answer_json(PQgetvalue(ans, i, Q_SIMILAR_ANSWERS_ANSWERS));
+		int rc = simindex_add(x, PQgetvalue(ans, i, Q_SIMILAR_ANSWERS_SLUG),
+		    PQgetvalue(ans, i, Q_SIMILAR_ANSWERS_NAME), answers);
+		json_decref(answers);
+		if (rc == -1)
+			goto oom;
+	}
+	if (simindex_seal(x) == -1)
+		goto oom;
+	goto out;
+oom:
+	simindex_free(x);
+	x = NULL;
+	reply_error(r, 503, "out of memory", NULL);
+out:
+	json_decref(types);
+	PQclear(qs);
+	PQclear(ans);
+	return x;
+}
+
+const struct simindex *
+simkept_get(struct request *r, const char *wave)
+{
+	long long version = app_data_version(r->app);
+	struct simindex *x;
+	size_t i, s = 0;
+
+	if (strlen(wave) >= sizeof(slot[0].wave)) {	/* waves are years */
+		reply_errorf(r, 404, "no such survey: %s", wave);
+		return NULL;
+	}
+	for (i = 0; i < SKSLOTS; i++)
+		if (slot[i].index && slot[i].version == version && strcmp(slot[i].wave, wave) == 0) {
+			slot[i].used = ++skclock;
+			return slot[i].index;
+		}
+	if ((x = build(r, wave)) == NULL)
+		return NULL;
+	for (i = 0; i < SKSLOTS; i++) {
+		if (slot[i].index && strcmp(slot[i].wave, wave) == 0) {
+			s = i;	/* the same wave of an older version: replaced */
+			break;
+		}
+		if (slot[i].used < slot[s].used)
+			s = i;
+	}
+	simindex_free(slot[s].index);
+	snprintf(slot[s].wave, sizeof(slot[s].wave), "%s", wave);
+	slot[s].version = version;
+	slot[s].index = x;
+	slot[s].used = ++skclock;
+	return x;
+}

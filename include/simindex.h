@@ -1,0 +1,52 @@
+/* simindex.h: a wave's answers encoded for similar_score, built once per data version (issue 18).
+ *
+ * similar_score (similar.h) reads two cities' parsed answers; scoring one city against every other
+ * city of a wave that way walks jansson objects and compares strings for every pair.  A simindex
+ * holds the same answers as small integers: per city and question a tag (not answered, a list, a
+ * string, a boolean, a number) and a value (an option's interned id, a boolean, a number, or a
+ * run of interned option ids in the order given), so that simindex_score is a few integer compares
+ * per question.  Its results are similar_score_n's to the bit: the same questions in the same order
+ * (the iteration order of `types`), the same arithmetic in the same order. */
+#ifndef CB_SIMINDEX_H
+#define CB_SIMINDEX_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+struct simindex;
+
+/* A city scored against another: its row, score (similar_score's) and questions both answered. */
+struct simindex_hit {
+	int row;
+	double score;
+	size_t both;
+};
+
+/* A new, empty index over the questions of `types` ({CODE: TYPE}, read now, not kept); NULL when out
+ * of memory. */
+struct simindex *simindex_new(json_t *types);
+/* Adds a city (row simindex_size() before the call) with its answers ({CODE: VALUE}, read now; NULL
+ * or not an object: nothing answered).  0, or -1 when out of memory (the index is then unusable). */
+int simindex_add(struct simindex *x, const char *slug, const char *name, json_t *answers);
+/* Done adding: prepares simindex_find.  0, or -1 when out of memory. */
+int simindex_seal(struct simindex *x);
+void simindex_free(struct simindex *x);
+
+size_t simindex_size(const struct simindex *x);
+/* The bytes the index holds (for the tests and docs/performance.md). */
+size_t simindex_bytes(const struct simindex *x);
+/* The row of slug (after simindex_seal), or -1. */
+int simindex_find(const struct simindex *x, const char *slug);
+const char *simindex_slug(const struct simindex *x, int row);
+const char *simindex_name(const struct simindex *x, int row);
+
+/* similar_score_n of row `theirs` against row `mine`: the score, or -1 when no question was
+ * answered by both; *both (when not NULL) the questions both answered. */
+double simindex_score(const struct simindex *x, int mine, int theirs, size_t *both);
+
+/* The `limit` cities most like row `me` (score, then questions both answered, then name, then slug;
+ * cities with nothing in common left out) into out (room for `limit`); returns how many. */
+size_t simindex_top(const struct simindex *x, int me, size_t limit, struct simindex_hit *out);
+
+#endif

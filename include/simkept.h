@@ -1,0 +1,18 @@
+/* simkept.h: a wave's answers encoded for the similarity score (simindex.h), kept by a worker for
+ * one data version (issue 18).
+ *
+ * The profile's "cities most like this one" and peers=similar: score a city against every city of
+ * its wave.  The encoding is built once per data version from city_facts (Q_SIMILAR_QUESTIONS and
+ * Q_SIMILAR_ANSWERS) and kept like versioned.h's results: parsed state, not a response cache (it
+ * stays on under CITYBENCH_CACHE=0); every write that changes an answer moves the data version. */
+#ifndef CB_SIMKEPT_H
+#define CB_SIMKEPT_H
+
+#include "app.h"
+#include "simindex.h"
+
+/* The index of `wave` for this request's data version, or NULL with the error answered.  The
+ * worker keeps it: valid until the next simkept_get. */
+const struct simindex *simkept_get(struct request *r, const char *wave);
+
+#endif
