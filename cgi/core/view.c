@@ -811,7 +811,9 @@ view_twin_links(struct request *r, const char *lead, const char *path, int svg)
 			html_attr(&r->out, r->query_string);
 		}
 		html_raw(&r->out, "\">");
-		html_text(&r->out, _(names[i]));
+		/* JSON and CSV are the formats' own names in every language (and "JSON" alone is a phrase of
+		 * the validation messages, translated there as a noun with its article) */
+		html_text(&r->out, i == 2 ? _(names[i]) : names[i]);
 		html_raw(&r->out, "</a>");
 	}
 	html_raw(&r->out, ".</p>\n");
