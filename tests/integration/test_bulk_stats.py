@@ -20,7 +20,7 @@ def _write(path, text):
 def _cities(tag, region):
     rows = ["slug,name,country,region,population"]
     for i in range(N):
-        rows.append("bulk-%s-%d,Bulk %s %d,%s,%s,%d" % (tag, i, tag, i, "NO" if i % 2 else "SE", region,
+        rows.append("bulk-%s-%d,Zz bulk %s %d,%s,%s,%d" % (tag, i, tag, i, "NO" if i % 2 else "SE", region,
                                                      10000 + i))
     return "\n".join(rows) + "\n"
 
