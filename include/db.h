@@ -115,6 +115,8 @@ void db_rollback(struct db *db);
 
 /* Plain SQL without parameters (migrations, BEGIN/COMMIT); same failure contract as db_query. */
 PGresult *db_exec(struct db *db, const char *sql);
+/* db_exec when only success matters (BEGIN, SAVEPOINT, SET LOCAL, a temporary table): 0 or -1. */
+int db_exec_ok(struct db *db, const char *sql);
 
 /* Unprepared SQL with text parameters, for statements run once (the migration runner's bookkeeping);
  * same failure contract as db_exec. */

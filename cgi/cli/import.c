@@ -267,16 +267,6 @@ cities_stage(struct cities_file *cf, size_t row, const char *const *p, int place
 	cf->n++;
 }
 
-static int
-exec_ok(struct db *db, const char *sql)
-{
-	PGresult *res = db_exec(db, sql);
-	int ok = db_ok(res);
-
-	PQclear(res);
-	return ok ? 0 : -1;
-}
-
 /* Stores the staged rows of a cities file at once: one COPY, one upsert of every row (once 500 at a
  * time: see Q_CITIES_BULK_UPSERT), inside a savepoint.  0, or -1 with the savepoint rolled back (nothing of the file stored). */
 static int
@@ -287,9 +277,9 @@ cities_bulk(struct cities_file *cf)
 	size_t off, lo, step = cf->last_row + 1;	/* one slice: the whole file */
 	int ok;
 
-	if (exec_ok(cf->db, SQL_CITIES_SAVEPOINT) == -1)
+	if (db_exec_ok(cf->db, SQL_CITIES_SAVEPOINT) == -1)
 		return -1;
-	ok = exec_ok(cf->db, SQL_CITIES_TABLE) == 0 && db_copy_begin(cf->db, SQL_CITIES_COPY, &err) == 0;
+	ok = db_exec_ok(cf->db, SQL_CITIES_TABLE) == 0 && db_copy_begin(cf->db, SQL_CITIES_COPY, &err) == 0;
 	if (ok) {
 		for (off = 0; ok && off < cf->copy.len; off += 1u << 20)
 			ok = db_copy_put(cf->db, cf->copy.data + off, cf->copy.len - off < (1u << 20) ?
@@ -311,9 +301,9 @@ cities_bulk(struct cities_file *cf)
 		}
 		PQclear(res);
 	}
-	if (ok && exec_ok(cf->db, SQL_CITIES_RELEASE) == 0)
+	if (ok && db_exec_ok(cf->db, SQL_CITIES_RELEASE) == 0)
 		return 0;
-	exec_ok(cf->db, SQL_CITIES_ROLLBACK);
+	db_exec_ok(cf->db, SQL_CITIES_ROLLBACK);
 	return -1;
 }
 

@@ -187,6 +187,16 @@ db_exec(struct db *db, const char *sql)
 	return PQexec(db->conn, sql);
 }
 
+int
+db_exec_ok(struct db *db, const char *sql)
+{
+	PGresult *res = db_exec(db, sql);
+	int ok = db_ok(res);
+
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
 PGresult *
 db_exec_params(struct db *db, const char *sql, int nparams, const char *const *params)
 {

@@ -10,16 +10,6 @@
 #include "plugin.h"
 #include "sync.h"
 
-static int
-exec_ok(struct db *db, const char *sql)
-{
-	PGresult *res = db_exec(db, sql);
-	int ok = db_ok(res);
-
-	PQclear(res);
-	return ok ? 0 : -1;
-}
-
 /* Runs one statement of the reload; -1 with err set when it failed. */
 static int
 run(struct db *db, enum query_id q, int n, const char *const *p, char **err)
@@ -198,11 +188,11 @@ sync_plugins(struct db *db, const char *dir, FILE *out, char **err)
 		return -1;
 	}
 	/* One reload at a time. */
-	if (exec_ok(db, SQL_PLUGINS_RELOAD_LOCK) == -1) {
+	if (db_exec_ok(db, SQL_PLUGINS_RELOAD_LOCK) == -1) {
 		*err = strdup("cannot take the reload lock");
 		goto out;
 	}
-	if (exec_ok(db, SQL_PLUGINS_RELOAD_BULK) == -1) {
+	if (db_exec_ok(db, SQL_PLUGINS_RELOAD_BULK) == -1) {
 		*err = strdup("the database is unreachable");
 		goto out;
 	}
