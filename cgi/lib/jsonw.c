@@ -156,14 +156,17 @@ fixed_shortest(double v, char *out)
 #if defined(__SIZEOF_INT128__)
 __extension__ typedef unsigned __int128 u128;
 
+/* 10^k for 0 <= k <= 38 */
 static u128
 pow10_u128(int k)
 {
-	u128 p = 1;
+	static const unsigned long long p[] = { 1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL,
+		1000000ULL, 10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL,
+		1000000000000ULL, 10000000000000ULL, 100000000000000ULL, 1000000000000000ULL,
+		10000000000000000ULL, 100000000000000000ULL, 1000000000000000000ULL,
+		10000000000000000000ULL };
 
-	while (k-- > 0)
-		p *= 10;
-	return p;
+	return k <= 19 ? (u128)p[k] : (u128)p[19] * p[k - 19];
 }
 
 /*
@@ -184,6 +187,7 @@ fixed_prec(double v, int prec, char *out, int *back)
 	int e2, sh, x, q = 0, tries, nd, n = 0, ip;
 	unsigned long long m;
 	u128 N = 0, D = 0, rem, half, p10q = 1, L, U4, Lo4;
+	unsigned long long dd;
 	char digits[48], *d = digits + sizeof(digits);
 
 	if (!(a >= 1e-4 && a < 1e15) || (prec != 16 && prec != 17))
@@ -192,7 +196,7 @@ fixed_prec(double v, int prec, char *out, int *back)
 	sh = 53 - e2;
 	if (sh < 1 || sh > 66)
 		return 0;
-	x = (int)floor(log10(a));
+	x = (int)floor((e2 - 1) * 0.30102999566398120);	/* log10(a) or one less: corrected below */
 	for (tries = 0; tries < 3; tries++) {	/* x: the decimal exponent, log10 may be one off */
 		q = prec - 1 - x;
 		if (q < 0 || q > 20)
@@ -217,10 +221,11 @@ fixed_prec(double v, int prec, char *out, int *back)
 	U4 = (u128)(4 * m + 2) * p10q;
 	Lo4 = (u128)(m == (1ULL << 52) ? 4 * m - 1 : 4 * m - 2) * p10q;
 	*back = (L < U4 || (L == U4 && !(m & 1))) && (L > Lo4 || (L == Lo4 && !(m & 1)));
+	dd = (unsigned long long)D;	/* at most 10^17 */
 	do {
-		*--d = (char)('0' + (int)(D % 10));
-		D /= 10;
-	} while (D);
+		*--d = (char)('0' + (int)(dd % 10));
+		dd /= 10;
+	} while (dd);
 	nd = (int)(digits + sizeof(digits) - d);
 	while (q > 0 && d[nd - 1] == '0') {	/* "%g" drops the fraction's trailing zeros */
 		nd--;

@@ -38,6 +38,7 @@
 #include "paging.h"
 #include "plugin_versions.h"
 #include "names.h"
+#include "numtext.h"
 #include "query.h"
 #include "reply.h"
 #include "routes.h"
@@ -436,7 +437,7 @@ build_model(struct ranking *rk, const PGresult *head, const PGresult *rank, cons
 		row.city = PQgetvalue(rank, i, Q_METRIC_RANKING_SLUG);
 		row.name = PQgetvalue(rank, i, Q_METRIC_RANKING_NAME);
 		row.value_text = PQgetisnull(rank, i, Q_METRIC_RANKING_VALUE) ? NULL : PQgetvalue(rank, i, Q_METRIC_RANKING_VALUE);
-		row.value = row.value_text ? strtod(row.value_text, NULL) : NAN;
+		row.value = row.value_text ? numtext_double(row.value_text) : NAN;
 		row.rank = in ? strtoll(PQgetvalue(rank, i, Q_METRIC_RANKING_RANK), NULL, 10) : 0;
 		/* rank - 1 values are strictly better: the city equals or beats the other of - rank + 1 */
 		row.percentile = in && of > 0 ? 100.0 * (double)(of - row.rank + 1) / (double)of : NAN;
@@ -547,7 +548,7 @@ build_page_model(struct ranking *rk, const PGresult *head, const PGresult *res, 
 		int in;
 
 		if (kind == '0') {
-			steps[nsteps].value = strtod(PQgetvalue(res, t, PAGE_COL(VALUE)), NULL);
+			steps[nsteps].value = numtext_double(PQgetvalue(res, t, PAGE_COL(VALUE)));
 			steps[nsteps].eq = strtoll(PQgetvalue(res, t, PAGE_COL(EQ)), NULL, 10);
 			if (steps[nsteps].eq > 0)
 				total += (size_t)steps[nsteps++].eq;
@@ -560,7 +561,7 @@ build_page_model(struct ranking *rk, const PGresult *head, const PGresult *res, 
 		row.city = PQgetvalue(res, t, PAGE_COL(SLUG));
 		row.name = PQgetvalue(res, t, PAGE_COL(NAME));
 		row.value_text = PQgetisnull(res, t, PAGE_COL(VALUE)) ? NULL : PQgetvalue(res, t, PAGE_COL(VALUE));
-		row.value = row.value_text ? strtod(row.value_text, NULL) : NAN;
+		row.value = row.value_text ? numtext_double(row.value_text) : NAN;
 		row.rank = in ? strtoll(PQgetvalue(res, t, PAGE_COL(RANK)), NULL, 10) : 0;
 		row.percentile = in && of > 0 ? 100.0 * (double)(of - row.rank + 1) / (double)of : NAN;
 		row.synthetic = PQgetvalue(res, t, PAGE_COL(SYNTHETIC))[0] == 't';
