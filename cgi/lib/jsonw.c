@@ -108,7 +108,7 @@ fixed_shortest(double v, char *out)
 {
 	static const double p10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
 		1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19 };
-	double a = fabs(v), scaled, c = -1, best = 0;
+	double a = fabs(v), scaled, near, c = -1, best = 0;
 	char digits[24], *d = digits + sizeof(digits);
 	unsigned long long u;
 	int k, j, n = 0, nd;
@@ -118,11 +118,14 @@ fixed_shortest(double v, char *out)
 	for (k = 1; k < (int)(sizeof(p10) / sizeof(p10[0])) && c < 0; k++) {
 		if ((scaled = a * p10[k]) >= 9007199254740992.0)	/* 2^53 */
 			return -1;
+		near = nearbyint(scaled);
 		for (j = -1; j <= 1; j++) {
-			double t = nearbyint(scaled) + j, dist = fabs(fma(a, p10[k], -t));
+			double t = near + j, dist;
+			if (!(t >= 0 && t / p10[k] == a))
+				continue;	/* (the distance only for a candidate that reads back) */
+			dist = fabs(fma(a, p10[k], -t));
 			/* a tie (v exactly halfway) goes to the even digit, as printf rounds */
-			if (t >= 0 && t / p10[k] == a &&
-			    (c < 0 || dist < best || (dist == best && fmod(t, 2) == 0))) {
+			if (c < 0 || dist < best || (dist == best && fmod(t, 2) == 0)) {
 				c = t;
 				best = dist;
 			}
