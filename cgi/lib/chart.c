@@ -714,6 +714,36 @@ chart_bin_of(const struct chart_bin *bins, size_t nbins, double v)
 	return (long)a;
 }
 
+/* Sorts v ascending, as a stable qsort by value would (issue 18: a ranking hands its values best first,
+ * already in one order or the other).  Ascending: left as it is; descending without a zero (the only
+ * equal doubles told apart, -0.0 and 0.0, whose order a reversal would change): reversed; else qsort. */
+static void
+sort_up(double *v, size_t m)
+{
+	size_t i;
+	int up = 1, down = 1, zero = 0;
+
+	for (i = 0; i < m && (up || down); i++) {
+		if (v[i] == 0)
+			zero = 1;
+		if (i > 0) {
+			up = up && v[i - 1] <= v[i];
+			down = down && v[i - 1] >= v[i];
+		}
+	}
+	if (up)
+		return;
+	if (!down || zero) {
+		qsort(v, m, sizeof(*v), cmp_double);
+		return;
+	}
+	for (i = 0; i < m / 2; i++) {
+		double t = v[i];
+		v[i] = v[m - 1 - i];
+		v[m - 1 - i] = t;
+	}
+}
+
 int
 chart_bins(const double *values, size_t n, struct chart_bin **bins, size_t *nbins)
 {
@@ -735,7 +765,7 @@ chart_bins(const double *values, size_t n, struct chart_bin **bins, size_t *nbin
 		free(v);
 		return 0;
 	}
-	qsort(v, m, sizeof(*v), cmp_double);
+	sort_up(v, m);
 	for (i = 0; i < m; i++) {
 		if (i == 0 || v[i] != v[i - 1])
 			distinct++;
