@@ -13,6 +13,7 @@
 #include "metric_links.h"
 #include "names.h"
 #include "profile.h"
+#include "profile_peers.h"
 #include "reply.h"
 #include "routes.h"
 #include "survey_lang.h"
@@ -454,12 +455,21 @@ city_get(struct request *r)
 		if (prev)
 			json_object_set_new(model, "changed_since", json_pack("{s:s, s:o}", "survey", prev,
 			    "questions", changed_between(json_object_get(history, prev), answers)));
-		cohort = cohort_counts(r->app, latest ? "latest" : wave, &c);
-		metrics = city_metrics(r->app->db, latest ? "latest" : wave, &c, city_id);
+		if (!view_cohort_is_stored(&c) || latest) {
+			/* no stored statistics: the cohort found once, its three parts in one statement */
+			if (profile_peers(r->app->db, latest ? "latest" : wave, &c, city_id, &cohort, &metrics,
+			    &size) == -1) {
+				cohort = metrics = NULL;
+				size = -1;
+			}
+		} else {
+			cohort = cohort_counts(r->app, wave, &c);
+			metrics = city_metrics(r->app->db, wave, &c, city_id);
+			size = cohort_size(r->app, wave, &c);
+		}
 		names_metrics_json(r->app, metrics);
 		questions = survey_questions_lang(r, wave);
 		others = other_questionnaires(r, wave);
-		size = cohort_size(r->app, latest ? "latest" : wave, &c);
 		if (cohort == NULL || metrics == NULL || questions == NULL || others == NULL || size < 0) {
 			json_decref(cohort);
 			json_decref(metrics);

@@ -1,0 +1,18 @@
+/* profile_peers.h: a profile's cohort parts (counts, size, metrics) against a peer group without stored
+ * statistics, from one statement (Q_PEERS_PROFILE) instead of three. */
+#ifndef CB_PROFILE_PEERS_H
+#define CB_PROFILE_PEERS_H
+
+#include <jansson.h>
+
+#include "db.h"
+#include "view.h"
+
+/* The cohort's counts ({code: {answered, counts}}) as cohort_counts() in city.c builds them, the
+ * city's metrics as city_metrics() does (names not yet applied), and the cohort's size, of the wave
+ * (or "latest") for the cohort c and the city (its id).  0, or -1 when the database failed (nothing
+ * set then). */
+int profile_peers(struct db *db, const char *wave, const struct cohort *c, const char *city_id,
+    json_t **cohort, json_t **metrics, long long *size);
+
+#endif
