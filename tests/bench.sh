@@ -301,7 +301,12 @@ wrk_run() {	# wrk_run PHASE WORKLOAD VARIANT RUN URLFILE HEADER SECONDS [BASE]
 	s1=$(shm)
 	LAST_S0=$s0 LAST_S1=$s1	# before drain(): a restart starts the counters again
 	case "$variant" in
-	cache|nocache) LAST_MEM=$(worker_memory); LAST_CACHE_MEM=$(cache_memory); drain ;;
+	# No drain when the workers are restarted next anyway (RESTART_NEXT=1: the restart drops the queue
+	# and cancels its statements).
+	# Memory after the last run of a mode only (MEM_NEXT=1): reading every worker's smaps costs ~20
+	# processes, seconds on a loaded machine.
+	cache|nocache) [ "${MEM_NEXT:-0}" = 1 ] && { LAST_MEM=$(worker_memory); LAST_CACHE_MEM=$(cache_memory); }
+		[ "${RESTART_NEXT:-0}" = 1 ] || drain ;;
 	php) php_drain ;;
 	esac
 	[ "$run" = warmup ] && return 0
@@ -400,7 +405,12 @@ workload() {	# workload PHASE DIR WORKLOAD REPEATS MODES REFS [PHP]
 		warm_up "$phase" "$wl" cache "$dir/$wl.urls" "$h"
 		for i in $(seq 1 "$n"); do
 			[ "$refs" = side ] && wrk_run "$phase" "$wl" bare "$i" "$dir/$wl.bare.urls" "$h" "$SECS"
+			# The last one: the workers restart next (uncached, or the next workload), but for the
+			# mixed reads, which go on with these workers.
+			[ "$i" = "$n" ] && [ "$wl" != profile_json ] && [[ " $modes " == *" nocache "* ]] && RESTART_NEXT=1
+			[ "$i" = "$n" ] && MEM_NEXT=1
 			wrk_run "$phase" "$wl" cache "$i" "$dir/$wl.urls" "$h" "$SECS"
+			RESTART_NEXT=0 MEM_NEXT=0
 		done
 		# Memory as the last run left it (taken before a restart could drop it).
 		fig "rss.$phase.cache.$wl" "$LAST_MEM"
@@ -416,7 +426,11 @@ workload() {	# workload PHASE DIR WORKLOAD REPEATS MODES REFS [PHP]
 		for i in $(seq 1 "$n"); do
 			# Warmed again after drain() restarted them (a queue left behind).
 			[ "$COLD" = 1 ] && warm_workers "$dir/$wl.urls" "$h"
+			# The last one, with no PHP run after it: the next workload restarts the workers.
+			[ "$i" = "$n" ] && [ "$php" = 0 ] && RESTART_NEXT=1
+			[ "$i" = "$n" ] && MEM_NEXT=1
 			wrk_run "$phase" "$wl" nocache "$i" "$dir/$wl.urls" "$h" "$SECS"
+			RESTART_NEXT=0 MEM_NEXT=0
 			# The PHP reference at every size (it is a figure of its own, not a size's ceiling).
 			[ "$php" = 1 ] && [ "$PHP_UP" = 1 ] && wrk_run "$phase" "$wl" php "$i" "$dir/$wl.urls" "$h" "$SECS" "$PHP_BASE"
 		done
@@ -640,6 +654,7 @@ for wl in $WORKLOADS; do
 	*) workload small "$P1" "$wl" "$REPEAT" "cache nocache" side 1 ;;
 	esac
 done
+drain	# the last workload's queue, if any (its last run was not drained)
 [ -s "$RT/bench/tokens" ] && upload_burst small
 fig "time.small.done" "$(($(date +%s) - T0))"
 phase_end small
@@ -688,6 +703,7 @@ if [ "$LARGE" -gt "$CITIES" ]; then
 	for wl in $WORKLOADS; do
 		workload large "$P2" "$wl" "$LARGE_REPEAT" nocache none 0
 	done
+	drain
 	phase_end large
 fi
 
