@@ -699,8 +699,10 @@ if [ "$LARGE" -gt "$CITIES" ]; then
 	phase_end large.prepare
 
 	[ -s "$RT/bench/tokens" ] && upload_burst large
-	# Every workload uncached, LARGE_REPEAT times: its row is a ratio to the smaller set's figure.
+	# Every workload uncached, LARGE_REPEAT times: its row is a ratio to the smaller set's figure (the
+	# 304 has no such row: the same answer whatever the size).
 	for wl in $WORKLOADS; do
+		[ "$wl" = not_modified ] && continue
 		workload large "$P2" "$wl" "$LARGE_REPEAT" nocache none 0
 	done
 	drain

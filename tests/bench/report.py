@@ -460,7 +460,7 @@ def main():
 		missing = []
 		only = [x for x in os.environ.get("BENCH_ONLY", "").replace(",", " ").split() if x]
 		for (phase, w), info in wl.items():
-			if info["status"] != "ok" or (only and w not in only):
+			if info["status"] != "ok" or (only and w not in only) or (phase != "small" and w == "not_modified"):
 				continue
 			# The larger set (when --tiny is given one): every workload uncached, without references.
 			for v in ("nocache",) if phase != "small" else ("files", "bare") + \
