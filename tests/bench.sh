@@ -431,7 +431,7 @@ workload() {	# workload PHASE DIR WORKLOAD REPEATS MODES REFS [PHP]
 			[ "$i" = "$n" ] && MEM_NEXT=1
 			wrk_run "$phase" "$wl" nocache "$i" "$dir/$wl.urls" "$h" "$SECS"
 			RESTART_NEXT=0 MEM_NEXT=0
-			# The PHP reference at every size (it is a figure of its own, not a size's ceiling).
+			# PHP taking turns with the uncached runs (its row: uncached citybench / PHP).
 			[ "$php" = 1 ] && [ "$PHP_UP" = 1 ] && wrk_run "$phase" "$wl" php "$i" "$dir/$wl.urls" "$h" "$SECS" "$PHP_BASE"
 		done
 		fig "rss.$phase.nocache.$wl" "$LAST_MEM" ;;
