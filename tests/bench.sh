@@ -251,12 +251,12 @@ warm_workers() {	# warm_workers URLFILE HEADER
 }
 
 # After a PHP run: php-fpm serves what nginx passed on before wrk stopped; a cheap answer (a 404) that
-# does not come back quickly within 5 tries means a queue: php-fpm is restarted, so that the next run
+# does not come back quickly within 2 tries (1 s each) means a queue: php-fpm is restarted, so that the next run
 # does not pay for it.
 php_drain() {
 	local i t
-	for i in 1 2 3 4 5; do
-		t=$(curl -s -o /dev/null -m 2 -w '%{time_total}' "$PHP_BASE/nowhere") || continue
+	for i in 1 2; do
+		t=$(curl -s -o /dev/null -m 1 -w '%{time_total}' "$PHP_BASE/nowhere") || continue
 		awk -v t="$t" 'BEGIN { exit !(t < 0.05) }' && return 0
 	done
 	# Slow answers queued (the profile at 6 req/s leaves ~10 s of them): php-fpm restarted instead of
