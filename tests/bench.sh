@@ -5,19 +5,25 @@
 #   files  nginx serving the same response bytes from files (the limit)
 #   bare   a libfcgi responder that does no work, answering bodies of the same size (the FastCGI
 #          ceiling; tests/bench/bare.c)
-#   php    a plain PHP implementation (php-fpm, 4 children) of the profile, compare and ranking JSON over
-#          the same database, on a server block of its own (tests/bench/php/, tests/bench/php.sh); its
-#          answers are checked against citybench's first (tests/bench/php_same.py)
+#   php    a plain PHP implementation (php-fpm, 4 children) of the profile, compare, ranking and
+#          peer-group (region, country, population band) JSON over the same database, on a server block
+#          of its own (tests/bench/php/, tests/bench/php.sh); its answers are checked against
+#          citybench's first (tests/bench/php_same.py)
 # with the worker cache on (warmed first) and off (CITYBENCH_CACHE=0), at 1,000 cities; then at 10,000
-# cities the uncached workloads and the cached ranking; plus the time to import 10,000 cities, to
-# recompute every metric, and each worker's memory.  Write workloads (tests/bench/uploads.py): the
+# cities the uncached workloads; plus the time to import 10,000 cities, to recompute every metric, and
+# each worker's memory.  The phases (listed above the setup below) measure every targeted row first;
+# the untargeted figures (PHP and the cached ranking at 10,000, the files reference) come last, while
+# BENCH_BUDGET lasts; each phase's elapsed time is printed.  Uncached runs start with fresh workers
+# warmed by a few requests each (BENCH_WARM_PER_WORKER): the figure is steady-state uncached reads,
+# not a worker's start-up (its per-version state is built on its first requests).  Write workloads (tests/bench/uploads.py): the
 # cached profile reads while a partner uploads once a second, against the cached-only figure; 20
 # partners uploading at once at each size (p50, throughput, no version lost).  Every wrk run is checked
 # for non-2xx answers and socket errors: a run with any is VOID, its figure not used (report.py says so).  Prints the table and writes it to
 # build/bench/results.txt (raw wrk outputs beside it).  What limits a workload: tests/bench/profile.sh.
 #
 #   bench.sh           the full run (at most 15 minutes on 2 cores)
-#   bench.sh --tiny    a check that the harness works: 100 cities, 1 s runs, no 10,000-city part;
+#   bench.sh --tiny    a check that the harness works: 100 cities, 1 s runs, no 10,000-city part
+#                      (BENCH_LARGE_CITIES=N adds one of N cities);
 #                      prints TAP lines ("ok - ...") for `make test`; results in build/bench/tiny/
 #
 # Environment: BENCH_SECONDS (4) per run; BENCH_REPEAT (3) runs per measurement, the median reported;
@@ -29,7 +35,9 @@
 # BENCH_LARGE_SAMPLE (4) responses fetched per workload (checked, saved for the files reference);
 # BENCH_IMPORT_LIMIT (60) seconds the one-shot import of the large set may take before it is stopped;
 # BENCH_UPLOAD_BURST (3) uploads per partner when 20 upload at once (1 in --tiny);
-# BENCH_BUDGET (780) seconds, past which the large size's workloads without a target are skipped;
+# BENCH_BUDGET (800) seconds, past which the untargeted work is skipped (never a targeted row);
+# BENCH_WARM_PER_WORKER (3) requests per fresh worker before uncached runs;
+# BENCH_TRACE=1 writes every command with its time to build/bench/trace.txt;
 # BENCH_ONLY (a comma list of workloads); CITYBENCH_WORKERS (4, as the stack); BENCH_KEEP=1 keeps
 # the runtime directory.
 set -u
@@ -41,7 +49,7 @@ TINY=0
 [ "${1:-}" = --tiny ] && TINY=1
 if [ $TINY = 1 ]; then
 	SECS=${BENCH_SECONDS:-1}; REPEAT=${BENCH_REPEAT:-1}; WARMUP=${BENCH_WARMUP:-1}; WARMUP_MAX=1
-	CITIES=${BENCH_CITIES:-100}; LARGE=0; NURLS=${BENCH_URLS:-300}; NSAMPLE=20; LARGE_REPEAT=1
+	CITIES=${BENCH_CITIES:-100}; LARGE=${BENCH_LARGE_CITIES:-0}; NURLS=${BENCH_URLS:-300}; NSAMPLE=20; LARGE_REPEAT=1
 else
 	SECS=${BENCH_SECONDS:-4}; REPEAT=${BENCH_REPEAT:-3}; WARMUP=${BENCH_WARMUP:-5}
 	WARMUP_MAX=${BENCH_WARMUP_MAX:-60}
@@ -49,7 +57,8 @@ else
 	NSAMPLE=${BENCH_SAMPLE:-50}; LARGE_REPEAT=${BENCH_LARGE_REPEAT:-1}
 fi
 CONNS=${BENCH_CONNECTIONS:-64}
-BUDGET=${BENCH_BUDGET:-780}	# seconds; past it the large size's untargeted workloads are skipped
+BUDGET=${BENCH_BUDGET:-800}	# seconds; past it the untargeted work (run last) is skipped
+[ $TINY = 1 ] && BUDGET=${BENCH_BUDGET:-100000}
 IMPORT_LIMIT=${BENCH_IMPORT_LIMIT:-60}
 THREADS=${BENCH_THREADS:-2}
 WORKERS=${CITYBENCH_WORKERS:-4}
@@ -63,8 +72,13 @@ PEER_WORKLOADS="peers_answer_html peers_population_html peers_list_html peers_si
 WORKLOADS="$WORKLOADS $PEER_WORKLOADS"
 [ -n "${BENCH_ONLY:-}" ] && WORKLOADS=${BENCH_ONLY//,/ }
 T0=$(date +%s)
+if [ "${BENCH_TRACE:-0}" = 1 ]; then	# every command with its time, into OUT/trace.txt (where time goes)
+	mkdir -p "$ROOT/build/bench"
+	exec 9>"$ROOT/build/bench/trace$([ $TINY = 1 ] && echo -tiny).txt"
+	BASH_XTRACEFD=9 PS4='+ ${EPOCHREALTIME} ${FUNCNAME[0]:-main} ' && set -x
+fi
 
-say() { printf 'bench: %s\n' "$*" >&2; }
+say() { printf 'bench: [%4ds] %s\n' "$(($(date +%s) - T0))" "$*" >&2; }
 tap_fail() { [ $TINY = 1 ] && echo "not ok - $*"; say "FAILED: $*"; exit 1; }
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
@@ -104,7 +118,7 @@ BARE_PID=""
 PHP_UP=0
 PHP_PORT=$(free_port)
 PHP_BASE=http://127.0.0.1:$PHP_PORT
-PHP_WORKLOADS=" profile_json compare_json ranking_json "
+PHP_WORKLOADS=" profile_json compare_json ranking_json peers_json "
 UPLOAD_BURST=${BENCH_UPLOAD_BURST:-3}	# uploads per partner, 20 partners at once
 [ $TINY = 1 ] && UPLOAD_BURST=1
 cleanup() {
@@ -120,6 +134,25 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 fig() { printf '%s\t%s\n' "$1" "$2" >>"$FIG"; }
+
+# Phases: each ends with phase_end NAME, which writes its elapsed seconds and its wrk runs (count and
+# seconds of wrk) into the figures (phase.NN.NAME) and says them; report.py prints them in order.
+PHASE_T=$(date +%s) PHASE_N=0 WRK_RUNS=0 WRK_SECS=0
+phase_end() {	# phase_end NAME
+	local t
+	t=$(date +%s)
+	PHASE_N=$((PHASE_N + 1))
+	fig "phase.$(printf '%02d' $PHASE_N).$1" "$((t - PHASE_T)) s, $WRK_RUNS wrk runs ($WRK_SECS s of wrk), ended at $((t - T0)) s"
+	say "phase $1: $((t - PHASE_T)) s, $WRK_RUNS wrk runs ($WRK_SECS s of wrk); $((t - T0)) s from the start"
+	PHASE_T=$t WRK_RUNS=0 WRK_SECS=0
+}
+# Untargeted work runs last, while the time budget lasts: over_budget NAME says so and notes the skip.
+over_budget() {	# over_budget KEY [SECONDS it needs]
+	[ $(($(date +%s) - T0 + ${2:-0})) -gt "$BUDGET" ] || return 1
+	say "$1: skipped, past the time budget of ${BUDGET}s"
+	fig "skipped.$1" "past the time budget (${BUDGET}s)"
+	return 0
+}
 
 # The bench locations go into the stack's own nginx.conf, inside its server block, and nginx reloads:
 # /__files/ serves saved bodies; /__bare/ is the stack's `location /` with only fastcgi_pass changed.
@@ -179,7 +212,7 @@ fcgi_restart() {	# fcgi_restart CACHE(1|0)
 	CITYBENCH_SOCKET_GROUP=$([ "$(id -u)" = 0 ] && echo www-data || id -gn) \
 		"$BIN/citybench-fcgi" --socket "$RT/fcgi.sock" --workers "$WORKERS" \
 		--pidfile "$RT/fcgi.pid" >>"$RT/fcgi.log" 2>&1 &
-	CACHE_NOW=$1
+	CACHE_NOW=$1 COLD=1
 	for i in $(seq 1 100); do
 		[ -S "$RT/fcgi.sock" ] && [ -s "$RT/fcgi.pid" ] && return 0
 		sleep 0.1
@@ -202,15 +235,46 @@ drain() {
 	fcgi_restart "$CACHE_NOW"
 }
 
-# After a PHP run: php-fpm serves what nginx passed on before wrk stopped; wait for a cheap answer (a
-# 404) to come back quickly, up to 30 s, so that the next run does not pay for it.
+# Fresh workers without the cache do, on their first requests, what a worker does once per data
+# version (the per-version state: the similar cities' encoding of the wave, the compare form's lists):
+# a few requests per worker first (WARM_PER_WORKER, 3), WORKERS at once so that each worker takes its
+# share (a worker busy with a slow first request takes no other), URLs from the end of the workload's
+# file.  The uncached figure is then steady-state uncached reads, not worker start-up (bench.sh's
+# header and docs/performance.md say so).
+COLD=1	# the workers are fresh (fcgi_restart), not warmed yet
+warm_workers() {	# warm_workers URLFILE HEADER
+	local n=$((WORKERS * ${BENCH_WARM_PER_WORKER:-3})) t
+	t=$(now)
+	tail -n "$n" "$1" | sed "s|^|$BASE|" |
+		xargs -P "$WORKERS" -n 1 curl -s -o /dev/null -m 120 ${2:+-H "$2"} 2>/dev/null
+	WARMED="$n requests in $(elapsed "$t") s" COLD=0
+}
+
+# After a PHP run: php-fpm serves what nginx passed on before wrk stopped; a cheap answer (a 404) that
+# does not come back quickly within 2 tries (1 s each) means a queue: php-fpm is restarted, so that the next run
+# does not pay for it.
 php_drain() {
 	local i t
-	for i in $(seq 1 30); do
-		t=$(curl -s -o /dev/null -m 2 -w '%{time_total}' "$PHP_BASE/nowhere") || continue
+	for i in 1 2; do
+		t=$(curl -s -o /dev/null -m 1 -w '%{time_total}' "$PHP_BASE/nowhere") || continue
 		awk -v t="$t" 'BEGIN { exit !(t < 0.05) }' && return 0
 	done
+	# Slow answers queued (the profile at 6 req/s leaves ~10 s of them): php-fpm restarted instead of
+	# waited for, their statements cancelled.
+	PHP_RESTARTS=$((PHP_RESTARTS + 1))
+	local pid
+	pid=$(cat "$RT/bench/php/php-fpm.pid" 2>/dev/null)
+	if [ -n "$pid" ]; then
+		kill -TERM "$pid" 2>/dev/null
+		for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	"$PGBIN/psql" -qAtX "$CONNINFO" -c "select pg_cancel_backend(pid) from pg_stat_activity
+		where usename = 'citybench_web' and pid <> pg_backend_pid() and state = 'active'" >/dev/null 2>&1
+	tests/bench/php.sh start "$RT" "$PHP_PORT" "${CONNINFO/user=postgres/user=citybench_web}" \
+		>>"$RT/bench/php.log" 2>&1 || { say "php-fpm did not restart"; PHP_UP=0; }
 }
+PHP_RESTARTS=0
 
 bare_start() {
 	rm -f "$RT/bench/bare.sock"
@@ -229,6 +293,7 @@ shm() { "$OUT/shmstat" "$(cat "$RT/fcgi.pid")" 2>/dev/null || echo "requests 0 e
 wrk_run() {	# wrk_run PHASE WORKLOAD VARIANT RUN URLFILE HEADER SECONDS [BASE]
 	local phase=$1 wl=$2 variant=$3 run=$4 urls=$5 header=$6 secs=$7 base=${8:-$BASE} f s0 s1
 	f=$OUT/wrk-$phase-$wl-$variant-$run.txt
+	WRK_RUNS=$((WRK_RUNS + 1)) WRK_SECS=$((WRK_SECS + secs))
 	s0=$(shm)
 	BENCH_URLS=$urls BENCH_HEADER=$header BENCH_THREADS=$THREADS \
 		wrk -t"$THREADS" -c"$CONNS" -d"${secs}s" --latency --timeout 10s -s tests/bench/rotate.lua \
@@ -236,7 +301,12 @@ wrk_run() {	# wrk_run PHASE WORKLOAD VARIANT RUN URLFILE HEADER SECONDS [BASE]
 	s1=$(shm)
 	LAST_S0=$s0 LAST_S1=$s1	# before drain(): a restart starts the counters again
 	case "$variant" in
-	cache|nocache) LAST_MEM=$(worker_memory); LAST_CACHE_MEM=$(cache_memory); drain ;;
+	# No drain when the workers are restarted next anyway (RESTART_NEXT=1: the restart drops the queue
+	# and cancels its statements).
+	# Memory after the last run of a mode only (MEM_NEXT=1): reading every worker's smaps costs ~20
+	# processes, seconds on a loaded machine.
+	cache|nocache) [ "${MEM_NEXT:-0}" = 1 ] && { LAST_MEM=$(worker_memory); LAST_CACHE_MEM=$(cache_memory); }
+		[ "${RESTART_NEXT:-0}" = 1 ] || drain ;;
 	php) php_drain ;;
 	esac
 	[ "$run" = warmup ] && return 0
@@ -304,20 +374,21 @@ workload_ok() { awk -F'\t' -v w="$2" '$1 == w && $2 == "ok" { f = 1 } END { exit
 workload_header() { awk -F'\t' -v w="$2" '$1 == w && $5 != "-" { print $5 }' "$1/workloads.tsv"; }
 workload_bytes() { awk -F'\t' -v w="$2" '$1 == w { print $4 }' "$1/workloads.tsv"; }
 
-# One workload of a phase, its references beside it: the references and the cached runs take turns
-# (files, bare, citybench; files, bare, citybench; ...) so that whatever else the machine does weighs
-# on all three alike; then the uncached runs.  Each workload starts with fresh workers and an empty
-# cache, warmed on its own URLs.
-#   SAME_AS (an earlier phase's directory): a workload whose typical response is within 10% of the
-#   size it had there keeps that phase's references (they measure nginx and FastCGI for a size).
-#   MODES: "cache nocache", or one of them.
-workload() {	# workload PHASE DIR WORKLOAD REPEATS MODES [SAME_AS]
-	local phase=$1 dir=$2 wl=$3 n=$4 modes=$5 same=${6:-} refs=1 h fh a b i
+# One workload of a phase.  MODES: "cache nocache", or one of them.  REFS: "side": the bare FastCGI
+# reference and the cached runs take turns (bare, citybench; bare, citybench; ...) so that whatever else
+# the machine does weighs on both alike (the cached rows judge a ratio near 1 and a p99); "once": one
+# bare run before the uncached runs (the uncached rows judge ratios of 0.15 and 0.25 against figures
+# 10 to 100 times apart: one run of the ceiling is enough); "none" (the larger set: its rows are ratios
+# of its uncached figure to the smaller set's).  PHP=1: the PHP reference takes turns with the uncached
+# runs (citybench without cache, PHP; ...).  The cached runs start with fresh workers and an empty
+# cache, warmed on the workload's own URLs; the uncached runs with fresh workers, warmed by a few
+# requests each (warm_workers).  The files reference (nginx serving the saved bodies) is no row's: it
+# runs once per workload at the end, while the time budget lasts (files_refs).
+workload() {	# workload PHASE DIR WORKLOAD REPEATS MODES REFS [PHP]
+	local phase=$1 dir=$2 wl=$3 n=$4 modes=$5 refs=$6 php=${7:-0} h i
 	workload_ok "$dir" "$wl" || return 0
 	h=$(workload_header "$dir" "$wl")
-	fh=$h
 	if [ "$wl" = not_modified ]; then
-		fh=$(cat "$dir/not_modified.files.header")
 		# The ETag of now: a write since the URLs were made (the mixed workload's uploads) moved the
 		# data version, and a stale If-None-Match is answered 200, which wrk does not count as an error.
 		local u e
@@ -327,41 +398,60 @@ workload() {	# workload PHASE DIR WORKLOAD REPEATS MODES [SAME_AS]
 		[ "$(curl -s -o /dev/null -w '%{http_code}' -H "$h" "$BASE$u")" = 304 ] ||
 			fig "warn.$phase.$wl" "a sample request with $h was not answered 304"
 	fi
-	if [ -n "$same" ] && workload_ok "$same" "$wl"; then
-		a=$(workload_bytes "$dir" "$wl"); b=$(workload_bytes "$same" "$wl")
-		if awk -v a="$a" -v b="$b" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 0.1 * b) }'; then
-			fig "refs.$phase.$wl" "same size as the smaller set: its references are used"
-			refs=0
-		fi
-	fi
-	say "$phase $wl ($(workload_bytes "$dir" "$wl") bytes): ${modes}$([ $refs = 1 ] && echo ", files, bare")$([ "$PHP_UP" = 1 ] && [[ $PHP_WORKLOADS == *" $wl "* ]] && echo ", php")"
+	[ "$PHP_UP" = 1 ] && [[ $PHP_WORKLOADS == *" $wl "* ]] || php=0
+	say "$phase $wl ($(workload_bytes "$dir" "$wl") bytes): $modes x $n$([ "$refs" != none ] && echo ", bare ($refs)")$([ "$php" = 1 ] && echo ", php")"
 	case " $modes " in *" cache "*)
 		fcgi_restart 1 || tap_fail "the FastCGI server did not restart with its cache"
-		warm_up "$phase" "$wl" cache "$dir/$wl.urls" "$h" ;;
-	esac
-	for i in $(seq 1 "$n"); do
-		if [ $refs = 1 ]; then
-			wrk_run "$phase" "$wl" files "$i" "$dir/$wl.files.urls" "$fh" "$SECS"
-			wrk_run "$phase" "$wl" bare "$i" "$dir/$wl.bare.urls" "$h" "$SECS"
-		fi
-		case " $modes " in *" cache "*) wrk_run "$phase" "$wl" cache "$i" "$dir/$wl.urls" "$h" "$SECS" ;; esac
-		# The PHP reference at every size (it is a figure of its own, not a size's ceiling).
-		[ "$PHP_UP" = 1 ] && [[ $PHP_WORKLOADS == *" $wl "* ]] &&
-			wrk_run "$phase" "$wl" php "$i" "$dir/$wl.urls" "$h" "$SECS" "$PHP_BASE"
-	done
-	# Memory as the last run left it (taken before a restart could drop it).
-	case " $modes " in *" cache "*)
+		warm_up "$phase" "$wl" cache "$dir/$wl.urls" "$h"
+		for i in $(seq 1 "$n"); do
+			[ "$refs" = side ] && wrk_run "$phase" "$wl" bare "$i" "$dir/$wl.bare.urls" "$h" "$SECS"
+			# The last one: the workers restart next (uncached, or the next workload), but for the
+			# mixed reads, which go on with these workers.
+			[ "$i" = "$n" ] && [ "$wl" != profile_json ] && [[ " $modes " == *" nocache "* ]] && RESTART_NEXT=1
+			[ "$i" = "$n" ] && MEM_NEXT=1
+			wrk_run "$phase" "$wl" cache "$i" "$dir/$wl.urls" "$h" "$SECS"
+			RESTART_NEXT=0 MEM_NEXT=0
+		done
+		# Memory as the last run left it (taken before a restart could drop it).
 		fig "rss.$phase.cache.$wl" "$LAST_MEM"
 		[ -n "$LAST_CACHE_MEM" ] && fig "cachemem.$phase.$wl" "$LAST_CACHE_MEM"
 		[ "$phase" = small ] && [ "$wl" = profile_json ] && [ -s "$RT/bench/tokens" ] && mixed_reads "$dir" ;;
 	esac
+	[ "$refs" = once ] || { [ "$refs" = side ] && [[ " $modes " != *" cache "* ]]; } &&
+		wrk_run "$phase" "$wl" bare 1 "$dir/$wl.bare.urls" "$h" "$SECS"
 	case " $modes " in *" nocache "*)
 		fcgi_restart 0 || tap_fail "the FastCGI server did not restart without its cache"
+		warm_workers "$dir/$wl.urls" "$h"
+		fig "warmworkers.$phase.$wl" "$WARMED"
 		for i in $(seq 1 "$n"); do
+			# Warmed again after drain() restarted them (a queue left behind).
+			[ "$COLD" = 1 ] && warm_workers "$dir/$wl.urls" "$h"
+			# The last one, with no PHP run after it: the next workload restarts the workers.
+			[ "$i" = "$n" ] && [ "$php" = 0 ] && RESTART_NEXT=1
+			[ "$i" = "$n" ] && MEM_NEXT=1
 			wrk_run "$phase" "$wl" nocache "$i" "$dir/$wl.urls" "$h" "$SECS"
+			RESTART_NEXT=0 MEM_NEXT=0
+			# PHP taking turns with the uncached runs (its row: uncached citybench / PHP).
+			[ "$php" = 1 ] && [ "$PHP_UP" = 1 ] && wrk_run "$phase" "$wl" php "$i" "$dir/$wl.urls" "$h" "$SECS" "$PHP_BASE"
 		done
 		fig "rss.$phase.nocache.$wl" "$LAST_MEM" ;;
+	*)
+		for i in $(seq 1 "$n"); do
+			[ "$php" = 1 ] && [ "$PHP_UP" = 1 ] && wrk_run "$phase" "$wl" php "$i" "$dir/$wl.urls" "$h" "$SECS" "$PHP_BASE"
+		done ;;
 	esac
+	return 0
+}
+
+files_refs() {	# files_refs PHASE DIR: the files reference of each workload, once
+	local wl fh
+	for wl in $WORKLOADS; do
+		workload_ok "$2" "$wl" || continue
+		over_budget "$1.$wl.files" && continue
+		fh=$(workload_header "$2" "$wl")
+		[ "$wl" = not_modified ] && fh=$(cat "$2/not_modified.files.header")
+		wrk_run "$1" "$wl" files 1 "$2/$wl.files.urls" "$fh" "$SECS"
+	done
 }
 
 # Each worker's "RSS/PSS/OWN" (KiB), now; OWN is its RSS less the pages of the shared response cache it
@@ -511,9 +601,29 @@ upload_burst() {	# upload_burst PHASE: every partner at once, UPLOAD_BURST uploa
 export CITYBENCH_ROOT=$ROOT
 fig "load.before" "$(cut -d' ' -f1-3 /proc/loadavg)"
 
-# ---- phase 1: CITIES cities ----
+# The phases, in this order (each one's time is printed; nothing is measured while data is prepared):
+#   setup            the stack with CITIES cities, PHP, partner tokens, recompute and sandbox memory
+#                    (timed: a target), the URLs; the larger set is generated meanwhile (no run yet)
+#   small            every targeted row at CITIES cities: each workload cached beside bare (side by
+#                    side, REPEAT times), uncached beside PHP (REPEAT times); the peer workloads
+#                    uncached, bare once; the mixed reads/uploads; the 20 partners at once (for scale:
+#                    it needs this set)
+#   large.prepare    import of the larger set (timed), recompute (timed), sandbox memory, its URLs
+#   large            the 20 partners at once (the target), every workload uncached LARGE_REPEAT times
+#                    (its rows are ratios to the smaller set's figures)
+#   untargeted       while the time budget lasts: PHP at the larger size, the cached ranking at the
+#                    larger size beside its own bare reference, the files reference of each workload
+# ---- setup: CITIES cities ----
 say "starting a stack with $CITIES cities under $RT (port $PORT)"
 bare_start || tap_fail "the bare responder did not start"
+G=$RT/bench/gen-large
+GEN_PID=""
+if [ "$LARGE" -gt "$CITIES" ]; then
+	# Seed 2020 as the sample: its first cities are the sample's (same slugs), so the cohort ends at
+	# exactly LARGE cities with Toronto.  Generated while the stack starts (nothing is measured yet).
+	"$BIN/citybench" gen --cities $((LARGE - 1)) --seed 2020 --out "$G" >"$RT/bench/gen.log" 2>&1 &
+	GEN_PID=$!
+fi
 stack_start || tap_fail "the bench stack did not start"
 CACHE_NOW=1
 CONNINFO=$(cat "$RT/conninfo")
@@ -531,28 +641,30 @@ python3 tests/bench/urls.py --base "$BASE" --out "$P1" --count "$NURLS" --sample
 	>"$RT/bench/urls-p1.log" 2>&1 || { cat "$RT/bench/urls-p1.log" >&2; tap_fail "urls.py failed"; }
 cp "$P1/workloads.tsv" "$OUT/workloads-small.tsv"
 php_check small "$P1" "$([ $TINY = 1 ] && echo 10 || echo 20)"
-
+if [ -n "$GEN_PID" ]; then
+	wait "$GEN_PID" || tap_fail "gen --cities $((LARGE - 1)) failed: $(tail -1 "$RT/bench/gen.log")"
+fi
 fig "time.small.setup" "$(($(date +%s) - T0))"
+phase_end setup
+
+# ---- small: every targeted row at CITIES cities ----
 for wl in $WORKLOADS; do
 	case " $PEER_WORKLOADS " in
-	*" $wl "*) workload small "$P1" "$wl" "$REPEAT" nocache ;;
-	*) workload small "$P1" "$wl" "$REPEAT" "cache nocache" ;;
+	*" $wl "*) workload small "$P1" "$wl" "$REPEAT" nocache once 1 ;;
+	*) workload small "$P1" "$wl" "$REPEAT" "cache nocache" side 1 ;;
 	esac
 done
+drain	# the last workload's queue, if any (its last run was not drained)
 [ -s "$RT/bench/tokens" ] && upload_burst small
 fig "time.small.done" "$(($(date +%s) - T0))"
+phase_end small
 
-# ---- phase 2: LARGE cities ----
+# ---- large: LARGE cities ----
 if [ "$LARGE" -gt "$CITIES" ]; then
-	G=$RT/bench/gen-large
-	# Seed 2020 as the sample: its first cities are the sample's (same slugs), so the cohort ends at
-	# exactly LARGE cities with Toronto.
-	"$BIN/citybench" gen --cities $((LARGE - 1)) --seed 2020 --out "$G" >/dev/null 2>&1 ||
-		tap_fail "gen --cities $((LARGE - 1)) failed"
 	fig "import.answers" "$(($(wc -l <"$G/answers.csv") - 1))"
 	fig "import.sets" "$(awk -F, 'NR > 1 { print $1 "," $2 }' "$G/answers.csv" | sort -u | wc -l)"
 	say "importing $((LARGE - 1)) generated cities in one import"
-	# Stopped at IMPORT_LIMIT seconds (six times the target): past that the figure is a MISS anyway,
+	# Stopped at IMPORT_LIMIT seconds (ten times the target): past that the figure is a MISS anyway,
 	# and the slices below still have to load the data.
 	if ! timed "import.large" "$RT/bench/import.log" timeout "$IMPORT_LIMIT" env CITYBENCH_DB="$CONNINFO" \
 		"$BIN/citybench" import "$G/cities.csv" "$G/answers.csv"; then
@@ -582,30 +694,48 @@ if [ "$LARGE" -gt "$CITIES" ]; then
 		--files-dir "$RT/bench/files/p2" --files-prefix /__files/p2 \
 		>"$RT/bench/urls-p2.log" 2>&1 || { cat "$RT/bench/urls-p2.log" >&2; tap_fail "urls.py failed"; }
 	cp "$P2/workloads.tsv" "$OUT/workloads-large.tsv"
-	php_check large "$P2" "${BENCH_LARGE_SAMPLE:-4}"
+	# PHP's answers at this size are checked only when its runs here are (untargeted, at the end).
 	fig "time.large.setup" "$(($(date +%s) - T0))"
+	phase_end large.prepare
+
 	[ -s "$RT/bench/tokens" ] && upload_burst large
-	# The ranking first: it is the one with a target at this size.  The others run LARGE_REPEAT times,
-	# uncached, for the record, while the time budget lasts.
-	for wl in $(echo " $WORKLOADS " | grep -o ' ranking_json ') $(echo " $WORKLOADS " | sed 's/ ranking_json / /'); do
-		if [ "$wl" != ranking_json ] && [ $(($(date +%s) - T0)) -gt "$BUDGET" ]; then
-			say "large $wl: skipped, past the time budget of ${BUDGET}s"
-			fig "skipped.large.$wl" "past the time budget (${BUDGET}s)"
-			continue
-		fi
-		if [ "$wl" = ranking_json ]; then
-			workload large "$P2" "$wl" "$REPEAT" \
-				"$([ "${BENCH_LARGE_CACHED:-1}" = 1 ] && echo cache) nocache" "$P1"
-		else
-			workload large "$P2" "$wl" "$LARGE_REPEAT" nocache "$P1"
-		fi
+	# Every workload uncached, LARGE_REPEAT times: its row is a ratio to the smaller set's figure (the
+	# 304 has no such row: the same answer whatever the size).
+	for wl in $WORKLOADS; do
+		[ "$wl" = not_modified ] && continue
+		workload large "$P2" "$wl" "$LARGE_REPEAT" nocache none 0
 	done
+	drain
+	phase_end large
 fi
+
+# ---- untargeted, while the time budget lasts ----
+if [ "$LARGE" -gt "$CITIES" ] && [ "$PHP_UP" = 1 ]; then
+	# PHP at the larger size, once each (rows "uncached X / PHP" at that size, for scale), its answers
+	# checked first.
+	if ! over_budget large.php 40; then	# its answers checked first: the PHP profile takes seconds here
+		php_check large "$P2" "${BENCH_LARGE_SAMPLE:-4}"
+		for wl in $PHP_WORKLOADS; do
+			workload_ok "$P2" "$wl" || continue
+			over_budget "large.$wl.php" && continue
+			# The profile at this size takes PHP longer than a run (the whole wave's answers): one
+			# run says so ("no answer within a run").
+			wrk_run large "$wl" php 1 "$P2/$wl.urls" "$(workload_header "$P2" "$wl")" "$SECS" "$PHP_BASE"
+		done
+	fi
+fi
+if [ "$LARGE" -gt "$CITIES" ] && [ "${BENCH_LARGE_CACHED:-1}" = 1 ] && ! over_budget large.ranking_json.cache 60; then
+	# The cached ranking at the larger size (its response is larger: its own bare reference).
+	workload large "$P2" ranking_json "$LARGE_REPEAT" cache side 0
+fi
+files_refs small "$P1"
+phase_end untargeted
 
 fig "load.after" "$(cut -d' ' -f1-3 /proc/loadavg)"
 fig "restarts" "$RESTARTS"
+fig "php.restarts" "$PHP_RESTARTS"
 fig "total.seconds" "$(($(date +%s) - T0))"
 fig "machine" "$(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(. /etc/os-release; echo "$PRETTY_NAME")"
-fig "settings" "wrk -t$THREADS -c$CONNS -d${SECS}s x $REPEAT (median), cache warm-up in ${WARMUP}s slices up to ${WARMUP_MAX}s, $NURLS URLs per workload, $WORKERS workers"
+fig "settings" "wrk -t$THREADS -c$CONNS -d${SECS}s x $REPEAT (median; x $LARGE_REPEAT at the larger size), cache warm-up in ${WARMUP}s slices up to ${WARMUP_MAX}s, uncached runs after ${BENCH_WARM_PER_WORKER:-3} requests per fresh worker, $NURLS URLs per workload, $WORKERS workers"
 python3 tests/bench/report.py "$OUT" $([ $TINY = 1 ] && echo --tap) | tee "$OUT/results.txt"
 exit "${PIPESTATUS[0]}"

@@ -5,12 +5,21 @@
 //   GET /metrics/{id}.json?survey=W&city=SLUG&limit=N&offset=K   a metric's ranking
 //   GET /compare.json?cities=A,B,...&metrics=M,N,...&survey=W     values, ranks and percentiles side by side
 //   GET /cities/{slug}.json?survey=W                              a city's profile
+//   GET /cities/{slug}.json?peers=region:R|country:CC|population:A-B   the same against a peer group
 //
 // Prepared statements (pg_prepare/pg_execute on a persistent connection), ranks and percentiles by window
-// functions in the database, json_encode, no cache.  No peer groups: the whole wave is the cohort.
+// functions in the database, json_encode, no cache.  Peer groups of one filter (region, country or a
+// population band: the wave's population, else the city's; a city without one is in no band); any other
+// peers expression is a 400 here (citybench's answer, similar and list cohorts are not implemented).
 declare(strict_types=1);
 
 const JSON_FLAGS = JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_PRESERVE_ZERO_FRACTION;
+
+// A peer group: the current submissions of wave $1 whose city passes the filters $2..$5.
+const PEER = 'select cs.city_id, cs.submission_id from current_submissions cs join cities c on c.id = cs.city_id
+		where cs.survey_id = $1 and ($2::text is null or c.region = $2) and ($3::text is null or c.country = $3)
+		and (($4::bigint is null and $5::bigint is null)
+		     or coalesce(cs.population, c.population) between coalesce($4::bigint, 0) and coalesce($5::bigint, 9223372036854775807))';
 
 // The statements, prepared once per connection (a persistent connection keeps them across requests).
 const STATEMENTS = [
@@ -81,6 +90,34 @@ const STATEMENTS = [
 		  on r.metric_id = m.id and r.city_id = $1
 		where m.active order by m.position, m.id',
 	'profile_of' => 'select metric_id, count(*) as n from metric_values where survey_id = $1 group by metric_id',
+	// The same two against a peer group: $1 the wave, $2 region, $3 country, $4 and $5 the population band
+	// (NULL: that filter is not asked for), as one CTE of the cohort's current submissions.
+	'peer_cohort' => 'with peer as (' . PEER . ')
+		select a.code, q.type, count(*) as answered,
+		coalesce((select json_object_agg(k, n) from (
+			select e.k, count(*) as n from answers a2 join peer p2 on p2.submission_id = a2.submission_id,
+			lateral (select case when jsonb_typeof(a2.value) = \'boolean\' then case when a2.value = \'true\' then \'yes\' else \'no\' end
+			                     when jsonb_typeof(a2.value) = \'string\' then a2.value #>> \'{}\' end as k
+			         where q.type in (\'bool\', \'single\')
+			         union all select x from jsonb_array_elements_text(case when q.type = \'multi\' and jsonb_typeof(a2.value) = \'array\'
+			                                                               then a2.value else \'[]\' end) x) e
+			where a2.code = a.code and a2.value <> \'null\' and e.k is not null
+			group by e.k order by e.k) t), \'{}\')::text as counts
+		from answers a join peer p on p.submission_id = a.submission_id
+		join questions q on q.code = a.code
+		where a.value <> \'null\'
+		group by a.code, q.type order by a.code',
+	'peer_metrics' => 'with peer as (' . PEER . ')
+		select m.id, m.title, m.description, m.unit, m.higher_is_better, r.value, r.rank, coalesce(r.n, 0) as n
+		from metrics m left join (
+			select mv.metric_id, mv.city_id, mv.value,
+				rank() over (partition by mv.metric_id order by case when m2.higher_is_better then -mv.value else mv.value end) as rank,
+				count(*) over (partition by mv.metric_id) as n
+			from metric_values mv join metrics m2 on m2.id = mv.metric_id join peer p on p.city_id = mv.city_id
+			where mv.survey_id = $1) r
+		  on r.metric_id = m.id and r.city_id = $6
+		where m.active order by m.position, m.id',
+	'peer_size' => 'with peer as (' . PEER . ') select count(*) as n from peer',
 ];
 
 function db()
@@ -250,6 +287,20 @@ function compare(): never
 	]);
 }
 
+// peers=region:R, country:CC or population:A-B (either end may be left out) as the parameters $2..$5 of
+// PEER; anything else is a 400.
+function peer_filter(string $peers): array
+{
+	[$kind, $v] = array_pad(explode(':', $peers, 2), 2, '');
+	if ($kind === 'region' && $v !== '')
+		return [$v, null, null, null];
+	if ($kind === 'country' && $v !== '')
+		return [null, $v, null, null];
+	if ($kind === 'population' && preg_match('/^(\d{0,15})-(\d{0,15})$/', $v, $m) && ($m[1] !== '' || $m[2] !== ''))
+		return [null, null, $m[1] === '' ? null : $m[1], $m[2] === '' ? null : $m[2]];
+	fail(400, 'bad_request', 'peers: only region:R, country:CC or population:A-B here');
+}
+
 function profile(string $slug): never
 {
 	$c = q('profile_city', [$slug, param('survey')]);
@@ -263,18 +314,22 @@ function profile(string $slug): never
 	$answers = [];
 	foreach (q('profile_answers', [$c['id'], $wave]) as $a)
 		$answers[$a['code']] = $a['value'] === null ? null : json_decode($a['value']);
+	$peers = param('peers');
+	$filter = $peers === null ? null : peer_filter($peers);
 	$cohort = [];
-	foreach (q('profile_cohort', [$wave]) as $r)
+	foreach ($filter === null ? q('profile_cohort', [$wave]) : q('peer_cohort', array_merge([$wave], $filter)) as $r)
 		$cohort[$r['code']] = ['answered' => (int)$r['answered'], 'counts' => (object)json_decode($r['counts'], true)];
 	$metrics = [];
-	foreach (q('profile_metrics', [$c['id'], $wave]) as $m) {
+	$rows = $filter === null ? q('profile_metrics', [$c['id'], $wave])
+		: q('peer_metrics', array_merge([$wave], $filter, [$c['id']]));
+	foreach ($rows as $m) {
 		$in = $m['rank'] !== null;
 		$metrics[] = ['id' => $m['id'], 'title' => $m['title'], 'description' => $m['description'], 'unit' => $m['unit'],
 			'higher_is_better' => boolean($m['higher_is_better']), 'value' => num($m['value']),
 			'rank' => $in ? (int)$m['rank'] : null, 'of' => (int)$m['n'],
 			'percentile' => $in ? pct((int)$m['rank'], (int)$m['n']) : null];
 	}
-	send([
+	$doc = [
 		'city' => ['slug' => $c['slug'], 'name' => $c['name'], 'country' => $c['country'], 'region' => $c['region'],
 			'population' => $c['population'] === null ? null : (int)$c['population'],
 			'synthetic' => boolean($c['synthetic']), 'lat' => num($c['lat']), 'lon' => num($c['lon'])],
@@ -283,7 +338,12 @@ function profile(string $slug): never
 		'answers' => (object)$answers,
 		'cohort' => (object)$cohort,
 		'metrics' => $metrics,
-	]);
+	];
+	if ($filter !== null) {
+		$doc['peers'] = $peers;
+		$doc['cohort_size'] = (int)q('peer_size', array_merge([$wave], $filter))[0]['n'];
+	}
+	send($doc);
 }
 
 $path = parse_url($_SERVER['REQUEST_URI'] ?? '/', PHP_URL_PATH);
