@@ -17,8 +17,8 @@ static struct {
 } slot[SKSLOTS];
 static unsigned long skclock;
 
-/* Reads the wave's questions and its answers as flat text (Q_SIMILAR_ENCODED: no JSON to parse) and
- * encodes them; NULL with the error answered. */
+/* Reads the wave's questions and its answers as flat text (Q_SIMILAR_ENCODED, written on write: no
+ * JSON to parse) and encodes them; NULL with the error answered. */
 static struct simindex *
 build(struct request *r, const char *wave)
 {
@@ -43,7 +43,7 @@ build(struct request *r, const char *wave)
 	for (i = 0; i < PQntuples(ans); i++)
 		if (simindex_add_encoded(x, PQgetvalue(ans, i, Q_SIMILAR_ENCODED_SLUG),
 		    PQgetvalue(ans, i, Q_SIMILAR_ENCODED_NAME), PQgetvalue(ans, i, Q_SIMILAR_ENCODED_ENCODED),
-		    PQgetvalue(ans, i, Q_SIMILAR_ENCODED_UNREADABLE)[0] == 't') == -1)
+		    PQgetisnull(ans, i, Q_SIMILAR_ENCODED_ENCODED)) == -1)
 			goto oom;
 	if (simindex_seal(x) == -1)
 		goto oom;
