@@ -26,9 +26,15 @@ struct simindex_hit {
 /* A new, empty index over the questions of `types` ({CODE: TYPE}, read now, not kept); NULL when out
  * of memory. */
 struct simindex *simindex_new(json_t *types);
-/* Adds a city (row simindex_size() before the call) with its answers ({CODE: VALUE}, read now; NULL
- * or not an object: nothing answered).  0, or -1 when out of memory (the index is then unusable). */
-int simindex_add(struct simindex *x, const char *slug, const char *name, json_t *answers);
+/* Adds a city (row simindex_size() before the call) with its answers in Q_SIMILAR_ENCODED's flat text
+ * (queries_similar.def: per key of city_facts.choices its kind and value; read now).  The index
+ * reads it as the JSON path read the same document with jansson (view_answer_json): strings are
+ * the decoded bytes, a number is strtoll's (as a double) when its text has no '.', 'e' or 'E', else
+ * strtod's, only the strings of a list count; `unreadable`, a number jansson rejects (an integer
+ * out of 64 bits, a real that overflows) or malformed text: nothing answered.  0, or -1 when out of
+ * memory (the index is then unusable). */
+int simindex_add_encoded(struct simindex *x, const char *slug, const char *name, const char *encoded,
+    int unreadable);
 /* Done adding: prepares simindex_find.  0, or -1 when out of memory. */
 int simindex_seal(struct simindex *x);
 void simindex_free(struct simindex *x);

@@ -17,7 +17,8 @@ static struct {
 } slot[SKSLOTS];
 static unsigned long skclock;
 
-/* Reads and encodes the wave's questions and answers; NULL with the error answered. */
+/* Reads the wave's questions and its answers as flat text (Q_SIMILAR_ENCODED, written on write: no
+ * JSON to parse) and encodes them; NULL with the error answered. */
 static struct simindex *
 build(struct request *r, const char *wave)
 {
@@ -28,7 +29,7 @@ build(struct request *r, const char *wave)
 	int i;
 
 	qs = db_query(r->app->db, Q_SIMILAR_QUESTIONS, 1, p);
-	ans = db_query(r->app->db, Q_SIMILAR_ANSWERS, 1, p);
+	ans = db_query(r->app->db, Q_SIMILAR_ENCODED, 1, p);
 	if (!db_ok(qs) || !db_ok(ans)) {
 		view_db_error(r, db_ok(qs) ? ans : qs);
 		goto out;
@@ -39,14 +40,11 @@ build(struct request *r, const char *wave)
 		    json_string(PQgetvalue(qs, i, Q_SIMILAR_QUESTIONS_TYPE)));
 	if ((x = simindex_new(types)) == NULL)
 		goto oom;
-	for (i = 0; i < PQntuples(ans); i++) {
-		json_t *answers = view_answer_json(PQgetvalue(ans, i, Q_SIMILAR_ANSWERS_ANSWERS));
-		int rc = simindex_add(x, PQgetvalue(ans, i, Q_SIMILAR_ANSWERS_SLUG),
-		    PQgetvalue(ans, i, Q_SIMILAR_ANSWERS_NAME), answers);
-		json_decref(answers);
-		if (rc == -1)
+	for (i = 0; i < PQntuples(ans); i++)
+		if (simindex_add_encoded(x, PQgetvalue(ans, i, Q_SIMILAR_ENCODED_SLUG),
+		    PQgetvalue(ans, i, Q_SIMILAR_ENCODED_NAME), PQgetvalue(ans, i, Q_SIMILAR_ENCODED_ENCODED),
+		    PQgetisnull(ans, i, Q_SIMILAR_ENCODED_ENCODED)) == -1)
 			goto oom;
-	}
 	if (simindex_seal(x) == -1)
 		goto oom;
 	goto out;

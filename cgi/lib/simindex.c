@@ -3,6 +3,7 @@
  * Memory: per city its slug and name (one arena), per city and question one tag byte and an 8-byte
  * value, and the option ids of its lists (4 bytes each); strings are interned once per index.  At
  * 10,000 cities and 40 questions that is under 5 MiB. */
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,6 +26,8 @@ struct simindex {
 	char **codes;
 	unsigned char *qtype;
 	unsigned char *population;	/* the question `population` (the band) */
+	uint32_t *qhash;	/* codes: hash of question positions (+1, 0 = empty) */
+	size_t qhcap;
 
 	size_t n, cap;		/* cities */
 	size_t *slug, *name;	/* offsets into text */
@@ -61,18 +64,31 @@ grow(void **p, size_t *cap, size_t need, size_t size)
 }
 
 static uint32_t
-strhash(const char *s)
+strhash_n(const char *s, size_t len)
 {
 	uint32_t h = 2166136261u;
 
-	while (*s)
+	while (len--)
 		h = (h ^ (unsigned char)*s++) * 16777619u;
 	return h;
 }
 
-/* The id of s, added when new; -1 when out of memory. */
+static uint32_t
+strhash(const char *s)
+{
+	return strhash_n(s, strlen(s));
+}
+
+/* Whether the interned (NUL-terminated) t is the len bytes at s. */
+static int
+same(const char *t, const char *s, size_t len)
+{
+	return strncmp(t, s, len) == 0 && t[len] == '\0';
+}
+
+/* The id of the len bytes at s (no NUL among them), added when new; -1 when out of memory. */
 static long
-intern(struct simindex *x, const char *s)
+intern(struct simindex *x, const char *s, size_t len)
 {
 	size_t i;
 	uint32_t *h;
@@ -91,11 +107,11 @@ intern(struct simindex *x, const char *s)
 		x->hash = h;
 		x->hcap = cap;
 	}
-	for (i = strhash(s) & (x->hcap - 1); x->hash[i]; i = (i + 1) & (x->hcap - 1))
-		if (strcmp(x->strs[x->hash[i] - 1], s) == 0)
+	for (i = strhash_n(s, len) & (x->hcap - 1); x->hash[i]; i = (i + 1) & (x->hcap - 1))
+		if (same(x->strs[x->hash[i] - 1], s, len))
 			return (long)x->hash[i] - 1;
 	if (grow((void **)&x->strs, &x->cstrs, x->nstrs + 1, sizeof(*x->strs)) == -1 ||
-	    (x->strs[x->nstrs] = strdup(s)) == NULL)
+	    (x->strs[x->nstrs] = strndup(s, len)) == NULL)
 		return -1;
 	x->hash[i] = (uint32_t)++x->nstrs;
 	return (long)x->nstrs - 1;
@@ -119,7 +135,7 @@ simindex_new(json_t *types)
 	struct simindex *x = calloc(1, sizeof(*x));
 	const char *code;
 	json_t *t;
-	size_t n = json_object_size(types);
+	size_t n = json_object_size(types), q;
 
 	if (x == NULL)
 		return NULL;
@@ -139,17 +155,197 @@ simindex_new(json_t *types)
 		x->population[x->nq] = strcmp(code, "population") == 0;
 		x->nq++;
 	}
+	for (x->qhcap = 16; x->qhcap < 2 * x->nq; x->qhcap *= 2)
+		;
+	if ((x->qhash = calloc(x->qhcap, sizeof(*x->qhash))) == NULL)
+		goto fail;
+	for (q = 0; q < x->nq; q++) {
+		size_t j = strhash(x->codes[q]) & (x->qhcap - 1);
+		while (x->qhash[j])
+			j = (j + 1) & (x->qhcap - 1);
+		x->qhash[j] = (uint32_t)q + 1;
+	}
 	return x;
 fail:
 	simindex_free(x);
 	return NULL;
 }
 
-int
-simindex_add(struct simindex *x, const char *slug, const char *name, json_t *answers)
+/* The position of the question whose code is the len bytes at s, or -1. */
+static long
+question(const struct simindex *x, const char *s, size_t len)
 {
-	size_t q, row = x->n;
-	long s, m, id;
+	size_t j;
+
+	for (j = strhash_n(s, len) & (x->qhcap - 1); x->qhash[j]; j = (j + 1) & (x->qhcap - 1))
+		if (same(x->codes[x->qhash[j] - 1], s, len))
+			return (long)x->qhash[j] - 1;
+	return -1;
+}
+
+/* The decimal count at *p, which `end` follows; *p moves past `end`.  -1 when malformed. */
+static long
+count(const char **p, char end)
+{
+	const char *s = *p;
+	long n = 0;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	while (*s >= '0' && *s <= '9') {
+		if (n > 100000000L)
+			return -1;
+		n = n * 10 + (*s++ - '0');
+	}
+	if (*s != end)
+		return -1;
+	*p = s + 1;
+	return n;
+}
+
+/* LEN ':' BYTES at *p: *s, *len; *p moves past it.  -1 when malformed. */
+static int
+lstring(const char **p, const char **s, size_t *len)
+{
+	long n = count(p, ':');
+
+	if (n < 0 || strnlen(*p, (size_t)n) < (size_t)n)
+		return -1;
+	*s = *p;
+	*len = (size_t)n;
+	*p += n;
+	return 0;
+}
+
+/* TEXT ';' at *p, a number as jsonb prints it, read as jansson reads it (an integer unless it has
+ * '.', 'e' or 'E': strtoll, else strtod); *p moves past it.  0, 1 when jansson rejects it (an
+ * integer out of range, a real that overflows: the whole document then), -1 when malformed. */
+static int
+number(const char **p, double *d)
+{
+	const char *s = *p, *e = strchr(s, ';'), *c;
+	char *end;
+	int real = 0;
+
+	if (e == NULL || e == s || !(*s == '-' || (*s >= '0' && *s <= '9')))
+		return -1;
+	for (c = s; c < e; c++)
+		if (*c == '.' || *c == 'e' || *c == 'E')
+			real = 1;
+	errno = 0;
+	if (real) {
+		*d = strtod(s, &end);
+		if (end != e)
+			return -1;
+		if ((*d == HUGE_VAL || *d == -HUGE_VAL) && errno == ERANGE)
+			return 1;
+	} else {
+		long long ll = strtoll(s, &end, 10);
+		if (end != e)
+			return -1;
+		if (errno == ERANGE)
+			return 1;
+		*d = (double)ll;
+	}
+	*p = e + 1;
+	return 0;
+}
+
+/* Reads the entries of one city (simindex_add_encoded) into its row: 0, 1 when the document is one
+ * jansson rejects or the text is malformed (the row then answers nothing), -1 when out of memory. */
+static int
+entries(struct simindex *x, size_t row, const char *p)
+{
+	unsigned char *tag = x->tag + row * x->nq;
+	union cell *cell = x->cell + row * x->nq;
+	const char *k, *s;
+	size_t klen, len;
+	long q, n, i, id;
+	double d;
+	int rc;
+
+	while (*p) {
+		unsigned char t;
+		union cell c;
+
+		if (lstring(&p, &k, &klen) == -1)
+			return 1;
+		q = question(x, k, klen);
+		memset(&c, 0, sizeof(c));
+		switch (*p++) {
+		case 's':
+			if (lstring(&p, &s, &len) == -1)
+				return 1;
+			t = T_STRING;
+			if (q >= 0) {
+				if ((id = intern(x, s, len)) == -1)
+					return -1;
+				c.id = (uint32_t)id;
+			}
+			break;
+		case 'n':
+			if ((rc = number(&p, &c.num)) != 0)
+				return 1;
+			t = T_NUMBER;
+			break;
+		case 't':
+		case 'f':
+			t = T_BOOL;
+			c.id = p[-1] == 't';
+			break;
+		case 'z':
+			t = T_NONE;
+			break;
+		case 'o':
+			t = T_OTHER;
+			break;
+		case 'a':
+			if ((n = count(&p, ';')) < 0)
+				return 1;
+			t = T_ARRAY;
+			c.run.off = (uint32_t)x->nids;
+			for (i = 0; i < n; i++) {
+				switch (*p++) {
+				case 's':	/* similar.c's jaccard counts strings only */
+					if (lstring(&p, &s, &len) == -1)
+						return 1;
+					if (q < 0)
+						break;
+					if ((id = intern(x, s, len)) == -1 ||
+					    grow((void **)&x->ids, &x->cids, x->nids + 1, sizeof(*x->ids)) == -1)
+						return -1;
+					x->ids[x->nids++] = (uint32_t)id;
+					c.run.len++;
+					break;
+				case 'n':
+					if (number(&p, &d) != 0)
+						return 1;
+					break;
+				case 'x':
+					break;
+				default:
+					return 1;
+				}
+			}
+			break;
+		default:
+			return 1;
+		}
+		if (q >= 0) {
+			tag[q] = t;
+			cell[q] = c;
+		}
+	}
+	return 0;
+}
+
+int
+simindex_add_encoded(struct simindex *x, const char *slug, const char *name, const char *encoded,
+    int unreadable)
+{
+	size_t row = x->n;
+	long s, m;
+	int rc;
 
 	if (row == x->cap) {	/* every per-city array has room for cap cities */
 		size_t cap = x->cap ? x->cap * 2 : 64;
@@ -172,47 +368,16 @@ simindex_add(struct simindex *x, const char *slug, const char *name, json_t *ans
 		return -1;
 	x->slug[row] = (size_t)s;
 	x->name[row] = (size_t)m;
-	for (q = 0; q < x->nq; q++) {
-		json_t *v = json_is_object(answers) ? json_object_get(answers, x->codes[q]) : NULL;
-		unsigned char *tg = &x->tag[row * x->nq + q];
-		union cell *c = &x->cell[row * x->nq + q];
-		size_t i;
-		json_t *o;
-
-		memset(c, 0, sizeof(*c));
-		if (v == NULL || json_is_null(v)) {
-			*tg = T_NONE;
-		} else if (json_is_array(v)) {
-			*tg = T_ARRAY;
-			c->run.off = (uint32_t)x->nids;
-			json_array_foreach(v, i, o) {
-				if (!json_is_string(o))
-					continue;	/* similar.c's jaccard counts strings only */
-				if ((id = intern(x, json_string_value(o))) == -1 ||
-				    grow((void **)&x->ids, &x->cids, x->nids + 1, sizeof(*x->ids)) == -1)
-					return -1;
-				x->ids[x->nids++] = (uint32_t)id;
-				c->run.len++;
-			}
-		} else if (json_is_string(v)) {
-			*tg = T_STRING;
-			if ((id = intern(x, json_string_value(v))) == -1)
-				return -1;
-			c->id = (uint32_t)id;
-		} else if (json_is_boolean(v)) {
-			*tg = T_BOOL;
-			c->id = json_is_true(v);
-		} else if (json_is_number(v)) {
-			*tg = T_NUMBER;
-			c->num = json_number_value(v);
-		} else {
-			*tg = T_OTHER;
-		}
+	memset(x->tag + row * x->nq, T_NONE, x->nq);
+	memset(x->cell + row * x->nq, 0, x->nq * sizeof(*x->cell));
+	if (!unreadable && encoded && (rc = entries(x, row, encoded)) != 0) {
+		if (rc == -1)
+			return -1;
+		memset(x->tag + row * x->nq, T_NONE, x->nq);	/* jansson read no answers */
 	}
 	x->n++;
 	return 0;
 }
-
 static const struct simindex *sort_x;
 
 static int
@@ -251,6 +416,7 @@ simindex_free(struct simindex *x)
 	free(x->codes);
 	free(x->qtype);
 	free(x->population);
+	free(x->qhash);
 	free(x->slug);
 	free(x->name);
 	free(x->text);
@@ -276,7 +442,7 @@ simindex_bytes(const struct simindex *x)
 
 	if (x == NULL)
 		return 0;
-	b = sizeof(*x) + x->nq * (sizeof(char *) + 2) + x->cap * (2 * sizeof(size_t) + sizeof(int)) +
+	b = sizeof(*x) + x->nq * (sizeof(char *) + 2) + x->qhcap * sizeof(uint32_t) + x->cap * (2 * sizeof(size_t) + sizeof(int)) +
 	    x->tcap + x->cap * x->nq * (1 + sizeof(union cell)) + x->cids * sizeof(uint32_t) +
 	    x->cstrs * sizeof(char *) + x->hcap * sizeof(uint32_t);
 	for (i = 0; i < x->nstrs; i++)
