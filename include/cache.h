@@ -40,8 +40,9 @@ struct cache *cache_new(size_t max_bytes);
 void cache_free(struct cache *c);
 
 /* The entry for key made under version: returns 1 and fills *hit (status, ctype, fmt, version), appending
- * the entry's header lines to headers and its body to body (either may be NULL: not copied); the copy
- * is made under the lock, so nothing of the region is referred to afterwards.  Returns 0 on a miss:
+ * the entry's header lines to headers and its body to body (either may be NULL: not copied); nothing
+ * of the region is referred to afterwards.  The body is copied after the lock is let go and kept only
+ * if the entry was not evicted while it was copied (else it is copied again under the lock).  Returns 0 on a miss:
  * no such entry, a version older than the cache's (a reader behind the others), or memory ran out in
  * the buffers (they are then as they were).  A version newer than the cache's empties it first. */
 int cache_get(struct cache *c, const char *key, size_t klen, long long version, struct cached *hit,
@@ -60,6 +61,9 @@ void cache_stats(struct cache *c, struct cache_stats *st);
 /* Built with -DCB_TEST_HOOKS only (tests/unit/test_cache.c's own copy of cache.c): called by cache_put
  * while it holds the lock with an entry half written; NULL otherwise. */
 extern void (*cache_test_hook)(void);
+/* Called by cache_get after it copied a body without the lock, before it checks that the entry was not
+ * evicted meanwhile. */
+extern void (*cache_test_copy_hook)(void);
 #endif
 
 #endif

@@ -23,9 +23,12 @@
 #ifdef CB_TEST_HOOKS
 /* Only in the unit test's own build of this file (Makefile: test_cache), never in the programs. */
 void (*cache_test_hook)(void);
+void (*cache_test_copy_hook)(void);
 #define TEST_HOOK() do { if (cache_test_hook) cache_test_hook(); } while (0)
+#define TEST_COPY_HOOK() do { if (cache_test_copy_hook) cache_test_copy_hook(); } while (0)
 #else
 #define TEST_HOOK() do { } while (0)
+#define TEST_COPY_HOOK() do { } while (0)
 #endif
 
 /* The content types handlers set; an entry stores its index here (0: NULL), so that a hit hands back a
@@ -52,6 +55,7 @@ struct rec {
 	int32_t fmt;
 	uint32_t ctype;
 	uint32_t pad;
+	uint64_t serial;		/* entries are numbered as they are put: FIFO order */
 };
 
 struct region {
@@ -67,6 +71,11 @@ struct region {
 	long long version;
 	uint32_t gen;
 	unsigned long long recovered;
+	/* Every entry numbered below oldest_serial has been evicted (its bytes may be written over); the
+	 * next one put is numbered next_serial.  A reader that copied a body without the lock checks
+	 * oldest_serial afterwards: moved past its entry, the copy is not trusted. */
+	uint64_t next_serial;
+	uint64_t oldest_serial;
 };
 
 struct cache {
@@ -95,6 +104,15 @@ round_up(size_t n, size_t a)
 	return (n + a - 1) / a * a;
 }
 
+/* Entries numbered below serial are gone: said before any of their bytes is written over (the release
+ * fence keeps the writes that follow after this store). */
+static void
+evicted_before(struct region *r, uint64_t serial)
+{
+	__atomic_store_n(&r->oldest_serial, serial, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
 /* Empties the cache; with whole set (after a dead holder) the index is cleared outright rather than
  * trusted to its generation numbers. */
 static void
@@ -107,6 +125,7 @@ reset(struct region *r, struct slot *slots, int whole)
 	r->head = r->tail = 0;
 	r->wrap = r->arena_size;
 	r->count = r->bytes = 0;
+	evicted_before(r, r->next_serial);
 }
 
 static int
@@ -202,6 +221,7 @@ evict_oldest(struct cache *c)
 	const struct rec *e = (const struct rec *)(c->arena + r->head);
 
 	unindex(c, e, r->head);
+	evicted_before(r, e->serial + 1);
 	r->bytes -= e->size;
 	r->count--;
 	r->head += e->size;
@@ -305,17 +325,45 @@ cache_free(struct cache *c)
 	free(c);
 }
 
-int
-cache_get(struct cache *c, const char *key, size_t klen, long long version, struct cached *hit,
-    struct buf *headers, struct buf *body)
+/* The body of the entry numbered serial, blen bytes at p in the region, appended to body without the
+ * lock: the copy is kept only when the entry was not evicted while it was made (its bytes may then
+ * have been written over).  Returns 0, or -1 (body as it was) when memory ran out or the entry went. */
+static int
+copy_unlocked(struct cache *c, const char *p, size_t blen, uint64_t serial, struct buf *body)
+{
+	size_t len0 = body->len;
+
+	if (buf_reserve(body, blen) == -1)
+		return -1;
+	memcpy(body->data + body->len, p, blen);
+	TEST_COPY_HOOK();	/* the unit test evicts the entry here */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&c->r->oldest_serial, __ATOMIC_RELAXED) > serial) {
+		body->len = len0;
+		body->data[len0] = '\0';
+		return -1;
+	}
+	body->len += blen;
+	body->data[body->len] = '\0';
+	return 0;
+}
+
+/* One look-up: under the lock the entry is found and its header lines copied; its body is copied
+ * after the lock is let go when unlocked is set (the lock is then held for a look-up, not for a copy
+ * the size of the answer), else under it.  Returns 1 (found, copied), 0 (a miss, or memory ran out),
+ * or -1 (found, but evicted while its body was copied without the lock: ask again, under it). */
+static int
+get_once(struct cache *c, const char *key, size_t klen, long long version, struct cached *hit,
+    struct buf *headers, struct buf *body, int unlocked)
 {
 	const struct rec *e;
 	const struct slot *s;
 	const char *p;
-	size_t hlen0 = headers ? headers->len : 0;
+	size_t hlen0 = headers ? headers->len : 0, blen = 0;
+	uint64_t serial = 0;
 	int found = 0;
 
-	if (c == NULL || key == NULL || lock(c) == -1)
+	if (lock(c) == -1)
 		return 0;
 	if (at_version(c, version) == -1 || (s = find(c, key, klen, fnv1a(key, klen))) == NULL)
 		goto out;
@@ -323,14 +371,8 @@ cache_get(struct cache *c, const char *key, size_t klen, long long version, stru
 	p = (const char *)(e + 1) + e->klen;
 	if (headers && buf_append(headers, p, e->hlen) == -1)
 		goto out;
-	if (body && buf_append(body, p + e->hlen, e->blen) == -1) {
-		if (headers) {
-			headers->len = hlen0;
-			if (headers->cap)
-				headers->data[hlen0] = '\0';
-		}
-		goto out;
-	}
+	if (body && !unlocked && buf_append(body, p + e->hlen, e->blen) == -1)
+		goto undo;
 	if (hit) {
 		memset(hit, 0, sizeof(*hit));
 		hit->status = e->status;
@@ -339,9 +381,40 @@ cache_get(struct cache *c, const char *key, size_t klen, long long version, stru
 		hit->version = e->version;
 	}
 	found = 1;
+	p += e->hlen;
+	blen = e->blen;
+	serial = e->serial;
 out:
 	unlock(c);
+	if (found && body && unlocked && blen > 0 && copy_unlocked(c, p, blen, serial, body) == -1) {
+		found = -1;
+		goto undo_unlocked;
+	}
 	return found;
+undo:
+	unlock(c);
+undo_unlocked:
+	if (headers) {
+		headers->len = hlen0;
+		if (headers->cap)
+			headers->data[hlen0] = '\0';
+	}
+	return found == -1 ? -1 : 0;
+}
+
+int
+cache_get(struct cache *c, const char *key, size_t klen, long long version, struct cached *hit,
+    struct buf *headers, struct buf *body)
+{
+	int rc;
+
+	if (c == NULL || key == NULL)
+		return 0;
+	/* Evicted mid-copy (the cache turned over meanwhile, or the version moved): once more, with the
+	 * copy under the lock, so that a reader never loops. */
+	if ((rc = get_once(c, key, klen, version, hit, headers, body, 1)) == -1)
+		rc = get_once(c, key, klen, version, hit, headers, body, 0);
+	return rc == 1;
 }
 
 static int
@@ -391,6 +464,7 @@ cache_put(struct cache *c, const char *key, size_t klen, const struct cached *v)
 	e->fmt = v->fmt;
 	e->ctype = ct;
 	e->pad = 0;
+	e->serial = r->next_serial++;
 	p = (char *)(e + 1);
 	memcpy(p, key, klen);
 	if (v->headers_len)

@@ -12,6 +12,9 @@
 #include "http.h"
 #include "opsdoor.h"
 
+/* http_send's header block, kept from one request to the next (a worker answers one at a time). */
+static struct buf send_head = BUF_INIT;
+
 void
 http_request_reset(struct request *r)
 {
@@ -44,19 +47,9 @@ http_request_free(struct request *r)
 	free(r->body);
 	buf_free(&r->headers);
 	buf_free(&r->out);
+	buf_free(&send_head);
 	r->path = NULL;
 	r->body = NULL;
-}
-
-static const char *
-env_get(char **envp, const char *name)
-{
-	size_t n = strlen(name);
-
-	for (; envp && *envp; envp++)
-		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
-			return *envp + n + 1;
-	return NULL;
 }
 
 static void
@@ -78,39 +71,72 @@ request_id(struct request *r, const char *given)
 	    (unsigned long long)time(NULL), ++counter);
 }
 
+/* The parameters a request reads, found in one pass over the environment (the first of a name wins,
+ * as a lookup from the start would find it). */
+enum { E_REQUEST_ID, E_REQUEST_METHOD, E_PATH_INFO, E_DOCUMENT_URI, E_CONTENT_TYPE, E_AUTHORIZATION,
+	E_IF_NONE_MATCH, E_CONTENT_LENGTH, E_OPS, E_COOKIE, E_ACCEPT_LANGUAGE, E_CSRF, E_REMOTE_ADDR,
+	E_HTTPS, E_QUERY_STRING, E_COUNT };
+
+static const struct { const char *name; size_t len; } env_names[E_COUNT] = {
+#define E(s) { s, sizeof(s) - 1 }
+	E("REQUEST_ID"), E("REQUEST_METHOD"), E("PATH_INFO"), E("DOCUMENT_URI"), E("CONTENT_TYPE"),
+	E("HTTP_AUTHORIZATION"), E("HTTP_IF_NONE_MATCH"), E("CONTENT_LENGTH"), E("CITYBENCH_OPS"),
+	E("HTTP_COOKIE"), E("HTTP_ACCEPT_LANGUAGE"), E("HTTP_X_CSRF_TOKEN"), E("REMOTE_ADDR"), E("HTTPS"),
+	E("QUERY_STRING"),
+#undef E
+};
+
+static void
+env_scan(char **envp, const char *v[E_COUNT])
+{
+	size_t i;
+
+	memset(v, 0, E_COUNT * sizeof(*v));
+	for (; envp && *envp; envp++) {
+		const char *e = *envp;
+		for (i = 0; i < E_COUNT; i++) {
+			size_t n = env_names[i].len;
+			if (e[0] == env_names[i].name[0] && v[i] == NULL && strncmp(e, env_names[i].name, n) == 0 &&
+			    e[n] == '=') {
+				v[i] = e + n + 1;
+				break;
+			}
+		}
+	}
+}
+
 int
 http_request_parse(struct request *r, char **envp)
 {
-	const char *path, *cl, *qs, *ops, *https;
+	const char *v[E_COUNT], *path, *cl, *https;
 
-	request_id(r, env_get(envp, "REQUEST_ID"));
-	r->method = env_get(envp, "REQUEST_METHOD");
+	env_scan(envp, v);
+	request_id(r, v[E_REQUEST_ID]);
+	r->method = v[E_REQUEST_METHOD];
 	if (r->method == NULL)
 		r->method = "GET";
 	r->head = strcmp(r->method, "HEAD") == 0;
-	path = env_get(envp, "PATH_INFO");
+	path = v[E_PATH_INFO];
 	if (path == NULL || *path == '\0')
-		path = env_get(envp, "DOCUMENT_URI");
+		path = v[E_DOCUMENT_URI];
 	if (path == NULL || *path != '/')
 		path = "/";
 	if ((r->path = strdup(path)) == NULL)
 		return -1;
-	r->content_type = env_get(envp, "CONTENT_TYPE");
-	r->authorization = env_get(envp, "HTTP_AUTHORIZATION");
-	r->if_none_match = env_get(envp, "HTTP_IF_NONE_MATCH");
-	cl = env_get(envp, "CONTENT_LENGTH");
+	r->content_type = v[E_CONTENT_TYPE];
+	r->authorization = v[E_AUTHORIZATION];
+	r->if_none_match = v[E_IF_NONE_MATCH];
+	cl = v[E_CONTENT_LENGTH];
 	r->content_length = cl && *cl ? strtoll(cl, NULL, 10) : -1;
 	/* The operator's key, sent by nginx's operator-only server, never derived from a client's header. */
-	ops = env_get(envp, "CITYBENCH_OPS");
-	r->ops = opsdoor_key_ok(ops);
-	r->cookie = env_get(envp, "HTTP_COOKIE");
-	r->accept_language = env_get(envp, "HTTP_ACCEPT_LANGUAGE");
-	r->csrf_header = env_get(envp, "HTTP_X_CSRF_TOKEN");
-	r->remote_addr = env_get(envp, "REMOTE_ADDR");
-	https = env_get(envp, "HTTPS");
+	r->ops = opsdoor_key_ok(v[E_OPS]);
+	r->cookie = v[E_COOKIE];
+	r->accept_language = v[E_ACCEPT_LANGUAGE];
+	r->csrf_header = v[E_CSRF];
+	r->remote_addr = v[E_REMOTE_ADDR];
+	https = v[E_HTTPS];
 	r->tls = https && strcasecmp(https, "on") == 0;
-	qs = env_get(envp, "QUERY_STRING");
-	r->query_string = qs ? qs : "";
+	r->query_string = v[E_QUERY_STRING] ? v[E_QUERY_STRING] : "";
 	return 0;
 }
 
@@ -295,28 +321,61 @@ csv_disposition(struct request *r, struct buf *h)
 	buf_free(&name);
 }
 
+/* A decimal number appended (http_send's: no printf per header). */
+static void
+put_num(struct buf *b, unsigned long long v)
+{
+	char d[24];
+	size_t i = sizeof(d);
+
+	do
+		d[--i] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	buf_append(b, d + i, sizeof(d) - i);
+}
+
 void
 http_send(struct request *r)
 {
-	struct buf h = BUF_INIT;
+	struct buf h = send_head;
+	const char *reason = http_reason(r->status);
 	char tag[64];
 
-	buf_printf(&h, "Status: %d %s\r\n", r->status, http_reason(r->status));
+	buf_reset(&h);
+	buf_puts(&h, "Status: ");
+	if (r->status >= 0)
+		put_num(&h, (unsigned long long)r->status);
+	else
+		buf_printf(&h, "%d", r->status);
+	buf_putc(&h, ' ');
+	buf_puts(&h, reason);
+	buf_puts(&h, "\r\n");
 	if (r->status != 304) {
-		buf_printf(&h, "Content-Type: %s%s\r\n", r->ctype ? r->ctype : "text/html",
-		    r->ctype && strncmp(r->ctype, "text/", 5) == 0 ? "; charset=utf-8" : "");
-		buf_printf(&h, "Content-Length: %zu\r\n", r->out.len);
+		buf_puts(&h, "Content-Type: ");
+		buf_puts(&h, r->ctype ? r->ctype : "text/html");
+		if (r->ctype && strncmp(r->ctype, "text/", 5) == 0)
+			buf_puts(&h, "; charset=utf-8");
+		buf_puts(&h, "\r\nContent-Length: ");
+		put_num(&h, r->out.len);
+		buf_puts(&h, "\r\n");
 	}
 	if (r->etag_version > 0 && (r->status == 200 || r->status == 304)) {
 		etag_of(r, r->etag_version, tag, sizeof(tag));
-		buf_printf(&h, "ETag: %s\r\nCache-Control: no-cache\r\n", tag);
+		buf_puts(&h, "ETag: ");
+		buf_puts(&h, tag);
+		buf_puts(&h, "\r\nCache-Control: no-cache\r\n");
 	} else {
 		buf_puts(&h, "Cache-Control: no-store\r\n");
 	}
-	buf_printf(&h, "X-Request-Id: %s\r\n", r->request_id);
+	buf_puts(&h, "X-Request-Id: ");
+	buf_puts(&h, r->request_id);
+	buf_puts(&h, "\r\n");
 	/* The language: the page's (lang= or the browser's); without lang= the answer varies with the header. */
-	if (r->status != 304)
-		buf_printf(&h, "Content-Language: %s\r\n", lang_code(r->lang));
+	if (r->status != 304) {
+		buf_puts(&h, "Content-Language: ");
+		buf_puts(&h, lang_code(r->lang));
+		buf_puts(&h, "\r\n");
+	}
 	if (!r->lang_explicit)
 		buf_puts(&h, "Vary: Accept-Language\r\n");
 	/* Pages run no inline script or style: a strict policy unless the handler chose its own. */
@@ -330,10 +389,12 @@ http_send(struct request *r)
 		buf_append(&h, r->headers.data, r->headers.len);
 	csv_disposition(r, &h);
 	buf_puts(&h, "\r\n");
-	if (r->fcgi) {
+	if (r->fcgi && h.data) {
 		FCGX_PutStr(h.data, (int)h.len, r->fcgi->out);
 		if (!r->head && r->status != 304 && r->out.len)
 			FCGX_PutStr(r->out.data, (int)r->out.len, r->fcgi->out);
 	}
-	buf_free(&h);
+	if (h.cap > 65536)
+		buf_free(&h);
+	send_head = h;
 }

@@ -55,11 +55,20 @@ int
 buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
 	va_list cp;
+	size_t room = b->cap > b->len ? b->cap - b->len : 0;
 	int n;
 
+	/* Straight into the room left when it fits (one formatting, not two); else measured, grown and
+	 * formatted again.  The room's bytes past the old end are scratch until len moves. */
 	va_copy(cp, ap);
-	n = vsnprintf(NULL, 0, fmt, cp);
+	n = room ? vsnprintf(b->data + b->len, room, fmt, cp) : vsnprintf(NULL, 0, fmt, cp);
 	va_end(cp);
+	if (n >= 0 && (size_t)n < room) {
+		b->len += (size_t)n;
+		return 0;
+	}
+	if (room)
+		b->data[b->len] = '\0';	/* as it was, whatever follows */
 	if (n < 0 || buf_reserve(b, (size_t)n) == -1)
 		return -1;
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);

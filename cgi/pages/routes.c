@@ -253,9 +253,19 @@ cached_dispatch(struct request *r, const struct route *rt)
 	struct cached hit, put;
 	struct buf key = BUF_INIT;
 	long long v = app_data_version(r->app);
+	char fmt[16];
 	int found = 0;
 
-	buf_printf(&key, "%d %s %s?%s", (int)r->fmt, lang_code(r->lang), r->path, r->query_string);
+	/* "FMT LANG PATH?QUERY", appended piece by piece: no printf on the hit path */
+	snprintf(fmt, sizeof(fmt), "%d ", (int)r->fmt);
+	if (buf_reserve(&key, strlen(fmt) + strlen(r->path) + strlen(r->query_string) + 16) == 0) {
+		buf_puts(&key, fmt);
+		buf_puts(&key, lang_code(r->lang));
+		buf_putc(&key, ' ');
+		buf_puts(&key, r->path);
+		buf_putc(&key, '?');
+		buf_puts(&key, r->query_string);
+	}
 	if (key.data == NULL) {
 		rt->handler(r);
 		return;

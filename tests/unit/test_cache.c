@@ -463,6 +463,62 @@ test_dead_holder(void)
 	buf_free(&body);
 }
 
+/* A body is copied without the lock, then checked: an entry evicted (its bytes written over) or
+ * emptied by a new version while it was copied is never served; one left alone is. */
+static struct cache *mid_cache;
+static int mid_calls, mid_mode;
+
+static void
+mid_copy(void)
+{
+	struct buf body = BUF_INIT;
+	int k;
+
+	mid_calls++;
+	if (mid_mode == 0) {		/* turn the whole region over: key 0's bytes are written over */
+		for (k = 1; k < 200; k++)
+			put_kv(mid_cache, k, 1, &body);
+	} else if (mid_mode == 1) {	/* a new version empties the cache */
+		put_kv(mid_cache, 1, 2, &body);
+	} else {			/* one small entry, room to spare: key 0 stays */
+		put_kv(mid_cache, 2, 1, &body);
+	}
+	buf_free(&body);
+}
+
+static void
+test_evicted_mid_copy(void)
+{
+	struct buf h = BUF_INIT, b = BUF_INIT, want = BUF_INIT, body = BUF_INIT;
+	int mode;
+
+	for (mode = 0; mode < 3; mode++) {
+		if ((mid_cache = cache_new(1 << 20)) == NULL) {
+			CHECK(0, "a cache of 1 MiB");
+			return;
+		}
+		put_kv(mid_cache, 0, 1, &body);
+		mid_calls = 0;
+		mid_mode = mode;
+		cache_test_copy_hook = mid_copy;
+		if (mode == 0)
+			CHECK(get_kv(mid_cache, 0, 1, &h, &b, &want) == 0 && h.len == 0 && b.len == 0 &&
+			    mid_calls == 1, "an entry evicted while its body was copied is a miss, buffers untouched");
+		else if (mode == 1)
+			CHECK(get_kv(mid_cache, 0, 1, &h, &b, &want) == 0 && h.len == 0 && b.len == 0 &&
+			    mid_calls == 1, "a new version while the body was copied: a miss");
+		else
+			CHECK(get_kv(mid_cache, 0, 1, &h, &b, &want) == 1 && mid_calls == 1,
+			    "an entry left alone while its body was copied is served, its bytes right");
+		cache_test_copy_hook = NULL;
+		cache_free(mid_cache);
+	}
+	buf_free(&h);
+	buf_free(&b);
+	buf_free(&want);
+	buf_free(&body);
+}
+
 int
 main(void)
 {
@@ -472,5 +528,6 @@ main(void)
 	test_eviction();
 	test_processes();
 	test_dead_holder();
+	test_evicted_mid_copy();
 	return T_DONE();
 }
