@@ -66,6 +66,13 @@ struct plugin_job {
 void plugin_run_many(struct plugin_job *jobs, size_t njobs, const struct plugin_city *cities,
     size_t ncities, const struct plugin_limits *lim);
 
+/* on: from now on each plugin_run_many starts, when it ends, a sandbox process for the next call of
+ * the same shape (cities, plugins, limits), which that call uses if it is still fresh (alive, has run
+ * nothing), else it starts its own as before: the web workers' uploads, so that a partner does not
+ * wait for an exec.  A spare is used once and never holds anything of a call before.  off: the spare
+ * is closed.  Off by default (the CLI). */
+void plugin_spare(int on);
+
 /* Releases everything in r and leaves it empty; r may be NULL or already empty. */
 void plugin_result_free(struct plugin_result *r);
 

@@ -316,13 +316,121 @@ compute_values_write(struct db *db, struct compute_values *v, char **err)
 	return ok ? 0 : -1;
 }
 
-/* A metric's values: into the bulk write when there is one, else stored now. */
+/* ---- an upload's values: every metric's in one statement (cb_put_values_many, migration 016) ---- */
+
+/* At most this many rows a statement (or one metric's when it alone has more): the statement
+ * triggers of metric_values record moves up to 256 rows and mark a rebuild above (013), as they did
+ * for the statements one metric at a time. */
+#define BATCH_ROWS 256
+
+struct batch {
+	struct buf metrics, versions, cities, waves, values;
+	size_t rows;
+	int failed;
+};
+
+/* Appends s as an element of an array literal: quoted, " and \ escaped; NULL as NULL. */
 static int
-put(struct db *db, struct compute_values *bulk, const struct city_inputs *in, const struct plugin_metric *m,
+array_text(struct buf *b, const char *s)
+{
+	int e;
+
+	if (s == NULL)
+		return buf_puts(b, "NULL");
+	e = buf_putc(b, '"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			e |= buf_putc(b, '\\');
+		e |= buf_putc(b, *s);
+	}
+	return e | buf_putc(b, '"');
+}
+
+static void
+batch_free(struct batch *t)
+{
+	buf_free(&t->metrics);
+	buf_free(&t->versions);
+	buf_free(&t->cities);
+	buf_free(&t->waves);
+	buf_free(&t->values);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Sends what t holds (nothing: nothing sent) and empties it.  0, or -1 with *err set. */
+static int
+batch_flush(struct db *db, struct batch *t, char **err)
+{
+	const char *p[5];
+	PGresult *res;
+	int ok;
+
+	if (t->failed) {
+		batch_free(t);
+		*err = strdup("out of memory");
+		return -1;
+	}
+	if (t->rows == 0)
+		return 0;
+	buf_putc(&t->metrics, '}');
+	buf_putc(&t->versions, '}');
+	buf_putc(&t->cities, '}');
+	buf_putc(&t->waves, '}');
+	if (buf_putc(&t->values, '}') != 0) {
+		batch_free(t);
+		*err = strdup("out of memory");
+		return -1;
+	}
+	p[0] = t->metrics.data;
+	p[1] = t->versions.data;
+	p[2] = t->cities.data;
+	p[3] = t->waves.data;
+	p[4] = t->values.data;
+	res = db_query(db, Q_PUT_VALUES_MANY, 5, p);
+	ok = db_ok(res);
+	if (!ok)
+		*err = strdup(res ? PQresultErrorMessage(res) : "the database is unreachable");
+	PQclear(res);
+	batch_free(t);
+	return ok ? 0 : -1;
+}
+
+/* Adds metric m's values for every city-wave of in (sending what t held first when the two together
+ * would pass BATCH_ROWS).  0, or -1 with *err set. */
+static int
+batch_add(struct db *db, struct batch *t, const struct city_inputs *in, const struct plugin_metric *m,
     char **err)
 {
+	size_t i;
+	int e = 0;
+
+	if (t->rows > 0 && t->rows + in->n > BATCH_ROWS && batch_flush(db, t, err) == -1)
+		return -1;
+	for (i = 0; i < in->n; i++) {
+		const char *sep = t->rows ? "," : "{";
+
+		e |= buf_puts(&t->metrics, sep) | array_text(&t->metrics, m->id);
+		e |= buf_puts(&t->versions, sep) | array_text(&t->versions, m->version);
+		e |= buf_printf(&t->cities, "%s%d", sep, in->city_ids[i]);
+		e |= buf_printf(&t->waves, "%s%s", sep, in->cities[i].survey);	/* waves: [0-9]{4} */
+		if (m->values == NULL || isnan(m->values[i]))
+			e |= buf_printf(&t->values, "%sNULL", sep);
+		else
+			e |= buf_printf(&t->values, "%s%.17g", sep, m->values[i]);
+		t->rows++;
+	}
+	if (e)
+		t->failed = 1;
+	return t->rows >= BATCH_ROWS ? batch_flush(db, t, err) : 0;
+}
+
+/* A metric's values: into the bulk write when there is one, else into the upload's batch. */
+static int
+put(struct db *db, struct compute_values *bulk, struct batch *batch, const struct city_inputs *in,
+    const struct plugin_metric *m, char **err)
+{
 	if (bulk == NULL)
-		return compute_store(db, in, m, err);
+		return batch_add(db, batch, in, m, err);
 	if (compute_values_add(bulk, in, m) == -1) {
 		*err = strdup("out of memory");
 		return -1;
@@ -362,11 +470,13 @@ compute_run(struct db *db, const int *city_ids, size_t ncities, const char *wave
 	struct city_inputs in;
 	struct plugin_limits lim;
 	struct plugin_job *jobs = NULL;
+	struct batch batch;
 	PGresult *plugins = NULL, *inputs = NULL;
 	size_t njobs = 0, jb;
 	int i, rc = -1;
 
 	memset(&in, 0, sizeof(in));
+	memset(&batch, 0, sizeof(batch));
 	plugins = db_query(db, Q_ACTIVE_PLUGINS, 0, NULL);
 	inputs = db_query(db, Q_ACTIVE_INPUTS, 0, NULL);
 	if (!db_ok(plugins) || !db_ok(inputs)) {
@@ -424,7 +534,7 @@ compute_run(struct db *db, const int *city_ids, size_t ncities, const char *wave
 					memset(&none, 0, sizeof(none));
 					none.id = PQgetvalue(ids, j, Q_METRIC_IDS_OF_ID);
 					none.version = PQgetvalue(ids, j, Q_METRIC_IDS_OF_VERSION);
-					if (put(db, bulk, &in, &none, err) == -1) {
+					if (put(db, bulk, &batch, &in, &none, err) == -1) {
 						PQclear(ids);
 						goto out;
 					}
@@ -434,15 +544,18 @@ compute_run(struct db *db, const int *city_ids, size_t ncities, const char *wave
 			continue;
 		}
 		for (k = 0; k < res.nmetrics; k++) {
-			if (put(db, bulk, &in, &res.metrics[k], err) == -1) {
+			if (put(db, bulk, &batch, &in, &res.metrics[k], err) == -1) {
 				plugin_result_free(&res);
 				goto out;
 			}
 		}
 		plugin_result_free(&res);
 	}
+	if (batch_flush(db, &batch, err) == -1)
+		goto out;
 	rc = 0;
 out:
+	batch_free(&batch);
 	for (jb = 0; jb < njobs; jb++) {
 		plugin_result_free(&jobs[jb].result);
 		free(jobs[jb].err);

@@ -15,6 +15,7 @@
 #include "ltext.h"
 #include "multipart.h"
 #include "page.h"
+#include "plugin.h"
 #include "query.h"
 #include "ratelimit.h"
 #include "reply.h"
@@ -380,6 +381,7 @@ upload_run(struct request *r, const char *auth, int bearer, const char *ctype, c
 		fail_k(o, 503, vmsg_make("oom", NULL, NULL, NULL, NULL, NULL), NULL);
 		goto refused;
 	}
+	plugin_spare(1);	/* this worker takes uploads: its next one's sandbox is started ahead */
 	if (!dry_run && db_begin(w) == -1) {
 		fail_k(o, 503, vmsg_make("db_unreachable", NULL, NULL, NULL, NULL, NULL), NULL);
 		goto refused;

@@ -660,13 +660,76 @@ plugin_run(const char *file, const char *source, size_t len,
 	return rc;
 }
 
+/* The spare (plugin_spare): a sandbox process started at the end of one plugin_run_many for the next
+ * one of the same shape, so that the next upload does not wait for an exec and the child's hardening.
+ * It has run nothing: started, hardened, under seccomp, blocked reading its first plugin.  It is used
+ * once, by one plugin_run_many, and never kept after it: nothing of one upload's plugins or cities can
+ * reach another's (each still gets a fresh lua_State per plugin, with its own budgets). */
+static struct proc spare = PROC_NONE;
+static struct plugin_limits spare_lim;
+static size_t spare_ncities, spare_count;
+static int spare_on;
+
+void
+plugin_spare(int on)
+{
+	spare_on = on;
+	if (!on)
+		proc_close(&spare);
+}
+
+/* 1 when the spare is alive and has said nothing (a child that failed its hardening has exited: its
+ * socket reads end-of-file). */
+static int
+spare_fresh(void)
+{
+	struct pollfd pfd;
+	int status;
+
+	if (spare.pid <= 0)
+		return 0;
+	if (waitpid(spare.pid, &status, WNOHANG) != 0) {
+		spare.pid = -1;	/* ended (and reaped now): nothing left to kill */
+		return 0;
+	}
+	pfd.fd = spare.fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	return poll(&pfd, 1, 0) == 0;
+}
+
+/* Moves the spare into *p when it was started for these cities, plugins and limits; else closes it.
+ * 0 when *p holds it, -1 otherwise. */
+static int
+spare_take(struct proc *p, size_t ncities, const struct plugin_limits *l, size_t count)
+{
+	int same = spare_ncities == ncities && spare_count == count &&
+	    spare_lim.instructions_per_call == l->instructions_per_call &&
+	    spare_lim.instructions_total == l->instructions_total && spare_lim.cpu_seconds == l->cpu_seconds &&
+	    spare_lim.memory_bytes == l->memory_bytes && spare_lim.wall_seconds == l->wall_seconds;
+
+	if (spare.pid <= 0)
+		return -1;
+	if (!same || !spare_fresh()) {
+		proc_close(&spare);
+		return -1;
+	}
+	*p = spare;
+	spare.pid = -1;
+	spare.fd = -1;
+	spare.progress = MAP_FAILED;
+	spare.left = 0;
+	return 0;
+}
+
 void
 plugin_run_many(struct plugin_job *jobs, size_t njobs, const struct plugin_city *cities,
     size_t ncities, const struct plugin_limits *lim)
 {
 	struct plugin_limits l;
 	struct proc p = PROC_NONE;
-	size_t i, j;
+	size_t i, j, all = 0;
+	int started = 0;
 
 	effective_limits(&l, lim);
 	if (cities == NULL)
@@ -700,7 +763,9 @@ plugin_run_many(struct plugin_job *jobs, size_t njobs, const struct plugin_city 
 
 			for (j = i; j < njobs; j++)
 				count += jobs[j].len <= PLUGIN_MAX_SOURCE;
-			if (proc_start(&p, ncities, &l, count, &job->err) != 0) {
+			if (!started++ && spare_take(&p, ncities, &l, count) == 0)
+				;	/* started ahead, has run nothing */
+			else if (proc_start(&p, ncities, &l, count, &job->err) != 0) {
 				job->status = -1;
 				continue;
 			}
@@ -709,6 +774,18 @@ plugin_run_many(struct plugin_job *jobs, size_t njobs, const struct plugin_city 
 		    job->len, cities, ncities, &l, &job->result, &job->err);
 	}
 	proc_close(&p);
+	/* The next call's process, started now: it hardens itself while the caller goes on. */
+	for (i = 0; i < njobs; i++)
+		all += jobs[i].len <= PLUGIN_MAX_SOURCE;
+	if (spare_on && all > 0 && spare.pid <= 0) {
+		char *ignored = NULL;
+		if (proc_start(&spare, ncities, &l, all, &ignored) == 0) {
+			spare_lim = l;
+			spare_ncities = ncities;
+			spare_count = all;
+		}
+		free(ignored);
+	}
 }
 
 /* --- a directory of plugins --------------------------------------------------------------- */

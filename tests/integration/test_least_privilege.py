@@ -107,6 +107,8 @@ def test_web_role_refused_each_write_it_could_do():
         "select * from cb_store_version(%s, '2020', '{\"team1_staff\": 9}', 'mallory', null, 'upload', null)" % oid,
         "select cb_put_values((select id from metrics limit 1), array[%s], array['2020'], array[1.0::float8], "
         "(select version from metrics limit 1))" % oid,
+        "select cb_put_values_many(array[(select id from metrics limit 1)], array[(select version from metrics "
+        "limit 1)], array[%s], array['2020'], array[1.0::float8])" % oid,
         "select bump_data_version()",
         "select cb_session_open(%d, repeat('0', 64), repeat('c', 64), repeat('d', 64))" % tid,
     ]:
@@ -131,6 +133,16 @@ def test_web_role_refused_each_write_it_could_do():
                      "from metrics m where m.active; commit" % (tid, h, oid))
     assert rc == 0, out
     assert psql("select count(*) || '/' || coalesce(sum(value), 0) from metric_values where city_id = %s" % oid) == before
+    # the same through the upload's call for every metric at once (016), and never another version
+    rc, out = as_web("begin; select cb_write_begin(%d, '%s', false); "
+                     "select cb_put_values_many(array_agg(m.id), array_agg(m.version), array_agg(%s), "
+                     "array_agg('2020'::text), array_agg(12345.0::float8)) from metrics m where m.active; commit"
+                     % (tid, h, oid))
+    assert rc == 0, out
+    assert psql("select count(*) || '/' || coalesce(sum(value), 0) from metric_values where city_id = %s" % oid) == before
+    refused("begin; select cb_write_begin(%d, '%s', false); select cb_put_values_many(array[m.id], "
+            "array['not-' || m.version], array[%s], array['2020'], array[1.0::float8]) from metrics m "
+            "where m.active limit 1; commit" % (tid, h, cid))
     # an audit row under any name: the actor is the token's, or the row is an anonymous refusal
     run = uuid.uuid4().hex
     client = "10.%d.%d.%d" % tuple(uuid.uuid4().bytes[:3])
