@@ -1,8 +1,7 @@
 """Issue 18: /compare.json for a stored cohort is written straight from its statement's rows
 (compare_json.c), the other answers through compare.c's model.  Both give the same document: the plain
 answer is the one with `questions` minus the two members `questions` adds, member for member in the same
-order, with the same types (an integer stays an integer); the 404s and 400s stay the model's.  The
-statement (compare_stored(), migration 019) answers a lower-is-better metric's rank too."""
+order, with the same types (an integer stays an integer); the 404s and 400s stay the model's."""
 import json
 import urllib.parse
 
