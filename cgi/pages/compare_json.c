@@ -23,6 +23,8 @@
 #define VAL(row, col) PQgetvalue(res, (row), Q_COMPARE_STORED_##col)
 #define NUL(row, col) PQgetisnull(res, (row), Q_COMPARE_STORED_##col)
 
+#define MAX_KEYS	64	/* cities whose keys are written once (compare takes 12 at most) */
+
 /* The layout build_model reads: (nc + 1) x (nm + 1) rows in slot order, every city and metric known. */
 static int
 plain(const PGresult *res, int *ncp, int *nmp)
@@ -33,7 +35,7 @@ plain(const PGresult *res, int *ncp, int *nmp)
 		return 0;
 	nc = atoi(VAL(n - 1, CITY_SLOT));
 	nm = atoi(VAL(n - 1, METRIC_SLOT));
-	if (nc < 1 || nm < 1 || (long long)(nc + 1) * (nm + 1) != n)
+	if (nc < 1 || nc > MAX_KEYS || nm < 1 || (long long)(nc + 1) * (nm + 1) != n)
 		return 0;
 	for (i = 0; i <= nc; i++)
 		for (j = 0; j <= nm; j++) {
@@ -73,10 +75,17 @@ static int
 write_answer(struct request *r, struct buf *b, const PGresult *res, const char *peers, int nc, int nm)
 {
 	json_t *waves = versioned_get(r->app, "surveys");
+	struct buf keys = BUF_INIT;	/* each city's "SLUG": once, for its 3 x nm cells */
+	size_t off[MAX_KEYS + 1];
 	int i, j, e = 0;
 
 	if (waves == NULL)
 		return 1;	/* not kept yet: compare.c reads them */
+	for (i = 1; i <= nc; i++) {
+		off[i - 1] = keys.len;
+		e |= jsonw_key(&keys, VAL(ROW(i, 0), SLUG));
+	}
+	off[nc] = keys.len;
 	e |= buf_append(b, "{\"survey\":", 10);
 	e |= jsonw_string(b, VAL(0, WAVE));
 	e |= buf_append(b, ",\"peers\":", 9);
@@ -133,7 +142,7 @@ write_answer(struct request *r, struct buf *b, const PGresult *res, const char *
 				int row = ROW(i, j);
 				if (i > 1)
 					e |= buf_putc(b, ',');
-				e |= jsonw_key(b, VAL(ROW(i, 0), SLUG));
+				e |= buf_append(b, keys.data + off[i - 1], off[i] - off[i - 1]);
 				if (k == 0) {
 					e |= real_or_null(b, res, row, Q_COMPARE_STORED_VALUE);
 				} else if (NUL(row, RANK)) {
@@ -153,6 +162,7 @@ write_answer(struct request *r, struct buf *b, const PGresult *res, const char *
 		}
 	}
 	e |= buf_append(b, "}}\n", 3);
+	buf_free(&keys);
 	return e ? -1 : 0;
 }
 
