@@ -26,6 +26,7 @@
 #include "app.h"
 #include "chart.h"
 #include "compare_answers.h"
+#include "compare_json.h"
 #include "csv.h"
 #include "html.h"
 #include "latest.h"
@@ -747,6 +748,13 @@ compare_get(struct request *r)
 	}
 	if (!db_ok(res) || PQntuples(res) == 0) {
 		view_db_error(r, res);
+		goto out;
+	}
+	if (stored && (n = compare_json_stored(r, res, c.canonical.data)) != 0) {
+		/* the plain JSON answer straight from the rows (compare_json.c) */
+		if (n == -1)
+			reply_error(r, 503, "out of memory", NULL);
+		status = 0;
 		goto out;
 	}
 	if (PQgetvalue(res, 0, Q_COMPARE_WAVE_KNOWN)[0] != 't') {
