@@ -350,15 +350,96 @@ copy_text(struct buf *b, const char *s)
 	return e;
 }
 
+/* One metric's stored values: row[k] is the row of Q_VALUES_CURRENT for city-wave k of `in`, or -1. */
+struct compute_current {
+	const char *id;
+	int *row;
+};
+
+int
+compute_values_current(struct db *db, struct compute_values *v, const struct city_inputs *in, char **err)
+{
+	size_t *pos = NULL, k;
+	int i, n;
+
+	if ((v->cur = db_query(db, Q_VALUES_CURRENT, 0, NULL)) == NULL || !db_ok(v->cur)) {
+		*err = strdup(v->cur ? PQresultErrorMessage(v->cur) : "the database is unreachable");
+		return -1;
+	}
+	v->ncities = in->n;
+	n = PQntuples(v->cur);
+	if ((pos = calloc(in->n + 1, sizeof(*pos))) == NULL)
+		goto oom;
+	for (k = 0; k < in->n; k++)
+		pos[k] = k;
+	sort_in = in;
+	qsort(pos, in->n, sizeof(*pos), cmp_pos);
+	sort_in = NULL;
+	for (i = 0; i < n; i++) {
+		const char *id = PQgetvalue(v->cur, i, Q_VALUES_CURRENT_METRIC_ID);
+		struct compute_current *c = NULL;
+		long at;
+
+		for (k = 0; k < v->nmetrics; k++)
+			if (strcmp(v->metrics[k].id, id) == 0) {
+				c = &v->metrics[k];
+				break;
+			}
+		if (c == NULL) {
+			struct compute_current *more = realloc(v->metrics, (v->nmetrics + 1) * sizeof(*more));
+			if (more == NULL)
+				goto oom;
+			v->metrics = more;
+			c = &v->metrics[v->nmetrics];
+			c->id = id;
+			if ((c->row = malloc((in->n + 1) * sizeof(int))) == NULL)
+				goto oom;
+			v->nmetrics++;
+			for (k = 0; k < in->n; k++)
+				c->row[k] = -1;
+		}
+		at = find_pos(in, pos, atoi(PQgetvalue(v->cur, i, Q_VALUES_CURRENT_CITY_ID)),
+		    PQgetvalue(v->cur, i, Q_VALUES_CURRENT_SURVEY_ID));
+		if (at >= 0)
+			c->row[at] = i;
+	}
+	free(pos);
+	return 0;
+oom:
+	free(pos);
+	*err = strdup("out of memory");
+	return -1;
+}
+
+/* Whether city-wave i's value of m is what is stored (then it is not written again). */
+static int
+unchanged(const struct compute_values *v, const struct compute_current *c, const struct plugin_metric *m,
+    size_t i)
+{
+	int r = c ? c->row[i] : -1;
+
+	if (m->values == NULL || isnan(m->values[i]))
+		return r < 0;	/* no value, none stored: nothing to remove */
+	return r >= 0 && numtext_double(PQgetvalue(v->cur, r, Q_VALUES_CURRENT_VALUE)) == m->values[i] &&
+	    strcmp(PQgetvalue(v->cur, r, Q_VALUES_CURRENT_PLUGIN_VERSION), m->version ? m->version : "") == 0;
+}
+
 int
 compute_values_add(struct compute_values *v, const struct city_inputs *in, const struct plugin_metric *m)
 {
 	struct buf id = BUF_INIT, ver = BUF_INIT;
+	const struct compute_current *cur = NULL;
 	size_t i;
 	int e;
 
+	if (v->cur && v->ncities == in->n)
+		for (i = 0; i < v->nmetrics; i++)
+			if (strcmp(v->metrics[i].id, m->id) == 0)
+				cur = &v->metrics[i];
 	e = copy_text(&id, m->id) | copy_text(&ver, m->version ? m->version : "");
 	for (i = 0; !e && i < in->n; i++) {
+		if (v->cur && v->ncities == in->n && unchanged(v, cur, m, i))
+			continue;
 		char num[16];
 		int k = (int)sizeof(num);
 		long c = in->city_ids[i];
@@ -391,6 +472,12 @@ compute_values_add(struct compute_values *v, const struct city_inputs *in, const
 void
 compute_values_free(struct compute_values *v)
 {
+	size_t i;
+
+	for (i = 0; i < v->nmetrics; i++)
+		free(v->metrics[i].row);
+	free(v->metrics);
+	PQclear(v->cur);
 	buf_free(&v->b);
 	memset(v, 0, sizeof(*v));
 }
