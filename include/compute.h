@@ -43,7 +43,16 @@ struct compute_values {
 	struct buf b;			/* the rows, in COPY's text format */
 	size_t n;
 	int failed;			/* out of memory while adding */
+	PGresult *cur;			/* compute_values_current's rows, or NULL */
+	struct compute_current *metrics;	/* per metric id: its stored row of each city-wave */
+	size_t nmetrics;
+	size_t ncities;			/* the city-waves of the `in` it was loaded for */
 };
+/* Reads the values stored now for the city-waves of `in` (all of them: the reload's), so that
+ * compute_values_add leaves out every value equal to the stored one (same number, same plugin
+ * version) and every "no value" with none stored: the rows the set-based write would have left
+ * alone.  0, or -1 (err set). */
+int compute_values_current(struct db *db, struct compute_values *v, const struct city_inputs *in, char **err);
 int compute_values_add(struct compute_values *v, const struct city_inputs *in, const struct plugin_metric *m);
 int compute_values_write(struct db *db, struct compute_values *v, char **err);
 void compute_values_free(struct compute_values *v);

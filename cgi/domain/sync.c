@@ -205,7 +205,8 @@ sync_plugins(struct db *db, const char *dir, FILE *out, char **err)
 		*err = strdup("out of memory");
 		goto out;
 	}
-	if (city_inputs_load(db, NULL, 0, NULL, codes.data, &in, err) == -1)
+	if (city_inputs_load(db, NULL, 0, NULL, codes.data, &in, err) == -1 ||
+	    compute_values_current(db, &vals, &in, err) == -1)
 		goto out;
 	/* Every file that loaded, in one sandbox process (plugin_run_many: each as plugin_run). */
 	if (nfiles && (jobs = calloc(nfiles, sizeof(*jobs))) == NULL) {
