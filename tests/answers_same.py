@@ -19,7 +19,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-REQUEST_ID = re.compile(rb'(request[_ -]id(?:":"|: <code>|: ))[0-9a-f]{16,64}', re.I)
+REQUEST_ID = re.compile(rb'((?:request[_ -]id|Identifiant de la requ\xc3\xaate\xe2\x80\xaf)(?:":"|: <code>|: ))'
+                        rb'[0-9a-f]{16,64}', re.I)
 
 
 def fetch(base, path, method="GET"):
@@ -75,6 +76,12 @@ def urls(base):
                 "/cities/%s?peers=%s" % (s, q("country:" + c["country"]))]
         for w in waves:
             out += ["/cities/%s?survey=%s" % (s, w), "/cities/%s.json?survey=%s" % (s, w)]
+        # the same profiles in French, between English ones (what a worker keeps per language)
+        out += ["/cities/%s?lang=fr" % s, "/cities/%s.json?lang=fr" % s,
+                "/cities/%s.json?lang=fr&peers=%s" % (s, q("region:" + c["region"])),
+                "/cities/%s?lang=fr&peers=%s" % (s, q("country:" + c["country"]))]
+        for w in waves:
+            out += ["/cities/%s?survey=%s&lang=fr" % (s, w), "/cities/%s.json?survey=%s&lang=fr" % (s, w)]
     subs = json.loads(fetch(base, "/cities/%s/submissions.json" % toronto["slug"])[2]).get("submissions", [])
     for sub in subs[:4]:
         out += ["/submissions/%s" % sub["id"], "/submissions/%s.json" % sub["id"]]

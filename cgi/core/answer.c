@@ -76,12 +76,64 @@ answer_same(const char *code, json_t *a, json_t *b)
 	return 1;
 }
 
+/* Issue 18: a profile looks questions up by code a few thousand times in the same few lists (the
+ * questionnaires kept per data version), a linear scan each: the last few lists looked up in are
+ * indexed by code.  A slot holds a reference to its list (it cannot be freed and its address reused
+ * while indexed) and the list's size (a list grown since is indexed again); nothing in the worker
+ * changes a question's code in place.  The index keeps the first question of each code, as the scan
+ * returns it. */
+#define QINDEX_SLOTS	8
+#define QINDEX_MIN	8	/* shorter lists are scanned */
+
+static struct {
+	json_t *list, *index;
+	size_t size;
+	unsigned long used;
+} qindex[QINDEX_SLOTS];
+static unsigned long qindex_clock;
+
+static json_t *
+question_index(json_t *questions)
+{
+	size_t i, n = json_array_size(questions), slot = 0;
+	json_t *q, *index;
+
+	for (i = 0; i < QINDEX_SLOTS; i++) {
+		if (qindex[i].list == questions && qindex[i].size == n) {
+			qindex[i].used = ++qindex_clock;
+			return qindex[i].index;
+		}
+		if (qindex[i].used < qindex[slot].used)
+			slot = i;
+	}
+	if ((index = json_object()) == NULL)
+		return NULL;
+	json_array_foreach(questions, i, q) {
+		const char *code = view_str(q, "code");
+		if (json_object_get(index, code) == NULL && json_object_set(index, code, q) == -1) {
+			json_decref(index);
+			return NULL;
+		}
+	}
+	json_decref(qindex[slot].list);
+	json_decref(qindex[slot].index);
+	qindex[slot].list = json_incref(questions);
+	qindex[slot].index = index;
+	qindex[slot].size = n;
+	qindex[slot].used = ++qindex_clock;
+	return index;
+}
+
 json_t *
 answer_question(json_t *questions, const char *code)
 {
 	size_t i;
-	json_t *q;
+	json_t *q, *index;
 
+	if (code == NULL)
+		return NULL;
+	if (json_array_size(questions) >= QINDEX_MIN && (index = question_index(questions)) != NULL)
+		return json_object_get(index, code);
 	json_array_foreach(questions, i, q)
 		if (streq(view_str(q, "code"), code))
 			return q;

@@ -20,6 +20,15 @@ static struct country *countries;
 static size_t ncountries;
 static int loaded;
 static int domain_bound;
+/* Issue 18: the first country of each two-letter code, ASCII case aside (index + 1; 0: none), so that
+ * a page naming every country of the peer-group form does not scan the list once per option. */
+static unsigned short by_letters[26][26];
+
+static int
+letter(unsigned char c)
+{
+	return c >= 'a' && c <= 'z' ? c - 'a' : c >= 'A' && c <= 'Z' ? c - 'A' : -1;
+}
 
 static char *
 dup_or_null(json_t *o, const char *key)
@@ -59,27 +68,43 @@ load(void)
 		ncountries++;
 	}
 	json_decref(root);
+	for (i = 0; i < ncountries && i < 65535; i++) {
+		int a = letter((unsigned char)countries[i].code[0]), b = letter((unsigned char)countries[i].code[1]);
+		if (a >= 0 && b >= 0 && by_letters[a][b] == 0)
+			by_letters[a][b] = (unsigned short)(i + 1);
+	}
+}
+
+/* Country i's name in the page's language. */
+static const char *
+shown(size_t i)
+{
+	if (lang_current() != LANG_FR)
+		return countries[i].shown;
+	if (!domain_bound) {
+		bind_textdomain_codeset(ISO3166_DOMAIN, "UTF-8");
+		domain_bound = 1;
+	}
+	return dgettext(ISO3166_DOMAIN, countries[i].shown);
 }
 
 const char *
 country_name(const char *code)
 {
 	size_t i;
+	int a, b;
 
 	if (!loaded)
 		load();
 	if (code == NULL || strlen(code) != 2)
 		return NULL;
+	a = letter((unsigned char)code[0]);
+	b = letter((unsigned char)code[1]);
+	if (a >= 0 && b >= 0 && ncountries < 65535)	/* two letters: only the same two match */
+		return by_letters[a][b] ? shown(by_letters[a][b] - 1u) : NULL;
 	for (i = 0; i < ncountries; i++)
-		if (strcasecmp(countries[i].code, code) == 0) {
-			if (lang_current() != LANG_FR)
-				return countries[i].shown;
-			if (!domain_bound) {
-				bind_textdomain_codeset(ISO3166_DOMAIN, "UTF-8");
-				domain_bound = 1;
-			}
-			return dgettext(ISO3166_DOMAIN, countries[i].shown);
-		}
+		if (strcasecmp(countries[i].code, code) == 0)
+			return shown(i);
 	return NULL;
 }
 

@@ -137,22 +137,50 @@ view_cohort(struct request *r, struct cohort *c)
 	return rc;
 }
 
+/* A one-column statement's values as a list of strings, read once per data version (versioned.h:
+ * cities are added and changed only by the CLI and import, which bump it); NULL when the database
+ * failed (not kept: read again next time). */
+static json_t *
+kept_column(struct request *r, const char *key, int q, int col)
+{
+	json_t *list = versioned_get(r->app, key);
+	PGresult *res;
+	int i;
+
+	if (list != NULL)
+		return list;
+	res = db_query(r->app->db, q, 0, NULL);
+	if (db_ok(res) && (list = json_array()) != NULL) {
+		for (i = 0; i < PQntuples(res); i++)
+			if (json_array_append_new(list, json_string_nocheck(PQgetvalue(res, i, col))) == -1) {
+				json_decref(list);
+				list = NULL;
+				break;
+			}
+		if (list)
+			versioned_put(r->app, key, list);
+	}
+	PQclear(res);
+	return list;
+}
+
 void
 view_peers_selects(struct request *r, struct buf *b)
 {
 	/* a page rendered without a database (the unit tests') offers "any" alone */
-	PGresult *regions = r->app ? db_query(r->app->db, Q_REGIONS, 0, NULL) : NULL;
-	PGresult *countries = r->app ? db_query(r->app->db, Q_COUNTRIES, 0, NULL) : NULL;
+	json_t *regions = r->app ? kept_column(r, "peer_regions", Q_REGIONS, Q_REGIONS_REGION) : NULL;
+	json_t *countries = r->app ? kept_column(r, "peer_countries", Q_COUNTRIES, Q_COUNTRIES_COUNTRY) : NULL;
 	const char *reg = query_get(&r->query, "peers_region"), *cc = query_get(&r->query, "peers_country");
-	int i;
+	json_t *v;
+	size_t i;
 
 	html_raw(b, "<div class=\"field\"><label for=\"peers_region\">");
 	html_text(b, _("Peers in the region"));
 	html_raw(b, "</label><select id=\"peers_region\" name=\"peers_region\"><option value=\"\">");
 	html_text(b, _("Any region"));
 	html_raw(b, "</option>");
-	for (i = 0; db_ok(regions) && i < PQntuples(regions); i++) {
-		const char *name = PQgetvalue(regions, i, Q_REGIONS_REGION);
+	json_array_foreach(regions, i, v) {
+		const char *name = json_string_value(v);
 		html_raw(b, "<option value=\"");
 		html_attr(b, name);
 		html_raw(b, reg && strcasecmp(reg, name) == 0 ? "\" selected>" : "\">");
@@ -164,10 +192,17 @@ view_peers_selects(struct request *r, struct buf *b)
 	html_raw(b, "</label><select id=\"peers_country\" name=\"peers_country\"><option value=\"\">");
 	html_text(b, _("Any country"));
 	html_raw(b, "</option>");
-	view_country_options(b, db_ok(countries) ? countries : NULL, cc);
+	json_array_foreach(countries, i, v) {
+		const char *code = json_string_value(v);
+		html_raw(b, "<option value=\"");
+		html_attr(b, code);
+		html_raw(b, cc && strcasecmp(cc, code) == 0 ? "\" selected>" : "\">");
+		view_country(b, code);
+		html_raw(b, "</option>");
+	}
 	html_raw(b, "</select></div>\n");
-	PQclear(regions);
-	PQclear(countries);
+	json_decref(regions);
+	json_decref(countries);
 }
 
 /* The slugs of the SIMILAR_PEERS cities most like `slug` in `wave` (similar_score's order: score, then

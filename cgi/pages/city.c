@@ -13,6 +13,7 @@
 #include "metric_links.h"
 #include "names.h"
 #include "profile.h"
+#include "profile_json.h"
 #include "profile_peers.h"
 #include "reply.h"
 #include "routes.h"
@@ -509,7 +510,7 @@ city_get(struct request *r)
 	}
 
 	if (r->fmt == FMT_JSON) {
-		reply_json(r, 200, json_incref(model));
+		profile_json_reply(r, wave, json_incref(model));
 	} else if (r->fmt == FMT_CSV) {
 		city_csv(r, model);
 	} else {
