@@ -61,4 +61,10 @@ unsigned long long simshare_recovered(struct simshare *s);
 void simshare_test_plant(struct simshare *s, int slot, const char *key, long long version,
     const void *bytes, size_t len, size_t decl);
 
+#ifdef CB_TEST_HOOKS
+/* Built with -DCB_TEST_HOOKS only (tests/unit/test_simshare.c's own copy of simshare.c): called by
+ * simshare_put while it holds the lock, its slot marked ready and not yet written. */
+extern void (*simshare_test_hook)(void);
+#endif
+
 #endif
