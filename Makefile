@@ -140,6 +140,11 @@ $(BUILD)/tests/test_cache: tests/unit/test_cache.c cgi/core/cache.c tests/unit/t
 	@echo "CC $< (CB_TEST_HOOKS)"
 	@$(CC) $(CFLAGS) -DCB_TEST_HOOKS $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< cgi/core/cache.c $(BUILD)/libcitybench.a $(PKG_LIBS) $(LDLIBS)
 
+# test_simshare kills a builder inside simshare_put: its own simshare.c with the hook, as test_cache.
+$(BUILD)/tests/test_simshare: tests/unit/test_simshare.c cgi/core/simshare.c tests/unit/t.h $(BUILD)/libcitybench.a | $(BUILD)/tests
+	@echo "CC $< (CB_TEST_HOOKS)"
+	@$(CC) $(CFLAGS) -DCB_TEST_HOOKS $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< cgi/core/simshare.c $(BUILD)/libcitybench.a $(PKG_LIBS) $(LDLIBS)
+
 units: $(UNITS)
 
 $(BUILD) $(BUILD)/tests bin:

@@ -26,6 +26,7 @@
 #include "replicas.h"
 #include "routes.h"
 #include "shmlock.h"
+#include "simshare.h"
 #include "sync.h"
 
 #define MAX_WORKERS SHARED_MAX_WORKERS	/* a slot each in shm->worker_previews */
@@ -303,6 +304,11 @@ main(int argc, char **argv)
 			    "64 KiB or more than the system gives\n", s && *s ? s : "(default)");
 	}
 
+	/* The similar-cities index, built once per data version for every worker (not a response cache:
+	 * on under CITYBENCH_CACHE=0 too); without it each worker builds its own. */
+	if ((simshare_default = simshare_new(SIMSHARE_BYTES)) == NULL)
+		fprintf(stderr, "citybench-fcgi: no shared similar-cities index: each worker builds its own\n");
+
 	/* The schema owner's conninfo is never a worker's (issue 14): plugins are loaded by `citybench
 	 * plugins reload`, run as the owner before the server (tests/stack.sh, the unit's ExecStartPre).
 	 * Given anyway, it is wiped where it was (the environment's own copy too: /proc/PID/environ). */
@@ -374,5 +380,6 @@ main(int argc, char **argv)
 	if (pidfile)
 		unlink(pidfile);
 	cache_free(cache);
+	simshare_free(simshare_default);
 	return 0;
 }

@@ -55,4 +55,15 @@ double simindex_score(const struct simindex *x, int mine, int theirs, size_t *bo
  * cities with nothing in common left out) into out (room for `limit`); returns how many. */
 size_t simindex_top(const struct simindex *x, int me, size_t limit, struct simindex_hit *out);
 
+/* The sealed index x as one block of position-independent bytes (offsets, no pointers: it may be
+ * copied anywhere, another process's memory included), malloc'd, its size in *len; NULL when x is
+ * not sealed or memory ran out.  Same machine only: the block says which sizes it was made with. */
+void *simindex_flat(const struct simindex *x, size_t *len);
+/* An index reading the block (simindex_flat's bytes, copied to memory aligned like malloc's), which
+ * it then owns (simindex_free frees it); scores, top lists, slugs and names are the original's.  The
+ * block is checked first: NULL (the block still the caller's) when it is not exactly one such block
+ * of len bytes, or when any offset in it points outside it (truncated or corrupt bytes are never
+ * read past their end).  Such an index is sealed already: nothing may be added to it. */
+struct simindex *simindex_from_flat(void *block, size_t len);
+
 #endif

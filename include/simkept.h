@@ -4,7 +4,10 @@
  * The profile's "cities most like this one" and peers=similar: score a city against every city of
  * its wave.  The encoding is built once per data version from city_facts (Q_SIMILAR_QUESTIONS and
  * Q_SIMILAR_ANSWERS) and kept like versioned.h's results: parsed state, not a response cache (it
- * stays on under CITYBENCH_CACHE=0); every write that changes an answer moves the data version. */
+ * stays on under CITYBENCH_CACHE=0); every write that changes an answer moves the data version.
+ * Built once per (wave, version) for all the workers of the supervisor (simshare.h): the first
+ * worker that needs it builds it and shares its flat form; the others copy that (or wait for it,
+ * boundedly), and build their own only when the shared one is not there. */
 #ifndef CB_SIMKEPT_H
 #define CB_SIMKEPT_H
 

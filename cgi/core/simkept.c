@@ -1,13 +1,16 @@
 /* simkept.c: a wave's similarity index kept for one data version (see simkept.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app.h"
 #include "reply.h"
 #include "simkept.h"
+#include "simshare.h"
 #include "view.h"
 
 #define SKSLOTS	4	/* waves a worker scores in at once */
+#define SKWAIT	5.0	/* seconds a worker waits for another's build of the same version */
 
 static struct {
 	char wave[32];
@@ -59,6 +62,40 @@ out:
 	return x;
 }
 
+/* The index of (wave, version) built once for all the workers (simshare.h): copied from another's
+ * build, or built here and shared, or built here alone; NULL with the error answered. */
+static struct simindex *
+obtain(struct request *r, const char *wave, long long version)
+{
+	struct simshare_ticket t;
+	struct simindex *x, *v;
+	void *b = NULL;
+	size_t len = 0;
+
+	switch (simshare_get(simshare_default, wave, version, SKWAIT, &b, &len, &t)) {
+	case SIMSHARE_COPIED:
+		if ((x = simindex_from_flat(b, len)) != NULL)
+			return x;
+		free(b);	/* not a block of ours (simindex_from_flat checked it): built alone */
+		return build(r, wave);
+	case SIMSHARE_BUILD:
+		if ((x = build(r, wave)) == NULL || (b = simindex_flat(x, &len)) == NULL) {
+			simshare_abandon(simshare_default, &t);
+			return x;
+		}
+		simshare_put(simshare_default, &t, b, len);
+		/* Kept in the flat form too: smaller than the builder's (no interning tables). */
+		if ((v = simindex_from_flat(b, len)) == NULL) {
+			free(b);
+			return x;
+		}
+		simindex_free(x);
+		return v;
+	default:
+		return build(r, wave);
+	}
+}
+
 const struct simindex *
 simkept_get(struct request *r, const char *wave)
 {
@@ -75,7 +112,7 @@ simkept_get(struct request *r, const char *wave)
 			slot[i].used = ++skclock;
 			return slot[i].index;
 		}
-	if ((x = build(r, wave)) == NULL)
+	if ((x = obtain(r, wave, version)) == NULL)
 		return NULL;
 	for (i = 0; i < SKSLOTS; i++) {
 		if (slot[i].index && strcmp(slot[i].wave, wave) == 0) {

@@ -44,6 +44,8 @@ struct simindex {
 	size_t hcap;
 
 	int *by_slug;		/* rows in strcmp order of slug (simindex_seal) */
+	void *flat;		/* simindex_from_flat: the one block every array above points into */
+	size_t flat_len;
 };
 
 static int
@@ -409,6 +411,11 @@ simindex_free(struct simindex *x)
 
 	if (x == NULL)
 		return;
+	if (x->flat) {		/* a view of a flat copy: its arrays are that block's */
+		free(x->flat);
+		free(x);
+		return;
+	}
 	for (i = 0; x->codes && i < x->nq; i++)
 		free(x->codes[i]);
 	for (i = 0; i < x->nstrs; i++)
@@ -442,6 +449,8 @@ simindex_bytes(const struct simindex *x)
 
 	if (x == NULL)
 		return 0;
+	if (x->flat)
+		return sizeof(*x) + x->flat_len;
 	b = sizeof(*x) + x->nq * (sizeof(char *) + 2) + x->qhcap * sizeof(uint32_t) + x->cap * (2 * sizeof(size_t) + sizeof(int)) +
 	    x->tcap + x->cap * x->nq * (1 + sizeof(union cell)) + x->cids * sizeof(uint32_t) +
 	    x->cstrs * sizeof(char *) + x->hcap * sizeof(uint32_t);
@@ -587,4 +596,135 @@ simindex_top(const struct simindex *x, int me, size_t limit, struct simindex_hit
 		free(all);
 	}
 	return k;
+}
+
+/* The flat form (simindex_flat): a header, then the arrays a sealed index scores from, each at an
+ * offset that is a multiple of 8 from the block's start, in this order. */
+#define FLAT_MAGIC 0x63627369786c6174ull	/* "cbsixlat" */
+#define FLAT_FORMAT 1u
+#define FLAT_SIZES ((uint32_t)(sizeof(size_t) << 16 | sizeof(union cell) << 8 | sizeof(int)))
+#define FLAT_MAX ((uint64_t)1 << 40)		/* no count or size is near this */
+
+struct flathead {
+	uint64_t magic;
+	uint32_t format, sizes;
+	uint64_t nq, n, tlen, nids;
+};
+
+enum { F_QTYPE, F_POPULATION, F_SLUG, F_NAME, F_TEXT, F_TAG, F_CELL, F_IDS, F_BYSLUG, F_END };
+
+/* Each array's offset in the block and the block's size (off[F_END]) for these counts; -1 when a
+ * count is out of bounds (then nothing is computed from it). */
+static int
+flat_layout(uint64_t nq, uint64_t n, uint64_t tlen, uint64_t nids, uint64_t off[F_END + 1])
+{
+	uint64_t size[F_END], at = (sizeof(struct flathead) + 7) / 8 * 8;
+	int i;
+
+	if (nq > FLAT_MAX || n > FLAT_MAX || tlen > FLAT_MAX || nids > FLAT_MAX ||
+	    (nq != 0 && n > FLAT_MAX / nq))
+		return -1;
+	size[F_QTYPE] = size[F_POPULATION] = nq;
+	size[F_SLUG] = size[F_NAME] = n * sizeof(size_t);
+	size[F_TEXT] = tlen;
+	size[F_TAG] = n * nq;
+	size[F_CELL] = n * nq * sizeof(union cell);
+	size[F_IDS] = nids * sizeof(uint32_t);
+	size[F_BYSLUG] = n * sizeof(int);
+	for (i = 0; i < F_END; i++) {
+		off[i] = at;
+		at += (size[i] + 7) / 8 * 8;	/* each below 2^44: no sum overflows */
+	}
+	off[F_END] = at;
+	return at > SIZE_MAX ? -1 : 0;
+}
+
+void *
+simindex_flat(const struct simindex *x, size_t *len)
+{
+	uint64_t off[F_END + 1];
+	struct flathead h;
+	char *b;
+
+	if (x == NULL || x->by_slug == NULL || flat_layout(x->nq, x->n, x->tlen, x->nids, off) == -1 ||
+	    (b = calloc(1, (size_t)off[F_END])) == NULL)
+		return NULL;
+	memset(&h, 0, sizeof(h));
+	h.magic = FLAT_MAGIC;
+	h.format = FLAT_FORMAT;
+	h.sizes = FLAT_SIZES;
+	h.nq = x->nq;
+	h.n = x->n;
+	h.tlen = x->tlen;
+	h.nids = x->nids;
+	memcpy(b, &h, sizeof(h));
+	if (x->nq) {
+		memcpy(b + off[F_QTYPE], x->qtype, x->nq);
+		memcpy(b + off[F_POPULATION], x->population, x->nq);
+	}
+	if (x->n) {
+		memcpy(b + off[F_SLUG], x->slug, x->n * sizeof(size_t));
+		memcpy(b + off[F_NAME], x->name, x->n * sizeof(size_t));
+		memcpy(b + off[F_BYSLUG], x->by_slug, x->n * sizeof(int));
+	}
+	if (x->n && x->nq) {
+		memcpy(b + off[F_TAG], x->tag, x->n * x->nq);
+		memcpy(b + off[F_CELL], x->cell, x->n * x->nq * sizeof(union cell));
+	}
+	if (x->tlen)
+		memcpy(b + off[F_TEXT], x->text, x->tlen);
+	if (x->nids)
+		memcpy(b + off[F_IDS], x->ids, x->nids * sizeof(uint32_t));
+	*len = (size_t)off[F_END];
+	return b;
+}
+
+struct simindex *
+simindex_from_flat(void *block, size_t len)
+{
+	uint64_t off[F_END + 1];
+	struct flathead h;
+	struct simindex *x;
+	char *b = block;
+	size_t i, c;
+
+	if (b == NULL || len < sizeof(h) || ((uintptr_t)b & 7) != 0)
+		return NULL;
+	memcpy(&h, b, sizeof(h));
+	if (h.magic != FLAT_MAGIC || h.format != FLAT_FORMAT || h.sizes != FLAT_SIZES ||
+	    flat_layout(h.nq, h.n, h.tlen, h.nids, off) == -1 || off[F_END] != len)
+		return NULL;
+	if ((x = calloc(1, sizeof(*x))) == NULL)
+		return NULL;
+	x->nq = (size_t)h.nq;
+	x->n = x->cap = (size_t)h.n;
+	x->tlen = x->tcap = (size_t)h.tlen;
+	x->nids = x->cids = (size_t)h.nids;
+	x->qtype = (unsigned char *)(b + off[F_QTYPE]);
+	x->population = (unsigned char *)(b + off[F_POPULATION]);
+	x->slug = (size_t *)(void *)(b + off[F_SLUG]);
+	x->name = (size_t *)(void *)(b + off[F_NAME]);
+	x->text = b + off[F_TEXT];
+	x->tag = (unsigned char *)(b + off[F_TAG]);
+	x->cell = (union cell *)(void *)(b + off[F_CELL]);
+	x->ids = (uint32_t *)(void *)(b + off[F_IDS]);
+	x->by_slug = (int *)(void *)(b + off[F_BYSLUG]);
+	/* Nothing read afterwards may leave the block: every string ends inside the text, every row is a
+	 * row, every list's run lies among the ids. */
+	if (x->n && (x->tlen == 0 || x->text[x->tlen - 1] != '\0'))
+		goto bad;
+	for (i = 0; i < x->n; i++)
+		if (x->slug[i] >= x->tlen || x->name[i] >= x->tlen || x->by_slug[i] < 0 ||
+		    (size_t)x->by_slug[i] >= x->n)
+			goto bad;
+	for (c = 0; c < x->n * x->nq; c++)
+		if (x->tag[c] == T_ARRAY &&
+		    (uint64_t)x->cell[c].run.off + x->cell[c].run.len > (uint64_t)x->nids)
+			goto bad;
+	x->flat = block;
+	x->flat_len = len;
+	return x;
+bad:
+	free(x);
+	return NULL;
 }
