@@ -46,3 +46,8 @@ $$;
 
 alter table city_facts add column if not exists similar_encoded text
 	generated always as (similar_encode(choices)) stored;
+
+-- A database upgraded from before 014/018 has fact rows whose text 014 added empty (014 runs first and
+-- adds a plain column, which the statement above then keeps): encode them now.  A row whose document
+-- does not read encodes to NULL again, which is what it would have been.
+update city_facts set similar_encoded = similar_encode(choices) where similar_encoded is null;
