@@ -65,7 +65,10 @@ start)
 	for i in $(seq 1 50); do [ -S "$D/php.sock" ] && break; sleep 0.1; done
 	[ -S "$D/php.sock" ] || { echo "php.sh: no socket from php-fpm" >&2; tail -5 "$D/php-fpm.log" >&2; exit 1; }
 	# The server block: the same http settings as the product (the stack's nginx.conf), its own port.
-	cat >"$D/nginx-php.conf" <<-EOF
+	# Written beside, and nginx reloaded only when the block is new or changed: a restart of php-fpm
+	# alone (the bench drops a queue of slow PHP answers that way) must not reload nginx, whose old
+	# workers would close the next run's connections as they wind down (read errors, a void run).
+	cat >"$D/nginx-php.conf.new" <<-EOF
 	server {
 		listen 127.0.0.1:$PORT backlog=4096;
 		server_name php;
@@ -81,8 +84,12 @@ start)
 	}
 	EOF
 	conf=$RT/nginx/nginx.conf
-	grep -q nginx-php.conf "$conf" || sed -i "0,/^[ \t]*upstream citybench {/s||\tinclude $D/nginx-php.conf;\n&|" "$conf"
-	/usr/sbin/nginx -p "$RT/nginx" -c "$conf" -e "$RT/nginx/logs/error.log" -s reload || exit 1
+	if ! cmp -s "$D/nginx-php.conf.new" "$D/nginx-php.conf" || ! grep -q nginx-php.conf "$conf"; then
+		mv "$D/nginx-php.conf.new" "$D/nginx-php.conf"
+		grep -q nginx-php.conf "$conf" || sed -i "0,/^[ \t]*upstream citybench {/s||\tinclude $D/nginx-php.conf;\n&|" "$conf"
+		/usr/sbin/nginx -p "$RT/nginx" -c "$conf" -e "$RT/nginx/logs/error.log" -s reload || exit 1
+	fi
+	rm -f "$D/nginx-php.conf.new"
 	for i in $(seq 1 100); do
 		[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/nowhere")" = 404 ] && exit 0
 		sleep 0.1
