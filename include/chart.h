@@ -76,6 +76,9 @@ struct chart_bin {
  * (skewed data), up to 10 bins whose bounds are the deciles rounded down to two significant figures
  * (each holds about a tenth of the values; widths differ, see chart_bins_uneven).  *bins is malloc'd (the caller frees it), *nbins may be 0 (then
  * *bins is NULL).  Returns 0, or -1 when memory ran out (*bins NULL, *nbins 0). */
+/* Sorts v ascending, as a stable qsort by value would, in one pass when v is already in order one way or
+ * the other (a ranking's values come best first). */
+void chart_sort_up(double *v, size_t n);
 int chart_bins(const double *values, size_t n, struct chart_bin **bins, size_t *nbins);
 
 /* 1 when the bins (of more than one value each) are of different widths: a histogram says so. */

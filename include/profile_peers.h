@@ -12,6 +12,10 @@
  * city's metrics as city_metrics() does (names not yet applied), and the cohort's size, of the wave
  * (or "latest") for the cohort c and the city (its id).  0, or -1 when the database failed (nothing
  * set then). */
+/* Adds one count row to counts ({code: {answered, counts: {option: n}}}): option NULL sets how many
+ * answered code, else how many chose option.  Shared by cohort_counts() in city.c and profile_peers(). */
+void profile_count_add(json_t *counts, const char *code, const char *option, json_int_t n);
+
 int profile_peers(struct db *db, const char *wave, const struct cohort *c, const char *city_id,
     json_t **cohort, json_t **metrics, long long *size);
 

@@ -717,8 +717,8 @@ chart_bin_of(const struct chart_bin *bins, size_t nbins, double v)
 /* Sorts v ascending, as a stable qsort by value would (issue 18: a ranking hands its values best first,
  * already in one order or the other).  Ascending: left as it is; descending without a zero (the only
  * equal doubles told apart, -0.0 and 0.0, whose order a reversal would change): reversed; else qsort. */
-static void
-sort_up(double *v, size_t m)
+void
+chart_sort_up(double *v, size_t m)
 {
 	size_t i;
 	int up = 1, down = 1, zero = 0;
@@ -765,7 +765,7 @@ chart_bins(const double *values, size_t n, struct chart_bin **bins, size_t *nbin
 		free(v);
 		return 0;
 	}
-	sort_up(v, m);
+	chart_sort_up(v, m);
 	for (i = 0; i < m; i++) {
 		if (i == 0 || v[i] != v[i - 1])
 			distinct++;

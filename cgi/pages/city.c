@@ -193,21 +193,10 @@ cohort_counts(struct app *a, const char *wave, const struct cohort *c)
 		return NULL;
 	}
 	cohort = json_object();
-	for (i = 0; i < PQntuples(res); i++) {
-		const char *code = PQgetvalue(res, i, Q_COHORT_COUNTS_CODE);
-		json_t *q = json_object_get(cohort, code);
-		json_int_t n = strtoll(PQgetvalue(res, i, Q_COHORT_COUNTS_N), NULL, 10);
-
-		if (q == NULL) {
-			q = json_pack("{s:i, s:{}}", "answered", 0, "counts");
-			json_object_set_new(cohort, code, q);
-		}
-		if (PQgetisnull(res, i, Q_COHORT_COUNTS_OPTION))
-			json_object_set_new(q, "answered", json_integer(n));
-		else
-			json_object_set_new(json_object_get(q, "counts"), PQgetvalue(res, i, Q_COHORT_COUNTS_OPTION),
-			    json_integer(n));
-	}
+	for (i = 0; i < PQntuples(res); i++)
+		profile_count_add(cohort, PQgetvalue(res, i, Q_COHORT_COUNTS_CODE),
+		    PQgetisnull(res, i, Q_COHORT_COUNTS_OPTION) ? NULL : PQgetvalue(res, i, Q_COHORT_COUNTS_OPTION),
+		    strtoll(PQgetvalue(res, i, Q_COHORT_COUNTS_N), NULL, 10));
 	PQclear(res);
 	if (*key)
 		versioned_put(a, key, cohort);

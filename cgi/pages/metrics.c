@@ -256,39 +256,6 @@ read_view(struct request *r, struct view *v)
 	return 0;
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Sorts v ascending.  The rows come in rank order, so v is already sorted one way or the other: that
- * is checked in one pass (and a descending v reversed) before falling back to qsort. */
-static void
-sort_values(double *v, size_t n)
-{
-	size_t i;
-	int up = 1, down = 1;
-
-	for (i = 1; i < n && (up || down); i++) {
-		up = up && v[i - 1] <= v[i];
-		down = down && v[i - 1] >= v[i];
-	}
-	if (up)
-		return;
-	if (!down) {
-		qsort(v, n, sizeof(*v), cmp_double);
-		return;
-	}
-	for (i = 0; i < n / 2; i++) {
-		double t = v[i];
-		v[i] = v[n - 1 - i];
-		v[n - 1 - i] = t;
-	}
-}
-
 /* summary {n, mean, median, min, max} (and share {yes, of, percent} for 0/1 shares) and the histogram */
 static int summary_of(json_t *model, double *v, size_t n, const char *unit);
 
@@ -328,7 +295,7 @@ summary_of(json_t *model, double *v, size_t n, const char *unit)
 		return -1;
 	}
 	if (n > 0)
-		sort_values(v, n);
+		chart_sort_up(v, n);
 	summary = json_pack("{s:I}", "n", (json_int_t)n);
 	json_object_set_new(summary, "mean", n ? json_real(sum / (double)n) : json_null());
 	json_object_set_new(summary, "median", n == 0 ? json_null() :

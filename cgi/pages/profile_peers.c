@@ -5,6 +5,21 @@
 
 #include "profile_peers.h"
 
+void
+profile_count_add(json_t *counts, const char *code, const char *option, json_int_t n)
+{
+	json_t *q = json_object_get(counts, code);
+
+	if (q == NULL) {
+		q = json_pack("{s:i, s:{}}", "answered", 0, "counts");
+		json_object_set_new(counts, code, q);
+	}
+	if (option == NULL)
+		json_object_set_new(q, "answered", json_integer(n));
+	else
+		json_object_set_new(json_object_get(q, "counts"), option, json_integer(n));
+}
+
 int
 profile_peers(struct db *db, const char *wave, const struct cohort *c, const char *city_id,
     json_t **cohort, json_t **metrics, long long *size)
@@ -30,20 +45,10 @@ profile_peers(struct db *db, const char *wave, const struct cohort *c, const cha
 		if (part[0] == '0') {
 			n = strtoll(PQgetvalue(res, i, Q_PEERS_PROFILE_N), NULL, 10);
 		} else if (part[0] == '1') {
-			/* as cohort_counts() in city.c */
-			const char *code = PQgetvalue(res, i, Q_PEERS_PROFILE_CODE);
-			json_t *q = json_object_get(counts, code);
-			json_int_t k = strtoll(PQgetvalue(res, i, Q_PEERS_PROFILE_N), NULL, 10);
-
-			if (q == NULL) {
-				q = json_pack("{s:i, s:{}}", "answered", 0, "counts");
-				json_object_set_new(counts, code, q);
-			}
-			if (PQgetisnull(res, i, Q_PEERS_PROFILE_OPTION))
-				json_object_set_new(q, "answered", json_integer(k));
-			else
-				json_object_set_new(json_object_get(q, "counts"),
-				    PQgetvalue(res, i, Q_PEERS_PROFILE_OPTION), json_integer(k));
+			profile_count_add(counts, PQgetvalue(res, i, Q_PEERS_PROFILE_CODE),
+			    PQgetisnull(res, i, Q_PEERS_PROFILE_OPTION) ? NULL :
+			    PQgetvalue(res, i, Q_PEERS_PROFILE_OPTION),
+			    strtoll(PQgetvalue(res, i, Q_PEERS_PROFILE_N), NULL, 10));
 		} else {
 			/* as city_metrics() in city.c */
 			long long of = strtoll(PQgetvalue(res, i, Q_PEERS_PROFILE_OF), NULL, 10);

@@ -10,7 +10,8 @@
 // Prepared statements (pg_prepare/pg_execute on a persistent connection), ranks and percentiles by window
 // functions in the database, json_encode, no cache.  Peer groups of one filter (region, country or a
 // population band: the wave's population, else the city's; a city without one is in no band); any other
-// peers expression is a 400 here (citybench's answer, similar and list cohorts are not implemented).
+// peers expression is a 400 here: the bench's peer-group workload asks for these three kinds only, and
+// the answer, similar and list cohorts are measured as citybench's profile HTML (no PHP row reads them).
 declare(strict_types=1);
 
 const JSON_FLAGS = JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_PRESERVE_ZERO_FRACTION;
