@@ -670,11 +670,13 @@ test_pinned_concurrent(void)
 			const char *p;
 			size_t n;
 			long long v;
-			int wrong = 0, hits = 0, j;
+			int wrong = 0, hits = 0, j, last;
 
-			for (j = 0; !__atomic_load_n(stop, __ATOMIC_ACQUIRE); j++) {
-				for (v = 1; v <= 40; v++) {
-					int rc = get_pinned_kv(c, j % 50, v, &h, &p, &n, &want);
+			/* until the writer is done, then one round more (key 0 at version 41: a hit) */
+			for (j = 0, last = 0; !last; j++) {
+				last = __atomic_load_n(stop, __ATOMIC_ACQUIRE);
+				for (v = 1; v <= 41; v++) {
+					int rc = get_pinned_kv(c, last ? 0 : j % 50, v, &h, &p, &n, &want);
 
 					if (rc == -1)
 						wrong++;
@@ -689,6 +691,7 @@ test_pinned_concurrent(void)
 	for (long long v = 1; v <= 40; v++)
 		for (k = 0; k < 300; k++)
 			put_kv(c, k % 50 + (k / 50) * 1000 * (k % 7 != 0), v, &body);
+	put_kv(c, 0, 41, &body);
 	__atomic_store_n(stop, 1, __ATOMIC_RELEASE);
 	for (i = 0; i < 3; i++)
 		if (waitpid(pids[i], &status, 0) != pids[i] || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
