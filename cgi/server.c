@@ -168,6 +168,8 @@ worker_main(int sock, struct shared *shm, int nworkers, int index)
 			routes_dispatch(&req, fr.envp);
 		}
 		http_send(&req);
+		if (req.body_ref)
+			cache_release(app.cache);	/* the body went out of the shared region */
 		FCGX_Finish_r(&fr);
 		auth_forget();		/* the request's token credential, if any */
 		app_account(&app, req.status, clock_mono() - t0);

@@ -48,6 +48,18 @@ void cache_free(struct cache *c);
 int cache_get(struct cache *c, const char *key, size_t klen, long long version, struct cached *hit,
     struct buf *headers, struct buf *body);
 
+/* A hit sent without the copy: as cache_get, but *body and *blen give the body where it lies in the
+ * region, pinned: no entry is written over it (a put that would is dropped) until cache_release, or
+ * the next cache_get_pinned of this process (a process holds one pin at most).  Returns 1 (a hit), 0
+ * (a miss: headers as they were), or -1 when no pin is left for this process (more processes than the
+ * region has pins): nothing done, cache_get then copies it. */
+int cache_get_pinned(struct cache *c, const char *key, size_t klen, long long version, struct cached *hit,
+    struct buf *headers, const char **body, size_t *blen);
+
+/* Lets go of this process's pin, if it holds one; accepts NULL.  After it, the body a pinned hit gave
+ * must not be read any more. */
+void cache_release(struct cache *c);
+
 /* Stores a copy, evicting the oldest entries to make room.  Nothing is stored (silently: a cache may
  * forget) for an entry larger than a quarter of the region, a content type that is not one of the
  * static ones, a version older than the cache's, or a key already held.  A newer version empties the

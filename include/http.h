@@ -60,6 +60,10 @@ struct request {
 	struct buf out;			/* the body */
 	long long etag_version;		/* data version behind the page, 0 = not cacheable */
 	int from_cache;
+	/* A cached body sent where it lies in the shared cache (pinned there until http_send is done with
+	 * it: cache_get_pinned); when set it is the body instead of out. */
+	const char *body_ref;
+	size_t body_ref_len;
 };
 
 /* Buffers larger than this are released between requests rather than kept for the next one. */

@@ -5,8 +5,10 @@
  * stale: a generation number in the index slots drops them all at once.  A process killed while holding
  * the lock (a robust one: shmlock.h) may leave the region half written: the next one to lock it empties
  * it. */
+#include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +60,17 @@ struct rec {
 	uint64_t serial;		/* entries are numbered as they are put: FIFO order */
 };
 
+/* A reader's hold on an entry it sends straight from the region (cache_get_pinned): one per process,
+ * claimed on its first pinned hit.  While active is set no entry is written over [off, off + len);
+ * a put that would is dropped.  A process that died holding one (kill(pid, 0) says so) loses it to
+ * the next writer that meets it. */
+struct pin {
+	int32_t pid;			/* the owner; 0 = free */
+	uint32_t active;		/* set and read under the lock; cleared without it (release) */
+	uint64_t off, len;
+};
+#define NPINS 128
+
 struct region {
 	pthread_mutex_t lock;
 	uint64_t magic;
@@ -76,6 +89,7 @@ struct region {
 	 * oldest_serial afterwards: moved past its entry, the copy is not trusted. */
 	uint64_t next_serial;
 	uint64_t oldest_serial;
+	struct pin pins[NPINS];
 };
 
 struct cache {
@@ -83,7 +97,26 @@ struct cache {
 	struct slot *slots;
 	char *arena;
 	size_t map_len;
+	int pin;			/* this process's pin slot, or -1 */
+	unsigned pin_forks;		/* forks_seen when it was claimed: a forked child claims its own */
 };
+
+/* Counts forks in this process's line (pthread_atfork): a child's inherited struct cache then knows
+ * that the pin slot it names is its parent's. */
+static unsigned forks_seen;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void
+on_fork_child(void)
+{
+	forks_seen++;
+}
+
+static void
+atfork_init(void)
+{
+	pthread_atfork(NULL, NULL, on_fork_child);
+}
 
 static uint64_t
 fnv1a(const char *s, size_t n)
@@ -291,6 +324,8 @@ cache_new(size_t max_bytes)
 	if (p == MAP_FAILED)
 		goto out;
 	c->map_len = max_bytes;
+	c->pin = -1;
+	pthread_once(&atfork_once, atfork_init);
 	c->r = r = p;
 	c->slots = (struct slot *)((char *)p + index_off);
 	c->arena = (char *)p + arena_off;
@@ -346,6 +381,115 @@ copy_unlocked(struct cache *c, const char *p, size_t blen, uint64_t serial, stru
 	body->len += blen;
 	body->data[body->len] = '\0';
 	return 0;
+}
+
+/* Whether [off, off + n) meets an entry some live process holds pinned; under the lock.  The
+ * acquire load pairs with cache_release's store: a reader's last read of the bytes comes before it. */
+static int
+pinned_over(struct cache *c, size_t off, size_t n)
+{
+	struct pin *pn;
+	size_t i;
+
+	for (i = 0; i < NPINS; i++) {
+		pn = &c->r->pins[i];
+		if (pn->pid == 0 || !__atomic_load_n(&pn->active, __ATOMIC_ACQUIRE))
+			continue;
+		if (pn->off >= off + n || off >= pn->off + pn->len)
+			continue;
+		if (kill(pn->pid, 0) == -1 && errno == ESRCH) {
+			/* its holder died mid-send: the slot is free again */
+			__atomic_store_n(&pn->active, 0, __ATOMIC_RELAXED);
+			pn->pid = 0;
+			continue;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+/* This process's pin slot (claimed now if need be), or -1 when all are taken; under the lock. */
+static int
+pin_slot(struct cache *c)
+{
+	struct pin *pn;
+	pid_t me;
+	int i, dead = -1;
+
+	if (c->pin >= 0 && c->pin_forks == forks_seen)
+		return c->pin;
+	me = getpid();
+	for (i = 0; i < NPINS; i++) {
+		pn = &c->r->pins[i];
+		if (pn->pid == me || pn->pid == 0)
+			break;
+		if (dead == -1 && !__atomic_load_n(&pn->active, __ATOMIC_ACQUIRE) &&
+		    kill(pn->pid, 0) == -1 && errno == ESRCH)
+			dead = i;
+	}
+	if (i == NPINS && (i = dead) == -1)
+		return -1;
+	pn = &c->r->pins[i];
+	pn->pid = me;
+	__atomic_store_n(&pn->active, 0, __ATOMIC_RELAXED);
+	c->pin = i;
+	c->pin_forks = forks_seen;
+	return i;
+}
+
+int
+cache_get_pinned(struct cache *c, const char *key, size_t klen, long long version, struct cached *hit,
+    struct buf *headers, const char **body, size_t *blen)
+{
+	const struct rec *e;
+	const struct slot *s;
+	const char *p;
+	size_t hlen0;
+	int i, found = 0;
+
+	if (c == NULL || key == NULL || hit == NULL || body == NULL || blen == NULL)
+		return 0;
+	cache_release(c);
+	hlen0 = headers ? headers->len : 0;
+	if (lock(c) == -1)
+		return 0;
+	if (at_version(c, version) == -1 || (s = find(c, key, klen, fnv1a(key, klen))) == NULL)
+		goto out;
+	if ((i = pin_slot(c)) == -1) {
+		/* more processes than pins: the caller asks cache_get for a copy */
+		found = -1;
+		goto out;
+	}
+	e = (const struct rec *)(c->arena + (s->off1 - 1));
+	p = (const char *)(e + 1) + e->klen;
+	if (headers && buf_append(headers, p, e->hlen) == -1) {
+		headers->len = hlen0;
+		if (headers->cap)
+			headers->data[hlen0] = '\0';
+		goto out;
+	}
+	c->r->pins[i].off = s->off1 - 1;
+	c->r->pins[i].len = e->size;
+	__atomic_store_n(&c->r->pins[i].active, 1, __ATOMIC_RELAXED);
+	memset(hit, 0, sizeof(*hit));
+	hit->status = e->status;
+	hit->ctype = ctypes[e->ctype < NCTYPES ? e->ctype : 0];
+	hit->fmt = e->fmt;
+	hit->version = e->version;
+	*body = p + e->hlen;
+	*blen = e->blen;
+	found = 1;
+out:
+	unlock(c);
+	return found;
+}
+
+void
+cache_release(struct cache *c)
+{
+	if (c == NULL || c->pin < 0 || c->pin_forks != forks_seen)
+		return;
+	__atomic_store_n(&c->r->pins[c->pin].active, 0, __ATOMIC_RELEASE);
 }
 
 /* One look-up: under the lock the entry is found and its header lines copied; its body is copied
@@ -453,6 +597,10 @@ cache_put(struct cache *c, const char *key, size_t klen, const struct cached *v)
 	if (at_version(c, v->version) == -1 || find(c, key, klen, hash) != NULL)
 		goto out;
 	off = make_room(c, need);
+	/* Never over an entry a reader is sending: forgotten instead (what make_room evicted stays evicted,
+	 * no byte of the region has been written). */
+	if (pinned_over(c, off, need))
+		goto out;
 	e = (struct rec *)(c->arena + off);
 	e->hash = hash;
 	e->size = need;

@@ -356,7 +356,7 @@ http_send(struct request *r)
 		if (r->ctype && strncmp(r->ctype, "text/", 5) == 0)
 			buf_puts(&h, "; charset=utf-8");
 		buf_puts(&h, "\r\nContent-Length: ");
-		put_num(&h, r->out.len);
+		put_num(&h, r->body_ref ? r->body_ref_len : r->out.len);
 		buf_puts(&h, "\r\n");
 	}
 	if (r->etag_version > 0 && (r->status == 200 || r->status == 304)) {
@@ -391,7 +391,9 @@ http_send(struct request *r)
 	buf_puts(&h, "\r\n");
 	if (r->fcgi && h.data) {
 		FCGX_PutStr(h.data, (int)h.len, r->fcgi->out);
-		if (!r->head && r->status != 304 && r->out.len)
+		if (!r->head && r->status != 304 && r->body_ref && r->body_ref_len)
+			FCGX_PutStr(r->body_ref, (int)r->body_ref_len, r->fcgi->out);
+		else if (!r->head && r->status != 304 && !r->body_ref && r->out.len)
 			FCGX_PutStr(r->out.data, (int)r->out.len, r->fcgi->out);
 	}
 	if (h.cap > 65536)

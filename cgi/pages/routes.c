@@ -254,7 +254,7 @@ cached_dispatch(struct request *r, const struct route *rt)
 	struct buf key = BUF_INIT;
 	long long v = app_data_version(r->app);
 	char fmt[16];
-	int found = 0;
+	int found = 0, pinned;
 
 	/* "FMT LANG PATH?QUERY", appended piece by piece: no printf on the hit path */
 	snprintf(fmt, sizeof(fmt), "%d ", (int)r->fmt);
@@ -274,7 +274,10 @@ cached_dispatch(struct request *r, const struct route *rt)
 	if (r->if_none_match != NULL && cache_get(r->app->cache, key.data, key.len, v, &hit, NULL, NULL) &&
 	    http_not_modified(r, v)) {
 		found = 1;
-	} else if (cache_get(r->app->cache, key.data, key.len, v, &hit, &r->headers, &r->out)) {
+	} else if ((pinned = cache_get_pinned(r->app->cache, key.data, key.len, v, &hit, &r->headers,
+	    &r->body_ref, &r->body_ref_len)) == 1 ||
+	    (pinned == -1 && cache_get(r->app->cache, key.data, key.len, v, &hit, &r->headers, &r->out))) {
+		/* pinned: sent from the region by http_send, let go by the worker after it */
 		r->status = hit.status;
 		r->ctype = hit.ctype;
 		r->etag_version = v;
