@@ -697,6 +697,55 @@ hit_qcmp(const void *a, const void *b)
 	return hit_cmp(hit_x, a, b);
 }
 
+/* The CPU's popcnt instruction when it has one (the build targets plain x86-64): a multi question's
+ * shared options for one city are then one AND and one popcnt. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define POPCNT_TARGET __attribute__((target("popcnt")))
+static int
+popcnt_ok(void)
+{
+	static int ok = -1;
+
+	if (ok < 0) {
+		__builtin_cpu_init();
+		ok = __builtin_cpu_supports("popcnt") != 0;
+	}
+	return ok;
+}
+#else
+#define POPCNT_TARGET
+static int
+popcnt_ok(void)
+{
+	return 1;
+}
+#endif
+
+static POPCNT_TARGET int
+popcount64(uint64_t v)
+{
+	return __builtin_popcountll(v);
+}
+
+/* column()'s multi case when my na options are distinct, as the bits `mine`: per city that answered
+ * a list, shared = |mine & theirs| (as similar.c's jaccard counts it: mine found among theirs). */
+static POPCNT_TARGET void
+column_bits(const uint64_t *bits, uint64_t mine, size_t na, const unsigned char *t, const union cell *c,
+    size_t n, double *sum, uint32_t *cnt)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		size_t shared, either;
+		if (t[i] != T_ARRAY)
+			continue;
+		shared = (size_t)__builtin_popcountll(bits[i] & mine);
+		either = na + c[i].run.len - shared;
+		sum[i] += either == 0 ? 1.0 : (double)shared / (double)either;
+		cnt[i]++;
+	}
+}
+
 /* Adds question q's share of the score of every city against row me to sum and cnt (the question
  * counted), as simindex_score's loop does for one pair: the same cases, values and order of
  * additions per city (questions are taken in order).  Adding 0.0 for a city the question does not
@@ -722,6 +771,15 @@ column(const struct simindex *x, size_t q, size_t me, double *sum, uint32_t *cnt
 			if (b < 0)
 				break;
 			pos[j] = (unsigned char)b;
+		}
+		if (slot >= 0 && j == na && popcnt_ok()) {	/* shared: my options among theirs */
+			uint64_t mine = 0;
+			for (j = 0; j < na; j++)
+				mine |= (uint64_t)1 << pos[j];
+			if ((size_t)popcount64(mine) == na) {	/* each given once */
+				column_bits(x->bits + (size_t)slot * n, mine, na, t, c, n, sum, cnt);
+				return;
+			}
 		}
 		if (slot >= 0 && j == na) {	/* shared: my options (each time given) among theirs */
 			const uint64_t *bits = x->bits + (size_t)slot * n;
