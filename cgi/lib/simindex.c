@@ -736,11 +736,11 @@ column_bits(const uint64_t *bits, uint64_t mine, size_t na, const unsigned char 
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		size_t shared, either;
+		int64_t shared, either;	/* signed: one instruction to a double, the same value */
 		if (t[i] != T_ARRAY)
 			continue;
-		shared = (size_t)__builtin_popcountll(bits[i] & mine);
-		either = na + c[i].run.len - shared;
+		shared = __builtin_popcountll(bits[i] & mine);
+		either = (int64_t)na + c[i].run.len - shared;
 		sum[i] += either == 0 ? 1.0 : (double)shared / (double)either;
 		cnt[i]++;
 	}
