@@ -44,6 +44,13 @@ struct simindex {
 	size_t hcap;
 
 	int *by_slug;		/* rows in strcmp order of slug (simindex_seal) */
+	/* Sealed (simindex_seal): tag and cell are column-major (question q's cities at q * n), so that
+	 * simindex_top scores every city one question at a time in a tight loop. */
+	uint32_t *rank;		/* per row its place in (name, slug) order, equal pairs equal */
+	int32_t *qslot;		/* per question its slot among bits, or -1 */
+	size_t nslots;		/* multi questions of at most 64 distinct options over the wave */
+	uint64_t *bits;		/* nslots * n: per slot and city its list's options as bits */
+	uint32_t *qopts;	/* nslots * 64: per slot the option id of each bit (UINT32_MAX: none) */
 	void *flat;		/* simindex_from_flat: the one block every array above points into */
 	size_t flat_len;
 };
@@ -349,6 +356,8 @@ simindex_add_encoded(struct simindex *x, const char *slug, const char *name, con
 	long s, m;
 	int rc;
 
+	if (x->qslot)		/* sealed: its answers are laid out by question now */
+		return -1;
 	if (row == x->cap) {	/* every per-city array has room for cap cities */
 		size_t cap = x->cap ? x->cap * 2 : 64;
 		void *p;
@@ -388,11 +397,128 @@ slug_cmp(const void *a, const void *b)
 	return strcmp(simindex_slug(sort_x, *(const int *)a), simindex_slug(sort_x, *(const int *)b));
 }
 
+/* hit_cmp's tie-break: name, then slug. */
+static int
+name_cmp(const void *a, const void *b)
+{
+	int ra = *(const int *)a, rb = *(const int *)b, c;
+
+	if ((c = strcmp(simindex_name(sort_x, ra), simindex_name(sort_x, rb))) != 0)
+		return c;
+	return strcmp(simindex_slug(sort_x, ra), simindex_slug(sort_x, rb));
+}
+
+/* Each row's place in (name, slug) order into x->rank: comparing two ranks is comparing the two
+ * names, then slugs, as strcmp does (equal pairs get equal ranks).  0, or -1 when out of memory. */
+static int
+seal_rank(struct simindex *x)
+{
+	int *order = malloc((x->n + 1) * sizeof(*order));
+	size_t i;
+
+	if (order == NULL || (x->rank = malloc((x->n + 1) * sizeof(*x->rank))) == NULL) {
+		free(order);
+		return -1;
+	}
+	for (i = 0; i < x->n; i++)
+		order[i] = (int)i;
+	sort_x = x;
+	qsort(order, x->n, sizeof(*order), name_cmp);
+	for (i = 0; i < x->n; i++)
+		x->rank[order[i]] = i > 0 && name_cmp(&order[i - 1], &order[i]) == 0 ?
+		    x->rank[order[i - 1]] : (uint32_t)i;
+	sort_x = NULL;
+	free(order);
+	return 0;
+}
+
+/* The bit of option id among a slot's 64 (added when new and there is room), or -1. */
+static int
+opt_bit(uint32_t *opts, uint32_t id, int add)
+{
+	int b;
+
+	for (b = 0; b < 64 && opts[b] != UINT32_MAX; b++)
+		if (opts[b] == id)
+			return b;
+	if (!add || b == 64)
+		return -1;
+	opts[b] = id;
+	return b;
+}
+
+/* The answers laid out by question (tag and cell column-major) and each multi question of at most
+ * 64 distinct options given its bits per city.  0, or -1 when out of memory (x unchanged). */
+static int
+seal_columns(struct simindex *x)
+{
+	size_t n = x->n, nq = x->nq, q, i, j;
+	unsigned char *tag = malloc(n * nq + 1);
+	union cell *cell = malloc((n * nq + 1) * sizeof(*cell));
+	int32_t *qslot = malloc((nq + 1) * sizeof(*qslot));
+	uint32_t *qopts = malloc((nq * 64 + 1) * sizeof(*qopts));
+	uint64_t *bits = NULL;
+	size_t nslots = 0;
+
+	if (tag == NULL || cell == NULL || qslot == NULL || qopts == NULL)
+		goto fail;
+	for (i = 0; i < n; i++)
+		for (q = 0; q < nq; q++) {
+			tag[q * n + i] = x->tag[i * nq + q];
+			cell[q * n + i] = x->cell[i * nq + q];
+		}
+	for (q = 0; q < nq; q++) {
+		uint32_t *opts = qopts + nslots * 64;
+		qslot[q] = -1;
+		if (x->qtype[q] != Q_MULTI)
+			continue;
+		for (j = 0; j < 64; j++)
+			opts[j] = UINT32_MAX;
+		for (i = 0; i < n; i++)
+			if (tag[q * n + i] == T_ARRAY)
+				for (j = 0; j < cell[q * n + i].run.len; j++)
+					if (opt_bit(opts, x->ids[cell[q * n + i].run.off + j], 1) < 0)
+						goto next;
+		qslot[q] = (int32_t)nslots++;
+next:		;
+	}
+	if ((bits = calloc(nslots * n + 1, sizeof(*bits))) == NULL)
+		goto fail;
+	for (q = 0; q < nq; q++) {
+		uint64_t *b = bits + (size_t)(qslot[q] < 0 ? 0 : qslot[q]) * n;
+		if (qslot[q] < 0)
+			continue;
+		for (i = 0; i < n; i++)
+			if (tag[q * n + i] == T_ARRAY)
+				for (j = 0; j < cell[q * n + i].run.len; j++)
+					b[i] |= (uint64_t)1 << opt_bit(qopts + (size_t)qslot[q] * 64,
+					    x->ids[cell[q * n + i].run.off + j], 0);
+	}
+	free(x->tag);
+	free(x->cell);
+	x->tag = tag;
+	x->cell = cell;
+	x->qslot = qslot;
+	x->qopts = qopts;
+	x->bits = bits;
+	x->nslots = nslots;
+	return 0;
+fail:
+	free(tag);
+	free(cell);
+	free(qslot);
+	free(qopts);
+	free(bits);
+	return -1;
+}
+
 int
 simindex_seal(struct simindex *x)
 {
 	size_t i;
 
+	if (x->rank)		/* sealed already */
+		return 0;
 	free(x->by_slug);
 	if ((x->by_slug = malloc((x->n + 1) * sizeof(*x->by_slug))) == NULL)
 		return -1;
@@ -401,6 +527,11 @@ simindex_seal(struct simindex *x)
 	sort_x = x;
 	qsort(x->by_slug, x->n, sizeof(*x->by_slug), slug_cmp);
 	sort_x = NULL;
+	if ((x->qslot == NULL && seal_columns(x) == -1) || seal_rank(x) == -1) {
+		free(x->by_slug);
+		x->by_slug = NULL;
+		return -1;
+	}
 	return 0;
 }
 
@@ -433,6 +564,10 @@ simindex_free(struct simindex *x)
 	free(x->strs);
 	free(x->hash);
 	free(x->by_slug);
+	free(x->rank);
+	free(x->qslot);
+	free(x->bits);
+	free(x->qopts);
 	free(x);
 }
 
@@ -456,6 +591,9 @@ simindex_bytes(const struct simindex *x)
 	    x->cstrs * sizeof(char *) + x->hcap * sizeof(uint32_t);
 	for (i = 0; i < x->nstrs; i++)
 		b += strlen(x->strs[i]) + 1;
+	if (x->qslot)
+		b += x->n * sizeof(uint32_t) + x->nq * (sizeof(int32_t) + 64 * sizeof(uint32_t)) +
+		    x->nslots * x->n * sizeof(uint64_t);
 	return b;
 }
 
@@ -492,20 +630,22 @@ simindex_name(const struct simindex *x, int row)
 double
 simindex_score(const struct simindex *x, int mine, int theirs, size_t *both)
 {
-	const unsigned char *ta = x->tag + (size_t)mine * x->nq, *tb = x->tag + (size_t)theirs * x->nq;
-	const union cell *ca = x->cell + (size_t)mine * x->nq, *cb = x->cell + (size_t)theirs * x->nq;
+	/* row-major while cities are added, column-major once sealed */
+	size_t qs = x->qslot ? x->n : 1, rs = x->qslot ? 1 : x->nq;
+	const unsigned char *ta = x->tag + (size_t)mine * rs, *tb = x->tag + (size_t)theirs * rs;
+	const union cell *ca = x->cell + (size_t)mine * rs, *cb = x->cell + (size_t)theirs * rs;
 	double sum = 0, s;
 	size_t q, n = 0;
 
-	for (q = 0; q < x->nq; q++) {
+	for (q = 0; q < x->nq; q++, ta += qs, tb += qs, ca += qs, cb += qs) {
 		unsigned char k = x->qtype[q];
 
-		if (k == Q_SKIP || ta[q] == T_NONE || tb[q] == T_NONE)
+		if (k == Q_SKIP || *ta == T_NONE || *tb == T_NONE)
 			continue;
 		/* similar_score_n's chain of cases, in its order */
-		if (k == Q_MULTI && ta[q] == T_ARRAY && tb[q] == T_ARRAY) {
-			const uint32_t *a = x->ids + ca[q].run.off, *b = x->ids + cb[q].run.off;
-			size_t na = ca[q].run.len, nb = cb[q].run.len, i, j, shared = 0, either;
+		if (k == Q_MULTI && *ta == T_ARRAY && *tb == T_ARRAY) {
+			const uint32_t *a = x->ids + ca->run.off, *b = x->ids + cb->run.off;
+			size_t na = ca->run.len, nb = cb->run.len, i, j, shared = 0, either;
 			for (i = 0; i < na; i++)
 				for (j = 0; j < nb; j++)
 					if (a[i] == b[j]) {
@@ -514,12 +654,12 @@ simindex_score(const struct simindex *x, int mine, int theirs, size_t *both)
 					}
 			either = na + nb - shared;
 			s = either == 0 ? 1.0 : (double)shared / (double)either;
-		} else if (k == Q_SINGLE && ta[q] == T_STRING && tb[q] == T_STRING) {
-			s = ca[q].id == cb[q].id;
-		} else if (k == Q_BOOL && ta[q] == T_BOOL && tb[q] == T_BOOL) {
-			s = ca[q].id == cb[q].id;
-		} else if (x->population[q] && ta[q] == T_NUMBER && tb[q] == T_NUMBER) {
-			double a = ca[q].num, b = cb[q].num;
+		} else if (k == Q_SINGLE && *ta == T_STRING && *tb == T_STRING) {
+			s = ca->id == cb->id;
+		} else if (k == Q_BOOL && *ta == T_BOOL && *tb == T_BOOL) {
+			s = ca->id == cb->id;
+		} else if (x->population[q] && *ta == T_NUMBER && *tb == T_NUMBER) {
+			double a = ca->num, b = cb->num;
 			s = a > 0 && fabs(b - a) <= SIMILAR_POPULATION_BAND * a;
 		} else {
 			continue;
@@ -542,6 +682,8 @@ hit_cmp(const struct simindex *x, const struct simindex_hit *a, const struct sim
 		return a->score < b->score ? 1 : -1;
 	if (a->both != b->both)
 		return a->both < b->both ? 1 : -1;
+	if (x->rank)		/* name, then slug, as ranked by simindex_seal */
+		return x->rank[a->row] < x->rank[b->row] ? -1 : x->rank[a->row] > x->rank[b->row];
 	if ((c = strcmp(simindex_name(x, a->row), simindex_name(x, b->row))) != 0)
 		return c;
 	return strcmp(simindex_slug(x, a->row), simindex_slug(x, b->row));
@@ -555,22 +697,167 @@ hit_qcmp(const void *a, const void *b)
 	return hit_cmp(hit_x, a, b);
 }
 
+/* The CPU's popcnt instruction when it has one (the build targets plain x86-64): a multi question's
+ * shared options for one city are then one AND and one popcnt. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define POPCNT_TARGET __attribute__((target("popcnt")))
+static int
+popcnt_ok(void)
+{
+	static int ok = -1;
+
+	if (ok < 0) {
+		__builtin_cpu_init();
+		ok = __builtin_cpu_supports("popcnt") != 0;
+	}
+	return ok;
+}
+#else
+#define POPCNT_TARGET
+static int
+popcnt_ok(void)
+{
+	return 1;
+}
+#endif
+
+static POPCNT_TARGET int
+popcount64(uint64_t v)
+{
+	return __builtin_popcountll(v);
+}
+
+/* column()'s multi case when my na options are distinct, as the bits `mine`: per city that answered
+ * a list, shared = |mine & theirs| (as similar.c's jaccard counts it: mine found among theirs). */
+static POPCNT_TARGET void
+column_bits(const uint64_t *bits, uint64_t mine, size_t na, const unsigned char *t, const union cell *c,
+    size_t n, double *sum, uint32_t *cnt)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int64_t shared, either;	/* signed: one instruction to a double, the same value */
+		if (t[i] != T_ARRAY)
+			continue;
+		shared = __builtin_popcountll(bits[i] & mine);
+		either = (int64_t)na + c[i].run.len - shared;
+		sum[i] += either == 0 ? 1.0 : (double)shared / (double)either;
+		cnt[i]++;
+	}
+}
+
+/* Adds question q's share of the score of every city against row me to sum and cnt (the question
+ * counted), as simindex_score's loop does for one pair: the same cases, values and order of
+ * additions per city (questions are taken in order).  Adding 0.0 for a city the question does not
+ * count for leaves its sum as it was (a sum of values >= +0.0 is never -0.0). */
+static void
+column(const struct simindex *x, size_t q, size_t me, double *sum, uint32_t *cnt)
+{
+	size_t n = x->n, i, j;
+	const unsigned char *t = x->tag + q * n;
+	const union cell *c = x->cell + q * n;
+	unsigned char k = x->qtype[q], ta = t[me];
+
+	if (k == Q_SKIP || ta == T_NONE)
+		return;
+	if (k == Q_MULTI && ta == T_ARRAY) {
+		const uint32_t *a = x->ids + c[me].run.off;
+		size_t na = c[me].run.len;
+		unsigned char pos[64];
+		int32_t slot = x->qslot[q];
+
+		for (j = 0; slot >= 0 && j < na && j < 64; j++) {
+			int b = opt_bit(x->qopts + (size_t)slot * 64, a[j], 0);
+			if (b < 0)
+				break;
+			pos[j] = (unsigned char)b;
+		}
+		if (slot >= 0 && j == na && popcnt_ok()) {	/* shared: my options among theirs */
+			uint64_t mine = 0;
+			for (j = 0; j < na; j++)
+				mine |= (uint64_t)1 << pos[j];
+			if ((size_t)popcount64(mine) == na) {	/* each given once */
+				column_bits(x->bits + (size_t)slot * n, mine, na, t, c, n, sum, cnt);
+				return;
+			}
+		}
+		if (slot >= 0 && j == na) {	/* shared: my options (each time given) among theirs */
+			const uint64_t *bits = x->bits + (size_t)slot * n;
+			for (i = 0; i < n; i++) {
+				size_t shared = 0, either;
+				uint64_t b = bits[i];
+				if (t[i] != T_ARRAY)
+					continue;
+				for (j = 0; j < na; j++)
+					shared += (b >> pos[j]) & 1;
+				either = na + c[i].run.len - shared;
+				sum[i] += either == 0 ? 1.0 : (double)shared / (double)either;
+				cnt[i]++;
+			}
+			return;
+		}
+		for (i = 0; i < n; i++) {	/* over 64 options, or over 64 given */
+			const uint32_t *b = x->ids + c[i].run.off;
+			size_t nb = c[i].run.len, shared = 0, either, l;
+			if (t[i] != T_ARRAY)
+				continue;
+			for (j = 0; j < na; j++)
+				for (l = 0; l < nb; l++)
+					if (a[j] == b[l]) {
+						shared++;
+						break;
+					}
+			either = na + nb - shared;
+			sum[i] += either == 0 ? 1.0 : (double)shared / (double)either;
+			cnt[i]++;
+		}
+		return;
+	}
+	if ((k == Q_SINGLE && ta == T_STRING) || (k == Q_BOOL && ta == T_BOOL)) {
+		uint32_t id = c[me].id;
+		for (i = 0; i < n; i++) {
+			unsigned m = t[i] == ta;
+			cnt[i] += m;
+			sum[i] += (double)(m & (c[i].id == id));
+		}
+		return;
+	}
+	if (x->population[q] && ta == T_NUMBER) {
+		double a = c[me].num;
+		for (i = 0; i < n; i++)
+			if (t[i] == T_NUMBER) {
+				double b = c[i].num;
+				sum[i] += a > 0 && fabs(b - a) <= SIMILAR_POPULATION_BAND * a;
+				cnt[i]++;
+			}
+	}
+}
+
 size_t
 simindex_top(const struct simindex *x, int me, size_t limit, struct simindex_hit *out)
 {
 	struct simindex_hit h, *all = NULL;
 	size_t i, k = 0, n = 0;
+	double *sum;
+	uint32_t *cnt;
 
-	if (x == NULL || me < 0 || (size_t)me >= x->n || limit == 0)
+	if (x == NULL || me < 0 || (size_t)me >= x->n || limit == 0 || x->rank == NULL)
 		return 0;
-	if (limit > 32 && (all = malloc(x->n * sizeof(*all))) == NULL)
+	if ((sum = calloc(x->n, sizeof(*sum) + sizeof(*cnt))) == NULL)
 		return 0;
+	cnt = (uint32_t *)(void *)(sum + x->n);
+	if (limit > 32 && (all = malloc(x->n * sizeof(*all))) == NULL) {
+		free(sum);
+		return 0;
+	}
+	for (i = 0; i < x->nq; i++)
+		column(x, i, (size_t)me, sum, cnt);
 	for (i = 0; i < x->n; i++) {
-		if ((int)i == me)
+		if ((int)i == me || cnt[i] == 0)
 			continue;
 		h.row = (int)i;
-		if ((h.score = simindex_score(x, me, (int)i, &h.both)) < 0)
-			continue;
+		h.score = sum[i] / (double)cnt[i];
+		h.both = cnt[i];
 		if (all) {
 			all[n++] = h;
 			continue;
@@ -587,6 +874,7 @@ simindex_top(const struct simindex *x, int me, size_t limit, struct simindex_hit
 			out[at] = h;
 		}
 	}
+	free(sum);
 	if (all) {
 		hit_x = x;
 		qsort(all, n, sizeof(*all), hit_qcmp);
@@ -601,28 +889,30 @@ simindex_top(const struct simindex *x, int me, size_t limit, struct simindex_hit
 /* The flat form (simindex_flat): a header, then the arrays a sealed index scores from, each at an
  * offset that is a multiple of 8 from the block's start, in this order. */
 #define FLAT_MAGIC 0x63627369786c6174ull	/* "cbsixlat" */
-#define FLAT_FORMAT 1u
+#define FLAT_FORMAT 2u		/* 2: answers by question, ranks, option bits */
 #define FLAT_SIZES ((uint32_t)(sizeof(size_t) << 16 | sizeof(union cell) << 8 | sizeof(int)))
 #define FLAT_MAX ((uint64_t)1 << 40)		/* no count or size is near this */
 
 struct flathead {
 	uint64_t magic;
 	uint32_t format, sizes;
-	uint64_t nq, n, tlen, nids;
+	uint64_t nq, n, tlen, nids, nslots;
 };
 
-enum { F_QTYPE, F_POPULATION, F_SLUG, F_NAME, F_TEXT, F_TAG, F_CELL, F_IDS, F_BYSLUG, F_END };
+enum { F_QTYPE, F_POPULATION, F_SLUG, F_NAME, F_TEXT, F_TAG, F_CELL, F_IDS, F_BYSLUG, F_RANK, F_QSLOT,
+	F_BITS, F_QOPTS, F_END };
 
 /* Each array's offset in the block and the block's size (off[F_END]) for these counts; -1 when a
  * count is out of bounds (then nothing is computed from it). */
 static int
-flat_layout(uint64_t nq, uint64_t n, uint64_t tlen, uint64_t nids, uint64_t off[F_END + 1])
+flat_layout(uint64_t nq, uint64_t n, uint64_t tlen, uint64_t nids, uint64_t nslots,
+    uint64_t off[F_END + 1])
 {
 	uint64_t size[F_END], at = (sizeof(struct flathead) + 7) / 8 * 8;
 	int i;
 
 	if (nq > FLAT_MAX || n > FLAT_MAX || tlen > FLAT_MAX || nids > FLAT_MAX ||
-	    (nq != 0 && n > FLAT_MAX / nq))
+	    (nq != 0 && n > FLAT_MAX / nq) || nslots > nq)
 		return -1;
 	size[F_QTYPE] = size[F_POPULATION] = nq;
 	size[F_SLUG] = size[F_NAME] = n * sizeof(size_t);
@@ -631,6 +921,10 @@ flat_layout(uint64_t nq, uint64_t n, uint64_t tlen, uint64_t nids, uint64_t off[
 	size[F_CELL] = n * nq * sizeof(union cell);
 	size[F_IDS] = nids * sizeof(uint32_t);
 	size[F_BYSLUG] = n * sizeof(int);
+	size[F_RANK] = n * sizeof(uint32_t);
+	size[F_QSLOT] = nq * sizeof(int32_t);
+	size[F_BITS] = nslots * n * sizeof(uint64_t);
+	size[F_QOPTS] = nslots * 64 * sizeof(uint32_t);
 	for (i = 0; i < F_END; i++) {
 		off[i] = at;
 		at += (size[i] + 7) / 8 * 8;	/* each below 2^44: no sum overflows */
@@ -646,7 +940,7 @@ simindex_flat(const struct simindex *x, size_t *len)
 	struct flathead h;
 	char *b;
 
-	if (x == NULL || x->by_slug == NULL || flat_layout(x->nq, x->n, x->tlen, x->nids, off) == -1 ||
+	if (x == NULL || x->rank == NULL || flat_layout(x->nq, x->n, x->tlen, x->nids, x->nslots, off) == -1 ||
 	    (b = calloc(1, (size_t)off[F_END])) == NULL)
 		return NULL;
 	memset(&h, 0, sizeof(h));
@@ -657,15 +951,22 @@ simindex_flat(const struct simindex *x, size_t *len)
 	h.n = x->n;
 	h.tlen = x->tlen;
 	h.nids = x->nids;
+	h.nslots = x->nslots;
 	memcpy(b, &h, sizeof(h));
 	if (x->nq) {
 		memcpy(b + off[F_QTYPE], x->qtype, x->nq);
 		memcpy(b + off[F_POPULATION], x->population, x->nq);
+		memcpy(b + off[F_QSLOT], x->qslot, x->nq * sizeof(int32_t));
 	}
 	if (x->n) {
 		memcpy(b + off[F_SLUG], x->slug, x->n * sizeof(size_t));
 		memcpy(b + off[F_NAME], x->name, x->n * sizeof(size_t));
 		memcpy(b + off[F_BYSLUG], x->by_slug, x->n * sizeof(int));
+		memcpy(b + off[F_RANK], x->rank, x->n * sizeof(uint32_t));
+	}
+	if (x->nslots) {
+		memcpy(b + off[F_BITS], x->bits, x->nslots * x->n * sizeof(uint64_t));
+		memcpy(b + off[F_QOPTS], x->qopts, x->nslots * 64 * sizeof(uint32_t));
 	}
 	if (x->n && x->nq) {
 		memcpy(b + off[F_TAG], x->tag, x->n * x->nq);
@@ -692,7 +993,7 @@ simindex_from_flat(void *block, size_t len)
 		return NULL;
 	memcpy(&h, b, sizeof(h));
 	if (h.magic != FLAT_MAGIC || h.format != FLAT_FORMAT || h.sizes != FLAT_SIZES ||
-	    flat_layout(h.nq, h.n, h.tlen, h.nids, off) == -1 || off[F_END] != len)
+	    flat_layout(h.nq, h.n, h.tlen, h.nids, h.nslots, off) == -1 || off[F_END] != len)
 		return NULL;
 	if ((x = calloc(1, sizeof(*x))) == NULL)
 		return NULL;
@@ -700,6 +1001,7 @@ simindex_from_flat(void *block, size_t len)
 	x->n = x->cap = (size_t)h.n;
 	x->tlen = x->tcap = (size_t)h.tlen;
 	x->nids = x->cids = (size_t)h.nids;
+	x->nslots = (size_t)h.nslots;
 	x->qtype = (unsigned char *)(b + off[F_QTYPE]);
 	x->population = (unsigned char *)(b + off[F_POPULATION]);
 	x->slug = (size_t *)(void *)(b + off[F_SLUG]);
@@ -709,13 +1011,21 @@ simindex_from_flat(void *block, size_t len)
 	x->cell = (union cell *)(void *)(b + off[F_CELL]);
 	x->ids = (uint32_t *)(void *)(b + off[F_IDS]);
 	x->by_slug = (int *)(void *)(b + off[F_BYSLUG]);
+	x->rank = (uint32_t *)(void *)(b + off[F_RANK]);
+	x->qslot = (int32_t *)(void *)(b + off[F_QSLOT]);
+	x->bits = (uint64_t *)(void *)(b + off[F_BITS]);
+	x->qopts = (uint32_t *)(void *)(b + off[F_QOPTS]);
 	/* Nothing read afterwards may leave the block: every string ends inside the text, every row is a
-	 * row, every list's run lies among the ids. */
+	 * row, every list's run lies among the ids, every question's slot is one (ranks, bits and
+	 * option ids are only compared). */
 	if (x->n && (x->tlen == 0 || x->text[x->tlen - 1] != '\0'))
 		goto bad;
 	for (i = 0; i < x->n; i++)
 		if (x->slug[i] >= x->tlen || x->name[i] >= x->tlen || x->by_slug[i] < 0 ||
 		    (size_t)x->by_slug[i] >= x->n)
+			goto bad;
+	for (i = 0; i < x->nq; i++)
+		if (x->qslot[i] < -1 || (x->qslot[i] >= 0 && (size_t)x->qslot[i] >= x->nslots))
 			goto bad;
 	for (c = 0; c < x->n * x->nq; c++)
 		if (x->tag[c] == T_ARRAY &&

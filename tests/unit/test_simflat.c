@@ -206,7 +206,7 @@ main(void)
 	/* aimed corruptions, each refused: a count past the block, a string past the text, a row that is
 	 * not a row, a list past the ids, a text not ended */
 	{
-		struct { uint64_t magic; uint32_t format, sizes; uint64_t nq, n, tlen, nids; } h;
+		struct { uint64_t magic; uint32_t format, sizes; uint64_t nq, n, tlen, nids, nslots; } h;
 		static const size_t field[] = { 16, 24, 32, 40 };
 		char *c = malloc(len);
 		memcpy(&h, flat, sizeof(h));
@@ -228,6 +228,8 @@ main(void)
 			size_t o_slug = at + (nq + 7) / 8 * 8 * 2, o_name = o_slug + n * 8, o_text = o_name + n * 8;
 			size_t o_tag = o_text + (h.tlen + 7) / 8 * 8, o_cell = o_tag + (n * nq + 7) / 8 * 8;
 			size_t o_ids = o_cell + n * nq * 8, o_by = o_ids + (h.nids * 4 + 7) / 8 * 8;
+			size_t o_rank = o_by + (n * 4 + 7) / 8 * 8, o_qslot = o_rank + (n * 4 + 7) / 8 * 8;
+			int32_t slot = (int32_t)h.nslots, below = -2;
 			uint64_t big = h.tlen;
 			uint32_t run[2] = { (uint32_t)h.nids, 1 };
 			int row = (int)n;
@@ -255,7 +257,15 @@ main(void)
 			c[o_tag + k + (k + 1 < n * nq)] = 1;	/* another cell said to be a list: its run is random */
 			memset(c + o_cell + (k + (k + 1 < n * nq)) * 8, 0x7f, 8);
 			r &= refused_block(c, len);
-			CHECK(r, "strings past the text, a row out of range, a list past the ids, an unended text: refused");
+			memcpy(c, flat, len);
+			CHECK(h.nslots > 0, "a multi question given option bits");
+			memcpy(c + o_qslot + 4 * (nq - 1), &slot, 4);
+			r &= refused_block(c, len);
+			memcpy(c, flat, len);
+			memcpy(c + o_qslot, &below, 4);
+			r &= refused_block(c, len);
+			CHECK(r, "strings past the text, a row out of range, a list past the ids, an unended text, "
+			    "a question's slot out of range: refused");
 			memcpy(c, flat, len);
 			CHECK((e = simindex_from_flat(c, len)) != NULL, "the same bytes unharmed are read");
 			simindex_free(e);	/* frees c */
