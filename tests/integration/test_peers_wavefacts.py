@@ -4,6 +4,7 @@ the same cohort, and move with every write (an upload, a withdrawal: the data ve
 worker ever answers from the facts of an older version).  Each worker is asked (several requests per
 check: four workers on the shared stack) so that copies from another worker's build are checked too."""
 import json
+import os
 import urllib.parse
 
 from cb import cli, get_json, new_city, post, psql, token_for_city
@@ -61,18 +62,19 @@ def test_counts_match_postgresql_for_each_kind_and_wave():
 
 
 def test_counts_follow_uploads_and_withdrawals():
-    slug = new_city("wf", country="NZ", region="Oceania", population=424242)
+    pop = 410000 + os.getpid() % 30000  # a band of its own on every run against the same database
+    slug = new_city("wf", country="NZ", region="Oceania", population=pop)
     tok = token_for_city(slug)
-    peers = "population:424242-424242"
+    peers = "population:%d-%d" % (pop, pop)
     check("toronto", peers)  # the city has no version yet: an empty cohort
     upload(slug, tok, {"dedicated_funding": True, "funding_sources": ["municipal_budget", "national_government"],
-                       "population": 424242})
+                       "population": pop})
     got = check("toronto", peers)
     assert got["dedicated_funding"] == {"answered": 1, "counts": {"yes": 1}}, got
     # a cohort reaching past the new city: its counts include the new facts in every worker
     band = "population:400000-450000"
     before = check(slug, band)
-    r = upload(slug, tok, {"dedicated_funding": False, "funding_sources": ["regional_government"], "population": 424242})
+    r = upload(slug, tok, {"dedicated_funding": False, "funding_sources": ["regional_government"], "population": pop})
     after = check(slug, band)
     assert after["dedicated_funding"]["counts"].get("no", 0) == \
         before["dedicated_funding"]["counts"].get("no", 0) + 1, (before, after)
