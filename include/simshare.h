@@ -18,8 +18,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define SIMSHARE_SLOTS 4			/* waves kept at once */
-#define SIMSHARE_BYTES ((size_t)64 << 20)	/* the file, all slots */
+#define SIMSHARE_SLOTS 8			/* blocks kept at once: waves (simkept), wave facts (wavefacts) */
+#define SIMSHARE_BYTES ((size_t)128 << 20)	/* the file, all slots */
 
 struct simshare;
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "profile_peers.h"
+#include "wavefacts.h"
 
 void
 profile_count_add(json_t *counts, const char *code, const char *option, json_int_t n)
@@ -20,6 +21,77 @@ profile_count_add(json_t *counts, const char *code, const char *option, json_int
 		json_object_set_new(json_object_get(q, "counts"), option, json_integer(n));
 }
 
+/* As profile_peers with the counts summed in the worker from the wave's facts (wavefacts.h) of the
+ * version the statement saw: 0; 1 when they cannot be had at that version (nothing set: the caller
+ * asks Q_PEERS_PROFILE); -1 when the database failed. */
+static int
+peers_in_worker(struct db *db, const char *wave, const struct cohort *c, const char *city_id,
+    json_t **cohort, json_t **metrics, long long *size)
+{
+	const char *p[7];
+	PGresult *res;
+	const struct wavefacts *w;
+	json_t *counts = NULL, *list = NULL;
+	long long n = -1, version = -1;
+	int *ids = NULL, i, nids = 0, rc = 1;
+
+	view_cohort_params(c, wave, p);
+	p[6] = city_id;
+	res = db_query(db, Q_PEERS_PROFILE_IDS, 7, p);
+	if (!db_ok(res)) {
+		PQclear(res);
+		return -1;
+	}
+	if ((ids = malloc(((size_t)PQntuples(res) + 1) * sizeof(*ids))) == NULL)
+		goto out;
+	list = json_array();
+	for (i = 0; i < PQntuples(res); i++) {
+		const char *part = PQgetvalue(res, i, Q_PEERS_PROFILE_IDS_PART);
+
+		if (part[0] == '0') {
+			n = strtoll(PQgetvalue(res, i, Q_PEERS_PROFILE_IDS_N), NULL, 10);
+			version = strtoll(PQgetvalue(res, i, Q_PEERS_PROFILE_IDS_VERSION), NULL, 10);
+		} else if (part[0] == '1') {
+			ids[nids++] = (int)strtol(PQgetvalue(res, i, Q_PEERS_PROFILE_IDS_CID), NULL, 10);
+		} else {
+			/* as city_metrics() in city.c */
+			long long of = strtoll(PQgetvalue(res, i, Q_PEERS_PROFILE_IDS_OF), NULL, 10);
+			int has = !PQgetisnull(res, i, Q_PEERS_PROFILE_IDS_VALUE);
+			json_t *m = json_pack("{s:s, s:s, s:s, s:s, s:b, s:o, s:o, s:I, s:o}",
+			    "id", PQgetvalue(res, i, Q_PEERS_PROFILE_IDS_ID),
+			    "title", PQgetvalue(res, i, Q_PEERS_PROFILE_IDS_TITLE),
+			    "description", PQgetvalue(res, i, Q_PEERS_PROFILE_IDS_DESCRIPTION),
+			    "unit", PQgetvalue(res, i, Q_PEERS_PROFILE_IDS_UNIT),
+			    "higher_is_better", PQgetvalue(res, i, Q_PEERS_PROFILE_IDS_HIGHER_IS_BETTER)[0] == 't',
+			    "value", has ? json_real(strtod(PQgetvalue(res, i, Q_PEERS_PROFILE_IDS_VALUE), NULL)) :
+				json_null(),
+			    "rank", has ? json_integer(strtoll(PQgetvalue(res, i, Q_PEERS_PROFILE_IDS_RANK), NULL, 10)) :
+				json_null(),
+			    "of", (json_int_t)of,
+			    "percentile", has && of > 0 ? json_real(100.0 *
+				strtod(PQgetvalue(res, i, Q_PEERS_PROFILE_IDS_NOT_BETTER), NULL) / (double)of) :
+				json_null());
+			json_array_append_new(list, m);
+		}
+	}
+	if (n < 0 || n != nids || (w = wavefacts_get(db, wave, version)) == NULL)
+		goto out;
+	counts = json_object();
+	if (wavefacts_count(w, ids, (size_t)nids, counts, profile_count_add) == -1)
+		goto out;
+	*cohort = counts;
+	*metrics = list;
+	*size = n;
+	counts = list = NULL;
+	rc = 0;
+out:
+	json_decref(counts);
+	json_decref(list);
+	free(ids);
+	PQclear(res);
+	return rc;
+}
+
 int
 profile_peers(struct db *db, const char *wave, const struct cohort *c, const char *city_id,
     json_t **cohort, json_t **metrics, long long *size)
@@ -30,6 +102,9 @@ profile_peers(struct db *db, const char *wave, const struct cohort *c, const cha
 	long long n = -1;
 	int i;
 
+	if (getenv("CITYBENCH_PEERS_SQL") == NULL && (i = peers_in_worker(db, wave, c, city_id, cohort,
+	    metrics, size)) != 1)
+		return i;
 	view_cohort_params(c, wave, p);
 	p[6] = city_id;
 	res = db_query(db, Q_PEERS_PROFILE, 7, p);

@@ -58,7 +58,7 @@ main(void)
 	const char *v1 = "the index of 2020 at version 7", *v2 = "the index of 2020 at version 8";
 
 	s = simshare_new(SIMSHARE_BYTES);
-	CHECK(s != NULL && simshare_slot_bytes(s) == SIMSHARE_BYTES / SIMSHARE_SLOTS, "a shared file of four slots");
+	CHECK(s != NULL && simshare_slot_bytes(s) == SIMSHARE_BYTES / SIMSHARE_SLOTS, "a shared file of SIMSHARE_SLOTS slots");
 	CHECK(simshare_get(NULL, "2020", 7, 1, &b, &len, &t) == SIMSHARE_ALONE, "none: alone");
 	CHECK(simshare_get(s, "a key longer than thirty-one bytes", 7, 1, &b, &len, &t) == SIMSHARE_ALONE,
 	    "a key too long: alone");
@@ -116,17 +116,20 @@ main(void)
 
 	/* more keys than slots: the least recently used ready one goes */
 	{
-		const char *keys[] = { "2001", "2002", "2003", "2004", "2005" };
+		char keys[2 * SIMSHARE_SLOTS][8];
 		int i, ok = 1;
-		for (i = 0; i < 5; i++) {
+		for (i = 0; i < 2 * SIMSHARE_SLOTS; i++) {
+			snprintf(keys[i], sizeof(keys[i]), "%d", 2001 + i);
 			if (simshare_get(s, keys[i], 1, 1, &b, &len, &t) != SIMSHARE_BUILD)
 				ok = 0;
 			simshare_put(s, &t, keys[i], 5);
 		}
-		CHECK(ok, "five keys in four slots: each built");
-		CHECK(status_of(child_get("2005", 1, 0, "2005")) == 10 + SIMSHARE_COPIED &&
-		    status_of(child_get("2004", 1, 0, "2004")) == 10 + SIMSHARE_COPIED &&
-		    status_of(child_get("2003", 1, 0, "2003")) == 10 + SIMSHARE_COPIED,
+		CHECK(ok, "twice as many keys as slots: each built");
+		CHECK(status_of(child_get(keys[2 * SIMSHARE_SLOTS - 1], 1, 0, keys[2 * SIMSHARE_SLOTS - 1])) ==
+		    10 + SIMSHARE_COPIED &&
+		    status_of(child_get(keys[2 * SIMSHARE_SLOTS - 2], 1, 0, keys[2 * SIMSHARE_SLOTS - 2])) ==
+		    10 + SIMSHARE_COPIED &&
+		    status_of(child_get(keys[2 * SIMSHARE_SLOTS - 3], 1, 0, keys[2 * SIMSHARE_SLOTS - 3])) == 10 + SIMSHARE_COPIED,
 		    "the newest kept");
 		CHECK(simshare_get(s, "2001", 1, 0, &b, &len, &t) == SIMSHARE_BUILD, "the oldest gone: built anew");
 		simshare_abandon(s, &t);

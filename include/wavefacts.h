@@ -1,0 +1,38 @@
+/* wavefacts.h: a wave's fact rows (city_facts: the answered codes and chosen options of each city of
+ * the wave, or of 'latest') as small integers, kept per data version and built once for all the
+ * workers (simshare.h, keys "wf:<wave>"), so that a peer group's counts are a sum over its cities in
+ * the worker instead of an unnest and a hash aggregate in PostgreSQL (issue 18, seventh session).
+ *
+ * The block is flat (offsets, no pointers): a header, the distinct facts in the order the counts are
+ * given (Q_WAVEFACTS numbers them in the database's collation), the cities sorted by id with the start
+ * of their run of fact numbers, and the runs (uint16).  wavefacts_from_flat checks every count, offset,
+ * string and number against the block before it is used. */
+#ifndef CB_WAVEFACTS_H
+#define CB_WAVEFACTS_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#include "db.h"
+
+struct wavefacts;
+
+/* The facts of wave (a year or "latest") at exactly version: this worker's copy, a copy of another
+ * worker's build, or built here.  NULL when they cannot be had for that version (the database moved
+ * on meanwhile, failed, or memory ran out): then the caller counts in PostgreSQL.  Owned here. */
+const struct wavefacts *wavefacts_get(struct db *db, const char *wave, long long version);
+
+/* Adds the counts of the cohort's cities (ids, n of them; repeats counted again) to counts as
+ * profile_count_add would, in Q_PEERS_PROFILE's order.  0, or -1 when a city is not in the wave's
+ * facts (nothing added) or memory ran out (some may be: the caller drops counts). */
+int wavefacts_count(const struct wavefacts *w, const int *ids, size_t n, json_t *counts,
+    void (*add)(json_t *, const char *, const char *, json_int_t));
+
+/* For the tests: the flat form from parts, and its reading (NULL when the block is not sound). */
+void *wavefacts_flat_make(long long version, size_t nfacts, const char *const *facts, size_t ncities,
+    const int *city, const size_t *start, const unsigned short *ks, size_t nks, size_t *len);
+struct wavefacts *wavefacts_from_flat(void *block, size_t len);
+void wavefacts_free(struct wavefacts *w);
+long long wavefacts_version(const struct wavefacts *w);
+
+#endif
