@@ -111,7 +111,10 @@ def test_1_postgres_stopped_then_started():
         assert r.status == 503 and "<h1" in r.text, r
         error_of(post("/api/plugins/preview", QUICK_PLUGIN, "text/x-lua", rtok), 503)
         # the operator finds the failure in the workers' log by the request id the answer carried
-        time.sleep(0.2)
+        # (the worker writes its line after answering: waited for with a generous bound, not a sleep)
+        end = time.time() + 30
+        while e["request_id"] not in open(os.path.join(rt(), "fcgi.log"), errors="replace").read() and time.time() < end:
+            time.sleep(0.05)
         log = open(os.path.join(rt(), "fcgi.log"), errors="replace").read()
         assert e["request_id"] in log, "the 503's request id is not in fcgi.log"
     finally:
@@ -199,32 +202,86 @@ def test_3_read_only_database():
     assert versions(slug) == [1, 2]
 
 
+def _nginx_workers():
+    master = open(os.path.join(rt(), "nginx", "nginx.pid")).read().strip()
+    out = subprocess.run(["pgrep", "-P", master], capture_output=True, text=True).stdout.split()
+    return {int(p) for p in out}
+
+
+def _get_once_more_if_unanswered(path):
+    """A GET on a fresh connection.  An old nginx worker winding down after a reload may close a
+    connection it had just accepted before reading its request (its error log: "open socket ... left in
+    connection", "aborting"): closed with no byte of an answer, which HTTP/1.1 lets a client send again
+    (an idempotent request).  That is asked once more, on a new connection, and counted; a cut answer
+    (a status line then less than its body), a refused connection or a second failure is not."""
+    import http.client
+    from cb import HOST, PORT
+    for attempt in (1, 2):
+        conn = http.client.HTTPConnection(HOST, PORT, timeout=60)
+        try:
+            conn.request("GET", path)
+            try:
+                r = conn.getresponse()
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                if attempt == 2:
+                    raise
+                continue
+            r.read()   # a cut body raises here: a failure
+            return r.status, attempt - 1
+        finally:
+            conn.close()
+
+
 def test_4_nginx_reload_under_load():
     r = rt()
-    statuses, errors = [], []
-    stop = time.time() + 3
+    statuses, errors, asked_again = [], [], []
+    done = threading.Event()
+    counts = [0, 0, 0]
 
-    def loop(paths):
+    def loop(k, paths):
         i = 0
-        while time.time() < stop:
+        while not done.is_set():
             i += 1
             try:
-                statuses.append(get(paths[i % len(paths)]).status)
-            except Exception as e:   # a refused or reset connection is a failure too
+                st, again = _get_once_more_if_unanswered(paths[i % len(paths)])
+                statuses.append(st)
+                asked_again.append(again)
+            except Exception as e:   # a refused, reset or cut connection is a failure
                 errors.append(repr(e))
-    threads = [threading.Thread(target=loop, args=(p,)) for p in
+            counts[k] += 1
+
+    def wait_each(n, why):
+        # no wall-clock window: every loop makes n more requests (a generous bound only against a hang)
+        want = [c + n for c in counts]
+        end = time.time() + 120
+        while any(c < w for c, w in zip(counts, want)) and time.time() < end:
+            time.sleep(0.05)
+        assert all(c >= w for c, w in zip(counts, want)), ("the load stalled " + why, counts, want)
+    threads = [threading.Thread(target=loop, args=(k, p)) for k, p in enumerate(
                (["/cities/toronto", "/cities.json"], ["/metrics/funding_share.svg", "/healthz"],
-                ["/static/citybench.css", "/compare?cities=toronto,osteport"])]
+                ["/static/citybench.css", "/compare?cities=toronto,osteport"]))]
     for t in threads:
         t.start()
-    time.sleep(1)
-    p = subprocess.run(["/usr/sbin/nginx", "-p", os.path.join(r, "nginx"), "-c", os.path.join(r, "nginx", "nginx.conf"),
-                        "-s", "reload"], capture_output=True, text=True, timeout=30)
-    for t in threads:
-        t.join()
-    assert p.returncode == 0, p.stderr
+    try:
+        wait_each(10, "before the reload")
+        old = _nginx_workers()
+        p = subprocess.run(["/usr/sbin/nginx", "-p", os.path.join(r, "nginx"), "-c", os.path.join(r, "nginx", "nginx.conf"),
+                            "-s", "reload"], capture_output=True, text=True, timeout=30)
+        assert p.returncode == 0, p.stderr
+        # the load goes on until every old worker has gone (the swap happened under it), then a little more
+        end = time.time() + 120
+        while _nginx_workers() & old and time.time() < end:
+            time.sleep(0.05)
+        assert not (_nginx_workers() & old), "the old nginx workers did not exit"
+        wait_each(10, "after the reload")
+    finally:
+        done.set()
+        for t in threads:
+            t.join()
     assert not errors, errors[:5]
-    assert len(statuses) > 50 and all(s < 500 for s in statuses), [s for s in statuses if s >= 500][:5]
+    assert len(statuses) >= 60 and all(s < 500 for s in statuses), [s for s in statuses if s >= 500][:5]
+    # a connection closed unanswered is the reload's rare race, not the rule
+    assert sum(asked_again) <= max(3, len(statuses) // 20), (sum(asked_again), len(statuses))
     assert get("/healthz").status == 200
 
 
