@@ -183,7 +183,7 @@ def test_uploads_share_the_preview_slots():
     read = get("/healthz")
     for t in threads:
         t.join()
-    assert [x.status for x in results] == [200] * n, results
+    assert len(results) == n and all(test_security.slot_holder_answered(x) for x in results), results
     assert held, "the previews did not hold every slot at once"
     e = error_of(r, 429)
     assert "busy" in e["message"] and int(r.header("Retry-After")) >= 1, (e, r.headers)

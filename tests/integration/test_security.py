@@ -554,9 +554,18 @@ def _workers():
     return int(m.group(1)) if m else 4
 
 
-SLOW_PLUGIN = """return { id = "slow_sec", title = "Slow", description = "slow", unit = "number",
+# Slow for its first 150 cities only (the sample's count): the shared stack gains hundreds of cities from
+# earlier tests, and a cost growing with them met the sandbox's wall-clock budget (5 s) on a loaded machine.
+SLOW_PLUGIN = """local n = 0
+return { id = "slow_sec", title = "Slow", description = "slow", unit = "number",
   higher_is_better = true, version = "1", inputs = { "population" },
-  compute = function(city) local x = 0 for i = 1, 40000 do x = x + i end return x end }"""
+  compute = function(city) local x = 0 n = n + 1 if n <= 150 then for i = 1, 40000 do x = x + i end end return x end }"""
+
+
+def slot_holder_answered(r):
+    """A slow preview that held a slot: answered 200, or stopped by the sandbox's wall-clock budget
+    (a 422 saying so) when a loaded machine stretched it: either way it held the slot throughout."""
+    return r.status == 200 or (r.status == 422 and "wall-clock budget" in r.text)
 QUICK_PLUGIN = """return { id = "quick_sec", title = "Quick", description = "quick", unit = "number",
   higher_is_better = true, version = "1", inputs = { "population" },
   compute = function(city) return city.answers.population end }"""
@@ -580,7 +589,7 @@ def test_preview_limits_429_json():
     r = post("/api/plugins/preview", QUICK_PLUGIN, "text/x-lua", toks[n]) if held else None
     for t in threads:
         t.join()
-    assert [x.status for x in results] == [200] * n, results
+    assert len(results) == n and all(slot_holder_answered(x) for x in results), results
     assert held, "the slow previews did not hold every slot at once"
     e = error_of(r, 429)
     assert r.header("Retry-After"), r.headers
