@@ -169,7 +169,17 @@ bench_nginx() {
 	fi
 	grep -q nginx-bench.conf "$conf" ||
 		sed -i "0,/^[ \t]*location \/ {/s||\t\tinclude $RT/bench/nginx-bench.conf;\n&|" "$conf"
+	local old w alive
+	old=$(pgrep -P "$(cat "$RT/nginx/nginx.pid")")
 	/usr/sbin/nginx -p "$RT/nginx" -c "$conf" -e "$RT/nginx/logs/error.log" -s reload || return 1
+	# Until the old workers have gone too: one winding down closes connections the first wrk run opened
+	# (socket errors, a void run) on a loaded machine.
+	for i in $(seq 1 300); do
+		alive=0
+		for w in $old; do kill -0 "$w" 2>/dev/null && alive=1; done
+		[ $alive = 0 ] && break
+		sleep 0.1
+	done
 	for i in $(seq 1 100); do
 		[ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/__bare/10.json")" = 200 ] && return 0
 		sleep 0.1

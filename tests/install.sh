@@ -169,7 +169,7 @@ EOF
 env CITYBENCH_CONF=/dev/null CITYBENCH_DB="$c1" CITYBENCH_ROOT="$SHARE" CITYBENCH_SKIP_SYNC=1 \
 	"$P/bin/citybench-fcgi" --socket "$T/fcgi.sock" --workers 1 >"$T/fcgi.log" 2>&1 &
 FCGI=$!
-for i in $(seq 1 50); do [ -S "$T/fcgi.sock" ] && break; sleep 0.1; done
+for i in $(seq 1 300); do [ -S "$T/fcgi.sock" ] && break; sleep 0.1; done	# generous: a loaded machine
 h=$($PY "$T/fcgi_get.py" "$T/fcgi.sock" /healthz 2>&1 | tr '\n' ' ')
 check "the installed citybench-fcgi answers /healthz ($h)" test "$h" = "200 ok "
 home=$($PY "$T/fcgi_get.py" "$T/fcgi.sock" / 2>&1)

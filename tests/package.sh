@@ -127,14 +127,17 @@ start() {
 				</dev/null >>"$S/$unit.journal" 2>&1
 		) &
 		echo $! >"$S/$unit.pid"
-		for i in $(seq 1 50); do grep -q "workers on" "$S/$unit.journal" 2>/dev/null && break; sleep 0.1; done
+		for i in $(seq 1 300); do grep -q "workers on" "$S/$unit.journal" 2>/dev/null && break; sleep 0.1; done
 		;;
 	esac
 }
 stop() {
 	local p
 	case $unit in
-	nginx) nginx -s quit 2>/dev/null; sleep 0.5 ;;
+	nginx)	# until the master has gone (a fixed 0.5 s raced a loaded machine's graceful quit)
+		p=$(pid_of) || return 0
+		nginx -s quit 2>/dev/null
+		for i in $(seq 1 300); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done ;;
 	postgresql) pg_ctlcluster --skip-systemctl-redirect 15 main stop ;;
 	*)
 		if p=$(pid_of); then
@@ -155,7 +158,14 @@ restart) stop; start ;;
 try-restart) if pid_of >/dev/null; then stop; start; fi ;;
 reload)
 	case $unit in
-	nginx) nginx -s reload && sleep 1 ;;
+	nginx)	# until every old worker has gone (a fixed 1 s raced a loaded machine: a request could still reach
+		# an old worker with the old configuration, or one winding down that closes it unanswered)
+		p=$(pid_of) && old=$(pgrep -P "$p" | tr '\n' ' ') && nginx -s reload || exit 1
+		for i in $(seq 1 300); do
+			now=" $(pgrep -P "$p" | tr '\n' ' ')"
+			gone=1; for w in $old; do case "$now" in *" $w "*) gone=0 ;; esac; done
+			[ $gone = 1 ] && break; sleep 0.1
+		done ;;
 	postgresql) pg_ctlcluster --skip-systemctl-redirect 15 main reload ;;
 	*) kill -HUP "$(pid_of)" ;;
 	esac ;;

@@ -186,7 +186,7 @@ REPL_CONN="host=primary.citybench.test hostaddr=127.0.0.1 port=$P1 user=replicat
 as_user postgres "$PGBIN/pg_basebackup" -d "$REPL_CONN" -D "$RT/pg2" -R -X stream -S replica1 -c fast \
 	>"$RT/basebackup.log" 2>&1 || { cat "$RT/basebackup.log"; die "pg_basebackup"; }
 pg_start "$RT/pg2" "$P2" "$S2" || { tail "$RT/pg2.log"; die "the standby did not start"; }
-for i in $(seq 1 50); do
+for i in $(seq 1 300); do	# bounded generously: a loaded machine is slow to start streaming
 	[ "$(psql1 "select count(*) from pg_stat_replication where state = 'streaming'")" = 1 ] && break
 	sleep 0.1
 done
@@ -220,7 +220,7 @@ start_pool() {	# start_pool NAME SOCKET EXTRA-ENV...: a supervisor in its own pr
 CITYBENCH_DB=$OWNER "$BIN/citybench" plugins reload >>"$RT/pool1.log" 2>&1
 start_pool pool1 "$RT/pool1.sock"
 start_pool pool2 "127.0.0.1:$FP" CITYBENCH_FCGI_ALLOW=127.0.0.1 CITYBENCH_SKIP_SYNC=1 CITYBENCH_DB="$WEB_TCP"
-for i in $(seq 1 100); do
+for i in $(seq 1 300); do
 	[ -S "$RT/pool1.sock" ] && $PY -c "import socket; socket.create_connection(('127.0.0.1', $FP), 1)" \
 		2>/dev/null && break
 	sleep 0.1
@@ -409,7 +409,7 @@ page=/cities/$CITY.json?survey=2020
 for d in $D1 $D2; do staff_via "http://127.0.0.1:$d$page" >/dev/null; staff_via "http://127.0.0.1:$d$page" >/dev/null; done
 before=$(staff_via "http://127.0.0.1:$D1$page")
 v0=$(versions)
-for i in $(seq 1 100); do	# the standby has everything so far
+for i in $(seq 1 300); do	# the standby has everything so far
 	[ "$(psql2 "select count(*) from submissions")" = "$(psql1 "select count(*) from submissions")" ] && break
 	sleep 0.1
 done
@@ -440,7 +440,7 @@ bad=$(get_status "$BASE$page&min_version=abc")
 check "a malformed min_version is a 400 ($bad)" test "$bad" = 400
 psql2 "select pg_wal_replay_resume()" >/dev/null
 t0=$(date +%s.%N)
-for i in $(seq 1 100); do
+for i in $(seq 1 300); do
 	[ "$(staff_via "http://127.0.0.1:$D1$page")/$(staff_via "http://127.0.0.1:$D2$page")" = "4242/4242" ] && break
 	sleep 0.1
 done

@@ -87,7 +87,15 @@ start)
 	if ! cmp -s "$D/nginx-php.conf.new" "$D/nginx-php.conf" || ! grep -q nginx-php.conf "$conf"; then
 		mv "$D/nginx-php.conf.new" "$D/nginx-php.conf"
 		grep -q nginx-php.conf "$conf" || sed -i "0,/^[ \t]*upstream citybench {/s||\tinclude $D/nginx-php.conf;\n&|" "$conf"
+		old=$(pgrep -P "$(cat "$RT/nginx/nginx.pid")")
 		/usr/sbin/nginx -p "$RT/nginx" -c "$conf" -e "$RT/nginx/logs/error.log" -s reload || exit 1
+		# until the old workers have gone: one winding down closes the next run's connections
+		for i in $(seq 1 300); do
+			alive=0
+			for w in $old; do kill -0 "$w" 2>/dev/null && alive=1; done
+			[ $alive = 0 ] && break
+			sleep 0.1
+		done
 	fi
 	rm -f "$D/nginx-php.conf.new"
 	for i in $(seq 1 100); do

@@ -375,8 +375,16 @@ async function answerInTheForm(browser, slug, token, js, width, staff, axeResult
 			check(label + ': the field says at once that 20000 is out of range',
 				live.invalid === 'true' && !live.hidden && /from 0 to 10000/.test(live.text) &&
 				/err-team1_staff/.test(live.described), JSON.stringify(live));
+			// no fixed pause (300 ms raced a loaded machine): wait for the focus to reach the field (bounded),
+			// and note any POST the click let through (a submit the script failed to stop)
+			const posts = [];
+			const onRequest = (req) => { if (req.method() === 'POST') posts.push(req.url()); };
+			page.on('request', onRequest);
 			await page.click('form.answers button[type="submit"]');
-			await page.waitForTimeout(300);
+			await page.waitForFunction(() => document.activeElement && document.activeElement.id === 'q-team1_staff',
+				null, { timeout: 30000 }).catch(() => {});
+			page.off('request', onRequest);
+			check(label + ': saving with a field in error sends nothing', posts.length === 0, JSON.stringify(posts));
 			const still = await page.evaluate(() => [location.pathname, document.activeElement && document.activeElement.id]);
 			check(label + ': saving with a field in error stays and moves the focus to it',
 				still[0] === '/cities/' + slug + '/answers' && still[1] === 'q-team1_staff', JSON.stringify(still));
@@ -686,8 +694,8 @@ async function main() {
 			const page = await ctx.newPage();
 			await page.goto(BASE + '/cities');
 			await page.fill('#q', 'toron');
-			await page.waitForFunction(() => /^\/cities\?q=toron/.test(location.pathname + location.search), null, { timeout: 10000 });
-			await page.waitForFunction(() => /\b1 city found/.test(document.querySelector('p.count').textContent), null, { timeout: 10000 });
+			await page.waitForFunction(() => /^\/cities\?q=toron/.test(location.pathname + location.search), null, { timeout: 30000 });
+			await page.waitForFunction(() => /\b1 city found/.test(document.querySelector('p.count').textContent), null, { timeout: 30000 });
 			const rows = await page.$$eval('main table.data tbody tr', (trs) => trs.map((t) => t.textContent));
 			check('js: typing filters the list to Toronto and keeps the permalink',
 				rows.length === 1 && /Toronto/.test(rows[0]), JSON.stringify(rows));

@@ -32,7 +32,7 @@ def import_rows(rows):
         os.unlink(f.name)
 
 
-def eventually(fn, timeout=5.0):
+def eventually(fn, timeout=30.0):   # a generous bound: a loaded machine is slow
     end = time.time() + timeout
     while True:
         v = fn()

@@ -172,7 +172,8 @@ def test_uploads_share_the_preview_slots():
     for t in threads:
         t.start()
     held = False
-    for _ in range(200):   # until every slot is taken (bounded)
+    end = time.time() + 30   # until every slot is taken (a generous bound: a loaded machine starts them late)
+    while time.time() < end:
         if re.search(r"^citybench_previews_running %d$" % n, _ops_text(), re.M):
             held = True
             break
@@ -182,7 +183,7 @@ def test_uploads_share_the_preview_slots():
     read = get("/healthz")
     for t in threads:
         t.join()
-    assert [x.status for x in results] == [200] * n, results
+    assert len(results) == n and all(test_security.slot_holder_answered(x) for x in results), results
     assert held, "the previews did not hold every slot at once"
     e = error_of(r, 429)
     assert "busy" in e["message"] and int(r.header("Retry-After")) >= 1, (e, r.headers)
@@ -192,14 +193,24 @@ def test_uploads_share_the_preview_slots():
 
 
 def test_the_token_bucket_is_charged_by_size():
-    slug = new_city("doorb")
-    tok = token_for_city(slug)
-    big = "city,survey,question,value\n" + "%s,2020,mayor,%s\n" % (slug, "x" * 60) * 70000   # ~5.4 MiB
-    statuses = []
-    for _ in range(5):   # 120 tokens: one such upload costs 85 of them
-        statuses.append(post(API + "?dry_run=1", big, "text/csv", tok).status)
-        if statuses[-1] == 429:
-            break
+    # 120 tokens refilled at 2 a second: one such upload costs 85 of them, so the second is refused
+    # unless 25 s passed between them.  A round slower than 20 s (a loaded machine) proves nothing and
+    # is done again with a fresh city and token.
+    for _ in range(3):
+        slug = new_city("doorb")
+        tok = token_for_city(slug)
+        big = "city,survey,question,value\n" + "%s,2020,mayor,%s\n" % (slug, "x" * 60) * 70000   # ~5.4 MiB
+        statuses = []
+        t0 = time.monotonic()
+        for _ in range(5):
+            statuses.append(post(API + "?dry_run=1", big, "text/csv", tok).status)
+            if statuses[-1] == 429:
+                break
+        if len(statuses) >= 2 and time.monotonic() - t0 >= 20:
+            continue
+        break
+    else:
+        raise AssertionError("no round of two uploads within 20 s: %r" % statuses)
     assert statuses[-1] == 429 and len(statuses) == 2, statuses
 
 

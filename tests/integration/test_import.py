@@ -126,15 +126,26 @@ def test_import_failing_half_way_changes_nothing():
                   "(select count(*) from current_submissions) || ' ' || (select version from data_version)")
     # Hold current_submissions against writes: the import stores its versions and answers, then
     # gives up on the current versions (lock_timeout) and must roll every part of it back.
+    # The holder keeps the lock until this test cancels it (not for a fixed 4 s that a slow import could
+    # outlast), and the import starts only once the lock is seen granted (not after a 0.5 s sleep that a
+    # loaded machine could outrun).
+    app = "cb-holder-%d-%d" % (os.getpid(), time.time_ns())
     holder = subprocess.Popen(["/usr/lib/postgresql/15/bin/psql", "-qAtX", os.environ["CITYBENCH_DB"], "-c",
                                "begin; lock table current_submissions in exclusive mode; "
-                               "select pg_sleep(4); commit;"])
+                               "select pg_sleep(300); commit;"], env=dict(os.environ, PGAPPNAME=app),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        time.sleep(0.5)
+        end = time.time() + 60
+        while psql("select count(*) from pg_locks l join pg_stat_activity a on a.pid = l.pid "
+                   "where a.application_name = '%s' and l.relation = 'current_submissions'::regclass "
+                   "and l.granted" % app) != "1":
+            assert holder.poll() is None and time.time() < end, "the lock holder never held its lock"
+            time.sleep(0.05)
         rc, out, err = cli("import", cities.name, answers, check=False,
                            env={"PGOPTIONS": "-c lock_timeout=1500"})
     finally:
-        holder.wait()
+        psql("select pg_cancel_backend(pid) from pg_stat_activity where application_name = '%s'" % app)
+        holder.wait(timeout=60)
         os.unlink(cities.name)
         os.unlink(answers)
     # (the message may be "current transaction is aborted": db.c retries a statement that did not

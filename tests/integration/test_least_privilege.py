@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import threading
+import time
 import uuid
 
 from cb import HOST, PORT, cli, new_city, post, psql, token_for_city
@@ -225,16 +226,19 @@ def test_refused_anonymous_writes_are_counted_not_appended():
     threads = [threading.Thread(target=hammer, args=(API, n_api // 4, "text/csv", body)) for _ in range(4)]
     threads += [threading.Thread(target=hammer, args=("/upload", n_form // 2, "application/x-www-form-urlencoded",
                                                       b"token=&survey=2020")) for _ in range(2)]
+    t0 = time.time()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    minutes = int(time.time() // 60) - int(t0 // 60) + 1   # the minutes the run touched (a loaded machine: more)
     assert sum(statuses[API].values()) == n_api and sum(statuses["/upload"].values()) == n_form, statuses
     # nginx may refuse some itself (its limits: 429 or 503); nothing else may fail
     assert not [s for d in statuses.values() for s in d if s >= 500 and s != 503], statuses
     added = int(psql("select count(*) from audit_log")) - rows0
-    # one row per client, action and minute: two actions, and a minute may turn during the run
-    assert added <= 6, "%d audit rows for %d refused requests (%r)" % (added, n_api + n_form, statuses)
+    # one row per client, action and minute: two actions, in each minute the run touched
+    assert added <= 2 * minutes, "%d audit rows for %d refused requests in %d minutes (%r)" % (
+        added, n_api + n_form, minutes, statuses)
     # every refusal the API answered is counted (the form's may be refused before the audit)
     counted = int(psql("select coalesce(sum((detail->>'count')::int), 0) from audit_log where client is not null")) - sum0
     api_refused = sum(n for s, n in statuses[API].items() if s < 429)

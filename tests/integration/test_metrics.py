@@ -33,7 +33,7 @@ def add_city(prefix, name, answers=(), country="FR", region="Europe", population
     return slug
 
 
-def eventually(fn, timeout=5.0):
+def eventually(fn, timeout=30.0):   # a generous bound: a loaded machine is slow
     """fn() until it returns a true value (workers learn of a write by NOTIFY)."""
     end = time.time() + timeout
     while True:

@@ -293,7 +293,10 @@ def test_worker_killed_mid_uploads():
             os.kill(ws[0], signal.SIGKILL)
     for t in threads:
         t.join()
-    time.sleep(0.5)
+    # the supervisor restarts them: polled with a generous bound (a sleep of 0.5 s raced it under load)
+    end = time.time() + 30
+    while len(_workers()[1]) < 4 and time.time() < end:
+        time.sleep(0.05)
     assert len(_workers()[1]) >= 4, "the supervisor restarted the workers"
     vs = versions(slug)
     assert vs == list(range(1, len(vs) + 1)), vs  # no gaps, nothing partial
@@ -309,6 +312,7 @@ def test_backends_killed_mid_uploads():
     slug = new_city("pgkill")
     tok = token_for_city(slug)
     ok = []
+    wrong = []
     stop = time.time() + 4
 
     def loop(n):
@@ -320,10 +324,8 @@ def test_backends_killed_mid_uploads():
                          "application/json", tok)
                 if r.status == 201:
                     ok.append(r.json()["submissions"][0])
-                else:
-                    assert r.status in (503, 429), r
-            except AssertionError:
-                raise
+                elif r.status not in (503, 429):
+                    wrong.append(r)   # an assertion raised in a thread would be lost: checked after
             except Exception:
                 pass
     threads = [threading.Thread(target=loop, args=(n,)) for n in range(3)]
@@ -334,6 +336,7 @@ def test_backends_killed_mid_uploads():
         psql("select pg_terminate_backend(pid) from pg_stat_activity where usename = 'citybench_web'")
     for t in threads:
         t.join()
+    assert not wrong, wrong[:3]
     vs = versions(slug)
     assert vs == list(range(1, len(vs) + 1)), vs
     stored = {int(x) for x in psql("select s.id from submissions s join cities c on c.id = s.city_id where c.slug = '%s'" % slug).split()}

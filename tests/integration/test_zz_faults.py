@@ -12,7 +12,7 @@ import time
 import uuid
 
 from cb import ROOT, error_of, get, get_json, new_city, post, psql, researcher_token, token_for_city
-from test_security import QUICK_PLUGIN, SLOW_PLUGIN, ops_get
+from test_security import QUICK_PLUGIN, SLOW_PLUGIN, ops_get, slot_holder_answered
 
 API = "/api/submissions"
 
@@ -111,7 +111,10 @@ def test_1_postgres_stopped_then_started():
         assert r.status == 503 and "<h1" in r.text, r
         error_of(post("/api/plugins/preview", QUICK_PLUGIN, "text/x-lua", rtok), 503)
         # the operator finds the failure in the workers' log by the request id the answer carried
-        time.sleep(0.2)
+        # (the worker writes its line after answering: waited for with a generous bound, not a sleep)
+        end = time.time() + 30
+        while e["request_id"] not in open(os.path.join(rt(), "fcgi.log"), errors="replace").read() and time.time() < end:
+            time.sleep(0.05)
         log = open(os.path.join(rt(), "fcgi.log"), errors="replace").read()
         assert e["request_id"] in log, "the 503's request id is not in fcgi.log"
     finally:
@@ -137,7 +140,7 @@ def test_2_worker_killed_mid_request():
         t = threading.Thread(target=lambda: out.append(post("/api/plugins/preview", SLOW_PLUGIN, "text/x-lua", rtok)))
         t.start()
         victim = None
-        end = time.time() + 3
+        end = time.time() + 30   # bounded by the preview's end anyway: a loaded machine starts it late
         while victim is None and time.time() < end and t.is_alive():
             for w in workers():   # the worker whose sandbox child is running the preview
                 if subprocess.run(["pgrep", "-P", str(w)], capture_output=True).returncode == 0:
@@ -147,17 +150,18 @@ def test_2_worker_killed_mid_request():
         if victim:
             os.kill(victim, signal.SIGKILL)
         t.join()
-        if victim and out and out[0].status != 200:
+        if victim and out and not slot_holder_answered(out[0]):
             break
-        # the preview finished just before the kill landed: the worker died idle; try again
-        end = time.time() + 10
+        # the preview finished (or was stopped by its wall-clock budget) just before the kill landed: the
+        # worker died idle; try again
+        end = time.time() + 30
         while time.time() < end and len(workers()) < n:
             time.sleep(0.1)
         victim = None
     assert victim, "never caught a worker in the middle of a preview"
     e = error_of(out[0], 502)          # nginx's answer, in the contract's JSON
     # the supervisor replaces the worker, and gives back the preview slot it held
-    end = time.time() + 10
+    end = time.time() + 30
     while time.time() < end and (len(workers()) < n or victim in workers()):
         time.sleep(0.1)
     assert len(workers()) == n and victim not in workers(), workers()
@@ -199,32 +203,86 @@ def test_3_read_only_database():
     assert versions(slug) == [1, 2]
 
 
+def _nginx_workers():
+    master = open(os.path.join(rt(), "nginx", "nginx.pid")).read().strip()
+    out = subprocess.run(["pgrep", "-P", master], capture_output=True, text=True).stdout.split()
+    return {int(p) for p in out}
+
+
+def _get_once_more_if_unanswered(path):
+    """A GET on a fresh connection.  An old nginx worker winding down after a reload may close a
+    connection it had just accepted before reading its request (its error log: "open socket ... left in
+    connection", "aborting"): closed with no byte of an answer, which HTTP/1.1 lets a client send again
+    (an idempotent request).  That is asked once more, on a new connection, and counted; a cut answer
+    (a status line then less than its body), a refused connection or a second failure is not."""
+    import http.client
+    from cb import HOST, PORT
+    for attempt in (1, 2):
+        conn = http.client.HTTPConnection(HOST, PORT, timeout=60)
+        try:
+            conn.request("GET", path)
+            try:
+                r = conn.getresponse()
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                if attempt == 2:
+                    raise
+                continue
+            r.read()   # a cut body raises here: a failure
+            return r.status, attempt - 1
+        finally:
+            conn.close()
+
+
 def test_4_nginx_reload_under_load():
     r = rt()
-    statuses, errors = [], []
-    stop = time.time() + 3
+    statuses, errors, asked_again = [], [], []
+    done = threading.Event()
+    counts = [0, 0, 0]
 
-    def loop(paths):
+    def loop(k, paths):
         i = 0
-        while time.time() < stop:
+        while not done.is_set():
             i += 1
             try:
-                statuses.append(get(paths[i % len(paths)]).status)
-            except Exception as e:   # a refused or reset connection is a failure too
+                st, again = _get_once_more_if_unanswered(paths[i % len(paths)])
+                statuses.append(st)
+                asked_again.append(again)
+            except Exception as e:   # a refused, reset or cut connection is a failure
                 errors.append(repr(e))
-    threads = [threading.Thread(target=loop, args=(p,)) for p in
+            counts[k] += 1
+
+    def wait_each(n, why):
+        # no wall-clock window: every loop makes n more requests (a generous bound only against a hang)
+        want = [c + n for c in counts]
+        end = time.time() + 120
+        while any(c < w for c, w in zip(counts, want)) and time.time() < end:
+            time.sleep(0.05)
+        assert all(c >= w for c, w in zip(counts, want)), ("the load stalled " + why, counts, want)
+    threads = [threading.Thread(target=loop, args=(k, p)) for k, p in enumerate(
                (["/cities/toronto", "/cities.json"], ["/metrics/funding_share.svg", "/healthz"],
-                ["/static/citybench.css", "/compare?cities=toronto,osteport"])]
+                ["/static/citybench.css", "/compare?cities=toronto,osteport"]))]
     for t in threads:
         t.start()
-    time.sleep(1)
-    p = subprocess.run(["/usr/sbin/nginx", "-p", os.path.join(r, "nginx"), "-c", os.path.join(r, "nginx", "nginx.conf"),
-                        "-s", "reload"], capture_output=True, text=True, timeout=30)
-    for t in threads:
-        t.join()
-    assert p.returncode == 0, p.stderr
+    try:
+        wait_each(10, "before the reload")
+        old = _nginx_workers()
+        p = subprocess.run(["/usr/sbin/nginx", "-p", os.path.join(r, "nginx"), "-c", os.path.join(r, "nginx", "nginx.conf"),
+                            "-s", "reload"], capture_output=True, text=True, timeout=30)
+        assert p.returncode == 0, p.stderr
+        # the load goes on until every old worker has gone (the swap happened under it), then a little more
+        end = time.time() + 120
+        while _nginx_workers() & old and time.time() < end:
+            time.sleep(0.05)
+        assert not (_nginx_workers() & old), "the old nginx workers did not exit"
+        wait_each(10, "after the reload")
+    finally:
+        done.set()
+        for t in threads:
+            t.join()
     assert not errors, errors[:5]
-    assert len(statuses) > 50 and all(s < 500 for s in statuses), [s for s in statuses if s >= 500][:5]
+    assert len(statuses) >= 60 and all(s < 500 for s in statuses), [s for s in statuses if s >= 500][:5]
+    # a connection closed unanswered is the reload's rare race, not the rule
+    assert sum(asked_again) <= max(3, len(statuses) // 20), (sum(asked_again), len(statuses))
     assert get("/healthz").status == 200
 
 
