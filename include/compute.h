@@ -13,6 +13,11 @@ struct city_inputs {
 	int *city_ids;
 	size_t n;
 	PGresult *res;			/* owns the strings the cities point to */
+	PGresult *asked;		/* owns the codes */
+	struct plugin_wired wired;	/* the answers, encoded once: every city's `wired` */
+	const char **codes;
+	unsigned int *slot;
+	struct buf bytes;
 };
 
 /* Loads the current answers of the given cities (NULL/0: all) for the given wave (NULL: all), only the

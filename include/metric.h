@@ -37,6 +37,18 @@ struct plugin_city {		/* one city in one wave, given by the caller */
 	double population;	/* NAN when unknown */
 	json_t *answers;	/* object CODE -> value; JSON null = asked, not answered;
 				   absent = not asked; NULL = no answers at all */
+	const struct plugin_wired *wired;	/* NULL, or the answers already encoded (then
+						   `answers` is not read): row `row` of it */
+	size_t row;
+};
+
+/* Answers encoded once for the wire, for many cities (city_inputs_load): each city's value of each
+ * code, as wire_cities_encode would encode its JSON (plugin_answer_encode). */
+struct plugin_wired {
+	const char *const *codes;	/* distinct, sorted by strcmp */
+	size_t ncodes;
+	const unsigned char *bytes;	/* the encodings; bytes[0] is nil */
+	const unsigned int *slot;	/* city row r, code k: its value at bytes + slot[r * ncodes + k] */
 };
 /* The plugin sees each answer by its JSON type: true/false a boolean, a string a string, an
  * integer a Lua integer, a real a float, an array a sequence of those (in order).  So a caller

@@ -73,6 +73,11 @@ void plugin_run_many(struct plugin_job *jobs, size_t njobs, const struct plugin_
  * is closed.  Off by default (the CLI). */
 void plugin_spare(int on);
 
+/* Appends to b the wire encoding (struct plugin_wired's bytes) of the answer whose JSON text is
+ * `text` (PostgreSQL's jsonb text): exactly what the cities' encoding sends for the value json_loads
+ * reads from it (nil when it reads none).  Returns 0, or -1 when memory ran out. */
+int plugin_answer_encode(struct buf *b, const char *text);
+
 /* Releases everything in r and leaves it empty; r may be NULL or already empty. */
 void plugin_result_free(struct plugin_result *r);
 

@@ -107,6 +107,13 @@ int wire_result_decode(const char *data, size_t len, size_t ncities, struct plug
 size_t wire_cities_encode(void *out, size_t cap, const struct plugin_city *cities,
     size_t ncities, const char *const *codes, size_t ncodes);
 
+/* Encodes one answer as the cities' encoding does (v NULL: nil) into out (at most cap bytes) and
+ * returns its size. */
+size_t wire_answer_encode(void *out, size_t cap, json_t *v);
+
+/* The size of the encoded value at p (one that plugin_answer_encode or wire_answer_encode wrote). */
+size_t wire_value_size(const unsigned char *p);
+
 /* A reader of encoded cities: wire_cities_open, wire_city_next once per city, wire_cities_close. */
 struct wire_cities {
 	const unsigned char *p, *end;

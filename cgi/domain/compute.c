@@ -52,131 +52,44 @@ find_pos(const struct city_inputs *in, const size_t *pos, int id, const char *su
 	return -1;
 }
 
-/* The simple forms of PostgreSQL's jsonb text read without json_loads (whose set-up costs ~4,000
- * instructions a value: at 10,000 cities a third of a reload's CLI time): a string without escapes
- * or control characters, a number of at most 18 digits (an integer) or finite (a real, exactly as
- * jansson's strtod), the literals, and an array of those as jsonb writes it ("[a, b]").  Anything
- * else gives NULL with *p untouched, and the caller asks json_loads: the value is always jansson's. */
-static json_t *fast_value(const char **p, int nested);
-
-static json_t *
-fast_number(const char **p)
+static int
+cmp_str(const void *a, const void *b)
 {
-	const char *s = *p, *q = s;
-	char num[40];
-	int digits = 0, real = 0;
-	json_t *v;
-
-	if (*q == '-')
-		q++;
-	if (*q == '0' && q[1] >= '0' && q[1] <= '9')
-		return NULL;	/* a leading zero: not JSON */
-	for (; *q >= '0' && *q <= '9'; q++)
-		digits++;
-	if (digits == 0)
-		return NULL;
-	if (*q == '.') {
-		real = 1;
-		if (!(q[1] >= '0' && q[1] <= '9'))
-			return NULL;
-		for (q++; *q >= '0' && *q <= '9'; q++)
-			digits++;
-	}
-	if (*q == 'e' || *q == 'E' || digits > 18 || (size_t)(q - s) >= sizeof(num))
-		return NULL;
-	memcpy(num, s, (size_t)(q - s));
-	num[q - s] = '\0';
-	if (real) {
-		double d = numtext_double(num);
-		if (!isfinite(d))
-			return NULL;
-		v = json_real(d);
-	} else {
-		v = json_integer((json_int_t)strtoll(num, NULL, 10));
-	}
-	if (v)
-		*p = q;
-	return v;
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static json_t *
-fast_value(const char **p, int nested)
+/* Code k of the sorted codes, or -1. */
+static long
+code_find(const char *const *codes, size_t n, const char *code)
 {
-	const char *s = *p, *q;
-	json_t *v;
+	size_t lo = 0, hi = n;
 
-	switch (*s) {
-	case 'n':
-		if (strncmp(s, "null", 4) != 0)
-			return NULL;
-		*p = s + 4;
-		return json_null();
-	case 't':
-		if (strncmp(s, "true", 4) != 0)
-			return NULL;
-		*p = s + 4;
-		return json_true();
-	case 'f':
-		if (strncmp(s, "false", 5) != 0)
-			return NULL;
-		*p = s + 5;
-		return json_false();
-	case '"':
-		for (q = s + 1; *q && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20; q++)
-			;
-		if (*q != '"' || (v = json_stringn(s + 1, (size_t)(q - s - 1))) == NULL)
-			return NULL;	/* escapes, control characters, bad UTF-8: jansson decides */
-		*p = q + 1;
-		return v;
-	case '[':
-		if (nested || (v = json_array()) == NULL)
-			return NULL;
-		q = s + 1;
-		if (*q == ']') {
-			*p = q + 1;
-			return v;
-		}
-		for (;;) {
-			json_t *e = fast_value(&q, 1);
-			if (e == NULL || json_array_append_new(v, e) != 0)
-				break;
-			if (*q == ']') {
-				*p = q + 1;
-				return v;
-			}
-			if (q[0] != ',' || q[1] != ' ')
-				break;
-			q += 2;
-		}
-		json_decref(v);
-		return NULL;
-	default:
-		return fast_number(p);
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(codes[mid], code);
+		if (c == 0)
+			return (long)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
+	return -1;
 }
 
-/* An answer's JSON text as jansson reads it (json_loads), most of them without a parse. */
-static json_t *
-answer_value(const char *text)
-{
-	const char *p = text;
-	json_t *v = fast_value(&p, 0);
-
-	if (v && *p == '\0')
-		return v;
-	json_decref(v);
-	return json_loads(text, JSON_DECODE_ANY, NULL);
-}
-
+/* The answers are encoded for the wire as they are read (plugin_answer_encode: no jansson value for
+ * the simple forms), into one buffer, each city-wave's value of each code found by its slot: an
+ * asked question without an answer row, an answer to a question its wave no longer asks and a code
+ * no plugin reads all send nil, as before. */
 int
 city_inputs_load(struct db *db, const int *city_ids, size_t ncities, const char *wave, const char *codes,
     struct city_inputs *in, char **err)
 {
 	struct buf ids = BUF_INIT, waves = BUF_INIT;
-	PGresult *ans = NULL, *asked = NULL;
-	json_t *by_wave = NULL;
-	const char *p[3];
-	size_t *pos = NULL, k;
+	PGresult *ans = NULL;
+	const char *p[3], **wave_ids = NULL, *last_survey = NULL;
+	unsigned char *asked_in = NULL;	/* wave w, code k: asked_in[w * ncodes + k] */
+	size_t *pos = NULL, ncodes = 0, nwaves = 0, w = 0;
 	long last = -1;
 	int i, n, rc = -1;
 
@@ -197,20 +110,16 @@ city_inputs_load(struct db *db, const int *city_ids, size_t ncities, const char 
 	in->cities = calloc((size_t)n + 1, sizeof(*in->cities));
 	in->city_ids = calloc((size_t)n + 1, sizeof(int));
 	pos = calloc((size_t)n + 1, sizeof(size_t));
-	if (in->cities == NULL || in->city_ids == NULL || pos == NULL) {
-		*err = strdup("out of memory");
-		goto out;
-	}
+	if (in->cities == NULL || in->city_ids == NULL || pos == NULL)
+		goto oom;
 	for (i = 0; i < n; i++) {
 		struct plugin_city *c = &in->cities[i];
 		in->city_ids[i] = atoi(PQgetvalue(in->res, i, Q_PLUGIN_INPUTS_CITY_ID));
 		c->slug = PQgetvalue(in->res, i, Q_PLUGIN_INPUTS_SLUG);
 		c->survey = PQgetvalue(in->res, i, Q_PLUGIN_INPUTS_SURVEY_ID);
 		c->population = PQgetisnull(in->res, i, Q_PLUGIN_INPUTS_POPULATION) ? NAN : strtod(PQgetvalue(in->res, i, Q_PLUGIN_INPUTS_POPULATION), NULL);
-		if ((c->answers = json_object()) == NULL) {
-			*err = strdup("out of memory");
-			goto out;
-		}
+		c->wired = &in->wired;
+		c->row = (size_t)i;
 		pos[i] = (size_t)i;
 		in->n++;
 	}
@@ -219,31 +128,51 @@ city_inputs_load(struct db *db, const int *city_ids, size_t ncities, const char 
 	sort_in = NULL;
 
 	ans = db_query(db, Q_PLUGIN_ANSWERS, 3, p);
-	asked = db_query(db, Q_PLUGIN_ASKED, 1, p + 2);
-	if (!db_ok(ans) || !db_ok(asked)) {
-		PGresult *bad = !db_ok(ans) ? ans : asked;
+	in->asked = db_query(db, Q_PLUGIN_ASKED, 1, p + 2);
+	if (!db_ok(ans) || !db_ok(in->asked)) {
+		PGresult *bad = !db_ok(ans) ? ans : in->asked;
 		*err = strdup(bad ? PQresultErrorMessage(bad) : "the database is unreachable");
 		goto out;
 	}
-	/* wave -> {code: true} of the questions it asks: only those reach the plugin, as before */
-	if ((by_wave = json_object()) == NULL) {
-		*err = strdup("out of memory");
-		goto out;
+	/* The codes asked in any wave, sorted and distinct; the waves (rows come ordered by wave). */
+	n = PQntuples(in->asked);
+	if ((in->codes = calloc((size_t)n + 1, sizeof(*in->codes))) == NULL ||
+	    (wave_ids = calloc((size_t)n + 1, sizeof(*wave_ids))) == NULL)
+		goto oom;
+	for (i = 0; i < n; i++) {
+		const char *sv = PQgetvalue(in->asked, i, Q_PLUGIN_ASKED_SURVEY_ID);
+		in->codes[i] = PQgetvalue(in->asked, i, Q_PLUGIN_ASKED_CODE);
+		if (nwaves == 0 || strcmp(wave_ids[nwaves - 1], sv) != 0)
+			wave_ids[nwaves++] = sv;
 	}
-	for (i = 0; i < PQntuples(asked); i++) {
-		json_t *w = json_object_get(by_wave, PQgetvalue(asked, i, Q_PLUGIN_ASKED_SURVEY_ID));
-		if (w == NULL) {
-			w = json_object();
-			json_object_set_new(by_wave, PQgetvalue(asked, i, Q_PLUGIN_ASKED_SURVEY_ID), w);
-		}
-		json_object_set_new(w, PQgetvalue(asked, i, Q_PLUGIN_ASKED_CODE), json_true());
+	qsort(in->codes, (size_t)n, sizeof(*in->codes), cmp_str);
+	for (i = 0; i < n; i++)
+		if (ncodes == 0 || strcmp(in->codes[ncodes - 1], in->codes[i]) != 0)
+			in->codes[ncodes++] = in->codes[i];
+	if ((asked_in = calloc(nwaves * ncodes + 1, 1)) == NULL ||
+	    (in->slot = calloc(in->n * ncodes + 1, sizeof(*in->slot))) == NULL)
+		goto oom;
+	for (i = 0, w = 0; i < n; i++) {
+		const char *sv = PQgetvalue(in->asked, i, Q_PLUGIN_ASKED_SURVEY_ID);
+		while (strcmp(wave_ids[w], sv) != 0)
+			w++;
+		asked_in[w * ncodes + (size_t)code_find(in->codes, ncodes, PQgetvalue(in->asked, i, Q_PLUGIN_ASKED_CODE))] = 1;
 	}
+	if (plugin_answer_encode(&in->bytes, "null") == -1)	/* slot 0: nil */
+		goto oom;
 	for (i = 0; i < PQntuples(ans); i++) {
 		int id = atoi(PQgetvalue(ans, i, Q_PLUGIN_ANSWERS_CITY_ID));
 		const char *survey = PQgetvalue(ans, i, Q_PLUGIN_ANSWERS_SURVEY_ID);
-		json_t *v;
+		long code;
+		size_t at;
 
-		if (json_object_get(json_object_get(by_wave, survey), PQgetvalue(ans, i, Q_PLUGIN_ANSWERS_CODE)) == NULL)
+		if (last_survey == NULL || strcmp(last_survey, survey) != 0) {
+			for (w = 0; w < nwaves && strcmp(wave_ids[w], survey) != 0; w++)
+				;
+			last_survey = survey;
+		}
+		if (w == nwaves || (code = code_find(in->codes, ncodes, PQgetvalue(ans, i, Q_PLUGIN_ANSWERS_CODE))) < 0 ||
+		    !asked_in[w * ncodes + (size_t)code])
 			continue;	/* no longer asked in that wave */
 
 		/* Rows come grouped by submission (the order of the answers table): the last one found is
@@ -252,26 +181,27 @@ city_inputs_load(struct db *db, const int *city_ids, size_t ncities, const char 
 			last = find_pos(in, pos, id, survey);
 		if (last < 0)
 			continue;	/* a city-wave stored after the first statement read them */
-		if ((v = answer_value(PQgetvalue(ans, i, Q_PLUGIN_ANSWERS_VALUE))) == NULL)
-			continue;	/* not JSON jansson reads (an integer past 64 bits): no answer */
-		json_object_set_new(in->cities[last].answers, PQgetvalue(ans, i, Q_PLUGIN_ANSWERS_CODE), v);
+		at = in->bytes.len;
+		if (at > 0xffffffffu - 1)
+			goto oom;
+		if (plugin_answer_encode(&in->bytes, PQgetvalue(ans, i, Q_PLUGIN_ANSWERS_VALUE)) == -1)
+			goto oom;
+		in->slot[(size_t)last * ncodes + (size_t)code] = (unsigned int)at;
 	}
-	/* An asked question without an answer row is unanswered: null, as the stored sets say it. */
-	for (k = 0; k < in->n; k++) {
-		struct plugin_city *c = &in->cities[k];
-		const char *code;
-		json_t *yes;
-		json_object_foreach(json_object_get(by_wave, c->survey), code, yes)
-			if (json_object_get(c->answers, code) == NULL)
-				json_object_set_new(c->answers, code, json_null());
-	}
+	in->wired.codes = in->codes;
+	in->wired.ncodes = ncodes;
+	in->wired.bytes = (const unsigned char *)in->bytes.data;
+	in->wired.slot = in->slot;
 	rc = 0;
+	goto out;
+oom:
+	*err = strdup("out of memory");
 out:
 	if (rc == -1)
 		city_inputs_free(in);
 	PQclear(ans);
-	PQclear(asked);
-	json_decref(by_wave);
+	free(asked_in);
+	free(wave_ids);
 	free(pos);
 	buf_free(&ids);
 	buf_free(&waves);
@@ -281,13 +211,13 @@ out:
 void
 city_inputs_free(struct city_inputs *in)
 {
-	size_t i;
-
-	for (i = 0; i < in->n; i++)
-		json_decref(in->cities[i].answers);
 	free(in->cities);
 	free(in->city_ids);
+	free(in->codes);
+	free(in->slot);
+	buf_free(&in->bytes);
 	PQclear(in->res);
+	PQclear(in->asked);
 	memset(in, 0, sizeof(*in));
 }
 

@@ -394,12 +394,63 @@ emit_answer(struct out *o, json_t *v, int nested)
 }
 
 size_t
+wire_answer_encode(void *out, size_t cap, json_t *v)
+{
+	struct out o = { out, 0, cap };
+
+	emit_answer(&o, v, 0);
+	return o.len;
+}
+
+/* Code k of w, or -1 when w has none by that name. */
+static long
+wired_find(const struct plugin_wired *w, const char *code)
+{
+	size_t lo = 0, hi = w->ncodes;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(w->codes[mid], code);
+		if (c == 0)
+			return (long)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/* City c's value of codes[j] from its encoded answers: map[j] is its code in `mapped` (the last
+ * plugin_wired seen), found again when c has another. */
+static void
+emit_wired(struct out *o, const struct plugin_city *c, const char *const *codes, size_t ncodes,
+    size_t j, const struct plugin_wired **mapped, long *map)
+{
+	const struct plugin_wired *w = c->wired;
+	const unsigned char *v;
+	long k;
+
+	if (map && *mapped != w) {
+		size_t x;
+		for (x = 0; x < ncodes; x++)
+			map[x] = wired_find(w, codes[x]);
+		*mapped = w;
+	}
+	k = map ? map[j] : wired_find(w, codes[j]);
+	v = k < 0 ? w->bytes : w->bytes + w->slot[c->row * w->ncodes + (size_t)k];
+	emit(o, v, wire_value_size(v));
+}
+
+size_t
 wire_cities_encode(void *out, size_t cap, const struct plugin_city *cities, size_t ncities,
     const char *const *codes, size_t ncodes)
 {
 	struct out o = { out, 0, cap };
 	uint64_t n = ncities;
 	size_t i, j;
+	const struct plugin_wired *mapped = NULL;
+	long map[PLUGIN_MAX_METRICS * PLUGIN_MAX_INPUTS], *m = ncodes <= sizeof(map) / sizeof(*map) ? map : NULL;
 
 	emit_u32(&o, CITIES_MAGIC);
 	emit(&o, &n, sizeof(n));
@@ -411,7 +462,10 @@ wire_cities_encode(void *out, size_t cap, const struct plugin_city *cities, size
 		emit_string(&o, c->survey, c->survey ? strlen(c->survey) : 0);
 		emit(&o, &c->population, sizeof(c->population));
 		for (j = 0; j < ncodes; j++)
-			emit_answer(&o, c->answers ? json_object_get(c->answers, codes[j]) : NULL, 0);
+			if (c->wired)
+				emit_wired(&o, c, codes, ncodes, j, &mapped, m);
+			else
+				emit_answer(&o, c->answers ? json_object_get(c->answers, codes[j]) : NULL, 0);
 	}
 	emit_u32(&o, CITIES_END);
 	return o.len;
