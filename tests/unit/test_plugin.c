@@ -82,7 +82,7 @@ slurp(const char *rel, size_t *len)
 static struct plugin_city
 city(const char *slug, const char *survey, double population, const char *answers)
 {
-	struct plugin_city c;
+	struct plugin_city c = { 0 };
 	json_error_t e;
 
 	c.slug = slug;
@@ -222,7 +222,7 @@ static const char good_src[] =
 static void
 test_good(void)
 {
-	struct plugin_city c[3];
+	struct plugin_city c[3] = { 0 };
 	struct plugin_result r;
 	int rc;
 
@@ -293,7 +293,7 @@ static const char conv_src[] =
 static void
 test_conversion(void)
 {
-	struct plugin_city c[2];
+	struct plugin_city c[2] = { 0 };
 	struct plugin_result r;
 	int rc;
 
@@ -350,7 +350,7 @@ test_errors(void)
 		"return { id = \"m\", title = \"M\", description = \"D\", unit = \"score\",\n"
 		"  higher_is_better = true, version = \"1\", inputs = {},\n"
 		"  compute = function(city) return #(\"x\"):rep(1000000) end }\n";
-	struct plugin_city c[3];
+	struct plugin_city c[3] = { 0 };
 	struct plugin_result r, r2;
 	struct plugin_limits l;
 	char big[PLUGIN_MAX_SOURCE + 2];
@@ -574,7 +574,7 @@ says(const char *message, const char *want)
 static void
 test_print_log(void)
 {
-	struct plugin_city c[2];
+	struct plugin_city c[2] = { 0 };
 	struct plugin_result r;
 	const char *p;
 	size_t lines = 0, chars = 0, longest = 0;
@@ -625,7 +625,7 @@ test_print_log(void)
 static void
 test_hostile(void)
 {
-	struct plugin_city c[3];
+	struct plugin_city c[3] = { 0 };
 	struct plugin_limits lim, small;
 	size_t i, listed = 0;
 	DIR *d;
@@ -658,7 +658,7 @@ test_hostile(void)
 		snprintf(rel, sizeof(rel), "tests/plugins/hostile/%s", h->file);
 		/* The total budget case needs many cities: give it the three, 40 times over. */
 		if (h->limits) {
-			struct plugin_city many[120];
+			struct plugin_city many[120] = { 0 };
 			size_t k;
 
 			for (k = 0; k < 120; k++)
@@ -732,7 +732,7 @@ test_wall_clock(void)
 		"return { id = \"spin\", title = \"S\", description = \"D\", unit = \"score\",\n"
 		"  higher_is_better = true, version = \"1\", inputs = {},\n"
 		"  compute = function(city) while true do end end }\n";
-	struct plugin_city c = { "w", "2020", NAN, NULL };
+	struct plugin_city c = { "w", "2020", NAN, NULL, NULL, 0 };
 	struct plugin_limits l;
 	struct plugin_result r;
 	double t0 = now(), secs;
@@ -824,7 +824,7 @@ test_descriptors(void)
 		"return { id = \"spin\", title = \"S\", description = \"D\", unit = \"score\",\n"
 		"  higher_is_better = true, version = \"1\", inputs = {},\n"
 		"  compute = function(city) while true do end end }\n";
-	struct plugin_city c = { "w", "2020", NAN, NULL };
+	struct plugin_city c = { "w", "2020", NAN, NULL, NULL, 0 };
 	struct plugin_limits l;
 	struct plugin_result r;
 	struct itimerval it = { { 0, 50000 }, { 0, 100000 } };
@@ -973,7 +973,7 @@ test_french(void)
 static void
 test_bundled(void)
 {
-	struct plugin_city c[6];
+	struct plugin_city c[6] = { 0 };
 	double v[6];
 
 	c[0] = city("yes", "2020", NAN, "{\"dedicated_funding\": true, \"explicit_strategy\": true}");
@@ -1234,7 +1234,7 @@ test_many_bundled(void)
 		"{}",
 	};
 	static const char *const waves[] = { "2020", "2018" };
-	struct plugin_city c[8];
+	struct plugin_city c[8] = { 0 };
 	struct plugin_job jobs[32];
 	char *srcs[32];
 	size_t n = 0, i;
@@ -1350,7 +1350,7 @@ test_many_hostile(void)
 		{ "deep_recursion.lua", "stack overflow|exceeded its CPU budget", 0 },
 		{ "syntax_error.lua", NULL, 0 },
 	};
-	struct plugin_city c[120];
+	struct plugin_city c[120] = { 0 };
 	struct plugin_limits lim, small, slow;
 	struct plugin_job jobs[3];
 	char *good, *hostile, name[400];

@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "metric.h"
+#include "plugin.h"
 #include "t.h"
 #include "wire.h"
 
@@ -395,7 +396,7 @@ static void
 test_cities(void)
 {
 	const char *codes[] = { "i", "r", "s", "t", "f", "n", "list", "obj" };
-	struct plugin_city cs[2];
+	struct plugin_city cs[2] = { 0 };
 	struct wire_cities c;
 	struct wire_city city;
 	struct wire_value v, item;
@@ -509,6 +510,147 @@ test_cities(void)
 	}
 }
 
+/* The answers encoded from their JSON text (plugin_answer_encode, city_inputs_load's path) against
+ * wire_cities_encode of what json_loads reads from the same text: the same bytes, hostile texts too. */
+static const char *const hostile[] = {
+	"\"plain\"", "\"\"", "\"esc\\\"aped\\n\\t\\\\\"", "\"\\u00e9\\ud83d\\ude00\\u0000x\"", "\"Z\xc3\xbcrich \xf0\x9f\x98\x80\"",
+	"\"bad \xff utf8\"", "\"overlong \xc0\xaf\"", "\"surrogate \xed\xa0\x80\"", "\"ctrl\x01\"", "\"tab\t\"",
+	"\"unterminated", "\"a\" ", " \"a\"", "\"a\"\"b\"",
+	"0", "-0", "12", "-12", "01", "-", "1.", ".5", "-12.50", "0.1", "1.5e3", "1E-2", "-0.0",
+	"3.14159265358979323846", "123456789012345678", "-123456789012345678", "1234567890123456789",
+	"9223372036854775807", "9223372036854775808", "-9223372036854775808", "-9223372036854775809",
+	"99999999999999999999999", "1e400", "-1e400", "1.7976931348623157e308", "4.9e-324", "0.000000000000000001",
+	"123456789012345678.5", "12345678901234567.8", "1 ", "1x", "+1",
+	"null", "true", "false", "nul", "truex", "fals", "NaN", "Infinity", "",
+	"[]", "[ ]", "[1, \"a\", null, true, false, 2.5]", "[1,2]", "[1,  2]", "[1, 2", "[1, 2,]",
+	"[[1], {\"a\": 1}, \"x\"]", "[\"a\", [\"b\"]]", "[[]]", "[{}]", "[\"\\u00e9\", \"Z\xc3\xbcrich\"]",
+	"[\"bad \xff\"]", "[9223372036854775808]", "[1e400]", "[1.5e3, 0.25]", "[\"a\", \"b\", \"c\", \"d\"]",
+	"{}", "{\"a\": 1}", "{\"a\": [1, 2]}", "[null]", "[true, false]",
+};
+
+static int
+same_as_jansson(const char *const *texts, size_t n)
+{
+	const char *codes[] = { "a", "b", "zz" }, *wcodes[] = { "a", "b" };
+	struct plugin_city *cs = calloc(n + 1, sizeof(*cs)), *ws = calloc(n + 1, sizeof(*ws));
+	unsigned int *slot = calloc(2 * (n + 1), sizeof(*slot));
+	struct plugin_wired w;
+	struct buf bytes = BUF_INIT;
+	size_t i, la, lb;
+	char *a = NULL, *b = NULL;
+	int same = 0;
+
+	if (cs == NULL || ws == NULL || slot == NULL || plugin_answer_encode(&bytes, "null") != 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		json_t *v = json_loads(texts[i], JSON_DECODE_ANY, NULL);
+		cs[i].slug = ws[i].slug = "x";
+		cs[i].survey = ws[i].survey = "2020";
+		cs[i].population = ws[i].population = (double)i;
+		cs[i].answers = json_object();
+		if (v)
+			json_object_set_new(cs[i].answers, "a", v);
+		json_object_set_new(cs[i].answers, "b", json_null());
+		ws[i].wired = &w;
+		ws[i].row = i;
+		slot[2 * i] = (unsigned int)bytes.len;
+		if (plugin_answer_encode(&bytes, texts[i]) != 0)
+			goto out;
+	}
+	w.codes = wcodes;
+	w.ncodes = 2;
+	w.bytes = (const unsigned char *)bytes.data;
+	w.slot = slot;
+	la = wire_cities_encode(NULL, 0, cs, n, codes, 3);
+	lb = wire_cities_encode(NULL, 0, ws, n, codes, 3);
+	if (la != lb || (a = malloc(la)) == NULL || (b = malloc(lb)) == NULL)
+		goto out;
+	wire_cities_encode(a, la, cs, n, codes, 3);
+	wire_cities_encode(b, lb, ws, n, codes, 3);
+	same = memcmp(a, b, la) == 0 && read_cities(b, lb, n, 3) == 0;
+	if (!same && n > 1)
+		for (i = 0; i < n; i++)
+			if (same_as_jansson(texts + i, 1) == 0) {
+				fprintf(stderr, "# differs: %s\n", texts[i]);
+				break;
+			}
+out:
+	for (i = 0; cs && i < n; i++)
+		json_decref(cs[i].answers);
+	free(cs);
+	free(ws);
+	free(slot);
+	free(a);
+	free(b);
+	buf_free(&bytes);
+	return same;
+}
+
+static void
+test_answer_text(void)
+{
+	static const char pieces[][8] = { "[", "]", ", ", ",", "\"", "\\", "\\u00", "e9", "1", "-", ".",
+	    "0", "9", "e", "null", "true", "fa", "lse", " ", "{", "}", ":", "\xc3", "\xa9", "\xff", "\x01",
+	    "a", "999999" };
+	const char *many[4100], *one[1], *codes[4100];
+	char texts[3000][48];
+	struct plugin_city c = { 0 };
+	struct plugin_wired w;
+	struct buf bytes = BUF_INIT;
+	unsigned int slot[1];
+	size_t i, j, la, lb;
+	char *a, *b;
+	unsigned seed = 18;
+
+	CHECK(same_as_jansson(hostile, sizeof(hostile) / sizeof(*hostile)),
+	    "answers from text: the same bytes as jansson's values, hostile texts");
+	for (i = 0; i < 3000; i++) {	/* random texts of JSON-ish pieces */
+		texts[i][0] = '\0';
+		for (j = (seed = seed * 1103515245u + 12345u) >> 16 & 7; j > 0; j--) {
+			const char *piece = pieces[((seed = seed * 1103515245u + 12345u) >> 16) % (sizeof(pieces) / sizeof(*pieces))];
+			if (strlen(texts[i]) + strlen(piece) < sizeof(texts[i]))
+				strcat(texts[i], piece);
+		}
+		if ((seed >> 20) % 3 == 0) {	/* half of them well-formed shapes */
+			char tmp[48];
+			snprintf(tmp, sizeof(tmp), (seed >> 24) % 2 ? "[%.20s]" : "\"%.20s\"", texts[i]);
+			memcpy(texts[i], tmp, sizeof(tmp));
+		}
+		many[i % 4100] = texts[i];
+	}
+	CHECK(same_as_jansson(many, 3000), "answers from text: the same bytes as jansson's values, 3,000 random texts");
+
+	/* More codes asked than the encoder maps at once: each found by itself, same bytes. */
+	c.slug = "x";
+	c.survey = "2020";
+	c.population = 1;
+	one[0] = "a";
+	slot[0] = 1;
+	plugin_answer_encode(&bytes, "null");
+	plugin_answer_encode(&bytes, "[1, \"b\"]");
+	w.codes = one;
+	w.ncodes = 1;
+	w.bytes = (const unsigned char *)bytes.data;
+	w.slot = slot;
+	c.wired = &w;
+	for (i = 0; i < 4100; i++)
+		codes[i] = i % 2 ? "a" : "q";
+	la = wire_cities_encode(NULL, 0, &c, 1, codes, 4100);
+	c.wired = NULL;
+	c.answers = json_loads("{\"a\": [1, \"b\"]}", 0, NULL);
+	lb = wire_cities_encode(NULL, 0, &c, 1, codes, 4100);
+	a = malloc(la);
+	b = malloc(lb);
+	wire_cities_encode(b, lb, &c, 1, codes, 4100);
+	c.wired = &w;
+	wire_cities_encode(a, la, &c, 1, codes, 4100);
+	CHECK(la == lb && a && b && memcmp(a, b, la) == 0, "answers from text: 4,100 codes asked, the same bytes");
+	json_decref(c.answers);
+	free(a);
+	free(b);
+	buf_free(&bytes);
+}
+
 int
 main(void)
 {
@@ -517,5 +659,6 @@ main(void)
 	test_result_ok();
 	test_result_error();
 	test_cities();
+	test_answer_text();
 	return T_DONE();
 }
