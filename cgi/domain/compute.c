@@ -52,6 +52,17 @@ find_pos(const struct city_inputs *in, const size_t *pos, int id, const char *su
 	return -1;
 }
 
+/* An integer column as PostgreSQL writes it (atoi's value, without strtol's set-up). */
+static int
+pg_int(const char *s)
+{
+	int neg = *s == '-', v = 0;
+
+	for (s += neg; *s >= '0' && *s <= '9'; s++)
+		v = v * 10 + (*s - '0');
+	return neg ? -v : v;
+}
+
 static int
 cmp_str(const void *a, const void *b)
 {
@@ -90,7 +101,7 @@ city_inputs_load(struct db *db, const int *city_ids, size_t ncities, const char 
 	const char *p[3], **wave_ids = NULL, *last_survey = NULL;
 	unsigned char *asked_in = NULL;	/* wave w, code k: asked_in[w * ncodes + k] */
 	size_t *pos = NULL, ncodes = 0, nwaves = 0, w = 0;
-	long last = -1;
+	long last = -1, last_code = -1;
 	int i, n, rc = -1;
 
 	memset(in, 0, sizeof(*in));
@@ -161,8 +172,8 @@ city_inputs_load(struct db *db, const int *city_ids, size_t ncities, const char 
 	if (plugin_answer_encode(&in->bytes, "null") == -1)	/* slot 0: nil */
 		goto oom;
 	for (i = 0; i < PQntuples(ans); i++) {
-		int id = atoi(PQgetvalue(ans, i, Q_PLUGIN_ANSWERS_CITY_ID));
-		const char *survey = PQgetvalue(ans, i, Q_PLUGIN_ANSWERS_SURVEY_ID);
+		int id = pg_int(PQgetvalue(ans, i, Q_PLUGIN_ANSWERS_CITY_ID));
+		const char *survey = PQgetvalue(ans, i, Q_PLUGIN_ANSWERS_SURVEY_ID), *name;
 		long code;
 		size_t at;
 
@@ -171,8 +182,13 @@ city_inputs_load(struct db *db, const int *city_ids, size_t ncities, const char 
 				;
 			last_survey = survey;
 		}
-		if (w == nwaves || (code = code_find(in->codes, ncodes, PQgetvalue(ans, i, Q_PLUGIN_ANSWERS_CODE))) < 0 ||
-		    !asked_in[w * ncodes + (size_t)code])
+		/* A submission's answers come in the same order of codes, mostly: the one after the last
+		 * one's is tried first. */
+		name = PQgetvalue(ans, i, Q_PLUGIN_ANSWERS_CODE);
+		code = last_code + 1 < (long)ncodes && strcmp(in->codes[last_code + 1], name) == 0 ? last_code + 1 :
+		    code_find(in->codes, ncodes, name);
+		last_code = code;
+		if (w == nwaves || code < 0 || !asked_in[w * ncodes + (size_t)code])
 			continue;	/* no longer asked in that wave */
 
 		/* Rows come grouped by submission (the order of the answers table): the last one found is
@@ -289,7 +305,7 @@ struct compute_current {
 int
 compute_values_current(struct db *db, struct compute_values *v, const struct city_inputs *in, char **err)
 {
-	size_t *pos = NULL, k;
+	size_t *pos = NULL, k, last = (size_t)-1;
 	int i, n;
 
 	if ((v->cur = db_query(db, Q_VALUES_CURRENT, 0, NULL)) == NULL || !db_ok(v->cur)) {
@@ -310,10 +326,12 @@ compute_values_current(struct db *db, struct compute_values *v, const struct cit
 		struct compute_current *c = NULL;
 		long at;
 
-		for (k = 0; k < v->nmetrics; k++)
+		if (last < v->nmetrics && strcmp(v->metrics[last].id, id) == 0)
+			c = &v->metrics[last];	/* rows come grouped by metric, mostly */
+		for (k = 0; c == NULL && k < v->nmetrics; k++)
 			if (strcmp(v->metrics[k].id, id) == 0) {
 				c = &v->metrics[k];
-				break;
+				last = k;
 			}
 		if (c == NULL) {
 			struct compute_current *more = realloc(v->metrics, (v->nmetrics + 1) * sizeof(*more));
@@ -328,7 +346,7 @@ compute_values_current(struct db *db, struct compute_values *v, const struct cit
 			for (k = 0; k < in->n; k++)
 				c->row[k] = -1;
 		}
-		at = find_pos(in, pos, atoi(PQgetvalue(v->cur, i, Q_VALUES_CURRENT_CITY_ID)),
+		at = find_pos(in, pos, pg_int(PQgetvalue(v->cur, i, Q_VALUES_CURRENT_CITY_ID)),
 		    PQgetvalue(v->cur, i, Q_VALUES_CURRENT_SURVEY_ID));
 		if (at >= 0)
 			c->row[at] = i;

@@ -17,10 +17,22 @@
 
 #define NO_STRING	0xffffffffu
 
-static int
+/* Appends n bytes (the buffer grows by doubling; most appends only copy). */
+static inline int
+put(struct buf *b, const void *p, size_t n)
+{
+	if (b->cap - b->len <= n && buf_reserve(b, n) == -1)
+		return -1;
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+static inline int
 put_u32(struct buf *b, uint32_t v)
 {
-	return buf_append(b, &v, sizeof(v));
+	return put(b, &v, sizeof(v));
 }
 
 /* One number at *p, or -1 (nothing written) when it is not a simple form. */
@@ -56,12 +68,12 @@ fast_number(struct buf *b, const char **p)
 		if (!isfinite(d))
 			return -1;
 		tag = WIRE_FLOAT;
-		if (buf_append(b, &tag, 1) == -1 || buf_append(b, &d, sizeof(d)) == -1)
+		if (put(b, &tag, 1) == -1 || put(b, &d, sizeof(d)) == -1)
 			return -2;
 	} else {
 		int64_t i = (int64_t)strtoll(num, NULL, 10);
 		tag = WIRE_INT;
-		if (buf_append(b, &tag, 1) == -1 || buf_append(b, &i, sizeof(i)) == -1)
+		if (put(b, &tag, 1) == -1 || put(b, &i, sizeof(i)) == -1)
 			return -2;
 	}
 	*p = q;
@@ -77,6 +89,7 @@ fast_value(struct buf *b, const char **p, int nested)
 	size_t at, count;
 	uint32_t n;
 	int r;
+	unsigned char high;
 
 	switch (*s) {
 	case 'n':
@@ -98,13 +111,14 @@ fast_value(struct buf *b, const char **p, int nested)
 		*p = s + 5;
 		break;
 	case '"':
-		for (q = s + 1; *q && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20; q++)
-			;
-		if (*q != '"' || (size_t)(q - s - 1) >= NO_STRING || !utf8_valid(s + 1, (size_t)(q - s - 1)))
+		for (q = s + 1, high = 0; *q && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20; q++)
+			high |= (unsigned char)*q;
+		if (*q != '"' || (size_t)(q - s - 1) >= NO_STRING ||
+		    (high >= 0x80 && !utf8_valid(s + 1, (size_t)(q - s - 1))))
 			return -1;	/* escapes, control characters, bad UTF-8: jansson decides */
 		tag = WIRE_STRING;
-		if (buf_append(b, &tag, 1) == -1 || put_u32(b, (uint32_t)(q - s - 1)) == -1 ||
-		    buf_append(b, s + 1, (size_t)(q - s - 1)) == -1)
+		if (put(b, &tag, 1) == -1 || put_u32(b, (uint32_t)(q - s - 1)) == -1 ||
+		    put(b, s + 1, (size_t)(q - s - 1)) == -1)
 			return -2;
 		*p = q + 1;
 		return 0;
@@ -112,7 +126,7 @@ fast_value(struct buf *b, const char **p, int nested)
 		if (nested)
 			return -1;
 		tag = WIRE_LIST;
-		if (buf_append(b, &tag, 1) == -1 || put_u32(b, 0) == -1)
+		if (put(b, &tag, 1) == -1 || put_u32(b, 0) == -1)
 			return -2;
 		at = b->len - sizeof(n);
 		q = s + 1;
@@ -137,7 +151,7 @@ fast_value(struct buf *b, const char **p, int nested)
 	default:
 		return fast_number(b, p);
 	}
-	return buf_append(b, &tag, 1) == -1 ? -2 : 0;
+	return put(b, &tag, 1) == -1 ? -2 : 0;
 }
 
 int
