@@ -86,23 +86,49 @@ static const struct { const char *name; size_t len; } env_names[E_COUNT] = {
 #undef E
 };
 
+/* The names above by their first byte (built on first use): a parameter is compared only with the
+ * names it could be, and by length before its bytes. */
+static unsigned char env_first[256][E_COUNT + 1];
+
 static void
+env_index(void)
+{
+	size_t i, k;
+
+	for (i = 0; i < E_COUNT; i++) {
+		unsigned char c = (unsigned char)env_names[i].name[0];
+		for (k = 0; env_first[c][k]; k++)
+			;
+		env_first[c][k] = (unsigned char)(i + 1);
+	}
+}
+
+/* Returns the bytes of all the parameters ("NAME=value" each, without its NUL). */
+static size_t
 env_scan(char **envp, const char *v[E_COUNT])
 {
-	size_t i;
+	static int indexed;
+	size_t total = 0, len, n;
+	const unsigned char *k;
 
+	if (!indexed) {
+		env_index();
+		indexed = 1;
+	}
 	memset(v, 0, E_COUNT * sizeof(*v));
 	for (; envp && *envp; envp++) {
 		const char *e = *envp;
-		for (i = 0; i < E_COUNT; i++) {
-			size_t n = env_names[i].len;
-			if (e[0] == env_names[i].name[0] && v[i] == NULL && strncmp(e, env_names[i].name, n) == 0 &&
-			    e[n] == '=') {
-				v[i] = e + n + 1;
+		len = strlen(e);
+		total += len;
+		for (k = env_first[(unsigned char)e[0]]; *k; k++) {
+			n = env_names[*k - 1].len;
+			if (n < len && e[n] == '=' && v[*k - 1] == NULL && memcmp(e, env_names[*k - 1].name, n) == 0) {
+				v[*k - 1] = e + n + 1;
 				break;
 			}
 		}
 	}
+	return total;
 }
 
 int
@@ -110,7 +136,7 @@ http_request_parse(struct request *r, char **envp)
 {
 	const char *v[E_COUNT], *path, *cl, *https;
 
-	env_scan(envp, v);
+	r->env_bytes = env_scan(envp, v);
 	request_id(r, v[E_REQUEST_ID]);
 	r->method = v[E_REQUEST_METHOD];
 	if (r->method == NULL)
@@ -271,7 +297,39 @@ http_error_code(int status)
 static void
 etag_of(const struct request *r, long long v, char *out, size_t n)
 {
-	snprintf(out, n, r->lang == LANG_FR ? "\"v%lld-%d-fr\"" : "\"v%lld-%d\"", v, (int)r->fmt);
+	/* "\"v%lld-%d\"" (or "-fr\"" before the closing quote), without printf: digits written backwards */
+	char d[48];
+	size_t i = sizeof(d), len;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	int f = (int)r->fmt;
+	unsigned uf = f < 0 ? 0U - (unsigned)f : (unsigned)f;
+
+	d[--i] = '"';
+	if (r->lang == LANG_FR) {
+		d[--i] = 'r';
+		d[--i] = 'f';
+		d[--i] = '-';
+	}
+	do
+		d[--i] = (char)('0' + uf % 10);
+	while ((uf /= 10) != 0);
+	if (f < 0)
+		d[--i] = '-';
+	d[--i] = '-';
+	do
+		d[--i] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		d[--i] = '-';
+	d[--i] = 'v';
+	d[--i] = '"';
+	len = sizeof(d) - i;
+	if (n == 0)
+		return;
+	if (len > n - 1)
+		len = n - 1;
+	memcpy(out, d + i, len);
+	out[len] = '\0';
 }
 
 int
