@@ -392,6 +392,9 @@ put_num(struct buf *b, unsigned long long v)
 	buf_append(b, d + i, sizeof(d) - i);
 }
 
+/* A string literal appended: its length known at compile time, no strlen. */
+#define PUT_LIT(b, lit) buf_append((b), (lit), sizeof(lit) - 1)
+
 void
 http_send(struct request *r)
 {
@@ -400,53 +403,53 @@ http_send(struct request *r)
 	char tag[64];
 
 	buf_reset(&h);
-	buf_puts(&h, "Status: ");
+	PUT_LIT(&h, "Status: ");
 	if (r->status >= 0)
 		put_num(&h, (unsigned long long)r->status);
 	else
 		buf_printf(&h, "%d", r->status);
 	buf_putc(&h, ' ');
 	buf_puts(&h, reason);
-	buf_puts(&h, "\r\n");
+	PUT_LIT(&h, "\r\n");
 	if (r->status != 304) {
-		buf_puts(&h, "Content-Type: ");
+		PUT_LIT(&h, "Content-Type: ");
 		buf_puts(&h, r->ctype ? r->ctype : "text/html");
 		if (r->ctype && strncmp(r->ctype, "text/", 5) == 0)
-			buf_puts(&h, "; charset=utf-8");
-		buf_puts(&h, "\r\nContent-Length: ");
+			PUT_LIT(&h, "; charset=utf-8");
+		PUT_LIT(&h, "\r\nContent-Length: ");
 		put_num(&h, r->body_ref ? r->body_ref_len : r->out.len);
-		buf_puts(&h, "\r\n");
+		PUT_LIT(&h, "\r\n");
 	}
 	if (r->etag_version > 0 && (r->status == 200 || r->status == 304)) {
 		etag_of(r, r->etag_version, tag, sizeof(tag));
-		buf_puts(&h, "ETag: ");
+		PUT_LIT(&h, "ETag: ");
 		buf_puts(&h, tag);
-		buf_puts(&h, "\r\nCache-Control: no-cache\r\n");
+		PUT_LIT(&h, "\r\nCache-Control: no-cache\r\n");
 	} else {
-		buf_puts(&h, "Cache-Control: no-store\r\n");
+		PUT_LIT(&h, "Cache-Control: no-store\r\n");
 	}
-	buf_puts(&h, "X-Request-Id: ");
+	PUT_LIT(&h, "X-Request-Id: ");
 	buf_puts(&h, r->request_id);
-	buf_puts(&h, "\r\n");
+	PUT_LIT(&h, "\r\n");
 	/* The language: the page's (lang= or the browser's); without lang= the answer varies with the header. */
 	if (r->status != 304) {
-		buf_puts(&h, "Content-Language: ");
+		PUT_LIT(&h, "Content-Language: ");
 		buf_puts(&h, lang_code(r->lang));
-		buf_puts(&h, "\r\n");
+		PUT_LIT(&h, "\r\n");
 	}
 	if (!r->lang_explicit)
-		buf_puts(&h, "Vary: Accept-Language\r\n");
+		PUT_LIT(&h, "Vary: Accept-Language\r\n");
 	/* Pages run no inline script or style: a strict policy unless the handler chose its own. */
 	if (r->status != 304 && (r->ctype == NULL || strcmp(r->ctype, "text/html") == 0) &&
 	    (r->headers.data == NULL || strncasecmp(r->headers.data, "Content-Security-Policy:", 24) != 0) &&
 	    (r->headers.data == NULL || strcasestr(r->headers.data, "\nContent-Security-Policy:") == NULL))
-		buf_puts(&h, "Content-Security-Policy: default-src 'self'; script-src 'self'; style-src 'self'; "
+		PUT_LIT(&h, "Content-Security-Policy: default-src 'self'; script-src 'self'; style-src 'self'; "
 		    "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
 		    "frame-ancestors 'none'\r\nX-Frame-Options: DENY\r\n");
 	if (r->headers.len)
 		buf_append(&h, r->headers.data, r->headers.len);
 	csv_disposition(r, &h);
-	buf_puts(&h, "\r\n");
+	PUT_LIT(&h, "\r\n");
 	if (r->fcgi && h.data) {
 		FCGX_PutStr(h.data, (int)h.len, r->fcgi->out);
 		if (!r->head && r->status != 304 && r->body_ref && r->body_ref_len)
