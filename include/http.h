@@ -36,6 +36,7 @@ struct request {
 	const char *authorization;
 	const char *if_none_match;
 	char request_id[48];
+	size_t env_bytes;		/* the FastCGI parameters' bytes in all (http_request_parse) */
 	long long content_length;	/* -1 when absent */
 	int heavy;			/* holds a slot of heavy.c, taken before the body was read */
 	char *body;

@@ -86,23 +86,49 @@ static const struct { const char *name; size_t len; } env_names[E_COUNT] = {
 #undef E
 };
 
+/* The names above by their first byte (built on first use): a parameter is compared only with the
+ * names it could be, and by length before its bytes. */
+static unsigned char env_first[256][E_COUNT + 1];
+
 static void
+env_index(void)
+{
+	size_t i, k;
+
+	for (i = 0; i < E_COUNT; i++) {
+		unsigned char c = (unsigned char)env_names[i].name[0];
+		for (k = 0; env_first[c][k]; k++)
+			;
+		env_first[c][k] = (unsigned char)(i + 1);
+	}
+}
+
+/* Returns the bytes of all the parameters ("NAME=value" each, without its NUL). */
+static size_t
 env_scan(char **envp, const char *v[E_COUNT])
 {
-	size_t i;
+	static int indexed;
+	size_t total = 0, len, n;
+	const unsigned char *k;
 
+	if (!indexed) {
+		env_index();
+		indexed = 1;
+	}
 	memset(v, 0, E_COUNT * sizeof(*v));
 	for (; envp && *envp; envp++) {
 		const char *e = *envp;
-		for (i = 0; i < E_COUNT; i++) {
-			size_t n = env_names[i].len;
-			if (e[0] == env_names[i].name[0] && v[i] == NULL && strncmp(e, env_names[i].name, n) == 0 &&
-			    e[n] == '=') {
-				v[i] = e + n + 1;
+		len = strlen(e);
+		total += len;
+		for (k = env_first[(unsigned char)e[0]]; *k; k++) {
+			n = env_names[*k - 1].len;
+			if (n < len && e[n] == '=' && v[*k - 1] == NULL && memcmp(e, env_names[*k - 1].name, n) == 0) {
+				v[*k - 1] = e + n + 1;
 				break;
 			}
 		}
 	}
+	return total;
 }
 
 int
@@ -110,7 +136,7 @@ http_request_parse(struct request *r, char **envp)
 {
 	const char *v[E_COUNT], *path, *cl, *https;
 
-	env_scan(envp, v);
+	r->env_bytes = env_scan(envp, v);
 	request_id(r, v[E_REQUEST_ID]);
 	r->method = v[E_REQUEST_METHOD];
 	if (r->method == NULL)
@@ -271,7 +297,39 @@ http_error_code(int status)
 static void
 etag_of(const struct request *r, long long v, char *out, size_t n)
 {
-	snprintf(out, n, r->lang == LANG_FR ? "\"v%lld-%d-fr\"" : "\"v%lld-%d\"", v, (int)r->fmt);
+	/* "\"v%lld-%d\"" (or "-fr\"" before the closing quote), without printf: digits written backwards */
+	char d[48];
+	size_t i = sizeof(d), len;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	int f = (int)r->fmt;
+	unsigned uf = f < 0 ? 0U - (unsigned)f : (unsigned)f;
+
+	d[--i] = '"';
+	if (r->lang == LANG_FR) {
+		d[--i] = 'r';
+		d[--i] = 'f';
+		d[--i] = '-';
+	}
+	do
+		d[--i] = (char)('0' + uf % 10);
+	while ((uf /= 10) != 0);
+	if (f < 0)
+		d[--i] = '-';
+	d[--i] = '-';
+	do
+		d[--i] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		d[--i] = '-';
+	d[--i] = 'v';
+	d[--i] = '"';
+	len = sizeof(d) - i;
+	if (n == 0)
+		return;
+	if (len > n - 1)
+		len = n - 1;
+	memcpy(out, d + i, len);
+	out[len] = '\0';
 }
 
 int
@@ -334,6 +392,9 @@ put_num(struct buf *b, unsigned long long v)
 	buf_append(b, d + i, sizeof(d) - i);
 }
 
+/* A string literal appended: its length known at compile time, no strlen. */
+#define PUT_LIT(b, lit) buf_append((b), (lit), sizeof(lit) - 1)
+
 void
 http_send(struct request *r)
 {
@@ -342,53 +403,53 @@ http_send(struct request *r)
 	char tag[64];
 
 	buf_reset(&h);
-	buf_puts(&h, "Status: ");
+	PUT_LIT(&h, "Status: ");
 	if (r->status >= 0)
 		put_num(&h, (unsigned long long)r->status);
 	else
 		buf_printf(&h, "%d", r->status);
 	buf_putc(&h, ' ');
 	buf_puts(&h, reason);
-	buf_puts(&h, "\r\n");
+	PUT_LIT(&h, "\r\n");
 	if (r->status != 304) {
-		buf_puts(&h, "Content-Type: ");
+		PUT_LIT(&h, "Content-Type: ");
 		buf_puts(&h, r->ctype ? r->ctype : "text/html");
 		if (r->ctype && strncmp(r->ctype, "text/", 5) == 0)
-			buf_puts(&h, "; charset=utf-8");
-		buf_puts(&h, "\r\nContent-Length: ");
+			PUT_LIT(&h, "; charset=utf-8");
+		PUT_LIT(&h, "\r\nContent-Length: ");
 		put_num(&h, r->body_ref ? r->body_ref_len : r->out.len);
-		buf_puts(&h, "\r\n");
+		PUT_LIT(&h, "\r\n");
 	}
 	if (r->etag_version > 0 && (r->status == 200 || r->status == 304)) {
 		etag_of(r, r->etag_version, tag, sizeof(tag));
-		buf_puts(&h, "ETag: ");
+		PUT_LIT(&h, "ETag: ");
 		buf_puts(&h, tag);
-		buf_puts(&h, "\r\nCache-Control: no-cache\r\n");
+		PUT_LIT(&h, "\r\nCache-Control: no-cache\r\n");
 	} else {
-		buf_puts(&h, "Cache-Control: no-store\r\n");
+		PUT_LIT(&h, "Cache-Control: no-store\r\n");
 	}
-	buf_puts(&h, "X-Request-Id: ");
+	PUT_LIT(&h, "X-Request-Id: ");
 	buf_puts(&h, r->request_id);
-	buf_puts(&h, "\r\n");
+	PUT_LIT(&h, "\r\n");
 	/* The language: the page's (lang= or the browser's); without lang= the answer varies with the header. */
 	if (r->status != 304) {
-		buf_puts(&h, "Content-Language: ");
+		PUT_LIT(&h, "Content-Language: ");
 		buf_puts(&h, lang_code(r->lang));
-		buf_puts(&h, "\r\n");
+		PUT_LIT(&h, "\r\n");
 	}
 	if (!r->lang_explicit)
-		buf_puts(&h, "Vary: Accept-Language\r\n");
+		PUT_LIT(&h, "Vary: Accept-Language\r\n");
 	/* Pages run no inline script or style: a strict policy unless the handler chose its own. */
 	if (r->status != 304 && (r->ctype == NULL || strcmp(r->ctype, "text/html") == 0) &&
 	    (r->headers.data == NULL || strncasecmp(r->headers.data, "Content-Security-Policy:", 24) != 0) &&
 	    (r->headers.data == NULL || strcasestr(r->headers.data, "\nContent-Security-Policy:") == NULL))
-		buf_puts(&h, "Content-Security-Policy: default-src 'self'; script-src 'self'; style-src 'self'; "
+		PUT_LIT(&h, "Content-Security-Policy: default-src 'self'; script-src 'self'; style-src 'self'; "
 		    "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
 		    "frame-ancestors 'none'\r\nX-Frame-Options: DENY\r\n");
 	if (r->headers.len)
 		buf_append(&h, r->headers.data, r->headers.len);
 	csv_disposition(r, &h);
-	buf_puts(&h, "\r\n");
+	PUT_LIT(&h, "\r\n");
 	if (r->fcgi && h.data) {
 		FCGX_PutStr(h.data, (int)h.len, r->fcgi->out);
 		if (!r->head && r->status != 304 && r->body_ref && r->body_ref_len)

@@ -10,11 +10,14 @@
 int
 opsdoor_key_ok(const char *given)
 {
-	const char *key = getenv("CITYBENCH_OPS_KEY");
+	const char *key;
 	size_t n, i;
 	unsigned char diff = 0;
 
-	if (given == NULL || key == NULL || (n = strlen(key)) < OPS_KEY_MIN || strlen(given) != n)
+	if (given == NULL)	/* every public request: no key sought */
+		return 0;
+	key = getenv("CITYBENCH_OPS_KEY");
+	if (key == NULL || (n = strlen(key)) < OPS_KEY_MIN || strlen(given) != n)
 		return 0;
 	for (i = 0; i < n; i++)
 		diff |= (unsigned char)(given[i] ^ key[i]);

@@ -11,6 +11,11 @@ reqlimits_check(struct request *r, char **envp)
 	size_t total = 0, len;
 	const char *eq;
 
+	/* The parameters' bytes counted by http_request_parse bound every line and their sum: a header
+	 * line ("Name: value") is shorter than its HTTP_Name=value, the request line's URI shorter than
+	 * its REQUEST_URI=...; within REQLIMITS_LINE in all, no limit can be passed. */
+	if (r->env_bytes > 0 && r->env_bytes <= REQLIMITS_LINE)
+		return 0;
 	for (; envp && *envp; envp++) {
 		eq = strchr(*envp, '=');
 		if (eq == NULL)

@@ -251,21 +251,35 @@ static void
 cached_dispatch(struct request *r, const struct route *rt)
 {
 	struct cached hit, put;
-	struct buf key = BUF_INIT;
+	/* The key's buffer, kept from one request to the next (a worker answers one at a time and a
+	 * handler never comes back here): no malloc/free per hit. */
+	static struct buf keep = BUF_INIT;
+	struct buf key = keep;
 	long long v = app_data_version(r->app);
 	char fmt[16];
-	int found = 0, pinned;
+	int found = 0, pinned, f = (int)r->fmt;
+	size_t i = sizeof(fmt);
 
-	/* "FMT LANG PATH?QUERY", appended piece by piece: no printf on the hit path */
-	snprintf(fmt, sizeof(fmt), "%d ", (int)r->fmt);
-	if (buf_reserve(&key, strlen(fmt) + strlen(r->path) + strlen(r->query_string) + 16) == 0) {
-		buf_puts(&key, fmt);
+	/* "FMT LANG PATH?QUERY", appended piece by piece: no printf on the hit path (FMT in decimal) */
+	fmt[--i] = '\0';
+	fmt[--i] = ' ';
+	do
+		fmt[--i] = (char)('0' + (f < 0 ? -(f % 10) : f % 10));
+	while ((f /= 10) != 0);
+	if ((int)r->fmt < 0)
+		fmt[--i] = '-';
+	buf_reset(&key);
+	if (key.cap > HTTP_KEEP_BYTES)
+		buf_free(&key);
+	if (buf_reserve(&key, sizeof(fmt) + strlen(r->path) + strlen(r->query_string) + 16) == 0) {
+		buf_puts(&key, fmt + i);
 		buf_puts(&key, lang_code(r->lang));
 		buf_putc(&key, ' ');
 		buf_puts(&key, r->path);
 		buf_putc(&key, '?');
 		buf_puts(&key, r->query_string);
 	}
+	keep = key;
 	if (key.data == NULL) {
 		rt->handler(r);
 		return;
@@ -286,7 +300,6 @@ cached_dispatch(struct request *r, const struct route *rt)
 	if (found) {
 		r->from_cache = 1;
 		atomic_fetch_add(&r->app->shm->cache_hits, 1);
-		buf_free(&key);
 		return;
 	}
 	atomic_fetch_add(&r->app->shm->cache_misses, 1);
@@ -302,7 +315,6 @@ cached_dispatch(struct request *r, const struct route *rt)
 		put.fmt = (int)r->fmt;
 		cache_put(r->app->cache, key.data, key.len, &put);
 	}
-	buf_free(&key);
 }
 
 static void

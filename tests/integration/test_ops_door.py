@@ -89,3 +89,21 @@ def test_request_limits_hold_without_nginx_in_front():
     assert st == 200, (st, body[:200])
     # and the server goes on
     assert get("/healthz").status == 200
+
+
+def test_request_limits_at_their_edges():
+    # A header line ("X-Long: value") of exactly 16 KiB passes, one byte more is refused; likewise a
+    # REQUEST_URI of 16 KiB and one byte more.  (The workers skip the per-line walk when all the
+    # parameters together are within 16 KiB: each of these is past that, so the walk decides.)
+    edge = 16 * 1024 - len("X-Long: ")
+    for n, want in [(edge, 200), (edge + 1, 431)]:
+        st, _, body = _fcgi({"PATH_INFO": "/cities.json", "HTTP_X_LONG": "c" * n})
+        assert st == want, (n, want, st, body[:200])
+    for n, want in [(16 * 1024, 200), (16 * 1024 + 1, 414)]:
+        uri = "/cities.json?" + "d" * (n - len("/cities.json?"))
+        st, _, body = _fcgi({"PATH_INFO": "/cities.json", "REQUEST_URI": uri})
+        assert st == want, (n, want, st, body[:200])
+    # Many small parameters, together within 16 KiB (the quick path) and far past it: answered.
+    for count in (10, 60):
+        st, _, body = _fcgi({"PATH_INFO": "/cities.json", **{"HTTP_X_P%d" % i: "e" * 900 for i in range(count)}})
+        assert st == 200, (count, st, body[:200])
