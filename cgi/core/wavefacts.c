@@ -441,7 +441,8 @@ ascii(const char *s)
 	return 1;
 }
 
-/* A decided filter (COHORT_OK's arms): kind, and what it tests. */
+/* A decided filter (COHORT_OK's arms): kind, and what it tests.  passes(): 1, 0, or -1 when this
+ * city's row cannot be decided here (then neither can the cohort). */
 struct wfilter {
 	enum { F_REGION, F_REGION_CI, F_COUNTRY, F_POP, F_FACT, F_SLUGS } kind;
 	const char *text;
@@ -467,7 +468,7 @@ passes(const struct wavefacts *w, size_t c, const struct wfilter *f)
 		return strcmp(w->str + w->attr[3 * c], f->text) == 0;
 	case F_REGION_CI:
 		v = w->str + w->attr[3 * c];
-		return ascii(v) && strcasecmp(v, f->text) == 0;
+		return ascii(v) ? strcasecmp(v, f->text) == 0 : -1;	/* lower() of 'K' (U+212A) is 'k' */
 	case F_COUNTRY:
 		return strcmp(w->str + w->attr[3 * c + 1], f->text) == 0;
 	case F_POP:
@@ -594,9 +595,12 @@ wavefacts_cohort(const struct wavefacts *w, const char *const *params, int **ids
 	if ((v = malloc((w->h->ncities + 1) * sizeof(*v))) == NULL)
 		goto out;
 	for (i = 0; i < w->h->ncities; i++) {
-		for (j = 0; j < nf && passes(w, i, &f[j]); j++)
-			;
-		if (j == nf)
+		int pass = 1;
+
+		for (j = 0; j < nf && pass == 1; j++)
+			if ((pass = passes(w, i, &f[j])) == -1)
+				goto out;	/* not decided here */
+		if (pass == 1)
 			v[n++] = w->city[i];
 	}
 	*ids = v;
