@@ -28,9 +28,22 @@ const struct wavefacts *wavefacts_get(struct db *db, const char *wave, long long
 int wavefacts_count(const struct wavefacts *w, const int *ids, size_t n, json_t *counts,
     void (*add)(json_t *, const char *, const char *, json_int_t));
 
+/* This worker's facts of wave, of whatever version it last used (NULL when none): the caller checks
+ * the version of what it then asks PostgreSQL against wavefacts_version. */
+const struct wavefacts *wavefacts_peek(const char *wave);
+
+/* The cohort of the wave's fact rows for the five parameters COHORT_SEL takes after the wave (kind,
+ * text, min, max, slugs: view_cohort_params), found in the facts: 0 with *ids (malloc'd, n of them,
+ * by id), the code of each answer filter appended to codes (decided by the facts alone: right only
+ * when the question is a bool, single or multi one, which the caller has PostgreSQL confirm); 1 when
+ * the facts cannot decide it (a region filter not in ASCII, a kind unknown here, no memory). */
+int wavefacts_cohort(const struct wavefacts *w, const char *const *params, int **ids, size_t *nids,
+    json_t *codes);
+
 /* For the tests: the flat form from parts, and its reading (NULL when the block is not sound). */
 void *wavefacts_flat_make(long long version, size_t nfacts, const char *const *facts, size_t ncities,
-    const int *city, const size_t *start, const unsigned short *ks, size_t nks, size_t *len);
+    const int *city, const size_t *start, const unsigned short *ks, size_t nks, const long long *pop,
+    const char *const *attr, size_t *len);
 struct wavefacts *wavefacts_from_flat(void *block, size_t len);
 void wavefacts_free(struct wavefacts *w);
 long long wavefacts_version(const struct wavefacts *w);

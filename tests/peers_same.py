@@ -30,7 +30,8 @@ def urls(base):
              "similar:toronto", "similar:%s" % first["slug"], "similar:no-such-city",
              "region:%s;population:100000-900000" % first["region"].lower(),
              "country:%s;similar:toronto" % toronto["country"], "answered:population",
-             "population:1-99999999999;answered:mayor"]
+             "population:1-99999999999;answered:mayor", "region:%s" % first["region"], "country:%s" % last["country"],
+             "region:%s;answer:dedicated_funding=yes" % first["region"].upper(), "population:-50000;country:CA"]
     shown = 0
     for code, c in sorted(prof["cohort"].items()):
         opts = sorted(c["counts"])
@@ -47,7 +48,8 @@ def urls(base):
             args = "survey=%s&peers=%s" % (w, q(p))
             for c in (toronto, first, last):
                 out += ["/cities/%s.json?%s" % (c["slug"], args)]
-            out += ["/cities/%s?%s" % (toronto["slug"], args), "/cities.json?%s" % args,
+            out += ["/cities/%s?%s" % (toronto["slug"], args), "/cities/%s?%s&lang=fr" % (last["slug"], args),
+                    "/cities.json?%s" % args,
                     "/cities?%s" % args, "/map.json?%s" % args,
                     "/metrics/%s.json?%s&city=toronto" % (metrics[0], args),
                     "/compare.json?cities=toronto,%s&%s" % (first["slug"], args)]

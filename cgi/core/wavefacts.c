@@ -4,11 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "simshare.h"
 #include "wavefacts.h"
 
-#define WFMAGIC	0x31465757u	/* "WWF1" */
+#define WFMAGIC	0x32465757u	/* "WWF2" */
+#define WFNOPOP	INT64_MIN	/* a city without a population */
 #define WFSLOTS	4		/* waves a worker counts in at once */
 #define WFWAIT	5.0		/* seconds a worker waits for another's build of the same version */
 #define WFMAXF	65535u		/* fact numbers are uint16 */
@@ -25,9 +27,11 @@ struct wavefacts {
 	void *block;
 	size_t len;
 	const struct wfhdr *h;
+	const int64_t *pop;		/* ncities: population, or WFNOPOP */
 	const uint32_t *factoff;	/* nfacts: offsets into str */
 	const int32_t *city;		/* ncities, strictly increasing */
 	const uint32_t *start;		/* ncities + 1 */
+	const uint32_t *attr;		/* 3 * ncities: region, country, slug (offsets into str) */
 	const uint16_t *ks;		/* nks */
 	const char *str;		/* strbytes */
 };
@@ -45,12 +49,14 @@ flat_size(uint64_t nfacts, uint64_t ncities, uint64_t nks, uint64_t strbytes)
 {
 	if (nfacts > WFMAXF || ncities > WFMAXC || nks > WFMAXK || strbytes > ((uint64_t)1 << 30))
 		return 0;
-	return sizeof(struct wfhdr) + 4 * nfacts + 4 * ncities + 4 * (ncities + 1) + 2 * nks + strbytes;
+	return sizeof(struct wfhdr) + 8 * ncities + 4 * nfacts + 4 * ncities + 4 * (ncities + 1) + 12 * ncities +
+	    2 * nks + strbytes;
 }
 
 void *
 wavefacts_flat_make(long long version, size_t nfacts, const char *const *facts, size_t ncities,
-    const int *city, const size_t *start, const unsigned short *ks, size_t nks, size_t *len)
+    const int *city, const size_t *start, const unsigned short *ks, size_t nks, const long long *pop,
+    const char *const *attr, size_t *len)
 {
 	struct wfhdr h;
 	uint64_t strbytes = 0;
@@ -60,6 +66,10 @@ wavefacts_flat_make(long long version, size_t nfacts, const char *const *facts, 
 
 	for (i = 0; i < nfacts; i++)
 		strbytes += strlen(facts[i]) + 1;
+	for (i = 0; attr && i < 3 * ncities; i++)
+		strbytes += strlen(attr[i] ? attr[i] : "") + 1;
+	if (!attr)
+		strbytes += 1;	/* one "" for every attribute */
 	if ((size = flat_size(nfacts, ncities, nks, strbytes)) == 0 || (b = malloc(size)) == NULL)
 		return NULL;
 	h.magic = WFMAGIC;
@@ -70,6 +80,9 @@ wavefacts_flat_make(long long version, size_t nfacts, const char *const *facts, 
 	h.strbytes = strbytes;
 	memcpy(b, &h, sizeof(h));
 	p = b + sizeof(h);
+	for (i = 0; i < ncities; i++)
+		((int64_t *)(void *)p)[i] = pop ? (int64_t)pop[i] : WFNOPOP;
+	p += 8 * ncities;
 	u = (uint32_t *)(void *)p;
 	strbytes = 0;
 	for (i = 0; i < nfacts; i++) {
@@ -83,6 +96,12 @@ wavefacts_flat_make(long long version, size_t nfacts, const char *const *facts, 
 	for (i = 0; i <= ncities; i++)
 		((uint32_t *)(void *)p)[i] = (uint32_t)start[i];
 	p += 4 * (ncities + 1);
+	for (i = 0; i < 3 * ncities; i++) {
+		((uint32_t *)(void *)p)[i] = (uint32_t)strbytes;
+		if (attr)
+			strbytes += strlen(attr[i] ? attr[i] : "") + 1;
+	}
+	p += 12 * ncities;
 	memcpy(p, ks, 2 * nks);
 	p += 2 * nks;
 	for (i = 0; i < nfacts; i++) {
@@ -91,6 +110,15 @@ wavefacts_flat_make(long long version, size_t nfacts, const char *const *facts, 
 		memcpy(p, facts[i], l);
 		p += l;
 	}
+	for (i = 0; attr && i < 3 * ncities; i++) {
+		const char *a = attr[i] ? attr[i] : "";
+		size_t l = strlen(a) + 1;
+
+		memcpy(p, a, l);
+		p += l;
+	}
+	if (!attr)
+		*p = '\0';
 	*len = size;
 	return b;
 }
@@ -112,18 +140,26 @@ wavefacts_from_flat(void *block, size_t len)
 		return NULL;
 	p = (const char *)block + sizeof(h);
 	w->h = block;
+	w->pop = (const int64_t *)(const void *)p;
+	p += 8 * (size_t)h.ncities;
 	w->factoff = (const uint32_t *)(const void *)p;
 	p += 4 * (size_t)h.nfacts;
 	w->city = (const int32_t *)(const void *)p;
 	p += 4 * (size_t)h.ncities;
 	w->start = (const uint32_t *)(const void *)p;
 	p += 4 * ((size_t)h.ncities + 1);
+	w->attr = (const uint32_t *)(const void *)p;
+	p += 12 * (size_t)h.ncities;
 	w->ks = (const uint16_t *)(const void *)p;
 	p += 2 * (size_t)h.nks;
 	w->str = p;
 	for (i = 0; i < h.nfacts; i++)
 		if (w->factoff[i] >= h.strbytes ||
 		    memchr(w->str + w->factoff[i], '\0', h.strbytes - w->factoff[i]) == NULL)
+			goto bad;
+	for (i = 0; i < 3 * (size_t)h.ncities; i++)
+		if (w->attr[i] >= h.strbytes ||
+		    memchr(w->str + w->attr[i], '\0', h.strbytes - w->attr[i]) == NULL)
 			goto bad;
 	if (w->start[0] != 0 || w->start[h.ncities] != h.nks)
 		goto bad;
@@ -171,7 +207,8 @@ build(struct db *db, const char *wave, long long version, size_t *len)
 {
 	const char *p[1] = { wave };
 	PGresult *res = db_query(db, Q_WAVEFACTS, 1, p);
-	const char **facts = NULL;
+	const char **facts = NULL, **attr = NULL;
+	long long *pop = NULL;
 	int *city = NULL;
 	size_t *start = NULL, nf = 0, nc = 0, nk = 0, capk = 0;
 	unsigned short *ks = NULL;
@@ -184,7 +221,9 @@ build(struct db *db, const char *wave, long long version, size_t *len)
 		goto out;
 	if ((facts = calloc((size_t)rows, sizeof(*facts))) == NULL ||
 	    (city = calloc((size_t)rows, sizeof(*city))) == NULL ||
-	    (start = calloc((size_t)rows + 1, sizeof(*start))) == NULL)
+	    (start = calloc((size_t)rows + 1, sizeof(*start))) == NULL ||
+	    (pop = calloc((size_t)rows, sizeof(*pop))) == NULL ||
+	    (attr = calloc(3 * (size_t)rows, sizeof(*attr))) == NULL)
 		goto out;
 	for (i = 1; i < rows; i++) {
 		const char *part = PQgetvalue(res, i, Q_WAVEFACTS_PART);
@@ -198,6 +237,11 @@ build(struct db *db, const char *wave, long long version, size_t *len)
 			char *e;
 
 			city[nc] = (int)strtol(PQgetvalue(res, i, Q_WAVEFACTS_CID), NULL, 10);
+			pop[nc] = PQgetisnull(res, i, Q_WAVEFACTS_POP) ? (long long)WFNOPOP :
+			    strtoll(PQgetvalue(res, i, Q_WAVEFACTS_POP), NULL, 10);
+			attr[3 * nc] = PQgetvalue(res, i, Q_WAVEFACTS_REGION);
+			attr[3 * nc + 1] = PQgetvalue(res, i, Q_WAVEFACTS_COUNTRY);
+			attr[3 * nc + 2] = PQgetvalue(res, i, Q_WAVEFACTS_SLUG);
 			if (nc > 0 && city[nc - 1] >= city[nc])
 				goto out;
 			start[nc++] = nk;
@@ -221,9 +265,11 @@ build(struct db *db, const char *wave, long long version, size_t *len)
 		}
 	}
 	start[nc] = nk;
-	b = wavefacts_flat_make(version, nf, facts, nc, city, start, ks, nk, len);
+	b = wavefacts_flat_make(version, nf, facts, nc, city, start, ks, nk, pop, attr, len);
 out:
 	free(facts);
+	free(attr);
+	free(pop);
 	free(city);
 	free(start);
 	free(ks);
@@ -348,4 +394,224 @@ wavefacts_count(const struct wavefacts *w, const int *ids, size_t n, json_t *cou
 	free(code);
 	free(cnt);
 	return 0;
+}
+
+const struct wavefacts *
+wavefacts_peek(const char *wave)
+{
+	size_t i;
+
+	for (i = 0; i < WFSLOTS; i++)
+		if (slot[i].w && strcmp(slot[i].wave, wave) == 0) {
+			slot[i].used = ++wfclock;
+			return slot[i].w;
+		}
+	return NULL;
+}
+
+/* The number of fact x, or -1 when no city of the wave has it. */
+static long
+fact_number(const struct wavefacts *w, const char *x)
+{
+	uint32_t k;
+
+	for (k = 0; k < w->h->nfacts; k++)
+		if (strcmp(w->str + w->factoff[k], x) == 0)
+			return (long)k;
+	return -1;
+}
+
+static int
+has_fact(const struct wavefacts *w, size_t c, long k)
+{
+	uint32_t j;
+
+	for (j = w->start[c]; k >= 0 && j < w->start[c + 1]; j++)
+		if (w->ks[j] == (uint16_t)k)
+			return 1;
+	return 0;
+}
+
+static int
+ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 0;
+	return 1;
+}
+
+/* A decided filter (COHORT_OK's arms): kind, and what it tests.  passes(): 1, 0, or -1 when this
+ * city's row cannot be decided here (then neither can the cohort). */
+struct wfilter {
+	enum { F_REGION, F_REGION_CI, F_COUNTRY, F_POP, F_FACT, F_SLUGS } kind;
+	const char *text;
+	long long min, max;
+	long k;			/* F_FACT: the fact's number, -1 for none */
+	const char **slugs;	/* F_SLUGS: sorted */
+	size_t nslugs;
+};
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int
+passes(const struct wavefacts *w, size_t c, const struct wfilter *f)
+{
+	const char *v;
+
+	switch (f->kind) {
+	case F_REGION:
+		return strcmp(w->str + w->attr[3 * c], f->text) == 0;
+	case F_REGION_CI:
+		v = w->str + w->attr[3 * c];
+		return ascii(v) ? strcasecmp(v, f->text) == 0 : -1;	/* lower() of 'K' (U+212A) is 'k' */
+	case F_COUNTRY:
+		return strcmp(w->str + w->attr[3 * c + 1], f->text) == 0;
+	case F_POP:
+		return w->pop[c] != WFNOPOP && w->pop[c] >= f->min && w->pop[c] <= f->max;
+	case F_FACT:
+		return has_fact(w, c, f->k);
+	case F_SLUGS:
+		v = w->str + w->attr[3 * c + 2];
+		return f->nslugs > 0 && bsearch(&v, f->slugs, f->nslugs, sizeof(*f->slugs), cmp_str) != NULL;
+	}
+	return 0;
+}
+
+/* "{a,b}" (slugs: [a-z0-9-], no quoting) split in place into a sorted list; -1 out of memory. */
+static int
+slug_list(char *t, const char ***out, size_t *n)
+{
+	const char **v;
+	size_t cap = 1, i = 0;
+	char *p;
+
+	for (p = t; *p; p++)
+		cap += *p == ',';
+	if ((v = calloc(cap, sizeof(*v))) == NULL)
+		return -1;
+	if (*t == '{')
+		t++;
+	if ((p = strchr(t, '}')) != NULL)
+		*p = '\0';
+	while (*t) {
+		v[i++] = t;
+		if ((p = strchr(t, ',')) == NULL)
+			break;
+		*p = '\0';
+		t = p + 1;
+	}
+	qsort(v, i, sizeof(*v), cmp_str);
+	*out = v;
+	*n = i;
+	return 0;
+}
+
+int
+wavefacts_cohort(const struct wavefacts *w, const char *const *params, int **ids, size_t *nids,
+    json_t *codes)
+{
+	struct wfilter f[32];
+	size_t nf = 0, i, j, n = 0;
+	const char *kind = params[0] ? params[0] : "";
+	char *list = NULL;
+	json_t *fs = NULL, *e;
+	int *v = NULL, rc = 1;
+
+	memset(f, 0, sizeof(f));
+	if (strcmp(kind, "all") == 0) {
+		;	/* no filter */
+	} else if (strcmp(kind, "region") == 0 && params[1]) {
+		f[nf].kind = F_REGION;
+		f[nf++].text = params[1];
+	} else if (strcmp(kind, "country") == 0 && params[1]) {
+		f[nf].kind = F_COUNTRY;
+		f[nf++].text = params[1];
+	} else if (strcmp(kind, "population") == 0) {
+		f[nf].kind = F_POP;
+		f[nf].min = params[2] ? strtoll(params[2], NULL, 10) : 0;
+		f[nf++].max = params[3] ? strtoll(params[3], NULL, 10) : INT64_MAX;
+	} else if (strcmp(kind, "list") == 0 && params[4]) {
+		if ((list = strdup(params[4])) == NULL || slug_list(list, &f[nf].slugs, &f[nf].nslugs) == -1)
+			goto out;
+		f[nf++].kind = F_SLUGS;
+	} else if (strcmp(kind, "filters") == 0 && params[1]) {
+		if ((fs = json_loads(params[1], 0, NULL)) == NULL || !json_is_array(fs) ||
+		    json_array_size(fs) == 0 || json_array_size(fs) > sizeof(f) / sizeof(f[0]))
+			goto out;
+		json_array_foreach(fs, i, e) {
+			const char *k = json_string_value(json_object_get(e, "k"));
+			const char *val = json_string_value(json_object_get(e, "v"));
+			const char *code = json_string_value(json_object_get(e, "c"));
+			const char *opt = json_string_value(json_object_get(e, "o"));
+			json_t *mn = json_object_get(e, "min"), *mx = json_object_get(e, "max"), *s, *sv;
+			size_t m;
+
+			if (k == NULL)
+				goto out;
+			if (strcmp(k, "region") == 0 && val && ascii(val)) {
+				f[nf].kind = F_REGION_CI;	/* lower() = lower(): ASCII only here */
+				f[nf].text = val;
+			} else if (strcmp(k, "country") == 0 && val) {
+				f[nf].kind = F_COUNTRY;
+				f[nf].text = val;
+			} else if (strcmp(k, "population") == 0 && (!mn || json_is_integer(mn)) &&
+			    (!mx || json_is_integer(mx))) {
+				f[nf].kind = F_POP;
+				f[nf].min = mn ? (long long)json_integer_value(mn) : 0;
+				f[nf].max = mx ? (long long)json_integer_value(mx) : INT64_MAX;
+			} else if (strcmp(k, "answered") == 0 && code) {
+				f[nf].kind = F_FACT;
+				f[nf].k = fact_number(w, code);
+			} else if (strcmp(k, "answer") == 0 && code && opt) {
+				char x[2 * 64 + 2 + 64];
+
+				if (snprintf(x, sizeof(x), "%s=%s", code, opt) >= (int)sizeof(x) ||
+				    json_array_append_new(codes, json_string(code)) == -1)
+					goto out;
+				f[nf].kind = F_FACT;
+				f[nf].k = fact_number(w, x);
+			} else if (strcmp(k, "similar") == 0) {
+				s = json_object_get(e, "s");
+				f[nf].kind = F_SLUGS;
+				if ((f[nf].slugs = calloc(json_array_size(s) + 1, sizeof(char *))) == NULL)
+					goto out;
+				json_array_foreach(s, m, sv)
+					if (json_string_value(sv))
+						f[nf].slugs[f[nf].nslugs++] = json_string_value(sv);
+				qsort(f[nf].slugs, f[nf].nslugs, sizeof(char *), cmp_str);
+			} else {
+				goto out;	/* not decided here: PostgreSQL finds it */
+			}
+			nf++;
+		}
+	} else {
+		goto out;
+	}
+	if ((v = malloc((w->h->ncities + 1) * sizeof(*v))) == NULL)
+		goto out;
+	for (i = 0; i < w->h->ncities; i++) {
+		int pass = 1;
+
+		for (j = 0; j < nf && pass == 1; j++)
+			if ((pass = passes(w, i, &f[j])) == -1)
+				goto out;	/* not decided here */
+		if (pass == 1)
+			v[n++] = w->city[i];
+	}
+	*ids = v;
+	*nids = n;
+	v = NULL;
+	rc = 0;
+out:
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		free(f[i].slugs);
+	free(list);
+	free(v);
+	json_decref(fs);
+	return rc;
 }

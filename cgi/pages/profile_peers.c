@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "profile_peers.h"
 #include "wavefacts.h"
 
@@ -92,6 +93,98 @@ out:
 	return rc;
 }
 
+/* As peers_in_worker with the cohort found in the worker too (wavefacts_cohort), in the facts this
+ * worker last used for the wave; PostgreSQL gives the metrics of those cities (Q_PEERS_METRICS_IDS)
+ * and the version it saw, which must be the facts' own: 0; 1 when the facts cannot decide the cohort,
+ * are of another version, or an answer filter's question is not one the facts hold (nothing set: the
+ * caller goes on); -1 when the database failed. */
+static int
+peers_found_in_worker(struct db *db, const char *wave, const struct cohort *c, const char *city_id,
+    json_t **cohort, json_t **metrics, long long *size)
+{
+	const char *p[4];
+	char vbuf[24];
+	PGresult *res = NULL;
+	const struct wavefacts *w = wavefacts_peek(wave);
+	json_t *counts = NULL, *list = NULL, *codes = json_array();
+	struct buf idt = BUF_INIT, ct = BUF_INIT;
+	long long n = -1, version = -1;
+	int *ids = NULL, i, ok = 0, rc = 1;
+	size_t nids = 0, k;
+
+	if (w == NULL || codes == NULL || wavefacts_cohort(w, c->params, &ids, &nids, codes) != 0)
+		goto out;
+	buf_putc(&idt, '{');
+	for (k = 0; k < nids; k++) {
+		snprintf(vbuf, sizeof(vbuf), k ? ",%d" : "%d", ids[k]);
+		buf_puts(&idt, vbuf);
+	}
+	buf_putc(&idt, '}');
+	buf_putc(&ct, '{');
+	for (k = 0; k < json_array_size(codes); k++) {
+		buf_puts(&ct, k ? "," : "");
+		buf_puts(&ct, json_string_value(json_array_get(codes, k)));	/* [a-z0-9_]: no quoting */
+	}
+	buf_putc(&ct, '}');
+	if (idt.data == NULL || ct.data == NULL)
+		goto out;
+	p[0] = wave;
+	p[1] = idt.data;
+	p[2] = city_id;
+	p[3] = ct.data;
+	res = db_query(db, Q_PEERS_METRICS_IDS, 4, p);
+	if (!db_ok(res)) {
+		rc = -1;
+		goto out;
+	}
+	list = json_array();
+	for (i = 0; i < PQntuples(res); i++) {
+		if (PQgetvalue(res, i, Q_PEERS_METRICS_IDS_PART)[0] == '0') {
+			n = strtoll(PQgetvalue(res, i, Q_PEERS_METRICS_IDS_N), NULL, 10);
+			version = strtoll(PQgetvalue(res, i, Q_PEERS_METRICS_IDS_VERSION), NULL, 10);
+			ok = PQgetvalue(res, i, Q_PEERS_METRICS_IDS_FACTS_OK)[0] == 't';
+		} else {
+			/* as city_metrics() in city.c */
+			long long of = strtoll(PQgetvalue(res, i, Q_PEERS_METRICS_IDS_OF), NULL, 10);
+			int has = !PQgetisnull(res, i, Q_PEERS_METRICS_IDS_VALUE);
+			json_t *m = json_pack("{s:s, s:s, s:s, s:s, s:b, s:o, s:o, s:I, s:o}",
+			    "id", PQgetvalue(res, i, Q_PEERS_METRICS_IDS_ID),
+			    "title", PQgetvalue(res, i, Q_PEERS_METRICS_IDS_TITLE),
+			    "description", PQgetvalue(res, i, Q_PEERS_METRICS_IDS_DESCRIPTION),
+			    "unit", PQgetvalue(res, i, Q_PEERS_METRICS_IDS_UNIT),
+			    "higher_is_better", PQgetvalue(res, i, Q_PEERS_METRICS_IDS_HIGHER_IS_BETTER)[0] == 't',
+			    "value", has ? json_real(strtod(PQgetvalue(res, i, Q_PEERS_METRICS_IDS_VALUE), NULL)) :
+				json_null(),
+			    "rank", has ? json_integer(strtoll(PQgetvalue(res, i, Q_PEERS_METRICS_IDS_RANK), NULL, 10)) :
+				json_null(),
+			    "of", (json_int_t)of,
+			    "percentile", has && of > 0 ? json_real(100.0 *
+				strtod(PQgetvalue(res, i, Q_PEERS_METRICS_IDS_NOT_BETTER), NULL) / (double)of) :
+				json_null());
+			json_array_append_new(list, m);
+		}
+	}
+	if (!ok || n != (long long)nids || version != wavefacts_version(w))
+		goto out;
+	counts = json_object();
+	if (wavefacts_count(w, ids, nids, counts, profile_count_add) == -1)
+		goto out;
+	*cohort = counts;
+	*metrics = list;
+	*size = n;
+	counts = list = NULL;
+	rc = 0;
+out:
+	json_decref(counts);
+	json_decref(list);
+	json_decref(codes);
+	buf_free(&idt);
+	buf_free(&ct);
+	free(ids);
+	PQclear(res);
+	return rc;
+}
+
 int
 profile_peers(struct db *db, const char *wave, const struct cohort *c, const char *city_id,
     json_t **cohort, json_t **metrics, long long *size)
@@ -102,6 +195,9 @@ profile_peers(struct db *db, const char *wave, const struct cohort *c, const cha
 	long long n = -1;
 	int i;
 
+	if (getenv("CITYBENCH_PEERS_SQL") == NULL && getenv("CITYBENCH_PEERS_COHORT_SQL") == NULL &&
+	    (i = peers_found_in_worker(db, wave, c, city_id, cohort, metrics, size)) != 1)
+		return i;
 	if (getenv("CITYBENCH_PEERS_SQL") == NULL && (i = peers_in_worker(db, wave, c, city_id, cohort,
 	    metrics, size)) != 1)
 		return i;

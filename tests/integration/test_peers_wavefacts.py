@@ -34,14 +34,46 @@ def cohort(wave, peers):
     return sorted(c["slug"] for c in d["cities"])
 
 
+def sql_of(wave, slugs):
+    """{metric: of}: how many of the cohort's fact rows have a value of each active metric (PostgreSQL)."""
+    rows = psql("""select m.id, count(mv.value) from metrics m left join (city_facts f join cities c
+        on c.id = f.city_id and f.wave = '{w}' and c.slug = any('{{{s}}}'::text[])
+        join metric_values mv on mv.city_id = f.city_id and mv.survey_id = f.survey_id)
+        on mv.metric_id = m.id where m.active group by m.id""".format(w=wave, s=",".join(slugs)))
+    return dict((line.split("|")[0], int(line.split("|")[1])) for line in rows.splitlines())
+
+
 def check(slug, peers, wave="2020", times=6):
-    want = sql_counts(wave, cohort(wave, peers))
+    """The profile's cohort (found in the worker from the wave's facts since round 2 of the seventh
+    session, else in PostgreSQL) is PostgreSQL's: its size, its counts and each metric's `of`."""
+    members = cohort(wave, peers)
+    want = sql_counts(wave, members)
+    of = sql_of(wave, members)
     q = "peers=%s&survey=%s" % (urllib.parse.quote(peers, safe=""), wave)
     for _ in range(times):
         p = get_json("/cities/%s.json?%s" % (slug, q))
         assert p["cohort"] == want, (peers, wave)
-        assert p["cohort_size"] == len(cohort(wave, peers)), (peers, wave)
+        assert p["cohort_size"] == len(members), (peers, wave)
+        assert dict((m["id"], m["of"]) for m in p["metrics"]) == of, (peers, wave)
     return want
+
+
+def test_cohorts_found_in_the_worker_are_postgresqls():
+    # every filter the facts decide, alone and joined, and those they do not (a text question's answer,
+    # a region not in ASCII): the same cohort either way
+    cities = get_json("/cities.json?limit=10000")["cities"]
+    some = ",".join(c["slug"] for c in cities[3:11])
+    reg = cities[0]["region"]
+    for wave in ("2020", "2018", "latest"):
+        for peers in ("region:%s" % reg, "region:%s" % reg.lower(), "country:CA", "country:ZZ",
+                      "population:-50000", "population:3000000-", "population:100000-100000",
+                      "region:%s;answer:dedicated_funding=yes" % reg.upper(),
+                      "country:US;population:100000-900000;answered:funding_sources",
+                      "answer:funding_sources=municipal_budget;answer:approach=no_such_option",
+                      "answer:funding_sources=municipal_budget;similar:toronto",
+                      "similar:toronto;population:200000-", "answer:mayor=nobody", "answered:no_such_question",
+                      "answer:no_such_question=yes", "region:Ünïcödé land", some, some + ",toronto"):
+            check("toronto", peers, wave, times=2)
 
 
 def upload(slug, tok, answers, wave="2020"):

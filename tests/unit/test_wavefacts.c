@@ -33,7 +33,7 @@ main(void)
 	unsigned short ks[] = { 0, 2, 1, 0, 3, 1, 4 };
 	int cohort[] = { 9, 3, 9 }, stranger[] = { 3, 4 };
 	size_t len = 0, i;
-	void *b = wavefacts_flat_make(42, 5, facts, 3, city, start, ks, 7, &len), *c;
+	void *b = wavefacts_flat_make(42, 5, facts, 3, city, start, ks, 7, NULL, NULL, &len), *c;
 	struct wavefacts *w;
 	json_t *counts = json_object();
 	char *s;
