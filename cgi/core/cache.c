@@ -414,20 +414,33 @@ pin_slot(struct cache *c)
 {
 	struct pin *pn;
 	pid_t me;
-	int i, dead = -1;
+	int i, mine = -1, unused = -1, dead = -1;
 
 	if (c->pin >= 0 && c->pin_forks == forks_seen)
 		return c->pin;
 	me = getpid();
+	/* Once per process: every slot is looked at.  A slot already carrying this pid was left by a dead
+	 * process whose pid this one now has: one is kept, any other emptied (else its pin, active or
+	 * not, would hold its range forever).  A holder that is gone (ESRCH) or not one of ours (EPERM:
+	 * its pid reused by another user's process) gives its slot up, pinned or not: its send ended. */
 	for (i = 0; i < NPINS; i++) {
 		pn = &c->r->pins[i];
-		if (pn->pid == me || pn->pid == 0)
-			break;
-		if (dead == -1 && !__atomic_load_n(&pn->active, __ATOMIC_ACQUIRE) &&
-		    kill(pn->pid, 0) == -1 && errno == ESRCH)
+		if (pn->pid == me) {
+			if (mine == -1) {
+				mine = i;
+			} else {
+				__atomic_store_n(&pn->active, 0, __ATOMIC_RELEASE);
+				pn->pid = 0;
+			}
+		} else if (pn->pid == 0) {
+			if (unused == -1)
+				unused = i;
+		} else if (dead == -1 && kill(pn->pid, 0) == -1 && (errno == ESRCH || errno == EPERM)) {
 			dead = i;
+		}
 	}
-	if (i == NPINS && (i = dead) == -1)
+	i = mine != -1 ? mine : unused != -1 ? unused : dead;
+	if (i == -1)
 		return -1;
 	pn = &c->r->pins[i];
 	pn->pid = me;

@@ -271,19 +271,19 @@ cached_dispatch(struct request *r, const struct route *rt)
 	buf_reset(&key);
 	if (key.cap > HTTP_KEEP_BYTES)
 		buf_free(&key);
-	if (buf_reserve(&key, sizeof(fmt) + strlen(r->path) + strlen(r->query_string) + 16) == 0) {
-		buf_puts(&key, fmt + i);
-		buf_puts(&key, lang_code(r->lang));
-		buf_putc(&key, ' ');
-		buf_puts(&key, r->path);
-		buf_putc(&key, '?');
-		buf_puts(&key, r->query_string);
-	}
-	keep = key;
-	if (key.data == NULL) {
+	/* The buffer is kept from one request to the next: a reserve that fails leaves it empty but
+	 * allocated, and an empty key must never name a page (the page is then made without the cache). */
+	if (buf_reserve(&key, sizeof(fmt) + strlen(r->path) + strlen(r->query_string) + 16) == -1) {
 		rt->handler(r);
 		return;
 	}
+	buf_puts(&key, fmt + i);
+	buf_puts(&key, lang_code(r->lang));
+	buf_putc(&key, ' ');
+	buf_puts(&key, r->path);
+	buf_putc(&key, '?');
+	buf_puts(&key, r->query_string);
+	keep = key;
 	/* A conditional GET asks first without the copy: a 304 needs none of the bytes. */
 	if (r->if_none_match != NULL && cache_get(r->app->cache, key.data, key.len, v, &hit, NULL, NULL) &&
 	    http_not_modified(r, v)) {

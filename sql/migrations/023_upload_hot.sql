@@ -51,7 +51,7 @@ begin
 		submission_id = excluded.submission_id, population = excluded.population, region = excluded.region,
 		country = excluded.country,
 		facts = case when t.facts = excluded.facts then t.facts else excluded.facts end,
-		choices = case when t.choices = excluded.choices then t.choices else excluded.choices end,
+		choices = case when t.choices::text = excluded.choices::text then t.choices else excluded.choices end,
 		similar_encoded = case when t.similar_encoded is not distinct from excluded.similar_encoded
 			then t.similar_encoded else excluded.similar_encoded end
 	where (t.survey_id, t.submission_id, t.population, t.region, t.country)
