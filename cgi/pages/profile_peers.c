@@ -22,6 +22,38 @@ profile_count_add(json_t *counts, const char *code, const char *option, json_int
 		json_object_set_new(json_object_get(q, "counts"), option, json_integer(n));
 }
 
+/* The columns of a metric row in each of the peer statements. */
+struct metric_cols {
+	int id, title, description, unit, higher_is_better, value, rank, of, not_better;
+};
+
+/* A metric of the city against the cohort from row i, as city_metrics() in city.c writes it. */
+static json_t *
+metric_row(const PGresult *res, int i, const struct metric_cols *k)
+{
+	long long of = strtoll(PQgetvalue(res, i, k->of), NULL, 10);
+	int has = !PQgetisnull(res, i, k->value);
+
+	return json_pack("{s:s, s:s, s:s, s:s, s:b, s:o, s:o, s:I, s:o}",
+	    "id", PQgetvalue(res, i, k->id),
+	    "title", PQgetvalue(res, i, k->title),
+	    "description", PQgetvalue(res, i, k->description),
+	    "unit", PQgetvalue(res, i, k->unit),
+	    "higher_is_better", PQgetvalue(res, i, k->higher_is_better)[0] == 't',
+	    "value", has ? json_real(strtod(PQgetvalue(res, i, k->value), NULL)) : json_null(),
+	    "rank", has ? json_integer(strtoll(PQgetvalue(res, i, k->rank), NULL, 10)) : json_null(),
+	    "of", (json_int_t)of,
+	    "percentile", has && of > 0 ?
+		json_real(100.0 * strtod(PQgetvalue(res, i, k->not_better), NULL) / (double)of) : json_null());
+}
+
+#define METRIC_COLS(Q) { Q##_ID, Q##_TITLE, Q##_DESCRIPTION, Q##_UNIT, Q##_HIGHER_IS_BETTER, Q##_VALUE, \
+	Q##_RANK, Q##_OF, Q##_NOT_BETTER }
+
+static const struct metric_cols q_peers_profile_ids_cols = METRIC_COLS(Q_PEERS_PROFILE_IDS);
+static const struct metric_cols q_peers_metrics_ids_cols = METRIC_COLS(Q_PEERS_METRICS_IDS);
+static const struct metric_cols q_peers_profile_cols = METRIC_COLS(Q_PEERS_PROFILE);
+
 /* As profile_peers with the counts summed in the worker from the wave's facts (wavefacts.h) of the
  * version the statement saw: 0; 1 when they cannot be had at that version (nothing set: the caller
  * asks Q_PEERS_PROFILE); -1 when the database failed. */
@@ -55,24 +87,7 @@ peers_in_worker(struct db *db, const char *wave, const struct cohort *c, const c
 		} else if (part[0] == '1') {
 			ids[nids++] = (int)strtol(PQgetvalue(res, i, Q_PEERS_PROFILE_IDS_CID), NULL, 10);
 		} else {
-			/* as city_metrics() in city.c */
-			long long of = strtoll(PQgetvalue(res, i, Q_PEERS_PROFILE_IDS_OF), NULL, 10);
-			int has = !PQgetisnull(res, i, Q_PEERS_PROFILE_IDS_VALUE);
-			json_t *m = json_pack("{s:s, s:s, s:s, s:s, s:b, s:o, s:o, s:I, s:o}",
-			    "id", PQgetvalue(res, i, Q_PEERS_PROFILE_IDS_ID),
-			    "title", PQgetvalue(res, i, Q_PEERS_PROFILE_IDS_TITLE),
-			    "description", PQgetvalue(res, i, Q_PEERS_PROFILE_IDS_DESCRIPTION),
-			    "unit", PQgetvalue(res, i, Q_PEERS_PROFILE_IDS_UNIT),
-			    "higher_is_better", PQgetvalue(res, i, Q_PEERS_PROFILE_IDS_HIGHER_IS_BETTER)[0] == 't',
-			    "value", has ? json_real(strtod(PQgetvalue(res, i, Q_PEERS_PROFILE_IDS_VALUE), NULL)) :
-				json_null(),
-			    "rank", has ? json_integer(strtoll(PQgetvalue(res, i, Q_PEERS_PROFILE_IDS_RANK), NULL, 10)) :
-				json_null(),
-			    "of", (json_int_t)of,
-			    "percentile", has && of > 0 ? json_real(100.0 *
-				strtod(PQgetvalue(res, i, Q_PEERS_PROFILE_IDS_NOT_BETTER), NULL) / (double)of) :
-				json_null());
-			json_array_append_new(list, m);
+			json_array_append_new(list, metric_row(res, i, &q_peers_profile_ids_cols));
 		}
 	}
 	if (n < 0 || n != nids || (w = wavefacts_get(db, wave, version)) == NULL)
@@ -144,24 +159,7 @@ peers_found_in_worker(struct db *db, const char *wave, const struct cohort *c, c
 			version = strtoll(PQgetvalue(res, i, Q_PEERS_METRICS_IDS_VERSION), NULL, 10);
 			ok = PQgetvalue(res, i, Q_PEERS_METRICS_IDS_FACTS_OK)[0] == 't';
 		} else {
-			/* as city_metrics() in city.c */
-			long long of = strtoll(PQgetvalue(res, i, Q_PEERS_METRICS_IDS_OF), NULL, 10);
-			int has = !PQgetisnull(res, i, Q_PEERS_METRICS_IDS_VALUE);
-			json_t *m = json_pack("{s:s, s:s, s:s, s:s, s:b, s:o, s:o, s:I, s:o}",
-			    "id", PQgetvalue(res, i, Q_PEERS_METRICS_IDS_ID),
-			    "title", PQgetvalue(res, i, Q_PEERS_METRICS_IDS_TITLE),
-			    "description", PQgetvalue(res, i, Q_PEERS_METRICS_IDS_DESCRIPTION),
-			    "unit", PQgetvalue(res, i, Q_PEERS_METRICS_IDS_UNIT),
-			    "higher_is_better", PQgetvalue(res, i, Q_PEERS_METRICS_IDS_HIGHER_IS_BETTER)[0] == 't',
-			    "value", has ? json_real(strtod(PQgetvalue(res, i, Q_PEERS_METRICS_IDS_VALUE), NULL)) :
-				json_null(),
-			    "rank", has ? json_integer(strtoll(PQgetvalue(res, i, Q_PEERS_METRICS_IDS_RANK), NULL, 10)) :
-				json_null(),
-			    "of", (json_int_t)of,
-			    "percentile", has && of > 0 ? json_real(100.0 *
-				strtod(PQgetvalue(res, i, Q_PEERS_METRICS_IDS_NOT_BETTER), NULL) / (double)of) :
-				json_null());
-			json_array_append_new(list, m);
+			json_array_append_new(list, metric_row(res, i, &q_peers_metrics_ids_cols));
 		}
 	}
 	if (!ok || n != (long long)nids || version != wavefacts_version(w))
@@ -221,21 +219,7 @@ profile_peers(struct db *db, const char *wave, const struct cohort *c, const cha
 			    PQgetvalue(res, i, Q_PEERS_PROFILE_OPTION),
 			    strtoll(PQgetvalue(res, i, Q_PEERS_PROFILE_N), NULL, 10));
 		} else {
-			/* as city_metrics() in city.c */
-			long long of = strtoll(PQgetvalue(res, i, Q_PEERS_PROFILE_OF), NULL, 10);
-			int has = !PQgetisnull(res, i, Q_PEERS_PROFILE_VALUE);
-			json_t *m = json_pack("{s:s, s:s, s:s, s:s, s:b, s:o, s:o, s:I, s:o}",
-			    "id", PQgetvalue(res, i, Q_PEERS_PROFILE_ID), "title", PQgetvalue(res, i, Q_PEERS_PROFILE_TITLE),
-			    "description", PQgetvalue(res, i, Q_PEERS_PROFILE_DESCRIPTION),
-			    "unit", PQgetvalue(res, i, Q_PEERS_PROFILE_UNIT),
-			    "higher_is_better", PQgetvalue(res, i, Q_PEERS_PROFILE_HIGHER_IS_BETTER)[0] == 't',
-			    "value", has ? json_real(strtod(PQgetvalue(res, i, Q_PEERS_PROFILE_VALUE), NULL)) : json_null(),
-			    "rank", has ? json_integer(strtoll(PQgetvalue(res, i, Q_PEERS_PROFILE_RANK), NULL, 10)) :
-				json_null(),
-			    "of", (json_int_t)of,
-			    "percentile", has && of > 0 ? json_real(100.0 *
-				strtod(PQgetvalue(res, i, Q_PEERS_PROFILE_NOT_BETTER), NULL) / (double)of) : json_null());
-			json_array_append_new(list, m);
+			json_array_append_new(list, metric_row(res, i, &q_peers_profile_cols));
 		}
 	}
 	PQclear(res);
