@@ -184,9 +184,11 @@ cohort_counts(struct app *a, const char *wave, const struct cohort *c)
 	json_t *cohort;
 	int i;
 
-	/* Not kept per version: Q_STATS_COUNTS has no order, and the object's members follow the rows,
-	 * so a kept copy could list them in another order than a fresh read. */
-	key[0] = '\0';
+	/* Kept per version (issue 18, eighth session): Q_STATS_COUNTS orders its rows (answered counts
+	 * first, then by code and option), so a kept copy lists the members as a fresh read does. */
+	versioned_key(key, sizeof(key), "counts", wave, c);
+	if (*key && (cohort = versioned_get(a, key)) != NULL)
+		return cohort;
 	res = view_cohort_query(a->db, Q_STATS_COUNTS, Q_COHORT_COUNTS, c, wave, NULL, 0);
 	if (!db_ok(res)) {
 		PQclear(res);

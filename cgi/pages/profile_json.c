@@ -59,6 +59,47 @@ slot_for(struct request *r, const char *wave, json_t *model)
 	return (int)slot;
 }
 
+/* The text of members that are shared objects kept per data version (the cohort's counts of a
+ * stored cohort and the counts across latest waves, versioned.h), keyed on the object itself: a slot
+ * holds a reference to it, so it is neither freed nor reused while its text is kept, and nobody
+ * modifies a kept object (versioned.h).  A fresh object (a live peer group's counts) takes a slot and
+ * is written once, as before. */
+#define PJ_OBJS		16
+
+static struct {
+	json_t *obj;			/* a reference held */
+	struct buf text;
+	unsigned long used;
+} objtext[PJ_OBJS];
+static unsigned long objtext_clock;
+
+/* Writes v as jsonw_value would, from the text kept for v when there is one. */
+static int
+kept_value(struct buf *out, json_t *v)
+{
+	size_t i, slot = 0;
+
+	if (v == NULL || !json_is_object(v) || json_object_size(v) == 0)
+		return jsonw_value(out, v);
+	for (i = 0; i < PJ_OBJS; i++) {
+		if (objtext[i].obj == v) {
+			objtext[i].used = ++objtext_clock;
+			return buf_append(out, objtext[i].text.data, objtext[i].text.len);
+		}
+		if (objtext[i].used < objtext[slot].used)
+			slot = i;
+	}
+	json_decref(objtext[slot].obj);
+	objtext[slot].obj = NULL;
+	objtext[slot].used = 0;
+	buf_reset(&objtext[slot].text);
+	if (jsonw_value(&objtext[slot].text, v) == -1 || objtext[slot].text.data == NULL)
+		return jsonw_value(out, v);
+	objtext[slot].obj = json_incref(v);
+	objtext[slot].used = ++objtext_clock;
+	return buf_append(out, objtext[slot].text.data, objtext[slot].text.len);
+}
+
 int
 profile_json_reply(struct request *r, const char *wave, json_t *model)
 {
@@ -85,6 +126,8 @@ profile_json_reply(struct request *r, const char *wave, json_t *model)
 			rc = buf_append(&r->out, kept[s].questions.data, kept[s].questions.len);
 		else if (strcmp(key, "other_questions") == 0)
 			rc = buf_append(&r->out, kept[s].others.data, kept[s].others.len);
+		else if (strcmp(key, "cohort") == 0 || strcmp(key, "latest") == 0)
+			rc = kept_value(&r->out, v);
 		else
 			rc = jsonw_value(&r->out, v);
 		if (rc)
