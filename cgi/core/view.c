@@ -745,22 +745,33 @@ view_percent_lang(struct buf *b, double v, int places, enum lang l)
 void
 view_int_lang(struct buf *b, long long n, enum lang l)
 {
-	char digits[32];
-	size_t len, i;
+	char digits[32], out[96];
+	size_t len = 0, i, o = 0;
 	unsigned long long u = (unsigned long long)n;
 
 	if (n < 0) {
-		buf_putc(b, '-');
+		out[o++] = '-';
 		u = 0ULL - u;
 	}
-	snprintf(digits, sizeof(digits), "%llu", u);
-	len = strlen(digits);
+	/* the digits written here rather than by snprintf, and the whole number appended once (issue 18,
+	 * eighth session): the same text */
+	do {
+		digits[sizeof(digits) - 1 - len++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
 	for (i = 0; i < len; i++) {
 		/* four digits stay together: years, 2018 */
-		if (i > 0 && (len - i) % 3 == 0 && len > 4)
-			buf_puts(b, l == LANG_FR ? NNBSP : ",");
-		buf_putc(b, digits[i]);
+		if (i > 0 && (len - i) % 3 == 0 && len > 4) {
+			if (l == LANG_FR) {
+				memcpy(out + o, NNBSP, sizeof(NNBSP) - 1);
+				o += sizeof(NNBSP) - 1;
+			} else {
+				out[o++] = ',';
+			}
+		}
+		out[o++] = digits[sizeof(digits) - len + i];
 	}
+	buf_append(b, out, o);
 }
 
 void
@@ -772,6 +783,22 @@ view_fixed_lang(struct buf *b, double v, int places, enum lang l)
 	/* half up, as shares are (printf alone rounds half to even: 96.5 -> 96) */
 	if (isfinite(v) && fabs(v) * m < 9e15)
 		v = floor(v * m + 0.5) / m;
+	if (places == 0 && isfinite(v) && fabs(v) < 9e15) {
+		/* a whole number below 9e15: "%.0f"'s digits without printf's floating point path (issue
+		 * 18, eighth session); -0 is "0", as below */
+		long long k = (long long)v;
+		unsigned long long u = k < 0 ? 0ULL - (unsigned long long)k : (unsigned long long)k;
+		size_t o = sizeof(s);
+
+		do {
+			s[--o] = (char)('0' + u % 10);
+			u /= 10;
+		} while (u);
+		if (k < 0)
+			s[--o] = '-';
+		buf_append(b, s + o, sizeof(s) - o);
+		return;
+	}
 	snprintf(s, sizeof(s), "%.*f", places, v);
 	if (strchr(s, '.')) {
 		for (e = s + strlen(s) - 1; *e == '0'; e--)
