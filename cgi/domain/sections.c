@@ -207,33 +207,34 @@ void
 sections_count_link(struct profile *p, long long n, const char *code, const char *opt)
 {
 	const char *peers = p->peers ? p->peers : "";
-	struct buf expr = BUF_INIT;
 
 	/* a list of slugs stands alone: it cannot be joined to an answer filter */
 	if (code == NULL || (*peers && strchr(peers, ':') == NULL)) {
 		view_int(p->b, n);
 		return;
 	}
-	if (*peers) {
-		buf_puts(&expr, peers);
-		buf_putc(&expr, ';');
-	}
-	if (opt)
-		buf_printf(&expr, "answer:%s=%s", code, opt);
-	else
-		buf_printf(&expr, "answered:%s", code);
 	html_raw(p->b, "<a class=\"count\" href=\"/cities?");
 	if (p->wave) {
 		html_raw(p->b, "survey=");
 		url_encode(p->b, p->wave);
 		html_raw(p->b, "&amp;");
 	}
+	/* the peers expression encoded part by part (url_encode encodes byte by byte, so the parts'
+	 * encodings joined are the whole's): "PEERS;answer:CODE=OPT" or "PEERS;answered:CODE" */
 	html_raw(p->b, "peers=");
-	url_encode(p->b, expr.data ? expr.data : "");
+	if (*peers) {
+		url_encode(p->b, peers);
+		url_encode(p->b, ";");
+	}
+	url_encode(p->b, opt ? "answer:" : "answered:");
+	url_encode(p->b, code);
+	if (opt) {
+		url_encode(p->b, "=");
+		url_encode(p->b, opt);
+	}
 	html_raw(p->b, "\">");
 	view_int(p->b, n);
 	html_raw(p->b, "</a>");
-	buf_free(&expr);
 }
 
 /* "81% of cities surveyed (81 of 100)", each count a link to its cities */
