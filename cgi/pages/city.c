@@ -449,7 +449,8 @@ city_get(struct request *r)
 			    "questions", changed_between(json_object_get(history, prev), answers)));
 		if (!view_cohort_is_stored(&c) || latest) {
 			/* no stored statistics: the cohort found once, its three parts in one statement */
-			if (profile_peers(r->app->db, latest ? "latest" : wave, &c, city_id, &cohort, &metrics,
+			if (profile_peers(r->app->db, latest ? "latest" : wave, &c, city_id,
+			    app_data_version(r->app), &cohort, &metrics,
 			    &size) == -1) {
 				cohort = metrics = NULL;
 				size = -1;

@@ -6,6 +6,7 @@
 #include "buf.h"
 #include "profile_peers.h"
 #include "wavefacts.h"
+#include "wavemetrics.h"
 
 void
 profile_count_add(json_t *counts, const char *code, const char *option, json_int_t n)
@@ -183,9 +184,51 @@ out:
 	return rc;
 }
 
+/* Issue 18, eighth session: as peers_found_in_worker with the metrics ranked in the worker too, from the
+ * wave's metric values (wavemetrics.h) of version, the data version this request reads (known without
+ * a round trip), beside the wave's facts of that version: no statement at all.  0; 1 when either
+ * cannot be had at that version, the facts cannot decide the cohort, an answer filter's question is
+ * not one the facts hold, or the city has no fact row of the wave (nothing set: the caller goes on). */
+static int
+peers_in_blocks(struct db *db, const char *wave, const struct cohort *c, const char *city_id,
+    long long version, json_t **cohort, json_t **metrics, long long *size)
+{
+	const struct wavefacts *w;
+	const struct wavemetrics *m;
+	json_t *counts = NULL, *list = NULL, *codes = json_array();
+	int *ids = NULL, rc = 1;
+	size_t nids = 0, k;
+	char *e;
+	long city = strtol(city_id, &e, 10);
+
+	if (version <= 0 || *e != '\0' || codes == NULL || (w = wavefacts_get(db, wave, version)) == NULL ||
+	    (m = wavemetrics_get(db, wave, version)) == NULL ||
+	    wavefacts_cohort(w, c->params, &ids, &nids, codes) != 0)
+		goto out;
+	for (k = 0; k < json_array_size(codes); k++)
+		if (!wavemetrics_choice_code(m, json_string_value(json_array_get(codes, k))))
+			goto out;
+	if ((list = wavemetrics_ranks(m, ids, nids, (int)city)) == NULL)
+		goto out;
+	counts = json_object();
+	if (wavefacts_count(w, ids, nids, counts, profile_count_add) == -1)
+		goto out;
+	*cohort = counts;
+	*metrics = list;
+	*size = (long long)nids;
+	counts = list = NULL;
+	rc = 0;
+out:
+	json_decref(counts);
+	json_decref(list);
+	json_decref(codes);
+	free(ids);
+	return rc;
+}
+
 int
 profile_peers(struct db *db, const char *wave, const struct cohort *c, const char *city_id,
-    json_t **cohort, json_t **metrics, long long *size)
+    long long version, json_t **cohort, json_t **metrics, long long *size)
 {
 	const char *p[7];
 	PGresult *res;
@@ -193,6 +236,10 @@ profile_peers(struct db *db, const char *wave, const struct cohort *c, const cha
 	long long n = -1;
 	int i;
 
+	if (getenv("CITYBENCH_PEERS_SQL") == NULL && getenv("CITYBENCH_PEERS_COHORT_SQL") == NULL &&
+	    getenv("CITYBENCH_PEERS_METRICS_SQL") == NULL &&
+	    peers_in_blocks(db, wave, c, city_id, version, cohort, metrics, size) == 0)
+		return 0;
 	if (getenv("CITYBENCH_PEERS_SQL") == NULL && getenv("CITYBENCH_PEERS_COHORT_SQL") == NULL &&
 	    (i = peers_found_in_worker(db, wave, c, city_id, cohort, metrics, size)) != 1)
 		return i;

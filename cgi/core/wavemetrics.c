@@ -1,0 +1,436 @@
+/* wavemetrics.c: the metric values of a wave's fact rows, per data version, shared by the workers (see
+ * wavemetrics.h). */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "simshare.h"
+#include "wavemetrics.h"
+
+#define WMMAGIC	0x314d5757u	/* "WWM1" */
+#define WMSLOTS	4		/* waves a worker ranks in at once */
+#define WMWAIT	5.0		/* seconds a worker waits for another's build of the same version */
+#define WMMAXM	4096u		/* metrics */
+#define WMMAXC	(1u << 24)	/* cities */
+#define WMMAXV	(1u << 26)	/* values (metrics * cities) */
+#define WMMAXQ	(1u << 20)	/* question codes */
+
+struct wmhdr {
+	uint32_t magic, nmetrics, ncities, ncodes;
+	int64_t version;
+	uint64_t strbytes;
+};
+
+struct wavemetrics {
+	void *block;
+	size_t len;
+	const struct wmhdr *h;
+	const double *values;		/* nmetrics * ncities */
+	const int32_t *city;		/* ncities, strictly increasing */
+	const uint32_t *text;		/* 4 * nmetrics: id, title, unit, description (offsets into str) */
+	const uint32_t *codes;		/* ncodes (offsets into str) */
+	const uint8_t *has;		/* nmetrics * ncities: 1 when the value is there */
+	const uint8_t *hib;		/* nmetrics */
+	const char *str;		/* strbytes */
+};
+
+static struct {
+	char wave[32];
+	struct wavemetrics *w;
+	unsigned long used;
+} slot[WMSLOTS];
+static unsigned long wmclock;
+
+/* The block's size for these counts, or 0 when too large. */
+static size_t
+flat_size(uint64_t nm, uint64_t nc, uint64_t nq, uint64_t strbytes)
+{
+	if (nm > WMMAXM || nc > WMMAXC || nm * nc > WMMAXV || nq > WMMAXQ || strbytes > ((uint64_t)1 << 30) ||
+	    strbytes == 0)
+		return 0;
+	return sizeof(struct wmhdr) + 8 * nm * nc + 4 * nc + 16 * nm + 4 * nq + nm * nc + nm + strbytes;
+}
+
+void *
+wavemetrics_flat_make(long long version, size_t nmetrics, const char *const *text, const int *hib,
+    size_t ncities, const int *city, const double *values, const unsigned char *has, size_t ncodes,
+    const char *const *codes, size_t *len)
+{
+	struct wmhdr h;
+	uint64_t strbytes = 1;	/* a "" first */
+	size_t i, size;
+	char *b, *p;
+
+	for (i = 0; i < 4 * nmetrics; i++)
+		strbytes += strlen(text[i] ? text[i] : "") + 1;
+	for (i = 0; i < ncodes; i++)
+		strbytes += strlen(codes[i]) + 1;
+	if ((size = flat_size(nmetrics, ncities, ncodes, strbytes)) == 0 || (b = malloc(size)) == NULL)
+		return NULL;
+	h.magic = WMMAGIC;
+	h.nmetrics = (uint32_t)nmetrics;
+	h.ncities = (uint32_t)ncities;
+	h.ncodes = (uint32_t)ncodes;
+	h.version = version;
+	h.strbytes = strbytes;
+	memcpy(b, &h, sizeof(h));
+	p = b + sizeof(h);
+	for (i = 0; i < nmetrics * ncities; i++)
+		((double *)(void *)p)[i] = has[i] ? values[i] : 0.0;
+	p += 8 * nmetrics * ncities;
+	for (i = 0; i < ncities; i++)
+		((int32_t *)(void *)p)[i] = city[i];
+	p += 4 * ncities;
+	strbytes = 1;
+	for (i = 0; i < 4 * nmetrics; i++) {
+		((uint32_t *)(void *)p)[i] = (uint32_t)strbytes;
+		strbytes += strlen(text[i] ? text[i] : "") + 1;
+	}
+	p += 16 * nmetrics;
+	for (i = 0; i < ncodes; i++) {
+		((uint32_t *)(void *)p)[i] = (uint32_t)strbytes;
+		strbytes += strlen(codes[i]) + 1;
+	}
+	p += 4 * ncodes;
+	for (i = 0; i < nmetrics * ncities; i++)
+		p[i] = has[i] ? 1 : 0;
+	p += nmetrics * ncities;
+	for (i = 0; i < nmetrics; i++)
+		p[i] = hib[i] ? 1 : 0;
+	p += nmetrics;
+	*p++ = '\0';
+	for (i = 0; i < 4 * nmetrics + ncodes; i++) {
+		const char *s = i < 4 * nmetrics ? (text[i] ? text[i] : "") : codes[i - 4 * nmetrics];
+		size_t l = strlen(s) + 1;
+
+		memcpy(p, s, l);
+		p += l;
+	}
+	*len = size;
+	return b;
+}
+
+static int
+str_ok(const struct wavemetrics *w, uint32_t off)
+{
+	return off < w->h->strbytes && memchr(w->str + off, '\0', w->h->strbytes - off) != NULL;
+}
+
+struct wavemetrics *
+wavemetrics_from_flat(void *block, size_t len)
+{
+	struct wavemetrics *w;
+	struct wmhdr h;
+	const char *p;
+	size_t i, nm, nc;
+
+	if (block == NULL || len < sizeof(h))
+		return NULL;
+	memcpy(&h, block, sizeof(h));
+	if (h.magic != WMMAGIC || flat_size(h.nmetrics, h.ncities, h.ncodes, h.strbytes) != len)
+		return NULL;
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return NULL;
+	nm = h.nmetrics;
+	nc = h.ncities;
+	p = (const char *)block + sizeof(h);
+	w->h = block;
+	w->values = (const double *)(const void *)p;
+	p += 8 * nm * nc;
+	w->city = (const int32_t *)(const void *)p;
+	p += 4 * nc;
+	w->text = (const uint32_t *)(const void *)p;
+	p += 16 * nm;
+	w->codes = (const uint32_t *)(const void *)p;
+	p += 4 * (size_t)h.ncodes;
+	w->has = (const uint8_t *)p;
+	p += nm * nc;
+	w->hib = (const uint8_t *)p;
+	p += nm;
+	w->str = p;
+	for (i = 0; i < 4 * nm; i++)
+		if (!str_ok(w, w->text[i]))
+			goto bad;
+	for (i = 0; i < h.ncodes; i++)
+		if (!str_ok(w, w->codes[i]))
+			goto bad;
+	for (i = 1; i < nc; i++)
+		if (w->city[i - 1] >= w->city[i])
+			goto bad;
+	for (i = 0; i < nm * nc; i++)
+		if (w->has[i] > 1)
+			goto bad;
+	for (i = 0; i < nm; i++)
+		if (w->hib[i] > 1)
+			goto bad;
+	w->block = block;
+	w->len = len;
+	return w;
+bad:
+	free(w);
+	return NULL;
+}
+
+void
+wavemetrics_free(struct wavemetrics *w)
+{
+	if (w == NULL)
+		return;
+	free(w->block);
+	free(w);
+}
+
+long long
+wavemetrics_version(const struct wavemetrics *w)
+{
+	return w->h->version;
+}
+
+/* The index of id in city (nc of them, increasing), or -1. */
+static long
+city_index(const int32_t *city, size_t nc, int id)
+{
+	size_t lo = 0, hi = nc;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (city[mid] == id)
+			return (long)mid;
+		if (city[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/* Q_WAVEMETRICS read into the flat form; NULL when the database failed, the answer is not as expected,
+ * or it is not of version. */
+static void *
+build(struct db *db, const char *wave, long long version, size_t *len)
+{
+	const char *p[1] = { wave };
+	PGresult *res = db_query(db, Q_WAVEMETRICS, 1, p);
+	const char **text = NULL, **codes = NULL;
+	int *hib = NULL;
+	int32_t *city = NULL;
+	double *values = NULL;
+	unsigned char *has = NULL;
+	size_t nm = 0, nc = 0, nq = 0, r;
+	void *b = NULL;
+	int i, rows, part = 0;
+
+	if (!db_ok(res) || (rows = PQntuples(res)) < 1 ||
+	    strcmp(PQgetvalue(res, 0, Q_WAVEMETRICS_PART), "0") != 0 ||
+	    strtoll(PQgetvalue(res, 0, Q_WAVEMETRICS_VERSION), NULL, 10) != version)
+		goto out;
+	if ((text = calloc(4 * (size_t)rows, sizeof(*text))) == NULL ||
+	    (codes = calloc((size_t)rows, sizeof(*codes))) == NULL ||
+	    (hib = calloc((size_t)rows, sizeof(*hib))) == NULL ||
+	    (city = calloc((size_t)rows, sizeof(*city))) == NULL)
+		goto out;
+	for (i = 1; i < rows; i++) {
+		int pt = atoi(PQgetvalue(res, i, Q_WAVEMETRICS_PART));
+
+		if (pt < part || pt < 1 || pt > 4)
+			goto out;
+		if (pt == 4 && part < 4) {	/* the first value: the metrics and cities are all there */
+			if (nm * nc > WMMAXV || (values = calloc(nm * nc + 1, sizeof(*values))) == NULL ||
+			    (has = calloc(nm * nc + 1, 1)) == NULL)
+				goto out;
+		}
+		part = pt;
+		if (pt == 1) {
+			if (strtoll(PQgetvalue(res, i, Q_WAVEMETRICS_K), NULL, 10) != (long long)nm)
+				goto out;
+			text[4 * nm] = PQgetvalue(res, i, Q_WAVEMETRICS_ID);
+			text[4 * nm + 1] = PQgetvalue(res, i, Q_WAVEMETRICS_TITLE);
+			text[4 * nm + 2] = PQgetvalue(res, i, Q_WAVEMETRICS_UNIT);
+			text[4 * nm + 3] = PQgetvalue(res, i, Q_WAVEMETRICS_DESCRIPTION);
+			hib[nm++] = PQgetvalue(res, i, Q_WAVEMETRICS_HIGHER_IS_BETTER)[0] == 't';
+		} else if (pt == 2) {
+			codes[nq++] = PQgetvalue(res, i, Q_WAVEMETRICS_ID);
+		} else if (pt == 3) {
+			city[nc] = (int)strtol(PQgetvalue(res, i, Q_WAVEMETRICS_CID), NULL, 10);
+			if (nc > 0 && city[nc - 1] >= city[nc])
+				goto out;
+			nc++;
+		} else {
+			long long k = strtoll(PQgetvalue(res, i, Q_WAVEMETRICS_K), NULL, 10);
+			long c = city_index(city, nc, (int)strtol(PQgetvalue(res, i, Q_WAVEMETRICS_CID), NULL, 10));
+
+			if (k < 0 || (size_t)k >= nm || c < 0)
+				goto out;
+			r = (size_t)k * nc + (size_t)c;
+			if (has[r])
+				goto out;	/* one value per metric, survey and city: the key */
+			values[r] = strtod(PQgetvalue(res, i, Q_WAVEMETRICS_VALUE), NULL);
+			has[r] = 1;
+		}
+	}
+	if (values == NULL && ((values = calloc(nm * nc + 1, sizeof(*values))) == NULL ||
+	    (has = calloc(nm * nc + 1, 1)) == NULL))
+		goto out;
+	b = wavemetrics_flat_make(version, nm, text, hib, nc, city, values, has, nq, codes, len);
+out:
+	free(text);
+	free(codes);
+	free(hib);
+	free(city);
+	free(values);
+	free(has);
+	PQclear(res);
+	return b;
+}
+
+/* The metric values of (wave, version) built once for all the workers: copied from another's build, or
+ * built here and shared, or built here alone; NULL when not to be had at that version. */
+static struct wavemetrics *
+obtain(struct db *db, const char *wave, long long version)
+{
+	struct simshare_ticket t;
+	struct wavemetrics *w;
+	char key[40];
+	void *b = NULL;
+	size_t len = 0;
+
+	snprintf(key, sizeof(key), "wm:%s", wave);
+	switch (simshare_get(simshare_default, key, version, WMWAIT, &b, &len, &t)) {
+	case SIMSHARE_COPIED:
+		if ((w = wavemetrics_from_flat(b, len)) != NULL && wavemetrics_version(w) == version)
+			return w;
+		if (w != NULL)
+			wavemetrics_free(w);
+		else
+			free(b);
+		break;	/* not a block of ours: built alone */
+	case SIMSHARE_BUILD:
+		if ((b = build(db, wave, version, &len)) == NULL) {
+			simshare_abandon(simshare_default, &t);
+			return NULL;
+		}
+		simshare_put(simshare_default, &t, b, len);
+		if ((w = wavemetrics_from_flat(b, len)) == NULL)
+			free(b);
+		return w;
+	default:
+		break;
+	}
+	if ((b = build(db, wave, version, &len)) == NULL)
+		return NULL;
+	if ((w = wavemetrics_from_flat(b, len)) == NULL)
+		free(b);
+	return w;
+}
+
+const struct wavemetrics *
+wavemetrics_get(struct db *db, const char *wave, long long version)
+{
+	struct wavemetrics *w;
+	size_t i, s = 0;
+
+	if (strlen(wave) >= sizeof(slot[0].wave) - 3)
+		return NULL;
+	for (i = 0; i < WMSLOTS; i++)
+		if (slot[i].w && wavemetrics_version(slot[i].w) == version && strcmp(slot[i].wave, wave) == 0) {
+			slot[i].used = ++wmclock;
+			return slot[i].w;
+		}
+	if ((w = obtain(db, wave, version)) == NULL)
+		return NULL;
+	for (i = 0; i < WMSLOTS; i++) {
+		if (slot[i].w && strcmp(slot[i].wave, wave) == 0) {
+			s = i;	/* the same wave of another version: replaced */
+			break;
+		}
+		if (slot[i].used < slot[s].used)
+			s = i;
+	}
+	wavemetrics_free(slot[s].w);
+	snprintf(slot[s].wave, sizeof(slot[s].wave), "%s", wave);
+	slot[s].w = w;
+	slot[s].used = ++wmclock;
+	return w;
+}
+
+int
+wavemetrics_choice_code(const struct wavemetrics *w, const char *code)
+{
+	uint32_t i;
+
+	for (i = 0; i < w->h->ncodes; i++)
+		if (strcmp(w->str + w->codes[i], code) == 0)
+			return 1;
+	return 0;
+}
+
+/* a against b as PostgreSQL orders double precision: NaN above every number and equal to itself. */
+static int
+pg_cmp(double a, double b)
+{
+	if (isnan(a))
+		return isnan(b) ? 0 : 1;
+	if (isnan(b))
+		return -1;
+	return (a > b) - (a < b);
+}
+
+json_t *
+wavemetrics_ranks(const struct wavemetrics *w, const int *ids, size_t n, int city)
+{
+	size_t nc = w->h->ncities, i, *at = NULL;
+	long me = city_index(w->city, nc, city), c;
+	json_t *list = NULL, *row;
+	uint32_t m;
+
+	if (me < 0 || (at = malloc((n + 1) * sizeof(*at))) == NULL)
+		goto bad;
+	for (i = 0; i < n; i++) {
+		if ((c = city_index(w->city, nc, ids[i])) < 0)
+			goto bad;
+		at[i] = (size_t)c;
+	}
+	if ((list = json_array()) == NULL)
+		goto bad;
+	for (m = 0; m < w->h->nmetrics; m++) {
+		const double *v = w->values + (size_t)m * nc;
+		const uint8_t *has = w->has + (size_t)m * nc;
+		int mine = has[me], hib = w->hib[m];
+		long long of = 0, gt = 0, lt = 0, better, not_better;
+
+		for (i = 0; i < n; i++) {
+			if (!has[at[i]])
+				continue;
+			of++;
+			if (mine) {
+				int k = pg_cmp(v[at[i]], v[me]);
+
+				gt += k > 0;
+				lt += k < 0;
+			}
+		}
+		better = hib ? gt : lt;
+		not_better = of - better;
+		row = json_pack("{s:s, s:s, s:s, s:s, s:b, s:o, s:o, s:I, s:o}",
+		    "id", w->str + w->text[4 * m],
+		    "title", w->str + w->text[4 * m + 1],
+		    "description", w->str + w->text[4 * m + 3],
+		    "unit", w->str + w->text[4 * m + 2],
+		    "higher_is_better", hib,
+		    "value", mine ? json_real(v[me]) : json_null(),
+		    "rank", mine ? json_integer(1 + better) : json_null(),
+		    "of", (json_int_t)of,
+		    "percentile", mine && of > 0 ? json_real(100.0 * (double)not_better / (double)of) : json_null());
+		if (row == NULL || json_array_append_new(list, row) == -1)
+			goto bad;
+	}
+	free(at);
+	return list;
+bad:
+	json_decref(list);
+	free(at);
+	return NULL;
+}
