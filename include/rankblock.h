@@ -1,0 +1,51 @@
+/* rankblock.h: a wave's whole-cohort rankings (every active metric's cities in rank order, with what
+ * a ranking row prints) kept per data version and built once for all the workers (simshare.h, keys
+ * "rk:<wave>"), so that a page of /metrics/{id}.json or .csv without a peer filter is cut from the
+ * block in the worker instead of ranked in PostgreSQL (issue 18, eighth session).
+ *
+ * The block is flat (offsets, no pointers): a header, the metrics (id, first row, rows), the cities
+ * (slug, name, lat, lon as PostgreSQL writes them, synthetic), the rows (value, its text, rank, city)
+ * and the strings.  rankblock_from_flat checks every count, offset, string and rank against the block
+ * before it is used. */
+#ifndef CB_RANKBLOCK_H
+#define CB_RANKBLOCK_H
+
+#include <stddef.h>
+
+#include "db.h"
+
+struct rankblock;
+
+/* One row of a metric's ranking; the strings point into the block. */
+struct rankblock_row {
+	const char *slug, *name;
+	const char *value_text;		/* PostgreSQL's text of the value */
+	double value;			/* numtext_double(value_text), finite */
+	long long rank;
+	int synthetic;
+	const char *lat, *lon;		/* PostgreSQL's text, NULL when not placed */
+};
+
+/* The rankings of wave (a year) at exactly version: this worker's copy, a copy of another worker's
+ * build, or built here.  NULL when they cannot be had for that version (the database moved on, failed,
+ * or memory ran out): then the caller ranks in PostgreSQL.  Owned here, valid until the next call. */
+const struct rankblock *rankblock_get(struct db *db, const char *wave, long long version);
+
+/* The rows of metric id: 0 with *first and *n (rows [first, first + n) in rank order), or -1 when the
+ * block does not hold it (not active, no values in the wave, or a value JSON cannot hold). */
+int rankblock_metric(const struct rankblock *b, const char *id, size_t *first, size_t *n);
+void rankblock_row(const struct rankblock *b, size_t i, struct rankblock_row *out);
+/* The row of the city slug among rows [first, first + n), or -1. */
+long rankblock_find(const struct rankblock *b, size_t first, size_t n, const char *slug);
+long long rankblock_version(const struct rankblock *b);
+
+/* For the tests: the flat form from parts (cities: slug, name, lat, lon each, lat/lon NULL when not
+ * placed; rows: city number, value text, rank; metric m's rows are [mfirst[m], mfirst[m] + mn[m])),
+ * and its reading (NULL when the block is not sound). */
+void *rankblock_flat_make(long long version, size_t nmetrics, const char *const *ids, const size_t *mfirst,
+    const size_t *mn, size_t ncities, const char *const *city, const int *synthetic, size_t nrows,
+    const size_t *rcity, const char *const *rvalue, const long long *rrank, size_t *len);
+struct rankblock *rankblock_from_flat(void *block, size_t len);
+void rankblock_free(struct rankblock *b);
+
+#endif
