@@ -3,8 +3,8 @@
  * "rk:<wave>"), so that a page of /metrics/{id}.json or .csv without a peer filter is cut from the
  * block in the worker instead of ranked in PostgreSQL (issue 18, eighth session).
  *
- * The block is flat (offsets, no pointers): a header, the metrics (id, first row, rows), the cities
- * (slug, name, lat, lon as PostgreSQL writes them, synthetic), the rows (value, its text, rank, city)
+ * The block is flat (offsets, no pointers): a header, the metrics (id, first row, rows), every city by
+ * slug (slug, name, lat, lon as PostgreSQL writes them, synthetic), the rows (value, its text, rank, city)
  * and the strings.  rankblock_from_flat checks every count, offset, string and rank against the block
  * before it is used. */
 #ifndef CB_RANKBLOCK_H
@@ -35,12 +35,16 @@ const struct rankblock *rankblock_get(struct db *db, const char *wave, long long
  * block does not hold it (not active, no values in the wave, or a value JSON cannot hold). */
 int rankblock_metric(const struct rankblock *b, const char *id, size_t *first, size_t *n);
 void rankblock_row(const struct rankblock *b, size_t i, struct rankblock_row *out);
-/* The row of the city slug among rows [first, first + n), or -1. */
-long rankblock_find(const struct rankblock *b, size_t first, size_t n, const char *slug);
+/* The number of the city slug (every city of the database at the block's version), or -1. */
+long rankblock_city(const struct rankblock *b, const char *slug);
+/* A city's slug, name, synthetic and place (value_text NULL, value NaN, rank 0). */
+void rankblock_city_row(const struct rankblock *b, size_t city, struct rankblock_row *out);
+/* The row of city (a number from rankblock_city) among rows [first, first + n), or -1. */
+long rankblock_find(const struct rankblock *b, size_t first, size_t n, long city);
 long long rankblock_version(const struct rankblock *b);
 
-/* For the tests: the flat form from parts (cities: slug, name, lat, lon each, lat/lon NULL when not
- * placed; rows: city number, value text, rank; metric m's rows are [mfirst[m], mfirst[m] + mn[m])),
+/* For the tests: the flat form from parts (cities by slug: slug, name, lat, lon each, lat/lon NULL when
+ * not placed; rows: city number, value text, rank; metric m's rows are [mfirst[m], mfirst[m] + mn[m])),
  * and its reading (NULL when the block is not sound). */
 void *rankblock_flat_make(long long version, size_t nmetrics, const char *const *ids, const size_t *mfirst,
     const size_t *mn, size_t ncities, const char *const *city, const int *synthetic, size_t nrows,

@@ -187,6 +187,8 @@ rankblock_from_flat(void *block, size_t len)
 		if (!str_ok(b, c->slug) || !str_ok(b, c->name) || (c->lat != RBNONE && !str_ok(b, c->lat)) ||
 		    (c->lon != RBNONE && !str_ok(b, c->lon)) || c->synthetic > 1)
 			goto bad;
+		if (i > 0 && strcmp(b->str + c[-1].slug, b->str + c->slug) >= 0)
+			goto bad;	/* by slug, each once: found by bsearch */
 	}
 	for (i = 0; i < b->h.nrows; i++) {
 		const struct rbrow *r = &b->r[i];
@@ -246,12 +248,44 @@ rankblock_row(const struct rankblock *b, size_t i, struct rankblock_row *out)
 }
 
 long
-rankblock_find(const struct rankblock *b, size_t first, size_t n, const char *slug)
+rankblock_city(const struct rankblock *b, const char *slug)
+{
+	size_t lo = 0, hi = b->h.ncities, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((c = strcmp(b->str + b->c[mid].slug, slug)) == 0)
+			return (long)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+void
+rankblock_city_row(const struct rankblock *b, size_t city, struct rankblock_row *out)
+{
+	const struct rbcity *c = &b->c[city];
+
+	memset(out, 0, sizeof(*out));
+	out->slug = b->str + c->slug;
+	out->name = b->str + c->name;
+	out->value = NAN;
+	out->synthetic = (int)c->synthetic;
+	out->lat = c->lat == RBNONE ? NULL : b->str + c->lat;
+	out->lon = c->lon == RBNONE ? NULL : b->str + c->lon;
+}
+
+long
+rankblock_find(const struct rankblock *b, size_t first, size_t n, long city)
 {
 	size_t i;
 
-	for (i = first; i < first + n && i < b->h.nrows; i++)
-		if (strcmp(b->str + b->c[b->r[i].city].slug, slug) == 0)
+	for (i = first; city >= 0 && i < first + n && i < b->h.nrows; i++)
+		if (b->r[i].city == (uint32_t)city)
 			return (long)i;
 	return -1;
 }
@@ -282,10 +316,24 @@ build(struct db *db, const char *wave, long long version, size_t *len)
 		unsigned long ci;
 		double d;
 
+		ci = strtoul(PQgetvalue(res, t, Q_RANKBLOCK_CI), NULL, 10);
+		if (PQgetisnull(res, t, Q_RANKBLOCK_SLUG))
+			break;	/* no city at all */
+		if (ci >= (unsigned long)rows)
+			goto out;
+		if (city[4 * ci] == NULL) {
+			city[4 * ci] = PQgetvalue(res, t, Q_RANKBLOCK_SLUG);
+			city[4 * ci + 1] = PQgetvalue(res, t, Q_RANKBLOCK_NAME);
+			city[4 * ci + 2] = PQgetisnull(res, t, Q_RANKBLOCK_LAT) ? NULL : PQgetvalue(res, t, Q_RANKBLOCK_LAT);
+			city[4 * ci + 3] = PQgetisnull(res, t, Q_RANKBLOCK_LON) ? NULL : PQgetvalue(res, t, Q_RANKBLOCK_LON);
+			syn[ci] = PQgetvalue(res, t, Q_RANKBLOCK_SYNTHETIC)[0] == 't';
+		}
+		if (ci + 1 > nc)
+			nc = ci + 1;
 		if (PQgetisnull(res, t, Q_RANKBLOCK_METRIC)) {
-			if (rows != 1)
-				goto out;
-			break;	/* a wave without values */
+			if (nm > 0)
+				goto out;	/* the cities without values come first */
+			continue;
 		}
 		metric = PQgetvalue(res, t, Q_RANKBLOCK_METRIC);
 		if (nm == 0 || strcmp(ids[nm - 1], metric) != 0) {
@@ -299,18 +347,6 @@ build(struct db *db, const char *wave, long long version, size_t *len)
 			mn[nm++] = 0;
 			bad = 0;
 		}
-		ci = strtoul(PQgetvalue(res, t, Q_RANKBLOCK_CI), NULL, 10);
-		if (ci >= (unsigned long)rows)
-			goto out;
-		if (city[4 * ci] == NULL) {
-			city[4 * ci] = PQgetvalue(res, t, Q_RANKBLOCK_SLUG);
-			city[4 * ci + 1] = PQgetvalue(res, t, Q_RANKBLOCK_NAME);
-			city[4 * ci + 2] = PQgetisnull(res, t, Q_RANKBLOCK_LAT) ? NULL : PQgetvalue(res, t, Q_RANKBLOCK_LAT);
-			city[4 * ci + 3] = PQgetisnull(res, t, Q_RANKBLOCK_LON) ? NULL : PQgetvalue(res, t, Q_RANKBLOCK_LON);
-			syn[ci] = PQgetvalue(res, t, Q_RANKBLOCK_SYNTHETIC)[0] == 't';
-		}
-		if (ci + 1 > nc)
-			nc = ci + 1;
 		v = PQgetvalue(res, t, Q_RANKBLOCK_VALUE);
 		d = numtext_double(v);
 		if (PQgetisnull(res, t, Q_RANKBLOCK_VALUE) || !isfinite(d))

@@ -607,10 +607,11 @@ fail:
 /* The model of one page cut from the block (rows point into it): the metric's rows [first, first + n)
  * of the block are the whole cohort's ranking, best first; rows holds only the page, hl (a row of the
  * block, or -1) is the highlighted city; the summary and histogram come from every row, best first, as
- * build_page_model's.  0, or -1 when memory ran out (rk is then empty). */
+ * build_page_model's; hl_city (a city of the block, or -1) a highlighted city without a row, hl then
+ * 0.  0, or -1 when memory ran out (rk is then empty). */
 static int
 build_block_model(struct ranking *rk, const PGresult *head, const struct view *v, const struct rankblock *b,
-    size_t first, size_t n, long hl)
+    size_t first, size_t n, long hl, long hl_city)
 {
 	struct rankblock_row o;
 	size_t i, from, to;
@@ -640,7 +641,16 @@ build_block_model(struct ranking *rk, const PGresult *head, const struct view *v
 	}
 	rk->first = from;
 	rk->total = n;
-	if (hl >= 0) {
+	if (hl >= 0 && hl_city >= 0) {	/* a city without a value in the wave: outside the cohort */
+		rankblock_city_row(b, (size_t)hl_city, &o);
+		h = json_pack("{s:s, s:s, s:n, s:n, s:n, s:b, s:b, s:I, s:o, s:o}", "city", o.slug, "name", o.name,
+		    "value", "rank", "percentile", "synthetic", o.synthetic, "in_cohort", 0, "of", (json_int_t)n,
+		    "lat", o.lat ? json_real(strtod(o.lat, NULL)) : json_null(),
+		    "lon", o.lon ? json_real(strtod(o.lon, NULL)) : json_null());
+		if (h == NULL)
+			goto fail;
+		json_object_set_new(rk->model, "highlight", h);
+	} else if (hl >= 0) {
 		rankblock_row(b, (size_t)hl, &o);
 		h = json_pack("{s:s, s:s, s:f, s:I, s:f, s:b, s:b, s:I, s:o, s:o}", "city", o.slug, "name", o.name,
 		    "value", o.value, "rank", (json_int_t)o.rank,
@@ -668,7 +678,7 @@ fail:
 
 /* The page of a whole-cohort ranking from the block of the wave at the data version this request
  * reads: 0 with rk built, 1 when the block cannot answer it (none at that version, the metric not in
- * it, the highlighted city not in its ranking, or CITYBENCH_RANK_SQL set: then PostgreSQL ranks), -1
+ * it, an unknown highlighted city, or CITYBENCH_RANK_SQL set: then PostgreSQL ranks), -1
  * when memory ran out. */
 static int
 block_model(struct request *r, struct ranking *rk, const PGresult *head, const struct view *v)
@@ -676,7 +686,7 @@ block_model(struct request *r, struct ranking *rk, const PGresult *head, const s
 	static int sql = -1;
 	const struct rankblock *b;
 	size_t first, n;
-	long hl = -1;
+	long hl = -1, city;
 
 	if (sql == -1) {
 		const char *e = getenv("CITYBENCH_RANK_SQL");
@@ -687,9 +697,13 @@ block_model(struct request *r, struct ranking *rk, const PGresult *head, const s
 	b = rankblock_get(r->app->db, PQgetvalue(head, 0, Q_METRIC_HEAD_WAVE), app_data_version(r->app));
 	if (b == NULL || rankblock_metric(b, v->id, &first, &n) == -1 || n == 0)
 		return 1;
-	if (v->city && (hl = rankblock_find(b, first, n, v->city)) < 0)
-		return 1;
-	return build_block_model(rk, head, v, b, first, n, hl) == -1 ? -1 : 0;
+	if (v->city) {
+		if ((city = rankblock_city(b, v->city)) < 0)
+			return 1;	/* no such city: PostgreSQL says so */
+		if ((hl = rankblock_find(b, first, n, city)) < 0)
+			return build_block_model(rk, head, v, b, first, n, 0, city) == -1 ? -1 : 0;
+	}
+	return build_block_model(rk, head, v, b, first, n, hl, -1) == -1 ? -1 : 0;
 }
 
 /* The highlighted city's index in the rows, or -1 when there is none or it is not in the cohort. */

@@ -1,7 +1,7 @@
 /* test_rankblock.c: a wave's rankings in their flat form (rankblock.h): rows read back with their
  * city's slug, name and place, metrics found by id, a city found by its slug within one metric's rows
- * only; truncated, stretched or corrupt blocks (a rank past its metric's rows, a city number past the
- * cities, metrics that do not tile the rows, an unterminated string, a value JSON cannot hold) are
+ * only, every city found by slug; truncated, stretched or corrupt blocks (a rank past its metric's rows, a city number past the
+ * cities, cities out of slug order, metrics that do not tile the rows, an unterminated string, a value JSON cannot hold) are
  * refused, and no flipped byte makes an accepted block read outside itself. */
 #include <math.h>
 #include <stdlib.h>
@@ -73,9 +73,15 @@ main(void)
 	    "a city's place and a value's text as given");
 	rankblock_row(b, 2, &o);
 	CHECK(strcmp(o.name, "Corte \xc3\xa9") == 0, "UTF-8 names kept");
-	CHECK(rankblock_find(b, 0, 3, "corte") == 2 && rankblock_find(b, 3, 2, "corte") == 3 &&
-	    rankblock_find(b, 3, 2, "berg") == -1 && rankblock_find(b, 0, 3, "") == -1,
-	    "a city found by slug within one metric's rows only");
+	CHECK(rankblock_city(b, "ajax") == 0 && rankblock_city(b, "berg") == 1 && rankblock_city(b, "corte") == 2 &&
+	    rankblock_city(b, "") == -1 && rankblock_city(b, "bergx") == -1 && rankblock_city(b, "zz") == -1,
+	    "a city found by slug");
+	CHECK(rankblock_find(b, 0, 3, 2) == 2 && rankblock_find(b, 3, 2, 2) == 3 &&
+	    rankblock_find(b, 3, 2, 1) == -1 && rankblock_find(b, 0, 3, -1) == -1,
+	    "a city's row found within one metric's rows only");
+	rankblock_city_row(b, 1, &o);
+	CHECK(strcmp(o.slug, "berg") == 0 && o.value_text == NULL && o.rank == 0 && o.synthetic == 1 &&
+	    o.lat == NULL, "a city without its row");
 	rankblock_free(b);
 
 	all = 1;
@@ -104,6 +110,15 @@ main(void)
 		CHECK(refused(corrupt(c, len, len - 1, &q, 1), len), "an unterminated string refused");
 		CHECK(refused(corrupt(c, len, rows + ROW, &nan, 8), len), "a value JSON cannot hold refused");
 		CHECK(refused(corrupt(c, len, 0, "XXXX", 4), len), "another magic refused");
+		{
+			unsigned s0, s1;	/* the first two cities' slugs swapped: not by slug */
+
+			memcpy(&s0, (char *)c + HDR + 2 * MET, 4);
+			memcpy(&s1, (char *)c + HDR + 2 * MET + CIT, 4);
+			void *t = corrupt(c, len, HDR + 2 * MET, &s1, 4);
+			memcpy((char *)t + HDR + 2 * MET + CIT, &s0, 4);
+			CHECK(refused(t, len), "cities not in slug order refused");
+		}
 	}
 	for (i = 0; i < len; i++) {	/* every byte flipped: an accepted block reads within itself */
 		unsigned char x = (unsigned char)(((unsigned char *)c)[i] ^ 0xff);
@@ -120,7 +135,7 @@ main(void)
 				(void)strlen(o.slug);
 				(void)strlen(o.value_text);
 			}
-			(void)rankblock_find(b, first, n, "zzz");
+			(void)rankblock_find(b, first, n, rankblock_city(b, "corte"));
 		}
 		rankblock_free(b);
 	}
