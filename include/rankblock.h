@@ -4,8 +4,8 @@
  * block in the worker instead of ranked in PostgreSQL (issue 18, eighth session).
  *
  * The block is flat (offsets, no pointers): a header, the metrics (id, first row, rows), every city by
- * slug (slug, name, lat, lon as PostgreSQL writes them, synthetic), the rows (value, its text, rank, city)
- * and the strings.  rankblock_from_flat checks every count, offset, string and rank against the block
+ * slug (slug, name, lat, lon as PostgreSQL writes them, synthetic), the rows (value, its text, rank, city),
+ * the strings, and every row's JSON as the page writes it (rankrow.h), ready to copy.  rankblock_from_flat checks every count, offset, string and rank against the block
  * before it is used. */
 #ifndef CB_RANKBLOCK_H
 #define CB_RANKBLOCK_H
@@ -35,6 +35,10 @@ const struct rankblock *rankblock_get(struct db *db, const char *wave, long long
  * block does not hold it (not active, no values in the wave, or a value JSON cannot hold). */
 int rankblock_metric(const struct rankblock *b, const char *id, size_t *first, size_t *n);
 void rankblock_row(const struct rankblock *b, size_t i, struct rankblock_row *out);
+/* The JSON of rows [from, to) of the metric whose rows are [first, first + n) (to <= n), as the
+ * ranking page writes them, joined by ',' (percentiles of the metric's whole ranking). */
+void rankblock_json(const struct rankblock *b, size_t first, size_t n, size_t from, size_t to, const char **json,
+    size_t *len);
 /* The number of the city slug (every city of the database at the block's version), or -1. */
 long rankblock_city(const struct rankblock *b, const char *slug);
 /* A city's slug, name, synthetic and place (value_text NULL, value NaN, rank 0). */

@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "numtext.h"
 #include "rankblock.h"
+#include "rankrow.h"
 #include "simshare.h"
 
 #define RBMAGIC	0x31424b52u	/* "RKB1" */
@@ -20,6 +22,7 @@ struct rbhdr {
 	uint32_t magic, nmetrics, ncities, nrows;
 	int64_t version;
 	uint64_t strbytes;
+	uint64_t jbytes;	/* the rows' JSON: each metric's rows joined by ',', the metrics one after another */
 };
 
 struct rbmetric {
@@ -32,7 +35,7 @@ struct rbcity {
 
 struct rbrow {
 	double value;
-	uint32_t city, vtext, rank, pad;
+	uint32_t city, vtext, rank, jstart;	/* jstart: where its JSON starts in the JSON area */
 };
 
 struct rankblock {
@@ -43,6 +46,7 @@ struct rankblock {
 	const struct rbcity *c;
 	const struct rbrow *r;
 	const char *str;
+	const char *json;
 };
 
 static struct {
@@ -54,13 +58,13 @@ static unsigned long rbclock;
 
 /* The block's size for these counts, or 0 when too large. */
 static size_t
-flat_size(uint64_t nmetrics, uint64_t ncities, uint64_t nrows, uint64_t strbytes)
+flat_size(uint64_t nmetrics, uint64_t ncities, uint64_t nrows, uint64_t strbytes, uint64_t jbytes)
 {
 	if (nmetrics > RBMAX || ncities > RBMAX || nrows > RBMAX || strbytes == 0 ||
-	    strbytes > ((uint64_t)1 << 31))
+	    strbytes > ((uint64_t)1 << 31) || jbytes > ((uint64_t)1 << 31))
 		return 0;
 	return sizeof(struct rbhdr) + sizeof(struct rbmetric) * nmetrics + sizeof(struct rbcity) * ncities +
-	    sizeof(struct rbrow) * nrows + strbytes;
+	    sizeof(struct rbrow) * nrows + strbytes + jbytes;
 }
 
 /* Appends s (NUL included) at *at in str (NULL: only counts); its offset. */
@@ -88,6 +92,8 @@ rankblock_flat_make(long long version, size_t nmetrics, const char *const *ids, 
 	struct rbcity *c;
 	struct rbrow *r;
 	char *b, *str;
+	struct buf json = BUF_INIT;
+	size_t *jstart, k;
 
 	for (i = 0; i < nmetrics; i++)
 		strbytes += strlen(ids[i]) + 1;
@@ -98,8 +104,24 @@ rankblock_flat_make(long long version, size_t nmetrics, const char *const *ids, 
 			strbytes += 1;	/* "" for a slug or name not given */
 	for (i = 0; i < nrows; i++)
 		strbytes += strlen(rvalue[i]) + 1;
-	if ((size = flat_size(nmetrics, ncities, nrows, strbytes)) == 0 || (b = calloc(1, size)) == NULL)
+	if ((jstart = calloc(nrows + 1, sizeof(*jstart))) == NULL)
 		return NULL;
+	/* each row's JSON as the ranking page writes it, percentiles of the metric's whole ranking */
+	for (k = 0; k < nmetrics; k++)
+		for (i = mfirst[k]; i < mfirst[k] + mn[k] && i < nrows; i++) {
+			size_t ci = rcity[i] < ncities ? rcity[i] : 0;
+			const char *const *cy = ncities ? city + 4 * ci : NULL;
+
+			if (i > mfirst[k] && buf_putc(&json, ',') == -1)
+				goto fail;
+			jstart[i] = json.len;
+			if (rankrow_json(&json, cy && cy[0] ? cy[0] : "", cy && cy[1] ? cy[1] : "", rvalue[i], rrank[i],
+			    100.0 * (double)((long long)mn[k] - rrank[i] + 1) / (double)mn[k],
+			    synthetic && ncities && synthetic[ci], cy ? cy[2] : NULL, cy ? cy[3] : NULL) == -1)
+				goto fail;
+		}
+	if ((size = flat_size(nmetrics, ncities, nrows, strbytes, json.len)) == 0 || (b = calloc(1, size)) == NULL)
+		goto fail;
 	memset(&h, 0, sizeof(h));
 	h.magic = RBMAGIC;
 	h.nmetrics = (uint32_t)nmetrics;
@@ -107,6 +129,7 @@ rankblock_flat_make(long long version, size_t nmetrics, const char *const *ids, 
 	h.nrows = (uint32_t)nrows;
 	h.version = version;
 	h.strbytes = strbytes;
+	h.jbytes = json.len;
 	memcpy(b, &h, sizeof(h));
 	m = (struct rbmetric *)(void *)(b + sizeof(h));
 	c = (struct rbcity *)(void *)(m + nmetrics);
@@ -130,9 +153,18 @@ rankblock_flat_make(long long version, size_t nmetrics, const char *const *ids, 
 		r[i].city = (uint32_t)rcity[i];
 		r[i].vtext = put_str(str, &at, rvalue[i]);
 		r[i].rank = rrank[i] < 0 || rrank[i] > (long long)UINT32_MAX ? 0 : (uint32_t)rrank[i];
+		r[i].jstart = (uint32_t)jstart[i];
 	}
+	if (json.len)
+		memcpy(str + strbytes, json.data, json.len);
+	buf_free(&json);
+	free(jstart);
 	*len = size;
 	return b;
+fail:
+	buf_free(&json);
+	free(jstart);
+	return NULL;
 }
 
 /* 1 when offset o starts a string of the block (its strings end inside it: the last byte is NUL). */
@@ -153,7 +185,8 @@ rankblock_from_flat(void *block, size_t len)
 	if ((b = calloc(1, sizeof(*b))) == NULL)
 		return NULL;
 	memcpy(&b->h, block, sizeof(b->h));
-	if (b->h.magic != RBMAGIC || flat_size(b->h.nmetrics, b->h.ncities, b->h.nrows, b->h.strbytes) != len)
+	if (b->h.magic != RBMAGIC ||
+	    flat_size(b->h.nmetrics, b->h.ncities, b->h.nrows, b->h.strbytes, b->h.jbytes) != len)
 		goto bad;
 	b->block = block;
 	b->len = len;
@@ -161,6 +194,7 @@ rankblock_from_flat(void *block, size_t len)
 	b->c = (const struct rbcity *)(const void *)(b->m + b->h.nmetrics);
 	b->r = (const struct rbrow *)(const void *)(b->c + b->h.ncities);
 	b->str = (const char *)(b->r + b->h.nrows);
+	b->json = b->str + b->h.strbytes;
 	if (b->str[b->h.strbytes - 1] != '\0')
 		goto bad;
 	/* the metrics tile the rows in order; each ranking starts at 1 and never goes down or past its n */
@@ -195,6 +229,29 @@ rankblock_from_flat(void *block, size_t len)
 
 		if (r->city >= b->h.ncities || !str_ok(b, r->vtext) || !isfinite(r->value))
 			goto bad;
+	}
+	/* the rows' JSON: one after another from 0, each an object ("{...}"), joined by ',' within a metric */
+	for (i = 0; i < b->h.nrows; i++) {
+		uint32_t at = b->r[i].jstart;
+		uint64_t end = i + 1 < b->h.nrows ? b->r[i + 1].jstart : b->h.jbytes;
+
+		if ((i == 0 && at != 0) || at >= end || end > b->h.jbytes || b->json[at] != '{')
+			goto bad;
+		if (i + 1 < b->h.nrows && b->json[end - 1] == ',')
+			end--;	/* a separator: only within a metric (checked below) */
+		if (end - at < 2 || b->json[end - 1] != '}')
+			goto bad;
+	}
+	if (b->h.nrows == 0 && b->h.jbytes != 0)
+		goto bad;
+	for (i = 0; i < b->h.nmetrics; i++) {
+		uint32_t j;
+
+		for (j = 0; j + 1 < b->m[i].n; j++)	/* within a metric: a ',' before each row but its first */
+			if (b->json[b->r[b->m[i].first + j + 1].jstart - 1] != ',')
+				goto bad;
+		if (b->m[i].n > 0 && b->m[i].first > 0 && b->json[b->r[b->m[i].first].jstart - 1] != '}')
+			goto bad;	/* none before a metric's first */
 	}
 	return b;
 bad:
@@ -245,6 +302,26 @@ rankblock_row(const struct rankblock *b, size_t i, struct rankblock_row *out)
 	out->synthetic = (int)c->synthetic;
 	out->lat = c->lat == RBNONE ? NULL : b->str + c->lat;
 	out->lon = c->lon == RBNONE ? NULL : b->str + c->lon;
+}
+
+void
+rankblock_json(const struct rankblock *b, size_t first, size_t n, size_t from, size_t to, const char **json,
+    size_t *len)
+{
+	size_t start, end;
+
+	if (from >= to || to > n) {
+		*json = b->json;
+		*len = 0;
+		return;
+	}
+	start = b->r[first + from].jstart;
+	if (to < n)
+		end = b->r[first + to].jstart - 1;	/* before the next row's ',' */
+	else
+		end = first + n < b->h.nrows ? b->r[first + n].jstart : b->h.jbytes;
+	*json = b->json + start;
+	*len = end - start;
 }
 
 long

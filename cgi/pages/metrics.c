@@ -40,6 +40,7 @@
 #include "names.h"
 #include "numtext.h"
 #include "query.h"
+#include "rankrow.h"
 #include "rankblock.h"
 #include "reply.h"
 #include "routes.h"
@@ -209,6 +210,8 @@ struct ranking {
 	struct rank_row *rows;
 	size_t n;
 	size_t first, total;	/* rows[0] is row `first` of the ranking's `total` (0 and n: every row) */
+	const char *json;	/* the JSON of rows (jlen bytes, joined by ','), or NULL: written from rows */
+	size_t jlen;
 };
 
 static void
@@ -641,6 +644,7 @@ build_block_model(struct ranking *rk, const PGresult *head, const struct view *v
 	}
 	rk->first = from;
 	rk->total = n;
+	rankblock_json(b, first, n, from, to, &rk->json, &rk->jlen);
 	if (hl >= 0 && hl_city >= 0) {	/* a city without a value in the wave: outside the cohort */
 		rankblock_city_row(b, (size_t)hl_city, &o);
 		h = json_pack("{s:s, s:s, s:n, s:n, s:n, s:b, s:b, s:I, s:o, s:o}", "city", o.slug, "name", o.name,
@@ -955,24 +959,14 @@ metric_json(struct request *r, const struct ranking *rk, const struct paging *pg
 		if (strcmp(key, "peers") != 0)
 			continue;
 		rc |= buf_puts(b, ",\"values\":[");
-		for (i = from; i < to && rc == 0; i++) {
+		if (rk->json && to > from)	/* the page's rows as the ranking block keeps them */
+			rc |= buf_append(b, rk->json, rk->jlen);
+		for (i = from; i < to && rc == 0 && !rk->json; i++) {
 			const struct rank_row *o = &rk->rows[i - rk->first];
-			rc |= i > from ? LIT(b, ",{\"city\":") : LIT(b, "{\"city\":");
-			rc |= jsonw_string(b, o->city);
-			rc |= LIT(b, ",\"name\":");
-			rc |= jsonw_string(b, o->name);
-			rc |= LIT(b, ",\"value\":");
-			rc |= jsonw_real_text(b, o->value_text);
-			rc |= LIT(b, ",\"rank\":");
-			rc |= jsonw_int(b, o->rank);
-			rc |= LIT(b, ",\"percentile\":");
-			rc |= jsonw_real(b, o->percentile);
-			rc |= o->synthetic ? LIT(b, ",\"synthetic\":true") : LIT(b, ",\"synthetic\":false");
-			rc |= LIT(b, ",\"lat\":");
-			rc |= o->lat ? jsonw_real_text(b, o->lat) : LIT(b, "null");
-			rc |= LIT(b, ",\"lon\":");
-			rc |= o->lon ? jsonw_real_text(b, o->lon) : LIT(b, "null");
-			rc |= buf_putc(b, '}');
+			if (i > from)
+				rc |= buf_putc(b, ',');
+			rc |= rankrow_json(b, o->city, o->name, o->value_text, o->rank, o->percentile, o->synthetic,
+			    o->lat, o->lon);
 		}
 		rc |= buf_putc(b, ']');
 		rc |= buf_printf(b, ",\"total\":%zu,\"limit\":%ld,\"offset\":%ld,\"next\":", rk->total, pg->limit,

@@ -7,10 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
 #include "rankblock.h"
 #include "t.h"
 
-#define HDR	32	/* magic, nmetrics, ncities, nrows (u32), version, strbytes (64 bits) */
+#define HDR	40	/* magic, nmetrics, ncities, nrows (u32), version, strbytes, jbytes (64 bits) */
 #define MET	16
 #define CIT	24
 #define ROW	24
@@ -82,6 +87,41 @@ main(void)
 	rankblock_city_row(b, 1, &o);
 	CHECK(strcmp(o.slug, "berg") == 0 && o.value_text == NULL && o.rank == 0 && o.synthetic == 1 &&
 	    o.lat == NULL, "a city without its row");
+	{
+		const char *j;
+		size_t jl;
+		json_t *a;
+
+		rankblock_json(b, 0, 3, 0, 3, &j, &jl);
+		a = json_loadb(j - 1 + 1, jl, JSON_DECODE_ANY, NULL);
+		CHECK(a == NULL, "rows are joined, not an array");
+		{
+			char *w = malloc(jl + 3);
+
+			w[0] = '[';
+			memcpy(w + 1, j, jl);
+			w[jl + 1] = ']';
+			w[jl + 2] = '\0';
+			a = json_loads(w, 0, NULL);
+			free(w);
+		}
+		CHECK(a && json_array_size(a) == 3 &&
+		    strcmp(json_string_value(json_object_get(json_array_get(a, 0), "city")), "berg") == 0 &&
+		    json_real_value(json_object_get(json_array_get(a, 2), "percentile")) == 100.0 * 1 / 3 &&
+		    json_is_null(json_object_get(json_array_get(a, 0), "lat")) &&
+		    json_real_value(json_object_get(json_array_get(a, 1), "lon")) == -79.02,
+		    "a metric's rows as the page writes them, percentiles of its whole ranking");
+		json_decref(a);
+		rankblock_json(b, 0, 3, 1, 2, &j, &jl);
+		CHECK(jl > 2 && j[0] == '{' && j[jl - 1] == '}' && memchr(j, '\n', jl) == NULL &&
+		    strncmp(j, "{\"city\":\"ajax\"", 14) == 0 && memchr(j, ',', jl) != NULL &&
+		    j[jl] == ',', "one row: its object alone, without the separator after it");
+		rankblock_json(b, 3, 2, 1, 2, &j, &jl);
+		CHECK(jl > 2 && j[0] == '{' && j[jl - 1] == '}' && strncmp(j, "{\"city\":\"ajax\"", 14) == 0,
+		    "the last row of the last metric");
+		rankblock_json(b, 3, 2, 2, 2, &j, &jl);
+		CHECK(jl == 0, "an empty page");
+	}
 	rankblock_free(b);
 
 	all = 1;
@@ -107,7 +147,12 @@ main(void)
 		CHECK(refused(corrupt(c, len, rows + 2 * ROW + 16, &r7, 4), len), "a rank past its metric's rows refused");
 		CHECK(refused(corrupt(c, len, rows + 8, &city9, 4), len), "a city number past the cities refused");
 		CHECK(refused(corrupt(c, len, HDR + MET + 4, &first1, 4), len), "metrics that do not tile the rows refused");
-		CHECK(refused(corrupt(c, len, len - 1, &q, 1), len), "an unterminated string refused");
+		uint64_t jb;
+
+		memcpy(&jb, (char *)c + 32, 8);
+		CHECK(refused(corrupt(c, len, len - (size_t)jb - 1, &q, 1), len), "an unterminated string refused");
+		CHECK(refused(corrupt(c, len, len - 1, &q, 1), len), "a row's JSON cut short refused");
+		CHECK(refused(corrupt(c, len, len - (size_t)jb, &q, 1), len), "a row's JSON not an object refused");
 		CHECK(refused(corrupt(c, len, rows + ROW, &nan, 8), len), "a value JSON cannot hold refused");
 		CHECK(refused(corrupt(c, len, 0, "XXXX", 4), len), "another magic refused");
 		{
