@@ -18,8 +18,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define SIMSHARE_SLOTS 8			/* blocks kept at once: waves (simkept), wave facts (wavefacts) */
-#define SIMSHARE_BYTES ((size_t)128 << 20)	/* the file, all slots */
+#define SIMSHARE_SLOTS 12			/* blocks kept at once: waves (simkept), wave facts (wavefacts), rankings (rankblock): three a wave */
+#define SIMSHARE_BYTES ((size_t)192 << 20)	/* the file, all slots (16 MB each; a memfd: only written pages count) */
 
 struct simshare;
 

@@ -40,6 +40,8 @@
 #include "names.h"
 #include "numtext.h"
 #include "query.h"
+#include "rankrow.h"
+#include "rankblock.h"
 #include "reply.h"
 #include "routes.h"
 #include "view.h"
@@ -208,6 +210,8 @@ struct ranking {
 	struct rank_row *rows;
 	size_t n;
 	size_t first, total;	/* rows[0] is row `first` of the ranking's `total` (0 and n: every row) */
+	const char *json;	/* the JSON of rows (jlen bytes, joined by ','), or NULL: written from rows */
+	size_t jlen;
 };
 
 static void
@@ -601,6 +605,111 @@ fail:
 	return -1;
 }
 
+/* ---- a page of the whole cohort's ranking from the wave's ranking block (rankblock.h) ---- */
+
+/* The model of one page cut from the block (rows point into it): the metric's rows [first, first + n)
+ * of the block are the whole cohort's ranking, best first; rows holds only the page, hl (a row of the
+ * block, or -1) is the highlighted city; the summary and histogram come from every row, best first, as
+ * build_page_model's; hl_city (a city of the block, or -1) a highlighted city without a row, hl then
+ * 0.  0, or -1 when memory ran out (rk is then empty). */
+static int
+build_block_model(struct ranking *rk, const PGresult *head, const struct view *v, const struct rankblock *b,
+    size_t first, size_t n, long hl, long hl_city)
+{
+	struct rankblock_row o;
+	size_t i, from, to;
+	double *vals = NULL;
+	json_t *h;
+
+	memset(rk, 0, sizeof(*rk));
+	if ((rk->model = model_head(head, v)) == NULL)
+		goto fail;
+	from = (size_t)v->pg.offset < n ? (size_t)v->pg.offset : n;
+	to = n - from > (size_t)v->pg.limit ? from + (size_t)v->pg.limit : n;
+	if (to > from && (rk->rows = malloc((to - from) * sizeof(*rk->rows))) == NULL)
+		goto fail;
+	for (i = from; i < to; i++) {
+		struct rank_row *row = &rk->rows[rk->n++];
+
+		rankblock_row(b, first + i, &o);
+		row->city = o.slug;
+		row->name = o.name;
+		row->value_text = o.value_text;
+		row->value = o.value;
+		row->rank = o.rank;
+		row->percentile = 100.0 * (double)((long long)n - o.rank + 1) / (double)n;
+		row->synthetic = o.synthetic;
+		row->lat = o.lat;
+		row->lon = o.lon;
+	}
+	rk->first = from;
+	rk->total = n;
+	rankblock_json(b, first, n, from, to, &rk->json, &rk->jlen);
+	if (hl >= 0 && hl_city >= 0) {	/* a city without a value in the wave: outside the cohort */
+		rankblock_city_row(b, (size_t)hl_city, &o);
+		h = json_pack("{s:s, s:s, s:n, s:n, s:n, s:b, s:b, s:I, s:o, s:o}", "city", o.slug, "name", o.name,
+		    "value", "rank", "percentile", "synthetic", o.synthetic, "in_cohort", 0, "of", (json_int_t)n,
+		    "lat", o.lat ? json_real(strtod(o.lat, NULL)) : json_null(),
+		    "lon", o.lon ? json_real(strtod(o.lon, NULL)) : json_null());
+		if (h == NULL)
+			goto fail;
+		json_object_set_new(rk->model, "highlight", h);
+	} else if (hl >= 0) {
+		rankblock_row(b, (size_t)hl, &o);
+		h = json_pack("{s:s, s:s, s:f, s:I, s:f, s:b, s:b, s:I, s:o, s:o}", "city", o.slug, "name", o.name,
+		    "value", o.value, "rank", (json_int_t)o.rank,
+		    "percentile", 100.0 * (double)((long long)n - o.rank + 1) / (double)n,
+		    "synthetic", o.synthetic, "in_cohort", 1, "of", (json_int_t)n,
+		    "lat", o.lat ? json_real(strtod(o.lat, NULL)) : json_null(),
+		    "lon", o.lon ? json_real(strtod(o.lon, NULL)) : json_null());
+		if (h == NULL)
+			goto fail;
+		json_object_set_new(rk->model, "highlight", h);
+	}
+	if (n > 0 && (vals = malloc(n * sizeof(*vals))) == NULL)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		rankblock_row(b, first + i, &o);
+		vals[i] = o.value;
+	}
+	if (summary_of(rk->model, vals, n, PQgetvalue(head, 0, Q_METRIC_HEAD_UNIT)) == -1)
+		goto fail;
+	return 0;
+fail:
+	ranking_free(rk);
+	return -1;
+}
+
+/* The page of a whole-cohort ranking from the block of the wave at the data version this request
+ * reads: 0 with rk built, 1 when the block cannot answer it (none at that version, the metric not in
+ * it, an unknown highlighted city, or CITYBENCH_RANK_SQL set: then PostgreSQL ranks), -1
+ * when memory ran out. */
+static int
+block_model(struct request *r, struct ranking *rk, const PGresult *head, const struct view *v)
+{
+	static int sql = -1;
+	const struct rankblock *b;
+	size_t first, n;
+	long hl = -1, city;
+
+	if (sql == -1) {
+		const char *e = getenv("CITYBENCH_RANK_SQL");
+		sql = e && *e && strcmp(e, "0") != 0;
+	}
+	if (sql || strcmp(v->c.stored[0], "all") != 0)
+		return 1;
+	b = rankblock_get(r->app->db, PQgetvalue(head, 0, Q_METRIC_HEAD_WAVE), app_data_version(r->app));
+	if (b == NULL || rankblock_metric(b, v->id, &first, &n) == -1 || n == 0)
+		return 1;
+	if (v->city) {
+		if ((city = rankblock_city(b, v->city)) < 0)
+			return 1;	/* no such city: PostgreSQL says so */
+		if ((hl = rankblock_find(b, first, n, city)) < 0)
+			return build_block_model(rk, head, v, b, first, n, 0, city) == -1 ? -1 : 0;
+	}
+	return build_block_model(rk, head, v, b, first, n, hl, -1) == -1 ? -1 : 0;
+}
+
 /* The highlighted city's index in the rows, or -1 when there is none or it is not in the cohort. */
 static long
 highlight_position(const struct ranking *rk)
@@ -850,24 +959,14 @@ metric_json(struct request *r, const struct ranking *rk, const struct paging *pg
 		if (strcmp(key, "peers") != 0)
 			continue;
 		rc |= buf_puts(b, ",\"values\":[");
-		for (i = from; i < to && rc == 0; i++) {
+		if (rk->json && to > from)	/* the page's rows as the ranking block keeps them */
+			rc |= buf_append(b, rk->json, rk->jlen);
+		for (i = from; i < to && rc == 0 && !rk->json; i++) {
 			const struct rank_row *o = &rk->rows[i - rk->first];
-			rc |= i > from ? LIT(b, ",{\"city\":") : LIT(b, "{\"city\":");
-			rc |= jsonw_string(b, o->city);
-			rc |= LIT(b, ",\"name\":");
-			rc |= jsonw_string(b, o->name);
-			rc |= LIT(b, ",\"value\":");
-			rc |= jsonw_real_text(b, o->value_text);
-			rc |= LIT(b, ",\"rank\":");
-			rc |= jsonw_int(b, o->rank);
-			rc |= LIT(b, ",\"percentile\":");
-			rc |= jsonw_real(b, o->percentile);
-			rc |= o->synthetic ? LIT(b, ",\"synthetic\":true") : LIT(b, ",\"synthetic\":false");
-			rc |= LIT(b, ",\"lat\":");
-			rc |= o->lat ? jsonw_real_text(b, o->lat) : LIT(b, "null");
-			rc |= LIT(b, ",\"lon\":");
-			rc |= o->lon ? jsonw_real_text(b, o->lon) : LIT(b, "null");
-			rc |= buf_putc(b, '}');
+			if (i > from)
+				rc |= buf_putc(b, ',');
+			rc |= rankrow_json(b, o->city, o->name, o->value_text, o->rank, o->percentile, o->synthetic,
+			    o->lat, o->lon);
 		}
 		rc |= buf_putc(b, ']');
 		rc |= buf_printf(b, ",\"total\":%zu,\"limit\":%ld,\"offset\":%ld,\"next\":", rk->total, pg->limit,
@@ -1272,7 +1371,7 @@ metric_get(struct request *r)
 	struct ranking rk = { 0 };
 	const char *p[3];
 	PGresult *ver = NULL;
-	int status = -1, retired, paged;
+	int status = -1, retired, paged, block = 1;
 
 	if (read_view(r, &v) == -1)
 		goto out;
@@ -1303,7 +1402,13 @@ metric_get(struct request *r)
 	/* JSON and CSV of a stored cohort: one page from the values' index; the rest ranks the cohort */
 	paged = !retired && (r->fmt == FMT_JSON || r->fmt == FMT_CSV) && view_cohort_is_stored(&v.c) &&
 	    !view_wave_is_latest(PQgetvalue(head, 0, Q_METRIC_HEAD_WAVE));
-	if (paged) {
+	if (paged && (block = block_model(r, &rk, head, &v)) == -1) {
+		reply_error(r, 503, "out of memory", NULL);
+		goto out;
+	}
+	if (block == 0) {
+		;	/* cut from the wave's ranking block */
+	} else if (paged) {
 		char off[24], lim[24];
 		const char *pp[7];
 		int hib = PQgetvalue(head, 0, Q_METRIC_HEAD_HIGHER_IS_BETTER)[0] == 't';
@@ -1322,11 +1427,11 @@ metric_get(struct request *r)
 		    retired ? Q_METRIC_RANKING_VER : Q_METRIC_RANKING, &v.c, PQgetvalue(head, 0, Q_METRIC_HEAD_WAVE), p,
 		    retired ? 3 : 2);
 	}
-	if (!db_ok(rank)) {
+	if (block != 0 && !db_ok(rank)) {
 		view_db_error(r, rank);
 		goto out;
 	}
-	if ((paged ? build_page_model(&rk, head, rank, &v,
+	if (block != 0 && (paged ? build_page_model(&rk, head, rank, &v,
 	    PQgetvalue(head, 0, Q_METRIC_HEAD_HIGHER_IS_BETTER)[0] == 't') : build_model(&rk, head, rank, &v)) == -1) {
 		reply_error(r, 503, "out of memory", NULL);
 		goto out;

@@ -119,10 +119,10 @@ main(void)
 		char keys[2 * SIMSHARE_SLOTS][8];
 		int i, ok = 1;
 		for (i = 0; i < 2 * SIMSHARE_SLOTS; i++) {
-			snprintf(keys[i], sizeof(keys[i]), "%d", 2001 + i);
+			snprintf(keys[i], sizeof(keys[i]), "k%d", 2001 + i);	/* never a key used above ("2020") */
 			if (simshare_get(s, keys[i], 1, 1, &b, &len, &t) != SIMSHARE_BUILD)
 				ok = 0;
-			simshare_put(s, &t, keys[i], 5);
+			simshare_put(s, &t, keys[i], strlen(keys[i]) + 1);
 		}
 		CHECK(ok, "twice as many keys as slots: each built");
 		CHECK(status_of(child_get(keys[2 * SIMSHARE_SLOTS - 1], 1, 0, keys[2 * SIMSHARE_SLOTS - 1])) ==
@@ -131,7 +131,7 @@ main(void)
 		    10 + SIMSHARE_COPIED &&
 		    status_of(child_get(keys[2 * SIMSHARE_SLOTS - 3], 1, 0, keys[2 * SIMSHARE_SLOTS - 3])) == 10 + SIMSHARE_COPIED,
 		    "the newest kept");
-		CHECK(simshare_get(s, "2001", 1, 0, &b, &len, &t) == SIMSHARE_BUILD, "the oldest gone: built anew");
+		CHECK(simshare_get(s, "k2001", 1, 0, &b, &len, &t) == SIMSHARE_BUILD, "the oldest gone: built anew");
 		simshare_abandon(s, &t);
 	}
 
