@@ -7,6 +7,7 @@
  * share is count / cities of the cohort that answered the question (view_share), always written with
  * both counts.  "Not asked in this wave", "asked, not answered" and "No" are told apart in words,
  * never by colour alone.  Every answer said is marked in p->seen, so the page can list the others. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,37 @@ static const struct step steps[] = {
 };
 
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))
+
+/* The messages of this file looked up once per language and process (issue 18, eighth session): a
+ * message is a string literal or a row's text, so its address stands for it, and the catalogues are
+ * bound once per process (lang_init), so a language's answer for it never changes.  _() below is
+ * still what xgettext reads; a full table falls back to dgettext. */
+#define MEMO_SLOTS 1024
+static struct {
+	const char *id, *text;
+} memo[LANG_COUNT][MEMO_SLOTS];
+static size_t memo_used[LANG_COUNT];
+
+static const char *
+memo_gettext(const char *id)
+{
+	enum lang l = lang_current() == LANG_FR ? LANG_FR : LANG_EN;
+	size_t h = ((size_t)(uintptr_t)id >> 3) * 2654435761u % MEMO_SLOTS;
+
+	while (memo[l][h].id != NULL) {
+		if (memo[l][h].id == id)
+			return memo[l][h].text;
+		h = (h + 1) % MEMO_SLOTS;
+	}
+	if (memo_used[l] >= MEMO_SLOTS / 2)
+		return dgettext(LANG_DOMAIN, id);
+	memo[l][h].id = id;
+	memo[l][h].text = dgettext(LANG_DOMAIN, id);
+	memo_used[l]++;
+	return memo[l][h].text;
+}
+#undef _
+#define _(s) memo_gettext(s)
 
 /* A share in a sentence frame: sections_share's arguments. */
 struct share {
@@ -203,6 +235,75 @@ sections_city_s(struct profile *p)
 	html_raw(p->b, "'s");
 }
 
+/* The start of a count link up to its answer filter ("<a class=\"count\" href=\"/cities?survey=W&amp;peers=
+ * PEERS%3B"), and a question's filter ("answer%3ACODE%3D", "answered%3ACODE"), kept from one link to the
+ * next while their inputs are the same (issue 18, eighth session): url_encode encodes byte by byte, so
+ * the kept encodings joined are the whole's, as before. */
+static struct {
+	char *wave, *peers;		/* the inputs of `head` (copies; wave NULL: none) */
+	struct buf head;
+	char *code;			/* the input of `answer` and `answered` */
+	struct buf answer, answered;
+} link_memo;
+
+static int
+same_str(const char *kept, const char *s)
+{
+	return kept == NULL ? s == NULL : s != NULL && strcmp(kept, s) == 0;
+}
+
+static int
+link_head(const char *wave, const char *peers)
+{
+	struct buf *h = &link_memo.head;
+
+	if (h->data && same_str(link_memo.wave, wave) && same_str(link_memo.peers, peers))
+		return 0;
+	free(link_memo.wave);
+	free(link_memo.peers);
+	link_memo.wave = wave ? strdup(wave) : NULL;
+	link_memo.peers = strdup(peers);
+	buf_reset(h);
+	html_raw(h, "<a class=\"count\" href=\"/cities?");
+	if (wave) {
+		html_raw(h, "survey=");
+		url_encode(h, wave);
+		html_raw(h, "&amp;");
+	}
+	html_raw(h, "peers=");
+	if (*peers) {
+		url_encode(h, peers);
+		url_encode(h, ";");
+	}
+	if (h->data == NULL || link_memo.peers == NULL || (wave && link_memo.wave == NULL)) {
+		buf_free(h);	/* not kept: the next link tries again */
+		return -1;
+	}
+	return 0;
+}
+
+static int
+link_code(const char *code)
+{
+	if (link_memo.code && link_memo.answer.data && link_memo.answered.data && strcmp(link_memo.code, code) == 0)
+		return 0;
+	free(link_memo.code);
+	link_memo.code = strdup(code);
+	buf_reset(&link_memo.answer);
+	buf_reset(&link_memo.answered);
+	url_encode(&link_memo.answer, "answer:");
+	url_encode(&link_memo.answer, code);
+	url_encode(&link_memo.answer, "=");
+	url_encode(&link_memo.answered, "answered:");
+	url_encode(&link_memo.answered, code);
+	if (link_memo.code == NULL || link_memo.answer.data == NULL || link_memo.answered.data == NULL) {
+		free(link_memo.code);
+		link_memo.code = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 void
 sections_count_link(struct profile *p, long long n, const char *code, const char *opt)
 {
@@ -211,6 +312,19 @@ sections_count_link(struct profile *p, long long n, const char *code, const char
 	/* a list of slugs stands alone: it cannot be joined to an answer filter */
 	if (code == NULL || (*peers && strchr(peers, ':') == NULL)) {
 		view_int(p->b, n);
+		return;
+	}
+	if (link_head(p->wave, peers) == 0 && link_code(code) == 0) {
+		buf_append(p->b, link_memo.head.data, link_memo.head.len);
+		if (opt) {
+			buf_append(p->b, link_memo.answer.data, link_memo.answer.len);
+			url_encode(p->b, opt);
+		} else {
+			buf_append(p->b, link_memo.answered.data, link_memo.answered.len);
+		}
+		html_raw(p->b, "\">");
+		view_int(p->b, n);
+		html_raw(p->b, "</a>");
 		return;
 	}
 	html_raw(p->b, "<a class=\"count\" href=\"/cities?");
@@ -440,9 +554,22 @@ chosen_list(struct profile *p, const char *code, int ranked, const char *what)
 static void
 bar(struct buf *b, int pct)
 {
-	buf_printf(b, "<svg class=\"bar\" width=\"100\" height=\"10\" viewBox=\"0 0 100 10\" "
+	char digits[16];
+	size_t k = sizeof(digits);
+	unsigned u = pct < 0 ? 0u - (unsigned)pct : (unsigned)pct;
+
+	/* "%d" written here rather than by printf (issue 18, eighth session): the same text */
+	do {
+		digits[--k] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (pct < 0)
+		digits[--k] = '-';
+	html_raw(b, "<svg class=\"bar\" width=\"100\" height=\"10\" viewBox=\"0 0 100 10\" "
 	    "aria-hidden=\"true\" focusable=\"false\"><rect class=\"track\" x=\"0\" y=\"0\" width=\"100\" "
-	    "height=\"10\"/><rect class=\"fill\" x=\"0\" y=\"0\" width=\"%d\" height=\"10\"/></svg>", pct);
+	    "height=\"10\"/><rect class=\"fill\" x=\"0\" y=\"0\" width=\"");
+	buf_append(b, digits + k, sizeof(digits) - k);
+	html_raw(b, "\" height=\"10\"/></svg>");
 }
 
 /* Every option of a multi-choice question with how many cities of the cohort chose it, the city's own
