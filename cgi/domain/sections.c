@@ -499,21 +499,6 @@ and_list(struct profile *p, const char *qcode, json_t *q, json_t *v)
 	}
 }
 
-/* The option's help, when the questionnaire gives one ("e.g. data storage/analytics; open data"). */
-static void
-option_help(struct profile *p, json_t *q, const char *opt)
-{
-	json_t *o;
-	size_t i;
-
-	json_array_foreach(json_object_get(q, "options"), i, o)
-		if (streq(view_str(o, "code"), opt) && *view_str(o, "help")) {
-			html_raw(p->b, " <span class=\"option-help\">");
-			html_text(p->b, view_str(o, "help"));
-			html_raw(p->b, "</span>");
-		}
-}
-
 /* The options the city chose, each beside how many cities of the cohort chose it. */
 static void
 chosen_list(struct profile *p, const char *code, int ranked, const char *what)
@@ -534,10 +519,28 @@ chosen_list(struct profile *p, const char *code, int ranked, const char *what)
 	}
 	html_raw(p->b, ranked ? "<ol class=\"chosen ranked\">\n" : "<ul class=\"chosen\">\n");
 	json_array_foreach(v, i, o) {
-		const char *opt = json_string_value(o);
+		const char *opt = json_string_value(o), *label = opt ? opt : "";
+		json_t *opts = json_object_get(q, "options"), *oo;
+		size_t first = json_array_size(opts), j;
+
+		/* answer_option_label and option_help in one pass (issue 18, eighth session): the label of the
+		 * first option with the code (else the code), then the help of each from there */
+		for (j = 0; opt && j < first; j++)
+			if (streq(view_str(json_array_get(opts, j), "code"), opt)) {
+				label = view_str(json_array_get(opts, j), "label");
+				first = j;
+				break;
+			}
 		html_raw(p->b, "<li>");
-		html_text(p->b, answer_option_label(q, opt));
-		option_help(p, q, opt);
+		html_text(p->b, label);
+		for (j = first; j < json_array_size(opts); j++) {
+			oo = json_array_get(opts, j);
+			if (streq(view_str(oo, "code"), opt) && *view_str(oo, "help")) {
+				html_raw(p->b, " <span class=\"option-help\">");
+				html_text(p->b, view_str(oo, "help"));
+				html_raw(p->b, "</span>");
+			}
+		}
 		if (d > 0) {
 			struct share sh = { code, opt, NULL, sections_count(p, code, opt), d };
 			html_raw(p->b, " <span class=\"cohort\">");
@@ -578,6 +581,7 @@ static void
 by_cities(struct profile *p, const char *code, const char *title, const char *col, int folded)
 {
 	json_t *q = sections_question(p, code), *v = json_object_get(p->answers, code), *o;
+	json_t *counts = json_object_get(json_object_get(p->cohort, code), "counts");
 	long long d = sections_answered(p, code);
 	size_t i;
 
@@ -629,7 +633,7 @@ by_cities(struct profile *p, const char *code, const char *title, const char *co
 	html_raw(p->b, "</tr></thead>\n<tbody>\n");
 	json_array_foreach(json_object_get(q, "options"), i, o) {
 		const char *opt = view_str(o, "code");
-		long long n = sections_count(p, code, opt);
+		long long n = (long long)json_integer_value(json_object_get(counts, opt));	/* sections_count */
 		int mine = json_is_array(v) && chose(v, opt), pct = view_share(n, d);
 
 		html_raw(p->b, mine ? "<tr class=\"mine\"><th scope=\"row\">" : "<tr><th scope=\"row\">");
