@@ -131,6 +131,9 @@ memo_gettext(const char *id)
 #undef _
 #define _(s) memo_gettext(s)
 
+/* html_raw of a string literal without its strlen ("" x "" does not compile for anything else). */
+#define RAW(b, lit) buf_append((b), "" lit "", sizeof("" lit "") - 1)
+
 /* A share in a sentence frame: sections_share's arguments. */
 struct share {
 	const char *code, *opt, *what;
@@ -232,7 +235,7 @@ void
 sections_city_s(struct profile *p)
 {
 	html_text(p->b, p->name);
-	html_raw(p->b, "'s");
+	RAW(p->b, "'s");
 }
 
 /* The start of a count link up to its answer filter ("<a class=\"count\" href=\"/cities?survey=W&amp;peers=
@@ -264,13 +267,13 @@ link_head(const char *wave, const char *peers)
 	link_memo.wave = wave ? strdup(wave) : NULL;
 	link_memo.peers = strdup(peers);
 	buf_reset(h);
-	html_raw(h, "<a class=\"count\" href=\"/cities?");
+	RAW(h, "<a class=\"count\" href=\"/cities?");
 	if (wave) {
-		html_raw(h, "survey=");
+		RAW(h, "survey=");
 		url_encode(h, wave);
-		html_raw(h, "&amp;");
+		RAW(h, "&amp;");
 	}
-	html_raw(h, "peers=");
+	RAW(h, "peers=");
 	if (*peers) {
 		url_encode(h, peers);
 		url_encode(h, ";");
@@ -322,20 +325,20 @@ sections_count_link(struct profile *p, long long n, const char *code, const char
 		} else {
 			buf_append(p->b, link_memo.answered.data, link_memo.answered.len);
 		}
-		html_raw(p->b, "\">");
+		RAW(p->b, "\">");
 		view_int(p->b, n);
-		html_raw(p->b, "</a>");
+		RAW(p->b, "</a>");
 		return;
 	}
-	html_raw(p->b, "<a class=\"count\" href=\"/cities?");
+	RAW(p->b, "<a class=\"count\" href=\"/cities?");
 	if (p->wave) {
-		html_raw(p->b, "survey=");
+		RAW(p->b, "survey=");
 		url_encode(p->b, p->wave);
-		html_raw(p->b, "&amp;");
+		RAW(p->b, "&amp;");
 	}
 	/* the peers expression encoded part by part (url_encode encodes byte by byte, so the parts'
 	 * encodings joined are the whole's): "PEERS;answer:CODE=OPT" or "PEERS;answered:CODE" */
-	html_raw(p->b, "peers=");
+	RAW(p->b, "peers=");
 	if (*peers) {
 		url_encode(p->b, peers);
 		url_encode(p->b, ";");
@@ -346,9 +349,9 @@ sections_count_link(struct profile *p, long long n, const char *code, const char
 		url_encode(p->b, "=");
 		url_encode(p->b, opt);
 	}
-	html_raw(p->b, "\">");
+	RAW(p->b, "\">");
 	view_int(p->b, n);
-	html_raw(p->b, "</a>");
+	RAW(p->b, "</a>");
 }
 
 /* "81% of cities surveyed (81 of 100)", each count a link to its cities */
@@ -363,9 +366,9 @@ sections_share(struct profile *p, const char *code, const char *opt, long long n
 	while ((s = strchr(t, '{')) != NULL) {
 		buf_append(p->b, t, (size_t)(s - t));
 		if (strncmp(s, "{pct}", 5) == 0) {
-			html_raw(p->b, "<strong>");
+			RAW(p->b, "<strong>");
 			view_percent(p->b, view_share(n, d), 0);
-			html_raw(p->b, "</strong>");
+			RAW(p->b, "</strong>");
 			t = s + 5;
 		} else if (strncmp(s, "{what}", 6) == 0) {
 			html_text(p->b, what ? what : noun(p));
@@ -390,16 +393,16 @@ static void
 missing(struct profile *p, json_t *v, const char *what)
 {
 	if (v == NULL) {
-		html_raw(p->b, "<p>");
+		RAW(p->b, "<p>");
 		say_frame(p, _("<span class=\"not-asked\">— not asked</span> in the {what} wave."), 0, NULL,
 		    p->wave);
-		html_raw(p->b, "</p>\n");
+		RAW(p->b, "</p>\n");
 		return;
 	}
-	html_raw(p->b, "<p>");
+	RAW(p->b, "<p>");
 	say_frame(p, _("<span class=\"unanswered\">(no answer)</span> {city} did not answer {what}."), 0, NULL,
 	    what ? what : _("this question"));
-	html_raw(p->b, "</p>\n");
+	RAW(p->b, "</p>\n");
 }
 
 /* A text of the table: {city}, {city's} and {n} filled in, the rest written as it is. */
@@ -512,9 +515,9 @@ chosen_list(struct profile *p, const char *code, int ranked, const char *what)
 		return;
 	}
 	if (json_array_size(v) == 0) {
-		html_raw(p->b, "<p>");
+		RAW(p->b, "<p>");
 		html_text(p->b, _("None of the options."));
-		html_raw(p->b, "</p>\n");
+		RAW(p->b, "</p>\n");
 		return;
 	}
 	html_raw(p->b, ranked ? "<ol class=\"chosen ranked\">\n" : "<ul class=\"chosen\">\n");
@@ -531,24 +534,24 @@ chosen_list(struct profile *p, const char *code, int ranked, const char *what)
 				first = j;
 				break;
 			}
-		html_raw(p->b, "<li>");
+		RAW(p->b, "<li>");
 		html_text(p->b, label);
 		for (j = first; j < json_array_size(opts); j++) {
 			oo = json_array_get(opts, j);
 			if (streq(view_str(oo, "code"), opt) && *view_str(oo, "help")) {
-				html_raw(p->b, " <span class=\"option-help\">");
+				RAW(p->b, " <span class=\"option-help\">");
 				html_text(p->b, view_str(oo, "help"));
-				html_raw(p->b, "</span>");
+				RAW(p->b, "</span>");
 			}
 		}
 		if (d > 0) {
 			struct share sh = { code, opt, NULL, sections_count(p, code, opt), d };
-			html_raw(p->b, " <span class=\"cohort\">");
+			RAW(p->b, " <span class=\"cohort\">");
 			/* TRANSLATORS: after an option the city chose: "— like 79% of cities surveyed (79 of 100)" */
 			say_frame(p, _("— like {share}"), 0, &sh, NULL);
-			html_raw(p->b, "</span>");
+			RAW(p->b, "</span>");
 		}
-		html_raw(p->b, "</li>\n");
+		RAW(p->b, "</li>\n");
 	}
 	html_raw(p->b, ranked ? "</ol>\n" : "</ul>\n");
 }
@@ -572,7 +575,7 @@ bar(struct buf *b, int pct)
 	    "aria-hidden=\"true\" focusable=\"false\"><rect class=\"track\" x=\"0\" y=\"0\" width=\"100\" "
 	    "height=\"10\"/><rect class=\"fill\" x=\"0\" y=\"0\" width=\"");
 	buf_append(b, digits + k, sizeof(digits) - k);
-	html_raw(b, "\" height=\"10\"/></svg>");
+	RAW(b, "\" height=\"10\"/></svg>");
 }
 
 /* Every option of a multi-choice question with how many cities of the cohort chose it, the city's own
@@ -588,26 +591,26 @@ by_cities(struct profile *p, const char *code, const char *title, const char *co
 	if (q == NULL)
 		return;
 	if (folded) {
-		html_raw(p->b, "<details class=\"by-cities\"><summary>");
+		RAW(p->b, "<details class=\"by-cities\"><summary>");
 		html_text(p->b, title);
-		html_raw(p->b, "</summary>\n");
+		RAW(p->b, "</summary>\n");
 	} else {
-		html_raw(p->b, "<h3>");
+		RAW(p->b, "<h3>");
 		html_text(p->b, title);
-		html_raw(p->b, "</h3>\n");
+		RAW(p->b, "</h3>\n");
 	}
 	if (d == 0) {
-		html_raw(p->b, "<p>");
+		RAW(p->b, "<p>");
 		html_text(p->b, _("No city in the cohort answered this question."));
-		html_raw(p->b, "</p>\n");
+		RAW(p->b, "</p>\n");
 		goto out;
 	}
 	/* The heading (or summary) shows the title: the caption repeats it for screen readers only. */
-	html_raw(p->b, "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"");
+	RAW(p->b, "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"");
 	html_attr(p->b, _("Answers by number of cities, scrolls sideways"));
-	html_raw(p->b, "\"><table class=\"data by-cities\"><caption><span class=\"visually-hidden\">");
+	RAW(p->b, "\"><table class=\"data by-cities\"><caption><span class=\"visually-hidden\">");
 	html_text(p->b, title);
-	html_raw(p->b, ": </span><span class=\"note\">");
+	RAW(p->b, ": </span><span class=\"note\">");
 	{
 		struct share sh = { code, NULL, NULL, d, d };
 		/* "70 of the 89 cities surveyed": the wave's cities, not only those that answered */
@@ -618,19 +621,19 @@ by_cities(struct profile *p, const char *code, const char *title, const char *co
 		    "may choose several.") : _("Of the {d} {noun} that answered; a city may choose several."), 0, &sh,
 		    p->wave);
 	}
-	html_raw(p->b, "</span></caption>\n<thead><tr><th scope=\"col\">");
+	RAW(p->b, "</span></caption>\n<thead><tr><th scope=\"col\">");
 	html_text(p->b, col);
-	html_raw(p->b, "</th><th scope=\"col\" class=\"num\">");
+	RAW(p->b, "</th><th scope=\"col\" class=\"num\">");
 	html_text(p->b, _("Cities"));
-	html_raw(p->b, "</th><th scope=\"col\" class=\"num\">");
+	RAW(p->b, "</th><th scope=\"col\" class=\"num\">");
 	html_text(p->b, _("Share"));
-	html_raw(p->b, "</th>");
+	RAW(p->b, "</th>");
 	if (json_is_array(v)) {
-		html_raw(p->b, "<th scope=\"col\">");
+		RAW(p->b, "<th scope=\"col\">");
 		say(p, _("Chosen by {city}"), 0);
-		html_raw(p->b, "</th>");
+		RAW(p->b, "</th>");
 	}
-	html_raw(p->b, "</tr></thead>\n<tbody>\n");
+	RAW(p->b, "</tr></thead>\n<tbody>\n");
 	json_array_foreach(json_object_get(q, "options"), i, o) {
 		const char *opt = view_str(o, "code");
 		long long n = (long long)json_integer_value(json_object_get(counts, opt));	/* sections_count */
@@ -638,25 +641,25 @@ by_cities(struct profile *p, const char *code, const char *title, const char *co
 
 		html_raw(p->b, mine ? "<tr class=\"mine\"><th scope=\"row\">" : "<tr><th scope=\"row\">");
 		html_text(p->b, view_str(o, "label"));
-		html_raw(p->b, "</th><td class=\"num\">");
+		RAW(p->b, "</th><td class=\"num\">");
 		sections_count_link(p, n, code, opt);
-		html_raw(p->b, "</td><td class=\"num\">");
+		RAW(p->b, "</td><td class=\"num\">");
 		view_percent(p->b, pct, 0);
-		html_raw(p->b, " ");
+		RAW(p->b, " ");
 		bar(p->b, pct);
-		html_raw(p->b, "</td>");
+		RAW(p->b, "</td>");
 		if (json_is_array(v))
 		{
 			html_raw(p->b, mine ? "<td><span class=\"yes\">" : "<td><span class=\"not-chosen\">");
 			html_text(p->b, mine ? _("Yes") : _("No"));
-			html_raw(p->b, "</span></td>");
+			RAW(p->b, "</span></td>");
 		}
-		html_raw(p->b, "</tr>\n");
+		RAW(p->b, "</tr>\n");
 	}
-	html_raw(p->b, "</tbody></table></div>\n");
+	RAW(p->b, "</tbody></table></div>\n");
 out:
 	if (folded)
-		html_raw(p->b, "</details>\n");
+		RAW(p->b, "</details>\n");
 }
 
 /* The label of an option in this wave's questionnaire, else in another wave's (and that wave). */
@@ -717,12 +720,12 @@ by_cities_latest(struct profile *p, const char *code, const char *title, const c
 	if (l == NULL || sections_question(p, code) == NULL)
 		return;
 	said = json_object();
-	html_raw(p->b, "<h3>");
+	RAW(p->b, "<h3>");
 	html_text(p->b, title);
 	html_raw(p->b, "</h3>\n<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" "
 	    "aria-label=\"");
 	html_attr(p->b, _("Answers over every city surveyed, scrolls sideways"));
-	html_raw(p->b, "\"><table class=\"data by-cities latest\"><caption><span class=\"visually-hidden\">");
+	RAW(p->b, "\"><table class=\"data by-cities latest\"><caption><span class=\"visually-hidden\">");
 	html_text(p->b, title);
 	html_raw(p->b, lang_current() == LANG_FR ? NNBSP ": </span><span class=\"note\">" : ": </span><span class=\"note\">");
 	{
@@ -748,11 +751,11 @@ by_cities_latest(struct profile *p, const char *code, const char *title, const c
 		buf_free(&per);
 		buf_free(&num);
 	}
-	html_raw(p->b, "</span></caption>\n<thead><tr><th scope=\"col\" class=\"num\">");
+	RAW(p->b, "</span></caption>\n<thead><tr><th scope=\"col\" class=\"num\">");
 	html_text(p->b, _("Cities"));
-	html_raw(p->b, "</th><th scope=\"col\">");
+	RAW(p->b, "</th><th scope=\"col\">");
 	html_text(p->b, col);
-	html_raw(p->b, "</th></tr></thead>\n<tbody>\n");
+	RAW(p->b, "</th></tr></thead>\n<tbody>\n");
 	/* the options in the questionnaires' order, the earliest wave's first */
 	for (last = ""; (w = next_wave(p, last)) != NULL; last = w)
 	json_array_foreach(json_object_get(wave_question(p, w, code), "options"), i, o) {
@@ -776,17 +779,17 @@ by_cities_latest(struct profile *p, const char *code, const char *title, const c
 			    num.data ? num.data : "", NULL, NULL, NULL);
 			buf_free(&num);
 		}
-		html_raw(p->b, "</td><th scope=\"row\">");
+		RAW(p->b, "</td><th scope=\"row\">");
 		html_text(p->b, label);
 		if (only) {
-			html_raw(p->b, " <span class=\"note\">");
+			RAW(p->b, " <span class=\"note\">");
 			/* TRANSLATORS: {1} a wave */
 			ltext(p->b, _("(an option in {1} only)"), 0, only, NULL, NULL, NULL);
-			html_raw(p->b, "</span>");
+			RAW(p->b, "</span>");
 		}
-		html_raw(p->b, "</th></tr>\n");
+		RAW(p->b, "</th></tr>\n");
 	}
-	html_raw(p->b, "</tbody></table></div>\n");
+	RAW(p->b, "</tbody></table></div>\n");
 	json_decref(said);
 }
 
@@ -805,13 +808,13 @@ yes_no(struct profile *p, const struct step *y)
 		missing(p, v, has ? whether : NULL);
 		if (v && d > 0) {
 			struct share sh = { code, "yes", "them", yes, d };
-			html_raw(p->b, "<p class=\"cohort\">");
+			RAW(p->b, "<p class=\"cohort\">");
 			say_frame(p, _("Of the {what} that answered, {share} said yes."), 0, &sh, base_noun(p, code));
-			html_raw(p->b, "</p>\n");
+			RAW(p->b, "</p>\n");
 		}
 		return;
 	}
-	html_raw(p->b, "<p class=\"statement\">");
+	RAW(p->b, "<p class=\"statement\">");
 	if (d == 0) {
 		say(p, json_is_true(v) ? _("{city} answered yes; no other city in the cohort answered.") :
 		    _("{city} answered no; no other city in the cohort answered."), 0);
@@ -830,7 +833,7 @@ yes_no(struct profile *p, const struct step *y)
 			say_frame(p, has ? _("Unlike {share}, {city} {what}.") :
 			    _("Unlike {share}, {city} answered no to “{what}”."), 0, &sh, has ? has_not : view_str(q, "text"));
 	}
-	html_raw(p->b, "</p>\n");
+	RAW(p->b, "</p>\n");
 }
 
 /* A single-choice answer beside the share of the cohort that gave the same one, said with its PHRASE
@@ -846,7 +849,7 @@ single(struct profile *p, const char *code, const char *what)
 		missing(p, v, what);
 		return;
 	}
-	html_raw(p->b, "<p class=\"statement\">");
+	RAW(p->b, "<p class=\"statement\">");
 	if (ph) {
 		struct share sh = { code, opt, NULL, sections_count(p, code, opt), d };
 		say_frame(p, d > 0 ? _("Similar to {share}, {city} {what}.") : _("{city} {what}."), 0, &sh, ph);
@@ -858,7 +861,7 @@ single(struct profile *p, const char *code, const char *what)
 		say_frame(p, _("{city} answered “{what}”"), 0, NULL, answer_option_label(q, opt));
 		say_frame(p, _(" to “{what}”."), 0, NULL, view_str(q, "text"));
 	}
-	html_raw(p->b, "</p>\n");
+	RAW(p->b, "</p>\n");
 }
 
 static void
@@ -867,9 +870,9 @@ text_block(struct profile *p, const char *code)
 	json_t *v = sections_answer(p, code);
 
 	if (json_is_string(v)) {
-		html_raw(p->b, "<p class=\"text\">");
+		RAW(p->b, "<p class=\"text\">");
 		answer_free_text(p->b, json_string_value(v), view_str(p->city, "lang"));
-		html_raw(p->b, "</p>\n");
+		RAW(p->b, "</p>\n");
 	}
 }
 
@@ -878,14 +881,14 @@ fact(struct profile *p, const char *label, const char *code)
 {
 	json_t *v = sections_answer(p, code);
 
-	html_raw(p->b, "<div><dt>");
+	RAW(p->b, "<div><dt>");
 	html_text(p->b, label);
-	html_raw(p->b, "</dt><dd>");
+	RAW(p->b, "</dt><dd>");
 	if (json_is_string(v) && !streq(view_str(sections_question(p, code), "type"), "url"))
 		answer_free_text(p->b, json_string_value(v), view_str(p->city, "lang"));
 	else
 		answer_html_lang(p->b, sections_question(p, code), v, v != NULL, view_str(p->city, "lang"));
-	html_raw(p->b, "</dd></div>\n");
+	RAW(p->b, "</dd></div>\n");
 }
 
 /* The population: the city's (its answer in this wave, else the registered one, as city.c sets it),
@@ -896,30 +899,30 @@ population(struct profile *p, const char *label, const char *code, const char *y
 	json_t *pop = json_object_get(p->city, "population"), *year = sections_answer(p, year_code);
 
 	sections_answer(p, code);
-	html_raw(p->b, "<div><dt>");
+	RAW(p->b, "<div><dt>");
 	html_text(p->b, label);
-	html_raw(p->b, "</dt><dd>");
+	RAW(p->b, "</dt><dd>");
 	if (json_is_integer(pop)) {
 		view_int(p->b, (long long)json_integer_value(pop));
 		if (json_is_integer(year))
 			buf_printf(p->b, " (%lld)", (long long)json_integer_value(year));
 	} else {
-		html_raw(p->b, "<span class=\"unanswered\">(no answer)</span>");
+		RAW(p->b, "<span class=\"unanswered\">(no answer)</span>");
 	}
-	html_raw(p->b, "</dd></div>\n");
+	RAW(p->b, "</dd></div>\n");
 }
 
 /* Country and region, as the city is registered. */
 static void
 place(struct profile *p, const char *label)
 {
-	html_raw(p->b, "<div><dt>");
+	RAW(p->b, "<div><dt>");
 	html_text(p->b, label);
-	html_raw(p->b, "</dt><dd>");
+	RAW(p->b, "</dt><dd>");
 	view_country(p->b, view_str(p->city, "country"));	/* "Canada (CA)" */
-	html_raw(p->b, ", ");
+	RAW(p->b, ", ");
 	html_text(p->b, names_region(view_str(p->city, "region")));
-	html_raw(p->b, "</dd></div>\n");
+	RAW(p->b, "</dd></div>\n");
 }
 
 /* A place named in a sentence: "the City Manager's Office", unless it has its article already. */
@@ -927,7 +930,7 @@ static void
 the(struct buf *b, const char *place, const char *lang)
 {
 	if (strncasecmp(place, "the ", 4) != 0 && strncmp(place, "a ", 2) != 0 && strncmp(place, "an ", 3) != 0)
-		html_raw(b, "the ");
+		RAW(b, "the ");
 	answer_free_text(b, place, lang);
 }
 
@@ -980,29 +983,29 @@ team(struct profile *p, const struct step *t)
 	}
 	if (!named) {
 		if (json_is_string(where)) {
-			html_raw(p->b, "Situated in ");
+			RAW(p->b, "Situated in ");
 			the(p->b, json_string_value(where), view_str(p->city, "lang"));
-			html_raw(p->b, ", ");
+			RAW(p->b, ", ");
 		}
 		sections_city_s(p);
-		html_raw(p->b, " ");
+		RAW(p->b, " ");
 		answer_free_text(p->b, json_string_value(name), view_str(p->city, "lang"));
 		if (json_is_integer(staff))
 			buf_printf(p->b, " consists of %lld staff.", (long long)json_integer_value(staff));
 		else
-			html_raw(p->b, " works on innovation (its number of staff was not given).");
+			RAW(p->b, " works on innovation (its number of staff was not given).");
 	} else {
 		sections_city_s(p);
-		html_raw(p->b, " ");
+		RAW(p->b, " ");
 		answer_free_text(p->b, json_string_value(name), view_str(p->city, "lang"));
 		if (json_is_integer(staff))
 			buf_printf(p->b, ", made up of %lld staff,", (long long)json_integer_value(staff));
 		if (json_is_string(where)) {
 			html_raw(p->b, json_is_integer(staff) ? " situated in " : ", situated in ");
 			the(p->b, json_string_value(where), view_str(p->city, "lang"));
-			html_raw(p->b, ",");
+			RAW(p->b, ",");
 		}
-		html_raw(p->b, " is also working on innovation in the city.");
+		RAW(p->b, " is also working on innovation in the city.");
 	}
 	p->teams_named++;
 }
@@ -1013,7 +1016,7 @@ static void
 teams_end(struct profile *p, const char *what)
 {
 	if (p->teams_named)
-		html_raw(p->b, "</p>\n");
+		RAW(p->b, "</p>\n");
 	else if (p->team_code && json_object_get(p->answers, p->team_code))
 		missing(p, json_null(), what);
 }
@@ -1028,18 +1031,18 @@ partners(struct profile *p, const char *code, const char *lead, const char *tail
 		missing(p, v, what);
 		return;
 	}
-	html_raw(p->b, "<p class=\"statement\">");
+	RAW(p->b, "<p class=\"statement\">");
 	say(p, lead, 0);
 	if (json_array_size(v) == 0) {
-		html_raw(p->b, " ");
+		RAW(p->b, " ");
 		html_text(p->b, _("none of the kinds of partner the survey names."));
-		html_raw(p->b, "</p>\n");
+		RAW(p->b, "</p>\n");
 		return;
 	}
-	html_raw(p->b, " ");
+	RAW(p->b, " ");
 	and_list(p, code, q, v);
 	html_raw(p->b, tail);
-	html_raw(p->b, "</p>\n");
+	RAW(p->b, "</p>\n");
 }
 
 /* The options of this wave's question that another wave lacks, and the other way round:
@@ -1061,7 +1064,7 @@ wave_only_note(struct profile *p, const char *code)
 				continue;
 			html_raw(p->b, n++ ? _(", while “") : "<p class=\"footnote\" id=\"fn-options\">* “");
 			html_text(p->b, view_str(o, "label"));
-			html_raw(p->b, "” ");
+			RAW(p->b, "” ");
 			say_frame(p, _("is not an option in the {what} survey"), 0, NULL, w);
 		}
 		json_array_foreach(json_object_get(other, "options"), i, o) {
@@ -1069,12 +1072,12 @@ wave_only_note(struct profile *p, const char *code)
 				continue;
 			html_raw(p->b, n++ ? _(", while “") : "<p class=\"footnote\" id=\"fn-options\">* “");
 			html_text(p->b, view_str(o, "label"));
-			html_raw(p->b, "” ");
+			RAW(p->b, "” ");
 			say_frame(p, _("is not an option in the {what} survey"), 0, NULL, p->wave);
 		}
 	}
 	if (n)
-		html_raw(p->b, ".</p>\n");
+		RAW(p->b, ".</p>\n");
 	return n;
 }
 
@@ -1114,7 +1117,7 @@ new_options(struct profile *p, const struct step *s)
 		if (elsewhere(p, code, opt))
 			continue;
 		struct share sh = { code, opt, noun_, n, d };
-		html_raw(p->b, "<p class=\"statement\">");
+		RAW(p->b, "<p class=\"statement\">");
 		/* the row's text is a frame too: {city's}/{de_city} where the language puts the city */
 		if (!json_is_array(v)) {
 			say_frame(p, "{share} ", 0, &sh, NULL);
@@ -1126,10 +1129,10 @@ new_options(struct profile *p, const struct step *s)
 			say_frame(p, _("Unlike {share}, "), 0, &sh, NULL);
 			say(p, it_not, 0);
 		}
-		html_raw(p->b, " ");
+		RAW(p->b, " ");
 		label_lc(p->b, view_str(o, "label"));
-		html_raw(p->b, "<a href=\"#fn-options\" class=\"fn\" aria-label=\"about this option\">*</a>.");
-		html_raw(p->b, "</p>\n");
+		RAW(p->b, "<a href=\"#fn-options\" class=\"fn\" aria-label=\"about this option\">*</a>.");
+		RAW(p->b, "</p>\n");
 	}
 }
 
@@ -1148,26 +1151,26 @@ block_open(struct profile *p, const struct step *s)
 {
 	switch (s->kind) {
 	case S_FACTS:
-		html_raw(p->b, "<dl class=\"facts\">\n");
+		RAW(p->b, "<dl class=\"facts\">\n");
 		break;
 	case S_COLUMNS:
-		html_raw(p->b, "<div class=\"columns\">\n");
+		RAW(p->b, "<div class=\"columns\">\n");
 		break;
 	case S_SECTION:
-		html_raw(p->b, "<section");
+		RAW(p->b, "<section");
 		if (s->flags & ANCHOR) {
-			html_raw(p->b, " id=\"");
+			RAW(p->b, " id=\"");
 			html_raw(p->b, s->text[0]);
-			html_raw(p->b, "\"");
+			RAW(p->b, "\"");
 		}
-		html_raw(p->b, " aria-labelledby=\"h-");
+		RAW(p->b, " aria-labelledby=\"h-");
 		html_raw(p->b, s->text[0]);
-		html_raw(p->b, "\"><h2 id=\"h-");
+		RAW(p->b, "\"><h2 id=\"h-");
 		html_raw(p->b, s->text[0]);
-		html_raw(p->b, "\">");
+		RAW(p->b, "\">");
 		if (s->text[2]) {
 			say(p, s->text[2], 0);
-			html_raw(p->b, "</h2>\n");
+			RAW(p->b, "</h2>\n");
 		}
 		break;
 	case S_TEAMS:
@@ -1184,16 +1187,16 @@ block_close(struct profile *p, const struct step *s)
 {
 	switch (s->kind) {
 	case S_FACTS:
-		html_raw(p->b, "</dl>\n");
+		RAW(p->b, "</dl>\n");
 		break;
 	case S_COLUMNS:
-		html_raw(p->b, "</div>\n");
+		RAW(p->b, "</div>\n");
 		break;
 	case S_SECTION:
 		/* the way back to the list of sections, in the flow: it covers nothing (issue 15) */
-		html_raw(p->b, "<p class=\"to-toc\"><a href=\"#on-this-page\">");
+		RAW(p->b, "<p class=\"to-toc\"><a href=\"#on-this-page\">");
 		html_text(p->b, _("Back to the sections"));
-		html_raw(p->b, "</a></p>\n</section>\n");
+		RAW(p->b, "</a></p>\n</section>\n");
 		break;
 	case S_TEAMS:
 		teams_end(p, s->text[0]);
@@ -1214,7 +1217,7 @@ count_heading(struct profile *p, const struct step *s)
 		say(p, json_integer_value(n) == 1 ? s->text[0] : s->text[1], (long long)json_integer_value(n));
 	else
 		html_raw(p->b, s->text[2]);
-	html_raw(p->b, "</h2>\n");
+	RAW(p->b, "</h2>\n");
 	if (!json_is_integer(n))
 		missing(p, n, s->text[3]);
 }
@@ -1238,9 +1241,9 @@ statement(struct profile *p, const struct step *s)
 		team(p, s);
 		break;
 	case S_H3:
-		html_raw(p->b, "<h3>");
+		RAW(p->b, "<h3>");
 		say(p, s->text[0], 0);
-		html_raw(p->b, "</h3>\n");
+		RAW(p->b, "</h3>\n");
 		break;
 	case S_CHOSEN:
 		chosen_list(p, code, (s->flags & RANKED) != 0, s->text[0]);
@@ -1250,9 +1253,9 @@ statement(struct profile *p, const struct step *s)
 		break;
 	case S_INTRO:
 		if (json_is_array(json_object_get(p->answers, code))) {
-			html_raw(p->b, "<p>");
+			RAW(p->b, "<p>");
 			html_raw(p->b, s->text[0]);
-			html_raw(p->b, "</p>\n");
+			RAW(p->b, "</p>\n");
 		}
 		break;
 	case S_YES_NO:
@@ -1349,25 +1352,25 @@ sections_toc(struct profile *p)
 {
 	size_t i;
 
-	html_raw(p->b, "<nav class=\"toc\" id=\"on-this-page\" aria-label=\"");
+	RAW(p->b, "<nav class=\"toc\" id=\"on-this-page\" aria-label=\"");
 	html_attr(p->b, _("On this page"));
-	html_raw(p->b, "\"><ul>");
+	RAW(p->b, "\"><ul>");
 	for (i = 0; i < NSTEPS; i++) {
 		if (steps[i].kind != S_SECTION || steps[i].text[1] == NULL)
 			continue;
-		html_raw(p->b, "<li><a href=\"#");
+		RAW(p->b, "<li><a href=\"#");
 		html_raw(p->b, steps[i].text[0]);
-		html_raw(p->b, "\">");
+		RAW(p->b, "\">");
 		html_raw(p->b, _(steps[i].text[1]));
-		html_raw(p->b, "</a></li>");
+		RAW(p->b, "</a></li>");
 	}
-	html_raw(p->b, "<li><a href=\"#metrics\">");
+	RAW(p->b, "<li><a href=\"#metrics\">");
 	html_text(p->b, _("Metrics"));
-	html_raw(p->b, "</a></li><li><a href=\"#waves\">");
+	RAW(p->b, "</a></li><li><a href=\"#waves\">");
 	html_text(p->b, _("Answers across waves"));
-	html_raw(p->b, "</a></li><li><a href=\"#downloads\">");
+	RAW(p->b, "</a></li><li><a href=\"#downloads\">");
 	html_text(p->b, _("Downloads and versions"));
-	html_raw(p->b, "</a></li></ul></nav>\n");
+	RAW(p->b, "</a></li></ul></nav>\n");
 }
 
 void
