@@ -365,18 +365,18 @@ sections_share(struct profile *p, const char *code, const char *opt, long long n
 
 	while ((s = strchr(t, '{')) != NULL) {
 		buf_append(p->b, t, (size_t)(s - t));
-		if (strncmp(s, "{pct}", 5) == 0) {
+		if (s[1] == 'p' && strncmp(s, "{pct}", 5) == 0) {
 			RAW(p->b, "<strong>");
 			view_percent(p->b, view_share(n, d), 0);
 			RAW(p->b, "</strong>");
 			t = s + 5;
-		} else if (strncmp(s, "{what}", 6) == 0) {
+		} else if (s[1] == 'w' && strncmp(s, "{what}", 6) == 0) {
 			html_text(p->b, what ? what : noun(p));
 			t = s + 6;
-		} else if (strncmp(s, "{n}", 3) == 0) {
+		} else if (s[1] == 'n' && strncmp(s, "{n}", 3) == 0) {
 			sections_count_link(p, n, code, opt);
 			t = s + 3;
-		} else if (strncmp(s, "{d}", 3) == 0) {
+		} else if (s[1] == 'd' && strncmp(s, "{d}", 3) == 0) {
 			sections_count_link(p, d, code, NULL);
 			t = s + 3;
 		} else {
@@ -435,32 +435,32 @@ say_frame(struct profile *p, const char *t, long long n, const struct share *sh,
 
 	while ((s = strchr(t, '{')) != NULL) {
 		buf_append(p->b, t, (size_t)(s - t));
-		if (strncmp(s, "{de_city}", 9) == 0) {
+		if (s[1] == 'd' && strncmp(s, "{de_city}", 9) == 0) {
 			html_raw(p->b, p->name && elides(p->name) ? "d'" : "de ");
 			sections_city(p);
 			t = s + 9;
-		} else if (strncmp(s, "{d}", 3) == 0 && sh) {
+		} else if (s[1] == 'd' && strncmp(s, "{d}", 3) == 0 && sh) {
 			sections_count_link(p, sh->d, sh->code, NULL);
 			t = s + 3;
-		} else if (strncmp(s, "{noun}", 6) == 0) {
+		} else if (s[1] == 'n' && strncmp(s, "{noun}", 6) == 0) {
 			html_text(p->b, noun(p));
 			t = s + 6;
-		} else if (strncmp(s, "{size}", 6) == 0) {
+		} else if (s[1] == 's' && strncmp(s, "{size}", 6) == 0) {
 			view_int(p->b, p->size);
 			t = s + 6;
-		} else if (strncmp(s, "{share}", 7) == 0 && sh) {
+		} else if (s[1] == 's' && strncmp(s, "{share}", 7) == 0 && sh) {
 			sections_share(p, sh->code, sh->opt, sh->n, sh->d, sh->what);
 			t = s + 7;
-		} else if (strncmp(s, "{what}", 6) == 0 && what) {
+		} else if (s[1] == 'w' && strncmp(s, "{what}", 6) == 0 && what) {
 			html_text(p->b, what);
 			t = s + 6;
-		} else if (strncmp(s, "{city}", 6) == 0) {
+		} else if (s[1] == 'c' && strncmp(s, "{city}", 6) == 0) {
 			sections_city(p);
 			t = s + 6;
-		} else if (strncmp(s, "{city's}", 8) == 0) {
+		} else if (s[1] == 'c' && strncmp(s, "{city's}", 8) == 0) {
 			sections_city_s(p);
 			t = s + 8;
-		} else if (strncmp(s, "{n}", 3) == 0) {
+		} else if (s[1] == 'n' && strncmp(s, "{n}", 3) == 0) {
 			view_int(p->b, n);
 			t = s + 3;
 		} else {
