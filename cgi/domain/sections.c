@@ -7,6 +7,7 @@
  * share is count / cities of the cohort that answered the question (view_share), always written with
  * both counts.  "Not asked in this wave", "asked, not answered" and "No" are told apart in words,
  * never by colour alone.  Every answer said is marked in p->seen, so the page can list the others. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,40 @@ static const struct step steps[] = {
 };
 
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))
+
+/* The messages of this file looked up once per language and process (issue 18, eighth session): a
+ * message is a string literal or a row's text, so its address stands for it, and the catalogues are
+ * bound once per process (lang_init), so a language's answer for it never changes.  _() below is
+ * still what xgettext reads; a full table falls back to dgettext. */
+#define MEMO_SLOTS 1024
+static struct {
+	const char *id, *text;
+} memo[LANG_COUNT][MEMO_SLOTS];
+static size_t memo_used[LANG_COUNT];
+
+static const char *
+memo_gettext(const char *id)
+{
+	enum lang l = lang_current() == LANG_FR ? LANG_FR : LANG_EN;
+	size_t h = ((size_t)(uintptr_t)id >> 3) * 2654435761u % MEMO_SLOTS;
+
+	while (memo[l][h].id != NULL) {
+		if (memo[l][h].id == id)
+			return memo[l][h].text;
+		h = (h + 1) % MEMO_SLOTS;
+	}
+	if (memo_used[l] >= MEMO_SLOTS / 2)
+		return dgettext(LANG_DOMAIN, id);
+	memo[l][h].id = id;
+	memo[l][h].text = dgettext(LANG_DOMAIN, id);
+	memo_used[l]++;
+	return memo[l][h].text;
+}
+#undef _
+#define _(s) memo_gettext(s)
+
+/* html_raw of a string literal without its strlen ("" x "" does not compile for anything else). */
+#define RAW(b, lit) buf_append((b), "" lit "", sizeof("" lit "") - 1)
 
 /* A share in a sentence frame: sections_share's arguments. */
 struct share {
@@ -200,7 +235,76 @@ void
 sections_city_s(struct profile *p)
 {
 	html_text(p->b, p->name);
-	html_raw(p->b, "'s");
+	RAW(p->b, "'s");
+}
+
+/* The start of a count link up to its answer filter ("<a class=\"count\" href=\"/cities?survey=W&amp;peers=
+ * PEERS%3B"), and a question's filter ("answer%3ACODE%3D", "answered%3ACODE"), kept from one link to the
+ * next while their inputs are the same (issue 18, eighth session): url_encode encodes byte by byte, so
+ * the kept encodings joined are the whole's, as before. */
+static struct {
+	char *wave, *peers;		/* the inputs of `head` (copies; wave NULL: none) */
+	struct buf head;
+	char *code;			/* the input of `answer` and `answered` */
+	struct buf answer, answered;
+} link_memo;
+
+static int
+same_str(const char *kept, const char *s)
+{
+	return kept == NULL ? s == NULL : s != NULL && strcmp(kept, s) == 0;
+}
+
+static int
+link_head(const char *wave, const char *peers)
+{
+	struct buf *h = &link_memo.head;
+
+	if (h->data && same_str(link_memo.wave, wave) && same_str(link_memo.peers, peers))
+		return 0;
+	free(link_memo.wave);
+	free(link_memo.peers);
+	link_memo.wave = wave ? strdup(wave) : NULL;
+	link_memo.peers = strdup(peers);
+	buf_reset(h);
+	RAW(h, "<a class=\"count\" href=\"/cities?");
+	if (wave) {
+		RAW(h, "survey=");
+		url_encode(h, wave);
+		RAW(h, "&amp;");
+	}
+	RAW(h, "peers=");
+	if (*peers) {
+		url_encode(h, peers);
+		url_encode(h, ";");
+	}
+	if (h->data == NULL || link_memo.peers == NULL || (wave && link_memo.wave == NULL)) {
+		buf_free(h);	/* not kept: the next link tries again */
+		return -1;
+	}
+	return 0;
+}
+
+static int
+link_code(const char *code)
+{
+	if (link_memo.code && link_memo.answer.data && link_memo.answered.data && strcmp(link_memo.code, code) == 0)
+		return 0;
+	free(link_memo.code);
+	link_memo.code = strdup(code);
+	buf_reset(&link_memo.answer);
+	buf_reset(&link_memo.answered);
+	url_encode(&link_memo.answer, "answer:");
+	url_encode(&link_memo.answer, code);
+	url_encode(&link_memo.answer, "=");
+	url_encode(&link_memo.answered, "answered:");
+	url_encode(&link_memo.answered, code);
+	if (link_memo.code == NULL || link_memo.answer.data == NULL || link_memo.answered.data == NULL) {
+		free(link_memo.code);
+		link_memo.code = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -213,15 +317,28 @@ sections_count_link(struct profile *p, long long n, const char *code, const char
 		view_int(p->b, n);
 		return;
 	}
-	html_raw(p->b, "<a class=\"count\" href=\"/cities?");
+	if (link_head(p->wave, peers) == 0 && link_code(code) == 0) {
+		buf_append(p->b, link_memo.head.data, link_memo.head.len);
+		if (opt) {
+			buf_append(p->b, link_memo.answer.data, link_memo.answer.len);
+			url_encode(p->b, opt);
+		} else {
+			buf_append(p->b, link_memo.answered.data, link_memo.answered.len);
+		}
+		RAW(p->b, "\">");
+		view_int(p->b, n);
+		RAW(p->b, "</a>");
+		return;
+	}
+	RAW(p->b, "<a class=\"count\" href=\"/cities?");
 	if (p->wave) {
-		html_raw(p->b, "survey=");
+		RAW(p->b, "survey=");
 		url_encode(p->b, p->wave);
-		html_raw(p->b, "&amp;");
+		RAW(p->b, "&amp;");
 	}
 	/* the peers expression encoded part by part (url_encode encodes byte by byte, so the parts'
 	 * encodings joined are the whole's): "PEERS;answer:CODE=OPT" or "PEERS;answered:CODE" */
-	html_raw(p->b, "peers=");
+	RAW(p->b, "peers=");
 	if (*peers) {
 		url_encode(p->b, peers);
 		url_encode(p->b, ";");
@@ -232,9 +349,9 @@ sections_count_link(struct profile *p, long long n, const char *code, const char
 		url_encode(p->b, "=");
 		url_encode(p->b, opt);
 	}
-	html_raw(p->b, "\">");
+	RAW(p->b, "\">");
 	view_int(p->b, n);
-	html_raw(p->b, "</a>");
+	RAW(p->b, "</a>");
 }
 
 /* "81% of cities surveyed (81 of 100)", each count a link to its cities */
@@ -248,18 +365,18 @@ sections_share(struct profile *p, const char *code, const char *opt, long long n
 
 	while ((s = strchr(t, '{')) != NULL) {
 		buf_append(p->b, t, (size_t)(s - t));
-		if (strncmp(s, "{pct}", 5) == 0) {
-			html_raw(p->b, "<strong>");
+		if (s[1] == 'p' && strncmp(s, "{pct}", 5) == 0) {
+			RAW(p->b, "<strong>");
 			view_percent(p->b, view_share(n, d), 0);
-			html_raw(p->b, "</strong>");
+			RAW(p->b, "</strong>");
 			t = s + 5;
-		} else if (strncmp(s, "{what}", 6) == 0) {
+		} else if (s[1] == 'w' && strncmp(s, "{what}", 6) == 0) {
 			html_text(p->b, what ? what : noun(p));
 			t = s + 6;
-		} else if (strncmp(s, "{n}", 3) == 0) {
+		} else if (s[1] == 'n' && strncmp(s, "{n}", 3) == 0) {
 			sections_count_link(p, n, code, opt);
 			t = s + 3;
-		} else if (strncmp(s, "{d}", 3) == 0) {
+		} else if (s[1] == 'd' && strncmp(s, "{d}", 3) == 0) {
 			sections_count_link(p, d, code, NULL);
 			t = s + 3;
 		} else {
@@ -276,16 +393,16 @@ static void
 missing(struct profile *p, json_t *v, const char *what)
 {
 	if (v == NULL) {
-		html_raw(p->b, "<p>");
+		RAW(p->b, "<p>");
 		say_frame(p, _("<span class=\"not-asked\">— not asked</span> in the {what} wave."), 0, NULL,
 		    p->wave);
-		html_raw(p->b, "</p>\n");
+		RAW(p->b, "</p>\n");
 		return;
 	}
-	html_raw(p->b, "<p>");
+	RAW(p->b, "<p>");
 	say_frame(p, _("<span class=\"unanswered\">(no answer)</span> {city} did not answer {what}."), 0, NULL,
 	    what ? what : _("this question"));
-	html_raw(p->b, "</p>\n");
+	RAW(p->b, "</p>\n");
 }
 
 /* A text of the table: {city}, {city's} and {n} filled in, the rest written as it is. */
@@ -318,32 +435,32 @@ say_frame(struct profile *p, const char *t, long long n, const struct share *sh,
 
 	while ((s = strchr(t, '{')) != NULL) {
 		buf_append(p->b, t, (size_t)(s - t));
-		if (strncmp(s, "{de_city}", 9) == 0) {
+		if (s[1] == 'd' && strncmp(s, "{de_city}", 9) == 0) {
 			html_raw(p->b, p->name && elides(p->name) ? "d'" : "de ");
 			sections_city(p);
 			t = s + 9;
-		} else if (strncmp(s, "{d}", 3) == 0 && sh) {
+		} else if (s[1] == 'd' && strncmp(s, "{d}", 3) == 0 && sh) {
 			sections_count_link(p, sh->d, sh->code, NULL);
 			t = s + 3;
-		} else if (strncmp(s, "{noun}", 6) == 0) {
+		} else if (s[1] == 'n' && strncmp(s, "{noun}", 6) == 0) {
 			html_text(p->b, noun(p));
 			t = s + 6;
-		} else if (strncmp(s, "{size}", 6) == 0) {
+		} else if (s[1] == 's' && strncmp(s, "{size}", 6) == 0) {
 			view_int(p->b, p->size);
 			t = s + 6;
-		} else if (strncmp(s, "{share}", 7) == 0 && sh) {
+		} else if (s[1] == 's' && strncmp(s, "{share}", 7) == 0 && sh) {
 			sections_share(p, sh->code, sh->opt, sh->n, sh->d, sh->what);
 			t = s + 7;
-		} else if (strncmp(s, "{what}", 6) == 0 && what) {
+		} else if (s[1] == 'w' && strncmp(s, "{what}", 6) == 0 && what) {
 			html_text(p->b, what);
 			t = s + 6;
-		} else if (strncmp(s, "{city}", 6) == 0) {
+		} else if (s[1] == 'c' && strncmp(s, "{city}", 6) == 0) {
 			sections_city(p);
 			t = s + 6;
-		} else if (strncmp(s, "{city's}", 8) == 0) {
+		} else if (s[1] == 'c' && strncmp(s, "{city's}", 8) == 0) {
 			sections_city_s(p);
 			t = s + 8;
-		} else if (strncmp(s, "{n}", 3) == 0) {
+		} else if (s[1] == 'n' && strncmp(s, "{n}", 3) == 0) {
 			view_int(p->b, n);
 			t = s + 3;
 		} else {
@@ -385,21 +502,6 @@ and_list(struct profile *p, const char *qcode, json_t *q, json_t *v)
 	}
 }
 
-/* The option's help, when the questionnaire gives one ("e.g. data storage/analytics; open data"). */
-static void
-option_help(struct profile *p, json_t *q, const char *opt)
-{
-	json_t *o;
-	size_t i;
-
-	json_array_foreach(json_object_get(q, "options"), i, o)
-		if (streq(view_str(o, "code"), opt) && *view_str(o, "help")) {
-			html_raw(p->b, " <span class=\"option-help\">");
-			html_text(p->b, view_str(o, "help"));
-			html_raw(p->b, "</span>");
-		}
-}
-
 /* The options the city chose, each beside how many cities of the cohort chose it. */
 static void
 chosen_list(struct profile *p, const char *code, int ranked, const char *what)
@@ -413,25 +515,43 @@ chosen_list(struct profile *p, const char *code, int ranked, const char *what)
 		return;
 	}
 	if (json_array_size(v) == 0) {
-		html_raw(p->b, "<p>");
+		RAW(p->b, "<p>");
 		html_text(p->b, _("None of the options."));
-		html_raw(p->b, "</p>\n");
+		RAW(p->b, "</p>\n");
 		return;
 	}
 	html_raw(p->b, ranked ? "<ol class=\"chosen ranked\">\n" : "<ul class=\"chosen\">\n");
 	json_array_foreach(v, i, o) {
-		const char *opt = json_string_value(o);
-		html_raw(p->b, "<li>");
-		html_text(p->b, answer_option_label(q, opt));
-		option_help(p, q, opt);
+		const char *opt = json_string_value(o), *label = opt ? opt : "";
+		json_t *opts = json_object_get(q, "options"), *oo;
+		size_t first = json_array_size(opts), j;
+
+		/* answer_option_label and option_help in one pass (issue 18, eighth session): the label of the
+		 * first option with the code (else the code), then the help of each from there */
+		for (j = 0; opt && j < first; j++)
+			if (streq(view_str(json_array_get(opts, j), "code"), opt)) {
+				label = view_str(json_array_get(opts, j), "label");
+				first = j;
+				break;
+			}
+		RAW(p->b, "<li>");
+		html_text(p->b, label);
+		for (j = first; j < json_array_size(opts); j++) {
+			oo = json_array_get(opts, j);
+			if (streq(view_str(oo, "code"), opt) && *view_str(oo, "help")) {
+				RAW(p->b, " <span class=\"option-help\">");
+				html_text(p->b, view_str(oo, "help"));
+				RAW(p->b, "</span>");
+			}
+		}
 		if (d > 0) {
 			struct share sh = { code, opt, NULL, sections_count(p, code, opt), d };
-			html_raw(p->b, " <span class=\"cohort\">");
+			RAW(p->b, " <span class=\"cohort\">");
 			/* TRANSLATORS: after an option the city chose: "— like 79% of cities surveyed (79 of 100)" */
 			say_frame(p, _("— like {share}"), 0, &sh, NULL);
-			html_raw(p->b, "</span>");
+			RAW(p->b, "</span>");
 		}
-		html_raw(p->b, "</li>\n");
+		RAW(p->b, "</li>\n");
 	}
 	html_raw(p->b, ranked ? "</ol>\n" : "</ul>\n");
 }
@@ -440,9 +560,22 @@ chosen_list(struct profile *p, const char *code, int ranked, const char *what)
 static void
 bar(struct buf *b, int pct)
 {
-	buf_printf(b, "<svg class=\"bar\" width=\"100\" height=\"10\" viewBox=\"0 0 100 10\" "
+	char digits[16];
+	size_t k = sizeof(digits);
+	unsigned u = pct < 0 ? 0u - (unsigned)pct : (unsigned)pct;
+
+	/* "%d" written here rather than by printf (issue 18, eighth session): the same text */
+	do {
+		digits[--k] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (pct < 0)
+		digits[--k] = '-';
+	html_raw(b, "<svg class=\"bar\" width=\"100\" height=\"10\" viewBox=\"0 0 100 10\" "
 	    "aria-hidden=\"true\" focusable=\"false\"><rect class=\"track\" x=\"0\" y=\"0\" width=\"100\" "
-	    "height=\"10\"/><rect class=\"fill\" x=\"0\" y=\"0\" width=\"%d\" height=\"10\"/></svg>", pct);
+	    "height=\"10\"/><rect class=\"fill\" x=\"0\" y=\"0\" width=\"");
+	buf_append(b, digits + k, sizeof(digits) - k);
+	RAW(b, "\" height=\"10\"/></svg>");
 }
 
 /* Every option of a multi-choice question with how many cities of the cohort chose it, the city's own
@@ -451,32 +584,33 @@ static void
 by_cities(struct profile *p, const char *code, const char *title, const char *col, int folded)
 {
 	json_t *q = sections_question(p, code), *v = json_object_get(p->answers, code), *o;
+	json_t *counts = json_object_get(json_object_get(p->cohort, code), "counts");
 	long long d = sections_answered(p, code);
 	size_t i;
 
 	if (q == NULL)
 		return;
 	if (folded) {
-		html_raw(p->b, "<details class=\"by-cities\"><summary>");
+		RAW(p->b, "<details class=\"by-cities\"><summary>");
 		html_text(p->b, title);
-		html_raw(p->b, "</summary>\n");
+		RAW(p->b, "</summary>\n");
 	} else {
-		html_raw(p->b, "<h3>");
+		RAW(p->b, "<h3>");
 		html_text(p->b, title);
-		html_raw(p->b, "</h3>\n");
+		RAW(p->b, "</h3>\n");
 	}
 	if (d == 0) {
-		html_raw(p->b, "<p>");
+		RAW(p->b, "<p>");
 		html_text(p->b, _("No city in the cohort answered this question."));
-		html_raw(p->b, "</p>\n");
+		RAW(p->b, "</p>\n");
 		goto out;
 	}
 	/* The heading (or summary) shows the title: the caption repeats it for screen readers only. */
-	html_raw(p->b, "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"");
+	RAW(p->b, "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"");
 	html_attr(p->b, _("Answers by number of cities, scrolls sideways"));
-	html_raw(p->b, "\"><table class=\"data by-cities\"><caption><span class=\"visually-hidden\">");
+	RAW(p->b, "\"><table class=\"data by-cities\"><caption><span class=\"visually-hidden\">");
 	html_text(p->b, title);
-	html_raw(p->b, ": </span><span class=\"note\">");
+	RAW(p->b, ": </span><span class=\"note\">");
 	{
 		struct share sh = { code, NULL, NULL, d, d };
 		/* "70 of the 89 cities surveyed": the wave's cities, not only those that answered */
@@ -487,45 +621,45 @@ by_cities(struct profile *p, const char *code, const char *title, const char *co
 		    "may choose several.") : _("Of the {d} {noun} that answered; a city may choose several."), 0, &sh,
 		    p->wave);
 	}
-	html_raw(p->b, "</span></caption>\n<thead><tr><th scope=\"col\">");
+	RAW(p->b, "</span></caption>\n<thead><tr><th scope=\"col\">");
 	html_text(p->b, col);
-	html_raw(p->b, "</th><th scope=\"col\" class=\"num\">");
+	RAW(p->b, "</th><th scope=\"col\" class=\"num\">");
 	html_text(p->b, _("Cities"));
-	html_raw(p->b, "</th><th scope=\"col\" class=\"num\">");
+	RAW(p->b, "</th><th scope=\"col\" class=\"num\">");
 	html_text(p->b, _("Share"));
-	html_raw(p->b, "</th>");
+	RAW(p->b, "</th>");
 	if (json_is_array(v)) {
-		html_raw(p->b, "<th scope=\"col\">");
+		RAW(p->b, "<th scope=\"col\">");
 		say(p, _("Chosen by {city}"), 0);
-		html_raw(p->b, "</th>");
+		RAW(p->b, "</th>");
 	}
-	html_raw(p->b, "</tr></thead>\n<tbody>\n");
+	RAW(p->b, "</tr></thead>\n<tbody>\n");
 	json_array_foreach(json_object_get(q, "options"), i, o) {
 		const char *opt = view_str(o, "code");
-		long long n = sections_count(p, code, opt);
+		long long n = (long long)json_integer_value(json_object_get(counts, opt));	/* sections_count */
 		int mine = json_is_array(v) && chose(v, opt), pct = view_share(n, d);
 
 		html_raw(p->b, mine ? "<tr class=\"mine\"><th scope=\"row\">" : "<tr><th scope=\"row\">");
 		html_text(p->b, view_str(o, "label"));
-		html_raw(p->b, "</th><td class=\"num\">");
+		RAW(p->b, "</th><td class=\"num\">");
 		sections_count_link(p, n, code, opt);
-		html_raw(p->b, "</td><td class=\"num\">");
+		RAW(p->b, "</td><td class=\"num\">");
 		view_percent(p->b, pct, 0);
-		html_raw(p->b, " ");
+		RAW(p->b, " ");
 		bar(p->b, pct);
-		html_raw(p->b, "</td>");
+		RAW(p->b, "</td>");
 		if (json_is_array(v))
 		{
 			html_raw(p->b, mine ? "<td><span class=\"yes\">" : "<td><span class=\"not-chosen\">");
 			html_text(p->b, mine ? _("Yes") : _("No"));
-			html_raw(p->b, "</span></td>");
+			RAW(p->b, "</span></td>");
 		}
-		html_raw(p->b, "</tr>\n");
+		RAW(p->b, "</tr>\n");
 	}
-	html_raw(p->b, "</tbody></table></div>\n");
+	RAW(p->b, "</tbody></table></div>\n");
 out:
 	if (folded)
-		html_raw(p->b, "</details>\n");
+		RAW(p->b, "</details>\n");
 }
 
 /* The label of an option in this wave's questionnaire, else in another wave's (and that wave). */
@@ -586,12 +720,12 @@ by_cities_latest(struct profile *p, const char *code, const char *title, const c
 	if (l == NULL || sections_question(p, code) == NULL)
 		return;
 	said = json_object();
-	html_raw(p->b, "<h3>");
+	RAW(p->b, "<h3>");
 	html_text(p->b, title);
 	html_raw(p->b, "</h3>\n<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" "
 	    "aria-label=\"");
 	html_attr(p->b, _("Answers over every city surveyed, scrolls sideways"));
-	html_raw(p->b, "\"><table class=\"data by-cities latest\"><caption><span class=\"visually-hidden\">");
+	RAW(p->b, "\"><table class=\"data by-cities latest\"><caption><span class=\"visually-hidden\">");
 	html_text(p->b, title);
 	html_raw(p->b, lang_current() == LANG_FR ? NNBSP ": </span><span class=\"note\">" : ": </span><span class=\"note\">");
 	{
@@ -617,11 +751,11 @@ by_cities_latest(struct profile *p, const char *code, const char *title, const c
 		buf_free(&per);
 		buf_free(&num);
 	}
-	html_raw(p->b, "</span></caption>\n<thead><tr><th scope=\"col\" class=\"num\">");
+	RAW(p->b, "</span></caption>\n<thead><tr><th scope=\"col\" class=\"num\">");
 	html_text(p->b, _("Cities"));
-	html_raw(p->b, "</th><th scope=\"col\">");
+	RAW(p->b, "</th><th scope=\"col\">");
 	html_text(p->b, col);
-	html_raw(p->b, "</th></tr></thead>\n<tbody>\n");
+	RAW(p->b, "</th></tr></thead>\n<tbody>\n");
 	/* the options in the questionnaires' order, the earliest wave's first */
 	for (last = ""; (w = next_wave(p, last)) != NULL; last = w)
 	json_array_foreach(json_object_get(wave_question(p, w, code), "options"), i, o) {
@@ -645,17 +779,17 @@ by_cities_latest(struct profile *p, const char *code, const char *title, const c
 			    num.data ? num.data : "", NULL, NULL, NULL);
 			buf_free(&num);
 		}
-		html_raw(p->b, "</td><th scope=\"row\">");
+		RAW(p->b, "</td><th scope=\"row\">");
 		html_text(p->b, label);
 		if (only) {
-			html_raw(p->b, " <span class=\"note\">");
+			RAW(p->b, " <span class=\"note\">");
 			/* TRANSLATORS: {1} a wave */
 			ltext(p->b, _("(an option in {1} only)"), 0, only, NULL, NULL, NULL);
-			html_raw(p->b, "</span>");
+			RAW(p->b, "</span>");
 		}
-		html_raw(p->b, "</th></tr>\n");
+		RAW(p->b, "</th></tr>\n");
 	}
-	html_raw(p->b, "</tbody></table></div>\n");
+	RAW(p->b, "</tbody></table></div>\n");
 	json_decref(said);
 }
 
@@ -674,13 +808,13 @@ yes_no(struct profile *p, const struct step *y)
 		missing(p, v, has ? whether : NULL);
 		if (v && d > 0) {
 			struct share sh = { code, "yes", "them", yes, d };
-			html_raw(p->b, "<p class=\"cohort\">");
+			RAW(p->b, "<p class=\"cohort\">");
 			say_frame(p, _("Of the {what} that answered, {share} said yes."), 0, &sh, base_noun(p, code));
-			html_raw(p->b, "</p>\n");
+			RAW(p->b, "</p>\n");
 		}
 		return;
 	}
-	html_raw(p->b, "<p class=\"statement\">");
+	RAW(p->b, "<p class=\"statement\">");
 	if (d == 0) {
 		say(p, json_is_true(v) ? _("{city} answered yes; no other city in the cohort answered.") :
 		    _("{city} answered no; no other city in the cohort answered."), 0);
@@ -699,7 +833,7 @@ yes_no(struct profile *p, const struct step *y)
 			say_frame(p, has ? _("Unlike {share}, {city} {what}.") :
 			    _("Unlike {share}, {city} answered no to “{what}”."), 0, &sh, has ? has_not : view_str(q, "text"));
 	}
-	html_raw(p->b, "</p>\n");
+	RAW(p->b, "</p>\n");
 }
 
 /* A single-choice answer beside the share of the cohort that gave the same one, said with its PHRASE
@@ -715,7 +849,7 @@ single(struct profile *p, const char *code, const char *what)
 		missing(p, v, what);
 		return;
 	}
-	html_raw(p->b, "<p class=\"statement\">");
+	RAW(p->b, "<p class=\"statement\">");
 	if (ph) {
 		struct share sh = { code, opt, NULL, sections_count(p, code, opt), d };
 		say_frame(p, d > 0 ? _("Similar to {share}, {city} {what}.") : _("{city} {what}."), 0, &sh, ph);
@@ -727,7 +861,7 @@ single(struct profile *p, const char *code, const char *what)
 		say_frame(p, _("{city} answered “{what}”"), 0, NULL, answer_option_label(q, opt));
 		say_frame(p, _(" to “{what}”."), 0, NULL, view_str(q, "text"));
 	}
-	html_raw(p->b, "</p>\n");
+	RAW(p->b, "</p>\n");
 }
 
 static void
@@ -736,9 +870,9 @@ text_block(struct profile *p, const char *code)
 	json_t *v = sections_answer(p, code);
 
 	if (json_is_string(v)) {
-		html_raw(p->b, "<p class=\"text\">");
+		RAW(p->b, "<p class=\"text\">");
 		answer_free_text(p->b, json_string_value(v), view_str(p->city, "lang"));
-		html_raw(p->b, "</p>\n");
+		RAW(p->b, "</p>\n");
 	}
 }
 
@@ -747,14 +881,14 @@ fact(struct profile *p, const char *label, const char *code)
 {
 	json_t *v = sections_answer(p, code);
 
-	html_raw(p->b, "<div><dt>");
+	RAW(p->b, "<div><dt>");
 	html_text(p->b, label);
-	html_raw(p->b, "</dt><dd>");
+	RAW(p->b, "</dt><dd>");
 	if (json_is_string(v) && !streq(view_str(sections_question(p, code), "type"), "url"))
 		answer_free_text(p->b, json_string_value(v), view_str(p->city, "lang"));
 	else
 		answer_html_lang(p->b, sections_question(p, code), v, v != NULL, view_str(p->city, "lang"));
-	html_raw(p->b, "</dd></div>\n");
+	RAW(p->b, "</dd></div>\n");
 }
 
 /* The population: the city's (its answer in this wave, else the registered one, as city.c sets it),
@@ -765,30 +899,30 @@ population(struct profile *p, const char *label, const char *code, const char *y
 	json_t *pop = json_object_get(p->city, "population"), *year = sections_answer(p, year_code);
 
 	sections_answer(p, code);
-	html_raw(p->b, "<div><dt>");
+	RAW(p->b, "<div><dt>");
 	html_text(p->b, label);
-	html_raw(p->b, "</dt><dd>");
+	RAW(p->b, "</dt><dd>");
 	if (json_is_integer(pop)) {
 		view_int(p->b, (long long)json_integer_value(pop));
 		if (json_is_integer(year))
 			buf_printf(p->b, " (%lld)", (long long)json_integer_value(year));
 	} else {
-		html_raw(p->b, "<span class=\"unanswered\">(no answer)</span>");
+		RAW(p->b, "<span class=\"unanswered\">(no answer)</span>");
 	}
-	html_raw(p->b, "</dd></div>\n");
+	RAW(p->b, "</dd></div>\n");
 }
 
 /* Country and region, as the city is registered. */
 static void
 place(struct profile *p, const char *label)
 {
-	html_raw(p->b, "<div><dt>");
+	RAW(p->b, "<div><dt>");
 	html_text(p->b, label);
-	html_raw(p->b, "</dt><dd>");
+	RAW(p->b, "</dt><dd>");
 	view_country(p->b, view_str(p->city, "country"));	/* "Canada (CA)" */
-	html_raw(p->b, ", ");
+	RAW(p->b, ", ");
 	html_text(p->b, names_region(view_str(p->city, "region")));
-	html_raw(p->b, "</dd></div>\n");
+	RAW(p->b, "</dd></div>\n");
 }
 
 /* A place named in a sentence: "the City Manager's Office", unless it has its article already. */
@@ -796,7 +930,7 @@ static void
 the(struct buf *b, const char *place, const char *lang)
 {
 	if (strncasecmp(place, "the ", 4) != 0 && strncmp(place, "a ", 2) != 0 && strncmp(place, "an ", 3) != 0)
-		html_raw(b, "the ");
+		RAW(b, "the ");
 	answer_free_text(b, place, lang);
 }
 
@@ -849,29 +983,29 @@ team(struct profile *p, const struct step *t)
 	}
 	if (!named) {
 		if (json_is_string(where)) {
-			html_raw(p->b, "Situated in ");
+			RAW(p->b, "Situated in ");
 			the(p->b, json_string_value(where), view_str(p->city, "lang"));
-			html_raw(p->b, ", ");
+			RAW(p->b, ", ");
 		}
 		sections_city_s(p);
-		html_raw(p->b, " ");
+		RAW(p->b, " ");
 		answer_free_text(p->b, json_string_value(name), view_str(p->city, "lang"));
 		if (json_is_integer(staff))
 			buf_printf(p->b, " consists of %lld staff.", (long long)json_integer_value(staff));
 		else
-			html_raw(p->b, " works on innovation (its number of staff was not given).");
+			RAW(p->b, " works on innovation (its number of staff was not given).");
 	} else {
 		sections_city_s(p);
-		html_raw(p->b, " ");
+		RAW(p->b, " ");
 		answer_free_text(p->b, json_string_value(name), view_str(p->city, "lang"));
 		if (json_is_integer(staff))
 			buf_printf(p->b, ", made up of %lld staff,", (long long)json_integer_value(staff));
 		if (json_is_string(where)) {
 			html_raw(p->b, json_is_integer(staff) ? " situated in " : ", situated in ");
 			the(p->b, json_string_value(where), view_str(p->city, "lang"));
-			html_raw(p->b, ",");
+			RAW(p->b, ",");
 		}
-		html_raw(p->b, " is also working on innovation in the city.");
+		RAW(p->b, " is also working on innovation in the city.");
 	}
 	p->teams_named++;
 }
@@ -882,7 +1016,7 @@ static void
 teams_end(struct profile *p, const char *what)
 {
 	if (p->teams_named)
-		html_raw(p->b, "</p>\n");
+		RAW(p->b, "</p>\n");
 	else if (p->team_code && json_object_get(p->answers, p->team_code))
 		missing(p, json_null(), what);
 }
@@ -897,18 +1031,18 @@ partners(struct profile *p, const char *code, const char *lead, const char *tail
 		missing(p, v, what);
 		return;
 	}
-	html_raw(p->b, "<p class=\"statement\">");
+	RAW(p->b, "<p class=\"statement\">");
 	say(p, lead, 0);
 	if (json_array_size(v) == 0) {
-		html_raw(p->b, " ");
+		RAW(p->b, " ");
 		html_text(p->b, _("none of the kinds of partner the survey names."));
-		html_raw(p->b, "</p>\n");
+		RAW(p->b, "</p>\n");
 		return;
 	}
-	html_raw(p->b, " ");
+	RAW(p->b, " ");
 	and_list(p, code, q, v);
 	html_raw(p->b, tail);
-	html_raw(p->b, "</p>\n");
+	RAW(p->b, "</p>\n");
 }
 
 /* The options of this wave's question that another wave lacks, and the other way round:
@@ -930,7 +1064,7 @@ wave_only_note(struct profile *p, const char *code)
 				continue;
 			html_raw(p->b, n++ ? _(", while “") : "<p class=\"footnote\" id=\"fn-options\">* “");
 			html_text(p->b, view_str(o, "label"));
-			html_raw(p->b, "” ");
+			RAW(p->b, "” ");
 			say_frame(p, _("is not an option in the {what} survey"), 0, NULL, w);
 		}
 		json_array_foreach(json_object_get(other, "options"), i, o) {
@@ -938,12 +1072,12 @@ wave_only_note(struct profile *p, const char *code)
 				continue;
 			html_raw(p->b, n++ ? _(", while “") : "<p class=\"footnote\" id=\"fn-options\">* “");
 			html_text(p->b, view_str(o, "label"));
-			html_raw(p->b, "” ");
+			RAW(p->b, "” ");
 			say_frame(p, _("is not an option in the {what} survey"), 0, NULL, p->wave);
 		}
 	}
 	if (n)
-		html_raw(p->b, ".</p>\n");
+		RAW(p->b, ".</p>\n");
 	return n;
 }
 
@@ -983,7 +1117,7 @@ new_options(struct profile *p, const struct step *s)
 		if (elsewhere(p, code, opt))
 			continue;
 		struct share sh = { code, opt, noun_, n, d };
-		html_raw(p->b, "<p class=\"statement\">");
+		RAW(p->b, "<p class=\"statement\">");
 		/* the row's text is a frame too: {city's}/{de_city} where the language puts the city */
 		if (!json_is_array(v)) {
 			say_frame(p, "{share} ", 0, &sh, NULL);
@@ -995,10 +1129,10 @@ new_options(struct profile *p, const struct step *s)
 			say_frame(p, _("Unlike {share}, "), 0, &sh, NULL);
 			say(p, it_not, 0);
 		}
-		html_raw(p->b, " ");
+		RAW(p->b, " ");
 		label_lc(p->b, view_str(o, "label"));
-		html_raw(p->b, "<a href=\"#fn-options\" class=\"fn\" aria-label=\"about this option\">*</a>.");
-		html_raw(p->b, "</p>\n");
+		RAW(p->b, "<a href=\"#fn-options\" class=\"fn\" aria-label=\"about this option\">*</a>.");
+		RAW(p->b, "</p>\n");
 	}
 }
 
@@ -1017,26 +1151,26 @@ block_open(struct profile *p, const struct step *s)
 {
 	switch (s->kind) {
 	case S_FACTS:
-		html_raw(p->b, "<dl class=\"facts\">\n");
+		RAW(p->b, "<dl class=\"facts\">\n");
 		break;
 	case S_COLUMNS:
-		html_raw(p->b, "<div class=\"columns\">\n");
+		RAW(p->b, "<div class=\"columns\">\n");
 		break;
 	case S_SECTION:
-		html_raw(p->b, "<section");
+		RAW(p->b, "<section");
 		if (s->flags & ANCHOR) {
-			html_raw(p->b, " id=\"");
+			RAW(p->b, " id=\"");
 			html_raw(p->b, s->text[0]);
-			html_raw(p->b, "\"");
+			RAW(p->b, "\"");
 		}
-		html_raw(p->b, " aria-labelledby=\"h-");
+		RAW(p->b, " aria-labelledby=\"h-");
 		html_raw(p->b, s->text[0]);
-		html_raw(p->b, "\"><h2 id=\"h-");
+		RAW(p->b, "\"><h2 id=\"h-");
 		html_raw(p->b, s->text[0]);
-		html_raw(p->b, "\">");
+		RAW(p->b, "\">");
 		if (s->text[2]) {
 			say(p, s->text[2], 0);
-			html_raw(p->b, "</h2>\n");
+			RAW(p->b, "</h2>\n");
 		}
 		break;
 	case S_TEAMS:
@@ -1053,16 +1187,16 @@ block_close(struct profile *p, const struct step *s)
 {
 	switch (s->kind) {
 	case S_FACTS:
-		html_raw(p->b, "</dl>\n");
+		RAW(p->b, "</dl>\n");
 		break;
 	case S_COLUMNS:
-		html_raw(p->b, "</div>\n");
+		RAW(p->b, "</div>\n");
 		break;
 	case S_SECTION:
 		/* the way back to the list of sections, in the flow: it covers nothing (issue 15) */
-		html_raw(p->b, "<p class=\"to-toc\"><a href=\"#on-this-page\">");
+		RAW(p->b, "<p class=\"to-toc\"><a href=\"#on-this-page\">");
 		html_text(p->b, _("Back to the sections"));
-		html_raw(p->b, "</a></p>\n</section>\n");
+		RAW(p->b, "</a></p>\n</section>\n");
 		break;
 	case S_TEAMS:
 		teams_end(p, s->text[0]);
@@ -1083,7 +1217,7 @@ count_heading(struct profile *p, const struct step *s)
 		say(p, json_integer_value(n) == 1 ? s->text[0] : s->text[1], (long long)json_integer_value(n));
 	else
 		html_raw(p->b, s->text[2]);
-	html_raw(p->b, "</h2>\n");
+	RAW(p->b, "</h2>\n");
 	if (!json_is_integer(n))
 		missing(p, n, s->text[3]);
 }
@@ -1107,9 +1241,9 @@ statement(struct profile *p, const struct step *s)
 		team(p, s);
 		break;
 	case S_H3:
-		html_raw(p->b, "<h3>");
+		RAW(p->b, "<h3>");
 		say(p, s->text[0], 0);
-		html_raw(p->b, "</h3>\n");
+		RAW(p->b, "</h3>\n");
 		break;
 	case S_CHOSEN:
 		chosen_list(p, code, (s->flags & RANKED) != 0, s->text[0]);
@@ -1119,9 +1253,9 @@ statement(struct profile *p, const struct step *s)
 		break;
 	case S_INTRO:
 		if (json_is_array(json_object_get(p->answers, code))) {
-			html_raw(p->b, "<p>");
+			RAW(p->b, "<p>");
 			html_raw(p->b, s->text[0]);
-			html_raw(p->b, "</p>\n");
+			RAW(p->b, "</p>\n");
 		}
 		break;
 	case S_YES_NO:
@@ -1218,25 +1352,25 @@ sections_toc(struct profile *p)
 {
 	size_t i;
 
-	html_raw(p->b, "<nav class=\"toc\" id=\"on-this-page\" aria-label=\"");
+	RAW(p->b, "<nav class=\"toc\" id=\"on-this-page\" aria-label=\"");
 	html_attr(p->b, _("On this page"));
-	html_raw(p->b, "\"><ul>");
+	RAW(p->b, "\"><ul>");
 	for (i = 0; i < NSTEPS; i++) {
 		if (steps[i].kind != S_SECTION || steps[i].text[1] == NULL)
 			continue;
-		html_raw(p->b, "<li><a href=\"#");
+		RAW(p->b, "<li><a href=\"#");
 		html_raw(p->b, steps[i].text[0]);
-		html_raw(p->b, "\">");
+		RAW(p->b, "\">");
 		html_raw(p->b, _(steps[i].text[1]));
-		html_raw(p->b, "</a></li>");
+		RAW(p->b, "</a></li>");
 	}
-	html_raw(p->b, "<li><a href=\"#metrics\">");
+	RAW(p->b, "<li><a href=\"#metrics\">");
 	html_text(p->b, _("Metrics"));
-	html_raw(p->b, "</a></li><li><a href=\"#waves\">");
+	RAW(p->b, "</a></li><li><a href=\"#waves\">");
 	html_text(p->b, _("Answers across waves"));
-	html_raw(p->b, "</a></li><li><a href=\"#downloads\">");
+	RAW(p->b, "</a></li><li><a href=\"#downloads\">");
 	html_text(p->b, _("Downloads and versions"));
-	html_raw(p->b, "</a></li></ul></nav>\n");
+	RAW(p->b, "</a></li></ul></nav>\n");
 }
 
 void

@@ -30,6 +30,14 @@ buf_reserve(struct buf *b, size_t extra)
 int
 buf_append(struct buf *b, const void *p, size_t n)
 {
+	/* room for n and the NUL already (cap > len whenever cap > 0): no call (issue 18, eighth session) */
+	if (n < b->cap - b->len) {
+		if (n)
+			memcpy(b->data + b->len, p, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return 0;
+	}
 	if (buf_reserve(b, n) == -1)
 		return -1;
 	if (n)

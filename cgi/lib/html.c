@@ -14,12 +14,15 @@
 
 #define REPLACEMENT "\xef\xbf\xbd"
 
-static int
-plain(unsigned char c)
-{
-	return c >= 0x20 && c < 0x7f && c != '&' && c != '<' && c != '>' &&
-	    c != '"' && c != '\'';
-}
+/* What each byte is to the writer: 0 plain (copied as part of a run), 1 a markup character (its
+ * entity), 2 tab, LF or CR (copied alone), 3 anything else (a control character or a byte of a
+ * multi-byte sequence, decoded).  A table, not a compare chain per byte (issue 18, eighth session). */
+enum { E_PLAIN, E_ENTITY, E_WS, E_DECODE };
+static const unsigned char kind[256] = {	/* E_PLAIN (0) where not said: 0x20-0x7e */
+	[0x00 ... 0x08] = E_DECODE, ['\t'] = E_WS, ['\n'] = E_WS, [0x0b ... 0x0c] = E_DECODE, ['\r'] = E_WS,
+	[0x0e ... 0x1f] = E_DECODE, ['&'] = E_ENTITY, ['<'] = E_ENTITY, ['>'] = E_ENTITY, ['"'] = E_ENTITY,
+	['\''] = E_ENTITY, [0x7f ... 0xff] = E_DECODE,
+};
 
 static int
 escape(struct buf *b, const char *s, size_t n)
@@ -29,39 +32,48 @@ escape(struct buf *b, const char *s, size_t n)
 	size_t i = 0, k;
 	unsigned char c;
 
+	/* the plain text at least, once (the usual case is no entity at all) */
+	if (n) {
+		if (buf_reserve(b, n) == -1)
+			return -1;
+		b->data[b->len] = '\0';	/* as buf_append leaves it, whatever follows */
+	}
 	while (i < n) {
-		for (k = 0; i + k < n && plain((unsigned char)s[i + k]); k++)
+		for (k = i; k < n && kind[(unsigned char)s[k]] == E_PLAIN; k++)
 			;
-		if (k) {
-			if (buf_append(b, s + i, k) == -1)
+		if (k > i) {
+			if (buf_append(b, s + i, k - i) == -1)
 				return -1;
-			i += k;
-			continue;
+			i = k;
+			if (i == n)
+				break;
 		}
 		c = (unsigned char)s[i];
-		ent = NULL;
-		switch (c) {
-		case '&': ent = "&amp;"; break;
-		case '<': ent = "&lt;"; break;
-		case '>': ent = "&gt;"; break;
-		case '"': ent = "&quot;"; break;
-		case '\'': ent = "&#39;"; break;
-		case '\t': case '\n': case '\r':
+		switch (kind[c]) {
+		case E_ENTITY:
+			switch (c) {
+			case '&': ent = "&amp;"; k = 5; break;
+			case '<': ent = "&lt;"; k = 4; break;
+			case '>': ent = "&gt;"; k = 4; break;
+			case '"': ent = "&quot;"; k = 6; break;
+			default: ent = "&#39;"; k = 5; break;
+			}
+			if (buf_append(b, ent, k) == -1)
+				return -1;
+			i++;
+			continue;
+		case E_WS:
 			if (buf_putc(b, (char)c) == -1)
 				return -1;
 			i++;
 			continue;
-		}
-		if (ent) {
-			if (buf_puts(b, ent) == -1)
-				return -1;
-			i++;
-			continue;
+		default:
+			break;
 		}
 		k = utf8_decode(s + i, n - i, &cp);
 		if (k == 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0) ||
 		    cp == 0xfffe || cp == 0xffff) {
-			if (buf_puts(b, REPLACEMENT) == -1)
+			if (buf_append(b, REPLACEMENT, 3) == -1)
 				return -1;
 			i += k ? k : 1;
 			continue;

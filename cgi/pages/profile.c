@@ -56,17 +56,18 @@ area_name(json_t *q)
 }
 
 static void
-data_list(struct profile *p, const char *want, const char *title)
+data_list(struct profile *p, const char *want, const char *title, const unsigned char *dq)
 {
 	json_t *q;
 	size_t i;
 	int n = 0;
 
 	json_array_foreach(p->questions, i, q) {
-		const char *code = view_str(q, "code");
+		const char *code;
 		json_t *v;
-		if (!is_data_question(q))
+		if (!(dq ? dq[i] : is_data_question(q)))
 			continue;
+		code = view_str(q, "code");
 		v = json_object_get(p->answers, code);
 		if (want ? !streq(json_string_value(v), want) : json_is_string(v))
 			continue;
@@ -98,14 +99,25 @@ data_availability(struct profile *p)
 	const char *w;
 	size_t i;
 	int here = 0, other = 0;
+	/* which questions are data questions, decided once for the three lists (NULL: each list decides;
+	 * issue 18, eighth session), and the other waves' looked at only when this one has none */
+	size_t nq = json_array_size(p->questions);
+	unsigned char *dq = nq ? calloc(nq, 1) : NULL;
 
-	json_array_foreach(p->questions, i, q)
-		here += is_data_question(q);
-	json_object_foreach(p->others, w, oq)
-		json_array_foreach(oq, i, q)
-			other += is_data_question(q);
-	if (!here && !other)
+	json_array_foreach(p->questions, i, q) {
+		int d = is_data_question(q);
+		if (dq)
+			dq[i] = (unsigned char)d;
+		here += d;
+	}
+	if (!here)
+		json_object_foreach(p->others, w, oq)
+			json_array_foreach(oq, i, q)
+				other += is_data_question(q);
+	if (!here && !other) {
+		free(dq);
 		return;
+	}
 	html_raw(p->b, "<section id=\"data-availability\" aria-labelledby=\"h-data\"><h2 id=\"h-data\">");
 	html_text(p->b, _("Data availability by policy area"));
 	html_raw(p->b, "</h2>\n");
@@ -115,12 +127,13 @@ data_availability(struct profile *p)
 		html_raw(p->b, " wave.</p>\n");
 	} else {
 		html_raw(p->b, "<div class=\"columns\">\n");
-		data_list(p, "sufficient", _("Sufficient data"));
-		data_list(p, "insufficient", _("Insufficient data"));
-		data_list(p, NULL, _("Not answered"));
+		data_list(p, "sufficient", _("Sufficient data"), dq);
+		data_list(p, "insufficient", _("Insufficient data"), dq);
+		data_list(p, NULL, _("Not answered"), dq);
 		html_raw(p->b, "</div>\n");
 	}
 	html_raw(p->b, "</section>\n");
+	free(dq);
 }
 
 /* A metric value for people, with the exact value in <data value> for programs. */
