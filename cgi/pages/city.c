@@ -18,6 +18,7 @@
 #include "reply.h"
 #include "routes.h"
 #include "survey_lang.h"
+#include "trend.h"
 #include "versioned.h"
 #include "view.h"
 
@@ -367,13 +368,13 @@ city_get(struct request *r)
 {
 	struct cohort c;
 	PGresult *city = NULL, *waves = NULL, *similar_wave = NULL, *versions = NULL;
-	struct db_batch_item first[4];
+	struct db_batch_item first[5];
 	json_t *model = NULL, *answers, *history, *wave_list, *cohort, *metrics, *questions, *others;
 	long long size;
 	const char *slug = r->args[0], *want, *wave = NULL, *prev = NULL;
-	const char *p[1];
+	const char *p[1], *tp[2];
 	char city_id[16];
-	int i, status = -1, have_cohort = 0, latest = 0;
+	int i, status = -1, have_cohort = 0, latest = 0, html;
 
 	memset(first, 0, sizeof(first));
 	if (view_slug_arg(r, slug, "city") == -1 || view_wave_param_latest(r, &want) == -1)
@@ -388,11 +389,20 @@ city_get(struct request *r)
 	/* One round trip for what the slug alone decides (issue 18): the city, its waves, its answers in
 	 * every wave and its wave for the similar cities, each read below where it was read on its own. */
 	p[0] = slug;
+	tp[0] = slug;
+	tp[1] = NULL;
 	first[0] = (struct db_batch_item){ Q_CITY, 1, p, NULL };
 	first[1] = (struct db_batch_item){ Q_CITY_WAVES_SLUG, 1, p, NULL };
 	first[2] = (struct db_batch_item){ Q_PROFILE_ANSWERS_SLUG, 1, p, NULL };
 	first[3] = (struct db_batch_item){ Q_SIMILAR_CITY_WAVE, 1, p, NULL };
-	db_batch(r->app->db, first, 4);
+	/* the page's metrics over time (trend.c), when the page is HTML (profile.c) */
+	html = r->fmt != FMT_JSON && r->fmt != FMT_CSV;
+	first[4] = (struct db_batch_item){ Q_PROFILE_TREND, 2, tp, NULL };
+	db_batch(r->app->db, first, html ? 5 : 4);
+	if (html) {
+		trend_read_ahead(r, slug, first[4].res);
+		first[4].res = NULL;
+	}
 	waves = first[1].res;
 	similar_wave = first[3].res;
 	first[1].res = first[3].res = NULL;
@@ -551,6 +561,7 @@ out:
 	PQclear(waves);
 	PQclear(similar_wave);
 	PQclear(versions);
-	db_batch_clear(first, 4);
+	db_batch_clear(first, 5);
+	trend_read_ahead(NULL, NULL, NULL);	/* unused when the page was not written */
 	return status;
 }
