@@ -28,6 +28,11 @@ DB_SAME_COLUMN(Q_PROFILE_ANSWERS, Q_PROFILE_ANSWERS_SLUG, SURVEY_ID);
 DB_SAME_COLUMN(Q_PROFILE_ANSWERS, Q_PROFILE_ANSWERS_SLUG, CODE);
 DB_SAME_COLUMN(Q_PROFILE_ANSWERS, Q_PROFILE_ANSWERS_SLUG, VALUE);
 DB_SAME_COLUMN(Q_CITY_WAVES, Q_CITY_WAVES_SLUG, SURVEY_ID);
+DB_SAME_COLUMN(Q_STATS_CITY_METRICS, Q_STATS_CITY_METRICS_SLUG, ID);
+DB_SAME_COLUMN(Q_STATS_CITY_METRICS, Q_STATS_CITY_METRICS_SLUG, DESCRIPTION);
+DB_SAME_COLUMN(Q_STATS_CITY_METRICS, Q_STATS_CITY_METRICS_SLUG, NOT_BETTER);
+DB_SAME_COLUMN(Q_CITY_METRIC_VERSIONS, Q_CITY_METRIC_VERSIONS_SLUG, METRIC_ID);
+DB_SAME_COLUMN(Q_CITY_METRIC_VERSIONS, Q_CITY_METRIC_VERSIONS_SLUG, PLUGIN_VERSION);
 DB_SAME_COLUMN(Q_CITY_WAVES, Q_CITY_WAVES_SLUG, POPULATION);
 
 /* From Q_PROFILE_ANSWERS' (or Q_PROFILE_ANSWERS_SLUG's) result, which it PQclear()s. */
@@ -368,11 +373,13 @@ city_get(struct request *r)
 {
 	struct cohort c;
 	PGresult *city = NULL, *waves = NULL, *similar_wave = NULL, *versions = NULL;
-	struct db_batch_item first[5];
+	struct db_batch_item first[7];
+	char spec[16] = "";
+	int nfirst = 0, isim = 0;
 	json_t *model = NULL, *answers, *history, *wave_list, *cohort, *metrics, *questions, *others;
 	long long size;
 	const char *slug = r->args[0], *want, *wave = NULL, *prev = NULL;
-	const char *p[1], *tp[2];
+	const char *p[1], *tp[2], *smp[4], *svp[2];
 	char city_id[16];
 	int i, status = -1, have_cohort = 0, latest = 0, html;
 
@@ -386,26 +393,52 @@ city_get(struct request *r)
 		status = 0;
 		goto out;
 	}
-	/* One round trip for what the slug alone decides (issue 18): the city, its waves, its answers in
-	 * every wave and its wave for the similar cities, each read below where it was read on its own. */
+	/* One round trip (issue 18): the city, its waves, its answers in every wave, the stored metrics and
+	 * their versions when the wave can be told now (the wave asked for, else the newest, kept per data
+	 * version: used only if it is the wave the page shows), its wave for the similar cities and, for
+	 * the HTML page, its metrics over time (trend.c); each read below where it was read on its own. */
 	p[0] = slug;
 	tp[0] = slug;
 	tp[1] = NULL;
+	html = r->fmt != FMT_JSON && r->fmt != FMT_CSV;
 	first[0] = (struct db_batch_item){ Q_CITY, 1, p, NULL };
 	first[1] = (struct db_batch_item){ Q_CITY_WAVES_SLUG, 1, p, NULL };
 	first[2] = (struct db_batch_item){ Q_PROFILE_ANSWERS_SLUG, 1, p, NULL };
-	first[3] = (struct db_batch_item){ Q_SIMILAR_CITY_WAVE, 1, p, NULL };
-	/* the page's metrics over time (trend.c), when the page is HTML (profile.c) */
-	html = r->fmt != FMT_JSON && r->fmt != FMT_CSV;
-	first[4] = (struct db_batch_item){ Q_PROFILE_TREND, 2, tp, NULL };
-	db_batch(r->app->db, first, html ? 5 : 4);
+	nfirst = 3;
+	if (view_cohort_is_stored(&c) && !view_wave_is_latest(want)) {
+		json_t *ids = want ? NULL : versioned_get(r->app, "surveys");
+		const char *guess = want ? want : json_string_value(json_array_get(ids, json_array_size(ids) - 1));
+		if (guess && strlen(guess) < sizeof(spec))
+			snprintf(spec, sizeof(spec), "%s", guess);
+		json_decref(ids);
+	}
+	if (*spec) {
+		smp[0] = spec;
+		smp[1] = c.stored[0];
+		smp[2] = c.stored[1];
+		smp[3] = slug;
+		svp[0] = spec;
+		svp[1] = slug;
+		first[nfirst++] = (struct db_batch_item){ Q_STATS_CITY_METRICS_SLUG, 4, smp, NULL };
+		first[nfirst++] = (struct db_batch_item){ Q_CITY_METRIC_VERSIONS_SLUG, 2, svp, NULL };
+	}
+	isim = nfirst;
+	first[nfirst++] = (struct db_batch_item){ Q_SIMILAR_CITY_WAVE, 1, p, NULL };
+	if (html)
+		first[nfirst++] = (struct db_batch_item){ Q_PROFILE_TREND, 2, tp, NULL };
+	if (db_batch(r->app->db, first, nfirst) == 0 && *spec && (!db_ok(first[3].res) || !db_ok(first[4].res)))
+		/* a failed guess must not cost what came after it: those run one by one, as before */
+		for (i = isim; i < nfirst; i++) {
+			PQclear(first[i].res);
+			first[i].res = db_query(r->app->db, first[i].q, first[i].nparams, first[i].params);
+		}
 	if (html) {
-		trend_read_ahead(r, slug, first[4].res);
-		first[4].res = NULL;
+		trend_read_ahead(r, slug, first[isim + 1].res);
+		first[isim + 1].res = NULL;
 	}
 	waves = first[1].res;
-	similar_wave = first[3].res;
-	first[1].res = first[3].res = NULL;
+	similar_wave = first[isim].res;
+	first[1].res = first[isim].res = NULL;
 	if ((city = view_city_res(r, slug, first[0].res)) == NULL) {
 		first[0].res = NULL;
 		goto out;
@@ -491,8 +524,15 @@ city_get(struct request *r)
 			const char *mp[4] = { wave, c.stored[0], c.stored[1], city_id }, *vp[2] = { wave, city_id };
 			struct db_batch_item second[2] = { { Q_STATS_CITY_METRICS, 4, mp, NULL },
 				{ Q_CITY_METRIC_VERSIONS, 2, vp, NULL } };
+			int at = 3;
 			cohort = cohort_counts(r->app, wave, &c);
-			db_batch(r->app->db, second, 2);
+			if (*spec && strcmp(spec, wave) == 0) {
+				second[0].res = first[at].res;
+				second[1].res = first[at + 1].res;
+				first[at].res = first[at + 1].res = NULL;
+			} else {
+				db_batch(r->app->db, second, 2);
+			}
 			metrics = city_metrics(second[0].res);
 			versions = second[1].res;
 			size = cohort_size(r->app, wave, &c);
@@ -561,7 +601,7 @@ out:
 	PQclear(waves);
 	PQclear(similar_wave);
 	PQclear(versions);
-	db_batch_clear(first, 5);
+	db_batch_clear(first, 7);
 	trend_read_ahead(NULL, NULL, NULL);	/* unused when the page was not written */
 	return status;
 }

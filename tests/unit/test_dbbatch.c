@@ -93,6 +93,23 @@ db_checks(const char *conninfo)
 			one = db_query(db, Q_PROFILE_ANSWERS, 1, id);
 			CHECK(same_result(one, it[2].res), "Q_PROFILE_ANSWERS_SLUG answers as Q_PROFILE_ANSWERS");
 			PQclear(one);
+			if (PQntuples(it[1].res) > 0) {
+				const char *wave = PQgetvalue(it[1].res, 0, Q_CITY_WAVES_SURVEY_ID);
+				const char *mi[4] = { wave, "all", "", id[0] }, *ms[4] = { wave, "all", "", slug[0] };
+				const char *vi[2] = { wave, id[0] }, *vs[2] = { wave, slug[0] };
+				struct db_batch_item tw[2] = { { Q_STATS_CITY_METRICS_SLUG, 4, ms, NULL },
+					{ Q_CITY_METRIC_VERSIONS_SLUG, 2, vs, NULL } };
+				CHECK(db_batch(db, tw, 2) == 0, "the metrics twins in a batch");
+				one = db_query(db, Q_STATS_CITY_METRICS, 4, mi);
+				CHECK(db_ok(one) && PQntuples(one) > 0 && same_result(one, tw[0].res),
+				    "Q_STATS_CITY_METRICS_SLUG answers as Q_STATS_CITY_METRICS");
+				PQclear(one);
+				one = db_query(db, Q_CITY_METRIC_VERSIONS, 2, vi);
+				CHECK(same_result(one, tw[1].res),
+				    "Q_CITY_METRIC_VERSIONS_SLUG answers as Q_CITY_METRIC_VERSIONS");
+				PQclear(one);
+				db_batch_clear(tw, 2);
+			}
 		}
 		db_batch_clear(it, 5);
 		CHECK(it[0].res == NULL && it[4].res == NULL, "db_batch_clear empties the items");
