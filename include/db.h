@@ -107,6 +107,22 @@ unsigned long db_connects(const struct db *db);
  * dropped is retried once on a new connection. */
 PGresult *db_query(struct db *db, enum query_id q, int nparams, const char *const *params);
 
+/* Several named statements sent together and read in order, one round trip (libpq's pipeline mode):
+ * each item's res is set as db_query would return it (a result the caller PQclear()s; a result whose
+ * status is not OK carries PostgreSQL's error, and the items after a failed one are not run:
+ * PGRES_PIPELINE_ABORTED).  Returns 0, or -1 with every res NULL when the database could not be
+ * reached or an item's nparams is not its statement's (logged).  A batch that failed because the
+ * connection dropped is sent again once on a new connection, never inside a transaction. */
+struct db_batch_item {
+	enum query_id q;
+	int nparams;
+	const char *const *params;
+	PGresult *res;
+};
+int db_batch(struct db *db, struct db_batch_item *items, int n);
+/* PQclear()s every item's result. */
+void db_batch_clear(struct db_batch_item *items, int n);
+
 /* A transaction: while one is open, a lost connection is never silently replaced (the statements
  * after it would run outside the transaction); every call fails until db_rollback().  0 or -1. */
 int db_begin(struct db *db);

@@ -10,5 +10,8 @@
  * nothing (also when the database fails: the page stands without it).  metric: one id, or NULL for
  * every active metric; name: the city's name, for the heading. */
 void trend_html(struct request *r, const char *slug, const char *name, const char *metric);
+/* The profile's Q_PROFILE_TREND result for slug (every metric: $2 NULL), read in its batch: trend_html
+ * of that request and slug takes it instead of asking.  Takes over res; NULL r drops what is kept. */
+void trend_read_ahead(const struct request *r, const char *slug, PGresult *res);
 
 #endif

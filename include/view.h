@@ -52,10 +52,15 @@ int view_db_error(struct request *r, PGresult *res);
 /* The Q_CITY row of the city `slug` (a result the caller PQclear()s), or NULL having answered 503 when
  * the database failed or 404 when no city has that slug. */
 PGresult *view_city(struct request *r, const char *slug);
+/* view_city from Q_CITY's result for slug (read in a db_batch), which it takes over. */
+PGresult *view_city_res(struct request *r, const char *slug, PGresult *city);
 
 /* Appends to `cities` the `limit` cities most like `slug` ({"slug","name","score"}, similar_score's
  * order) in the wave `survey` asks for, else the city's latest.  0, or -1 with the error answered. */
 int view_similar_cities(struct request *r, const char *slug, int limit, json_t *cities);
+/* view_similar_cities from Q_SIMILAR_CITY_WAVE's result for slug (read in a db_batch; NULL: the
+ * database was unreachable), which it takes over. */
+int view_similar_cities_res(struct request *r, const char *slug, int limit, json_t *cities, PGresult *w);
 
 /* A city row (slug, name, country, region, population, synthetic from column `slug` on, as in Q_CITY:
  * Q_CITY_SLUG or Q_CITIES_SLUG) as the contract's city object; population may be overridden by the

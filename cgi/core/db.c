@@ -179,6 +179,112 @@ db_query(struct db *db, enum query_id q, int nparams, const char *const *params)
 	return res;
 }
 
+void
+db_batch_clear(struct db_batch_item *items, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		PQclear(items[i].res);
+		items[i].res = NULL;
+	}
+}
+
+/* Sends the batch in pipeline mode and reads a result for each item: 0, or -1 (results cleared) when
+ * the pipeline broke; the connection is then left for db_ensure to replace. */
+static int
+batch_pipeline(struct db *db, struct db_batch_item *items, int n)
+{
+	PGresult *res;
+	int i, ok = 1;
+
+	if (!PQenterPipelineMode(db->conn))
+		return -1;
+	for (i = 0; i < n && ok; i++)
+		ok = PQsendQueryPrepared(db->conn, queries[items[i].q].name, items[i].nparams,
+		    items[i].params, NULL, NULL, 0) == 1;
+	if (ok)
+		ok = PQpipelineSync(db->conn) == 1;
+	for (i = 0; i < n && ok; i++) {
+		if ((items[i].res = PQgetResult(db->conn)) == NULL) {
+			ok = 0;
+			break;
+		}
+		/* the NULL that ends this statement's results (none after an aborted one's) */
+		while ((res = PQgetResult(db->conn)) != NULL) {
+			if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+				ok = 0;		/* the sync came early: results went missing */
+				PQclear(res);
+				break;
+			}
+			PQclear(res);
+		}
+	}
+	if (ok) {
+		res = PQgetResult(db->conn);
+		ok = res && PQresultStatus(res) == PGRES_PIPELINE_SYNC;
+		PQclear(res);
+	}
+	if (ok)
+		ok = PQexitPipelineMode(db->conn) == 1;
+	if (!ok) {
+		db_batch_clear(items, n);
+		return -1;
+	}
+	return 0;
+}
+
+int
+db_batch(struct db *db, struct db_batch_item *items, int n)
+{
+	int i, attempt;
+
+	for (i = 0; i < n; i++)
+		items[i].res = NULL;
+	for (i = 0; i < n; i++) {
+		if (items[i].q < 0 || items[i].q >= Q__COUNT) {
+			fprintf(stderr, "citybench: db_batch: no statement %d\n", (int)items[i].q);
+			return -1;
+		}
+		if (items[i].nparams != queries[items[i].q].nparams) {
+			fprintf(stderr, "citybench: db_batch: %s takes %d parameters, given %d\n",
+			    queries[items[i].q].name, queries[items[i].q].nparams, items[i].nparams);
+			return -1;
+		}
+	}
+	for (attempt = 0; attempt < 2; attempt++) {
+		int lost = 0;
+		if (db_ensure(db) == -1)
+			return -1;
+		for (i = 0; i < n && !lost; i++) {
+			if (prepare(db, items[i].q) == 0)
+				continue;
+			if ((lost = connection_lost(db)) != 0)
+				break;
+			/* A statement that does not prepare is a bug: each runs as db_query runs it. */
+			for (i = 0; i < n; i++)
+				items[i].res = db_query(db, items[i].q, items[i].nparams, items[i].params);
+			return 0;
+		}
+		if (lost)
+			continue;
+		if (batch_pipeline(db, items, n) == 0) {
+			for (i = 0; i < n; i++)
+				if (PQresultStatus(items[i].res) == PGRES_FATAL_ERROR)
+					break;
+			if (i == n || !connection_lost(db) || db->in_tx)
+				return 0;
+			db_batch_clear(items, n);
+			continue;	/* the connection dropped: once more on a new one */
+		}
+		if (!connection_lost(db))
+			db_disconnect(db);	/* a pipeline left half read: start afresh */
+		if (db->in_tx)
+			return -1;	/* the transaction is lost: db_rollback() */
+	}
+	return -1;
+}
+
 PGresult *
 db_exec(struct db *db, const char *sql)
 {

@@ -209,15 +209,15 @@ view_peers_selects(struct request *r, struct buf *b)
  * questions both answered, then name), appended to arr.  0, or -1 with the error answered. */
 #define SIMILAR_PEERS 10
 static int
-similar_top(struct request *r, const char *slug, json_t *arr, json_t *cities, int limit)
+similar_top(struct request *r, const char *slug, json_t *arr, json_t *cities, int limit, PGresult *w)
 {
 	const char *p[1] = { slug }, *wave = query_get(&r->query, "survey");
-	PGresult *w = NULL;
 	const struct simindex *x;
 	struct simindex_hit *m = NULL;
 	int i, n = 0, me = -1, rc = -1;
 
-	w = db_query(r->app->db, Q_SIMILAR_CITY_WAVE, 1, p);
+	if (w == NULL)
+		w = db_query(r->app->db, Q_SIMILAR_CITY_WAVE, 1, p);
 	if (!db_ok(w)) {
 		view_db_error(r, w);
 		goto out;
@@ -254,13 +254,21 @@ out:
 static int
 similar_slugs(struct request *r, const char *slug, json_t *arr)
 {
-	return similar_top(r, slug, arr, NULL, SIMILAR_PEERS);
+	return similar_top(r, slug, arr, NULL, SIMILAR_PEERS, NULL);
 }
 
 int
 view_similar_cities(struct request *r, const char *slug, int limit, json_t *cities)
 {
-	return similar_top(r, slug, NULL, cities, limit);
+	return similar_top(r, slug, NULL, cities, limit, NULL);
+}
+
+int
+view_similar_cities_res(struct request *r, const char *slug, int limit, json_t *cities, PGresult *w)
+{
+	if (w == NULL)
+		return view_db_error(r, NULL);
+	return similar_top(r, slug, NULL, cities, limit, w);
 }
 
 /* The filters' JSON with each similar:SLUG's cities added ("s"); 0, or -1 with the error answered. */
@@ -498,8 +506,13 @@ PGresult *
 view_city(struct request *r, const char *slug)
 {
 	const char *p[1] = { slug };
-	PGresult *city = db_query(r->app->db, Q_CITY, 1, p);
 
+	return view_city_res(r, slug, db_query(r->app->db, Q_CITY, 1, p));
+}
+
+PGresult *
+view_city_res(struct request *r, const char *slug, PGresult *city)
+{
 	if (!db_ok(city)) {
 		view_db_error(r, city);
 		PQclear(city);

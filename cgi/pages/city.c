@@ -18,16 +18,27 @@
 #include "reply.h"
 #include "routes.h"
 #include "survey_lang.h"
+#include "trend.h"
 #include "versioned.h"
 #include "view.h"
 
 /* Every wave's answers of a city in one statement: history gets {WAVE: {code: answer}} for each wave
  * the city answered that asks a question (as wave_answers gives them, one wave at a time). */
+DB_SAME_COLUMN(Q_PROFILE_ANSWERS, Q_PROFILE_ANSWERS_SLUG, SURVEY_ID);
+DB_SAME_COLUMN(Q_PROFILE_ANSWERS, Q_PROFILE_ANSWERS_SLUG, CODE);
+DB_SAME_COLUMN(Q_PROFILE_ANSWERS, Q_PROFILE_ANSWERS_SLUG, VALUE);
+DB_SAME_COLUMN(Q_CITY_WAVES, Q_CITY_WAVES_SLUG, SURVEY_ID);
+DB_SAME_COLUMN(Q_STATS_CITY_METRICS, Q_STATS_CITY_METRICS_SLUG, ID);
+DB_SAME_COLUMN(Q_STATS_CITY_METRICS, Q_STATS_CITY_METRICS_SLUG, DESCRIPTION);
+DB_SAME_COLUMN(Q_STATS_CITY_METRICS, Q_STATS_CITY_METRICS_SLUG, NOT_BETTER);
+DB_SAME_COLUMN(Q_CITY_METRIC_VERSIONS, Q_CITY_METRIC_VERSIONS_SLUG, METRIC_ID);
+DB_SAME_COLUMN(Q_CITY_METRIC_VERSIONS, Q_CITY_METRIC_VERSIONS_SLUG, PLUGIN_VERSION);
+DB_SAME_COLUMN(Q_CITY_WAVES, Q_CITY_WAVES_SLUG, POPULATION);
+
+/* From Q_PROFILE_ANSWERS' (or Q_PROFILE_ANSWERS_SLUG's) result, which it PQclear()s. */
 static int
-all_answers(struct db *db, const char *city_id, json_t *history)
+all_answers(PGresult *res, json_t *history)
 {
-	const char *p[1] = { city_id };
-	PGresult *res = db_query(db, Q_PROFILE_ANSWERS, 1, p);
 	json_t *set = NULL;
 	const char *w = NULL;
 	int i;
@@ -281,11 +292,10 @@ kept_latest_counts(struct app *a)
 	return l;
 }
 
+/* From the metrics statement's result (view_cohort_query's, or read in a db_batch), which it PQclear()s. */
 static json_t *
-city_metrics(struct db *db, const char *wave, const struct cohort *c, const char *city_id)
+city_metrics(PGresult *res)
 {
-	const char *extra[1] = { city_id };
-	PGresult *res = view_cohort_query(db, Q_STATS_CITY_METRICS, Q_CITY_METRICS, c, wave, extra, 1);
 	json_t *list;
 	int i;
 
@@ -362,14 +372,18 @@ int
 city_get(struct request *r)
 {
 	struct cohort c;
-	PGresult *city = NULL, *waves = NULL;
+	PGresult *city = NULL, *waves = NULL, *similar_wave = NULL, *versions = NULL;
+	struct db_batch_item first[7];
+	char spec[16] = "";
+	int nfirst = 0, isim = 0;
 	json_t *model = NULL, *answers, *history, *wave_list, *cohort, *metrics, *questions, *others;
 	long long size;
 	const char *slug = r->args[0], *want, *wave = NULL, *prev = NULL;
-	const char *p[1];
+	const char *p[1], *tp[2], *smp[4], *svp[2];
 	char city_id[16];
-	int i, status = -1, have_cohort = 0, latest = 0;
+	int i, status = -1, have_cohort = 0, latest = 0, html;
 
+	memset(first, 0, sizeof(first));
 	if (view_slug_arg(r, slug, "city") == -1 || view_wave_param_latest(r, &want) == -1)
 		return -1;
 	if (view_cohort(r, &c) == -1)
@@ -379,11 +393,59 @@ city_get(struct request *r)
 		status = 0;
 		goto out;
 	}
-	if ((city = view_city(r, slug)) == NULL)
+	/* One round trip (issue 18): the city, its waves, its answers in every wave, the stored metrics and
+	 * their versions when the wave can be told now (the wave asked for, else the newest, kept per data
+	 * version: used only if it is the wave the page shows), its wave for the similar cities and, for
+	 * the HTML page, its metrics over time (trend.c); each read below where it was read on its own. */
+	p[0] = slug;
+	tp[0] = slug;
+	tp[1] = NULL;
+	html = r->fmt != FMT_JSON && r->fmt != FMT_CSV;
+	first[0] = (struct db_batch_item){ Q_CITY, 1, p, NULL };
+	first[1] = (struct db_batch_item){ Q_CITY_WAVES_SLUG, 1, p, NULL };
+	first[2] = (struct db_batch_item){ Q_PROFILE_ANSWERS_SLUG, 1, p, NULL };
+	nfirst = 3;
+	if (view_cohort_is_stored(&c) && !view_wave_is_latest(want)) {
+		json_t *ids = want ? NULL : versioned_get(r->app, "surveys");
+		const char *guess = want ? want : json_string_value(json_array_get(ids, json_array_size(ids) - 1));
+		if (guess && strlen(guess) < sizeof(spec))
+			snprintf(spec, sizeof(spec), "%s", guess);
+		json_decref(ids);
+	}
+	if (*spec) {
+		smp[0] = spec;
+		smp[1] = c.stored[0];
+		smp[2] = c.stored[1];
+		smp[3] = slug;
+		svp[0] = spec;
+		svp[1] = slug;
+		first[nfirst++] = (struct db_batch_item){ Q_STATS_CITY_METRICS_SLUG, 4, smp, NULL };
+		first[nfirst++] = (struct db_batch_item){ Q_CITY_METRIC_VERSIONS_SLUG, 2, svp, NULL };
+	}
+	isim = nfirst;
+	first[nfirst++] = (struct db_batch_item){ Q_SIMILAR_CITY_WAVE, 1, p, NULL };
+	if (html)
+		first[nfirst++] = (struct db_batch_item){ Q_PROFILE_TREND, 2, tp, NULL };
+	if (db_batch(r->app->db, first, nfirst) == 0 && *spec && (!db_ok(first[3].res) || !db_ok(first[4].res)))
+		/* a failed guess must not cost what came after it: those run one by one, as before */
+		for (i = isim; i < nfirst; i++) {
+			PQclear(first[i].res);
+			first[i].res = db_query(r->app->db, first[i].q, first[i].nparams, first[i].params);
+		}
+	if (html) {
+		trend_read_ahead(r, slug, first[isim + 1].res);
+		first[isim + 1].res = NULL;
+	}
+	waves = first[1].res;
+	similar_wave = first[isim].res;
+	first[1].res = first[isim].res = NULL;
+	if ((city = view_city_res(r, slug, first[0].res)) == NULL) {
+		first[0].res = NULL;
 		goto out;
+	}
+	first[0].res = NULL;
 	snprintf(city_id, sizeof(city_id), "%s", PQgetvalue(city, 0, Q_CITY_ID));
 	p[0] = city_id;
-	waves = db_query(r->app->db, Q_CITY_WAVES, 1, p);
 	if (!db_ok(waves)) {
 		view_db_error(r, waves);
 		goto out;
@@ -420,7 +482,9 @@ city_get(struct request *r)
 	json_object_set_new(model, "history", history);
 	if (wave) {
 		json_t *got = json_object();
-		if (all_answers(r->app->db, city_id, got) == -1) {
+		PGresult *res = first[2].res;
+		first[2].res = NULL;
+		if (all_answers(res, got) == -1) {
 			json_decref(got);
 			view_db_error(r, NULL);
 			goto out;
@@ -456,8 +520,22 @@ city_get(struct request *r)
 				size = -1;
 			}
 		} else {
+			/* the stored statistics (view_cohort_query's stored_ok): the metrics and their
+			 * plugins' versions in one round trip */
+			const char *mp[4] = { wave, c.stored[0], c.stored[1], city_id }, *vp[2] = { wave, city_id };
+			struct db_batch_item second[2] = { { Q_STATS_CITY_METRICS, 4, mp, NULL },
+				{ Q_CITY_METRIC_VERSIONS, 2, vp, NULL } };
+			int at = 3;
 			cohort = cohort_counts(r->app, wave, &c);
-			metrics = city_metrics(r->app->db, wave, &c, city_id);
+			if (*spec && strcmp(spec, wave) == 0) {
+				second[0].res = first[at].res;
+				second[1].res = first[at + 1].res;
+				first[at].res = first[at + 1].res = NULL;
+			} else {
+				db_batch(r->app->db, second, 2);
+			}
+			metrics = city_metrics(second[0].res);
+			versions = second[1].res;
 			size = cohort_size(r->app, wave, &c);
 		}
 		names_metrics_json(r->app, metrics);
@@ -485,14 +563,21 @@ city_get(struct request *r)
 			goto out;
 		}
 		json_object_set_new(model, "latest", others);
-		if (metric_links_versions(r->app->db, wave, city_id, metrics) == -1) {
+		if ((versions ? metric_links_versions_res(versions, metrics) :
+		    metric_links_versions(r->app->db, wave, city_id, metrics)) == -1) {
+			versions = NULL;
 			view_db_error(r, NULL);
 			goto out;
 		}
 		others = json_array();
 		json_object_set_new(model, "similar", others);
-		if (view_similar_cities(r, slug, 5, others) == -1)
-			goto out;
+		versions = NULL;
+		{
+			PGresult *w = similar_wave;
+			similar_wave = NULL;
+			if (view_similar_cities_res(r, slug, 5, others, w) == -1)
+				goto out;
+		}
 	} else {
 		json_object_set_new(model, "cohort", json_object());
 		json_object_set_new(model, "cohort_size", json_integer(0));
@@ -515,5 +600,9 @@ out:
 	json_decref(model);
 	PQclear(city);
 	PQclear(waves);
+	PQclear(similar_wave);
+	PQclear(versions);
+	db_batch_clear(first, 7);
+	trend_read_ahead(NULL, NULL, NULL);	/* unused when the page was not written */
 	return status;
 }

@@ -11,7 +11,13 @@ int
 metric_links_versions(struct db *db, const char *wave, const char *city_id, json_t *metrics)
 {
 	const char *p[2] = { wave, city_id };
-	PGresult *res = db_query(db, Q_CITY_METRIC_VERSIONS, 2, p);
+
+	return metric_links_versions_res(db_query(db, Q_CITY_METRIC_VERSIONS, 2, p), metrics);
+}
+
+int
+metric_links_versions_res(PGresult *res, json_t *metrics)
+{
 	json_t *m;
 	size_t j;
 	int i;

@@ -1,5 +1,6 @@
 /* trend.c: a city's metrics over time (see trend.h). */
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "app.h"
@@ -21,11 +22,41 @@ DB_SAME_COLUMN(Q_CITY_METRIC_TREND, Q_PROFILE_TREND, VALUE);
 DB_SAME_COLUMN(Q_CITY_METRIC_TREND, Q_PROFILE_TREND, OF);
 DB_SAME_COLUMN(Q_CITY_METRIC_TREND, Q_PROFILE_TREND, RANK);
 
+/* Q_PROFILE_TREND of every metric for one request's city, read ahead in the profile's batch. */
+static struct {
+	const struct request *r;
+	char slug[72];
+	PGresult *res;
+} ahead;
+
+void
+trend_read_ahead(const struct request *r, const char *slug, PGresult *res)
+{
+	PQclear(ahead.res);
+	ahead.r = NULL;
+	ahead.res = NULL;
+	if (r == NULL || slug == NULL || strlen(slug) >= sizeof(ahead.slug)) {
+		PQclear(res);
+		return;
+	}
+	ahead.r = r;
+	snprintf(ahead.slug, sizeof(ahead.slug), "%s", slug);
+	ahead.res = res;
+}
+
 void
 trend_html(struct request *r, const char *slug, const char *name, const char *metric)
 {
 	const char *p[2] = { slug, metric };
-	PGresult *res = r->app && slug && *slug ? db_query(r->app->db, Q_PROFILE_TREND, 2, p) : NULL;
+	PGresult *res = NULL;
+
+	if (ahead.res && ahead.r == r && metric == NULL && slug && strcmp(ahead.slug, slug) == 0) {
+		res = ahead.res;
+		ahead.res = NULL;
+		ahead.r = NULL;
+	} else if (r->app && slug && *slug) {
+		res = db_query(r->app->db, Q_PROFILE_TREND, 2, p);
+	}
 	struct buf *b = &r->out;
 	const char *waves[MAX_WAVES];
 	size_t nw = 0, k;
