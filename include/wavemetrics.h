@@ -42,7 +42,8 @@ json_t *wavemetrics_ranks(const struct wavemetrics *w, const int *ids, size_t n,
 /* Whether every value of the wave (metric_values of active metrics at exactly the wave) is a value of
  * the block: false for 'latest', and when a city without a fact row has values. */
 int wavemetrics_exact(const struct wavemetrics *w);
-/* A city's index in the block by slug, or -1 (not a city of the wave's fact rows, or no memory). */
+/* A city's index in the block by slug (the wave's fact rows' cities, wavemetrics_ncities of them, then
+ * every other city: no values), or -1 (no such city, or no memory). */
 long wavemetrics_city_slug(const struct wavemetrics *w, const char *slug);
 size_t wavemetrics_ncities(const struct wavemetrics *w);
 const char *wavemetrics_city_text(const struct wavemetrics *w, size_t c, int k);
@@ -64,12 +65,13 @@ int wavemetrics_position(const struct wavemetrics *w, size_t m, const size_t *me
 
 /* For the tests: the flat form from parts (values metric by metric: nmetrics * ncities, has the same;
  * text 4 per metric: id, title, unit, description; ctext 4 per city: slug, name, region, country, or
- * NULL; place 2 per city or NULL; cflags per city or NULL; wavevalues the wave's count of values), and
+ * NULL; place 2 per city or NULL; cflags per city or NULL; wavevalues the wave's count of values; nothers cities without a fact
+ * row after the ncities, in ctext, place and cflags only), and
  * its reading (NULL when the block is not sound). */
 void *wavemetrics_flat_make(long long version, size_t nmetrics, const char *const *text, const int *hib,
     size_t ncities, const int *city, const double *values, const unsigned char *has, size_t ncodes,
     const char *const *codes, const char *const *ctext, const double *place, const unsigned char *cflags,
-    long long wavevalues, size_t *len);
+    long long wavevalues, size_t nothers, size_t *len);
 struct wavemetrics *wavemetrics_from_flat(void *block, size_t len);
 void wavemetrics_free(struct wavemetrics *w);
 long long wavemetrics_version(const struct wavemetrics *w);

@@ -22,6 +22,7 @@ struct wmhdr {
 	int64_t version;
 	uint64_t strbytes;
 	int64_t wavevalues;	/* the wave's values of active metrics (metric_values.survey_id = wave) */
+	uint32_t nothers, spare;	/* the cities without a fact row of the wave (texts, flags, place only) */
 };
 
 struct wavemetrics {
@@ -34,9 +35,10 @@ struct wavemetrics {
 	const uint32_t *codes;		/* ncodes (offsets into str) */
 	const uint8_t *has;		/* nmetrics * ncities: 1 when the value is there */
 	const uint8_t *hib;		/* nmetrics */
-	const uint32_t *ctext;		/* 4 * ncities: slug, name, region, country (offsets into str) */
-	const double *place;		/* 2 * ncities: lat, lon */
-	const uint8_t *cflags;		/* ncities: WM_SYNTHETIC, WM_PLACE */
+	/* the fact rows' cities, then nothers others */
+	const uint32_t *ctext;		/* 4 per city: slug, name, region, country (offsets into str) */
+	const double *place;		/* 2 per city: lat, lon */
+	const uint8_t *cflags;		/* 1 per city: WM_SYNTHETIC, WM_PLACE */
 	const char *str;		/* strbytes */
 	/* built here on first use (compare.c's look-ups), never shared */
 	uint32_t *byslug;		/* ncities, the cities' indexes by slug */
@@ -54,21 +56,22 @@ static unsigned long wmclock;
 
 /* The block's size for these counts, or 0 when too large. */
 static size_t
-flat_size(uint64_t nm, uint64_t nc, uint64_t nq, uint64_t strbytes)
+flat_size(uint64_t nm, uint64_t nc, uint64_t nq, uint64_t strbytes, uint64_t no)
 {
-	if (nm > WMMAXM || nc > WMMAXC || nm * nc > WMMAXV || nq > WMMAXQ || strbytes > ((uint64_t)1 << 30) ||
-	    strbytes == 0)
+	if (nm > WMMAXM || nc > WMMAXC || no > WMMAXC || nm * nc > WMMAXV || nq > WMMAXQ ||
+	    strbytes > ((uint64_t)1 << 30) || strbytes == 0)
 		return 0;
-	return sizeof(struct wmhdr) + 8 * nm * nc + 4 * nc + 16 * nm + 4 * nq + nm * nc + nm + 16 * nc + 16 * nc +
-	    nc + strbytes;
+	return sizeof(struct wmhdr) + 8 * nm * nc + 4 * nc + 16 * nm + 4 * nq + nm * nc + nm + 33 * (nc + no) +
+	    strbytes;
 }
 
 void *
 wavemetrics_flat_make(long long version, size_t nmetrics, const char *const *text, const int *hib,
     size_t ncities, const int *city, const double *values, const unsigned char *has, size_t ncodes,
     const char *const *codes, const char *const *ctext, const double *place, const unsigned char *cflags,
-    long long wavevalues, size_t *len)
+    long long wavevalues, size_t nothers, size_t *len)
 {
+	size_t nall = ncities + (ctext ? nothers : 0);
 	struct wmhdr h;
 	uint64_t strbytes = 1;	/* a "" first */
 	size_t i, size;
@@ -78,9 +81,9 @@ wavemetrics_flat_make(long long version, size_t nmetrics, const char *const *tex
 		strbytes += strlen(text[i] ? text[i] : "") + 1;
 	for (i = 0; i < ncodes; i++)
 		strbytes += strlen(codes[i]) + 1;
-	for (i = 0; ctext && i < 4 * ncities; i++)
+	for (i = 0; ctext && i < 4 * nall; i++)
 		strbytes += strlen(ctext[i] ? ctext[i] : "") + 1;
-	if ((size = flat_size(nmetrics, ncities, ncodes, strbytes)) == 0 || (b = malloc(size)) == NULL)
+	if ((size = flat_size(nmetrics, ncities, ncodes, strbytes, nall - ncities)) == 0 || (b = malloc(size)) == NULL)
 		return NULL;
 	h.magic = WMMAGIC;
 	h.nmetrics = (uint32_t)nmetrics;
@@ -89,6 +92,8 @@ wavemetrics_flat_make(long long version, size_t nmetrics, const char *const *tex
 	h.version = version;
 	h.strbytes = strbytes;
 	h.wavevalues = wavevalues;
+	h.nothers = (uint32_t)(nall - ncities);
+	h.spare = 0;
 	memcpy(b, &h, sizeof(h));
 	p = b + sizeof(h);
 	for (i = 0; i < nmetrics * ncities; i++)
@@ -114,21 +119,21 @@ wavemetrics_flat_make(long long version, size_t nmetrics, const char *const *tex
 	for (i = 0; i < nmetrics; i++)
 		p[i] = hib[i] ? 1 : 0;
 	p += nmetrics;
-	for (i = 0; i < 4 * ncities; i++) {
+	for (i = 0; i < 4 * nall; i++) {
 		/* "" (offset 0) without ctext */
 		((uint32_t *)(void *)p)[i] = ctext ? (uint32_t)strbytes : 0;
 		if (ctext)
 			strbytes += strlen(ctext[i] ? ctext[i] : "") + 1;
 	}
-	p += 16 * ncities;
-	for (i = 0; i < 2 * ncities; i++)
+	p += 16 * nall;
+	for (i = 0; i < 2 * nall; i++)
 		((double *)(void *)p)[i] = place ? place[i] : 0.0;
-	p += 16 * ncities;
-	for (i = 0; i < ncities; i++)
+	p += 16 * nall;
+	for (i = 0; i < nall; i++)
 		p[i] = cflags ? cflags[i] & (WM_SYNTHETIC | WM_PLACE) : 0;
-	p += ncities;
+	p += nall;
 	*p++ = '\0';
-	for (i = 0; i < 4 * nmetrics + ncodes + (ctext ? 4 * ncities : 0); i++) {
+	for (i = 0; i < 4 * nmetrics + ncodes + (ctext ? 4 * nall : 0); i++) {
 		const char *s = i < 4 * nmetrics ? (text[i] ? text[i] : "") : i < 4 * nmetrics + ncodes ?
 		    codes[i - 4 * nmetrics] : (ctext[i - 4 * nmetrics - ncodes] ? ctext[i - 4 * nmetrics - ncodes] : "");
 		size_t l = strlen(s) + 1;
@@ -157,7 +162,7 @@ wavemetrics_from_flat(void *block, size_t len)
 	if (block == NULL || len < sizeof(h))
 		return NULL;
 	memcpy(&h, block, sizeof(h));
-	if (h.magic != WMMAGIC || flat_size(h.nmetrics, h.ncities, h.ncodes, h.strbytes) != len)
+	if (h.magic != WMMAGIC || flat_size(h.nmetrics, h.ncities, h.ncodes, h.strbytes, h.nothers) != len)
 		return NULL;
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return NULL;
@@ -178,11 +183,11 @@ wavemetrics_from_flat(void *block, size_t len)
 	w->hib = (const uint8_t *)p;
 	p += nm;
 	w->ctext = (const uint32_t *)(const void *)p;
-	p += 16 * nc;
+	p += 16 * (nc + h.nothers);
 	w->place = (const double *)(const void *)p;
-	p += 16 * nc;
+	p += 16 * (nc + h.nothers);
 	w->cflags = (const uint8_t *)p;
-	p += nc;
+	p += nc + h.nothers;
 	w->str = p;
 	for (i = 0; i < 4 * nm; i++)
 		if (!str_ok(w, w->text[i]))
@@ -199,10 +204,10 @@ wavemetrics_from_flat(void *block, size_t len)
 	for (i = 0; i < nm; i++)
 		if (w->hib[i] > 1)
 			goto bad;
-	for (i = 0; i < 4 * nc; i++)
+	for (i = 0; i < 4 * (nc + h.nothers); i++)
 		if (!str_ok(w, w->ctext[i]))
 			goto bad;
-	for (i = 0; i < nc; i++)
+	for (i = 0; i < nc + h.nothers; i++)
 		if (w->cflags[i] & ~(WM_SYNTHETIC | WM_PLACE))
 			goto bad;
 	w->block = block;
@@ -269,7 +274,7 @@ build(struct db *db, const char *wave, long long version, size_t *len)
 	int32_t *city = NULL;
 	double *values = NULL;
 	unsigned char *has = NULL;
-	size_t nm = 0, nc = 0, nq = 0, r;
+	size_t nm = 0, nc = 0, nq = 0, no = 0, r;
 	void *b = NULL;
 	int i, rows, part = 0;
 
@@ -289,7 +294,7 @@ build(struct db *db, const char *wave, long long version, size_t *len)
 	for (i = 1; i < rows; i++) {
 		int pt = atoi(PQgetvalue(res, i, Q_WAVEMETRICS_PART));
 
-		if (pt < part || pt < 1 || pt > 4)
+		if (pt < part || pt < 1 || pt > 5)
 			goto out;
 		if (pt == 4 && part < 4) {	/* the first value: the metrics and cities are all there */
 			if (nm * nc > WMMAXV || (values = calloc(nm * nc + 1, sizeof(*values))) == NULL ||
@@ -307,22 +312,28 @@ build(struct db *db, const char *wave, long long version, size_t *len)
 			hib[nm++] = PQgetvalue(res, i, Q_WAVEMETRICS_HIGHER_IS_BETTER)[0] == 't';
 		} else if (pt == 2) {
 			codes[nq++] = PQgetvalue(res, i, Q_WAVEMETRICS_ID);
-		} else if (pt == 3) {
-			city[nc] = (int)strtol(PQgetvalue(res, i, Q_WAVEMETRICS_CID), NULL, 10);
-			if (nc > 0 && city[nc - 1] >= city[nc])
-				goto out;
-			ctext[4 * nc] = PQgetvalue(res, i, Q_WAVEMETRICS_SLUG);
-			ctext[4 * nc + 1] = PQgetvalue(res, i, Q_WAVEMETRICS_NAME);
-			ctext[4 * nc + 2] = PQgetvalue(res, i, Q_WAVEMETRICS_REGION);
-			ctext[4 * nc + 3] = PQgetvalue(res, i, Q_WAVEMETRICS_COUNTRY);
-			cflags[nc] = PQgetvalue(res, i, Q_WAVEMETRICS_SYNTHETIC)[0] == 't' ? WM_SYNTHETIC : 0;
-			if (!PQgetisnull(res, i, Q_WAVEMETRICS_LAT) && !PQgetisnull(res, i, Q_WAVEMETRICS_LON)) {
-				cflags[nc] |= WM_PLACE;
-				place[2 * nc] = strtod(PQgetvalue(res, i, Q_WAVEMETRICS_LAT), NULL);
-				place[2 * nc + 1] = strtod(PQgetvalue(res, i, Q_WAVEMETRICS_LON), NULL);
+		} else if (pt == 3 || pt == 5) {
+			size_t at = nc + no;	/* the fact rows' cities first, then the others */
+
+			if (pt == 3) {
+				city[nc] = (int)strtol(PQgetvalue(res, i, Q_WAVEMETRICS_CID), NULL, 10);
+				if (nc > 0 && city[nc - 1] >= city[nc])
+					goto out;
+				nc++;
+			} else {
+				no++;
 			}
-			nc++;
-		} else {
+			ctext[4 * at] = PQgetvalue(res, i, Q_WAVEMETRICS_SLUG);
+			ctext[4 * at + 1] = PQgetvalue(res, i, Q_WAVEMETRICS_NAME);
+			ctext[4 * at + 2] = PQgetvalue(res, i, Q_WAVEMETRICS_REGION);
+			ctext[4 * at + 3] = PQgetvalue(res, i, Q_WAVEMETRICS_COUNTRY);
+			cflags[at] = PQgetvalue(res, i, Q_WAVEMETRICS_SYNTHETIC)[0] == 't' ? WM_SYNTHETIC : 0;
+			if (!PQgetisnull(res, i, Q_WAVEMETRICS_LAT) && !PQgetisnull(res, i, Q_WAVEMETRICS_LON)) {
+				cflags[at] |= WM_PLACE;
+				place[2 * at] = strtod(PQgetvalue(res, i, Q_WAVEMETRICS_LAT), NULL);
+				place[2 * at + 1] = strtod(PQgetvalue(res, i, Q_WAVEMETRICS_LON), NULL);
+			}
+		} else {	/* 4: a value, before any other city (part 5) */
 			long long k = strtoll(PQgetvalue(res, i, Q_WAVEMETRICS_K), NULL, 10);
 			long c = city_index(city, nc, (int)strtol(PQgetvalue(res, i, Q_WAVEMETRICS_CID), NULL, 10));
 
@@ -339,7 +350,7 @@ build(struct db *db, const char *wave, long long version, size_t *len)
 	    (has = calloc(nm * nc + 1, 1)) == NULL))
 		goto out;
 	b = wavemetrics_flat_make(version, nm, text, hib, nc, city, values, has, nq, codes, ctext, place, cflags,
-	    wv, len);
+	    wv, no, len);
 out:
 	free(ctext);
 	free(place);
@@ -547,7 +558,7 @@ long
 wavemetrics_city_slug(const struct wavemetrics *cw, const char *slug)
 {
 	struct wavemetrics *w = own(cw);
-	size_t nc = w->h->ncities, lo = 0, hi = nc, i;
+	size_t nc = (size_t)w->h->ncities + w->h->nothers, lo = 0, hi = nc, i;
 
 	if (w->byslug == NULL) {
 		if ((w->byslug = malloc((nc + 1) * sizeof(*w->byslug))) == NULL)
@@ -625,6 +636,8 @@ wavemetrics_value(const struct wavemetrics *w, size_t m, size_t c, double *v)
 {
 	size_t r = m * w->h->ncities + c;
 
+	if (c >= w->h->ncities)
+		return 0;	/* a city without a fact row of the wave */
 	*v = w->values[r];
 	return w->has[r];
 }
@@ -656,7 +669,7 @@ wavemetrics_position(const struct wavemetrics *cw, size_t m, const size_t *membe
 	const double *v = w->values + m * nc;
 	const uint8_t *has = w->has + m * nc;
 	long long better = 0, count = 0;
-	int hib = w->hib[m];
+	int hib = w->hib[m], mine = c < nc && has[c];
 
 	if (members == NULL) {	/* every city of the block: a sorted copy of the metric's values */
 		if (w->sorted == NULL && ((w->sorted = calloc(w->h->nmetrics + 1, sizeof(*w->sorted))) == NULL ||
@@ -675,7 +688,7 @@ wavemetrics_position(const struct wavemetrics *cw, size_t m, const size_t *membe
 			w->nsorted[m] = k;
 		}
 		count = (long long)w->nsorted[m];
-		if (has[c])
+		if (mine)
 			better = hib ? count - (long long)bound(w->sorted[m], w->nsorted[m], v[c], 1) :
 			    (long long)bound(w->sorted[m], w->nsorted[m], v[c], 0);
 	} else {
@@ -683,13 +696,13 @@ wavemetrics_position(const struct wavemetrics *cw, size_t m, const size_t *membe
 			if (!has[members[i]])
 				continue;
 			count++;
-			if (has[c]) {
+			if (mine) {
 				int d = pg_cmp(v[members[i]], v[c]);
 				better += hib ? d > 0 : d < 0;
 			}
 		}
 	}
 	*of = count;
-	*rank = has[c] ? 1 + better : -1;
+	*rank = mine ? 1 + better : -1;
 	return 0;
 }

@@ -384,7 +384,7 @@ compare_json_blocks(struct request *r, const char *wave, const char *scope, cons
 		return 0;
 	for (i = 0; i < nc; i++) {
 		if ((ci[i] = wavemetrics_city_slug(w, slugs[i])) < 0)
-			return 0;	/* not a city of the wave's fact rows (or unknown: the 404): the statement */
+			return 0;	/* unknown: the statement's 404 */
 		in_scope[i] = k < 0 || strcmp(wavemetrics_city_text(w, (size_t)ci[i], k), key) == 0;
 	}
 	if (nids == 0) {

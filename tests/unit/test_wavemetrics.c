@@ -32,11 +32,11 @@ main(void)
 	int cohort[] = { 2, 5, 8, 11 }, stranger[] = { 2, 4 };
 	size_t len = 0, i;
 	const char *ctext[] = { "b-town", "B Town", "Europe", "FR", "a-ville", "A \xc3\xa9", "Asia", "JP",
-		"d-city", "D", "Europe", "DE", "c-burg", "C", "Asia", "JP" };
-	double place[] = { 48.5, 2.25, 0, 0, -33.125, 151.0, 1, 2 };
-	unsigned char cflags[] = { WM_PLACE, WM_SYNTHETIC, WM_PLACE | WM_SYNTHETIC, 0 };
+		"d-city", "D", "Europe", "DE", "c-burg", "C", "Asia", "JP", "e-other", "E", "Asia", "CN" };
+	double place[] = { 48.5, 2.25, 0, 0, -33.125, 151.0, 1, 2, 3, 4 };
+	unsigned char cflags[] = { WM_PLACE, WM_SYNTHETIC, WM_PLACE | WM_SYNTHETIC, 0, WM_PLACE };
 	void *b = wavemetrics_flat_make(7, 2, text, hib, 4, city, values, has, 2, codes, ctext, place, cflags, 6,
-	    &len), *c;
+	    1, &len), *c;
 	struct wavemetrics *w;
 	json_t *r, *m;
 	int refused = 1;
@@ -109,10 +109,15 @@ main(void)
 		    "a cohort's members, lower is better");
 		CHECK(wavemetrics_position(w, 1, NULL, 0, 1, &rk, &of) == 0 && rk == -1 && of == 3,
 		    "a city without a value of a metric");
+		CHECK(wavemetrics_city_slug(w, "e-other") == 4 && wavemetrics_ncities(w) == 4 &&
+		    !wavemetrics_value(w, 0, 4, &v) && wavemetrics_city_flags(w, 4, &lat, &lon) == WM_PLACE &&
+		    lat == 3 && wavemetrics_position(w, 0, NULL, 0, 4, &rk, &of) == 0 && rk == -1 && of == 3,
+		    "a city without a fact row: its texts and place, no value, no rank");
+		CHECK_STR(wavemetrics_city_text(w, 4, 3), "CN", "its country");
 	}
 	wavemetrics_free(w);
 	{
-		void *d = wavemetrics_flat_make(7, 2, text, hib, 4, city, values, has, 2, codes, NULL, NULL, NULL, 7, &i);
+		void *d = wavemetrics_flat_make(7, 2, text, hib, 4, city, values, has, 2, codes, NULL, NULL, NULL, 7, 3, &i);
 
 		w = wavemetrics_from_flat(d, i);
 		CHECK(w != NULL && !wavemetrics_exact(w) && wavemetrics_city_slug(w, "a-ville") == -1,
@@ -134,8 +139,8 @@ main(void)
 	{
 		/* cities out of order, a has byte not 0 or 1, a string offset past the end, unterminated, a city's
 		 * string offset past the end, a city's flags not known */
-		size_t at[] = { 40 + 64 + 4, 40 + 64 + 16 + 32 + 8, 40 + 64 + 16 + 4, len - 1,
-		    40 + 64 + 16 + 32 + 8 + 8 + 2 + 4, 40 + 64 + 16 + 32 + 8 + 8 + 2 + 64 + 64 + 1 };
+		size_t at[] = { 48 + 64 + 4, 48 + 64 + 16 + 32 + 8, 48 + 64 + 16 + 4, len - 1,
+		    48 + 64 + 16 + 32 + 8 + 8 + 2 + 4, 48 + 64 + 16 + 32 + 8 + 8 + 2 + 80 + 80 + 1 };
 		unsigned char v[] = { 0, 7, 0xff, 'q', 0xff, 9 };
 		int k, all = 1;
 
