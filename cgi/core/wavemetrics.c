@@ -21,6 +21,8 @@ struct wmhdr {
 	uint32_t magic, nmetrics, ncities, ncodes;
 	int64_t version;
 	uint64_t strbytes;
+	int64_t wavevalues;	/* the wave's values of active metrics (metric_values.survey_id = wave) */
+	uint32_t nothers, spare;	/* the cities without a fact row of the wave (texts, flags, place only) */
 };
 
 struct wavemetrics {
@@ -33,7 +35,16 @@ struct wavemetrics {
 	const uint32_t *codes;		/* ncodes (offsets into str) */
 	const uint8_t *has;		/* nmetrics * ncities: 1 when the value is there */
 	const uint8_t *hib;		/* nmetrics */
+	/* the fact rows' cities, then nothers others */
+	const uint32_t *ctext;		/* 4 per city: slug, name, region, country (offsets into str) */
+	const double *place;		/* 2 per city: lat, lon */
+	const uint8_t *cflags;		/* 1 per city: WM_SYNTHETIC, WM_PLACE */
 	const char *str;		/* strbytes */
+	/* built here on first use (compare.c's look-ups), never shared */
+	uint32_t *byslug;		/* ncities, the cities' indexes by slug */
+	double **sorted;		/* nmetrics: a metric's values in PostgreSQL's order, NULL until asked */
+	size_t *nsorted;
+	int exact;			/* 0 not known yet, 1 every value of the wave is here, -1 not */
 };
 
 static struct {
@@ -45,19 +56,22 @@ static unsigned long wmclock;
 
 /* The block's size for these counts, or 0 when too large. */
 static size_t
-flat_size(uint64_t nm, uint64_t nc, uint64_t nq, uint64_t strbytes)
+flat_size(uint64_t nm, uint64_t nc, uint64_t nq, uint64_t strbytes, uint64_t no)
 {
-	if (nm > WMMAXM || nc > WMMAXC || nm * nc > WMMAXV || nq > WMMAXQ || strbytes > ((uint64_t)1 << 30) ||
-	    strbytes == 0)
+	if (nm > WMMAXM || nc > WMMAXC || no > WMMAXC || nm * nc > WMMAXV || nq > WMMAXQ ||
+	    strbytes > ((uint64_t)1 << 30) || strbytes == 0)
 		return 0;
-	return sizeof(struct wmhdr) + 8 * nm * nc + 4 * nc + 16 * nm + 4 * nq + nm * nc + nm + strbytes;
+	return sizeof(struct wmhdr) + 8 * nm * nc + 4 * nc + 16 * nm + 4 * nq + nm * nc + nm + 33 * (nc + no) +
+	    strbytes;
 }
 
 void *
 wavemetrics_flat_make(long long version, size_t nmetrics, const char *const *text, const int *hib,
     size_t ncities, const int *city, const double *values, const unsigned char *has, size_t ncodes,
-    const char *const *codes, size_t *len)
+    const char *const *codes, const char *const *ctext, const double *place, const unsigned char *cflags,
+    long long wavevalues, size_t nothers, size_t *len)
 {
+	size_t nall = ncities + (ctext ? nothers : 0);
 	struct wmhdr h;
 	uint64_t strbytes = 1;	/* a "" first */
 	size_t i, size;
@@ -67,7 +81,9 @@ wavemetrics_flat_make(long long version, size_t nmetrics, const char *const *tex
 		strbytes += strlen(text[i] ? text[i] : "") + 1;
 	for (i = 0; i < ncodes; i++)
 		strbytes += strlen(codes[i]) + 1;
-	if ((size = flat_size(nmetrics, ncities, ncodes, strbytes)) == 0 || (b = malloc(size)) == NULL)
+	for (i = 0; ctext && i < 4 * nall; i++)
+		strbytes += strlen(ctext[i] ? ctext[i] : "") + 1;
+	if ((size = flat_size(nmetrics, ncities, ncodes, strbytes, nall - ncities)) == 0 || (b = malloc(size)) == NULL)
 		return NULL;
 	h.magic = WMMAGIC;
 	h.nmetrics = (uint32_t)nmetrics;
@@ -75,6 +91,9 @@ wavemetrics_flat_make(long long version, size_t nmetrics, const char *const *tex
 	h.ncodes = (uint32_t)ncodes;
 	h.version = version;
 	h.strbytes = strbytes;
+	h.wavevalues = wavevalues;
+	h.nothers = (uint32_t)(nall - ncities);
+	h.spare = 0;
 	memcpy(b, &h, sizeof(h));
 	p = b + sizeof(h);
 	for (i = 0; i < nmetrics * ncities; i++)
@@ -100,9 +119,23 @@ wavemetrics_flat_make(long long version, size_t nmetrics, const char *const *tex
 	for (i = 0; i < nmetrics; i++)
 		p[i] = hib[i] ? 1 : 0;
 	p += nmetrics;
+	for (i = 0; i < 4 * nall; i++) {
+		/* "" (offset 0) without ctext */
+		((uint32_t *)(void *)p)[i] = ctext ? (uint32_t)strbytes : 0;
+		if (ctext)
+			strbytes += strlen(ctext[i] ? ctext[i] : "") + 1;
+	}
+	p += 16 * nall;
+	for (i = 0; i < 2 * nall; i++)
+		((double *)(void *)p)[i] = place ? place[i] : 0.0;
+	p += 16 * nall;
+	for (i = 0; i < nall; i++)
+		p[i] = cflags ? cflags[i] & (WM_SYNTHETIC | WM_PLACE) : 0;
+	p += nall;
 	*p++ = '\0';
-	for (i = 0; i < 4 * nmetrics + ncodes; i++) {
-		const char *s = i < 4 * nmetrics ? (text[i] ? text[i] : "") : codes[i - 4 * nmetrics];
+	for (i = 0; i < 4 * nmetrics + ncodes + (ctext ? 4 * nall : 0); i++) {
+		const char *s = i < 4 * nmetrics ? (text[i] ? text[i] : "") : i < 4 * nmetrics + ncodes ?
+		    codes[i - 4 * nmetrics] : (ctext[i - 4 * nmetrics - ncodes] ? ctext[i - 4 * nmetrics - ncodes] : "");
 		size_t l = strlen(s) + 1;
 
 		memcpy(p, s, l);
@@ -129,7 +162,7 @@ wavemetrics_from_flat(void *block, size_t len)
 	if (block == NULL || len < sizeof(h))
 		return NULL;
 	memcpy(&h, block, sizeof(h));
-	if (h.magic != WMMAGIC || flat_size(h.nmetrics, h.ncities, h.ncodes, h.strbytes) != len)
+	if (h.magic != WMMAGIC || flat_size(h.nmetrics, h.ncities, h.ncodes, h.strbytes, h.nothers) != len)
 		return NULL;
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return NULL;
@@ -149,6 +182,12 @@ wavemetrics_from_flat(void *block, size_t len)
 	p += nm * nc;
 	w->hib = (const uint8_t *)p;
 	p += nm;
+	w->ctext = (const uint32_t *)(const void *)p;
+	p += 16 * (nc + h.nothers);
+	w->place = (const double *)(const void *)p;
+	p += 16 * (nc + h.nothers);
+	w->cflags = (const uint8_t *)p;
+	p += nc + h.nothers;
 	w->str = p;
 	for (i = 0; i < 4 * nm; i++)
 		if (!str_ok(w, w->text[i]))
@@ -165,6 +204,12 @@ wavemetrics_from_flat(void *block, size_t len)
 	for (i = 0; i < nm; i++)
 		if (w->hib[i] > 1)
 			goto bad;
+	for (i = 0; i < 4 * (nc + h.nothers); i++)
+		if (!str_ok(w, w->ctext[i]))
+			goto bad;
+	for (i = 0; i < nc + h.nothers; i++)
+		if (w->cflags[i] & ~(WM_SYNTHETIC | WM_PLACE))
+			goto bad;
 	w->block = block;
 	w->len = len;
 	return w;
@@ -176,8 +221,15 @@ bad:
 void
 wavemetrics_free(struct wavemetrics *w)
 {
+	size_t i;
+
 	if (w == NULL)
 		return;
+	for (i = 0; w->sorted && i < w->h->nmetrics; i++)
+		free(w->sorted[i]);
+	free(w->sorted);
+	free(w->nsorted);
+	free(w->byslug);
 	free(w->block);
 	free(w);
 }
@@ -214,12 +266,15 @@ build(struct db *db, const char *wave, long long version, size_t *len)
 {
 	const char *p[1] = { wave };
 	PGresult *res = db_query(db, Q_WAVEMETRICS, 1, p);
-	const char **text = NULL, **codes = NULL;
+	const char **text = NULL, **codes = NULL, **ctext = NULL;
+	double *place = NULL;
+	unsigned char *cflags = NULL;
+	long long wv;
 	int *hib = NULL;
 	int32_t *city = NULL;
 	double *values = NULL;
 	unsigned char *has = NULL;
-	size_t nm = 0, nc = 0, nq = 0, r;
+	size_t nm = 0, nc = 0, nq = 0, no = 0, r;
 	void *b = NULL;
 	int i, rows, part = 0;
 
@@ -230,12 +285,16 @@ build(struct db *db, const char *wave, long long version, size_t *len)
 	if ((text = calloc(4 * (size_t)rows, sizeof(*text))) == NULL ||
 	    (codes = calloc((size_t)rows, sizeof(*codes))) == NULL ||
 	    (hib = calloc((size_t)rows, sizeof(*hib))) == NULL ||
-	    (city = calloc((size_t)rows, sizeof(*city))) == NULL)
+	    (city = calloc((size_t)rows, sizeof(*city))) == NULL ||
+	    (ctext = calloc(4 * (size_t)rows, sizeof(*ctext))) == NULL ||
+	    (place = calloc(2 * (size_t)rows, sizeof(*place))) == NULL ||
+	    (cflags = calloc((size_t)rows, 1)) == NULL)
 		goto out;
+	wv = strtoll(PQgetvalue(res, 0, Q_WAVEMETRICS_WV), NULL, 10);
 	for (i = 1; i < rows; i++) {
 		int pt = atoi(PQgetvalue(res, i, Q_WAVEMETRICS_PART));
 
-		if (pt < part || pt < 1 || pt > 4)
+		if (pt < part || pt < 1 || pt > 5)
 			goto out;
 		if (pt == 4 && part < 4) {	/* the first value: the metrics and cities are all there */
 			if (nm * nc > WMMAXV || (values = calloc(nm * nc + 1, sizeof(*values))) == NULL ||
@@ -253,12 +312,28 @@ build(struct db *db, const char *wave, long long version, size_t *len)
 			hib[nm++] = PQgetvalue(res, i, Q_WAVEMETRICS_HIGHER_IS_BETTER)[0] == 't';
 		} else if (pt == 2) {
 			codes[nq++] = PQgetvalue(res, i, Q_WAVEMETRICS_ID);
-		} else if (pt == 3) {
-			city[nc] = (int)strtol(PQgetvalue(res, i, Q_WAVEMETRICS_CID), NULL, 10);
-			if (nc > 0 && city[nc - 1] >= city[nc])
-				goto out;
-			nc++;
-		} else {
+		} else if (pt == 3 || pt == 5) {
+			size_t at = nc + no;	/* the fact rows' cities first, then the others */
+
+			if (pt == 3) {
+				city[nc] = (int)strtol(PQgetvalue(res, i, Q_WAVEMETRICS_CID), NULL, 10);
+				if (nc > 0 && city[nc - 1] >= city[nc])
+					goto out;
+				nc++;
+			} else {
+				no++;
+			}
+			ctext[4 * at] = PQgetvalue(res, i, Q_WAVEMETRICS_SLUG);
+			ctext[4 * at + 1] = PQgetvalue(res, i, Q_WAVEMETRICS_NAME);
+			ctext[4 * at + 2] = PQgetvalue(res, i, Q_WAVEMETRICS_REGION);
+			ctext[4 * at + 3] = PQgetvalue(res, i, Q_WAVEMETRICS_COUNTRY);
+			cflags[at] = PQgetvalue(res, i, Q_WAVEMETRICS_SYNTHETIC)[0] == 't' ? WM_SYNTHETIC : 0;
+			if (!PQgetisnull(res, i, Q_WAVEMETRICS_LAT) && !PQgetisnull(res, i, Q_WAVEMETRICS_LON)) {
+				cflags[at] |= WM_PLACE;
+				place[2 * at] = strtod(PQgetvalue(res, i, Q_WAVEMETRICS_LAT), NULL);
+				place[2 * at + 1] = strtod(PQgetvalue(res, i, Q_WAVEMETRICS_LON), NULL);
+			}
+		} else {	/* 4: a value, before any other city (part 5) */
 			long long k = strtoll(PQgetvalue(res, i, Q_WAVEMETRICS_K), NULL, 10);
 			long c = city_index(city, nc, (int)strtol(PQgetvalue(res, i, Q_WAVEMETRICS_CID), NULL, 10));
 
@@ -274,8 +349,12 @@ build(struct db *db, const char *wave, long long version, size_t *len)
 	if (values == NULL && ((values = calloc(nm * nc + 1, sizeof(*values))) == NULL ||
 	    (has = calloc(nm * nc + 1, 1)) == NULL))
 		goto out;
-	b = wavemetrics_flat_make(version, nm, text, hib, nc, city, values, has, nq, codes, len);
+	b = wavemetrics_flat_make(version, nm, text, hib, nc, city, values, has, nq, codes, ctext, place, cflags,
+	    wv, no, len);
 out:
+	free(ctext);
+	free(place);
+	free(cflags);
 	free(text);
 	free(codes);
 	free(hib);
@@ -433,4 +512,197 @@ bad:
 	json_decref(list);
 	free(at);
 	return NULL;
+}
+
+/* ---- /compare's look-ups (issue 18, eighth session, round 2) ---- */
+
+static const struct wavemetrics *slug_sort_w;	/* qsort's context (one worker thread) */
+
+static int
+by_slug(const void *a, const void *b)
+{
+	const struct wavemetrics *w = slug_sort_w;
+
+	return strcmp(w->str + w->ctext[4 * *(const uint32_t *)a], w->str + w->ctext[4 * *(const uint32_t *)b]);
+}
+
+static int
+by_pg(const void *a, const void *b)
+{
+	return pg_cmp(*(const double *)a, *(const double *)b);
+}
+
+/* The lazily built look-ups live in the worker's own copy: w is this module's (wavemetrics_get). */
+static struct wavemetrics *
+own(const struct wavemetrics *w)
+{
+	return (struct wavemetrics *)(uintptr_t)w;
+}
+
+int
+wavemetrics_exact(const struct wavemetrics *cw)
+{
+	struct wavemetrics *w = own(cw);
+	size_t i, n = (size_t)w->h->nmetrics * w->h->ncities;
+	long long k = 0;
+
+	if (w->exact == 0) {
+		for (i = 0; i < n; i++)
+			k += w->has[i];
+		w->exact = k == w->h->wavevalues ? 1 : -1;
+	}
+	return w->exact == 1;
+}
+
+long
+wavemetrics_city_slug(const struct wavemetrics *cw, const char *slug)
+{
+	struct wavemetrics *w = own(cw);
+	size_t nc = (size_t)w->h->ncities + w->h->nothers, lo = 0, hi = nc, i;
+
+	if (w->byslug == NULL) {
+		if ((w->byslug = malloc((nc + 1) * sizeof(*w->byslug))) == NULL)
+			return -1;
+		for (i = 0; i < nc; i++)
+			w->byslug[i] = (uint32_t)i;
+		slug_sort_w = w;
+		qsort(w->byslug, nc, sizeof(*w->byslug), by_slug);
+	}
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int k = strcmp(w->str + w->ctext[4 * w->byslug[mid]], slug);
+
+		if (k == 0)
+			return (long)w->byslug[mid];
+		if (k < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+size_t
+wavemetrics_ncities(const struct wavemetrics *w)
+{
+	return w->h->ncities;
+}
+
+const char *
+wavemetrics_city_text(const struct wavemetrics *w, size_t c, int k)
+{
+	return w->str + w->ctext[4 * c + (size_t)k];
+}
+
+int
+wavemetrics_city_flags(const struct wavemetrics *w, size_t c, double *lat, double *lon)
+{
+	*lat = w->place[2 * c];
+	*lon = w->place[2 * c + 1];
+	return w->cflags[c];
+}
+
+size_t
+wavemetrics_nmetrics(const struct wavemetrics *w)
+{
+	return w->h->nmetrics;
+}
+
+long
+wavemetrics_metric(const struct wavemetrics *w, const char *id)
+{
+	uint32_t m;
+
+	for (m = 0; m < w->h->nmetrics; m++)
+		if (strcmp(w->str + w->text[4 * m], id) == 0)
+			return (long)m;
+	return -1;
+}
+
+const char *
+wavemetrics_metric_text(const struct wavemetrics *w, size_t m, int k)
+{
+	return w->str + w->text[4 * m + (size_t)k];
+}
+
+int
+wavemetrics_metric_hib(const struct wavemetrics *w, size_t m)
+{
+	return w->hib[m];
+}
+
+int
+wavemetrics_value(const struct wavemetrics *w, size_t m, size_t c, double *v)
+{
+	size_t r = m * w->h->ncities + c;
+
+	if (c >= w->h->ncities)
+		return 0;	/* a city without a fact row of the wave */
+	*v = w->values[r];
+	return w->has[r];
+}
+
+/* The number of values of the sorted run below (lt) or at or below (le) v. */
+static size_t
+bound(const double *s, size_t n, double v, int le)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int k = pg_cmp(s[mid], v);
+
+		if (k < 0 || (le && k == 0))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int
+wavemetrics_position(const struct wavemetrics *cw, size_t m, const size_t *members, size_t n, size_t c,
+    long long *rank, long long *of)
+{
+	struct wavemetrics *w = own(cw);
+	size_t nc = w->h->ncities, i, k;
+	const double *v = w->values + m * nc;
+	const uint8_t *has = w->has + m * nc;
+	long long better = 0, count = 0;
+	int hib = w->hib[m], mine = c < nc && has[c];
+
+	if (members == NULL) {	/* every city of the block: a sorted copy of the metric's values */
+		if (w->sorted == NULL && ((w->sorted = calloc(w->h->nmetrics + 1, sizeof(*w->sorted))) == NULL ||
+		    (w->nsorted = calloc(w->h->nmetrics + 1, sizeof(*w->nsorted))) == NULL)) {
+			free(w->sorted);
+			w->sorted = NULL;
+			return -1;
+		}
+		if (w->sorted[m] == NULL) {
+			if ((w->sorted[m] = malloc((nc + 1) * sizeof(double))) == NULL)
+				return -1;
+			for (i = 0, k = 0; i < nc; i++)
+				if (has[i])
+					w->sorted[m][k++] = v[i];
+			qsort(w->sorted[m], k, sizeof(double), by_pg);
+			w->nsorted[m] = k;
+		}
+		count = (long long)w->nsorted[m];
+		if (mine)
+			better = hib ? count - (long long)bound(w->sorted[m], w->nsorted[m], v[c], 1) :
+			    (long long)bound(w->sorted[m], w->nsorted[m], v[c], 0);
+	} else {
+		for (i = 0; i < n; i++) {
+			if (!has[members[i]])
+				continue;
+			count++;
+			if (mine) {
+				int d = pg_cmp(v[members[i]], v[c]);
+				better += hib ? d > 0 : d < 0;
+			}
+		}
+	}
+	*of = count;
+	*rank = mine ? 1 + better : -1;
+	return 0;
 }

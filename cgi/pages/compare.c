@@ -732,6 +732,18 @@ compare_get(struct request *r)
 	if (wave == NULL)
 		wave = default_wave(r->app, &kept_wave);
 	if (wave != NULL && !view_wave_is_latest(wave) && view_cohort_is_stored(&c)) {
+		/* the waves kept first: compare_json.c writes from them (else the model answered the first
+		 * request of a data version, which dropped a NaN value's key where the rows' writer says null) */
+		if (r->fmt == FMT_JSON)
+			json_decref(kept_waves(r->app));
+		/* the plain JSON answer from the per-version blocks, no statement (compare_json.c) */
+		if (getenv("CITYBENCH_COMPARE_SQL") == NULL && (n = compare_json_blocks(r, wave, c.stored[0],
+		    c.stored[1], cities.items, cities.n, metrics.items, metrics.n, c.canonical.data)) != 0) {
+			if (n == -1)
+				reply_error(r, 503, "out of memory", NULL);
+			status = 0;
+			goto out;
+		}
 		/* a stored cohort at a wave: probes only (queries_compare.def) */
 		p[0] = wave;
 		p[1] = c.stored[0];

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app.h"
+
 #include "compare_json.h"
 #include "db.h"
 #include "jsonw.h"
@@ -17,6 +19,7 @@
 #include "numtext.h"
 #include "query.h"
 #include "versioned.h"
+#include "wavemetrics.h"
 
 /* Q_COMPARE_STORED's row of city slot i (0: the metrics' rows) and metric slot j (0: the cities'). */
 #define ROW(i, j) ((i) * (nm + 1) + (j))
@@ -212,6 +215,204 @@ compare_json_stored(struct request *r, const PGresult *res, const char *peers)
 	if (rc == -1) {
 		buf_reset(&r->out);
 		return -1;
+	}
+	r->status = 200;
+	r->ctype = "application/json";
+	return 1;
+}
+
+/* ---- the same answer from the per-version blocks, no statement (issue 18, eighth session, round 2) ---- */
+
+#define MAX_MET		100	/* compare.c's MAX_METRICS */
+
+/* The body into b from the wave's metric values block (the rows compare_stored() would give: cities
+ * ci[], metrics mi[], the cohort members[] or NULL for every city); as write_answer, byte for byte. */
+static int
+write_blocks(struct request *r, struct buf *b, const struct wavemetrics *w, const char *wave, const char *peers,
+    const long *ci, size_t nc, const long *mi, size_t nm, const size_t *members, size_t nmem,
+    const unsigned char *in_scope)
+{
+	json_t *waves = versioned_get(r->app, "surveys");
+	struct buf keys = BUF_INIT;
+	size_t off[MAX_KEYS + 1], i, j;
+	long long *rank = NULL, *of = NULL;
+	int e = 0, k;
+
+	if (waves == NULL)
+		return 1;
+	if ((rank = malloc((nc * nm + 1) * sizeof(*rank))) == NULL || (of = malloc((nm + 1) * sizeof(*of))) == NULL) {
+		free(rank);
+		json_decref(waves);
+		return -1;
+	}
+	for (j = 0; j < nm; j++)
+		for (i = 0; i < nc; i++) {
+			long long rk, n;
+
+			if (wavemetrics_position(w, (size_t)mi[j], members, nmem, (size_t)ci[i], &rk, &n) == -1) {
+				e = 1;
+				rk = -1;
+				n = 0;
+			}
+			rank[j * nc + i] = in_scope[i] ? rk : -1;
+			of[j] = n;
+		}
+	for (i = 0; i < nc; i++) {
+		off[i] = keys.len;
+		e |= jsonw_key(&keys, wavemetrics_city_text(w, (size_t)ci[i], 0));
+	}
+	off[nc] = keys.len;
+	e |= buf_append(b, "{\"survey\":", 10);
+	e |= jsonw_string(b, wave);
+	e |= buf_append(b, ",\"peers\":", 9);
+	e |= jsonw_string(b, peers);
+	e |= buf_append(b, ",\"waves\":", 9);
+	e |= jsonw_value(b, waves);
+	json_decref(waves);
+	e |= buf_append(b, ",\"cities\":[", 11);
+	for (i = 0; i < nc; i++) {
+		double lat, lon;
+		int fl = wavemetrics_city_flags(w, (size_t)ci[i], &lat, &lon);
+
+		e |= buf_append(b, i > 0 ? ",{\"slug\":" : "{\"slug\":", i > 0 ? 9 : 8);
+		e |= jsonw_string(b, wavemetrics_city_text(w, (size_t)ci[i], 0));
+		e |= buf_append(b, ",\"name\":", 8);
+		e |= jsonw_string(b, wavemetrics_city_text(w, (size_t)ci[i], 1));
+		e |= buf_append(b, ",\"synthetic\":", 13);
+		e |= jsonw_bool(b, (fl & WM_SYNTHETIC) != 0);
+		e |= buf_append(b, ",\"lat\":", 7);
+		e |= (fl & WM_PLACE) ? jsonw_real(b, lat) : jsonw_null(b);
+		e |= buf_append(b, ",\"lon\":", 7);
+		e |= (fl & WM_PLACE) ? jsonw_real(b, lon) : jsonw_null(b);
+		e |= buf_putc(b, '}');
+	}
+	e |= buf_append(b, "],\"metrics\":[", 13);
+	for (j = 0; j < nm; j++) {
+		const char *id = wavemetrics_metric_text(w, (size_t)mi[j], 0);
+		const char *fr = names_metric_title_fr(r->app, id);
+
+		e |= buf_append(b, j > 0 ? ",{\"id\":" : "{\"id\":", j > 0 ? 7 : 6);
+		e |= jsonw_string(b, id);
+		e |= buf_append(b, ",\"title\":", 9);
+		e |= jsonw_string(b, wavemetrics_metric_text(w, (size_t)mi[j], 1));
+		e |= buf_append(b, ",\"unit\":", 8);
+		e |= jsonw_string(b, wavemetrics_metric_text(w, (size_t)mi[j], 2));
+		e |= buf_append(b, ",\"higher_is_better\":", 20);
+		e |= jsonw_bool(b, wavemetrics_metric_hib(w, (size_t)mi[j]));
+		e |= buf_append(b, ",\"of\":", 6);
+		e |= jsonw_int(b, of[j]);
+		if (fr) {
+			e |= buf_append(b, ",\"title_fr\":", 12);
+			e |= jsonw_string(b, fr);
+		}
+		e |= buf_putc(b, '}');
+	}
+	static const char *const part[] = { "],\"values\":{", "},\"ranks\":{", "},\"percentiles\":{" };
+	for (k = 0; k < 3; k++) {
+		e |= buf_puts(b, part[k]);
+		for (j = 0; j < nm; j++) {
+			if (j > 0)
+				e |= buf_putc(b, ',');
+			e |= jsonw_key(b, wavemetrics_metric_text(w, (size_t)mi[j], 0));
+			e |= buf_putc(b, '{');
+			for (i = 0; i < nc; i++) {
+				long long rk = rank[j * nc + i];
+				double v;
+
+				if (i > 0)
+					e |= buf_putc(b, ',');
+				e |= buf_append(b, keys.data + off[i], off[i + 1] - off[i]);
+				if (k == 0)
+					e |= wavemetrics_value(w, (size_t)mi[j], (size_t)ci[i], &v) ? jsonw_real(b, v) : jsonw_null(b);
+				else if (rk < 0)
+					e |= jsonw_null(b);
+				else if (k == 1)
+					e |= jsonw_int(b, rk);
+				else if (of[j] <= 0)
+					e |= jsonw_null(b);
+				else
+					e |= jsonw_real(b, 100.0 * (double)(of[j] - rk + 1) / (double)of[j]);
+			}
+			e |= buf_putc(b, '}');
+		}
+	}
+	e |= buf_append(b, "}}\n", 3);
+	buf_free(&keys);
+	free(rank);
+	free(of);
+	return e ? -1 : 0;
+}
+
+/* Whether wave is one of the kept waves (compare_stored()'s wave_known); -1 when they are not kept. */
+static int
+wave_kept(struct app *a, const char *wave)
+{
+	json_t *waves = versioned_get(a, "surveys"), *o;
+	size_t i;
+	int found = 0;
+
+	if (waves == NULL)
+		return -1;
+	json_array_foreach(waves, i, o)
+		if (json_is_string(o) && strcmp(json_string_value(o), wave) == 0)
+			found = 1;
+	json_decref(waves);
+	return found;
+}
+
+int
+compare_json_blocks(struct request *r, const char *wave, const char *scope, const char *key,
+    char *const *slugs, size_t nc, char *const *ids, size_t nids, const char *peers)
+{
+	const struct wavemetrics *w;
+	long ci[MAX_KEYS], mi[MAX_MET];
+	unsigned char in_scope[MAX_KEYS];
+	size_t *members = NULL, nmem = 0, nm, i, n;
+	long long version = app_data_version(r->app);
+	int rc, k = -1;
+
+	if (r->fmt != FMT_JSON || questions_asked(r) || nc < 1 || nc > MAX_KEYS || nids > MAX_MET ||
+	    version <= 0 || wave_kept(r->app, wave) != 1)
+		return 0;
+	if (strcmp(scope, "region") == 0)
+		k = 2;
+	else if (strcmp(scope, "country") == 0)
+		k = 3;
+	else if (strcmp(scope, "all") != 0)
+		return 0;
+	if ((w = wavemetrics_get(r->app->db, wave, version)) == NULL || !wavemetrics_exact(w))
+		return 0;
+	for (i = 0; i < nc; i++) {
+		if ((ci[i] = wavemetrics_city_slug(w, slugs[i])) < 0)
+			return 0;	/* unknown: the statement's 404 */
+		in_scope[i] = k < 0 || strcmp(wavemetrics_city_text(w, (size_t)ci[i], k), key) == 0;
+	}
+	if (nids == 0) {
+		nm = wavemetrics_nmetrics(w);
+		if (nm > MAX_MET)
+			return 0;
+		for (i = 0; i < nm; i++)
+			mi[i] = (long)i;
+	} else {
+		nm = nids;
+		for (i = 0; i < nids; i++)
+			if ((mi[i] = wavemetrics_metric(w, ids[i])) < 0)
+				return 0;	/* unknown or inactive: the statement's 404 */
+	}
+	if (k >= 0) {
+		n = wavemetrics_ncities(w);
+		if ((members = malloc((n + 1) * sizeof(*members))) == NULL)
+			return -1;
+		for (i = 0; i < n; i++)
+			if (strcmp(wavemetrics_city_text(w, i, k), key) == 0)
+				members[nmem++] = i;
+	}
+	buf_reset(&r->out);
+	rc = write_blocks(r, &r->out, w, wave, peers ? peers : "", ci, nc, mi, nm, members, nmem, in_scope);
+	free(members);
+	if (rc != 0) {
+		buf_reset(&r->out);
+		return rc == 1 ? 0 : -1;
 	}
 	r->status = 200;
 	r->ctype = "application/json";

@@ -31,7 +31,12 @@ main(void)
 	unsigned char has[] = { 1, 1, 1, 0, 1, 0, 1, 1 };
 	int cohort[] = { 2, 5, 8, 11 }, stranger[] = { 2, 4 };
 	size_t len = 0, i;
-	void *b = wavemetrics_flat_make(7, 2, text, hib, 4, city, values, has, 2, codes, &len), *c;
+	const char *ctext[] = { "b-town", "B Town", "Europe", "FR", "a-ville", "A \xc3\xa9", "Asia", "JP",
+		"d-city", "D", "Europe", "DE", "c-burg", "C", "Asia", "JP", "e-other", "E", "Asia", "CN" };
+	double place[] = { 48.5, 2.25, 0, 0, -33.125, 151.0, 1, 2, 3, 4 };
+	unsigned char cflags[] = { WM_PLACE, WM_SYNTHETIC, WM_PLACE | WM_SYNTHETIC, 0, WM_PLACE };
+	void *b = wavemetrics_flat_make(7, 2, text, hib, 4, city, values, has, 2, codes, ctext, place, cflags, 6,
+	    1, &len), *c;
 	struct wavemetrics *w;
 	json_t *r, *m;
 	int refused = 1;
@@ -72,7 +77,53 @@ main(void)
 	json_decref(r);
 	CHECK(wavemetrics_ranks(w, stranger, 2, 2) == NULL, "a cohort city not in the wave: refused");
 	CHECK(wavemetrics_ranks(w, cohort, 4, 3) == NULL, "a city not in the wave: refused");
+	{
+		/* /compare's look-ups: cities by slug, their attributes, metrics by id, positions */
+		long long rk, of;
+		double lat, lon, v;
+		size_t all_asia[] = { 1, 3 };
+
+		CHECK(wavemetrics_exact(w), "6 values: every value of the wave is here");
+		CHECK(wavemetrics_city_slug(w, "a-ville") == 1 && wavemetrics_city_slug(w, "c-burg") == 3 &&
+		    wavemetrics_city_slug(w, "b-town") == 0 && wavemetrics_city_slug(w, "zz") == -1 &&
+		    wavemetrics_city_slug(w, "") == -1, "cities by slug");
+		CHECK_STR(wavemetrics_city_text(w, 1, 1), "A \xc3\xa9", "a city's name");
+		CHECK_STR(wavemetrics_city_text(w, 2, 2), "Europe", "its region");
+		CHECK_STR(wavemetrics_city_text(w, 3, 3), "JP", "its country");
+		CHECK(wavemetrics_city_flags(w, 2, &lat, &lon) == (WM_PLACE | WM_SYNTHETIC) && lat == -33.125 &&
+		    lon == 151.0, "synthetic, and its place");
+		CHECK(wavemetrics_city_flags(w, 1, &lat, &lon) == WM_SYNTHETIC, "no place");
+		CHECK(wavemetrics_metric(w, "m_down") == 1 && wavemetrics_metric(w, "nope") == -1 &&
+		    wavemetrics_nmetrics(w) == 2 && !wavemetrics_metric_hib(w, 1), "metrics by id");
+		CHECK(wavemetrics_value(w, 0, 2, &v) && isnan(v) && !wavemetrics_value(w, 0, 3, &v), "values");
+		CHECK(wavemetrics_position(w, 0, NULL, 0, 0, &rk, &of) == 0 && rk == 2 && of == 3,
+		    "every city: a tie is not better, NaN above");
+		CHECK(wavemetrics_position(w, 0, NULL, 0, 2, &rk, &of) == 0 && rk == 1 && of == 3, "NaN first");
+		CHECK(wavemetrics_position(w, 0, NULL, 0, 3, &rk, &of) == 0 && rk == -1 && of == 3, "no value");
+		CHECK(wavemetrics_position(w, 1, NULL, 0, 3, &rk, &of) == 0 && rk == 2 && of == 3 &&
+		    wavemetrics_position(w, 1, NULL, 0, 2, &rk, &of) == 0 && rk == 1,
+		    "lower is better: one below, then none");
+		CHECK(wavemetrics_position(w, 0, all_asia, 2, 0, &rk, &of) == 0 && rk == 1 && of == 1,
+		    "a cohort's members, a city outside it ranked against them");
+		CHECK(wavemetrics_position(w, 1, all_asia, 2, 3, &rk, &of) == 0 && rk == 1 && of == 1,
+		    "a cohort's members, lower is better");
+		CHECK(wavemetrics_position(w, 1, NULL, 0, 1, &rk, &of) == 0 && rk == -1 && of == 3,
+		    "a city without a value of a metric");
+		CHECK(wavemetrics_city_slug(w, "e-other") == 4 && wavemetrics_ncities(w) == 4 &&
+		    !wavemetrics_value(w, 0, 4, &v) && wavemetrics_city_flags(w, 4, &lat, &lon) == WM_PLACE &&
+		    lat == 3 && wavemetrics_position(w, 0, NULL, 0, 4, &rk, &of) == 0 && rk == -1 && of == 3,
+		    "a city without a fact row: its texts and place, no value, no rank");
+		CHECK_STR(wavemetrics_city_text(w, 4, 3), "CN", "its country");
+	}
 	wavemetrics_free(w);
+	{
+		void *d = wavemetrics_flat_make(7, 2, text, hib, 4, city, values, has, 2, codes, NULL, NULL, NULL, 7, 3, &i);
+
+		w = wavemetrics_from_flat(d, i);
+		CHECK(w != NULL && !wavemetrics_exact(w) && wavemetrics_city_slug(w, "a-ville") == -1,
+		    "7 values in the wave, 6 here: not exact; no city texts");
+		wavemetrics_free(w);
+	}
 	for (i = 0; i < len + 8; i++) {	/* every truncation, and stretched */
 		unsigned char *t = calloc(1, len + 8);
 
@@ -86,12 +137,14 @@ main(void)
 	}
 	CHECK(refused, "every truncation and stretch refused");
 	{
-		/* cities out of order, a has byte not 0 or 1, a string offset past the end, unterminated */
-		size_t at[] = { 32 + 64 + 4, 32 + 64 + 16 + 32 + 8, 32 + 64 + 16 + 4, len - 1 };
-		unsigned char v[] = { 0, 7, 0xff, 'q' };
+		/* cities out of order, a has byte not 0 or 1, a string offset past the end, unterminated, a city's
+		 * string offset past the end, a city's flags not known */
+		size_t at[] = { 48 + 64 + 4, 48 + 64 + 16 + 32 + 8, 48 + 64 + 16 + 4, len - 1,
+		    48 + 64 + 16 + 32 + 8 + 8 + 2 + 4, 48 + 64 + 16 + 32 + 8 + 8 + 2 + 80 + 80 + 1 };
+		unsigned char v[] = { 0, 7, 0xff, 'q', 0xff, 9 };
 		int k, all = 1;
 
-		for (k = 0; k < 4; k++) {
+		for (k = 0; k < 6; k++) {
 			unsigned char *t = malloc(len);
 
 			memcpy(t, c, len);
