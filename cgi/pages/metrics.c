@@ -660,10 +660,11 @@ block_summary(json_t *model, const struct rankblock *b, const char *wave, const 
  * of the block are the whole cohort's ranking, best first; rows holds only the page, hl (a row of the
  * block, or -1) is the highlighted city; the summary and histogram come from every row, best first, as
  * build_page_model's; hl_city (a city of the block, or -1) a highlighted city without a row, hl then
- * 0.  0, or -1 when memory ran out (rk is then empty). */
+ * 0; json_only (a JSON answer): when the page's JSON is had from the block, rows stay empty (rk->n
+ * counts them: the answer copies the JSON).  0, or -1 when memory ran out (rk is then empty). */
 static int
 build_block_model(struct ranking *rk, const PGresult *head, const struct view *v, const struct rankblock *b,
-    size_t first, size_t n, long hl, long hl_city)
+    size_t first, size_t n, long hl, long hl_city, int json_only)
 {
 	struct rankblock_row o;
 	size_t i, from, to;
@@ -674,6 +675,11 @@ build_block_model(struct ranking *rk, const PGresult *head, const struct view *v
 		goto fail;
 	from = (size_t)v->pg.offset < n ? (size_t)v->pg.offset : n;
 	to = n - from > (size_t)v->pg.limit ? from + (size_t)v->pg.limit : n;
+	rankblock_json(b, first, n, from, to, &rk->json, &rk->jlen);
+	if (json_only && rk->json) {
+		rk->n = to - from;	/* the JSON answer copies the page's rows from the block: no rows */
+		goto rows_done;
+	}
 	if (to > from && (rk->rows = malloc((to - from) * sizeof(*rk->rows))) == NULL)
 		goto fail;
 	for (i = from; i < to; i++) {
@@ -690,9 +696,9 @@ build_block_model(struct ranking *rk, const PGresult *head, const struct view *v
 		row->lat = o.lat;
 		row->lon = o.lon;
 	}
+rows_done:
 	rk->first = from;
 	rk->total = n;
-	rankblock_json(b, first, n, from, to, &rk->json, &rk->jlen);
 	if (hl >= 0 && hl_city >= 0) {	/* a city without a value in the wave: outside the cohort */
 		rankblock_city_row(b, (size_t)hl_city, &o);
 		h = json_pack("{s:s, s:s, s:n, s:n, s:n, s:b, s:b, s:I, s:o, s:o}", "city", o.slug, "name", o.name,
@@ -748,9 +754,9 @@ block_model(struct request *r, struct ranking *rk, const PGresult *head, const s
 		if ((city = rankblock_city(b, v->city)) < 0)
 			return 1;	/* no such city: PostgreSQL says so */
 		if ((hl = rankblock_find(b, first, n, city)) < 0)
-			return build_block_model(rk, head, v, b, first, n, 0, city) == -1 ? -1 : 0;
+			return build_block_model(rk, head, v, b, first, n, 0, city, r->fmt == FMT_JSON) == -1 ? -1 : 0;
 	}
-	return build_block_model(rk, head, v, b, first, n, hl, -1) == -1 ? -1 : 0;
+	return build_block_model(rk, head, v, b, first, n, hl, -1, r->fmt == FMT_JSON) == -1 ? -1 : 0;
 }
 
 /* The highlighted city's index in the rows, or -1 when there is none or it is not in the cohort. */
