@@ -36,7 +36,10 @@ const struct rankblock *rankblock_get(struct db *db, const char *wave, long long
 int rankblock_metric(const struct rankblock *b, const char *id, size_t *first, size_t *n);
 void rankblock_row(const struct rankblock *b, size_t i, struct rankblock_row *out);
 /* The JSON of rows [from, to) of the metric whose rows are [first, first + n) (to <= n), as the
- * ranking page writes them, joined by ',' (percentiles of the metric's whole ranking). */
+ * ranking page writes them, joined by ',' (percentiles of the metric's whole ranking).  A block
+ * copied from or put in the shared slot keeps its rows' JSON there: the page's bytes are read from it
+ * (valid until the next call); *json is NULL when the slot no longer holds that block (the caller
+ * then writes the rows from rankblock_row; the next rankblock_get obtains the block anew). */
 void rankblock_json(const struct rankblock *b, size_t first, size_t n, size_t from, size_t to, const char **json,
     size_t *len);
 /* The number of the city slug (every city of the database at the block's version), or -1. */

@@ -26,7 +26,7 @@ struct simshare;
 /* What simshare_get hands back. */
 enum simshare_got {
 	SIMSHARE_ALONE,		/* build it and keep it to yourself */
-	SIMSHARE_COPIED,	/* *block (malloc'd, yours) holds *len bytes another worker built */
+	SIMSHARE_COPIED,	/* *block (malloc'd, yours) holds *len bytes another worker built (ticket: simshare_read) */
 	SIMSHARE_BUILD,		/* build it, then simshare_put (or simshare_abandon) with the ticket */
 };
 
@@ -50,6 +50,10 @@ enum simshare_got simshare_get(struct simshare *s, const char *key, long long ve
 /* Publishes the block built for the ticket (copied in); dropped silently when the slot was taken
  * over meanwhile or the block does not fit. */
 void simshare_put(struct simshare *s, const struct simshare_ticket *t, const void *block, size_t len);
+/* Reads len bytes at off of the very block the ticket names (a SIMSHARE_COPIED answer's ticket, or a
+ * SIMSHARE_BUILD one after simshare_put) into buf: 0, or -1 when the slot no longer holds that block
+ * (taken over, emptied, put failed) or the range is not inside it.  Under the lock: never torn. */
+int simshare_read(struct simshare *s, const struct simshare_ticket *t, size_t off, void *buf, size_t len);
 /* The build for the ticket failed: the others stop waiting for it. */
 void simshare_abandon(struct simshare *s, const struct simshare_ticket *t);
 

@@ -46,7 +46,10 @@ struct rankblock {
 	const struct rbcity *c;
 	const struct rbrow *r;
 	const char *str;
-	const char *json;
+	const char *json;	/* NULL when the rows' JSON stays in the shared slot: read per page (shared) */
+	int shared;
+	struct simshare_ticket t;	/* the shared slot's block (simshare_read) */
+	size_t joff;		/* where the rows' JSON starts in it */
 };
 
 static struct {
@@ -55,6 +58,9 @@ static struct {
 	unsigned long used;
 } slot[RBSLOTS];
 static unsigned long rbclock;
+static const struct rankblock *lost;	/* a block whose shared slot was taken over: obtained anew */
+static char *page;		/* a page's JSON read from the shared slot */
+static size_t pagecap;
 
 /* The block's size for these counts, or 0 when too large. */
 static size_t
@@ -304,6 +310,44 @@ rankblock_row(const struct rankblock *b, size_t i, struct rankblock_row *out)
 	out->lon = c->lon == RBNONE ? NULL : b->str + c->lon;
 }
 
+/* The page buffer at least n bytes: 0, or -1. */
+static int
+grow_page(size_t n)
+{
+	char *p = realloc(page, n);
+
+	if (p == NULL)
+		return -1;
+	page = p;
+	pagecap = n;
+	return 0;
+}
+
+/* The block without its rows' JSON, which stays in the shared slot of ticket t (the JSON is the block's
+ * last part): a worker keeps ~a third of a block's bytes (issue 18, eighth session, v-rank2). */
+static void
+detach_json(struct rankblock *b, const struct simshare_ticket *t)
+{
+	size_t keep = b->len - (size_t)b->h.jbytes;
+	char c;
+	void *nb;
+
+	if (b->h.jbytes == 0 || simshare_read(simshare_default, t, keep, &c, 1) == -1 || c != '{')
+		return;	/* nothing to leave, or the slot does not hold it (put dropped): all kept */
+	if ((nb = realloc(b->block, keep)) == NULL)
+		return;
+	b->block = nb;
+	b->len = keep;
+	b->m = (const struct rbmetric *)(const void *)((const char *)nb + sizeof(struct rbhdr));
+	b->c = (const struct rbcity *)(const void *)(b->m + b->h.nmetrics);
+	b->r = (const struct rbrow *)(const void *)(b->c + b->h.ncities);
+	b->str = (const char *)(b->r + b->h.nrows);
+	b->json = NULL;
+	b->shared = 1;
+	b->t = *t;
+	b->joff = keep;
+}
+
 void
 rankblock_json(const struct rankblock *b, size_t first, size_t n, size_t from, size_t to, const char **json,
     size_t *len)
@@ -320,6 +364,19 @@ rankblock_json(const struct rankblock *b, size_t first, size_t n, size_t from, s
 		end = b->r[first + to].jstart - 1;	/* before the next row's ',' */
 	else
 		end = first + n < b->h.nrows ? b->r[first + n].jstart : b->h.jbytes;
+	if (b->json == NULL) {	/* in the shared slot: the page's bytes only, checked as the block was */
+		if ((end - start > pagecap && grow_page(end - start) == -1) ||
+		    simshare_read(simshare_default, &b->t, b->joff + start, page, end - start) == -1 ||
+		    page[0] != '{' || page[end - start - 1] != '}') {
+			lost = b;	/* not that block any more (or no memory): obtained anew next time */
+			*json = NULL;	/* the caller writes the rows from rankblock_row */
+			*len = 0;
+			return;
+		}
+		*json = page;
+		*len = end - start;
+		return;
+	}
 	*json = b->json + start;
 	*len = end - start;
 }
@@ -466,8 +523,10 @@ obtain(struct db *db, const char *wave, long long version)
 	snprintf(key, sizeof(key), "rk:%s", wave);
 	switch (simshare_get(simshare_default, key, version, RBWAIT, &b, &len, &t)) {
 	case SIMSHARE_COPIED:
-		if ((rb = rankblock_from_flat(b, len)) != NULL && rankblock_version(rb) == version)
+		if ((rb = rankblock_from_flat(b, len)) != NULL && rankblock_version(rb) == version) {
+			detach_json(rb, &t);
 			return rb;
+		}
 		if (rb != NULL)
 			rankblock_free(rb);
 		else
@@ -481,6 +540,8 @@ obtain(struct db *db, const char *wave, long long version)
 		simshare_put(simshare_default, &t, b, len);
 		if ((rb = rankblock_from_flat(b, len)) == NULL)
 			free(b);
+		else
+			detach_json(rb, &t);
 		return rb;
 	default:
 		break;
@@ -500,6 +561,13 @@ rankblock_get(struct db *db, const char *wave, long long version)
 
 	if (strlen(wave) >= sizeof(slot[0].wave) - 3)
 		return NULL;
+	for (i = 0; i < RBSLOTS; i++)
+		if (slot[i].b && slot[i].b == lost) {
+			rankblock_free(slot[i].b);	/* its slot was taken over: obtained anew below */
+			slot[i].b = NULL;
+			slot[i].used = 0;
+		}
+	lost = NULL;
 	for (i = 0; i < RBSLOTS; i++)
 		if (slot[i].b && rankblock_version(slot[i].b) == version && strcmp(slot[i].wave, wave) == 0) {
 			slot[i].used = ++rbclock;

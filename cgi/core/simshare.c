@@ -254,6 +254,8 @@ simshare_get(struct simshare *s, const char *key, long long version, double wait
 			if (sl->version == version && sl->state == S_READY) {
 				if (copy_out(s, found, block, len) == -1)
 					goto alone;
+				t->slot = found;	/* for simshare_read */
+				t->gen = sl->gen;
 				unlock(s);
 				return SIMSHARE_COPIED;
 			}
@@ -326,6 +328,35 @@ simshare_put(struct simshare *s, const struct simshare_ticket *t, const void *bl
 	sl->used = ++s->h->clock;
 out:
 	unlock(s);
+}
+
+int
+simshare_read(struct simshare *s, const struct simshare_ticket *t, size_t off, void *buf, size_t len)
+{
+	struct sslot *sl;
+	size_t got = 0;
+	ssize_t r;
+	int rc = -1;
+
+	if (s == NULL || t->slot < 0 || t->slot >= SIMSHARE_SLOTS || lock(s) == -1)
+		return -1;
+	sl = &s->h->slot[t->slot];
+	if (sl->gen != t->gen || sl->state != S_READY || off > sl->len || len > sl->len - off)
+		goto out;	/* not that very block any more */
+	while (got < len) {
+		r = pread(s->fd, (char *)buf + got, len - got, slot_at(s, t->slot) + (off_t)(off + got));
+		if (r <= 0) {
+			if (r == -1 && errno == EINTR)
+				continue;
+			goto out;
+		}
+		got += (size_t)r;
+	}
+	sl->used = ++s->h->clock;
+	rc = 0;
+out:
+	unlock(s);
+	return rc;
 }
 
 void

@@ -607,18 +607,67 @@ fail:
 
 /* ---- a page of the whole cohort's ranking from the wave's ranking block (rankblock.h) ---- */
 
+/* The summary and histogram of a whole-cohort ranking cut from the block (summary_of over its rows),
+ * kept in the worker per (version, wave, metric, unit): the same for every page and highlight of that
+ * ranking, so computed once (issue 18, eighth session, v-rank2).  Shared by reference (json_incref):
+ * nothing changes a model's summary or histogram once made.  0, or -1 when memory ran out. */
+#define SUMKEEP 48
+static struct {
+	char key[192];
+	json_t *summary, *hist;
+} sumkeep[SUMKEEP];
+static size_t sumnext;
+
+static int
+block_summary(json_t *model, const struct rankblock *b, const char *wave, const char *id, const char *unit,
+    size_t first, size_t n)
+{
+	char key[sizeof(sumkeep[0].key)];
+	struct rankblock_row o;
+	double *vals = NULL;
+	size_t i;
+	int k = snprintf(key, sizeof(key), "%lld|%s|%s|%s", rankblock_version(b), wave, id, unit);
+
+	if (k < 0 || (size_t)k >= sizeof(key))
+		key[0] = '\0';	/* too long to keep: computed each time */
+	for (i = 0; key[0] && i < SUMKEEP; i++)
+		if (sumkeep[i].summary && strcmp(sumkeep[i].key, key) == 0) {
+			if (json_object_set(model, "summary", sumkeep[i].summary) == -1 ||
+			    json_object_set(model, "histogram", sumkeep[i].hist) == -1)
+				return -1;
+			return 0;
+		}
+	if (n > 0 && (vals = malloc(n * sizeof(*vals))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		rankblock_row(b, first + i, &o);
+		vals[i] = o.value;
+	}
+	if (summary_of(model, vals, n, unit) == -1)
+		return -1;
+	if (key[0] && json_object_get(model, "summary") && json_object_get(model, "histogram")) {
+		i = sumnext++ % SUMKEEP;
+		json_decref(sumkeep[i].summary);
+		json_decref(sumkeep[i].hist);
+		memcpy(sumkeep[i].key, key, sizeof(key));
+		sumkeep[i].summary = json_incref(json_object_get(model, "summary"));
+		sumkeep[i].hist = json_incref(json_object_get(model, "histogram"));
+	}
+	return 0;
+}
+
 /* The model of one page cut from the block (rows point into it): the metric's rows [first, first + n)
  * of the block are the whole cohort's ranking, best first; rows holds only the page, hl (a row of the
  * block, or -1) is the highlighted city; the summary and histogram come from every row, best first, as
  * build_page_model's; hl_city (a city of the block, or -1) a highlighted city without a row, hl then
- * 0.  0, or -1 when memory ran out (rk is then empty). */
+ * 0; json_only (a JSON answer): when the page's JSON is had from the block, rows stay empty (rk->n
+ * counts them: the answer copies the JSON).  0, or -1 when memory ran out (rk is then empty). */
 static int
 build_block_model(struct ranking *rk, const PGresult *head, const struct view *v, const struct rankblock *b,
-    size_t first, size_t n, long hl, long hl_city)
+    size_t first, size_t n, long hl, long hl_city, int json_only)
 {
 	struct rankblock_row o;
 	size_t i, from, to;
-	double *vals = NULL;
 	json_t *h;
 
 	memset(rk, 0, sizeof(*rk));
@@ -626,6 +675,11 @@ build_block_model(struct ranking *rk, const PGresult *head, const struct view *v
 		goto fail;
 	from = (size_t)v->pg.offset < n ? (size_t)v->pg.offset : n;
 	to = n - from > (size_t)v->pg.limit ? from + (size_t)v->pg.limit : n;
+	rankblock_json(b, first, n, from, to, &rk->json, &rk->jlen);
+	if (json_only && rk->json) {
+		rk->n = to - from;	/* the JSON answer copies the page's rows from the block: no rows */
+		goto rows_done;
+	}
 	if (to > from && (rk->rows = malloc((to - from) * sizeof(*rk->rows))) == NULL)
 		goto fail;
 	for (i = from; i < to; i++) {
@@ -642,9 +696,9 @@ build_block_model(struct ranking *rk, const PGresult *head, const struct view *v
 		row->lat = o.lat;
 		row->lon = o.lon;
 	}
+rows_done:
 	rk->first = from;
 	rk->total = n;
-	rankblock_json(b, first, n, from, to, &rk->json, &rk->jlen);
 	if (hl >= 0 && hl_city >= 0) {	/* a city without a value in the wave: outside the cohort */
 		rankblock_city_row(b, (size_t)hl_city, &o);
 		h = json_pack("{s:s, s:s, s:n, s:n, s:n, s:b, s:b, s:I, s:o, s:o}", "city", o.slug, "name", o.name,
@@ -666,13 +720,8 @@ build_block_model(struct ranking *rk, const PGresult *head, const struct view *v
 			goto fail;
 		json_object_set_new(rk->model, "highlight", h);
 	}
-	if (n > 0 && (vals = malloc(n * sizeof(*vals))) == NULL)
-		goto fail;
-	for (i = 0; i < n; i++) {
-		rankblock_row(b, first + i, &o);
-		vals[i] = o.value;
-	}
-	if (summary_of(rk->model, vals, n, PQgetvalue(head, 0, Q_METRIC_HEAD_UNIT)) == -1)
+	if (block_summary(rk->model, b, PQgetvalue(head, 0, Q_METRIC_HEAD_WAVE), v->id,
+	    PQgetvalue(head, 0, Q_METRIC_HEAD_UNIT), first, n) == -1)
 		goto fail;
 	return 0;
 fail:
@@ -705,9 +754,9 @@ block_model(struct request *r, struct ranking *rk, const PGresult *head, const s
 		if ((city = rankblock_city(b, v->city)) < 0)
 			return 1;	/* no such city: PostgreSQL says so */
 		if ((hl = rankblock_find(b, first, n, city)) < 0)
-			return build_block_model(rk, head, v, b, first, n, 0, city) == -1 ? -1 : 0;
+			return build_block_model(rk, head, v, b, first, n, 0, city, r->fmt == FMT_JSON) == -1 ? -1 : 0;
 	}
-	return build_block_model(rk, head, v, b, first, n, hl, -1) == -1 ? -1 : 0;
+	return build_block_model(rk, head, v, b, first, n, hl, -1, r->fmt == FMT_JSON) == -1 ? -1 : 0;
 }
 
 /* The highlighted city's index in the rows, or -1 when there is none or it is not in the cohort. */

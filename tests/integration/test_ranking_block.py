@@ -142,6 +142,54 @@ def test_an_upload_moves_the_ranking_at_once():
             assert d["total"] == before[mid], mid
 
 
+def sql_summary(mid, wave):
+    """The summary and histogram of the whole cohort ranked by PostgreSQL (the same cities as a list)."""
+    full = get_json("/metrics/%s.json?survey=%s&limit=10000" % (mid, wave))
+    slugs = sorted(o["city"] for o in full["values"])
+    if not slugs or len(slugs) > 500:
+        return None, full
+    q = get_json("/metrics/%s.json?survey=%s&limit=1&peers=%s"
+                 % (mid, wave, urllib.parse.quote(",".join(slugs), safe="")))
+    return q, full
+
+
+def test_the_summary_kept_per_ranking_follows_each_version():
+    # v-rank2: each worker keeps a ranking's summary and histogram per (version, wave, metric): every
+    # page and highlight of it has PostgreSQL's, and an upload (a new version) moves them at once
+    wave = "2020"
+    for mid in metrics():
+        q, full = sql_summary(mid, wave)
+        if q is None:
+            continue
+        for i in range(6):
+            d = get_json("/metrics/%s.json?survey=%s&limit=3&offset=%d&city=%s"
+                         % (mid, wave, i, full["values"][i % len(full["values"])]["city"]))
+            assert d["summary"] == q["summary"] and d["histogram"] == q["histogram"], (mid, i)
+    pop = 450000 + os.getpid() % 20000
+    slug = new_city("rks", country="NZ", region="Oceania", population=pop)
+    r = upload(slug, token_for_city(slug), {"population": pop, "explicit_strategy": True,
+                                            "dedicated_funding": True}, wave)
+    moved = 0
+    for mid in metrics():
+        q, full = sql_summary(mid, wave)
+        if q is None or slug not in [o["city"] for o in full["values"]]:
+            continue
+        moved += 1
+        for _ in range(4):
+            d = get_json("/metrics/%s.json?survey=%s&limit=2&city=%s" % (mid, wave, slug))
+            assert d["summary"] == q["summary"] and d["histogram"] == q["histogram"], mid
+            assert d["summary"]["n"] == full["total"], mid
+    assert moved > 0, "the upload gave the city values"
+    cli("submission", "withdraw", str(r.json()["submissions"][0]["id"]))
+    for mid in metrics()[:3]:
+        q, full = sql_summary(mid, wave)
+        if q is None:
+            continue
+        for _ in range(4):
+            d = get_json("/metrics/%s.json?survey=%s&limit=2" % (mid, wave))
+            assert d["summary"] == q["summary"] and d["histogram"] == q["histogram"], mid
+
+
 def test_hostile_parameters_answer_as_before():
     mid = metrics()[0]
     for q, status in (("limit=0", 400), ("limit=-1", 400), ("limit=abc", 400), ("limit=10001", 400),

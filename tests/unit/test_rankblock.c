@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "rankblock.h"
+#include "simshare.h"
 #include "t.h"
 
 #define HDR	40	/* magic, nmetrics, ncities, nrows (u32), version, strbytes, jbytes (64 bits) */
@@ -121,6 +122,53 @@ main(void)
 		    "the last row of the last metric");
 		rankblock_json(b, 3, 2, 2, 2, &j, &jl);
 		CHECK(jl == 0, "an empty page");
+	}
+	{	/* v-rank2: the rows' JSON left in the shared slot, a page read from it, a slot taken over */
+		struct simshare *sh = simshare_new((size_t)SIMSHARE_SLOTS << 16);
+		const struct rankblock *g;
+		const char *j, *pj;
+		size_t jl, pl, k;
+		const size_t pages[][4] = { { 0, 3, 0, 3 }, { 0, 3, 1, 2 }, { 3, 2, 1, 2 }, { 3, 2, 0, 2 } };
+		int same = 1;
+
+		CHECK(sh != NULL, "a shared file");
+		simshare_default = sh;
+		simshare_test_plant(sh, 0, "rk:2020", 77, c, len, len);
+		g = rankblock_get(NULL, "2020", 77);
+		CHECK(g != NULL && rankblock_version(g) == 77, "the block copied from the shared slot");
+		for (k = 0; g && k < 4; k++) {
+			char *want;
+
+			rankblock_json(b, pages[k][0], pages[k][1], pages[k][2], pages[k][3], &pj, &pl);
+			want = malloc(pl + 1);
+			memcpy(want, pj, pl);
+			rankblock_json(g, pages[k][0], pages[k][1], pages[k][2], pages[k][3], &j, &jl);
+			same &= j != NULL && jl == pl && memcmp(j, want, pl) == 0;
+			free(want);
+		}
+		CHECK(same, "pages read from the slot: the private block's bytes, first to last row");
+		rankblock_row(g, 4, &o);
+		CHECK(strcmp(o.slug, "ajax") == 0 && strcmp(o.lat, "43.85") == 0 && strcmp(o.value_text, "3.5e-05") == 0,
+		    "the rows, cities and strings still read from the worker's part");
+		simshare_test_plant(sh, 0, "rk:2020", 77, c, len, len);	/* claimed anew: another block */
+		rankblock_json(g, 0, 3, 0, 3, &j, &jl);
+		CHECK(j == NULL && jl == 0, "the slot taken over: no page (the caller writes the rows)");
+		g = rankblock_get(NULL, "2020", 77);
+		rankblock_json(b, 0, 3, 0, 3, &pj, &pl);
+		{
+			char *want = malloc(pl);
+
+			memcpy(want, pj, pl);
+			rankblock_json(g, 0, 3, 0, 3, &j, &jl);
+			CHECK(g != NULL && j != NULL && jl == pl && memcmp(j, want, pl) == 0,
+			    "then obtained anew from the slot, its pages read again");
+			free(want);
+		}
+		simshare_test_plant(sh, 0, "rk:2020", 77, c, 0, 0);	/* emptied */
+		rankblock_json(g, 0, 3, 1, 2, &j, &jl);
+		CHECK(j == NULL && jl == 0, "the slot emptied: no page");
+		simshare_default = NULL;
+		simshare_free(sh);
 	}
 	rankblock_free(b);
 
