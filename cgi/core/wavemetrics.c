@@ -9,7 +9,7 @@
 #include "simshare.h"
 #include "wavemetrics.h"
 
-#define WMMAGIC	0x314d5757u	/* "WWM1" */
+#define WMMAGIC	0x324d5757u	/* "WWM2": the 8-byte arrays first, then the 4-byte ones, then the bytes (aligned) */
 #define WMSLOTS	4		/* waves a worker ranks in at once */
 #define WMWAIT	5.0		/* seconds a worker waits for another's build of the same version */
 #define WMMAXM	4096u		/* metrics */
@@ -99,6 +99,9 @@ wavemetrics_flat_make(long long version, size_t nmetrics, const char *const *tex
 	for (i = 0; i < nmetrics * ncities; i++)
 		((double *)(void *)p)[i] = has[i] ? values[i] : 0.0;
 	p += 8 * nmetrics * ncities;
+	for (i = 0; i < 2 * nall; i++)
+		((double *)(void *)p)[i] = place ? place[i] : 0.0;
+	p += 16 * nall;
 	for (i = 0; i < ncities; i++)
 		((int32_t *)(void *)p)[i] = city[i];
 	p += 4 * ncities;
@@ -113,12 +116,6 @@ wavemetrics_flat_make(long long version, size_t nmetrics, const char *const *tex
 		strbytes += strlen(codes[i]) + 1;
 	}
 	p += 4 * ncodes;
-	for (i = 0; i < nmetrics * ncities; i++)
-		p[i] = has[i] ? 1 : 0;
-	p += nmetrics * ncities;
-	for (i = 0; i < nmetrics; i++)
-		p[i] = hib[i] ? 1 : 0;
-	p += nmetrics;
 	for (i = 0; i < 4 * nall; i++) {
 		/* "" (offset 0) without ctext */
 		((uint32_t *)(void *)p)[i] = ctext ? (uint32_t)strbytes : 0;
@@ -126,9 +123,12 @@ wavemetrics_flat_make(long long version, size_t nmetrics, const char *const *tex
 			strbytes += strlen(ctext[i] ? ctext[i] : "") + 1;
 	}
 	p += 16 * nall;
-	for (i = 0; i < 2 * nall; i++)
-		((double *)(void *)p)[i] = place ? place[i] : 0.0;
-	p += 16 * nall;
+	for (i = 0; i < nmetrics * ncities; i++)
+		p[i] = has[i] ? 1 : 0;
+	p += nmetrics * ncities;
+	for (i = 0; i < nmetrics; i++)
+		p[i] = hib[i] ? 1 : 0;
+	p += nmetrics;
 	for (i = 0; i < nall; i++)
 		p[i] = cflags ? cflags[i] & (WM_SYNTHETIC | WM_PLACE) : 0;
 	p += nall;
@@ -172,20 +172,20 @@ wavemetrics_from_flat(void *block, size_t len)
 	w->h = block;
 	w->values = (const double *)(const void *)p;
 	p += 8 * nm * nc;
+	w->place = (const double *)(const void *)p;
+	p += 16 * (nc + h.nothers);
 	w->city = (const int32_t *)(const void *)p;
 	p += 4 * nc;
 	w->text = (const uint32_t *)(const void *)p;
 	p += 16 * nm;
 	w->codes = (const uint32_t *)(const void *)p;
 	p += 4 * (size_t)h.ncodes;
+	w->ctext = (const uint32_t *)(const void *)p;
+	p += 16 * (nc + h.nothers);
 	w->has = (const uint8_t *)p;
 	p += nm * nc;
 	w->hib = (const uint8_t *)p;
 	p += nm;
-	w->ctext = (const uint32_t *)(const void *)p;
-	p += 16 * (nc + h.nothers);
-	w->place = (const double *)(const void *)p;
-	p += 16 * (nc + h.nothers);
 	w->cflags = (const uint8_t *)p;
 	p += nc + h.nothers;
 	w->str = p;

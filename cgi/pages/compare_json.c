@@ -389,8 +389,8 @@ compare_json_blocks(struct request *r, const char *wave, const char *scope, cons
 	}
 	if (nids == 0) {
 		nm = wavemetrics_nmetrics(w);
-		if (nm > MAX_MET)
-			return 0;
+		if (nm == 0 || nm > MAX_MET)
+			return 0;	/* no active metric: the statement path's answer */
 		for (i = 0; i < nm; i++)
 			mi[i] = (long)i;
 	} else {

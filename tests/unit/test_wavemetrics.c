@@ -139,8 +139,10 @@ main(void)
 	{
 		/* cities out of order, a has byte not 0 or 1, a string offset past the end, unterminated, a city's
 		 * string offset past the end, a city's flags not known */
-		size_t at[] = { 48 + 64 + 4, 48 + 64 + 16 + 32 + 8, 48 + 64 + 16 + 4, len - 1,
-		    48 + 64 + 16 + 32 + 8 + 8 + 2 + 4, 48 + 64 + 16 + 32 + 8 + 8 + 2 + 80 + 80 + 1 };
+		/* the layout: header 48, values 64, place 80, city 16, text 32, codes 8, ctext 80, has 8, hib 2,
+		 * cflags 5, strings */
+		size_t at[] = { 48 + 64 + 80 + 4, 48 + 64 + 80 + 16 + 32 + 8 + 80, 48 + 64 + 80 + 16 + 4, len - 1,
+		    48 + 64 + 80 + 16 + 32 + 8 + 4, 48 + 64 + 80 + 16 + 32 + 8 + 80 + 8 + 2 + 1 };
 		unsigned char v[] = { 0, 7, 0xff, 'q', 0xff, 9 };
 		int k, all = 1;
 
