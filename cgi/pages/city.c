@@ -370,9 +370,9 @@ changed_between(json_t *before, json_t *after)
 
 /* The wave a profile shown without survey= is of: the city's latest wave.  ids: the waves' ids
  * (versioned "surveys"), or NULL.  The cities whose latest wave is not the newest are read once per
- * data version (Q_CITY_OLDER_LATEST, kept as {slug: wave or null}); any other is of the newest.  NULL
- * when it cannot be told (no ids, a failed read, a city that answered no wave): then nothing is
- * guessed (out is left as it is). */
+ * data version (Q_CITY_OLDER_LATEST, kept as {slug: wave or null}); any other is of the newest.  The
+ * guess is written to out (n bytes); out is left as it is when it cannot be told (no ids, a failed
+ * read, a city that answered no wave).  A wrong guess costs only a second batch (city_get). */
 static void
 latest_wave_guess(struct app *a, const char *slug, json_t *ids, char *out, size_t n)
 {
