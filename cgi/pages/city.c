@@ -368,6 +368,44 @@ changed_between(json_t *before, json_t *after)
 	return changed;
 }
 
+/* The wave a profile shown without survey= is of: the city's latest wave.  ids: the waves' ids
+ * (versioned "surveys"), or NULL.  The cities whose latest wave is not the newest are read once per
+ * data version (Q_CITY_OLDER_LATEST, kept as {slug: wave or null}); any other is of the newest.  The
+ * guess is written to out (n bytes); out is left as it is when it cannot be told (no ids, a failed
+ * read, a city that answered no wave).  A wrong guess costs only a second batch (city_get). */
+static void
+latest_wave_guess(struct app *a, const char *slug, json_t *ids, char *out, size_t n)
+{
+	const char *newest = json_string_value(json_array_get(ids, json_array_size(ids) - 1)), *w;
+	json_t *older, *got;
+	PGresult *res;
+	const char *pa[1];
+	int k;
+
+	if (newest == NULL)
+		return;
+	if ((older = versioned_get(a, "older_latest")) == NULL) {
+		pa[0] = newest;
+		res = db_query(a->db, Q_CITY_OLDER_LATEST, 1, pa);
+		if (!db_ok(res)) {
+			PQclear(res);
+			return;
+		}
+		older = json_object();
+		for (k = 0; k < PQntuples(res); k++)
+			json_object_set_new(older, PQgetvalue(res, k, Q_CITY_OLDER_LATEST_SLUG),
+			    PQgetisnull(res, k, Q_CITY_OLDER_LATEST_SURVEY_ID) ? json_null() :
+			    json_string(PQgetvalue(res, k, Q_CITY_OLDER_LATEST_SURVEY_ID)));
+		PQclear(res);
+		versioned_put(a, "older_latest", older);
+	}
+	got = json_object_get(older, slug);
+	w = got ? json_string_value(got) : newest;
+	if (w && strlen(w) < n)
+		snprintf(out, n, "%s", w);
+	json_decref(older);
+}
+
 int
 city_get(struct request *r)
 {
@@ -407,9 +445,10 @@ city_get(struct request *r)
 	nfirst = 3;
 	if (view_cohort_is_stored(&c) && !view_wave_is_latest(want)) {
 		json_t *ids = want ? NULL : versioned_get(r->app, "surveys");
-		const char *guess = want ? want : json_string_value(json_array_get(ids, json_array_size(ids) - 1));
-		if (guess && strlen(guess) < sizeof(spec))
-			snprintf(spec, sizeof(spec), "%s", guess);
+		if (want == NULL)
+			latest_wave_guess(r->app, slug, ids, spec, sizeof(spec));
+		else if (strlen(want) < sizeof(spec))
+			snprintf(spec, sizeof(spec), "%s", want);
 		json_decref(ids);
 	}
 	if (*spec) {
