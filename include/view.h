@@ -117,6 +117,8 @@ double view_num(json_t *o, const char *key);
 
 /* Writes a number as the shortest text that reads back exactly. */
 void view_number(struct buf *b, double v);
+/* view_number's text without printf where it is known beforehand (1), else nothing written (0). */
+int view_number_fast(struct buf *b, double v);
 
 /* A whole number with thousands separators from five digits on (2,800,000; 2018); in French a narrow
  * no-break space (U+202F) separates them ("2 800 000").  view_int: in the request's language. */

@@ -724,10 +724,71 @@ view_num(json_t *o, const char *key)
 	return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
+/* view_number_fast: csv_number's text ("%lld" for a whole number below 2^53, else the shortest of
+ * %.15g, %.16g, %.17g that reads back) without printf or strtod where that text is known beforehand
+ * (issue 18, ninth session): a whole number is its digits; a number that is n / 10^d exactly as a
+ * double (n and 10^d exact, the division correctly rounded, so "n.10^-d" reads back as v), with d
+ * from 1 to 6 the fewest that do, |n| below 10^15 and the value at least 1e-4, is what %.15g
+ * writes: v is within half an ulp of that decimal, much closer than half a step of 15 significant
+ * digits, so %.15g rounds to it, writes it in fixed notation (exponent from -4 to 14) without
+ * trailing zeros (d is the fewest), and it reads back at the first precision.  Returns 0 when it
+ * cannot tell (the caller falls back to csv_number). */
+int
+view_number_fast(struct buf *b, double v)
+{
+	static const double p10[] = { 1, 10, 100, 1000, 10000, 100000, 1000000 };
+	char s[48];
+	size_t o = sizeof(s);
+	unsigned long long u, ip, fp;
+	int d, k;
+
+	if (!isfinite(v))
+		return 0;
+	if (v == trunc(v) && fabs(v) < 9007199254740992.0) {
+		long long n = (long long)v;
+
+		u = n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
+		do {
+			s[--o] = (char)('0' + u % 10);
+			u /= 10;
+		} while (u);
+		if (n < 0)
+			s[--o] = '-';
+		buf_append(b, s + o, sizeof(s) - o);
+		return 1;
+	}
+	for (d = 1; d <= 6; d++) {
+		double x = nearbyint(v * p10[d]);
+
+		if (!(fabs(x) < 1e15) || x / p10[d] != v)
+			continue;
+		u = (unsigned long long)fabs(x);
+		if (d > 4 && (double)u < p10[d - 4])	/* below 1e-4: %g writes an exponent */
+			return 0;
+		ip = u / (unsigned long long)p10[d];
+		fp = u % (unsigned long long)p10[d];
+		for (k = 0; k < d; k++) {
+			s[--o] = (char)('0' + fp % 10);
+			fp /= 10;
+		}
+		s[--o] = '.';
+		do {
+			s[--o] = (char)('0' + ip % 10);
+			ip /= 10;
+		} while (ip);
+		if (v < 0)
+			s[--o] = '-';
+		buf_append(b, s + o, sizeof(s) - o);
+		return 1;
+	}
+	return 0;
+}
+
 void
 view_number(struct buf *b, double v)
 {
-	csv_number(b, v);
+	if (!view_number_fast(b, v))
+		csv_number(b, v);
 }
 
 void
