@@ -28,6 +28,10 @@ json_t *answer_question(json_t *questions, const char *code);
 /* The label of option `code` of question q; the code itself when q has no such option, "" for NULL. */
 const char *answer_option_label(json_t *q, const char *code);
 
+/* The first option of question q (may be NULL) whose code is `code`, or NULL; *unique (unless NULL)
+ * set to 1 when q's option codes are known to be distinct, else 0. */
+json_t *answer_option(json_t *q, const char *code, int *unique);
+
 /* 1 when question q (may be NULL) offers option `code`, else 0. */
 int answer_has_option(json_t *q, const char *code);
 

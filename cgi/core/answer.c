@@ -3,6 +3,7 @@
  * A value is what the answers table holds (jsonb): true/false, a number, a text or an option code, a
  * list of option codes, or null (asked, not answered).  Not being asked at all is told apart by the
  * caller (no value, `asked` 0), and written in words: never by colour alone. */
+#include <stdint.h>
 #include <string.h>
 
 #include "answer.h"
@@ -140,30 +141,116 @@ answer_question(json_t *questions, const char *code)
 	return NULL;
 }
 
+/* Issue 18, ninth session: a profile looks options up by code a few thousand times (a label per chosen
+ * option, whether another wave offers it), a scan of the question's options with a look-up each: the
+ * options of a question with OINDEX_MIN or more are indexed by code, per question.  A slot holds a
+ * reference to the question and to its options list (neither freed nor its address reused while
+ * indexed) and the list's size (a list grown since is indexed again); as for the questions' index,
+ * nothing in the worker changes an option's code in place.  The index keeps the first option of each
+ * code, as the scan finds it, and whether a code occurs twice.  A full table is emptied. */
+#define OINDEX_SLOTS	2048
+#define OINDEX_MIN	4	/* shorter lists are scanned */
+
+static struct {
+	json_t *q, *options, *index;
+	size_t size;
+	int dups;
+} oindex[OINDEX_SLOTS];
+static size_t oindex_used;
+
+static void
+oindex_drop(size_t h)
+{
+	json_decref(oindex[h].q);
+	json_decref(oindex[h].options);
+	json_decref(oindex[h].index);
+	memset(&oindex[h], 0, sizeof(oindex[h]));
+}
+
+static json_t *
+option_index(json_t *q, json_t *options, int *dups)
+{
+	size_t n = json_array_size(options), h, i;
+	json_t *index, *o;
+
+	if (n < OINDEX_MIN)
+		return NULL;
+	h = (size_t)(((uintptr_t)q >> 4) * 2654435761u % OINDEX_SLOTS);
+	while (oindex[h].q != NULL && oindex[h].q != q)
+		h = (h + 1) % OINDEX_SLOTS;
+	if (oindex[h].q == q) {
+		if (oindex[h].options == options && oindex[h].size == n) {
+			*dups = oindex[h].dups;
+			return oindex[h].index;
+		}
+		oindex_drop(h);		/* its list changed: indexed again in the same slot */
+		oindex_used--;
+	} else if (oindex_used >= OINDEX_SLOTS / 2) {
+		for (i = 0; i < OINDEX_SLOTS; i++)
+			if (oindex[i].q)
+				oindex_drop(i);
+		oindex_used = 0;
+		h = (size_t)(((uintptr_t)q >> 4) * 2654435761u % OINDEX_SLOTS);
+	}
+	if ((index = json_object()) == NULL)
+		return NULL;
+	*dups = 0;
+	json_array_foreach(options, i, o) {
+		const char *code = view_str(o, "code");
+		if (json_object_get(index, code) != NULL)
+			*dups = 1;
+		else if (json_object_set(index, code, o) == -1) {	/* e.g. a code not UTF-8: scanned */
+			json_decref(index);
+			return NULL;
+		}
+	}
+	oindex[h].q = json_incref(q);
+	oindex[h].options = json_incref(options);
+	oindex[h].index = index;
+	oindex[h].size = n;
+	oindex[h].dups = *dups;
+	oindex_used++;
+	return index;
+}
+
+json_t *
+answer_option(json_t *q, const char *code, int *unique)
+{
+	json_t *options, *index, *o;
+	size_t i;
+	int dups = 1;
+
+	if (unique)
+		*unique = 0;
+	if (code == NULL)
+		return NULL;
+	options = json_object_get(q, "options");
+	if ((index = option_index(q, options, &dups)) != NULL) {
+		if (unique)
+			*unique = !dups;
+		return json_object_get(index, code);
+	}
+	json_array_foreach(options, i, o)
+		if (streq(view_str(o, "code"), code))
+			return o;
+	return NULL;
+}
+
 const char *
 answer_option_label(json_t *q, const char *code)
 {
-	json_t *o = NULL;
-	size_t i;
+	json_t *o;
 
 	if (code == NULL)
 		return "";
-	json_array_foreach(json_object_get(q, "options"), i, o)
-		if (streq(view_str(o, "code"), code))
-			return view_str(o, "label");
-	return code;
+	o = answer_option(q, code, NULL);
+	return o ? view_str(o, "label") : code;
 }
 
 int
 answer_has_option(json_t *q, const char *code)
 {
-	json_t *o;
-	size_t i;
-
-	json_array_foreach(json_object_get(q, "options"), i, o)
-		if (streq(view_str(o, "code"), code))
-			return 1;
-	return 0;
+	return answer_option(q, code, NULL) != NULL;
 }
 
 void

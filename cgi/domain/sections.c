@@ -525,7 +525,21 @@ chosen_list(struct profile *p, const char *code, int ranked, const char *what)
 		const char *opt = json_string_value(o), *label = opt ? opt : "";
 		json_t *opts = json_object_get(q, "options"), *oo;
 		size_t first = json_array_size(opts), j;
+		int unique;
 
+		/* options indexed by code (issue 18, ninth session): when the question's codes are distinct,
+		 * the option found is the only one with its label and help */
+		oo = answer_option(q, opt, &unique);
+		if (unique) {
+			RAW(p->b, "<li>");
+			html_text(p->b, oo ? view_str(oo, "label") : label);
+			if (oo && *view_str(oo, "help")) {
+				RAW(p->b, " <span class=\"option-help\">");
+				html_text(p->b, view_str(oo, "help"));
+				RAW(p->b, "</span>");
+			}
+			goto said;
+		}
 		/* answer_option_label and option_help in one pass (issue 18, eighth session): the label of the
 		 * first option with the code (else the code), then the help of each from there */
 		for (j = 0; opt && j < first; j++)
@@ -544,6 +558,7 @@ chosen_list(struct profile *p, const char *code, int ranked, const char *what)
 				RAW(p->b, "</span>");
 			}
 		}
+said:
 		if (d > 0) {
 			struct share sh = { code, opt, NULL, sections_count(p, code, opt), d };
 			RAW(p->b, " <span class=\"cohort\">");
