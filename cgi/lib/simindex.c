@@ -51,6 +51,9 @@ struct simindex {
 	size_t nslots;		/* multi questions of at most 64 distinct options over the wave */
 	uint64_t *bits;		/* nslots * n: per slot and city its list's options as bits */
 	uint32_t *qopts;	/* nslots * 64: per slot the option id of each bit (UINT32_MAX: none) */
+	int32_t *qcol;		/* per question its byte column among opt, or -1 */
+	size_t ncols;		/* single questions of at most 255 distinct options, bool questions */
+	unsigned char *opt;	/* ncols * n: per column and city 0 (no string / boolean), else option + 1 */
 	void *flat;		/* simindex_from_flat: the one block every array above points into */
 	size_t flat_len;
 };
@@ -447,6 +450,64 @@ opt_bit(uint32_t *opts, uint32_t id, int add)
 	return b;
 }
 
+/* Each single question of at most 255 distinct options and each bool question given a byte column
+ * (x->qcol, x->opt) from the column-major tag and cell: per city 0 when its answer is not a string
+ * (single) or a boolean (bool), else its option's place among the question's + 1 (a boolean: 1 + its
+ * value).  Two cities' bytes are equal and not 0 exactly when simindex_score counts their answers as
+ * the same.  0, or -1 when out of memory (x unchanged). */
+static int
+seal_bytes(struct simindex *x, const unsigned char *tag, const union cell *cell)
+{
+	size_t n = x->n, nq = x->nq, q, i, nc = 0;
+	int32_t *qcol = malloc((nq + 1) * sizeof(*qcol));
+	unsigned char *opt;
+	uint32_t ids[255];
+
+	for (q = 0; q < nq; q++)
+		nc += x->qtype[q] == Q_SINGLE || x->qtype[q] == Q_BOOL;
+	if (qcol == NULL || (opt = calloc(nc * n + 1, 1)) == NULL) {
+		free(qcol);
+		return -1;
+	}
+	nc = 0;
+	for (q = 0; q < nq; q++) {
+		const unsigned char *t = tag + q * n;
+		const union cell *c = cell + q * n;
+		unsigned char *o = opt + nc * n, want = x->qtype[q] == Q_SINGLE ? T_STRING : T_BOOL;
+		size_t nids = 0, last = 0, j;
+
+		qcol[q] = -1;
+		if (x->qtype[q] != Q_SINGLE && x->qtype[q] != Q_BOOL)
+			continue;
+		for (i = 0; i < n; i++) {
+			if (t[i] != want)
+				o[i] = 0;
+			else if (want == T_BOOL)
+				o[i] = (unsigned char)(1 + (c[i].id != 0));
+			else {
+				if (nids == 0 || ids[last] != c[i].id) {
+					for (j = 0; j < nids && ids[j] != c[i].id; j++)
+						;
+					if (j == nids) {
+						if (nids == 255)
+							break;	/* too many: this question keeps its cells */
+						ids[nids++] = c[i].id;
+					}
+					last = j;
+				}
+				o[i] = (unsigned char)(last + 1);
+			}
+		}
+		if (i < n)
+			continue;
+		qcol[q] = (int32_t)nc++;
+	}
+	x->qcol = qcol;
+	x->opt = opt;
+	x->ncols = nc;
+	return 0;
+}
+
 /* The answers laid out by question (tag and cell column-major) and each multi question of at most
  * 64 distinct options given its bits per city.  0, or -1 when out of memory (x unchanged). */
 static int
@@ -494,6 +555,8 @@ next:		;
 					b[i] |= (uint64_t)1 << opt_bit(qopts + (size_t)qslot[q] * 64,
 					    x->ids[cell[q * n + i].run.off + j], 0);
 	}
+	if (seal_bytes(x, tag, cell) == -1)
+		goto fail;
 	free(x->tag);
 	free(x->cell);
 	x->tag = tag;
@@ -568,6 +631,8 @@ simindex_free(struct simindex *x)
 	free(x->qslot);
 	free(x->bits);
 	free(x->qopts);
+	free(x->qcol);
+	free(x->opt);
 	free(x);
 }
 
@@ -593,7 +658,7 @@ simindex_bytes(const struct simindex *x)
 		b += strlen(x->strs[i]) + 1;
 	if (x->qslot)
 		b += x->n * sizeof(uint32_t) + x->nq * (sizeof(int32_t) + 64 * sizeof(uint32_t)) +
-		    x->nslots * x->n * sizeof(uint64_t);
+		    x->nslots * x->n * sizeof(uint64_t) + x->nq * sizeof(int32_t) + x->ncols * x->n;
 	return b;
 }
 
@@ -833,16 +898,15 @@ column(const struct simindex *x, size_t q, size_t me, double *sum, uint32_t *cnt
 	}
 }
 
-size_t
-simindex_top(const struct simindex *x, int me, size_t limit, struct simindex_hit *out)
+/* simindex_top with 32-bit counts (65535 questions or more: no wave has them). */
+static size_t
+simindex_top_wide(const struct simindex *x, int me, size_t limit, struct simindex_hit *out)
 {
 	struct simindex_hit h, *all = NULL;
 	size_t i, k = 0, n = 0;
 	double *sum;
 	uint32_t *cnt;
 
-	if (x == NULL || me < 0 || (size_t)me >= x->n || limit == 0 || x->rank == NULL)
-		return 0;
 	if ((sum = calloc(x->n, sizeof(*sum) + sizeof(*cnt))) == NULL)
 		return 0;
 	cnt = (uint32_t *)(void *)(sum + x->n);
@@ -886,33 +950,245 @@ simindex_top(const struct simindex *x, int me, size_t limit, struct simindex_hit
 	return k;
 }
 
+/* simindex_top's pass when every count fits 16 bits (fewer than 65535 questions).  The score is
+ * sum / cnt, sum the terms in question order in double, as simindex_score adds them.  A term is 0 or
+ * 1 except a multi question's (a Jaccard fraction), so per city the pass keeps in m the ones not yet
+ * added, and adds them one at a time to sum (ones()) only before a multi question's term and at the
+ * end: the same additions in the same order, each rounded as before (adding +0.0 changes nothing).
+ * Single and bool questions then read one byte per city and add to two 16-bit counts, which the
+ * compiler vectorises. */
+
+/* s + 1.0 + 1.0 ... (m times), each addition rounded as one: while s is a whole number below 2^52
+ * every such sum is exact, and m at once is the same. */
+static inline double
+ones(double s, unsigned m)
+{
+	if (m == 0)
+		return s;
+	if (s < 4503599627370496.0 && s == (double)(int64_t)s)
+		return s + (double)m;
+	while (m--)
+		s += 1.0;
+	return s;
+}
+
+/* One byte column against my byte `mine` (not 0): a city counts the question when its byte is not
+ * 0, and matches when it is mine.  -O3 for this loop only: at -O2 GCC 12 vectorises nothing that
+ * needs an epilogue; this loop is most of simindex_top's work at 10,000 cities. */
+__attribute__((optimize("O3"))) static void
+column_byte(const unsigned char *restrict o, unsigned char mine, size_t n, uint16_t *restrict m,
+    uint16_t *restrict cnt)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char v = o[i];
+		cnt[i] = (uint16_t)(cnt[i] + (v != 0));
+		m[i] = (uint16_t)(m[i] + (v == mine));
+	}
+}
+
+/* column()'s multi case with bits, pending ones added first. */
+static POPCNT_TARGET void
+column_bits16(const uint64_t *bits, uint64_t mine, size_t na, const unsigned char *t, const union cell *c,
+    size_t n, double *sum, uint16_t *m, uint16_t *cnt)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int64_t shared, either;
+		if (t[i] != T_ARRAY)
+			continue;
+		shared = __builtin_popcountll(bits[i] & mine);
+		either = (int64_t)na + c[i].run.len - shared;
+		sum[i] = ones(sum[i], m[i]) + (either == 0 ? 1.0 : (double)shared / (double)either);
+		m[i] = 0;
+		cnt[i]++;
+	}
+}
+
+/* column() for simindex_top16: the same cases in the same order. */
+static void
+column16(const struct simindex *x, size_t q, size_t me, double *sum, uint16_t *m, uint16_t *cnt)
+{
+	size_t n = x->n, i, j;
+	const unsigned char *t = x->tag + q * n;
+	const union cell *c = x->cell + q * n;
+	unsigned char k = x->qtype[q], ta = t[me];
+
+	if (k == Q_SKIP || ta == T_NONE)
+		return;
+	if (k == Q_MULTI && ta == T_ARRAY) {
+		const uint32_t *a = x->ids + c[me].run.off;
+		size_t na = c[me].run.len;
+		unsigned char pos[64];
+		int32_t slot = x->qslot[q];
+
+		for (j = 0; slot >= 0 && j < na && j < 64; j++) {
+			int b = opt_bit(x->qopts + (size_t)slot * 64, a[j], 0);
+			if (b < 0)
+				break;
+			pos[j] = (unsigned char)b;
+		}
+		if (slot >= 0 && j == na && popcnt_ok()) {
+			uint64_t mine = 0;
+			for (j = 0; j < na; j++)
+				mine |= (uint64_t)1 << pos[j];
+			if ((size_t)popcount64(mine) == na) {
+				column_bits16(x->bits + (size_t)slot * n, mine, na, t, c, n, sum, m, cnt);
+				return;
+			}
+		}
+		if (slot >= 0 && j == na) {
+			const uint64_t *bits = x->bits + (size_t)slot * n;
+			for (i = 0; i < n; i++) {
+				size_t shared = 0, either;
+				uint64_t b = bits[i];
+				if (t[i] != T_ARRAY)
+					continue;
+				for (j = 0; j < na; j++)
+					shared += (b >> pos[j]) & 1;
+				either = na + c[i].run.len - shared;
+				sum[i] = ones(sum[i], m[i]) + (either == 0 ? 1.0 : (double)shared / (double)either);
+				m[i] = 0;
+				cnt[i]++;
+			}
+			return;
+		}
+		for (i = 0; i < n; i++) {
+			const uint32_t *b = x->ids + c[i].run.off;
+			size_t nb = c[i].run.len, shared = 0, either, l;
+			if (t[i] != T_ARRAY)
+				continue;
+			for (j = 0; j < na; j++)
+				for (l = 0; l < nb; l++)
+					if (a[j] == b[l]) {
+						shared++;
+						break;
+					}
+			either = na + nb - shared;
+			sum[i] = ones(sum[i], m[i]) + (either == 0 ? 1.0 : (double)shared / (double)either);
+			m[i] = 0;
+			cnt[i]++;
+		}
+		return;
+	}
+	if ((k == Q_SINGLE && ta == T_STRING) || (k == Q_BOOL && ta == T_BOOL)) {
+		uint32_t id = c[me].id;
+		if (x->qcol[q] >= 0) {
+			const unsigned char *o = x->opt + (size_t)x->qcol[q] * n;
+			if (o[me] != 0) {
+				column_byte(o, o[me], n, m, cnt);
+				return;
+			}
+		}
+		for (i = 0; i < n; i++) {
+			unsigned v = t[i] == ta;
+			cnt[i] = (uint16_t)(cnt[i] + v);
+			m[i] = (uint16_t)(m[i] + (v & (c[i].id == id)));
+		}
+		return;
+	}
+	if (x->population[q] && ta == T_NUMBER) {
+		double a = c[me].num;
+		for (i = 0; i < n; i++)
+			if (t[i] == T_NUMBER) {
+				double b = c[i].num;
+				m[i] = (uint16_t)(m[i] + (a > 0 && fabs(b - a) <= SIMILAR_POPULATION_BAND * a));
+				cnt[i]++;
+			}
+	}
+}
+
+/* The best `limit` of the hits so far out[0 .. *k), in order: h inserted where it belongs. */
+static void
+top_insert(const struct simindex *x, struct simindex_hit *out, size_t *k, size_t limit,
+    const struct simindex_hit *h)
+{
+	size_t at;
+
+	if (*k == limit && hit_cmp(x, h, &out[*k - 1]) >= 0)
+		return;
+	at = *k < limit ? (*k)++ : *k - 1;
+	while (at > 0 && hit_cmp(x, h, &out[at - 1]) < 0) {
+		out[at] = out[at - 1];
+		at--;
+	}
+	out[at] = *h;
+}
+
+size_t
+simindex_top(const struct simindex *x, int me, size_t limit, struct simindex_hit *out)
+{
+	struct simindex_hit h, *all = NULL;
+	size_t i, k = 0, n = 0;
+	double *sum;
+	uint16_t *m, *cnt;
+
+	if (x == NULL || me < 0 || (size_t)me >= x->n || limit == 0 || x->rank == NULL)
+		return 0;
+	if (x->nq >= 65535 || x->qcol == NULL)
+		return simindex_top_wide(x, me, limit, out);
+	if ((sum = calloc(x->n, sizeof(*sum) + 2 * sizeof(*m))) == NULL)
+		return 0;
+	m = (uint16_t *)(void *)(sum + x->n);
+	cnt = m + x->n;
+	if (limit > 32 && (all = malloc(x->n * sizeof(*all))) == NULL) {
+		free(sum);
+		return 0;
+	}
+	for (i = 0; i < x->nq; i++)
+		column16(x, i, (size_t)me, sum, m, cnt);
+	for (i = 0; i < x->n; i++) {
+		if ((int)i == me || cnt[i] == 0)
+			continue;
+		h.row = (int)i;
+		h.score = ones(sum[i], m[i]) / (double)cnt[i];
+		h.both = cnt[i];
+		if (all)
+			all[n++] = h;
+		else
+			top_insert(x, out, &k, limit, &h);
+	}
+	free(sum);
+	if (all) {
+		hit_x = x;
+		qsort(all, n, sizeof(*all), hit_qcmp);
+		hit_x = NULL;
+		k = n < limit ? n : limit;
+		memcpy(out, all, k * sizeof(*out));
+		free(all);
+	}
+	return k;
+}
+
 /* The flat form (simindex_flat): a header, then the arrays a sealed index scores from, each at an
  * offset that is a multiple of 8 from the block's start, in this order. */
 #define FLAT_MAGIC 0x63627369786c6174ull	/* "cbsixlat" */
-#define FLAT_FORMAT 2u		/* 2: answers by question, ranks, option bits */
+#define FLAT_FORMAT 3u		/* 2: answers by question, ranks, option bits; 3: byte columns */
 #define FLAT_SIZES ((uint32_t)(sizeof(size_t) << 16 | sizeof(union cell) << 8 | sizeof(int)))
 #define FLAT_MAX ((uint64_t)1 << 40)		/* no count or size is near this */
 
 struct flathead {
 	uint64_t magic;
 	uint32_t format, sizes;
-	uint64_t nq, n, tlen, nids, nslots;
+	uint64_t nq, n, tlen, nids, nslots, ncols;
 };
 
 enum { F_QTYPE, F_POPULATION, F_SLUG, F_NAME, F_TEXT, F_TAG, F_CELL, F_IDS, F_BYSLUG, F_RANK, F_QSLOT,
-	F_BITS, F_QOPTS, F_END };
+	F_BITS, F_QOPTS, F_QCOL, F_OPT, F_END };
 
 /* Each array's offset in the block and the block's size (off[F_END]) for these counts; -1 when a
  * count is out of bounds (then nothing is computed from it). */
 static int
-flat_layout(uint64_t nq, uint64_t n, uint64_t tlen, uint64_t nids, uint64_t nslots,
+flat_layout(uint64_t nq, uint64_t n, uint64_t tlen, uint64_t nids, uint64_t nslots, uint64_t ncols,
     uint64_t off[F_END + 1])
 {
 	uint64_t size[F_END], at = (sizeof(struct flathead) + 7) / 8 * 8;
 	int i;
 
 	if (nq > FLAT_MAX || n > FLAT_MAX || tlen > FLAT_MAX || nids > FLAT_MAX ||
-	    (nq != 0 && n > FLAT_MAX / nq) || nslots > nq)
+	    (nq != 0 && n > FLAT_MAX / nq) || nslots > nq || ncols > nq)
 		return -1;
 	size[F_QTYPE] = size[F_POPULATION] = nq;
 	size[F_SLUG] = size[F_NAME] = n * sizeof(size_t);
@@ -925,6 +1201,8 @@ flat_layout(uint64_t nq, uint64_t n, uint64_t tlen, uint64_t nids, uint64_t nslo
 	size[F_QSLOT] = nq * sizeof(int32_t);
 	size[F_BITS] = nslots * n * sizeof(uint64_t);
 	size[F_QOPTS] = nslots * 64 * sizeof(uint32_t);
+	size[F_QCOL] = nq * sizeof(int32_t);
+	size[F_OPT] = ncols * n;
 	for (i = 0; i < F_END; i++) {
 		off[i] = at;
 		at += (size[i] + 7) / 8 * 8;	/* each below 2^44: no sum overflows */
@@ -940,7 +1218,7 @@ simindex_flat(const struct simindex *x, size_t *len)
 	struct flathead h;
 	char *b;
 
-	if (x == NULL || x->rank == NULL || flat_layout(x->nq, x->n, x->tlen, x->nids, x->nslots, off) == -1 ||
+	if (x == NULL || x->rank == NULL || flat_layout(x->nq, x->n, x->tlen, x->nids, x->nslots, x->ncols, off) == -1 ||
 	    (b = calloc(1, (size_t)off[F_END])) == NULL)
 		return NULL;
 	memset(&h, 0, sizeof(h));
@@ -952,11 +1230,13 @@ simindex_flat(const struct simindex *x, size_t *len)
 	h.tlen = x->tlen;
 	h.nids = x->nids;
 	h.nslots = x->nslots;
+	h.ncols = x->ncols;
 	memcpy(b, &h, sizeof(h));
 	if (x->nq) {
 		memcpy(b + off[F_QTYPE], x->qtype, x->nq);
 		memcpy(b + off[F_POPULATION], x->population, x->nq);
 		memcpy(b + off[F_QSLOT], x->qslot, x->nq * sizeof(int32_t));
+		memcpy(b + off[F_QCOL], x->qcol, x->nq * sizeof(int32_t));
 	}
 	if (x->n) {
 		memcpy(b + off[F_SLUG], x->slug, x->n * sizeof(size_t));
@@ -972,6 +1252,8 @@ simindex_flat(const struct simindex *x, size_t *len)
 		memcpy(b + off[F_TAG], x->tag, x->n * x->nq);
 		memcpy(b + off[F_CELL], x->cell, x->n * x->nq * sizeof(union cell));
 	}
+	if (x->ncols && x->n)
+		memcpy(b + off[F_OPT], x->opt, x->ncols * x->n);
 	if (x->tlen)
 		memcpy(b + off[F_TEXT], x->text, x->tlen);
 	if (x->nids)
@@ -993,7 +1275,7 @@ simindex_from_flat(void *block, size_t len)
 		return NULL;
 	memcpy(&h, b, sizeof(h));
 	if (h.magic != FLAT_MAGIC || h.format != FLAT_FORMAT || h.sizes != FLAT_SIZES ||
-	    flat_layout(h.nq, h.n, h.tlen, h.nids, h.nslots, off) == -1 || off[F_END] != len)
+	    flat_layout(h.nq, h.n, h.tlen, h.nids, h.nslots, h.ncols, off) == -1 || off[F_END] != len)
 		return NULL;
 	if ((x = calloc(1, sizeof(*x))) == NULL)
 		return NULL;
@@ -1002,6 +1284,7 @@ simindex_from_flat(void *block, size_t len)
 	x->tlen = x->tcap = (size_t)h.tlen;
 	x->nids = x->cids = (size_t)h.nids;
 	x->nslots = (size_t)h.nslots;
+	x->ncols = (size_t)h.ncols;
 	x->qtype = (unsigned char *)(b + off[F_QTYPE]);
 	x->population = (unsigned char *)(b + off[F_POPULATION]);
 	x->slug = (size_t *)(void *)(b + off[F_SLUG]);
@@ -1015,9 +1298,11 @@ simindex_from_flat(void *block, size_t len)
 	x->qslot = (int32_t *)(void *)(b + off[F_QSLOT]);
 	x->bits = (uint64_t *)(void *)(b + off[F_BITS]);
 	x->qopts = (uint32_t *)(void *)(b + off[F_QOPTS]);
+	x->qcol = (int32_t *)(void *)(b + off[F_QCOL]);
+	x->opt = (unsigned char *)(b + off[F_OPT]);
 	/* Nothing read afterwards may leave the block: every string ends inside the text, every row is a
-	 * row, every list's run lies among the ids, every question's slot is one (ranks, bits and
-	 * option ids are only compared). */
+	 * row, every list's run lies among the ids, every question's slot and byte column is one
+	 * (ranks, bits, option ids and bytes are only compared). */
 	if (x->n && (x->tlen == 0 || x->text[x->tlen - 1] != '\0'))
 		goto bad;
 	for (i = 0; i < x->n; i++)
@@ -1025,7 +1310,8 @@ simindex_from_flat(void *block, size_t len)
 		    (size_t)x->by_slug[i] >= x->n)
 			goto bad;
 	for (i = 0; i < x->nq; i++)
-		if (x->qslot[i] < -1 || (x->qslot[i] >= 0 && (size_t)x->qslot[i] >= x->nslots))
+		if (x->qslot[i] < -1 || (x->qslot[i] >= 0 && (size_t)x->qslot[i] >= x->nslots) ||
+		    x->qcol[i] < -1 || (x->qcol[i] >= 0 && (size_t)x->qcol[i] >= x->ncols))
 			goto bad;
 	for (c = 0; c < x->n * x->nq; c++)
 		if (x->tag[c] == T_ARRAY &&
