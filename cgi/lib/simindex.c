@@ -988,13 +988,37 @@ column_byte(const unsigned char *restrict o, unsigned char mine, size_t n, uint1
 	}
 }
 
-/* column()'s multi case with bits, pending ones added first. */
+/* Adds a multi question's term v to city i's sum: exact, after its pending ones (the order of
+ * simindex_score); else (simindex_top's first, approximate pass) at once. */
+static inline void
+add_term(double *sum, uint16_t *m, size_t i, double v, int exact)
+{
+	if (exact) {
+		sum[i] = ones(sum[i], m[i]) + v;
+		m[i] = 0;
+	} else
+		sum[i] += v;
+}
+
+/* column()'s multi case with bits, pending ones added first (exact) or not. */
 static POPCNT_TARGET void
 column_bits16(const uint64_t *bits, uint64_t mine, size_t na, const unsigned char *t, const union cell *c,
-    size_t n, double *sum, uint16_t *m, uint16_t *cnt)
+    size_t n, double *sum, uint16_t *m, uint16_t *cnt, int exact)
 {
 	size_t i;
 
+	if (!exact) {
+		for (i = 0; i < n; i++) {
+			int64_t shared, either;
+			if (t[i] != T_ARRAY)
+				continue;
+			shared = __builtin_popcountll(bits[i] & mine);
+			either = (int64_t)na + c[i].run.len - shared;
+			sum[i] += either == 0 ? 1.0 : (double)shared / (double)either;
+			cnt[i]++;
+		}
+		return;
+	}
 	for (i = 0; i < n; i++) {
 		int64_t shared, either;
 		if (t[i] != T_ARRAY)
@@ -1009,7 +1033,7 @@ column_bits16(const uint64_t *bits, uint64_t mine, size_t na, const unsigned cha
 
 /* column() for simindex_top16: the same cases in the same order. */
 static void
-column16(const struct simindex *x, size_t q, size_t me, double *sum, uint16_t *m, uint16_t *cnt)
+column16(const struct simindex *x, size_t q, size_t me, double *sum, uint16_t *m, uint16_t *cnt, int exact)
 {
 	size_t n = x->n, i, j;
 	const unsigned char *t = x->tag + q * n;
@@ -1035,7 +1059,7 @@ column16(const struct simindex *x, size_t q, size_t me, double *sum, uint16_t *m
 			for (j = 0; j < na; j++)
 				mine |= (uint64_t)1 << pos[j];
 			if ((size_t)popcount64(mine) == na) {
-				column_bits16(x->bits + (size_t)slot * n, mine, na, t, c, n, sum, m, cnt);
+				column_bits16(x->bits + (size_t)slot * n, mine, na, t, c, n, sum, m, cnt, exact);
 				return;
 			}
 		}
@@ -1049,8 +1073,7 @@ column16(const struct simindex *x, size_t q, size_t me, double *sum, uint16_t *m
 				for (j = 0; j < na; j++)
 					shared += (b >> pos[j]) & 1;
 				either = na + c[i].run.len - shared;
-				sum[i] = ones(sum[i], m[i]) + (either == 0 ? 1.0 : (double)shared / (double)either);
-				m[i] = 0;
+				add_term(sum, m, i, either == 0 ? 1.0 : (double)shared / (double)either, exact);
 				cnt[i]++;
 			}
 			return;
@@ -1067,8 +1090,7 @@ column16(const struct simindex *x, size_t q, size_t me, double *sum, uint16_t *m
 						break;
 					}
 			either = na + nb - shared;
-			sum[i] = ones(sum[i], m[i]) + (either == 0 ? 1.0 : (double)shared / (double)either);
-			m[i] = 0;
+			add_term(sum, m, i, either == 0 ? 1.0 : (double)shared / (double)either, exact);
 			cnt[i]++;
 		}
 		return;
@@ -1117,11 +1139,59 @@ top_insert(const struct simindex *x, struct simindex_hit *out, size_t *k, size_t
 	out[at] = *h;
 }
 
+/* How far simindex_top's approximate score (the ones and fractions summed in any order) may be from
+ * the exact one, twice over, with room to spare: every sum is of at most 65534 terms in [0, 1], each
+ * addition off by at most half an ulp of the sum (<= cnt * 2^-53), so a score (sum / cnt) is off by
+ * under cnt * 2^-53 < 1e-11 either way. */
+#define TOP_SLACK 2e-9
+
+/* simindex_top for limit <= 32 with a bound: a first pass scores every city approximately (the
+ * fractions added at once, no ones pending), keeps the limit-th best approximate score a, and then
+ * scores exactly (simindex_score: the reference order) only the cities whose approximate score is at
+ * least a - TOP_SLACK.  Any other city's exact score is below a - TOP_SLACK / 2, so below the exact
+ * scores of `limit` cities: it cannot enter the list, ties included. */
+static size_t
+top_bounded(const struct simindex *x, int me, size_t limit, struct simindex_hit *out, double *sum, uint16_t *m,
+    uint16_t *cnt)
+{
+	double best[32], thr, a;
+	size_t nb = 0, k = 0, i, at, both;
+	struct simindex_hit h;
+
+	for (i = 0; i < x->nq; i++)
+		column16(x, i, (size_t)me, sum, m, cnt, 0);
+	for (i = 0; i < x->n; i++) {
+		if ((int)i == me || cnt[i] == 0)
+			continue;
+		sum[i] = a = (sum[i] + (double)m[i]) / (double)cnt[i];
+		if (nb == limit && a <= best[nb - 1])
+			continue;
+		at = nb < limit ? nb++ : nb - 1;
+		while (at > 0 && a > best[at - 1]) {
+			best[at] = best[at - 1];
+			at--;
+		}
+		best[at] = a;
+	}
+	if (nb == 0)
+		return 0;
+	thr = nb < limit ? -HUGE_VAL : best[nb - 1] - TOP_SLACK;
+	for (i = 0; i < x->n; i++) {
+		if ((int)i == me || cnt[i] == 0 || sum[i] < thr)
+			continue;
+		h.row = (int)i;
+		h.score = simindex_score(x, me, (int)i, &both);
+		h.both = both;
+		top_insert(x, out, &k, limit, &h);
+	}
+	return k;
+}
+
 size_t
 simindex_top(const struct simindex *x, int me, size_t limit, struct simindex_hit *out)
 {
-	struct simindex_hit h, *all = NULL;
-	size_t i, k = 0, n = 0;
+	struct simindex_hit h, *all;
+	size_t i, k, n = 0;
 	double *sum;
 	uint16_t *m, *cnt;
 
@@ -1133,32 +1203,32 @@ simindex_top(const struct simindex *x, int me, size_t limit, struct simindex_hit
 		return 0;
 	m = (uint16_t *)(void *)(sum + x->n);
 	cnt = m + x->n;
-	if (limit > 32 && (all = malloc(x->n * sizeof(*all))) == NULL) {
+	if (limit <= 32) {
+		k = top_bounded(x, me, limit, out, sum, m, cnt);
+		free(sum);
+		return k;
+	}
+	if ((all = malloc(x->n * sizeof(*all))) == NULL) {
 		free(sum);
 		return 0;
 	}
 	for (i = 0; i < x->nq; i++)
-		column16(x, i, (size_t)me, sum, m, cnt);
+		column16(x, i, (size_t)me, sum, m, cnt, 1);
 	for (i = 0; i < x->n; i++) {
 		if ((int)i == me || cnt[i] == 0)
 			continue;
 		h.row = (int)i;
 		h.score = ones(sum[i], m[i]) / (double)cnt[i];
 		h.both = cnt[i];
-		if (all)
-			all[n++] = h;
-		else
-			top_insert(x, out, &k, limit, &h);
+		all[n++] = h;
 	}
 	free(sum);
-	if (all) {
-		hit_x = x;
-		qsort(all, n, sizeof(*all), hit_qcmp);
-		hit_x = NULL;
-		k = n < limit ? n : limit;
-		memcpy(out, all, k * sizeof(*out));
-		free(all);
-	}
+	hit_x = x;
+	qsort(all, n, sizeof(*all), hit_qcmp);
+	hit_x = NULL;
+	k = n < limit ? n : limit;
+	memcpy(out, all, k * sizeof(*out));
+	free(all);
 	return k;
 }
 
