@@ -54,6 +54,10 @@ struct simindex {
 	int32_t *qcol;		/* per question its byte column among opt, or -1 */
 	size_t ncols;		/* single questions of at most 255 distinct options, bool questions */
 	unsigned char *opt;	/* ncols * n: per column and city 0 (no string / boolean), else option + 1 */
+	int32_t *qmcol;		/* per question its list code column, or -1 (NULL: none) */
+	size_t nmcols;		/* multi questions with option bits and at most 255 distinct lists */
+	unsigned char *mcode;	/* nmcols * n: per column and city 0 (not a list), else its list + 1 */
+	uint64_t *msets;	/* nmcols * 255 * 2: per column and list its option bits and length */
 	void *flat;		/* simindex_from_flat: the one block every array above points into */
 	size_t flat_len;
 };
@@ -508,6 +512,68 @@ seal_bytes(struct simindex *x, const unsigned char *tag, const union cell *cell)
 	return 0;
 }
 
+/* Each multi question with option bits and at most 255 distinct lists (option bits and length) over
+ * the wave given a code column: per city 0 when its answer is not a list, else its list's place + 1
+ * among msets.  simindex_top's approximate pass then computes a question's term once per list, not
+ * per city.  Out of memory: no code columns (qmcol NULL), the same scores, slower. */
+static void
+seal_codes(struct simindex *x)
+{
+	size_t n = x->n, q, i, j, nc = 0, nsets;
+	uint16_t h[512];
+
+	for (q = 0; q < x->nq; q++)
+		nc += x->qslot[q] >= 0;
+	x->qmcol = malloc((x->nq + 1) * sizeof(*x->qmcol));
+	x->mcode = malloc(nc * n + 1);
+	x->msets = calloc(nc * 255 * 2 + 1, sizeof(*x->msets));
+	if (x->qmcol == NULL || x->mcode == NULL || x->msets == NULL) {
+		free(x->qmcol);
+		free(x->mcode);
+		free(x->msets);
+		x->qmcol = NULL;
+		x->mcode = NULL;
+		x->msets = NULL;
+		return;
+	}
+	nc = 0;
+	for (q = 0; q < x->nq; q++) {
+		const unsigned char *t = x->tag + q * n;
+		const union cell *c = x->cell + q * n;
+		const uint64_t *bits = x->bits + (size_t)(x->qslot[q] < 0 ? 0 : x->qslot[q]) * n;
+		unsigned char *code = x->mcode + nc * n;
+		uint64_t *sets = x->msets + nc * 255 * 2;
+
+		x->qmcol[q] = -1;
+		if (x->qslot[q] < 0)
+			continue;
+		memset(h, 0, sizeof(h));
+		nsets = 0;
+		for (i = 0; i < n; i++) {
+			if (t[i] != T_ARRAY) {
+				code[i] = 0;
+				continue;
+			}
+			for (j = (bits[i] * 31 + c[i].run.len) * 0x9e3779b97f4a7c15ull >> 55; h[j];
+			    j = (j + 1) & 511)
+				if (sets[2 * (h[j] - 1)] == bits[i] && sets[2 * (h[j] - 1) + 1] == c[i].run.len)
+					break;
+			if (h[j] == 0) {
+				if (nsets == 255)
+					break;	/* too many: this question keeps its bits only */
+				sets[2 * nsets] = bits[i];
+				sets[2 * nsets + 1] = c[i].run.len;
+				h[j] = (uint16_t)++nsets;
+			}
+			code[i] = (unsigned char)h[j];
+		}
+		if (i < n)
+			continue;
+		x->qmcol[q] = (int32_t)nc++;
+	}
+	x->nmcols = nc;
+}
+
 /* The answers laid out by question (tag and cell column-major) and each multi question of at most
  * 64 distinct options given its bits per city.  0, or -1 when out of memory (x unchanged). */
 static int
@@ -565,6 +631,7 @@ next:		;
 	x->qopts = qopts;
 	x->bits = bits;
 	x->nslots = nslots;
+	seal_codes(x);
 	return 0;
 fail:
 	free(tag);
@@ -633,6 +700,9 @@ simindex_free(struct simindex *x)
 	free(x->qopts);
 	free(x->qcol);
 	free(x->opt);
+	free(x->qmcol);
+	free(x->mcode);
+	free(x->msets);
 	free(x);
 }
 
@@ -658,7 +728,8 @@ simindex_bytes(const struct simindex *x)
 		b += strlen(x->strs[i]) + 1;
 	if (x->qslot)
 		b += x->n * sizeof(uint32_t) + x->nq * (sizeof(int32_t) + 64 * sizeof(uint32_t)) +
-		    x->nslots * x->n * sizeof(uint64_t) + x->nq * sizeof(int32_t) + x->ncols * x->n;
+		    x->nslots * x->n * sizeof(uint64_t) + x->nq * sizeof(int32_t) + x->ncols * x->n +
+		    x->nq * sizeof(int32_t) + x->nmcols * (x->n + 255 * 16);
 	return b;
 }
 
@@ -1031,6 +1102,28 @@ column_bits16(const uint64_t *bits, uint64_t mine, size_t na, const unsigned cha
 	}
 }
 
+/* column_bits16's approximate pass with code columns: each list's term computed once (the same
+ * expression), then per city a look-up. */
+static POPCNT_TARGET void
+column_codes(const unsigned char *code, const uint64_t *sets, uint64_t mine, size_t na, size_t n, double *sum,
+    uint16_t *cnt)
+{
+	double v[256];
+	size_t i;
+
+	v[0] = 0;
+	for (i = 0; i < 255; i++) {
+		int64_t shared = __builtin_popcountll(sets[2 * i] & mine), either;
+		either = (int64_t)na + (int64_t)(uint32_t)sets[2 * i + 1] - shared;
+		v[i + 1] = either == 0 ? 1.0 : (double)shared / (double)either;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char k = code[i];
+		cnt[i] = (uint16_t)(cnt[i] + (k != 0));
+		sum[i] += v[k];
+	}
+}
+
 /* column() for simindex_top16: the same cases in the same order. */
 static void
 column16(const struct simindex *x, size_t q, size_t me, double *sum, uint16_t *m, uint16_t *cnt, int exact)
@@ -1058,6 +1151,11 @@ column16(const struct simindex *x, size_t q, size_t me, double *sum, uint16_t *m
 			uint64_t mine = 0;
 			for (j = 0; j < na; j++)
 				mine |= (uint64_t)1 << pos[j];
+			if ((size_t)popcount64(mine) == na && !exact && x->qmcol && x->qmcol[q] >= 0) {
+				column_codes(x->mcode + (size_t)x->qmcol[q] * n,
+				    x->msets + (size_t)x->qmcol[q] * 255 * 2, mine, na, n, sum, cnt);
+				return;
+			}
 			if ((size_t)popcount64(mine) == na) {
 				column_bits16(x->bits + (size_t)slot * n, mine, na, t, c, n, sum, m, cnt, exact);
 				return;
@@ -1235,30 +1333,30 @@ simindex_top(const struct simindex *x, int me, size_t limit, struct simindex_hit
 /* The flat form (simindex_flat): a header, then the arrays a sealed index scores from, each at an
  * offset that is a multiple of 8 from the block's start, in this order. */
 #define FLAT_MAGIC 0x63627369786c6174ull	/* "cbsixlat" */
-#define FLAT_FORMAT 3u		/* 2: answers by question, ranks, option bits; 3: byte columns */
+#define FLAT_FORMAT 3u		/* 2: answers by question, ranks, option bits; 3: byte and code columns */
 #define FLAT_SIZES ((uint32_t)(sizeof(size_t) << 16 | sizeof(union cell) << 8 | sizeof(int)))
 #define FLAT_MAX ((uint64_t)1 << 40)		/* no count or size is near this */
 
 struct flathead {
 	uint64_t magic;
 	uint32_t format, sizes;
-	uint64_t nq, n, tlen, nids, nslots, ncols;
+	uint64_t nq, n, tlen, nids, nslots, ncols, nmcols;
 };
 
 enum { F_QTYPE, F_POPULATION, F_SLUG, F_NAME, F_TEXT, F_TAG, F_CELL, F_IDS, F_BYSLUG, F_RANK, F_QSLOT,
-	F_BITS, F_QOPTS, F_QCOL, F_OPT, F_END };
+	F_BITS, F_QOPTS, F_QCOL, F_OPT, F_QMCOL, F_MCODE, F_MSETS, F_END };
 
 /* Each array's offset in the block and the block's size (off[F_END]) for these counts; -1 when a
  * count is out of bounds (then nothing is computed from it). */
 static int
 flat_layout(uint64_t nq, uint64_t n, uint64_t tlen, uint64_t nids, uint64_t nslots, uint64_t ncols,
-    uint64_t off[F_END + 1])
+    uint64_t nmcols, uint64_t off[F_END + 1])
 {
 	uint64_t size[F_END], at = (sizeof(struct flathead) + 7) / 8 * 8;
 	int i;
 
 	if (nq > FLAT_MAX || n > FLAT_MAX || tlen > FLAT_MAX || nids > FLAT_MAX ||
-	    (nq != 0 && n > FLAT_MAX / nq) || nslots > nq || ncols > nq)
+	    (nq != 0 && n > FLAT_MAX / nq) || nslots > nq || ncols > nq || nmcols > nslots)
 		return -1;
 	size[F_QTYPE] = size[F_POPULATION] = nq;
 	size[F_SLUG] = size[F_NAME] = n * sizeof(size_t);
@@ -1273,6 +1371,9 @@ flat_layout(uint64_t nq, uint64_t n, uint64_t tlen, uint64_t nids, uint64_t nslo
 	size[F_QOPTS] = nslots * 64 * sizeof(uint32_t);
 	size[F_QCOL] = nq * sizeof(int32_t);
 	size[F_OPT] = ncols * n;
+	size[F_QMCOL] = nq * sizeof(int32_t);
+	size[F_MCODE] = nmcols * n;
+	size[F_MSETS] = nmcols * 255 * 2 * sizeof(uint64_t);
 	for (i = 0; i < F_END; i++) {
 		off[i] = at;
 		at += (size[i] + 7) / 8 * 8;	/* each below 2^44: no sum overflows */
@@ -1287,8 +1388,9 @@ simindex_flat(const struct simindex *x, size_t *len)
 	uint64_t off[F_END + 1];
 	struct flathead h;
 	char *b;
+	size_t i;
 
-	if (x == NULL || x->rank == NULL || flat_layout(x->nq, x->n, x->tlen, x->nids, x->nslots, x->ncols, off) == -1 ||
+	if (x == NULL || x->rank == NULL || flat_layout(x->nq, x->n, x->tlen, x->nids, x->nslots, x->ncols, x->nmcols, off) == -1 ||
 	    (b = calloc(1, (size_t)off[F_END])) == NULL)
 		return NULL;
 	memset(&h, 0, sizeof(h));
@@ -1301,6 +1403,7 @@ simindex_flat(const struct simindex *x, size_t *len)
 	h.nids = x->nids;
 	h.nslots = x->nslots;
 	h.ncols = x->ncols;
+	h.nmcols = x->nmcols;
 	memcpy(b, &h, sizeof(h));
 	if (x->nq) {
 		memcpy(b + off[F_QTYPE], x->qtype, x->nq);
@@ -1324,6 +1427,14 @@ simindex_flat(const struct simindex *x, size_t *len)
 	}
 	if (x->ncols && x->n)
 		memcpy(b + off[F_OPT], x->opt, x->ncols * x->n);
+	for (i = 0; i < x->nq; i++) {
+		int32_t col = x->qmcol ? x->qmcol[i] : -1;
+		memcpy(b + off[F_QMCOL] + i * sizeof(col), &col, sizeof(col));
+	}
+	if (x->nmcols && x->n)
+		memcpy(b + off[F_MCODE], x->mcode, x->nmcols * x->n);
+	if (x->nmcols)
+		memcpy(b + off[F_MSETS], x->msets, x->nmcols * 255 * 2 * sizeof(uint64_t));
 	if (x->tlen)
 		memcpy(b + off[F_TEXT], x->text, x->tlen);
 	if (x->nids)
@@ -1345,7 +1456,7 @@ simindex_from_flat(void *block, size_t len)
 		return NULL;
 	memcpy(&h, b, sizeof(h));
 	if (h.magic != FLAT_MAGIC || h.format != FLAT_FORMAT || h.sizes != FLAT_SIZES ||
-	    flat_layout(h.nq, h.n, h.tlen, h.nids, h.nslots, h.ncols, off) == -1 || off[F_END] != len)
+	    flat_layout(h.nq, h.n, h.tlen, h.nids, h.nslots, h.ncols, h.nmcols, off) == -1 || off[F_END] != len)
 		return NULL;
 	if ((x = calloc(1, sizeof(*x))) == NULL)
 		return NULL;
@@ -1355,6 +1466,7 @@ simindex_from_flat(void *block, size_t len)
 	x->nids = x->cids = (size_t)h.nids;
 	x->nslots = (size_t)h.nslots;
 	x->ncols = (size_t)h.ncols;
+	x->nmcols = (size_t)h.nmcols;
 	x->qtype = (unsigned char *)(b + off[F_QTYPE]);
 	x->population = (unsigned char *)(b + off[F_POPULATION]);
 	x->slug = (size_t *)(void *)(b + off[F_SLUG]);
@@ -1370,9 +1482,12 @@ simindex_from_flat(void *block, size_t len)
 	x->qopts = (uint32_t *)(void *)(b + off[F_QOPTS]);
 	x->qcol = (int32_t *)(void *)(b + off[F_QCOL]);
 	x->opt = (unsigned char *)(b + off[F_OPT]);
+	x->qmcol = (int32_t *)(void *)(b + off[F_QMCOL]);
+	x->mcode = (unsigned char *)(b + off[F_MCODE]);
+	x->msets = (uint64_t *)(void *)(b + off[F_MSETS]);
 	/* Nothing read afterwards may leave the block: every string ends inside the text, every row is a
-	 * row, every list's run lies among the ids, every question's slot and byte column is one
-	 * (ranks, bits, option ids and bytes are only compared). */
+	 * row, every list's run lies among the ids, every question's slot, byte and code column is one
+	 * (ranks, bits, option ids, bytes and codes are only compared or look up 256 entries). */
 	if (x->n && (x->tlen == 0 || x->text[x->tlen - 1] != '\0'))
 		goto bad;
 	for (i = 0; i < x->n; i++)
@@ -1381,7 +1496,8 @@ simindex_from_flat(void *block, size_t len)
 			goto bad;
 	for (i = 0; i < x->nq; i++)
 		if (x->qslot[i] < -1 || (x->qslot[i] >= 0 && (size_t)x->qslot[i] >= x->nslots) ||
-		    x->qcol[i] < -1 || (x->qcol[i] >= 0 && (size_t)x->qcol[i] >= x->ncols))
+		    x->qcol[i] < -1 || (x->qcol[i] >= 0 && (size_t)x->qcol[i] >= x->ncols) ||
+		    x->qmcol[i] < -1 || (x->qmcol[i] >= 0 && (size_t)x->qmcol[i] >= x->nmcols))
 			goto bad;
 	for (c = 0; c < x->n * x->nq; c++)
 		if (x->tag[c] == T_ARRAY &&

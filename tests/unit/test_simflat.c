@@ -206,11 +206,11 @@ main(void)
 	/* aimed corruptions, each refused: a count past the block, a string past the text, a row that is
 	 * not a row, a list past the ids, a text not ended */
 	{
-		struct { uint64_t magic; uint32_t format, sizes; uint64_t nq, n, tlen, nids, nslots, ncols; } h;
-		static const size_t field[] = { 16, 24, 32, 40, 48 };
+		struct { uint64_t magic; uint32_t format, sizes; uint64_t nq, n, tlen, nids, nslots, ncols, nmcols; } h;
+		static const size_t field[] = { 16, 24, 32, 40, 48, 56 };
 		char *c = malloc(len);
 		memcpy(&h, flat, sizeof(h));
-		for (i = 0; i < 5; i++) {
+		for (i = 0; i < 6; i++) {
 			static const uint64_t v[] = { UINT64_MAX, (uint64_t)1 << 40, (uint64_t)1 << 33, 1 };
 			for (j = 0; j < 4; j++) {
 				memcpy(c, flat, len);
