@@ -51,6 +51,13 @@ struct simindex {
 	size_t nslots;		/* multi questions of at most 64 distinct options over the wave */
 	uint64_t *bits;		/* nslots * n: per slot and city its list's options as bits */
 	uint32_t *qopts;	/* nslots * 64: per slot the option id of each bit (UINT32_MAX: none) */
+	int32_t *qcol;		/* per question its byte column among opt, or -1 */
+	size_t ncols;		/* single questions of at most 255 distinct options, bool questions */
+	unsigned char *opt;	/* ncols * n: per column and city 0 (no string / boolean), else option + 1 */
+	int32_t *qmcol;		/* per question its list code column, or -1 (NULL: none) */
+	size_t nmcols;		/* multi questions with option bits and at most 255 distinct lists */
+	unsigned char *mcode;	/* nmcols * n: per column and city 0 (not a list), else its list + 1 */
+	uint64_t *msets;	/* nmcols * 255 * 2: per column and list its option bits and length */
 	void *flat;		/* simindex_from_flat: the one block every array above points into */
 	size_t flat_len;
 };
@@ -447,6 +454,126 @@ opt_bit(uint32_t *opts, uint32_t id, int add)
 	return b;
 }
 
+/* Each single question of at most 255 distinct options and each bool question given a byte column
+ * (x->qcol, x->opt) from the column-major tag and cell: per city 0 when its answer is not a string
+ * (single) or a boolean (bool), else its option's place among the question's + 1 (a boolean: 1 + its
+ * value).  Two cities' bytes are equal and not 0 exactly when simindex_score counts their answers as
+ * the same.  0, or -1 when out of memory (x unchanged). */
+static int
+seal_bytes(struct simindex *x, const unsigned char *tag, const union cell *cell)
+{
+	size_t n = x->n, nq = x->nq, q, i, nc = 0;
+	int32_t *qcol = malloc((nq + 1) * sizeof(*qcol));
+	unsigned char *opt;
+	uint32_t ids[255];
+
+	for (q = 0; q < nq; q++)
+		nc += x->qtype[q] == Q_SINGLE || x->qtype[q] == Q_BOOL;
+	if (qcol == NULL || (opt = calloc(nc * n + 1, 1)) == NULL) {
+		free(qcol);
+		return -1;
+	}
+	nc = 0;
+	for (q = 0; q < nq; q++) {
+		const unsigned char *t = tag + q * n;
+		const union cell *c = cell + q * n;
+		unsigned char *o = opt + nc * n, want = x->qtype[q] == Q_SINGLE ? T_STRING : T_BOOL;
+		size_t nids = 0, last = 0, j;
+
+		qcol[q] = -1;
+		if (x->qtype[q] != Q_SINGLE && x->qtype[q] != Q_BOOL)
+			continue;
+		for (i = 0; i < n; i++) {
+			if (t[i] != want)
+				o[i] = 0;
+			else if (want == T_BOOL)
+				o[i] = (unsigned char)(1 + (c[i].id != 0));
+			else {
+				if (nids == 0 || ids[last] != c[i].id) {
+					for (j = 0; j < nids && ids[j] != c[i].id; j++)
+						;
+					if (j == nids) {
+						if (nids == 255)
+							break;	/* too many: this question keeps its cells */
+						ids[nids++] = c[i].id;
+					}
+					last = j;
+				}
+				o[i] = (unsigned char)(last + 1);
+			}
+		}
+		if (i < n)
+			continue;
+		qcol[q] = (int32_t)nc++;
+	}
+	x->qcol = qcol;
+	x->opt = opt;
+	x->ncols = nc;
+	return 0;
+}
+
+/* Each multi question with option bits and at most 255 distinct lists (option bits and length) over
+ * the wave given a code column: per city 0 when its answer is not a list, else its list's place + 1
+ * among msets.  simindex_top's approximate pass then computes a question's term once per list, not
+ * per city.  Out of memory: no code columns (qmcol NULL), the same scores, slower. */
+static void
+seal_codes(struct simindex *x)
+{
+	size_t n = x->n, q, i, j, nc = 0, nsets;
+	uint16_t h[512];
+
+	for (q = 0; q < x->nq; q++)
+		nc += x->qslot[q] >= 0;
+	x->qmcol = malloc((x->nq + 1) * sizeof(*x->qmcol));
+	x->mcode = malloc(nc * n + 1);
+	x->msets = calloc(nc * 255 * 2 + 1, sizeof(*x->msets));
+	if (x->qmcol == NULL || x->mcode == NULL || x->msets == NULL) {
+		free(x->qmcol);
+		free(x->mcode);
+		free(x->msets);
+		x->qmcol = NULL;
+		x->mcode = NULL;
+		x->msets = NULL;
+		return;
+	}
+	nc = 0;
+	for (q = 0; q < x->nq; q++) {
+		const unsigned char *t = x->tag + q * n;
+		const union cell *c = x->cell + q * n;
+		const uint64_t *bits = x->bits + (size_t)(x->qslot[q] < 0 ? 0 : x->qslot[q]) * n;
+		unsigned char *code = x->mcode + nc * n;
+		uint64_t *sets = x->msets + nc * 255 * 2;
+
+		x->qmcol[q] = -1;
+		if (x->qslot[q] < 0)
+			continue;
+		memset(h, 0, sizeof(h));
+		nsets = 0;
+		for (i = 0; i < n; i++) {
+			if (t[i] != T_ARRAY) {
+				code[i] = 0;
+				continue;
+			}
+			for (j = (bits[i] * 31 + c[i].run.len) * 0x9e3779b97f4a7c15ull >> 55; h[j];
+			    j = (j + 1) & 511)
+				if (sets[2 * (h[j] - 1)] == bits[i] && sets[2 * (h[j] - 1) + 1] == c[i].run.len)
+					break;
+			if (h[j] == 0) {
+				if (nsets == 255)
+					break;	/* too many: this question keeps its bits only */
+				sets[2 * nsets] = bits[i];
+				sets[2 * nsets + 1] = c[i].run.len;
+				h[j] = (uint16_t)++nsets;
+			}
+			code[i] = (unsigned char)h[j];
+		}
+		if (i < n)
+			continue;
+		x->qmcol[q] = (int32_t)nc++;
+	}
+	x->nmcols = nc;
+}
+
 /* The answers laid out by question (tag and cell column-major) and each multi question of at most
  * 64 distinct options given its bits per city.  0, or -1 when out of memory (x unchanged). */
 static int
@@ -494,6 +621,8 @@ next:		;
 					b[i] |= (uint64_t)1 << opt_bit(qopts + (size_t)qslot[q] * 64,
 					    x->ids[cell[q * n + i].run.off + j], 0);
 	}
+	if (seal_bytes(x, tag, cell) == -1)
+		goto fail;
 	free(x->tag);
 	free(x->cell);
 	x->tag = tag;
@@ -502,6 +631,7 @@ next:		;
 	x->qopts = qopts;
 	x->bits = bits;
 	x->nslots = nslots;
+	seal_codes(x);
 	return 0;
 fail:
 	free(tag);
@@ -568,6 +698,11 @@ simindex_free(struct simindex *x)
 	free(x->qslot);
 	free(x->bits);
 	free(x->qopts);
+	free(x->qcol);
+	free(x->opt);
+	free(x->qmcol);
+	free(x->mcode);
+	free(x->msets);
 	free(x);
 }
 
@@ -593,7 +728,8 @@ simindex_bytes(const struct simindex *x)
 		b += strlen(x->strs[i]) + 1;
 	if (x->qslot)
 		b += x->n * sizeof(uint32_t) + x->nq * (sizeof(int32_t) + 64 * sizeof(uint32_t)) +
-		    x->nslots * x->n * sizeof(uint64_t);
+		    x->nslots * x->n * sizeof(uint64_t) + x->nq * sizeof(int32_t) + x->ncols * x->n +
+		    x->nq * sizeof(int32_t) + x->nmcols * (x->n + 255 * 16);
 	return b;
 }
 
@@ -833,16 +969,15 @@ column(const struct simindex *x, size_t q, size_t me, double *sum, uint32_t *cnt
 	}
 }
 
-size_t
-simindex_top(const struct simindex *x, int me, size_t limit, struct simindex_hit *out)
+/* simindex_top with 32-bit counts (65535 questions or more: no wave has them). */
+static size_t
+simindex_top_wide(const struct simindex *x, int me, size_t limit, struct simindex_hit *out)
 {
 	struct simindex_hit h, *all = NULL;
 	size_t i, k = 0, n = 0;
 	double *sum;
 	uint32_t *cnt;
 
-	if (x == NULL || me < 0 || (size_t)me >= x->n || limit == 0 || x->rank == NULL)
-		return 0;
 	if ((sum = calloc(x->n, sizeof(*sum) + sizeof(*cnt))) == NULL)
 		return 0;
 	cnt = (uint32_t *)(void *)(sum + x->n);
@@ -886,33 +1021,342 @@ simindex_top(const struct simindex *x, int me, size_t limit, struct simindex_hit
 	return k;
 }
 
+/* simindex_top's pass when every count fits 16 bits (fewer than 65535 questions).  The score is
+ * sum / cnt, sum the terms in question order in double, as simindex_score adds them.  A term is 0 or
+ * 1 except a multi question's (a Jaccard fraction), so per city the pass keeps in m the ones not yet
+ * added, and adds them one at a time to sum (ones()) only before a multi question's term and at the
+ * end: the same additions in the same order, each rounded as before (adding +0.0 changes nothing).
+ * Single and bool questions then read one byte per city and add to two 16-bit counts, which the
+ * compiler vectorises. */
+
+/* s + 1.0 + 1.0 ... (m times), each addition rounded as one: while s is a whole number below 2^52
+ * every such sum is exact, and m at once is the same. */
+static inline double
+ones(double s, unsigned m)
+{
+	if (m == 0)
+		return s;
+	if (s < 4503599627370496.0 && s == (double)(int64_t)s)
+		return s + (double)m;
+	while (m--)
+		s += 1.0;
+	return s;
+}
+
+/* One byte column against my byte `mine` (not 0): a city counts the question when its byte is not
+ * 0, and matches when it is mine.  -O3 for this loop only: at -O2 GCC 12 vectorises nothing that
+ * needs an epilogue; this loop is most of simindex_top's work at 10,000 cities. */
+__attribute__((optimize("O3"))) static void
+column_byte(const unsigned char *restrict o, unsigned char mine, size_t n, uint16_t *restrict m,
+    uint16_t *restrict cnt)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char v = o[i];
+		cnt[i] = (uint16_t)(cnt[i] + (v != 0));
+		m[i] = (uint16_t)(m[i] + (v == mine));
+	}
+}
+
+/* Adds a multi question's term v to city i's sum: exact, after its pending ones (the order of
+ * simindex_score); else (simindex_top's first, approximate pass) at once. */
+static inline void
+add_term(double *sum, uint16_t *m, size_t i, double v, int exact)
+{
+	if (exact) {
+		sum[i] = ones(sum[i], m[i]) + v;
+		m[i] = 0;
+	} else
+		sum[i] += v;
+}
+
+/* column()'s multi case with bits, pending ones added first (exact) or not. */
+static POPCNT_TARGET void
+column_bits16(const uint64_t *bits, uint64_t mine, size_t na, const unsigned char *t, const union cell *c,
+    size_t n, double *sum, uint16_t *m, uint16_t *cnt, int exact)
+{
+	size_t i;
+
+	if (!exact) {
+		for (i = 0; i < n; i++) {
+			int64_t shared, either;
+			if (t[i] != T_ARRAY)
+				continue;
+			shared = __builtin_popcountll(bits[i] & mine);
+			either = (int64_t)na + c[i].run.len - shared;
+			sum[i] += either == 0 ? 1.0 : (double)shared / (double)either;
+			cnt[i]++;
+		}
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		int64_t shared, either;
+		if (t[i] != T_ARRAY)
+			continue;
+		shared = __builtin_popcountll(bits[i] & mine);
+		either = (int64_t)na + c[i].run.len - shared;
+		sum[i] = ones(sum[i], m[i]) + (either == 0 ? 1.0 : (double)shared / (double)either);
+		m[i] = 0;
+		cnt[i]++;
+	}
+}
+
+/* column_bits16's approximate pass with code columns: each list's term computed once (the same
+ * expression), then per city a look-up. */
+static POPCNT_TARGET void
+column_codes(const unsigned char *code, const uint64_t *sets, uint64_t mine, size_t na, size_t n, double *sum,
+    uint16_t *cnt)
+{
+	double v[256];
+	size_t i;
+
+	v[0] = 0;
+	for (i = 0; i < 255; i++) {
+		int64_t shared = __builtin_popcountll(sets[2 * i] & mine), either;
+		either = (int64_t)na + (int64_t)(uint32_t)sets[2 * i + 1] - shared;
+		v[i + 1] = either == 0 ? 1.0 : (double)shared / (double)either;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char k = code[i];
+		cnt[i] = (uint16_t)(cnt[i] + (k != 0));
+		sum[i] += v[k];
+	}
+}
+
+/* column() for simindex_top16: the same cases in the same order. */
+static void
+column16(const struct simindex *x, size_t q, size_t me, double *sum, uint16_t *m, uint16_t *cnt, int exact)
+{
+	size_t n = x->n, i, j;
+	const unsigned char *t = x->tag + q * n;
+	const union cell *c = x->cell + q * n;
+	unsigned char k = x->qtype[q], ta = t[me];
+
+	if (k == Q_SKIP || ta == T_NONE)
+		return;
+	if (k == Q_MULTI && ta == T_ARRAY) {
+		const uint32_t *a = x->ids + c[me].run.off;
+		size_t na = c[me].run.len;
+		unsigned char pos[64];
+		int32_t slot = x->qslot[q];
+
+		for (j = 0; slot >= 0 && j < na && j < 64; j++) {
+			int b = opt_bit(x->qopts + (size_t)slot * 64, a[j], 0);
+			if (b < 0)
+				break;
+			pos[j] = (unsigned char)b;
+		}
+		if (slot >= 0 && j == na && popcnt_ok()) {
+			uint64_t mine = 0;
+			for (j = 0; j < na; j++)
+				mine |= (uint64_t)1 << pos[j];
+			if ((size_t)popcount64(mine) == na && !exact && x->qmcol && x->qmcol[q] >= 0) {
+				column_codes(x->mcode + (size_t)x->qmcol[q] * n,
+				    x->msets + (size_t)x->qmcol[q] * 255 * 2, mine, na, n, sum, cnt);
+				return;
+			}
+			if ((size_t)popcount64(mine) == na) {
+				column_bits16(x->bits + (size_t)slot * n, mine, na, t, c, n, sum, m, cnt, exact);
+				return;
+			}
+		}
+		if (slot >= 0 && j == na) {
+			const uint64_t *bits = x->bits + (size_t)slot * n;
+			for (i = 0; i < n; i++) {
+				size_t shared = 0, either;
+				uint64_t b = bits[i];
+				if (t[i] != T_ARRAY)
+					continue;
+				for (j = 0; j < na; j++)
+					shared += (b >> pos[j]) & 1;
+				either = na + c[i].run.len - shared;
+				add_term(sum, m, i, either == 0 ? 1.0 : (double)shared / (double)either, exact);
+				cnt[i]++;
+			}
+			return;
+		}
+		for (i = 0; i < n; i++) {
+			const uint32_t *b = x->ids + c[i].run.off;
+			size_t nb = c[i].run.len, shared = 0, either, l;
+			if (t[i] != T_ARRAY)
+				continue;
+			for (j = 0; j < na; j++)
+				for (l = 0; l < nb; l++)
+					if (a[j] == b[l]) {
+						shared++;
+						break;
+					}
+			either = na + nb - shared;
+			add_term(sum, m, i, either == 0 ? 1.0 : (double)shared / (double)either, exact);
+			cnt[i]++;
+		}
+		return;
+	}
+	if ((k == Q_SINGLE && ta == T_STRING) || (k == Q_BOOL && ta == T_BOOL)) {
+		uint32_t id = c[me].id;
+		if (x->qcol[q] >= 0) {
+			const unsigned char *o = x->opt + (size_t)x->qcol[q] * n;
+			if (o[me] != 0) {
+				column_byte(o, o[me], n, m, cnt);
+				return;
+			}
+		}
+		for (i = 0; i < n; i++) {
+			unsigned v = t[i] == ta;
+			cnt[i] = (uint16_t)(cnt[i] + v);
+			m[i] = (uint16_t)(m[i] + (v & (c[i].id == id)));
+		}
+		return;
+	}
+	if (x->population[q] && ta == T_NUMBER) {
+		double a = c[me].num;
+		for (i = 0; i < n; i++)
+			if (t[i] == T_NUMBER) {
+				double b = c[i].num;
+				m[i] = (uint16_t)(m[i] + (a > 0 && fabs(b - a) <= SIMILAR_POPULATION_BAND * a));
+				cnt[i]++;
+			}
+	}
+}
+
+/* The best `limit` of the hits so far out[0 .. *k), in order: h inserted where it belongs. */
+static void
+top_insert(const struct simindex *x, struct simindex_hit *out, size_t *k, size_t limit,
+    const struct simindex_hit *h)
+{
+	size_t at;
+
+	if (*k == limit && hit_cmp(x, h, &out[*k - 1]) >= 0)
+		return;
+	at = *k < limit ? (*k)++ : *k - 1;
+	while (at > 0 && hit_cmp(x, h, &out[at - 1]) < 0) {
+		out[at] = out[at - 1];
+		at--;
+	}
+	out[at] = *h;
+}
+
+/* How far simindex_top's approximate score (the ones and fractions summed in any order) may be from
+ * the exact one, twice over, with room to spare: every sum is of at most 65534 terms in [0, 1], each
+ * addition off by at most half an ulp of the sum (<= cnt * 2^-53), so a score (sum / cnt) is off by
+ * under cnt * 2^-53 < 1e-11 either way. */
+#define TOP_SLACK 2e-9
+
+/* simindex_top for limit <= 32 with a bound: a first pass scores every city approximately (the
+ * fractions added at once, no ones pending), keeps the limit-th best approximate score a, and then
+ * scores exactly (simindex_score: the reference order) only the cities whose approximate score is at
+ * least a - TOP_SLACK.  Any other city's exact score is below a - TOP_SLACK / 2, so below the exact
+ * scores of `limit` cities: it cannot enter the list, ties included. */
+static size_t
+top_bounded(const struct simindex *x, int me, size_t limit, struct simindex_hit *out, double *sum, uint16_t *m,
+    uint16_t *cnt)
+{
+	double best[32], thr, a;
+	size_t nb = 0, k = 0, i, at, both;
+	struct simindex_hit h;
+
+	for (i = 0; i < x->nq; i++)
+		column16(x, i, (size_t)me, sum, m, cnt, 0);
+	for (i = 0; i < x->n; i++) {
+		if ((int)i == me || cnt[i] == 0)
+			continue;
+		sum[i] = a = (sum[i] + (double)m[i]) / (double)cnt[i];
+		if (nb == limit && a <= best[nb - 1])
+			continue;
+		at = nb < limit ? nb++ : nb - 1;
+		while (at > 0 && a > best[at - 1]) {
+			best[at] = best[at - 1];
+			at--;
+		}
+		best[at] = a;
+	}
+	if (nb == 0)
+		return 0;
+	thr = nb < limit ? -HUGE_VAL : best[nb - 1] - TOP_SLACK;
+	for (i = 0; i < x->n; i++) {
+		if ((int)i == me || cnt[i] == 0 || sum[i] < thr)
+			continue;
+		h.row = (int)i;
+		h.score = simindex_score(x, me, (int)i, &both);
+		h.both = both;
+		top_insert(x, out, &k, limit, &h);
+	}
+	return k;
+}
+
+size_t
+simindex_top(const struct simindex *x, int me, size_t limit, struct simindex_hit *out)
+{
+	struct simindex_hit h, *all;
+	size_t i, k, n = 0;
+	double *sum;
+	uint16_t *m, *cnt;
+
+	if (x == NULL || me < 0 || (size_t)me >= x->n || limit == 0 || x->rank == NULL)
+		return 0;
+	if (x->nq >= 65535 || x->qcol == NULL)
+		return simindex_top_wide(x, me, limit, out);
+	if ((sum = calloc(x->n, sizeof(*sum) + 2 * sizeof(*m))) == NULL)
+		return 0;
+	m = (uint16_t *)(void *)(sum + x->n);
+	cnt = m + x->n;
+	if (limit <= 32) {
+		k = top_bounded(x, me, limit, out, sum, m, cnt);
+		free(sum);
+		return k;
+	}
+	if ((all = malloc(x->n * sizeof(*all))) == NULL) {
+		free(sum);
+		return 0;
+	}
+	for (i = 0; i < x->nq; i++)
+		column16(x, i, (size_t)me, sum, m, cnt, 1);
+	for (i = 0; i < x->n; i++) {
+		if ((int)i == me || cnt[i] == 0)
+			continue;
+		h.row = (int)i;
+		h.score = ones(sum[i], m[i]) / (double)cnt[i];
+		h.both = cnt[i];
+		all[n++] = h;
+	}
+	free(sum);
+	hit_x = x;
+	qsort(all, n, sizeof(*all), hit_qcmp);
+	hit_x = NULL;
+	k = n < limit ? n : limit;
+	memcpy(out, all, k * sizeof(*out));
+	free(all);
+	return k;
+}
+
 /* The flat form (simindex_flat): a header, then the arrays a sealed index scores from, each at an
  * offset that is a multiple of 8 from the block's start, in this order. */
 #define FLAT_MAGIC 0x63627369786c6174ull	/* "cbsixlat" */
-#define FLAT_FORMAT 2u		/* 2: answers by question, ranks, option bits */
+#define FLAT_FORMAT 3u		/* 2: answers by question, ranks, option bits; 3: byte and code columns */
 #define FLAT_SIZES ((uint32_t)(sizeof(size_t) << 16 | sizeof(union cell) << 8 | sizeof(int)))
 #define FLAT_MAX ((uint64_t)1 << 40)		/* no count or size is near this */
 
 struct flathead {
 	uint64_t magic;
 	uint32_t format, sizes;
-	uint64_t nq, n, tlen, nids, nslots;
+	uint64_t nq, n, tlen, nids, nslots, ncols, nmcols;
 };
 
 enum { F_QTYPE, F_POPULATION, F_SLUG, F_NAME, F_TEXT, F_TAG, F_CELL, F_IDS, F_BYSLUG, F_RANK, F_QSLOT,
-	F_BITS, F_QOPTS, F_END };
+	F_BITS, F_QOPTS, F_QCOL, F_OPT, F_QMCOL, F_MCODE, F_MSETS, F_END };
 
 /* Each array's offset in the block and the block's size (off[F_END]) for these counts; -1 when a
  * count is out of bounds (then nothing is computed from it). */
 static int
-flat_layout(uint64_t nq, uint64_t n, uint64_t tlen, uint64_t nids, uint64_t nslots,
-    uint64_t off[F_END + 1])
+flat_layout(uint64_t nq, uint64_t n, uint64_t tlen, uint64_t nids, uint64_t nslots, uint64_t ncols,
+    uint64_t nmcols, uint64_t off[F_END + 1])
 {
 	uint64_t size[F_END], at = (sizeof(struct flathead) + 7) / 8 * 8;
 	int i;
 
 	if (nq > FLAT_MAX || n > FLAT_MAX || tlen > FLAT_MAX || nids > FLAT_MAX ||
-	    (nq != 0 && n > FLAT_MAX / nq) || nslots > nq)
+	    (nq != 0 && n > FLAT_MAX / nq) || nslots > nq || ncols > nq || nmcols > nslots)
 		return -1;
 	size[F_QTYPE] = size[F_POPULATION] = nq;
 	size[F_SLUG] = size[F_NAME] = n * sizeof(size_t);
@@ -925,6 +1369,11 @@ flat_layout(uint64_t nq, uint64_t n, uint64_t tlen, uint64_t nids, uint64_t nslo
 	size[F_QSLOT] = nq * sizeof(int32_t);
 	size[F_BITS] = nslots * n * sizeof(uint64_t);
 	size[F_QOPTS] = nslots * 64 * sizeof(uint32_t);
+	size[F_QCOL] = nq * sizeof(int32_t);
+	size[F_OPT] = ncols * n;
+	size[F_QMCOL] = nq * sizeof(int32_t);
+	size[F_MCODE] = nmcols * n;
+	size[F_MSETS] = nmcols * 255 * 2 * sizeof(uint64_t);
 	for (i = 0; i < F_END; i++) {
 		off[i] = at;
 		at += (size[i] + 7) / 8 * 8;	/* each below 2^44: no sum overflows */
@@ -939,8 +1388,9 @@ simindex_flat(const struct simindex *x, size_t *len)
 	uint64_t off[F_END + 1];
 	struct flathead h;
 	char *b;
+	size_t i;
 
-	if (x == NULL || x->rank == NULL || flat_layout(x->nq, x->n, x->tlen, x->nids, x->nslots, off) == -1 ||
+	if (x == NULL || x->rank == NULL || flat_layout(x->nq, x->n, x->tlen, x->nids, x->nslots, x->ncols, x->nmcols, off) == -1 ||
 	    (b = calloc(1, (size_t)off[F_END])) == NULL)
 		return NULL;
 	memset(&h, 0, sizeof(h));
@@ -952,11 +1402,14 @@ simindex_flat(const struct simindex *x, size_t *len)
 	h.tlen = x->tlen;
 	h.nids = x->nids;
 	h.nslots = x->nslots;
+	h.ncols = x->ncols;
+	h.nmcols = x->nmcols;
 	memcpy(b, &h, sizeof(h));
 	if (x->nq) {
 		memcpy(b + off[F_QTYPE], x->qtype, x->nq);
 		memcpy(b + off[F_POPULATION], x->population, x->nq);
 		memcpy(b + off[F_QSLOT], x->qslot, x->nq * sizeof(int32_t));
+		memcpy(b + off[F_QCOL], x->qcol, x->nq * sizeof(int32_t));
 	}
 	if (x->n) {
 		memcpy(b + off[F_SLUG], x->slug, x->n * sizeof(size_t));
@@ -972,6 +1425,16 @@ simindex_flat(const struct simindex *x, size_t *len)
 		memcpy(b + off[F_TAG], x->tag, x->n * x->nq);
 		memcpy(b + off[F_CELL], x->cell, x->n * x->nq * sizeof(union cell));
 	}
+	if (x->ncols && x->n)
+		memcpy(b + off[F_OPT], x->opt, x->ncols * x->n);
+	for (i = 0; i < x->nq; i++) {
+		int32_t col = x->qmcol ? x->qmcol[i] : -1;
+		memcpy(b + off[F_QMCOL] + i * sizeof(col), &col, sizeof(col));
+	}
+	if (x->nmcols && x->n)
+		memcpy(b + off[F_MCODE], x->mcode, x->nmcols * x->n);
+	if (x->nmcols)
+		memcpy(b + off[F_MSETS], x->msets, x->nmcols * 255 * 2 * sizeof(uint64_t));
 	if (x->tlen)
 		memcpy(b + off[F_TEXT], x->text, x->tlen);
 	if (x->nids)
@@ -993,7 +1456,7 @@ simindex_from_flat(void *block, size_t len)
 		return NULL;
 	memcpy(&h, b, sizeof(h));
 	if (h.magic != FLAT_MAGIC || h.format != FLAT_FORMAT || h.sizes != FLAT_SIZES ||
-	    flat_layout(h.nq, h.n, h.tlen, h.nids, h.nslots, off) == -1 || off[F_END] != len)
+	    flat_layout(h.nq, h.n, h.tlen, h.nids, h.nslots, h.ncols, h.nmcols, off) == -1 || off[F_END] != len)
 		return NULL;
 	if ((x = calloc(1, sizeof(*x))) == NULL)
 		return NULL;
@@ -1002,6 +1465,8 @@ simindex_from_flat(void *block, size_t len)
 	x->tlen = x->tcap = (size_t)h.tlen;
 	x->nids = x->cids = (size_t)h.nids;
 	x->nslots = (size_t)h.nslots;
+	x->ncols = (size_t)h.ncols;
+	x->nmcols = (size_t)h.nmcols;
 	x->qtype = (unsigned char *)(b + off[F_QTYPE]);
 	x->population = (unsigned char *)(b + off[F_POPULATION]);
 	x->slug = (size_t *)(void *)(b + off[F_SLUG]);
@@ -1015,9 +1480,14 @@ simindex_from_flat(void *block, size_t len)
 	x->qslot = (int32_t *)(void *)(b + off[F_QSLOT]);
 	x->bits = (uint64_t *)(void *)(b + off[F_BITS]);
 	x->qopts = (uint32_t *)(void *)(b + off[F_QOPTS]);
+	x->qcol = (int32_t *)(void *)(b + off[F_QCOL]);
+	x->opt = (unsigned char *)(b + off[F_OPT]);
+	x->qmcol = (int32_t *)(void *)(b + off[F_QMCOL]);
+	x->mcode = (unsigned char *)(b + off[F_MCODE]);
+	x->msets = (uint64_t *)(void *)(b + off[F_MSETS]);
 	/* Nothing read afterwards may leave the block: every string ends inside the text, every row is a
-	 * row, every list's run lies among the ids, every question's slot is one (ranks, bits and
-	 * option ids are only compared). */
+	 * row, every list's run lies among the ids, every question's slot, byte and code column is one
+	 * (ranks, bits, option ids, bytes and codes are only compared or look up 256 entries). */
 	if (x->n && (x->tlen == 0 || x->text[x->tlen - 1] != '\0'))
 		goto bad;
 	for (i = 0; i < x->n; i++)
@@ -1025,7 +1495,9 @@ simindex_from_flat(void *block, size_t len)
 		    (size_t)x->by_slug[i] >= x->n)
 			goto bad;
 	for (i = 0; i < x->nq; i++)
-		if (x->qslot[i] < -1 || (x->qslot[i] >= 0 && (size_t)x->qslot[i] >= x->nslots))
+		if (x->qslot[i] < -1 || (x->qslot[i] >= 0 && (size_t)x->qslot[i] >= x->nslots) ||
+		    x->qcol[i] < -1 || (x->qcol[i] >= 0 && (size_t)x->qcol[i] >= x->ncols) ||
+		    x->qmcol[i] < -1 || (x->qmcol[i] >= 0 && (size_t)x->qmcol[i] >= x->nmcols))
 			goto bad;
 	for (c = 0; c < x->n * x->nq; c++)
 		if (x->tag[c] == T_ARRAY &&

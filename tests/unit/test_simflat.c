@@ -206,11 +206,11 @@ main(void)
 	/* aimed corruptions, each refused: a count past the block, a string past the text, a row that is
 	 * not a row, a list past the ids, a text not ended */
 	{
-		struct { uint64_t magic; uint32_t format, sizes; uint64_t nq, n, tlen, nids, nslots; } h;
-		static const size_t field[] = { 16, 24, 32, 40 };
+		struct { uint64_t magic; uint32_t format, sizes; uint64_t nq, n, tlen, nids, nslots, ncols, nmcols; } h;
+		static const size_t field[] = { 16, 24, 32, 40, 48, 56 };
 		char *c = malloc(len);
 		memcpy(&h, flat, sizeof(h));
-		for (i = 0; i < 4; i++) {
+		for (i = 0; i < 6; i++) {
 			static const uint64_t v[] = { UINT64_MAX, (uint64_t)1 << 40, (uint64_t)1 << 33, 1 };
 			for (j = 0; j < 4; j++) {
 				memcpy(c, flat, len);
@@ -264,8 +264,19 @@ main(void)
 			memcpy(c, flat, len);
 			memcpy(c + o_qslot, &below, 4);
 			r &= refused_block(c, len);
+			{	/* a question's byte column past the columns, or below -1 */
+				size_t o_qcol = o_qslot + (nq * 4 + 7) / 8 * 8 + h.nslots * n * 8 + h.nslots * 64 * 4;
+				int32_t col = (int32_t)h.ncols;
+				CHECK(h.ncols > 0, "single and bool questions given byte columns");
+				memcpy(c, flat, len);
+				memcpy(c + o_qcol + 4 * (nq - 1), &col, 4);
+				r &= refused_block(c, len);
+				memcpy(c, flat, len);
+				memcpy(c + o_qcol + 4, &below, 4);
+				r &= refused_block(c, len);
+			}
 			CHECK(r, "strings past the text, a row out of range, a list past the ids, an unended text, "
-			    "a question's slot out of range: refused");
+			    "a question's slot or byte column out of range: refused");
 			memcpy(c, flat, len);
 			CHECK((e = simindex_from_flat(c, len)) != NULL, "the same bytes unharmed are read");
 			simindex_free(e);	/* frees c */
