@@ -13,6 +13,7 @@
 #include "metric_links.h"
 #include "names.h"
 #include "profile.h"
+#include "profile_blocks.h"
 #include "profile_json.h"
 #include "profile_peers.h"
 #include "reply.h"
@@ -415,6 +416,8 @@ city_get(struct request *r)
 	char spec[16] = "";
 	int nfirst = 0, isim = 0;
 	json_t *model = NULL, *answers, *history, *wave_list, *cohort, *metrics, *questions, *others;
+	json_t *guessed = NULL;	/* the stored metrics of the wave in spec, from the blocks */
+	int from_blocks = 0;
 	long long size;
 	const char *slug = r->args[0], *want, *wave = NULL, *prev = NULL;
 	const char *p[1], *tp[2], *smp[4], *svp[2];
@@ -451,7 +454,10 @@ city_get(struct request *r)
 			snprintf(spec, sizeof(spec), "%s", want);
 		json_decref(ids);
 	}
-	if (*spec) {
+	/* The stored metrics from the blocks kept per data version (profile_blocks.h): no statement. */
+	if (*spec && profile_blocks_metrics(r, spec, c.stored[0], c.stored[1], slug, &guessed) == 1)
+		from_blocks = 1;
+	if (*spec && !from_blocks) {
 		smp[0] = spec;
 		smp[1] = c.stored[0];
 		smp[2] = c.stored[1];
@@ -465,7 +471,8 @@ city_get(struct request *r)
 	first[nfirst++] = (struct db_batch_item){ Q_SIMILAR_CITY_WAVE, 1, p, NULL };
 	if (html)
 		first[nfirst++] = (struct db_batch_item){ Q_PROFILE_TREND, 2, tp, NULL };
-	if (db_batch(r->app->db, first, nfirst) == 0 && *spec && (!db_ok(first[3].res) || !db_ok(first[4].res)))
+	if (db_batch(r->app->db, first, nfirst) == 0 && *spec && !from_blocks &&
+	    (!db_ok(first[3].res) || !db_ok(first[4].res)))
 		/* a failed guess must not cost what came after it: those run one by one, as before */
 		for (i = isim; i < nfirst; i++) {
 			PQclear(first[i].res);
@@ -566,15 +573,22 @@ city_get(struct request *r)
 				{ Q_CITY_METRIC_VERSIONS, 2, vp, NULL } };
 			int at = 3;
 			cohort = cohort_counts(r->app, wave, &c);
-			if (*spec && strcmp(spec, wave) == 0) {
+			if (from_blocks && strcmp(spec, wave) == 0) {
+				metrics = guessed;
+				guessed = NULL;
+			} else if (*spec && !from_blocks && strcmp(spec, wave) == 0) {
 				second[0].res = first[at].res;
 				second[1].res = first[at + 1].res;
 				first[at].res = first[at + 1].res = NULL;
-			} else {
+			} else if ((from_blocks = profile_blocks_metrics(r, wave, c.stored[0], c.stored[1], slug,
+			    &metrics)) != 1) {
 				db_batch(r->app->db, second, 2);
 			}
-			metrics = city_metrics(second[0].res);
-			versions = second[1].res;
+			if (from_blocks != 1) {
+				from_blocks = 0;
+				metrics = city_metrics(second[0].res);
+				versions = second[1].res;
+			}
 			size = cohort_size(r->app, wave, &c);
 		}
 		names_metrics_json(r->app, metrics);
@@ -602,7 +616,9 @@ city_get(struct request *r)
 			goto out;
 		}
 		json_object_set_new(model, "latest", others);
-		if ((versions ? metric_links_versions_res(versions, metrics) :
+		if (from_blocks && profile_blocks_versions(r, wave, metrics) == 1)
+			;
+		else if ((versions ? metric_links_versions_res(versions, metrics) :
 		    metric_links_versions(r->app->db, wave, city_id, metrics)) == -1) {
 			versions = NULL;
 			view_db_error(r, NULL);
@@ -642,6 +658,7 @@ out:
 	PQclear(similar_wave);
 	PQclear(versions);
 	db_batch_clear(first, 7);
+	json_decref(guessed);
 	trend_read_ahead(NULL, NULL, NULL);	/* unused when the page was not written */
 	return status;
 }
