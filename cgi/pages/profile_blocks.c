@@ -1,4 +1,5 @@
 /* profile_blocks.c: see profile_blocks.h. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,15 +87,28 @@ profile_blocks_metrics(struct request *r, const char *wave, const char *scope, c
 		if (rank < 0)
 			has = 0;
 		/* as city_metrics builds it from the statement's row (rank 1 + the better values, not_better
-		 * the rest: of - rank + 1); a value jansson refuses (NaN) drops the metric there too */
-		m = json_pack("{s:s, s:s, s:s, s:s, s:b, s:o, s:o, s:I, s:o}",
-		    "id", wavemetrics_metric_text(w, i, 0), "title", wavemetrics_metric_text(w, i, 1),
-		    "description", wavemetrics_metric_text(w, i, 3),
-		    "unit", wavemetrics_metric_text(w, i, 2), "higher_is_better", wavemetrics_metric_hib(w, i) != 0,
-		    "value", has ? json_real(v) : json_null(),
-		    "rank", has ? json_integer(rank) : json_null(),
-		    "of", (json_int_t)of,
-		    "percentile", has && of > 0 ? json_real(100.0 * (double)(of - rank + 1) / (double)of) : json_null());
+		 * the rest: of - rank + 1), member by member without json_pack's format and UTF-8 checks (the
+		 * block's text is PostgreSQL's, UTF-8); a value jansson refuses (NaN, infinite) fails json_pack
+		 * there and drops the metric: here too */
+		if (has && (isnan(v) || isinf(v)))
+			continue;
+		if ((m = json_object()) == NULL ||
+		    json_object_set_new_nocheck(m, "id", json_string_nocheck(wavemetrics_metric_text(w, i, 0))) ||
+		    json_object_set_new_nocheck(m, "title", json_string_nocheck(wavemetrics_metric_text(w, i, 1))) ||
+		    json_object_set_new_nocheck(m, "description",
+			json_string_nocheck(wavemetrics_metric_text(w, i, 3))) ||
+		    json_object_set_new_nocheck(m, "unit", json_string_nocheck(wavemetrics_metric_text(w, i, 2))) ||
+		    json_object_set_new_nocheck(m, "higher_is_better", json_boolean(wavemetrics_metric_hib(w, i))) ||
+		    json_object_set_new_nocheck(m, "value", has ? json_real(v) : json_null()) ||
+		    json_object_set_new_nocheck(m, "rank", has ? json_integer(rank) : json_null()) ||
+		    json_object_set_new_nocheck(m, "of", json_integer(of)) ||
+		    json_object_set_new_nocheck(m, "percentile", has && of > 0 ?
+			json_real(100.0 * (double)(of - rank + 1) / (double)of) : json_null())) {
+			json_decref(m);
+			free(members);
+			json_decref(list);
+			return -1;
+		}
 		json_array_append_new(list, m);
 	}
 	free(members);
