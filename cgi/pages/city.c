@@ -407,6 +407,26 @@ latest_wave_guess(struct app *a, const char *slug, json_t *ids, char *out, size_
 	json_decref(older);
 }
 
+/* Q_SIMILAR_CITY_WAVE's answer (the city's latest wave, NULL: none) told from its waves (Q_CITY_WAVES'
+ * rows, ordered by wave: the last is the greatest, as max() gives it), so the profile sends one statement
+ * less (issue 18, ninth session); NULL when no memory. */
+static PGresult *
+similar_wave_from(const PGresult *waves)
+{
+	static char name[] = "wave";
+	PGresAttDesc d = { name, 0, 0, 0, 25, -1, -1 };	/* text */
+	PGresult *res = PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK);
+	int n = PQntuples(waves);
+	const char *w = n > 0 ? PQgetvalue(waves, n - 1, Q_CITY_WAVES_SURVEY_ID) : NULL;
+
+	if (res == NULL || !PQsetResultAttrs(res, 1, &d) ||
+	    !PQsetvalue(res, 0, 0, (char *)w, w ? (int)strlen(w) : -1)) {
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
 int
 city_get(struct request *r)
 {
@@ -414,7 +434,7 @@ city_get(struct request *r)
 	PGresult *city = NULL, *waves = NULL, *similar_wave = NULL, *versions = NULL;
 	struct db_batch_item first[7];
 	char spec[16] = "";
-	int nfirst = 0, isim = 0;
+	int nfirst = 0, isim = 0, itrend = 0, sql = getenv("CITYBENCH_PROFILE_SQL") != NULL;
 	json_t *model = NULL, *answers, *history, *wave_list, *cohort, *metrics, *questions, *others;
 	json_t *guessed = NULL;	/* the stored metrics of the wave in spec, from the blocks */
 	int from_blocks = 0;
@@ -468,7 +488,9 @@ city_get(struct request *r)
 		first[nfirst++] = (struct db_batch_item){ Q_CITY_METRIC_VERSIONS_SLUG, 2, svp, NULL };
 	}
 	isim = nfirst;
-	first[nfirst++] = (struct db_batch_item){ Q_SIMILAR_CITY_WAVE, 1, p, NULL };
+	if (sql)
+		first[nfirst++] = (struct db_batch_item){ Q_SIMILAR_CITY_WAVE, 1, p, NULL };
+	itrend = nfirst;
 	if (html)
 		first[nfirst++] = (struct db_batch_item){ Q_PROFILE_TREND, 2, tp, NULL };
 	if (db_batch(r->app->db, first, nfirst) == 0 && *spec && !from_blocks &&
@@ -479,12 +501,15 @@ city_get(struct request *r)
 			first[i].res = db_query(r->app->db, first[i].q, first[i].nparams, first[i].params);
 		}
 	if (html) {
-		trend_read_ahead(r, slug, first[isim + 1].res);
-		first[isim + 1].res = NULL;
+		trend_read_ahead(r, slug, first[itrend].res);
+		first[itrend].res = NULL;
 	}
 	waves = first[1].res;
-	similar_wave = first[isim].res;
-	first[1].res = first[isim].res = NULL;
+	first[1].res = NULL;
+	if (sql) {
+		similar_wave = first[isim].res;
+		first[isim].res = NULL;
+	}
 	if ((city = view_city_res(r, slug, first[0].res)) == NULL) {
 		first[0].res = NULL;
 		goto out;
@@ -628,7 +653,7 @@ city_get(struct request *r)
 		json_object_set_new(model, "similar", others);
 		versions = NULL;
 		{
-			PGresult *w = similar_wave;
+			PGresult *w = similar_wave ? similar_wave : similar_wave_from(waves);
 			similar_wave = NULL;
 			if (view_similar_cities_res(r, slug, 5, others, w) == -1)
 				goto out;
