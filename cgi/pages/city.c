@@ -13,6 +13,7 @@
 #include "metric_links.h"
 #include "names.h"
 #include "profile.h"
+#include "profile_blocks.h"
 #include "profile_json.h"
 #include "profile_peers.h"
 #include "reply.h"
@@ -406,6 +407,26 @@ latest_wave_guess(struct app *a, const char *slug, json_t *ids, char *out, size_
 	json_decref(older);
 }
 
+/* Q_SIMILAR_CITY_WAVE's answer (the city's latest wave, NULL: none) told from its waves (Q_CITY_WAVES'
+ * rows, ordered by wave: the last is the greatest, as max() gives it), so the profile sends one statement
+ * less (issue 18, ninth session); NULL when no memory. */
+static PGresult *
+similar_wave_from(const PGresult *waves)
+{
+	static char name[] = "wave";
+	PGresAttDesc d = { name, 0, 0, 0, 25, -1, -1 };	/* text */
+	PGresult *res = PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK);
+	int n = PQntuples(waves);
+	const char *w = n > 0 ? PQgetvalue(waves, n - 1, Q_CITY_WAVES_SURVEY_ID) : NULL;
+
+	if (res == NULL || !PQsetResultAttrs(res, 1, &d) ||
+	    !PQsetvalue(res, 0, 0, (char *)w, w ? (int)strlen(w) : -1)) {
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
 int
 city_get(struct request *r)
 {
@@ -413,8 +434,10 @@ city_get(struct request *r)
 	PGresult *city = NULL, *waves = NULL, *similar_wave = NULL, *versions = NULL;
 	struct db_batch_item first[7];
 	char spec[16] = "";
-	int nfirst = 0, isim = 0;
+	int nfirst = 0, isim = 0, itrend = 0, sql = getenv("CITYBENCH_PROFILE_SQL") != NULL;
 	json_t *model = NULL, *answers, *history, *wave_list, *cohort, *metrics, *questions, *others;
+	json_t *guessed = NULL;	/* the stored metrics of the wave in spec, from the blocks */
+	int from_blocks = 0;
 	long long size;
 	const char *slug = r->args[0], *want, *wave = NULL, *prev = NULL;
 	const char *p[1], *tp[2], *smp[4], *svp[2];
@@ -451,7 +474,10 @@ city_get(struct request *r)
 			snprintf(spec, sizeof(spec), "%s", want);
 		json_decref(ids);
 	}
-	if (*spec) {
+	/* The stored metrics from the blocks kept per data version (profile_blocks.h): no statement. */
+	if (*spec && profile_blocks_metrics(r, spec, c.stored[0], c.stored[1], slug, &guessed) == 1)
+		from_blocks = 1;
+	if (*spec && !from_blocks) {
 		smp[0] = spec;
 		smp[1] = c.stored[0];
 		smp[2] = c.stored[1];
@@ -462,22 +488,28 @@ city_get(struct request *r)
 		first[nfirst++] = (struct db_batch_item){ Q_CITY_METRIC_VERSIONS_SLUG, 2, svp, NULL };
 	}
 	isim = nfirst;
-	first[nfirst++] = (struct db_batch_item){ Q_SIMILAR_CITY_WAVE, 1, p, NULL };
+	if (sql)
+		first[nfirst++] = (struct db_batch_item){ Q_SIMILAR_CITY_WAVE, 1, p, NULL };
+	itrend = nfirst;
 	if (html)
 		first[nfirst++] = (struct db_batch_item){ Q_PROFILE_TREND, 2, tp, NULL };
-	if (db_batch(r->app->db, first, nfirst) == 0 && *spec && (!db_ok(first[3].res) || !db_ok(first[4].res)))
+	if (db_batch(r->app->db, first, nfirst) == 0 && *spec && !from_blocks &&
+	    (!db_ok(first[3].res) || !db_ok(first[4].res)))
 		/* a failed guess must not cost what came after it: those run one by one, as before */
 		for (i = isim; i < nfirst; i++) {
 			PQclear(first[i].res);
 			first[i].res = db_query(r->app->db, first[i].q, first[i].nparams, first[i].params);
 		}
 	if (html) {
-		trend_read_ahead(r, slug, first[isim + 1].res);
-		first[isim + 1].res = NULL;
+		trend_read_ahead(r, slug, first[itrend].res);
+		first[itrend].res = NULL;
 	}
 	waves = first[1].res;
-	similar_wave = first[isim].res;
-	first[1].res = first[isim].res = NULL;
+	first[1].res = NULL;
+	if (sql) {
+		similar_wave = first[isim].res;
+		first[isim].res = NULL;
+	}
 	if ((city = view_city_res(r, slug, first[0].res)) == NULL) {
 		first[0].res = NULL;
 		goto out;
@@ -566,15 +598,22 @@ city_get(struct request *r)
 				{ Q_CITY_METRIC_VERSIONS, 2, vp, NULL } };
 			int at = 3;
 			cohort = cohort_counts(r->app, wave, &c);
-			if (*spec && strcmp(spec, wave) == 0) {
+			if (from_blocks && strcmp(spec, wave) == 0) {
+				metrics = guessed;
+				guessed = NULL;
+			} else if (*spec && !from_blocks && strcmp(spec, wave) == 0) {
 				second[0].res = first[at].res;
 				second[1].res = first[at + 1].res;
 				first[at].res = first[at + 1].res = NULL;
-			} else {
+			} else if ((from_blocks = profile_blocks_metrics(r, wave, c.stored[0], c.stored[1], slug,
+			    &metrics)) != 1) {
 				db_batch(r->app->db, second, 2);
 			}
-			metrics = city_metrics(second[0].res);
-			versions = second[1].res;
+			if (from_blocks != 1) {
+				from_blocks = 0;
+				metrics = city_metrics(second[0].res);
+				versions = second[1].res;
+			}
 			size = cohort_size(r->app, wave, &c);
 		}
 		names_metrics_json(r->app, metrics);
@@ -602,7 +641,9 @@ city_get(struct request *r)
 			goto out;
 		}
 		json_object_set_new(model, "latest", others);
-		if ((versions ? metric_links_versions_res(versions, metrics) :
+		if (from_blocks && profile_blocks_versions(r, wave, metrics) == 1)
+			;
+		else if ((versions ? metric_links_versions_res(versions, metrics) :
 		    metric_links_versions(r->app->db, wave, city_id, metrics)) == -1) {
 			versions = NULL;
 			view_db_error(r, NULL);
@@ -612,7 +653,7 @@ city_get(struct request *r)
 		json_object_set_new(model, "similar", others);
 		versions = NULL;
 		{
-			PGresult *w = similar_wave;
+			PGresult *w = similar_wave ? similar_wave : similar_wave_from(waves);
 			similar_wave = NULL;
 			if (view_similar_cities_res(r, slug, 5, others, w) == -1)
 				goto out;
@@ -642,6 +683,7 @@ out:
 	PQclear(similar_wave);
 	PQclear(versions);
 	db_batch_clear(first, 7);
+	json_decref(guessed);
 	trend_read_ahead(NULL, NULL, NULL);	/* unused when the page was not written */
 	return status;
 }
