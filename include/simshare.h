@@ -57,6 +57,16 @@ int simshare_read(struct simshare *s, const struct simshare_ticket *t, size_t of
 /* The build for the ticket failed: the others stop waiting for it. */
 void simshare_abandon(struct simshare *s, const struct simshare_ticket *t);
 
+/* The block of (key, version) as the caller's object, built once for all the workers: copied from
+ * another's build, or built here and shared, or built here alone.  build(arg, &len) makes the flat
+ * block (malloc'd) or NULL; open(arg, block, len, t) makes the object over it (owning it then) or
+ * frees it and answers NULL when it is not a block of the version asked; t is the block's ticket
+ * (SIMSHARE_COPIED, or SIMSHARE_BUILD after simshare_put), NULL when built alone.  A copy that will
+ * not open is built anew alone.  NULL when not to be had. */
+void *simshare_obtain(struct simshare *s, const char *key, long long version, double wait_s,
+    void *(*build)(void *arg, size_t *len),
+    void *(*open)(void *arg, void *block, size_t len, const struct simshare_ticket *t), void *arg);
+
 /* For the tests: a slot's bytes and how often a dead lock holder's mess was cleared. */
 size_t simshare_slot_bytes(const struct simshare *s);
 unsigned long long simshare_recovered(struct simshare *s);

@@ -509,48 +509,50 @@ out:
 	return b;
 }
 
-/* The block of (wave, version) built once for all the workers: copied from another's build, or built
- * here and shared, or built here alone; NULL when not to be had at that version. */
+struct rbarg {
+	struct db *db;
+	const char *wave;
+	long long version;
+};
+
+static void *
+build_cb(void *arg, size_t *len)
+{
+	struct rbarg *a = arg;
+
+	return build(a->db, a->wave, a->version, len);
+}
+
+/* The block over b when it is one of the version asked (its JSON left in the shared slot when it
+ * has a ticket); else NULL, b freed. */
+static void *
+open_cb(void *arg, void *b, size_t len, const struct simshare_ticket *t)
+{
+	struct rbarg *a = arg;
+	struct rankblock *rb = rankblock_from_flat(b, len);
+
+	if (rb != NULL && rankblock_version(rb) == a->version) {
+		if (t != NULL)
+			detach_json(rb, t);
+		return rb;
+	}
+	if (rb != NULL)
+		rankblock_free(rb);
+	else
+		free(b);
+	return NULL;
+}
+
+/* The block of (wave, version) built once for all the workers (simshare_obtain); NULL when not to be
+ * had at that version. */
 static struct rankblock *
 obtain(struct db *db, const char *wave, long long version)
 {
-	struct simshare_ticket t;
-	struct rankblock *rb;
+	struct rbarg a = { db, wave, version };
 	char key[32];
-	void *b = NULL;
-	size_t len = 0;
 
 	snprintf(key, sizeof(key), "rk:%s", wave);
-	switch (simshare_get(simshare_default, key, version, RBWAIT, &b, &len, &t)) {
-	case SIMSHARE_COPIED:
-		if ((rb = rankblock_from_flat(b, len)) != NULL && rankblock_version(rb) == version) {
-			detach_json(rb, &t);
-			return rb;
-		}
-		if (rb != NULL)
-			rankblock_free(rb);
-		else
-			free(b);
-		break;	/* not a block of ours: built alone */
-	case SIMSHARE_BUILD:
-		if ((b = build(db, wave, version, &len)) == NULL) {
-			simshare_abandon(simshare_default, &t);
-			return NULL;
-		}
-		simshare_put(simshare_default, &t, b, len);
-		if ((rb = rankblock_from_flat(b, len)) == NULL)
-			free(b);
-		else
-			detach_json(rb, &t);
-		return rb;
-	default:
-		break;
-	}
-	if ((b = build(db, wave, version, &len)) == NULL)
-		return NULL;
-	if ((rb = rankblock_from_flat(b, len)) == NULL)
-		free(b);
-	return rb;
+	return simshare_obtain(simshare_default, key, version, RBWAIT, build_cb, open_cb, &a);
 }
 
 const struct rankblock *

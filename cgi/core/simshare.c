@@ -373,6 +373,35 @@ simshare_abandon(struct simshare *s, const struct simshare_ticket *t)
 	unlock(s);
 }
 
+void *
+simshare_obtain(struct simshare *s, const char *key, long long version, double wait_s,
+    void *(*build)(void *arg, size_t *len),
+    void *(*open)(void *arg, void *block, size_t len, const struct simshare_ticket *t), void *arg)
+{
+	struct simshare_ticket t;
+	void *b = NULL, *o;
+	size_t len = 0;
+
+	switch (simshare_get(s, key, version, wait_s, &b, &len, &t)) {
+	case SIMSHARE_COPIED:
+		if ((o = open(arg, b, len, &t)) != NULL)
+			return o;
+		break;	/* not a block of ours: built alone */
+	case SIMSHARE_BUILD:
+		if ((b = build(arg, &len)) == NULL) {
+			simshare_abandon(s, &t);
+			return NULL;
+		}
+		simshare_put(s, &t, b, len);
+		return open(arg, b, len, &t);
+	default:
+		break;
+	}
+	if ((b = build(arg, &len)) == NULL)
+		return NULL;
+	return open(arg, b, len, NULL);
+}
+
 void
 simshare_test_plant(struct simshare *s, int slot, const char *key, long long version,
     const void *bytes, size_t len, size_t decl)

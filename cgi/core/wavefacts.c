@@ -200,74 +200,264 @@ cmp_int(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Q_WAVEFACTS read into the flat form; NULL when the database failed, the answer is not as expected,
- * or it is not of version. */
+/* The distinct facts of a build, numbered in the order met (a hash table of their numbers). */
+struct dict {
+	char **x;		/* n */
+	uint32_t *len;		/* n */
+	size_t n, cap;
+	uint32_t *tab;		/* tcap: a number + 1, or 0 for none */
+	size_t tcap;
+};
+
+/* A hash of the n bytes at x, eight at a time. */
+static uint64_t
+hash(const char *x, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, w;
+
+	for (; n >= 8; x += 8, n -= 8) {
+		memcpy(&w, x, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	w = 0;
+	memcpy(&w, x, n);
+	h = (h ^ w) * 0xff51afd7ed558ccdull;
+	return h ^ (h >> 29);
+}
+
+/* The number of fact x (n bytes, no NUL among them), added when new; -1 when out of memory or out
+ * of numbers. */
+static long
+dict_number(struct dict *d, const char *x, size_t n)
+{
+	size_t i;
+
+	if (2 * (d->n + 1) > d->tcap) {
+		size_t nc = d->tcap ? 2 * d->tcap : 1024, k;
+		uint32_t *nt = calloc(nc, sizeof(*nt));
+
+		if (nt == NULL)
+			return -1;
+		for (k = 0; k < d->n; k++) {
+			for (i = (size_t)hash(d->x[k], d->len[k]) & (nc - 1); nt[i]; i = (i + 1) & (nc - 1))
+				;
+			nt[i] = (uint32_t)k + 1;
+		}
+		free(d->tab);
+		d->tab = nt;
+		d->tcap = nc;
+	}
+	for (i = (size_t)hash(x, n) & (d->tcap - 1); d->tab[i]; i = (i + 1) & (d->tcap - 1))
+		if (d->len[d->tab[i] - 1] == n && memcmp(d->x[d->tab[i] - 1], x, n) == 0)
+			return (long)d->tab[i] - 1;
+	if (d->n >= WFMAXF || n > UINT32_MAX)
+		return -1;
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? 2 * d->cap : 256;
+		char **nx = realloc(d->x, cap * sizeof(*nx));
+		uint32_t *nl;
+
+		if (nx == NULL)
+			return -1;
+		d->x = nx;
+		if ((nl = realloc(d->len, cap * sizeof(*nl))) == NULL)
+			return -1;
+		d->len = nl;
+		d->cap = cap;
+	}
+	if ((d->x[d->n] = malloc(n + 1)) == NULL)
+		return -1;
+	memcpy(d->x[d->n], x, n);
+	d->x[d->n][n] = '\0';
+	d->len[d->n] = (uint32_t)n;
+	d->tab[i] = (uint32_t)d->n + 1;
+	return (long)d->n++;
+}
+
+static void
+dict_free(struct dict *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		free(d->x[i]);
+	free(d->x);
+	free(d->len);
+	free(d->tab);
+}
+
+/* The order Q_PEERS_PROFILE gives the counts in: answered codes (no '=') first, then by code, then by
+ * option; bytewise, as the database's C.UTF-8 collation orders them (code points). */
+static int
+cmp_fact(const void *pa, const void *pb)
+{
+	const char *a = *(const char *const *)pa, *b = *(const char *const *)pb;
+	const char *ea = strchr(a, '='), *eb = strchr(b, '=');
+	size_t la, lb;
+	int c;
+
+	if ((ea == NULL) != (eb == NULL))
+		return ea == NULL ? -1 : 1;
+	if (ea == NULL)
+		return strcmp(a, b);
+	la = (size_t)(ea - a);
+	lb = (size_t)(eb - b);
+	if ((c = memcmp(a, b, la < lb ? la : lb)) != 0)
+		return c;
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	return strcmp(ea + 1, eb + 1);
+}
+
+/* The next element of a text[]'s text form at *s (after '{' or ','): 1 with *x, *n the element (in
+ * place when not quoted, else decoded into buf, as long as the rest of s at least) and *s at the ','
+ * or '}' after it; -1 when not an element of a one-dimensional array without nulls. */
+static int
+next_fact(const char **s, char *buf, const char **x, size_t *n)
+{
+	const char *p = *s;
+	char *o = buf;
+
+	if (*p == '"') {
+		for (p++; *p != '"'; p++) {
+			if (*p == '\\')
+				p++;
+			if (*p == '\0')
+				return -1;
+			*o++ = *p;
+		}
+		p++;
+		*x = buf;
+		*n = (size_t)(o - buf);
+	} else {
+		*n = strcspn(p, ",}\"\\{");
+		*x = p;
+		p += *n;
+		if (*n == 0 || (*n == 4 && strncasecmp(*x, "NULL", 4) == 0))
+			return -1;	/* a null element: not a fact */
+	}
+	if (*p != ',' && *p != '}')
+		return -1;
+	*s = p;
+	return 1;
+}
+
+struct cidrow {
+	int cid, row;
+};
+
+static int
+cmp_cidrow(const void *pa, const void *pb)
+{
+	const struct cidrow *a = pa, *b = pb;
+
+	return (a->cid > b->cid) - (a->cid < b->cid);
+}
+
+/* Q_WAVEFACTS read into the flat form: the distinct facts numbered and sorted here; NULL when the
+ * database failed, the answer is not as expected, or it is not of version. */
 static void *
 build(struct db *db, const char *wave, long long version, size_t *len)
 {
 	const char *p[1] = { wave };
 	PGresult *res = db_query(db, Q_WAVEFACTS, 1, p);
-	const char **facts = NULL, **attr = NULL;
+	const char **attr = NULL;
+	struct dict d = { 0 };
 	long long *pop = NULL;
-	int *city = NULL;
-	size_t *start = NULL, nf = 0, nc = 0, nk = 0, capk = 0;
-	unsigned short *ks = NULL;
+	int *city = NULL, have0 = 0;
+	struct cidrow *row = NULL;
+	size_t *start = NULL, nc = 0, nk = 0, capk = 0, buflen = 0, i;
+	unsigned short *ks = NULL, *perm = NULL;
+	char *buf = NULL, **sorted = NULL;
 	void *b = NULL;
-	int i, rows;
+	int r, rows;
 
-	if (!db_ok(res) || (rows = PQntuples(res)) < 1 ||
-	    strcmp(PQgetvalue(res, 0, Q_WAVEFACTS_PART), "0") != 0 ||
-	    strtoll(PQgetvalue(res, 0, Q_WAVEFACTS_VERSION), NULL, 10) != version)
+	if (!db_ok(res) || (rows = PQntuples(res)) < 1)
 		goto out;
-	if ((facts = calloc((size_t)rows, sizeof(*facts))) == NULL ||
+	if ((row = calloc((size_t)rows, sizeof(*row))) == NULL ||
 	    (city = calloc((size_t)rows, sizeof(*city))) == NULL ||
 	    (start = calloc((size_t)rows + 1, sizeof(*start))) == NULL ||
 	    (pop = calloc((size_t)rows, sizeof(*pop))) == NULL ||
 	    (attr = calloc(3 * (size_t)rows, sizeof(*attr))) == NULL)
 		goto out;
-	for (i = 1; i < rows; i++) {
-		const char *part = PQgetvalue(res, i, Q_WAVEFACTS_PART);
+	for (r = 0; r < rows; r++) {
+		const char *part = PQgetvalue(res, r, Q_WAVEFACTS_PART);
 
-		if (strcmp(part, "1") == 0) {
-			if (nc > 0 || strtoll(PQgetvalue(res, i, Q_WAVEFACTS_K), NULL, 10) != (long long)nf)
+		if (strcmp(part, "0") == 0) {
+			if (have0++ || strtoll(PQgetvalue(res, r, Q_WAVEFACTS_VERSION), NULL, 10) != version)
 				goto out;
-			facts[nf++] = PQgetvalue(res, i, Q_WAVEFACTS_X);
-		} else if (strcmp(part, "2") == 0) {
-			const char *s = PQgetvalue(res, i, Q_WAVEFACTS_KS);
-			char *e;
+		} else if (strcmp(part, "1") == 0) {
+			size_t l = (size_t)PQgetlength(res, r, Q_WAVEFACTS_FACTS) + 1;
 
-			city[nc] = (int)strtol(PQgetvalue(res, i, Q_WAVEFACTS_CID), NULL, 10);
-			pop[nc] = PQgetisnull(res, i, Q_WAVEFACTS_POP) ? (long long)WFNOPOP :
-			    strtoll(PQgetvalue(res, i, Q_WAVEFACTS_POP), NULL, 10);
-			attr[3 * nc] = PQgetvalue(res, i, Q_WAVEFACTS_REGION);
-			attr[3 * nc + 1] = PQgetvalue(res, i, Q_WAVEFACTS_COUNTRY);
-			attr[3 * nc + 2] = PQgetvalue(res, i, Q_WAVEFACTS_SLUG);
-			if (nc > 0 && city[nc - 1] >= city[nc])
-				goto out;
-			start[nc++] = nk;
-			while (!PQgetisnull(res, i, Q_WAVEFACTS_KS) && *s) {
-				unsigned long k = strtoul(s, &e, 10);
-
-				if (e == s || k >= nf || (*e != ',' && *e != '\0'))
-					goto out;
-				if (nk == capk) {
-					unsigned short *n2 = realloc(ks, (capk = capk ? 2 * capk : 4096) * sizeof(*ks));
-
-					if (n2 == NULL)
-						goto out;
-					ks = n2;
-				}
-				ks[nk++] = (unsigned short)k;
-				s = *e ? e + 1 : e;
-			}
+			row[nc].cid = (int)strtol(PQgetvalue(res, r, Q_WAVEFACTS_CID), NULL, 10);
+			row[nc++].row = r;
+			if (l > buflen)
+				buflen = l;
 		} else {
 			goto out;
 		}
 	}
+	if (!have0 || (buf = malloc(buflen ? buflen : 1)) == NULL)
+		goto out;
+	qsort(row, nc, sizeof(*row), cmp_cidrow);
+	for (i = 0; i < nc; i++) {
+		const char *s = PQgetvalue(res, row[i].row, Q_WAVEFACTS_FACTS), *x;
+		size_t n;
+
+		r = row[i].row;
+		city[i] = row[i].cid;
+		pop[i] = PQgetisnull(res, r, Q_WAVEFACTS_POP) ? (long long)WFNOPOP :
+		    strtoll(PQgetvalue(res, r, Q_WAVEFACTS_POP), NULL, 10);
+		attr[3 * i] = PQgetvalue(res, r, Q_WAVEFACTS_REGION);
+		attr[3 * i + 1] = PQgetvalue(res, r, Q_WAVEFACTS_COUNTRY);
+		attr[3 * i + 2] = PQgetvalue(res, r, Q_WAVEFACTS_SLUG);
+		if (i > 0 && city[i - 1] >= city[i])
+			goto out;
+		start[i] = nk;
+		if (PQgetisnull(res, r, Q_WAVEFACTS_FACTS))
+			continue;
+		if (*s++ != '{')
+			goto out;
+		if (*s == '}' && s[1] == '\0')
+			continue;	/* no facts */
+		for (;;) {
+			long k;
+
+			if (next_fact(&s, buf, &x, &n) == -1 || (k = dict_number(&d, x, n)) < 0)
+				goto out;
+			if (nk == capk) {
+				unsigned short *n2 = realloc(ks, (capk = capk ? 2 * capk : 4096) * sizeof(*ks));
+
+				if (n2 == NULL)
+					goto out;
+				ks = n2;
+			}
+			ks[nk++] = (unsigned short)k;
+			if (*s++ == '}')
+				break;
+		}
+		if (*s != '\0')
+			goto out;
+	}
 	start[nc] = nk;
-	b = wavefacts_flat_make(version, nf, facts, nc, city, start, ks, nk, pop, attr, len);
+	/* The numbers in the counts' order: facts sorted, each row's numbers renumbered. */
+	if ((sorted = malloc((d.n ? d.n : 1) * sizeof(*sorted))) == NULL ||
+	    (perm = malloc((d.n ? d.n : 1) * sizeof(*perm))) == NULL)
+		goto out;
+	memcpy(sorted, d.x, d.n * sizeof(*sorted));
+	qsort(sorted, d.n, sizeof(*sorted), cmp_fact);
+	for (i = 0; i < d.n; i++)
+		perm[dict_number(&d, sorted[i], strlen(sorted[i]))] = (unsigned short)i;
+	for (i = 0; i < nk; i++)
+		ks[i] = perm[ks[i]];
+	b = wavefacts_flat_make(version, d.n, (const char *const *)sorted, nc, city, start, ks, nk, pop, attr, len);
 out:
-	free(facts);
+	dict_free(&d);
+	free(sorted);
+	free(perm);
+	free(buf);
+	free(row);
 	free(attr);
 	free(pop);
 	free(city);
@@ -277,44 +467,47 @@ out:
 	return b;
 }
 
-/* The facts of (wave, version) built once for all the workers: copied from another's build, or built
- * here and shared, or built here alone; NULL when not to be had at that version. */
+struct wfarg {
+	struct db *db;
+	const char *wave;
+	long long version;
+};
+
+static void *
+build_cb(void *arg, size_t *len)
+{
+	struct wfarg *a = arg;
+
+	return build(a->db, a->wave, a->version, len);
+}
+
+/* The block over b when it is one of the version asked; else NULL, b freed. */
+static void *
+open_cb(void *arg, void *b, size_t len, const struct simshare_ticket *t)
+{
+	struct wfarg *a = arg;
+	struct wavefacts *w = wavefacts_from_flat(b, len);
+
+	(void)t;
+	if (w != NULL && wavefacts_version(w) == a->version)
+		return w;
+	if (w != NULL)
+		wavefacts_free(w);
+	else
+		free(b);
+	return NULL;
+}
+
+/* The facts of (wave, version) built once for all the workers (simshare_obtain); NULL when not to be
+ * had at that version. */
 static struct wavefacts *
 obtain(struct db *db, const char *wave, long long version)
 {
-	struct simshare_ticket t;
-	struct wavefacts *w;
+	struct wfarg a = { db, wave, version };
 	char key[32];
-	void *b = NULL;
-	size_t len = 0;
 
 	snprintf(key, sizeof(key), "wf:%s", wave);
-	switch (simshare_get(simshare_default, key, version, WFWAIT, &b, &len, &t)) {
-	case SIMSHARE_COPIED:
-		if ((w = wavefacts_from_flat(b, len)) != NULL && wavefacts_version(w) == version)
-			return w;
-		if (w != NULL)
-			wavefacts_free(w);
-		else
-			free(b);
-		break;	/* not a block of ours: built alone */
-	case SIMSHARE_BUILD:
-		if ((b = build(db, wave, version, &len)) == NULL) {
-			simshare_abandon(simshare_default, &t);
-			return NULL;
-		}
-		simshare_put(simshare_default, &t, b, len);
-		if ((w = wavefacts_from_flat(b, len)) == NULL)
-			free(b);
-		return w;
-	default:
-		break;
-	}
-	if ((b = build(db, wave, version, &len)) == NULL)
-		return NULL;
-	if ((w = wavefacts_from_flat(b, len)) == NULL)
-		free(b);
-	return w;
+	return simshare_obtain(simshare_default, key, version, WFWAIT, build_cb, open_cb, &a);
 }
 
 const struct wavefacts *

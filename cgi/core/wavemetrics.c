@@ -365,44 +365,47 @@ out:
 	return b;
 }
 
-/* The metric values of (wave, version) built once for all the workers: copied from another's build, or
- * built here and shared, or built here alone; NULL when not to be had at that version. */
+struct wmarg {
+	struct db *db;
+	const char *wave;
+	long long version;
+};
+
+static void *
+build_cb(void *arg, size_t *len)
+{
+	struct wmarg *a = arg;
+
+	return build(a->db, a->wave, a->version, len);
+}
+
+/* The block over b when it is one of the version asked; else NULL, b freed. */
+static void *
+open_cb(void *arg, void *b, size_t len, const struct simshare_ticket *t)
+{
+	struct wmarg *a = arg;
+	struct wavemetrics *w = wavemetrics_from_flat(b, len);
+
+	(void)t;
+	if (w != NULL && wavemetrics_version(w) == a->version)
+		return w;
+	if (w != NULL)
+		wavemetrics_free(w);
+	else
+		free(b);
+	return NULL;
+}
+
+/* The metric values of (wave, version) built once for all the workers (simshare_obtain); NULL when
+ * not to be had at that version. */
 static struct wavemetrics *
 obtain(struct db *db, const char *wave, long long version)
 {
-	struct simshare_ticket t;
-	struct wavemetrics *w;
+	struct wmarg a = { db, wave, version };
 	char key[40];
-	void *b = NULL;
-	size_t len = 0;
 
 	snprintf(key, sizeof(key), "wm:%s", wave);
-	switch (simshare_get(simshare_default, key, version, WMWAIT, &b, &len, &t)) {
-	case SIMSHARE_COPIED:
-		if ((w = wavemetrics_from_flat(b, len)) != NULL && wavemetrics_version(w) == version)
-			return w;
-		if (w != NULL)
-			wavemetrics_free(w);
-		else
-			free(b);
-		break;	/* not a block of ours: built alone */
-	case SIMSHARE_BUILD:
-		if ((b = build(db, wave, version, &len)) == NULL) {
-			simshare_abandon(simshare_default, &t);
-			return NULL;
-		}
-		simshare_put(simshare_default, &t, b, len);
-		if ((w = wavemetrics_from_flat(b, len)) == NULL)
-			free(b);
-		return w;
-	default:
-		break;
-	}
-	if ((b = build(db, wave, version, &len)) == NULL)
-		return NULL;
-	if ((w = wavemetrics_from_flat(b, len)) == NULL)
-		free(b);
-	return w;
+	return simshare_obtain(simshare_default, key, version, WMWAIT, build_cb, open_cb, &a);
 }
 
 const struct wavemetrics *
