@@ -9,6 +9,7 @@
 
 #include <fcgiapp.h>
 
+#include "fcgiout.h"
 #include "http.h"
 #include "opsdoor.h"
 
@@ -453,9 +454,9 @@ http_send(struct request *r)
 	if (r->fcgi && h.data) {
 		FCGX_PutStr(h.data, (int)h.len, r->fcgi->out);
 		if (!r->head && r->status != 304 && r->body_ref && r->body_ref_len)
-			FCGX_PutStr(r->body_ref, (int)r->body_ref_len, r->fcgi->out);
+			fcgiout_put(r->fcgi, r->body_ref, r->body_ref_len);
 		else if (!r->head && r->status != 304 && !r->body_ref && r->out.len)
-			FCGX_PutStr(r->out.data, (int)r->out.len, r->fcgi->out);
+			fcgiout_put(r->fcgi, r->out.data, r->out.len);
 	}
 	if (h.cap > 65536)
 		buf_free(&h);
