@@ -28,7 +28,7 @@ def fetch_all(paths, rounds=3, headers=None):
 
 def test_large_and_small_answers_arrive_whole_and_the_same():
     slug = city()
-    paths = ["/cities/%s" % slug,                    # HTML over 64 KiB: two records
+    paths = ["/cities/%s" % slug,                    # HTML, ~60-90 KB
              "/cities/%s.json" % slug,               # JSON between 16 and 64 KiB: one record
              "/metrics/explicit_strategy.json",      # the ranking JSON
              "/metrics/explicit_strategy.json?limit=2",  # small: libfcgi's stream
@@ -50,8 +50,11 @@ def test_large_and_small_answers_arrive_whole_and_the_same():
             assert body.rstrip().endswith(b"</html>"), p
         assert first.setdefault(p, body) == body, "%s differs between requests" % p
     sizes = {p: len(b) for p, b in first.items()}
-    assert sizes["/cities/%s" % slug] > 65535, sizes
-    assert 16384 <= sizes["/cities/%s.json" % slug] <= 65535, sizes
+    # the sizes depend on the database the suite left (a city's page is ~60-90 KB): whatever they are,
+    # the answers cover the three ways out, under 16 KiB, one record and several records
+    assert sizes["/cities/%s" % slug] >= 16384, sizes
+    assert max(sizes.values()) > 65535, sizes
+    assert any(16384 <= v <= 65535 for v in sizes.values()), sizes
     assert sizes["/metrics/explicit_strategy.json?limit=2"] < 16384, sizes
 
 

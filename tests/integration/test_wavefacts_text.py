@@ -29,6 +29,7 @@ def test_odd_option_texts_are_refused_and_counts_stay_postgresqls():
     assert r.status == 201, r
     band = "population:%d-%d" % (pop, pop)
     for wave in ("2020", "latest"):
-        got = check(slug, band, wave)
-        assert got["funding_sources"]["counts"] == {"municipal_budget": 1}, got
+        got = check(slug, band, wave)      # PostgreSQL's counts (another city of the suite may share the band)
+        assert got["funding_sources"]["counts"].get("municipal_budget", 0) >= 1, got
+        assert not set(got["funding_sources"]["counts"]) & set(ODD), got
         assert slug in cohort(wave, "answer:funding_sources=municipal_budget")
