@@ -168,3 +168,136 @@ profile_blocks_versions(struct request *r, const char *wave, json_t *metrics)
 	json_decref(kept);
 	return 1;
 }
+
+/* Every city's row and waves, {slug: [id, slug, ..., lang, [[survey_id, submission_id, version,
+ * population], ...]]} (the texts PostgreSQL gave, null for NULL), kept per data version. */
+static json_t *
+kept_cities(struct app *a)
+{
+	PGresult *res;
+	json_t *kept, *row = NULL;
+	const char *last = NULL;
+	int i, k;
+
+	if ((kept = versioned_get(a, "profile_cities")) != NULL)
+		return kept;
+	res = db_query(a->db, Q_PROFILE_CITY_ROWS, 0, NULL);
+	if (!db_ok(res)) {
+		PQclear(res);
+		return NULL;
+	}
+	if ((kept = json_object()) == NULL) {
+		PQclear(res);
+		return NULL;
+	}
+	for (i = 0; i < PQntuples(res); i++) {
+		const char *slug = PQgetvalue(res, i, Q_PROFILE_CITY_ROWS_SLUG);
+		json_t *wave;
+
+		if (last == NULL || strcmp(last, slug) != 0) {
+			if ((row = json_array()) == NULL)
+				goto fail;
+			for (k = Q_PROFILE_CITY_ROWS_ID; k <= Q_PROFILE_CITY_ROWS_LANG; k++)
+				json_array_append_new(row, PQgetisnull(res, i, k) ? json_null() :
+				    json_string_nocheck(PQgetvalue(res, i, k)));
+			json_array_append_new(row, json_array());
+			if (json_array_size(row) != 11 || json_object_set_new_nocheck(kept, slug, row))
+				goto fail;
+			last = slug;
+		}
+		if (PQgetisnull(res, i, Q_PROFILE_CITY_ROWS_SURVEY_ID))
+			continue;	/* a city without a wave */
+		if ((wave = json_array()) == NULL)
+			goto fail;
+		for (k = Q_PROFILE_CITY_ROWS_SURVEY_ID; k <= Q_PROFILE_CITY_ROWS_WAVE_POPULATION; k++)
+			json_array_append_new(wave, PQgetisnull(res, i, k) ? json_null() :
+			    json_string_nocheck(PQgetvalue(res, i, k)));
+		if (json_array_size(wave) != 4 || json_array_append_new(json_array_get(row, 10), wave))
+			goto fail;
+	}
+	PQclear(res);
+	versioned_put(a, "profile_cities", kept);
+	return kept;
+fail:
+	PQclear(res);
+	json_decref(kept);
+	return NULL;
+}
+
+/* A result of text columns named names[0..n) with the rows' values (arrays of strings or nulls). */
+static PGresult *
+text_result(const char *const *names, int n, json_t *const *rows, int nrows)
+{
+	PGresAttDesc d[16];
+	PGresult *res;
+	int i, j;
+
+	if (n > 16 || (res = PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		d[i] = (PGresAttDesc){ (char *)names[i], 0, 0, 0, 25, -1, -1 };	/* text */
+	if (!PQsetResultAttrs(res, n, d)) {
+		PQclear(res);
+		return NULL;
+	}
+	for (j = 0; j < nrows; j++)
+		for (i = 0; i < n; i++) {
+			const char *v = json_string_value(json_array_get(rows[j], (size_t)i));
+			if (!PQsetvalue(res, j, i, (char *)v, v ? (int)strlen(v) : -1)) {
+				PQclear(res);
+				return NULL;
+			}
+		}
+	return res;
+}
+
+int
+profile_blocks_city(struct request *r, const char *slug, PGresult **city, PGresult **waves)
+{
+	static const char *const cn[] = { "id", "slug", "name", "country", "region", "population", "synthetic",
+		"lat", "lon", "lang" };
+	static const char *const wn[] = { "survey_id", "submission_id", "version", "population" };
+	json_t *kept, *row, *list, **rows = NULL;
+	size_t nw = 0, i;
+
+	*city = *waves = NULL;
+	if (forced_sql() || app_data_version(r->app) <= 0 || (kept = kept_cities(r->app)) == NULL)
+		return 0;
+	row = json_object_get(kept, slug);
+	list = row ? json_array_get(row, 10) : NULL;
+	nw = list ? json_array_size(list) : 0;
+	if (nw > 0 && (rows = malloc(nw * sizeof(*rows))) == NULL) {
+		json_decref(kept);
+		return 0;
+	}
+	for (i = 0; i < nw; i++)
+		rows[i] = json_array_get(list, i);
+	*city = text_result(cn, 10, &row, row ? 1 : 0);
+	*waves = text_result(wn, 4, rows, (int)nw);
+	free(rows);
+	json_decref(kept);
+	if (*city == NULL || *waves == NULL) {
+		PQclear(*city);
+		PQclear(*waves);
+		*city = *waves = NULL;
+		return 0;
+	}
+	return 1;
+}
+
+/* profile_blocks_city's results are read by Q_CITY's and Q_CITY_WAVES' column numbers */
+#define SAME_CITY(c) _Static_assert(Q_PROFILE_CITY_ROWS_##c == Q_CITY_##c, "Q_PROFILE_CITY_ROWS as Q_CITY")
+SAME_CITY(ID);
+SAME_CITY(SLUG);
+SAME_CITY(NAME);
+SAME_CITY(COUNTRY);
+SAME_CITY(REGION);
+SAME_CITY(POPULATION);
+SAME_CITY(SYNTHETIC);
+SAME_CITY(LAT);
+SAME_CITY(LON);
+SAME_CITY(LANG);
+_Static_assert(Q_PROFILE_CITY_ROWS_SUBMISSION_ID - Q_PROFILE_CITY_ROWS_SURVEY_ID == Q_CITY_WAVES_SUBMISSION_ID &&
+    Q_PROFILE_CITY_ROWS_VERSION - Q_PROFILE_CITY_ROWS_SURVEY_ID == Q_CITY_WAVES_VERSION &&
+    Q_PROFILE_CITY_ROWS_WAVE_POPULATION - Q_PROFILE_CITY_ROWS_SURVEY_ID == Q_CITY_WAVES_POPULATION &&
+    Q_CITY_WAVES_SURVEY_ID == 0, "Q_PROFILE_CITY_ROWS' waves as Q_CITY_WAVES");
