@@ -34,6 +34,91 @@ wave_known(struct app *a, const char *wave)
 	return found;
 }
 
+/* The block's cities ordered by their region (k 2) or country (k 3), then by index, kept per block,
+ * wave and data version, so that a region's or country's members are a run found by binary search
+ * instead of a pass over every city a request (issue 18, ninth session). */
+#define ORDER_SLOTS 4
+static struct {
+	const struct wavemetrics *w;
+	long long version;
+	char wave[32];
+	size_t n;
+	size_t *order[2];
+	unsigned long used;
+} order_slot[ORDER_SLOTS];
+static unsigned long order_clock;
+static const struct wavemetrics *order_w;
+static int order_k;
+
+static int
+by_text(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int d = strcmp(wavemetrics_city_text(order_w, x, order_k), wavemetrics_city_text(order_w, y, order_k));
+
+	return d ? d : (x > y) - (x < y);
+}
+
+/* The members of the cohort (k, key) of w: a run of ascending indices (*n of them; NULL with *n 0: none)
+ * owned here; NULL with *n (size_t)-1 when no memory. */
+static const size_t *
+cohort_members(const struct wavemetrics *w, const char *wave, long long version, int k, const char *key,
+    size_t *n)
+{
+	size_t nc = wavemetrics_ncities(w), i, lo, hi, first, slot = 0;
+	size_t *o;
+
+	*n = (size_t)-1;
+	if (strlen(wave) >= sizeof(order_slot[0].wave))
+		return NULL;
+	for (i = 0; i < ORDER_SLOTS; i++) {
+		if (order_slot[i].w == w && order_slot[i].version == version && order_slot[i].n == nc &&
+		    strcmp(order_slot[i].wave, wave) == 0) {
+			slot = i;
+			break;
+		}
+		if (order_slot[i].used < order_slot[slot].used)
+			slot = i;
+	}
+	if (i == ORDER_SLOTS) {	/* not kept: the least recently used slot is rebuilt */
+		free(order_slot[slot].order[0]);
+		free(order_slot[slot].order[1]);
+		memset(&order_slot[slot], 0, sizeof(order_slot[slot]));
+		order_slot[slot].w = w;
+		order_slot[slot].version = version;
+		order_slot[slot].n = nc;
+		snprintf(order_slot[slot].wave, sizeof(order_slot[slot].wave), "%s", wave);
+	}
+	order_slot[slot].used = ++order_clock;
+	if ((o = order_slot[slot].order[k - 2]) == NULL) {
+		if ((o = malloc((nc + 1) * sizeof(*o))) == NULL)
+			return NULL;
+		for (i = 0; i < nc; i++)
+			o[i] = i;
+		order_w = w;
+		order_k = k;
+		qsort(o, nc, sizeof(*o), by_text);
+		order_slot[slot].order[k - 2] = o;
+	}
+	for (lo = 0, hi = nc; lo < hi;) {	/* the first whose text is not below key */
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(wavemetrics_city_text(w, o[mid], k), key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	first = lo;
+	for (hi = nc; lo < hi;) {	/* the first whose text is above key */
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(wavemetrics_city_text(w, o[mid], k), key) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*n = lo - first;
+	return *n ? o + first : NULL;
+}
+
 int
 profile_blocks_metrics(struct request *r, const char *wave, const char *scope, const char *key,
     const char *slug, json_t **metrics)
@@ -41,6 +126,7 @@ profile_blocks_metrics(struct request *r, const char *wave, const char *scope, c
 	const struct wavemetrics *w;
 	long long version = app_data_version(r->app);
 	size_t *members = NULL, nmem = 0, nm, n, i;
+	const size_t *cmembers = NULL;	/* a region's or country's members, kept (cohort_members) */
 	long ci;
 	int k = -1;
 	json_t *list;
@@ -62,11 +148,19 @@ profile_blocks_metrics(struct request *r, const char *wave, const char *scope, c
 		return 0;	/* unknown: the statements' answer */
 	n = wavemetrics_ncities(w);
 	if (k >= 0) {
-		if ((members = malloc((n + 1) * sizeof(*members))) == NULL)
-			return -1;
-		for (i = 0; i < n; i++)
-			if (strcmp(wavemetrics_city_text(w, i, k), key) == 0)
-				members[nmem++] = i;
+		const size_t *kept = cohort_members(w, wave, version, k, key, &nmem);
+
+		if (kept == NULL && nmem == (size_t)-1) {	/* no memory for the kept order: the pass */
+			nmem = 0;
+			if ((members = malloc((n + 1) * sizeof(*members))) == NULL)
+				return -1;
+			for (i = 0; i < n; i++)
+				if (strcmp(wavemetrics_city_text(w, i, k), key) == 0)
+					members[nmem++] = i;
+		} else {
+			static const size_t none[1];
+			cmembers = kept ? kept : none;	/* never NULL: NULL is every city */
+		}
 	}
 	nm = wavemetrics_nmetrics(w);
 	if ((list = json_array()) == NULL) {
@@ -79,7 +173,7 @@ profile_blocks_metrics(struct request *r, const char *wave, const char *scope, c
 		int has = (size_t)ci < n && wavemetrics_value(w, i, (size_t)ci, &v);
 		json_t *m;
 
-		if (wavemetrics_position(w, i, members, nmem, (size_t)ci, &rank, &of) == -1) {
+		if (wavemetrics_position(w, i, members ? members : cmembers, nmem, (size_t)ci, &rank, &of) == -1) {
 			free(members);
 			json_decref(list);
 			return -1;
