@@ -10,6 +10,7 @@
 #define CB_PROFILE_BLOCKS_H
 
 #include <jansson.h>
+#include <libpq-fe.h>
 
 #include "http.h"
 
@@ -22,5 +23,10 @@ int profile_blocks_metrics(struct request *r, const char *wave, const char *scop
 /* Sets each metric's plugin_version as metric_links_versions does (the metrics of a list that
  * profile_blocks_metrics built): 1; 0 when it cannot be told here (the caller runs the statement). */
 int profile_blocks_versions(struct request *r, const char *wave, json_t *metrics);
+
+/* The city's Q_CITY and Q_CITY_WAVES_SLUG results for slug (made from every city's rows kept per data
+ * version, Q_PROFILE_CITY_ROWS; the caller PQclear()s them; no rows for a slug no city has): 1; 0 when
+ * they cannot be told here (the caller runs the statements). */
+int profile_blocks_city(struct request *r, const char *slug, PGresult **city, PGresult **waves);
 
 #endif

@@ -431,8 +431,9 @@ int
 city_get(struct request *r)
 {
 	struct cohort c;
-	PGresult *city = NULL, *waves = NULL, *similar_wave = NULL, *versions = NULL;
+	PGresult *city = NULL, *waves = NULL, *similar_wave = NULL, *versions = NULL, *kcity = NULL, *kwaves = NULL;
 	struct db_batch_item first[7];
+	int skip = 0;	/* 2: the city's row and waves were not sent (kcity, kwaves) */
 	char spec[16] = "";
 	int nfirst = 0, isim = 0, itrend = 0, sql = getenv("CITYBENCH_PROFILE_SQL") != NULL;
 	json_t *model = NULL, *answers, *history, *wave_list, *cohort, *metrics, *questions, *others;
@@ -493,7 +494,19 @@ city_get(struct request *r)
 	itrend = nfirst;
 	if (html)
 		first[nfirst++] = (struct db_batch_item){ Q_PROFILE_TREND, 2, tp, NULL };
-	if (db_batch(r->app->db, first, nfirst) == 0 && *spec && !from_blocks &&
+	/* the city's row and waves from the rows kept per data version (profile_blocks.h): not sent; a
+	 * city no row has is answered 404 without a statement */
+	if (profile_blocks_city(r, slug, &kcity, &kwaves) == 1) {
+		skip = 2;
+		if (PQntuples(kcity) == 0) {
+			PQclear(kwaves);
+			kwaves = NULL;
+			view_city_res(r, slug, kcity);
+			kcity = NULL;
+			goto out;
+		}
+	}
+	if (db_batch(r->app->db, first + skip, nfirst - skip) == 0 && *spec && !from_blocks &&
 	    (!db_ok(first[3].res) || !db_ok(first[4].res)))
 		/* a failed guess must not cost what came after it: those run one by one, as before */
 		for (i = isim; i < nfirst; i++) {
@@ -503,6 +516,11 @@ city_get(struct request *r)
 	if (html) {
 		trend_read_ahead(r, slug, first[itrend].res);
 		first[itrend].res = NULL;
+	}
+	if (skip) {
+		first[0].res = kcity;
+		first[1].res = kwaves;
+		kcity = kwaves = NULL;
 	}
 	waves = first[1].res;
 	first[1].res = NULL;
@@ -682,6 +700,8 @@ out:
 	PQclear(waves);
 	PQclear(similar_wave);
 	PQclear(versions);
+	PQclear(kcity);
+	PQclear(kwaves);
 	db_batch_clear(first, 7);
 	json_decref(guessed);
 	trend_read_ahead(NULL, NULL, NULL);	/* unused when the page was not written */

@@ -34,6 +34,91 @@ wave_known(struct app *a, const char *wave)
 	return found;
 }
 
+/* The block's cities ordered by their region (k 2) or country (k 3), then by index, kept per block,
+ * wave and data version, so that a region's or country's members are a run found by binary search
+ * instead of a pass over every city a request (issue 18, ninth session). */
+#define ORDER_SLOTS 4
+static struct {
+	const struct wavemetrics *w;
+	long long version;
+	char wave[32];
+	size_t n;
+	size_t *order[2];
+	unsigned long used;
+} order_slot[ORDER_SLOTS];
+static unsigned long order_clock;
+static const struct wavemetrics *order_w;
+static int order_k;
+
+static int
+by_text(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int d = strcmp(wavemetrics_city_text(order_w, x, order_k), wavemetrics_city_text(order_w, y, order_k));
+
+	return d ? d : (x > y) - (x < y);
+}
+
+/* The members of the cohort (k, key) of w: a run of ascending indices (*n of them; NULL with *n 0: none)
+ * owned here; NULL with *n (size_t)-1 when no memory. */
+static const size_t *
+cohort_members(const struct wavemetrics *w, const char *wave, long long version, int k, const char *key,
+    size_t *n)
+{
+	size_t nc = wavemetrics_ncities(w), i, lo, hi, first, slot = 0;
+	size_t *o;
+
+	*n = (size_t)-1;
+	if (strlen(wave) >= sizeof(order_slot[0].wave))
+		return NULL;
+	for (i = 0; i < ORDER_SLOTS; i++) {
+		if (order_slot[i].w == w && order_slot[i].version == version && order_slot[i].n == nc &&
+		    strcmp(order_slot[i].wave, wave) == 0) {
+			slot = i;
+			break;
+		}
+		if (order_slot[i].used < order_slot[slot].used)
+			slot = i;
+	}
+	if (i == ORDER_SLOTS) {	/* not kept: the least recently used slot is rebuilt */
+		free(order_slot[slot].order[0]);
+		free(order_slot[slot].order[1]);
+		memset(&order_slot[slot], 0, sizeof(order_slot[slot]));
+		order_slot[slot].w = w;
+		order_slot[slot].version = version;
+		order_slot[slot].n = nc;
+		snprintf(order_slot[slot].wave, sizeof(order_slot[slot].wave), "%s", wave);
+	}
+	order_slot[slot].used = ++order_clock;
+	if ((o = order_slot[slot].order[k - 2]) == NULL) {
+		if ((o = malloc((nc + 1) * sizeof(*o))) == NULL)
+			return NULL;
+		for (i = 0; i < nc; i++)
+			o[i] = i;
+		order_w = w;
+		order_k = k;
+		qsort(o, nc, sizeof(*o), by_text);
+		order_slot[slot].order[k - 2] = o;
+	}
+	for (lo = 0, hi = nc; lo < hi;) {	/* the first whose text is not below key */
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(wavemetrics_city_text(w, o[mid], k), key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	first = lo;
+	for (hi = nc; lo < hi;) {	/* the first whose text is above key */
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(wavemetrics_city_text(w, o[mid], k), key) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*n = lo - first;
+	return *n ? o + first : NULL;
+}
+
 int
 profile_blocks_metrics(struct request *r, const char *wave, const char *scope, const char *key,
     const char *slug, json_t **metrics)
@@ -41,6 +126,7 @@ profile_blocks_metrics(struct request *r, const char *wave, const char *scope, c
 	const struct wavemetrics *w;
 	long long version = app_data_version(r->app);
 	size_t *members = NULL, nmem = 0, nm, n, i;
+	const size_t *cmembers = NULL;	/* a region's or country's members, kept (cohort_members) */
 	long ci;
 	int k = -1;
 	json_t *list;
@@ -62,11 +148,19 @@ profile_blocks_metrics(struct request *r, const char *wave, const char *scope, c
 		return 0;	/* unknown: the statements' answer */
 	n = wavemetrics_ncities(w);
 	if (k >= 0) {
-		if ((members = malloc((n + 1) * sizeof(*members))) == NULL)
-			return -1;
-		for (i = 0; i < n; i++)
-			if (strcmp(wavemetrics_city_text(w, i, k), key) == 0)
-				members[nmem++] = i;
+		const size_t *kept = cohort_members(w, wave, version, k, key, &nmem);
+
+		if (kept == NULL && nmem == (size_t)-1) {	/* no memory for the kept order: the pass */
+			nmem = 0;
+			if ((members = malloc((n + 1) * sizeof(*members))) == NULL)
+				return -1;
+			for (i = 0; i < n; i++)
+				if (strcmp(wavemetrics_city_text(w, i, k), key) == 0)
+					members[nmem++] = i;
+		} else {
+			static const size_t none[1];
+			cmembers = kept ? kept : none;	/* never NULL: NULL is every city */
+		}
 	}
 	nm = wavemetrics_nmetrics(w);
 	if ((list = json_array()) == NULL) {
@@ -79,7 +173,7 @@ profile_blocks_metrics(struct request *r, const char *wave, const char *scope, c
 		int has = (size_t)ci < n && wavemetrics_value(w, i, (size_t)ci, &v);
 		json_t *m;
 
-		if (wavemetrics_position(w, i, members, nmem, (size_t)ci, &rank, &of) == -1) {
+		if (wavemetrics_position(w, i, members ? members : cmembers, nmem, (size_t)ci, &rank, &of) == -1) {
 			free(members);
 			json_decref(list);
 			return -1;
@@ -168,3 +262,136 @@ profile_blocks_versions(struct request *r, const char *wave, json_t *metrics)
 	json_decref(kept);
 	return 1;
 }
+
+/* Every city's row and waves, {slug: [id, slug, ..., lang, [[survey_id, submission_id, version,
+ * population], ...]]} (the texts PostgreSQL gave, null for NULL), kept per data version. */
+static json_t *
+kept_cities(struct app *a)
+{
+	PGresult *res;
+	json_t *kept, *row = NULL;
+	const char *last = NULL;
+	int i, k;
+
+	if ((kept = versioned_get(a, "profile_cities")) != NULL)
+		return kept;
+	res = db_query(a->db, Q_PROFILE_CITY_ROWS, 0, NULL);
+	if (!db_ok(res)) {
+		PQclear(res);
+		return NULL;
+	}
+	if ((kept = json_object()) == NULL) {
+		PQclear(res);
+		return NULL;
+	}
+	for (i = 0; i < PQntuples(res); i++) {
+		const char *slug = PQgetvalue(res, i, Q_PROFILE_CITY_ROWS_SLUG);
+		json_t *wave;
+
+		if (last == NULL || strcmp(last, slug) != 0) {
+			if ((row = json_array()) == NULL)
+				goto fail;
+			for (k = Q_PROFILE_CITY_ROWS_ID; k <= Q_PROFILE_CITY_ROWS_LANG; k++)
+				json_array_append_new(row, PQgetisnull(res, i, k) ? json_null() :
+				    json_string_nocheck(PQgetvalue(res, i, k)));
+			json_array_append_new(row, json_array());
+			if (json_array_size(row) != 11 || json_object_set_new_nocheck(kept, slug, row))
+				goto fail;
+			last = slug;
+		}
+		if (PQgetisnull(res, i, Q_PROFILE_CITY_ROWS_SURVEY_ID))
+			continue;	/* a city without a wave */
+		if ((wave = json_array()) == NULL)
+			goto fail;
+		for (k = Q_PROFILE_CITY_ROWS_SURVEY_ID; k <= Q_PROFILE_CITY_ROWS_WAVE_POPULATION; k++)
+			json_array_append_new(wave, PQgetisnull(res, i, k) ? json_null() :
+			    json_string_nocheck(PQgetvalue(res, i, k)));
+		if (json_array_size(wave) != 4 || json_array_append_new(json_array_get(row, 10), wave))
+			goto fail;
+	}
+	PQclear(res);
+	versioned_put(a, "profile_cities", kept);
+	return kept;
+fail:
+	PQclear(res);
+	json_decref(kept);
+	return NULL;
+}
+
+/* A result of text columns named names[0..n) with the rows' values (arrays of strings or nulls). */
+static PGresult *
+text_result(const char *const *names, int n, json_t *const *rows, int nrows)
+{
+	PGresAttDesc d[16];
+	PGresult *res;
+	int i, j;
+
+	if (n > 16 || (res = PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		d[i] = (PGresAttDesc){ (char *)names[i], 0, 0, 0, 25, -1, -1 };	/* text */
+	if (!PQsetResultAttrs(res, n, d)) {
+		PQclear(res);
+		return NULL;
+	}
+	for (j = 0; j < nrows; j++)
+		for (i = 0; i < n; i++) {
+			const char *v = json_string_value(json_array_get(rows[j], (size_t)i));
+			if (!PQsetvalue(res, j, i, (char *)v, v ? (int)strlen(v) : -1)) {
+				PQclear(res);
+				return NULL;
+			}
+		}
+	return res;
+}
+
+int
+profile_blocks_city(struct request *r, const char *slug, PGresult **city, PGresult **waves)
+{
+	static const char *const cn[] = { "id", "slug", "name", "country", "region", "population", "synthetic",
+		"lat", "lon", "lang" };
+	static const char *const wn[] = { "survey_id", "submission_id", "version", "population" };
+	json_t *kept, *row, *list, **rows = NULL;
+	size_t nw = 0, i;
+
+	*city = *waves = NULL;
+	if (forced_sql() || app_data_version(r->app) <= 0 || (kept = kept_cities(r->app)) == NULL)
+		return 0;
+	row = json_object_get(kept, slug);
+	list = row ? json_array_get(row, 10) : NULL;
+	nw = list ? json_array_size(list) : 0;
+	if (nw > 0 && (rows = malloc(nw * sizeof(*rows))) == NULL) {
+		json_decref(kept);
+		return 0;
+	}
+	for (i = 0; i < nw; i++)
+		rows[i] = json_array_get(list, i);
+	*city = text_result(cn, 10, &row, row ? 1 : 0);
+	*waves = text_result(wn, 4, rows, (int)nw);
+	free(rows);
+	json_decref(kept);
+	if (*city == NULL || *waves == NULL) {
+		PQclear(*city);
+		PQclear(*waves);
+		*city = *waves = NULL;
+		return 0;
+	}
+	return 1;
+}
+
+/* profile_blocks_city's results are read by Q_CITY's and Q_CITY_WAVES' column numbers */
+#define SAME_CITY(c) _Static_assert(Q_PROFILE_CITY_ROWS_##c == Q_CITY_##c, "Q_PROFILE_CITY_ROWS as Q_CITY")
+SAME_CITY(ID);
+SAME_CITY(SLUG);
+SAME_CITY(NAME);
+SAME_CITY(COUNTRY);
+SAME_CITY(REGION);
+SAME_CITY(POPULATION);
+SAME_CITY(SYNTHETIC);
+SAME_CITY(LAT);
+SAME_CITY(LON);
+SAME_CITY(LANG);
+_Static_assert(Q_PROFILE_CITY_ROWS_SUBMISSION_ID - Q_PROFILE_CITY_ROWS_SURVEY_ID == Q_CITY_WAVES_SUBMISSION_ID &&
+    Q_PROFILE_CITY_ROWS_VERSION - Q_PROFILE_CITY_ROWS_SURVEY_ID == Q_CITY_WAVES_VERSION &&
+    Q_PROFILE_CITY_ROWS_WAVE_POPULATION - Q_PROFILE_CITY_ROWS_SURVEY_ID == Q_CITY_WAVES_POPULATION &&
+    Q_CITY_WAVES_SURVEY_ID == 0, "Q_PROFILE_CITY_ROWS' waves as Q_CITY_WAVES");

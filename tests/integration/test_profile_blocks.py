@@ -18,7 +18,7 @@ import test_compare_blocks as tcb
 from cb import ROOT, cli, get, get_json, new_city, post, psql, token_for_city
 
 # a request's id (English and French error pages: the French label is followed by "<code>")
-REQUEST_ID = re.compile(rb'(request[_ -]id|Identifiant de la requ\xc3\xaate)(\xe2\x80\xaf: <code>)?[^0-9a-f]{0,20}'
+REQUEST_ID = re.compile(rb'(request[_ -]id|Identifiant de la requ\xc3\xaate)((\xe2\x80\xaf)?: <code>)?[^0-9a-f]{0,20}'
                         rb'[0-9a-f]{8,64}', re.I)
 
 
@@ -156,5 +156,35 @@ def test_after_writes():
     srv = ProfileSqlServer()
     try:
         check()
+    finally:
+        srv.stop()
+
+
+def test_city_rows():
+    """The city's row and waves from the rows kept per data version (Q_PROFILE_CITY_ROWS): a city added,
+    one without a wave, renamed and placed and its language set, a wave added by an upload, a city
+    unknown: every answer as the statements give it."""
+    srv = ProfileSqlServer()
+    try:
+        fresh = new_city("pr", country="NZ", region="Oceania")  # no wave yet
+        waves = new_city("pw", country="NZ", region="Oceania")
+        upload(waves, {"dedicated_funding": True, "population": 310000, "funding_sources": ["municipal_budget"]})
+        base = [fresh, waves, "toronto", "no-such-city-" + fresh]
+
+        def check():
+            settle()
+            assert same(srv, [u for u in urls_for(base, "Oceania", "NZ") if "1999" not in u]) > 20
+        check()
+        assert get("/cities/%s.json" % fresh).status == 200
+        assert get("/cities/no-such-city-%s.json" % fresh).status == 404
+        cli("city", "edit", fresh, "--name", "Renamed <b>&amp;", "--population", "123456",
+            "--lat", "-41.2865", "--lon", "174.7762", "--lang", "fr")
+        check()
+        assert get_json("/cities/%s.json" % fresh)["city"]["name"] == "Renamed <b>&amp;"
+        upload(waves, {"dedicated_funding": False, "population": 320000, "funding_sources": ["municipal_budget"]},
+               wave="2018")
+        upload(fresh, {"dedicated_funding": False, "population": 330000, "funding_sources": ["municipal_budget"]})
+        check()
+        assert get_json("/cities/%s.json" % waves)["waves"] == ["2018", "2020"]
     finally:
         srv.stop()
