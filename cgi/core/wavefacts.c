@@ -447,8 +447,13 @@ build(struct db *db, const char *wave, long long version, size_t *len)
 		goto out;
 	memcpy(sorted, d.x, d.n * sizeof(*sorted));
 	qsort(sorted, d.n, sizeof(*sorted), cmp_fact);
-	for (i = 0; i < d.n; i++)
-		perm[dict_number(&d, sorted[i], strlen(sorted[i]))] = (unsigned short)i;
+	for (i = 0; i < d.n; i++) {
+		long k = dict_number(&d, sorted[i], strlen(sorted[i]));	/* may grow the table: can fail */
+
+		if (k < 0 || (size_t)k >= d.n)
+			goto out;
+		perm[k] = (unsigned short)i;
+	}
 	for (i = 0; i < nk; i++)
 		ks[i] = perm[ks[i]];
 	b = wavefacts_flat_make(version, d.n, (const char *const *)sorted, nc, city, start, ks, nk, pop, attr, len);
@@ -510,13 +515,32 @@ obtain(struct db *db, const char *wave, long long version)
 	return simshare_obtain(simshare_default, key, version, WFWAIT, build_cb, open_cb, &a);
 }
 
+/* Whether the database orders text byte by byte, as the worker sorts the facts (cmp_fact): the
+ * counts' order of the statements that answer without the block is the database's, so on a database
+ * of another collation the block is not used (asked once per process: -1 not yet known). */
+static int
+bytewise(struct db *db)
+{
+	static int known = -1;
+	PGresult *res;
+
+	if (known >= 0)
+		return known;
+	if ((res = db_query(db, Q_DB_BYTEWISE, 0, NULL)) == NULL)
+		return 0;
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		known = strcmp(PQgetvalue(res, 0, Q_DB_BYTEWISE_BYTEWISE), "t") == 0;
+	PQclear(res);
+	return known == 1;
+}
+
 const struct wavefacts *
 wavefacts_get(struct db *db, const char *wave, long long version)
 {
 	struct wavefacts *w;
 	size_t i, s = 0;
 
-	if (strlen(wave) >= sizeof(slot[0].wave) - 3)
+	if (strlen(wave) >= sizeof(slot[0].wave) - 3 || !bytewise(db))
 		return NULL;
 	for (i = 0; i < WFSLOTS; i++)
 		if (slot[i].w && wavefacts_version(slot[i].w) == version && strcmp(slot[i].wave, wave) == 0) {

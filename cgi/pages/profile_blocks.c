@@ -229,7 +229,10 @@ wave_versions(struct app *a, const char *wave)
 		PQclear(res);
 		return NULL;
 	}
-	kept = json_object();
+	if ((kept = json_object()) == NULL) {
+		PQclear(res);
+		return NULL;
+	}
 	for (i = 0; i < PQntuples(res); i++)
 		json_object_set_new(kept, PQgetvalue(res, i, Q_WAVE_METRIC_VERSIONS_METRIC_ID),
 		    PQgetisnull(res, i, Q_WAVE_METRIC_VERSIONS_PLUGIN_VERSION) ? json_null() :
