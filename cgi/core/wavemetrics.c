@@ -259,99 +259,177 @@ city_index(const int32_t *city, size_t nc, int id)
 	return -1;
 }
 
-/* Q_WAVEMETRICS read into the flat form; NULL when the database failed, the answer is not as expected,
- * or it is not of version. */
+/* A decimal int of PostgreSQL's text form (an optional '-', digits only), or 0 with *ok cleared. */
+static long long
+dec(const char *s, int *ok)
+{
+	long long v = 0;
+	int neg = *s == '-';
+
+	s += neg;
+	if (*s == '\0')
+		*ok = 0;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > (1LL << 50)) {
+			*ok = 0;
+			return 0;
+		}
+		v = v * 10 + (*s - '0');
+	}
+	return neg ? -v : v;
+}
+
+/* One city row of Q_WAVEMETRICS_CITIES or Q_WAVEMETRICS_OTHERS (the same columns) at index at. */
+static void
+city_row(const PGresult *res, int i, size_t at, const char **ctext, double *place, unsigned char *cflags)
+{
+	ctext[4 * at] = PQgetvalue(res, i, Q_WAVEMETRICS_CITIES_SLUG);
+	ctext[4 * at + 1] = PQgetvalue(res, i, Q_WAVEMETRICS_CITIES_NAME);
+	ctext[4 * at + 2] = PQgetvalue(res, i, Q_WAVEMETRICS_CITIES_REGION);
+	ctext[4 * at + 3] = PQgetvalue(res, i, Q_WAVEMETRICS_CITIES_COUNTRY);
+	cflags[at] = PQgetvalue(res, i, Q_WAVEMETRICS_CITIES_SYNTHETIC)[0] == 't' ? WM_SYNTHETIC : 0;
+	if (!PQgetisnull(res, i, Q_WAVEMETRICS_CITIES_LAT) && !PQgetisnull(res, i, Q_WAVEMETRICS_CITIES_LON)) {
+		cflags[at] |= WM_PLACE;
+		place[2 * at] = strtod(PQgetvalue(res, i, Q_WAVEMETRICS_CITIES_LAT), NULL);
+		place[2 * at + 1] = strtod(PQgetvalue(res, i, Q_WAVEMETRICS_CITIES_LON), NULL);
+	}
+}
+
+enum { WB_HEAD, WB_METRICS, WB_CODES, WB_CITIES, WB_VALUES, WB_OTHERS, WB_VERSION, WB_N };
+
+/* The block's statements in one pipelined batch: inside a repeatable read transaction of its own (one
+ * snapshot, as the single statement was) unless the caller has one open; Q_DATA_VERSION last, so that
+ * outside such a snapshot the data version read first and last must still agree.  0 or -1. */
+static int
+fetch(struct db *db, const char *wave, struct db_batch_item *it)
+{
+	const char *const p[1] = { wave };
+	int own = !db->in_tx, rc;
+
+	it[WB_HEAD] = (struct db_batch_item){ Q_WAVEMETRICS_HEAD, 1, p, NULL };
+	it[WB_METRICS] = (struct db_batch_item){ Q_WAVEMETRICS_METRICS, 0, NULL, NULL };
+	it[WB_CODES] = (struct db_batch_item){ Q_WAVEMETRICS_CODES, 0, NULL, NULL };
+	it[WB_CITIES] = (struct db_batch_item){ Q_WAVEMETRICS_CITIES, 1, p, NULL };
+	it[WB_VALUES] = (struct db_batch_item){ Q_WAVEMETRICS_VALUES, 1, p, NULL };
+	it[WB_OTHERS] = (struct db_batch_item){ Q_WAVEMETRICS_OTHERS, 1, p, NULL };
+	it[WB_VERSION] = (struct db_batch_item){ Q_DATA_VERSION, 0, NULL, NULL };
+	if (own && (db_begin(db) == -1 ||
+	    db_exec_ok(db, "set transaction isolation level repeatable read, read only") == -1)) {
+		db_rollback(db);
+		return -1;
+	}
+	rc = db_batch(db, it, WB_N);
+	if (own) {
+		if (rc == 0)
+			rc = db_commit(db);
+		else
+			db_rollback(db);
+	}
+	return rc;
+}
+
+/* Q_WAVEMETRICS_* read into the flat form; NULL when the database failed, the answer is not as
+ * expected, or it is not of version. */
 static void *
 build(struct db *db, const char *wave, long long version, size_t *len)
 {
-	const char *p[1] = { wave };
-	PGresult *res = db_query(db, Q_WAVEMETRICS, 1, p);
+	struct db_batch_item it[WB_N];
+	const PGresult *res;
 	const char **text = NULL, **codes = NULL, **ctext = NULL;
 	double *place = NULL;
 	unsigned char *cflags = NULL;
 	long long wv;
 	int *hib = NULL;
-	int32_t *city = NULL;
+	int32_t *city = NULL, *pos = NULL;
 	double *values = NULL;
 	unsigned char *has = NULL;
-	size_t nm = 0, nc = 0, nq = 0, no = 0, r;
+	size_t nm, nc, nq, no, r, k, i, maxcid;
 	void *b = NULL;
-	int i, rows, part = 0;
+	int ok = 1;
 
-	if (!db_ok(res) || (rows = PQntuples(res)) < 1 ||
-	    strcmp(PQgetvalue(res, 0, Q_WAVEMETRICS_PART), "0") != 0 ||
-	    strtoll(PQgetvalue(res, 0, Q_WAVEMETRICS_VERSION), NULL, 10) != version)
-		goto out;
-	if ((text = calloc(4 * (size_t)rows, sizeof(*text))) == NULL ||
-	    (codes = calloc((size_t)rows, sizeof(*codes))) == NULL ||
-	    (hib = calloc((size_t)rows, sizeof(*hib))) == NULL ||
-	    (city = calloc((size_t)rows, sizeof(*city))) == NULL ||
-	    (ctext = calloc(4 * (size_t)rows, sizeof(*ctext))) == NULL ||
-	    (place = calloc(2 * (size_t)rows, sizeof(*place))) == NULL ||
-	    (cflags = calloc((size_t)rows, 1)) == NULL)
-		goto out;
-	wv = strtoll(PQgetvalue(res, 0, Q_WAVEMETRICS_WV), NULL, 10);
-	for (i = 1; i < rows; i++) {
-		int pt = atoi(PQgetvalue(res, i, Q_WAVEMETRICS_PART));
-
-		if (pt < part || pt < 1 || pt > 5)
+	memset(it, 0, sizeof(it));
+	if (fetch(db, wave, it) == -1)
+		return NULL;
+	for (i = 0; i < WB_N; i++)
+		if (it[i].res == NULL || PQresultStatus(it[i].res) != PGRES_TUPLES_OK)
 			goto out;
-		if (pt == 4 && part < 4) {	/* the first value: the metrics and cities are all there */
-			if (nm * nc > WMMAXV || (values = calloc(nm * nc + 1, sizeof(*values))) == NULL ||
-			    (has = calloc(nm * nc + 1, 1)) == NULL)
-				goto out;
-		}
-		part = pt;
-		if (pt == 1) {
-			if (strtoll(PQgetvalue(res, i, Q_WAVEMETRICS_K), NULL, 10) != (long long)nm)
-				goto out;
-			text[4 * nm] = PQgetvalue(res, i, Q_WAVEMETRICS_ID);
-			text[4 * nm + 1] = PQgetvalue(res, i, Q_WAVEMETRICS_TITLE);
-			text[4 * nm + 2] = PQgetvalue(res, i, Q_WAVEMETRICS_UNIT);
-			text[4 * nm + 3] = PQgetvalue(res, i, Q_WAVEMETRICS_DESCRIPTION);
-			hib[nm++] = PQgetvalue(res, i, Q_WAVEMETRICS_HIGHER_IS_BETTER)[0] == 't';
-		} else if (pt == 2) {
-			codes[nq++] = PQgetvalue(res, i, Q_WAVEMETRICS_ID);
-		} else if (pt == 3 || pt == 5) {
-			size_t at = nc + no;	/* the fact rows' cities first, then the others */
-
-			if (pt == 3) {
-				city[nc] = (int)strtol(PQgetvalue(res, i, Q_WAVEMETRICS_CID), NULL, 10);
-				if (nc > 0 && city[nc - 1] >= city[nc])
-					goto out;
-				nc++;
-			} else {
-				no++;
-			}
-			ctext[4 * at] = PQgetvalue(res, i, Q_WAVEMETRICS_SLUG);
-			ctext[4 * at + 1] = PQgetvalue(res, i, Q_WAVEMETRICS_NAME);
-			ctext[4 * at + 2] = PQgetvalue(res, i, Q_WAVEMETRICS_REGION);
-			ctext[4 * at + 3] = PQgetvalue(res, i, Q_WAVEMETRICS_COUNTRY);
-			cflags[at] = PQgetvalue(res, i, Q_WAVEMETRICS_SYNTHETIC)[0] == 't' ? WM_SYNTHETIC : 0;
-			if (!PQgetisnull(res, i, Q_WAVEMETRICS_LAT) && !PQgetisnull(res, i, Q_WAVEMETRICS_LON)) {
-				cflags[at] |= WM_PLACE;
-				place[2 * at] = strtod(PQgetvalue(res, i, Q_WAVEMETRICS_LAT), NULL);
-				place[2 * at + 1] = strtod(PQgetvalue(res, i, Q_WAVEMETRICS_LON), NULL);
-			}
-		} else {	/* 4: a value, before any other city (part 5) */
-			long long k = strtoll(PQgetvalue(res, i, Q_WAVEMETRICS_K), NULL, 10);
-			long c = city_index(city, nc, (int)strtol(PQgetvalue(res, i, Q_WAVEMETRICS_CID), NULL, 10));
-
-			if (k < 0 || (size_t)k >= nm || c < 0)
-				goto out;
-			r = (size_t)k * nc + (size_t)c;
-			if (has[r])
-				goto out;	/* one value per metric, survey and city: the key */
-			values[r] = strtod(PQgetvalue(res, i, Q_WAVEMETRICS_VALUE), NULL);
-			has[r] = 1;
-		}
-	}
-	if (values == NULL && ((values = calloc(nm * nc + 1, sizeof(*values))) == NULL ||
-	    (has = calloc(nm * nc + 1, 1)) == NULL))
+	if (PQntuples(it[WB_HEAD].res) != 1 || PQntuples(it[WB_VERSION].res) != 1 ||
+	    strtoll(PQgetvalue(it[WB_HEAD].res, 0, Q_WAVEMETRICS_HEAD_VERSION), NULL, 10) != version ||
+	    strtoll(PQgetvalue(it[WB_VERSION].res, 0, Q_DATA_VERSION_VERSION), NULL, 10) != version)
 		goto out;
+	wv = strtoll(PQgetvalue(it[WB_HEAD].res, 0, Q_WAVEMETRICS_HEAD_WV), NULL, 10);
+	nm = (size_t)PQntuples(it[WB_METRICS].res);
+	nq = (size_t)PQntuples(it[WB_CODES].res);
+	nc = (size_t)PQntuples(it[WB_CITIES].res);
+	no = (size_t)PQntuples(it[WB_OTHERS].res);
+	if (nm > WMMAXM || nc > WMMAXC || no > WMMAXC || nm * nc > WMMAXV || nq > WMMAXQ)
+		goto out;
+	if ((text = calloc(4 * nm + 1, sizeof(*text))) == NULL ||
+	    (codes = calloc(nq + 1, sizeof(*codes))) == NULL ||
+	    (hib = calloc(nm + 1, sizeof(*hib))) == NULL ||
+	    (city = calloc(nc + 1, sizeof(*city))) == NULL ||
+	    (ctext = calloc(4 * (nc + no) + 1, sizeof(*ctext))) == NULL ||
+	    (place = calloc(2 * (nc + no) + 1, sizeof(*place))) == NULL ||
+	    (cflags = calloc(nc + no + 1, 1)) == NULL ||
+	    (values = calloc(nm * nc + 1, sizeof(*values))) == NULL ||
+	    (has = calloc(nm * nc + 1, 1)) == NULL)
+		goto out;
+	res = it[WB_METRICS].res;
+	for (i = 0; i < nm; i++) {
+		text[4 * i] = PQgetvalue(res, (int)i, Q_WAVEMETRICS_METRICS_ID);
+		text[4 * i + 1] = PQgetvalue(res, (int)i, Q_WAVEMETRICS_METRICS_TITLE);
+		text[4 * i + 2] = PQgetvalue(res, (int)i, Q_WAVEMETRICS_METRICS_UNIT);
+		text[4 * i + 3] = PQgetvalue(res, (int)i, Q_WAVEMETRICS_METRICS_DESCRIPTION);
+		hib[i] = PQgetvalue(res, (int)i, Q_WAVEMETRICS_METRICS_HIGHER_IS_BETTER)[0] == 't';
+	}
+	for (i = 0; i < nq; i++)
+		codes[i] = PQgetvalue(it[WB_CODES].res, (int)i, Q_WAVEMETRICS_CODES_CODE);
+	res = it[WB_CITIES].res;
+	for (i = 0, maxcid = 0; i < nc; i++) {
+		long long id = dec(PQgetvalue(res, (int)i, Q_WAVEMETRICS_CITIES_CID), &ok);
+
+		if (!ok || id < INT32_MIN || id > INT32_MAX || (i > 0 && city[i - 1] >= id))
+			goto out;
+		city[i] = (int32_t)id;
+		if (id > 0 && (size_t)id > maxcid)
+			maxcid = (size_t)id;
+		city_row(res, (int)i, i, ctext, place, cflags);
+	}
+	res = it[WB_OTHERS].res;
+	for (i = 0; i < no; i++)
+		city_row(res, (int)i, nc + i, ctext, place, cflags);
+	/* each value's city by its id: a table of ids when they are dense enough, else a binary search */
+	if (nc > 0 && city[0] > 0 && maxcid <= 4 * nc + 4096 && (pos = malloc((maxcid + 1) * sizeof(*pos))) != NULL) {
+		for (i = 0; i <= maxcid; i++)
+			pos[i] = -1;
+		for (i = 0; i < nc; i++)
+			pos[city[i]] = (int32_t)i;
+	}
+	res = it[WB_VALUES].res;
+	for (i = 0; i < (size_t)PQntuples(res); i++) {
+		long long kk = dec(PQgetvalue(res, (int)i, Q_WAVEMETRICS_VALUES_K), &ok);
+		long long id = dec(PQgetvalue(res, (int)i, Q_WAVEMETRICS_VALUES_CID), &ok);
+		long c;
+
+		if (!ok || kk < 0 || (size_t)kk >= nm || id < INT32_MIN || id > INT32_MAX)
+			goto out;
+		k = (size_t)kk;
+		if (pos != NULL)
+			c = id >= 0 && (size_t)id <= maxcid ? pos[id] : -1;
+		else
+			c = city_index(city, nc, (int)id);
+		if (c < 0)
+			goto out;
+		r = k * nc + (size_t)c;
+		if (has[r])
+			goto out;	/* one value per metric, survey and city: the key */
+		values[r] = strtod(PQgetvalue(res, (int)i, Q_WAVEMETRICS_VALUES_VALUE), NULL);
+		has[r] = 1;
+	}
 	b = wavemetrics_flat_make(version, nm, text, hib, nc, city, values, has, nq, codes, ctext, place, cflags,
 	    wv, no, len);
 out:
+	free(pos);
 	free(ctext);
 	free(place);
 	free(cflags);
@@ -361,7 +439,7 @@ out:
 	free(city);
 	free(values);
 	free(has);
-	PQclear(res);
+	db_batch_clear(it, WB_N);
 	return b;
 }
 
