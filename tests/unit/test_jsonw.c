@@ -368,10 +368,50 @@ row_like_jansson(void)
 	}
 }
 
+/* The eight-bytes-at-a-time run of plain ASCII (issue 18, ninth session): every byte value (1-0x7F, and
+ * U+00E9 / U+2028 for the non-ASCII) at every position of runs 1-24 long, against jansson's dump. */
+static void
+strings_every_position(void)
+{
+	static const char *const odd[] = { "\xc3\xa9", "\xe2\x80\xa8" };
+	char s[40], name[96];
+	size_t len, at, k;
+	int c, bad = 0;
+
+	for (len = 1; len <= 24; len++) {
+		for (at = 0; at < len; at++) {
+			for (c = 1; c < 0x80 + 2; c++) {
+				const char *ins = c < 0x80 ? (char[2]){ (char)c, 0 } : odd[c - 0x80];
+				char *want;
+
+				memset(s, 'a', len);
+				k = strlen(ins);
+				memcpy(s + at, ins, k);
+				memset(s + at + k, 'z', len - at);
+				s[len + k] = '\0';
+				want = jansson_string(s);
+				if (want == NULL || strcmp(str(s), want) != 0) {
+					if (bad++ < 3) {
+						snprintf(name, sizeof(name), "byte 0x%02x at %zu of %zu as jansson", c, at, len);
+						CHECK_STR(str(s), want ? want : "(jansson failed)", name);
+					}
+				}
+				free(want);
+			}
+		}
+	}
+	CHECK(bad == 0, "every byte at every position of 1-24-byte runs as jansson writes it");
+	CHECK_STR(strn("abcdefgh\xffijklmnop", 17), "\"abcdefgh\xef\xbf\xbdijklmnop\"",
+	    "a stray byte after a plain run of eight");
+	CHECK_STR(strn("abcdefghijklmnop\x01", 17), "\"abcdefghijklmnop\\u0001\"",
+	    "a control character after two plain runs");
+}
+
 int
 main(void)
 {
 	strings();
+	strings_every_position();
 	numbers();
 	row_like_jansson();
 	buf_free(&b);
