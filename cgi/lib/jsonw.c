@@ -376,6 +376,36 @@ plain8(const char *p)
 	return (((x - ones * 0x20) & ~x) | x | ((q - ones) & ~q) | ((k - ones) & ~k)) & high ? 0 : 1;
 }
 
+/* How many bytes at the start of s[0..n) are plain ASCII. */
+static size_t
+plain_prefix(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (n - i >= 8 && plain8(s + i))
+		i += 8;
+	while (i < n && (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x80 && s[i] != '"' &&
+	    s[i] != '\\')
+		i++;
+	return i;
+}
+
+/* Writes '"', s, '"' and then tail (0: none) straight into the room buf_reserve made: s is plain. */
+static void
+put_plain(struct buf *b, const char *s, size_t n, char tail)
+{
+	char *p = b->data + b->len;
+
+	*p++ = '"';
+	memcpy(p, s, n);
+	p += n;
+	*p++ = '"';
+	if (tail)
+		*p++ = tail;
+	*p = '\0';
+	b->len = (size_t)(p - b->data);
+}
+
 int
 jsonw_stringn(struct buf *b, const char *s, size_t n)
 {
@@ -384,7 +414,14 @@ jsonw_stringn(struct buf *b, const char *s, size_t n)
 
 	if (s == NULL)
 		return jsonw_null(b);
-	if (buf_reserve(b, n + 2) == -1 || buf_putc(b, '"') == -1)
+	if (buf_reserve(b, n + 2) == -1)
+		return -1;
+	/* a string without anything to escape or check (most of them): one copy */
+	if ((i = plain_prefix(s, n)) == n) {
+		put_plain(b, s, n, 0);
+		return 0;
+	}
+	if (buf_putc(b, '"') == -1)
 		return -1;
 	while (i < n && rc == 0) {
 		unsigned char c;
@@ -424,6 +461,12 @@ jsonw_string(struct buf *b, const char *s)
 int
 jsonw_key(struct buf *b, const char *name)
 {
+	size_t n = name ? strlen(name) : 0;
+
+	if (name && buf_reserve(b, n + 3) == 0 && plain_prefix(name, n) == n) {
+		put_plain(b, name, n, ':');
+		return 0;
+	}
 	if (jsonw_string(b, name) == -1)
 		return -1;
 	return buf_putc(b, ':');

@@ -376,7 +376,7 @@ strings_every_position(void)
 	static const char *const odd[] = { "\xc3\xa9", "\xe2\x80\xa8" };
 	char s[40], name[96];
 	size_t len, at, k;
-	int c, bad = 0;
+	int c, bad = 0, keybad = 0;
 
 	for (len = 1; len <= 24; len++) {
 		for (at = 0; at < len; at++) {
@@ -390,6 +390,13 @@ strings_every_position(void)
 				memset(s + at + k, 'z', len - at);
 				s[len + k] = '\0';
 				want = jansson_string(s);
+				if (want != NULL) {	/* a key: the same string, then ':' */
+					static struct buf kb = BUF_INIT;
+					buf_reset(&kb);
+					if (jsonw_key(&kb, s) != 0 || kb.len != strlen(want) + 1 ||
+					    strncmp(kb.data, want, kb.len - 1) != 0 || kb.data[kb.len - 1] != ':')
+						keybad++;
+				}
 				if (want == NULL || strcmp(str(s), want) != 0) {
 					if (bad++ < 3) {
 						snprintf(name, sizeof(name), "byte 0x%02x at %zu of %zu as jansson", c, at, len);
@@ -401,6 +408,9 @@ strings_every_position(void)
 		}
 	}
 	CHECK(bad == 0, "every byte at every position of 1-24-byte runs as jansson writes it");
+	CHECK(keybad == 0, "and as a key, followed by ':'");
+	buf_reset(&b);
+	CHECK(jsonw_key(&b, NULL) == 0 && strcmp(b.data, "null:") == 0, "a NULL key as before");
 	CHECK_STR(strn("abcdefgh\xffijklmnop", 17), "\"abcdefgh\xef\xbf\xbdijklmnop\"",
 	    "a stray byte after a plain run of eight");
 	CHECK_STR(strn("abcdefghijklmnop\x01", 17), "\"abcdefghijklmnop\\u0001\"",
