@@ -1,5 +1,6 @@
 /* profile_blocks.c: see profile_blocks.h. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -266,64 +267,108 @@ profile_blocks_versions(struct request *r, const char *wave, json_t *metrics)
 	return 1;
 }
 
-/* Every city's row and waves, {slug: [id, slug, ..., lang, [[survey_id, submission_id, version,
- * population], ...]]} (the texts PostgreSQL gave, null for NULL), kept per data version. */
-static json_t *
-kept_cities(struct app *a)
+/* Every city's row and waves (the texts PostgreSQL gave for Q_PROFILE_CITY_ROWS), kept per data version
+ * in one text arena: per result row its NCOL cells as offsets into the text (NOCELL for NULL), and the
+ * cities' first rows in slug order.  ~3 MB at 10,000 cities (a jansson tree of the same was ~15 MB a
+ * worker: the bench's worker memory row). */
+#define NCOL	(Q_PROFILE_CITY_ROWS_WAVE_POPULATION + 1)
+#define NOCELL	UINT32_MAX
+
+struct kept_city {
+	int row, n;		/* its first result row, and its rows (1 when it has no wave) */
+};
+
+static struct {
+	long long version;	/* 0: nothing kept */
+	char *text;
+	uint32_t *cell;		/* nrows * NCOL */
+	struct kept_city *city;	/* ncity, by slug */
+	size_t ncity;
+} kc;
+
+static const char *
+kc_value(int row, int col)
 {
-	PGresult *res;
-	json_t *kept, *row = NULL;
-	const char *last = NULL;
-	int i, k;
+	uint32_t o = kc.cell[(size_t)row * NCOL + (size_t)col];
 
-	if ((kept = versioned_get(a, "profile_cities")) != NULL)
-		return kept;
-	res = db_query(a->db, Q_PROFILE_CITY_ROWS, 0, NULL);
-	if (!db_ok(res)) {
-		PQclear(res);
-		return NULL;
-	}
-	if ((kept = json_object()) == NULL) {
-		PQclear(res);
-		return NULL;
-	}
-	for (i = 0; i < PQntuples(res); i++) {
-		const char *slug = PQgetvalue(res, i, Q_PROFILE_CITY_ROWS_SLUG);
-		json_t *wave;
-
-		if (last == NULL || strcmp(last, slug) != 0) {
-			if ((row = json_array()) == NULL)
-				goto fail;
-			for (k = Q_PROFILE_CITY_ROWS_ID; k <= Q_PROFILE_CITY_ROWS_LANG; k++)
-				json_array_append_new(row, PQgetisnull(res, i, k) ? json_null() :
-				    json_string_nocheck(PQgetvalue(res, i, k)));
-			json_array_append_new(row, json_array());
-			if (json_array_size(row) != 11 || json_object_set_new_nocheck(kept, slug, row))
-				goto fail;
-			last = slug;
-		}
-		if (PQgetisnull(res, i, Q_PROFILE_CITY_ROWS_SURVEY_ID))
-			continue;	/* a city without a wave */
-		if ((wave = json_array()) == NULL)
-			goto fail;
-		for (k = Q_PROFILE_CITY_ROWS_SURVEY_ID; k <= Q_PROFILE_CITY_ROWS_WAVE_POPULATION; k++)
-			json_array_append_new(wave, PQgetisnull(res, i, k) ? json_null() :
-			    json_string_nocheck(PQgetvalue(res, i, k)));
-		if (json_array_size(wave) != 4 || json_array_append_new(json_array_get(row, 10), wave))
-			goto fail;
-	}
-	PQclear(res);
-	versioned_put(a, "profile_cities", kept);
-	return kept;
-fail:
-	PQclear(res);
-	json_decref(kept);
-	return NULL;
+	return o == NOCELL ? NULL : kc.text + o;
 }
 
-/* A result of text columns named names[0..n) with the rows' values (arrays of strings or nulls). */
+static int
+kc_cmp(const void *pa, const void *pb)
+{
+	const struct kept_city *a = pa, *b = pb;
+
+	return strcmp(kc_value(a->row, Q_PROFILE_CITY_ROWS_SLUG), kc_value(b->row, Q_PROFILE_CITY_ROWS_SLUG));
+}
+
+static void
+kc_free(void)
+{
+	free(kc.text);
+	free(kc.cell);
+	free(kc.city);
+	memset(&kc, 0, sizeof(kc));
+}
+
+/* 0 when the rows of this data version are kept, -1 when they could not be read. */
+static int
+kept_cities(struct app *a)
+{
+	long long version = app_data_version(a);
+	PGresult *res;
+	size_t tlen = 0, t = 0, nrows, i;
+	int k;
+
+	if (kc.version == version && kc.text != NULL)
+		return 0;
+	kc_free();
+	res = db_query(a->db, Q_PROFILE_CITY_ROWS, 0, NULL);
+	if (!db_ok(res) || PQnfields(res) != NCOL) {
+		PQclear(res);
+		return -1;
+	}
+	nrows = (size_t)PQntuples(res);
+	for (i = 0; i < nrows; i++)
+		for (k = 0; k < NCOL; k++)
+			tlen += (size_t)PQgetlength(res, (int)i, k) + 1;
+	if (tlen >= NOCELL || (kc.text = malloc(tlen ? tlen : 1)) == NULL ||
+	    (kc.cell = malloc((nrows ? nrows : 1) * NCOL * sizeof(*kc.cell))) == NULL ||
+	    (kc.city = malloc((nrows ? nrows : 1) * sizeof(*kc.city))) == NULL)
+		goto fail;
+	for (i = 0; i < nrows; i++) {
+		for (k = 0; k < NCOL; k++) {
+			size_t l = (size_t)PQgetlength(res, (int)i, k);
+
+			if (PQgetisnull(res, (int)i, k)) {
+				kc.cell[i * NCOL + (size_t)k] = NOCELL;
+				continue;
+			}
+			kc.cell[i * NCOL + (size_t)k] = (uint32_t)t;
+			memcpy(kc.text + t, PQgetvalue(res, (int)i, k), l + 1);
+			t += l + 1;
+		}
+		/* the rows come by city id: a city's rows follow each other */
+		if (kc.ncity > 0 && strcmp(kc_value(kc.city[kc.ncity - 1].row, Q_PROFILE_CITY_ROWS_ID),
+		    kc_value((int)i, Q_PROFILE_CITY_ROWS_ID)) == 0)
+			kc.city[kc.ncity - 1].n++;
+		else
+			kc.city[kc.ncity++] = (struct kept_city){ (int)i, 1 };
+	}
+	PQclear(res);
+	qsort(kc.city, kc.ncity, sizeof(*kc.city), kc_cmp);
+	kc.version = version;
+	return 0;
+fail:
+	PQclear(res);
+	kc_free();
+	return -1;
+}
+
+/* A result of text columns named names[0..n) with the kept rows row0.. (nrows of them), columns col0..
+ * (or no row when nrows is 0). */
 static PGresult *
-text_result(const char *const *names, int n, json_t *const *rows, int nrows)
+text_result(const char *const *names, int n, int row0, int nrows, int col0)
 {
 	PGresAttDesc d[16];
 	PGresult *res;
@@ -339,7 +384,7 @@ text_result(const char *const *names, int n, json_t *const *rows, int nrows)
 	}
 	for (j = 0; j < nrows; j++)
 		for (i = 0; i < n; i++) {
-			const char *v = json_string_value(json_array_get(rows[j], (size_t)i));
+			const char *v = kc_value(row0 + j, col0 + i);
 			if (!PQsetvalue(res, j, i, (char *)v, v ? (int)strlen(v) : -1)) {
 				PQclear(res);
 				return NULL;
@@ -354,25 +399,30 @@ profile_blocks_city(struct request *r, const char *slug, PGresult **city, PGresu
 	static const char *const cn[] = { "id", "slug", "name", "country", "region", "population", "synthetic",
 		"lat", "lon", "lang" };
 	static const char *const wn[] = { "survey_id", "submission_id", "version", "population" };
-	json_t *kept, *row, *list, **rows = NULL;
-	size_t nw = 0, i;
+	const struct kept_city *c = NULL;
+	size_t lo = 0, hi;
+	int nw = 0;
 
 	*city = *waves = NULL;
-	if (forced_sql() || app_data_version(r->app) <= 0 || (kept = kept_cities(r->app)) == NULL)
+	if (forced_sql() || app_data_version(r->app) <= 0 || kept_cities(r->app) != 0)
 		return 0;
-	row = json_object_get(kept, slug);
-	list = row ? json_array_get(row, 10) : NULL;
-	nw = list ? json_array_size(list) : 0;
-	if (nw > 0 && (rows = malloc(nw * sizeof(*rows))) == NULL) {
-		json_decref(kept);
-		return 0;
+	for (hi = kc.ncity; lo < hi; ) {
+		size_t mid = lo + (hi - lo) / 2;
+		int cmp = strcmp(slug, kc_value(kc.city[mid].row, Q_PROFILE_CITY_ROWS_SLUG));
+
+		if (cmp == 0) {
+			c = &kc.city[mid];
+			break;
+		}
+		if (cmp < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
 	}
-	for (i = 0; i < nw; i++)
-		rows[i] = json_array_get(list, i);
-	*city = text_result(cn, 10, &row, row ? 1 : 0);
-	*waves = text_result(wn, 4, rows, (int)nw);
-	free(rows);
-	json_decref(kept);
+	if (c != NULL)	/* a city without a wave has one row, its wave columns NULL */
+		nw = kc_value(c->row, Q_PROFILE_CITY_ROWS_SURVEY_ID) == NULL ? 0 : c->n;
+	*city = text_result(cn, 10, c ? c->row : 0, c ? 1 : 0, Q_PROFILE_CITY_ROWS_ID);
+	*waves = text_result(wn, 4, c ? c->row : 0, nw, Q_PROFILE_CITY_ROWS_SURVEY_ID);
 	if (*city == NULL || *waves == NULL) {
 		PQclear(*city);
 		PQclear(*waves);
