@@ -6,13 +6,26 @@ escaped as jansson escapes them; and the answer is the same again once they are 
 import json
 import time
 
-from cb import get, psql
+import cb
+from cb import psql
 
 HOSTILE = 'q " b \\ t\t n\n c\x01\x1f del\x7f café 東京 😀 \u2028 \u2029 </script> [1, 2] ", "x'
 
 
+def _get(path):
+    """A GET whose answer is not logged for test_zzz_openapi: the list answer written here straight into
+    the database holds texts that are not option codes, which no upload can store and the OpenAPI
+    document rightly refuses."""
+    saved = cb.record
+    cb.record = lambda *a, **k: None
+    try:
+        return cb.get(path)
+    finally:
+        cb.record = saved
+
+
 def _json(path):
-    r = get(path)
+    r = _get(path)
     assert r.status == 200, path
     assert r.header("Content-Type").startswith("application/json"), path
     return r.body if isinstance(r.body, bytes) else r.body.encode("utf-8")
