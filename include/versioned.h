@@ -17,6 +17,8 @@
 /* The value kept under key for this request's data version (a new reference the caller must not
  * modify), or NULL. */
 json_t *versioned_get(struct app *a, const char *key);
+/* Whether wave is one of the kept list of waves (key "surveys"): 1, 0, or -1 when it is not kept. */
+int versioned_wave_kept(struct app *a, const char *wave);
 /* Keeps value (a reference is taken; nobody may modify it afterwards) under key for this version. */
 void versioned_put(struct app *a, const char *key, json_t *value);
 

@@ -57,3 +57,19 @@ versioned_put(struct app *a, const char *key, json_t *value)
 	vslot[slot].value = json_incref(value);
 	vslot[slot].used = ++vclock;
 }
+
+int
+versioned_wave_kept(struct app *a, const char *wave)
+{
+	json_t *waves = versioned_get(a, "surveys"), *o;
+	size_t i;
+	int found = 0;
+
+	if (waves == NULL)
+		return -1;
+	json_array_foreach(waves, i, o)
+		if (json_is_string(o) && strcmp(json_string_value(o), wave) == 0)
+			found = 1;
+	json_decref(waves);
+	return found;
+}

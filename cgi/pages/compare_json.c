@@ -343,23 +343,6 @@ write_blocks(struct request *r, struct buf *b, const struct wavemetrics *w, cons
 	return e ? -1 : 0;
 }
 
-/* Whether wave is one of the kept waves (compare_stored()'s wave_known); -1 when they are not kept. */
-static int
-wave_kept(struct app *a, const char *wave)
-{
-	json_t *waves = versioned_get(a, "surveys"), *o;
-	size_t i;
-	int found = 0;
-
-	if (waves == NULL)
-		return -1;
-	json_array_foreach(waves, i, o)
-		if (json_is_string(o) && strcmp(json_string_value(o), wave) == 0)
-			found = 1;
-	json_decref(waves);
-	return found;
-}
-
 int
 compare_json_blocks(struct request *r, const char *wave, const char *scope, const char *key,
     char *const *slugs, size_t nc, char *const *ids, size_t nids, const char *peers)
@@ -372,7 +355,7 @@ compare_json_blocks(struct request *r, const char *wave, const char *scope, cons
 	int rc, k = -1;
 
 	if (r->fmt != FMT_JSON || questions_asked(r) || nc < 1 || nc > MAX_KEYS || nids > MAX_MET ||
-	    version <= 0 || wave_kept(r->app, wave) != 1)
+	    version <= 0 || versioned_wave_kept(r->app, wave) != 1)
 		return 0;
 	if (strcmp(scope, "region") == 0)
 		k = 2;

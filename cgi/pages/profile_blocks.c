@@ -18,23 +18,6 @@ forced_sql(void)
 	return getenv("CITYBENCH_PROFILE_SQL") != NULL;
 }
 
-/* Whether wave is one of the kept list of waves (a wave that is not would be built as an empty block). */
-static int
-wave_known(struct app *a, const char *wave)
-{
-	json_t *waves = versioned_get(a, "surveys"), *o;
-	size_t i;
-	int found = 0;
-
-	if (waves == NULL)
-		return 0;
-	json_array_foreach(waves, i, o)
-		if (json_is_string(o) && strcmp(json_string_value(o), wave) == 0)
-			found = 1;
-	json_decref(waves);
-	return found;
-}
-
 /* The block's cities ordered by their region (k 2) or country (k 3), then by index, kept per block,
  * wave and data version, so that a region's or country's members are a run found by binary search
  * instead of a pass over every city a request (issue 18, ninth session). */
@@ -133,7 +116,7 @@ profile_blocks_metrics(struct request *r, const char *wave, const char *scope, c
 	json_t *list;
 
 	*metrics = NULL;
-	if (forced_sql() || wave == NULL || scope == NULL || version <= 0 || !wave_known(r->app, wave))
+	if (forced_sql() || wave == NULL || scope == NULL || version <= 0 || versioned_wave_kept(r->app, wave) != 1)
 		return 0;
 	if (strcmp(scope, "region") == 0)
 		k = 2;
