@@ -136,43 +136,14 @@ out=$(env CITYBENCH_CONF="$T/missing.conf" "$P/bin/citybench" token list 2>&1)
 check "a CITYBENCH_CONF naming a missing file is an error" test $? = 1
 
 # ---- the installed server, with the installed tree ----
-cat >"$T/fcgi_get.py" <<'EOF'
-# fcgi_get.py SOCKET PATH: one FastCGI GET; prints the status and the body.
-import socket, struct, sys
-def rec(t, body, rid=1):
-    return struct.pack(">BBHHBx", 1, t, rid, len(body), 0) + body
-def nv(k, v):
-    k, v = k.encode(), v.encode()
-    return bytes([len(k), len(v)]) + k + v
-params = b"".join(nv(k, v) for k, v in {"REQUEST_METHOD": "GET", "PATH_INFO": sys.argv[2],
-    "QUERY_STRING": "", "SCRIPT_NAME": ""}.items())
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(10)
-s.connect(sys.argv[1])
-s.sendall(rec(1, struct.pack(">HB5x", 1, 0)) + rec(4, params) + rec(4, b"") + rec(5, b""))
-data, out = b"", b""
-while True:
-    chunk = s.recv(65536)
-    if not chunk:
-        break
-    data += chunk
-while len(data) >= 8:
-    _, t, _, n, pad = struct.unpack(">BBHHB", data[:7])
-    if t == 6:
-        out += data[8:8 + n]
-    data = data[8 + n + pad:]
-head, _, body = out.partition(b"\r\n\r\n")
-status = [l for l in head.decode().split("\r\n") if l.startswith("Status:")]
-print(status[0].split()[1] if status else "200")
-sys.stdout.write(body.decode("utf-8", "replace"))
-EOF
+install -m 644 tests/integration/fcgi_client.py "$T/fcgi_client.py"	# one FastCGI GET: status, then the body
 env CITYBENCH_CONF=/dev/null CITYBENCH_DB="$c1" CITYBENCH_ROOT="$SHARE" CITYBENCH_SKIP_SYNC=1 \
 	"$P/bin/citybench-fcgi" --socket "$T/fcgi.sock" --workers 1 >"$T/fcgi.log" 2>&1 &
 FCGI=$!
 for i in $(seq 1 300); do [ -S "$T/fcgi.sock" ] && break; sleep 0.1; done	# generous: a loaded machine
-h=$($PY "$T/fcgi_get.py" "$T/fcgi.sock" /healthz 2>&1 | tr '\n' ' ')
+h=$($PY "$T/fcgi_client.py" --body "$T/fcgi.sock" /healthz 2>&1 | tr '\n' ' ')
 check "the installed citybench-fcgi answers /healthz ($h)" test "$h" = "200 ok "
-home=$($PY "$T/fcgi_get.py" "$T/fcgi.sock" / 2>&1)
+home=$($PY "$T/fcgi_client.py" --body "$T/fcgi.sock" / 2>&1)
 check "and pages in the installed layout" test "$(echo "$home" | head -1)" = 200 -a \
 	-n "$(echo "$home" | grep '<main id="main"')"
 kill "$FCGI"; wait "$FCGI" 2>/dev/null; FCGI=""

@@ -193,39 +193,7 @@ done
 [ "$u" = root ] && exec "$@"
 exec setpriv --reuid "$u" --regid "$(id -g "$u")" --init-groups env HOME=/nonexistent USER="$u" LOGNAME="$u" "$@"
 EOF
-cat >"$T/fcgi_get.py" <<'EOF'
-# fcgi_get.py SOCKET PATH [NAME=VALUE...]: one FastCGI GET; prints the status, or the error.
-import socket, struct, sys
-def rec(t, body, rid=1):
-    return struct.pack(">BBHHBx", 1, t, rid, len(body), 0) + body
-def nv(k, v):
-    k, v = k.encode(), v.encode()
-    return bytes([len(k), len(v)]) + k + v
-env = {"REQUEST_METHOD": "GET", "PATH_INFO": sys.argv[2], "QUERY_STRING": "", "SCRIPT_NAME": ""}
-env.update(a.split("=", 1) for a in sys.argv[3:])
-try:
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(10)
-    s.connect(sys.argv[1])
-except OSError as e:
-    print("error", e.strerror)
-    sys.exit(0)
-s.sendall(rec(1, struct.pack(">HB5x", 1, 0)) + rec(4, b"".join(nv(k, v) for k, v in env.items())) + rec(4, b"") + rec(5, b""))
-data, out = b"", b""
-while True:
-    chunk = s.recv(65536)
-    if not chunk:
-        break
-    data += chunk
-while len(data) >= 8:
-    _, t, _, n, pad = struct.unpack(">BBHHB", data[:7])
-    if t == 6:
-        out += data[8:8 + n]
-    data = data[8 + n + pad:]
-head = out.partition(b"\r\n\r\n")[0].decode()
-st = [l for l in head.split("\r\n") if l.startswith("Status:")]
-print(st[0].split()[1] if st else "200")
-EOF
+install -m 644 tests/integration/fcgi_client.py "$T/fcgi_client.py"	# one FastCGI GET: prints the status, or the error
 
 cat >"$T/inner.sh" <<'EOF'
 #!/bin/bash
@@ -296,11 +264,11 @@ for b in $(cat "$T/blocks/ORDER"); do
 		check "systemctl status shows the workers' line" grep -q "workers on /run/citybench/fcgi.sock" "$T/out.service"
 		check "the workers' socket: $(stat -c '%G %a' /run/citybench/fcgi.sock)" \
 			test "$(stat -c '%G %a' /run/citybench/fcgi.sock)" = "citybench-www 660"
-		st=$(runuser -u nobody -- python3 "$T/fcgi_get.py" /run/citybench/fcgi.sock /healthz)
+		st=$(runuser -u nobody -- python3 "$T/fcgi_client.py" /run/citybench/fcgi.sock /healthz)
 		check "another user cannot speak FastCGI to the workers ($st)" test "$st" = "error Permission denied"
-		st=$(runuser -u www-data -- python3 "$T/fcgi_get.py" /run/citybench/fcgi.sock /healthz)
+		st=$(runuser -u www-data -- python3 "$T/fcgi_client.py" /run/citybench/fcgi.sock /healthz)
 		check "nginx's user can ($st)" test "$st" = 200
-		st=$(runuser -u www-data -- python3 "$T/fcgi_get.py" /run/citybench/fcgi.sock /ops/metrics CITYBENCH_OPS=1)
+		st=$(runuser -u www-data -- python3 "$T/fcgi_client.py" /run/citybench/fcgi.sock /ops/metrics CITYBENCH_OPS=1)
 		check "CITYBENCH_OPS=1 on the workers' socket: /ops/metrics is 404 ($st)" test "$st" = 404 ;;
 	nginx)
 		check "nginx -t passes with the site enabled" nginx -t -q

@@ -10,25 +10,13 @@ flipped and deactivated, and a plugin recompute."""
 import json
 import re
 import os
-import socket
-import struct
 import subprocess
 import tempfile
 import time
 import urllib.parse
 
+import fcgi_client
 from cb import ROOT, cli, get, get_json, new_city, post, psql, token_for_city
-
-
-def _rec(t, body, rid=1):
-    return struct.pack(">BBHHBx", 1, t, rid, len(body), 0) + body
-
-
-def _nv(k, v):
-    k, v = k.encode(), v.encode()
-    def ln(n):
-        return bytes([n]) if n < 128 else struct.pack(">I", n | 0x80000000)
-    return ln(len(k)) + ln(len(v)) + k + v
 
 
 class SqlServer:
@@ -51,34 +39,11 @@ class SqlServer:
         raise AssertionError("the SQL-forced server did not start")
 
     def get(self, path):
-        p, _, q = path.partition("?")
-        params = b"".join(_nv(k, v) for k, v in {"REQUEST_METHOD": "GET", "PATH_INFO": p, "DOCUMENT_URI": p,
-                                                  "QUERY_STRING": q, "REQUEST_URI": path, "SCRIPT_NAME": "",
-                                                  "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1"}.items())
-        s = socket.socket(socket.AF_UNIX)
-        s.settimeout(60)
-        s.connect(self.sock)
-        s.sendall(_rec(1, struct.pack(">HB5x", 1, 0)) + _rec(4, params) + _rec(4, b"") + _rec(5, b""))
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-        s.close()
-        out = b""
-        while len(data) >= 8:
-            _, t, _, n, pad = struct.unpack(">BBHHB", data[:7])
-            if t == 6:
-                out += data[8:8 + n]
-            data = data[8 + n + pad:]
-        head, _, body = out.partition(b"\r\n\r\n")
-        status, ctype = 200, ""
-        for line in head.decode().split("\r\n"):
+        status, head, body = fcgi_client.request(self.sock, fcgi_client.get_params(path), timeout=60)
+        ctype = ""
+        for line in head.split("\r\n"):
             k, _, v = line.partition(":")
-            if k.lower() == "status":
-                status = int(v.split()[0])
-            elif k.lower() == "content-type":
+            if k.lower() == "content-type":
                 ctype = v.strip()
         return status, ctype, body
 

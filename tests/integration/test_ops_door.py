@@ -4,55 +4,14 @@ enough), and the request line and header limits nginx enforces over HTTP/1.1 hol
 must over HTTP/2, where nginx measures headers compressed)."""
 import json
 import os
-import socket
-import struct
 
+import fcgi_client
 from cb import get
 
 
 def _fcgi(params, body=b""):
     """One FastCGI request to the workers' socket: (status, headers text, body bytes)."""
-    def rec(t, content):
-        return struct.pack(">BBHHBx", 1, t, 1, len(content), 0) + content
-
-    def length(n):
-        return bytes([n]) if n < 128 else struct.pack(">I", n | 0x80000000)
-
-    def nv(k, v):
-        k, v = k.encode(), v.encode()
-        return length(len(k)) + length(len(v)) + k + v
-
-    env = {"REQUEST_METHOD": "GET", "SCRIPT_NAME": "", "QUERY_STRING": "", "REQUEST_ID": "t0"}
-    env.update(params)
-    stream = b"".join(nv(k, v) for k, v in env.items())
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(20)
-    s.connect(os.path.join(os.environ["CB_RT"], "fcgi.sock"))
-    out = rec(1, struct.pack(">HB5x", 1, 0))
-    for i in range(0, len(stream), 65535):
-        out += rec(4, stream[i:i + 65535])
-    out += rec(4, b"") + rec(5, body) + (rec(5, b"") if body else b"")
-    s.sendall(out)
-    data = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    s.close()
-    stdout = b""
-    while len(data) >= 8:
-        _, t, _, n, pad = struct.unpack(">BBHHB", data[:7])
-        if t == 6:
-            stdout += data[8:8 + n]
-        data = data[8 + n + pad:]
-    head, _, payload = stdout.partition(b"\r\n\r\n")
-    head = head.decode()
-    status = 200
-    for line in head.split("\r\n"):
-        if line.startswith("Status:"):
-            status = int(line.split()[1])
-    return status, head, payload
+    return fcgi_client.request(os.path.join(os.environ["CB_RT"], "fcgi.sock"), {"REQUEST_ID": "t0", **params}, body)
 
 
 def _key():
