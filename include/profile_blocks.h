@@ -29,4 +29,10 @@ int profile_blocks_versions(struct request *r, const char *wave, json_t *metrics
  * they cannot be told here (the caller runs the statements). */
 int profile_blocks_city(struct request *r, const char *slug, PGresult **city, PGresult **waves);
 
+/* Q_PROFILE_TREND's result for slug and every metric ($2 NULL), made from the metric values blocks of
+ * every wave (wavemetrics.h: the values, and the ranks among every city of the wave as metric_steps
+ * gives them); the caller PQclear()s it.  NULL when the blocks cannot tell (the caller runs the
+ * statement): a wave's block not exact, more waves than the worker keeps, an unknown city. */
+PGresult *profile_blocks_trend(struct request *r, const char *slug);
+
 #endif

@@ -228,8 +228,36 @@ bad:
 	return -1;
 }
 
+/* CITYBENCH_SIMSHARE_TRACE=1: a line on stderr per outcome (copied, build, alone, put, too large),
+ * with the worker's pid: which worker builds what, and whether a block fits its slot (issue 18). */
+static void
+trace(const char *what, const char *key, long long version, size_t len)
+{
+	static int on = -1;
+
+	if (on < 0)
+		on = getenv("CITYBENCH_SIMSHARE_TRACE") != NULL;
+	if (on)
+		fprintf(stderr, "simshare: pid %d %s %s v%lld %zu bytes\n", (int)getpid(), what, key, version, len);
+}
+
+static enum simshare_got
+get(struct simshare *s, const char *key, long long version, double wait_s, void **block,
+    size_t *len, struct simshare_ticket *t);
+
 enum simshare_got
 simshare_get(struct simshare *s, const char *key, long long version, double wait_s, void **block,
+    size_t *len, struct simshare_ticket *t)
+{
+	enum simshare_got g = get(s, key, version, wait_s, block, len, t);
+
+	trace(g == SIMSHARE_COPIED ? "copied" : g == SIMSHARE_BUILD ? "build" : "alone", key, version,
+	    g == SIMSHARE_COPIED ? *len : 0);
+	return g;
+}
+
+static enum simshare_got
+get(struct simshare *s, const char *key, long long version, double wait_s, void **block,
     size_t *len, struct simshare_ticket *t)
 {
 	double until = clock_mono() + wait_s;
@@ -309,6 +337,7 @@ simshare_put(struct simshare *s, const struct simshare_ticket *t, const void *bl
 	if ((sl = mine(s, t)) == NULL)
 		goto out;
 	sl->state = S_EMPTY;	/* unless all of it is written */
+	trace(len == 0 || len > s->h->slot_bytes ? "too-large" : "put", sl->key, sl->version, len);
 	if (len == 0 || len > s->h->slot_bytes)
 		goto out;
 	sl->state = S_READY;	/* half written: a dead holder's mess (the unit test) */

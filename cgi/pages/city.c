@@ -432,6 +432,7 @@ city_get(struct request *r)
 {
 	struct cohort c;
 	PGresult *city = NULL, *waves = NULL, *similar_wave = NULL, *versions = NULL, *kcity = NULL, *kwaves = NULL;
+	PGresult *ktrend = NULL;	/* Q_PROFILE_TREND's rows from the blocks (profile_blocks_trend) */
 	struct db_batch_item first[7];
 	int skip = 0;	/* 2: the city's row and waves were not sent (kcity, kwaves) */
 	char spec[16] = "";
@@ -492,7 +493,8 @@ city_get(struct request *r)
 	if (sql)
 		first[nfirst++] = (struct db_batch_item){ Q_SIMILAR_CITY_WAVE, 1, p, NULL };
 	itrend = nfirst;
-	if (html)
+	/* the metrics over time from the metric values blocks (profile_blocks.h): not sent */
+	if (html && (ktrend = profile_blocks_trend(r, slug)) == NULL)
 		first[nfirst++] = (struct db_batch_item){ Q_PROFILE_TREND, 2, tp, NULL };
 	/* the city's row and waves from the rows kept per data version (profile_blocks.h): not sent; a
 	 * city no row has is answered 404 without a statement */
@@ -513,7 +515,10 @@ city_get(struct request *r)
 			PQclear(first[i].res);
 			first[i].res = db_query(r->app->db, first[i].q, first[i].nparams, first[i].params);
 		}
-	if (html) {
+	if (html && ktrend) {
+		trend_read_ahead(r, slug, ktrend);
+		ktrend = NULL;
+	} else if (html) {
 		trend_read_ahead(r, slug, first[itrend].res);
 		first[itrend].res = NULL;
 	}
@@ -702,6 +707,7 @@ out:
 	PQclear(versions);
 	PQclear(kcity);
 	PQclear(kwaves);
+	PQclear(ktrend);
 	db_batch_clear(first, 7);
 	json_decref(guessed);
 	trend_read_ahead(NULL, NULL, NULL);	/* unused when the page was not written */

@@ -15,6 +15,9 @@
 #                                           wall and CPU time, PostgreSQL's share and statements
 # Environment: PROFILE_CITIES (1000), PROFILE_CACHE (0: worker cache off), PROFILE_KEEP=1 keeps the
 # runtime directory (the callgrind file is build/bench/callgrind.WORKLOAD.out either way).
+# PROFILE_WARM=K (0): the steady state of a warmed worker, as the bench measures it: K requests of the
+# workload warm the worker (its per-version blocks built), then GET /healthz zeroes callgrind's counters
+# (--zero-before=health_get) and pg_stat_statements': the N requests' figures leave the builds out.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -109,7 +112,7 @@ tests/stack.sh stop >/dev/null 2>&1
 mkdir -p "$RT/wrap"
 cat >"$RT/wrap/citybench-fcgi" <<EOF
 #!/bin/sh
-exec valgrind --tool=callgrind --callgrind-out-file=$RT/callgrind.%p --dump-instr=no \
+exec valgrind --tool=callgrind --callgrind-out-file=$RT/callgrind.%p --dump-instr=no $([ "${PROFILE_WARM:-0}" -gt 0 ] && echo --zero-before=health_get --compress-strings=no) \
 	--log-file=$RT/valgrind.%p.log "$BIN/citybench-fcgi" "\$@"
 EOF
 chmod +x "$RT/wrap/citybench-fcgi"
@@ -120,6 +123,14 @@ wait_pidfile || exit 1
 "$PGBIN/psql" -qAtX "$CONNINFO" -c "create extension if not exists pg_stat_statements" >/dev/null
 # One request to settle the worker (prepared statements, first allocations), then the counters from 0.
 curl -s -o /dev/null "$BASE$(head -1 "$RT/prof/$WL.urls")"
+if [ "${PROFILE_WARM:-0}" -gt 0 ]; then
+	say "${PROFILE_WARM} warm-up requests, then the counters from 0"
+	head -n "$PROFILE_WARM" "$RT/prof/$WL.urls" | sed "s|^|$BASE|" |
+		xargs -n 1 curl -s -o /dev/null ${HEADER:+-H "$HEADER"}
+	# the forked worker is out of callgrind_control's reach: GET /healthz zeroes its counters
+	# (--zero-before=health_get, a function no workload calls)
+	curl -s -o /dev/null "$BASE/healthz"
+fi
 "$PGBIN/psql" -qAtX "$CONNINFO" -c "select pg_stat_statements_reset()" >/dev/null
 
 say "$N requests of $WL through the worker under callgrind"
@@ -158,7 +169,9 @@ for i in $(seq 1 100); do
 	sleep 0.2
 done
 # The supervisor's file has no requests in it: the worker's is the larger.
-CG=$(ls -S "$RT"/callgrind.* 2>/dev/null | head -1)
+# (by instructions, not bytes: with PROFILE_WARM the worker's counters were zeroed, its file may be the smaller)
+CG=$(for f in "$RT"/callgrind.*; do awk -v f="$f" '/^(summary|totals):/ { print $2, f; exit }' "$f"; done 2>/dev/null |
+	sort -n | tail -1 | cut -d' ' -f2-)
 [ -n "$CG" ] || { echo "profile.sh: no callgrind output" >&2; exit 1; }
 cp "$CG" "$OUT/callgrind.$WL.out"
 IR=$(awk '/^(summary|totals):/ { print $2; exit }' "$CG")

@@ -188,3 +188,20 @@ def test_city_rows():
         assert get_json("/cities/%s.json" % waves)["waves"] == ["2018", "2020"]
     finally:
         srv.stop()
+
+
+def test_trend_from_blocks():
+    """The HTML profile's metrics over time (profile_blocks_trend, not Q_PROFILE_TREND) as the statement
+    gives them, for cities of both waves (the section shown) and of one (no section), in both languages."""
+    srv = ProfileSqlServer()
+    try:
+        both = [c["slug"] for c in get_json("/cities.json?survey=2018&limit=10000")["cities"]]
+        in2020 = {c["slug"] for c in get_json("/cities.json?survey=2020&limit=10000")["cities"]}
+        both = [s for s in both if s in in2020][::7][:8]
+        one = [s for s in in2020 if s not in set(both)][:2]
+        urls = ["/cities/%s%s" % (s, q) for s in both + one for q in ("", "?lang=fr", "?survey=2018")]
+        assert same(srv, urls) >= len(urls) - len(one)  # a 2020-only city's ?survey=2018: a 404 each
+        shown = sum(b'id="over-time"' in get("/cities/%s" % s).body for s in both)
+        assert shown >= 1, "no compared page had the metrics over time"
+    finally:
+        srv.stop()
