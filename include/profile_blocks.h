@@ -29,4 +29,8 @@ int profile_blocks_versions(struct request *r, const char *wave, json_t *metrics
  * they cannot be told here (the caller runs the statements). */
 int profile_blocks_city(struct request *r, const char *slug, PGresult **city, PGresult **waves);
 
+/* view_city_kept (view.h) from the same kept rows: 1 a city (its latest wave in wave, "" none), 0 no
+ * such city, -1 cannot be told here. */
+int profile_blocks_city_kept(struct request *r, const char *slug, char *wave, size_t n);
+
 #endif

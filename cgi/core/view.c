@@ -93,13 +93,49 @@ peers_notice_page(struct request *r, const struct cohort *c, const char *unknown
 	PQclear(sug);
 }
 
+int (*view_city_kept)(struct request *r, const char *slug, char *wave, size_t n);
+
+/* The first of the list that no city has, told from the kept city rows (view_city_kept): 1 with it in
+ * *unknown (NULL: every one is a city), 0 when it cannot be told here (issue 18, tenth session: the
+ * list's statement was a round trip of every list-peer page). */
+static int
+unknown_slug_kept(struct request *r, const struct cohort *c, const char **unknown)
+{
+	char wave[64];
+	size_t i;
+	int k;
+
+	*unknown = NULL;
+	if (view_city_kept == NULL)
+		return 0;
+	for (i = 0; i < c->peers.nslugs; i++) {
+		if ((k = view_city_kept(r, c->peers.slugs[i], wave, sizeof(wave))) == -1)
+			return 0;
+		if (k == 0) {
+			*unknown = c->peers.slugs[i];
+			break;
+		}
+	}
+	return 1;
+}
+
 /* The contract's "an unknown slug is a 404 naming it": the first of the list that no city has. */
 static int
 unknown_slug(struct request *r, struct cohort *c)
 {
-	const char *p[1] = { c->list.data };
-	PGresult *res = db_query(r->app->db, Q_PEERS_UNKNOWN_SLUG, 1, p);
+	const char *p[1] = { c->list.data }, *unknown;
+	PGresult *res;
 	int rc = 0;
+
+	if (unknown_slug_kept(r, c, &unknown)) {
+		if (unknown != NULL) {
+			rc = reply_errorf(r, 404, "no such city: %s (in peers)", unknown);
+			if (r->fmt == FMT_HTML && r->status == 404 && strncmp(r->path, "/api/", 5) != 0)
+				peers_notice_page(r, c, unknown);
+		}
+		return rc;
+	}
+	res = db_query(r->app->db, Q_PEERS_UNKNOWN_SLUG, 1, p);
 
 	if (!db_ok(res))
 		rc = view_db_error(r, res);
@@ -214,19 +250,25 @@ similar_top(struct request *r, const char *slug, json_t *arr, json_t *cities, in
 	const char *p[1] = { slug }, *wave = query_get(&r->query, "survey");
 	const struct simindex *x;
 	struct simindex_hit *m = NULL;
-	int i, n = 0, me = -1, rc = -1;
+	int i, n = 0, me = -1, rc = -1, known = -1;
+	char kw[64];
 
-	if (w == NULL)
+	/* the city and its latest wave from the kept city rows (view_city_kept): no statement */
+	if (w == NULL && view_city_kept != NULL)
+		known = view_city_kept(r, slug, kw, sizeof(kw));
+	if (w == NULL && known == -1)
 		w = db_query(r->app->db, Q_SIMILAR_CITY_WAVE, 1, p);
-	if (!db_ok(w)) {
+	if (known == -1 && !db_ok(w)) {
 		view_db_error(r, w);
 		goto out;
 	}
-	if (PQntuples(w) == 0) {
+	if (known == 0 || (known == -1 && PQntuples(w) == 0)) {
 		reply_errorf(r, 404, "no such city: %s (in peers)", slug);
 		goto out;
 	}
-	if (wave == NULL || !wave_valid(wave))
+	if ((wave == NULL || !wave_valid(wave)) && known == 1)
+		wave = *kw ? kw : NULL;
+	else if (wave == NULL || !wave_valid(wave))
 		wave = PQgetisnull(w, 0, Q_SIMILAR_CITY_WAVE_WAVE) ? NULL : PQgetvalue(w, 0, Q_SIMILAR_CITY_WAVE_WAVE);
 	if (wave == NULL) {
 		rc = 0;		/* a city of no wave is like no city */
