@@ -86,3 +86,20 @@ def test_after_a_city_is_added():
         same(srv, [u for u in urls(slugs_of(), [fresh]) if "toronto?" in u or fresh in u])
     finally:
         srv.stop()
+
+
+def test_similar_section_is_the_cohorts_first():
+    """A page against similar:SLUG keeps the 10 cities most like SLUG and shows the first 5 of them in its
+    similar section: the same 5 a page without peers computes afresh (another city asked in between)."""
+    s = slugs_of()
+    for i, city in enumerate(["toronto"] + s[::97][:6]):
+        other = s[(i * 31 + 7) % len(s)]
+        for wave in ("", "&survey=2018"):
+            get_json("/cities/%s.json?survey=2020" % other)
+            r = get("/cities/%s.json?x=1%s" % (city, wave))
+            if r.status == 404:	# no answers in that wave
+                continue
+            fresh = r.json().get("similar")
+            kept = get_json("/cities/%s.json?peers=similar:%s%s" % (city, city, wave)).get("similar")
+            again = get_json("/cities/%s.json?peers=similar:%s%s" % (city, city, wave)).get("similar")
+            assert fresh == kept == again, (city, wave, fresh, kept)
