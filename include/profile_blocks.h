@@ -34,5 +34,8 @@ int profile_blocks_city(struct request *r, const char *slug, PGresult **city, PG
  * gives them); the caller PQclear()s it.  NULL when the blocks cannot tell (the caller runs the
  * statement): a wave's block not exact, more waves than the worker keeps, an unknown city. */
 PGresult *profile_blocks_trend(struct request *r, const char *slug);
+/* view_city_kept (view.h) from the same kept rows: 1 a city (its latest wave in wave, "" none), 0 no
+ * such city, -1 cannot be told here. */
+int profile_blocks_city_kept(struct request *r, const char *slug, char *wave, size_t n);
 
 #endif

@@ -55,6 +55,12 @@ PGresult *view_city(struct request *r, const char *slug);
 /* view_city from Q_CITY's result for slug (read in a db_batch), which it takes over. */
 PGresult *view_city_res(struct request *r, const char *slug, PGresult *city);
 
+/* Set by the pages (routes.c): whether `slug` is a city and its latest wave, told from the city rows kept
+ * per data version without a statement (issue 18, tenth session): 1 a city (its latest wave copied
+ * into wave, "" when it has none), 0 no city has that slug, -1 cannot be told here (the caller runs its
+ * statement).  NULL: always the statements. */
+extern int (*view_city_kept)(struct request *r, const char *slug, char *wave, size_t n);
+
 /* Appends to `cities` the `limit` cities most like `slug` ({"slug","name","score"}, similar_score's
  * order) in the wave `survey` asks for, else the city's latest.  0, or -1 with the error answered. */
 int view_similar_cities(struct request *r, const char *slug, int limit, json_t *cities);

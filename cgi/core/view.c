@@ -93,13 +93,49 @@ peers_notice_page(struct request *r, const struct cohort *c, const char *unknown
 	PQclear(sug);
 }
 
+int (*view_city_kept)(struct request *r, const char *slug, char *wave, size_t n);
+
+/* The first of the list that no city has, told from the kept city rows (view_city_kept): 1 with it in
+ * *unknown (NULL: every one is a city), 0 when it cannot be told here (issue 18, tenth session: the
+ * list's statement was a round trip of every list-peer page). */
+static int
+unknown_slug_kept(struct request *r, const struct cohort *c, const char **unknown)
+{
+	char wave[64];
+	size_t i;
+	int k;
+
+	*unknown = NULL;
+	if (view_city_kept == NULL)
+		return 0;
+	for (i = 0; i < c->peers.nslugs; i++) {
+		if ((k = view_city_kept(r, c->peers.slugs[i], wave, sizeof(wave))) == -1)
+			return 0;
+		if (k == 0) {
+			*unknown = c->peers.slugs[i];
+			break;
+		}
+	}
+	return 1;
+}
+
 /* The contract's "an unknown slug is a 404 naming it": the first of the list that no city has. */
 static int
 unknown_slug(struct request *r, struct cohort *c)
 {
-	const char *p[1] = { c->list.data };
-	PGresult *res = db_query(r->app->db, Q_PEERS_UNKNOWN_SLUG, 1, p);
+	const char *p[1] = { c->list.data }, *unknown;
+	PGresult *res;
 	int rc = 0;
+
+	if (unknown_slug_kept(r, c, &unknown)) {
+		if (unknown != NULL) {
+			rc = reply_errorf(r, 404, "no such city: %s (in peers)", unknown);
+			if (r->fmt == FMT_HTML && r->status == 404 && strncmp(r->path, "/api/", 5) != 0)
+				peers_notice_page(r, c, unknown);
+		}
+		return rc;
+	}
+	res = db_query(r->app->db, Q_PEERS_UNKNOWN_SLUG, 1, p);
 
 	if (!db_ok(res))
 		rc = view_db_error(r, res);
@@ -205,6 +241,46 @@ view_peers_selects(struct request *r, struct buf *b)
 	json_decref(countries);
 }
 
+/* The last simindex_top answer (issue 18, tenth session): a page against similar:SLUG asks for the
+ * SIMILAR_PEERS cities most like the city (its cohort), then for the 5 its similar section shows, the
+ * first of the same order (a total order: the top 5 are the top 10's first 5).  Kept by index, data
+ * version, wave and city. */
+static struct {
+	const struct simindex *x;
+	long long version;
+	char wave[32];
+	int me;
+	size_t limit, n;
+	struct simindex_hit hit[16];
+} last_top;
+
+static size_t
+kept_top(struct request *r, const struct simindex *x, const char *wave, int me, size_t limit,
+    struct simindex_hit *out)
+{
+	long long version = app_data_version(r->app);
+	size_t n;
+
+	if (last_top.x == x && last_top.version == version && last_top.me == me && limit <= last_top.limit &&
+	    strcmp(last_top.wave, wave) == 0) {
+		n = limit < last_top.n ? limit : last_top.n;
+		memcpy(out, last_top.hit, n * sizeof(*out));
+		return n;
+	}
+	n = simindex_top(x, me, limit, out);
+	last_top.x = NULL;
+	if (limit <= 16 && strlen(wave) < sizeof(last_top.wave) && version > 0) {
+		memcpy(last_top.hit, out, n * sizeof(*out));
+		last_top.x = x;
+		last_top.version = version;
+		snprintf(last_top.wave, sizeof(last_top.wave), "%s", wave);
+		last_top.me = me;
+		last_top.limit = limit;
+		last_top.n = n;
+	}
+	return n;
+}
+
 /* The slugs of the SIMILAR_PEERS cities most like `slug` in `wave` (similar_score's order: score, then
  * questions both answered, then name), appended to arr.  0, or -1 with the error answered. */
 #define SIMILAR_PEERS 10
@@ -214,19 +290,25 @@ similar_top(struct request *r, const char *slug, json_t *arr, json_t *cities, in
 	const char *p[1] = { slug }, *wave = query_get(&r->query, "survey");
 	const struct simindex *x;
 	struct simindex_hit *m = NULL;
-	int i, n = 0, me = -1, rc = -1;
+	int i, n = 0, me = -1, rc = -1, known = -1;
+	char kw[64];
 
-	if (w == NULL)
+	/* the city and its latest wave from the kept city rows (view_city_kept): no statement */
+	if (w == NULL && view_city_kept != NULL)
+		known = view_city_kept(r, slug, kw, sizeof(kw));
+	if (w == NULL && known == -1)
 		w = db_query(r->app->db, Q_SIMILAR_CITY_WAVE, 1, p);
-	if (!db_ok(w)) {
+	if (known == -1 && !db_ok(w)) {
 		view_db_error(r, w);
 		goto out;
 	}
-	if (PQntuples(w) == 0) {
+	if (known == 0 || (known == -1 && PQntuples(w) == 0)) {
 		reply_errorf(r, 404, "no such city: %s (in peers)", slug);
 		goto out;
 	}
-	if (wave == NULL || !wave_valid(wave))
+	if ((wave == NULL || !wave_valid(wave)) && known == 1)
+		wave = *kw ? kw : NULL;
+	else if (wave == NULL || !wave_valid(wave))
 		wave = PQgetisnull(w, 0, Q_SIMILAR_CITY_WAVE_WAVE) ? NULL : PQgetvalue(w, 0, Q_SIMILAR_CITY_WAVE_WAVE);
 	if (wave == NULL) {
 		rc = 0;		/* a city of no wave is like no city */
@@ -237,7 +319,7 @@ similar_top(struct request *r, const char *slug, json_t *arr, json_t *cities, in
 	rc = 0;
 	if (limit < 1 || (me = simindex_find(x, slug)) < 0 || (m = calloc((size_t)limit, sizeof(*m))) == NULL)
 		goto out;
-	n = (int)simindex_top(x, me, (size_t)limit, m);
+	n = (int)kept_top(r, x, wave, me, (size_t)limit, m);
 	for (i = 0; i < n; i++) {
 		if (arr)
 			json_array_append_new(arr, json_string(simindex_slug(x, m[i].row)));

@@ -440,6 +440,7 @@ city_get(struct request *r)
 	json_t *model = NULL, *answers, *history, *wave_list, *cohort, *metrics, *questions, *others;
 	json_t *guessed = NULL;	/* the stored metrics of the wave in spec, from the blocks */
 	int from_blocks = 0;
+	int peer_versions = 0;	/* a peer cohort's metrics: their versions from the kept wave's too */
 	long long size;
 	const char *slug = r->args[0], *want, *wave = NULL, *prev = NULL;
 	const char *p[1], *tp[2], *smp[4], *svp[2];
@@ -613,6 +614,7 @@ city_get(struct request *r)
 				cohort = metrics = NULL;
 				size = -1;
 			}
+			peer_versions = !latest;
 		} else {
 			/* the stored statistics (view_cohort_query's stored_ok): the metrics and their
 			 * plugins' versions in one round trip */
@@ -664,7 +666,7 @@ city_get(struct request *r)
 			goto out;
 		}
 		json_object_set_new(model, "latest", others);
-		if (from_blocks && profile_blocks_versions(r, wave, metrics) == 1)
+		if ((from_blocks || peer_versions) && profile_blocks_versions(r, wave, metrics) == 1)
 			;
 		else if ((versions ? metric_links_versions_res(versions, metrics) :
 		    metric_links_versions(r->app->db, wave, city_id, metrics)) == -1) {

@@ -521,3 +521,32 @@ _Static_assert(Q_PROFILE_CITY_ROWS_SUBMISSION_ID - Q_PROFILE_CITY_ROWS_SURVEY_ID
     Q_PROFILE_CITY_ROWS_VERSION - Q_PROFILE_CITY_ROWS_SURVEY_ID == Q_CITY_WAVES_VERSION &&
     Q_PROFILE_CITY_ROWS_WAVE_POPULATION - Q_PROFILE_CITY_ROWS_SURVEY_ID == Q_CITY_WAVES_POPULATION &&
     Q_CITY_WAVES_SURVEY_ID == 0, "Q_PROFILE_CITY_ROWS' waves as Q_CITY_WAVES");
+
+int
+profile_blocks_city_kept(struct request *r, const char *slug, char *wave, size_t n)
+{
+	size_t lo = 0, hi;
+	const char *w;
+
+	if (forced_sql() || r->app == NULL || app_data_version(r->app) <= 0 || kept_cities(r->app) != 0)
+		return -1;
+	for (hi = kc.ncity; lo < hi; ) {
+		size_t mid = lo + (hi - lo) / 2;
+		int cmp = strcmp(slug, kc_value(kc.city[mid].row, Q_PROFILE_CITY_ROWS_SLUG));
+
+		if (cmp == 0) {
+			/* its rows by wave (Q_PROFILE_CITY_ROWS' order): the last is the greatest, as max()
+			 * gives Q_SIMILAR_CITY_WAVE's; a city without a wave has one row, its wave NULL */
+			w = kc_value(kc.city[mid].row + kc.city[mid].n - 1, Q_PROFILE_CITY_ROWS_SURVEY_ID);
+			if (w != NULL && strlen(w) >= n)
+				return -1;
+			snprintf(wave, n, "%s", w ? w : "");
+			return 1;
+		}
+		if (cmp < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return 0;
+}

@@ -10,8 +10,10 @@
 #include "reply.h"
 #include "reqlimits.h"
 #include "plugin_versions.h"
+#include "profile_blocks.h"
 #include "routes.h"
 #include "session.h"
+#include "view.h"
 
 #define BODY_MAX (8u << 20)
 #define PREVIEW_MAX (256u << 10)
@@ -393,6 +395,7 @@ routes_dispatch(struct request *r, char **envp)
 	int i;
 
 	lang_use(LANG_EN);
+	view_city_kept = profile_blocks_city_kept;	/* view.h: the city rows kept per data version */
 	if (http_request_parse(r, envp) == -1) {
 		reply_error(r, 503, "out of memory", NULL);
 		return;
