@@ -391,9 +391,28 @@ resolve_similar(struct request *r, struct cohort *c)
 static int
 canonical_region(struct request *r, struct peers *p)
 {
-	PGresult *res = db_query(r->app->db, Q_REGIONS, 0, NULL);
+	/* the regions as the peers form reads them, once per data version (issue 18, tenth session: the
+	 * statement scanned every city on each region peer request) */
+	json_t *regions = kept_column(r, "peer_regions", Q_REGIONS, Q_REGIONS_REGION), *v;
+	PGresult *res;
+	size_t k;
 	int i;
 
+	if (regions != NULL) {
+		json_array_foreach(regions, k, v) {
+			const char *name = json_string_value(v);
+			char *dup;
+
+			if (strcasecmp(name, p->text) != 0 || strcmp(name, p->text) == 0 || (dup = strdup(name)) == NULL)
+				continue;
+			free(p->text);
+			p->text = dup;
+			break;
+		}
+		json_decref(regions);
+		return 0;
+	}
+	res = db_query(r->app->db, Q_REGIONS, 0, NULL);
 	if (!db_ok(res)) {
 		view_db_error(r, res);
 		PQclear(res);

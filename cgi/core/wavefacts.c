@@ -192,14 +192,6 @@ wavefacts_version(const struct wavefacts *w)
 	return w->h->version;
 }
 
-static int
-cmp_int(const void *a, const void *b)
-{
-	int x = *(const int *)a, y = *(const int *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* The distinct facts of a build, numbered in the order met (a hash table of their numbers). */
 struct dict {
 	char **x;		/* n */
@@ -564,25 +556,64 @@ wavefacts_get(struct db *db, const char *wave, long long version)
 	return w;
 }
 
+
+/* The index of id in city (nc of them, increasing) at or after from, where city[from] <= id is the
+ * common case (the next member of a cohort sorted by id): a gallop from there, then a binary search;
+ * otherwise (ids not increasing) the whole array is searched.  -1 when id is not there. */
+static long
+seek_city(const int32_t *city, size_t nc, size_t from, int id)
+{
+	size_t lo = from, hi, step = 1;
+
+	if (from >= nc || city[from] > id) {
+		lo = 0;
+		hi = nc;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (city[mid] < id)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		return lo < nc && city[lo] == id ? (long)lo : -1;
+	}
+	while (lo + step < nc && city[lo + step] <= id) {
+		lo += step;
+		step *= 2;
+	}
+	hi = lo + step < nc ? lo + step : nc;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (city[mid] <= id)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return city[lo] == id ? (long)lo : -1;
+}
+
 int
 wavefacts_count(const struct wavefacts *w, const int *ids, size_t n, json_t *counts,
     void (*add)(json_t *, const char *, const char *, json_int_t))
 {
 	uint32_t *cnt, k, nf = w->h->nfacts;
 	char *code = NULL;
-	size_t i, cap = 0;
+	size_t i, cap = 0, from = 0;
 
 	if ((cnt = calloc(nf ? nf : 1, sizeof(*cnt))) == NULL)
 		return -1;
 	for (i = 0; i < n; i++) {
-		const int32_t *c = bsearch(&ids[i], w->city, w->h->ncities, sizeof(*w->city), cmp_int);
-		uint32_t j;
+		long c = seek_city(w->city, w->h->ncities, from, ids[i]);
+		uint32_t j, end;
 
-		if (c == NULL) {
+		if (c < 0) {
 			free(cnt);
 			return -1;
 		}
-		for (j = w->start[c - w->city]; j < w->start[c - w->city + 1]; j++)
+		from = (size_t)c;
+		for (j = w->start[c], end = w->start[c + 1]; j < end; j++)
 			cnt[w->ks[j]]++;
 	}
 	for (k = 0; k < nf; k++) {
