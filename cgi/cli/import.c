@@ -15,6 +15,7 @@
 #include "csv.h"
 #include "import.h"
 #include "ingest.h"
+#include "phasetime.h"
 #include "progress.h"
 #include "query.h"
 #include "say.h"
@@ -463,6 +464,7 @@ import_files(struct db *db, char **files, size_t nfiles, int dry_run, struct imp
 		say_refusal("out of memory");
 		goto out;
 	}
+	phasetime_mark("start");
 	progress_step("reading the files");
 	for (i = 0; i < nfiles; i++) {
 		if ((data[i] = buf_read_file(files[i], &lens[i], IMPORT_MAX_FILE)) == NULL) {
@@ -473,6 +475,7 @@ import_files(struct db *db, char **files, size_t nfiles, int dry_run, struct imp
 		}
 	}
 	progress_end();
+	phasetime_mark("read the files");
 	if (db_begin(db) == -1) {
 		say_refusal("the database is unreachable");
 		goto out;
@@ -481,6 +484,8 @@ import_files(struct db *db, char **files, size_t nfiles, int dry_run, struct imp
 		/* A bulk write: statistics are rebuilt once, when the data version is bumped. */
 		PGresult *res = db_query(db, Q_BULK_ON, 0, NULL);
 		int ok = db_ok(res);
+		if (db->conn)
+			phasetime_backend(PQbackendPID(db->conn));
 		PQclear(res);
 		if (!ok) {
 			say_refusal("the database is unreachable");
@@ -530,6 +535,7 @@ import_files(struct db *db, char **files, size_t nfiles, int dry_run, struct imp
 					bad_files++;
 					continue;
 				}
+				phasetime_mark("cities file");
 				sum->cities_added += cf->added;
 				sum->cities_updated += cf->updated;
 				fprintf(stderr, "import: %s: %zu cities (%zu new, %zu updated)\n", files[i], cf->n,
@@ -558,6 +564,7 @@ import_files(struct db *db, char **files, size_t nfiles, int dry_run, struct imp
 				continue;
 			}
 			progress_end();
+			phasetime_mark("parse and check answers");
 			total_sets += ins[i].nsets;
 			fprintf(stderr, "import: %s: %zu answers for %zu city-waves checked\n", files[i],
 			    ins[i].nitems, ins[i].nsets);
@@ -608,6 +615,7 @@ import_files(struct db *db, char **files, size_t nfiles, int dry_run, struct imp
 		say_refusal("could not commit the import; nothing imported");
 		goto rollback;
 	}
+	phasetime_mark("commit");
 	printf("imported: %zu %s added, %zu updated; %zu %s stored\n", sum->cities_added,
 	    plural(sum->cities_added, "city", "cities"), sum->cities_updated, sum->versions,
 	    plural(sum->versions, "version", "versions"));

@@ -6,6 +6,7 @@
 
 #include "buf.h"
 #include "compute.h"
+#include "phasetime.h"
 #include "jsonw.h"
 #include "numtext.h"
 
@@ -632,8 +633,10 @@ compute_metrics_bulk(struct db *db, const int *city_ids, size_t ncities, const c
 
 	memset(&v, 0, sizeof(v));
 	rc = compute_run(db, city_ids, ncities, wave, log, &v, err);
+	phasetime_mark("metrics: inputs and plugins");
 	if (rc == 0)
 		rc = compute_values_write(db, &v, err);
+	phasetime_mark("metrics: values write");
 	compute_values_free(&v);
 	return rc;
 }
@@ -664,6 +667,8 @@ compute_run(struct db *db, const int *city_ids, size_t ncities, const char *wave
 	}
 	if (city_inputs_load(db, city_ids, ncities, wave, PQgetvalue(inputs, 0, Q_ACTIVE_INPUTS_INPUTS), &in, err) == -1)
 		goto out;
+	if (bulk)
+		phasetime_mark("metrics: inputs load");
 	if (in.n == 0) {
 		rc = 0;
 		goto out;

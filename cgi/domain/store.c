@@ -5,6 +5,7 @@
 
 #include "buf.h"
 #include "compute.h"
+#include "phasetime.h"
 #include "store.h"
 
 static void
@@ -104,12 +105,14 @@ after_store(struct db *db, const struct answer_set *sets, const int *ids, size_t
 		    err) == -1)
 			goto out;
 	}
+	phasetime_mark("metrics (all waves)");
 	res = db_query(db, Q_BUMP_VERSION, 0, NULL);
 	if (!db_ok(res)) {
 		db_err(res, err);
 		PQclear(res);
 		goto out;
 	}
+	phasetime_mark("bump_data_version");
 	*version = strtoll(PQgetvalue(res, 0, Q_BUMP_VERSION_VERSION), NULL, 10);
 	PQclear(res);
 	rc = 0;
@@ -408,6 +411,7 @@ store_bulk(struct db *db, const struct catalog *cat, const struct answer_set *se
 		goto out;
 	if (exec_plain(db, SQL_BULK_TABLES, err) == -1)
 		goto out;
+	phasetime_mark("bulk: sort, lock, tables");
 
 	if (copy_begin(&c, db, SQL_BULK_COPY_SETS, err) == -1)
 		goto out;
@@ -445,8 +449,10 @@ store_bulk(struct db *db, const struct catalog *cat, const struct answer_set *se
 	}
 	if (copy_end(&c, i < n, err) == -1)
 		goto out;
+	phasetime_mark("bulk: copy sets and answers");
 	if (exec_plain(db, SQL_BULK_ANALYZE, err) == -1)
 		goto out;
+	phasetime_mark("bulk: analyze");
 
 	/* The answers' foreign keys, proven for the whole batch: every staged code is a question (one
 	 * anti-join here), every submission id is one Q_BULK_VERSIONS just inserted (cb_import_new), and
@@ -473,6 +479,7 @@ store_bulk(struct db *db, const struct catalog *cat, const struct answer_set *se
 		p[3] = source;
 		if (run(db, Q_BULK_VERSIONS, 4, p, err) == -1)
 			goto out;
+		phasetime_mark("bulk: Q_BULK_VERSIONS");
 		if (proven) {
 			res = db_query(db, Q_BULK_FK_OFF, 0, NULL);
 			if (!db_ok(res)) {
@@ -484,9 +491,12 @@ store_bulk(struct db *db, const struct catalog *cat, const struct answer_set *se
 			PQclear(res);
 		}
 		if (run(db, Q_BULK_ANSWERS, 1, p, err) == -1 ||
-		    (off && run(db, Q_BULK_FK_ON, 0, NULL, err) == -1) ||
-		    run(db, Q_BULK_CURRENT, 1, p, err) == -1)
+		    (off && run(db, Q_BULK_FK_ON, 0, NULL, err) == -1))
 			goto out;
+		phasetime_mark("bulk: Q_BULK_ANSWERS");
+		if (run(db, Q_BULK_CURRENT, 1, p, err) == -1)
+			goto out;
+		phasetime_mark("bulk: Q_BULK_CURRENT (facts)");
 	}
 	res = db_query(db, Q_BULK_STORED, 0, NULL);
 	if (!db_ok(res) || (size_t)PQntuples(res) != n) {
@@ -508,6 +518,7 @@ store_bulk(struct db *db, const struct catalog *cat, const struct answer_set *se
 	PQclear(res);
 	if (progress)
 		progress(n, n);
+	phasetime_mark("bulk: stored");
 	rc = after_store(db, sets, ids, n, waves, nw, many_waves, 1, version, log, err);
 out:
 	free(ids);
