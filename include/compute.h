@@ -36,13 +36,6 @@ int compute_store(struct db *db, const struct city_inputs *in, const struct plug
 int compute_metrics(struct db *db, const int *city_ids, size_t ncities, const char *wave, FILE *log,
     char **err);
 
-/* compute_metrics for an upload's new versions of those city-waves, each of which had a version before:
- * only the plugins with a metric whose inputs (or the population) the versions `changed` (submission
- * ids, n of them) changed are run; the others' values cannot differ (a compute sees only its inputs,
- * the city's slug, wave and population).  None: nothing is run. */
-int compute_metrics_changed(struct db *db, const int *city_ids, size_t ncities, const char *wave,
-    const long long *changed, size_t nchanged, FILE *log, char **err);
-
 /* compute_metrics for the CLI's bulk paths (the schema owner: no definer function needed): the values
  * of every metric written at once, by COPY and one set-based statement, only those that change. */
 int compute_metrics_bulk(struct db *db, const int *city_ids, size_t ncities, const char *wave, FILE *log,

@@ -243,11 +243,13 @@ view_peers_selects(struct request *r, struct buf *b)
 
 /* The last simindex_top answer (issue 18, tenth session): a page against similar:SLUG asks for the
  * SIMILAR_PEERS cities most like the city (its cohort), then for the 5 its similar section shows, the
- * first of the same order (a total order: the top 5 are the top 10's first 5).  Kept by index, data
- * version, wave and city. */
+ * first of the same order (a total order: the top 5 are the top 10's first 5).  Kept for the request
+ * that asked (its request id, as the data version then) and by index, wave and city: a later request
+ * scores again. */
 static struct {
 	const struct simindex *x;
 	long long version;
+	char rid[sizeof(((struct request *)0)->request_id)];
 	char wave[32];
 	int me;
 	size_t limit, n;
@@ -261,18 +263,20 @@ kept_top(struct request *r, const struct simindex *x, const char *wave, int me, 
 	long long version = app_data_version(r->app);
 	size_t n;
 
-	if (last_top.x == x && last_top.version == version && last_top.me == me && limit <= last_top.limit &&
-	    strcmp(last_top.wave, wave) == 0) {
+	if (last_top.x == x && last_top.version == version && r->request_id[0] &&
+	    strcmp(last_top.rid, r->request_id) == 0 &&
+	    last_top.me == me && limit <= last_top.limit && strcmp(last_top.wave, wave) == 0) {
 		n = limit < last_top.n ? limit : last_top.n;
 		memcpy(out, last_top.hit, n * sizeof(*out));
 		return n;
 	}
 	n = simindex_top(x, me, limit, out);
 	last_top.x = NULL;
-	if (limit <= 16 && strlen(wave) < sizeof(last_top.wave) && version > 0) {
+	if (limit <= 16 && strlen(wave) < sizeof(last_top.wave) && r->request_id[0]) {
 		memcpy(last_top.hit, out, n * sizeof(*out));
 		last_top.x = x;
 		last_top.version = version;
+		snprintf(last_top.rid, sizeof(last_top.rid), "%s", r->request_id);
 		snprintf(last_top.wave, sizeof(last_top.wave), "%s", wave);
 		last_top.me = me;
 		last_top.limit = limit;

@@ -616,33 +616,12 @@ put(struct db *db, struct compute_values *bulk, struct batch *batch, const struc
 
 static int
 compute_run(struct db *db, const int *city_ids, size_t ncities, const char *wave, FILE *log,
-    struct compute_values *bulk, const char *changed, char **err);
+    struct compute_values *bulk, char **err);
 
 int
 compute_metrics(struct db *db, const int *city_ids, size_t ncities, const char *wave, FILE *log, char **err)
 {
-	return compute_run(db, city_ids, ncities, wave, log, NULL, NULL, err);
-}
-
-int
-compute_metrics_changed(struct db *db, const int *city_ids, size_t ncities, const char *wave,
-    const long long *changed, size_t nchanged, FILE *log, char **err)
-{
-	struct buf ids = BUF_INIT;
-	size_t i;
-	int rc;
-
-	buf_putc(&ids, '{');
-	for (i = 0; i < nchanged; i++)
-		buf_printf(&ids, i ? ",%lld" : "%lld", changed[i]);
-	if (buf_putc(&ids, '}') != 0) {
-		buf_free(&ids);
-		*err = strdup("out of memory");
-		return -1;
-	}
-	rc = compute_run(db, city_ids, ncities, wave, log, NULL, ids.data, err);
-	buf_free(&ids);
-	return rc;
+	return compute_run(db, city_ids, ncities, wave, log, NULL, err);
 }
 
 int
@@ -653,7 +632,7 @@ compute_metrics_bulk(struct db *db, const int *city_ids, size_t ncities, const c
 	int rc;
 
 	memset(&v, 0, sizeof(v));
-	rc = compute_run(db, city_ids, ncities, wave, log, &v, NULL, err);
+	rc = compute_run(db, city_ids, ncities, wave, log, &v, err);
 	phasetime_mark("metrics: inputs and plugins");
 	if (rc == 0)
 		rc = compute_values_write(db, &v, err);
@@ -662,14 +641,9 @@ compute_metrics_bulk(struct db *db, const int *city_ids, size_t ncities, const c
 	return rc;
 }
 
-_Static_assert(Q_CHANGED_PLUGINS_PLUGIN == Q_ACTIVE_PLUGINS_PLUGIN && Q_CHANGED_PLUGINS_SOURCE == Q_ACTIVE_PLUGINS_SOURCE,
-    "Q_CHANGED_PLUGINS answers in Q_ACTIVE_PLUGINS's columns");
-
-/* changed: NULL, every active plugin; else a bigint[] literal of new versions' ids, only the plugins
- * whose metrics read what they changed (Q_CHANGED_PLUGINS). */
 static int
 compute_run(struct db *db, const int *city_ids, size_t ncities, const char *wave, FILE *log,
-    struct compute_values *bulk, const char *changed, char **err)
+    struct compute_values *bulk, char **err)
 {
 	struct city_inputs in;
 	struct plugin_limits lim;
@@ -681,8 +655,7 @@ compute_run(struct db *db, const int *city_ids, size_t ncities, const char *wave
 
 	memset(&in, 0, sizeof(in));
 	memset(&batch, 0, sizeof(batch));
-	/* Q_CHANGED_PLUGINS's columns are Q_ACTIVE_PLUGINS's (the same positions) */
-	plugins = changed ? db_query(db, Q_CHANGED_PLUGINS, 1, &changed) : db_query(db, Q_ACTIVE_PLUGINS, 0, NULL);
+	plugins = db_query(db, Q_ACTIVE_PLUGINS, 0, NULL);
 	inputs = db_query(db, Q_ACTIVE_INPUTS, 0, NULL);
 	if (!db_ok(plugins) || !db_ok(inputs)) {
 		*err = strdup("cannot read the plugins from the database");

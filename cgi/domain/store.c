@@ -79,41 +79,29 @@ lock_waves(struct db *db, enum query_id q, const struct answer_set *sets, size_t
 }
 
 /* Metric values for what changed (per wave, the cities named in it), then the data version. */
-/* versions (may be NULL: every plugin runs): the new versions' ids, 0 for a set that made none, -1 for
- * one whose city-wave had no version before (then every plugin runs for its wave); else only the
- * plugins whose metrics read what the new versions changed (compute_metrics_changed). */
 static int
 after_store(struct db *db, const struct answer_set *sets, const int *ids, size_t n, const char *const *waves,
-    size_t nw, int many_waves, int bulk, const long long *versions, long long *version, FILE *log, char **err)
+    size_t nw, int many_waves, int bulk, long long *version, FILE *log, char **err)
 {
 	int (*compute)(struct db *, const int *, size_t, const char *, FILE *, char **) =
 	    bulk ? compute_metrics_bulk : compute_metrics;
 	int *bulk_ids = NULL;
-	long long *made = NULL;
 	PGresult *res;
 	size_t i, w;
 	int rc = -1;
 
-	if ((bulk_ids = calloc(n + 1, sizeof(int))) == NULL || (made = calloc(n + 1, sizeof(*made))) == NULL) {
+	if ((bulk_ids = calloc(n + 1, sizeof(int))) == NULL) {
 		*err = strdup("out of memory");
 		goto out;
 	}
 	if (many_waves && compute(db, NULL, 0, NULL, log, err) == -1)
 		goto out;
 	for (w = 0; !many_waves && w < nw; w++) {
-		size_t k = 0, nm = 0;
-		int all = versions == NULL || bulk;
+		size_t k = 0;
 		for (i = 0; i < n; i++)
-			if (strcmp(sets[i].survey, waves[w]) == 0) {
+			if (strcmp(sets[i].survey, waves[w]) == 0)
 				bulk_ids[k++] = ids[i];
-				if (!all && versions[i] < 0)
-					all = 1;
-				else if (!all && versions[i] > 0)
-					made[nm++] = versions[i];
-			}
-		if (k && !all && compute_metrics_changed(db, bulk_ids, k, waves[w], made, nm, log, err) == -1)
-			goto out;
-		if (k && all && compute(db, n > 2000 ? NULL : bulk_ids, n > 2000 ? 0 : k, waves[w], log,
+		if (k && compute(db, n > 2000 ? NULL : bulk_ids, n > 2000 ? 0 : k, waves[w], log,
 		    err) == -1)
 			goto out;
 	}
@@ -130,7 +118,6 @@ after_store(struct db *db, const struct answer_set *sets, const int *ids, size_t
 	rc = 0;
 out:
 	free(bulk_ids);
-	free(made);
 	return rc;
 }
 
@@ -149,7 +136,7 @@ store_stored_free(struct stored *out, size_t n)
 
 /* What storing a set would do (Q_UPLOAD_PLAN) into *o; 0 or -1 with *err set. */
 static int
-plan(struct db *db, const char *const *p, struct stored *o, int *had, char **err)
+plan(struct db *db, const char *const *p, struct stored *o, char **err)
 {
 	PGresult *res = db_query(db, Q_UPLOAD_PLAN, 3, p);
 	json_t *cleared;
@@ -162,7 +149,6 @@ plan(struct db *db, const char *const *p, struct stored *o, int *had, char **err
 	}
 	o->changed = atoi(PQgetvalue(res, 0, Q_UPLOAD_PLAN_CHANGES));
 	has_current = !PQgetisnull(res, 0, Q_UPLOAD_PLAN_VERSION);
-	*had = has_current;
 	/* a first version is made even when every answer is null: the city has then taken part */
 	o->made = o->changed > 0 || !has_current;
 	o->version = o->made ? atoi(PQgetvalue(res, 0, Q_UPLOAD_PLAN_NEXT_VERSION)) : atoi(PQgetvalue(res, 0, Q_UPLOAD_PLAN_VERSION));
@@ -189,8 +175,7 @@ store_sets(struct db *db, const struct catalog *cat, const struct answer_set *se
     const char *actor, int token_id, const char *source, int flags, struct stored *out,
     long long *version, void (*progress)(size_t done, size_t total), FILE *log, char **err)
 {
-	int *ids = NULL, *had = NULL, dry_run = flags & STORE_DRY_RUN;
-	long long *versions = NULL;
+	int *ids = NULL, dry_run = flags & STORE_DRY_RUN;
 	char **named = NULL;
 	char cid[16], tid[16];
 	const char *waves[16];
@@ -202,9 +187,7 @@ store_sets(struct db *db, const struct catalog *cat, const struct answer_set *se
 	memset(out, 0, n * sizeof(*out));
 	ids = calloc(n + 1, sizeof(int));
 	named = calloc(n + 1, sizeof(char *));
-	had = calloc(n + 1, sizeof(int));
-	versions = calloc(n + 1, sizeof(*versions));
-	if (ids == NULL || named == NULL || had == NULL || versions == NULL) {
+	if (ids == NULL || named == NULL) {
 		*err = strdup("out of memory");
 		goto out;
 	}
@@ -230,7 +213,7 @@ store_sets(struct db *db, const struct catalog *cat, const struct answer_set *se
 		p[2] = named[i];
 		if (!dry_run && run(db, Q_LOCK_CITY_WAVE, 2, p, err) == -1)
 			goto out;
-		if (plan(db, p, &out[i], &had[i], err) == -1)
+		if (plan(db, p, &out[i], err) == -1)
 			goto out;
 		if (out[i].cleared)
 			refused = 1;
@@ -272,7 +255,6 @@ store_sets(struct db *db, const struct catalog *cat, const struct answer_set *se
 		out[i].version = atoi(PQgetvalue(res, 0, Q_STORE_VERSION_VERSION));
 		out[i].changed = atoi(PQgetvalue(res, 0, Q_STORE_VERSION_NCHANGED));
 		PQclear(res);
-		versions[i] = had[i] ? out[i].id : -1;
 		made++;
 		if (progress && (i + 1) % 1000 == 0)
 			progress(i + 1, n);
@@ -280,14 +262,12 @@ store_sets(struct db *db, const struct catalog *cat, const struct answer_set *se
 	if (progress)
 		progress(n, n);
 	/* Nothing changed: no metric to compute, no new data version. */
-	rc = made ? after_store(db, sets, ids, n, waves, nw, many_waves, 0, versions, version, log, err) : 0;
+	rc = made ? after_store(db, sets, ids, n, waves, nw, many_waves, 0, version, log, err) : 0;
 out:
 	for (i = 0; named && i < n; i++)
 		free(named[i]);
 	free(named);
 	free(ids);
-	free(had);
-	free(versions);
 	return rc;
 }
 
@@ -539,7 +519,7 @@ store_bulk(struct db *db, const struct catalog *cat, const struct answer_set *se
 	if (progress)
 		progress(n, n);
 	phasetime_mark("bulk: stored");
-	rc = after_store(db, sets, ids, n, waves, nw, many_waves, 1, NULL, version, log, err);
+	rc = after_store(db, sets, ids, n, waves, nw, many_waves, 1, version, log, err);
 out:
 	free(ids);
 	free(round);

@@ -51,8 +51,9 @@ backend_cpu(void)
 	fclose(f);
 	if (p == NULL || (p = strrchr(line, ')')) == NULL)
 		return -1;
-	/* after "pid (comm)": field 3 on; utime is field 14, stime 15 */
-	for (k = 3; k < 14 && p; k++)
+	/* p is at the ')' ending field 2; the first strchr finds the space before field 3, each next one
+	 * the space before the next field: utime is field 14, stime 15 */
+	for (k = 2; k < 14 && p; k++)
 		p = strchr(p + 1, ' ');
 	if (p == NULL || sscanf(p + 1, "%lu %lu", &ut, &st) != 2)
 		return -1;
