@@ -1,7 +1,7 @@
 """The bulk import's versions (Q_BULK_VERSIONS): a set without a previous version records its non-null
 answers as changed without looking answers up, a set with one the answers that differ; both as an
 upload would.  And all or nothing on the paths around it: a bad row at the end of a large file, an
-import killed in the middle.
+import killed in the middle."""
 import json
 import os
 import signal
