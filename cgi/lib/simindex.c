@@ -1109,13 +1109,18 @@ column_bits16(const uint64_t *bits, uint64_t mine, size_t na, const unsigned cha
 #define TOP_FIX 16777216.0	/* 2^24 */
 #define TOP_CNT ((uint64_t)1 << 40)
 
-/* column_bits16's approximate pass with code columns: each list's term computed once (the same
- * expression), then per city one look-up and one addition of its term and count. */
+/* column_bits16's approximate pass with code columns: each list's term and count computed once per
+ * column (the same expression for the term), kept in `struct codes`; then codes_add adds the columns'
+ * look-ups to acc four columns at a time (integers: the order does not matter). */
+struct codes {
+	size_t k;			/* columns kept */
+	const unsigned char **col;	/* per column its codes */
+	uint64_t (*v)[256];		/* per column and code its term and count (code 0: nothing) */
+};
+
 static POPCNT_TARGET void
-column_codes(const unsigned char *restrict code, const uint64_t *sets, uint64_t mine, size_t na, size_t n,
-    uint64_t *restrict acc, int init)
+code_table(const uint64_t *sets, uint64_t mine, size_t na, uint64_t *v)
 {
-	uint64_t v[256];
 	size_t i, top = 255;
 
 	/* codes past the last list that is not (no options, length 0) are that list or not used */
@@ -1134,12 +1139,61 @@ column_codes(const unsigned char *restrict code, const uint64_t *sets, uint64_t 
 		t = either == 0 ? 1.0 : (double)shared / (double)either;
 		v[i + 1] = TOP_CNT + (uint64_t)(t * TOP_FIX + 0.5);	/* t in [0, 1]: to the nearest */
 	}
-	if (init)
-		for (i = 0; i < n; i++)
-			acc[i] = v[code[i]];
-	else
-		for (i = 0; i < n; i++)
-			acc[i] += v[code[i]];
+}
+
+/* acc[i] = the sum over the kept columns of their terms and counts for city i. */
+static void
+codes_add(const struct codes *cs, size_t n, uint64_t *restrict acc)
+{
+	size_t j, i;
+
+	if (cs->k == 0) {
+		memset(acc, 0, n * sizeof(*acc));
+		return;
+	}
+	for (j = 0; j < cs->k; j += 4) {
+		const unsigned char *restrict c0 = cs->col[j], *restrict c1, *restrict c2, *restrict c3;
+		const uint64_t *v0 = cs->v[j], *v1, *v2, *v3;
+		switch (cs->k - j) {
+		case 1:
+			if (j == 0)
+				for (i = 0; i < n; i++)
+					acc[i] = v0[c0[i]];
+			else
+				for (i = 0; i < n; i++)
+					acc[i] += v0[c0[i]];
+			break;
+		case 2:
+			c1 = cs->col[j + 1], v1 = cs->v[j + 1];
+			if (j == 0)
+				for (i = 0; i < n; i++)
+					acc[i] = v0[c0[i]] + v1[c1[i]];
+			else
+				for (i = 0; i < n; i++)
+					acc[i] += v0[c0[i]] + v1[c1[i]];
+			break;
+		case 3:
+			c1 = cs->col[j + 1], v1 = cs->v[j + 1];
+			c2 = cs->col[j + 2], v2 = cs->v[j + 2];
+			if (j == 0)
+				for (i = 0; i < n; i++)
+					acc[i] = v0[c0[i]] + v1[c1[i]] + v2[c2[i]];
+			else
+				for (i = 0; i < n; i++)
+					acc[i] += v0[c0[i]] + v1[c1[i]] + v2[c2[i]];
+			break;
+		default:
+			c1 = cs->col[j + 1], v1 = cs->v[j + 1];
+			c2 = cs->col[j + 2], v2 = cs->v[j + 2];
+			c3 = cs->col[j + 3], v3 = cs->v[j + 3];
+			if (j == 0)
+				for (i = 0; i < n; i++)
+					acc[i] = v0[c0[i]] + v1[c1[i]] + v2[c2[i]] + v3[c3[i]];
+			else
+				for (i = 0; i < n; i++)
+					acc[i] += v0[c0[i]] + v1[c1[i]] + v2[c2[i]] + v3[c3[i]];
+		}
+	}
 }
 
 /* column16's population case: a city counts the question when its answer is a number, and matches
@@ -1167,8 +1221,8 @@ column_number(const unsigned char *restrict t, const union cell *restrict c, dou
 
 /* column() for simindex_top16: the same cases in the same order. */
 static void
-column16(const struct simindex *x, size_t q, size_t me, double *sum, uint16_t *m, uint16_t *cnt, uint64_t *acc,
-    int *fresh, int exact)
+column16(const struct simindex *x, size_t q, size_t me, double *sum, uint16_t *m, uint16_t *cnt, struct codes *cs,
+    int exact)
 {
 	size_t n = x->n, i, j;
 	const unsigned char *t = x->tag + q * n;
@@ -1194,9 +1248,8 @@ column16(const struct simindex *x, size_t q, size_t me, double *sum, uint16_t *m
 			for (j = 0; j < na; j++)
 				mine |= (uint64_t)1 << pos[j];
 			if ((size_t)popcount64(mine) == na && !exact && x->qmcol && x->qmcol[q] >= 0) {
-				column_codes(x->mcode + (size_t)x->qmcol[q] * n,
-				    x->msets + (size_t)x->qmcol[q] * 255 * 2, mine, na, n, acc, *fresh);
-				*fresh = 0;
+				code_table(x->msets + (size_t)x->qmcol[q] * 255 * 2, mine, na, cs->v[cs->k]);
+				cs->col[cs->k++] = x->mcode + (size_t)x->qmcol[q] * n;
 				return;
 			}
 			if ((size_t)popcount64(mine) == na) {
@@ -1291,13 +1344,22 @@ top_bounded(const struct simindex *x, int me, size_t limit, struct simindex_hit 
 {
 	double best[32], thr, a, lo = -HUGE_VAL;
 	size_t nb = 0, k = 0, i, at, both;
-	int fresh = 1;	/* acc not written yet: the first code column sets it */
 	struct simindex_hit h;
+	struct codes cs;
 
+	cs.k = 0;
+	cs.col = malloc((x->nmcols + 1) * sizeof(*cs.col));
+	cs.v = malloc((x->nmcols + 1) * sizeof(*cs.v));
+	if (cs.col == NULL || cs.v == NULL) {
+		free(cs.col);
+		free(cs.v);
+		return 0;
+	}
 	for (i = 0; i < x->nq; i++)
-		column16(x, i, (size_t)me, sum, m, cnt, acc, &fresh, 0);
-	if (fresh)		/* no code column: acc as calloc would have left it */
-		memset(acc, 0, x->n * sizeof(*acc));
+		column16(x, i, (size_t)me, sum, m, cnt, &cs, 0);
+	codes_add(&cs, x->n, acc);
+	free(cs.col);
+	free(cs.v);
 	for (i = 0; i < x->n; i++) {	/* the approximate score, NaN: not a candidate */
 		uint64_t w = acc[i];
 		double c = (double)cnt[i] + (double)(int64_t)(w >> 40);
@@ -1366,7 +1428,7 @@ simindex_top(const struct simindex *x, int me, size_t limit, struct simindex_hit
 		return 0;
 	}
 	for (i = 0; i < x->nq; i++)
-		column16(x, i, (size_t)me, sum, m, cnt, NULL, NULL, 1);
+		column16(x, i, (size_t)me, sum, m, cnt, NULL, 1);
 	for (i = 0; i < x->n; i++) {
 		if ((int)i == me || cnt[i] == 0)
 			continue;
