@@ -1116,6 +1116,9 @@ struct codes {
 	size_t k;			/* columns kept */
 	const unsigned char **col;	/* per column its codes */
 	uint64_t (*v)[256];		/* per column and code its term and count (code 0: nothing) */
+	size_t nb;			/* byte columns kept (bytes_add) */
+	const unsigned char **bcol;	/* per byte column its bytes */
+	unsigned char *bmine;		/* per byte column my byte (not 0) */
 };
 
 static POPCNT_TARGET void
@@ -1194,6 +1197,34 @@ codes_add(const struct codes *cs, size_t n, uint64_t *restrict acc)
 					acc[i] += v0[c0[i]] + v1[c1[i]] + v2[c2[i]] + v3[c3[i]];
 		}
 	}
+}
+
+/* column_byte over the kept byte columns, four at a time: m and cnt read and written once per four
+ * (counts: the order does not matter).  -O3 for this loop only, as column_byte. */
+__attribute__((optimize("O3"))) static void
+bytes4(const unsigned char *restrict o0, const unsigned char *restrict o1, const unsigned char *restrict o2,
+    const unsigned char *restrict o3, const unsigned char *mine, size_t n, uint16_t *restrict m,
+    uint16_t *restrict cnt)
+{
+	unsigned char b0 = mine[0], b1 = mine[1], b2 = mine[2], b3 = mine[3];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char v0 = o0[i], v1 = o1[i], v2 = o2[i], v3 = o3[i];
+		cnt[i] = (uint16_t)(cnt[i] + (unsigned char)((v0 != 0) + (v1 != 0) + (v2 != 0) + (v3 != 0)));
+		m[i] = (uint16_t)(m[i] + (unsigned char)((v0 == b0) + (v1 == b1) + (v2 == b2) + (v3 == b3)));
+	}
+}
+
+static void
+bytes_add(const struct codes *cs, size_t n, uint16_t *m, uint16_t *cnt)
+{
+	size_t j = 0;
+
+	for (; j + 4 <= cs->nb; j += 4)
+		bytes4(cs->bcol[j], cs->bcol[j + 1], cs->bcol[j + 2], cs->bcol[j + 3], cs->bmine + j, n, m, cnt);
+	for (; j < cs->nb; j++)
+		column_byte(cs->bcol[j], cs->bmine[j], n, m, cnt);
 }
 
 /* column16's population case: a city counts the question when its answer is a number, and matches
@@ -1293,6 +1324,11 @@ column16(const struct simindex *x, size_t q, size_t me, double *sum, uint16_t *m
 		uint32_t id = c[me].id;
 		if (x->qcol[q] >= 0) {
 			const unsigned char *o = x->opt + (size_t)x->qcol[q] * n;
+			if (o[me] != 0 && !exact && cs) {	/* approximate: added later */
+				cs->bcol[cs->nb] = o;
+				cs->bmine[cs->nb++] = o[me];
+				return;
+			}
 			if (o[me] != 0) {
 				column_byte(o, o[me], n, m, cnt);
 				return;
@@ -1347,19 +1383,26 @@ top_bounded(const struct simindex *x, int me, size_t limit, struct simindex_hit 
 	struct simindex_hit h;
 	struct codes cs;
 
-	cs.k = 0;
+	cs.k = cs.nb = 0;
 	cs.col = malloc((x->nmcols + 1) * sizeof(*cs.col));
 	cs.v = malloc((x->nmcols + 1) * sizeof(*cs.v));
-	if (cs.col == NULL || cs.v == NULL) {
+	cs.bcol = malloc((x->ncols + 1) * sizeof(*cs.bcol));
+	cs.bmine = malloc(x->ncols + 1);
+	if (cs.col == NULL || cs.v == NULL || cs.bcol == NULL || cs.bmine == NULL) {
 		free(cs.col);
 		free(cs.v);
+		free(cs.bcol);
+		free(cs.bmine);
 		return 0;
 	}
 	for (i = 0; i < x->nq; i++)
 		column16(x, i, (size_t)me, sum, m, cnt, &cs, 0);
 	codes_add(&cs, x->n, acc);
+	bytes_add(&cs, x->n, m, cnt);
 	free(cs.col);
 	free(cs.v);
+	free(cs.bcol);
+	free(cs.bmine);
 	for (i = 0; i < x->n; i++) {	/* the approximate score, NaN: not a candidate */
 		uint64_t w = acc[i];
 		double c = (double)cnt[i] + (double)(int64_t)(w >> 40);
