@@ -1102,31 +1102,158 @@ column_bits16(const uint64_t *bits, uint64_t mine, size_t na, const unsigned cha
 	}
 }
 
-/* column_bits16's approximate pass with code columns: each list's term computed once (the same
- * expression), then per city a look-up. */
-static POPCNT_TARGET void
-column_codes(const unsigned char *code, const uint64_t *sets, uint64_t mine, size_t na, size_t n, double *sum,
-    uint16_t *cnt)
-{
-	double v[256];
-	size_t i;
+/* simindex_top's approximate pass keeps a code column's terms in one 64-bit word per city: the count
+ * of questions above bit 40, the sum of the terms as fixed point (TOP_FIX units a 1) below.  Each term
+ * is rounded once to a unit (off by at most 2^-25), so the mean of the fixed-point terms is off by at
+ * most 2^-25 (at most 65534 terms of at most 2^24 units: under 2^40). */
+#define TOP_FIX 16777216.0	/* 2^24 */
+#define TOP_CNT ((uint64_t)1 << 40)
 
+/* column_bits16's approximate pass with code columns: each list's term and count computed once per
+ * column (the same expression for the term), kept in `struct codes`; then codes_add adds the columns'
+ * look-ups to acc four columns at a time (integers: the order does not matter). */
+struct codes {
+	size_t k;			/* columns kept */
+	const unsigned char **col;	/* per column its codes */
+	uint64_t (*v)[256];		/* per column and code its term and count (code 0: nothing) */
+	size_t nb;			/* byte columns kept (bytes_add) */
+	const unsigned char **bcol;	/* per byte column its bytes */
+	unsigned char *bmine;		/* per byte column my byte (not 0) */
+};
+
+static POPCNT_TARGET void
+code_table(const uint64_t *sets, uint64_t mine, size_t na, uint64_t *v)
+{
+	size_t i, top = 255;
+
+	/* codes past the last list that is not (no options, length 0) are that list or not used */
+	while (top > 0 && sets[2 * (top - 1)] == 0 && sets[2 * (top - 1) + 1] == 0)
+		top--;
 	v[0] = 0;
 	for (i = 0; i < 255; i++) {
-		int64_t shared = __builtin_popcountll(sets[2 * i] & mine), either;
+		int64_t shared, either;
+		double t;
+		if (i > top) {
+			v[i + 1] = v[top + 1];
+			continue;
+		}
+		shared = __builtin_popcountll(sets[2 * i] & mine);
 		either = (int64_t)na + (int64_t)(uint32_t)sets[2 * i + 1] - shared;
-		v[i + 1] = either == 0 ? 1.0 : (double)shared / (double)either;
+		t = either == 0 ? 1.0 : (double)shared / (double)either;
+		v[i + 1] = TOP_CNT + (uint64_t)(t * TOP_FIX + 0.5);	/* t in [0, 1]: to the nearest */
+	}
+}
+
+/* acc[i] = the sum over the kept columns of their terms and counts for city i. */
+static void
+codes_add(const struct codes *cs, size_t n, uint64_t *restrict acc)
+{
+	size_t j, i;
+
+	if (cs->k == 0) {
+		memset(acc, 0, n * sizeof(*acc));
+		return;
+	}
+	for (j = 0; j < cs->k; j += 4) {
+		const unsigned char *restrict c0 = cs->col[j], *restrict c1, *restrict c2, *restrict c3;
+		const uint64_t *v0 = cs->v[j], *v1, *v2, *v3;
+		switch (cs->k - j) {
+		case 1:
+			if (j == 0)
+				for (i = 0; i < n; i++)
+					acc[i] = v0[c0[i]];
+			else
+				for (i = 0; i < n; i++)
+					acc[i] += v0[c0[i]];
+			break;
+		case 2:
+			c1 = cs->col[j + 1], v1 = cs->v[j + 1];
+			if (j == 0)
+				for (i = 0; i < n; i++)
+					acc[i] = v0[c0[i]] + v1[c1[i]];
+			else
+				for (i = 0; i < n; i++)
+					acc[i] += v0[c0[i]] + v1[c1[i]];
+			break;
+		case 3:
+			c1 = cs->col[j + 1], v1 = cs->v[j + 1];
+			c2 = cs->col[j + 2], v2 = cs->v[j + 2];
+			if (j == 0)
+				for (i = 0; i < n; i++)
+					acc[i] = v0[c0[i]] + v1[c1[i]] + v2[c2[i]];
+			else
+				for (i = 0; i < n; i++)
+					acc[i] += v0[c0[i]] + v1[c1[i]] + v2[c2[i]];
+			break;
+		default:
+			c1 = cs->col[j + 1], v1 = cs->v[j + 1];
+			c2 = cs->col[j + 2], v2 = cs->v[j + 2];
+			c3 = cs->col[j + 3], v3 = cs->v[j + 3];
+			if (j == 0)
+				for (i = 0; i < n; i++)
+					acc[i] = v0[c0[i]] + v1[c1[i]] + v2[c2[i]] + v3[c3[i]];
+			else
+				for (i = 0; i < n; i++)
+					acc[i] += v0[c0[i]] + v1[c1[i]] + v2[c2[i]] + v3[c3[i]];
+		}
+	}
+}
+
+/* column_byte over the kept byte columns, four at a time: m and cnt read and written once per four
+ * (counts: the order does not matter).  -O3 for this loop only, as column_byte. */
+__attribute__((optimize("O3"))) static void
+bytes4(const unsigned char *restrict o0, const unsigned char *restrict o1, const unsigned char *restrict o2,
+    const unsigned char *restrict o3, const unsigned char *mine, size_t n, uint16_t *restrict m,
+    uint16_t *restrict cnt)
+{
+	unsigned char b0 = mine[0], b1 = mine[1], b2 = mine[2], b3 = mine[3];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char v0 = o0[i], v1 = o1[i], v2 = o2[i], v3 = o3[i];
+		cnt[i] = (uint16_t)(cnt[i] + (unsigned char)((v0 != 0) + (v1 != 0) + (v2 != 0) + (v3 != 0)));
+		m[i] = (uint16_t)(m[i] + (unsigned char)((v0 == b0) + (v1 == b1) + (v2 == b2) + (v3 == b3)));
+	}
+}
+
+static void
+bytes_add(const struct codes *cs, size_t n, uint16_t *m, uint16_t *cnt)
+{
+	size_t j = 0;
+
+	for (; j + 4 <= cs->nb; j += 4)
+		bytes4(cs->bcol[j], cs->bcol[j + 1], cs->bcol[j + 2], cs->bcol[j + 3], cs->bmine + j, n, m, cnt);
+	for (; j < cs->nb; j++)
+		column_byte(cs->bcol[j], cs->bmine[j], n, m, cnt);
+}
+
+/* column16's population case: a city counts the question when its answer is a number, and matches
+ * when that is within the band of mine (a > 0): the same comparison, without a branch so that the
+ * compiler vectorises it (-O3 for this loop only; a cell that is not a number is read as a double but
+ * its result masked). */
+__attribute__((optimize("O3"))) static void
+column_number(const unsigned char *restrict t, const union cell *restrict c, double a, size_t n,
+    uint16_t *restrict m, uint16_t *restrict cnt)
+{
+	double band = SIMILAR_POPULATION_BAND * a;
+	size_t i;
+
+	if (!(a > 0)) {
+		for (i = 0; i < n; i++)
+			cnt[i] = (uint16_t)(cnt[i] + (t[i] == T_NUMBER));
+		return;
 	}
 	for (i = 0; i < n; i++) {
-		unsigned char k = code[i];
-		cnt[i] = (uint16_t)(cnt[i] + (k != 0));
-		sum[i] += v[k];
+		uint16_t v = t[i] == T_NUMBER;
+		cnt[i] = (uint16_t)(cnt[i] + v);
+		m[i] = (uint16_t)(m[i] + (v & (fabs(c[i].num - a) <= band)));
 	}
 }
 
 /* column() for simindex_top16: the same cases in the same order. */
 static void
-column16(const struct simindex *x, size_t q, size_t me, double *sum, uint16_t *m, uint16_t *cnt, int exact)
+column16(const struct simindex *x, size_t q, size_t me, double *sum, uint16_t *m, uint16_t *cnt, struct codes *cs,
+    int exact)
 {
 	size_t n = x->n, i, j;
 	const unsigned char *t = x->tag + q * n;
@@ -1152,8 +1279,8 @@ column16(const struct simindex *x, size_t q, size_t me, double *sum, uint16_t *m
 			for (j = 0; j < na; j++)
 				mine |= (uint64_t)1 << pos[j];
 			if ((size_t)popcount64(mine) == na && !exact && x->qmcol && x->qmcol[q] >= 0) {
-				column_codes(x->mcode + (size_t)x->qmcol[q] * n,
-				    x->msets + (size_t)x->qmcol[q] * 255 * 2, mine, na, n, sum, cnt);
+				code_table(x->msets + (size_t)x->qmcol[q] * 255 * 2, mine, na, cs->v[cs->k]);
+				cs->col[cs->k++] = x->mcode + (size_t)x->qmcol[q] * n;
 				return;
 			}
 			if ((size_t)popcount64(mine) == na) {
@@ -1197,6 +1324,11 @@ column16(const struct simindex *x, size_t q, size_t me, double *sum, uint16_t *m
 		uint32_t id = c[me].id;
 		if (x->qcol[q] >= 0) {
 			const unsigned char *o = x->opt + (size_t)x->qcol[q] * n;
+			if (o[me] != 0 && !exact && cs) {	/* approximate: added later */
+				cs->bcol[cs->nb] = o;
+				cs->bmine[cs->nb++] = o[me];
+				return;
+			}
 			if (o[me] != 0) {
 				column_byte(o, o[me], n, m, cnt);
 				return;
@@ -1209,15 +1341,8 @@ column16(const struct simindex *x, size_t q, size_t me, double *sum, uint16_t *m
 		}
 		return;
 	}
-	if (x->population[q] && ta == T_NUMBER) {
-		double a = c[me].num;
-		for (i = 0; i < n; i++)
-			if (t[i] == T_NUMBER) {
-				double b = c[i].num;
-				m[i] = (uint16_t)(m[i] + (a > 0 && fabs(b - a) <= SIMILAR_POPULATION_BAND * a));
-				cnt[i]++;
-			}
-	}
+	if (x->population[q] && ta == T_NUMBER)
+		column_number(t, c, c[me].num, n, m, cnt);
 }
 
 /* The best `limit` of the hits so far out[0 .. *k), in order: h inserted where it belongs. */
@@ -1237,32 +1362,55 @@ top_insert(const struct simindex *x, struct simindex_hit *out, size_t *k, size_t
 	out[at] = *h;
 }
 
-/* How far simindex_top's approximate score (the ones and fractions summed in any order) may be from
- * the exact one, twice over, with room to spare: every sum is of at most 65534 terms in [0, 1], each
- * addition off by at most half an ulp of the sum (<= cnt * 2^-53), so a score (sum / cnt) is off by
- * under cnt * 2^-53 < 1e-11 either way. */
-#define TOP_SLACK 2e-9
+/* How far simindex_top's approximate score may be from the exact one, twice over, with room to
+ * spare: a code column's term is rounded to 2^-24 (off by at most 2^-25, so their mean too), and every
+ * double sum is of at most 65534 terms in [0, 1], each addition off by at most half an ulp of the sum
+ * (<= cnt * 2^-53), so a score (sum / cnt) is off by under 2^-25 + 1e-11 < 3.1e-8 either way. */
+#define TOP_SLACK 2e-7
 
 /* simindex_top for limit <= 32 with a bound: a first pass scores every city approximately (the
- * fractions added at once, no ones pending), keeps the limit-th best approximate score a, and then
- * scores exactly (simindex_score: the reference order) only the cities whose approximate score is at
- * least a - TOP_SLACK.  Any other city's exact score is below a - TOP_SLACK / 2, so below the exact
- * scores of `limit` cities: it cannot enter the list, ties included. */
+ * fractions added at once, no ones pending, code columns in fixed point), keeps the limit-th best
+ * approximate score a, and then scores exactly (simindex_score: the reference order) only the cities
+ * whose approximate score is at least a - TOP_SLACK.  Any other city's exact score is below
+ * a - TOP_SLACK / 2, so below the exact scores of `limit` cities: it cannot enter the list, ties
+ * included. */
 static size_t
 top_bounded(const struct simindex *x, int me, size_t limit, struct simindex_hit *out, double *sum, uint16_t *m,
-    uint16_t *cnt)
+    uint16_t *cnt, uint64_t *acc)
 {
-	double best[32], thr, a;
+	double best[32], thr, a, lo = -HUGE_VAL;
 	size_t nb = 0, k = 0, i, at, both;
 	struct simindex_hit h;
+	struct codes cs;
 
+	cs.k = cs.nb = 0;
+	cs.col = malloc((x->nmcols + 1) * sizeof(*cs.col));
+	cs.v = malloc((x->nmcols + 1) * sizeof(*cs.v));
+	cs.bcol = malloc((x->ncols + 1) * sizeof(*cs.bcol));
+	cs.bmine = malloc(x->ncols + 1);
+	if (cs.col == NULL || cs.v == NULL || cs.bcol == NULL || cs.bmine == NULL) {
+		free(cs.col);
+		free(cs.v);
+		free(cs.bcol);
+		free(cs.bmine);
+		return 0;
+	}
 	for (i = 0; i < x->nq; i++)
-		column16(x, i, (size_t)me, sum, m, cnt, 0);
+		column16(x, i, (size_t)me, sum, m, cnt, &cs, 0);
+	codes_add(&cs, x->n, acc);
+	bytes_add(&cs, x->n, m, cnt);
+	free(cs.col);
+	free(cs.v);
+	free(cs.bcol);
+	free(cs.bmine);
+	for (i = 0; i < x->n; i++) {	/* the approximate score, NaN: not a candidate */
+		uint64_t w = acc[i];
+		double c = (double)cnt[i] + (double)(int64_t)(w >> 40);
+		sum[i] = (sum[i] + (double)m[i] + (double)(int64_t)(w & (TOP_CNT - 1)) * (1 / TOP_FIX)) / c;
+	}
+	sum[me] = NAN;
 	for (i = 0; i < x->n; i++) {
-		if ((int)i == me || cnt[i] == 0)
-			continue;
-		sum[i] = a = (sum[i] + (double)m[i]) / (double)cnt[i];
-		if (nb == limit && a <= best[nb - 1])
+		if (!((a = sum[i]) > lo))
 			continue;
 		at = nb < limit ? nb++ : nb - 1;
 		while (at > 0 && a > best[at - 1]) {
@@ -1270,12 +1418,14 @@ top_bounded(const struct simindex *x, int me, size_t limit, struct simindex_hit 
 			at--;
 		}
 		best[at] = a;
+		if (nb == limit)
+			lo = best[nb - 1];
 	}
 	if (nb == 0)
 		return 0;
 	thr = nb < limit ? -HUGE_VAL : best[nb - 1] - TOP_SLACK;
 	for (i = 0; i < x->n; i++) {
-		if ((int)i == me || cnt[i] == 0 || sum[i] < thr)
+		if (!(sum[i] >= thr))
 			continue;
 		h.row = (int)i;
 		h.score = simindex_score(x, me, (int)i, &both);
@@ -1292,26 +1442,36 @@ simindex_top(const struct simindex *x, int me, size_t limit, struct simindex_hit
 	size_t i, k, n = 0;
 	double *sum;
 	uint16_t *m, *cnt;
+	uint64_t *acc;
 
 	if (x == NULL || me < 0 || (size_t)me >= x->n || limit == 0 || x->rank == NULL)
 		return 0;
 	if (x->nq >= 65535 || x->qcol == NULL)
 		return simindex_top_wide(x, me, limit, out);
+	if (limit <= 32) {	/* acc is written before it is read */
+		if ((sum = calloc(x->n, sizeof(*sum) + 2 * sizeof(*m))) == NULL)
+			return 0;
+		if ((acc = malloc(x->n * sizeof(*acc) + 1)) == NULL) {
+			free(sum);
+			return 0;
+		}
+		m = (uint16_t *)(void *)(sum + x->n);
+		cnt = m + x->n;
+		k = top_bounded(x, me, limit, out, sum, m, cnt, acc);
+		free(acc);
+		free(sum);
+		return k;
+	}
 	if ((sum = calloc(x->n, sizeof(*sum) + 2 * sizeof(*m))) == NULL)
 		return 0;
 	m = (uint16_t *)(void *)(sum + x->n);
 	cnt = m + x->n;
-	if (limit <= 32) {
-		k = top_bounded(x, me, limit, out, sum, m, cnt);
-		free(sum);
-		return k;
-	}
 	if ((all = malloc(x->n * sizeof(*all))) == NULL) {
 		free(sum);
 		return 0;
 	}
 	for (i = 0; i < x->nq; i++)
-		column16(x, i, (size_t)me, sum, m, cnt, 1);
+		column16(x, i, (size_t)me, sum, m, cnt, NULL, 1);
 	for (i = 0; i < x->n; i++) {
 		if ((int)i == me || cnt[i] == 0)
 			continue;
