@@ -54,20 +54,29 @@ cohort_from_facts(const struct wavefacts *w, const int *ids, size_t n)
 		eq = strchr(x, '=');
 		len = eq ? (size_t)(eq - x) : strlen(x);
 		if (q == NULL || len != lastlen || memcmp(x, last, len) != 0) {
-			if ((q = json_object_getn(counts, x, len)) == NULL) {
-				if ((q = json_object()) == NULL || (qc = json_object()) == NULL ||
-				    json_object_set_new_nocheck(q, "answered", json_integer(0)) == -1 ||
-				    json_object_set_new_nocheck(q, "counts", qc) == -1 ||
-				    json_object_setn_new(counts, x, len, q) == -1) {
+			last = x;
+			lastlen = len;
+			if ((q = json_object_getn(counts, x, len)) != NULL) {
+				qc = json_object_get(q, "counts");
+			} else {
+				/* made with its answered count when this slot is that count */
+				q = json_object();
+				qc = json_object();
+				if (q == NULL || qc == NULL || json_object_set_new_nocheck(q, "answered",
+				    json_integer(eq ? 0 : (json_int_t)cnt[k])) == -1 ||
+				    json_object_set_nocheck(q, "counts", qc) == -1 ||
+				    json_object_setn_new(counts, x, len, json_incref(q)) == -1) {
+					json_decref(q);
+					json_decref(qc);
 					json_decref(counts);
 					free(cnt);
 					return NULL;
 				}
-			} else {
-				qc = json_object_get(q, "counts");
+				json_decref(q);
+				json_decref(qc);	/* both held by counts now */
+				if (eq == NULL)
+					continue;
 			}
-			last = x;
-			lastlen = len;
 		}
 		if (eq == NULL)
 			json_object_set_new_nocheck(q, "answered", json_integer((json_int_t)cnt[k]));
