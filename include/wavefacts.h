@@ -11,6 +11,7 @@
 #define CB_WAVEFACTS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 
 #include "db.h"
@@ -27,6 +28,14 @@ const struct wavefacts *wavefacts_get(struct db *db, const char *wave, long long
  * facts (nothing added) or memory ran out (some may be: the caller drops counts). */
 int wavefacts_count(const struct wavefacts *w, const int *ids, size_t n, json_t *counts,
     void (*add)(json_t *, const char *, const char *, json_int_t));
+
+/* Issue 18, tenth session: the same counts as a flat array, one per fact slot (wavefacts_nfacts of
+ * them, malloc'd, the caller frees it; the slots in Q_PEERS_PROFILE's order): NULL when a city is not
+ * in the wave's facts or memory ran out.  wavefacts_fact(w, k) is slot k's fact, "code" (answered) or
+ * "code=option" (chose option), valid while w is. */
+uint32_t *wavefacts_tally(const struct wavefacts *w, const int *ids, size_t n);
+size_t wavefacts_nfacts(const struct wavefacts *w);
+const char *wavefacts_fact(const struct wavefacts *w, size_t k);
 
 /* This worker's facts of wave, of whatever version it last used (NULL when none): the caller checks
  * the version of what it then asks PostgreSQL against wavefacts_version. */

@@ -594,28 +594,51 @@ seek_city(const int32_t *city, size_t nc, size_t from, int id)
 	return city[lo] == id ? (long)lo : -1;
 }
 
-int
-wavefacts_count(const struct wavefacts *w, const int *ids, size_t n, json_t *counts,
-    void (*add)(json_t *, const char *, const char *, json_int_t))
+uint32_t *
+wavefacts_tally(const struct wavefacts *w, const int *ids, size_t n)
 {
-	uint32_t *cnt, k, nf = w->h->nfacts;
-	char *code = NULL;
-	size_t i, cap = 0, from = 0;
+	uint32_t *cnt, nf = w->h->nfacts;
+	size_t i, from = 0;
 
 	if ((cnt = calloc(nf ? nf : 1, sizeof(*cnt))) == NULL)
-		return -1;
+		return NULL;
 	for (i = 0; i < n; i++) {
 		long c = seek_city(w->city, w->h->ncities, from, ids[i]);
 		uint32_t j, end;
 
 		if (c < 0) {
 			free(cnt);
-			return -1;
+			return NULL;
 		}
 		from = (size_t)c;
 		for (j = w->start[c], end = w->start[c + 1]; j < end; j++)
 			cnt[w->ks[j]]++;
 	}
+	return cnt;
+}
+
+size_t
+wavefacts_nfacts(const struct wavefacts *w)
+{
+	return w->h->nfacts;
+}
+
+const char *
+wavefacts_fact(const struct wavefacts *w, size_t k)
+{
+	return w->str + w->factoff[k];
+}
+
+int
+wavefacts_count(const struct wavefacts *w, const int *ids, size_t n, json_t *counts,
+    void (*add)(json_t *, const char *, const char *, json_int_t))
+{
+	uint32_t *cnt, k, nf = w->h->nfacts;
+	char *code = NULL;
+	size_t cap = 0;
+
+	if ((cnt = wavefacts_tally(w, ids, n)) == NULL)
+		return -1;
 	for (k = 0; k < nf; k++) {
 		const char *x = w->str + w->factoff[k], *eq;
 

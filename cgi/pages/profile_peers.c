@@ -14,13 +14,77 @@ profile_count_add(json_t *counts, const char *code, const char *option, json_int
 	json_t *q = json_object_get(counts, code);
 
 	if (q == NULL) {
-		q = json_pack("{s:i, s:{}}", "answered", 0, "counts");
+		q = json_object();
+		json_object_set_new_nocheck(q, "answered", json_integer(0));
+		json_object_set_new_nocheck(q, "counts", json_object());
 		json_object_set_new(counts, code, q);
 	}
 	if (option == NULL)
-		json_object_set_new(q, "answered", json_integer(n));
+		json_object_set_new_nocheck(q, "answered", json_integer(n));
 	else
 		json_object_set_new(json_object_get(q, "counts"), option, json_integer(n));
+}
+
+/* Issue 18, tenth session: the cohort's counts ({code: {answered, counts: {option: n}}}, as
+ * profile_count_add builds them from the facts' slots in order, byte for byte) from the flat tally of
+ * the facts (wavefacts_tally): a code's slots are mostly adjacent, so its object is looked up once for
+ * them, and no format is parsed.  NULL when a city is not in the facts or memory ran out. */
+static json_t *
+cohort_from_facts(const struct wavefacts *w, const int *ids, size_t n)
+{
+	uint32_t *cnt = wavefacts_tally(w, ids, n);
+	json_t *counts, *q = NULL, *qc = NULL;
+	const char *last = NULL;
+	size_t k, nf, lastlen = 0;
+
+	if (cnt == NULL)
+		return NULL;
+	if ((counts = json_object()) == NULL) {
+		free(cnt);
+		return NULL;
+	}
+	nf = wavefacts_nfacts(w);
+	for (k = 0; k < nf; k++) {
+		const char *x, *eq;
+		size_t len;
+
+		if (cnt[k] == 0)
+			continue;
+		x = wavefacts_fact(w, k);
+		eq = strchr(x, '=');
+		len = eq ? (size_t)(eq - x) : strlen(x);
+		if (q == NULL || len != lastlen || memcmp(x, last, len) != 0) {
+			last = x;
+			lastlen = len;
+			if ((q = json_object_getn(counts, x, len)) != NULL) {
+				qc = json_object_get(q, "counts");
+			} else {
+				/* made with its answered count when this slot is that count */
+				q = json_object();
+				qc = json_object();
+				if (q == NULL || qc == NULL || json_object_set_new_nocheck(q, "answered",
+				    json_integer(eq ? 0 : (json_int_t)cnt[k])) == -1 ||
+				    json_object_set_nocheck(q, "counts", qc) == -1 ||
+				    json_object_setn_new(counts, x, len, json_incref(q)) == -1) {
+					json_decref(q);
+					json_decref(qc);
+					json_decref(counts);
+					free(cnt);
+					return NULL;
+				}
+				json_decref(q);
+				json_decref(qc);	/* both held by counts now */
+				if (eq == NULL)
+					continue;
+			}
+		}
+		if (eq == NULL)
+			json_object_set_new_nocheck(q, "answered", json_integer((json_int_t)cnt[k]));
+		else
+			json_object_set_new(qc, eq + 1, json_integer((json_int_t)cnt[k]));
+	}
+	free(cnt);
+	return counts;
 }
 
 /* The columns of a metric row in each of the peer statements. */
@@ -93,8 +157,7 @@ peers_in_worker(struct db *db, const char *wave, const struct cohort *c, const c
 	}
 	if (n < 0 || n != nids || (w = wavefacts_get(db, wave, version)) == NULL)
 		goto out;
-	counts = json_object();
-	if (wavefacts_count(w, ids, (size_t)nids, counts, profile_count_add) == -1)
+	if ((counts = cohort_from_facts(w, ids, (size_t)nids)) == NULL)
 		goto out;
 	*cohort = counts;
 	*metrics = list;
@@ -165,8 +228,7 @@ peers_found_in_worker(struct db *db, const char *wave, const struct cohort *c, c
 	}
 	if (!ok || n != (long long)nids || version != wavefacts_version(w))
 		goto out;
-	counts = json_object();
-	if (wavefacts_count(w, ids, nids, counts, profile_count_add) == -1)
+	if ((counts = cohort_from_facts(w, ids, nids)) == NULL)
 		goto out;
 	*cohort = counts;
 	*metrics = list;
@@ -210,8 +272,7 @@ peers_in_blocks(struct db *db, const char *wave, const struct cohort *c, const c
 			goto out;
 	if ((list = wavemetrics_ranks(m, ids, nids, (int)city)) == NULL)
 		goto out;
-	counts = json_object();
-	if (wavefacts_count(w, ids, nids, counts, profile_count_add) == -1)
+	if ((counts = cohort_from_facts(w, ids, nids)) == NULL)
 		goto out;
 	*cohort = counts;
 	*metrics = list;
