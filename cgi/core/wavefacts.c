@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "simshare.h"
+#include "idseek.h"
 #include "wavefacts.h"
 
 #define WFMAGIC	0x32465757u	/* "WWF2" */
@@ -557,43 +558,6 @@ wavefacts_get(struct db *db, const char *wave, long long version)
 }
 
 
-/* The index of id in city (nc of them, increasing) at or after from, where city[from] <= id is the
- * common case (the next member of a cohort sorted by id): a gallop from there, then a binary search;
- * otherwise (ids not increasing) the whole array is searched.  -1 when id is not there. */
-static long
-seek_city(const int32_t *city, size_t nc, size_t from, int id)
-{
-	size_t lo = from, hi, step = 1;
-
-	if (from >= nc || city[from] > id) {
-		lo = 0;
-		hi = nc;
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-
-			if (city[mid] < id)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		return lo < nc && city[lo] == id ? (long)lo : -1;
-	}
-	while (lo + step < nc && city[lo + step] <= id) {
-		lo += step;
-		step *= 2;
-	}
-	hi = lo + step < nc ? lo + step : nc;
-	while (hi - lo > 1) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (city[mid] <= id)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return city[lo] == id ? (long)lo : -1;
-}
-
 uint32_t *
 wavefacts_tally(const struct wavefacts *w, const int *ids, size_t n)
 {
@@ -603,7 +567,7 @@ wavefacts_tally(const struct wavefacts *w, const int *ids, size_t n)
 	if ((cnt = calloc(nf ? nf : 1, sizeof(*cnt))) == NULL)
 		return NULL;
 	for (i = 0; i < n; i++) {
-		long c = seek_city(w->city, w->h->ncities, from, ids[i]);
+		long c = idseek(w->city, w->h->ncities, from, ids[i]);
 		uint32_t j, end;
 
 		if (c < 0) {

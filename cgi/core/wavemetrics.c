@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "simshare.h"
+#include "idseek.h"
 #include "wavemetrics.h"
 
 #define WMMAGIC	0x324d5757u	/* "WWM2": the 8-byte arrays first, then the 4-byte ones, then the bytes (aligned) */
@@ -539,43 +540,6 @@ pg_cmp(double a, double b)
 }
 
 
-/* The index of id in city (nc of them, increasing) at or after from, where city[from] <= id is the
- * common case (the next member of a cohort sorted by id): a gallop from there, then a binary search;
- * otherwise (ids not increasing) the whole array is searched.  -1 when id is not there. */
-static long
-seek_city(const int32_t *city, size_t nc, size_t from, int id)
-{
-	size_t lo = from, hi, step = 1;
-
-	if (from >= nc || city[from] > id) {
-		lo = 0;
-		hi = nc;
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-
-			if (city[mid] < id)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		return lo < nc && city[lo] == id ? (long)lo : -1;
-	}
-	while (lo + step < nc && city[lo + step] <= id) {
-		lo += step;
-		step *= 2;
-	}
-	hi = lo + step < nc ? lo + step : nc;
-	while (hi - lo > 1) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (city[mid] <= id)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return city[lo] == id ? (long)lo : -1;
-}
-
 json_t *
 wavemetrics_ranks(const struct wavemetrics *w, const int *ids, size_t n, int city)
 {
@@ -587,7 +551,7 @@ wavemetrics_ranks(const struct wavemetrics *w, const int *ids, size_t n, int cit
 	if (me < 0 || (at = malloc((n + 1) * sizeof(*at))) == NULL)
 		goto bad;
 	for (i = 0; i < n; i++) {
-		if ((c = seek_city(w->city, nc, i ? at[i - 1] : 0, ids[i])) < 0)
+		if ((c = idseek(w->city, nc, i ? at[i - 1] : 0, ids[i])) < 0)
 			goto bad;
 		at[i] = (size_t)c;
 	}
