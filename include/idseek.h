@@ -9,7 +9,7 @@
 
 /* The index of id in ids (n of them, increasing) at or after from, where ids[from] <= id is the common
  * case: a gallop from there, then a binary search; otherwise (ids asked not increasing) the whole
- * array is searched.  -1 when id is not there. */
+ * array is searched, as it is for from n or more.  -1 when id is not there. */
 long idseek(const int32_t *ids, size_t n, size_t from, int32_t id);
 
 #endif

@@ -389,6 +389,20 @@ resolve_similar(struct request *r, struct cohort *c)
 	return rc;
 }
 
+/* p->text respelled as name when they differ by case only: 1 (stop looking), else 0.  A failed copy
+ * leaves p->text as given and the search goes on, as a name no city has. */
+static int
+respelled(struct peers *p, const char *name)
+{
+	char *dup;
+
+	if (strcasecmp(name, p->text) != 0 || strcmp(name, p->text) == 0 || (dup = strdup(name)) == NULL)
+		return 0;
+	free(p->text);
+	p->text = dup;
+	return 1;
+}
+
 /* region:north america is region:North America: the name is taken as the cities spell it (any case
  * matches, as the contract asks of filters), so the stored statistics of that region apply.  A name no
  * city has stays as given (an empty cohort).  0, or -1 with the error answered. */
@@ -403,16 +417,9 @@ canonical_region(struct request *r, struct peers *p)
 	int i;
 
 	if (regions != NULL) {
-		json_array_foreach(regions, k, v) {
-			const char *name = json_string_value(v);
-			char *dup;
-
-			if (strcasecmp(name, p->text) != 0 || strcmp(name, p->text) == 0 || (dup = strdup(name)) == NULL)
-				continue;
-			free(p->text);
-			p->text = dup;
-			break;
-		}
+		json_array_foreach(regions, k, v)
+			if (respelled(p, json_string_value(v)))
+				break;
 		json_decref(regions);
 		return 0;
 	}
@@ -422,15 +429,9 @@ canonical_region(struct request *r, struct peers *p)
 		PQclear(res);
 		return -1;
 	}
-	for (i = 0; i < PQntuples(res); i++) {
-		const char *name = PQgetvalue(res, i, Q_REGIONS_REGION);
-		char *dup;
-		if (strcasecmp(name, p->text) != 0 || strcmp(name, p->text) == 0 || (dup = strdup(name)) == NULL)
-			continue;
-		free(p->text);
-		p->text = dup;
-		break;
-	}
+	for (i = 0; i < PQntuples(res); i++)
+		if (respelled(p, PQgetvalue(res, i, Q_REGIONS_REGION)))
+			break;
 	PQclear(res);
 	return 0;
 }

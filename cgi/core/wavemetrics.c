@@ -241,25 +241,6 @@ wavemetrics_version(const struct wavemetrics *w)
 	return w->h->version;
 }
 
-/* The index of id in city (nc of them, increasing), or -1. */
-static long
-city_index(const int32_t *city, size_t nc, int id)
-{
-	size_t lo = 0, hi = nc;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (city[mid] == id)
-			return (long)mid;
-		if (city[mid] < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
-}
-
 /* A decimal int of PostgreSQL's text form (an optional '-', digits only), or 0 with *ok cleared. */
 static long long
 dec(const char *s, int *ok)
@@ -418,7 +399,7 @@ build(struct db *db, const char *wave, long long version, size_t *len)
 		if (pos != NULL)
 			c = id >= 0 && (size_t)id <= maxcid ? pos[id] : -1;
 		else
-			c = city_index(city, nc, (int)id);
+			c = idseek(city, nc, nc, (int32_t)id);
 		if (c < 0)
 			goto out;
 		r = k * nc + (size_t)c;
@@ -544,7 +525,7 @@ json_t *
 wavemetrics_ranks(const struct wavemetrics *w, const int *ids, size_t n, int city)
 {
 	size_t nc = w->h->ncities, i, *at = NULL;
-	long me = city_index(w->city, nc, city), c;
+	long me = idseek(w->city, nc, nc, city), c;
 	json_t *list = NULL, *row;
 	uint32_t m;
 

@@ -7,19 +7,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "phasetime.h"
 
 static int on = -1, backend;
 static double last_wall, last_cpu, last_be;
-
-static double
-now_wall(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 /* This process's and its waited-for children's (the sandbox's) user and system CPU, in seconds. */
 static double
@@ -66,7 +58,7 @@ enabled(void)
 	if (on == -1) {
 		const char *v = getenv("CITYBENCH_TIMING");
 		on = v && *v && strcmp(v, "0") != 0;
-		last_wall = now_wall();
+		last_wall = clock_mono();
 		last_cpu = now_cpu();
 	}
 	return on;
@@ -88,7 +80,7 @@ phasetime_mark(const char *name)
 
 	if (!enabled())
 		return;
-	w = now_wall();
+	w = clock_mono();
 	c = now_cpu();
 	b = backend_cpu();
 	if (b >= 0 && last_be >= 0)
