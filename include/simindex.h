@@ -11,6 +11,7 @@
 #define CB_SIMINDEX_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -54,6 +55,18 @@ double simindex_score(const struct simindex *x, int mine, int theirs, size_t *bo
 /* The `limit` cities most like row `me` (score, then questions both answered, then name, then slug;
  * cities with nothing in common left out) into out (room for `limit`); returns how many. */
 size_t simindex_top(const struct simindex *x, int me, size_t limit, struct simindex_hit *out);
+
+/* hit a against hit b (rows of x) in simindex_top's order: < 0 when a comes first, 0 when they are the
+ * same city, > 0 otherwise. */
+int simindex_hit_cmp(const struct simindex *x, const struct simindex_hit *a, const struct simindex_hit *b);
+
+/* Prints, so that two indexes can be told apart a row at a time (simtops.h carries the cities' lists
+ * from one data version's index to the next): the questions and their types in order, hashed; a row's
+ * slug, name and answers' text (Q_SIMILAR_ENCODED's) hashed.  A row with the same print in two indexes
+ * of the same questions scores every other row alike in both (64-bit FNV-1a: equal texts, equal
+ * prints). */
+uint64_t simindex_qprint(const struct simindex *x);
+uint64_t simindex_print(const struct simindex *x, int row);
 
 /* The sealed index x as one block of position-independent bytes (offsets, no pointers: it may be
  * copied anywhere, another process's memory included), malloc'd, its size in *len; NULL when x is

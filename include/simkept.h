@@ -18,4 +18,8 @@
  * worker keeps it: valid until the next simkept_get. */
 const struct simindex *simkept_get(struct request *r, const char *wave);
 
+/* simindex_top(x, me, limit, out) for an index simkept_get handed back: from the lists the worker keeps
+ * for it (simtops.h), carried from the wave's previous index when the data version moved. */
+size_t simkept_top(const struct simindex *x, int me, size_t limit, struct simindex_hit *out);
+
 #endif

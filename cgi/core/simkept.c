@@ -7,6 +7,7 @@
 #include "reply.h"
 #include "simkept.h"
 #include "simshare.h"
+#include "simtops.h"
 #include "view.h"
 
 #define SKSLOTS	4	/* waves a worker scores in at once */
@@ -16,6 +17,7 @@ static struct {
 	char wave[32];
 	long long version;
 	struct simindex *index;
+	struct simtops *tops;	/* its cities' similar lists (simtops.h), NULL: none kept */
 	unsigned long used;	/* least recently used goes first; 0 = empty */
 } slot[SKSLOTS];
 static unsigned long skclock;
@@ -96,6 +98,48 @@ obtain(struct request *r, const char *wave, long long version)
 	}
 }
 
+/* Whether the similar lists are kept (CITYBENCH_SIMTOPS=0: every page scores the wave, as before the
+ * eleventh session; the tests compare both). */
+static int
+tops_on(void)
+{
+	static int on = -1;
+
+	if (on == -1) {
+		const char *v = getenv("CITYBENCH_SIMTOPS");
+		on = v == NULL || strcmp(v, "0") != 0;
+	}
+	return on;
+}
+
+/* The lists for the new index x of a wave whose older index was `ox` (lists `old`): carried when they
+ * can be, else empty. */
+static struct simtops *
+tops_for(const struct simindex *x, const struct simtops *old, const struct simindex *ox)
+{
+	struct simtops_carried c;
+	struct simtops *t;
+
+	if (!tops_on())
+		return NULL;
+	t = simtops_carry(old, ox, x, &c);
+	if (getenv("CITYBENCH_SIMSHARE_TRACE"))
+		fprintf(stderr, "simtops: %s: %zu of %zu lists carried, %zu rows changed, %zu scores\n",
+		    t ? "carried" : "new", c.lists, simtops_kept(old), c.changed, c.scores);
+	return t ? t : simtops_new(x);
+}
+
+size_t
+simkept_top(const struct simindex *x, int me, size_t limit, struct simindex_hit *out)
+{
+	size_t i;
+
+	for (i = 0; i < SKSLOTS; i++)
+		if (slot[i].index == x && x != NULL)
+			return simtops_top(slot[i].tops, x, me, limit, out);
+	return simindex_top(x, me, limit, out);
+}
+
 const struct simindex *
 simkept_get(struct request *r, const char *wave)
 {
@@ -121,6 +165,12 @@ simkept_get(struct request *r, const char *wave)
 		}
 		if (slot[i].used < slot[s].used)
 			s = i;
+	}
+	{
+		int same = slot[s].index && strcmp(slot[s].wave, wave) == 0;
+		struct simtops *t = tops_for(x, same ? slot[s].tops : NULL, same ? slot[s].index : NULL);
+		simtops_free(slot[s].tops);
+		slot[s].tops = t;
 	}
 	simindex_free(slot[s].index);
 	snprintf(slot[s].wave, sizeof(slot[s].wave), "%s", wave);

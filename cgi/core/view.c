@@ -241,50 +241,6 @@ view_peers_selects(struct request *r, struct buf *b)
 	json_decref(countries);
 }
 
-/* The last simindex_top answer (issue 18, tenth session): a page against similar:SLUG asks for the
- * SIMILAR_PEERS cities most like the city (its cohort), then for the 5 its similar section shows, the
- * first of the same order (a total order: the top 5 are the top 10's first 5).  Kept for the request
- * that asked (its request id, as the data version then) and by index, wave and city: a later request
- * scores again. */
-static struct {
-	const struct simindex *x;
-	long long version;
-	char rid[sizeof(((struct request *)0)->request_id)];
-	char wave[32];
-	int me;
-	size_t limit, n;
-	struct simindex_hit hit[16];
-} last_top;
-
-static size_t
-kept_top(struct request *r, const struct simindex *x, const char *wave, int me, size_t limit,
-    struct simindex_hit *out)
-{
-	long long version = app_data_version(r->app);
-	size_t n;
-
-	if (last_top.x == x && last_top.version == version && r->request_id[0] &&
-	    strcmp(last_top.rid, r->request_id) == 0 &&
-	    last_top.me == me && limit <= last_top.limit && strcmp(last_top.wave, wave) == 0) {
-		n = limit < last_top.n ? limit : last_top.n;
-		memcpy(out, last_top.hit, n * sizeof(*out));
-		return n;
-	}
-	n = simindex_top(x, me, limit, out);
-	last_top.x = NULL;
-	if (limit <= 16 && strlen(wave) < sizeof(last_top.wave) && r->request_id[0]) {
-		memcpy(last_top.hit, out, n * sizeof(*out));
-		last_top.x = x;
-		last_top.version = version;
-		snprintf(last_top.rid, sizeof(last_top.rid), "%s", r->request_id);
-		snprintf(last_top.wave, sizeof(last_top.wave), "%s", wave);
-		last_top.me = me;
-		last_top.limit = limit;
-		last_top.n = n;
-	}
-	return n;
-}
-
 /* The slugs of the SIMILAR_PEERS cities most like `slug` in `wave` (similar_score's order: score, then
  * questions both answered, then name), appended to arr.  0, or -1 with the error answered. */
 #define SIMILAR_PEERS 10
@@ -323,7 +279,7 @@ similar_top(struct request *r, const char *slug, json_t *arr, json_t *cities, in
 	rc = 0;
 	if (limit < 1 || (me = simindex_find(x, slug)) < 0 || (m = calloc((size_t)limit, sizeof(*m))) == NULL)
 		goto out;
-	n = (int)kept_top(r, x, wave, me, (size_t)limit, m);
+	n = (int)simkept_top(x, me, (size_t)limit, m);
 	for (i = 0; i < n; i++) {
 		if (arr)
 			json_array_append_new(arr, json_string(simindex_slug(x, m[i].row)));

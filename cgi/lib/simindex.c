@@ -58,6 +58,8 @@ struct simindex {
 	size_t nmcols;		/* multi questions with option bits and at most 255 distinct lists */
 	unsigned char *mcode;	/* nmcols * n: per column and city 0 (not a list), else its list + 1 */
 	uint64_t *msets;	/* nmcols * 255 * 2: per column and list its option bits and length */
+	uint64_t qprint;	/* the questions and their types, hashed in order (simindex_qprint) */
+	uint64_t *print;	/* per row its slug, name and answers' text, hashed (simindex_print) */
 	void *flat;		/* simindex_from_flat: the one block every array above points into */
 	size_t flat_len;
 };
@@ -88,6 +90,19 @@ strhash_n(const char *s, size_t len)
 		h = (h ^ (unsigned char)*s++) * 16777619u;
 	return h;
 }
+
+/* FNV-1a over s and its terminating NUL, from h: the prints (simindex_qprint, simindex_print). */
+static uint64_t
+fnv(uint64_t h, const char *s)
+{
+	do {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ull;
+	} while (*s++);
+	return h;
+}
+
+#define FNV0 0xcbf29ce484222325ull
 
 static uint32_t
 strhash(const char *s)
@@ -155,6 +170,7 @@ simindex_new(json_t *types)
 
 	if (x == NULL)
 		return NULL;
+	x->qprint = FNV0;
 	x->codes = calloc(n + 1, sizeof(*x->codes));
 	x->qtype = calloc(n + 1, 1);
 	x->population = calloc(n + 1, 1);
@@ -169,6 +185,7 @@ simindex_new(json_t *types)
 		x->qtype[x->nq] = type == NULL ? Q_SKIP : strcmp(type, "multi") == 0 ? Q_MULTI :
 		    strcmp(type, "single") == 0 ? Q_SINGLE : strcmp(type, "bool") == 0 ? Q_BOOL : Q_OTHER;
 		x->population[x->nq] = strcmp(code, "population") == 0;
+		x->qprint = fnv(fnv(x->qprint, code), type ? type : "\001");
 		x->nq++;
 	}
 	for (x->qhcap = 16; x->qhcap < 2 * x->nq; x->qhcap *= 2)
@@ -380,12 +397,16 @@ simindex_add_encoded(struct simindex *x, const char *slug, const char *name, con
 		if ((p = realloc(x->cell, cap * (x->nq + 1) * sizeof(*x->cell))) == NULL)
 			return -1;
 		x->cell = p;
+		if ((p = realloc(x->print, cap * sizeof(*x->print))) == NULL)
+			return -1;
+		x->print = p;
 		x->cap = cap;
 	}
 	if ((s = add_text(x, slug)) == -1 || (m = add_text(x, name)) == -1)
 		return -1;
 	x->slug[row] = (size_t)s;
 	x->name[row] = (size_t)m;
+	x->print[row] = fnv(fnv(fnv(fnv(FNV0, slug), name), unreadable ? "\001u" : ""), encoded ? encoded : "\001n");
 	memset(x->tag + row * x->nq, T_NONE, x->nq);
 	memset(x->cell + row * x->nq, 0, x->nq * sizeof(*x->cell));
 	if (!unreadable && encoded && (rc = entries(x, row, encoded)) != 0) {
@@ -703,6 +724,7 @@ simindex_free(struct simindex *x)
 	free(x->qmcol);
 	free(x->mcode);
 	free(x->msets);
+	free(x->print);
 	free(x);
 }
 
@@ -721,7 +743,7 @@ simindex_bytes(const struct simindex *x)
 		return 0;
 	if (x->flat)
 		return sizeof(*x) + x->flat_len;
-	b = sizeof(*x) + x->nq * (sizeof(char *) + 2) + x->qhcap * sizeof(uint32_t) + x->cap * (2 * sizeof(size_t) + sizeof(int)) +
+	b = sizeof(*x) + x->nq * (sizeof(char *) + 2) + x->qhcap * sizeof(uint32_t) + x->cap * (3 * sizeof(size_t) + sizeof(int)) +
 	    x->tcap + x->cap * x->nq * (1 + sizeof(union cell)) + x->cids * sizeof(uint32_t) +
 	    x->cstrs * sizeof(char *) + x->hcap * sizeof(uint32_t);
 	for (i = 0; i < x->nstrs; i++)
@@ -823,6 +845,24 @@ hit_cmp(const struct simindex *x, const struct simindex_hit *a, const struct sim
 	if ((c = strcmp(simindex_name(x, a->row), simindex_name(x, b->row))) != 0)
 		return c;
 	return strcmp(simindex_slug(x, a->row), simindex_slug(x, b->row));
+}
+
+int
+simindex_hit_cmp(const struct simindex *x, const struct simindex_hit *a, const struct simindex_hit *b)
+{
+	return hit_cmp(x, a, b);
+}
+
+uint64_t
+simindex_qprint(const struct simindex *x)
+{
+	return x ? x->qprint : 0;
+}
+
+uint64_t
+simindex_print(const struct simindex *x, int row)
+{
+	return x && row >= 0 && (size_t)row < x->n ? x->print[row] : 0;
 }
 
 static const struct simindex *hit_x;
@@ -1493,18 +1533,18 @@ simindex_top(const struct simindex *x, int me, size_t limit, struct simindex_hit
 /* The flat form (simindex_flat): a header, then the arrays a sealed index scores from, each at an
  * offset that is a multiple of 8 from the block's start, in this order. */
 #define FLAT_MAGIC 0x63627369786c6174ull	/* "cbsixlat" */
-#define FLAT_FORMAT 3u		/* 2: answers by question, ranks, option bits; 3: byte and code columns */
+#define FLAT_FORMAT 4u		/* 2: answers by question, ranks, option bits; 3: byte and code columns; 4: prints */
 #define FLAT_SIZES ((uint32_t)(sizeof(size_t) << 16 | sizeof(union cell) << 8 | sizeof(int)))
 #define FLAT_MAX ((uint64_t)1 << 40)		/* no count or size is near this */
 
 struct flathead {
 	uint64_t magic;
 	uint32_t format, sizes;
-	uint64_t nq, n, tlen, nids, nslots, ncols, nmcols;
+	uint64_t nq, n, tlen, nids, nslots, ncols, nmcols, qprint;
 };
 
 enum { F_QTYPE, F_POPULATION, F_SLUG, F_NAME, F_TEXT, F_TAG, F_CELL, F_IDS, F_BYSLUG, F_RANK, F_QSLOT,
-	F_BITS, F_QOPTS, F_QCOL, F_OPT, F_QMCOL, F_MCODE, F_MSETS, F_END };
+	F_BITS, F_QOPTS, F_QCOL, F_OPT, F_QMCOL, F_MCODE, F_MSETS, F_PRINT, F_END };
 
 /* Each array's offset in the block and the block's size (off[F_END]) for these counts; -1 when a
  * count is out of bounds (then nothing is computed from it). */
@@ -1534,6 +1574,7 @@ flat_layout(uint64_t nq, uint64_t n, uint64_t tlen, uint64_t nids, uint64_t nslo
 	size[F_QMCOL] = nq * sizeof(int32_t);
 	size[F_MCODE] = nmcols * n;
 	size[F_MSETS] = nmcols * 255 * 2 * sizeof(uint64_t);
+	size[F_PRINT] = n * sizeof(uint64_t);
 	for (i = 0; i < F_END; i++) {
 		off[i] = at;
 		at += (size[i] + 7) / 8 * 8;	/* each below 2^44: no sum overflows */
@@ -1564,6 +1605,7 @@ simindex_flat(const struct simindex *x, size_t *len)
 	h.nslots = x->nslots;
 	h.ncols = x->ncols;
 	h.nmcols = x->nmcols;
+	h.qprint = x->qprint;
 	memcpy(b, &h, sizeof(h));
 	if (x->nq) {
 		memcpy(b + off[F_QTYPE], x->qtype, x->nq);
@@ -1576,6 +1618,7 @@ simindex_flat(const struct simindex *x, size_t *len)
 		memcpy(b + off[F_NAME], x->name, x->n * sizeof(size_t));
 		memcpy(b + off[F_BYSLUG], x->by_slug, x->n * sizeof(int));
 		memcpy(b + off[F_RANK], x->rank, x->n * sizeof(uint32_t));
+		memcpy(b + off[F_PRINT], x->print, x->n * sizeof(uint64_t));
 	}
 	if (x->nslots) {
 		memcpy(b + off[F_BITS], x->bits, x->nslots * x->n * sizeof(uint64_t));
@@ -1645,6 +1688,8 @@ simindex_from_flat(void *block, size_t len)
 	x->qmcol = (int32_t *)(void *)(b + off[F_QMCOL]);
 	x->mcode = (unsigned char *)(b + off[F_MCODE]);
 	x->msets = (uint64_t *)(void *)(b + off[F_MSETS]);
+	x->print = (uint64_t *)(void *)(b + off[F_PRINT]);
+	x->qprint = h.qprint;
 	/* Nothing read afterwards may leave the block: every string ends inside the text, every row is a
 	 * row, every list's run lies among the ids, every question's slot, byte and code column is one
 	 * (ranks, bits, option ids, bytes and codes are only compared or look up 256 entries). */

@@ -37,14 +37,14 @@ def same(srv, urls):
 
 
 class ProfileSqlServer(tcb.SqlServer):
-    """citybench-fcgi with CITYBENCH_PROFILE_SQL=1 on a socket of its own."""
+    """citybench-fcgi with CITYBENCH_PROFILE_SQL=1 (and any `extra` environment) on a socket of its own."""
 
-    def __init__(self):
+    def __init__(self, **extra):
         self.dir = tempfile.mkdtemp(prefix="cb-profsql.")
         self.sock = os.path.join(self.dir, "fcgi.sock")
         binary = os.path.join(os.environ.get("CB_BIN", os.path.join(ROOT, "build", "rel")), "citybench-fcgi")
         env = dict(os.environ, CITYBENCH_PROFILE_SQL="1", CITYBENCH_CACHE="0", CITYBENCH_SKIP_SYNC="1",
-                   CITYBENCH_CONF="/dev/null", CITYBENCH_ROOT=ROOT)
+                   CITYBENCH_CONF="/dev/null", CITYBENCH_ROOT=ROOT, **extra)
         self.log = open(os.path.join(self.dir, "log"), "w")
         self.p = subprocess.Popen([binary, "--socket", self.sock, "--workers", "1"], env=env,
                                   stdout=self.log, stderr=subprocess.STDOUT)

@@ -206,7 +206,7 @@ main(void)
 	/* aimed corruptions, each refused: a count past the block, a string past the text, a row that is
 	 * not a row, a list past the ids, a text not ended */
 	{
-		struct { uint64_t magic; uint32_t format, sizes; uint64_t nq, n, tlen, nids, nslots, ncols, nmcols; } h;
+		struct { uint64_t magic; uint32_t format, sizes; uint64_t nq, n, tlen, nids, nslots, ncols, nmcols, qprint; } h;
 		static const size_t field[] = { 16, 24, 32, 40, 48, 56 };
 		char *c = malloc(len);
 		memcpy(&h, flat, sizeof(h));
