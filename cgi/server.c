@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,6 +27,7 @@
 #include "replicas.h"
 #include "routes.h"
 #include "shmlock.h"
+#include "simindex.h"
 #include "simshare.h"
 #include "sync.h"
 
@@ -304,6 +306,16 @@ main(int argc, char **argv)
 		if ((cache = cache_new(cache_bytes)) == NULL)
 			fprintf(stderr, "citybench-fcgi: no response cache: CITYBENCH_CACHE_BYTES=%s is under "
 			    "64 KiB or more than the system gives\n", s && *s ? s : "(default)");
+	}
+
+	/* The similar-cities index's prints are keyed (simindex_key): one key for the workers, which
+	 * share their indexes, and unknown to partners, whose answers are printed. */
+	{
+		unsigned char key[16];
+		if (getrandom(key, sizeof(key), 0) == (ssize_t)sizeof(key))
+			simindex_key(key);
+		else
+			fprintf(stderr, "citybench-fcgi: no random key for the similar lists' prints\n");
 	}
 
 	/* The similar-cities index, built once per data version for every worker (not a response cache:

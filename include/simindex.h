@@ -63,10 +63,13 @@ int simindex_hit_cmp(const struct simindex *x, const struct simindex_hit *a, con
 /* Prints, so that two indexes can be told apart a row at a time (simtops.h carries the cities' lists
  * from one data version's index to the next): the questions and their types in order, hashed; a row's
  * slug, name and answers' text (Q_SIMILAR_ENCODED's) hashed.  A row with the same print in two indexes
- * of the same questions scores every other row alike in both (64-bit FNV-1a: equal texts, equal
- * prints). */
+ * of the same questions scores every other row alike in both: SipHash-2-4 under the key of
+ * simindex_key, so that a partner cannot choose answers whose print is another's (different texts
+ * collide with probability 2^-64).  Two indexes compare only when built under the same key: the server
+ * sets one key before it forks its workers, which share their indexes. */
 uint64_t simindex_qprint(const struct simindex *x);
 uint64_t simindex_print(const struct simindex *x, int row);
+void simindex_key(const unsigned char key[16]);
 
 /* The sealed index x as one block of position-independent bytes (offsets, no pointers: it may be
  * copied anywhere, another process's memory included), malloc'd, its size in *len; NULL when x is

@@ -44,14 +44,14 @@ void simtops_free(struct simtops *t);
 size_t simtops_top(struct simtops *t, const struct simindex *x, int me, size_t limit, struct simindex_hit *out);
 
 /* The lists of `old` (kept for index ox) carried to index nx (see above), as new lists for nx; NULL
- * when none can be: no old lists, other questions, more changed rows than make carrying cheaper than
- * scoring again, or out of memory (then start from simtops_new).  `old` is left as it was.  *st, when
+ * when none can be: no old lists, other questions, more changed rows (or lists times changed rows)
+ * than make carrying cheaper than scoring again, or out of memory (then start from simtops_new).  `old` is left as it was.  *st, when
  * not NULL, says what was done. */
 struct simtops *simtops_carry(const struct simtops *old, const struct simindex *ox, const struct simindex *nx,
     struct simtops_carried *st);
 
-/* The cities with a list kept, and the bytes the lists hold. */
+/* The cities with a list kept; the answers simtops_top read from a list (no pass over the wave). */
 size_t simtops_kept(const struct simtops *t);
-size_t simtops_bytes(const struct simtops *t);
+size_t simtops_answered(const struct simtops *t);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "similar.h"
 #include "simindex.h"
+#include "siphash.h"
 
 enum { Q_SKIP, Q_MULTI, Q_SINGLE, Q_BOOL, Q_OTHER };		/* a question's type */
 enum { T_NONE, T_ARRAY, T_STRING, T_BOOL, T_NUMBER, T_OTHER };	/* an answer's JSON kind */
@@ -91,18 +92,28 @@ strhash_n(const char *s, size_t len)
 	return h;
 }
 
-/* FNV-1a over s and its terminating NUL, from h: the prints (simindex_qprint, simindex_print). */
-static uint64_t
-fnv(uint64_t h, const char *s)
+/* The prints' key (simindex_key): zeros until the server sets one. */
+static unsigned char print_key[16];
+
+void
+simindex_key(const unsigned char key[16])
 {
-	do {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ull;
-	} while (*s++);
-	return h;
+	memcpy(print_key, key, sizeof(print_key));
 }
 
-#define FNV0 0xcbf29ce484222325ull
+/* The strings given (each with its NUL), keyed: a print (simindex_qprint, simindex_print). */
+static uint64_t
+print_of(const char *a, const char *b, const char *c, const char *d)
+{
+	const char *part[4] = { a, b, c, d };
+	struct siphash h;
+	int i;
+
+	siphash_init(&h, print_key);
+	for (i = 0; i < 4 && part[i]; i++)
+		siphash_add(&h, part[i], strlen(part[i]) + 1);
+	return siphash_end(&h);
+}
 
 static uint32_t
 strhash(const char *s)
@@ -170,7 +181,6 @@ simindex_new(json_t *types)
 
 	if (x == NULL)
 		return NULL;
-	x->qprint = FNV0;
 	x->codes = calloc(n + 1, sizeof(*x->codes));
 	x->qtype = calloc(n + 1, 1);
 	x->population = calloc(n + 1, 1);
@@ -185,8 +195,16 @@ simindex_new(json_t *types)
 		x->qtype[x->nq] = type == NULL ? Q_SKIP : strcmp(type, "multi") == 0 ? Q_MULTI :
 		    strcmp(type, "single") == 0 ? Q_SINGLE : strcmp(type, "bool") == 0 ? Q_BOOL : Q_OTHER;
 		x->population[x->nq] = strcmp(code, "population") == 0;
-		x->qprint = fnv(fnv(x->qprint, code), type ? type : "\001");
 		x->nq++;
+	}
+	{	/* the questions in order, each its code and type as the score reads it */
+		struct siphash h;
+		siphash_init(&h, print_key);
+		for (q = 0; q < x->nq; q++) {
+			siphash_add(&h, x->codes[q], strlen(x->codes[q]) + 1);
+			siphash_add(&h, &x->qtype[q], 1);
+		}
+		x->qprint = siphash_end(&h);
 	}
 	for (x->qhcap = 16; x->qhcap < 2 * x->nq; x->qhcap *= 2)
 		;
@@ -406,7 +424,7 @@ simindex_add_encoded(struct simindex *x, const char *slug, const char *name, con
 		return -1;
 	x->slug[row] = (size_t)s;
 	x->name[row] = (size_t)m;
-	x->print[row] = fnv(fnv(fnv(fnv(FNV0, slug), name), unreadable ? "\001u" : ""), encoded ? encoded : "\001n");
+	x->print[row] = print_of(slug, name, unreadable ? "\001u" : "", encoded ? encoded : "\001n");
 	memset(x->tag + row * x->nq, T_NONE, x->nq);
 	memset(x->cell + row * x->nq, 0, x->nq * sizeof(*x->cell));
 	if (!unreadable && encoded && (rc = entries(x, row, encoded)) != 0) {

@@ -149,7 +149,8 @@ similar_html(struct request *r, json_t *model, json_t *texts, json_t *labels)
 		url_encode(b, wave);
 		html_raw(b, "\">");
 		html_text(b, _("Compare with the first five"));
-		html_raw(b, "</a></p>\n<table class=\"data similar\"><caption>");
+		html_raw(b, "</a></p>\n<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-labelledby=\"cap-similar\">"
+		    "<table class=\"data similar\"><caption id=\"cap-similar\">");
 		ltext(b, _("Cities like {1}, most alike first"), 0, view_str(city, "name"), NULL, NULL, NULL);
 		html_raw(b, "</caption><thead><tr><th scope=\"col\" class=\"num\">");
 		html_text(b, _("Rank"));
@@ -196,7 +197,7 @@ similar_html(struct request *r, json_t *model, json_t *texts, json_t *labels)
 			}
 			html_raw(b, "</td></tr>\n");
 		}
-		html_raw(b, "</tbody></table>\n");
+		html_raw(b, "</tbody></table></div>\n");
 	}
 	page_end(r);
 	buf_free(&title);

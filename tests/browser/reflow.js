@@ -25,6 +25,8 @@ module.exports = async function reflow(t) {
 		/* a continuous metric: its histogram and its ranking chart; a peers list naming no city */
 		'/metrics/innovation_staff_per_100k?city=toronto', '/metrics/innovation_staff?peers=toronto,no-such-peer',
 		'/compare?cities=' + four.join(',') + '&questions=dedicated_funding,innovation_roles',
+		/* the cities most like one, as a page and as a profile's peers */
+		'/cities/toronto/similar', '/cities/toronto/similar?lang=fr', '/cities/toronto?peers=similar:toronto',
 	];
 	for (const js of [true, false]) {
 		const label = js ? '[js 320px]' : '[no-js 320px]';

@@ -5,11 +5,16 @@ entries among the cities that did not change, and each changed city is scored ag
 scores the wave) and must answer every URL byte for byte alike: before any write, after a new city
 uploads a twin of Toronto's answers (it must come first in Toronto's list: carried, not scored again),
 after the twin changes its answers, after one of Toronto's neighbours copies them, and after a city
-is renamed.  The stack's pages are asked several times first, so that its workers hold the lists."""
+is renamed.  The stack's pages are asked several times first, so that its workers hold the lists.
+A third server, of one worker with the lists on, tells on stderr what it carried
+(CITYBENCH_SIMSHARE_TRACE): its answers must be the same too, and it must have carried lists and
+scored the changed cities against them (not scored every list again)."""
+import os
+import re
 import json
 import urllib.parse
 
-from test_profile_blocks import ProfileSqlServer, same, settle, upload
+from test_profile_blocks import REQUEST_ID, ProfileSqlServer, same, settle, upload
 from cb import cli, get, get_json, new_city
 
 q = urllib.parse.quote
@@ -24,10 +29,26 @@ def urls(slugs):
     return out + ["/cities/toronto/similar", "/cities.json?peers=similar:toronto"]
 
 
-def warm(us, rounds=4):
+def warm(us, rounds=4, srv=None):
     for _ in range(rounds):
         for u in us:
-            get(u)
+            srv.get(u) if srv else get(u)
+
+
+def same_servers(a, b, us):
+    for u in us:
+        x, y = a.get(u), b.get(u)
+        assert x[:2] == y[:2] and REQUEST_ID.sub(b"", x[2]) == REQUEST_ID.sub(b"", y[2]), (u, x[:2], y[:2])
+
+
+def carried(srv):
+    """(lists carried, scores) summed over the trace lines of srv's log."""
+    lists = scores = 0
+    for m in re.finditer(r"simtops: carried: (\d+) of \d+ lists carried, \d+ rows changed, (\d+) scores",
+                         open(os.path.join(srv.dir, "log")).read()):
+        lists += int(m.group(1))
+        scores += int(m.group(2))
+    return lists, scores
 
 
 def similar_of(slug):
@@ -40,6 +61,7 @@ def filled(answers):
 
 def test_lists_carried_across_writes():
     srv = ProfileSqlServer(CITYBENCH_SIMTOPS="0")
+    on = ProfileSqlServer(CITYBENCH_SIMSHARE_TRACE="1")
     try:
         toronto = get_json("/cities/toronto.json?survey=2020")
         near = [h["slug"] for h in toronto["similar"]]
@@ -48,7 +70,9 @@ def test_lists_carried_across_writes():
         slugs = ["toronto"] + near + [s for s in others if s not in near and s != "toronto"] + [twin]
         us = urls(slugs)
         warm(us)
+        warm(us, 1, on)
         assert same(srv, us) > 40
+        same_servers(on, srv, us)
         before = similar_of("toronto")
 
         # a new city with Toronto's answers: first in Toronto's list, everyone's lists carried
@@ -58,6 +82,7 @@ def test_lists_carried_across_writes():
         assert (twin, 1.0) in got, got
         assert [h for h in got if h[0] != twin] == before[:4], (got, before)
         assert same(srv, us) > 40
+        same_servers(on, srv, us)
         warm(us, 2)
 
         # the twin moves away: it falls in the lists it was in (or leaves them: their next is scored again)
@@ -66,21 +91,27 @@ def test_lists_carried_across_writes():
         settle()
         assert dict(similar_of("toronto")).get(twin, 0) < 1.0
         assert same(srv, us) > 40
+        same_servers(on, srv, us)
         warm(us, 2)
 
         # one of Toronto's neighbours copies its answers: it moves up in Toronto's list
-        was = dict(similar_of("toronto")).get(near[-1], 0)
         upload(near[-1], filled(toronto["answers"]))
         settle()
-        assert dict(similar_of("toronto")).get(near[-1], 0) > was
+        page = get_json("/cities/toronto/similar.json?limit=10000")["similar"]
+        assert [h["score"] for h in page if h["slug"] == near[-1]] == [1.0]
         assert same(srv, us) > 40
+        same_servers(on, srv, us)
         warm(us, 2)
 
         # a rename (the tie-break by name): the lists follow it
         cli("city", "edit", near[0], "--name", "Aaa " + near[0])
         settle()
         assert same(srv, us) > 40
+        same_servers(on, srv, us)
+        lists, scores = carried(on)
+        assert lists >= 3 * len(slugs) and scores >= 2 * len(slugs), (lists, scores)
         assert json.loads(get("/cities/toronto.json").body)["similar"] == \
             json.loads(srv.get("/cities/toronto.json")[2])["similar"]
     finally:
         srv.stop()
+        on.stop()
