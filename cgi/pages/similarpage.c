@@ -57,8 +57,14 @@ reason_html(struct buf *b, json_t *reason, json_t *texts, json_t *labels)
 		html_text(b, _("population within ±50 %"));
 		return;
 	}
-	html_text(b, json_string_value(json_object_get(texts, code)) ? json_string_value(json_object_get(texts, code)) : code);
-	html_text(b, _(": "));
+	{
+		const char *t = json_string_value(json_object_get(texts, code)) ? json_string_value(json_object_get(texts, code)) : code;
+		size_t tl = strlen(t);
+
+		html_text(b, t);
+		/* a question that ends in a colon already ("Innovation is helping to:") takes no second */
+		html_text(b, tl > 0 && t[tl - 1] == ':' ? " " : _(": "));
+	}
 	json_array_foreach(shared, i, o) {
 		const char *opt = json_string_value(o), *l = json_string_value(json_object_get(lab, opt));
 		if (i)

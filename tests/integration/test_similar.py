@@ -111,3 +111,17 @@ def test_profile_shows_the_five_most_similar_and_compare_with_these():
     p18 = get_json("/cities/toronto.json?survey=2018")
     top18 = [c["slug"] for c in get_json("/cities/toronto/similar.json?survey=2018&limit=5")["similar"]]
     assert [c["slug"] for c in p18["similar"]] == top18
+
+
+def test_similar_page_reads_well_on_any_screen():
+    """The table in a labelled region that may scroll by itself (the reflow check in the browser stage
+    looks at it at 320 px), and no question that ends in a colon followed by a second one."""
+    import re
+    for lang in ("", "&lang=fr"):
+        t = get("/cities/toronto/similar?survey=2020" + lang).text
+        assert '<div class="scroll" tabindex="0" role="region" aria-labelledby="cap-similar">' in t
+        assert '<caption id="cap-similar">' in t
+        reasons = re.findall(r'<ul class="reasons">(.*?)</ul>', t, re.S)
+        assert reasons, t[:500]
+        doubled = [r for r in reasons if re.search(r':(\s|&nbsp;|\u202f|\xa0)*:', r)]
+        assert not doubled, doubled[0][:300]
