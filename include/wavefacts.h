@@ -37,6 +37,18 @@ uint32_t *wavefacts_tally(const struct wavefacts *w, const int *ids, size_t n);
 size_t wavefacts_nfacts(const struct wavefacts *w);
 const char *wavefacts_fact(const struct wavefacts *w, size_t k);
 
+/* Issue 18, eleventh session (popband.c): city i of the facts (by id, wavefacts_ncities of them): its id,
+ * its population (1 and *pop, or 0 when it has none), its run of fact numbers (*ks, the count returned). */
+size_t wavefacts_ncities(const struct wavefacts *w);
+int wavefacts_city(const struct wavefacts *w, size_t i);
+int wavefacts_population(const struct wavefacts *w, size_t i, long long *pop);
+size_t wavefacts_run(const struct wavefacts *w, size_t i, const uint16_t **ks);
+
+/* The bounds of a population band as wavefacts_cohort reads them from its parameters (kind
+ * "population": min 0 and max INT64_MAX when not given; both inclusive, cities without a population
+ * out): 1 with *min and *max, 0 for another kind of cohort. */
+int wavefacts_band(const char *const *params, long long *min, long long *max);
+
 /* This worker's facts of wave, of whatever version it last used (NULL when none): the caller checks
  * the version of what it then asks PostgreSQL against wavefacts_version. */
 const struct wavefacts *wavefacts_peek(const char *wave);

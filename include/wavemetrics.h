@@ -34,6 +34,13 @@ int wavemetrics_choice_code(const struct wavemetrics *w, const char *code);
  * when the city or one of the cohort is not a city of the wave's fact rows, or memory ran out. */
 json_t *wavemetrics_ranks(const struct wavemetrics *w, const int *ids, size_t n, int city);
 
+/* Issue 18, eleventh session (popband.c): the fact rows' city i's id (i < wavemetrics_ncities), a city's
+ * index by id (-1 when not a city of the fact rows), and metric m's row of wavemetrics_ranks for the city
+ * of index me given its cohort's size (of: members with a value) and the members better than it. */
+int wavemetrics_city_id(const struct wavemetrics *w, size_t i);
+long wavemetrics_city_index(const struct wavemetrics *w, int id);
+json_t *wavemetrics_rank_row(const struct wavemetrics *w, size_t m, size_t me, long long of, long long better);
+
 /* /compare without a statement (compare_json.c, issue 18 round 2).  The block's cities carry the
  * cities table's slug, name, region, country (wavemetrics_city_text's k 0 to 3), synthetic and place. */
 #define WM_SYNTHETIC	1

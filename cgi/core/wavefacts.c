@@ -631,6 +631,42 @@ wavefacts_count(const struct wavefacts *w, const int *ids, size_t n, json_t *cou
 	return 0;
 }
 
+size_t
+wavefacts_ncities(const struct wavefacts *w)
+{
+	return w->h->ncities;
+}
+
+int
+wavefacts_city(const struct wavefacts *w, size_t i)
+{
+	return w->city[i];
+}
+
+int
+wavefacts_population(const struct wavefacts *w, size_t i, long long *pop)
+{
+	*pop = w->pop[i];
+	return w->pop[i] != WFNOPOP;
+}
+
+size_t
+wavefacts_run(const struct wavefacts *w, size_t i, const uint16_t **ks)
+{
+	*ks = w->ks + w->start[i];
+	return w->start[i + 1] - w->start[i];
+}
+
+int
+wavefacts_band(const char *const *params, long long *min, long long *max)
+{
+	if (params[0] == NULL || strcmp(params[0], "population") != 0)
+		return 0;
+	*min = params[2] ? strtoll(params[2], NULL, 10) : 0;
+	*max = params[3] ? strtoll(params[3], NULL, 10) : INT64_MAX;
+	return 1;
+}
+
 const struct wavefacts *
 wavefacts_peek(const char *wave)
 {
@@ -766,10 +802,8 @@ wavefacts_cohort(const struct wavefacts *w, const char *const *params, int **ids
 	} else if (strcmp(kind, "country") == 0 && params[1]) {
 		f[nf].kind = F_COUNTRY;
 		f[nf++].text = params[1];
-	} else if (strcmp(kind, "population") == 0) {
-		f[nf].kind = F_POP;
-		f[nf].min = params[2] ? strtoll(params[2], NULL, 10) : 0;
-		f[nf++].max = params[3] ? strtoll(params[3], NULL, 10) : INT64_MAX;
+	} else if (wavefacts_band(params, &f[nf].min, &f[nf].max)) {
+		f[nf++].kind = F_POP;
 	} else if (strcmp(kind, "list") == 0 && params[4]) {
 		if ((list = strdup(params[4])) == NULL || slug_list(list, &f[nf].slugs, &f[nf].nslugs) == -1)
 			goto out;

@@ -522,6 +522,38 @@ pg_cmp(double a, double b)
 
 
 json_t *
+wavemetrics_rank_row(const struct wavemetrics *w, size_t m, size_t me, long long of, long long better)
+{
+	size_t nc = w->h->ncities;
+	int mine = w->has[m * nc + me], hib = w->hib[m];
+	double v = w->values[m * nc + me];
+	long long not_better = of - better;
+
+	return json_pack("{s:s, s:s, s:s, s:s, s:b, s:o, s:o, s:I, s:o}",
+	    "id", w->str + w->text[4 * m],
+	    "title", w->str + w->text[4 * m + 1],
+	    "description", w->str + w->text[4 * m + 3],
+	    "unit", w->str + w->text[4 * m + 2],
+	    "higher_is_better", hib,
+	    "value", mine ? json_real(v) : json_null(),
+	    "rank", mine ? json_integer(1 + better) : json_null(),
+	    "of", (json_int_t)of,
+	    "percentile", mine && of > 0 ? json_real(100.0 * (double)not_better / (double)of) : json_null());
+}
+
+int
+wavemetrics_city_id(const struct wavemetrics *w, size_t i)
+{
+	return w->city[i];
+}
+
+long
+wavemetrics_city_index(const struct wavemetrics *w, int id)
+{
+	return idseek(w->city, w->h->ncities, w->h->ncities, id);
+}
+
+json_t *
 wavemetrics_ranks(const struct wavemetrics *w, const int *ids, size_t n, int city)
 {
 	size_t nc = w->h->ncities, i, *at = NULL;
@@ -542,7 +574,7 @@ wavemetrics_ranks(const struct wavemetrics *w, const int *ids, size_t n, int cit
 		const double *v = w->values + (size_t)m * nc;
 		const uint8_t *has = w->has + (size_t)m * nc;
 		int mine = has[me], hib = w->hib[m];
-		long long of = 0, gt = 0, lt = 0, better, not_better;
+		long long of = 0, gt = 0, lt = 0;
 
 		if (!mine) {
 			for (i = 0; i < n; i++)
@@ -566,18 +598,7 @@ wavemetrics_ranks(const struct wavemetrics *w, const int *ids, size_t n, int cit
 					lt += x < mv;
 				}
 		}
-		better = hib ? gt : lt;
-		not_better = of - better;
-		row = json_pack("{s:s, s:s, s:s, s:s, s:b, s:o, s:o, s:I, s:o}",
-		    "id", w->str + w->text[4 * m],
-		    "title", w->str + w->text[4 * m + 1],
-		    "description", w->str + w->text[4 * m + 3],
-		    "unit", w->str + w->text[4 * m + 2],
-		    "higher_is_better", hib,
-		    "value", mine ? json_real(v[me]) : json_null(),
-		    "rank", mine ? json_integer(1 + better) : json_null(),
-		    "of", (json_int_t)of,
-		    "percentile", mine && of > 0 ? json_real(100.0 * (double)not_better / (double)of) : json_null());
+		row = wavemetrics_rank_row(w, m, (size_t)me, of, hib ? gt : lt);
 		if (row == NULL || json_array_append_new(list, row) == -1)
 			goto bad;
 	}

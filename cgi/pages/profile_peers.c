@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "popband.h"
 #include "profile_peers.h"
 #include "wavefacts.h"
 #include "wavemetrics.h"
@@ -28,11 +29,10 @@ profile_count_add(json_t *counts, const char *code, const char *option, json_int
 /* Issue 18, tenth session: the cohort's counts ({code: {answered, counts: {option: n}}}, as
  * profile_count_add builds them from the facts' slots in order, byte for byte) from the flat tally of
  * the facts (wavefacts_tally): a code's slots are mostly adjacent, so its object is looked up once for
- * them, and no format is parsed.  NULL when a city is not in the facts or memory ran out. */
+ * them, and no format is parsed.  cnt (NULL: no memory) is freed here.  NULL when memory ran out. */
 static json_t *
-cohort_from_facts(const struct wavefacts *w, const int *ids, size_t n)
+counts_from_tally(const struct wavefacts *w, uint32_t *cnt)
 {
-	uint32_t *cnt = wavefacts_tally(w, ids, n);
 	json_t *counts, *q = NULL, *qc = NULL;
 	const char *last = NULL;
 	size_t k, nf, lastlen = 0;
@@ -85,6 +85,29 @@ cohort_from_facts(const struct wavefacts *w, const int *ids, size_t n)
 	}
 	free(cnt);
 	return counts;
+}
+
+/* The cohort's counts from its cities (ids, n of them): NULL when a city is not in the facts or memory
+ * ran out. */
+static json_t *
+cohort_from_facts(const struct wavefacts *w, const int *ids, size_t n)
+{
+	return counts_from_tally(w, wavefacts_tally(w, ids, n));
+}
+
+/* Whether population bands are answered from the blocks in population order (popband.h);
+ * CITYBENCH_POPBAND=0 finds their members and sums them as before the eleventh session (the tests
+ * compare both). */
+static int
+popband_on(void)
+{
+	static int on = -1;
+
+	if (on == -1) {
+		const char *v = getenv("CITYBENCH_POPBAND");
+		on = v == NULL || strcmp(v, "0") != 0;
+	}
+	return on;
 }
 
 /* The columns of a metric row in each of the peer statements. */
@@ -257,15 +280,26 @@ peers_in_blocks(struct db *db, const char *wave, const struct cohort *c, const c
 {
 	const struct wavefacts *w;
 	const struct wavemetrics *m;
+	const struct popband *pb;
 	json_t *counts = NULL, *list = NULL, *codes = json_array();
+	long long min, max;
 	int *ids = NULL, rc = 1;
 	size_t nids = 0, k;
 	char *e;
 	long city = strtol(city_id, &e, 10);
 
 	if (version <= 0 || *e != '\0' || codes == NULL || (w = wavefacts_get(db, wave, version)) == NULL ||
-	    (m = wavemetrics_get(db, wave, version)) == NULL ||
-	    wavefacts_cohort(w, c->params, &ids, &nids, codes) != 0)
+	    (m = wavemetrics_get(db, wave, version)) == NULL)
+		goto out;
+	if (wavefacts_band(c->params, &min, &max) && popband_on() && (pb = popband_get(wave, w, m)) != NULL) {
+		/* a population band: its members are never listed (issue 18, eleventh session) */
+		if ((list = popband_ranks(pb, m, min, max, (int)city)) == NULL ||
+		    (counts = counts_from_tally(w, popband_tally(pb, w, min, max))) == NULL)
+			goto out;
+		nids = popband_size(pb, min, max);
+		goto done;
+	}
+	if (wavefacts_cohort(w, c->params, &ids, &nids, codes) != 0)
 		goto out;
 	for (k = 0; k < json_array_size(codes); k++)
 		if (!wavemetrics_choice_code(m, json_string_value(json_array_get(codes, k))))
@@ -274,6 +308,7 @@ peers_in_blocks(struct db *db, const char *wave, const struct cohort *c, const c
 		goto out;
 	if ((counts = cohort_from_facts(w, ids, nids)) == NULL)
 		goto out;
+done:
 	*cohort = counts;
 	*metrics = list;
 	*size = (long long)nids;
