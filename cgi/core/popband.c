@@ -23,11 +23,14 @@ struct popband {
 
 static struct {
 	char wave[32];
-	const struct wavefacts *w;
-	const struct wavemetrics *m;
 	struct popband *p;
 	unsigned long used;
 } slot[PBSLOTS];
+/* The last (wave, versions) whose blocks could not be made: not tried again for every request. */
+static struct {
+	char wave[32];
+	long long wfversion, wmversion;
+} refused;
 static unsigned long pbclock;
 
 /* a against b as PostgreSQL orders double precision: NaN above every number and equal to itself. */
@@ -102,11 +105,12 @@ popband_make(const struct wavefacts *w, const struct wavemetrics *m, size_t b)
 			pc[n].id = wavefacts_city(w, i);
 			pc[n++].at = (uint32_t)i;
 		}
-	qsort(pc, n, sizeof(*pc), by_pop);
 	p->n = n;
 	p->nb = (n + b - 1) / b;
-	if ((p->nb + 1) * (nf ? nf : 1) > PBMAXT ||
-	    (p->pop = malloc((n + 1) * sizeof(*p->pop))) == NULL ||
+	if ((p->nb + 1) * (nf ? nf : 1) > PBMAXT)
+		goto bad;
+	qsort(pc, n, sizeof(*pc), by_pop);
+	if ((p->pop = malloc((n + 1) * sizeof(*p->pop))) == NULL ||
 	    (p->at = malloc((n + 1) * sizeof(*p->at))) == NULL ||
 	    (p->tally = calloc((p->nb + 1) * nf + 1, sizeof(*p->tally))) == NULL ||
 	    (p->val = malloc((nm * n + 1) * sizeof(*p->val))) == NULL ||
@@ -181,14 +185,23 @@ popband_get(const char *wave, const struct wavefacts *w, const struct wavemetric
 
 	if (strlen(wave) >= sizeof(slot[0].wave))
 		return NULL;
+	/* by wave and versions: the blocks copy what they read, and a version's cities are always the same
+	 * rows, so facts and metrics read again (their own slots moved) still match */
 	for (i = 0; i < PBSLOTS; i++)
-		if (slot[i].p && slot[i].w == w && slot[i].m == m && strcmp(slot[i].wave, wave) == 0 &&
+		if (slot[i].p && strcmp(slot[i].wave, wave) == 0 &&
 		    slot[i].p->wfversion == wavefacts_version(w) && slot[i].p->wmversion == wavemetrics_version(m)) {
 			slot[i].used = ++pbclock;
 			return slot[i].p;
 		}
-	if ((p = popband_make(w, m, block_size())) == NULL)
+	if (strcmp(refused.wave, wave) == 0 && refused.wfversion == wavefacts_version(w) &&
+	    refused.wmversion == wavemetrics_version(m))
 		return NULL;
+	if ((p = popband_make(w, m, block_size())) == NULL) {
+		memcpy(refused.wave, wave, strlen(wave) + 1);
+		refused.wfversion = wavefacts_version(w);
+		refused.wmversion = wavemetrics_version(m);
+		return NULL;
+	}
 	for (i = 0; i < PBSLOTS; i++) {
 		if (slot[i].p && strcmp(slot[i].wave, wave) == 0) {
 			s = i;	/* the same wave of another version: replaced */
@@ -199,8 +212,6 @@ popband_get(const char *wave, const struct wavefacts *w, const struct wavemetric
 	}
 	popband_free(slot[s].p);
 	memcpy(slot[s].wave, wave, strlen(wave) + 1);
-	slot[s].w = w;
-	slot[s].m = m;
 	slot[s].p = p;
 	slot[s].used = ++pbclock;
 	return p;
@@ -288,6 +299,9 @@ popband_tally(const struct popband *p, const struct wavefacts *w, long long min,
 	struct band x;
 	uint32_t *cnt;
 
+	if (p->wfversion != wavefacts_version(w))
+		return NULL;	/* not the facts the blocks were made from */
+
 	band(p, min, max, &x);
 	if ((cnt = calloc(nf ? nf : 1, sizeof(*cnt))) == NULL)
 		return NULL;
@@ -335,8 +349,8 @@ popband_ranks(const struct popband *p, const struct wavemetrics *m, long long mi
 	struct band x;
 	json_t *list, *row;
 
-	if (me < 0 || (list = json_array()) == NULL)
-		return NULL;
+	if (me < 0 || p->wmversion != wavemetrics_version(m) || (list = json_array()) == NULL)
+		return NULL;	/* (or not the metric values the blocks were made from) */
 	band(p, min, max, &x);
 	for (j = 0; j < p->nmetrics; j++) {
 		const double *val = p->val + j * n, *s = p->sorted + j * n;

@@ -1,5 +1,6 @@
 /* profile_peers.c: a profile's cohort parts against a peer group without stored statistics, in one
  * statement (issue 18): see queries_peers.def. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -297,6 +298,8 @@ peers_in_blocks(struct db *db, const char *wave, const struct cohort *c, const c
 		    (counts = counts_from_tally(w, popband_tally(pb, w, min, max))) == NULL)
 			goto out;
 		nids = popband_size(pb, min, max);
+		if (getenv("CITYBENCH_SIMSHARE_TRACE"))
+			fprintf(stderr, "popband: %s %lld-%lld: %zu cities from the blocks\n", wave, min, max, nids);
 		goto done;
 	}
 	if (wavefacts_cohort(w, c->params, &ids, &nids, codes) != 0)

@@ -10,6 +10,7 @@ population moves it to another band and its answers change, and after a member's
 cleared (its fact row then has the city's registered population), and after a metric is made lower
 is better."""
 import json
+import os
 import urllib.parse
 
 from test_profile_blocks import REQUEST_ID, ProfileSqlServer, same, settle, upload
@@ -56,7 +57,8 @@ def same_servers(a, b, us):
 
 def test_bands_as_the_members_summed():
     srv = ProfileSqlServer(CITYBENCH_POPBAND="0")
-    small = ProfileSqlServer(CITYBENCH_POPBAND_B="3")  # blocks of 3 cities: many whole blocks, many edges
+    # blocks of 3 cities: many whole blocks, many edges; it says on stderr each band it answered
+    small = ProfileSqlServer(CITYBENCH_POPBAND_B="3", CITYBENCH_SIMSHARE_TRACE="1")
 
     flipped = False
 
@@ -100,6 +102,9 @@ def test_bands_as_the_members_summed():
              "select bump_data_version()" % FLIP)
         flipped = True
         check()
+        # the blocks answered the bands (not the long way, which gives the same answers)
+        log = open(os.path.join(small.dir, "log")).read()
+        assert log.count("popband: ") >= 5 * len(pops), log[-2000:]
     finally:
         if flipped:
             psql("update metrics set higher_is_better = not higher_is_better where id = '%s'; "
