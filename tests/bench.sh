@@ -137,14 +137,22 @@ fig() { printf '%s\t%s\n' "$1" "$2" >>"$FIG"; }
 
 # Phases: each ends with phase_end NAME, which writes its elapsed seconds and its wrk runs (count and
 # seconds of wrk) into the figures (phase.NN.NAME) and says them; report.py prints them in order.
-PHASE_T=$(date +%s) PHASE_N=0 WRK_RUNS=0 WRK_SECS=0
+# The CPU time a virtual machine's host took from it (/proc/stat's steal, in clock ticks, all cores):
+# a phase that lost much of it measured a slower machine than the phase it is divided by.
+steal_ticks() { awk '/^cpu /{print $9 + 0; exit}' /proc/stat 2>/dev/null || echo 0; }
+CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
+PHASE_T=$(date +%s) PHASE_N=0 WRK_RUNS=0 WRK_SECS=0 PHASE_STEAL=$(steal_ticks)
 phase_end() {	# phase_end NAME
-	local t
+	local t st pct
 	t=$(date +%s)
+	st=$(steal_ticks)
 	PHASE_N=$((PHASE_N + 1))
-	fig "phase.$(printf '%02d' $PHASE_N).$1" "$((t - PHASE_T)) s, $WRK_RUNS wrk runs ($WRK_SECS s of wrk), ended at $((t - T0)) s"
-	say "phase $1: $((t - PHASE_T)) s, $WRK_RUNS wrk runs ($WRK_SECS s of wrk); $((t - T0)) s from the start"
-	PHASE_T=$t WRK_RUNS=0 WRK_SECS=0
+	# the share of the phase's CPU time (elapsed x cores) the host took
+	pct=$(awk -v d="$((st - PHASE_STEAL))" -v hz="$CLK_TCK" -v s="$((t - PHASE_T))" -v c="$(nproc)" \
+		'BEGIN { printf "%.1f", (s > 0 ? 100 * d / hz / (s * c) : 0) }')
+	fig "phase.$(printf '%02d' $PHASE_N).$1" "$((t - PHASE_T)) s, $WRK_RUNS wrk runs ($WRK_SECS s of wrk), ended at $((t - T0)) s, host steal $pct %"
+	say "phase $1: $((t - PHASE_T)) s, $WRK_RUNS wrk runs ($WRK_SECS s of wrk); $((t - T0)) s from the start; the host took $pct % of the CPU"
+	PHASE_T=$t WRK_RUNS=0 WRK_SECS=0 PHASE_STEAL=$st
 }
 # Untargeted work runs last, while the time budget lasts: over_budget NAME says so and notes the skip.
 over_budget() {	# over_budget KEY [SECONDS it needs]
