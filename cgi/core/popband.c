@@ -7,7 +7,8 @@
 
 #define PBB	128		/* cities a block (CITYBENCH_POPBAND_B: the tests' small blocks) */
 #define PBSLOTS	4		/* waves a worker keeps blocks of */
-#define PBMAXT	(1u << 26)	/* tally slots in all ((blocks + 1) * facts) */
+#define PBMAXT	(1u << 22)	/* tally slots in all ((blocks + 1) * facts): 16 MiB at most (10,000 cities of
+				 * 300 facts: 24,000) */
 
 struct popband {
 	long long wfversion, wmversion;
