@@ -14,6 +14,7 @@
 #include "reply.h"
 #include "routes.h"
 #include "similar.h"
+#include "survey_lang.h"
 #include "view.h"
 
 #define SIMILAR_DEFAULT	10
@@ -297,6 +298,29 @@ similar_get(struct request *r)
 		json_object_set_new(types, PQgetvalue(qs, i, Q_SIMILAR_QUESTIONS_CODE), json_string(PQgetvalue(qs, i, Q_SIMILAR_QUESTIONS_TYPE)));
 		json_object_set_new(texts, PQgetvalue(qs, i, Q_SIMILAR_QUESTIONS_CODE), json_string(PQgetvalue(qs, i, Q_SIMILAR_QUESTIONS_TEXT)));
 		json_object_set_new(labels, PQgetvalue(qs, i, Q_SIMILAR_QUESTIONS_CODE), view_answer_json(PQgetvalue(qs, i, Q_SIMILAR_QUESTIONS_LABELS)));
+	}
+	if (lang_current() != LANG_EN) {
+		/* the page's reasons in its language: the questionnaire's translations, English where a
+		 * text has none (survey_questions_lang) */
+		json_t *ql = survey_questions_lang(r, wave), *q, *o;
+		size_t k, j;
+
+		json_array_foreach(ql, k, q) {
+			const char *code = json_string_value(json_object_get(q, "code"));
+			json_t *lab;
+
+			if (code == NULL || json_object_get(texts, code) == NULL)
+				continue;
+			if (json_is_string(json_object_get(q, "text")))
+				json_object_set(texts, code, json_object_get(q, "text"));
+			if ((lab = json_object()) == NULL)
+				continue;
+			json_array_foreach(json_object_get(q, "options"), j, o)
+				if (json_is_string(json_object_get(o, "code")) && json_is_string(json_object_get(o, "label")))
+					json_object_set(lab, json_string_value(json_object_get(o, "code")), json_object_get(o, "label"));
+			json_object_set_new(labels, code, lab);
+		}
+		json_decref(ql);
 	}
 	for (i = 0; i < PQntuples(ans); i++)
 		if (strcmp(PQgetvalue(ans, i, Q_SIMILAR_ANSWERS_SLUG), slug) == 0)

@@ -125,3 +125,18 @@ def test_similar_page_reads_well_on_any_screen():
         assert reasons, t[:500]
         doubled = [r for r in reasons if re.search(r':(\s|&nbsp;|\u202f|\xa0)*:', r)]
         assert not doubled, doubled[0][:300]
+
+
+def test_similar_page_reasons_in_french():
+    """The reasons name the questions and options in the page's language (the questionnaire's
+    translations), as the profile does."""
+    qs = {q["code"]: q for q in get_json("/surveys/2020.json")["questions"]}
+    q = qs["explicit_strategy"]
+    assert q.get("text_fr") and q["text_fr"] != q["text"]
+    fr = get("/cities/toronto/similar?survey=2020&lang=fr").text
+    en = get("/cities/toronto/similar?survey=2020").text
+    assert q["text"] in en and q["text_fr"] in fr, fr[:300]
+    assert q["text"] not in fr
+    helps = qs["innovation_helps"]
+    o = [x for x in helps["options"] if x.get("label_fr")][0]
+    assert o["label_fr"] in fr and o["label"] in en
