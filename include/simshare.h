@@ -81,4 +81,8 @@ void simshare_test_plant(struct simshare *s, int slot, const char *key, long lon
 extern void (*simshare_test_hook)(void);
 #endif
 
+/* Whether CITYBENCH_SIMSHARE_TRACE is set: then the per-version blocks and what is kept beside them
+ * (the similar lists, the population blocks) say on stderr what they did. */
+int simshare_tracing(void);
+
 #endif

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pgorder.h"
 #include "popband.h"
 
 #define PBB	128		/* cities a block (CITYBENCH_POPBAND_B: the tests' small blocks) */
@@ -18,7 +19,7 @@ struct popband {
 	uint32_t *tally;	/* (nb + 1) * nfacts: row k counts the facts of the cities before block k */
 	double *val;		/* nmetrics * n: metric m's values in population order (0 when none) */
 	uint8_t *has;		/* nmetrics * n */
-	double *sorted;		/* nmetrics * n: per metric, each block's values in pg_cmp order from k * b */
+	double *sorted;		/* nmetrics * n: per metric, each block's values in PostgreSQL's order (pgorder.h) from k * b */
 	uint32_t *nval;		/* nmetrics * (nb + 1): metric m's values before block k */
 };
 
@@ -33,23 +34,6 @@ static struct {
 	long long wfversion, wmversion;
 } refused;
 static unsigned long pbclock;
-
-/* a against b as PostgreSQL orders double precision: NaN above every number and equal to itself. */
-static int
-pg_cmp(double a, double b)
-{
-	if (isnan(a))
-		return isnan(b) ? 0 : 1;
-	if (isnan(b))
-		return -1;
-	return (a > b) - (a < b);
-}
-
-static int
-by_pg(const void *a, const void *b)
-{
-	return pg_cmp(*(const double *)a, *(const double *)b);
-}
 
 struct popcity {
 	long long pop;
@@ -148,7 +132,7 @@ popband_make(const struct wavefacts *w, const struct wavemetrics *m, size_t b)
 			for (i = k * b; i < e; i++)
 				if (has[i])
 					s[k * b + c++] = val[i];
-			qsort(s + k * b, c, sizeof(*s), by_pg);
+			pgorder_sort(s + k * b, c);
 			nv[k + 1] = nv[k] + (uint32_t)c;
 		}
 		for (i = 0; i < n; i++)
@@ -324,24 +308,6 @@ popband_tally(const struct popband *p, const struct wavefacts *w, long long min,
 	return cnt;
 }
 
-/* The number of values of the sorted run below (le 0) or at or below (le 1) v. */
-static size_t
-bound(const double *s, size_t n, double v, int le)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int k = pg_cmp(s[mid], v);
-
-		if (k < 0 || (le && k == 0))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 json_t *
 popband_ranks(const struct popband *p, const struct wavemetrics *m, long long min, long long max, int city)
 {
@@ -369,13 +335,13 @@ popband_ranks(const struct popband *p, const struct wavemetrics *m, long long mi
 			for (k = x.k0; k < x.k1; k++) {
 				size_t c = nv[k + 1] - nv[k];
 
-				lt += (long long)bound(s + k * p->b, c, mv, 0);
-				gt += (long long)(c - bound(s + k * p->b, c, mv, 1));
+				lt += (long long)pgorder_bound(s + k * p->b, c, mv, 0);
+				gt += (long long)(c - pgorder_bound(s + k * p->b, c, mv, 1));
 			}
 			for (e = 0; e < x.nspan; e++)
 				for (i = x.span[e].from; i < x.span[e].to; i++)
 					if (has[i]) {
-						int d = pg_cmp(val[i], mv), sign = x.span[e].sign;
+						int d = pgorder_cmp(val[i], mv), sign = x.span[e].sign;
 
 						of += sign;
 						gt += d > 0 ? sign : 0;

@@ -123,7 +123,7 @@ tops_for(const struct simindex *x, const struct simtops *old, const struct simin
 	if (!tops_on())
 		return NULL;
 	t = simtops_carry(old, ox, x, &c);
-	if (getenv("CITYBENCH_SIMSHARE_TRACE"))
+	if (simshare_tracing())
 		fprintf(stderr, "simtops: %s: %zu of %zu lists carried, %zu rows changed, %zu scores\n",
 		    t ? "carried" : "new", c.lists, simtops_kept(old), c.changed, c.scores);
 	return t ? t : simtops_new(x);

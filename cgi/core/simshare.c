@@ -230,14 +230,20 @@ bad:
 
 /* CITYBENCH_SIMSHARE_TRACE=1: a line on stderr per outcome (copied, build, alone, put, too large),
  * with the worker's pid: which worker builds what, and whether a block fits its slot (issue 18). */
-static void
-trace(const char *what, const char *key, long long version, size_t len)
+int
+simshare_tracing(void)
 {
 	static int on = -1;
 
 	if (on < 0)
 		on = getenv("CITYBENCH_SIMSHARE_TRACE") != NULL;
-	if (on)
+	return on;
+}
+
+static void
+trace(const char *what, const char *key, long long version, size_t len)
+{
+	if (simshare_tracing())
 		fprintf(stderr, "simshare: pid %d %s %s v%lld %zu bytes\n", (int)getpid(), what, key, version, len);
 }
 

@@ -8,6 +8,7 @@
 
 #include "simshare.h"
 #include "idseek.h"
+#include "pgorder.h"
 #include "wavemetrics.h"
 
 #define WMMAGIC	0x324d5757u	/* "WWM2": the 8-byte arrays first, then the 4-byte ones, then the bytes (aligned) */
@@ -509,17 +510,6 @@ wavemetrics_choice_code(const struct wavemetrics *w, const char *code)
 	return 0;
 }
 
-/* a against b as PostgreSQL orders double precision: NaN above every number and equal to itself. */
-static int
-pg_cmp(double a, double b)
-{
-	if (isnan(a))
-		return isnan(b) ? 0 : 1;
-	if (isnan(b))
-		return -1;
-	return (a > b) - (a < b);
-}
-
 
 json_t *
 wavemetrics_rank_row(const struct wavemetrics *w, size_t m, size_t me, long long of, long long better)
@@ -580,7 +570,7 @@ wavemetrics_ranks(const struct wavemetrics *w, const int *ids, size_t n, int cit
 			for (i = 0; i < n; i++)
 				of += has[at[i]] != 0;
 		} else if (isnan(v[me])) {
-			/* pg_cmp: NaN equals NaN and is above every number */
+			/* pgorder_cmp: NaN equals NaN and is above every number */
 			for (i = 0; i < n; i++)
 				if (has[at[i]]) {
 					of++;
@@ -620,12 +610,6 @@ by_slug(const void *a, const void *b)
 	const struct wavemetrics *w = slug_sort_w;
 
 	return strcmp(w->str + w->ctext[4 * *(const uint32_t *)a], w->str + w->ctext[4 * *(const uint32_t *)b]);
-}
-
-static int
-by_pg(const void *a, const void *b)
-{
-	return pg_cmp(*(const double *)a, *(const double *)b);
 }
 
 /* The lazily built look-ups live in the worker's own copy: w is this module's (wavemetrics_get). */
@@ -738,24 +722,6 @@ wavemetrics_value(const struct wavemetrics *w, size_t m, size_t c, double *v)
 	return w->has[r];
 }
 
-/* The number of values of the sorted run below (lt) or at or below (le) v. */
-static size_t
-bound(const double *s, size_t n, double v, int le)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int k = pg_cmp(s[mid], v);
-
-		if (k < 0 || (le && k == 0))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 int
 wavemetrics_position(const struct wavemetrics *cw, size_t m, const size_t *members, size_t n, size_t c,
     long long *rank, long long *of)
@@ -780,20 +746,20 @@ wavemetrics_position(const struct wavemetrics *cw, size_t m, const size_t *membe
 			for (i = 0, k = 0; i < nc; i++)
 				if (has[i])
 					w->sorted[m][k++] = v[i];
-			qsort(w->sorted[m], k, sizeof(double), by_pg);
+			pgorder_sort(w->sorted[m], k);
 			w->nsorted[m] = k;
 		}
 		count = (long long)w->nsorted[m];
 		if (mine)
-			better = hib ? count - (long long)bound(w->sorted[m], w->nsorted[m], v[c], 1) :
-			    (long long)bound(w->sorted[m], w->nsorted[m], v[c], 0);
+			better = hib ? count - (long long)pgorder_bound(w->sorted[m], w->nsorted[m], v[c], 1) :
+			    (long long)pgorder_bound(w->sorted[m], w->nsorted[m], v[c], 0);
 	} else {
 		for (i = 0; i < n; i++) {
 			if (!has[members[i]])
 				continue;
 			count++;
 			if (mine) {
-				int d = pg_cmp(v[members[i]], v[c]);
+				int d = pgorder_cmp(v[members[i]], v[c]);
 				better += hib ? d > 0 : d < 0;
 			}
 		}

@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "popband.h"
 #include "profile_peers.h"
+#include "simshare.h"
 #include "wavefacts.h"
 #include "wavemetrics.h"
 
@@ -298,7 +299,7 @@ peers_in_blocks(struct db *db, const char *wave, const struct cohort *c, const c
 		    (counts = counts_from_tally(w, popband_tally(pb, w, min, max))) == NULL)
 			goto out;
 		nids = popband_size(pb, min, max);
-		if (getenv("CITYBENCH_SIMSHARE_TRACE"))
+		if (simshare_tracing())
 			fprintf(stderr, "popband: %s %lld-%lld: %zu cities from the blocks\n", wave, min, max, nids);
 		goto done;
 	}
