@@ -28,6 +28,7 @@
 #include "routes.h"
 #include "shmlock.h"
 #include "simindex.h"
+#include "simlists.h"
 #include "simshare.h"
 #include "sync.h"
 
@@ -322,6 +323,9 @@ main(int argc, char **argv)
 	 * on under CITYBENCH_CACHE=0 too); without it each worker builds its own. */
 	if ((simshare_default = simshare_new(SIMSHARE_BYTES)) == NULL)
 		fprintf(stderr, "citybench-fcgi: no shared similar-cities index: each worker builds its own\n");
+	/* And the cities' similar lists scored in it, each scored once for all the workers (simlists.h). */
+	if ((simlists_default = simlists_new()) == NULL)
+		fprintf(stderr, "citybench-fcgi: no shared similar lists: each worker scores its own\n");
 
 	/* The schema owner's conninfo is never a worker's (issue 14): plugins are loaded by `citybench
 	 * plugins reload`, run as the owner before the server (tests/stack.sh, the unit's ExecStartPre).

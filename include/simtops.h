@@ -43,6 +43,12 @@ void simtops_free(struct simtops *t);
  * without t (NULL) or for a limit over SIMTOPS_KEEP, simindex_top's own. */
 size_t simtops_top(struct simtops *t, const struct simindex *x, int me, size_t limit, struct simindex_hit *out);
 
+/* simtops_top's two halves, for a caller that may find the list elsewhere (simlists.h): me's kept list
+ * when it answers `limit` (its length), else -1; and got[0..k) = simindex_top(x, me, SIMTOPS_KEEP, got)
+ * kept as me's list (k = 0: nothing kept). */
+long simtops_lookup(struct simtops *t, const struct simindex *x, int me, size_t limit, struct simindex_hit *out);
+void simtops_keep(struct simtops *t, int me, const struct simindex_hit *got, size_t k);
+
 /* The lists of `old` (kept for index ox) carried to index nx (see above), as new lists for nx; NULL
  * when none can be: no old lists, other questions, more changed rows (or lists times changed rows)
  * than make carrying cheaper than scoring again, or out of memory (then start from simtops_new).  `old` is left as it was.  *st, when

@@ -2,10 +2,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "reply.h"
 #include "simkept.h"
+#include "simlists.h"
 #include "simshare.h"
 #include "simtops.h"
 #include "view.h"
@@ -18,6 +20,7 @@ static struct {
 	long long version;
 	struct simindex *index;
 	struct simtops *tops;	/* its cities' similar lists (simtops.h), NULL: none kept */
+	uint64_t print;		/* the index's print, under which the workers share lists (simlists.h) */
 	unsigned long used;	/* least recently used goes first; 0 = empty */
 } slot[SKSLOTS];
 static unsigned long skclock;
@@ -129,15 +132,50 @@ tops_for(const struct simindex *x, const struct simtops *old, const struct simin
 	return t ? t : simtops_new(x);
 }
 
+/* Whether the lists are shared by the workers (CITYBENCH_SIMLISTS=0: each scores its own, as in the
+ * eleventh session; the tests compare both). */
+static int
+lists_on(void)
+{
+	static int on = -1;
+
+	if (on == -1) {
+		const char *v = getenv("CITYBENCH_SIMLISTS");
+		on = v == NULL || strcmp(v, "0") != 0;
+	}
+	return on;
+}
+
 size_t
 simkept_top(const struct simindex *x, int me, size_t limit, struct simindex_hit *out)
 {
-	size_t i;
+	struct simindex_hit got[SIMTOPS_KEEP];
+	long r;
+	size_t i, k;
 
 	for (i = 0; i < SKSLOTS; i++)
 		if (slot[i].index == x && x != NULL)
-			return simtops_top(slot[i].tops, x, me, limit, out);
-	return simindex_top(x, me, limit, out);
+			break;
+	if (i == SKSLOTS || slot[i].tops == NULL || limit > SIMTOPS_KEEP)
+		return i == SKSLOTS ? simindex_top(x, me, limit, out) : simtops_top(slot[i].tops, x, me, limit, out);
+	if ((r = simtops_lookup(slot[i].tops, x, me, limit, out)) >= 0)
+		return (size_t)r;
+	/* Not kept here: read from another worker's scoring, else scored and shared. */
+	if (lists_on() && (r = simlists_get(simlists_default, slot[i].print, simindex_size(x), me, got)) > 0) {
+		k = (size_t)r;
+		if (simshare_tracing())
+			fprintf(stderr, "simlists: pid %d read row %d\n", (int)getpid(), me);
+	} else {
+		k = simindex_top(x, me, SIMTOPS_KEEP, got);
+		if (simshare_tracing())
+			fprintf(stderr, "simlists: pid %d scored row %d\n", (int)getpid(), me);
+		if (k > 0 && lists_on())
+			simlists_put(simlists_default, slot[i].print, me, got, k);
+	}
+	simtops_keep(slot[i].tops, me, got, k);
+	k = k < limit ? k : limit;
+	memcpy(out, got, k * sizeof(*out));
+	return k;
 }
 
 const struct simindex *
@@ -176,6 +214,7 @@ simkept_get(struct request *r, const char *wave)
 	snprintf(slot[s].wave, sizeof(slot[s].wave), "%s", wave);
 	slot[s].version = version;
 	slot[s].index = x;
+	slot[s].print = slot[s].tops ? simlists_print(x, wave) : 0;
 	slot[s].used = ++skclock;
 	return x;
 }

@@ -81,34 +81,56 @@ narrow(const struct simindex_hit *w)
 	return h;
 }
 
+long
+simtops_lookup(struct simtops *t, const struct simindex *x, int me, size_t limit, struct simindex_hit *out)
+{
+	const struct hit *l;
+	size_t i, k;
+
+	if (t == NULL || x == NULL || t->n != simindex_size(x) || me < 0 || (size_t)me >= t->n ||
+	    limit > SIMTOPS_KEEP || t->hit == NULL)
+		return -1;
+	if (!(t->state[me] == COMPLETE || (t->state[me] == KEPT && t->len[me] >= limit)))
+		return -1;
+	l = t->hit + (size_t)me * SIMTOPS_KEEP;
+	k = t->len[me] < limit ? t->len[me] : limit;
+	for (i = 0; i < k; i++)
+		out[i] = wide(&l[i]);
+	t->answered++;
+	return (long)k;
+}
+
+void
+simtops_keep(struct simtops *t, int me, const struct simindex_hit *got, size_t k)
+{
+	struct hit *l;
+	size_t i;
+
+	/* 0 is also what simindex_top says when out of memory: such a list is not kept */
+	if (t == NULL || me < 0 || (size_t)me >= t->n || k == 0 || k > SIMTOPS_KEEP || !has_room(t))
+		return;
+	l = t->hit + (size_t)me * SIMTOPS_KEEP;
+	for (i = 0; i < k; i++)
+		l[i] = narrow(&got[i]);
+	t->kept += t->state[me] == NONE;
+	t->state[me] = k < SIMTOPS_KEEP ? COMPLETE : KEPT;
+	t->len[me] = (unsigned char)k;
+}
+
 size_t
 simtops_top(struct simtops *t, const struct simindex *x, int me, size_t limit, struct simindex_hit *out)
 {
 	struct simindex_hit got[SIMTOPS_KEEP];
-	struct hit *l;
-	size_t i, k;
+	long r;
+	size_t k;
 
 	if (t == NULL || x == NULL || t->n != simindex_size(x) || me < 0 || (size_t)me >= t->n ||
 	    limit > SIMTOPS_KEEP)
 		return simindex_top(x, me, limit, out);
-	l = t->hit ? t->hit + (size_t)me * SIMTOPS_KEEP : NULL;
-	if (t->state[me] == COMPLETE || (t->state[me] == KEPT && t->len[me] >= limit)) {
-		k = t->len[me] < limit ? t->len[me] : limit;
-		for (i = 0; i < k; i++)
-			out[i] = wide(&l[i]);
-		t->answered++;
-		return k;
-	}
+	if ((r = simtops_lookup(t, x, me, limit, out)) >= 0)
+		return (size_t)r;
 	k = simindex_top(x, me, SIMTOPS_KEEP, got);
-	/* 0 is also what simindex_top says when out of memory: such a list is not kept */
-	if (k > 0 && has_room(t)) {
-		l = t->hit + (size_t)me * SIMTOPS_KEEP;
-		for (i = 0; i < k; i++)
-			l[i] = narrow(&got[i]);
-		t->kept += t->state[me] == NONE;
-		t->state[me] = k < SIMTOPS_KEEP ? COMPLETE : KEPT;
-		t->len[me] = (unsigned char)k;
-	}
+	simtops_keep(t, me, got, k);
 	k = k < limit ? k : limit;
 	memcpy(out, got, k * sizeof(*out));
 	return k;
