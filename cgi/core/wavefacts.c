@@ -35,7 +35,16 @@ struct wavefacts {
 	const uint32_t *attr;		/* 3 * ncities: region, country, slug (offsets into str) */
 	const uint16_t *ks;		/* nks */
 	const char *str;		/* strbytes */
+	/* Per fact, its cities as a bit per row (words a fact): made on the first cohort or tally that
+	 * gains from it (fact_bits), the worker's own beside the shared block; bits_state 0 not yet, 1
+	 * made, -1 not to be (a row names a fact twice, so that bits would count it once; too large; out
+	 * of memory). */
+	uint64_t *bits;
+	size_t words;
+	int bits_state;
 };
+
+static const uint64_t *fact_bits(const struct wavefacts *w);
 
 static struct {
 	char wave[32];
@@ -184,6 +193,7 @@ wavefacts_free(struct wavefacts *w)
 	if (w == NULL)
 		return;
 	free(w->block);
+	free(w->bits);
 	free(w);
 }
 
@@ -562,10 +572,48 @@ uint32_t *
 wavefacts_tally(const struct wavefacts *w, const int *ids, size_t n)
 {
 	uint32_t *cnt, nf = w->h->nfacts;
-	size_t i, from = 0;
+	uint64_t *mask = NULL;
+	const uint64_t *bits;
+	size_t i, from = 0, words = (w->h->ncities + 63) / 64;
 
 	if ((cnt = calloc(nf ? nf : 1, sizeof(*cnt))) == NULL)
 		return NULL;
+	/* Many members: each fact's count is its cities' bits among the members' (one word for 64
+	 * cities, whatever the cohort's size); few: their facts added one by one. */
+	if (n > 0 && (uint64_t)n * (w->h->nks / (w->h->ncities ? w->h->ncities : 1) + 1) > (uint64_t)nf * words &&
+	    (bits = fact_bits(w)) != NULL && (mask = calloc(words, 8)) != NULL) {
+		for (i = 0; i < n; i++) {
+			long c = idseek(w->city, w->h->ncities, from, ids[i]);
+
+			if (c < 0) {
+				free(mask);
+				free(cnt);
+				return NULL;
+			}
+			from = (size_t)c;
+			if (mask[c / 64] >> (c % 64) & 1) {	/* a member named twice counts twice */
+				memset(cnt, 0, (nf ? nf : 1) * sizeof(*cnt));
+				free(mask);
+				mask = NULL;
+				from = 0;
+				break;
+			}
+			mask[c / 64] |= (uint64_t)1 << (c % 64);
+		}
+		if (mask) {
+			for (i = 0; i < nf; i++) {
+				const uint64_t *b = bits + i * words;
+				uint32_t k = 0;
+				size_t j;
+
+				for (j = 0; j < words; j++)
+					k += (uint32_t)__builtin_popcountll(b[j] & mask[j]);
+				cnt[i] = k;
+			}
+			free(mask);
+			return cnt;
+		}
+	}
 	for (i = 0; i < n; i++) {
 		long c = idseek(w->city, w->h->ncities, from, ids[i]);
 		uint32_t j, end;
@@ -703,6 +751,38 @@ has_fact(const struct wavefacts *w, size_t c, long k)
 	return 0;
 }
 
+#define WFBITS_MAX ((size_t)16 << 20)	/* bytes of a wave's fact bits at most (150 facts x 10,000 cities: 0.2 MB) */
+
+/* The wave's fact bits (see struct wavefacts), or NULL. */
+static const uint64_t *
+fact_bits(const struct wavefacts *cw)
+{
+	struct wavefacts *w = (struct wavefacts *)cw;	/* the bits are a cache of what the block says */
+	size_t nf = w->h->nfacts, nc = w->h->ncities, words = (nc + 63) / 64, c;
+	uint64_t *b;
+	uint32_t j;
+
+	if (w->bits_state != 0)
+		return w->bits_state == 1 ? w->bits : NULL;
+	w->bits_state = -1;
+	if (nf == 0 || words > WFBITS_MAX / 8 / nf || (b = calloc(nf * words, 8)) == NULL)
+		return NULL;
+	for (c = 0; c < nc; c++)
+		for (j = w->start[c]; j < w->start[c + 1]; j++) {
+			uint64_t *word = b + (size_t)w->ks[j] * words + c / 64, bit = (uint64_t)1 << (c % 64);
+
+			if (*word & bit) {	/* named twice: counted twice by a tally, once by bits */
+				free(b);
+				return NULL;
+			}
+			*word |= bit;
+		}
+	w->bits = b;
+	w->words = words;
+	w->bits_state = 1;
+	return b;
+}
+
 static int
 ascii(const char *s)
 {
@@ -745,6 +825,8 @@ passes(const struct wavefacts *w, size_t c, const struct wfilter *f)
 	case F_POP:
 		return w->pop[c] != WFNOPOP && w->pop[c] >= f->min && w->pop[c] <= f->max;
 	case F_FACT:
+		if (w->bits_state == 1)
+			return f->k >= 0 && (w->bits[(size_t)f->k * w->words + c / 64] >> (c % 64) & 1);
 		return has_fact(w, c, f->k);
 	case F_SLUGS:
 		v = w->str + w->attr[3 * c + 2];
@@ -861,6 +943,9 @@ wavefacts_cohort(const struct wavefacts *w, const char *const *params, int **ids
 	} else {
 		goto out;
 	}
+	for (i = 0; i < nf; i++)
+		if (f[i].kind == F_FACT)
+			fact_bits(w);	/* a bit per city instead of a search of its facts */
 	if ((v = malloc((w->h->ncities + 1) * sizeof(*v))) == NULL)
 		goto out;
 	for (i = 0; i < w->h->ncities; i++) {

@@ -9,6 +9,14 @@
 #include "wavefacts.h"
 #include "t.h"
 
+static int
+cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
 static void
 add(json_t *counts, const char *code, const char *option, json_int_t n)
 {
@@ -22,6 +30,109 @@ add(json_t *counts, const char *code, const char *option, json_int_t n)
 		json_object_set_new(q, "answered", json_integer(n));
 	else
 		json_object_set_new(json_object_get(q, "counts"), option, json_integer(n));
+}
+
+/* Issue 18, twelfth session: the fact bits (a bit per city and fact, made on first use) against the
+ * facts read one by one.  Random waves: up to 300 cities, up to 40 facts, some cities naming a fact
+ * twice (then no bits: a tally counts it twice); cohorts of every size (the tally takes the bits past
+ * a size), sorted or not, a member named twice; cohorts by "answered" and "answer" filters, one or
+ * two at once, a fact no city has, one unknown. */
+static int
+random_waves(void)
+{
+	static char names[40][16];
+	const char *facts[40];
+	int city[300], ids[700], bad = 0, trial;
+	size_t start[301];
+	unsigned short ks[300 * 45];
+
+	for (trial = 0; trial < 300; trial++) {
+		size_t nf = 1 + (size_t)rand() % 40, nc = (size_t)rand() % 300, nks = 0, len, i, j, n, got;
+		int twice = trial % 5 == 0, *members = NULL;
+		struct wavefacts *w;
+		uint32_t *cnt;
+		void *b;
+
+		for (i = 0; i < nf; i++) {	/* in cmp_fact's order: codes, then code=option */
+			if (i < nf / 2)
+				snprintf(names[i], sizeof(names[i]), "q%02zu", i);
+			else
+				snprintf(names[i], sizeof(names[i]), "q%02zu=o%zu", i - nf / 2, i);
+			facts[i] = names[i];
+		}
+		for (i = 0; i < nc; i++) {
+			city[i] = (int)(i * 3 + 1);
+			start[i] = nks;
+			for (j = 0; j < nf; j++)
+				if (rand() % 3 == 0)
+					ks[nks++] = (unsigned short)j;
+			if (twice && nks > start[i] && rand() % 50 == 0)
+				ks[nks++] = ks[start[i]];
+		}
+		start[nc] = nks;
+		b = wavefacts_flat_make(trial, nf, facts, nc, city, start, ks, nks, NULL, NULL, &len);
+		if (b == NULL || (w = wavefacts_from_flat(b, len)) == NULL) {
+			bad++;
+			continue;
+		}
+		for (j = 0; j < 12; j++) {	/* tallies */
+			size_t want[40] = { 0 }, k;
+
+			n = j == 0 ? nc : (size_t)rand() % (nc + 1);
+			for (i = 0; i < n; i++)
+				ids[i] = j == 0 ? city[i] : city[(size_t)rand() % (nc ? nc : 1)];
+			if (nc && j % 3 == 1)
+				ids[n++] = ids[0];	/* named twice */
+			if (j % 2 == 0)
+				qsort(ids, n, sizeof(*ids), cmp_int);
+			for (i = 0; i < n; i++) {
+				size_t c = (size_t)(ids[i] - 1) / 3;
+
+				for (k = start[c]; k < start[c + 1]; k++)
+					want[ks[k]]++;
+			}
+			if ((cnt = wavefacts_tally(w, ids, n)) == NULL) {
+				bad++;
+				continue;
+			}
+			for (k = 0; k < nf; k++)
+				bad += cnt[k] != want[k];
+			free(cnt);
+		}
+		for (j = 0; j < 6; j++) {	/* cohorts */
+			char filt[200];
+			const char *params[5] = { "filters", filt, NULL, NULL, NULL };
+			size_t a = (size_t)rand() % nf, c2 = (size_t)rand() % nf, want = 0, c, k;
+			json_t *codes = json_array();
+			int two = j % 2, unknown = j == 5;
+
+			snprintf(filt, sizeof(filt), "[{\"k\":\"answered\",\"c\":\"%s\"}%s%s%s]",
+			    unknown ? "nope" : facts[a], two ? ",{\"k\":\"answered\",\"c\":\"" : "",
+			    two ? facts[c2] : "", two ? "\"}" : "");
+			if (wavefacts_cohort(w, params, &members, &got, codes) != 0) {
+				bad++;
+				json_decref(codes);
+				continue;
+			}
+			for (c = 0; c < nc; c++) {
+				int has = 0, has2 = 0;
+
+				for (k = start[c]; k < start[c + 1]; k++) {
+					has |= ks[k] == a && !unknown;
+					has2 |= ks[k] == c2;
+				}
+				if (has && (!two || has2)) {
+					bad += want >= got || members[want] != city[c];
+					want++;
+				}
+			}
+			bad += want != got;
+			free(members);
+			json_decref(codes);
+		}
+		wavefacts_free(w);
+	}
+	return bad;
 }
 
 int
@@ -88,5 +199,6 @@ main(void)
 		CHECK(all, "aimed corruptions refused");
 	}
 	free(c);
+	CHECK(random_waves() == 0, "fact bits: tallies and cohorts as the facts read one by one (300 random waves)");
 	return t_fail != 0;
 }
