@@ -42,6 +42,9 @@ struct wavefacts {
 	uint64_t *bits;
 	size_t words;
 	int bits_state;
+	/* The rows in their slugs' order (slug_order), made on the first list cohort; same states. */
+	uint32_t *byslug;
+	int byslug_state;
 };
 
 static const uint64_t *fact_bits(const struct wavefacts *w);
@@ -194,6 +197,7 @@ wavefacts_free(struct wavefacts *w)
 		return;
 	free(w->block);
 	free(w->bits);
+	free(w->byslug);
 	free(w);
 }
 
@@ -783,6 +787,64 @@ fact_bits(const struct wavefacts *cw)
 	return b;
 }
 
+static const struct wavefacts *sorting;	/* qsort's context */
+
+static int
+cmp_row_slug(const void *a, const void *b)
+{
+	const struct wavefacts *w = sorting;
+
+	return strcmp(w->str + w->attr[3 * *(const uint32_t *)a + 2], w->str + w->attr[3 * *(const uint32_t *)b + 2]);
+}
+
+/* The wave's rows in their slugs' order (see struct wavefacts), or NULL. */
+static const uint32_t *
+slug_order(const struct wavefacts *cw)
+{
+	struct wavefacts *w = (struct wavefacts *)cw;	/* a cache of what the block says */
+	size_t i, nc = w->h->ncities;
+
+	if (w->byslug_state != 0)
+		return w->byslug_state == 1 ? w->byslug : NULL;
+	w->byslug_state = -1;
+	if ((w->byslug = malloc((nc ? nc : 1) * sizeof(*w->byslug))) == NULL)
+		return NULL;
+	for (i = 0; i < nc; i++)
+		w->byslug[i] = (uint32_t)i;
+	sorting = w;
+	qsort(w->byslug, nc, sizeof(*w->byslug), cmp_row_slug);
+	w->byslug_state = 1;
+	return w->byslug;
+}
+
+/* The row of slug s (by slug_order's rows), or -1. */
+static long
+row_of_slug(const struct wavefacts *w, const uint32_t *byslug, const char *s)
+{
+	size_t lo = 0, hi = w->h->ncities;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(w->str + w->attr[3 * byslug[mid] + 2], s);
+
+		if (c == 0)
+			return (long)byslug[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
 static int
 ascii(const char *s)
 {
@@ -862,6 +924,17 @@ slug_list(char *t, const char ***out, size_t *n)
 	*out = v;
 	*n = i;
 	return 0;
+}
+
+/* The first list filter among f (its index), or nf. */
+static size_t
+slugs_filter(const struct wfilter *f, size_t nf)
+{
+	size_t i;
+
+	for (i = 0; i < nf && f[i].kind != F_SLUGS; i++)
+		;
+	return i;
 }
 
 int
@@ -960,6 +1033,34 @@ wavefacts_cohort(const struct wavefacts *w, const char *const *params, int **ids
 			for (; m; m &= m - 1)
 				v[n++] = w->city[i * 64 + (size_t)__builtin_ctzll(m)];
 		}
+	} else if ((j = slugs_filter(f, nf)) < nf && slug_order(w) != NULL) {
+		/* a list of cities: only its cities' rows are tried (found by slug), in the rows' order */
+		uint32_t *rows = malloc((f[j].nslugs ? f[j].nslugs : 1) * sizeof(*rows));
+		size_t m = 0, k;
+
+		if (rows == NULL)
+			goto out;
+		for (k = 0; k < f[j].nslugs; k++) {
+			long r = row_of_slug(w, w->byslug, f[j].slugs[k]);
+
+			if (r >= 0)
+				rows[m++] = (uint32_t)r;
+		}
+		qsort(rows, m, sizeof(*rows), cmp_u32);
+		for (k = 0; k < m; k++) {
+			int pass = 1;
+
+			if (k > 0 && rows[k - 1] == rows[k])
+				continue;	/* named twice */
+			for (i = 0; i < nf && pass == 1; i++)
+				if ((pass = passes(w, rows[k], &f[i])) == -1) {
+					free(rows);
+					goto out;	/* not decided here */
+				}
+			if (pass == 1)
+				v[n++] = w->city[rows[k]];
+		}
+		free(rows);
 	} else {
 		for (i = 0; i < w->h->ncities; i++) {
 			int pass = 1;

@@ -40,8 +40,8 @@ add(json_t *counts, const char *code, const char *option, json_int_t n)
 static int
 random_waves(void)
 {
-	static char names[40][16];
-	const char *facts[40];
+	static char names[40][16], slugs[300][8];
+	const char *facts[40], *attr[900];
 	int city[300], ids[700], bad = 0, trial;
 	size_t start[301];
 	unsigned short ks[300 * 45];
@@ -62,6 +62,10 @@ random_waves(void)
 		}
 		for (i = 0; i < nc; i++) {
 			city[i] = (int)(i * 3 + 1);
+			snprintf(slugs[i], sizeof(slugs[i]), "s%03d", (int)((i * 7919 + (size_t)trial) % 300));
+			attr[3 * i] = "r";
+			attr[3 * i + 1] = "c";
+			attr[3 * i + 2] = slugs[i];	/* not in the ids' order */
 			start[i] = nks;
 			for (j = 0; j < nf; j++)
 				if (rand() % 3 == 0)
@@ -70,7 +74,7 @@ random_waves(void)
 				ks[nks++] = ks[start[i]];
 		}
 		start[nc] = nks;
-		b = wavefacts_flat_make(trial, nf, facts, nc, city, start, ks, nks, NULL, NULL, &len);
+		b = wavefacts_flat_make(trial, nf, facts, nc, city, start, ks, nks, NULL, attr, &len);
 		if (b == NULL || (w = wavefacts_from_flat(b, len)) == NULL) {
 			bad++;
 			continue;
@@ -122,6 +126,44 @@ random_waves(void)
 					has2 |= ks[k] == c2;
 				}
 				if (has && (!two || has2)) {
+					bad += want >= got || members[want] != city[c];
+					want++;
+				}
+			}
+			bad += want != got;
+			free(members);
+			json_decref(codes);
+		}
+		for (j = 0; j < 8; j++) {	/* lists: by slug, unknown ones, twice; and with an answer filter */
+			char list[4000] = "{", filt[4000];
+			const char *lp[5] = { "list", NULL, NULL, NULL, list }, *fp[5] = { "filters", filt, NULL, NULL, NULL };
+			size_t m = (size_t)rand() % 12, a = (size_t)rand() % nf, c, k, want = 0;
+			int in[300] = { 0 }, with = j % 2;
+			json_t *codes = json_array();
+
+			snprintf(filt, sizeof(filt), "[%s%s%s{\"k\":\"similar\",\"s\":[", with ? "{\"k\":\"answered\",\"c\":\"" : "",
+			    with ? facts[a] : "", with ? "\"}," : "");
+			for (k = 0; k < m; k++) {
+				const char *sl = nc && k % 4 != 3 ? slugs[(size_t)rand() % nc] : "zz-none";
+
+				for (c = 0; c < nc; c++)
+					in[c] |= strcmp(slugs[c], sl) == 0;
+				snprintf(list + strlen(list), 20, "%s%s", k ? "," : "", sl);
+				snprintf(filt + strlen(filt), 20, "%s\"%s\"", k ? "," : "", sl);
+			}
+			strcat(list, "}");
+			strcat(filt, "]}]");
+			if (wavefacts_cohort(w, with ? fp : lp, &members, &got, codes) != 0) {
+				bad++;
+				json_decref(codes);
+				continue;
+			}
+			for (c = 0; c < nc; c++) {
+				int has = !with;
+
+				for (k = start[c]; k < start[c + 1]; k++)
+					has |= ks[k] == a;
+				if (in[c] && has) {
 					bad += want >= got || members[want] != city[c];
 					want++;
 				}
