@@ -63,8 +63,9 @@ reason_html(struct buf *b, json_t *reason, json_t *texts, json_t *labels)
 		size_t tl = strlen(t);
 
 		html_text(b, t);
-		/* a question that ends in a colon already ("Innovation is helping to:") takes no second */
-		html_text(b, tl > 0 && t[tl - 1] == ':' ? " " : _(": "));
+		/* a question that ends in a colon already ("Innovation is helping to:") takes no second, and one
+		 * that asks ("…strategy?") no colon after its question mark ("?:", "? :"): a dash */
+		html_text(b, tl > 0 && t[tl - 1] == ':' ? " " : tl > 0 && t[tl - 1] == '?' ? " — " : _(": "));
 	}
 	json_array_foreach(shared, i, o) {
 		const char *opt = json_string_value(o), *l = json_string_value(json_object_get(lab, opt));

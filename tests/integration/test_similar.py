@@ -115,7 +115,8 @@ def test_profile_shows_the_five_most_similar_and_compare_with_these():
 
 def test_similar_page_reads_well_on_any_screen():
     """The table in a labelled region that may scroll by itself (the reflow check in the browser stage
-    looks at it at 320 px), and no question that ends in a colon followed by a second one."""
+    looks at it at 320 px), and no question that ends in a colon followed by a second one, nor one that
+    asks followed by a colon ("strategy?: both no"): a dash then."""
     import re
     for lang in ("", "&lang=fr"):
         t = get("/cities/toronto/similar?survey=2020" + lang).text
@@ -123,8 +124,9 @@ def test_similar_page_reads_well_on_any_screen():
         assert '<caption id="cap-similar">' in t
         reasons = re.findall(r'<ul class="reasons">(.*?)</ul>', t, re.S)
         assert reasons, t[:500]
-        doubled = [r for r in reasons if re.search(r':(\s|&nbsp;|\u202f|\xa0)*:', r)]
+        doubled = [r for r in reasons if re.search(r'[:?](\s|&nbsp;|\u202f|\xa0)*:', r)]
         assert not doubled, doubled[0][:300]
+        assert any(re.search(r'\?(\s|\xa0)\u2014 ', r) for r in reasons), reasons[0][:300]
 
 
 def test_similar_page_reasons_in_french():
