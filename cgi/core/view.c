@@ -401,7 +401,9 @@ view_cohort_expr(struct request *r, const char *expr, struct cohort *c)
 
 	memset(c, 0, sizeof(*c));
 	if (peers_parse(expr, &c->peers, &err) == -1) {
-		reply_errorf(r, 400, "bad peers expression: %s", err ? err : "malformed");
+		/* peers_parse's messages name the parameter already ("peers: unknown group ...") */
+		reply_errorf(r, 400, "bad peers expression: %s",
+		    err == NULL ? "malformed" : strncmp(err, "peers: ", 7) == 0 ? err + 7 : err);
 		free(err);
 		return -1;
 	}

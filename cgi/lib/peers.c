@@ -353,8 +353,8 @@ part(const char *s, size_t n, struct peers *p, char **err)
 	}
 	seterr_quoting(err, "peers: unknown group '", s, kn, ":' (use "
 	    "region:NAME, country:CODE, population:MIN-MAX, "
-	    "answer:CODE=OPTION, answered:CODE, several joined by ';', or a "
-	    "comma list of city slugs)");
+	    "answer:CODE=OPTION, answered:CODE, similar:SLUG, several joined by ';', "
+	    "or a comma list of city slugs)");
 	return -1;
 }
 

@@ -202,3 +202,15 @@ def test_meta_tags_and_back_to_top():
     assert "og:image" not in text(get("/cities"))
     hostile = text(get('/cities?q=%22%3E%3Cscript%3E'))
     assert '"><script>' not in hostile
+
+
+def test_unknown_peer_group_kind_is_a_400_that_lists_the_kinds():
+    """peers=list:... (a kind that is not one): a 400 that says what was wrong once ("bad peers
+    expression: unknown group 'list:'", not "...: peers: unknown group") and names every kind,
+    similar:SLUG among them."""
+    for url in ("/cities/toronto?peers=list:a,b", "/cities/toronto.json?peers=list:a,b"):
+        r = get(url)
+        assert r.status == 400, (url, r.status)
+        assert "bad peers expression: unknown group" in r.text and "peers: peers" not in r.text \
+            and "expression: peers:" not in r.text, r.text[:400]
+        assert "similar:SLUG" in r.text, r.text[:400]
