@@ -16,7 +16,8 @@
  * shared).  No lock: each list is written under its own sequence number (odd while written), and a
  * reader keeps only what it read between two equal even numbers, stamped with its print; a torn,
  * stale or foreign list is a miss, never an answer.  A worker killed while writing a list leaves that
- * row unshared in that table (its number stays odd); nothing else. */
+ * row of that table unshared for the supervisor's life, whatever print the table files later (its
+ * number stays odd: readers and writers pass it by); nothing else. */
 #ifndef CB_SIMLISTS_H
 #define CB_SIMLISTS_H
 
@@ -35,7 +36,8 @@ struct simlists;
 struct simlists *simlists_new(void);
 void simlists_free(struct simlists *s);
 
-/* The one the supervisor made (NULL: none, as in the command-line tool and CITYBENCH_SIMLISTS=0). */
+/* The one the supervisor made (NULL: none, as in the command-line tool; CITYBENCH_SIMLISTS=0 leaves it
+ * unused). */
 extern struct simlists *simlists_default;
 
 /* The print lists of index x (a wave's, named `wave`) are filed under. */

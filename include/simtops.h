@@ -45,9 +45,9 @@ size_t simtops_top(struct simtops *t, const struct simindex *x, int me, size_t l
 
 /* simtops_top's two halves, for a caller that may find the list elsewhere (simlists.h): me's kept list
  * when it answers `limit` (its length), else -1; and got[0..k) = simindex_top(x, me, SIMTOPS_KEEP, got)
- * kept as me's list (k = 0: nothing kept). */
+ * kept as me's list (k = 0, or t not made for x: nothing kept). */
 long simtops_lookup(struct simtops *t, const struct simindex *x, int me, size_t limit, struct simindex_hit *out);
-void simtops_keep(struct simtops *t, int me, const struct simindex_hit *got, size_t k);
+void simtops_keep(struct simtops *t, const struct simindex *x, int me, const struct simindex_hit *got, size_t k);
 
 /* The lists of `old` (kept for index ox) carried to index nx (see above), as new lists for nx; NULL
  * when none can be: no old lists, other questions, more changed rows (or lists times changed rows)

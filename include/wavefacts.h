@@ -61,6 +61,10 @@ const struct wavefacts *wavefacts_peek(const char *wave);
 int wavefacts_cohort(const struct wavefacts *w, const char *const *params, int **ids, size_t *nids,
     json_t *codes);
 
+/* For the tests: how many cohorts and tallies the fact bits answered (slugs 0), how many list cohorts
+ * the rows' slug order answered (slugs 1). */
+size_t wavefacts_fast(int slugs);
+
 /* For the tests: the flat form from parts, and its reading (NULL when the block is not sound). */
 void *wavefacts_flat_make(long long version, size_t nfacts, const char *const *facts, size_t ncities,
     const int *city, const size_t *start, const unsigned short *ks, size_t nks, const long long *pop,

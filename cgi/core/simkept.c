@@ -156,8 +156,10 @@ simkept_top(const struct simindex *x, int me, size_t limit, struct simindex_hit 
 	for (i = 0; i < SKSLOTS; i++)
 		if (slot[i].index == x && x != NULL)
 			break;
-	if (i == SKSLOTS || slot[i].tops == NULL || limit > SIMTOPS_KEEP)
-		return i == SKSLOTS ? simindex_top(x, me, limit, out) : simtops_top(slot[i].tops, x, me, limit, out);
+	if (i == SKSLOTS)
+		return simindex_top(x, me, limit, out);
+	if (slot[i].tops == NULL || limit > SIMTOPS_KEEP || me < 0 || (size_t)me >= simindex_size(x))
+		return simtops_top(slot[i].tops, x, me, limit, out);
 	if ((r = simtops_lookup(slot[i].tops, x, me, limit, out)) >= 0)
 		return (size_t)r;
 	/* Not kept here: read from another worker's scoring, else scored and shared. */
@@ -172,7 +174,7 @@ simkept_top(const struct simindex *x, int me, size_t limit, struct simindex_hit 
 		if (k > 0 && lists_on())
 			simlists_put(simlists_default, slot[i].print, me, got, k);
 	}
-	simtops_keep(slot[i].tops, me, got, k);
+	simtops_keep(slot[i].tops, x, me, got, k);
 	k = k < limit ? k : limit;
 	memcpy(out, got, k * sizeof(*out));
 	return k;

@@ -1,14 +1,14 @@
 /* simlists.c: the similar lists shared by the workers (see simlists.h).
  *
- * Anonymous shared memory, mapped before the fork: only the pages a list is written to are ever
+ * Anonymous shared memory, mapped before the fork: only the pages of the lists asked for are ever
  * allocated (a 10,000-city wave's table touches ~2 MB).  Each list is a sequence lock's record, the
  * way the Linux kernel's seqlock reads: the writer makes the number odd (one writer: the others see it
  * odd and leave), writes, makes it even again; a reader copies between two loads and keeps the copy
- * only when both saw the same even number. */
+ * only when both saw the same even number.  (The copy races with a writer's stores, as the kernel's
+ * seqlock readers do: what it copied is only kept when no writer was there.) */
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -89,24 +89,26 @@ table_of(struct simlists *s, uint64_t fp, int claim)
 {
 	uint64_t now = atomic_fetch_add_explicit(&s->clock, 1, memory_order_relaxed) + 1;
 	struct table *t, *old = NULL;
-	uint64_t was;
+	uint64_t seen = 0, f;
 	size_t i;
 
 	for (i = 0; i < SIMLISTS_TABLES; i++) {
 		t = &s->table[i];
-		if (atomic_load_explicit(&t->fp, memory_order_acquire) == fp) {
+		if ((f = atomic_load_explicit(&t->fp, memory_order_acquire)) == fp) {
 			atomic_store_explicit(&t->used, now, memory_order_relaxed);
 			return t;
 		}
 		if (old == NULL || atomic_load_explicit(&t->used, memory_order_relaxed) <
-		    atomic_load_explicit(&old->used, memory_order_relaxed))
+		    atomic_load_explicit(&old->used, memory_order_relaxed)) {
 			old = t;
+			seen = f;
+		}
 	}
 	if (!claim)
 		return NULL;
-	/* Another process may claim the same table at once: one wins, the other's lists go nowhere. */
-	was = atomic_load_explicit(&old->fp, memory_order_relaxed);
-	if (!atomic_compare_exchange_strong(&old->fp, &was, fp))
+	/* Taken only from the print seen in the scan: of two processes claiming the same table at once,
+	 * one wins; the other finds it taken (by its own print too, when both were claiming for it). */
+	if (!atomic_compare_exchange_strong(&old->fp, &seen, fp) && seen != fp)
 		return NULL;
 	atomic_store_explicit(&old->used, now, memory_order_relaxed);
 	return old;

@@ -48,6 +48,7 @@ struct wavefacts {
 };
 
 static const uint64_t *fact_bits(const struct wavefacts *w);
+static size_t fast[2];	/* cohorts and tallies answered by the bits, by the slugs' order (wavefacts_fast) */
 
 static struct {
 	char wave[32];
@@ -596,7 +597,6 @@ wavefacts_tally(const struct wavefacts *w, const int *ids, size_t n)
 			}
 			from = (size_t)c;
 			if (mask[c / 64] >> (c % 64) & 1) {	/* a member named twice counts twice */
-				memset(cnt, 0, (nf ? nf : 1) * sizeof(*cnt));
 				free(mask);
 				mask = NULL;
 				from = 0;
@@ -615,6 +615,7 @@ wavefacts_tally(const struct wavefacts *w, const int *ids, size_t n)
 				cnt[i] = k;
 			}
 			free(mask);
+			fast[0]++;
 			return cnt;
 		}
 	}
@@ -631,6 +632,12 @@ wavefacts_tally(const struct wavefacts *w, const int *ids, size_t n)
 			cnt[w->ks[j]]++;
 	}
 	return cnt;
+}
+
+size_t
+wavefacts_fast(int slugs)
+{
+	return fast[slugs != 0];
 }
 
 size_t
@@ -811,8 +818,11 @@ slug_order(const struct wavefacts *cw)
 		return NULL;
 	for (i = 0; i < nc; i++)
 		w->byslug[i] = (uint32_t)i;
-	sorting = w;
+	sorting = w;	/* a worker is one thread: qsort's context in a static, as wavemetrics.c's */
 	qsort(w->byslug, nc, sizeof(*w->byslug), cmp_row_slug);
+	for (i = 1; i < nc; i++)
+		if (cmp_row_slug(&w->byslug[i - 1], &w->byslug[i]) == 0)
+			return NULL;	/* two rows of one slug (the database has none): the full pass */
 	w->byslug_state = 1;
 	return w->byslug;
 }
@@ -1033,8 +1043,11 @@ wavefacts_cohort(const struct wavefacts *w, const char *const *params, int **ids
 			for (; m; m &= m - 1)
 				v[n++] = w->city[i * 64 + (size_t)__builtin_ctzll(m)];
 		}
+		fast[0]++;
 	} else if ((j = slugs_filter(f, nf)) < nf && slug_order(w) != NULL) {
-		/* a list of cities: only its cities' rows are tried (found by slug), in the rows' order */
+		/* a list of cities: only its cities' rows are tried (found by slug), in the rows' order (so a
+		 * filter the facts cannot decide, a region not in ASCII, is only asked of them: the same
+		 * members, decided here more often than the full pass did) */
 		uint32_t *rows = malloc((f[j].nslugs ? f[j].nslugs : 1) * sizeof(*rows));
 		size_t m = 0, k;
 
@@ -1061,6 +1074,7 @@ wavefacts_cohort(const struct wavefacts *w, const char *const *params, int **ids
 				v[n++] = w->city[rows[k]];
 		}
 		free(rows);
+		fast[1]++;
 	} else {
 		for (i = 0; i < w->h->ncities; i++) {
 			int pass = 1;

@@ -101,13 +101,14 @@ simtops_lookup(struct simtops *t, const struct simindex *x, int me, size_t limit
 }
 
 void
-simtops_keep(struct simtops *t, int me, const struct simindex_hit *got, size_t k)
+simtops_keep(struct simtops *t, const struct simindex *x, int me, const struct simindex_hit *got, size_t k)
 {
 	struct hit *l;
 	size_t i;
 
 	/* 0 is also what simindex_top says when out of memory: such a list is not kept */
-	if (t == NULL || me < 0 || (size_t)me >= t->n || k == 0 || k > SIMTOPS_KEEP || !has_room(t))
+	if (t == NULL || x == NULL || t->n != simindex_size(x) || me < 0 || (size_t)me >= t->n || k == 0 ||
+	    k > SIMTOPS_KEEP || !has_room(t))
 		return;
 	l = t->hit + (size_t)me * SIMTOPS_KEEP;
 	for (i = 0; i < k; i++)
@@ -130,7 +131,7 @@ simtops_top(struct simtops *t, const struct simindex *x, int me, size_t limit, s
 	if ((r = simtops_lookup(t, x, me, limit, out)) >= 0)
 		return (size_t)r;
 	k = simindex_top(x, me, SIMTOPS_KEEP, got);
-	simtops_keep(t, me, got, k);
+	simtops_keep(t, x, me, got, k);
 	k = k < limit ? k : limit;
 	memcpy(out, got, k * sizeof(*out));
 	return k;

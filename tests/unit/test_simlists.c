@@ -103,8 +103,8 @@ roundtrip(struct simlists *s, const struct simindex *x, uint64_t fp, int put)
 	return bad;
 }
 
-/* Two writers of row 0 (lists of 3 hits on row 1, of 5 hits on row 2) and a reader: the lists read
- * that are neither, whole. */
+/* Two writers of row 0 (lists of 12 hits on row 1, of 11 hits on row 2: whole lists, so that a read
+ * caught between two writes shows) and a reader: the lists read that are neither, whole. */
 static int
 torn_reads(struct simlists *s, uint64_t fp)
 {
@@ -121,7 +121,7 @@ torn_reads(struct simlists *s, uint64_t fp)
 		if ((w[i] = fork()) == 0) {
 			long n;
 			for (n = 0; n < 1000000; n++)
-				simlists_put(s, fp, 0, i ? b : a, i ? 5 : 3);
+				simlists_put(s, fp, 0, i ? b : a, i ? SIMTOPS_KEEP - 1 : SIMTOPS_KEEP);
 			_exit(0);
 		}
 	for (j = 0, live = 2; j < 2; j++)
@@ -131,7 +131,7 @@ torn_reads(struct simlists *s, uint64_t fp)
 	for (i = 0; live > 0; i++) {
 		if ((k = simlists_get(s, fp, NC, 0, got)) >= 0) {
 			read++;
-			if (!(same_hits(got, k, a, 3) || same_hits(got, k, b, 5)) && bad++ == 0)
+			if (!(same_hits(got, k, a, SIMTOPS_KEEP) || same_hits(got, k, b, SIMTOPS_KEEP - 1)) && bad++ == 0)
 				printf("# read %ld hits, the first on row %d (%g, %zu)\n", k, got[0].row, got[0].score, got[0].both);
 		}
 		if (i % 1024 == 0)

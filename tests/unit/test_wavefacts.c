@@ -62,7 +62,8 @@ random_waves(void)
 		}
 		for (i = 0; i < nc; i++) {
 			city[i] = (int)(i * 3 + 1);
-			snprintf(slugs[i], sizeof(slugs[i]), "s%03d", (int)((i * 7919 + (size_t)trial) % 300));
+			/* one wave in 50 has every row under one slug (the database has none such): the full pass */
+			snprintf(slugs[i], sizeof(slugs[i]), "s%03d", trial % 50 ? (int)((i * 7919 + (size_t)trial) % 300) : 0);
 			attr[3 * i] = "r";
 			attr[3 * i + 1] = "c";
 			attr[3 * i + 2] = slugs[i];	/* not in the ids' order */
@@ -110,9 +111,14 @@ random_waves(void)
 			json_t *codes = json_array();
 			int two = j % 2, unknown = j == 5;
 
-			snprintf(filt, sizeof(filt), "[{\"k\":\"answered\",\"c\":\"%s\"}%s%s%s]",
-			    unknown ? "nope" : facts[a], two ? ",{\"k\":\"answered\",\"c\":\"" : "",
-			    two ? facts[c2] : "", two ? "\"}" : "");
+			if (a >= nf / 2 && j % 3 == 0 && !unknown)	/* "q01=o7" as an answer filter */
+				snprintf(filt, sizeof(filt), "[{\"k\":\"answer\",\"c\":\"q%02zu\",\"o\":\"o%zu\"}%s%s%s]",
+				    a - nf / 2, a, two ? ",{\"k\":\"answered\",\"c\":\"" : "", two ? facts[c2] : "",
+				    two ? "\"}" : "");
+			else
+				snprintf(filt, sizeof(filt), "[{\"k\":\"answered\",\"c\":\"%s\"}%s%s%s]",
+				    unknown ? "nope" : facts[a], two ? ",{\"k\":\"answered\",\"c\":\"" : "",
+				    two ? facts[c2] : "", two ? "\"}" : "");
 			if (wavefacts_cohort(w, params, &members, &got, codes) != 0) {
 				bad++;
 				json_decref(codes);
@@ -242,5 +248,6 @@ main(void)
 	}
 	free(c);
 	CHECK(random_waves() == 0, "fact bits: tallies and cohorts as the facts read one by one (300 random waves)");
+	CHECK(wavefacts_fast(0) > 1000 && wavefacts_fast(1) > 1000, "most of them answered by the bits, the lists by the slugs' order");
 	return t_fail != 0;
 }
