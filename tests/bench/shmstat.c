@@ -40,7 +40,9 @@ main(int argc, char **argv)
 	while (!found && fgets(line, sizeof(line), maps)) {
 		if (strstr(line, " rw-s ") == NULL || strstr(line, "/dev/zero") == NULL)
 			continue;
-		if (sscanf(line, "%lx-%lx", &lo, &hi) != 2 || hi - lo < sizeof(s))
+		/* its size, rounded up to pages: another shared mapping is not read as the counters */
+		if (sscanf(line, "%lx-%lx", &lo, &hi) != 2 || hi - lo < sizeof(s) ||
+		    hi - lo >= sizeof(s) + (unsigned long)sysconf(_SC_PAGESIZE))
 			continue;
 		if (pread(fd, &s, sizeof(s), (off_t)lo) == (ssize_t)sizeof(s))
 			found = 1;
