@@ -263,6 +263,9 @@ def targets(emit, runs, figs, verdicts, worst_rss):
 		if n:
 			row("the sandbox process's RSS, %s" % k[len("sandbox."):].replace(".", ", "), "<= 64 MiB",
 			    peak <= 64 * 1024, "%.1f MiB" % (peak / 1024.0), "peak (VmHWM) of %d sandbox processes" % n)
+		else:	# said, not left out: the command ended between two samples (2 ms apart)
+			row("the sandbox process's RSS, %s" % k[len("sandbox."):].replace(".", ", "), "<= 64 MiB",
+			    "-", "-", "not sampled: no sandbox process was seen while the command ran")
 	void = [(k, x) for k, r in sorted(runs.items()) for x in r if x["void"]]
 	if void:
 		emit("void runs (not used in any figure):")
