@@ -323,8 +323,10 @@ main(int argc, char **argv)
 	 * on under CITYBENCH_CACHE=0 too); without it each worker builds its own. */
 	if ((simshare_default = simshare_new(SIMSHARE_BYTES)) == NULL)
 		fprintf(stderr, "citybench-fcgi: no shared similar-cities index: each worker builds its own\n");
-	/* And the cities' similar lists scored in it, each scored once for all the workers (simlists.h). */
-	if ((simlists_default = simlists_new()) == NULL)
+	/* And the cities' similar lists scored in it, each scored once for all the workers (simlists.h);
+	 * CITYBENCH_SIMLISTS=0 leaves them unshared, as in the eleventh session (the tests compare both). */
+	s = getenv("CITYBENCH_SIMLISTS");
+	if (!(s && strcmp(s, "0") == 0) && (simlists_default = simlists_new()) == NULL)
 		fprintf(stderr, "citybench-fcgi: no shared similar lists: each worker scores its own\n");
 
 	/* The schema owner's conninfo is never a worker's (issue 14): plugins are loaded by `citybench

@@ -36,8 +36,8 @@ struct simlists;
 struct simlists *simlists_new(void);
 void simlists_free(struct simlists *s);
 
-/* The one the supervisor made (NULL: none, as in the command-line tool; CITYBENCH_SIMLISTS=0 leaves it
- * unused). */
+/* The one the supervisor made (NULL: none, as in the command-line tool and under CITYBENCH_SIMLISTS=0;
+ * simlists_get and simlists_put then find and keep nothing). */
 extern struct simlists *simlists_default;
 
 /* The print lists of index x (a wave's, named `wave`) are filed under. */

@@ -132,20 +132,6 @@ tops_for(const struct simindex *x, const struct simtops *old, const struct simin
 	return t ? t : simtops_new(x);
 }
 
-/* Whether the lists are shared by the workers (CITYBENCH_SIMLISTS=0: each scores its own, as in the
- * eleventh session; the tests compare both). */
-static int
-lists_on(void)
-{
-	static int on = -1;
-
-	if (on == -1) {
-		const char *v = getenv("CITYBENCH_SIMLISTS");
-		on = v == NULL || strcmp(v, "0") != 0;
-	}
-	return on;
-}
-
 size_t
 simkept_top(const struct simindex *x, int me, size_t limit, struct simindex_hit *out)
 {
@@ -163,7 +149,7 @@ simkept_top(const struct simindex *x, int me, size_t limit, struct simindex_hit 
 	if ((r = simtops_lookup(slot[i].tops, x, me, limit, out)) >= 0)
 		return (size_t)r;
 	/* Not kept here: read from another worker's scoring, else scored and shared. */
-	if (lists_on() && (r = simlists_get(simlists_default, slot[i].print, simindex_size(x), me, got)) > 0) {
+	if ((r = simlists_get(simlists_default, slot[i].print, simindex_size(x), me, got)) > 0) {
 		k = (size_t)r;
 		if (simshare_tracing())
 			fprintf(stderr, "simlists: pid %d read row %d\n", (int)getpid(), me);
@@ -171,7 +157,7 @@ simkept_top(const struct simindex *x, int me, size_t limit, struct simindex_hit 
 		k = simindex_top(x, me, SIMTOPS_KEEP, got);
 		if (simshare_tracing())
 			fprintf(stderr, "simlists: pid %d scored row %d\n", (int)getpid(), me);
-		if (k > 0 && lists_on())
+		if (k > 0)
 			simlists_put(simlists_default, slot[i].print, me, got, k);
 	}
 	simtops_keep(slot[i].tops, x, me, got, k);

@@ -20,16 +20,17 @@ from cb import ROOT, cli, get, get_json, new_city, post, psql, token_for_city
 
 
 class SqlServer:
-    """citybench-fcgi with CITYBENCH_COMPARE_SQL=1 on a socket of its own."""
+    """citybench-fcgi on a socket of its own, the cache off: with CITYBENCH_COMPARE_SQL=1, or with the
+    environment `env` instead; `workers` workers (the other tests' servers are made by this one)."""
 
-    def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="cb-cmpsql.")
+    def __init__(self, env=None, workers=1, prefix="cb-cmpsql."):
+        self.dir = tempfile.mkdtemp(prefix=prefix)
         self.sock = os.path.join(self.dir, "fcgi.sock")
         binary = os.path.join(os.environ.get("CB_BIN", os.path.join(ROOT, "build", "rel")), "citybench-fcgi")
-        env = dict(os.environ, CITYBENCH_COMPARE_SQL="1", CITYBENCH_CACHE="0", CITYBENCH_SKIP_SYNC="1",
-                   CITYBENCH_CONF="/dev/null", CITYBENCH_ROOT=ROOT)
+        env = dict(os.environ, CITYBENCH_CACHE="0", CITYBENCH_SKIP_SYNC="1", CITYBENCH_CONF="/dev/null",
+                   CITYBENCH_ROOT=ROOT, **(env if env is not None else {"CITYBENCH_COMPARE_SQL": "1"}))
         self.log = open(os.path.join(self.dir, "log"), "w")
-        self.p = subprocess.Popen([binary, "--socket", self.sock, "--workers", "1"], env=env,
+        self.p = subprocess.Popen([binary, "--socket", self.sock, "--workers", str(workers)], env=env,
                                   stdout=self.log, stderr=subprocess.STDOUT)
         for _ in range(600):
             if os.path.exists(self.sock):

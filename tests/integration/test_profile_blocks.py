@@ -7,15 +7,12 @@ default wave, region and country cohorts, a missing wave, unknown cities), then 
 straight to the table (ties, NaN, a value missing, a second plugin version in a wave), a city with
 values but no fact row, an upload, a metric flipped and deactivated, and a plugin recompute."""
 import json
-import os
 import re
-import subprocess
-import tempfile
 import time
 import urllib.parse
 
 import test_compare_blocks as tcb
-from cb import ROOT, cli, get, get_json, new_city, post, psql, token_for_city
+from cb import cli, get, get_json, new_city, post, psql, token_for_city
 
 # a request's id (English and French error pages: the French label is followed by "<code>")
 REQUEST_ID = re.compile(rb'(request[_ -]id|Identifiant de la requ\xc3\xaate)((\xe2\x80\xaf)?: <code>)?[^0-9a-f]{0,20}'
@@ -40,20 +37,7 @@ class ProfileSqlServer(tcb.SqlServer):
     """citybench-fcgi with CITYBENCH_PROFILE_SQL=1 (and any `extra` environment) on a socket of its own."""
 
     def __init__(self, **extra):
-        self.dir = tempfile.mkdtemp(prefix="cb-profsql.")
-        self.sock = os.path.join(self.dir, "fcgi.sock")
-        binary = os.path.join(os.environ.get("CB_BIN", os.path.join(ROOT, "build", "rel")), "citybench-fcgi")
-        env = dict(os.environ, CITYBENCH_PROFILE_SQL="1", CITYBENCH_CACHE="0", CITYBENCH_SKIP_SYNC="1",
-                   CITYBENCH_CONF="/dev/null", CITYBENCH_ROOT=ROOT, **extra)
-        self.log = open(os.path.join(self.dir, "log"), "w")
-        self.p = subprocess.Popen([binary, "--socket", self.sock, "--workers", "1"], env=env,
-                                  stdout=self.log, stderr=subprocess.STDOUT)
-        for _ in range(600):
-            if os.path.exists(self.sock):
-                return
-            assert self.p.poll() is None, open(os.path.join(self.dir, "log")).read()
-            time.sleep(0.1)
-        raise AssertionError("the SQL-forced server did not start")
+        super().__init__(env=dict(extra, CITYBENCH_PROFILE_SQL="1"), prefix="cb-profsql.")
 
 
 def urls_for(slugs, region, country):

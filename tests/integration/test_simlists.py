@@ -12,8 +12,6 @@ import collections
 import concurrent.futures
 import os
 import re
-import subprocess
-import tempfile
 import time
 import urllib.parse
 
@@ -21,7 +19,7 @@ import test_compare_blocks as tcb
 from test_compare_blocks import REQUEST_ID
 from test_profile_blocks import settle, upload
 from test_simtops import filled
-from cb import ROOT, get_json, new_city
+from cb import get_json, new_city
 
 q = urllib.parse.quote
 
@@ -30,20 +28,7 @@ class Server(tcb.SqlServer):
     """citybench-fcgi with three workers, the cache off, the similar lists' trace on, and `extra`."""
 
     def __init__(self, **extra):
-        self.dir = tempfile.mkdtemp(prefix="cb-simlists.")
-        self.sock = os.path.join(self.dir, "fcgi.sock")
-        binary = os.path.join(os.environ.get("CB_BIN", os.path.join(ROOT, "build", "rel")), "citybench-fcgi")
-        env = dict(os.environ, CITYBENCH_CACHE="0", CITYBENCH_SKIP_SYNC="1", CITYBENCH_CONF="/dev/null",
-                   CITYBENCH_ROOT=ROOT, CITYBENCH_SIMSHARE_TRACE="1", **extra)
-        self.log = open(os.path.join(self.dir, "log"), "w")
-        self.p = subprocess.Popen([binary, "--socket", self.sock, "--workers", "3"], env=env,
-                                  stdout=self.log, stderr=subprocess.STDOUT)
-        for _ in range(600):
-            if os.path.exists(self.sock):
-                return
-            assert self.p.poll() is None, open(os.path.join(self.dir, "log")).read()
-            time.sleep(0.1)
-        raise AssertionError("the server did not start")
+        super().__init__(env=dict(extra, CITYBENCH_SIMSHARE_TRACE="1"), workers=3, prefix="cb-simlists.")
 
     def trace(self):
         """[(pid, 'scored' or 'read', row)] of the similar lists, in order."""
