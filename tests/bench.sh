@@ -614,6 +614,21 @@ mixed_reads() {	# mixed_reads DIR
 upload_burst() {	# upload_burst PHASE: every partner at once, UPLOAD_BURST uploads each
 	say "$1 uploads: $(grep -c . "$RT/bench/tokens") partners at once, $UPLOAD_BURST uploads each"
 	uploads "uploads.burst.$1" --burst "$UPLOAD_BURST"
+	# The same uploads as dry runs (checked and planned, nothing written): the floor of an upload on this
+	# stack, reported beside the row.
+	uploads "uploads.burst.$1.dry" --burst "$UPLOAD_BURST" --dry-run
+}
+
+# After data is loaded, before anything is measured on it: VACUUM (ANALYZE) and a checkpoint, timed on
+# their own (not the import's figure).  Left to autovacuum, the vacuum of the tables an import filled
+# starts about a minute later, in the middle of the measured runs, and takes one of the two cores for
+# seconds (city_facts' GIN index has its pending list merged then).
+settle() {	# settle KEY
+	local t
+	t=$(now)
+	"$PGBIN/psql" -qAtX "$CONNINFO" -c "vacuum (analyze)" -c "checkpoint" >>"$RT/bench/settle.log" 2>&1 ||
+		say "the settling vacuum failed: $(tail -1 "$RT/bench/settle.log")"
+	fig "settle.$1" "$(elapsed "$t")"
 }
 
 export CITYBENCH_ROOT=$ROOT
@@ -662,6 +677,7 @@ php_check small "$P1" "$([ $TINY = 1 ] && echo 10 || echo 20)"
 if [ -n "$GEN_PID" ]; then
 	wait "$GEN_PID" || tap_fail "gen --cities $((LARGE - 1)) failed: $(tail -1 "$RT/bench/gen.log")"
 fi
+settle small
 fig "time.small.setup" "$(($(date +%s) - T0))"
 phase_end setup
 
@@ -712,6 +728,7 @@ if [ "$LARGE" -gt "$CITIES" ]; then
 		--files-dir "$RT/bench/files/p2" --files-prefix /__files/p2 \
 		>"$RT/bench/urls-p2.log" 2>&1 || { cat "$RT/bench/urls-p2.log" >&2; tap_fail "urls.py failed"; }
 	cp "$P2/workloads.tsv" "$OUT/workloads-large.tsv"
+	settle large
 	# PHP's answers at this size are checked only when its runs here are (untargeted, at the end).
 	fig "time.large.setup" "$(($(date +%s) - T0))"
 	phase_end large.prepare

@@ -218,6 +218,13 @@ def targets(emit, runs, figs, verdicts, worst_rss):
 			continue
 		detail = "%d uploads, %.1f a second, p99 %.0f ms, statuses %s, versions lost: %d city(ies)" % (
 			u["uploads"], u["per_second"], u["p99_ms"], u["statuses"], u["lost"])
+		# The floor: the same uploads as dry runs (checked and planned, nothing stored).
+		d = kv(figs.get(k + ".dry", ""))
+		if d and not d["bad"] and not d["lost"]:
+			detail += "; as dry runs (nothing stored): p50 %.1f ms, %.1f a second" % (d["p50_ms"], d["per_second"])
+		elif k + ".dry" in figs:
+			detail += "; dry runs: %s" % (figs[k + ".dry"] if not d else "%d of %d not 200, %d city(ies) changed" % (
+				d["bad"], d["uploads"], d["lost"]))
 		if u["lost"]:
 			row(label, "<= %g ms" % UPLOAD_P50_MS, False, "%.1f ms" % u["p50_ms"], "VERSIONS LOST: " + detail)
 		elif u["bad"]:
@@ -364,7 +371,9 @@ def main():
 	for k, label, limit in (("import.large", "import of the large set (one import)", None),
 	                        ("import.large.slices", "import of the same set in slices of 1,000 cities", None),
 	                        ("recompute.small", "recompute of every metric, small set", None),
-	                        ("recompute.large", "recompute of every metric, large set", None)):
+	                        ("recompute.large", "recompute of every metric, large set", None),
+	                        ("settle.small", "vacuum (analyze) and checkpoint before the runs, small set", None),
+	                        ("settle.large", "vacuum (analyze) and checkpoint before the runs, large set", None)):
 		if k not in figs:
 			continue
 		v = figs[k]
@@ -494,7 +503,11 @@ def main():
 		burst_ok = bool(burst) and burst["bad"] == 0 and burst["lost"] == 0 and burst["partners"] >= 2
 		print("%s - make bench --tiny: partners uploading at once, every upload accepted, no version lost (%s)" % (
 			"ok" if burst_ok else "not ok", figs.get("uploads.burst.small", "not measured")))
-		invalid = invalid or not php_ok or not mixed_ok or not burst_ok
+		dry = kv(figs.get("uploads.burst.small.dry"))
+		dry_ok = bool(dry) and dry["bad"] == 0 and dry["lost"] == 0 and dry["uploads"] > 0
+		print("%s - make bench --tiny: the same uploads as dry runs, every one answered 200, nothing stored (%s)" % (
+			"ok" if dry_ok else "not ok", figs.get("uploads.burst.small.dry", "not measured")))
+		invalid = invalid or not php_ok or not mixed_ok or not burst_ok or not dry_ok
 		figs_ok = "recompute.small" in figs and all(any(k.startswith(p) for k in figs)
 		                                             for p in ("rss.small.cache.", "rss.small.nocache."))
 		print("%s - make bench --tiny: recompute time and worker memory reported" % ("ok" if figs_ok else "not ok"))
