@@ -19,7 +19,8 @@ Before and after, each partner's city's versions are counted (/cities/SLUG/submi
 version is lost when the count grew by the uploads that answered 201, and each city's 201s gave
 distinct, consecutive version numbers.  Prints (and writes to --out) one line of key=value pairs:
     uploads=N ok=N bad=N statuses=201:N,... p50_ms=.. p99_ms=.. seconds=.. per_second=.. lost=N
-bad counts answers other than 201 (or 200 with "changed":0), and socket errors.
+bad counts answers other than 201 (or 200 with "changed":0; with --dry-run, other than 200), and socket
+errors.
 """
 import argparse
 import http.client
