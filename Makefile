@@ -130,7 +130,7 @@ bin/citybench-fcgi bin/citybench bin/citybench-sandbox: bin/%: $(BUILD)/% FORCE 
 	@cmp -s $< $@ || { cp $< $@.tmp && mv -f $@.tmp $@; }
 FORCE:
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/t.h $(wildcard sql/surveys/*.def) $(BUILD)/libcitybench.a | $(BUILD)/tests $(BUILD)/citybench-sandbox
+$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(wildcard sql/surveys/*.def) $(BUILD)/libcitybench.a | $(BUILD)/tests $(BUILD)/citybench-sandbox
 	@echo "CC $<"
 	@$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libcitybench.a $(PKG_LIBS) $(LDLIBS)
 

@@ -134,26 +134,28 @@ create or replace function stats_apply_counts(d jsonb) returns void language plp
 declare
 	zero jsonb;
 begin
-	with w as (
-		select x.*, count(*) over p as k, sum(x.sign) over p as s, min(x.submission_id) over p as s1,
-			max(x.submission_id) over p as s2
-		from jsonb_to_recordset(d) as x(city_id int, survey_id text, submission_id bigint, sign int)
-		window p as (partition by x.city_id, x.survey_id)),
-	x as materialized (	-- once per row: a pair's codes whose answers differ (others' facts cancel)
-		select w.city_id, w.survey_id, w.submission_id, w.sign,
-			case when w.k = 2 and w.s = 0 and w.s1 <> w.s2 then coalesce((select array_agg(coalesce(a1.code,
-				a2.code)) from (select a.code, a.value from answers a where a.submission_id = w.s1) a1
-				full join (select a.code, a.value from answers a where a.submission_id = w.s2) a2
+	with x as (
+		select * from jsonb_to_recordset(d) as x(city_id int, survey_id text, submission_id bigint, sign int)),
+	g as (	-- per city-wave: how many moves, their sum, the versions out and in
+		select x.city_id, x.survey_id, count(*) as k, sum(x.sign) as s, min(x.submission_id) as s1,
+			max(x.submission_id) as s2
+		from x group by 1, 2),
+	p as materialized (	-- once per city-wave: a pair's codes whose answers differ (others' facts cancel)
+		select g.city_id, g.survey_id,
+			case when g.k = 2 and g.s = 0 and g.s1 <> g.s2 then coalesce((select array_agg(coalesce(a1.code,
+				a2.code)) from (select a.code, a.value from answers a where a.submission_id = g.s1) a1
+				full join (select a.code, a.value from answers a where a.submission_id = g.s2) a2
 				on a2.code = a1.code where a1.value::text is distinct from a2.value::text), '{}') end as codes
-		from w),
+		from g),
 	up as (
 		insert into cohort_counts as cc (survey_id, scope, key, code, option, n)
 		select x.survey_id, s.scope, s.key, f.code, f.option, sum(x.sign)
 		from x
+		join p on p.city_id = x.city_id and p.survey_id = x.survey_id
 		join cities c on c.id = x.city_id
 		cross join lateral (values ('all', ''), ('region', c.region), ('country', c.country)) s(scope, key)
 		cross join lateral submission_facts(x.submission_id) f
-		where x.codes is null or f.code = any(x.codes)
+		where p.codes is null or f.code = any(p.codes)
 		group by 1, 2, 3, 4, 5
 		having sum(x.sign) <> 0
 		order by 1, 2, 3, 4, 5	-- rows locked in one order by every writer: no deadlock

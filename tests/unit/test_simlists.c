@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "simhits.h"
 #include "simindex.h"
 #include "simlists.h"
 #include "simtops.h"
@@ -53,10 +54,8 @@ static struct simindex *
 build(int flat)
 {
 	json_t *types = json_pack("{s:s, s:s, s:s}", "a", "single", "b", "single", "c", "bool");
-	struct simindex *x = simindex_new(types), *y;
+	struct simindex *x = simindex_new(types);
 	char slug[16];
-	void *b;
-	size_t len;
 	int i;
 
 	json_decref(types);
@@ -64,25 +63,7 @@ build(int flat)
 		snprintf(slug, sizeof(slug), "c%02d", i);
 		simindex_add_encoded(x, slug, slug, enc[i], 0);
 	}
-	if (simindex_seal(x) == -1)
-		return NULL;
-	if (!flat || (b = simindex_flat(x, &len)) == NULL || (y = simindex_from_flat(b, len)) == NULL)
-		return x;
-	simindex_free(x);
-	return y;
-}
-
-static int
-same_hits(const struct simindex_hit *a, long na, const struct simindex_hit *b, size_t nb)
-{
-	long i;
-
-	if (na < 0 || (size_t)na != nb)
-		return 0;
-	for (i = 0; i < na; i++)
-		if (a[i].row != b[i].row || a[i].both != b[i].both || memcmp(&a[i].score, &b[i].score, sizeof(double)) != 0)
-			return 0;
-	return 1;
+	return simhits_seal(x, flat);
 }
 
 /* Every row's list put under fp (when put), then read back against simindex_top: the rows that differ. */
@@ -98,7 +79,7 @@ roundtrip(struct simlists *s, const struct simindex *x, uint64_t fp, int put)
 		if (put)
 			simlists_put(s, fp, me, want, k);
 		/* a city with nothing in common with any other has no list to share */
-		bad += k == 0 ? simlists_get(s, fp, NC, me, got) != -1 : !same_hits(got, simlists_get(s, fp, NC, me, got), want, k);
+		bad += k == 0 ? simlists_get(s, fp, NC, me, got) != -1 : !simhits_same(got, simlists_get(s, fp, NC, me, got), want, k);
 	}
 	return bad;
 }
@@ -131,7 +112,7 @@ torn_reads(struct simlists *s, uint64_t fp)
 	for (i = 0; live > 0; i++) {
 		if ((k = simlists_get(s, fp, NC, 0, got)) >= 0) {
 			read++;
-			if (!(same_hits(got, k, a, SIMTOPS_KEEP) || same_hits(got, k, b, SIMTOPS_KEEP - 1)) && bad++ == 0)
+			if (!(simhits_same(got, k, a, SIMTOPS_KEEP) || simhits_same(got, k, b, SIMTOPS_KEEP - 1)) && bad++ == 0)
 				printf("# read %ld hits, the first on row %d (%g, %zu)\n", k, got[0].row, got[0].score, got[0].both);
 		}
 		if (i % 1024 == 0)

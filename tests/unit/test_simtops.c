@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "simhits.h"
 #include "simindex.h"
 #include "simtops.h"
 #include "siphash.h"
@@ -93,9 +94,8 @@ types_of(int other)
 static struct simindex *
 build(json_t *types)
 {
-	struct simindex *x = simindex_new(types), *y;
-	size_t order[MAXC + STEPS + 1], i, j, len;
-	void *flat;
+	struct simindex *x = simindex_new(types);
+	size_t order[MAXC + STEPS + 1], i, j;
 
 	for (i = 0; i < ncs; i++)
 		order[i] = i;
@@ -109,25 +109,7 @@ build(json_t *types)
 	for (i = 0; i < ncs; i++)
 		if (cs[order[i]].live)
 			simindex_add_encoded(x, cs[order[i]].slug, cs[order[i]].name, cs[order[i]].enc, cs[order[i]].unread);
-	if (simindex_seal(x) == -1)
-		return NULL;
-	if (rand() % 2 || (flat = simindex_flat(x, &len)) == NULL || (y = simindex_from_flat(flat, len)) == NULL)
-		return x;
-	simindex_free(x);
-	return y;
-}
-
-static int
-same_hits(const struct simindex_hit *a, size_t na, const struct simindex_hit *b, size_t nb)
-{
-	size_t i;
-
-	if (na != nb)
-		return 0;
-	for (i = 0; i < na; i++)
-		if (a[i].row != b[i].row || a[i].both != b[i].both || memcmp(&a[i].score, &b[i].score, sizeof(double)) != 0)
-			return 0;
-	return 1;
+	return simhits_seal(x, rand() % 2 == 0);
 }
 
 /* Cities' lists from t against simindex_top; the wrong ones.  all: every city at every limit; else
@@ -145,7 +127,7 @@ check(struct simtops *t, const struct simindex *x, int all)
 		for (l = 0; l <= (all ? SIMTOPS_KEEP + 2 : 0); l++) {
 			size_t lim = l == 0 ? 1 + (size_t)rand() % SIMTOPS_KEEP : l;
 			k = simtops_top(t, x, (int)me, lim, got);
-			bad += !same_hits(got, k, want, simindex_top(x, (int)me, lim, want));
+			bad += !simhits_same(got, k, want, simindex_top(x, (int)me, lim, want));
 		}
 	}
 	return bad;
