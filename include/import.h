@@ -19,8 +19,10 @@ const char *import_city_check(const struct city_fields *f);
 
 /* What an import did (or, dry, would do). */
 struct import_summary {
-	size_t cities_added, cities_updated;	/* rows of cities files: new slugs, known ones rewritten */
+	size_t cities_added, cities_updated;	/* rows of cities files: new slugs, known ones changed */
+	size_t cities_unchanged;		/* rows of cities files naming a known city as it is */
 	size_t versions;			/* answer sets stored as new versions */
+	size_t sets_unchanged;			/* answer sets that changed nothing: no version made */
 };
 
 /* Imports files in one transaction: cities files (`slug,…` headers) first, whatever the order given,
@@ -28,7 +30,9 @@ struct import_summary {
  * by "operator".  Every file is checked; each file's problems are reported on stderr grouped by kind and
  * counted ("citybench: FILE: …", then "  FILE: row 3, column country: …" lines), then one summary
  * line.  Progress goes to stderr a line a second (progress.h).  On success prints "imported: N cities
- * added, M updated; K versions stored" on stdout.  DRY_RUN: the same checks and the same work, rolled
+ * added, M updated; K versions stored" on stdout, with ", U unchanged" after the cities and after the
+ * versions when some rows or answer sets named things as they already were (no version is made for
+ * those, as for an upload that changes nothing).  DRY_RUN: the same checks and the same work, rolled
  * back, and "dry run: would add …; nothing stored".  Returns 0, or -1 when anything was refused:
  * nothing is then imported.  *SUM is filled either way. */
 int import_files(struct db *db, char **files, size_t nfiles, int dry_run, struct import_summary *sum);

@@ -39,8 +39,10 @@ void store_stored_free(struct stored *out, size_t n);
 /* The same for a bulk import (no dry run, no token), set-based: the sets are copied into temporary
  * tables and stored with a few statements.  Takes the waves' locks exclusively for the rest of the
  * caller's transaction (uploads to those waves wait), so versions stay numbered without gaps.  A
- * city-wave named more than once gets one version per naming, in order.  Returns 0, or -1 with *err
- * set (then roll back: the connection may be left in any state of the transaction). */
+ * city-wave named more than once gets one version per naming that changes it, in order; a set that
+ * changes nothing makes no version (out[i].made 0, the current version given), and when no set made
+ * one, no metric is computed and *version stays 0.  Returns 0, or -1 with *err set (then roll back:
+ * the connection may be left in any state of the transaction). */
 int store_bulk(struct db *db, const struct catalog *cat, const struct answer_set *sets, size_t n,
     const char *actor, const char *source, struct stored *out, long long *version,
     void (*progress)(size_t done, size_t total), FILE *log, char **err);

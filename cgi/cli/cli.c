@@ -561,9 +561,10 @@ cmd_import(struct cli *cli)
 		return usage_why(cli, "no file given");
 	}
 	rc = import_files(cli->db, files, nfiles, dry, &sum) == 0 ? 0 : EXIT_REFUSED;
-	cli->changed = json_pack("{s:b, s:I, s:I, s:I}", "dry_run", dry, "cities_added",
-	    (json_int_t)sum.cities_added, "cities_updated", (json_int_t)sum.cities_updated, "versions",
-	    (json_int_t)sum.versions);
+	cli->changed = json_pack("{s:b, s:I, s:I, s:I, s:I, s:I}", "dry_run", dry, "cities_added",
+	    (json_int_t)sum.cities_added, "cities_updated", (json_int_t)sum.cities_updated,
+	    "cities_unchanged", (json_int_t)sum.cities_unchanged, "versions", (json_int_t)sum.versions,
+	    "sets_unchanged", (json_int_t)sum.sets_unchanged);
 	free(files);
 	return rc;
 }

@@ -355,12 +355,14 @@ cities_row(void *arg, size_t row, char **f, size_t nf)
 		return 0;
 	}
 	res = db_query(cf->db, Q_CITY_UPSERT_ADDED, 6, p);
-	if (!db_ok(res) || PQntuples(res) != 1) {
+	if (!db_ok(res) || PQntuples(res) > 1) {
 		problem_add(&cf->ps, row, NULL, res ? PQresultErrorMessage(res) : "the database is unreachable");
 		PQclear(res);
 		return 0;
 	}
-	if (strcmp(PQgetvalue(res, 0, Q_CITY_UPSERT_ADDED_ADDED), "true") == 0)
+	if (PQntuples(res) == 0)
+		;	/* the city as it is: nothing written */
+	else if (strcmp(PQgetvalue(res, 0, Q_CITY_UPSERT_ADDED_ADDED), "true") == 0)
 		cf->added++;
 	else
 		cf->updated++;
@@ -443,6 +445,19 @@ out:
 	free(ps);
 }
 
+/* Writes ", N unchanged" (cities rows) or ", N city-waves unchanged" (answer sets) into t, or "" for
+ * none; returns t. */
+static const char *
+unchanged(char *t, size_t size, size_t n, int sets)
+{
+	t[0] = '\0';
+	if (n && sets)
+		snprintf(t, size, ", %zu %s unchanged", n, plural(n, "city-wave", "city-waves"));
+	else if (n)
+		snprintf(t, size, ", %zu unchanged", n);
+	return t;
+}
+
 int
 import_files(struct db *db, char **files, size_t nfiles, int dry_run, struct import_summary *sum)
 {
@@ -450,7 +465,7 @@ import_files(struct db *db, char **files, size_t nfiles, int dry_run, struct imp
 	struct ingest *ins = NULL;
 	struct stored *out = NULL;
 	struct cities_file *cf = NULL;
-	char **data = NULL, *err = NULL;
+	char **data = NULL, *err = NULL, cu[64], su[64];
 	size_t *lens = NULL, total_sets = 0, i, k, bad_files = 0, problems = 0;
 	long long version = 0;
 	int rc = -1, pass;
@@ -538,8 +553,13 @@ import_files(struct db *db, char **files, size_t nfiles, int dry_run, struct imp
 				phasetime_mark("cities file");
 				sum->cities_added += cf->added;
 				sum->cities_updated += cf->updated;
-				fprintf(stderr, "import: %s: %zu cities (%zu new, %zu updated)\n", files[i], cf->n,
-				    cf->added, cf->updated);
+				sum->cities_unchanged += cf->n - cf->added - cf->updated;
+				if (cf->n > cf->added + cf->updated)
+					fprintf(stderr, "import: %s: %zu cities (%zu new, %zu updated, %zu unchanged)\n",
+					    files[i], cf->n, cf->added, cf->updated, cf->n - cf->added - cf->updated);
+				else
+					fprintf(stderr, "import: %s: %zu cities (%zu new, %zu updated)\n", files[i],
+					    cf->n, cf->added, cf->updated);
 				continue;
 			}
 			if (bad_files)	/* answers naming a refused cities file's cities would only echo it */
@@ -598,16 +618,21 @@ import_files(struct db *db, char **files, size_t nfiles, int dry_run, struct imp
 		}
 		progress_end();
 		free(all);
-		sum->versions = total_sets;
-	} else {
+		for (k = 0; k < total_sets; k++)
+			sum->versions += out[k].made != 0;
+		sum->sets_unchanged = total_sets - sum->versions;
+	}
+	if (sum->versions == 0 && sum->cities_added + sum->cities_updated > 0) {
+		/* Cities changed, no version made (which bumps it): a new data version all the same. */
 		PGresult *res = db_query(db, Q_BUMP_VERSION, 0, NULL);
 		PQclear(res);
 	}
 	if (dry_run) {
 		db_rollback(db);
-		printf("dry run: would add %zu %s, update %zu, store %zu %s; nothing stored\n",
+		printf("dry run: would add %zu %s, update %zu%s, store %zu %s%s; nothing stored\n",
 		    sum->cities_added, plural(sum->cities_added, "city", "cities"), sum->cities_updated,
-		    sum->versions, plural(sum->versions, "version", "versions"));
+		    unchanged(cu, sizeof cu, sum->cities_unchanged, 0), sum->versions,
+		    plural(sum->versions, "version", "versions"), unchanged(su, sizeof su, sum->sets_unchanged, 1));
 		rc = 0;
 		goto out;
 	}
@@ -616,9 +641,10 @@ import_files(struct db *db, char **files, size_t nfiles, int dry_run, struct imp
 		goto rollback;
 	}
 	phasetime_mark("commit");
-	printf("imported: %zu %s added, %zu updated; %zu %s stored\n", sum->cities_added,
-	    plural(sum->cities_added, "city", "cities"), sum->cities_updated, sum->versions,
-	    plural(sum->versions, "version", "versions"));
+	printf("imported: %zu %s added, %zu updated%s; %zu %s stored%s\n", sum->cities_added,
+	    plural(sum->cities_added, "city", "cities"), sum->cities_updated,
+	    unchanged(cu, sizeof cu, sum->cities_unchanged, 0), sum->versions, plural(sum->versions, "version", "versions"),
+	    unchanged(su, sizeof su, sum->sets_unchanged, 1));
 	rc = 0;
 	goto out;
 rollback:

@@ -373,7 +373,8 @@ store_bulk(struct db *db, const struct catalog *cat, const struct answer_set *se
 	struct by_key key;
 	struct copy c;
 	const char *waves[16], *p[4];
-	size_t *order = NULL, i, nw;
+	struct answer_set *made_sets = NULL;
+	size_t *order = NULL, i, nw, made = 0;
 	int *ids = NULL, *round = NULL, rounds = 0, r, many_waves = 0, rc = -1, proven;
 	char rs[16];
 	PGresult *res;
@@ -383,7 +384,8 @@ store_bulk(struct db *db, const struct catalog *cat, const struct answer_set *se
 	ids = calloc(n + 1, sizeof(int));
 	round = calloc(n + 1, sizeof(int));
 	order = calloc(n + 1, sizeof(size_t));
-	if (ids == NULL || round == NULL || order == NULL) {
+	made_sets = calloc(n + 1, sizeof(*made_sets));
+	if (ids == NULL || round == NULL || order == NULL || made_sets == NULL) {
 		*err = strdup("out of memory");
 		goto out;
 	}
@@ -513,16 +515,27 @@ store_bulk(struct db *db, const struct catalog *cat, const struct answer_set *se
 			out[k].id = strtoll(PQgetvalue(res, (int)i, Q_BULK_STORED_ID), NULL, 10);
 			out[k].version = atoi(PQgetvalue(res, (int)i, Q_BULK_STORED_VERSION));
 			out[k].changed = atoi(PQgetvalue(res, (int)i, Q_BULK_STORED_NCHANGED));
+			out[k].made = PQgetvalue(res, (int)i, Q_BULK_STORED_MADE)[0] == 't';
 		}
 	}
 	PQclear(res);
 	if (progress)
 		progress(n, n);
 	phasetime_mark("bulk: stored");
-	rc = after_store(db, sets, ids, n, waves, nw, many_waves, 1, version, log, err);
+	/* The metric values of the city-waves that have a new version; nothing made, nothing to compute
+	 * and no new data version (as an upload that changes nothing). */
+	for (i = 0; i < n; i++) {
+		if (!out[i].made)
+			continue;
+		made_sets[made] = sets[i];
+		ids[made++] = ids[i];
+	}
+	nw = distinct_waves(made_sets, made, waves, 16, &many_waves);
+	rc = made ? after_store(db, made_sets, ids, made, waves, nw, many_waves, 1, version, log, err) : 0;
 out:
 	free(ids);
 	free(round);
 	free(order);
+	free(made_sets);
 	return rc;
 }

@@ -122,14 +122,14 @@ def test_dry_run_then_import_then_reimport_say_what_they_do():
         assert out == "imported: 2 cities added, 0 updated; 1 version stored\n", out
         assert len(get_json("/cities.json?q=" + tag)["cities"]) == 2
         st, out, err = cli("import", cities)
-        assert out == "imported: 0 cities added, 2 updated; 0 versions stored\n", out
-        assert "%s: 2 cities (0 new, 2 updated)" % cities in err, err
+        assert out == "imported: 0 cities added, 0 updated, 2 unchanged; 0 versions stored\n", out
+        assert "%s: 2 cities (0 new, 0 updated, 2 unchanged)" % cities in err, err
         rows = _audit_rows("import", since)
         assert [r[0] for r in rows] == [ME] * 3 and [r[2] for r in rows] == ["true"] * 3, rows
         details = [json.loads(r[3]) for r in rows]
         assert [x["dry_run"] for x in details] == [True, False, False]
-        assert [(x["cities_added"], x["cities_updated"], x["versions"]) for x in details] == \
-            [(2, 0, 1), (2, 0, 1), (0, 2, 0)], details
+        assert [(x["cities_added"], x["cities_updated"], x["cities_unchanged"], x["versions"],
+                 x["sets_unchanged"]) for x in details] == [(2, 0, 0, 1, 0), (2, 0, 0, 1, 0), (0, 0, 2, 0, 0)], details
         assert details[0]["command"] == "citybench import --dry-run %s %s" % (cities, answers), details[0]
         # A refused import is in the log too, refused.
         [bad] = _files(d, bad_csv="slug,name,country,region\n%s-c,C,XXX,Europe\n" % tag)

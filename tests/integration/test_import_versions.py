@@ -1,6 +1,6 @@
 """The bulk import's versions (Q_BULK_VERSIONS): a set without a previous version records its non-null
 answers as changed without looking answers up, a set with one the answers that differ; both as an
-upload would.  And all or nothing on the paths around it: a bad row at the end of a large file, an
+upload would.  A set, or a cities row, that changes nothing makes no version and no new data version.  And all or nothing on the paths around it: a bad row at the end of a large file, an
 import killed in the middle."""
 import json
 import os
@@ -9,7 +9,7 @@ import subprocess
 import tempfile
 import time
 
-from cb import cli, new_city, post, psql, token_for_city
+from cb import cli, get_json, new_city, post, psql, token_for_city
 
 API = "/api/submissions"
 
@@ -96,3 +96,69 @@ def test_an_import_killed_in_the_middle_changes_nothing():
     for s in slugs:
         assert len(changed(s)) in (0, 1)
     assert len({len(changed(s)) for s in slugs}) == 1, "part of a killed import was stored"
+
+
+def data_version():
+    return psql("select version from data_version")
+
+
+def import_out(*files, dry=False):
+    args = ["import"] + (["--dry-run"] if dry else []) + list(files)
+    try:
+        return cli(*args)[1]
+    finally:
+        if not dry:
+            for f in files:
+                os.unlink(f)
+
+
+def test_an_import_that_changes_nothing_makes_no_version():
+    same, moved = new_city("ivs"), new_city("ivm")
+    for slug in (same, moved):
+        r = post(API, json.dumps({"city": slug, "survey": "2020", "answers": {"mayor": "One", "team1_staff": 3}}),
+                 "application/json", token_for_city(slug))
+        assert r.status == 201, r.body
+    before = data_version()
+    # the city's answers as they are (population named empty where it was never answered: still nothing)
+    rows = ["%s,2020,mayor,One" % same, "%s,2020,team1_staff,3" % same, "%s,2020,population," % same]
+    f = write(rows)
+    assert import_out(f, dry=True) == ("dry run: would add 0 cities, update 0, store 0 versions, "
+                                       "1 city-wave unchanged; nothing stored\n")
+    assert import_out(f) == "imported: 0 cities added, 0 updated; 0 versions stored, 1 city-wave unchanged\n"
+    assert changed(same) == ["1:mayor,team1_staff"], changed(same)
+    assert data_version() == before, "an import that changed nothing made a new data version"
+    assert [s["version"] for s in get_json("/cities/%s/submissions.json" % same)["submissions"]] == [1]
+    # one city-wave as it is, one changed: one version, of the changed answer only
+    out = import_out(write(rows + ["%s,2020,mayor,One" % moved, "%s,2020,team1_staff,5" % moved]))
+    assert out == "imported: 0 cities added, 0 updated; 1 version stored, 1 city-wave unchanged\n", out
+    assert changed(same) == ["1:mayor,team1_staff"] and changed(moved) == ["1:mayor,team1_staff",
+                                                                            "2:team1_staff"], changed(moved)
+    assert data_version() != before
+    # a city-wave named twice: the naming that changes it makes a version, the one that repeats it none
+    out = import_out(write(["%s,2020,team1_staff,6" % moved]), write(["%s,2020,team1_staff,6" % moved]))
+    assert out == "imported: 0 cities added, 0 updated; 1 version stored, 1 city-wave unchanged\n", out
+    out = import_out(write(["%s,2020,team1_staff,6" % moved]), write(["%s,2020,team1_staff,7" % moved]))
+    assert out == "imported: 0 cities added, 0 updated; 1 version stored, 1 city-wave unchanged\n", out
+    assert changed(moved)[2:] == ["3:team1_staff", "4:team1_staff"], changed(moved)
+    assert "team1_staff=7" in answers(moved), answers(moved)
+
+
+def test_a_cities_file_naming_cities_as_they_are_changes_nothing():
+    tag = "ivc%d" % os.getpid()
+    f = write(["%s-a,A,FR,Europe,1000" % tag, "%s-b,B,DE,Europe,2000" % tag],
+              header="slug,name,country,region,population")
+    assert cli("import", f)[1] == "imported: 2 cities added, 0 updated; 0 versions stored\n"
+    stamp = psql("select string_agg(updated_at::text, ',' order by slug) from cities where slug like '%s-%%'" % tag)
+    before = data_version()
+    rc, out, err = cli("import", f)
+    assert out == "imported: 0 cities added, 0 updated, 2 unchanged; 0 versions stored\n", out
+    assert "2 cities (0 new, 0 updated, 2 unchanged)" in err, err
+    assert data_version() == before
+    assert psql("select string_agg(updated_at::text, ',' order by slug) from cities where slug like '%s-%%'"
+                % tag) == stamp
+    os.unlink(f)
+    out = import_out(write(["%s-a,A,FR,Europe,1000" % tag, "%s-b,B,DE,Europe,2500" % tag],
+                           header="slug,name,country,region,population"))
+    assert out == "imported: 0 cities added, 1 updated, 1 unchanged; 0 versions stored\n", out
+    assert data_version() != before
+    assert psql("select population from cities where slug = '%s-b'" % tag) == "2500"
