@@ -68,12 +68,14 @@ def test_import_same_as_upload_and_named_twice():
 def test_import_racing_uploads_no_gaps():
     cities = [new_city("irace") for _ in range(4)]
     toks = {c: token_for_city(c) for c in cities}
-    # Imports again and again while uploads to the same city-waves run.
-    lines = []
-    for c in cities:
-        lines += ["%s,2020,mayor,Imported %s" % (c, c), "%s,2020,team1_staff,7" % (c,)]
-        lines += ["%s,2018,team1_staff,5" % c]
-    f1, f2 = write(lines), write(lines)
+    # Imports again and again while uploads to the same city-waves run; each import's two files change
+    # every set they name (a set that changes nothing makes no version).
+    def lines(k):
+        out = []
+        for c in cities:
+            out += ["%s,2020,mayor,Imported %s %d" % (c, c, k), "%s,2020,team1_staff,%d" % (c, k)]
+            out += ["%s,2018,team1_staff,%d" % (c, k)]
+        return out
     statuses = []
     stop = time.time() + 6
 
@@ -93,13 +95,16 @@ def test_import_racing_uploads_no_gaps():
     imports = 0
     try:
         while time.time() < stop - 1:
-            cli("import", f1, f2)
+            f1, f2 = write(lines(2 * imports)), write(lines(2 * imports + 1))
+            try:
+                cli("import", f1, f2)
+            finally:
+                os.unlink(f1)
+                os.unlink(f2)
             imports += 1
     finally:
         for t in threads:
             t.join()
-        os.unlink(f1)
-        os.unlink(f2)
     assert imports >= 1
     assert statuses and all(s == 201 for s in statuses), set(statuses)
     total = 0
