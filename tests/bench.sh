@@ -101,6 +101,16 @@ cc $STRICT -o "$OUT/bare" tests/bench/bare.c $(pkg-config --cflags --libs fcgi) 
 cc $STRICT -Iinclude $(pkg-config --cflags libpq) -o "$OUT/shmstat" tests/bench/shmstat.c ||
 	tap_fail "tests/bench/shmstat.c does not build"
 
+# The partners' uploads written together, without HTTP (batch_floor below): linked with the domain's
+# own store functions from the release build's library.
+BATCH=
+LIB=$ROOT/build/rel/libcitybench.a
+# shellcheck disable=SC2086
+if [ -f "$LIB" ] && cc $STRICT -Iinclude -Isql/surveys $(pkg-config --cflags libpq jansson lua5.4) -o "$OUT/batch" \
+	tests/bench/batch.c "$LIB" $(pkg-config --libs fcgi libpq jansson lua5.4 libcrypto) -lm; then
+	BATCH=$OUT/batch
+fi
+
 # ---- the throwaway stack ----
 RT=$(mktemp -d /var/tmp/citybench-bench.XXXXXX)
 chmod 755 "$RT"
@@ -622,6 +632,27 @@ upload_burst() {	# upload_burst PHASE: every partner at once, UPLOAD_BURST uploa
 	return $rc
 }
 
+# What the same partners' uploads cost to write when they are written together, as a writer applying
+# every pending upload in one transaction would (tests/bench/batch.c: no HTTP, token or worker; the
+# domain's store functions, as the operator, one value each): one after another in a transaction each,
+# all in one transaction upload by upload (store_sets), and all in one transaction through the import's
+# set-based statements (store_bulk, statistics kept incrementally).  Reported beside the upload row: no
+# partner of such a batch has its answer before the batch commits.
+batch_floor() {	# batch_floor PHASE
+	local key="uploads.batch.$1" out
+	[ -n "$BATCH" ] || { fig "$key" "FAILED: tests/bench/batch.c did not build (no $LIB)"; return 1; }
+	say "$1 uploads written together (no HTTP): one by one, in one transaction, set-based"
+	# shellcheck disable=SC2046
+	if out=$(CITYBENCH_SANDBOX="$BIN/citybench-sandbox" "$BATCH" "$CONNINFO" "$UPLOAD_WAVE" "$UPLOAD_Q" \
+		"$UPLOAD_MIN" "$UPLOAD_MAX" "$([ $TINY = 1 ] && echo 1 || echo 3)" $(cut -f1 "$RT/bench/tokens") \
+		2>>"$RT/bench/batch.log"); then
+		fig "$key" "$out"
+	else
+		fig "$key" "FAILED: ${out:-$(tail -1 "$RT/bench/batch.log")}"
+		return 1
+	fi
+}
+
 # After data is loaded, before the recompute and the runs that measure it: VACUUM (ANALYZE) and a
 # checkpoint, timed on their own (not the import's figure).  Left to autovacuum, the vacuum of the
 # tables an import filled starts about a minute later, in the middle of the measured runs, and takes one
@@ -694,7 +725,7 @@ for wl in $WORKLOADS; do
 	esac
 done
 drain	# the last workload's queue, if any (its last run was not drained)
-[ -s "$RT/bench/tokens" ] && upload_burst small
+[ -s "$RT/bench/tokens" ] && upload_burst small && batch_floor small
 fig "time.small.done" "$(($(date +%s) - T0))"
 phase_end small
 
@@ -746,7 +777,7 @@ if [ "$LARGE" -gt "$CITIES" ]; then
 	done
 	drain
 	# After the reads, as in the smaller set's phase (settle(): what the uploads leave to autovacuum).
-	[ -s "$RT/bench/tokens" ] && upload_burst large
+	[ -s "$RT/bench/tokens" ] && upload_burst large && batch_floor large
 	phase_end large
 fi
 

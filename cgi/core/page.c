@@ -141,7 +141,7 @@ meta_tags(struct request *r, const char *title, const char *description)
 /* The layout's messages ({{t:…}}): listed here for xgettext. */
 static const char *const layout_messages[] = {
 	N_("Skip to main content"), N_("Main"), N_("Cities"), N_("Compare"), N_("Metrics"), N_("Data"),
-	N_("Upload"), N_("Sign in"), N_("Plugin guide"), N_("Back to the top"), N_("Language"),
+	N_("Upload"), N_("Sign in"), N_("Signed in"), N_("Plugin guide"), N_("Back to the top"), N_("Language"),
 	N_("citybench: new versions of every city's answers"),
 	N_("citybench compares cities' answers to the city innovation capacity survey. Survey answers are "
 	    "published under CC BY 4.0; synthetic demonstration cities are marked"),

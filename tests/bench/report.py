@@ -225,6 +225,14 @@ def targets(emit, runs, figs, verdicts, worst_rss):
 		elif k + ".dry" in figs:
 			detail += "; dry runs: %s" % (figs[k + ".dry"] if not d else "%d of %d not 200, %d city(ies) changed" % (
 				d["bad"], d["uploads"], d["lost"]))
+		# What a batched writer would cost: the same partners' uploads written together, without HTTP.
+		b = kv(figs.get("uploads.batch.%s" % phase, ""))
+		if b and b.get("made") == b.get("of"):
+			detail += ("; written without HTTP (tests/bench/batch.c), %d uploads: one by one %.1f ms, in one "
+			           "transaction %.1f ms, set-based %.1f ms" % (b["uploads"], b["single_ms"], b["sets_ms"],
+			                                                       b["bulk_ms"]))
+		elif "uploads.batch.%s" % phase in figs:
+			detail += "; written without HTTP: %s" % figs["uploads.batch.%s" % phase]
 		if u["lost"]:
 			row(label, "<= %g ms" % UPLOAD_P50_MS, False, "%.1f ms" % u["p50_ms"], "VERSIONS LOST: " + detail)
 		elif u["bad"]:
@@ -507,7 +515,11 @@ def main():
 		dry_ok = bool(dry) and dry["bad"] == 0 and dry["lost"] == 0 and dry["uploads"] > 0
 		print("%s - make bench --tiny: the same uploads as dry runs, every one answered 200, nothing stored (%s)" % (
 			"ok" if dry_ok else "not ok", figs.get("uploads.burst.small.dry", "not measured")))
-		invalid = invalid or not php_ok or not mixed_ok or not burst_ok or not dry_ok
+		batch = kv(figs.get("uploads.batch.small"))
+		batch_ok = bool(batch) and batch["uploads"] >= 2 and batch.get("made") == batch.get("of") > 0
+		print("%s - make bench --tiny: the partners' uploads written together without HTTP, every version made (%s)" % (
+			"ok" if batch_ok else "not ok", figs.get("uploads.batch.small", "not measured")))
+		invalid = invalid or not php_ok or not mixed_ok or not burst_ok or not dry_ok or not batch_ok
 		figs_ok = "recompute.small" in figs and all(any(k.startswith(p) for k in figs)
 		                                             for p in ("rss.small.cache.", "rss.small.nocache."))
 		print("%s - make bench --tiny: recompute time and worker memory reported" % ("ok" if figs_ok else "not ok"))

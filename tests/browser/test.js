@@ -351,6 +351,12 @@ async function answerInTheForm(browser, slug, token, js, width, staff, axeResult
 		const cookie = (await ctx.cookies()).find((c) => c.name === 'cb_session');
 		check(label + ': the session cookie is HttpOnly and SameSite=Strict',
 			cookie && cookie.httpOnly && cookie.sameSite === 'Strict', JSON.stringify(cookie));
+		// A shared (cached) page: its navigation says so while signed in, where scripts run.
+		await page.goto(BASE + '/cities/' + slug);
+		const nav = (await page.textContent('header.site nav a[href="/signin"]')).trim();
+		check(label + ': on a shared page the navigation says ' + (js ? '"Signed in"' : '"Sign in" (no script)'),
+			nav === (js ? 'Signed in' : 'Sign in'), nav);
+		await page.goto(BASE + '/cities/' + slug + '/answers');
 		check(label + ': the form is pre-filled with the current answers',
 			(await page.inputValue('#q-team1_staff')) === current && (await page.isChecked('#q-dedicated_funding')),
 			await page.inputValue('#q-team1_staff'));
@@ -461,6 +467,9 @@ async function restoreTheVersionBefore(browser, slug, token, js, width) {
 		await page.goto(BASE + '/signin');
 		await Promise.all([page.waitForNavigation(), page.click('form.signout button')]);
 		check(label + ': signing out', /signed out/.test(await page.textContent('main')), 'no confirmation');
+		await page.goto(BASE + '/cities/' + slug);
+		const navOut = (await page.textContent('header.site nav a[href="/signin"]')).trim();
+		check(label + ': signed out, the navigation says "Sign in" again', navOut === 'Sign in', navOut);
 		await page.goto(BASE + '/cities/' + slug + '/answers');
 		check(label + ': after signing out the questionnaire asks to sign in',
 			(await page.locator('input[name^="a."]').count()) === 0 && (await page.locator('a[href^="/signin?next="]').count()) === 1,

@@ -99,6 +99,11 @@ def test_signin_cookie_and_what_is_stored():
     assert re.fullmatch(r"cb_session=[0-9a-f]{64}", parts[0]), c
     assert {"Path=/", "Max-Age=28800", "HttpOnly", "SameSite=Strict"} <= set(parts), c
     assert "Secure" not in parts, "plain HTTP: no Secure attribute"
+    # beside it, for the pages' script, a cookie that says only that a session is open
+    [flag] = [v for k, v in r.headers if k.lower() == "set-cookie" and v.startswith("cb_signed_in=")]
+    fparts = [p.strip() for p in flag.split(";")]
+    assert fparts[0] == "cb_signed_in=1" and {"Path=/", "Max-Age=28800", "SameSite=Strict"} <= set(fparts), flag
+    assert "HttpOnly" not in fparts, flag
     sid = parts[0].split("=", 1)[1]
     # only a hash of the id is kept, with the token, the expiry and the CSRF secret
     row = psql("select s.id_hash, s.token_id, round(extract(epoch from s.expires_at - s.created_at)), "
@@ -147,6 +152,8 @@ def test_signout_needs_csrf_and_ends_the_session():
     r = form_post("/signout", {"csrf": token}, sid)
     assert r.status == 200 and "signed out" in r.text, r
     assert "cb_session=;" in r.header("Set-Cookie") and "Max-Age=0" in r.header("Set-Cookie")
+    assert any(v.startswith("cb_signed_in=;") and "Max-Age=0" in v for k, v in r.headers
+               if k.lower() == "set-cookie"), r.headers
     r = get("/cities/%s/answers" % slug, headers=jar(sid))
     assert r.status == 200 and "/signin?next=" in r.text and 'name="a.' not in r.text
     r = form_post("/cities/%s/answers?survey=2020" % slug, {"csrf": token, "a.mayor": "X"}, sid)
