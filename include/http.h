@@ -44,6 +44,8 @@ struct request {
 	int body_short;			/* fewer bytes than Content-Length arrived */
 	int ops;			/* came through the operator's server (CITYBENCH_OPS=1 from nginx) */
 	const char *cookie;		/* the Cookie header, or NULL */
+	int session_seen;		/* a session's cookie came (routes.c): the answer is this person's own,
+					 * never a shared copy or a 304, and not kept by the browser */
 	const char *accept_language;	/* the Accept-Language header, or NULL */
 	enum lang lang;			/* the page's language (routes: lang=, else Accept-Language) */
 	int lang_explicit;		/* lang= chose it: the page's links keep it */

@@ -15,6 +15,11 @@ void page_end(struct request *r);
 /* A whole error page for people: the same message and details as the JSON error. */
 void page_error(struct request *r, int status, const char *message, json_t *details);
 
+/* Whether the request comes with a live session (set by the routes: a session is the domain's): the
+ * navigation then says "Signed in" instead of "Sign in".  Asked only when a page's frame is written;
+ * NULL (the default) says no. */
+extern int (*page_signed_in)(struct request *r);
+
 /* Reads the layout template, root/web/templates/layout.html, for every page this process writes.
  * Returns 0, or -1 with a message on stderr (the layout is then as it was: until a first success, a
  * plain built-in frame). */

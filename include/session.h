@@ -12,7 +12,6 @@
 #include "http.h"
 
 #define SESSION_COOKIE "cb_session"
-#define SIGNED_IN_COOKIE "cb_signed_in"	/* "1" while a session is open; readable by the pages' script */
 #define SESSION_CSRF_FIELD "csrf"
 #define SESSION_SECONDS (8 * 3600)
 

@@ -421,7 +421,7 @@ http_send(struct request *r)
 		put_num(&h, r->body_ref ? r->body_ref_len : r->out.len);
 		PUT_LIT(&h, "\r\n");
 	}
-	if (r->etag_version > 0 && (r->status == 200 || r->status == 304)) {
+	if (r->etag_version > 0 && !r->session_seen && (r->status == 200 || r->status == 304)) {
 		etag_of(r, r->etag_version, tag, sizeof(tag));
 		PUT_LIT(&h, "ETag: ");
 		buf_puts(&h, tag);

@@ -13,6 +13,8 @@ static const char fallback_layout[] =
     "</title></head><body><a href=\"#main\">Skip to main content</a><main id=\"main\">{{content}}"
     "</main></body></html>";
 
+int (*page_signed_in)(struct request *r);
+
 /* The worker's layout (page_init), or NULL: the fallback. */
 static char *layout;
 
@@ -210,8 +212,9 @@ lang_switch(struct request *r)
 	html_raw(&r->out, "</ul></nav>");
 }
 
-/* Writes the layout from p to end, expanding {{lang}}, {{alternates}}, {{lang_switch}} and {{t:MESSAGE}}
- * (the message in the page's language, escaped); other {{…}} are copied. */
+/* Writes the layout from p to end, expanding {{lang}}, {{alternates}}, {{lang_switch}}, {{signin}} (the
+ * navigation's "Sign in", or "Signed in" with a live session: page_signed_in) and {{t:MESSAGE}} (the
+ * message in the page's language, escaped); other {{…}} are copied. */
 static void
 expand(struct request *r, const char *p, const char *end)
 {
@@ -234,6 +237,8 @@ expand(struct request *r, const char *p, const char *end)
 			alternates(r);
 		} else if (n == 11 && strncmp(o + 2, "lang_switch", 11) == 0) {
 			lang_switch(r);
+		} else if (n == 6 && strncmp(o + 2, "signin", 6) == 0) {
+			html_text(&r->out, page_signed_in && page_signed_in(r) ? _("Signed in") : _("Sign in"));
 		} else if (n > 2 && n - 2 < sizeof(msg) && strncmp(o + 2, "t:", 2) == 0) {
 			memcpy(msg, o + 4, n - 2);
 			msg[n - 2] = '\0';

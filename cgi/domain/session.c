@@ -127,9 +127,6 @@ out:
 	return rc;
 }
 
-/* The session's cookie, and beside it SIGNED_IN_COOKIE, which the pages' script may read: it says only
- * that a session is open (no id, no name).  Shared pages are cached and the same for everyone, so their
- * navigation says "Sign in"; with that cookie the script makes it say "Signed in". */
 static void
 set_cookie(struct request *r, const char *value, int max_age)
 {
@@ -137,9 +134,6 @@ set_cookie(struct request *r, const char *value, int max_age)
 
 	snprintf(line, sizeof(line), "%s=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Strict%s", SESSION_COOKIE,
 	    value, max_age, r->tls ? "; Secure" : "");
-	http_header(r, "Set-Cookie", line);
-	snprintf(line, sizeof(line), "%s=%s; Path=/; Max-Age=%d; SameSite=Strict%s", SIGNED_IN_COOKIE,
-	    max_age > 0 ? "1" : "", max_age, r->tls ? "; Secure" : "");
 	http_header(r, "Set-Cookie", line);
 }
 

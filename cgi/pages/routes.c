@@ -9,6 +9,7 @@
 #include "html.h"
 #include "reply.h"
 #include "reqlimits.h"
+#include "page.h"
 #include "plugin_versions.h"
 #include "profile_blocks.h"
 #include "routes.h"
@@ -384,6 +385,17 @@ choose_lang(struct request *r)
 	lang_use(r->lang);
 }
 
+/* The navigation's "Signed in" (page.h): the request's session cookie names a live session (one look-up,
+ * only for a page's frame; without the cookie, no database). */
+static int
+nav_signed_in(struct request *r)
+{
+	struct session s;
+	const char *msg;
+
+	return r->session_seen && r->app && session_get(r, &s, &msg) == 0;
+}
+
 void
 routes_dispatch(struct request *r, char **envp)
 {
@@ -396,6 +408,7 @@ routes_dispatch(struct request *r, char **envp)
 
 	lang_use(LANG_EN);
 	view_city_kept = profile_blocks_city_kept;	/* view.h: the city rows kept per data version */
+	page_signed_in = nav_signed_in;			/* page.h: the navigation's "Signed in" */
 	if (http_request_parse(r, envp) == -1) {
 		reply_error(r, 503, "out of memory", NULL);
 		return;
@@ -403,9 +416,12 @@ routes_dispatch(struct request *r, char **envp)
 	choose_lang(r);
 	if (reqlimits_check(r, envp) == -1)
 		return;
-	/* A signed-in person's pages carry forms of their own: never a shared copy or a 304. */
-	if (session_cookie_present(r))
+	/* A signed-in person's pages carry forms of their own and say who is signed in: never a shared copy
+	 * or a 304, and not kept by the browser (http.c: no ETag, no-store). */
+	if (session_cookie_present(r)) {
 		r->if_none_match = NULL;
+		r->session_seen = 1;
+	}
 	routes_match(r->method, r->path, &m);
 	r->fmt = m.fmt;
 	if (m.status != 0) {

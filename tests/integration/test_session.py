@@ -99,11 +99,6 @@ def test_signin_cookie_and_what_is_stored():
     assert re.fullmatch(r"cb_session=[0-9a-f]{64}", parts[0]), c
     assert {"Path=/", "Max-Age=28800", "HttpOnly", "SameSite=Strict"} <= set(parts), c
     assert "Secure" not in parts, "plain HTTP: no Secure attribute"
-    # beside it, for the pages' script, a cookie that says only that a session is open
-    [flag] = [v for k, v in r.headers if k.lower() == "set-cookie" and v.startswith("cb_signed_in=")]
-    fparts = [p.strip() for p in flag.split(";")]
-    assert fparts[0] == "cb_signed_in=1" and {"Path=/", "Max-Age=28800", "SameSite=Strict"} <= set(fparts), flag
-    assert "HttpOnly" not in fparts, flag
     sid = parts[0].split("=", 1)[1]
     # only a hash of the id is kept, with the token, the expiry and the CSRF secret
     row = psql("select s.id_hash, s.token_id, round(extract(epoch from s.expires_at - s.created_at)), "
@@ -152,8 +147,6 @@ def test_signout_needs_csrf_and_ends_the_session():
     r = form_post("/signout", {"csrf": token}, sid)
     assert r.status == 200 and "signed out" in r.text, r
     assert "cb_session=;" in r.header("Set-Cookie") and "Max-Age=0" in r.header("Set-Cookie")
-    assert any(v.startswith("cb_signed_in=;") and "Max-Age=0" in v for k, v in r.headers
-               if k.lower() == "set-cookie"), r.headers
     r = get("/cities/%s/answers" % slug, headers=jar(sid))
     assert r.status == 200 and "/signin?next=" in r.text and 'name="a.' not in r.text
     r = form_post("/cities/%s/answers?survey=2020" % slug, {"csrf": token, "a.mayor": "X"}, sid)
@@ -476,3 +469,30 @@ def test_zz_signin_is_rate_limited_per_address():
             good = answer
     assert good.status == 429, good
     signin(tok)  # after the wait, it works
+
+
+def nav_label(text):
+    m = re.search(r'<nav aria-label="[^"]*">.*?<a href="/signin(?:\?lang=[a-z]+)?">([^<]*)</a>', text, re.S)
+    assert m, "no sign-in link in the navigation"
+    return m.group(1)
+
+
+def test_the_navigation_says_who_is_signed_in_on_every_page():
+    slug = new_city("nav")
+    sid = signin(token_for_city(slug))
+    anon = get("/cities/%s" % slug)
+    assert nav_label(anon.text) == "Sign in" and anon.header("ETag"), anon
+    # signed in, a public page says so, in the page's language, and is this person's own: no ETag to
+    # revalidate later (signed out, a 304 would bring this copy back), not kept by the browser
+    for path, want in (("/cities/%s" % slug, "Signed in"), ("/metrics", "Signed in"),
+                       ("/cities/%s?lang=fr" % slug, "Connecté"), ("/no-such-page", "Signed in")):
+        r = get(path, headers=jar(sid))
+        assert nav_label(r.text) == want, (path, nav_label(r.text))
+        assert r.header("ETag") is None and r.header("Cache-Control") == "no-store", (path, r.headers)
+    # the shared copy another visitor gets is still the public one
+    assert nav_label(get("/cities/%s" % slug).text) == "Sign in"
+    # a cookie that names no live session: "Sign in" (a forged one, then the same session signed out)
+    assert nav_label(get("/cities/%s" % slug, headers=jar("0" * 64)).text) == "Sign in"
+    token = csrf_of(get("/signin", headers=jar(sid)).text)
+    assert form_post("/signout", {"csrf": token}, sid).status == 200
+    assert nav_label(get("/cities/%s" % slug, headers=jar(sid)).text) == "Sign in"

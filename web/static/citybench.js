@@ -1,6 +1,5 @@
 /* citybench.js: progressive enhancement only.  Every page works without it.
  *
- * Every page: while a session is open, the navigation's "Sign in" says "Signed in".
  * On /cities, typing in the name field filters the list as you type: it asks /cities.json with the
  * form's values, redraws the table, announces the count in the page's live status line and keeps
  * the address bar on the permalink of what is shown.  Submitting the form still loads the page. */
@@ -155,19 +154,8 @@
 		status.setAttribute('aria-live', 'polite');
 	}
 
-	/* Pages are cached and the same for everyone, so the navigation says "Sign in" to all; while a
-	 * session is open (the cb_signed_in cookie, which holds nothing else) it says "Signed in", in the
-	 * page's language (the link's data-signed-in).  The link leads to who is signed in, and sign out. */
-	function signedIn() {
-		var a = document.querySelector('header.site nav a[data-signed-in]');
-		if (a && /(?:^|;\s*)cb_signed_in=1(?:;|$)/.test(document.cookie)) {
-			a.textContent = a.getAttribute('data-signed-in');
-		}
-	}
-
 	function init() {
 		var form = document.querySelector('form.filters[action="/cities"]');
-		signedIn();
 		if (form) {
 			enhanceCities(form);
 		}
