@@ -30,9 +30,11 @@ struct import_summary {
  * by "operator".  Every file is checked; each file's problems are reported on stderr grouped by kind and
  * counted ("citybench: FILE: …", then "  FILE: row 3, column country: …" lines), then one summary
  * line.  Progress goes to stderr a line a second (progress.h).  On success prints "imported: N cities
- * added, M updated; K versions stored" on stdout, with ", U unchanged" after the cities and after the
- * versions when some rows or answer sets named things as they already were (no version is made for
- * those, as for an upload that changes nothing).  DRY_RUN: the same checks and the same work, rolled
+ * added, M updated; K versions stored" on stdout, with ", U unchanged" after the cities and ", S
+ * city-waves unchanged" after the versions when cities rows or answer sets named things as they already
+ * were (S counts the sets: a city-wave named twice, unchanged both times, counts twice).  No version is
+ * made for those, as for an upload that changes nothing; a known city whose registered population
+ * changed has its metrics computed again in every wave.  DRY_RUN: the same checks and the same work, rolled
  * back, and "dry run: would add …; nothing stored".  Returns 0, or -1 when anything was refused:
  * nothing is then imported.  *SUM is filled either way. */
 int import_files(struct db *db, char **files, size_t nfiles, int dry_run, struct import_summary *sum);

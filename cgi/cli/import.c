@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "compute.h"
 #include "csv.h"
 #include "import.h"
 #include "ingest.h"
@@ -223,6 +224,8 @@ struct cities_file {
 	size_t last_row;
 	struct buf copy;		/* the staged rows, in COPY's text format */
 	json_t *slugs;			/* the slugs staged, to see one named twice */
+	struct buf moved;		/* ids of known cities whose registered population changed, each
+					 * followed by a comma (their metrics are computed again) */
 };
 
 /* Appends s escaped for COPY's text format (NULL: \N). */
@@ -297,8 +300,15 @@ cities_bulk(struct cities_file *cf)
 		res = db_query(cf->db, Q_CITIES_BULK_UPSERT, 3, p);
 		ok = db_ok(res) && PQntuples(res) == 1;
 		if (ok) {
+			const char *m = PQgetvalue(res, 0, Q_CITIES_BULK_UPSERT_MOVED);	/* {1,2,...} */
+			size_t len = strlen(m);
+
 			cf->added += strtoul(PQgetvalue(res, 0, Q_CITIES_BULK_UPSERT_ADDED), NULL, 10);
 			cf->updated += strtoul(PQgetvalue(res, 0, Q_CITIES_BULK_UPSERT_UPDATED), NULL, 10);
+			if (len > 2) {
+				buf_append(&cf->moved, m + 1, len - 2);
+				buf_putc(&cf->moved, ',');
+			}
 		}
 		PQclear(res);
 	}
@@ -317,7 +327,7 @@ cities_row(void *arg, size_t row, char **f, size_t nf)
 	const char *p[6], *why = NULL, *pcol = NULL, *col[8];
 	char place[2][32];
 	double lat = 0, lon = 0;
-	int placed;
+	int placed, changed;
 	PGresult *res;
 	size_t k, i, before = cf->ps.total;
 
@@ -360,12 +370,14 @@ cities_row(void *arg, size_t row, char **f, size_t nf)
 		PQclear(res);
 		return 0;
 	}
-	if (PQntuples(res) == 0)
-		;	/* the city as it is: nothing written */
-	else if (strcmp(PQgetvalue(res, 0, Q_CITY_UPSERT_ADDED_ADDED), "true") == 0)
+	/* no row: the city as it is, nothing written (unless its place below changes) */
+	changed = PQntuples(res) == 1;
+	if (changed && strcmp(PQgetvalue(res, 0, Q_CITY_UPSERT_ADDED_ADDED), "true") == 0)
 		cf->added++;
-	else
+	else if (changed)
 		cf->updated++;
+	if (changed && strcmp(PQgetvalue(res, 0, Q_CITY_UPSERT_ADDED_MOVED), "true") == 0)
+		buf_printf(&cf->moved, "%s,", PQgetvalue(res, 0, Q_CITY_UPSERT_ADDED_ID));
 	PQclear(res);
 	if (cf->col[6] >= 0 || cf->col[7] >= 0) {	/* without the columns, a city keeps its place */
 		const char *pp[3] = { p[0], placed ? place[0] : NULL, placed ? place[1] : NULL };
@@ -374,6 +386,8 @@ cities_row(void *arg, size_t row, char **f, size_t nf)
 		res = db_query(cf->db, Q_CITY_PLACE, 3, pp);
 		if (!db_ok(res))
 			problem_add(&cf->ps, row, NULL, res ? PQresultErrorMessage(res) : "the database is unreachable");
+		else if (!changed && PQntuples(res) == 1)
+			cf->updated++;	/* only moved on the map */
 		PQclear(res);
 	}
 	cf->n++;
@@ -445,6 +459,49 @@ out:
 	free(ps);
 }
 
+/* Computes every metric again for the cities of list ("id,id,": known cities whose registered population
+ * changed) in every wave.  0, or -1 with *err set. */
+static int
+recompute_moved(struct db *db, const char *list, char **err)
+{
+	PGresult *res = db_query(db, Q_SURVEYS, 0, NULL);
+	size_t n = 0, cap = 16;
+	int *ids = malloc(cap * sizeof(int)), rc = 0, w;
+	const char *p = list;
+	char *end;
+
+	if (!db_ok(res) || ids == NULL) {
+		*err = strdup(ids ? "the database is unreachable" : "out of memory");
+		free(ids);
+		PQclear(res);
+		return -1;
+	}
+	while (*p) {
+		long id = strtol(p, &end, 10);
+
+		if (end == p || *end != ',')
+			break;
+		if (n == cap) {
+			int *grown = realloc(ids, 2 * cap * sizeof(int));
+
+			if (grown == NULL) {
+				*err = strdup("out of memory");
+				rc = -1;
+				break;
+			}
+			ids = grown;
+			cap *= 2;
+		}
+		ids[n++] = (int)id;
+		p = end + 1;
+	}
+	for (w = 0; rc == 0 && w < PQntuples(res); w++)
+		rc = compute_metrics_bulk(db, ids, n, PQgetvalue(res, w, Q_SURVEYS_ID), stderr, err);
+	free(ids);
+	PQclear(res);
+	return rc;
+}
+
 /* Writes ", N unchanged" (cities rows) or ", N city-waves unchanged" (answer sets) into t, or "" for
  * none; returns t. */
 static const char *
@@ -465,8 +522,9 @@ import_files(struct db *db, char **files, size_t nfiles, int dry_run, struct imp
 	struct ingest *ins = NULL;
 	struct stored *out = NULL;
 	struct cities_file *cf = NULL;
+	struct buf moved = BUF_INIT;	/* the cities files' known cities whose population changed: "id,id," */
 	char **data = NULL, *err = NULL, cu[64], su[64];
-	size_t *lens = NULL, total_sets = 0, i, k, bad_files = 0, problems = 0;
+	size_t *lens = NULL, total_sets = 0, i, k, bad_files = 0, problems = 0, same;
 	long long version = 0;
 	int rc = -1, pass;
 
@@ -530,6 +588,7 @@ import_files(struct db *db, char **files, size_t nfiles, int dry_run, struct imp
 				else if (cf->ps.total == 0 && cf->n && (cf->twice || cities_bulk(cf) == -1)) {
 					json_decref(cf->slugs);
 					buf_free(&cf->copy);
+					buf_free(&cf->moved);
 					memset(cf, 0, sizeof(*cf));
 					cf->db = db;
 					cf->file = files[i];
@@ -540,6 +599,9 @@ import_files(struct db *db, char **files, size_t nfiles, int dry_run, struct imp
 				json_decref(cf->slugs);
 				cf->slugs = NULL;
 				buf_free(&cf->copy);
+				if (cf->ps.total == 0 && cf->moved.len)
+					buf_append(&moved, cf->moved.data, cf->moved.len);
+				buf_free(&cf->moved);
 				progress_end();
 				if (cf->ps.total) {
 					fprintf(stderr, "citybench: %s: %zu %s in a cities file of %zu %s:\n", files[i],
@@ -551,12 +613,13 @@ import_files(struct db *db, char **files, size_t nfiles, int dry_run, struct imp
 					continue;
 				}
 				phasetime_mark("cities file");
+				same = cf->n - cf->added - cf->updated;
 				sum->cities_added += cf->added;
 				sum->cities_updated += cf->updated;
-				sum->cities_unchanged += cf->n - cf->added - cf->updated;
-				if (cf->n > cf->added + cf->updated)
+				sum->cities_unchanged += same;
+				if (same)
 					fprintf(stderr, "import: %s: %zu cities (%zu new, %zu updated, %zu unchanged)\n",
-					    files[i], cf->n, cf->added, cf->updated, cf->n - cf->added - cf->updated);
+					    files[i], cf->n, cf->added, cf->updated, same);
 				else
 					fprintf(stderr, "import: %s: %zu cities (%zu new, %zu updated)\n", files[i],
 					    cf->n, cf->added, cf->updated);
@@ -596,6 +659,12 @@ import_files(struct db *db, char **files, size_t nfiles, int dry_run, struct imp
 		    plural(nfiles, "file", "files"));
 		goto rollback;
 	}
+	/* A known city's registered population is an input of its metrics (where its answers name none):
+	 * computed again, in every wave, before the answers are stored (whose own metrics come after). */
+	if (moved.len && recompute_moved(db, moved.data, &err) == -1) {
+		say_refusal("%s; nothing imported", err ? err : "cannot compute the metrics");
+		goto rollback;
+	}
 	if (total_sets) {
 		/* The answer files together, as one batch: versions, then metric values once. */
 		struct answer_set *all = calloc(total_sets, sizeof(*all));
@@ -625,7 +694,13 @@ import_files(struct db *db, char **files, size_t nfiles, int dry_run, struct imp
 	if (sum->versions == 0 && sum->cities_added + sum->cities_updated > 0) {
 		/* Cities changed, no version made (which bumps it): a new data version all the same. */
 		PGresult *res = db_query(db, Q_BUMP_VERSION, 0, NULL);
+		int ok = db_ok(res);
+
 		PQclear(res);
+		if (!ok) {
+			say_refusal("the database failed while the statistics were updated; nothing imported");
+			goto rollback;
+		}
 	}
 	if (dry_run) {
 		db_rollback(db);
@@ -643,7 +718,8 @@ import_files(struct db *db, char **files, size_t nfiles, int dry_run, struct imp
 	phasetime_mark("commit");
 	printf("imported: %zu %s added, %zu updated%s; %zu %s stored%s\n", sum->cities_added,
 	    plural(sum->cities_added, "city", "cities"), sum->cities_updated,
-	    unchanged(cu, sizeof cu, sum->cities_unchanged, 0), sum->versions, plural(sum->versions, "version", "versions"),
+	    unchanged(cu, sizeof cu, sum->cities_unchanged, 0), sum->versions,
+	    plural(sum->versions, "version", "versions"),
 	    unchanged(su, sizeof su, sum->sets_unchanged, 1));
 	rc = 0;
 	goto out;
@@ -651,6 +727,7 @@ rollback:
 	db_rollback(db);
 out:
 	progress_end();
+	buf_free(&moved);
 	for (i = 0; data && i < nfiles; i++) {
 		free(data[i]);
 		if (ins)

@@ -162,3 +162,46 @@ def test_a_cities_file_naming_cities_as_they_are_changes_nothing():
     assert out == "imported: 0 cities added, 1 updated, 1 unchanged; 0 versions stored\n", out
     assert data_version() != before
     assert psql("select population from cities where slug = '%s-b'" % tag) == "2500"
+
+
+def metric_value(slug):
+    return psql("select mv.value from metric_values mv join cities c on c.id = mv.city_id "
+                "where c.slug = '%s' and mv.metric_id = 'innovation_staff_per_100k' and mv.survey_id = '2020'"
+                % slug)
+
+
+def test_a_population_change_alone_computes_the_metrics_again():
+    tag = "ivp%d" % os.getpid()
+    cities = lambda pop: write(["%s-a,A,FR,Europe,%d" % (tag, pop)], header="slug,name,country,region,population")
+    answers = lambda: write(["%s-a,2020,team1_staff,10" % tag])
+    assert import_out(cities(100000), answers()) == "imported: 1 city added, 0 updated; 1 version stored\n"
+    assert float(metric_value(tag + "-a")) == 10.0
+    # the registered population is the metric's input (no population answer): the same answers, a new
+    # population, and the value follows, though no version is made
+    out = import_out(cities(200000), answers())
+    assert out == "imported: 0 cities added, 1 updated; 0 versions stored, 1 city-wave unchanged\n", out
+    assert float(metric_value(tag + "-a")) == 5.0, metric_value(tag + "-a")
+    # the same through the row-by-row path (a slug named twice in one file) and a cities file alone
+    f = write(["%s-a,A,FR,Europe,300000" % tag, "%s-a,A,FR,Europe,400000" % tag],
+              header="slug,name,country,region,population")
+    assert import_out(f) == "imported: 0 cities added, 2 updated; 0 versions stored\n"
+    assert float(metric_value(tag + "-a")) == 2.5, metric_value(tag + "-a")
+
+
+def test_a_cities_file_with_places_counts_a_move_on_the_map():
+    tag = "ivl%d" % os.getpid()
+    h = "slug,name,country,region,population,synthetic,lat,lon"
+    row = lambda lat: "%s-a,A,FR,Europe,1000,false,%s,2.35" % (tag, lat)
+    assert import_out(write([row("48.85")], header=h)) == "imported: 1 city added, 0 updated; 0 versions stored\n"
+    before = data_version()
+    assert import_out(write([row("48.85")], header=h)) == \
+        "imported: 0 cities added, 0 updated, 1 unchanged; 0 versions stored\n"
+    assert data_version() == before
+    assert import_out(write([row("48.86")], header=h)) == "imported: 0 cities added, 1 updated; 0 versions stored\n"
+    assert data_version() != before
+    # row by row (named twice): the first row moves it, the second names it as it is then
+    before = data_version()
+    out = import_out(write([row("48.87"), row("48.87")], header=h))
+    assert out == "imported: 0 cities added, 1 updated, 1 unchanged; 0 versions stored\n", out
+    assert data_version() != before
+    assert psql("select lat from cities where slug = '%s-a'" % tag) == "48.87"
