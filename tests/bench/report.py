@@ -156,8 +156,10 @@ def targets(emit, runs, figs, verdicts, worst_rss):
 			row(label, target, r >= tmin, "%.2f" % r, "%s %.1f, %s %.1f" % (an, fa["rps"], bn, fb["rps"]))
 		else:
 			why = wa or wb or "reference at 0"
+			none = " (%s answered no request within its run: no figure to count)" % bn if (
+				fa and fb and fb["rps"] == 0) else ""
 			row(label, target, "VOID" if "void" in (wa, wb) else "-", "-",
-			    "%s %s, %s %s" % (an, "%.1f" % fa["rps"] if fa else wa, bn, "%.1f" % fb["rps"] if fb else wb))
+			    "%s %s, %s %s%s" % (an, "%.1f" % fa["rps"] if fa else wa, bn, "%.1f" % fb["rps"] if fb else wb, none))
 			if why == "void":
 				verdicts.append((label + ": void", False))
 
