@@ -337,11 +337,19 @@ db_begin(struct db *db)
 int
 db_commit(struct db *db)
 {
-	int rc = simple(db, SQL_COMMIT);
+	PGresult *res;
+	int ok;
 
-	/* A COMMIT whose answer was lost leaves us not knowing: the caller reports failure. */
+	/* A COMMIT whose answer was lost leaves us not knowing: the caller reports failure.  A transaction
+	 * in which a statement failed ends in a ROLLBACK, which PostgreSQL answers to COMMIT as a success
+	 * (command tag ROLLBACK): nothing was stored, so that is a failure too. */
 	db->in_tx = 0;
-	return rc;
+	if (!db_connected(db))
+		return -1;
+	res = PQexec(db->conn, SQL_COMMIT);
+	ok = db_ok(res) && strcmp(PQcmdStatus(res), "COMMIT") == 0;
+	PQclear(res);
+	return ok ? 0 : -1;
 }
 
 void

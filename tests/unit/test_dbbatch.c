@@ -166,6 +166,14 @@ db_checks(const char *conninfo)
 	CHECK(db_ok(res), "the transaction is still open after the batch");
 	PQclear(res);
 	CHECK(db_commit(db) == 0, "commit");
+	/* a transaction in which a statement failed: its COMMIT is a ROLLBACK, reported as a failure */
+	CHECK(db_begin(db) == 0, "begin again");
+	CHECK(db_exec_ok(db, "create temporary table commit_probe(x int)") == 0, "a write in the transaction");
+	CHECK(db_exec_ok(db, "select 1 / 0") == -1, "a statement that fails");
+	CHECK(db_commit(db) == -1, "the commit of a failed transaction is a failure (nothing was stored)");
+	res = db_exec(db, "select to_regclass('pg_temp.commit_probe') is null as gone");
+	CHECK(db_ok(res) && strcmp(PQgetvalue(res, 0, 0), "t") == 0, "the transaction's write is gone");
+	PQclear(res);
 	/* an empty batch */
 	CHECK(db_batch(db, NULL, 0) == 0, "an empty batch: 0");
 out:
