@@ -148,8 +148,33 @@ unknown_slug(struct request *r, struct cohort *c)
 	return rc;
 }
 
+/* Appends to x the filters of expression e (";"-separated) but those of the kinds a drop-down gives
+ * (region: when reg, country: when cc): the drop-down's choice replaces the text's, not narrows it. */
+static void
+filters_but(struct buf *x, const char *e, int reg, int cc)
+{
+	const char *p = e, *end;
+
+	for (; p && *p; p = *end ? end + 1 : end) {
+		size_t n;
+
+		end = p + strcspn(p, ";");
+		while (p < end && *p == ' ')
+			p++;
+		n = (size_t)(end - p);
+		if (n == 0 || (reg && n >= 7 && strncasecmp(p, "region:", 7) == 0) ||
+		    (cc && n >= 8 && strncasecmp(p, "country:", 8) == 0))
+			continue;
+		if (x->len)
+			buf_putc(x, ';');
+		buf_append(x, p, n);
+	}
+}
+
 /* The peers drop-downs (view_peers_selects): peers_region and peers_country add region:NAME and
- * country:CODE to the peers filters; a peers list of slugs stands alone and ignores them. */
+ * country:CODE to the peers filters, in place of a region or country the text names (a page shows its
+ * group in the text box: choosing another region in the drop-down then moves the group there, instead
+ * of asking for cities in both regions); a peers list of slugs stands alone and ignores them. */
 int
 view_cohort(struct request *r, struct cohort *c)
 {
@@ -162,8 +187,7 @@ view_cohort(struct request *r, struct cohort *c)
 		return view_cohort_expr(r, e, c);
 	if (e && strspn(e, " ") != strlen(e) && strchr(e, ':') == NULL)
 		return view_cohort_expr(r, e, c);
-	if (e && strspn(e, " ") != strlen(e))
-		buf_puts(&x, e);
+	filters_but(&x, e, reg && *reg, cc && *cc);
 	if (reg && *reg)
 		buf_printf(&x, "%sregion:%s", x.len ? ";" : "", reg);
 	if (cc && *cc)

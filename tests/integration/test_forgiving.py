@@ -160,6 +160,12 @@ def test_peers_drop_downs():
     assert a["peers"] == "region:Europe" and a["summary"] == b["summary"]
     both = get_json("/cities/toronto.json?peers=population:1-99999999&peers_country=ca")
     assert both["peers"] == "population:1-99999999;country:CA"
+    # the drop-down's region or country replaces the one the text names (the page shows its group in the
+    # text box): another region moves the group, it does not ask for cities in both
+    moved = get_json("/metrics/innovation_staff.json?peers=region:North%20America;population:1-99999999"
+                     "&peers_region=Europe")
+    assert moved["peers"] == "population:1-99999999;region:Europe" and moved["summary"]["n"] > 0, moved["peers"]
+    assert get_json("/cities/toronto.json?peers=country:FR&peers_country=ca")["peers"] == "country:CA"
     # a list of slugs stands alone
     assert get_json("/metrics/innovation_staff.json?peers=toronto,brevathorpe&peers_region=Europe")["peers"] == \
         "toronto,brevathorpe"
