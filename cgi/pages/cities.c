@@ -217,9 +217,60 @@ cities_form(struct request *r, const struct filter *f, PGresult *regions, PGresu
 	html_text(b, _("Any wave"));
 	html_raw(b, "</option>");
 	view_wave_options(b, waves, f->wave);
-	html_raw(b, "</select></div>\n<button type=\"submit\">");
+	html_raw(b, "</select></div>\n");
+	if (f->c.peers.kind != PEERS_ALL) {	/* a count's list (a peer group): kept by the form */
+		struct buf e = BUF_INIT;
+
+		if (peers_canonical(&f->c.peers, &e) == 0 && e.data) {
+			html_raw(b, "<input type=\"hidden\" name=\"peers\" value=\"");
+			html_attr(b, e.data);
+			html_raw(b, "\">");
+		}
+		buf_free(&e);
+	}
+	html_raw(b, "<button type=\"submit\">");
 	html_text(b, _("Search"));
 	html_raw(b, "</button>\n</form>\n");
+}
+
+/* What a list of a peer group is (a profile's count opens one): the group, and a way back to every
+ * city with the other filters kept. */
+static void
+peers_line(struct request *r, const struct filter *f)
+{
+	struct buf *b = &r->out, e = BUF_INIT;
+	size_t i;
+	int first = 1;
+
+	if (f->c.peers.kind == PEERS_ALL || peers_canonical(&f->c.peers, &e) == -1 || e.data == NULL) {
+		buf_free(&e);
+		return;
+	}
+	html_raw(b, "<p class=\"peers-note\">");
+	html_text(b, _("Only the cities of the peer group"));
+	html_raw(b, " <code>");
+	html_text(b, e.data);
+	html_raw(b, "</code>");
+	if (f->wave) {
+		html_raw(b, " (");
+		/* TRANSLATORS: %s a wave such as 2020 */
+		buf_printf(b, _("%s wave"), f->wave);
+		html_raw(b, ")");
+	}
+	html_raw(b, ". <a href=\"/cities");
+	for (i = 0; i < r->query.n; i++) {
+		if (strcmp(r->query.p[i].key, "peers") == 0 || strcmp(r->query.p[i].key, "page") == 0)
+			continue;
+		buf_puts(b, first ? "?" : "&amp;");
+		first = 0;
+		url_encode(b, r->query.p[i].key);
+		buf_putc(b, '=');
+		url_encode(b, r->query.p[i].value);
+	}
+	html_raw(b, "\">");
+	html_text(b, _("Every city"));
+	html_raw(b, "</a></p>\n");
+	buf_free(&e);
 }
 
 int
@@ -290,6 +341,7 @@ cities_get(struct request *r)
 	html_text(&r->out, _("Cities"));
 	html_raw(&r->out, "</h1>\n");
 	cities_form(r, &f, db_ok(regions) ? regions : NULL, db_ok(countries) ? countries : NULL, waves);
+	peers_line(r, &f);
 	html_raw(&r->out, "<p class=\"count\" role=\"status\">");
 	{
 		char ts[64];

@@ -220,3 +220,18 @@ def test_unknown_peer_group_kind_is_a_400_that_lists_the_kinds():
         assert "bad peers expression: unknown group" in r.text and "peers: peers" not in r.text \
             and "expression: peers:" not in r.text, r.text[:400]
         assert "similar:SLUG" in r.text, r.text[:400]
+
+
+def test_a_counts_list_says_which_peer_group_it_is():
+    # a profile's count opens /cities with its group: the page names it, keeps it in the search form and
+    # links back to every city with the other filters kept
+    want = get_json("/cities.json?survey=2020&peers=answer:dedicated_funding=yes")["total"]
+    body = text(get("/cities?survey=2020&peers=answer%3Adedicated_funding%3Dyes"))
+    assert "Only the cities of the peer group <code>answer:dedicated_funding=yes</code> (2020 wave)" in body
+    assert '<input type="hidden" name="peers" value="answer:dedicated_funding=yes">' in body
+    assert '<a href="/cities?survey=2020">Every city</a>' in body
+    assert '<data id="total" value="%d">' % want in body
+    fr = text(get("/cities?survey=2020&peers=answer%3Adedicated_funding%3Dyes&lang=fr"))
+    assert "Seulement les villes du groupe de pairs" in fr and "(vague 2020)" in fr
+    # without a group, no such line
+    assert "Only the cities of the peer group" not in text(get("/cities?survey=2020"))
