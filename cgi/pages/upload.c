@@ -713,6 +713,8 @@ for_programs(struct buf *b)
 int
 upload_get(struct request *r)
 {
+	struct session s;
+	const char *city, *msg;
 	json_t *waves = view_waves(r->app);
 	const char *newest = json_string_value(json_array_get(waves, json_array_size(waves) - 1));
 
@@ -742,7 +744,13 @@ upload_get(struct request *r)
 	}
 	json_decref(waves);
 	html_raw(&r->out, "</p>\n");
-	downloads(r, query_get(&r->query, "city"), query_get(&r->query, "survey"));
+	/* A signed-in partner's page (its own, never a shared copy: routes.c) starts from the partner's
+	 * city, as if it had been typed. */
+	city = query_get(&r->query, "city");
+	if ((city == NULL || *city == '\0') && r->session_seen && session_get(r, &s, &msg) == 0 &&
+	    s.tok.partner && s.tok.city[0])
+		city = s.tok.city;
+	downloads(r, city, query_get(&r->query, "survey"));
 	html_raw(&r->out, "<section aria-labelledby=\"h-send\"><h2 id=\"h-send\">");
 	html_text(&r->out, _("2. Upload the file"));
 	html_raw(&r->out, "</h2>\n");

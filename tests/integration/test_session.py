@@ -496,3 +496,15 @@ def test_the_navigation_says_who_is_signed_in_on_every_page():
     token = csrf_of(get("/signin", headers=jar(sid)).text)
     assert form_post("/signout", {"csrf": token}, sid).status == 200
     assert nav_label(get("/cities/%s" % slug, headers=jar(sid)).text) == "Sign in"
+
+
+def test_the_upload_page_starts_from_the_signed_in_partners_city():
+    slug = new_city("upc")
+    sid = signin(token_for_city(slug))
+    mine = get("/upload", headers=jar(sid))
+    assert mine.status == 200 and 'id="city" name="city"' in mine.text, mine
+    assert re.search(r'<input id="city" name="city"[^>]* value="%s"' % slug, mine.text), "the city is not filled in"
+    # a city named in the address still wins; without a session, nothing is filled in
+    other = get("/upload?city=toronto", headers=jar(sid))
+    assert re.search(r'<input id="city" name="city"[^>]* value="toronto"', other.text)
+    assert re.search(r'<input id="city" name="city"[^>]* value=""', get("/upload").text)
