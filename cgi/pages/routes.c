@@ -386,13 +386,16 @@ choose_lang(struct request *r)
 }
 
 /* The navigation's "Signed in" (page.h): the request's session cookie names a live session (one look-up,
- * only for a page's frame; without the cookie, no database). */
+ * only for a page's frame; without the cookie, no database; none either when the handler has already
+ * checked the session for its own write: r->signed_in). */
 static int
 nav_signed_in(struct request *r)
 {
 	struct session s;
 	const char *msg;
 
+	if (r->signed_in && r->signed_in->cred_session)
+		return 1;
 	return r->session_seen && r->app && session_get(r, &s, &msg) == 0;
 }
 
